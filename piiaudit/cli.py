@@ -1,0 +1,272 @@
+"""The `piiaudit` command line."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from piiaudit import __version__
+from piiaudit.store import SessionStore, StoreError
+from piiaudit.timeparse import iso, parse_time
+
+DEMO_DIR = Path(__file__).parent / "data" / "demo"
+
+
+class AuditError(click.ClickException):
+    """A failure the user can act on: printed as one clear line, exit status 1."""
+
+
+def _open_session(directory: Path, *, create: bool = False) -> SessionStore:
+    try:
+        return SessionStore(directory, create=create)
+    except StoreError as e:
+        raise AuditError(str(e)) from None
+
+
+def _time_option(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_time(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="piiaudit")
+def cli() -> None:
+    """Audit what an Android app does with personal information, by watching it run.
+
+    \b
+    A session directory holds one audit run:
+      session.db     every flow, PII hit, hook event, clock sync and finding (SQLite)
+      flows.mitm     the raw traffic, replayable with mitmproxy
+      manifest.json  versions, device, app, clock offsets, SHA-256 of every file
+      evidence.xlsx, report.html, findings.json   the evidence, re-creatable any time
+
+    \b
+    Start with the built-in demo:
+      piiaudit demo --out demo-session
+    """
+
+
+# -- demo ------------------------------------------------------------------------
+@cli.command()
+@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("demo-session"), show_default=True,
+              help="Session directory to create.")
+@click.option("--force", is_flag=True, help="Replace the session directory if it already exists.")
+@click.option("--timeout", type=float, default=180.0, show_default=True,
+              help="Seconds to wait for the stand-in app to finish its scenario.")
+def demo(out: Path, force: bool, timeout: float) -> None:
+    """Run a complete audit of the built-in stand-in app.
+
+    Starts mitmproxy with the piiaudit addon, spawns the JVM stand-in for Android under
+    Frida with the piiaudit agent loaded before its first instruction, lets it play its
+    scripted scenario (embedded analytics and push SDKs read and send device identifiers
+    before the user taps 同意), then analyses the session and writes the evidence.
+    Nothing leaves this machine: the proxy answers the SDK hosts itself.
+
+    \b
+    Example:
+      piiaudit demo --out demo-session
+      open demo-session/evidence.xlsx
+    """
+    from piiaudit.demo import DemoError, run_demo
+
+    try:
+        result = run_demo(out, force=force, timeout=timeout, echo=click.echo)
+    except DemoError as e:
+        raise AuditError(str(e)) from None
+    click.echo(result.summary)
+
+
+# -- record ----------------------------------------------------------------------
+@cli.command()
+@click.argument("package")
+@click.option("--session", "session_dir", type=click.Path(path_type=Path), required=True,
+              help="Session directory to create or extend.")
+@click.option("--profile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Device profile YAML with the device's known values (see `piiaudit device-profile`).")
+@click.option("--device", "device_id", help="Frida/adb device id; default: the only USB device or emulator.")
+@click.option("--listen-host", default="0.0.0.0", show_default=True, help="Proxy listen address.")
+@click.option("--listen-port", default=8080, show_default=True, type=int, help="Proxy listen port.")
+@click.option("--confdir", type=click.Path(path_type=Path), default=None,
+              help="mitmproxy configuration directory (its CA). Default: ~/.mitmproxy.")
+@click.option("--attach", is_flag=True, help="Attach to the running app instead of spawning it (misses start-up).")
+def record(package: str, session_dir: Path, profile: Path | None, device_id: str | None, listen_host: str,
+           listen_port: int, confdir: Path | None, attach: bool) -> None:
+    """Record an audit session of PACKAGE on a real device or emulator.
+
+    Runs the proxy (point the device at it), spawns PACKAGE under Frida with the agent
+    loaded before its first instruction (and in its :push/:remote processes), and records
+    until you press Ctrl-C or the app exits. Mark the consent moment from another shell
+    with `piiaudit mark consent` if the app's dialog is not a standard one.
+
+    \b
+    Example:
+      piiaudit device-profile --out device.yaml
+      piiaudit record com.example.app --session run1 --profile device.yaml
+      piiaudit analyze run1 --scope scope.yaml && piiaudit report run1
+
+    See docs/device-setup.md for the emulator, proxy, CA and frida-server set-up.
+    """
+    from piiaudit.recording import RecordError, record_device
+
+    try:
+        summary = record_device(
+            package, session_dir, profile=profile, device_id=device_id, listen_host=listen_host,
+            listen_port=listen_port, confdir=confdir, attach=attach, echo=click.echo,
+        )
+    except RecordError as e:
+        raise AuditError(str(e)) from None
+    click.echo(summary)
+
+
+# -- replay ----------------------------------------------------------------------
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--session", "session_dir", type=click.Path(path_type=Path), required=True,
+              help="Session directory to write flows and PII hits into (created if missing).")
+@click.option("--profile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Device profile YAML; default: device.yaml in the session directory, if any.")
+def replay(file: Path, session_dir: Path, profile: Path | None) -> None:
+    """Run the PII detection again over saved traffic (a mitmproxy flow file or a HAR file).
+
+    No packet is sent: the flows are read from FILE and passed through the same addon
+    as a live capture, so the same inputs give the same hits.
+
+    \b
+    Examples:
+      piiaudit replay run1/flows.mitm --session run1-again --profile device.yaml
+      piiaudit replay export.har --session from-har --profile device.yaml
+    """
+    from addon.replay import ReplayError, replay as run_replay
+
+    _open_session(session_dir, create=True)
+    if profile is None and (session_dir / "device.yaml").exists():
+        profile = session_dir / "device.yaml"
+    try:
+        stats = run_replay(file, session_dir, profile)
+    except ReplayError as e:
+        raise AuditError(str(e)) from None
+    click.echo(
+        f"replayed {stats['flows']} flows from {file} into {session_dir}: "
+        f"{stats['hits']} PII hits, {stats['errors']} errors, {stats['seconds']:.2f} s"
+    )
+
+
+# -- analyze ---------------------------------------------------------------------
+@cli.command()
+@click.argument("session_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--scope", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="scope.yaml: what the privacy policy states is collected. Default: scope.yaml in the session.")
+@click.option("--consent-at", "consent_at", help="Consent moment, overriding what the hooks saw "
+              "(epoch seconds, ISO 8601, e.g. 2026-11-23T10:00:05+08:00).")
+@click.option("--rules", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A rule catalog to use instead of the built-in one.")
+def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules: Path | None) -> None:
+    """Decide the consent moment, apply the rules and store the findings.
+
+    The consent moment comes from the hooks (the 同意/Agree tap on a privacy dialog), else
+    from a tester mark (`piiaudit mark consent`), unless --consent-at overrides both.
+
+    \b
+    Examples:
+      piiaudit analyze run1 --scope scope.yaml
+      piiaudit analyze run1 --consent-at 2026-11-23T10:00:05+08:00
+    """
+    from analysis.pipeline import AnalysisError, analyze as run_analysis
+    from analysis.summary import text_summary
+
+    _open_session(session_dir)
+    try:
+        result = run_analysis(session_dir, consent_at=_time_option(consent_at), scope=scope, rules=rules)
+    except AnalysisError as e:
+        raise AuditError(str(e)) from None
+    click.echo(text_summary(result))
+
+
+# -- report ----------------------------------------------------------------------
+@cli.command()
+@click.argument("session_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--reveal", is_flag=True, help="Show raw PII values instead of masked values plus hashes.")
+def report(session_dir: Path, reveal: bool) -> None:
+    """Write evidence.xlsx, report.html and findings.json for an analysed session.
+
+    \b
+    Example:
+      piiaudit report run1
+    """
+    from analysis.report import write_report
+    from piiaudit import manifest
+
+    store = _open_session(session_dir)
+    paths = write_report(session_dir, reveal=reveal)
+    manifest.write(store)
+    for kind, path in paths.items():
+        click.echo(f"{kind:>9}: {path}")
+
+
+# -- mark ------------------------------------------------------------------------
+@cli.group()
+def mark() -> None:
+    """Record what the tester saw, when the hooks cannot see it."""
+
+
+@mark.command("consent")
+@click.option("--session", "session_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              required=True, help="The session being recorded.")
+@click.option("--at", "at", default="now", show_default=True,
+              help="When (epoch seconds, ISO 8601, or 'now').")
+@click.option("--declined", is_flag=True, help="The user declined instead of agreeing.")
+@click.option("--note", help="Free text kept with the mark, e.g. which button was tapped.")
+def mark_consent(session_dir: Path, at: str, declined: bool, note: str | None) -> None:
+    """Mark the moment the user agreed to (or declined) the privacy policy.
+
+    Use it during `piiaudit record` when the consent screen is not a standard dialog
+    (e.g. a Compose or WebView page), or afterwards with --at.
+
+    \b
+    Examples:
+      piiaudit mark consent --session run1
+      piiaudit mark consent --session run1 --at 2026-11-23T10:00:05+08:00 --note "tapped 同意并继续"
+    """
+    store = _open_session(session_dir)
+    ts = _time_option(at)
+    kind = "declined" if declined else "accepted"
+    store.add_consent_mark(ts, kind=kind, source="tester", note=note)
+    click.echo(f"consent {kind} marked at {iso(ts)} ({ts:.3f}) in {session_dir}")
+
+
+# -- corpus ----------------------------------------------------------------------
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def corpus(ctx: click.Context) -> None:
+    """Measure detection precision and recall on a generated, labelled corpus.
+
+    All options are passed on; see `piiaudit corpus --help-corpus`.
+
+    \b
+    Example:
+      piiaudit corpus --flows 2000 --seed 1
+    """
+    from addon.detect import corpus as corpus_module
+
+    args = ["--help" if a == "--help-corpus" else a for a in ctx.args]
+    sys.exit(corpus_module.main(args) or 0)
+
+
+def main() -> None:
+    started = time.time()
+    try:
+        cli(prog_name="piiaudit")
+    except KeyboardInterrupt:
+        click.echo(f"interrupted after {time.time() - started:.1f} s", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""`piiaudit demo`: a complete audit of the JVM stand-in, on real components.
+
+mitmproxy (with the piiaudit addon and a local responder for the SDK hosts) ←HTTPS← the
+stand-in app on a HotSpot JVM, spawned under Frida with the piiaudit agent → session.db →
+analysis → evidence. See docs/standin-scenario.md for the scenario and its ground truth.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from piiaudit import manifest, paths
+from piiaudit import profile as profiles
+from piiaudit.recording import record_session
+from piiaudit.store import SessionStore
+
+DEMO_DATA = Path(__file__).parent / "data" / "demo"
+# Hosts the stand-in talks to; the proxy answers them itself, so none is ever resolved.
+DEMO_HOSTS = ("ulogs.umeng.com", "stats.jpush.cn", "api.demoshop.example")
+DEMO_APP = {"package": "com.example.demoshop", "name": "演示商城 (Demo Shop)", "version": "1.0.0",
+            "category": "网上购物类"}
+
+
+class DemoError(Exception):
+    pass
+
+
+@dataclass
+class DemoResult:
+    session_dir: Path
+    seconds: float
+    flows: int
+    hits: int
+    events: int
+    findings: int
+    outputs: dict[str, Path]
+    summary: str
+
+
+def _prepare_dir(out: Path, force: bool) -> None:
+    if out.exists() and any(out.iterdir()):
+        if not force:
+            raise DemoError(f"{out} already exists and is not empty; pass --force to replace it or choose --out")
+        if not (out / "session.db").exists():
+            raise DemoError(f"{out} is not a session directory; refusing to delete it")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def run_demo(out: Path, *, force: bool = False, timeout: float = 180.0,
+             echo: Callable[[str], None] = print) -> DemoResult:
+    from addon.proxy import ProxyRunner
+    from analysis.pipeline import analyze
+    from analysis.report import write_report
+    from analysis.summary import text_summary
+    from hooks.runner import HooksRunner
+    from hooks.standin import build as standin
+    from hooks.targets import LocalProcess
+
+    started = time.time()
+    out = Path(out)
+    _prepare_dir(out, force)
+    store = SessionStore(out)
+    for name in ("device.yaml", "scope.yaml"):
+        shutil.copyfile(DEMO_DATA / name, out / name)
+    profile = profiles.load(out / "device.yaml")
+    manifest.write(store, app=DEMO_APP, device=profile.device, scope="scope.yaml", profile="device.yaml",
+                   target="jvm-standin", mode="demo")
+
+    echo("building the stand-in app (javac) …")
+    classpath = standin.build()
+    work = paths.cache_dir() / "demo"
+    work.mkdir(parents=True, exist_ok=True)
+    device_props = standin.write_device_properties(profile, work / "device.properties")
+
+    proxy = ProxyRunner(out, out / "device.yaml", listen_host="127.0.0.1", respond_hosts=DEMO_HOSTS,
+                        confdir=paths.demo_confdir())
+    proxy.start()
+    echo(f"mitmproxy listening on 127.0.0.1:{proxy.port} (answering {', '.join(DEMO_HOSTS)} locally)")
+
+    def hooks() -> HooksRunner:
+        truststore, password = standin.make_truststore(proxy.ca_pem, work / "mitmproxy-truststore.p12")
+        argv = standin.java_command(classpath, proxy_host="127.0.0.1", proxy_port=proxy.port,
+                                    truststore=truststore, truststore_password=password,
+                                    device_properties=device_props)
+        echo("spawning the stand-in under Frida (agent loaded before its first instruction) …")
+        return HooksRunner(store, LocalProcess(argv))
+
+    outcome = record_session(store, proxy, hooks, timeout=timeout, echo=echo, proxy_started=True)
+    if outcome.timed_out:
+        raise DemoError(f"the stand-in app did not finish within {timeout:.0f} s")
+    if outcome.exit_status != 0:
+        raise DemoError(f"the stand-in app exited with status {outcome.exit_status}; "
+                        f"see the errors table in {out / 'session.db'}")
+
+    echo("analysing …")
+    result = analyze(out, scope=out / "scope.yaml")
+    outputs = write_report(out)
+    manifest.write(store)
+    seconds = time.time() - started
+    counts = {t: store.count(t) for t in ("flows", "pii_hits", "events", "findings")}
+    lines = [
+        text_summary(result),
+        "",
+        f"demo finished in {seconds:.1f} s: {counts['flows']} flows, {counts['pii_hits']} PII hits, "
+        f"{counts['events']} hook events, {counts['findings']} findings",
+        *(f"{kind:>9}: {path}" for kind, path in outputs.items()),
+    ]
+    return DemoResult(out, seconds, counts["flows"], counts["pii_hits"], counts["events"], counts["findings"],
+                      outputs, "\n".join(lines))

@@ -1,0 +1,122 @@
+"""Recording a session: the proxy and the hooks runner side by side, stopped cleanly.
+
+`piiaudit record` (a real device) and `piiaudit demo` (the JVM stand-in) share
+`record_session`: start the proxy, start the hooks (spawn → agent → resume), wait for the
+app to end, a timeout or Ctrl-C, then stop the hooks first (final clock sync, flush) and
+the proxy second (flush the last batch, close flows.mitm), and finalise the manifest.
+Whatever happens, both are stopped and everything they acknowledged stays in session.db.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from piiaudit import manifest
+from piiaudit import profile as profiles
+from piiaudit.store import SessionStore, StoreError
+
+
+class RecordError(Exception):
+    pass
+
+
+class Proxy(Protocol):
+    port: int
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+class Hooks(Protocol):
+    def start(self) -> None: ...
+    def wait(self, timeout: float | None = None) -> int | None: ...
+    def stop(self) -> None: ...
+
+
+@dataclass
+class RecordingOutcome:
+    exit_status: int | None      # the app's exit status, None if still running when stopped
+    interrupted: bool            # stopped by Ctrl-C
+    timed_out: bool
+    seconds: float
+
+
+def record_session(store: SessionStore, proxy: Proxy, hooks_factory: Callable[[], Hooks], *,
+                   timeout: float | None = None, echo: Callable[[str], None] = print,
+                   proxy_started: bool = False) -> RecordingOutcome:
+    """Run proxy + hooks until the app ends, `timeout` passes, or Ctrl-C."""
+    started = time.time()
+    hooks: Hooks | None = None
+    status: int | None = None
+    interrupted = timed_out = False
+    if not proxy_started:
+        proxy.start()
+    try:
+        hooks = hooks_factory()
+        hooks.start()
+        try:
+            status = hooks.wait(timeout=timeout)
+            timed_out = status is None and timeout is not None
+        except KeyboardInterrupt:
+            interrupted = True
+            echo("stopping: Ctrl-C")
+    finally:
+        try:
+            if hooks is not None:
+                hooks.stop()
+        finally:
+            proxy.stop()
+            manifest.write(store, recording={"started": started, "ended": time.time(), "exit_status": status,
+                                             "interrupted": interrupted, "timed_out": timed_out})
+    return RecordingOutcome(status, interrupted, timed_out, time.time() - started)
+
+
+def record_device(package: str, session_dir: Path, *, profile: Path | None, device_id: str | None,
+                  listen_host: str, listen_port: int, confdir: Path | None, attach: bool,
+                  echo: Callable[[str], None] = print) -> str:
+    """`piiaudit record`: a real device or emulator, until Ctrl-C or the app exits."""
+    from addon.proxy import ProxyRunner
+    from hooks.runner import HooksRunner
+    from hooks.targets import AndroidApp
+
+    try:
+        store = SessionStore(session_dir)
+    except StoreError as e:
+        raise RecordError(str(e)) from None
+    device = {}
+    if profile is not None:
+        try:
+            loaded = profiles.load(profile)
+        except profiles.ProfileError as e:
+            raise RecordError(str(e)) from None
+        shutil.copyfile(profile, session_dir / "device.yaml")
+        device = loaded.device
+    manifest.write(store, app={"package": package}, device=device, mode="device",
+                   profile="device.yaml" if profile else None)
+    confdir = confdir or Path.home() / ".mitmproxy"
+    proxy = ProxyRunner(session_dir, session_dir / "device.yaml" if profile else None,
+                        listen_host=listen_host, listen_port=listen_port, confdir=confdir)
+    try:
+        proxy.start()
+    except OSError as e:
+        raise RecordError(f"cannot listen on {listen_host}:{listen_port}: {e}") from None
+    echo(f"proxy listening on {listen_host}:{listen_port}; CA: {proxy.ca_pem}")
+    echo("point the device at it (docs/device-setup.md), then watch the app; Ctrl-C to stop")
+
+    def hooks() -> HooksRunner:
+        return HooksRunner(store, AndroidApp(package, device_id=device_id, attach=attach))
+
+    try:
+        outcome = record_session(store, proxy, hooks, echo=echo, proxy_started=True)
+    except Exception as e:  # noqa: BLE001 - Frida/device faults become one clear line
+        raise RecordError(f"recording stopped: {e} (run `piiaudit doctor` to check the device)") from e
+    counts = {t: store.count(t) for t in ("flows", "pii_hits", "events", "errors")}
+    how = "Ctrl-C" if outcome.interrupted else f"app exited ({outcome.exit_status})"
+    return (f"recorded {outcome.seconds:.1f} s ({how}): {counts['flows']} flows, {counts['pii_hits']} PII hits, "
+            f"{counts['events']} hook events, {counts['errors']} errors in {session_dir}\n"
+            f"next: piiaudit analyze {session_dir} --scope scope.yaml && piiaudit report {session_dir}")

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Set up everything piiaudit needs on a fresh Debian/Ubuntu machine, idempotently:
+# a JDK (for the JVM stand-in), Node/npm (to build the Frida agent), a Python 3.11
+# virtualenv with the pinned requirements, the Frida agent bundle and the stand-in classes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+  echo "need root to run: $*" >&2; exit 1; fi; }
+
+missing=()
+command -v javac >/dev/null && command -v keytool >/dev/null || missing+=(openjdk-17-jdk-headless)
+command -v npm >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]} (Debian packages)"
+  if ! command -v apt-get >/dev/null; then
+    echo "please install: ${missing[*]} (no apt-get on this machine)" >&2; exit 1
+  fi
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+  echo "piiaudit needs Python 3.11 (mitmproxy 11 and the pinned frida wheels); found $("$PYTHON" --version)" >&2
+  exit 1
+fi
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.requirements.sha256
+want=$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  say "installing Python requirements"
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps -e .
+  echo "$want" > "$stamp"
+fi
+
+say "building the Frida agent and the JVM stand-in"
+.venv/bin/python -c 'from hooks.agent_build import build_agent; build_agent()'
+.venv/bin/python -c 'from hooks.standin.build import build; build()'
+say "ready: .venv/bin/piiaudit --help"

@@ -1,0 +1,131 @@
+"""The session store keeps what writers acknowledged, even with two writers and a kill."""
+
+import json
+import multiprocessing
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from piiaudit import manifest
+from piiaudit.store import SCHEMA_VERSION, SessionStore, StoreError
+
+FIXED = {
+    "flows": {"id", "ts_start", "method", "url", "host", "status", "request_sha256", "response_sha256"},
+    "pii_hits": {"id", "flow_id", "pii_type", "location", "encoding", "source", "value_sha256"},
+    "events": {"id", "ts", "ts_device_ms", "seq", "kind", "api", "pii_type", "value", "sdk", "stack"},
+    "findings": {"id", "rule_id", "severity", "pii_type", "sdk", "host", "first_ts", "flow_ids", "event_ids"},
+}
+
+
+def test_new_session_has_the_fixed_columns_and_schema_version(tmp_path):
+    store = SessionStore(tmp_path / "s")
+    for table, cols in FIXED.items():
+        have = {r["name"] for r in store.rows(f"PRAGMA table_info({table})")}
+        assert cols <= have, f"{table} lacks {cols - have}"
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_replaying_a_flow_id_replaces_its_row_and_hits(tmp_path):
+    store = SessionStore(tmp_path)
+    flow = {"id": "f1", "ts_start": 1.0, "url": "https://a/", "host": "a"}
+    hit = {"flow_id": "f1", "pii_type": "imei", "location": "query:imei", "encoding": "plain",
+           "source": "known_value", "value_sha256": "x"}
+    store.write_flows_and_hits([flow], [hit, {**hit, "location": "header:x"}])
+    store.write_flows_and_hits([{**flow, "status": 200}], [hit])
+    assert store.count("flows") == 1
+    assert store.rows("SELECT location FROM pii_hits") == [{"location": "query:imei"}]
+    assert store.rows("SELECT status FROM flows")[0]["status"] == 200
+
+
+def _writer(path, kind, n):
+    store = SessionStore(path)
+    for i in range(n):
+        if kind == "events":
+            store.write_events([{"ts": time.time(), "kind": "pii_read", "seq": i}])
+        else:
+            fid = f"f{i}"
+            store.write_flows_and_hits([{"id": fid, "ts_start": time.time()}],
+                                       [{"flow_id": fid, "pii_type": "imei", "location": "body:text",
+                                         "encoding": "plain", "source": "known_value", "value_sha256": "h"}])
+
+
+def test_two_processes_write_at_once_and_nothing_is_lost(tmp_path):
+    SessionStore(tmp_path)  # created and migrated once; both writers then open it
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(tmp_path, k, 300)) for k in ("events", "flows")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    store = SessionStore(tmp_path, create=False)
+    assert store.count("events") == 300
+    assert store.count("flows") == 300
+    assert store.count("pii_hits") == 300
+    assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_killed_writer_leaves_every_committed_batch(tmp_path):
+    SessionStore(tmp_path)
+    code = (
+        "import sys, time; from piiaudit.store import SessionStore\n"
+        "s = SessionStore(sys.argv[1])\n"
+        "i = 0\n"
+        "while True:\n"
+        "    s.write_events([{'ts': time.time(), 'kind': 'pii_read', 'seq': i + k} for k in range(50)])\n"
+        "    i += 50\n"
+        "    print(i, flush=True)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True,
+                            cwd=os.path.dirname(os.path.dirname(__file__)))
+    acknowledged = 0
+    while acknowledged < 2000:
+        acknowledged = int(proc.stdout.readline())
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    store = SessionStore(tmp_path, create=False)
+    assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    count = store.count("events")
+    assert count >= acknowledged and count % 50 == 0  # whole batches only
+
+
+def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path):
+    (tmp_path / "session.db").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a usable session database"):
+        SessionStore(tmp_path)
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    SessionStore(tmp_path).close()
+    conn = sqlite3.connect(tmp_path / "session.db")
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError, match="upgrade piiaudit"):
+        SessionStore(tmp_path)
+
+
+def test_opening_a_missing_session_without_create_fails(tmp_path):
+    with pytest.raises(StoreError, match="no such session directory"):
+        SessionStore(tmp_path / "nope", create=False)
+
+
+def test_manifest_hashes_every_artifact_and_records_versions(tmp_path):
+    store = SessionStore(tmp_path)
+    (tmp_path / "flows.mitm").write_bytes(b"abc")
+    store.write_clock_sync({"pid": 1, "at_host": 1.0, "offset_ms": 2.5, "rtt_ms": 0.4, "error_ms": 1.2})
+    data = manifest.write(store, app={"package": "com.example"})
+    on_disk = json.loads((tmp_path / "manifest.json").read_text())
+    assert on_disk == json.loads(json.dumps(data, default=str))
+    assert on_disk["artifacts"]["flows.mitm"]["sha256"] == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    assert on_disk["artifacts"]["session.db"]["sha256"] == manifest.file_sha256(tmp_path / "session.db")
+    assert on_disk["versions"]["mitmproxy"].startswith("11.")
+    assert on_disk["clock_syncs"][0]["offset_ms"] == 2.5
+    manifest.write(store, app={"version": "2"})
+    assert manifest.read(tmp_path)["app"] == {"package": "com.example", "version": "2"}
