@@ -241,6 +241,72 @@ def mark_consent(session_dir: Path, at: str, declined: bool, note: str | None) -
     click.echo(f"consent {kind} marked at {iso(ts)} ({ts:.3f}) in {session_dir}")
 
 
+# -- device tooling --------------------------------------------------------------
+@cli.command()
+@click.option("--device", "serial", help="adb serial of the device to check; default: the only one.")
+@click.option("--adb", "adb_path", help="Path to adb; default: $PIIAUDIT_ADB, PATH, $ANDROID_HOME.")
+@click.option("--ca", "ca_pem", type=click.Path(path_type=Path), default=Path.home() / ".mitmproxy" / "mitmproxy-ca-cert.pem",
+              show_default=True, help="The mitmproxy CA certificate that should be installed on the device.")
+@click.option("--proxy", help="The proxy the device should use, e.g. 10.0.2.2:8080.")
+def doctor(serial: str | None, adb_path: str | None, ca_pem: Path, proxy: str | None) -> None:
+    """Check that a device is ready for `piiaudit record`, with a fix for each failure.
+
+    Checks adb, the device, root, frida-server (present, running, same version as this
+    host's frida), the proxy setting and the mitmproxy CA in the system trust store.
+
+    \b
+    Example:
+      piiaudit doctor --proxy 10.0.2.2:8080
+    """
+    from piiaudit.device.doctor import run_checks
+
+    checks = run_checks(adb_path=adb_path, serial=serial, ca_pem=ca_pem, proxy=proxy)
+    for check in checks:
+        click.echo(check.line())
+    failed = [c for c in checks if c.status == "fail"]
+    click.echo(f"{len(checks) - len(failed)}/{len(checks)} checks passed")
+    if failed:
+        sys.exit(1)
+
+
+@cli.command("device-profile")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("device.yaml"), show_default=True,
+              help="Where to write the profile.")
+@click.option("--device", "serial", help="adb serial; default: the only device.")
+@click.option("--adb", "adb_path", help="Path to adb.")
+def device_profile(out: Path, serial: str | None, adb_path: str | None) -> None:
+    """Read the device's known values (IMEI, Android ID, serial, MAC, last fix) into a profile.
+
+    The proxy searches traffic for these values in every encoding; add planted canaries
+    (a clipboard string, a contact) under `values:` by hand.
+
+    \b
+    Example:
+      piiaudit device-profile --out device.yaml
+    """
+    import yaml
+
+    from piiaudit.device.adb import Adb, AdbError
+    from piiaudit.device.profile_reader import read_profile
+
+    try:
+        adb = Adb(adb_path, serial)
+        if adb.serial is None:
+            ready = [d.serial for d in adb.devices() if d.state == "device"]
+            if len(ready) != 1:
+                raise AdbError(f"{len(ready)} usable devices; choose one with --device" if ready
+                               else "no usable device (run `piiaudit doctor`)")
+            adb.serial = ready[0]
+        data, notes = read_profile(adb)
+    except AdbError as e:
+        raise AuditError(str(e)) from None
+    header = "# Device profile read by `piiaudit device-profile`.\n" + "".join(f"# not read: {n}\n" for n in notes)
+    out.write_text(header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    click.echo(f"wrote {out}: {', '.join(data['values']) or 'no values'}")
+    for note in notes:
+        click.echo(f"  not read: {note}")
+
+
 # -- corpus ----------------------------------------------------------------------
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.pass_context

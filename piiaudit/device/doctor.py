@@ -1,0 +1,103 @@
+"""`piiaudit doctor`: is this device ready for a recording? Each check says how to fix it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import frida
+
+from piiaudit.device.adb import Adb, AdbError
+from piiaudit.device.cacert import android_name
+
+FRIDA_SERVER_PATHS = ("/data/local/tmp/frida-server", "/data/local/tmp/re.frida.server/frida-server")
+CA_DIRS = ("/system/etc/security/cacerts", "/apex/com.android.conscrypt/cacerts")
+
+
+@dataclass
+class Check:
+    name: str
+    status: str          # ok | warn | fail
+    detail: str
+    fix: str = ""
+
+    def line(self) -> str:
+        mark = {"ok": "✔", "warn": "!", "fail": "✘"}[self.status]
+        text = f"{mark} {self.name}: {self.detail}"
+        return text + (f"\n    fix: {self.fix}" if self.fix and self.status != "ok" else "")
+
+
+def run_checks(*, adb_path: str | None = None, serial: str | None = None, ca_pem: Path | None = None,
+               proxy: str | None = None) -> list[Check]:
+    """Every check that can run; stops early only when there is no device to talk to."""
+    checks: list[Check] = []
+    try:
+        adb = Adb(adb_path, serial)
+    except AdbError as e:
+        return [Check("adb", "fail", str(e), "sudo apt-get install adb")]
+    checks.append(Check("adb", "ok", adb.path))
+
+    try:
+        devices = adb.devices()
+    except AdbError as e:
+        return checks + [Check("device", "fail", str(e), "adb kill-server && adb start-server")]
+    ready = [d for d in devices if d.state == "device"]
+    if serial:
+        ready = [d for d in ready if d.serial == serial]
+    if not ready:
+        states = ", ".join(f"{d.serial} ({d.state})" for d in devices) or "none"
+        fix = ("accept the 'Allow USB debugging' prompt on the device" if any(d.state == "unauthorized" for d in devices)
+               else "start the emulator or plug in the phone with USB debugging on")
+        return checks + [Check("device", "fail", f"no usable device; seen: {states}", fix)]
+    if len(ready) > 1 and not serial:
+        return checks + [Check("device", "fail", f"{len(ready)} devices: {', '.join(d.serial for d in ready)}",
+                               "choose one with --device SERIAL")]
+    adb.serial = ready[0].serial
+    sdk = adb.getprop("ro.build.version.sdk")
+    model = adb.getprop("ro.product.model")
+    checks.append(Check("device", "ok", f"{adb.serial}: {model}, Android API {sdk}"))
+
+    is_root = adb.shell("id -u") == "0" or adb.shell("su -c 'id -u'") == "0"
+    checks.append(Check("root", "ok" if is_root else "fail", "root shell available" if is_root else "no root shell",
+                        "use a Google APIs (not Play) emulator image and run `adb root`, or a rooted phone"))
+
+    server = next((p for p in FRIDA_SERVER_PATHS if adb.shell(f"ls {p}") == p), None)
+    host_version = frida.__version__
+    if server is None:
+        checks.append(Check("frida-server", "fail", "not found in /data/local/tmp",
+                            f"push frida-server {host_version} for the device's ABI "
+                            f"({adb.getprop('ro.product.cpu.abi')}) to /data/local/tmp/frida-server; chmod 755"))
+    else:
+        version = adb.shell(f"{server} --version")
+        same = version == host_version
+        checks.append(Check("frida-server version", "ok" if same else "fail",
+                            f"{version or 'unknown'} on the device, {host_version} on this host",
+                            f"install frida-server {host_version} (host and device must match exactly)"))
+        running = bool(adb.shell("pidof frida-server"))
+        checks.append(Check("frida-server running", "ok" if running else "fail",
+                            "running" if running else "not running",
+                            f"adb shell \"su -c '{server} -D &'\" (or `adb root` then `adb shell '{server} -D &'`)"))
+
+    setting = adb.shell("settings get global http_proxy")
+    if setting in ("", "null", ":0"):
+        checks.append(Check("proxy", "warn", "no global HTTP proxy set on the device",
+                            f"adb shell settings put global http_proxy {proxy or '10.0.2.2:8080'}  "
+                            "(or start the emulator with -http-proxy http://127.0.0.1:8080)"))
+    else:
+        wanted = proxy is None or setting == proxy
+        checks.append(Check("proxy", "ok" if wanted else "warn", f"global http_proxy = {setting}",
+                            f"adb shell settings put global http_proxy {proxy}"))
+
+    if ca_pem is None or not ca_pem.exists():
+        checks.append(Check("CA installed", "warn", "no mitmproxy CA on this host yet (start the proxy once)",
+                            "piiaudit record … creates ~/.mitmproxy/mitmproxy-ca-cert.pem"))
+    else:
+        name = android_name(ca_pem)
+        where = [d for d in CA_DIRS if adb.shell(f"ls {d}/{name}") == f"{d}/{name}"]
+        needs_apex = sdk.isdigit() and int(sdk) >= 34
+        ok = bool(where) and (not needs_apex or CA_DIRS[1] in where)
+        checks.append(Check("CA installed", "ok" if ok else "fail",
+                            f"{name} in {', '.join(where)}" if where else f"{name} not in the system trust store",
+                            "see docs/device-setup.md, 'Install the CA' (Android 14+: bind-mount over the "
+                            "Conscrypt APEX after every boot)"))
+    return checks

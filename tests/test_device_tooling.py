@@ -1,0 +1,132 @@
+"""`piiaudit doctor` and `piiaudit device-profile` against a scripted adb double."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import frida
+import pytest
+import yaml
+from click.testing import CliRunner
+from mitmproxy.certs import CertStore
+
+from piiaudit.cli import cli
+from piiaudit.device.cacert import android_name, subject_hash_old
+
+FAKE_ADB = Path(__file__).parent / "fakes" / "adb"
+IMEI_PARCEL = ("Result: Parcel(\n  0x00000000: 00000000 0000000f 00360038 00350037 '........8.6.7.5.'\n"
+               "  0x00000010: 00300033 00310039 00330032 00350034 '3.0.9.1.2.3.4.5.'\n"
+               "  0x00000020: 00370036 00000033                   '6.7.3...        ')\n")
+
+
+@pytest.fixture()
+def ca_pem(tmp_path):
+    CertStore.from_store(tmp_path / "mitm", "mitmproxy", 2048)
+    return tmp_path / "mitm" / "mitmproxy-ca-cert.pem"
+
+
+def healthy_device(ca_name: str) -> dict:
+    server = "/data/local/tmp/frida-server"
+    return {
+        "devices": "List of devices attached\nemulator-5554\tdevice\n",
+        "shell getprop ro.build.version.sdk": "34\n",
+        "shell getprop ro.build.version.release": "14\n",
+        "shell getprop ro.product.model": "sdk_gphone64_x86_64\n",
+        "shell getprop ro.product.manufacturer": "Google\n",
+        "shell getprop ro.product.cpu.abi": "x86_64\n",
+        "shell getprop ro.serialno": "EMULATOR34X1X1X0\n",
+        "shell id -u": "0\n",
+        f"shell ls {server}": server + "\n",
+        f"shell {server} --version": frida.__version__ + "\n",
+        "shell pidof frida-server": "4242\n",
+        "shell settings get global http_proxy": "10.0.2.2:8080\n",
+        f"shell ls /system/etc/security/cacerts/{ca_name}": f"/system/etc/security/cacerts/{ca_name}\n",
+        f"shell ls /apex/com.android.conscrypt/cacerts/{ca_name}": f"/apex/com.android.conscrypt/cacerts/{ca_name}\n",
+        "shell settings get secure android_id": "9774d56d682e549c\n",
+        "shell service call iphonesubinfo 1 s16 com.android.shell": IMEI_PARCEL,
+        "shell cat /sys/class/net/wlan0/address": "02:1a:11:f0:6e:2b\n",
+        "shell dumpsys location": "  last location=Location[gps 39.908823,116.397470 hAcc=5 et=+1d]\n",
+    }
+
+
+def run(tmp_path, monkeypatch, script: dict, *args):
+    path = tmp_path / "adb.json"
+    path.write_text(json.dumps(script))
+    monkeypatch.setenv("FAKE_ADB_SCRIPT", str(path))
+    monkeypatch.setenv("PIIAUDIT_ADB", str(FAKE_ADB))
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_ca_file_name_matches_openssl_subject_hash_old(ca_pem):
+    if not shutil.which("openssl"):
+        pytest.skip("openssl not installed")
+    expected = subprocess.run(["openssl", "x509", "-inform", "PEM", "-subject_hash_old", "-noout", "-in", str(ca_pem)],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    assert subject_hash_old(ca_pem.read_bytes()) == expected
+
+
+def test_doctor_passes_on_a_ready_android_14_emulator(tmp_path, monkeypatch, ca_pem):
+    result = run(tmp_path, monkeypatch, healthy_device(android_name(ca_pem)),
+                 "doctor", "--ca", str(ca_pem), "--proxy", "10.0.2.2:8080")
+    assert result.exit_code == 0, result.output
+    assert "7/7 checks passed" in result.output
+    assert "emulator-5554: sdk_gphone64_x86_64, Android API 34" in result.output
+
+
+def test_doctor_names_each_failure_with_its_fix(tmp_path, monkeypatch, ca_pem):
+    script = healthy_device(android_name(ca_pem))
+    script["shell /data/local/tmp/frida-server --version"] = "16.1.4\n"
+    script["shell pidof frida-server"] = ""
+    del script[f"shell ls /apex/com.android.conscrypt/cacerts/{android_name(ca_pem)}"]
+    script["shell settings get global http_proxy"] = ":0\n"
+    result = run(tmp_path, monkeypatch, script, "doctor", "--ca", str(ca_pem))
+    assert result.exit_code == 1
+    out = result.output
+    assert f"✘ frida-server version: 16.1.4 on the device, {frida.__version__} on this host" in out
+    assert f"fix: install frida-server {frida.__version__}" in out
+    assert "✘ frida-server running: not running" in out
+    assert "✘ CA installed" in out and "Conscrypt APEX" in out  # Android 14 needs the APEX copy
+    assert "! proxy: no global HTTP proxy" in out and "settings put global http_proxy" in out
+
+
+def test_doctor_explains_an_unauthorized_device(tmp_path, monkeypatch, ca_pem):
+    result = run(tmp_path, monkeypatch, {"devices": "List of devices attached\nR58M123\tunauthorized\n"},
+                 "doctor", "--ca", str(ca_pem))
+    assert result.exit_code == 1
+    assert "no usable device; seen: R58M123 (unauthorized)" in result.output
+    assert "Allow USB debugging" in result.output
+
+
+def test_doctor_without_adb_says_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("PIIAUDIT_ADB", str(tmp_path / "missing-adb"))
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 1
+    assert "adb not found" in result.output and "apt-get install adb" in result.output
+
+
+def test_device_profile_reads_the_known_values(tmp_path, monkeypatch, ca_pem):
+    out = tmp_path / "device.yaml"
+    result = run(tmp_path, monkeypatch, healthy_device(android_name(ca_pem)), "device-profile", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    profile = yaml.safe_load(out.read_text())
+    assert profile["values"] == {
+        "android_id": "9774d56d682e549c", "imei": "867530912345673", "serial": "EMULATOR34X1X1X0",
+        "mac": "02:1a:11:f0:6e:2b", "location": {"lat": 39.908823, "lng": 116.39747},
+    }
+    assert profile["device"]["api"] == "34"
+    from piiaudit import profile as profiles
+    assert profiles.load(out).values["imei"] == ["867530912345673"]  # the file loads as a profile
+
+
+def test_device_profile_says_what_it_could_not_read(tmp_path, monkeypatch, ca_pem):
+    script = healthy_device(android_name(ca_pem))
+    script["shell service call iphonesubinfo 1 s16 com.android.shell"] = IMEI_PARCEL.replace("6.7.3", "6.7.4")
+    script["shell cat /sys/class/net/wlan0/address"] = "02:00:00:00:00:00\n"
+    out = tmp_path / "device.yaml"
+    result = run(tmp_path, monkeypatch, script, "device-profile", "--out", str(out))
+    assert result.exit_code == 0
+    assert "not read: imei" in result.output  # a Luhn-failing IMEI is not trusted
+    assert "not read: mac" in result.output
+    text = out.read_text()
+    assert "imei" not in yaml.safe_load(text)["values"] and "# not read: imei" in text
