@@ -20,10 +20,11 @@ IMEI_PARCEL = ("Result: Parcel(\n  0x00000000: 00000000 0000000f 00360038 003500
                "  0x00000020: 00370036 00000033                   '6.7.3...        ')\n")
 
 
-@pytest.fixture()
-def ca_pem(tmp_path):
-    CertStore.from_store(tmp_path / "mitm", "mitmproxy", 2048)
-    return tmp_path / "mitm" / "mitmproxy-ca-cert.pem"
+@pytest.fixture(scope="module")
+def ca_pem(tmp_path_factory):
+    confdir = tmp_path_factory.mktemp("mitm")
+    CertStore.from_store(confdir, "mitmproxy", 2048)
+    return confdir / "mitmproxy-ca-cert.pem"
 
 
 def healthy_device(ca_name: str) -> dict:

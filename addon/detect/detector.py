@@ -1,0 +1,354 @@
+"""The detector: a flow in, the personal data it carries out.
+
+    det = Detector(profile, limits=ScanLimits())
+    det.observe("imei", "867530912345673")      # a value the hooks saw being read
+    result = det.scan_flow(flow)                # mitmproxy.http.HTTPFlow
+
+Known values (the device profile, values observed by the hooks, planted canaries) are the
+first signal; validated patterns the second. One piece of data is one hit: hits from
+different layers of the same bytes, and hits of the same type at the same place, are
+merged, known values winning over patterns.
+"""
+
+from __future__ import annotations
+
+from itertools import count
+
+from piiaudit import vocab
+from piiaudit.values import value_sha256
+
+from addon.detect import geo
+from addon.detect.engine import Scanner, Segment, kind_of
+from addon.detect.fields import Field
+from addon.detect.index import KnownIndex
+from addon.detect.limits import Budget, ScanLimits, ScanResult
+from addon.detect.variants import variants_for
+
+MAX_VALUE_CHARS = 4096          # longer observed values (whole app lists) are not searched verbatim
+_PLACEHOLDERS = {"unknown", "null", "none", "nil", "undefined", "02:00:00:00:00:00", "0", "-1"}
+_SOURCE_RANK = {"known_value": 2, "observed_value": 2, "pattern": 1}
+
+
+def _placeholder(value: str) -> bool:
+    v = value.strip().lower()
+    return v in _PLACEHOLDERS or len(set(v.replace(":", "").replace("-", ""))) <= 1
+
+
+class Detector:
+    def __init__(self, profile=None, limits: ScanLimits | None = None):
+        self.limits = limits or ScanLimits()
+        self._values: dict[tuple[str, str], str] = {}     # (pii_type, value) -> source
+        self._fixes: list[geo.KnownFix] = []
+        self._index: KnownIndex | None = None
+        if profile is not None:
+            for pii_type, value in profile.known_values():
+                self._add(pii_type, value, "known_value")
+            for fix in profile.locations:
+                self._add_fix(fix.lat, fix.lng, geo.fix_value(fix.lat, fix.lng), "known_value")
+
+    # --- known values ----------------------------------------------------------------
+    def observe(self, pii_type: str, value: str) -> None:
+        """Add a value the hooks saw being read. Cheap: the index is rebuilt at the next scan."""
+        if not vocab.is_known(pii_type):
+            raise ValueError(f"unknown PII type {pii_type!r}")
+        if value is None:
+            return
+        value = str(value)
+        if pii_type == "location":
+            lat, lng = geo.parse_fix(value)
+            self._add_fix(lat, lng, value.strip(), "observed_value")
+            return
+        self._add(pii_type, value, "observed_value")
+
+    def _add(self, pii_type: str, value: str, source: str) -> None:
+        value = value.strip()
+        if not value or len(value) > MAX_VALUE_CHARS or _placeholder(value):
+            return
+        key = (pii_type, value)
+        if key not in self._values:
+            self._values[key] = source
+            self._index = None
+
+    def _add_fix(self, lat: float, lng: float, value: str, source: str) -> None:
+        for f in self._fixes:
+            if geo.haversine_m(f.lat, f.lng, lat, lng) < 1.0:
+                return
+        self._fixes.append(geo.KnownFix(lat, lng, value, source))
+        self._index = None
+
+    @property
+    def known_count(self) -> int:
+        return len(self._values) + len(self._fixes)
+
+    @property
+    def index(self) -> KnownIndex:
+        if self._index is None:
+            variants = [v for (t, value), src in self._values.items() for v in variants_for(t, value, src)]
+            self._index = KnownIndex(variants, list(self._fixes), self.limits.location_radius_m)
+        return self._index
+
+    # --- scanning --------------------------------------------------------------------------
+    def scan_flow(self, flow) -> ScanResult:
+        budget = Budget(self.limits)
+        try:
+            scanner = Scanner(self.index, budget)
+        except Exception as e:  # noqa: BLE001
+            return ScanResult(errors=[f"detector index: {type(e).__name__}: {e}"])
+        roots = count()
+        for what, part in (("request", _request_segments), ("response", _response_segments),
+                           ("websocket", _websocket_segments)):
+            try:
+                for seg in part(flow, budget, roots):
+                    scanner.scan(seg)
+            except Exception as e:  # noqa: BLE001 - what was found so far is kept
+                budget.error(f"{what}: {type(e).__name__}: {e}")
+        hits = self._finish(scanner, budget)
+        return ScanResult(hits=hits, capped=list(budget.capped), errors=list(budget.errors))
+
+    def scan_bytes(self, data: bytes, location_prefix: str = "body", direction: str = "request",
+                   content_type: str = "") -> list[dict]:
+        """Scan one body-like byte string (tests, benchmarks, the corpus)."""
+        budget = Budget(self.limits)
+        scanner = Scanner(self.index, budget)
+        n = budget.take_body(len(data))
+        data = bytes(data[:n])
+        scanner.scan(Segment(data, kind_of(data, content_type), location_prefix, direction, 0,
+                             content_type=content_type))
+        return self._finish(scanner, budget)
+
+    # --- merging ------------------------------------------------------------------------------
+    def _finish(self, scanner: Scanner, budget: Budget) -> list[dict]:
+        found = scanner.found
+        hits = found.known + found.patterns + self._pair_coords(found.coords)
+        hits = _dedupe(hits)
+        if len(hits) > self.limits.max_hits:
+            budget.cap("hits")
+            hits = hits[: self.limits.max_hits]
+        for h in hits:
+            h.pop("_root", None)
+            h.pop("_span", None)
+            h["value_sha256"] = value_sha256(h["value"])
+        return hits
+
+    def _pair_coords(self, coords: list[dict]) -> list[dict]:
+        """A fix is found when a latitude and a longitude near it travel in the same direction."""
+        if not coords:
+            return []
+        out = []
+        targets = self.index.targets
+        for direction in {c["direction"] for c in coords}:
+            cs = [c for c in coords if c["direction"] == direction]
+            best: dict[int, tuple] = {}
+            for t in targets:
+                lats = [(c, sc) for c in cs for ok, sc in [geo.matches(c["value"], c["scale"], abs(t.lat), t.tol_lat)]
+                        if ok and _sign_ok(c["value"], t.lat)]
+                lngs = [(c, sc) for c in cs for ok, sc in [geo.matches(c["value"], c["scale"], abs(t.lng), t.tol_lng)]
+                        if ok and _sign_ok(c["value"], t.lng)]
+                if not lats or not lngs:
+                    continue
+                for la, la_scale in lats:
+                    for ln, ln_scale in lngs:
+                        if la is ln:
+                            continue
+                        lat = _scaled(la["value"], la_scale)
+                        lng = _scaled(ln["value"], ln_scale)
+                        d = geo.haversine_m(lat, lng, t.lat, t.lng)
+                        if d > self.limits.location_radius_m:
+                            continue
+                        cand = (d, t, la, ln, la_scale or ln_scale)
+                        if t.fix not in best or d < best[t.fix][0]:
+                            best[t.fix] = cand
+            for fix_i, (d, t, la, ln, scale) in best.items():
+                fix = self.index.fixes[fix_i]
+                steps = tuple(la["chain"]) + tuple(s for s in (t.datum if t.datum != "wgs84" else "", scale) if s)
+                same = la["location"] == ln["location"]
+                detail = {"distance_m": round(d, 1), "datum": t.datum, "lat": _scaled(la["value"], scale),
+                          "lng": _scaled(ln["value"], scale)}
+                if not same:
+                    detail["lat_location"], detail["lng_location"] = la["location"], ln["location"]
+                if la["_span"][0] > ln["_span"][0]:
+                    detail["order"] = "lng,lat"
+                if la.get("detail"):
+                    detail.update(la["detail"])
+                out.append({
+                    "pii_type": "location", "location": la["location"], "encoding": ">".join(steps) or "plain",
+                    "source": fix.source, "value": fix.value,
+                    "confidence": 0.95 if d <= self.limits.location_radius_m / 2 else 0.8,
+                    "direction": direction, "detail": detail,
+                    "_root": la["_root"], "_span": la["_span"],
+                })
+        return out
+
+
+def _sign_ok(value: float, axis: float) -> bool:
+    return (value < 0) == (axis < 0) or value == 0
+
+
+def _scaled(value: float, scale: str) -> float:
+    return value / 1e6 if scale == "e6" else value / 1e7 if scale == "e7" else value
+
+
+def _rank(h: dict) -> tuple:
+    return (_SOURCE_RANK.get(h["source"], 0), h["confidence"], len(h["location"]), -h["encoding"].count(">"))
+
+
+def _dedupe(hits: list[dict]) -> list[dict]:
+    """One piece of data, one hit.
+
+    1. Hits on overlapping bytes of the same top-level segment: a known value drops any
+       pattern there; hits of one type and value (from different layers) keep the best.
+    2. Then one hit per (direction, location, pii_type[, known value]).
+    """
+    hits = sorted(hits, key=_rank, reverse=True)
+    kept: list[dict] = []
+    spans: dict[tuple, list[dict]] = {}
+    for h in hits:
+        key = (h["direction"], h["_root"])
+        clash = False
+        for k in spans.get(key, ()):
+            if k["_span"][0] < h["_span"][1] and h["_span"][0] < k["_span"][1]:
+                if h["source"] == "pattern" and k["source"] != "pattern":
+                    clash = True
+                elif k["pii_type"] == h["pii_type"] and (h["source"] == "pattern" or k["value"] == h["value"]):
+                    clash = True
+                if clash:
+                    break
+        if clash:
+            continue
+        spans.setdefault(key, []).append(h)
+        kept.append(h)
+    out: list[dict] = []
+    seen: set[tuple] = set()
+    for h in kept:
+        ident = (h["direction"], h["location"], h["pii_type"], h["value"] if h["source"] != "pattern" else None)
+        if ident in seen or (h["source"] == "pattern" and (h["direction"], h["location"], h["pii_type"]) in
+                             {(k[0], k[1], k[2]) for k in seen}):
+            continue
+        seen.add(ident)
+        out.append(h)
+    return out
+
+
+# --- a flow as segments ------------------------------------------------------------------------
+def _header_block(fields) -> tuple[bytes, list[Field]]:
+    parts: list[bytes] = []
+    out: list[Field] = []
+    pos = 0
+    for name, value in fields:
+        lname = name.decode("latin-1", "replace").lower()
+        line = name + b": " + value
+        out.append(Field(pos, pos + len(line), lname, pos + len(name) + 2))
+        parts.append(line)
+        pos += len(line) + 1
+    return b"\n".join(parts), out
+
+
+def _message_segments(msg, direction: str, budget: Budget, roots, headers_too: bool = True):
+    if headers_too:
+        block, hfields = _header_block(msg.headers.fields)
+        if block:
+            yield Segment(block, "headers", "header", direction, next(roots), header_fields=hfields)
+    raw = msg.raw_content
+    if not raw:
+        return
+    ctype = msg.headers.get("content-type", "")
+    enc = msg.headers.get("content-encoding", "").strip().lower()
+    detail = None
+    data = raw
+    if enc and enc != "identity":
+        data = raw
+        codings = [c.strip() for c in enc.split(",") if c.strip() and c.strip() != "identity"]
+        for coding in reversed(codings):
+            out, problem = _decompress_body(data, coding, budget)
+            if problem:
+                budget.error(f"{direction} body ({coding}): {problem}")
+            if out is None:
+                data = None
+                break
+            data = out
+        if data is None:
+            # undecodable: scan the bytes as sent, something may still be readable
+            data = raw
+        else:
+            detail = {"content_encoding": enc}
+    n = budget.take_body(len(data))
+    if n <= 0:
+        return
+    if n < len(data):
+        data = data[:n]
+    yield Segment(bytes(data), kind_of(data[:65536], ctype) if "multipart/" not in ctype.lower() else "multipart",
+                  "body", direction, next(roots), content_type=ctype, detail=detail)
+
+
+def _decompress_body(data: bytes, coding: str, budget: Budget) -> tuple[bytes | None, str | None]:
+    from addon.detect.decompress import decompress
+    room = budget.limits.max_body_bytes - budget.body_bytes
+    if room <= 0:
+        budget.cap("body_bytes")
+        return None, None
+    out, problem = decompress(data, coding, _RoomBudget(budget, room))
+    if not out and problem:
+        return None, problem
+    return out, problem
+
+
+class _RoomBudget:
+    """A view of the flow's budget whose decompression room is also bounded by the body room."""
+
+    def __init__(self, budget: Budget, room: int):
+        self._b = budget
+        self._room = room
+        self.limits = budget.limits
+
+    def decompress_room(self) -> int:
+        return min(self._b.decompress_room(), self._room)
+
+    def cap(self, name: str) -> None:
+        self._b.cap(name)
+
+    @property
+    def decompressed(self) -> int:
+        return self._b.decompressed
+
+    @decompressed.setter
+    def decompressed(self, value: int) -> None:
+        self._b.decompressed = value
+
+
+def _request_segments(flow, budget: Budget, roots):
+    req = getattr(flow, "request", None)
+    if req is None:
+        return
+    raw_path = req.data.path or b""
+    path, _, query = raw_path.partition(b"?")
+    query, _, _fragment = query.partition(b"#")
+    if path:
+        yield Segment(path, "path", "url", "request", next(roots))
+    if query:
+        yield Segment(query, "query", "query", "request", next(roots))
+    yield from _message_segments(req, "request", budget, roots)
+
+
+def _response_segments(flow, budget: Budget, roots):
+    resp = getattr(flow, "response", None)
+    if resp is None:
+        return
+    yield from _message_segments(resp, "response", budget, roots)
+
+
+def _websocket_segments(flow, budget: Budget, roots):
+    ws = getattr(flow, "websocket", None)
+    if ws is None:
+        return
+    messages = ws.messages
+    if len(messages) > budget.limits.max_ws_messages:
+        budget.cap("ws_messages")
+        messages = messages[: budget.limits.max_ws_messages]
+    for i, msg in enumerate(messages):
+        content = msg.content or b""
+        n = budget.take_body(len(content))
+        if n <= 0:
+            break
+        data = bytes(content[:n])
+        yield Segment(data, kind_of(data[:65536]), f"ws:{i}", "request" if msg.from_client else "response",
+                      next(roots))

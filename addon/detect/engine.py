@@ -1,0 +1,350 @@
+"""Scanning one segment of a flow, and every layer decoded out of it.
+
+A segment is a run of bytes with a known shape (JSON body, form, query string, header
+block, protobuf, text) and the location prefix its hits carry. Scanning it:
+
+1. searches the raw bytes once for known values and coordinate candidates (index.py)
+   and once for validated patterns (patterns.py);
+2. finds what looks encoded inside (base64 and hex tokens, percent-encoded or
+   JSON-escaped strings, compressed blobs, multipart parts, form values) and scans each
+   decoded layer as a child segment, its chain one step longer, to a bounded depth;
+3. locates only the spans that matter (JSON path, form key, protobuf field path).
+
+Every hit remembers the span of the top-level bytes it came from, so the detector can
+tell that two hits from different layers are the same piece of data.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote_to_bytes
+
+from addon.detect import fields as F
+from addon.detect.charclass import B64_MAP, HEX_MAP, looks_like_text
+from addon.detect.decompress import decompress, sniff
+from addon.detect.index import Coord, KnownIndex, Match, Text
+from addon.detect.limits import Budget
+from addon.detect.patterns import PatternHit, find_patterns
+
+_B64_TOKEN_MIN = 16
+_HEX_TOKEN_MIN = 32
+_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER = b"abcdefghijklmnopqrstuvwxyz"
+_DIGITS = b"0123456789"
+_HEXCHARS = b"0123456789abcdefABCDEF"
+_ESCAPED_STRING = re.compile(rb'"((?:[^"\\]|\\.)*?\\(?:[^"\\]|\\.)*)"', re.S)
+_PCT_TOKEN = re.compile(rb"""[^\s"'<>&=,;{}\[\]]*%[0-9A-Fa-f]{2}[^\s"'<>&,;{}\[\]]*""")
+
+
+@dataclass
+class Segment:
+    data: bytes
+    kind: str                       # json form query multipart protobuf text binary path headers
+    prefix: str                     # location prefix ('body', 'ws:3', 'body:json:$.d', 'query')
+    direction: str
+    root: int                       # id of the top-level segment
+    chain: tuple[str, ...] = ()
+    depth: int = 0
+    top: bool = True                # a message body / ws message itself (text there is ':text')
+    root_span: tuple[int, int] | None = None   # span in the top-level segment; None: the segment is top-level
+    content_type: str = ""
+    detail: dict | None = None      # carried into every hit (e.g. content_encoding)
+    header_fields: list | None = None
+
+
+@dataclass
+class Found:
+    """Everything one flow's segments produced, before dedupe."""
+    known: list[dict] = field(default_factory=list)
+    patterns: list[dict] = field(default_factory=list)
+    coords: list[dict] = field(default_factory=list)
+
+
+class Scanner:
+    def __init__(self, index: KnownIndex, budget: Budget):
+        self.index = index
+        self.budget = budget
+        self.limits = budget.limits
+        self.found = Found()
+
+    # -----------------------------------------------------------------------------
+    def scan(self, seg: Segment) -> None:
+        try:
+            self._scan(seg)
+        except RecursionError:
+            self.budget.error(f"{seg.prefix or seg.kind}: structure too deeply nested")
+        except Exception as e:  # noqa: BLE001 - hostile input must cost at most this segment
+            self.budget.error(f"{seg.prefix or seg.kind}: {type(e).__name__}: {e}")
+
+    def _scan(self, seg: Segment) -> None:
+        if not seg.data:
+            return
+        if seg.kind == "multipart":
+            self._multipart(seg)
+            return
+        text = Text(seg.data)
+        matches, coords = self.index.search(text)
+        pats = find_patterns(text, self.limits.min_pattern_confidence)
+        children = self._children(seg, text)
+
+        spans = [(m.start, m.end) for m in matches] + [(p.start, p.end) for p in pats] \
+            + [(c.start, c.end) for c in coords] + [(c[0], c[1]) for c in children]
+        locs = self._locate(seg, spans)
+        i = 0
+        for m in matches:
+            self._known(seg, m, locs[i])
+            i += 1
+        for p in pats:
+            self._pattern(seg, p, locs[i])
+            i += 1
+        for c in coords:
+            self._coord(seg, c, locs[i])
+            i += 1
+        for (s, e, data, kind, layers, detail) in children:
+            loc = locs[i]
+            i += 1
+            if seg.depth + 1 > self.limits.max_decode_depth:
+                self.budget.cap("decode_depth")
+                continue
+            self.scan(Segment(
+                data=data, kind=kind, prefix=loc, direction=seg.direction, root=seg.root,
+                chain=seg.chain + layers, depth=seg.depth + 1, top=False,
+                root_span=seg.root_span or (s, e), detail={**(seg.detail or {}), **(detail or {})} or None,
+            ))
+
+    # --- hits ------------------------------------------------------------------------
+    def _span(self, seg: Segment, s: int, e: int) -> tuple[int, int]:
+        return seg.root_span or (s, e)
+
+    def _encoding(self, seg: Segment, steps: tuple[str, ...]) -> str:
+        return ">".join(seg.chain + steps) or "plain"
+
+    def _known(self, seg: Segment, m: Match, loc: str) -> None:
+        v = m.variant
+        detail = {"matched": seg.data[m.start:m.end][:96].decode("latin-1")}
+        if m.detail:
+            detail.update(m.detail)
+        if seg.detail:
+            detail.update(seg.detail)
+        self.found.known.append({
+            "pii_type": v.pii_type, "location": loc, "encoding": self._encoding(seg, m.steps),
+            "source": v.source, "value": v.value, "confidence": 1.0 if m.end - m.start >= 10 else 0.9,
+            "direction": seg.direction, "detail": detail,
+            "_root": seg.root, "_span": self._span(seg, m.start, m.end),
+        })
+
+    def _pattern(self, seg: Segment, p: PatternHit, loc: str) -> None:
+        detail = {"rule": p.rule}
+        if p.key:
+            detail["key"] = p.key
+        if seg.detail:
+            detail.update(seg.detail)
+        self.found.patterns.append({
+            "pii_type": p.pii_type, "location": loc, "encoding": self._encoding(seg, ()),
+            "source": "pattern", "value": p.value, "confidence": p.confidence,
+            "direction": seg.direction, "detail": detail,
+            "_root": seg.root, "_span": self._span(seg, p.start, p.end),
+        })
+
+    def _coord(self, seg: Segment, c: Coord, loc: str) -> None:
+        self.found.coords.append({
+            "value": c.value, "scale": c.scale, "location": loc, "chain": seg.chain,
+            "direction": seg.direction, "detail": seg.detail,
+            "_root": seg.root, "_span": self._span(seg, c.start, c.end),
+        })
+
+    # --- locating ----------------------------------------------------------------------
+    def _locate(self, seg: Segment, spans: list[tuple[int, int]]) -> list[str]:
+        if not spans:
+            return []
+        kind, prefix = seg.kind, seg.prefix
+        if kind == "json":
+            paths, capped = F.json_paths(seg.data, spans, self.limits.max_json_path_depth)
+            if capped:
+                self.budget.cap("json_depth")
+            return [f"{prefix}:json:{p}" for p in paths]
+        if kind in ("form", "query"):
+            fields = F.form_fields(seg.data)
+            head = "query:" if kind == "query" else f"{prefix}:form:"
+            out = []
+            for s, _ in spans:
+                f = F.field_at(fields, s)
+                out.append(head + f.name if f else (prefix or "query"))
+            return out
+        if kind == "headers":
+            return [self._header_location(seg, s) for s, _ in spans]
+        if kind == "protobuf":
+            pb = F.protobuf_fields(seg.data, self.limits.max_protobuf_depth) or []
+            out = []
+            for s, e in spans:
+                path = F.protobuf_path_at(pb, s, e)
+                out.append(f"{prefix}:protobuf:{path}" if path else f"{prefix}:protobuf")
+            return out
+        if kind == "path":
+            return ["url:path"] * len(spans)
+        loc = f"{prefix}:text" if seg.top else prefix
+        return [loc] * len(spans)
+
+    def _header_location(self, seg: Segment, offset: int) -> str:
+        f = F.field_at(seg.header_fields or [], offset)
+        if f is None:
+            return "header"
+        if f.name in ("cookie", "set-cookie") and offset >= f.value_start:
+            value = seg.data[f.value_start:f.end]
+            rel = offset - f.value_start
+            pos = 0
+            for part in value.split(b";"):
+                if pos <= rel <= pos + len(part):
+                    name = part.split(b"=", 1)[0].strip().decode("latin-1")
+                    if name:
+                        return f"cookie:{name}"
+                    break
+                pos += len(part) + 1
+                if f.name == "set-cookie":
+                    break   # attributes after the first pair are not cookies
+        return f"header:{f.name}"
+
+    # --- layers ---------------------------------------------------------------------------
+    def _children(self, seg: Segment, text: Text) -> list[tuple]:
+        """(start, end, decoded bytes, kind, chain steps, detail) of every layer worth decoding."""
+        data = seg.data
+        out: list[tuple] = []
+        taken: list[tuple[int, int]] = []
+        if seg.kind in ("form", "query"):
+            for f in F.form_fields(data):
+                value = data[f.value_start:f.end]
+                if b"%" in value or b"+" in value:
+                    decoded = unquote_to_bytes(value.replace(b"+", b" "))
+                    if decoded != value and self.budget.take_token():
+                        out.append((f.value_start, f.end, decoded, _kind_of(decoded), ("urlencoded",), None))
+                        taken.append((f.value_start, f.end))
+        elif b"%" in data and seg.kind != "protobuf":
+            for m in _PCT_TOKEN.finditer(data):
+                raw = m.group()
+                decoded = unquote_to_bytes(raw)
+                if decoded != raw and len(raw) >= 6 and self.budget.take_token():
+                    out.append((m.start(), m.end(), decoded, _kind_of(decoded), ("urlencoded",), None))
+        if seg.kind == "json" and b"\\" in data:
+            for m in _ESCAPED_STRING.finditer(data):
+                raw = m.group(1)
+                try:
+                    decoded = json.loads(b'"' + raw + b'"').encode("utf-8", "surrogatepass")
+                except (ValueError, UnicodeEncodeError):
+                    continue
+                if self.budget.take_token():
+                    layers = ("unicode_escape",) if b"\\u" in raw else ()
+                    out.append((m.start(1), m.end(1), decoded, _kind_of(decoded), layers, None))
+        # base64 / hex tokens
+        hex_set = set()
+        for s, e in text.runs(HEX_MAP, b"h", _HEX_TOKEN_MIN):
+            if (e - s) % 2 == 0 and not data[s:e].isdigit():
+                hex_set.add((s, e))
+                self._try_token(out, data, s, e, "hex")
+        for s, e in text.runs(B64_MAP, b"b", _B64_TOKEN_MIN):
+            if (s, e) in hex_set or _inside(taken, s):
+                continue
+            self._try_token(out, data, s, e, "base64")
+        if seg.kind in ("protobuf", "binary", "text"):
+            pos = data.find(b"\x1f\x8b\x08", 1 if seg.depth == 0 and sniff(data) else 0)
+            n = 0
+            while pos >= 0 and n < 8:
+                blob, problem = decompress(data[pos:], "gzip", self.budget)
+                if blob:
+                    out.append((pos, len(data), blob, _kind_of(blob), ("gzip",), None))
+                n += 1
+                pos = data.find(b"\x1f\x8b\x08", pos + 3)
+        return out
+
+    def _try_token(self, out: list, data: bytes, s: int, e: int, how: str) -> None:
+        tok = data[s:e]
+        if how == "base64":
+            n = len(tok)
+            upper = n - len(tok.translate(None, _UPPER))
+            lower = n - len(tok.translate(None, _LOWER))
+            # Encoded bytes look random: both cases well mixed. Identifiers and words do not.
+            if upper < n * 0.15 or lower < n * 0.15 or n % 4 == 1:
+                return
+            if (b"-" in tok or b"_" in tok) and (b"+" in tok or b"/" in tok):
+                return
+            if not self.budget.take_token():
+                return
+            pad = b"=" * (-n % 4)
+            try:
+                if b"-" in tok or b"_" in tok:
+                    raw = base64.urlsafe_b64decode(tok + pad)
+                else:
+                    raw = base64.b64decode(tok + pad)
+            except (binascii.Error, ValueError):
+                return
+            layer = "base64"
+        else:
+            if not self.budget.take_token():
+                return
+            try:
+                raw = bytes.fromhex(tok.decode("ascii"))
+            except ValueError:
+                return
+            layer = "hex"
+        kind = None
+        layers: tuple[str, ...] = (layer,)
+        compressed = sniff(raw)
+        if compressed:
+            blob, _ = decompress(raw, compressed, self.budget)
+            if not blob:
+                return
+            raw, layers = blob, (layer, compressed)
+        if looks_like_text(raw):
+            if len(raw) < 6:
+                return
+            kind = _kind_of(raw)
+        elif F.looks_like_protobuf(raw, self.limits.max_protobuf_depth):
+            kind = "protobuf"
+        else:
+            return
+        out.append((s, e, raw, kind, layers, None))
+
+    def _multipart(self, seg: Segment) -> None:
+        parts = F.multipart_parts(seg.data, seg.content_type)
+        if not parts:
+            self.scan(Segment(seg.data, "text", seg.prefix, seg.direction, seg.root, seg.chain, seg.depth,
+                              seg.top, seg.root_span, detail=seg.detail))
+            return
+        for p in parts:
+            body = seg.data[p.start:p.end]
+            kind = _kind_of(body, p.content_type)
+            self.scan(Segment(
+                data=body, kind=kind, prefix=f"{seg.prefix}:multipart:{p.name}", direction=seg.direction,
+                root=seg.root, chain=seg.chain, depth=seg.depth, top=False,
+                root_span=seg.root_span or (p.start, p.end), content_type=p.content_type, detail=seg.detail,
+            ))
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    return any(s <= pos < e for s, e in spans)
+
+
+def _kind_of(data: bytes, content_type: str = "") -> str:
+    """The shape of a body or decoded layer: declared type first, then what it looks like."""
+    ct = content_type.lower()
+    if "json" in ct and F.looks_like_json(data):
+        return "json"
+    if "x-www-form-urlencoded" in ct:
+        return "form"
+    if "multipart/" in ct:
+        return "multipart"
+    if "protobuf" in ct or "proto" in ct:
+        return "protobuf"
+    if F.looks_like_json(data):
+        return "json"
+    if looks_like_text(data[:4096]):
+        return "form" if F.looks_like_form(data) else "text"
+    if F.looks_like_protobuf(data, 0):
+        return "protobuf"
+    return "binary"
+
+
+kind_of = _kind_of

@@ -1,0 +1,294 @@
+"""Where in a structure a byte offset is: JSON paths, form keys, multipart parts, protobuf
+field paths.
+
+Searches run over raw bytes; only spans that hold something are located, so a body
+without findings is never parsed field by field. Locating is tolerant: broken or
+truncated structure still gives the nearest path it can.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from typing import NamedTuple
+from urllib.parse import unquote_plus
+
+from addon.detect.charclass import looks_like_text
+
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"?|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)
+_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$\-]*$")
+_LBRACE, _RBRACE, _LBRACK, _RBRACK, _COMMA, _COLON, _QUOTE = b"{}[],:\""
+
+
+def _json_key(tok: bytes) -> str:
+    inner = tok[1:-1] if tok.endswith(b'"') and len(tok) > 1 else tok[1:]
+    if b"\\" in inner:
+        try:
+            return json.loads(b'"' + inner + b'"')
+        except ValueError:
+            pass
+    return inner.decode("utf-8", "replace")
+
+
+def _render(stack: list, max_depth: int) -> tuple[str, bool]:
+    parts = ["$"]
+    for kind, v in stack[:max_depth]:
+        if kind == "a":
+            parts.append(f"[{v}]")
+        elif v is not None:
+            parts.append(f".{v}" if _IDENT.match(v) else "[" + json.dumps(v, ensure_ascii=False) + "]")
+    capped = len(stack) > max_depth
+    if capped:
+        parts.append(f"…(+{len(stack) - max_depth} levels)")
+    return "".join(parts), capped
+
+
+def json_paths(data: bytes, spans: list[tuple[int, int]], max_depth: int) -> tuple[list[str], bool]:
+    """The JSON path of each span's start (spans in any order). Also: was a path cut short."""
+    order = sorted(range(len(spans)), key=lambda i: spans[i][0])
+    paths = ["$"] * len(spans)
+    if not spans:
+        return paths, False
+    capped = False
+    stack: list[list] = []
+    expect_key = False
+    k = 0
+    last = spans[order[-1]][0]
+    for m in _JSON_TOKEN.finditer(data):
+        s, e = m.span()
+        # spans before this token (in whitespace or punctuation) belong to the open container
+        while k < len(order) and spans[order[k]][0] < s:
+            paths[order[k]], c = _render(stack, max_depth)
+            capped |= c
+            k += 1
+        if k >= len(order) or s > last:
+            break
+        c0 = data[s]
+        if c0 == _LBRACE:
+            stack.append(["o", None])
+            expect_key = True
+        elif c0 == _LBRACK:
+            stack.append(["a", 0])
+            expect_key = False
+        elif c0 in (_RBRACE, _RBRACK):
+            if stack:
+                stack.pop()
+            expect_key = False
+        elif c0 == _COMMA:
+            if stack and stack[-1][0] == "a":
+                stack[-1][1] += 1
+            else:
+                expect_key = bool(stack)
+        elif c0 == _COLON:
+            expect_key = False
+        else:
+            is_key = expect_key and c0 == _QUOTE and stack and stack[-1][0] == "o"
+            if is_key:
+                stack[-1][1] = _json_key(m.group())
+            while k < len(order) and spans[order[k]][0] < e:
+                paths[order[k]], c = _render(stack, max_depth)
+                capped |= c
+                k += 1
+    while k < len(order):
+        paths[order[k]], c = _render(stack, max_depth)
+        capped |= c
+        k += 1
+    return paths, capped
+
+
+class Field(NamedTuple):
+    start: int        # start of the whole field (key included)
+    end: int
+    name: str
+    value_start: int
+
+
+def form_fields(data: bytes) -> list[Field]:
+    out = []
+    pos = 0
+    for part in data.split(b"&"):
+        eq = part.find(b"=")
+        raw_key = part[:eq] if eq >= 0 else part
+        name = unquote_plus(raw_key.decode("latin-1")) if b"%" in raw_key or b"+" in raw_key else raw_key.decode("latin-1")
+        if eq >= 0 and not raw_key.isascii():
+            name = raw_key.decode("utf-8", "replace")
+        out.append(Field(pos, pos + len(part), name.strip(), pos + eq + 1 if eq >= 0 else pos))
+        pos += len(part) + 1
+    return out
+
+
+def field_at(fields: list[Field], offset: int) -> Field | None:
+    i = bisect_right([f.start for f in fields], offset) - 1
+    if i >= 0 and offset <= fields[i].end:
+        return fields[i]
+    return None
+
+
+def looks_like_form(data: bytes) -> bool:
+    head = data[:512].strip()
+    if not head or b"=" not in head or head[:1] in b"{[<":
+        return False
+    return re.match(rb"^[A-Za-z0-9_.\-\[\]%*]{1,64}=[^\s]*?(&[A-Za-z0-9_.\-\[\]%*]{1,64}=?[^\s]*?)*$", head) is not None
+
+
+def looks_like_json(data: bytes) -> bool:
+    head = data[:1].lstrip() or data.lstrip()[:1]
+    return head in (b"{", b"[")
+
+
+# --- multipart ------------------------------------------------------------------------
+_BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.I)
+_DISPO_NAME = re.compile(rb'name="([^"]*)"', re.I)
+_DISPO_FILE = re.compile(rb'filename="([^"]*)"', re.I)
+_PART_TYPE = re.compile(rb"^content-type:\s*([^\r\n;]+)", re.I | re.M)
+
+
+class Part(NamedTuple):
+    start: int
+    end: int
+    name: str
+    content_type: str
+
+
+def multipart_parts(data: bytes, content_type: str) -> list[Part]:
+    m = _BOUNDARY.search(content_type or "")
+    if m:
+        boundary = m.group(1).encode("latin-1", "replace")
+    else:
+        first = data.lstrip()[:200].split(b"\r\n", 1)[0]
+        if not first.startswith(b"--"):
+            return []
+        boundary = first[2:]
+    delim = b"--" + boundary
+    out = []
+    pos = data.find(delim)
+    n = 0
+    while pos >= 0:
+        head_start = pos + len(delim)
+        if data[head_start:head_start + 2] == b"--":
+            break
+        nxt = data.find(delim, head_start)
+        body_end = len(data) if nxt < 0 else nxt
+        head_end = data.find(b"\r\n\r\n", head_start, body_end)
+        sep = 4
+        if head_end < 0:
+            head_end = data.find(b"\n\n", head_start, body_end)
+            sep = 2
+        if head_end < 0:
+            break
+        head = data[head_start:head_end]
+        name_m = _DISPO_NAME.search(head) or _DISPO_FILE.search(head)
+        name = name_m.group(1).decode("utf-8", "replace") if name_m else f"part{n}"
+        type_m = _PART_TYPE.search(head.strip())
+        end = body_end
+        if data[end - 2:end] == b"\r\n":
+            end -= 2
+        elif data[end - 1:end] == b"\n":
+            end -= 1
+        out.append(Part(head_end + sep, max(head_end + sep, end), name, type_m.group(1).decode("latin-1").strip() if type_m else ""))
+        n += 1
+        pos = nxt
+    return out
+
+
+# --- protobuf without a schema -------------------------------------------------------------
+class PbField(NamedTuple):
+    start: int        # value bytes
+    end: int
+    path: str         # "1.3.2"
+    wire: int
+
+
+def _varint(data: bytes, pos: int, n: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        if pos >= n or shift > 63:
+            raise ValueError
+        b = data[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            return result, pos
+        shift += 7
+
+
+def protobuf_fields(data: bytes, max_depth: int, base: int = 0, prefix: str = "", depth: int = 0,
+                    out: list | None = None) -> list[PbField] | None:
+    """Every field of a message, nested messages followed; None if data is not a message."""
+    if out is None:
+        out = []
+    mark = len(out)
+    pos, n = 0, len(data)
+    if n == 0:
+        return None
+    try:
+        while pos < n:
+            key, pos = _varint(data, pos, n)
+            num, wire = key >> 3, key & 7
+            if num == 0 or num > 536_870_911:
+                raise ValueError
+            path = f"{prefix}{num}"
+            if wire == 0:
+                start = pos
+                _, pos = _varint(data, pos, n)
+            elif wire == 1:
+                start, pos = pos, pos + 8
+            elif wire == 5:
+                start, pos = pos, pos + 4
+            elif wire == 2:
+                length, start = _varint(data, pos, n)
+                pos = start + length
+            else:
+                raise ValueError
+            if pos > n:
+                raise ValueError
+            out.append(PbField(base + start, base + pos, path, wire))
+            if wire == 2 and depth < max_depth and pos - start >= 2:
+                sub = data[start:pos]
+                if not looks_like_text(sub):
+                    protobuf_fields(sub, max_depth, base + start, path + ".", depth + 1, out)
+    except (ValueError, IndexError):
+        del out[mark:]
+        return None
+    return out
+
+
+def protobuf_path_at(fields: list[PbField], start: int, end: int) -> str | None:
+    best = None
+    for f in fields:
+        if f.start <= start and end <= f.end and (best is None or f.end - f.start <= best.end - best.start):
+            best = f
+    return best.path if best else None
+
+
+def looks_like_protobuf(data: bytes, max_depth: int) -> bool:
+    if len(data) < 2 or looks_like_text(data[:256]):
+        return False
+    fields = protobuf_fields(data[:65536] if len(data) > 65536 else data, 0)
+    return bool(fields) if len(data) <= 65536 else fields is not None or _prefix_parses(data)
+
+
+def _prefix_parses(data: bytes) -> bool:
+    try:
+        pos, n, count = 0, len(data), 0
+        while pos < n and count < 64:
+            key, pos = _varint(data, pos, n)
+            if key >> 3 == 0:
+                return False
+            wire = key & 7
+            if wire == 0:
+                _, pos = _varint(data, pos, n)
+            elif wire == 1:
+                pos += 8
+            elif wire == 5:
+                pos += 4
+            elif wire == 2:
+                length, pos = _varint(data, pos, n)
+                pos += length
+            else:
+                return False
+            count += 1
+        return pos <= n or count >= 4
+    except ValueError:
+        return False

@@ -1,0 +1,218 @@
+"""Validated patterns: the second signal, for personal data nobody told us about.
+
+Each pattern is a shape plus a check that random data rarely passes (Luhn, the ISO 7064
+check digit of a resident ID number, a plausible birth date, MCC 460), and a confidence
+that rises when the field's key says what the value is (``imei``, ``androidId``...).
+Shapes that random data passes all the time (UUIDs, 16 hex digits) are only reported
+when the key names them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from addon.detect.charclass import DIGIT_MAP, HEX_MAP, _table
+from addon.detect.index import Text
+from addon.detect.variants import luhn_ok
+
+
+class PatternHit(NamedTuple):
+    start: int
+    end: int
+    pii_type: str
+    value: str
+    confidence: float
+    rule: str
+    key: str | None
+
+
+# hex digits -> 'h', ':' and '-' kept, everything else ' ': MACs and UUIDs become fixed strings
+_SHAPE_MAP = bytearray(_table(b"0123456789abcdefABCDEF", b"h"))
+_SHAPE_MAP[ord(":")] = ord(":")
+_SHAPE_MAP[ord("-")] = ord("-")
+SHAPE_MAP = bytes(_SHAPE_MAP)
+_MAC_SHAPES = (b"hh:hh:hh:hh:hh:hh", b"hh-hh-hh-hh-hh-hh")
+_UUID_SHAPE = b"hhhhhhhh-hhhh-hhhh-hhhh-hhhhhhhhhhhh"
+_NOT_MACS = {"000000000000", "ffffffffffff", "020000000000"}   # 02:00:00:00:00:00 is Android's placeholder
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_CN_MNC = {"00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "11", "15", "20"}
+_IMEI_RBI = {"01", "35", "86", "99", "30", "33", "44", "45", "49", "50", "51", "52", "53", "54"}
+
+# Normalised key (lower case, letters and digits only) -> the type it names.
+_KEY_HINTS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), t) for p, t in (
+    (r"imei|deviceid$|^did$|^udid$", "imei"),
+    (r"meid", "meid"),
+    (r"imsi|subscriberid", "imsi"),
+    (r"iccid|simserial|simsn", "iccid"),
+    (r"phone|mobile|msisdn|^tel|telephone|line1", "phone_number"),
+    (r"idcard|idno|idnum|sfz|certno|identity|shenfen", "id_number"),
+    (r"bankcard|cardno|cardnum|accountno|^pan$", "bank_card"),
+    (r"bssid", "ssid"),
+    (r"(bt|bluetooth|ble)mac|(bt|bluetooth)addr", "bluetooth_mac"),
+    (r"mac", "mac"),
+    (r"androidid|^aid$|^adid$", "android_id"),
+    (r"oaid", "oaid"),
+    (r"gaid|gpsadid|advertisingid|adsid|^idfa$", "advertising_id"),
+    (r"email|mail", "email"),
+    (r"serial|^sn$", "serial"),
+))
+_KEY_BEFORE = re.compile(rb"""([A-Za-z0-9_.\-]{1,48})["']?\s*[:=]\s*["']?$""")
+_CN_HINTS = {"手机".encode(): "phone_number", "电话".encode(): "phone_number", "身份证".encode(): "id_number",
+             "银行卡".encode(): "bank_card", "邮箱".encode(): "email"}
+
+
+def key_before(data: bytes, start: int) -> str | None:
+    """The key a value at `start` belongs to: `"key":"`, `key=`, `key: `."""
+    window = data[max(0, start - 64):start]
+    m = _KEY_BEFORE.search(window)
+    return m.group(1).decode("latin-1") if m else None
+
+
+def hinted_type(key: str | None) -> str | None:
+    if not key:
+        return None
+    norm = re.sub(r"[^a-z0-9]", "", key.lower())
+    for rx, t in _KEY_HINTS:
+        if rx.search(norm):
+            return t
+    return None
+
+
+def _cn_hint(data: bytes, start: int) -> str | None:
+    window = data[max(0, start - 24):start]
+    for word, t in _CN_HINTS.items():
+        if word in window:
+            return t
+    return None
+
+
+def id_number_ok(s: str) -> bool:
+    if len(s) != 18 or not s[:17].isdigit() or s[0] not in "12345678":
+        return False
+    y, m, d = int(s[6:10]), int(s[10:12]), int(s[12:14])
+    if not (1900 <= y <= 2099 and 1 <= m <= 12 and 1 <= d <= 31):
+        return False
+    total = sum(int(c) * w for c, w in zip(s[:17], _ID_WEIGHTS))
+    return _ID_CHECK[total % 11] == s[17].upper()
+
+
+def _digit_candidates(s: str) -> list[tuple[str, float, str]]:
+    """(pii_type, base confidence, rule) for a maximal digit run."""
+    n = len(s)
+    out = []
+    if n == 11 and s[0] == "1" and s[1] in "3456789":
+        out.append(("phone_number", 0.5, "cn-mobile"))
+    if n == 13 and s.startswith("861") and s[3] in "3456789":
+        out.append(("phone_number", 0.55, "cn-mobile+86"))
+    if n == 15:
+        if s.startswith("460") and s[3:5] in _CN_MNC:
+            out.append(("imsi", 0.55, "imsi-460"))
+        if luhn_ok(s):
+            out.append(("imei", 0.55 if s[:2] in _IMEI_RBI else 0.35, "imei-luhn"))
+    if n == 14 and s[:2] in _IMEI_RBI:
+        out.append(("imei", 0.2, "imei-14"))
+    if n == 18 and id_number_ok(s):
+        out.append(("id_number", 0.9, "id-iso7064"))
+    if n in (19, 20) and s.startswith("89") and luhn_ok(s):
+        out.append(("iccid", 0.75 if s.startswith("8986") else 0.5, "iccid-luhn"))
+    if 16 <= n <= 19 and luhn_ok(s) and not s.startswith("89"):
+        base = 0.55 if s.startswith("62") else (0.4 if s[0] in "3456" else 0.25)
+        out.append(("bank_card", base, "card-luhn"))
+    if n == 18 and not out and s.startswith("99"):   # decimal MEID: 18 digits
+        out.append(("meid", 0.3, "meid-dec"))
+    return out
+
+
+def _pick(cands: list[tuple[str, float, str]], hint: str | None) -> tuple[str, float, str] | None:
+    if not cands:
+        return None
+    if hint:
+        for t, base, rule in cands:
+            if t == hint:
+                return t, max(base, 0.95), rule
+    t, base, rule = max(cands, key=lambda c: c[1])
+    return t, (base - 0.2 if hint else base), rule
+
+
+def find_patterns(text: Text, min_confidence: float) -> list[PatternHit]:
+    data = text.data
+    out: list[PatternHit] = []
+
+    def hint_at(start: int) -> tuple[str | None, str | None]:
+        key = key_before(data, start)
+        return key, hinted_type(key) or _cn_hint(data, start)
+
+    # digit runs: phone, IMEI, IMSI, ICCID, ID number, bank card
+    for s, e in text.runs(DIGIT_MAP, b"0", 11):
+        run = data[s:e].decode()
+        if e - s == 17 and e < len(data) and data[e] in b"Xx":
+            run, e = run + "X", e + 1
+        cands = _digit_candidates(run)
+        if not cands:
+            continue
+        key, hint = hint_at(s)
+        got = _pick(cands, hint)
+        if got and got[1] >= min_confidence:
+            out.append(PatternHit(s, e, got[0], run, round(got[1], 2), got[2], key))
+
+    shapes = text.mapped(SHAPE_MAP)
+    for shape in _MAC_SHAPES:
+        pos = shapes.find(shape)
+        while pos >= 0:
+            end = pos + len(shape)
+            if (pos == 0 or shapes[pos - 1] not in b"h:-") and (end == len(shapes) or shapes[end] not in b"h:-"):
+                mac = data[pos:end].decode()
+                if re.sub(r"[:-]", "", mac).lower() not in _NOT_MACS:
+                    key, hint = hint_at(pos)
+                    t = hint if hint in ("mac", "bluetooth_mac", "ssid") else "mac"
+                    conf = 0.95 if hint == t else 0.7
+                    out.append(PatternHit(pos, end, t, mac, conf, "mac", key))
+            pos = shapes.find(shape, end)
+
+    pos = shapes.find(_UUID_SHAPE)
+    while pos >= 0:
+        end = pos + len(_UUID_SHAPE)
+        if (pos == 0 or shapes[pos - 1] not in b"h-") and (end == len(shapes) or shapes[end] not in b"h-"):
+            key, hint = hint_at(pos)
+            if hint in ("oaid", "advertising_id"):
+                out.append(PatternHit(pos, end, hint, data[pos:end].decode(), 0.9, "uuid-keyed", key))
+        pos = shapes.find(_UUID_SHAPE, end)
+
+    # bare hex identifiers only when the key names them: 16 (Android ID), 16/32/64 (vendor OAIDs)
+    for s, e in text.runs(HEX_MAP, b"h", 16):
+        n = e - s
+        if n not in (16, 32, 64) or (s > 0 and data[s - 1] in b"-:") or (e < len(data) and data[e] in b"-:"):
+            continue
+        key, hint = hint_at(s)
+        if (hint == "android_id" and n == 16) or hint == "oaid":
+            out.append(PatternHit(s, e, hint, data[s:e].decode(), 0.85, f"hex{n}-keyed", key))
+
+    if b"@" in data:
+        out.extend(_emails(data, hint_at))
+    return out
+
+
+_EMAIL_LOCAL = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_EMAIL_DOMAIN = re.compile(rb"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+([A-Za-z]{2,24})(?![A-Za-z0-9-])")
+_NOT_TLDS = {b"png", b"jpg", b"jpeg", b"gif", b"webp", b"svg", b"js", b"css", b"so", b"apk", b"dex", b"html"}
+
+
+def _emails(data: bytes, hint_at) -> list[PatternHit]:
+    out = []
+    pos = data.find(b"@")
+    while pos >= 0:
+        s = pos
+        while s > 0 and pos - s < 64 and data[s - 1] in _EMAIL_LOCAL:
+            s -= 1
+        m = _EMAIL_DOMAIN.match(data, pos + 1, pos + 256)
+        if s < pos and m and m.group(1).lower() not in _NOT_TLDS and data[s:s + 1] not in (b".", b"-"):
+            key, hint = hint_at(s)
+            conf = 0.95 if hint == "email" else 0.8
+            out.append(PatternHit(s, m.end(), "email", data[s:m.end()].decode("latin-1"), conf, "email", key))
+            pos = data.find(b"@", m.end())
+        else:
+            pos = data.find(b"@", pos + 1)
+    return out

@@ -1,0 +1,85 @@
+"""A q-gram prefilter that lets the automaton skip bytes that cannot hold a known value.
+
+Every known-value variant is at least 8 bytes long. A variant of length >= 15 always
+covers one whole 8-byte block aligned to a multiple of 8, starting at one of its first
+eight offsets; a variant of length 8..14 covers a whole aligned 4-byte block. So the text
+is cut into aligned blocks (a zero-copy numpy view), each block is hashed into a bit
+table of the variants' leading grams, and the automaton only runs on a short window
+around blocks that hit. Hash collisions cost a wasted window, never a miss.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_MUL64 = np.uint64(0x9E3779B97F4A7C15)
+_MUL32 = np.uint32(0x9E3779B1)
+MIN_FILTERED = 2048       # shorter texts go through the automaton whole
+
+
+class _Table:
+    def __init__(self, grams: set[bytes], q: int):
+        self.q = q
+        self.exact = grams
+        n = max(1, len(grams))
+        self.bits = int(min(24, max(12, (n * 64).bit_length())))
+        self.table = np.zeros(1 << self.bits, dtype=np.bool_)
+        if grams:
+            arr = np.frombuffer(b"".join(sorted(grams)), dtype="<u8" if q == 8 else "<u4")
+            self.table[self._hash(arr)] = True
+
+    def _hash(self, blocks: np.ndarray) -> np.ndarray:
+        if self.q == 8:
+            return (blocks * _MUL64) >> np.uint64(64 - self.bits)
+        return (blocks * _MUL32) >> np.uint32(32 - self.bits)
+
+    def candidates(self, low: bytes) -> list[int]:
+        n = len(low) // self.q
+        if not self.exact or n == 0:
+            return []
+        blocks = np.frombuffer(low, dtype="<u8" if self.q == 8 else "<u4", count=n)
+        with np.errstate(over="ignore"):
+            hit = np.flatnonzero(self.table[self._hash(blocks)])
+        q, exact = self.q, self.exact
+        return [o for o in (hit * q).tolist() if low[o:o + q] in exact]
+
+
+class GramFilter:
+    def __init__(self, keys: list[bytes]):
+        """keys: the automaton's keys as bytes (lower-cased like the text it will see)."""
+        long_grams: set[bytes] = set()
+        short_grams: set[bytes] = set()
+        self.max_len = 0
+        self.unfiltered = False
+        for k in keys:
+            n = len(k)
+            self.max_len = max(self.max_len, n)
+            if n >= 15:
+                long_grams.update(k[j:j + 8] for j in range(8))
+            elif n >= 8:
+                short_grams.update(k[j:j + 4] for j in range(min(4, n - 3)))
+            else:
+                self.unfiltered = True   # a key too short to filter: scan everything
+        self.long = _Table(long_grams, 8)
+        self.short = _Table(short_grams, 4)
+
+    def windows(self, low: bytes) -> list[tuple[int, int]] | None:
+        """Merged (start, end) windows that may hold a key, or None to scan the whole text."""
+        if self.unfiltered or len(low) < MIN_FILTERED:
+            return None
+        starts = self.long.candidates(low) + self.short.candidates(low)
+        if not starts:
+            return []
+        if len(starts) * (self.max_len + 8) > len(low):
+            return None
+        starts.sort()
+        out: list[tuple[int, int]] = []
+        reach = self.max_len + 8
+        for o in starts:
+            s, e = max(0, o - 7), o + reach
+            if out and s <= out[-1][1]:
+                if e > out[-1][1]:
+                    out[-1] = (out[-1][0], e)
+            else:
+                out.append((s, e))
+        return out

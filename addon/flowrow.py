@@ -1,0 +1,79 @@
+"""The `flows` row for one mitmproxy flow, and the short summary shown in mitmweb.
+
+The evidence hashes (`request_sha256`, `response_sha256`) are SHA-256 over the message in
+its HTTP/1 wire form as mitmproxy saves it: request or status line, headers as received,
+blank line, then the body exactly as it travelled (still gzip/br/zstd encoded, chunk framing
+re-applied when the message says `Transfer-Encoding: chunked`). Anyone holding `flows.mitm`
+can recompute them with `mitmproxy.net.http.http1.assemble_request/assemble_response`.
+HTTP/2 and HTTP/3 messages are hashed in the same HTTP/1 form. A body that was streamed
+and therefore not kept is hashed as its head alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mitmproxy import http
+from mitmproxy.net.http.http1 import assemble
+
+SUMMARY_MAX_ITEMS = 6
+
+
+def _message_sha256(message: http.Message, assemble_full, assemble_head) -> str:
+    try:
+        wire = assemble_full(message)
+    except ValueError:  # streamed body (content None) or trailers without chunking
+        wire = assemble_head(message) + (message.raw_content or b"")
+    return hashlib.sha256(wire).hexdigest()
+
+
+def request_sha256(request: http.Request) -> str:
+    return _message_sha256(request, assemble.assemble_request, assemble.assemble_request_head)
+
+
+def response_sha256(response: http.Response) -> str:
+    return _message_sha256(response, assemble.assemble_response, assemble.assemble_response_head)
+
+
+def flow_row(flow: http.HTTPFlow, capture: str) -> dict[str, Any]:
+    """The fixed and descriptive columns of `flows` for a completed (or failed) flow."""
+    req, resp = flow.request, flow.response
+    row: dict[str, Any] = {
+        "id": flow.id,
+        "ts_start": req.timestamp_start,
+        "ts_end": (resp.timestamp_end if resp is not None else None) or req.timestamp_end,
+        "method": req.method,
+        "url": req.pretty_url,
+        "host": req.pretty_host,
+        "port": req.port,
+        "scheme": req.scheme,
+        "status": resp.status_code if resp is not None else None,
+        "request_sha256": request_sha256(req),
+        "response_sha256": response_sha256(resp) if resp is not None else None,
+        "request_size": len(req.raw_content) if req.raw_content is not None else None,
+        "response_size": len(resp.raw_content) if resp is not None and resp.raw_content is not None else None,
+        # The request's type: what was sent is what the audit is about.
+        "content_type": req.headers.get("content-type"),
+        "capture": capture,
+        "capped": None,
+        "error": None,
+        "recorded_at": time.time(),
+    }
+    return row
+
+
+def summary(hits: Iterable[Mapping[str, Any]], errors: Iterable[str] = ()) -> str:
+    """One line for flow.comment: 'piiaudit: imei @ body:json:$.h.imei_md5 (md5); ...'."""
+    seen: dict[tuple[str, str, str], None] = {}
+    for h in hits:
+        seen.setdefault((str(h.get("pii_type")), str(h.get("location")), str(h.get("encoding"))), None)
+    parts = [f"{t} @ {loc} ({enc})" for t, loc, enc in list(seen)[:SUMMARY_MAX_ITEMS]]
+    if len(seen) > SUMMARY_MAX_ITEMS:
+        parts.append(f"+{len(seen) - SUMMARY_MAX_ITEMS} more")
+    errors = list(errors)
+    if errors:
+        parts.append(f"detection error: {errors[0]}" + (f" (+{len(errors) - 1})" if len(errors) > 1 else ""))
+    return ("piiaudit: " + "; ".join(parts)) if parts else ""

@@ -1,0 +1,141 @@
+"""Read HAR files entry by entry, keeping every valid entry of a damaged file.
+
+mitmproxy's own reader (`mitmproxy.io.har.request_to_flow`, used by `mitmdump -r`) gives
+up on the whole file at the first bad entry. Captures from other tools often miss fields
+or are cut short, so here each entry is checked on its own: a broken one is reported by
+number and skipped, and a file whose JSON ends early still yields the entries that were
+complete before the damage.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from mitmproxy import flow as mflow
+from mitmproxy import http
+from mitmproxy.io.har import request_to_flow
+
+REQUIRED = (("startedDateTime",), ("request", "method"), ("request", "url"))
+
+
+class HarError(ValueError):
+    """The file as a whole is not (or no longer) a readable HAR."""
+
+
+@dataclass
+class BadEntry:
+    index: int
+    message: str
+
+
+def looks_like_har(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def decode(data: bytes) -> str:
+    if data[:1] == b"\x78":  # .zhar: zlib-compressed HAR, as mitmproxy's save.har writes it
+        try:
+            data = zlib.decompress(data)
+        except zlib.error as e:
+            raise HarError(f"looks zlib-compressed (.zhar) but does not decompress: {e}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise HarError(f"not UTF-8 text at byte {e.start}") from None
+
+
+def entries(text: str) -> Iterator[dict | BadEntry]:
+    """Raw entries; raises HarError (after yielding what it could) if the JSON is damaged."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        yield from _salvage(text, e)
+        return
+    if not isinstance(doc, dict) or not isinstance(doc.get("log"), dict):
+        raise HarError("no 'log' object at the top level")
+    items = doc["log"].get("entries")
+    if not isinstance(items, list):
+        raise HarError("'log.entries' is missing or not a list")
+    yield from items
+
+
+def _salvage(text: str, error: json.JSONDecodeError) -> Iterator[dict]:
+    where = f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
+    key = text.find('"entries"')
+    start = text.find("[", key) if key >= 0 else -1
+    if start < 0:
+        raise HarError(f"{where}; no entries could be recovered")
+    decoder = json.JSONDecoder()
+    pos, n = start + 1, 0
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= len(text) or text[pos] == "]":
+            break
+        try:
+            item, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            break
+        n += 1
+        yield item
+    raise HarError(f"{where}; kept the {n} complete entries before the damage")
+
+
+def _get(entry: dict, path: tuple[str, ...]):
+    cur = entry
+    for key in path:
+        if not isinstance(cur, dict) or key not in cur:
+            return None
+        cur = cur[key]
+    return cur
+
+
+def _normalise(entry: dict) -> dict:
+    """Fill the fields some exporters leave out and mitmproxy's reader insists on."""
+    entry = copy.deepcopy(entry)
+    entry.setdefault("time", 0)
+    req = entry["request"]
+    req.setdefault("httpVersion", "HTTP/1.1")
+    req.setdefault("headers", [])
+    if isinstance(req.get("postData"), dict):
+        req["postData"].setdefault("text", "")
+    resp = entry.get("response")
+    if not isinstance(resp, dict):
+        resp = entry["response"] = {"status": 0}
+    resp.setdefault("status", 0)
+    resp.setdefault("httpVersion", "HTTP/1.1")
+    resp.setdefault("headers", [])
+    if not isinstance(resp.get("content"), dict):
+        resp["content"] = {}
+    return entry
+
+
+def to_flow(entry: object, index: int) -> mflow.Flow | BadEntry:
+    if isinstance(entry, BadEntry):
+        return entry
+    if not isinstance(entry, dict):
+        return BadEntry(index, f"HAR entry {index}: not an object")
+    for path in REQUIRED:
+        if _get(entry, path) in (None, ""):
+            return BadEntry(index, f"HAR entry {index}: missing {'.'.join(path)}")
+    try:
+        entry = _normalise(entry)
+        f = request_to_flow(entry)
+    except Exception as e:  # noqa: BLE001 - any malformed field: report this entry, keep the rest
+        return BadEntry(index, f"HAR entry {index} ({_get(entry, ('request', 'url'))}): {type(e).__name__}: {e}")
+    status = entry["response"].get("status")
+    if not status:
+        # save.har writes status 0 for a flow that never got a response: restore that.
+        f.response = None
+        f.error = mflow.Error(str(entry["response"].get("_error") or "no response"))
+    return f
+
+
+def read(data: bytes) -> Iterator[http.HTTPFlow | BadEntry]:
+    """Flows and bad entries in file order; raises HarError after the last salvageable one."""
+    for i, entry in enumerate(entries(decode(data))):
+        yield to_flow(entry, i)

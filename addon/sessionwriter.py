@@ -1,0 +1,173 @@
+"""All of the addon's database work, on one background thread.
+
+The proxy's event loop only appends to a queue; this thread commits flow rows and their
+hits in batches (every `max_flows` flows or `max_seconds`, whichever comes first, and on
+close), so a flow never waits for SQLite and there is no commit per flow. A process killed
+with SIGKILL loses at most the batch that was still queued.
+
+The same thread watches the `events` table for values the hooks runner saw being read
+(`pii_read` rows with a value), by id watermark, and hands them to the event loop through
+a deque: the detector is only ever touched by the thread that scans flows.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from piiaudit.store import SessionStore
+
+logger = logging.getLogger(__name__)
+
+COMPONENT = "addon"
+
+_STOP = object()
+
+
+class ObservedValues:
+    """New (pii_type, value) pairs from the hooks runner's `pii_read` events."""
+
+    def __init__(self) -> None:
+        self.watermark = 0
+        self.pending: collections.deque[tuple[str, str]] = collections.deque()
+
+    def poll(self, store: SessionStore) -> int:
+        rows = store.conn.execute(
+            "SELECT id, pii_type, value FROM events WHERE id > ? AND kind = 'pii_read' ORDER BY id",
+            (self.watermark,),
+        ).fetchall()
+        n = 0
+        for event_id, pii_type, value in rows:
+            self.watermark = event_id
+            if pii_type and value is not None and str(value).strip():
+                self.pending.append((pii_type, str(value)))
+                n += 1
+        return n
+
+    def drain(self) -> list[tuple[str, str]]:
+        out = []
+        while self.pending:
+            out.append(self.pending.popleft())
+        return out
+
+
+class SessionWriter:
+    """Queue flow rows, hits and error rows; commit them in batches on a worker thread."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        *,
+        max_flows: int = 200,
+        max_seconds: float = 0.5,
+        observed: ObservedValues | None = None,
+        poll_seconds: float = 1.0,
+        hit_columns: frozenset[str] | None = None,
+    ) -> None:
+        self.store = store
+        self.max_flows = max(1, max_flows)
+        self.max_seconds = max(0.01, max_seconds)
+        self.observed = observed
+        self.poll_seconds = poll_seconds
+        self.hit_columns = hit_columns or _columns(store, "pii_hits")
+        self.flow_columns = _columns(store, "flows")
+        self.written_flows = 0
+        self.written_hits = 0
+        self.failed_flows = 0
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="piiaudit-session-writer", daemon=True)
+        self._thread.start()
+
+    # -- called from the proxy's thread -----------------------------------------
+    def put(self, row: Mapping[str, Any], hits: list[Mapping[str, Any]], errors: list[Mapping[str, Any]] = ()) -> None:
+        self._queue.put((row, hits, list(errors)))
+
+    def put_error(self, message: str, *, flow_id: str | None = None, detail: Any = None) -> None:
+        self._queue.put((None, [], [{"message": message, "flow_id": flow_id, "detail": detail}]))
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Commit everything queued and stop the thread."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                logger.error("piiaudit: session writer did not finish within %.0f s; some rows may be lost", timeout)
+
+    # -- the worker ---------------------------------------------------------------
+    def _run(self) -> None:
+        # The worker gets its own connection (SessionStore keeps one per thread).
+        flows: dict[str, Mapping[str, Any]] = {}
+        hits: dict[str, list[Mapping[str, Any]]] = {}
+        errors: list[Mapping[str, Any]] = []
+        deadline = None
+        next_poll = time.monotonic() + self.poll_seconds
+        stopping = False
+        while not stopping:
+            timeout = self.poll_seconds if deadline is None else max(0.0, deadline - time.monotonic())
+            if self.observed is not None:
+                timeout = min(timeout, max(0.0, next_poll - time.monotonic()))
+            try:
+                item = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                item = None
+            if item is _STOP:
+                stopping = True
+            elif item is not None:
+                row, flow_hits, flow_errors = item
+                if row is not None:
+                    # A flow recorded twice in one batch (response, then error) keeps the last.
+                    flows[row["id"]] = row
+                    hits[row["id"]] = flow_hits
+                errors.extend(flow_errors)
+                if deadline is None:
+                    deadline = time.monotonic() + self.max_seconds
+            now = time.monotonic()
+            if flows or errors:
+                if stopping or len(flows) >= self.max_flows or (deadline is not None and now >= deadline):
+                    self._commit(flows, hits, errors)
+                    flows, hits, errors = {}, {}, []
+                    deadline = None
+            if self.observed is not None and (now >= next_poll or stopping):
+                next_poll = now + self.poll_seconds
+                try:
+                    self.observed.poll(self.store)
+                except sqlite3.Error as e:
+                    logger.warning("piiaudit: could not read observed values from events: %s", e)
+        self.store.close()
+
+    def _commit(self, flows: dict, hits: dict, errors: list) -> None:
+        flow_rows = [{k: v for k, v in r.items() if k in self.flow_columns} for r in flows.values()]
+        hit_rows = [
+            {**{k: v for k, v in h.items() if k in self.hit_columns}, "flow_id": fid}
+            for fid, hs in hits.items()
+            for h in hs
+        ]
+        try:
+            self.store.write_flows_and_hits(flow_rows, hit_rows)
+            self.written_flows += len(flow_rows)
+            self.written_hits += len(hit_rows)
+        except (sqlite3.Error, ValueError, TypeError) as e:
+            # Find the rows that poison the batch and keep the others.
+            logger.warning("piiaudit: batch of %d flows failed (%s); writing them one by one", len(flow_rows), e)
+            for row in flow_rows:
+                own = [h for h in hit_rows if h["flow_id"] == row["id"]]
+                try:
+                    self.store.write_flows_and_hits([row], own)
+                    self.written_flows += 1
+                    self.written_hits += len(own)
+                except (sqlite3.Error, ValueError, TypeError) as e2:
+                    self.failed_flows += 1
+                    logger.error("piiaudit: flow %s could not be stored: %s", row["id"], e2)
+                    errors.append({"message": f"flow row not stored: {e2}", "flow_id": row["id"], "detail": None})
+        for err in errors:
+            self.store.record_error(COMPONENT, err["message"], flow_id=err.get("flow_id"), detail=err.get("detail"))
+
+
+def _columns(store: SessionStore, table: str) -> frozenset[str]:
+    return frozenset(r[1] for r in store.conn.execute(f"PRAGMA table_info({table})"))

@@ -1,0 +1,239 @@
+"""Detections: vectorised checks over the prepared evidence (analysis.prepare).
+
+Each detection returns evidence rows — one per event or flow hit that proves the rule —
+with the columns of ``EVIDENCE_COLUMNS`` it knows; ``analysis.findings`` groups them into
+findings. Which clause a detection serves is said in the rule catalog (rules.yaml), so a
+detection here is written once and cited by as many rules as it proves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from analysis.prepare import THIRD_PARTY, Evidence
+
+EVIDENCE_COLUMNS = [
+    "pii_type", "sdk", "host", "ts", "event_id", "flow_id", "hit_id", "api", "location", "encoding", "source",
+    "permission", "granted", "clock_error_ms", "stream",
+]
+GROUP_KEYS = ("pii_type", "sdk", "host")
+
+WHO = ("any", "app", "sdk")
+TO = ("any", "first_party", "third_party")
+
+
+class NotApplicable(Exception):
+    """The detection cannot run on this session (e.g. no scope.yaml); the message says why."""
+
+
+@dataclass(frozen=True)
+class Detection:
+    name: str
+    fn: Callable[[Evidence, dict[str, Any]], pd.DataFrame]
+    doc_en: str
+    doc_zh: str
+    params: dict[str, tuple[str, ...]] = field(default_factory=dict)   # param -> allowed values
+    group_by: tuple[str, ...] = GROUP_KEYS
+    relative_to_consent: bool = False                                   # compares times with the consent moment
+    detail: Callable[[dict[str, Any], Evidence], dict[str, Any]] | None = None
+
+
+REGISTRY: dict[str, Detection] = {}
+COMMON_PARAMS = {"group_by": GROUP_KEYS}   # every detection accepts group_by: a non-empty subset of these
+
+
+def detection(name: str, *, doc_en: str, doc_zh: str, params: dict[str, tuple[str, ...]] | None = None,
+              group_by: tuple[str, ...] = GROUP_KEYS, relative_to_consent: bool = False,
+              detail: Callable[[dict[str, Any], Evidence], dict[str, Any]] | None = None):
+    def register(fn):
+        REGISTRY[name] = Detection(name, fn, doc_en, doc_zh, dict(params or {}), group_by, relative_to_consent, detail)
+        return fn
+    return register
+
+
+# -- evidence shapes -----------------------------------------------------------------------
+
+def _from_reads(reads: pd.DataFrame) -> pd.DataFrame:
+    return reads.assign(stream="event", host=pd.NA).reindex(columns=EVIDENCE_COLUMNS)
+
+
+def _from_sent(sent: pd.DataFrame) -> pd.DataFrame:
+    return sent.assign(stream="flow", event_id=pd.NA).reindex(columns=EVIDENCE_COLUMNS)
+
+
+def _who(frame: pd.DataFrame, who: str) -> pd.DataFrame:
+    if who == "app":
+        return frame.loc[frame["sdk"].isna()]
+    if who == "sdk":
+        return frame.loc[frame["sdk"].notna()]
+    return frame
+
+
+def _to(sent: pd.DataFrame, to: str) -> pd.DataFrame:
+    if to == "third_party":
+        return sent.loc[sent["party"].eq(THIRD_PARTY)]
+    if to == "first_party":
+        return sent.loc[sent["party"].ne(THIRD_PARTY)]
+    return sent
+
+
+def _before(frame: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
+    return frame.loc[frame["ts"] < ctx.consent.cutoff]
+
+
+# -- detections ----------------------------------------------------------------------------
+
+@detection(
+    "read_before_consent",
+    doc_en="Hooked sensitive-API reads (pii_read events) before the consent moment; `who` keeps reads by an SDK, "
+           "by the app itself, or any.",
+    doc_zh="同意时刻之前的敏感API读取事件（pii_read）；参数 who 选择SDK、App自身或全部。",
+    params={"who": WHO}, group_by=("pii_type", "sdk", "host"), relative_to_consent=True,
+)
+def read_before_consent(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    return _from_reads(_who(_before(ctx.reads, ctx), params.get("who", "any")))
+
+
+@detection(
+    "sent_before_consent",
+    doc_en="PII hits in requests sent before the consent moment; `to` keeps third-party hosts (SDK domains, or "
+           "hosts not listed as first party), first-party/unattributed hosts, or any; `who` filters on the "
+           "attributed SDK.",
+    doc_zh="同意时刻之前发出、携带个人信息的请求；参数 to 选择第三方主机、App自有（或未归属）主机或全部，who 按归属SDK筛选。",
+    params={"to": TO, "who": WHO}, relative_to_consent=True,
+)
+def sent_before_consent(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    sent = _to(_before(ctx.sent, ctx), params.get("to", "any"))
+    return _from_sent(_who(sent, params.get("who", "any")))
+
+
+@detection(
+    "sent_to_third_party_before_consent",
+    doc_en="sent_before_consent restricted to third-party hosts: a host of a catalogued SDK, or (with "
+           "first_party_hosts in scope.yaml) any host that is not the operator's.",
+    doc_zh="仅限第三方主机的 sent_before_consent：SDK目录中的主机，或（scope.yaml 填写了 first_party_hosts 时）非App自有的主机。",
+    params={"who": WHO}, relative_to_consent=True,
+)
+def sent_to_third_party_before_consent(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    return sent_before_consent(ctx, {**params, "to": "third_party"})
+
+
+@detection(
+    "permission_before_consent",
+    doc_en="Runtime permission requests, for permissions that can collect personal information, before the "
+           "consent moment, with their result events; grouped by the PII type the permission guards.",
+    doc_zh="同意时刻之前对可收集个人信息权限的运行时申请及其结果；按权限所保护的个人信息类型分组。",
+    params={}, group_by=("pii_type", "sdk"), relative_to_consent=True,
+)
+def permission_before_consent(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    perms = ctx.permissions
+    early = perms.loc[perms["kind"].eq("request") & (perms["ts"] < ctx.consent.cutoff)]
+    if early.empty:
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    results = perms.loc[perms["kind"].eq("result") & perms["request_code"].isin(early["request_code"].dropna())]
+    # A result answers the latest request with its request code before it.
+    answered = pd.merge_asof(
+        results.sort_values("ts"), early[["ts", "request_code", "event_id"]].rename(
+            columns={"event_id": "request_id"}).sort_values("ts"),
+        on="ts", by="request_code", direction="backward",
+    ).dropna(subset=["request_id"]) if not results.empty else results
+    rows = pd.concat([early, answered.drop(columns=["request_id"], errors="ignore")], ignore_index=True)
+    return rows.assign(stream="event", host=pd.NA).reindex(columns=EVIDENCE_COLUMNS)
+
+
+@detection(
+    "collected_after_refusal",
+    doc_en="Reads and PII-bearing requests after the user declined the privacy policy and before any later "
+           "agreement (needs a recorded decline).",
+    doc_zh="用户拒绝隐私政策之后、再次同意之前的读取事件与携带个人信息的请求（需记录到拒绝）。",
+    params={"who": WHO}, relative_to_consent=True,
+)
+def collected_after_refusal(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    window = ctx.consent.refusal_window
+    if window is None:
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    start, end = window
+    inside = lambda f: f.loc[(f["ts"] >= start) & (f["ts"] < end)]  # noqa: E731
+    rows = pd.concat([_from_reads(inside(ctx.reads)), _from_sent(inside(ctx.sent))], ignore_index=True)
+    return _who(rows, params.get("who", "any"))
+
+
+def _scope_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
+    scope = ctx.scope
+    sdk = keys.get("sdk")
+    return {
+        "stated": sorted(scope.stated_for(sdk)) if scope else [],
+        "sdk_listed_in_scope": bool(scope and (sdk is None or sdk in scope.stated_sdks)),
+        "scope_file": scope.source if scope else None,
+    }
+
+
+@detection(
+    "beyond_stated_scope",
+    doc_en="PII types read or sent by the app or an SDK that scope.yaml does not state for it (an SDK missing "
+           "from scope.yaml states nothing). The SDK of a flow is the destination host's SDK, else the SDK of "
+           "the linked read. Needs scope.yaml with `stated`.",
+    doc_zh="App或SDK读取或发送、但scope.yaml未为其声明的个人信息类型（scope.yaml未列出的SDK视为未声明任何类型）。"
+           "流量的SDK取自目标主机，否则取关联读取事件的调用方。需要scope.yaml的 stated。",
+    params={"include": ("reads", "sent", "both")}, group_by=("pii_type", "sdk", "host"), detail=_scope_detail,
+)
+def beyond_stated_scope(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    scope = ctx.scope
+    if scope is None or not scope.has_statements:
+        raise NotApplicable("no stated scope (scope.yaml with `stated`) / 未提供声明范围（scope.yaml 的 stated）")
+    include = params.get("include", "both")
+    parts = []
+    if include in ("reads", "both"):
+        parts.append(_from_reads(ctx.reads))
+    if include in ("sent", "both"):
+        parts.append(_from_sent(ctx.sent))
+    rows = pd.concat(parts, ignore_index=True)
+    allowed = pd.DataFrame(
+        [("", t) for t in scope.stated_for(None)] + [(s, t) for s, ts in scope.stated_sdks.items() for t in ts],
+        columns=["sdk_key", "pii_type"],
+    ).assign(stated=True)
+    keyed = rows.assign(sdk_key=rows["sdk"].fillna("").astype("str"), pii_type=rows["pii_type"].astype("str"))
+    marked = keyed.merge(allowed.astype({"sdk_key": "str", "pii_type": "str"}), on=["sdk_key", "pii_type"], how="left")
+    return marked.loc[marked["stated"].isna()].reindex(columns=EVIDENCE_COLUMNS)
+
+
+def _necessary_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
+    category = ctx.scope.necessary() if ctx.scope else None
+    if category is None:
+        return {}
+    return {
+        "category": category.name, "category_no": category.no, "necessary_zh": category.necessary_zh,
+        "necessary_pii_types": sorted(category.pii_types), "baseline_row_verified": category.verified,
+    }
+
+
+@detection(
+    "outside_necessary_scope",
+    doc_en="PII read or sent before consent whose type is not necessary PI for the app's type "
+           "(scope.yaml app.category, one of the 39 types; analysis/data/necessary_pi.yaml). Needs the category.",
+    doc_zh="同意前读取或发送、且不属于该类型App必要个人信息的类型（scope.yaml 的 app.category，39类之一；"
+           "analysis/data/necessary_pi.yaml）。需要App类型。",
+    params={"who": WHO}, group_by=("pii_type", "sdk", "host"), relative_to_consent=True, detail=_necessary_detail,
+)
+def outside_necessary_scope(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    category = ctx.scope.necessary() if ctx.scope else None
+    if category is None:
+        raise NotApplicable("no app category (scope.yaml app.category) / 未提供App类型（scope.yaml 的 app.category）")
+    rows = pd.concat([_from_reads(_before(ctx.reads, ctx)), _from_sent(_before(ctx.sent, ctx))], ignore_index=True)
+    rows = _who(rows, params.get("who", "any"))
+    return rows.loc[~rows["pii_type"].isin(category.pii_types)]
+
+
+@detection(
+    "sent_over_cleartext",
+    doc_en="PII hits in requests over plain http:// (at any time).",
+    doc_zh="通过明文 http:// 发送、携带个人信息的请求（任何时间）。",
+    params={"who": WHO},
+)
+def sent_over_cleartext(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    plain = ctx.sent.loc[ctx.sent["scheme"].eq("http")]
+    return _from_sent(_who(plain, params.get("who", "any")))

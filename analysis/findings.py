@@ -1,0 +1,142 @@
+"""Group a detection's evidence rows into findings: one per (rule, group key), all ids kept.
+
+The group key is (pii_type, sdk, host) unless the rule's `group_by` or the detection says
+otherwise; keys left out of the group are listed in the detail (hosts become a list and the
+finding's host column joins them). Each finding carries its evidence ids, the ids linked to
+them (read -> flow), the first time, and a detail object; order is deterministic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.detections import EVIDENCE_COLUMNS, GROUP_KEYS, REGISTRY
+from analysis.prepare import Evidence
+from analysis.rules import Rule
+
+MAX_LINKS_IN_DETAIL = 20
+MAX_LIST_IN_DETAIL = 50
+FINDING_COLUMNS = ["rule_id", "severity", "pii_type", "sdk", "host", "first_ts", "flow_ids", "event_ids", "detail"]
+_SENTINEL = "\x00"  # groupby key for "none" (the app itself, no host)
+
+
+def _uniq(values: pd.Series) -> list[Any]:
+    out = sorted({v for v in values.dropna().tolist()}, key=str)
+    return out[:MAX_LIST_IN_DETAIL]
+
+
+def _none(value: Any) -> Any:
+    return None if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)) else value
+
+
+def _py(value: Any) -> Any:
+    """numpy / pandas scalars -> plain Python for JSON."""
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    return _none(value)
+
+
+def empty_findings() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
+
+
+def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
+    """Findings of one rule from its evidence rows."""
+    if evidence.empty:
+        return empty_findings()
+    det = REGISTRY[rule.detection]
+    keys = list(rule.params.get("group_by") or det.group_by)
+    ev = evidence.reindex(columns=EVIDENCE_COLUMNS).reset_index(drop=True)
+    ev = ev.assign(event_id=ev["event_id"].astype("Int64"), flow_id=ev["flow_id"].astype("str"))
+    key_frame = ev[keys].astype("object").where(ev[keys].notna(), _SENTINEL)
+    ev = ev.assign(gid=ev.groupby([key_frame[k] for k in keys], sort=True).ngroup())
+
+    links = ctx.links
+    prim_events = ev.loc[ev["event_id"].notna(), ["gid", "event_id"]].drop_duplicates()
+    prim_flows = ev.loc[ev["flow_id"].notna(), ["gid", "flow_id"]].drop_duplicates()
+    if links.empty:
+        glinks = pd.DataFrame(columns=["gid", *links.columns])
+    else:
+        lk = links.astype({"event_id": "Int64", "flow_id": "str"})
+        glinks = pd.concat([prim_events.merge(lk, on="event_id"), prim_flows.merge(lk, on="flow_id")],
+                           ignore_index=True).drop_duplicates(["gid", "hit_id"])
+    all_events = (pd.concat([prim_events, glinks[["gid", "event_id"]]], ignore_index=True)
+                  .dropna().astype({"event_id": "int64"}).drop_duplicates().sort_values(["gid", "event_id"]))
+    all_flows = (pd.concat([prim_flows, glinks[["gid", "flow_id"]]], ignore_index=True)
+                 .dropna().drop_duplicates().sort_values(["gid", "flow_id"]))
+
+    g = ev.groupby("gid")
+    out = g.agg(first_ts=("ts", "min"), n_events=("event_id", "nunique"), n_flows=("flow_id", "nunique"),
+                **{k: (k, "first") for k in GROUP_KEYS})
+    lists = {c: g[c].agg(_uniq) for c in ("host", "api", "location", "encoding", "source", "permission", "granted")}
+    event_ids = all_events.groupby("gid")["event_id"].agg(list)
+    flow_ids = all_flows.groupby("gid")["flow_id"].agg(list)
+    uncertain = _within_clock_error(ev, ctx) if det.relative_to_consent else pd.Series(dtype=object)
+    capped_links = (glinks.sort_values(["gid", "sent_ts", "hit_id"]).groupby("gid").head(MAX_LINKS_IN_DETAIL)
+                    if not glinks.empty else glinks)
+    links_by_gid = {gid: part for gid, part in capped_links.groupby("gid")} if not capped_links.empty else {}
+    n_links = glinks.groupby("gid").size() if not glinks.empty else pd.Series(dtype="int64")
+
+    rows = []
+    for gid, rec in out.iterrows():
+        key_values = {k: _none(rec[k]) if k in keys else None for k in GROUP_KEYS}
+        hosts = lists["host"].get(gid, [])
+        host = key_values["host"] if "host" in keys else (", ".join(hosts) or None)
+        detail: dict[str, Any] = {
+            "rule_key": rule.key,
+            "evidence_events": int(rec["n_events"]), "evidence_flows": int(rec["n_flows"]),
+            **{name: [_py(v) for v in lists[name].get(gid, [])] for name in lists if lists[name].get(gid)},
+            "links": [_link(r) for r in links_by_gid[gid].to_dict("records")] if gid in links_by_gid else [],
+            "links_total": int(n_links.get(gid, 0)),
+        }
+        if det.relative_to_consent:
+            detail["consent_ts"] = _py(ctx.consent.ts)
+            detail["consent_status"] = ctx.consent.status
+            if gid in uncertain.index:
+                detail["within_clock_error"] = uncertain[gid]
+        if det.detail is not None:
+            detail.update(det.detail(key_values, ctx))
+        rows.append({
+            "rule_id": rule.id, "severity": rule.severity, "pii_type": key_values["pii_type"],
+            "sdk": key_values["sdk"], "host": host, "first_ts": float(rec["first_ts"]),
+            "flow_ids": [str(f) for f in flow_ids.get(gid, [])], "event_ids": [int(e) for e in event_ids.get(gid, [])],
+            "detail": detail,
+        })
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS).sort_values(
+        ["first_ts", "pii_type", "sdk", "host"], na_position="first", kind="stable", ignore_index=True)
+
+
+def _link(rec: dict[str, Any]) -> dict[str, Any]:
+    keys = ("event_id", "flow_id", "match", "pii_type", "read_ts", "sent_ts", "reader_sdk", "api", "host",
+            "location", "encoding")
+    return {k: _py(rec.get(k)) for k in keys}
+
+
+def _within_clock_error(ev: pd.DataFrame, ctx: Evidence) -> pd.Series:
+    """Evidence ids whose order against the consent moment is within the clocks' error bound.
+
+    Hook events and a hook-observed tap share the device clock, so their order is exact;
+    a flow (host clock) against a hook tap, or a hook event against a tester's or given time
+    (host clock), carries the device->host mapping error.
+    """
+    consent = ctx.consent
+    if consent.ts is None:
+        return pd.Series(dtype=object)
+    consent_error = consent.clock_error_ms if consent.source == "hook" else None
+    is_flow = ev["stream"].eq("flow")
+    error_ms = np.where(is_flow, consent_error or 0.0,
+                        0.0 if consent.source == "hook" else ev["clock_error_ms"].fillna(0.0).to_numpy())
+    close = (ev["ts"] - consent.ts).abs() * 1000.0 <= error_ms
+    hits = ev.loc[close & (error_ms > 0)]
+    if hits.empty:
+        return pd.Series(dtype=object)
+    ids = hits.assign(ident=np.where(hits["stream"].eq("flow"), hits["flow_id"].astype("str"),
+                                     hits["event_id"].astype("str")))
+    return ids.groupby("gid")["ident"].agg(lambda s: sorted(set(s)))

@@ -1,0 +1,88 @@
+"""Bilingual labels and sentences shared by the workbook, the HTML page, findings.json and the console."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from analysis.times import iso_one
+from piiaudit import sdks as sdk_catalog
+from piiaudit import vocab
+from piiaudit.values import mask
+
+SEVERITY = {"high": "高 / high", "medium": "中 / medium", "low": "低 / low"}
+YES_NO = {True: "是 / yes", False: "否 / no"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: Any) -> str:
+    """Text that any writer can encode: control characters and lone surrogates replaced."""
+    text = str(value)
+    if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return _CONTROL.sub("\ufffd", text)
+
+
+def pii_label(name: Any) -> str:
+    if name is None or (not isinstance(name, str) and pd.isna(name)):
+        return ""
+    return vocab.get(name).label if vocab.is_known(name) else str(name)
+
+
+def sdk_label(sdk_id: Any) -> str:
+    if sdk_id is None or (not isinstance(sdk_id, str) and pd.isna(sdk_id)):
+        return sdk_catalog.label(None)
+    return sdk_catalog.label(str(sdk_id))
+
+
+def masked_values(values: pd.Series, reveal: bool) -> pd.Series:
+    """Values as reports show them: masked (once per distinct value), or raw when revealing."""
+    if reveal:
+        return values
+    distinct = values.dropna().unique()
+    return values.map({v: mask(v) for v in distinct})
+
+
+def link_sentences(link: dict[str, Any]) -> tuple[str, str]:
+    """("由…读取，…发送至…", "read at … by …, sent at … to …") for one read -> flow link."""
+    who = sdk_label(link.get("reader_sdk"))
+    api = link.get("api") or "?"
+    where = ", ".join(str(x) for x in (link.get("location"), link.get("encoding")) if x)
+    how = "（按类型关联 / linked by type）" if link.get("match") == "type" else ""
+    zh = (f"{iso_one(link.get('read_ts'))} 由 {who} 通过 {api} 读取{pii_label(link.get('pii_type'))}，"
+          f"{iso_one(link.get('sent_ts'))} 发送至 {link.get('host')}（{where}）{how}")
+    en = (f"read at {iso_one(link.get('read_ts'))} by {who} ({api}), sent at {iso_one(link.get('sent_ts'))} "
+          f"to {link.get('host')} ({where})" + (" [linked by type]" if how else ""))
+    return zh, en
+
+
+def finding_notes(detail: dict[str, Any]) -> str:
+    """The parts of a finding's detail a reader needs next to it, one per line."""
+    lines = []
+    if "stated" in detail:
+        if detail.get("sdk_listed_in_scope", True):
+            lines.append(f"声明范围 / stated: {', '.join(detail['stated']) or '—'}")
+        else:
+            lines.append("该SDK未在scope.yaml中声明 / SDK not listed in scope.yaml")
+    if "category" in detail:
+        lines.append(f"App类型 / app type: {detail['category']} (#{detail.get('category_no')}, "
+                     f"[{detail.get('baseline_row_verified')}]); 必要个人信息 / necessary PI: "
+                     f"{', '.join(detail.get('necessary_pii_types') or []) or '无 / none'}")
+    if detail.get("permission"):
+        lines.append(f"权限 / permissions: {', '.join(detail['permission'])}")
+    if detail.get("granted"):
+        lines.append(f"授权结果 / granted: {', '.join(str(g) for g in detail['granted'])}")
+    if detail.get("location"):
+        lines.append(f"位置 / location: {', '.join(detail['location'])}")
+    if detail.get("encoding"):
+        lines.append(f"编码 / encoding: {', '.join(detail['encoding'])}")
+    if detail.get("api"):
+        lines.append(f"API: {', '.join(detail['api'])}")
+    if detail.get("within_clock_error"):
+        lines.append("与同意时刻的先后在时钟误差之内 / order against the consent moment within the clock error: "
+                     + ", ".join(detail["within_clock_error"]))
+    if detail.get("consent_status") and detail.get("consent_status") != "accepted":
+        lines.append("未观察到同意：全部视为同意前 / no consent observed: all counts as before consent")
+    return "\n".join(lines)

@@ -1,0 +1,140 @@
+"""Load a session's tables into pandas with fixed dtypes.
+
+SQLite is typeless, and the rows come from software under test: every column is coerced
+to the dtype the analysis expects, values that do not fit become missing, and rows
+without a usable time are set aside (and counted) rather than breaking the analysis.
+Empty tables load as empty frames with the same columns and dtypes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from piiaudit import manifest as manifest_mod
+from piiaudit.store import SessionStore
+
+FLOW_COLUMNS: dict[str, str] = {
+    "id": "str", "ts_start": "float", "ts_end": "float", "method": "str", "url": "str", "host": "str",
+    "port": "int", "scheme": "str", "status": "int", "request_sha256": "str", "response_sha256": "str",
+    "request_size": "int", "response_size": "int", "content_type": "str", "capture": "str", "error": "str",
+}
+HIT_COLUMNS: dict[str, str] = {
+    "id": "int", "flow_id": "str", "pii_type": "str", "location": "str", "encoding": "str", "source": "str",
+    "value_sha256": "str", "value": "str", "direction": "str", "confidence": "float",
+}
+EVENT_COLUMNS: dict[str, str] = {
+    "id": "int", "ts": "float", "ts_device_ms": "int", "seq": "int", "kind": "str", "api": "str",
+    "pii_type": "str", "value": "str", "sdk": "str", "stack": "str", "pid": "int", "process": "str",
+    "thread": "str", "clock_error_ms": "float", "clock_offset_ms": "float", "data": "str",
+}
+MARK_COLUMNS: dict[str, str] = {"id": "int", "ts": "float", "kind": "str", "source": "str", "note": "str"}
+
+# Event kinds whose `data` JSON the analysis reads; pii_read rows (the bulk) are left alone.
+DATA_KINDS = ("permission_request", "permission_result", "dialog_shown", "click", "pref_write")
+
+
+@dataclass
+class Session:
+    """One session as pandas frames, plus what is needed to write back to it."""
+
+    dir: Path
+    store: SessionStore
+    flows: pd.DataFrame
+    hits: pd.DataFrame
+    events: pd.DataFrame
+    marks: pd.DataFrame
+    manifest: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.flows.empty and self.events.empty and self.marks.empty
+
+
+def _as_int(s: pd.Series) -> pd.Series:
+    num = pd.to_numeric(s, errors="coerce")
+    return num.where(num.mod(1).eq(0)).astype("Int64")
+
+
+def _as_float(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce").astype("float64")
+
+
+def _as_str(s: pd.Series) -> pd.Series:
+    return s.astype("object").where(s.notna(), None).astype("str")
+
+
+_COERCE = {"int": _as_int, "float": _as_float, "str": _as_str}
+
+
+def typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """Frame with exactly `columns` (missing ones added empty), each coerced to its kind."""
+    out = frame.reindex(columns=list(columns))
+    return out.assign(**{name: _COERCE[kind](out[name]) for name, kind in columns.items()})
+
+
+def _reader(store: SessionStore) -> sqlite3.Connection:
+    """A reading connection of our own: text that is not valid UTF-8 (it comes from traffic and
+    hooked apps) is decoded with replacement characters instead of failing the whole query."""
+    conn = sqlite3.connect(str(store.db_path), timeout=30.0)
+    conn.text_factory = lambda raw: raw.decode("utf-8", "replace")
+    return conn
+
+
+def _read(conn: sqlite3.Connection, table: str, columns: dict[str, str], order: str) -> pd.DataFrame:
+    present = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+    wanted = [c for c in columns if c in present]
+    frame = pd.read_sql_query(f"SELECT {', '.join(wanted)} FROM {table} ORDER BY {order}", conn)
+    return typed(frame, columns)
+
+
+def parse_json_object(text: Any) -> dict[str, Any]:
+    """A JSON object from a hook's `data` column; anything else (broken, a list) is {}."""
+    if not isinstance(text, str) or not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _drop_untimed(frame: pd.DataFrame, ts: str, what: str, notes: list[str]) -> pd.DataFrame:
+    bad = frame[ts].isna() | ~frame[ts].between(0, 1e11)
+    if bad.any():
+        notes.append(f"{int(bad.sum())} {what} without a usable time were left out / 条{what}无有效时间，未纳入分析")
+    return frame.loc[~bad].reset_index(drop=True)
+
+
+def load_session(session_dir: Path | str) -> Session:
+    """Open an existing session directory (raises StoreError with the reason if unusable)."""
+    store = SessionStore(session_dir, create=False)
+    notes: list[str] = []
+    conn = _reader(store)
+    try:
+        flows = _drop_untimed(_read(conn, "flows", FLOW_COLUMNS, "ts_start, id"), "ts_start", "flows", notes)
+        hits = _read(conn, "pii_hits", HIT_COLUMNS, "id")
+        events = _drop_untimed(_read(conn, "events", EVENT_COLUMNS, "ts, id"), "ts", "events", notes)
+        marks = _drop_untimed(_read(conn, "consent_marks", MARK_COLUMNS, "ts, id"), "ts", "consent marks", notes)
+    finally:
+        conn.close()
+    orphan = ~hits["flow_id"].isin(flows["id"])
+    if orphan.any():
+        notes.append(f"{int(orphan.sum())} PII hits refer to no recorded flow and were left out / 条命中无对应流量")
+        hits = hits.loc[~orphan].reset_index(drop=True)
+    return Session(
+        dir=Path(session_dir), store=store, flows=flows, hits=hits, events=events, marks=marks,
+        manifest=manifest_mod.read(session_dir), notes=notes,
+    )
+
+
+def event_data(events: pd.DataFrame, kinds: tuple[str, ...] = DATA_KINDS) -> pd.Series:
+    """Parsed `data` objects of the events of `kinds` (index aligned with `events`)."""
+    subset = events.loc[events["kind"].isin(kinds), "data"]
+    return subset.map(parse_json_object, na_action=None) if not subset.empty else pd.Series(dtype=object)

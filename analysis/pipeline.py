@@ -1,0 +1,153 @@
+"""analyze(): one session in, findings out (stored in session.db), deterministic.
+
+Load the session, decide the consent moment, read the scope, prepare the evidence tables
+and link reads to flows, run every enabled rule of the catalog, group the evidence into
+findings and replace the session's findings with them. The consent decision, the scope
+and the catalog used go to the session's meta table (and the scope to manifest.json), so
+reports can be re-created from the session alone.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis import consent as consent_mod
+from analysis import scope as scope_mod
+from analysis.consent import ConsentDecision
+from analysis.detections import REGISTRY, NotApplicable
+from analysis.findings import FINDING_COLUMNS, empty_findings, group
+from analysis.load import Session, load_session
+from analysis.prepare import Evidence, prepare
+from analysis.rules import Catalog, load_catalog
+from analysis.scope import Scope
+from analysis.timeline import build_timeline
+from piiaudit import manifest as manifest_mod
+
+SCOPE_FILE = "scope.yaml"
+META_KEY = "analysis"
+
+
+@dataclass
+class AnalysisResult:
+    session_dir: Path
+    findings: pd.DataFrame              # FINDING_COLUMNS + id, in stored order
+    consent: ConsentDecision
+    timeline: pd.DataFrame
+    scope: Scope | None
+    catalog: Catalog
+    session: Session
+    evidence: Evidence
+    skipped: list[dict[str, str]] = field(default_factory=list)   # rules not run, with the reason
+    notes: list[str] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)    # rules that failed (recorded in `errors`)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        s = self.session
+        return {"flows": len(s.flows), "pii_hits": len(s.hits), "events": len(s.events),
+                "consent_marks": len(s.marks), "findings": len(self.findings)}
+
+    def counts_per_rule(self) -> pd.DataFrame:
+        """Every rule of the catalog with its number of findings (0 included) and status."""
+        n = self.findings["rule_id"].value_counts() if not self.findings.empty else pd.Series(dtype="int64")
+        skipped = {s["rule_id"]: s["reason"] for s in self.skipped}
+        failed = {e["rule_id"]: e["message"] for e in self.errors}
+        return pd.DataFrame([
+            {"rule_id": r.id, "title_zh": r.title_zh, "title_en": r.title_en, "severity": r.severity,
+             "findings": int(n.get(r.id, 0)),
+             "status": "disabled" if not r.enabled else "failed" if r.id in failed else
+                       "not run" if r.id in skipped else "run",
+             "reason": failed.get(r.id) or skipped.get(r.id) or ""}
+            for r in self.catalog.rules
+        ])
+
+
+def _resolve_scope(session_dir: Path, scope: Path | str | None, notes: list[str]) -> Scope | None:
+    if scope is not None:
+        return scope_mod.load(scope)
+    beside = session_dir / SCOPE_FILE
+    if beside.exists():
+        return scope_mod.load(beside)
+    notes.append(
+        "no scope.yaml given or found in the session: scope rules (IM3.3, NEC-BASELINE) not run, and only "
+        "catalogued SDK hosts count as third parties / 未提供scope.yaml：未运行范围类规则，仅SDK目录中的主机视为第三方"
+    )
+    return None
+
+
+def run_rules(catalog: Catalog, evidence: Evidence) -> tuple[pd.DataFrame, list[dict[str, str]], list[dict[str, str]]]:
+    parts, skipped, errors = [], [], []
+    for order, rule in enumerate(catalog.rules):
+        if not rule.enabled:
+            continue
+        try:
+            rows = REGISTRY[rule.detection].fn(evidence, rule.params)
+            found = group(rows, rule, evidence)
+        except NotApplicable as e:
+            skipped.append({"rule_id": rule.id, "reason": str(e)})
+            continue
+        except Exception as e:  # noqa: BLE001 - one broken rule must not hide the others' findings
+            errors.append({"rule_id": rule.id, "message": f"{type(e).__name__}: {e}"})
+            continue
+        parts.append(found.assign(order=order))
+    if not parts:
+        return empty_findings(), skipped, errors
+    findings = (pd.concat(parts, ignore_index=True).sort_values(["order"], kind="stable", ignore_index=True)
+                .drop(columns=["order"]))
+    return findings, skipped, errors
+
+
+def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: Path | str | None = None,
+            rules: Path | str | None = None) -> AnalysisResult:
+    """Analyse one session directory; raises StoreError / ScopeError / RulesError with a clear message."""
+    session_dir = Path(session_dir)
+    catalog = load_catalog(rules)
+    session = load_session(session_dir)
+    notes = list(session.notes)
+    scope_obj = _resolve_scope(session_dir, scope, notes)
+    decision = consent_mod.decide(session.events, session.marks, consent_at=consent_at)
+    if session.is_empty:
+        notes.append("the session holds no flows, events or consent marks / 会话中没有流量、事件或同意标记")
+    evidence = prepare(session, decision, scope_obj)
+    findings, skipped, errors = run_rules(catalog, evidence)
+    findings = findings.assign(id=range(1, len(findings) + 1))[["id", *FINDING_COLUMNS]]
+
+    store = session.store
+    store.replace_findings(findings.drop(columns=["id"]).to_dict("records"))
+    for err in errors:
+        store.record_error("analysis", f"rule {err['rule_id']} failed: {err['message']}")
+    store.set_meta("consent", decision.to_dict())
+    store.set_meta("scope", scope_obj.to_dict() if scope_obj else None)
+    store.set_meta(META_KEY, {
+        "analyzed_at": time.time(), "consent_at_given": consent_at,
+        "rules_source": catalog.source, "rules_sha256": catalog.sha256,
+        "rules": [r.to_dict() for r in catalog.rules],
+        "skipped": skipped, "errors": errors, "notes": notes,
+    })
+    manifest_mod.write(store, scope=scope_obj.to_dict() if scope_obj else None,
+                       analysis={"consent": decision.to_dict(), "rules_sha256": catalog.sha256})
+    return AnalysisResult(
+        session_dir=session_dir, findings=findings, consent=decision,
+        timeline=build_timeline(session, decision, evidence), scope=scope_obj, catalog=catalog,
+        session=session, evidence=evidence, skipped=skipped, notes=notes, errors=errors,
+    )
+
+
+def stored_findings(session: Session) -> pd.DataFrame:
+    """The findings table as analyze() stored it (JSON columns decoded)."""
+    rows = session.store.rows(f"SELECT id, {', '.join(FINDING_COLUMNS)} FROM findings ORDER BY id")
+    frame = pd.DataFrame(rows, columns=["id", *FINDING_COLUMNS])
+    decode = lambda v, empty: json.loads(v) if isinstance(v, str) and v else empty  # noqa: E731
+    return frame.assign(flow_ids=frame["flow_ids"].map(lambda v: decode(v, [])),
+                        event_ids=frame["event_ids"].map(lambda v: decode(v, [])),
+                        detail=frame["detail"].map(lambda v: decode(v, {})))
+
+
+def stored_meta(session: Session) -> dict[str, Any] | None:
+    return session.store.get_meta(META_KEY)

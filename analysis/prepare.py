@@ -1,0 +1,120 @@
+"""The tidy tables the detections work on, built once per analysis.
+
+- reads: one row per ``pii_read`` hook event;
+- sent: one row per PII hit in a request, with its flow, the SDK it is attributed to (the
+  destination host's SDK, else the SDK of the linked read, else the app) and the party of
+  the destination (first_party | third_party | unknown);
+- permissions: one row per permission in a request or result event, PI permissions only;
+- links: read -> flow links (analysis.linking).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from analysis.consent import ConsentDecision
+from analysis.linking import hash_values, link_reads_to_flows
+from analysis.load import Session, event_data
+from analysis.scope import Scope, first_party_mask
+from piiaudit import sdks as sdk_catalog
+
+FIRST_PARTY, THIRD_PARTY, UNKNOWN = "first_party", "third_party", "unknown"
+
+
+@functools.cache
+def permission_types() -> dict[str, str]:
+    text = resources.files("analysis").joinpath("data/permission_types.yaml").read_text("utf-8")
+    return {f"android.permission.{k}": v for k, v in yaml.safe_load(text)["permissions"].items()}
+
+
+def normalise_permission(name: object) -> str | None:
+    if not isinstance(name, str) or not name.strip():
+        return None
+    name = name.strip()
+    return name if "." in name else f"android.permission.{name}"
+
+
+@dataclass
+class Evidence:
+    reads: pd.DataFrame
+    sent: pd.DataFrame
+    permissions: pd.DataFrame
+    links: pd.DataFrame
+    consent: ConsentDecision
+    scope: Scope | None
+
+
+def host_sdks(hosts: pd.Series) -> pd.Series:
+    """SDK id per host from the SDK catalog's domains, looked up once per distinct host."""
+    distinct = hosts.dropna().unique()
+    return hosts.map({h: sdk_catalog.sdk_for_host(h) for h in distinct}).astype("str")
+
+
+def _reads(session: Session) -> pd.DataFrame:
+    ev = session.events
+    reads = ev.loc[ev["kind"].eq("pii_read") & ev["pii_type"].notna(),
+                   ["id", "ts", "pii_type", "sdk", "api", "value", "clock_error_ms", "thread", "process"]]
+    return reads.rename(columns={"id": "event_id"}).assign(value_sha256=lambda r: hash_values(r["value"]))
+
+
+def _sent(session: Session, scope: Scope | None) -> pd.DataFrame:
+    hits = session.hits.loc[session.hits["direction"].fillna("request").eq("request")]
+    flows = session.flows[["id", "ts_start", "host", "url", "scheme", "method"]].rename(
+        columns={"id": "flow_id", "ts_start": "ts"})
+    sent = hits.rename(columns={"id": "hit_id"}).drop(columns=["direction"]).merge(flows, on="flow_id", how="inner")
+    scheme = sent["scheme"].str.lower().fillna(sent["url"].str.extract(r"^([A-Za-z][A-Za-z0-9+.-]*)://")[0].str.lower())
+    return sent.assign(host=sent["host"].str.lower(), scheme=scheme, host_sdk=lambda s: host_sdks(s["host"]))
+
+
+def _attribute(sent: pd.DataFrame, links: pd.DataFrame, scope: Scope | None) -> pd.DataFrame:
+    reader = links.set_index("hit_id")["reader_sdk"] if not links.empty else pd.Series(dtype="str")
+    linked_sdk = sent["hit_id"].map(reader)
+    sdk = sent["host_sdk"].fillna(linked_sdk)
+    basis = np.select([sent["host_sdk"].notna(), linked_sdk.notna()], ["host", "linked_read"], "none")
+    first = first_party_mask(sent["host"], scope)
+    have_first_party_list = scope is not None and bool(scope.first_party_hosts)
+    party = np.select(
+        [first, sent["host_sdk"].notna(), np.full(len(sent), have_first_party_list)],
+        [FIRST_PARTY, THIRD_PARTY, THIRD_PARTY], UNKNOWN)
+    return sent.assign(sdk=sdk.astype("str"), sdk_basis=basis, party=party)
+
+
+def _permissions(session: Session) -> pd.DataFrame:
+    ev = session.events
+    rows = ev.loc[ev["kind"].isin(("permission_request", "permission_result")), ["id", "ts", "kind", "sdk"]]
+    columns = ["event_id", "ts", "kind", "sdk", "permission", "pii_type", "request_code", "granted"]
+    if rows.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    data = event_data(ev, ("permission_request", "permission_result")).reindex(rows.index)
+    data = data.map(lambda d: d if isinstance(d, dict) else {})
+    perms = data.map(lambda d: d.get("permissions") if isinstance(d.get("permissions"), list) else [])
+    results = data.map(lambda d: d.get("results") if isinstance(d.get("results"), list) else [])
+    code = data.map(lambda d: d.get("request_code")).map(lambda v: str(v) if v is not None else None)
+    wide = rows.assign(
+        pairs=[list(zip(p, r + [None] * (len(p) - len(r)))) for p, r in zip(perms, results)],
+        request_code=code,
+    ).explode("pairs").dropna(subset=["pairs"])
+    granted_text = wide["pairs"].map(lambda pr: pr[1]).map(
+        lambda v: None if v is None else str(v).strip().lower())
+    out = wide.assign(
+        permission=wide["pairs"].map(lambda pr: normalise_permission(pr[0])),
+        granted=granted_text.map({"0": True, "true": True, "granted": True, "-1": False, "false": False,
+                                  "denied": False}),
+    )
+    out = out.assign(pii_type=out["permission"].map(permission_types()), kind=out["kind"].str.removeprefix("permission_"))
+    return (out.loc[out["pii_type"].notna()].rename(columns={"id": "event_id"})
+            .reindex(columns=columns).sort_values(["ts", "event_id"], ignore_index=True))
+
+
+def prepare(session: Session, consent: ConsentDecision, scope: Scope | None) -> Evidence:
+    reads = _reads(session)
+    sent = _sent(session, scope)
+    links = link_reads_to_flows(reads, sent)
+    return Evidence(reads=reads, sent=_attribute(sent, links, scope), permissions=_permissions(session),
+                    links=links, consent=consent, scope=scope)

@@ -1,0 +1,204 @@
+"""What the privacy policy says is collected (scope.yaml), and the 39-type necessary-PI baseline.
+
+scope.yaml (one per audited app, written by the tester)::
+
+    app: {package: com.example.demoshop, name: 演示商城, version: 1.0.0, category: 网上购物类}
+    first_party_hosts: [demoshop.example]      # the operator's own servers, suffix match
+    stated:
+      app: [location, phone_number]            # PII types the policy says the app itself collects
+      sdks: {umeng: [android_id, oaid]}        # per embedded SDK (ids from piiaudit/data/sdks.yaml)
+
+Every PII name, SDK id and the category are checked; an error names the offending key.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from piiaudit import sdks as sdk_catalog
+from piiaudit import vocab
+
+TOP_LEVEL_KEYS = ("app", "first_party_hosts", "stated", "policy", "notes")
+
+
+class ScopeError(ValueError):
+    """A scope.yaml that cannot be used; the message names the file and the bad key."""
+
+
+@dataclass(frozen=True)
+class Category:
+    no: int
+    name: str
+    en: str
+    basic_function_zh: str
+    necessary_zh: str
+    pii_types: frozenset[str]
+    unmapped_zh: tuple[str, ...]
+    verified: str
+
+
+@dataclass(frozen=True)
+class Baseline:
+    document: str
+    document_en: str
+    clause: str
+    categories: dict[str, Category]
+
+
+@functools.cache
+def baseline() -> Baseline:
+    text = resources.files("analysis").joinpath("data/necessary_pi.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text)
+    cats = {
+        c["name"]: Category(
+            no=int(c["number"]), name=c["name"], en=c["en"], basic_function_zh=c["basic_function_zh"],
+            necessary_zh=c["necessary_zh"], pii_types=frozenset(c["pii_types"] or ()),
+            unmapped_zh=tuple(c.get("unmapped_zh") or ()), verified=c["verified"],
+        )
+        for c in raw["categories"]
+    }
+    return Baseline(document=raw["document"], document_en=raw["document_en"], clause=raw["clause"], categories=cats)
+
+
+@dataclass(frozen=True)
+class Scope:
+    app: dict[str, Any] = field(default_factory=dict)
+    category: str | None = None
+    first_party_hosts: tuple[str, ...] = ()
+    stated_app: frozenset[str] | None = None          # None: the file states nothing about collection
+    stated_sdks: dict[str, frozenset[str]] = field(default_factory=dict)
+    source: str = "<dict>"
+    sha256: str | None = None
+
+    @property
+    def has_statements(self) -> bool:
+        return self.stated_app is not None
+
+    def stated_for(self, sdk: str | None) -> frozenset[str]:
+        """PII types stated for the app itself (sdk None) or for one SDK (none if it is not listed)."""
+        if sdk is None:
+            return self.stated_app or frozenset()
+        return self.stated_sdks.get(sdk, frozenset())
+
+    def is_first_party(self, host: str | None) -> bool:
+        if not host:
+            return False
+        host = host.lower().rstrip(".")
+        return any(host == d or host.endswith("." + d) for d in self.first_party_hosts)
+
+    def necessary(self) -> Category | None:
+        return baseline().categories.get(self.category) if self.category else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "sha256": self.sha256, "app": self.app, "category": self.category,
+            "first_party_hosts": list(self.first_party_hosts),
+            "stated": None if self.stated_app is None else {
+                "app": sorted(self.stated_app), "sdks": {k: sorted(v) for k, v in sorted(self.stated_sdks.items())}},
+        }
+
+
+def first_party_mask(hosts: pd.Series, scope: Scope | None) -> pd.Series:
+    """Vectorised over the distinct hosts of a column (there are few)."""
+    if scope is None or hosts.empty:
+        return pd.Series(False, index=hosts.index)
+    distinct = hosts.dropna().unique()
+    table = {h: scope.is_first_party(h) for h in distinct}
+    return hosts.map(table).fillna(False).astype(bool)
+
+
+def _pii_list(raw: Any, where: str) -> frozenset[str]:
+    if raw is None:
+        return frozenset()
+    if isinstance(raw, str) or not isinstance(raw, list):
+        raise ScopeError(f"{where}: expected a list of PII types, e.g. [android_id, oaid], got {raw!r}")
+    names = [str(x) for x in raw]
+    unknown = [n for n in names if not vocab.is_known(n)]
+    if unknown:
+        raise ScopeError(
+            f"{where}: unknown PII type {unknown[0]!r}; use names from piiaudit/data/pii_types.yaml "
+            f"({', '.join(sorted(vocab.pii_types()))})"
+        )
+    return frozenset(names)
+
+
+def _hosts(raw: Any, where: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(h, str) and h.strip() for h in raw):
+        raise ScopeError(f"{where}: expected a list of host names, e.g. [api.example.com], got {raw!r}")
+    return tuple(sorted({h.strip().lower().removeprefix("*.").strip(".") for h in raw}))
+
+
+def from_dict(raw: Any, source: str = "<dict>", sha256: str | None = None) -> Scope:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ScopeError(f"{source}: a scope file is a mapping with app, first_party_hosts and stated")
+    unknown = [k for k in raw if k not in TOP_LEVEL_KEYS]
+    if unknown:
+        raise ScopeError(f"{source}: unknown key {unknown[0]!r} (known: {', '.join(TOP_LEVEL_KEYS)})")
+    app = raw.get("app") or {}
+    if not isinstance(app, dict):
+        raise ScopeError(f"{source}: app: expected a mapping (package, name, version, category)")
+    category = app.get("category")
+    if category is not None:
+        category = str(category).strip()
+        if category not in baseline().categories:
+            raise ScopeError(
+                f"{source}: app.category: unknown app type {category!r}; use one of the 39 types of "
+                f"国信办秘字〔2021〕14号: {'、'.join(baseline().categories)}"
+            )
+    stated = raw.get("stated")
+    stated_app: frozenset[str] | None = None
+    stated_sdks: dict[str, frozenset[str]] = {}
+    if stated is not None:
+        if not isinstance(stated, dict):
+            raise ScopeError(f"{source}: stated: expected a mapping with app and sdks")
+        bad = [k for k in stated if k not in ("app", "sdks")]
+        if bad:
+            raise ScopeError(f"{source}: stated.{bad[0]}: unknown key (known: app, sdks)")
+        stated_app = _pii_list(stated.get("app"), f"{source}: stated.app")
+        sdks_raw = stated.get("sdks") or {}
+        if not isinstance(sdks_raw, dict):
+            raise ScopeError(f"{source}: stated.sdks: expected a mapping of SDK id to PII types")
+        for sdk_id, types in sdks_raw.items():
+            if str(sdk_id) not in sdk_catalog.catalog():
+                raise ScopeError(
+                    f"{source}: stated.sdks: unknown SDK id {sdk_id!r}; use ids from piiaudit/data/sdks.yaml "
+                    f"({', '.join(sorted(sdk_catalog.catalog()))})"
+                )
+            stated_sdks[str(sdk_id)] = _pii_list(types, f"{source}: stated.sdks.{sdk_id}")
+    return Scope(
+        app={k: (v if isinstance(v, (int, float)) else str(v)) for k, v in app.items() if v is not None},
+        category=category,
+        first_party_hosts=_hosts(raw.get("first_party_hosts"), f"{source}: first_party_hosts"),
+        stated_app=stated_app, stated_sdks=stated_sdks, source=source, sha256=sha256,
+    )
+
+
+def load(path: Path | str) -> Scope:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ScopeError(f"{path}: no such scope file") from None
+    except OSError as e:
+        raise ScopeError(f"{path}: cannot read the scope file ({e.strerror})") from None
+    try:
+        raw = yaml.safe_load(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ScopeError(f"{path}: not UTF-8 text") from None
+    except yaml.YAMLError as e:
+        raise ScopeError(f"{path}: not valid YAML ({' '.join(str(e).split())})") from None
+    return from_dict(raw, str(path), hashlib.sha256(data).hexdigest())

@@ -1,0 +1,187 @@
+"""The report's tables with bilingual headers, built once for the workbook and the page.
+
+Each builder returns a frame whose columns are the headers a reader sees (中文 / English);
+values stay raw Python/pandas scalars, writers decide how to render them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.labels import SEVERITY, YES_NO, finding_notes, link_sentences, masked_values, pii_label, sdk_label
+from analysis.load import event_data
+from analysis.times import iso_local, iso_one, local_tz
+
+if TYPE_CHECKING:
+    from analysis.report import ReportData
+
+TIME, EPOCH = "时间 / Time", "纪元秒 / Epoch (s)"
+VALUE, VALUE_SHA = "值 / Value", "值SHA-256 / Value SHA-256"
+BEFORE = "同意前 / Before consent"
+STACK_FRAMES = 6
+MAX_SENTENCES = 10
+
+
+def _yes_no(flags: pd.Series) -> pd.Series:
+    return flags.astype(bool).map(YES_NO)
+
+
+def _value_header(reveal: bool) -> str:
+    return "值（明文）/ Value (revealed)" if reveal else "值（已脱敏）/ Value (masked)"
+
+
+def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
+    m = data.manifest
+    scope = data.scope or {}
+    app = {**(m.get("app") or {}), **(scope.get("app") or {})}
+    c = data.consent
+    counts = {"flows": len(data.session.flows), "hits": len(data.session.hits), "events": len(data.session.events),
+              "findings": len(data.findings)}
+    device = m.get("device") or {}
+    syncs = m.get("clock_syncs") or []
+    errors = data.session.events["clock_error_ms"].dropna()
+    versions = m.get("versions") or {}
+    items = [
+        ("报告 / Report", "piiaudit 个人信息合规审计证据 / PII compliance audit evidence"),
+        ("会话 / Session", data.session_dir.name),
+        ("App", " ".join(str(app.get(k)) for k in ("package", "name", "version") if app.get(k)) or "—"),
+        ("App类型 / App type", str(app.get("category") or "—")),
+        ("设备 / Device", ", ".join(f"{k}={v}" for k, v in device.items()) or "—"),
+        ("同意时刻 / Consent time", iso_one(c.ts) if c.ts is not None else "未观察到 / not observed"),
+        ("同意时刻（纪元秒）/ Consent (epoch s)", f"{c.ts:.3f}" if c.ts is not None else "—"),
+        ("同意判定 / Consent decision", c.describe()),
+        ("同意来源 / Consent source", f"{c.source or '—'} ({c.method})"),
+        ("同意证据 / Consent evidence", f"events {list(c.event_ids)}; marks {list(c.mark_ids)}"),
+        ("隐私弹窗 / Privacy notice", (f"{iso_one(c.dialog_shown_ts)}: {c.dialog_text}" if c.dialog_shown_ts else "—")),
+        ("拒绝 / Declined", (f"{iso_one(c.declined_ts)} (events {list(c.declined_event_ids)}, marks "
+                             f"{list(c.declined_mark_ids)})" if c.declined_ts is not None else "—")),
+        ("范围文件 / Scope", (f"{scope.get('source')} (sha256 {scope.get('sha256')})" if scope else
+                              "未提供：范围类规则未运行 / none: scope rules not run")),
+        ("统计 / Counts", f"flows {counts['flows']}, PII hits {counts['hits']}, hook events {counts['events']}, "
+                          f"findings {counts['findings']}"),
+        ("时钟 / Clocks", "; ".join(
+            f"pid {s.get('pid')}: offset {s.get('offset_ms')} ms, error ±{s.get('error_ms')} ms" for s in syncs)
+            + (f"; events: max error ±{errors.max():.1f} ms" if not errors.empty else "") or "—"),
+        ("时区 / Time zone", str(getattr(local_tz(), "key", None) or local_tz())),
+        ("值显示 / Values", "明文（--reveal）/ revealed" if reveal else
+                            "已脱敏（保留首尾字符）并附SHA-256 / masked (first and last characters) with SHA-256"),
+        ("工具版本 / Versions", ", ".join(f"{k} {v}" for k, v in versions.items()) or "—"),
+    ]
+    if data.nothing:
+        items.append(("结论 / Result", "会话为空：没有流量、钩子事件或同意标记，无可分析内容 / the session is empty: "
+                                       "no flows, hook events or consent marks — nothing to analyse"))
+    elif data.findings.empty:
+        items.append(("结论 / Result", "未发现问题 / no findings"))
+    else:
+        items.append(("结论 / Result", f"{len(data.findings)} 条发现 / findings"))
+    items += [("说明 / Note", n) for n in data.notes]
+    items += [("规则失败 / Rule failed", f"{e['rule_id']}: {e['message']}") for e in data.errors]
+    return items
+
+
+def rule_counts(data: ReportData) -> pd.DataFrame:
+    cr = data.counts_per_rule
+    return pd.DataFrame({
+        "规则编号 / Rule ID": cr["rule_id"], "中文标题 / Title (zh)": cr["title_zh"],
+        "英文标题 / Title (en)": cr["title_en"], "严重程度 / Severity": cr["severity"].map(SEVERITY),
+        "发现数 / Findings": cr["findings"], "状态 / Status": cr["status"], "说明 / Reason": cr["reason"],
+    })
+
+
+def _sentences(detail: dict[str, Any]) -> str:
+    links = detail.get("links") or []
+    lines = [f"{zh}\n{en}" for zh, en in (link_sentences(l) for l in links[:MAX_SENTENCES])]
+    more = int(detail.get("links_total") or len(links)) - len(lines)
+    if more > 0:
+        lines.append(f"…另有 {more} 条 / {more} more (findings.json)")
+    return "\n".join(lines)
+
+
+def _ids(values: list[Any], limit: int = 200) -> str:
+    text = ", ".join(str(v) for v in values[:limit])
+    return text + (f", … (+{len(values) - limit})" if len(values) > limit else "")
+
+
+def findings_table(data: ReportData) -> pd.DataFrame:
+    f = data.findings
+    rules = {r["id"]: r for r in data.rules}
+    basis = lambda rid: "\n".join(  # noqa: E731
+        f"{b['document']} {b['clause']}：" + (f"“{b['quote_zh']}”" if b.get("quote_zh") else
+                                              f"（要旨 / paraphrase）{b.get('paraphrase_zh', '')}") + f" [{b['verified']}]"
+        for b in rules.get(rid, {}).get("legal_basis", []))
+    details = f["detail"].map(lambda d: d if isinstance(d, dict) else {})
+    pii = f["pii_type"].map(pii_label)
+    return pd.DataFrame({
+        "编号 / No.": f["id"],
+        "规则编号 / Rule ID": f["rule_id"],
+        "中文标题 / Title (zh)": f["rule_id"].map(lambda r: rules.get(r, {}).get("title_zh", "")),
+        "英文标题 / Title (en)": f["rule_id"].map(lambda r: rules.get(r, {}).get("title_en", "")),
+        "法律依据 / Legal basis": f["rule_id"].map(basis),
+        "严重程度 / Severity": f["severity"].map(SEVERITY),
+        "个人信息类型 / PII type": pii,
+        "SDK / SDK": f["sdk"].map(sdk_label),
+        "主机 / Host": f["host"],
+        "首次时间 / First time": iso_local(f["first_ts"].astype("float64")),
+        "首次时间（纪元秒）/ First (epoch s)": f["first_ts"].astype("float64"),
+        "流量证据 / Flow IDs": f["flow_ids"].map(_ids),
+        "事件证据 / Event IDs": f["event_ids"].map(_ids),
+        "读取→发送 / Read → sent": details.map(_sentences),
+        "说明 / Notes": details.map(finding_notes),
+    })
+
+
+def flows_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
+    s = data.session
+    sdk_by_hit = data.evidence.sent.set_index("hit_id")["sdk"] if not data.evidence.sent.empty else pd.Series(dtype="str")
+    rows = s.flows.merge(s.hits.rename(columns={"id": "hit_id"}), left_on="id", right_on="flow_id", how="left") \
+        .sort_values(["ts_start", "id", "hit_id"], kind="stable")
+    return pd.DataFrame({
+        TIME: iso_local(rows["ts_start"]), EPOCH: rows["ts_start"], "流量编号 / Flow ID": rows["id"],
+        "方法 / Method": rows["method"], "主机 / Host": rows["host"], "URL": rows["url"],
+        "状态码 / Status": rows["status"], "个人信息类型 / PII type": rows["pii_type"].map(pii_label),
+        "方向 / Direction": rows["direction"], "位置 / Location": rows["location"],
+        "编码 / Encoding": rows["encoding"], "匹配来源 / Match source": rows["source"],
+        "归属SDK / Attributed SDK": np.where(rows["hit_id"].notna(),
+                                            rows["hit_id"].map(sdk_by_hit).map(sdk_label), None),
+        _value_header(reveal): masked_values(rows["value"], reveal), VALUE_SHA: rows["value_sha256"],
+        "请求SHA-256 / Request SHA-256": rows["request_sha256"],
+        "响应SHA-256 / Response SHA-256": rows["response_sha256"],
+        BEFORE: _yes_no(rows["ts_start"] < data.consent.cutoff),
+    })
+
+
+def _stack_excerpt(stack: pd.Series) -> pd.Series:
+    return stack.str.split("\n").str[:STACK_FRAMES].str.join("\n")
+
+
+def events_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
+    ev = data.session.events.loc[~data.session.events["kind"].isin(("coverage",))]
+    reads = data.evidence.reads.set_index("event_id")["value_sha256"]
+    data_text = event_data(ev).map(lambda d: ", ".join(f"{k}={v}" for k, v in d.items())).reindex(ev.index)
+    return pd.DataFrame({
+        TIME: iso_local(ev["ts"]), EPOCH: ev["ts"], "事件编号 / Event ID": ev["id"], "类型 / Kind": ev["kind"],
+        "API": ev["api"], "个人信息类型 / PII type": ev["pii_type"].map(pii_label),
+        _value_header(reveal): masked_values(ev["value"], reveal), VALUE_SHA: ev["id"].map(reads),
+        "调用方SDK / Caller SDK": np.where(ev["kind"].eq("pii_read"), ev["sdk"].map(sdk_label), ev["sdk"]),
+        "进程 / Process": ev["process"], "线程 / Thread": ev["thread"],
+        "时钟误差 ms / Clock error (ms)": ev["clock_error_ms"], "设备时间 ms / Device time (ms)": ev["ts_device_ms"],
+        "详情 / Detail": data_text, "调用栈摘录 / Stack excerpt": _stack_excerpt(ev["stack"]),
+        BEFORE: _yes_no(ev["ts"] < data.consent.cutoff),
+    })
+
+
+def timeline_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
+    t = data.timeline
+    return pd.DataFrame({
+        TIME: iso_local(t["ts"].astype("float64")), EPOCH: t["ts"].astype("float64"),
+        "来源 / Stream": t["stream"], "类型 / Kind": t["kind"],
+        "个人信息类型 / PII type": t["pii_type"].map(pii_label),
+        "SDK / SDK": np.where(t["stream"].eq("consent"), None, t["sdk"].map(sdk_label)),
+        "主机 / Host": t["host"], "API / URL": t["what"], "详情 / Detail": t["detail"],
+        _value_header(reveal): masked_values(t["value"], reveal), VALUE_SHA: t["value_sha256"],
+        "事件编号 / Event ID": t["event_id"], "流量编号 / Flow ID": t["flow_id"],
+        BEFORE: _yes_no(t["before_consent"].fillna(False)),
+    })

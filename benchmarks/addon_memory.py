@@ -1,0 +1,126 @@
+"""Memory of mitmdump running the piiaudit addon over a long replay: it must stay flat.
+
+Replays N SDK-style flows (100,000 by default) with `mitmdump -nr FILE -s
+addon/piiaudit_addon.py`, samples the process's resident set size while watching how many
+flows session.db has committed, and prints RSS at 10k, 50k and N flows next to the peak
+RSS of bare `mitmdump -nr` over the same file.
+
+    .venv/bin/python benchmarks/addon_memory.py
+    .venv/bin/python benchmarks/addon_memory.py --flows 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from proxy_cost import DEMO_PROFILE, generate_flows  # noqa: E402
+
+from addon.mitmdump import addon_args, mitmdump_exe  # noqa: E402
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """VmRSS / VmHWM in kB from /proc (Linux)."""
+    out = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                key, value = line.split(":", 1)
+                out[key] = int(value.split()[0])
+    except OSError:
+        pass
+    return out
+
+
+def committed(db: Path) -> int | None:
+    if not db.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return conn.execute("SELECT count(*) FROM flows").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
+def run(argv: list[str], db: Path | None, interval: float) -> tuple[list[tuple[float, int | None, int]], int, float]:
+    """Samples (seconds, flows committed, RSS kB), peak RSS kB, wall seconds."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    samples, peak = [], 0
+    while proc.poll() is None:
+        st = proc_status(proc.pid)
+        if st:
+            peak = max(peak, st.get("VmHWM", 0))
+            samples.append((time.perf_counter() - started, committed(db) if db else None, st.get("VmRSS", 0)))
+        time.sleep(interval)
+    if proc.returncode != 0:
+        raise SystemExit(f"mitmdump failed ({proc.returncode}):\n{proc.stderr.read()[-2000:]}")
+    return samples, peak, time.perf_counter() - started
+
+
+def at(samples: list[tuple[float, int | None, int]], flows: int) -> tuple[int | None, int] | None:
+    """The first sample with at least `flows` committed (else the last one)."""
+    for _, n, rss in samples:
+        if n is not None and n >= flows:
+            return n, rss
+    return (samples[-1][1], samples[-1][2]) if samples else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--flows", type=int, default=100_000, help="flows to replay (default 100000)")
+    ap.add_argument("--distinct", type=int, default=5_000, help="distinct flows built; the rest are copies under new ids")
+    ap.add_argument("--interval", type=float, default=0.2, help="sampling interval in seconds")
+    ap.add_argument("--skip-bare", action="store_true", help="do not measure bare mitmdump")
+    args = ap.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="piiaudit-mem-") as tmp:
+        work = Path(tmp)
+        flows = work / "long.mitm"
+        t = time.perf_counter()
+        generate_flows(flows, args.flows, distinct=args.distinct)
+        print(f"generated {args.flows} flows ({flows.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s")
+        base = [mitmdump_exe(), "-q", "-n", "-r", str(flows), "--set", f"confdir={work / 'conf'}"]
+
+        bare_peak = None
+        if not args.skip_bare:
+            _, bare_peak, bare_s = run(base, None, args.interval)
+            print(f"bare mitmdump: {bare_s:.1f} s, peak RSS {bare_peak / 1024:.1f} MB")
+
+        session = work / "session"
+        samples, peak, seconds = run(base + addon_args(session, DEMO_PROFILE), session / "session.db", args.interval)
+        final = committed(session / "session.db")
+        print(f"mitmdump + addon: {seconds:.1f} s, {final} flows in session.db, peak RSS {peak / 1024:.1f} MB")
+        print()
+        print(f"  {'flows committed':>16} {'RSS MB':>8}")
+        marks = [m for m in (10_000, 50_000, args.flows) if m <= args.flows]
+        points = []
+        for m in marks:
+            got = at(samples, m)
+            if got:
+                points.append(got)
+                print(f"  {got[0] if got[0] is not None else '-':>16} {got[1] / 1024:8.1f}")
+        if len(points) >= 2:
+            first, last = points[0], points[-1]
+            growth = (last[1] - first[1]) / 1024
+            span = max(1, (last[0] or 0) - (first[0] or 0))
+            per_10k = growth / span * 10_000
+            verdict = "flat" if abs(growth) < max(8.0, 0.1 * first[1] / 1024) else "GROWING"
+            print(f"  growth {growth:+.1f} MB from {first[0]} to {last[0]} flows ({per_10k:+.2f} MB per 10k flows): {verdict}")
+        if bare_peak:
+            print(f"  peak RSS with addon / bare: {peak / bare_peak:.2f}x ({(peak - bare_peak) / 1024:+.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

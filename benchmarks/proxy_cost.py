@@ -1,0 +1,302 @@
+"""What the piiaudit addon costs mitmproxy, measured side by side in one run.
+
+1. Replay: N SDK-style flows (~2.3 KB JSON bodies; some form-encoded, some gzip, some
+   carrying the demo device's identifiers) through `mitmdump -nr FILE` bare and with
+   `-s addon/piiaudit_addon.py`; wall time ratio (target <= 1.25x) and added ms per flow.
+2. Live: a threaded HTTP server on 127.0.0.1, a Python load generator (keep-alive
+   connections through the proxy); requests/s and latency p50/p99 direct, through bare
+   mitmdump, and through mitmdump with the addon.
+
+    .venv/bin/python benchmarks/proxy_cost.py                 # 10,000 flows, 4 x 500 requests
+    .venv/bin/python benchmarks/proxy_cost.py --flows 20000 --clients 8 --requests 1000
+
+Nothing leaves loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gzip
+import hashlib
+import http.client as httpclient
+import http.server as httpserver
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mitmproxy import connection, io  # noqa: E402
+from mitmproxy.io import tnetstring  # noqa: E402
+from mitmproxy import http as mhttp  # noqa: E402
+
+from addon.mitmdump import Mitmdump, addon_args, mitmdump_exe  # noqa: E402
+from piiaudit import profile as profiles  # noqa: E402
+from piiaudit.store import SessionStore  # noqa: E402
+
+DEMO_PROFILE = ROOT / "piiaudit" / "data" / "demo" / "device.yaml"
+
+ENDPOINTS = [
+    ("POST", "https", "ulogs.umeng.com", "/unify_logs"),
+    ("POST", "https", "stats.jpush.cn", "/v3/report"),
+    ("POST", "https", "sdk.open.talkingdata.com", "/g/d"),
+    ("POST", "https", "c.igexin.com", "/api.php"),
+    ("POST", "https", "android.bugly.qq.com", "/rqd/async"),
+    ("POST", "https", "hmma.baidu.com", "/app.gif"),
+    ("POST", "https", "sdk.sensorsdata.cn", "/sa"),
+    ("GET", "https", "api.demoshop.example", "/v1/stores/nearby"),
+]
+MODELS = ["Pixel 7", "MI 11", "HUAWEI P40", "OPPO Reno8", "vivo X90", "SM-G9910"]
+
+
+# -- synthetic traffic ------------------------------------------------------------------
+def sdk_payload(rng: random.Random, values: dict[str, str], carry: bool) -> dict:
+    """An analytics SDK report of about 2.3 KB: a header, then a batch of events."""
+    header = {
+        "appkey": "5f%022x" % rng.getrandbits(88),
+        "channel": rng.choice(["huawei", "xiaomi", "oppo", "vivo", "tencent"]),
+        "sdk_version": f"9.{rng.randint(0, 9)}.{rng.randint(0, 20)}",
+        "os": "Android", "os_version": str(rng.randint(9, 14)),
+        "device_model": rng.choice(MODELS), "resolution": rng.choice(["1080*2400", "1440*3200", "720*1600"]),
+        "carrier": rng.choice(["中国移动", "中国联通", "中国电信"]), "access": rng.choice(["wifi", "4G", "5G"]),
+        "session_id": "%032x" % rng.getrandbits(128), "ts": 1_700_000_000_000 + rng.randint(0, 10**9),
+    }
+    if carry:  # the identifiers SDKs actually send, in the shapes they send them
+        pick = rng.choice(["imei_md5", "android_id", "oaid", "aid_b64", "mac"])
+        if pick == "imei_md5":
+            header["imei_md5"] = hashlib.md5(values["imei"].encode()).hexdigest()
+        elif pick == "android_id":
+            header["android_id"] = values["android_id"]
+        elif pick == "oaid":
+            header["oaid"] = values["oaid"]
+        elif pick == "aid_b64":
+            header["aid"] = base64.b64encode(values["android_id"].encode()).decode()
+        else:
+            header["mac"] = values["mac"]
+    events: list[dict] = []
+    size = len(json.dumps({"header": header, "events": []}, ensure_ascii=False))
+    while size < 2300:
+        events.append({
+            "id": rng.choice(["$AppStart", "page_view", "click", "$AppEnd", "push_arrived"]),
+            "ts": header["ts"] + rng.randint(0, 60000),
+            "du": rng.randint(0, 30000),
+            "page": rng.choice(["MainActivity", "DetailActivity", "CartFragment", "SearchActivity"]),
+            "props": {"item": "%08x" % rng.getrandbits(32), "pos": rng.randint(0, 40), "ab": rng.choice("ABC")},
+        })
+        size += len(json.dumps(events[-1], ensure_ascii=False)) + 2
+    return {"header": header, "events": events}
+
+
+def make_flow(rng: random.Random, i: int, values: dict[str, str], t0: float) -> mhttp.HTTPFlow:
+    method, scheme, host, path = ENDPOINTS[i % len(ENDPOINTS)]
+    carry = rng.random() < 0.3
+    payload = sdk_payload(rng, values, carry)
+    headers = {"user-agent": "Dalvik/2.1.0 (Linux; U; Android 14; Pixel 7)", "accept-encoding": "gzip"}
+    content = b""
+    shape = rng.random()
+    if method == "GET":
+        query = {"lat": "39.908823", "lng": "116.397470"} if carry else {"city": "110000", "page": str(i % 9)}
+        path = path + "?" + urllib.parse.urlencode(query)
+    elif shape < 0.2:  # form: flattened header fields, events as a JSON string field
+        form = {k: str(v) for k, v in payload["header"].items()} | {"events": json.dumps(payload["events"])}
+        content = urllib.parse.urlencode(form).encode()
+        headers["content-type"] = "application/x-www-form-urlencoded"
+    elif shape < 0.4:  # gzip JSON, as many SDKs compress their batches
+        content = gzip.compress(json.dumps(payload, ensure_ascii=False).encode(), 6)
+        headers["content-type"] = "application/json; charset=utf-8"
+        headers["content-encoding"] = "gzip"
+    else:
+        content = json.dumps(payload, ensure_ascii=False).encode()
+        headers["content-type"] = "application/json; charset=utf-8"
+    ts = t0 + i * 0.05
+    client = connection.Client(peername=("127.0.0.1", 40000 + i % 20000), sockname=("127.0.0.1", 8080), timestamp_start=ts)
+    server = connection.Server(address=(host, 443 if scheme == "https" else 80))
+    f = mhttp.HTTPFlow(client, server)
+    f.request = mhttp.Request.make(method, f"{scheme}://{host}{path}", content, headers)
+    f.request.timestamp_start, f.request.timestamp_end = ts, ts + 0.002
+    body = json.dumps({"code": 0, "msg": "ok", "data": {"interval": 60, "cfg": "%016x" % rng.getrandbits(64)}}).encode()
+    f.response = mhttp.Response.make(200, body, {"content-type": "application/json"})
+    f.response.timestamp_start, f.response.timestamp_end = ts + 0.02, ts + 0.021
+    return f
+
+
+def generate_flows(path: Path, n: int, *, seed: int = 1, profile: Path = DEMO_PROFILE, distinct: int | None = None) -> Path:
+    """Write `n` flows. With `distinct`, only that many are built; the rest are byte copies
+    of them under fresh flow ids (fast for very long files; ids must stay unique)."""
+    prof = profiles.load(profile)
+    values = {t: vs[0] for t, vs in prof.values.items()}
+    rng = random.Random(seed)
+    t0 = time.time() - n * 0.05
+    distinct = min(n, distinct or n)
+    templates: list[tuple[bytes, bytes]] = []
+    with open(path, "wb") as fo:
+        writer = io.FlowWriter(fo)
+        for i in range(distinct):
+            f = make_flow(rng, i, values, t0)
+            if distinct < n:
+                templates.append((tnetstring.dumps(f.get_state()), f.id.encode()))
+            writer.add(f)
+        for i in range(distinct, n):
+            data, old_id = templates[i % distinct]
+            fo.write(data.replace(old_id, str(uuid.UUID(int=rng.getrandbits(128), version=4)).encode(), 1))
+    return path
+
+
+# -- replay -----------------------------------------------------------------------------
+def time_replay(flows: Path, workdir: Path, *, with_addon: bool, label: str) -> dict:
+    session = workdir / f"session-{label}"
+    argv = [mitmdump_exe(), "-n", "-r", str(flows), "--set", f"confdir={workdir / 'conf'}"]
+    if with_addon:
+        argv += addon_args(session, DEMO_PROFILE)
+    started = time.perf_counter()
+    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"mitmdump failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    out = {"seconds": seconds}
+    if with_addon:
+        store = SessionStore(session, create=False)
+        out["flows"], out["hits"], out["errors"] = store.count("flows"), store.count("pii_hits"), store.count("errors")
+        store.close()
+    return out
+
+
+# -- live -------------------------------------------------------------------------------
+class _Handler(httpserver.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    body = json.dumps({"code": 0, "msg": "ok"}).encode()
+
+    def _answer(self) -> None:
+        n = int(self.headers.get("content-length") or 0)
+        if n:
+            self.rfile.read(n)
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def local_server() -> httpserver.ThreadingHTTPServer:
+    server = httpserver.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def load(target_port: int, proxy_port: int | None, clients: int, requests: int, bodies: list[bytes]) -> dict:
+    """`clients` threads, each `requests` keep-alive POSTs; latency of every request."""
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+
+    def client(k: int) -> None:
+        host, port = ("127.0.0.1", proxy_port) if proxy_port else ("127.0.0.1", target_port)
+        conn = httpclient.HTTPConnection(host, port, timeout=30)
+        url = f"http://127.0.0.1:{target_port}/collect" if proxy_port else "/collect"
+        mine = []
+        for i in range(requests):
+            body = bodies[(k * requests + i) % len(bodies)]
+            t = time.perf_counter()
+            try:
+                conn.request("POST", url, body, {"content-type": "application/json"})
+                conn.getresponse().read()
+            except (OSError, httpclient.HTTPException):
+                failures[0] += 1
+                conn.close()
+                conn = httpclient.HTTPConnection(host, port, timeout=30)
+                continue
+            mine.append(time.perf_counter() - t)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - started
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0.0] * 99
+    return {"rps": len(latencies) / seconds, "p50": q[49] * 1000, "p99": q[98] * 1000, "failed": failures[0], "n": len(latencies)}
+
+
+def live(workdir: Path, clients: int, requests: int) -> dict[str, dict]:
+    prof = profiles.load(DEMO_PROFILE)
+    values = {t: vs[0] for t, vs in prof.values.items()}
+    rng = random.Random(7)
+    bodies = [json.dumps(sdk_payload(rng, values, rng.random() < 0.3), ensure_ascii=False).encode() for _ in range(200)]
+    server = local_server()
+    port = server.server_address[1]
+    results = {"direct": load(port, None, clients, requests, bodies)}
+    variants = {"mitmdump": [], "mitmdump + addon": addon_args(workdir / "session-live", DEMO_PROFILE)}
+    for name, extra in variants.items():
+        with Mitmdump(workdir / "conf", extra) as proxy:
+            load(port, proxy.port, 2, 50, bodies)  # warm-up: imports, first connections
+            results[name] = load(port, proxy.port, clients, requests, bodies)
+    server.shutdown()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--flows", type=int, default=10_000, help="flows in the replay file (default 10000)")
+    ap.add_argument("--clients", type=int, default=4, help="concurrent live clients (default 4)")
+    ap.add_argument("--requests", type=int, default=500, help="requests per live client (default 500)")
+    ap.add_argument("--skip-live", action="store_true", help="only the replay comparison")
+    args = ap.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="piiaudit-bench-") as tmp:
+        work = Path(tmp)
+        flows = work / "sdk-flows.mitm"
+        t = time.perf_counter()
+        generate_flows(flows, args.flows)
+        print(f"generated {args.flows} flows ({flows.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
+
+        bare = time_replay(flows, work, with_addon=False, label="bare")
+        addon = time_replay(flows, work, with_addon=True, label="addon")
+        ratio = addon["seconds"] / bare["seconds"]
+        per_flow = (addon["seconds"] - bare["seconds"]) / args.flows * 1000
+        print()
+        print(f"replay of {args.flows} flows (mitmdump -nr)")
+        print(f"  {'':24} {'wall s':>8} {'flows/s':>9}")
+        print(f"  {'mitmdump':24} {bare['seconds']:8.2f} {args.flows / bare['seconds']:9.0f}")
+        print(f"  {'mitmdump + addon':24} {addon['seconds']:8.2f} {args.flows / addon['seconds']:9.0f}")
+        print(f"  ratio {ratio:.3f}x (target <= 1.25x) | addon cost {per_flow:.3f} ms/flow | "
+              f"recorded {addon['flows']} flows, {addon['hits']} hits, {addon['errors']} errors")
+        if addon["flows"] != args.flows:
+            print(f"  WARNING: {args.flows - addon['flows']} flows missing from session.db")
+
+        if not args.skip_live:
+            res = live(work, args.clients, args.requests)
+            base = res["mitmdump"]
+            print()
+            print(f"live, {args.clients} clients x {args.requests} keep-alive POSTs (~2.3 KB JSON) to a local server")
+            print(f"  {'':24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7}")
+            for name, r in res.items():
+                print(f"  {name:24} {r['rps']:8.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['failed']:7d}")
+            a = res["mitmdump + addon"]
+            print(f"  addon: throughput {a['rps'] / base['rps']:.3f}x of bare mitmdump, "
+                  f"added latency p50 {a['p50'] - base['p50']:+.2f} ms, p99 {a['p99'] - base['p99']:+.2f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

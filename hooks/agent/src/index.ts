@@ -1,0 +1,159 @@
+// piiaudit's Frida agent. The host loads it into the target while the target is still
+// suspended, syncs clocks with now(), sends the hook table with init() and resumes.
+// Events: see emit.ts. Hook table rows: see hook.ts (HookSpec) and table.ts.
+import Java from "frida-java-bridge";
+
+import { emit, sentCount } from "./emit.js";
+import { Coverage, HookSpec, asAgent, errorText, hookCounters, rateLimit } from "./hook.js";
+import { watchJvmExit, watchLibcExit } from "./lifecycle.js";
+import { ArmState, ReadyPhase, hotSpotVm, isArt, javaVmPresent, whenJavaReady } from "./runtime.js";
+import { stackOptions, stackStats } from "./stack.js";
+import { describerNames, installTable } from "./table.js";
+
+const AGENT_PROTOCOL = 1;
+
+interface AgentConfig {
+    hooks: HookSpec[];
+    stacks?: { enabled?: boolean; max_frames?: number };
+    /** null: report every call (benchmarks); default 50/s with bursts of 200 per hook. */
+    rate?: { per_second: number; burst: number } | null;
+    /** "pkg.Class.field": a static boolean the agent sets to true once the hooks are live. */
+    release_gate?: string | null;
+    watch_exit?: boolean;
+}
+
+type Phase = "loaded" | ArmState | "ready" | "failed";
+
+let phase: Phase = "loaded";
+let readyPhase: ReadyPhase | null = null;
+let lastError: string | null = null;
+let watchExit = true;
+
+function fail(error: unknown, where: string): void {
+    phase = "failed";
+    lastError = errorText(error);
+    emit("agent_error", { data: { error: lastError, where } });
+}
+
+function install(config: AgentConfig, at: ReadyPhase): void {
+    readyPhase = at;
+    const started = Date.now();
+    const hotSpot = hotSpotVm();
+    if (watchExit && hotSpot !== null) {
+        watchJvmExit(hotSpot.module, hotSpot.vm);
+    }
+    const coverage = asAgent(() => installTable(config.hooks));
+    // On HotSpot the bridge applies method replacements in a tick queued by the first
+    // replacement; this tick is queued after it, so it runs once every hook is live.
+    Script.nextTick(() => {
+        try {
+            announceReady(config, coverage, started);
+        } catch (e) {
+            fail(e, "ready");
+        }
+    });
+}
+
+function announceReady(config: AgentConfig, coverage: Coverage[], started: number): void {
+    const live = Date.now();
+    for (const c of coverage) {
+        emit("coverage", {
+            api: c.api,
+            data: {
+                hook: c.hook,
+                status: c.status,
+                error: c.error ?? null,
+                set_at_ms: c.at_ms,
+                live_at_ms: c.status === "hooked" ? live : null,
+            },
+        });
+    }
+    const gate = config.release_gate ? releaseGate(config.release_gate) : null;
+    const count = (status: string): number => coverage.filter(c => c.status === status).length;
+    phase = "ready";
+    emit("hooks_ready", {
+        data: {
+            phase: readyPhase,
+            runtime: isArt() ? "art" : "hotspot",
+            hooked: count("hooked"),
+            class_missing: count("class-missing"),
+            method_missing: count("method-missing"),
+            hook_failed: count("hook-failed"),
+            install_ms: live - started,
+            gate,
+        },
+    });
+}
+
+/** Fallback for targets that wait on a flag instead of being caught at VM creation. */
+function releaseGate(target: string): string {
+    const dot = target.lastIndexOf(".");
+    const className = target.substring(0, dot);
+    const field = target.substring(dot + 1);
+    Java.performNow(() => {
+        Java.use(className)[field].value = true;
+    });
+    return target;
+}
+
+function applyOptions(config: AgentConfig): void {
+    if (config.stacks !== undefined) {
+        stackOptions.enabled = config.stacks.enabled ?? true;
+        stackOptions.maxFrames = config.stacks.max_frames ?? stackOptions.maxFrames;
+    }
+    if (config.rate === null) {
+        rateLimit.value = null;
+    } else if (config.rate !== undefined) {
+        rateLimit.value = { perSecond: config.rate.per_second, burst: config.rate.burst };
+    }
+}
+
+rpc.exports = {
+    /** Device wall clock in ms, for the host's clock-offset estimate. */
+    now(): number {
+        return Date.now();
+    },
+
+    /** Never touches Java: safe before the VM exists (touching it early can break the bridge). */
+    ping(): Record<string, unknown> {
+        return {
+            protocol: AGENT_PROTOCOL,
+            pid: Process.id,
+            platform: Process.platform,
+            arch: Process.arch,
+            frida: Frida.version,
+            script_runtime: Script.runtime,
+            phase,
+            java_vm: javaVmPresent(),
+            describers: describerNames(),
+        };
+    },
+
+    init(config: AgentConfig): Record<string, unknown> {
+        if (phase !== "loaded") {
+            throw new Error(`init() was already called (phase ${phase})`);
+        }
+        if (!config || !Array.isArray(config.hooks)) {
+            throw new Error("init() needs a config with a hooks array");
+        }
+        applyOptions(config);
+        watchExit = config.watch_exit !== false;
+        const exitHooks = watchExit ? watchLibcExit() : [];
+        const armed = whenJavaReady(at => install(config, at), e => fail(e, "install"));
+        if (phase === "loaded") {
+            phase = armed;
+        }
+        return { phase, exit_hooks: exitHooks, hooks: config.hooks.length };
+    },
+
+    stats(): Record<string, unknown> {
+        return {
+            phase,
+            ready_phase: readyPhase,
+            error: lastError,
+            sent: sentCount(),
+            hooks: hookCounters(),
+            stacks: stackStats(),
+        };
+    },
+};

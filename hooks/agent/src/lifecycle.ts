@@ -1,0 +1,89 @@
+// The target's own end: its exit status, which the host cannot learn otherwise (Frida
+// reaps a spawned process itself).
+//
+// On HotSpot, System.exit(n) goes through JVM_Halt(n); a main() that returns goes through
+// DestroyJavaVM. Both run while the agent is fully alive, so their events reach the host.
+// libc exit()/_exit() are watched too, for other runtimes; there Frida's own exit handling
+// may unload the agent first, so that event is best effort.
+import Java from "frida-java-bridge";
+
+import { emit } from "./emit.js";
+import { Describer } from "./hook.js";
+import { framesOf } from "./stack.js";
+import { text } from "./values.js";
+
+const MAX_FRAMES = 32;
+
+let reported = false;
+/** Native threads on which an exception went uncaught. */
+const threwOn = new Set<number>();
+
+function reportExit(via: string, status: number | null): void {
+    if (reported) {
+        return;
+    }
+    reported = true;
+    emit("process_exit", { data: { status, via } });
+}
+
+export function watchLibcExit(): string[] {
+    const watched: string[] = [];
+    for (const name of ["exit", "_exit"]) {
+        const address = Module.findGlobalExportByName(name);
+        if (address === null) {
+            continue;
+        }
+        Interceptor.attach(address, {
+            onEnter(args) {
+                reportExit(name, args[0].toInt32());
+            },
+        });
+        watched.push(name);
+    }
+    return watched;
+}
+
+/** Call once the VM exists: JVM_Halt and the VM's DestroyJavaVM entry. */
+export function watchJvmExit(jvm: Module, vm: NativePointer): string[] {
+    const watched: string[] = [];
+    const halt = jvm.findExportByName("JVM_Halt");
+    if (halt !== null) {
+        Interceptor.attach(halt, {
+            onEnter(args) {
+                reportExit("JVM_Halt", args[0].toInt32());
+            },
+        });
+        watched.push("JVM_Halt");
+    }
+    // JNIInvokeInterface slot 3: DestroyJavaVM, called by the launcher when main() returns,
+    // from the thread that ran main(). The java launcher's documented exit code is then 1 if
+    // main() threw, else 0.
+    const destroy = vm.readPointer().add(3 * Process.pointerSize).readPointer();
+    Interceptor.attach(destroy, {
+        onEnter() {
+            reportExit("DestroyJavaVM", threwOn.has(Process.getCurrentThreadId()) ? 1 : 0);
+        },
+    });
+    watched.push("DestroyJavaVM");
+    return watched;
+}
+
+/**
+ * Thread.dispatchUncaughtException(Throwable): a thread dies of an exception (on Android,
+ * the app crashes). The event carries the exception's own stack.
+ */
+const uncaughtException: Describer = {
+    after(call) {
+        threwOn.add(Process.getCurrentThreadId());
+        const throwable = call.args[0] as Java.Wrapper | null;
+        if (throwable === null || throwable === undefined) {
+            return { value: null };
+        }
+        return {
+            value: text(throwable),
+            data: { exception_class: String(throwable.getClass().getName()), frames: framesOf(throwable).slice(0, MAX_FRAMES) },
+        };
+    },
+};
+
+export const describers: Record<string, Describer> = { uncaughtException };

@@ -1,0 +1,190 @@
+// Getting the Java hooks in before the app runs its first instruction.
+//
+// ART (Android): the app process is forked from zygote, so the VM exists when the agent
+// loads. Java.perform() defers the callback until the app's LoadedApk exists, which is
+// before Application.attachBaseContext and before any ContentProvider or SDK init.
+//
+// HotSpot (the JVM stand-in, spawned as `java ...`): at load time libjvm is not even mapped
+// and no JavaVM exists, so Java.available is false. We watch for libjvm to be loaded, hook
+// JNI_CreateJavaVM and install the hooks in its onLeave: the VM is fully initialised but
+// the launcher has not loaded the main class yet. The bridge applies HotSpot method
+// replacements on the next tick, which runs on the same thread before onLeave returns to
+// the launcher, so the hooks are live before main() starts.
+import Java from "frida-java-bridge";
+
+export type ReadyPhase = "attached" | "vm-created" | "app-ready";
+export type ArmState = "installed" | "deferred-until-app" | "waiting-for-vm";
+
+const JVM_MODULE = /(^|\/)(lib)?jvm\.(so|dylib|dll)$/;
+const JNI_OK = 0;
+
+let art: boolean | null = null;
+let vmAppeared = false;
+
+export function isArt(): boolean {
+    if (art === null) {
+        art = Process.findModuleByName("libart.so") !== null;
+    }
+    return art;
+}
+
+export function javaVmPresent(): boolean {
+    return vmAppeared;
+}
+
+/**
+ * Calls `install` on a thread attached to the VM as soon as hooks can be placed and
+ * before app code runs. Returns how it went about it.
+ */
+export function whenJavaReady(install: (phase: ReadyPhase) => void, fail: (error: unknown) => void): ArmState {
+    const jvm = findJvmModule();
+    if (jvm !== null && hotSpotVmExists(jvm)) {
+        // Attaching to a running JVM: the RPC thread is the agent's JS thread.
+        attachCurrentThreadAsDaemon(jvm);
+        return runInstall(install, "attached", fail);
+    }
+    if (jvm === null && isArt() && Java.available) {
+        return runInstall(install, "app-ready", fail);
+    }
+    watchForJvm(jvm, install, fail);
+    return "waiting-for-vm";
+}
+
+function runInstall(install: (phase: ReadyPhase) => void, phase: ReadyPhase, fail: (error: unknown) => void): ArmState {
+    vmAppeared = true;
+    try {
+        if (!Java.available) {
+            throw new Error("the Java bridge cannot use this VM");
+        }
+        if (isArt()) {
+            Java.perform(() => install(phase));
+            return "deferred-until-app";
+        }
+        keepBridgeThreadsDaemon();
+        Java.performNow(() => install(phase));
+        return "installed";
+    } catch (e) {
+        fail(e);
+        return "installed";
+    }
+}
+
+function watchForJvm(loaded: Module | null, install: (phase: ReadyPhase) => void, fail: (error: unknown) => void): void {
+    let armed = false;
+    const arm = (module: Module): void => {
+        if (armed) {
+            return;
+        }
+        armed = true;
+        const createVm = module.findExportByName("JNI_CreateJavaVM");
+        if (createVm === null) {
+            fail(new Error(`${module.name} has no JNI_CreateJavaVM export`));
+            return;
+        }
+        const listener = Interceptor.attach(createVm, {
+            onLeave(retval) {
+                const rc = retval.toInt32();
+                // Detach later: a listener must not remove itself from inside its callback.
+                setTimeout(() => listener.detach(), 0);
+                if (rc !== JNI_OK) {
+                    fail(new Error(`JNI_CreateJavaVM failed with ${rc}`));
+                    return;
+                }
+                runInstall(install, "vm-created", fail);
+            },
+        });
+    };
+    if (loaded !== null) {
+        // libjvm is mapped but the launcher has not created the VM yet.
+        arm(loaded);
+        return;
+    }
+    const observer = Process.attachModuleObserver({
+        onAdded(module) {
+            if (JVM_MODULE.test(module.path)) {
+                arm(module);
+                setTimeout(() => observer.detach(), 0);
+            }
+        },
+    });
+}
+
+/** libjvm and its JavaVM*, once the VM exists (HotSpot only). */
+export function hotSpotVm(): { module: Module; vm: NativePointer } | null {
+    const module = findJvmModule();
+    if (module === null) {
+        return null;
+    }
+    const vm = createdVm(module);
+    return vm === null ? null : { module, vm };
+}
+
+function findJvmModule(): Module | null {
+    for (const m of Process.enumerateModules()) {
+        if (JVM_MODULE.test(m.path)) {
+            return m;
+        }
+    }
+    return null;
+}
+
+type JniFn = NativeFunction<number, [NativePointerValue, NativePointerValue, NativePointerValue]>;
+
+function createdVm(jvm: Module): NativePointer | null {
+    const getCreated = jvm.findExportByName("JNI_GetCreatedJavaVMs");
+    if (getCreated === null) {
+        return null;
+    }
+    const fn = new NativeFunction(getCreated, "int", ["pointer", "int", "pointer"]);
+    const vmBuf = Memory.alloc(Process.pointerSize);
+    const count = Memory.alloc(4);
+    if (fn(vmBuf, 1, count) !== JNI_OK || count.readS32() === 0) {
+        return null;
+    }
+    return vmBuf.readPointer();
+}
+
+function hotSpotVmExists(jvm: Module): boolean {
+    return createdVm(jvm) !== null;
+}
+
+/** JNIInvokeInterface slot 7: AttachCurrentThreadAsDaemon(JavaVM*, void**, void*). */
+function daemonAttacher(vm: NativePointer): JniFn {
+    const slot = vm.readPointer().add(7 * Process.pointerSize).readPointer();
+    return new NativeFunction(slot, "int", ["pointer", "pointer", "pointer"]);
+}
+
+/**
+ * The bridge attaches its JS thread to the VM the first time it needs it there and never
+ * detaches it. On HotSpot a non-daemon attached thread keeps DestroyJavaVM waiting forever,
+ * so the app would never exit. Attach the JS thread as a daemon before the bridge does.
+ */
+function attachCurrentThreadAsDaemon(jvm: Module): void {
+    const vm = createdVm(jvm);
+    if (vm === null) {
+        return;
+    }
+    const envBuf = Memory.alloc(Process.pointerSize);
+    const rc = daemonAttacher(vm)(vm, envBuf, NULL);
+    if (rc !== JNI_OK) {
+        throw new Error(`AttachCurrentThreadAsDaemon failed with ${rc}`);
+    }
+}
+
+/** Same reason: every later attach by the bridge (JS thread, timers, GC callbacks) is a daemon. */
+function keepBridgeThreadsDaemon(): void {
+    const vm = Java.vm as unknown as {
+        handle: NativePointer;
+        attachCurrentThread(): unknown;
+        tryGetEnv(): unknown;
+    };
+    const attach = daemonAttacher(vm.handle);
+    vm.attachCurrentThread = function () {
+        const envBuf = Memory.alloc(Process.pointerSize);
+        const rc = attach(vm.handle, envBuf, NULL);
+        if (rc !== JNI_OK) {
+            throw new Error(`AttachCurrentThreadAsDaemon failed with ${rc}`);
+        }
+        return vm.tryGetEnv();
+    };
+}

@@ -1,0 +1,570 @@
+"""The hooks runner: starts a target under Frida, loads the agent before the app runs, keeps
+device and host clocks aligned, and writes the agent's events to the session store.
+
+Order of a start: build the agent, spawn the target suspended, attach, load the agent,
+measure the clock offset (stored in ``clock_syncs``), send the hook table (``init``),
+resume, then wait for the agent's ``hooks_ready``. The offset is measured again every
+``resync_interval`` seconds and when the run stops.
+
+Frida delivers messages on its own thread, which must never block: messages go to a queue
+and one writer thread commits them in batches, one transaction per batch. A killed runner
+loses at most the batch it had not committed; the database stays consistent (WAL).
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import frida
+
+from piiaudit.store import SessionStore
+
+from . import clock
+from .agent_build import build_agent, source_hash
+from .events import EventConverter, host_event
+from .hook_table import load as load_hook_table
+from .targets import Launch, LocalProcess
+
+COMPONENT = "hooks"
+AGENT_PROTOCOL = 1
+DEFAULT_RATE = {"per_second": 50, "burst": 200}
+DEFAULT_READY_TIMEOUT_S = 60.0
+RESYNC_INTERVAL_S = 30.0
+RPC_TIMEOUT_S = 10.0
+BATCH_MAX = 1000
+OUTPUT_TAIL_BYTES = 64 * 1024
+OUTPUT_FILE = "target-output.log"
+
+_STOP = object()
+
+
+class HooksError(RuntimeError):
+    """The run could not start or went wrong; the message says what happened."""
+
+
+@dataclass
+class RunStats:
+    events: int  # rows written to the events table
+    processes: int  # processes instrumented
+    seconds: float  # wall time from start to stop
+    exit_status: int | None  # of the main process, if known
+    errors: int  # rows written to the errors table
+    hooks_ready_s: float | None = None  # from start() to the agent's hooks_ready
+
+
+@dataclass
+class _Process:
+    """One instrumented process."""
+
+    pid: int
+    name: str
+    clock: clock.ClockModel
+    converter: EventConverter
+    session: Any = None
+    script: Any = None
+    ready: threading.Event = field(default_factory=threading.Event)
+    ended: threading.Event = field(default_factory=threading.Event)
+    ready_data: dict | None = None
+    init_result: dict | None = None
+    agent_failure: str | None = None
+    exit_status: int | None = None
+    end_reason: str | None = None
+    crash: str | None = None
+
+
+class HooksRunner:
+    """Instrument one target and record its events into `store`.
+
+    ``on_event(row)`` is called from the writer thread for every row once it is committed.
+    """
+
+    def __init__(
+        self,
+        store: SessionStore,
+        target: Any,
+        *,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
+        hook_table: Sequence[Mapping[str, Any]] | None = None,
+        stacks: bool = True,
+        rate: Mapping[str, float] | None = DEFAULT_RATE,
+        release_gate: str | None = None,
+        ready_timeout: float = DEFAULT_READY_TIMEOUT_S,
+        resync_interval: float = RESYNC_INTERVAL_S,
+        clock_samples: int = clock.DEFAULT_SAMPLES,
+    ):
+        self.store = store
+        self.target = target
+        self.on_event = on_event
+        self.hook_table = list(hook_table) if hook_table is not None else load_hook_table()
+        self.agent_config = {
+            "hooks": self.hook_table,
+            "stacks": {"enabled": bool(stacks), "max_frames": 32},
+            "rate": dict(rate) if rate is not None else None,
+            "release_gate": release_gate,
+            "watch_exit": True,
+        }
+        self.ready_timeout = ready_timeout
+        self.resync_interval = resync_interval
+        self.clock_samples = clock_samples
+
+        self._device: Any = None
+        self._bundle: str | None = None
+        self._main: _Process | None = None
+        self._procs: dict[int, _Process] = {}
+        self._procs_lock = threading.Lock()
+        self._launch_lock = threading.Lock()
+        self._queue: queue.Queue = queue.Queue()
+        self._writer: threading.Thread | None = None
+        self._resyncer: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._gating = False
+        self._handlers: list[tuple[str, Callable]] = []
+        self._output_tail: collections.deque[bytes] = collections.deque()
+        self._output_size = 0
+        self._t_start: float | None = None
+        self._t_ready: float | None = None
+        self._t_stop: float | None = None
+        self._events_written = 0
+        self._errors_written = 0
+        self._started = False
+        self._stopped = False
+
+    # -- public API ------------------------------------------------------------
+    def start(self) -> None:
+        """Spawn (or attach), load the agent, sync clocks, resume; return once hooks are live."""
+        if self._started:
+            raise HooksError("this runner was already started")
+        self._started = True
+        self._t_start = time.time()
+        self._writer = threading.Thread(target=self._write_loop, name="piiaudit-hooks-writer", daemon=True)
+        self._writer.start()
+        launch: Launch | None = None
+        try:
+            self._bundle = build_agent()
+            self._device = self.target.device()
+            self._listen(self._device, "output", self._on_output)
+            with self._launch_lock:
+                if self.target.gate_children:
+                    self._listen(self._device, "spawn-added", self._on_spawn_added)
+                    self._device.enable_spawn_gating()
+                    self._gating = True
+                launch = self.target.launch(self._device)
+                self._main = self._instrument(launch.pid, launch.process)
+                if launch.spawned:
+                    self._device.resume(launch.pid)
+            if self._gating:
+                for spawn in self._device.enumerate_pending_spawn():
+                    self._on_spawn_added(spawn)
+            self._await_ready(self._main)
+        except BaseException as e:
+            message = str(e) if isinstance(e, HooksError) else f"could not start the hooks run: {e}"
+            self._queue.put(("error", message, {"target": self._describe_target()}))
+            if launch is not None and launch.spawned:
+                self._kill_quietly(launch.pid)
+            self._shutdown()
+            if isinstance(e, HooksError):
+                raise
+            if isinstance(e, Exception):
+                raise HooksError(message) from e
+            raise
+        self._t_ready = time.time()
+        self._resyncer = threading.Thread(target=self._resync_loop, name="piiaudit-hooks-clock", daemon=True)
+        self._resyncer.start()
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """Block until the main process ends (or `timeout`); its exit status if known."""
+        if self._main is None:
+            raise HooksError("start() the runner first")
+        self._main.ended.wait(timeout)
+        return self._main.exit_status
+
+    @property
+    def running(self) -> bool:
+        return self._main is not None and not self._main.ended.is_set()
+
+    def stop(self, *, kill: bool = False) -> RunStats:
+        """Final clock sync, detach (or kill the target), flush everything to the store."""
+        if not self._stopped:
+            self._stopped = True
+            self._stopping.set()
+            with self._procs_lock:
+                procs = list(self._procs.values())
+            for proc in procs:
+                if proc.ended.is_set():
+                    continue
+                self._sync(proc, final=True)
+                if kill:
+                    self._kill_quietly(proc.pid)
+                else:
+                    self._detach_quietly(proc)
+            self._shutdown()
+        return self.stats()
+
+    def stats(self) -> RunStats:
+        end = self._t_stop or time.time()
+        return RunStats(
+            events=self._events_written,
+            processes=len(self._procs),
+            seconds=end - (self._t_start or end),
+            exit_status=self._main.exit_status if self._main else None,
+            errors=self._errors_written,
+            hooks_ready_s=(self._t_ready - self._t_start) if self._t_ready and self._t_start else None,
+        )
+
+    def agent_stats(self, pid: int | None = None) -> dict[str, Any] | None:
+        """The agent's own counters (calls, reported, suppressed per hook), if it is still there."""
+        proc = self._procs.get(pid) if pid is not None else self._main
+        if proc is None or proc.ended.is_set() or proc.script is None:
+            return None
+        return _call_with_timeout(proc.script.exports_sync.stats, RPC_TIMEOUT_S)
+
+    @property
+    def output(self) -> str:
+        """The last 64 KiB the target wrote to stdout/stderr (stdio="pipe")."""
+        return b"".join(self._output_tail).decode("utf-8", "replace")
+
+    # -- instrumenting a process ---------------------------------------------
+    def _instrument(self, pid: int, name: str) -> _Process:
+        model = clock.ClockModel()
+        proc = _Process(pid=pid, name=name, clock=model, converter=EventConverter(pid=pid, process=name, clock=model))
+        with self._procs_lock:
+            self._procs[pid] = proc
+        try:
+            proc.session = self._device.attach(pid)
+        except frida.ProcessNotFoundError as e:
+            raise HooksError(f"process {pid} ({name}) is gone before the agent could attach: {e}") from e
+        except frida.PermissionDeniedError as e:
+            raise HooksError(f"not allowed to attach to {pid} ({name}): {e}") from e
+        proc.session.on("detached", functools.partial(self._on_detached, proc))
+        script = proc.session.create_script(self._bundle, name="piiaudit-agent")
+        script.on("message", functools.partial(self._on_message, proc))
+        script.load()
+        proc.script = script
+        ping = script.exports_sync.ping()
+        if ping.get("protocol") != AGENT_PROTOCOL:
+            raise HooksError(f"agent protocol {ping.get('protocol')} does not match the runner's {AGENT_PROTOCOL}")
+        self._sync(proc)
+        proc.init_result = script.exports_sync.init(self.agent_config)
+        return proc
+
+    def _await_ready(self, proc: _Process) -> None:
+        deadline = time.monotonic() + self.ready_timeout
+        while not proc.ready.wait(0.05):
+            if proc.agent_failure:
+                raise HooksError(f"the agent in {proc.name} (pid {proc.pid}) failed to install hooks: {proc.agent_failure}")
+            if proc.ended.is_set():
+                tail = self.output[-2000:].strip()
+                raise HooksError(
+                    f"target {proc.name} (pid {proc.pid}) ended before the hooks were ready "
+                    f"({proc.end_reason}, exit status {proc.exit_status})" + (f"; its output:\n{tail}" if tail else "")
+                )
+            if time.monotonic() > deadline:
+                phase = (proc.init_result or {}).get("phase")
+                hint = (
+                    " The agent is still waiting for a Java VM: is the target a JVM or an Android app?"
+                    if phase == "waiting-for-vm"
+                    else ""
+                )
+                raise HooksError(
+                    f"hooks in {proc.name} (pid {proc.pid}) not ready after {self.ready_timeout:.0f} s "
+                    f"(agent phase {phase}).{hint}"
+                )
+
+    def _sync(self, proc: _Process, *, final: bool = False) -> clock.ClockSync | None:
+        """Measure and store the clock offset; None if the process cannot answer any more."""
+        try:
+            sync = _call_with_timeout(
+                lambda: clock.measure(proc.script.exports_sync.now, self.clock_samples), RPC_TIMEOUT_S
+            )
+        except Exception as e:  # noqa: BLE001 - a dead or stuck agent must not stop the run
+            if not final and not proc.ended.is_set() and proc is not self._main:
+                self._queue.put(("error", f"clock sync with {proc.name} (pid {proc.pid}) failed: {e}", None))
+            if len(proc.clock) == 0:
+                raise HooksError(f"clock sync with {proc.name} (pid {proc.pid}) failed: {e}") from e
+            return None
+        proc.clock.add(sync)
+        self.store.write_clock_sync(
+            {
+                "pid": proc.pid,
+                "process": proc.name,
+                "at_host": sync.at_host,
+                "offset_ms": sync.offset_ms,
+                "rtt_ms": sync.rtt_ms,
+                "error_ms": sync.error_ms,
+                "samples": sync.samples,
+            }
+        )
+        return sync
+
+    def _resync_loop(self) -> None:
+        while not self._stopping.wait(self.resync_interval):
+            with self._procs_lock:
+                procs = [p for p in self._procs.values() if not p.ended.is_set() and p.script is not None]
+            for proc in procs:
+                self._sync(proc)
+
+    # -- Frida callbacks (Frida's thread: never block) ------------------------
+    def _on_message(self, proc: _Process, message: dict, data: Any) -> None:
+        received = time.time()
+        if message.get("type") == "send":
+            payload = message.get("payload")
+            if not isinstance(payload, dict) or payload.get("type") != "event":
+                self._queue.put(("error", f"unexpected message from the agent in {proc.name}", {"message": message}))
+                return
+            kind = payload.get("kind")
+            self._queue.put(("event", proc, payload, received))
+            if kind == "hooks_ready":
+                proc.ready_data = payload.get("data")
+                proc.ready.set()
+            elif kind == "process_exit":
+                status = (payload.get("data") or {}).get("status")
+                proc.exit_status = int(status) if status is not None else None
+            elif kind == "agent_error" and (payload.get("data") or {}).get("where") in ("install", "ready"):
+                proc.agent_failure = (payload.get("data") or {}).get("error") or "unknown error"
+        elif message.get("type") == "error":
+            self._queue.put(("agent_exception", proc, message, received))
+        else:
+            self._queue.put(("error", f"unexpected message type from {proc.name}", {"message": message}))
+
+    def _on_detached(self, proc: _Process, reason: str, crash: Any) -> None:
+        proc.end_reason = reason
+        if crash is not None:
+            proc.crash = getattr(crash, "summary", None) or str(crash)
+        self._queue.put(("ended", proc, None, time.time()))
+        proc.ended.set()
+
+    def _on_output(self, pid: int, fd: int, data: bytes) -> None:
+        if data:
+            self._queue.put(("output", pid, fd, data))
+
+    def _on_spawn_added(self, spawn: Any) -> None:
+        threading.Thread(
+            target=self._handle_gated_spawn, args=(spawn.pid, spawn.identifier), name="piiaudit-hooks-spawn", daemon=True
+        ).start()
+
+    def _handle_gated_spawn(self, pid: int, identifier: str | None) -> None:
+        """A process caught by device-level spawn gating: instrument it if it is ours, and
+        always resume it, or the device stalls."""
+        with self._launch_lock:
+            if self._main is not None and pid == self._main.pid:
+                return  # our own spawn: start() resumes it
+        try:
+            if not self._stopping.is_set() and self.target.owns_child(identifier) and pid not in self._procs:
+                self._instrument(pid, identifier or str(pid))
+        except Exception as e:  # noqa: BLE001 - recorded; the spawn is resumed regardless
+            self._queue.put(("error", f"could not instrument {identifier} (pid {pid}): {e}", None))
+        finally:
+            try:
+                self._device.resume(pid)
+            except Exception as e:  # noqa: BLE001
+                self._queue.put(("error", f"could not resume gated spawn {identifier} (pid {pid}): {e}", None))
+
+    # -- the writer thread ----------------------------------------------------
+    def _write_loop(self) -> None:
+        stop = False
+        while not stop:
+            items = [self._queue.get()]
+            while len(items) < BATCH_MAX:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            rows: list[dict[str, Any]] = []
+            for item in items:
+                if item is _STOP:
+                    stop = True
+                    continue
+                try:
+                    rows.extend(self._handle(item))
+                except Exception as e:  # noqa: BLE001 - one bad message must not stop the writer
+                    self._record_error(f"could not record an agent message: {e}", {"item": repr(item)[:2000]})
+            self._commit(rows)
+
+    def _handle(self, item: tuple) -> list[dict[str, Any]]:
+        tag = item[0]
+        if tag == "event":
+            _, proc, payload, received = item
+            return [proc.converter.row(payload, received)]
+        if tag == "agent_exception":
+            _, proc, message, received = item
+            text = message.get("description") or "script error"
+            self._record_error(f"agent script error in {proc.name} (pid {proc.pid}): {text}", message)
+            return [
+                host_event("agent_error", pid=proc.pid, process=proc.name, value=text,
+                           data={"stack": message.get("stack"), "where": "script"})
+            ]
+        if tag == "ended":
+            return self._ended_rows(item[1])
+        if tag == "output":
+            self._keep_output(item[3])
+            return []
+        if tag == "error":
+            _, message, detail = item
+            self._record_error(message, detail)
+            return []
+        raise ValueError(f"unknown queue item {tag!r}")
+
+    def _ended_rows(self, proc: _Process) -> list[dict[str, Any]]:
+        if proc.end_reason == "application-requested":
+            return []  # we detached on purpose
+        status = proc.exit_status
+        data = {"reason": proc.end_reason, "status": status, "crash": proc.crash}
+        if proc.crash:
+            self._record_error(f"target {proc.name} (pid {proc.pid}) crashed: {proc.crash}", data)
+        elif proc.end_reason != "process-terminated":
+            self._record_error(f"lost the agent in {proc.name} (pid {proc.pid}): {proc.end_reason}", data)
+        elif status is None:
+            self._record_error(
+                f"target {proc.name} (pid {proc.pid}) ended without an exit status (killed by a signal?)", data
+            )
+        elif status != 0:
+            self._record_error(f"target {proc.name} (pid {proc.pid}) exited with status {status}", data)
+        return [host_event("target_exit", pid=proc.pid, process=proc.name, value=None if status is None else str(status), data=data)]
+
+    def _commit(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        for attempt in range(3):
+            try:
+                self.store.write_events(rows)
+                break
+            except Exception as e:  # noqa: BLE001 - keep trying briefly, then report loudly
+                if attempt == 2:
+                    print(f"piiaudit hooks: could not write {len(rows)} events: {e}", file=sys.stderr)
+                    return
+                time.sleep(0.5)
+        self._events_written += len(rows)
+        if self.on_event is not None:
+            for row in rows:
+                try:
+                    self.on_event(row)
+                except Exception as e:  # noqa: BLE001 - a callback bug must not stop recording
+                    print(f"piiaudit hooks: on_event raised: {e}", file=sys.stderr)
+
+    def _record_error(self, message: str, detail: Any = None) -> None:
+        self.store.record_error(COMPONENT, message, detail=detail)
+        self._errors_written += 1
+
+    def _keep_output(self, data: bytes) -> None:
+        with open(self.store.dir / OUTPUT_FILE, "ab") as f:
+            f.write(data)
+        self._output_tail.append(data)
+        self._output_size += len(data)
+        while self._output_size > OUTPUT_TAIL_BYTES and len(self._output_tail) > 1:
+            self._output_size -= len(self._output_tail.popleft())
+
+    # -- shutdown ---------------------------------------------------------------
+    def _shutdown(self) -> None:
+        self._stopping.set()
+        if self._gating:
+            try:
+                self._device.disable_spawn_gating()
+            except Exception:  # noqa: BLE001 - the device may be gone
+                pass
+            self._gating = False
+        for signal, handler in self._handlers:
+            try:
+                self._device.off(signal, handler)
+            except Exception:  # noqa: BLE001
+                pass
+        self._handlers.clear()
+        if self._writer is not None and self._writer.is_alive():
+            self._queue.put(_STOP)
+            self._writer.join(timeout=60)
+        self._t_stop = time.time()
+        self._write_meta()
+
+    def _write_meta(self) -> None:
+        try:
+            self.store.set_meta(
+                "hooks",
+                {
+                    "target": self._describe_target(),
+                    "agent_sha256": source_hash(),
+                    "frida": frida.__version__,
+                    "started": self._t_start,
+                    "stopped": self._t_stop,
+                    "hooks": len(self.hook_table),
+                    "processes": [
+                        {"pid": p.pid, "name": p.name, "ready": p.ready_data, "exit_status": p.exit_status,
+                         "end_reason": p.end_reason}
+                        for p in self._procs.values()
+                    ],
+                },
+            )
+        except Exception:  # noqa: BLE001 - meta is informative only
+            pass
+
+    def _listen(self, device: Any, signal: str, handler: Callable) -> None:
+        device.on(signal, handler)
+        self._handlers.append((signal, handler))
+
+    def _describe_target(self) -> dict:
+        describe = getattr(self.target, "describe", None)
+        return describe() if callable(describe) else {"type": type(self.target).__name__}
+
+    def _kill_quietly(self, pid: int) -> None:
+        try:
+            self._device.kill(pid)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+    def _detach_quietly(self, proc: _Process) -> None:
+        try:
+            if proc.session is not None:
+                proc.session.detach()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+
+def _call_with_timeout(fn: Callable[[], Any], timeout: float) -> Any:
+    """Run a Frida RPC with a deadline: a wedged agent must not hang the runner."""
+    result: list[Any] = []
+    error: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(fn())
+        except BaseException as e:  # noqa: BLE001 - handed to the caller
+            error.append(e)
+
+    thread = threading.Thread(target=run, name="piiaudit-hooks-rpc", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise TimeoutError(f"no answer from the agent within {timeout:.0f} s")
+    if error:
+        raise error[0]
+    return result[0]
+
+
+def run_local_process(
+    store: SessionStore,
+    argv: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    timeout: float = 300.0,
+    **runner_options: Any,
+) -> RunStats:
+    """Run a local program (e.g. the JVM stand-in) to its end under the hooks.
+
+    A program still running after `timeout` seconds is killed, and that is recorded.
+    """
+    runner = HooksRunner(store, LocalProcess(argv, env=env), **runner_options)
+    runner.start()
+    kill = False
+    try:
+        runner.wait(timeout)
+        if runner.running:
+            kill = True
+            store.record_error(COMPONENT, f"{argv[0]} still running after {timeout:.0f} s; killed")
+    finally:
+        stats = runner.stop(kill=kill)
+    return stats

@@ -1,0 +1,55 @@
+package android.content;
+
+import android.content.pm.PackageManager;
+import android.os.Looper;
+
+public abstract class Context {
+    public static final int MODE_PRIVATE = 0x0000;
+    public static final int BIND_AUTO_CREATE = 0x0001;
+
+    public static final String ACTIVITY_SERVICE = "activity";
+    public static final String ACCOUNT_SERVICE = "account";
+    public static final String AUDIO_SERVICE = "audio";
+    public static final String BLUETOOTH_SERVICE = "bluetooth";
+    public static final String CAMERA_SERVICE = "camera";
+    public static final String CLIPBOARD_SERVICE = "clipboard";
+    public static final String CONNECTIVITY_SERVICE = "connectivity";
+    public static final String LOCATION_SERVICE = "location";
+    public static final String SENSOR_SERVICE = "sensor";
+    public static final String TELEPHONY_SERVICE = "phone";
+    public static final String TELEPHONY_SUBSCRIPTION_SERVICE = "telephony_subscription_service";
+    public static final String WIFI_SERVICE = "wifi";
+    public static final String WINDOW_SERVICE = "window";
+
+    public Context() {}
+
+    public abstract Object getSystemService(String name);
+
+    public abstract ContentResolver getContentResolver();
+
+    public abstract PackageManager getPackageManager();
+
+    public abstract SharedPreferences getSharedPreferences(String name, int mode);
+
+    public abstract String getPackageName();
+
+    public abstract Context getApplicationContext();
+
+    public abstract Looper getMainLooper();
+
+    public abstract int checkPermission(String permission, int pid, int uid);
+
+    public abstract int checkSelfPermission(String permission);
+
+    public abstract void startActivity(Intent intent);
+
+    public abstract ComponentName startService(Intent service);
+
+    public abstract boolean stopService(Intent service);
+
+    public abstract boolean bindService(Intent service, ServiceConnection conn, int flags);
+
+    public abstract void unbindService(ServiceConnection conn);
+
+    public abstract void sendBroadcast(Intent intent);
+}

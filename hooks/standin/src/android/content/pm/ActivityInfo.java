@@ -1,0 +1,7 @@
+package android.content.pm;
+
+public class ActivityInfo extends ComponentInfo {
+    public ActivityInfo() {}
+
+    @Override public String toString() { return "ActivityInfo{" + packageName + "/" + name + "}"; }
+}

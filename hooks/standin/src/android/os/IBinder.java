@@ -1,0 +1,7 @@
+package android.os;
+
+public interface IBinder {
+    String getInterfaceDescriptor();
+
+    boolean isBinderAlive();
+}

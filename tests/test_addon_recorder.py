@@ -1,0 +1,221 @@
+"""The Recorder inside a real mitmproxy Master: rows, hits, hashes, marks, batching, faults.
+
+Flows are real mitmproxy objects passed through mitmproxy's own event sequence
+(`Master.load_flow`), the same path `mitmdump -r` takes; the proxy itself is exercised in
+test_addon_live.py.
+"""
+
+import asyncio
+import gzip
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import pytest
+from mitmproxy import connection, exceptions, flow, hooks, http, io, master, options
+from mitmproxy.net.http.http1 import assemble_request, assemble_response
+from mitmproxy.test import tflow
+
+from addon.recorder import MARK, Recorder
+from piiaudit.store import SessionStore
+
+REPO = Path(__file__).parents[1]
+PROFILE = REPO / "piiaudit" / "data" / "demo" / "device.yaml"
+IMEI, ANDROID_ID = "867530912345673", "9774d56d682e549c"
+
+
+def make_flow(url, body=b"", headers=None, method="POST", status=200, ts=1_700_000_000.0):
+    f = http.HTTPFlow(
+        connection.Client(peername=("127.0.0.1", 50000), sockname=("127.0.0.1", 8080), timestamp_start=ts),
+        connection.Server(address=(url.split("/")[2], 443)),
+    )
+    f.request = http.Request.make(method, url, b"", headers or {})
+    f.request.raw_content = body  # as it travelled: no re-encoding
+    if body:
+        f.request.headers["content-length"] = str(len(body))
+    f.request.timestamp_start, f.request.timestamp_end = ts, ts + 0.001
+    if status is not None:
+        f.response = http.Response.make(status, b'{"code":0}', {"content-type": "application/json"})
+        f.response.timestamp_start, f.response.timestamp_end = ts + 0.01, ts + 0.011
+    return f
+
+
+class Harness:
+    """A bare Master holding the Recorder; flows go through mitmproxy's event sequence."""
+
+    def __init__(self, session, **opts):
+        self.session = Path(session)
+        self.opts = {"piiaudit_session": str(session), "piiaudit_profile": str(PROFILE), **opts}
+
+    async def _start(self):
+        self.master = master.Master(options.Options())
+        self.recorder = Recorder()
+        self.master.addons.add(self.recorder)
+        self.master.options.update(**self.opts)
+        await self.master.addons.trigger_event(hooks.RunningHook())
+
+    def run(self, flows, *, between=None):
+        async def go():
+            await self._start()
+            for i, f in enumerate(flows):
+                await self.master.load_flow(f)
+                if between:
+                    await asyncio.to_thread(between, i)
+            await self.master.done()
+        asyncio.run(go())
+        return SessionStore(self.session, create=False)
+
+
+def saved_flows(session):
+    with open(Path(session) / "flows.mitm", "rb") as fo:
+        return list(io.FlowReader(fo).stream())
+
+
+def test_flow_row_carries_the_fixed_columns_and_hashes_of_the_message_as_saved(tmp_path):
+    payload = json.dumps({"header": {"imei": IMEI, "appkey": "x"}}).encode()
+    f = make_flow("https://ulogs.umeng.com/unify_logs", gzip.compress(payload),
+                  {"content-type": "application/json", "content-encoding": "gzip"})
+    store = Harness(tmp_path / "s").run([f])
+    (row,) = store.rows("SELECT * FROM flows")
+    assert row["id"] == f.id and row["method"] == "POST" and row["status"] == 200
+    assert row["url"] == "https://ulogs.umeng.com/unify_logs" and row["host"] == "ulogs.umeng.com"
+    assert row["ts_start"] == pytest.approx(1_700_000_000.0) and row["capture"] == "live"
+    (saved,) = saved_flows(tmp_path / "s")
+    # The hash is over the transferred (gzip) body, recomputable from flows.mitm.
+    assert row["request_sha256"] == hashlib.sha256(assemble_request(saved.request)).hexdigest()
+    assert row["response_sha256"] == hashlib.sha256(assemble_response(saved.response)).hexdigest()
+    assert gzip.compress(payload)[10:] in assemble_request(saved.request)
+    assert row["request_size"] == len(gzip.compress(payload))
+    hits = store.rows("SELECT pii_type, flow_id, value FROM pii_hits")
+    assert ("imei", f.id, IMEI) in [(h["pii_type"], h["flow_id"], h["value"]) for h in hits]
+
+
+def test_flows_with_pii_are_marked_and_commented_before_they_are_saved(tmp_path):
+    hit = make_flow(f"http://stats.jpush.cn/v3/hb?aid={ANDROID_ID}", method="GET")
+    clean = make_flow("https://api.demoshop.example/v1/banner", method="GET")
+    clean.comment = "checked by hand"
+    Harness(tmp_path / "s").run([hit, clean])
+    by_id = {f.id: f for f in saved_flows(tmp_path / "s")}
+    assert by_id[hit.id].marked == MARK
+    assert by_id[hit.id].comment.startswith("piiaudit: ") and "android_id @ query:aid" in by_id[hit.id].comment
+    assert by_id[clean.id].marked == "" and by_id[clean.id].comment == "checked by hand"
+
+
+def test_a_flow_without_response_is_recorded(tmp_path):
+    f = make_flow(f"https://stats.jpush.cn/v3/report?aid={ANDROID_ID}", status=None)
+    f.error = flow.Error("Connection killed.")
+    store = Harness(tmp_path / "s").run([f])
+    (row,) = store.rows("SELECT id, status, response_sha256 FROM flows")
+    assert row == {"id": f.id, "status": None, "response_sha256": None}
+    assert store.count("pii_hits") >= 1
+
+
+def test_a_websocket_flow_is_recorded_once_when_it_ends(tmp_path):
+    ws = tflow.twebsocketflow()
+    store = Harness(tmp_path / "s").run([ws])
+    assert [r["id"] for r in store.rows("SELECT id FROM flows")] == [ws.id]
+    assert len(saved_flows(tmp_path / "s")) == 1
+
+
+def test_a_detector_failure_costs_one_flows_hits_and_nothing_else(tmp_path):
+    flows = [make_flow(f"https://stats.jpush.cn/v3/hb?aid={ANDROID_ID}&n={i}", method="GET") for i in range(3)]
+    harness = Harness(tmp_path / "s")
+
+    async def go():
+        await harness._start()
+        real = harness.recorder.detector.scan_flow
+
+        def flaky(flow):
+            if flow is flows[1]:
+                raise RuntimeError("decoder exploded")
+            return real(flow)
+
+        harness.recorder.detector.scan_flow = flaky
+        for f in flows:
+            await harness.master.load_flow(f)  # must not raise
+        await harness.master.done()
+
+    asyncio.run(go())
+    store = SessionStore(tmp_path / "s", create=False)
+    rows = {r["id"]: r for r in store.rows("SELECT id, error FROM flows")}
+    assert set(rows) == {f.id for f in flows}
+    assert "decoder exploded" in rows[flows[1].id]["error"]
+    assert rows[flows[0].id]["error"] is None and rows[flows[2].id]["error"] is None
+    hit_flows = {r["flow_id"] for r in store.rows("SELECT flow_id FROM pii_hits")}
+    assert hit_flows == {flows[0].id, flows[2].id}
+    (err,) = store.rows("SELECT component, flow_id, message FROM errors")
+    assert err["component"] == "addon" and err["flow_id"] == flows[1].id and "decoder exploded" in err["message"]
+    assert {f.id for f in saved_flows(tmp_path / "s")} == {f.id for f in flows}
+
+
+def test_values_read_by_the_hooks_are_searched_for(tmp_path):
+    # One value was read before the proxy started, one while it runs (picked up by polling).
+    canary_before, canary_during = "piiaudit-canary-before-51c2", "piiaudit-canary-during-9e07"
+    session = tmp_path / "s"
+    hooks_store = SessionStore(session)
+    hooks_store.write_events([{"ts": time.time(), "kind": "pii_read", "pii_type": "clipboard", "value": canary_before}])
+    early = make_flow("https://stats.jpush.cn/v3/c", f"clip={canary_before}".encode(),
+                      {"content-type": "application/x-www-form-urlencoded"})
+    late = make_flow("https://stats.jpush.cn/v3/c", f"clip={canary_during}".encode(),
+                     {"content-type": "application/x-www-form-urlencoded"})
+
+    def hooks_runner_reads(i):
+        if i == 0:
+            hooks_store.write_events([{"ts": time.time(), "kind": "pii_read", "pii_type": "clipboard", "value": canary_during}])
+            time.sleep(1.3)  # the recorder polls about once a second
+
+    store = Harness(session).run([early, late], between=hooks_runner_reads)
+    hits = {(h["flow_id"], h["value"], h["source"]) for h in store.rows("SELECT flow_id, value, source FROM pii_hits WHERE pii_type = 'clipboard'")}
+    assert (early.id, canary_before, "observed_value") in hits
+    assert (late.id, canary_during, "observed_value") in hits
+
+
+def test_rows_are_committed_in_batches_not_per_flow(tmp_path):
+    flows = [make_flow(f"https://ulogs.umeng.com/u?i={i}", method="GET") for i in range(60)]
+    seen = {}
+
+    def count(i):
+        if i in (48, 49):
+            time.sleep(0.3)
+            seen[i] = SessionStore(tmp_path / "s", create=False).count("flows")
+
+    store = Harness(tmp_path / "s", piiaudit_batch_flows=50, piiaudit_batch_ms=60_000).run(flows, between=count)
+    assert seen == {48: 0, 49: 50}  # nothing before the 50th flow, then all 50 at once
+    assert store.count("flows") == 60  # the rest on shutdown
+
+
+@pytest.mark.parametrize("opts, message", [
+    ({"piiaudit_profile": "/nonexistent/device.yaml"}, "no such device profile"),
+    ({"piiaudit_batch_flows": 0}, "piiaudit_batch_flows"),
+])
+def test_bad_options_are_refused_with_the_reason(tmp_path, opts, message):
+    async def go():
+        m = master.Master(options.Options())
+        m.addons.add(Recorder())
+        with pytest.raises(exceptions.OptionsError, match=message):
+            m.options.update(piiaudit_session=str(tmp_path / "s"), **opts)
+    asyncio.run(go())
+
+
+def test_a_session_path_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "file").write_text("x")
+
+    async def go():
+        m = master.Master(options.Options())
+        m.addons.add(Recorder())
+        with pytest.raises(exceptions.OptionsError, match="not a directory"):
+            m.options.update(piiaudit_session=str(tmp_path / "file"))
+    asyncio.run(go())
+
+
+def test_a_profile_with_an_unknown_pii_type_is_refused(tmp_path):
+    bad = tmp_path / "device.yaml"
+    bad.write_text("values:\n  shoe_size: '42'\n")
+
+    async def go():
+        m = master.Master(options.Options())
+        m.addons.add(Recorder())
+        with pytest.raises(exceptions.OptionsError, match="shoe_size"):
+            m.options.update(piiaudit_session=str(tmp_path / "s"), piiaudit_profile=str(bad))
+    asyncio.run(go())
