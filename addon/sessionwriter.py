@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import collections
 import logging
-import queue
 import sqlite3
 import threading
 import time
@@ -26,8 +25,6 @@ from piiaudit.store import SessionStore
 logger = logging.getLogger(__name__)
 
 COMPONENT = "addon"
-
-_STOP = object()
 
 
 class ObservedValues:
@@ -58,7 +55,12 @@ class ObservedValues:
 
 
 class SessionWriter:
-    """Queue flow rows, hits and error rows; commit them in batches on a worker thread."""
+    """Collect flow rows, hits and error rows; commit them in batches on a worker thread.
+
+    The proxy's thread only appends to a deque. The worker is not woken per item (that
+    would hand the GIL back and forth for every flow and cost more than the work): it
+    wakes a few times per batch interval, or once when a full batch is waiting.
+    """
 
     def __init__(
         self,
@@ -68,33 +70,37 @@ class SessionWriter:
         max_seconds: float = 0.5,
         observed: ObservedValues | None = None,
         poll_seconds: float = 1.0,
-        hit_columns: frozenset[str] | None = None,
     ) -> None:
         self.store = store
         self.max_flows = max(1, max_flows)
         self.max_seconds = max(0.01, max_seconds)
         self.observed = observed
         self.poll_seconds = poll_seconds
-        self.hit_columns = hit_columns or _columns(store, "pii_hits")
+        self.hit_columns = _columns(store, "pii_hits")
         self.flow_columns = _columns(store, "flows")
         self.written_flows = 0
         self.written_hits = 0
         self.failed_flows = 0
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._pending: collections.deque = collections.deque()
+        self._wake = threading.Event()
+        self._stopping = False
         self._thread = threading.Thread(target=self._run, name="piiaudit-session-writer", daemon=True)
         self._thread.start()
 
     # -- called from the proxy's thread -----------------------------------------
     def put(self, row: Mapping[str, Any], hits: list[Mapping[str, Any]], errors: list[Mapping[str, Any]] = ()) -> None:
-        self._queue.put((row, hits, list(errors)))
+        self._pending.append((row, hits, list(errors)))
+        if len(self._pending) >= self.max_flows:
+            self._wake.set()
 
     def put_error(self, message: str, *, flow_id: str | None = None, detail: Any = None) -> None:
-        self._queue.put((None, [], [{"message": message, "flow_id": flow_id, "detail": detail}]))
+        self._pending.append((None, [], [{"message": message, "flow_id": flow_id, "detail": detail}]))
 
     def close(self, timeout: float = 30.0) -> None:
-        """Commit everything queued and stop the thread."""
+        """Commit everything pending and stop the thread."""
         if self._thread.is_alive():
-            self._queue.put(_STOP)
+            self._stopping = True
+            self._wake.set()
             self._thread.join(timeout)
             if self._thread.is_alive():
                 logger.error("piiaudit: session writer did not finish within %.0f s; some rows may be lost", timeout)
@@ -105,40 +111,34 @@ class SessionWriter:
         flows: dict[str, Mapping[str, Any]] = {}
         hits: dict[str, list[Mapping[str, Any]]] = {}
         errors: list[Mapping[str, Any]] = []
-        deadline = None
+        oldest = None
         next_poll = time.monotonic() + self.poll_seconds
-        stopping = False
-        while not stopping:
-            timeout = self.poll_seconds if deadline is None else max(0.0, deadline - time.monotonic())
-            if self.observed is not None:
-                timeout = min(timeout, max(0.0, next_poll - time.monotonic()))
-            try:
-                item = self._queue.get(timeout=timeout)
-            except queue.Empty:
-                item = None
-            if item is _STOP:
-                stopping = True
-            elif item is not None:
-                row, flow_hits, flow_errors = item
+        tick = min(self.max_seconds / 4, 0.1)
+        while True:
+            self._wake.wait(tick)
+            self._wake.clear()
+            stopping = self._stopping
+            while self._pending:
+                row, flow_hits, flow_errors = self._pending.popleft()
                 if row is not None:
                     # A flow recorded twice in one batch (response, then error) keeps the last.
                     flows[row["id"]] = row
                     hits[row["id"]] = flow_hits
                 errors.extend(flow_errors)
-                if deadline is None:
-                    deadline = time.monotonic() + self.max_seconds
+                if oldest is None:
+                    oldest = time.monotonic()
             now = time.monotonic()
-            if flows or errors:
-                if stopping or len(flows) >= self.max_flows or (deadline is not None and now >= deadline):
-                    self._commit(flows, hits, errors)
-                    flows, hits, errors = {}, {}, []
-                    deadline = None
+            if (flows or errors) and (stopping or len(flows) >= self.max_flows or now - oldest >= self.max_seconds):
+                self._commit(flows, hits, errors)
+                flows, hits, errors, oldest = {}, {}, [], None
             if self.observed is not None and (now >= next_poll or stopping):
                 next_poll = now + self.poll_seconds
                 try:
                     self.observed.poll(self.store)
                 except sqlite3.Error as e:
                     logger.warning("piiaudit: could not read observed values from events: %s", e)
+            if stopping and not self._pending:
+                break
         self.store.close()
 
     def _commit(self, flows: dict, hits: dict, errors: list) -> None:

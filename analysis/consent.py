@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from analysis.load import DATA_KINDS, event_data
 from analysis.times import iso_one
+from analysis.yamltext import safe_load
 
 ACCEPTED, DECLINED, NONE = "accepted", "declined", "none"
 # Tester and hook times come from different clocks and a human hand; say so beyond this gap.
@@ -36,7 +36,7 @@ DISAGREEMENT_NOTE_S = 1.0
 @functools.cache
 def patterns() -> dict[str, Any]:
     text = resources.files("analysis").joinpath("data/consent_patterns.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = safe_load(text)
     return {k: (re.compile(v, re.IGNORECASE) if isinstance(v, str) else v) for k, v in raw.items()}
 
 

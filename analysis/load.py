@@ -89,7 +89,8 @@ def _reader(store: SessionStore) -> sqlite3.Connection:
 
 def _read(conn: sqlite3.Connection, table: str, columns: dict[str, str], order: str) -> pd.DataFrame:
     present = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-    wanted = [c for c in columns if c in present]
+    # Text columns are cast in SQL so a BLOB written by a careless writer arrives as text too.
+    wanted = [f"CAST({c} AS TEXT) AS {c}" if kind == "str" else c for c, kind in columns.items() if c in present]
     frame = pd.read_sql_query(f"SELECT {', '.join(wanted)} FROM {table} ORDER BY {order}", conn)
     return typed(frame, columns)
 

@@ -21,6 +21,7 @@ from analysis import consent as consent_mod
 from analysis import scope as scope_mod
 from analysis.consent import ConsentDecision
 from analysis.detections import REGISTRY, NotApplicable
+from analysis.errors import AnalysisError
 from analysis.findings import FINDING_COLUMNS, empty_findings, group
 from analysis.load import Session, load_session
 from analysis.prepare import Evidence, prepare
@@ -28,6 +29,7 @@ from analysis.rules import Catalog, load_catalog
 from analysis.scope import Scope
 from analysis.timeline import build_timeline
 from piiaudit import manifest as manifest_mod
+from piiaudit.store import StoreError
 
 SCOPE_FILE = "scope.yaml"
 META_KEY = "analysis"
@@ -75,8 +77,9 @@ def _resolve_scope(session_dir: Path, scope: Path | str | None, notes: list[str]
     if beside.exists():
         return scope_mod.load(beside)
     notes.append(
-        "no scope.yaml given or found in the session: scope rules (IM3.3, NEC-BASELINE) not run, and only "
-        "catalogued SDK hosts count as third parties / 未提供scope.yaml：未运行范围类规则，仅SDK目录中的主机视为第三方"
+        "no scope.yaml given or found in the session: rules that compare with the stated scope or the app type are "
+        "not run, and only catalogued SDK hosts count as third parties / 未提供scope.yaml：依赖声明范围或App类型的规则未运行，"
+        "仅SDK目录中的主机视为第三方"
     )
     return None
 
@@ -100,15 +103,20 @@ def run_rules(catalog: Catalog, evidence: Evidence) -> tuple[pd.DataFrame, list[
         return empty_findings(), skipped, errors
     findings = (pd.concat(parts, ignore_index=True).sort_values(["order"], kind="stable", ignore_index=True)
                 .drop(columns=["order"]))
+    keys = ["pii_type", "sdk", "host"]
+    findings[keys] = findings[keys].astype("object").where(findings[keys].notna(), None)
     return findings, skipped, errors
 
 
 def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: Path | str | None = None,
             rules: Path | str | None = None) -> AnalysisResult:
-    """Analyse one session directory; raises StoreError / ScopeError / RulesError with a clear message."""
+    """Analyse one session directory; raises AnalysisError (ScopeError, RulesError, ...) with a clear message."""
     session_dir = Path(session_dir)
     catalog = load_catalog(rules)
-    session = load_session(session_dir)
+    try:
+        session = load_session(session_dir)
+    except StoreError as e:
+        raise AnalysisError(str(e)) from e
     notes = list(session.notes)
     scope_obj = _resolve_scope(session_dir, scope, notes)
     decision = consent_mod.decide(session.events, session.marks, consent_at=consent_at)
@@ -130,7 +138,7 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
         "rules": [r.to_dict() for r in catalog.rules],
         "skipped": skipped, "errors": errors, "notes": notes,
     })
-    manifest_mod.write(store, scope=scope_obj.to_dict() if scope_obj else None,
+    manifest_mod.write(store, scope_used=scope_obj.to_dict() if scope_obj else {"source": None},
                        analysis={"consent": decision.to_dict(), "rules_sha256": catalog.sha256})
     return AnalysisResult(
         session_dir=session_dir, findings=findings, consent=decision,

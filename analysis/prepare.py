@@ -16,12 +16,12 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from analysis.consent import ConsentDecision
 from analysis.linking import hash_values, link_reads_to_flows
 from analysis.load import Session, event_data
 from analysis.scope import Scope, first_party_mask
+from analysis.yamltext import safe_load
 from piiaudit import sdks as sdk_catalog
 
 FIRST_PARTY, THIRD_PARTY, UNKNOWN = "first_party", "third_party", "unknown"
@@ -30,7 +30,7 @@ FIRST_PARTY, THIRD_PARTY, UNKNOWN = "first_party", "third_party", "unknown"
 @functools.cache
 def permission_types() -> dict[str, str]:
     text = resources.files("analysis").joinpath("data/permission_types.yaml").read_text("utf-8")
-    return {f"android.permission.{k}": v for k, v in yaml.safe_load(text)["permissions"].items()}
+    return {f"android.permission.{k}": v for k, v in safe_load(text)["permissions"].items()}
 
 
 def normalise_permission(name: object) -> str | None:

@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 
 from analysis.detections import COMMON_PARAMS, REGISTRY
+from analysis.errors import AnalysisError
+from analysis.yamltext import safe_load
 
 DEFAULT_CATALOG = Path(__file__).with_name("rules.yaml")
 SEVERITIES = ("high", "medium", "low")
@@ -20,7 +22,7 @@ RULE_KEYS = ("id", "key", "title_zh", "title_en", "severity", "detection", "para
              "evidence_zh", "evidence_en", "enabled")
 
 
-class RulesError(ValueError):
+class RulesError(AnalysisError):
     """A catalog that cannot be used; the message names the file, the rule and the key."""
 
 
@@ -164,7 +166,7 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
     except OSError as e:
         raise RulesError(f"{path}: cannot read the rule catalog ({e.strerror})") from None
     try:
-        raw = yaml.safe_load(data.decode("utf-8"))
+        raw = safe_load(data.decode("utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError) as e:
         raise RulesError(f"{path}: not valid UTF-8 YAML ({' '.join(str(e).split())})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list):

@@ -23,13 +23,15 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from analysis.errors import AnalysisError
+from analysis.yamltext import safe_load
 from piiaudit import sdks as sdk_catalog
 from piiaudit import vocab
 
 TOP_LEVEL_KEYS = ("app", "first_party_hosts", "stated", "policy", "notes")
 
 
-class ScopeError(ValueError):
+class ScopeError(AnalysisError):
     """A scope.yaml that cannot be used; the message names the file and the bad key."""
 
 
@@ -56,7 +58,7 @@ class Baseline:
 @functools.cache
 def baseline() -> Baseline:
     text = resources.files("analysis").joinpath("data/necessary_pi.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = safe_load(text)
     cats = {
         c["name"]: Category(
             no=int(c["number"]), name=c["name"], en=c["en"], basic_function_zh=c["basic_function_zh"],
@@ -196,7 +198,7 @@ def load(path: Path | str) -> Scope:
     except OSError as e:
         raise ScopeError(f"{path}: cannot read the scope file ({e.strerror})") from None
     try:
-        raw = yaml.safe_load(data.decode("utf-8"))
+        raw = safe_load(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise ScopeError(f"{path}: not UTF-8 text") from None
     except yaml.YAMLError as e:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis.labels import SEVERITY, YES_NO, finding_notes, link_sentences, masked_values, pii_label, sdk_label
 from analysis.load import event_data
+from analysis.redact import known_values, redact
 from analysis.times import iso_local, iso_one, local_tz
 
 if TYPE_CHECKING:
@@ -21,7 +22,14 @@ if TYPE_CHECKING:
 TIME, EPOCH = "时间 / Time", "纪元秒 / Epoch (s)"
 VALUE, VALUE_SHA = "值 / Value", "值SHA-256 / Value SHA-256"
 BEFORE = "同意前 / Before consent"
+ACTOR = "行为主体 / Actor (SDK or app)"
 STACK_FRAMES = 6
+PII_KINDS = ("pii_read", "pii_sent")   # rows where an empty SDK means "the app itself"
+
+
+def detail_kinds(events: pd.DataFrame) -> tuple[str, ...]:
+    """Kinds whose data JSON is worth showing: all but the bulk pii_read rows and counters."""
+    return tuple(k for k in events["kind"].dropna().unique() if k not in ("pii_read", "coverage"))
 MAX_SENTENCES = 10
 
 
@@ -30,7 +38,17 @@ def _yes_no(flags: pd.Series) -> pd.Series:
 
 
 def _value_header(reveal: bool) -> str:
-    return "值（明文）/ Value (revealed)" if reveal else "值（已脱敏）/ Value (masked)"
+    return "值（明文） / Value (revealed)" if reveal else "值（已脱敏） / Value (masked)"
+
+
+def _redactor(data: ReportData, reveal: bool):
+    """Free-text columns pass through this: raw values masked unless revealing."""
+    if reveal:
+        return lambda text: text
+    s, reads = data.session, data.evidence.reads
+    values = known_values(pd.concat([s.hits["value"], reads["value"]], ignore_index=True),
+                          pd.concat([s.hits["pii_type"], reads["pii_type"]], ignore_index=True))
+    return lambda text: redact(text, values)
 
 
 def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
@@ -51,7 +69,7 @@ def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
         ("App类型 / App type", str(app.get("category") or "—")),
         ("设备 / Device", ", ".join(f"{k}={v}" for k, v in device.items()) or "—"),
         ("同意时刻 / Consent time", iso_one(c.ts) if c.ts is not None else "未观察到 / not observed"),
-        ("同意时刻（纪元秒）/ Consent (epoch s)", f"{c.ts:.3f}" if c.ts is not None else "—"),
+        ("同意时刻（纪元秒） / Consent (epoch s)", f"{c.ts:.3f}" if c.ts is not None else "—"),
         ("同意判定 / Consent decision", c.describe()),
         ("同意来源 / Consent source", f"{c.source or '—'} ({c.method})"),
         ("同意证据 / Consent evidence", f"events {list(c.event_ids)}; marks {list(c.mark_ids)}"),
@@ -66,7 +84,7 @@ def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
             f"pid {s.get('pid')}: offset {s.get('offset_ms')} ms, error ±{s.get('error_ms')} ms" for s in syncs)
             + (f"; events: max error ±{errors.max():.1f} ms" if not errors.empty else "") or "—"),
         ("时区 / Time zone", str(getattr(local_tz(), "key", None) or local_tz())),
-        ("值显示 / Values", "明文（--reveal）/ revealed" if reveal else
+        ("值显示 / Values", "明文（--reveal） / revealed" if reveal else
                             "已脱敏（保留首尾字符）并附SHA-256 / masked (first and last characters) with SHA-256"),
         ("工具版本 / Versions", ", ".join(f"{k} {v}" for k, v in versions.items()) or "—"),
     ]
@@ -122,10 +140,10 @@ def findings_table(data: ReportData) -> pd.DataFrame:
         "法律依据 / Legal basis": f["rule_id"].map(basis),
         "严重程度 / Severity": f["severity"].map(SEVERITY),
         "个人信息类型 / PII type": pii,
-        "SDK / SDK": f["sdk"].map(sdk_label),
+        ACTOR: f["sdk"].map(sdk_label),
         "主机 / Host": f["host"],
         "首次时间 / First time": iso_local(f["first_ts"].astype("float64")),
-        "首次时间（纪元秒）/ First (epoch s)": f["first_ts"].astype("float64"),
+        "首次时间（纪元秒） / First (epoch s)": f["first_ts"].astype("float64"),
         "流量证据 / Flow IDs": f["flow_ids"].map(_ids),
         "事件证据 / Event IDs": f["event_ids"].map(_ids),
         "读取→发送 / Read → sent": details.map(_sentences),
@@ -140,7 +158,7 @@ def flows_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
         .sort_values(["ts_start", "id", "hit_id"], kind="stable")
     return pd.DataFrame({
         TIME: iso_local(rows["ts_start"]), EPOCH: rows["ts_start"], "流量编号 / Flow ID": rows["id"],
-        "方法 / Method": rows["method"], "主机 / Host": rows["host"], "URL": rows["url"],
+        "方法 / Method": rows["method"], "主机 / Host": rows["host"], "URL": _redactor(data, reveal)(rows["url"]),
         "状态码 / Status": rows["status"], "个人信息类型 / PII type": rows["pii_type"].map(pii_label),
         "方向 / Direction": rows["direction"], "位置 / Location": rows["location"],
         "编码 / Encoding": rows["encoding"], "匹配来源 / Match source": rows["source"],
@@ -160,27 +178,29 @@ def _stack_excerpt(stack: pd.Series) -> pd.Series:
 def events_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     ev = data.session.events.loc[~data.session.events["kind"].isin(("coverage",))]
     reads = data.evidence.reads.set_index("event_id")["value_sha256"]
-    data_text = event_data(ev).map(lambda d: ", ".join(f"{k}={v}" for k, v in d.items())).reindex(ev.index)
+    described = event_data(ev, detail_kinds(ev))
+    data_text = described.map(lambda d: ", ".join(f"{k}={v}" for k, v in d.items())).reindex(ev.index)
     return pd.DataFrame({
         TIME: iso_local(ev["ts"]), EPOCH: ev["ts"], "事件编号 / Event ID": ev["id"], "类型 / Kind": ev["kind"],
         "API": ev["api"], "个人信息类型 / PII type": ev["pii_type"].map(pii_label),
         _value_header(reveal): masked_values(ev["value"], reveal), VALUE_SHA: ev["id"].map(reads),
-        "调用方SDK / Caller SDK": np.where(ev["kind"].eq("pii_read"), ev["sdk"].map(sdk_label), ev["sdk"]),
+        "调用方SDK / Caller SDK": np.where(ev["kind"].isin(PII_KINDS) | ev["sdk"].notna(), ev["sdk"].map(sdk_label), None),
         "进程 / Process": ev["process"], "线程 / Thread": ev["thread"],
         "时钟误差 ms / Clock error (ms)": ev["clock_error_ms"], "设备时间 ms / Device time (ms)": ev["ts_device_ms"],
-        "详情 / Detail": data_text, "调用栈摘录 / Stack excerpt": _stack_excerpt(ev["stack"]),
+        "详情 / Detail": _redactor(data, reveal)(data_text), "调用栈摘录 / Stack excerpt": _stack_excerpt(ev["stack"]),
         BEFORE: _yes_no(ev["ts"] < data.consent.cutoff),
     })
 
 
 def timeline_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     t = data.timeline
+    hide = _redactor(data, reveal)
     return pd.DataFrame({
         TIME: iso_local(t["ts"].astype("float64")), EPOCH: t["ts"].astype("float64"),
         "来源 / Stream": t["stream"], "类型 / Kind": t["kind"],
         "个人信息类型 / PII type": t["pii_type"].map(pii_label),
-        "SDK / SDK": np.where(t["stream"].eq("consent"), None, t["sdk"].map(sdk_label)),
-        "主机 / Host": t["host"], "API / URL": t["what"], "详情 / Detail": t["detail"],
+        ACTOR: np.where(t["kind"].isin(PII_KINDS) | t["sdk"].notna(), t["sdk"].map(sdk_label), None),
+        "主机 / Host": t["host"], "接口或请求 / API or URL": hide(t["what"]), "详情 / Detail": hide(t["detail"]),
         _value_header(reveal): masked_values(t["value"], reveal), VALUE_SHA: t["value_sha256"],
         "事件编号 / Event ID": t["event_id"], "流量编号 / Flow ID": t["flow_id"],
         BEFORE: _yes_no(t["before_consent"].fillna(False)),

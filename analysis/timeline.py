@@ -24,11 +24,13 @@ HIDDEN_KINDS = ("coverage",)   # per-hook call counters: noise on a timeline
 
 
 def _event_detail(events: pd.DataFrame) -> pd.Series:
-    data = event_data(events)
+    kinds = tuple(k for k in events["kind"].dropna().unique() if k != "pii_read")
+    data = event_data(events, kinds)
 
     def describe(d: dict) -> str | None:
         parts = [f"{k}={json.dumps(d[k], ensure_ascii=False)}" for k in
-                 ("text", "label", "key", "value", "permissions", "results", "request_code", "message") if k in d]
+                 ("text", "label", "key", "value", "permissions", "results", "request_code", "message", "error",
+                  "hooks") if k in d]
         return "; ".join(parts) or None
 
     return data.map(describe).reindex(events.index) if not data.empty else pd.Series(None, index=events.index)

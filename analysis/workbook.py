@@ -30,10 +30,10 @@ SAFE_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_
                 "strings_to_numbers": False}
 DEFAULT_WIDTH = 16
 WIDTHS = {
-    tables.TIME: 30, tables.EPOCH: 17, "URL": 60, "API": 48, "API / URL": 60, tables.VALUE_SHA: 66,
+    tables.TIME: 30, tables.EPOCH: 17, "URL": 60, "API": 48, "接口或请求 / API or URL": 60, tables.VALUE_SHA: 66,
     "请求SHA-256 / Request SHA-256": 66, "响应SHA-256 / Response SHA-256": 66, "流量编号 / Flow ID": 38,
     "法律依据 / Legal basis": 70, "读取→发送 / Read → sent": 80, "说明 / Notes": 50, "中文标题 / Title (zh)": 40,
-    "英文标题 / Title (en)": 44, "个人信息类型 / PII type": 30, "SDK / SDK": 26, "归属SDK / Attributed SDK": 26,
+    "英文标题 / Title (en)": 44, "个人信息类型 / PII type": 30, tables.ACTOR: 26, "归属SDK / Attributed SDK": 26,
     "调用方SDK / Caller SDK": 26, "主机 / Host": 26, "调用栈摘录 / Stack excerpt": 70, "详情 / Detail": 50,
     "流量证据 / Flow IDs": 40, "事件证据 / Event IDs": 18, "首次时间 / First time": 30, "位置 / Location": 28,
 }
@@ -50,7 +50,6 @@ class _Formats:
         self.epoch = wb.add_format({"num_format": "0.000", "valign": "top"})
         self.section = wb.add_format({"bold": True, "font_size": 12})
         self.consent = wb.add_format({"bold": True, "bg_color": "#FFE699", "valign": "top", "text_wrap": True})
-        self.high = wb.add_format({"bold": True, "font_color": "#C00000", "valign": "top"})
 
 
 def _write_cell(ws, row: int, col: int, value: Any, fmt) -> None:
@@ -76,8 +75,7 @@ def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: 
     columns = list(frame.columns)
     col_fmt = []
     for i, col in enumerate(columns):
-        fmt = fmts.epoch if col.startswith(tables.EPOCH.split(" /")[0]) or "纪元秒" in col else \
-            fmts.wrap if col in WRAPPED else fmts.top
+        fmt = fmts.epoch if "纪元秒" in col else fmts.wrap if col in WRAPPED else fmts.top
         ws.set_column(i, i, WIDTHS.get(col, DEFAULT_WIDTH), fmt)
         col_fmt.append(fmt)
     ws.set_row(0, 32)

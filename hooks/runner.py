@@ -187,6 +187,11 @@ class HooksRunner:
         return self._main.exit_status
 
     @property
+    def pid(self) -> int | None:
+        """The main target process."""
+        return self._main.pid if self._main is not None else None
+
+    @property
     def running(self) -> bool:
         return self._main is not None and not self._main.ended.is_set()
 
@@ -238,21 +243,27 @@ class HooksRunner:
         with self._procs_lock:
             self._procs[pid] = proc
         try:
-            proc.session = self._device.attach(pid)
-        except frida.ProcessNotFoundError as e:
-            raise HooksError(f"process {pid} ({name}) is gone before the agent could attach: {e}") from e
-        except frida.PermissionDeniedError as e:
-            raise HooksError(f"not allowed to attach to {pid} ({name}): {e}") from e
-        proc.session.on("detached", functools.partial(self._on_detached, proc))
-        script = proc.session.create_script(self._bundle, name="piiaudit-agent")
-        script.on("message", functools.partial(self._on_message, proc))
-        script.load()
-        proc.script = script
-        ping = script.exports_sync.ping()
-        if ping.get("protocol") != AGENT_PROTOCOL:
-            raise HooksError(f"agent protocol {ping.get('protocol')} does not match the runner's {AGENT_PROTOCOL}")
-        self._sync(proc)
-        proc.init_result = script.exports_sync.init(self.agent_config)
+            try:
+                proc.session = self._device.attach(pid)
+            except frida.ProcessNotFoundError as e:
+                raise HooksError(f"process {pid} ({name}) is gone before the agent could attach: {e}") from e
+            except frida.PermissionDeniedError as e:
+                raise HooksError(f"not allowed to attach to {pid} ({name}): {e}") from e
+            proc.session.on("detached", functools.partial(self._on_detached, proc))
+            script = proc.session.create_script(self._bundle, name="piiaudit-agent")
+            script.on("message", functools.partial(self._on_message, proc))
+            script.load()
+            proc.script = script
+            ping = script.exports_sync.ping()
+            if ping.get("protocol") != AGENT_PROTOCOL:
+                raise HooksError(f"agent protocol {ping.get('protocol')} does not match the runner's {AGENT_PROTOCOL}")
+            self._sync(proc)
+            proc.init_result = script.exports_sync.init(self.agent_config)
+        except BaseException:
+            with self._procs_lock:
+                self._procs.pop(pid, None)
+            self._detach_quietly(proc)
+            raise
         return proc
 
     def _await_ready(self, proc: _Process) -> None:
@@ -285,23 +296,25 @@ class HooksRunner:
                 lambda: clock.measure(proc.script.exports_sync.now, self.clock_samples), RPC_TIMEOUT_S
             )
         except Exception as e:  # noqa: BLE001 - a dead or stuck agent must not stop the run
-            if not final and not proc.ended.is_set() and proc is not self._main:
-                self._queue.put(("error", f"clock sync with {proc.name} (pid {proc.pid}) failed: {e}", None))
             if len(proc.clock) == 0:
                 raise HooksError(f"clock sync with {proc.name} (pid {proc.pid}) failed: {e}") from e
+            if not final and not proc.ended.is_set():
+                self._queue.put(("error", f"clock sync with {proc.name} (pid {proc.pid}) failed: {e}", None))
             return None
         proc.clock.add(sync)
-        self.store.write_clock_sync(
-            {
-                "pid": proc.pid,
-                "process": proc.name,
-                "at_host": sync.at_host,
-                "offset_ms": sync.offset_ms,
-                "rtt_ms": sync.rtt_ms,
-                "error_ms": sync.error_ms,
-                "samples": sync.samples,
-            }
-        )
+        row = {
+            "pid": proc.pid,
+            "process": proc.name,
+            "at_host": sync.at_host,
+            "offset_ms": sync.offset_ms,
+            "rtt_ms": sync.rtt_ms,
+            "error_ms": sync.error_ms,
+            "samples": sync.samples,
+        }
+        try:
+            self.store.write_clock_sync(row)
+        except Exception as e:  # noqa: BLE001 - the offset still serves the events in memory
+            self._queue.put(("error", f"could not store a clock sync: {e}", row))
         return sync
 
     def _resync_loop(self) -> None:
@@ -327,6 +340,9 @@ class HooksRunner:
             elif kind == "process_exit":
                 status = (payload.get("data") or {}).get("status")
                 proc.exit_status = int(status) if status is not None else None
+                # The last chance for a closing clock sync: the agent still answers while the VM winds down.
+                threading.Thread(target=self._sync, args=(proc,), kwargs={"final": True},
+                                 name="piiaudit-hooks-clock-end", daemon=True).start()
             elif kind == "agent_error" and (payload.get("data") or {}).get("where") in ("install", "ready"):
                 proc.agent_failure = (payload.get("data") or {}).get("error") or "unknown error"
         elif message.get("type") == "error":

@@ -116,6 +116,7 @@ class AndroidApp:
     device_id: str | None = None
     gate_children: bool = True
     attach: bool = False
+    timeout: float = DEVICE_TIMEOUT_S  # seconds to wait for the device to show up
 
     def describe(self) -> dict:
         return {"type": "android", "package": self.package, "device": self.device_id, "attach": self.attach}
@@ -123,8 +124,8 @@ class AndroidApp:
     def device(self) -> frida.core.Device:
         try:
             if self.device_id:
-                return frida.get_device(self.device_id, timeout=DEVICE_TIMEOUT_S)
-            return frida.get_usb_device(timeout=DEVICE_TIMEOUT_S)
+                return frida.get_device(self.device_id, timeout=self.timeout)
+            return frida.get_usb_device(timeout=self.timeout)
         except (frida.InvalidArgumentError, frida.TimedOutError) as e:
             which = self.device_id or "a USB device or emulator"
             raise TargetError(

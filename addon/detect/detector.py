@@ -20,7 +20,7 @@ from piiaudit.values import value_sha256
 from addon.detect import geo
 from addon.detect.engine import Scanner, Segment, kind_of
 from addon.detect.fields import Field
-from addon.detect.index import KnownIndex
+from addon.detect.index import CoordFinder, KnownIndex
 from addon.detect.limits import Budget, ScanLimits, ScanResult
 from addon.detect.variants import variants_for
 
@@ -37,18 +37,25 @@ def _placeholder(value: str) -> bool:
 class Detector:
     def __init__(self, profile=None, limits: ScanLimits | None = None):
         self.limits = limits or ScanLimits()
-        self._values: dict[tuple[str, str], str] = {}     # (pii_type, value) -> source
+        # Known values live in two tiers: the big base index is built once, values the
+        # hooks observe later go to a small delta index that is cheap to rebuild, and the
+        # delta is merged into the base only when it has grown (amortised, like an LSM tree).
+        self._base: dict[tuple[str, str], str] = {}      # (pii_type, value) -> source
+        self._delta: dict[tuple[str, str], str] = {}
+        self._base_index: KnownIndex | None = None
+        self._delta_index: KnownIndex | None = None
+        self._variants: dict[tuple[str, str], list] = {}
         self._fixes: list[geo.KnownFix] = []
-        self._index: KnownIndex | None = None
+        self._coords: CoordFinder | None = None
         if profile is not None:
             for pii_type, value in profile.known_values():
-                self._add(pii_type, value, "known_value")
+                self._add(pii_type, value, "known_value", self._base)
             for fix in profile.locations:
                 self._add_fix(fix.lat, fix.lng, geo.fix_value(fix.lat, fix.lng), "known_value")
 
     # --- known values ----------------------------------------------------------------
     def observe(self, pii_type: str, value: str) -> None:
-        """Add a value the hooks saw being read. Cheap: the index is rebuilt at the next scan."""
+        """Add a value the hooks saw being read. Cheap: indexes are rebuilt at the next scan."""
         if not vocab.is_known(pii_type):
             raise ValueError(f"unknown PII type {pii_type!r}")
         if value is None:
@@ -58,40 +65,66 @@ class Detector:
             lat, lng = geo.parse_fix(value)
             self._add_fix(lat, lng, value.strip(), "observed_value")
             return
-        self._add(pii_type, value, "observed_value")
+        self._add(pii_type, value, "observed_value", self._delta)
 
-    def _add(self, pii_type: str, value: str, source: str) -> None:
+    def _add(self, pii_type: str, value: str, source: str, tier: dict) -> None:
         value = value.strip()
         if not value or len(value) > MAX_VALUE_CHARS or _placeholder(value):
             return
         key = (pii_type, value)
-        if key not in self._values:
-            self._values[key] = source
-            self._index = None
+        if key in self._base or key in self._delta:
+            return
+        tier[key] = source
+        if tier is self._base:
+            self._base_index = None
+        else:
+            self._delta_index = None
 
     def _add_fix(self, lat: float, lng: float, value: str, source: str) -> None:
         for f in self._fixes:
             if geo.haversine_m(f.lat, f.lng, lat, lng) < 1.0:
                 return
         self._fixes.append(geo.KnownFix(lat, lng, value, source))
-        self._index = None
+        self._coords = None
 
     @property
     def known_count(self) -> int:
-        return len(self._values) + len(self._fixes)
+        return len(self._base) + len(self._delta) + len(self._fixes)
+
+    def _variants_of(self, values: dict) -> list:
+        out = []
+        for key, source in values.items():
+            vs = self._variants.get(key)
+            if vs is None:
+                vs = self._variants[key] = variants_for(key[0], key[1], source)
+            out.extend(vs)
+        return out
+
+    def _indexes(self) -> tuple[list[KnownIndex], CoordFinder]:
+        if self._delta and self._delta_index is None and len(self._delta) > max(64, len(self._base) // 4):
+            self._base.update(self._delta)
+            self._delta.clear()
+            self._base_index = None
+        if self._base_index is None:
+            self._base_index = KnownIndex(self._variants_of(self._base))
+        if self._delta_index is None:
+            self._delta_index = KnownIndex(self._variants_of(self._delta))
+        if self._coords is None:
+            self._coords = CoordFinder(list(self._fixes), self.limits.location_radius_m)
+        return [self._base_index, self._delta_index], self._coords
 
     @property
-    def index(self) -> KnownIndex:
-        if self._index is None:
-            variants = [v for (t, value), src in self._values.items() for v in variants_for(t, value, src)]
-            self._index = KnownIndex(variants, list(self._fixes), self.limits.location_radius_m)
-        return self._index
+    def index_size(self) -> int:
+        """Variants searched for (all tiers)."""
+        known, _ = self._indexes()
+        return sum(k.n_keys for k in known)
 
     # --- scanning --------------------------------------------------------------------------
     def scan_flow(self, flow) -> ScanResult:
         budget = Budget(self.limits)
         try:
-            scanner = Scanner(self.index, budget)
+            known, coords = self._indexes()
+            scanner = Scanner(known, coords, budget)
         except Exception as e:  # noqa: BLE001
             return ScanResult(errors=[f"detector index: {type(e).__name__}: {e}"])
         roots = count()
@@ -109,7 +142,8 @@ class Detector:
                    content_type: str = "") -> list[dict]:
         """Scan one body-like byte string (tests, benchmarks, the corpus)."""
         budget = Budget(self.limits)
-        scanner = Scanner(self.index, budget)
+        known, coords = self._indexes()
+        scanner = Scanner(known, coords, budget)
         n = budget.take_body(len(data))
         data = bytes(data[:n])
         scanner.scan(Segment(data, kind_of(data, content_type), location_prefix, direction, 0,
@@ -135,7 +169,7 @@ class Detector:
         if not coords:
             return []
         out = []
-        targets = self.index.targets
+        targets = self._coords.targets
         for direction in {c["direction"] for c in coords}:
             cs = [c for c in coords if c["direction"] == direction]
             best: dict[int, tuple] = {}
@@ -159,7 +193,7 @@ class Detector:
                         if t.fix not in best or d < best[t.fix][0]:
                             best[t.fix] = cand
             for fix_i, (d, t, la, ln, scale) in best.items():
-                fix = self.index.fixes[fix_i]
+                fix = self._coords.fixes[fix_i]
                 steps = tuple(la["chain"]) + tuple(s for s in (t.datum if t.datum != "wgs84" else "", scale) if s)
                 same = la["location"] == ln["location"]
                 detail = {"distance_m": round(d, 1), "datum": t.datum, "lat": _scaled(la["value"], scale),

@@ -21,12 +21,13 @@ import binascii
 import json
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import unquote_to_bytes
 
 from addon.detect import fields as F
 from addon.detect.charclass import B64_MAP, HEX_MAP, looks_like_text
 from addon.detect.decompress import decompress, sniff
-from addon.detect.index import Coord, KnownIndex, Match, Text
+from addon.detect.index import Coord, CoordFinder, KnownIndex, Match, Text
 from addon.detect.limits import Budget
 from addon.detect.patterns import PatternHit, find_patterns
 
@@ -54,6 +55,26 @@ class Segment:
     content_type: str = ""
     detail: dict | None = None      # carried into every hit (e.g. content_encoding)
     header_fields: list | None = None
+    # (start, end, root start, root end) pieces: a layer assembled from several places of
+    # the top-level segment (the url-decoded values of a form) maps its spans back here
+    span_map: list | None = None
+    _fields: list | None = None
+
+    def form_fields(self) -> list:
+        if self._fields is None:
+            self._fields = F.form_fields(self.data)
+        return self._fields
+
+
+class Child(NamedTuple):
+    """A decoded layer found inside a segment, to be scanned as a segment of its own."""
+    start: int
+    end: int
+    data: bytes
+    kind: str
+    layers: tuple[str, ...]
+    prefix: str | None = None       # None: the location of (start, end) in the parent
+    span_map: list | None = None
 
 
 @dataclass
@@ -65,8 +86,9 @@ class Found:
 
 
 class Scanner:
-    def __init__(self, index: KnownIndex, budget: Budget):
-        self.index = index
+    def __init__(self, known: list[KnownIndex], coords: CoordFinder, budget: Budget):
+        self.known = known
+        self.coords = coords
         self.budget = budget
         self.limits = budget.limits
         self.found = Found()
@@ -87,12 +109,13 @@ class Scanner:
             self._multipart(seg)
             return
         text = Text(seg.data)
-        matches, coords = self.index.search(text)
+        matches = [m for index in self.known for m in index.search(text)]
+        coords = self.coords.search(text, binary=seg.kind in ("protobuf", "binary"))
         pats = find_patterns(text, self.limits.min_pattern_confidence)
         children = self._children(seg, text)
 
         spans = [(m.start, m.end) for m in matches] + [(p.start, p.end) for p in pats] \
-            + [(c.start, c.end) for c in coords] + [(c[0], c[1]) for c in children]
+            + [(c.start, c.end) for c in coords] + [(c.start, c.end) for c in children if c.prefix is None]
         locs = self._locate(seg, spans)
         i = 0
         for m in matches:
@@ -104,21 +127,32 @@ class Scanner:
         for c in coords:
             self._coord(seg, c, locs[i])
             i += 1
-        for (s, e, data, kind, layers, detail) in children:
-            loc = locs[i]
-            i += 1
+        for c in children:
+            if c.prefix is None:
+                loc = locs[i]
+                i += 1
+            else:
+                loc = c.prefix
             if seg.depth + 1 > self.limits.max_decode_depth:
                 self.budget.cap("decode_depth")
                 continue
             self.scan(Segment(
-                data=data, kind=kind, prefix=loc, direction=seg.direction, root=seg.root,
-                chain=seg.chain + layers, depth=seg.depth + 1, top=False,
-                root_span=seg.root_span or (s, e), detail={**(seg.detail or {}), **(detail or {})} or None,
+                data=c.data, kind=c.kind, prefix=loc, direction=seg.direction, root=seg.root,
+                chain=seg.chain + c.layers, depth=seg.depth + 1, top=c.span_map is not None and seg.top,
+                root_span=None if c.span_map else self._span(seg, c.start, c.end), detail=seg.detail,
+                span_map=c.span_map,
             ))
 
     # --- hits ------------------------------------------------------------------------
     def _span(self, seg: Segment, s: int, e: int) -> tuple[int, int]:
-        return seg.root_span or (s, e)
+        """The span in the top-level segment that bytes s..e of this segment came from."""
+        if seg.root_span is not None:
+            return seg.root_span
+        if seg.span_map:
+            for cs, ce, rs, re_ in seg.span_map:
+                if cs <= s <= ce:
+                    return (rs, re_)
+        return (s, e)
 
     def _encoding(self, seg: Segment, steps: tuple[str, ...]) -> str:
         return ">".join(seg.chain + steps) or "plain"
@@ -168,7 +202,7 @@ class Scanner:
                 self.budget.cap("json_depth")
             return [f"{prefix}:json:{p}" for p in paths]
         if kind in ("form", "query"):
-            fields = F.form_fields(seg.data)
+            fields = seg.form_fields()
             head = "query:" if kind == "query" else f"{prefix}:form:"
             out = []
             for s, _ in spans:
@@ -209,25 +243,20 @@ class Scanner:
         return f"header:{f.name}"
 
     # --- layers ---------------------------------------------------------------------------
-    def _children(self, seg: Segment, text: Text) -> list[tuple]:
-        """(start, end, decoded bytes, kind, chain steps, detail) of every layer worth decoding."""
+    def _children(self, seg: Segment, text: Text) -> list[Child]:
+        """Every layer worth decoding: percent-encoded values, JSON strings with escapes,
+        base64 and hex tokens, compressed blobs."""
         data = seg.data
-        out: list[tuple] = []
+        out: list[Child] = []
         taken: list[tuple[int, int]] = []
         if seg.kind in ("form", "query"):
-            for f in F.form_fields(data):
-                value = data[f.value_start:f.end]
-                if b"%" in value or b"+" in value:
-                    decoded = unquote_to_bytes(value.replace(b"+", b" "))
-                    if decoded != value and self.budget.take_token():
-                        out.append((f.value_start, f.end, decoded, _kind_of(decoded), ("urlencoded",), None))
-                        taken.append((f.value_start, f.end))
+            self._form_children(seg, out, taken)
         elif b"%" in data and seg.kind != "protobuf":
             for m in _PCT_TOKEN.finditer(data):
                 raw = m.group()
                 decoded = unquote_to_bytes(raw)
                 if decoded != raw and len(raw) >= 6 and self.budget.take_token():
-                    out.append((m.start(), m.end(), decoded, _kind_of(decoded), ("urlencoded",), None))
+                    out.append(Child(m.start(), m.end(), decoded, _kind_of(decoded), ("urlencoded",)))
         if seg.kind == "json" and b"\\" in data:
             for m in _ESCAPED_STRING.finditer(data):
                 raw = m.group(1)
@@ -237,7 +266,7 @@ class Scanner:
                     continue
                 if self.budget.take_token():
                     layers = ("unicode_escape",) if b"\\u" in raw else ()
-                    out.append((m.start(1), m.end(1), decoded, _kind_of(decoded), layers, None))
+                    out.append(Child(m.start(1), m.end(1), decoded, _kind_of(decoded), layers))
         # base64 / hex tokens
         hex_set = set()
         for s, e in text.runs(HEX_MAP, b"h", _HEX_TOKEN_MIN):
@@ -254,12 +283,46 @@ class Scanner:
             while pos >= 0 and n < 8:
                 blob, problem = decompress(data[pos:], "gzip", self.budget)
                 if blob:
-                    out.append((pos, len(data), blob, _kind_of(blob), ("gzip",), None))
+                    out.append(Child(pos, len(data), blob, _kind_of(blob), ("gzip",)))
                 n += 1
                 pos = data.find(b"\x1f\x8b\x08", pos + 3)
         return out
 
-    def _try_token(self, out: list, data: bytes, s: int, e: int, how: str) -> None:
+    def _form_children(self, seg: Segment, out: list[Child], taken: list[tuple[int, int]]) -> None:
+        """Percent-decoded form values: all of them in one layer that keeps the field names
+        (so 'body:form:mac' stays 'body:form:mac'), JSON values as JSON layers of their own."""
+        data = seg.data
+        parts: list[bytes] = []
+        span_map: list[tuple[int, int, int, int]] = []
+        pos = 0
+        for f in seg.form_fields():
+            value = data[f.value_start:f.end]
+            if not value:
+                continue
+            encoded = b"%" in value or b"+" in value
+            decoded = unquote_to_bytes(value.replace(b"+", b" ")) if encoded else value
+            layers = ("urlencoded",) if decoded != value else ()
+            if decoded[:1] in (b"{", b"[") and F.looks_like_json(decoded):
+                if self.budget.take_token():
+                    out.append(Child(f.value_start, f.end, decoded, "json", layers))
+                    taken.append((f.value_start, f.end))
+            elif layers:
+                if b"&" in decoded:
+                    if self.budget.take_token():
+                        out.append(Child(f.value_start, f.end, decoded, _kind_of(decoded), layers))
+                        taken.append((f.value_start, f.end))
+                    continue
+                piece = data[f.start:f.value_start] + decoded
+                root = self._span(seg, f.value_start, f.end)
+                span_map.append((pos, pos + len(piece), root[0], root[1]))
+                parts.append(piece)
+                pos += len(piece) + 1
+                taken.append((f.value_start, f.end))
+        if parts and self.budget.take_token():
+            out.append(Child(0, len(data), b"&".join(parts), seg.kind, ("urlencoded",),
+                             prefix=seg.prefix, span_map=span_map))
+
+    def _try_token(self, out: list[Child], data: bytes, s: int, e: int, how: str) -> None:
         tok = data[s:e]
         if how == "base64":
             n = len(tok)
@@ -301,11 +364,11 @@ class Scanner:
             if len(raw) < 6:
                 return
             kind = _kind_of(raw)
-        elif F.looks_like_protobuf(raw, self.limits.max_protobuf_depth):
+        elif F.plausible_protobuf(raw):
             kind = "protobuf"
         else:
             return
-        out.append((s, e, raw, kind, layers, None))
+        out.append(Child(s, e, raw, kind, layers))
 
     def _multipart(self, seg: Segment) -> None:
         parts = F.multipart_parts(seg.data, seg.content_type)

@@ -16,9 +16,12 @@ from urllib.parse import unquote_plus
 
 from addon.detect.charclass import looks_like_text
 
-_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"?|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)
+# Strings and structural characters only: numbers, literals and whitespace are skipped by
+# the regex engine, which is most of what makes locating fast.
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"?|[{}\[\],]', re.S)
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$\-]*$")
-_LBRACE, _RBRACE, _LBRACK, _RBRACK, _COMMA, _COLON, _QUOTE = b"{}[],:\""
+_LBRACE, _RBRACE, _LBRACK, _RBRACK, _COMMA, _QUOTE = b"{}[],\""
+_WS = b" \t\r\n"
 
 
 def _json_key(tok: bytes) -> str:
@@ -31,13 +34,14 @@ def _json_key(tok: bytes) -> str:
     return inner.decode("utf-8", "replace")
 
 
-def _render(stack: list, max_depth: int) -> tuple[str, bool]:
+def _render(data: bytes, stack: list, max_depth: int) -> tuple[str, bool]:
     parts = ["$"]
     for kind, v in stack[:max_depth]:
         if kind == "a":
             parts.append(f"[{v}]")
         elif v is not None:
-            parts.append(f".{v}" if _IDENT.match(v) else "[" + json.dumps(v, ensure_ascii=False) + "]")
+            key = _json_key(data[v[0]:v[1]])
+            parts.append(f".{key}" if _IDENT.match(key) else "[" + json.dumps(key, ensure_ascii=False) + "]")
     capped = len(stack) > max_depth
     if capped:
         parts.append(f"…(+{len(stack) - max_depth} levels)")
@@ -45,53 +49,55 @@ def _render(stack: list, max_depth: int) -> tuple[str, bool]:
 
 
 def json_paths(data: bytes, spans: list[tuple[int, int]], max_depth: int) -> tuple[list[str], bool]:
-    """The JSON path of each span's start (spans in any order). Also: was a path cut short."""
+    """The JSON path of each span's start (spans in any order). Also: was a path cut short.
+
+    Tolerant: on broken JSON the path is the best guess from the structure seen so far.
+    """
     order = sorted(range(len(spans)), key=lambda i: spans[i][0])
     paths = ["$"] * len(spans)
     if not spans:
         return paths, False
     capped = False
-    stack: list[list] = []
-    expect_key = False
-    k = 0
-    last = spans[order[-1]][0]
+    stack: list[list] = []     # ["o", (key start, key end) | None] or ["a", index]
+    k, n_spans = 0, len(order)
+    next_at = spans[order[0]][0]
+    n = len(data)
     for m in _JSON_TOKEN.finditer(data):
         s, e = m.span()
-        # spans before this token (in whitespace or punctuation) belong to the open container
-        while k < len(order) and spans[order[k]][0] < s:
-            paths[order[k]], c = _render(stack, max_depth)
+        while s > next_at:   # spans between tokens belong to the open container
+            paths[order[k]], c = _render(data, stack, max_depth)
             capped |= c
             k += 1
-        if k >= len(order) or s > last:
-            break
+            if k == n_spans:
+                return paths, capped
+            next_at = spans[order[k]][0]
         c0 = data[s]
-        if c0 == _LBRACE:
+        if c0 == _QUOTE:
+            top = stack[-1] if stack else None
+            if top is not None and top[0] == "o":
+                j = e
+                while j < n and data[j] in _WS:
+                    j += 1
+                if j < n and data[j] == 58:   # ':' -> this string is a key
+                    top[1] = (s, e)
+        elif c0 == _LBRACE:
             stack.append(["o", None])
-            expect_key = True
         elif c0 == _LBRACK:
             stack.append(["a", 0])
-            expect_key = False
-        elif c0 in (_RBRACE, _RBRACK):
-            if stack:
-                stack.pop()
-            expect_key = False
         elif c0 == _COMMA:
             if stack and stack[-1][0] == "a":
                 stack[-1][1] += 1
-            else:
-                expect_key = bool(stack)
-        elif c0 == _COLON:
-            expect_key = False
-        else:
-            is_key = expect_key and c0 == _QUOTE and stack and stack[-1][0] == "o"
-            if is_key:
-                stack[-1][1] = _json_key(m.group())
-            while k < len(order) and spans[order[k]][0] < e:
-                paths[order[k]], c = _render(stack, max_depth)
-                capped |= c
-                k += 1
-    while k < len(order):
-        paths[order[k]], c = _render(stack, max_depth)
+        elif stack:
+            stack.pop()
+        while next_at < e:   # spans inside this token
+            paths[order[k]], c = _render(data, stack, max_depth)
+            capped |= c
+            k += 1
+            if k == n_spans:
+                return paths, capped
+            next_at = spans[order[k]][0]
+    while k < n_spans:
+        paths[order[k]], c = _render(data, stack, max_depth)
         capped |= c
         k += 1
     return paths, capped
@@ -125,9 +131,12 @@ def field_at(fields: list[Field], offset: int) -> Field | None:
     return None
 
 
+_B64_PADDED = re.compile(rb"^[A-Za-z0-9+/_\-]+={1,2}$")
+
+
 def looks_like_form(data: bytes) -> bool:
     head = data[:512].strip()
-    if not head or b"=" not in head or head[:1] in b"{[<":
+    if not head or b"=" not in head or head[:1] in b"{[<" or _B64_PADDED.match(head):
         return False
     return re.match(rb"^[A-Za-z0-9_.\-\[\]%*]{1,64}=[^\s]*?(&[A-Za-z0-9_.\-\[\]%*]{1,64}=?[^\s]*?)*$", head) is not None
 
@@ -267,6 +276,19 @@ def looks_like_protobuf(data: bytes, max_depth: int) -> bool:
         return False
     fields = protobuf_fields(data[:65536] if len(data) > 65536 else data, 0)
     return bool(fields) if len(data) <= 65536 else fields is not None or _prefix_parses(data)
+
+
+def plausible_protobuf(data: bytes) -> bool:
+    """Bytes decoded out of a token: a message only if it parses whole and carries text.
+
+    Random bytes parse as protobuf often enough; a real message found inside base64 or hex
+    holds strings, so at least one length-delimited field must be printable."""
+    if len(data) < 4:
+        return False
+    fields = protobuf_fields(data, 0)
+    if not fields or len(fields) < 2:
+        return False
+    return any(f.wire == 2 and f.end - f.start >= 4 and looks_like_text(data[f.start:f.end]) for f in fields)
 
 
 def _prefix_parses(data: bytes) -> bool:

@@ -6,9 +6,9 @@ precision, as integers scaled by 1e6 or 1e7, or as protobuf doubles. Chinese map
 shift WGS-84 fixes to GCJ-02 (AMap, Tencent) or BD-09 (Baidu) before sending, which moves
 them by hundreds of metres, so each fix is also searched in those datums.
 
-Candidates are found by the same automaton pass as known values: keys are the leading
-characters every number within the radius must start with ("39.90", "39908", the top
-bytes of a double), and each key hit is parsed and measured here.
+Candidates are numbers that start with the leading digits every coordinate within the
+radius must have ("39.", "3990" for 1e6/1e7 integers) or doubles with the right top
+bytes; each is parsed and measured here.
 """
 
 from __future__ import annotations
@@ -120,28 +120,16 @@ def targets(fixes: list[KnownFix], radius_m: float) -> list[Target]:
     return out
 
 
-def keys(ts: list[Target]) -> tuple[set[bytes], set[bytes]]:
-    """(text keys, binary keys) every nearby coordinate must contain."""
-    text: set[bytes] = set()
-    binary: set[bytes] = set()
+def double_keys(ts: list[Target]) -> set[bytes]:
+    """The top three bytes (little-endian) every double within the radius starts with."""
+    out: set[bytes] = set()
     for t in ts:
         for v, tol in ((t.lat, t.tol_lat), (t.lng, t.tol_lng)):
-            lo, hi = abs(v) - tol, abs(v) + tol
-            # decimal degrees: "39.90" for anything in [39.90, 39.91)
-            for bucket in range(math.floor(max(lo, 0) * 100), math.floor(hi * 100) + 1):
-                text.add(f"{bucket // 100}.{bucket % 100:02d}".encode())
-            # integers scaled by 1e6 or 1e7 share their leading digits down to 1e-3 degrees
-            for bucket in range(math.floor(max(lo, 0) * 1000), math.floor(hi * 1000) + 1):
-                if bucket >= 1000:   # shorter keys would fire on every small number
-                    text.add(str(bucket).encode())
-            # doubles (little-endian): the top three bytes are shared across the radius
-            for signed in (v - tol, v + tol):
-                binary.add(struct.pack("<d", signed)[5:])
             lo_top = int.from_bytes(struct.pack("<d", v - tol)[5:][::-1], "big")
             hi_top = int.from_bytes(struct.pack("<d", v + tol)[5:][::-1], "big")
             for top in range(min(lo_top, hi_top), max(lo_top, hi_top) + 1):
-                binary.add(top.to_bytes(3, "big")[::-1])
-    return text, binary
+                out.add(top.to_bytes(3, "big")[::-1])
+    return out
 
 
 _NUM_CHARS = frozenset(b"0123456789.-")
@@ -160,8 +148,8 @@ def number_at(data: bytes, start: int, end: int) -> tuple[int, int, float, str] 
         s = e - len(token)
     if token.count(b".") > 1 or token.count(b"-") > 1 or token in (b"-", b"."):
         return None
-    if s > 0 and data[s - 1:s].isalpha():
-        return None   # part of an identifier, e.g. "v39.90"
+    if s > 0 and data[s - 1:s].isalpha() and not (s >= 3 and data[s - 3:s - 2] == b"%"):
+        return None   # part of an identifier ("v39.90"), unless after a %XX escape ("%2C39.90")
     try:
         if b"." in token:
             return s, e, float(token), "deg"

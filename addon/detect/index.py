@@ -1,9 +1,14 @@
 """The searchable index of every known value's variants, built once per value set.
 
-One automaton holds the variants that can sit anywhere (free text, separators,
-percent-encoding, binary varints) and the coordinate keys; dicts hold the variants that
-are whole runs of digits, hex or base64 characters, looked up from the runs the text
-already yields. Both are searched over the raw bytes of a segment in one pass each.
+All variants go into one Aho-Corasick automaton over lower-cased text (case-sensitive
+variants are checked against the original bytes on a hit). A q-gram prefilter
+(prefilter.py) keeps the automaton to the few windows of a large body that can hold a
+variant at all. Short identifier-shaped variants must not touch a character of their own
+class (an IMEI inside a longer digit run is not the IMEI); digests and long encodings may
+sit anywhere, because SDKs glue them together (md5(imei) + md5(android_id)).
+
+Coordinates are found by number, from the few literal prefixes every coordinate near a
+known fix must start with.
 """
 
 from __future__ import annotations
@@ -15,12 +20,17 @@ from urllib.parse import unquote_plus
 import ahocorasick
 
 from addon.detect import geo
-from addon.detect.charclass import B64_MAP, DIGIT_MAP, HEX_MAP, runs
+from addon.detect.charclass import runs
+from addon.detect.prefilter import GramFilter
 from addon.detect.variants import DIGESTS, Variant
 
-_DIGEST_HEX_LENS = (32, 40, 64, 128)
-_MAX_CONCAT_RUN = 512   # hex runs up to this long are also searched for concatenated digests
 _HEX_FINAL = set(DIGESTS)
+_BOUNDED_BELOW = 24      # variants shorter than this must stand alone in their character class
+_CLASS_CHARS = {
+    "digits": frozenset(b"0123456789"),
+    "hex": frozenset(b"0123456789abcdefABCDEF"),
+    "b64": frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"),
+}
 
 
 class Match(NamedTuple):
@@ -40,18 +50,24 @@ class Coord(NamedTuple):
 
 @dataclass
 class Text:
-    """One segment's bytes with the derived views every search shares, made on demand."""
+    """One segment's bytes with the derived views the searches share, made on demand."""
 
     data: bytes
+    _low: bytes | None = None
     _lowered: str | None = None
     _maps: dict | None = None
 
     @property
+    def low(self) -> bytes:
+        if self._low is None:
+            self._low = self.data.lower()   # ASCII only: offsets do not move
+        return self._low
+
+    @property
     def lowered(self) -> str:
-        # bytes.lower() touches ASCII only and latin-1 keeps one char per byte, so
-        # offsets in this str are offsets in data.
+        # latin-1 keeps one char per byte, so offsets in this str are offsets in data
         if self._lowered is None:
-            self._lowered = self.data.lower().decode("latin-1")
+            self._lowered = self.low.decode("latin-1")
         return self._lowered
 
     def mapped(self, table: bytes) -> bytes:
@@ -63,7 +79,7 @@ class Text:
         return m
 
     def runs(self, table: bytes, mark: bytes, min_len: int) -> list[tuple[int, int]]:
-        # Runs are cut once per class at RUN_FLOOR and shared by every search that asks.
+        """Maximal runs of one character class, cut once at RUN_FLOOR and shared."""
         if self._maps is None:
             self._maps = {}
         key = (table, RUN_FLOOR)
@@ -75,141 +91,148 @@ class Text:
         return [r for r in got if r[1] - r[0] >= min_len]
 
 
-RUN_FLOOR = 8   # == variants.MIN_VARIANT_LEN: no variant is shorter
+RUN_FLOOR = 11   # the shortest run any search asks for
 
 
-# Run classes the text is cut into: (name, map, mark)
-RUN_CLASSES = (("digits", DIGIT_MAP, b"0"), ("hex", HEX_MAP, b"h"), ("b64", B64_MAP, b"b"))
+KEY_PREFIX = 20   # automaton keys are variant prefixes: a smaller trie; the rest is compared on a hit
 
 
 class KnownIndex:
-    def __init__(self, variants: list[Variant], fixes: list[geo.KnownFix], radius_m: float):
+    """Known-value variants: one automaton over lower-cased text plus its prefilter."""
+
+    def __init__(self, variants: list[Variant]):
         self.variants = variants
+        auto = ahocorasick.Automaton()
+        keys: list[bytes] = []
+        for v in variants:
+            key = v.data.lower()[:KEY_PREFIX]
+            skey = key.decode("latin-1")
+            entries = auto.get(skey, None)
+            if entries is None:
+                auto.add_word(skey, [(len(key), v)])
+                keys.append(key)
+            else:
+                entries.append((len(key), v))
+        self.n_keys = len(variants)
+        self.automaton = auto if keys else None
+        if keys:
+            auto.make_automaton()
+        self.prefilter = GramFilter(keys) if keys else None
+
+    def search(self, text: Text) -> list[Match]:
+        if self.automaton is None:
+            return []
+        found: list[Match] = []
+        windows = self.prefilter.windows(text.low)
+        if windows is None:
+            windows = [(0, len(text.data))]
+        lowered = text.lowered
+        data = text.data
+        for ws, we in windows:
+            for end_idx, entries in self.automaton.iter(lowered, ws, we):
+                start = end_idx + 1 - entries[0][0]
+                for _, v in entries:
+                    m = _verify(data, start, start + len(v.data), v)
+                    if m is not None:
+                        found.append(m)
+        return found
+
+
+class CoordFinder:
+    """Numbers near the known fixes: decimal degrees, 1e6/1e7 integers, protobuf doubles."""
+
+    def __init__(self, fixes: list[geo.KnownFix], radius_m: float):
         self.fixes = fixes
         self.targets = geo.targets(fixes, radius_m)
-        self.by_run: dict[str, dict[bytes, list[Variant]]] = {"digits": {}, "hex": {}, "b64": {}}
-        self.run_min: dict[str, int] = {}
-        auto = ahocorasick.Automaton()
-        n_keys = 0
-        for v in variants:
-            data = v.data
-            if v.shape == "sub":
-                key = data.lower().decode("latin-1")
-                got = auto.get(key, None)
-                if got is None:
-                    auto.add_word(key, [(len(key), v, data)])
-                    n_keys += 1
-                else:
-                    got.append((len(key), v, data))
-            else:
-                key = data if v.case_sensitive else data.lower()
-                self.by_run[v.shape].setdefault(key, []).append(v)
-        for shape, table in self.by_run.items():
-            if table:
-                self.run_min[shape] = min(len(k) for k in table)
-        text_keys, binary_keys = geo.keys(self.targets)
-        for k in text_keys:
-            key = k.decode("latin-1")
-            if auto.get(key, None) is None:
-                auto.add_word(key, [(len(key), "coord", None)])
-                n_keys += 1
-            else:
-                auto.get(key).append((len(key), "coord", None))
-        for k in binary_keys:
-            key = k.lower().decode("latin-1")
-            if auto.get(key, None) is None:
-                auto.add_word(key, [(len(key), "double", None)])
-                n_keys += 1
-            else:
-                auto.get(key).append((len(key), "double", None))
-        self.automaton = auto if n_keys else None
-        if self.automaton is not None:
-            auto.make_automaton()
-        self.n_keys = n_keys + sum(len(t) for t in self.by_run.values())
+        self._decimal, self._scaled = _coord_anchors(self.targets)
+        self._double_keys = sorted(geo.double_keys(self.targets))
 
-    # ------------------------------------------------------------------------------
-    def search(self, text: Text) -> tuple[list[Match], list[Coord]]:
+    def search(self, text: Text, binary: bool = False) -> list[Coord]:
+        if not self.targets:
+            return []
         data = text.data
-        found: list[Match] = []
-        coords: list[Coord] = []
-        if self.automaton is not None:
-            for end_idx, entries in self.automaton.iter(text.lowered):
-                end = end_idx + 1
-                for length, v, vdata in entries:
-                    start = end - length
-                    if v == "coord":
-                        got = geo.number_at(data, start, end)
-                        if got is not None:
-                            coords.append(Coord(*got))
-                    elif v == "double":
-                        got = geo.double_at(data, start)
-                        if got is not None:
-                            coords.append(Coord(got[0], got[1], got[2], "float64"))
-                    else:
-                        m = _verify_sub(data, start, end, v, vdata)
-                        if m is not None:
-                            found.append(m)
-        for shape, table, mark in RUN_CLASSES:
-            keys = self.by_run[shape]
-            if not keys:
-                continue
-            lens = {len(k) for k in keys}
-            for s, e in text.runs(table, mark, self.run_min[shape]):
-                n = e - s
-                if n in lens:
-                    raw = data[s:e]
-                    hits = keys.get(raw if shape == "b64" else raw.lower())
-                    if hits:
-                        found.extend(_run_match(s, e, raw, v) for v in hits)
-                        continue
-                if shape == "hex" and 32 < n <= _MAX_CONCAT_RUN:
-                    # identifiers glued together: md5(imei) + md5(android_id)
-                    low = data[s:e].lower()
-                    for width in _DIGEST_HEX_LENS:
-                        for off in range(0, n - width + 1, 8):
-                            for v in keys.get(low[off:off + width], ()):
-                                if v.steps and v.steps[-1] in _HEX_FINAL:
-                                    found.append(_run_match(s + off, s + off + width, data[s + off:s + off + width], v,
-                                                            {"embedded_in_run": n}))
-        return found, coords
+        out: list[Coord] = []
+        seen: set[int] = set()
+        for anchor in self._decimal:            # "39." must start a number
+            pos = data.find(anchor)
+            while pos >= 0:
+                if pos == 0 or data[pos - 1] not in _NUM_OR_DOT:
+                    got = geo.number_at(data, pos, pos + len(anchor))
+                    if got is not None and got[0] not in seen:
+                        seen.add(got[0])
+                        out.append(Coord(*got))
+                pos = data.find(anchor, pos + 1)
+        for anchor in self._scaled:             # "3990" must start a run of 8..10 digits
+            pos = data.find(anchor)
+            while pos >= 0:
+                if pos == 0 or data[pos - 1] not in _NUM_OR_DOT:
+                    got = geo.number_at(data, pos, pos + len(anchor))
+                    if got is not None and got[3] == "int" and got[0] not in seen \
+                            and 8 <= got[1] - got[0] - (data[got[0]] == 45) <= 10:
+                        seen.add(got[0])
+                        out.append(Coord(*got))
+                pos = data.find(anchor, pos + 1)
+        if binary:
+            for key in self._double_keys:
+                pos = data.find(key)
+                while pos >= 0:
+                    got = geo.double_at(data, pos)
+                    if got is not None:
+                        out.append(Coord(got[0], got[1], got[2], "float64"))
+                    pos = data.find(key, pos + 1)
+        return out
 
 
-def _case_step(matched: bytes, expected: bytes) -> tuple[str, dict | None]:
-    if matched == expected:
-        return "", None
+_NUM_OR_DOT = frozenset(b"0123456789.")
+
+
+def _coord_anchors(targets: list[geo.Target]) -> tuple[list[bytes], list[bytes]]:
+    """Leading characters every nearby coordinate has: "39." for degrees, "3990" for 1e6/1e7."""
+    ints: set[str] = set()
+    scaled: set[str] = set()
+    for t in targets:
+        for v, tol in ((t.lat, t.tol_lat), (t.lng, t.tol_lng)):
+            lo, hi = abs(v) - tol, abs(v) + tol
+            ints.update(str(i) for i in range(int(max(lo, 0)), int(hi) + 1))
+            # integers scaled by 1e6/1e7 share their leading digits down to 1e-2 degrees
+            scaled.update(str(b) for b in range(int(max(lo, 0) * 100), int(hi * 100) + 1) if b >= 100)
+    return sorted(f"{i}.".encode() for i in ints), sorted(s.encode() for s in scaled)
+
+
+def _bounded_ok(data: bytes, start: int, end: int, shape: str) -> bool:
+    chars = _CLASS_CHARS[shape]
+    return (start == 0 or data[start - 1] not in chars) and (end >= len(data) or data[end] not in chars)
+
+
+def _case_step(matched: bytes, expected: bytes) -> str:
     if matched == expected.upper():
-        return "upper", None
+        return "upper"
     if matched == expected.lower():
-        return "lower", None
-    return "mixedcase", None
+        return "lower"
+    return "mixedcase"
 
 
-def _steps_for(v: Variant, matched: bytes, expected: bytes) -> tuple[tuple[str, ...], dict | None]:
+def _steps_for(v: Variant, matched: bytes) -> tuple[tuple[str, ...], dict | None]:
+    expected = v.data
     if v.case_sensitive or matched == expected:
         return v.steps, None
-    hexlike = v.steps and (v.steps[0] == "hex" or v.steps[-1] in _HEX_FINAL)
-    if hexlike:
+    if v.steps and (v.steps[0] == "hex" or v.steps[-1] in _HEX_FINAL):
         return v.steps, {"hex_case": "upper" if matched.isupper() else "mixed"}
     if v.steps[:1] == ("urlencoded",):
-        a, b = unquote_plus(matched.decode("latin-1")), unquote_plus(expected.decode("latin-1"))
+        a = unquote_plus(matched.decode("latin-1"))
+        b = unquote_plus(expected.decode("latin-1"))
         if a == b:
             return v.steps, None
-        step, _ = _case_step(a.encode("latin-1", "replace"), b.encode("latin-1", "replace"))
-        return v.steps + (step,), None
-    step, _ = _case_step(matched, expected)
-    return v.steps + (step,), None
+        return v.steps + (_case_step(a.encode("latin-1", "replace"), b.encode("latin-1", "replace")),), None
+    return v.steps + (_case_step(matched, expected),), None
 
 
-def _verify_sub(data: bytes, start: int, end: int, v: Variant, expected: bytes) -> Match | None:
+def _verify(data: bytes, start: int, end: int, v: Variant) -> Match | None:
     matched = data[start:end]
-    if v.case_sensitive and matched != expected:
+    # the automaton matched a prefix (KEY_PREFIX); the whole variant is compared here
+    if matched != v.data and (v.case_sensitive or matched.lower() != v.data.lower()):
         return None
-    steps, detail = _steps_for(v, matched, expected)
+    if v.shape != "sub" and end - start < _BOUNDED_BELOW and not _bounded_ok(data, start, end, v.shape):
+        return None
+    steps, detail = _steps_for(v, matched)
     return Match(start, end, v, steps, detail)
-
-
-def _run_match(s: int, e: int, raw: bytes, v: Variant, extra: dict | None = None) -> Match:
-    steps, detail = _steps_for(v, raw, v.data)
-    if extra:
-        detail = {**(detail or {}), **extra}
-    return Match(s, e, v, steps, detail)

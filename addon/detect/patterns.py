@@ -9,6 +9,7 @@ when the key names them.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -59,18 +60,22 @@ _KEY_HINTS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), t) for p,
     (r"email|mail", "email"),
     (r"serial|^sn$", "serial"),
 ))
-_KEY_BEFORE = re.compile(rb"""([A-Za-z0-9_.\-]{1,48})["']?\s*[:=]\s*["']?$""")
+# matched against the reversed bytes before a value, so the search is anchored and short
+_KEY_BEFORE_REV = re.compile(rb"""["'\\]*\s*[:=]\s*["'\\]*([A-Za-z0-9_.\-]{1,48})""")
+_ALNUM = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+# key words without which no UUID or bare hex run is reported (checked once per segment)
+_KEYED_WORDS = (b"oaid", b"gaid", b"adid", b"advert", b"idfa", b"android", b"aid")
 _CN_HINTS = {"手机".encode(): "phone_number", "电话".encode(): "phone_number", "身份证".encode(): "id_number",
              "银行卡".encode(): "bank_card", "邮箱".encode(): "email"}
 
 
 def key_before(data: bytes, start: int) -> str | None:
     """The key a value at `start` belongs to: `"key":"`, `key=`, `key: `."""
-    window = data[max(0, start - 64):start]
-    m = _KEY_BEFORE.search(window)
-    return m.group(1).decode("latin-1") if m else None
+    m = _KEY_BEFORE_REV.match(data[max(0, start - 64):start][::-1])
+    return m.group(1)[::-1].decode("latin-1") if m else None
 
 
+@functools.lru_cache(maxsize=4096)
 def hinted_type(key: str | None) -> str | None:
     if not key:
         return None
@@ -141,19 +146,28 @@ def find_patterns(text: Text, min_confidence: float) -> list[PatternHit]:
     data = text.data
     out: list[PatternHit] = []
 
-    def hint_at(start: int) -> tuple[str | None, str | None]:
+    def hint_at(start: int, cn: bool = False) -> tuple[str | None, str | None]:
         key = key_before(data, start)
-        return key, hinted_type(key) or _cn_hint(data, start)
+        hint = hinted_type(key)
+        if hint is None and cn:
+            hint = _cn_hint(data, start)
+        return key, hint
 
-    # digit runs: phone, IMEI, IMSI, ICCID, ID number, bank card
+    n = len(data)
+    # digit runs standing alone (not inside a hex or alphanumeric token): phone, IMEI,
+    # IMSI, ICCID, ID number, bank card
     for s, e in text.runs(DIGIT_MAP, b"0", 11):
-        run = data[s:e].decode()
-        if e - s == 17 and e < len(data) and data[e] in b"Xx":
-            run, e = run + "X", e + 1
+        if s > 0 and data[s - 1] in _ALNUM:
+            continue
+        if e - s == 17 and e < n and data[e] in b"Xx":
+            e += 1
+        if e < n and data[e] in _ALNUM:
+            continue
+        run = data[s:e].decode().upper()
         cands = _digit_candidates(run)
         if not cands:
             continue
-        key, hint = hint_at(s)
+        key, hint = hint_at(s, cn=True)
         got = _pick(cands, hint)
         if got and got[1] >= min_confidence:
             out.append(PatternHit(s, e, got[0], run, round(got[1], 2), got[2], key))
@@ -172,7 +186,9 @@ def find_patterns(text: Text, min_confidence: float) -> list[PatternHit]:
                     out.append(PatternHit(pos, end, t, mac, conf, "mac", key))
             pos = shapes.find(shape, end)
 
-    pos = shapes.find(_UUID_SHAPE)
+    low = text.low
+    keyed = any(w in low for w in _KEYED_WORDS)
+    pos = shapes.find(_UUID_SHAPE) if keyed else -1
     while pos >= 0:
         end = pos + len(_UUID_SHAPE)
         if (pos == 0 or shapes[pos - 1] not in b"h-") and (end == len(shapes) or shapes[end] not in b"h-"):
@@ -182,7 +198,7 @@ def find_patterns(text: Text, min_confidence: float) -> list[PatternHit]:
         pos = shapes.find(_UUID_SHAPE, end)
 
     # bare hex identifiers only when the key names them: 16 (Android ID), 16/32/64 (vendor OAIDs)
-    for s, e in text.runs(HEX_MAP, b"h", 16):
+    for s, e in (text.runs(HEX_MAP, b"h", 16) if keyed else ()):
         n = e - s
         if n not in (16, 32, 64) or (s > 0 and data[s - 1] in b"-:") or (e < len(data) and data[e] in b"-:"):
             continue

@@ -1,11 +1,12 @@
 """A q-gram prefilter that lets the automaton skip bytes that cannot hold a known value.
 
-Every known-value variant is at least 8 bytes long. A variant of length >= 15 always
-covers one whole 8-byte block aligned to a multiple of 8, starting at one of its first
-eight offsets; a variant of length 8..14 covers a whole aligned 4-byte block. So the text
-is cut into aligned blocks (a zero-copy numpy view), each block is hashed into a bit
-table of the variants' leading grams, and the automaton only runs on a short window
-around blocks that hit. Hash collisions cost a wasted window, never a miss.
+Every known-value variant is at least 8 bytes long. One of length >= 11 always covers a
+whole 8-byte block that starts at a multiple of 4, at one of its first four offsets; one
+of length 7..10 covers a whole 4-byte block at a multiple of 4. So the text is cut into
+such blocks (zero-copy numpy views), each block is hashed into a bit table of the
+variants' leading grams, hits are confirmed against the exact gram set, and the automaton
+only runs on a short window around confirmed blocks. Hash collisions cost a set lookup,
+never a miss.
 """
 
 from __future__ import annotations
@@ -47,27 +48,31 @@ class _Table:
 class GramFilter:
     def __init__(self, keys: list[bytes]):
         """keys: the automaton's keys as bytes (lower-cased like the text it will see)."""
-        long_grams: set[bytes] = set()
-        short_grams: set[bytes] = set()
+        grams8: set[bytes] = set()
+        grams4: set[bytes] = set()
         self.max_len = 0
         self.unfiltered = False
         for k in keys:
             n = len(k)
             self.max_len = max(self.max_len, n)
-            if n >= 15:
-                long_grams.update(k[j:j + 8] for j in range(8))
-            elif n >= 8:
-                short_grams.update(k[j:j + 4] for j in range(min(4, n - 3)))
+            if n >= 11:
+                # any occurrence covers a whole 8-byte block starting at a multiple of 4,
+                # at one of its first four offsets
+                grams8.update(k[j:j + 8] for j in range(4))
+            elif n >= 7:
+                grams4.update(k[j:j + 4] for j in range(min(4, n - 3)))
             else:
                 self.unfiltered = True   # a key too short to filter: scan everything
-        self.long = _Table(long_grams, 8)
-        self.short = _Table(short_grams, 4)
+        self.t8 = _Table(grams8, 8)
+        self.t4 = _Table(grams4, 4)
 
     def windows(self, low: bytes) -> list[tuple[int, int]] | None:
         """Merged (start, end) windows that may hold a key, or None to scan the whole text."""
         if self.unfiltered or len(low) < MIN_FILTERED:
             return None
-        starts = self.long.candidates(low) + self.short.candidates(low)
+        starts = self.t8.candidates(low) + [o + 4 for o in self.t8.candidates(low[4:])]
+        if self.t4.exact:
+            starts += self.t4.candidates(low)
         if not starts:
             return []
         if len(starts) * (self.max_len + 8) > len(low):
@@ -76,7 +81,7 @@ class GramFilter:
         out: list[tuple[int, int]] = []
         reach = self.max_len + 8
         for o in starts:
-            s, e = max(0, o - 7), o + reach
+            s, e = max(0, o - 3), o + reach
             if out and s <= out[-1][1]:
                 if e > out[-1][1]:
                     out[-1] = (out[-1][0], e)

@@ -6,13 +6,10 @@ decoding steps first, outermost first (``base64``, ``urlencoded``, ``hex``), the
 value transform in the order it was applied (``nosep``, ``upper``, ``md5``). ``plain``
 is the empty chain.
 
-How a variant is searched for depends on its shape (see index.py):
-
-- ``digits``/``hex``/``b64``: the variant is a whole run of digits, hex digits or base64
-  characters, and is looked up in a dict of runs found in the text. A run is maximal, so
-  "867530912345673" inside "1867530912345673" is not a hit (the short-ID guard);
-- ``sub``: anything else (separators, free text, percent-encoding, binary) goes into the
-  Aho-Corasick automaton and is found anywhere.
+A variant's shape is the character class all of it belongs to (``digits``, ``hex``,
+``b64``) or ``sub`` for anything else. Short variants of a class shape must stand alone
+in that class when matched (index.py): "867530912345673" inside "1867530912345673" is
+not the IMEI.
 """
 
 from __future__ import annotations
@@ -27,7 +24,6 @@ DIGESTS = ("md5", "sha1", "sha256", "sha512")
 # Hash of a hash: some SDKs double-hash identifiers (e.g. md5 of the sha1 hex).
 DOUBLE_DIGESTS = ("md5", "sha1", "sha256")
 MIN_VARIANT_LEN = 8
-B64_RUN_MIN = 12   # shorter base64 variants go to the automaton: runs that short are everywhere
 
 _DIGITS = re.compile(rb"[0-9]+")
 _HEX = re.compile(rb"[0-9a-fA-F]+")
@@ -56,7 +52,7 @@ def shape_of(data: bytes, case_sensitive: bool) -> str:
         return "digits"
     if not case_sensitive and _HEX.fullmatch(data):
         return "hex"
-    if case_sensitive and len(data) >= B64_RUN_MIN and _B64.fullmatch(data):
+    if case_sensitive and _B64.fullmatch(data):
         return "b64"
     return "sub"
 

@@ -8,7 +8,7 @@
 import Java from "frida-java-bridge";
 
 import { emit } from "./emit.js";
-import { Describer } from "./hook.js";
+import { Describer, hookCounters } from "./hook.js";
 import { framesOf } from "./stack.js";
 import { text } from "./values.js";
 
@@ -23,7 +23,8 @@ function reportExit(via: string, status: number | null): void {
         return;
     }
     reported = true;
-    emit("process_exit", { data: { status, via } });
+    // The counters say how often each hook ran, including calls not reported (rate limit).
+    emit("process_exit", { data: { status, via, hooks: hookCounters() } });
 }
 
 export function watchLibcExit(): string[] {

@@ -1,0 +1,46 @@
+"""A short bilingual console summary of an analysis (printed by `piiaudit analyze` and `demo`)."""
+
+from __future__ import annotations
+
+from analysis.labels import SEVERITY, pii_label, sdk_label
+from analysis.pipeline import AnalysisResult
+from analysis.rules import SEVERITY_RANK
+from analysis.times import iso_one
+
+TOP = 10
+
+
+def text_summary(result: AnalysisResult, *, top: int = TOP) -> str:
+    counts = result.counts
+    lines = [
+        f"piiaudit — {result.session_dir.name}: {counts['flows']} flows, {counts['pii_hits']} PII hits, "
+        f"{counts['events']} hook events",
+        result.consent.describe(),
+        *[f"  ! {n}" for n in (*result.consent.notes, *result.notes)],
+        "",
+        f"发现 / Findings: {counts['findings']}",
+    ]
+    per_rule = result.counts_per_rule()
+    for rec in per_rule.to_dict("records"):
+        if rec["status"] == "disabled":
+            continue
+        status = "" if rec["status"] == "run" else f"  [{rec['status']}: {rec['reason']}]"
+        lines.append(f"  {rec['rule_id']:<15}{rec['findings']:>5}  {rec['title_zh']} / {rec['title_en']}{status}")
+    f = result.findings
+    if not f.empty:
+        ranked = f.assign(rank=f["severity"].map(SEVERITY_RANK)).sort_values(
+            ["rank", "first_ts", "id"], kind="stable").head(top)
+        lines += ["", "主要发现 / Top findings:"]
+        for rec in ranked.to_dict("records"):
+            where = f" → {rec['host']}" if rec["host"] else ""
+            lines.append(
+                f"  #{rec['id']} [{SEVERITY[rec['severity']]}] {rec['rule_id']}: {pii_label(rec['pii_type']) or '—'}"
+                f" · {sdk_label(rec['sdk'])}{where} · {iso_one(rec['first_ts'])}"
+                f" (flows {len(rec['flow_ids'])}, events {len(rec['event_ids'])})")
+        if len(f) > top:
+            lines.append(f"  … {len(f) - top} more / 另有 {len(f) - top} 条")
+    elif counts["flows"] == counts["events"] == 0:
+        lines.append("  会话为空，无可分析内容 / the session is empty: nothing to analyse")
+    for err in result.errors:
+        lines.append(f"  ! rule {err['rule_id']} failed / 规则执行失败: {err['message']}")
+    return "\n".join(lines)

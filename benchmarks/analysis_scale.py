@@ -1,0 +1,128 @@
+"""Analysis time and peak memory for 10^5 and 10^6 flows + events, measured side by side.
+
+A synthetic session per size (half flows, about a third of them carrying a PII hit; half
+hook events, nearly all sensitive-API reads; a privacy dialog and a 同意 tap at 20 % of
+the run) is written with executemany, then analysed in a fresh process so each size's
+peak RSS is its own. Printed: seconds per stage, total, peak memory, and the ratio of the
+larger size to the smaller (10x the rows: a ratio near 10 means linear scaling).
+
+    .venv/bin/python benchmarks/analysis_scale.py                    # 10^5 and 10^6
+    .venv/bin/python benchmarks/analysis_scale.py --sizes 20000 200000 --report
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+STAGES = ["load", "consent", "prepare+link", "rules", "store", "timeline", "analyze total"]
+
+
+def measure(session_dir: Path, with_report: bool) -> dict:
+    """Run inside the child process: the pipeline's stages timed one by one, then analyze() whole."""
+    from analysis import consent as consent_mod
+    from analysis.load import load_session
+    from analysis.pipeline import analyze, run_rules
+    from analysis.prepare import prepare
+    from analysis.rules import load_catalog
+    from analysis.samples import demo_scope_path
+    from analysis.scope import load as load_scope
+    from analysis.timeline import build_timeline
+
+    out: dict = {}
+    t = time.perf_counter()
+    session = load_session(session_dir)
+    out["load"] = time.perf_counter() - t
+    t = time.perf_counter()
+    decision = consent_mod.decide(session.events, session.marks)
+    out["consent"] = time.perf_counter() - t
+    t = time.perf_counter()
+    evidence = prepare(session, decision, load_scope(demo_scope_path()))
+    out["prepare+link"] = time.perf_counter() - t
+    t = time.perf_counter()
+    findings, _, errors = run_rules(load_catalog(), evidence)
+    out["rules"] = time.perf_counter() - t
+    t = time.perf_counter()
+    session.store.replace_findings(findings.to_dict("records"))
+    out["store"] = time.perf_counter() - t
+    t = time.perf_counter()
+    build_timeline(session, decision, evidence)
+    out["timeline"] = time.perf_counter() - t
+    session.store.close()
+    del session, evidence, findings
+    t = time.perf_counter()
+    result = analyze(session_dir, scope=demo_scope_path())
+    out["analyze total"] = time.perf_counter() - t
+    out["findings"] = len(result.findings)
+    out["links"] = len(result.evidence.links)
+    out["errors"] = errors
+    if with_report:
+        from analysis.report import write_report
+
+        t = time.perf_counter()
+        write_report(session_dir, result=result)
+        out["report (xlsx+json+html)"] = time.perf_counter() - t
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def run_size(n: int, workdir: Path, with_report: bool) -> dict:
+    from analysis.samples import write_synthetic
+
+    session = workdir / f"n{n}"
+    t = time.perf_counter()
+    write_synthetic(session, n_flows=n // 2, n_events=n // 2)
+    generated = time.perf_counter() - t
+    child = subprocess.run(
+        [sys.executable, __file__, "--child", str(session)] + (["--report"] if with_report else []),
+        capture_output=True, text=True, check=False,
+    )
+    if child.returncode != 0:
+        raise SystemExit(f"analysis of {n} rows failed:\n{child.stderr}")
+    stats = json.loads(child.stdout.strip().splitlines()[-1])
+    stats["generate (not counted)"] = generated
+    stats["db_mb"] = (session / "session.db").stat().st_size / 1e6
+    return stats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs=2, default=[100_000, 1_000_000], metavar=("SMALL", "LARGE"),
+                        help="flows + events of the two sessions")
+    parser.add_argument("--report", action="store_true", help="also time write_report (evidence.xlsx is the bulk)")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child, args.report)))
+        return
+
+    small, large = args.sizes
+    with tempfile.TemporaryDirectory(prefix="piiaudit-bench-") as tmp:
+        results = {n: run_size(n, Path(tmp), args.report) for n in (small, large)}
+    a, b = results[small], results[large]
+    rows = STAGES + (["report (xlsx+json+html)"] if args.report else [])
+    print(f"analysis scale: flows + events = {small:,} vs {large:,} (x{large / small:g} rows); "
+          f"session.db {a['db_mb']:.0f} MB vs {b['db_mb']:.0f} MB")
+    print(f"{'stage':<26}{small:>14,}{large:>14,}{'ratio':>9}")
+    for stage in rows:
+        print(f"{stage + ' (s)':<26}{a[stage]:>14.2f}{b[stage]:>14.2f}{b[stage] / max(a[stage], 1e-9):>9.1f}")
+    print(f"{'peak RSS (MB)':<26}{a['peak_rss_mb']:>14.0f}{b['peak_rss_mb']:>14.0f}"
+          f"{b['peak_rss_mb'] / a['peak_rss_mb']:>9.1f}")
+    print(f"{'rows per second (analyze)':<26}{small / a['analyze total']:>14,.0f}{large / b['analyze total']:>14,.0f}")
+    print(f"{'findings / links':<26}{a['findings']:>7} / {a['links']:<6}{b['findings']:>7} / {b['links']:<6}")
+    print(f"{'generate session (s)':<26}{a['generate (not counted)']:>14.2f}{b['generate (not counted)']:>14.2f}")
+    if a["errors"] or b["errors"]:
+        print("rule errors:", a["errors"], b["errors"])
+
+
+if __name__ == "__main__":
+    main()

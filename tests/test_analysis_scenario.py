@@ -1,0 +1,133 @@
+"""The stand-in scenario (docs/standin-scenario.md) gives exactly its expected findings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from analysis.pipeline import analyze, stored_findings
+from analysis.load import load_session
+from analysis.samples import demo_scope_path, write_standin_scenario
+from piiaudit.store import SessionStore
+
+
+@pytest.fixture()
+def scenario(tmp_path):
+    ids = write_standin_scenario(tmp_path / "session")
+    result = analyze(tmp_path / "session", scope=demo_scope_path())
+    return ids, result
+
+
+def _by_key(findings):
+    return {(f["rule_id"], f["pii_type"], f["sdk"], f["host"]): f for f in findings.to_dict("records")}
+
+
+def test_exactly_the_expected_findings(scenario):
+    ids, result = scenario
+    e, f = ids.events, ids.flows
+    expected = {
+        # read before consent, by SDKs
+        ("SDK-PRECONSENT", "imei", "umeng", None): ({e[1]}, {f[3]}),
+        ("SDK-PRECONSENT", "installed_apps", "umeng", None): ({e[2]}, set()),
+        ("SDK-PRECONSENT", "android_id", "jpush", None): ({e[4]}, {f[6], f[14]}),
+        ("SDK-PRECONSENT", "mac", "jpush", None): ({e[5]}, set()),
+        # sent before consent to a third party, linked to the read
+        ("IM5.1", "imei", "umeng", "ulogs.umeng.com"): ({e[1]}, {f[3]}),
+        ("IM5.1", "android_id", "jpush", "stats.jpush.cn"): ({e[4]}, {f[6]}),
+        # beyond the stated scope: a read and its send are one finding
+        ("IM3.3", "imei", "umeng", "ulogs.umeng.com"): ({e[1]}, {f[3]}),
+        ("IM3.3", "installed_apps", "umeng", None): ({e[2]}, set()),
+        ("IM3.3", "clipboard", "jpush", None): ({e[13]}, set()),
+        # plain HTTP
+        ("PIPL-CLEARTEXT", "android_id", "jpush", "stats.jpush.cn"): ({e[4]}, {f[14]}),
+    }
+    got = _by_key(result.findings)
+    assert set(got) == set(expected)
+    for key, (events, flows) in expected.items():
+        assert set(got[key]["event_ids"]) == events, key
+        assert set(got[key]["flow_ids"]) == flows, key
+
+
+def test_nothing_before_consent_for_the_apps_own_location(scenario):
+    ids, result = scenario
+    location = result.findings.loc[result.findings["pii_type"].eq("location")]
+    assert location.empty
+    assert not result.findings["event_ids"].map(lambda v: ids.events[11] in v).any()
+    assert not result.findings["flow_ids"].map(lambda v: ids.flows[12] in v).any()
+    timeline = result.timeline
+    app_location = timeline.loc[timeline["pii_type"].eq("location")]
+    assert len(app_location) == 2 and not app_location["before_consent"].any()
+
+
+def test_consent_is_the_tap_on_the_privacy_dialog(scenario):
+    ids, result = scenario
+    c = result.consent
+    assert (c.status, c.source, c.method, c.label) == ("accepted", "hook", "dialog_tap", "同意")
+    assert c.ts == ids.ts(8)
+    assert set(c.event_ids) == {ids.events[7], ids.events[8], ids.events[9]}
+
+
+def test_findings_are_stored_with_the_fixed_columns_and_reproducible(scenario, tmp_path):
+    ids, result = scenario
+    session = load_session(tmp_path / "session")
+    stored = stored_findings(session)
+    assert stored["rule_id"].tolist() == result.findings["rule_id"].tolist()
+    assert stored["event_ids"].tolist() == result.findings["event_ids"].tolist()
+    raw = SessionStore(tmp_path / "session", create=False).rows("SELECT flow_ids, event_ids, detail FROM findings")
+    assert all(isinstance(json.loads(r["flow_ids"]), list) and isinstance(json.loads(r["detail"]), dict) for r in raw)
+    again = analyze(tmp_path / "session", scope=demo_scope_path())
+    cols = ["rule_id", "severity", "pii_type", "sdk", "host", "first_ts", "flow_ids", "event_ids"]
+    assert again.findings[cols].to_dict("records") == result.findings[cols].to_dict("records")
+    assert stored_findings(load_session(tmp_path / "session"))["id"].tolist() == list(range(1, len(stored) + 1))
+
+
+def test_read_to_sent_link_is_in_the_finding(scenario):
+    ids, result = scenario
+    finding = _by_key(result.findings)[("IM5.1", "imei", "umeng", "ulogs.umeng.com")]
+    (link,) = finding["detail"]["links"]
+    assert link["event_id"] == ids.events[1] and link["flow_id"] == ids.flows[3]
+    assert (link["read_ts"], link["sent_ts"]) == (ids.ts(1), ids.ts(3))
+    assert (link["encoding"], link["location"], link["match"]) == ("md5", "body:json:$.header.imei_md5", "value")
+
+
+def test_scope_and_consent_are_recorded_in_meta_and_manifest(scenario, tmp_path):
+    store = SessionStore(tmp_path / "session", create=False)
+    assert store.get_meta("consent")["method"] == "dialog_tap"
+    assert store.get_meta("scope")["category"] == "网上购物类"
+    manifest = json.loads((tmp_path / "session" / "manifest.json").read_text("utf-8"))
+    assert manifest["scope_used"]["stated"]["sdks"]["umeng"] == ["android_id", "oaid"]
+
+
+def test_scope_yaml_in_the_session_is_used_when_none_is_given(tmp_path):
+    write_standin_scenario(tmp_path / "s")
+    (tmp_path / "s" / "scope.yaml").write_bytes(demo_scope_path().read_bytes())
+    result = analyze(tmp_path / "s")
+    assert "IM3.3" in set(result.findings["rule_id"]) and not result.skipped
+
+
+def test_without_scope_the_scope_rules_are_skipped_and_said_so(tmp_path):
+    write_standin_scenario(tmp_path / "s")
+    result = analyze(tmp_path / "s")
+    assert {s["rule_id"] for s in result.skipped} == {"IM3.3", "NEC-BASELINE"}
+    assert any("scope.yaml" in n for n in result.notes)
+    assert not {"IM3.3", "NEC-BASELINE"} & set(result.findings["rule_id"])
+    # SDK hosts are third parties even without a scope file
+    assert {"IM5.1", "SDK-PRECONSENT", "PIPL-CLEARTEXT"} <= set(result.findings["rule_id"])
+
+
+def test_first_party_hosts_decide_what_is_a_third_party(tmp_path):
+    """Without the operator's hosts listed, an unknown host is first party; listed, every other host is third party."""
+    write_standin_scenario(tmp_path / "s", consent="none")
+    scope = yaml.safe_load(demo_scope_path().read_text("utf-8"))
+    scope["first_party_hosts"] = ["other-operator.example"]
+    (tmp_path / "scope.yaml").write_text(yaml.safe_dump(scope, allow_unicode=True), "utf-8")
+    result = analyze(tmp_path / "s", scope=tmp_path / "scope.yaml")
+    keys = set(_by_key(result.findings))
+    assert ("IM5.1", "location", None, "api.demoshop.example") in keys
+    assert ("IM3.1-SEND", "location", None, "api.demoshop.example") not in keys
+    result = analyze(tmp_path / "s", scope=demo_scope_path())
+    keys = set(_by_key(result.findings))
+    assert ("IM3.1-SEND", "location", None, "api.demoshop.example") in keys
+    assert ("IM5.1", "location", None, "api.demoshop.example") not in keys
