@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Optional
 
-from mitmproxy import ctx, exceptions, http
+from mitmproxy import ctx, exceptions, hooks, http
 
 from addon.detect import Detector, ScanLimits
 from addon.flowfile import FlowFile
@@ -142,6 +142,11 @@ class Recorder:
 
     def websocket_end(self, flow: http.HTTPFlow) -> None:
         self._record(flow)
+        # mitmweb refreshes a flow on response/error by itself, not after a WebSocket ends.
+        try:
+            ctx.master.addons.trigger(hooks.UpdateHook([flow]))
+        except Exception:  # noqa: BLE001 - display only
+            logger.debug("piiaudit: could not refresh flow %s", flow.id, exc_info=True)
 
     def done(self) -> None:
         self._close()

@@ -14,7 +14,8 @@ from piiaudit.values import mask
 
 SEVERITY = {"high": "高 / high", "medium": "中 / medium", "low": "低 / low"}
 YES_NO = {True: "是 / yes", False: "否 / no"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"   # not allowed in XML 1.0 / not printable
+_CONTROL = re.compile(CONTROL_CHARS)
 
 
 def clean_text(value: Any) -> str:

@@ -19,7 +19,7 @@ import pandas as pd
 import xlsxwriter
 
 from analysis import tables
-from analysis.labels import clean_text
+from analysis.labels import CONTROL_CHARS, clean_text
 
 if TYPE_CHECKING:
     from analysis.report import ReportData
@@ -68,6 +68,21 @@ def _write_cell(ws, row: int, col: int, value: Any, fmt) -> None:
         ws.write_string(row, col, text, fmt)
 
 
+def _column_cells(column: pd.Series) -> tuple[list[Any], bool]:
+    """(Python values with None for missing, is_text) — cleaned here, vectorised, not per cell."""
+    present = column.notna()
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        numbers = column.astype("float64")
+        finite = present & numbers.abs().lt(float("inf"))
+        return numbers.astype("object").where(finite, None).tolist(), False
+    text = column.astype("object").where(present, None).map(str, na_action="ignore").astype("str")
+    text = (text.str.encode("utf-8", "replace").str.decode("utf-8")
+            .str.replace(CONTROL_CHARS, "\ufffd", regex=True)
+            .mask(lambda t: t.str.len() > MAX_CELL_CHARS,
+                  lambda t: t.str.slice(0, MAX_CELL_CHARS - 40) + " …[truncated / 已截断]"))
+    return text.astype("object").where(present, None).tolist(), True
+
+
 def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: _Formats, *,
                  highlight: pd.Series | None = None) -> int:
     """One table per sheet: bilingual header, frozen, autofiltered. Returns rows left out."""
@@ -82,14 +97,18 @@ def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: 
     for i, col in enumerate(columns):
         ws.write_string(0, i, col, fmts.header)
     ws.freeze_panes(1, 0)
-    limit = EXCEL_MAX_ROWS - 1
-    shown = frame.iloc[:limit]
-    marks = highlight.iloc[:limit].to_numpy() if highlight is not None else None
-    values = shown.astype("object").where(shown.notna(), None)
-    for r, row in enumerate(values.itertuples(index=False, name=None), start=1):
-        special = fmts.consent if marks is not None and marks[r - 1] else None
-        for c, value in enumerate(row):
-            _write_cell(ws, r, c, value, special or col_fmt[c])
+    shown = frame.iloc[: EXCEL_MAX_ROWS - 1]
+    cells = [_column_cells(shown[col]) for col in columns]
+    writers = [ws.write_string if is_text else ws.write_number for _, is_text in cells]
+    values = [v for v, _ in cells]
+    marks = highlight.iloc[: len(shown)].tolist() if highlight is not None else [False] * len(shown)
+    for r, marked in enumerate(marks):
+        for c, write in enumerate(writers):
+            value = values[c][r]
+            if value is not None:
+                write(r + 1, c, value, fmts.consent if marked else col_fmt[c])
+            elif marked:
+                ws.write_blank(r + 1, c, None, fmts.consent)
     ws.autofilter(0, 0, max(len(shown), 1), max(len(columns) - 1, 0))
     return len(frame) - len(shown)
 

@@ -169,6 +169,7 @@ class HooksRunner:
             self._queue.put(("error", message, {"target": self._describe_target()}))
             if launch is not None and launch.spawned:
                 self._kill_quietly(launch.pid)
+            self._stopped = True
             self._shutdown()
             if isinstance(e, HooksError):
                 raise
@@ -408,7 +409,14 @@ class HooksRunner:
         tag = item[0]
         if tag == "event":
             _, proc, payload, received = item
-            return [proc.converter.row(payload, received)]
+            row = proc.converter.row(payload, received)
+            if row["kind"] == "agent_error":
+                where = row["data"].get("where")
+                self._record_error(
+                    f"agent error in {proc.name} (pid {proc.pid}) at {where}: {row['data'].get('error')}",
+                    {"api": row["api"], **row["data"]},
+                )
+            return [row]
         if tag == "agent_exception":
             _, proc, message, received = item
             text = message.get("description") or "script error"

@@ -1,7 +1,6 @@
 """The agent bundle: it builds from the pinned sources, loads into a real process under
 Frida 17 and answers its RPCs without touching Java where there is none."""
 
-import subprocess
 import time
 
 import frida
@@ -15,38 +14,22 @@ def bundle():
     return agent_build.build_agent()
 
 
-def wait_until_started(pid, timeout=10.0):
-    """Attaching while the dynamic linker is still mapping libc fails; wait for libc."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{pid}/maps") as maps:
-                if "libc" in maps.read():
-                    return
-        except OSError:
-            pass
-        time.sleep(0.02)
-    raise TimeoutError(f"process {pid} did not start")
-
-
 @pytest.fixture
-def sleeper():
-    proc = subprocess.Popen(["sleep", "30"])
-    wait_until_started(proc.pid)
-    yield proc
-    proc.kill()
-    proc.wait()
-
-
-@pytest.fixture
-def agent(bundle, sleeper):
-    session = frida.get_local_device().attach(sleeper.pid)
-    messages = []
-    script = session.create_script(bundle, name="piiaudit-agent")
-    script.on("message", lambda message, data: messages.append(message))
-    script.load()
-    yield script, messages
-    session.detach()
+def agent(bundle):
+    """The agent in a throwaway `sleep`, loaded while it is still suspended, as the runner does."""
+    device = frida.get_local_device()
+    pid = device.spawn(["/bin/sleep", "30"])
+    try:
+        session = device.attach(pid)
+        messages = []
+        script = session.create_script(bundle, name="piiaudit-agent")
+        script.on("message", lambda message, data: messages.append(message))
+        script.load()
+        device.resume(pid)
+        yield script, messages
+        session.detach()
+    finally:
+        device.kill(pid)
 
 
 def test_build_is_cached_and_deterministic(bundle):

@@ -153,9 +153,10 @@ def test_attaching_late_with_the_start_gate(tmp_path):
     the agent attaches, hooks, then opens the gate; the app must not wait out its timeout."""
     app = subprocess.Popen(standin_argv("-Dstandin.gate=60"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        # Attach once the VM exists (the gate is then polled every 5 ms).
-        wait_for(lambda: "libjvm" in open(f"/proc/{app.pid}/maps").read(), what="libjvm")
-        time.sleep(1.0)
+        # Attach once the VM is up and main() waits at the gate: attaching while the VM is
+        # still being created is not supported (JDK 17 reports a VM before it is complete).
+        wait_for(lambda: "Common-Cleaner" in _thread_names(app.pid), what="a started JVM")
+        time.sleep(0.5)
         store = SessionStore(tmp_path)
         runner = HooksRunner(store, RunningProcess(app.pid), release_gate=GATE)
         t0 = time.monotonic()
@@ -198,6 +199,16 @@ def test_a_gated_spawn_is_resumed_whatever_happens(tmp_path):
     while not runner._queue.empty():
         errors.append(runner._queue.get())
     assert any("could not instrument ours" in str(e) for e in errors)
+
+
+def _thread_names(pid):
+    names = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            names.append(open(f"/proc/{pid}/task/{task}/comm").read().strip())
+        except OSError:
+            pass
+    return names
 
 
 def _state(pid):

@@ -9,6 +9,10 @@ from __future__ import annotations
 import string
 from typing import Iterator
 
+import numpy as np
+
+NUMPY_FROM = 4096   # longer texts find their runs with numpy: no Python per run below min_len
+
 
 def _table(members: bytes, mark: bytes) -> bytes:
     table = bytearray(b" " * 256)
@@ -41,6 +45,20 @@ def runs(mapped: bytes, mark: bytes, min_len: int, start: int = 0, end: int | No
             run_end = stop
         yield pos, run_end
         pos = find(needle, run_end, stop)
+
+
+def run_list(mapped: bytes, mark: bytes, min_len: int) -> list[tuple[int, int]]:
+    """runs() as a list; vectorised for long texts, where short runs are many."""
+    if len(mapped) < NUMPY_FROM:
+        return list(runs(mapped, mark, min_len))
+    if mapped.find(mark * min_len) < 0:
+        return []
+    hit = np.frombuffer(mapped, dtype=np.uint8) == mark[0]
+    edges = np.diff(hit.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    keep = (ends - starts) >= min_len
+    return list(zip(starts[keep].tolist(), ends[keep].tolist()))
 
 
 def binary_fraction(data: bytes) -> float:

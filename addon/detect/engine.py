@@ -37,7 +37,9 @@ _UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOWER = b"abcdefghijklmnopqrstuvwxyz"
 _DIGITS = b"0123456789"
 _HEXCHARS = b"0123456789abcdefABCDEF"
-_ESCAPED_STRING = re.compile(rb'"((?:[^"\\]|\\.)*?\\(?:[^"\\]|\\.)*)"', re.S)
+_COMPRESSED_B64 = (b"H4sI", b"KLUv", b"eJ", b"eN", b"eF", b"eA")   # gzip, zstd, zlib magics in base64
+_U_ESCAPE = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u[0-9a-fA-F]{4}")   # a \u escape, not an escaped backslash
+_JSON_STRING = re.compile(rb'"([^"\\]*(?:\\.[^"\\]*)*)"', re.S)
 _PCT_TOKEN = re.compile(rb"""[^\s"'<>&=,;{}\[\]]*%[0-9A-Fa-f]{2}[^\s"'<>&,;{}\[\]]*""")
 
 
@@ -258,27 +260,30 @@ class Scanner:
                 if decoded != raw and len(raw) >= 6 and self.budget.take_token():
                     out.append(Child(m.start(), m.end(), decoded, _kind_of(decoded), ("urlencoded",)))
         if seg.kind == "json" and b"\\" in data:
-            for m in _ESCAPED_STRING.finditer(data):
+            for m in _JSON_STRING.finditer(data):
                 raw = m.group(1)
+                if b"\\" not in raw:
+                    continue
                 try:
                     decoded = json.loads(b'"' + raw + b'"').encode("utf-8", "surrogatepass")
                 except (ValueError, UnicodeEncodeError):
                     continue
                 if self.budget.take_token():
-                    layers = ("unicode_escape",) if b"\\u" in raw else ()
+                    layers = ("unicode_escape",) if _U_ESCAPE.search(raw) else ()
                     out.append(Child(m.start(1), m.end(1), decoded, _kind_of(decoded), layers))
         # base64 / hex tokens
-        hex_set = set()
-        for s, e in text.runs(HEX_MAP, b"h", _HEX_TOKEN_MIN):
-            if (e - s) % 2 == 0 and not data[s:e].isdigit():
-                hex_set.add((s, e))
-                self._try_token(out, data, s, e, "hex")
-        for s, e in text.runs(B64_MAP, b"b", _B64_TOKEN_MIN):
-            if (s, e) in hex_set or _inside(taken, s):
-                continue
-            self._try_token(out, data, s, e, "base64")
+        if text.has_long_run:
+            hex_set = set()
+            for s, e in text.runs(HEX_MAP, b"h", _HEX_TOKEN_MIN):
+                if (e - s) % 2 == 0 and not data[s:e].isdigit():
+                    hex_set.add((s, e))
+                    self._try_token(out, data, s, e, "hex")
+            for s, e in text.runs(B64_MAP, b"b", _B64_TOKEN_MIN):
+                if (s, e) in hex_set or _inside(taken, s):
+                    continue
+                self._try_token(out, data, s, e, "base64")
         if seg.kind in ("protobuf", "binary", "text"):
-            pos = data.find(b"\x1f\x8b\x08", 1 if seg.depth == 0 and sniff(data) else 0)
+            pos = data.find(b"\x1f\x8b\x08")
             n = 0
             while pos >= 0 and n < 8:
                 blob, problem = decompress(data[pos:], "gzip", self.budget)
@@ -329,7 +334,8 @@ class Scanner:
             upper = n - len(tok.translate(None, _UPPER))
             lower = n - len(tok.translate(None, _LOWER))
             # Encoded bytes look random: both cases well mixed. Identifiers and words do not.
-            if upper < n * 0.15 or lower < n * 0.15 or n % 4 == 1:
+            # Compressed data announces itself ("H4sI" is base64 for the gzip magic).
+            if n % 4 == 1 or ((upper < n * 0.15 or lower < n * 0.15) and not tok.startswith(_COMPRESSED_B64)):
                 return
             if (b"-" in tok or b"_" in tok) and (b"+" in tok or b"/" in tok):
                 return

@@ -235,7 +235,7 @@ def protobuf_fields(data: bytes, max_depth: int, base: int = 0, prefix: str = ""
         while pos < n:
             key, pos = _varint(data, pos, n)
             num, wire = key >> 3, key & 7
-            if num == 0 or num > 536_870_911:
+            if num == 0 or num > 1 << 20:
                 raise ValueError
             path = f"{prefix}{num}"
             if wire == 0:
@@ -254,9 +254,9 @@ def protobuf_fields(data: bytes, max_depth: int, base: int = 0, prefix: str = ""
                 raise ValueError
             out.append(PbField(base + start, base + pos, path, wire))
             if wire == 2 and depth < max_depth and pos - start >= 2:
-                sub = data[start:pos]
-                if not looks_like_text(sub):
-                    protobuf_fields(sub, max_depth, base + start, path + ".", depth + 1, out)
+                # bytes that parse whole as a message are taken as one (what schema-less
+                # decoders do); text rarely does, since its bytes make invalid wire types
+                protobuf_fields(data[start:pos], max_depth, base + start, path + ".", depth + 1, out)
     except (ValueError, IndexError):
         del out[mark:]
         return None
@@ -283,8 +283,8 @@ def plausible_protobuf(data: bytes) -> bool:
 
     Random bytes parse as protobuf often enough; a real message found inside base64 or hex
     holds strings, so at least one length-delimited field must be printable."""
-    if len(data) < 4:
-        return False
+    if len(data) < 4 or data[0] & 7 not in (0, 1, 2, 5) or data[0] < 8:
+        return False    # messages start with a one-byte tag of a valid wire type
     fields = protobuf_fields(data, 0)
     if not fields or len(fields) < 2:
         return False

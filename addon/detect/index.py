@@ -20,7 +20,7 @@ from urllib.parse import unquote_plus
 import ahocorasick
 
 from addon.detect import geo
-from addon.detect.charclass import runs
+from addon.detect.charclass import B64_MAP, DIGIT_MAP, HEX_MAP, run_list
 from addon.detect.prefilter import GramFilter
 from addon.detect.variants import DIGESTS, Variant
 
@@ -70,6 +70,16 @@ class Text:
             self._lowered = self.low.decode("latin-1")
         return self._lowered
 
+    @property
+    def has_long_run(self) -> bool:
+        """Is there any run of RUN_FLOOR base64-class bytes? Without one there are no digit,
+        hex or base64 runs worth looking at, and the run-based searches are skipped."""
+        got = self._maps.get("long") if self._maps else None
+        if got is None:
+            got = self.mapped(B64_MAP).find(b"b" * RUN_FLOOR) >= 0
+            self._maps["long"] = got
+        return got
+
     def mapped(self, table: bytes) -> bytes:
         if self._maps is None:
             self._maps = {}
@@ -79,19 +89,22 @@ class Text:
         return m
 
     def runs(self, table: bytes, mark: bytes, min_len: int) -> list[tuple[int, int]]:
-        """Maximal runs of one character class, cut once at RUN_FLOOR and shared."""
+        """Maximal runs of one character class, cut once per class at its floor and shared."""
         if self._maps is None:
             self._maps = {}
-        key = (table, RUN_FLOOR)
+        floor = RUN_FLOORS[table]
+        key = (table, floor)
         got = self._maps.get(key)
         if got is None:
-            got = self._maps[key] = list(runs(self.mapped(table), mark, RUN_FLOOR))
-        if min_len <= RUN_FLOOR:
+            got = self._maps[key] = run_list(self.mapped(table), mark, floor)
+        if min_len <= floor:
             return got
         return [r for r in got if r[1] - r[0] >= min_len]
 
 
-RUN_FLOOR = 11   # the shortest run any search asks for
+# The shortest run each search asks for: digit patterns 11, keyed hex ids and base64 tokens 16.
+RUN_FLOORS = {DIGIT_MAP: 11, HEX_MAP: 16, B64_MAP: 16}
+RUN_FLOOR = 11   # the gate: no base64-class run this long, no run-based search can succeed
 
 
 KEY_PREFIX = 20   # automaton keys are variant prefixes: a smaller trie; the rest is compared on a hit

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 class ScanLimits:
     # Bytes of message bodies scanned per flow (request + response + WebSocket messages).
     # A longer body is scanned up to here and the flow is marked 'body_bytes'.
-    max_body_bytes: int = 8 * 1024 * 1024
+    max_body_bytes: int = 4 * 1024 * 1024
     # Output of all decompressions in one flow (content-encoding and compressed data
     # found inside fields). Bombs stop here: 'decompressed_size'.
     max_decompressed_bytes: int = 16 * 1024 * 1024

@@ -156,7 +156,8 @@ def find_patterns(text: Text, min_confidence: float) -> list[PatternHit]:
     n = len(data)
     # digit runs standing alone (not inside a hex or alphanumeric token): phone, IMEI,
     # IMSI, ICCID, ID number, bank card
-    for s, e in text.runs(DIGIT_MAP, b"0", 11):
+    long_runs = text.has_long_run
+    for s, e in (text.runs(DIGIT_MAP, b"0", 11) if long_runs else ()):
         if s > 0 and data[s - 1] in _ALNUM:
             continue
         if e - s == 17 and e < n and data[e] in b"Xx":
@@ -172,8 +173,8 @@ def find_patterns(text: Text, min_confidence: float) -> list[PatternHit]:
         if got and got[1] >= min_confidence:
             out.append(PatternHit(s, e, got[0], run, round(got[1], 2), got[2], key))
 
-    shapes = text.mapped(SHAPE_MAP)
-    for shape in _MAC_SHAPES:
+    shapes = text.mapped(SHAPE_MAP) if (long_runs or b":" in data or b"-" in data) else b""
+    for shape in (_MAC_SHAPES if shapes else ()):
         pos = shapes.find(shape)
         while pos >= 0:
             end = pos + len(shape)
@@ -186,25 +187,35 @@ def find_patterns(text: Text, min_confidence: float) -> list[PatternHit]:
                     out.append(PatternHit(pos, end, t, mac, conf, "mac", key))
             pos = shapes.find(shape, end)
 
-    low = text.low
-    keyed = any(w in low for w in _KEYED_WORDS)
-    pos = shapes.find(_UUID_SHAPE) if keyed else -1
-    while pos >= 0:
-        end = pos + len(_UUID_SHAPE)
-        if (pos == 0 or shapes[pos - 1] not in b"h-") and (end == len(shapes) or shapes[end] not in b"h-"):
-            key, hint = hint_at(pos)
-            if hint in ("oaid", "advertising_id"):
-                out.append(PatternHit(pos, end, hint, data[pos:end].decode(), 0.9, "uuid-keyed", key))
-        pos = shapes.find(_UUID_SHAPE, end)
-
-    # bare hex identifiers only when the key names them: 16 (Android ID), 16/32/64 (vendor OAIDs)
-    for s, e in (text.runs(HEX_MAP, b"h", 16) if keyed else ()):
-        n = e - s
-        if n not in (16, 32, 64) or (s > 0 and data[s - 1] in b"-:") or (e < len(data) and data[e] in b"-:"):
-            continue
-        key, hint = hint_at(s)
-        if (hint == "android_id" and n == 16) or hint == "oaid":
-            out.append(PatternHit(s, e, hint, data[s:e].decode(), 0.85, f"hex{n}-keyed", key))
+    # UUIDs and bare hex ids are everywhere (request ids, sessions): they are only looked
+    # for right after a key that names a device id, found by its words
+    if long_runs:
+        low = text.low
+        hexmap = text.mapped(HEX_MAP)
+        seen: set[int] = set()
+        for word in _KEYED_WORDS:
+            p = low.find(word)
+            while p >= 0:
+                lo = p + len(word)
+                hi = min(n, lo + 40)
+                p = low.find(word, p + 1)
+                u = shapes.find(_UUID_SHAPE, lo, hi + len(_UUID_SHAPE)) if shapes else -1
+                if u >= 0 and u not in seen:
+                    end = u + len(_UUID_SHAPE)
+                    if shapes[u - 1] not in b"h-" and (end == n or shapes[end] not in b"h-"):
+                        seen.add(u)
+                        key, hint = hint_at(u)
+                        if hint in ("oaid", "advertising_id"):
+                            out.append(PatternHit(u, end, hint, data[u:end].decode(), 0.9, "uuid-keyed", key))
+                h = hexmap.find(b"h" * 16, lo, hi + 16)
+                if h >= 0 and h not in seen and hexmap[h - 1] != 104 and data[h - 1] not in b"-:":
+                    e = hexmap.find(b" ", h)
+                    e = n if e < 0 else e
+                    seen.add(h)
+                    if e - h in (16, 32, 64) and (e == n or data[e] not in b"-:"):
+                        key, hint = hint_at(h)
+                        if (hint == "android_id" and e - h == 16) or hint == "oaid":
+                            out.append(PatternHit(h, e, hint, data[h:e].decode(), 0.85, f"hex{e - h}-keyed", key))
 
     if b"@" in data:
         out.extend(_emails(data, hint_at))

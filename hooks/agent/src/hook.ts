@@ -3,16 +3,18 @@
 // Every overload of class.method is replaced by a wrapper that calls the original through
 // the same overload object, returns its value untouched and rethrows its exception: the
 // app must behave exactly as without us. What gets reported is decided by a describer
-// (see describers.ts), named in the hook table.
+// from a domain module (identifiers.ts, consent.ts, ...), named in the hook table.
 //
 // Two guards keep events honest:
 // - per thread and per hook, only the outermost call reports: getImei() delegating to
 //   getImei(int), or getInstalledPackages(int) to ...AsUser, is one read, not two;
 // - while the agent itself runs Java code (describing a value, taking a stack) on a
 //   thread, hooks hit on that thread stay silent.
+// And one brake: a hook that fires in a hot loop reports a burst, then a steady rate; the
+// rest are counted, not sent.
 import Java from "frida-java-bridge";
 
-import { Data, currentThreadName, emit, moment } from "./emit.js";
+import { Data, Moment, currentThreadName, emit, moment } from "./emit.js";
 import { captureStack } from "./stack.js";
 import { sourceTypeName } from "./values.js";
 
@@ -79,7 +81,8 @@ interface HookCounters {
 
 const counters = new Map<string, HookCounters>();
 const busyThreads = new Set<number>();
-const depth = new Map<string, number>();
+/** "<tid>:<hook id>" of the calls in progress: nested calls of the same hook stay silent. */
+const activeCalls = new Set<string>();
 const MAX_ERRORS_REPORTED = 5;
 const INSTANCE_METHOD = 3;
 
@@ -146,17 +149,12 @@ function makeWrapper(spec: HookSpec, api: string, overload: Java.Method, describ
     return function (this: Java.Wrapper, ...args: unknown[]): unknown {
         const tid = Process.getCurrentThreadId();
         const key = `${tid}:${spec.id}`;
-        const level = depth.get(key) ?? 0;
-        if (level > 0 || busyThreads.has(tid)) {
+        if (activeCalls.has(key) || busyThreads.has(tid)) {
             return overload.apply(this, args);
         }
-        depth.set(key, 1);
+        activeCalls.add(key);
         try {
             stats.calls++;
-            if (!limiter.admit()) {
-                stats.suppressed++;
-                return overload.apply(this, args);
-            }
             const at = moment();
             const self = overload.type === INSTANCE_METHOD ? this : null;
             const call: Call = { spec, api, self, args, params };
@@ -177,19 +175,25 @@ function makeWrapper(spec: HookSpec, api: string, overload: Java.Method, describ
             }
             return call.ret;
         } finally {
-            depth.delete(key);
+            activeCalls.delete(key);
         }
     };
 }
 
 function report(spec: HookSpec, call: Call, describer: Describer, stats: HookCounters,
-                limiter: TokenBucket, at: ReturnType<typeof moment>): void {
+                limiter: TokenBucket, at: Moment): void {
     const described = describeSafely(stats, call.api, () => describer.after(call));
     // A describer that failed still leaves the call on record, without a value.
     const detail: Detail | null = described.error !== null
         ? { data: { describe_error: described.error } }
         : described.result;
     if (detail === null || detail === undefined) {
+        return;
+    }
+    // Only calls worth an event count against the rate limit (a settings read of another
+    // key must not crowd out android_id), and only the limit decides: the call was real.
+    if (!limiter.admit()) {
+        stats.suppressed++;
         return;
     }
     asAgent(() => {

@@ -22,7 +22,7 @@ interface AgentConfig {
     watch_exit?: boolean;
 }
 
-type Phase = "loaded" | ArmState | "ready" | "failed";
+type Phase = "loaded" | ArmState | "ready";
 
 let phase: Phase = "loaded";
 let readyPhase: ReadyPhase | null = null;
@@ -40,7 +40,12 @@ function install(config: AgentConfig, at: ReadyPhase): void {
     const started = Date.now();
     const hotSpot = hotSpotVm();
     if (watchExit && hotSpot !== null) {
-        watchJvmExit(hotSpot.module, hotSpot.vm);
+        try {
+            watchJvmExit(hotSpot.module, hotSpot.vm);
+        } catch (e) {
+            // Not fatal: the run loses the exit status, not the hooks.
+            emit("agent_error", { data: { error: errorText(e), where: "exit-watch" } });
+        }
     }
     const coverage = asAgent(() => installTable(config.hooks));
     // On HotSpot the bridge applies method replacements in a tick queued by the first

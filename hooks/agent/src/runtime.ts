@@ -13,7 +13,7 @@
 import Java from "frida-java-bridge";
 
 export type ReadyPhase = "attached" | "vm-created" | "app-ready";
-export type ArmState = "installed" | "deferred-until-app" | "waiting-for-vm";
+export type ArmState = "installed" | "deferred-until-app" | "waiting-for-vm" | "failed";
 
 const JVM_MODULE = /(^|\/)(lib)?jvm\.(so|dylib|dll)$/;
 const JNI_OK = 0;
@@ -65,7 +65,7 @@ function runInstall(install: (phase: ReadyPhase) => void, phase: ReadyPhase, fai
         return "installed";
     } catch (e) {
         fail(e);
-        return "installed";
+        return "failed";
     }
 }
 

@@ -56,5 +56,8 @@ public final class HookBench {
         }
         System.out.println(String.format(Locale.ROOT, "HookBench method=%s calls=%d total_ns=%d ns_per_call=%.1f",
                 method, calls, elapsed, elapsed / (double) calls));
+        // Exit explicitly: an attached Frida agent's thread is a non-daemon Java thread, and
+        // the JVM would wait for it forever after main returns.
+        System.exit(0);
     }
 }
