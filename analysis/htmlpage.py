@@ -67,8 +67,8 @@ def _finding(rec: dict[str, Any], rule: dict[str, Any], flows: pd.DataFrame, eve
         for b in rule.get("legal_basis", []))
     sentences = "".join(f"<li>{esc(zh)}<br><span class='muted'>{esc(en)}</span></li>"
                         for zh, en in (link_sentences(l) for l in detail.get("links") or []))
-    fl = flows.loc[flows["流量编号 / Flow ID"].isin(rec["flow_ids"])].head(MAX_EVIDENCE_ROWS)
-    ev = events.loc[events["事件编号 / Event ID"].isin(rec["event_ids"])].head(MAX_EVIDENCE_ROWS)
+    fl = flows.loc[flows[tables.FLOW_ID].isin(rec["flow_ids"][:MAX_EVIDENCE_ROWS])]
+    ev = events.loc[events[tables.EVENT_ID].isin(rec["event_ids"][:MAX_EVIDENCE_ROWS])]
     notes = finding_notes(detail)
     return f"""
 <div class="finding sev-{esc(rec['severity'])}" id="finding-{esc(rec['id'])}">
@@ -88,15 +88,15 @@ events [{esc(', '.join(map(str, rec['event_ids'])))}]</p>
 
 def render(data: ReportData, *, reveal: bool = False) -> str:
     summary = pd.DataFrame(tables.summary_items(data, reveal=reveal), columns=["项目 / Item", "值 / Value"])
-    flows = tables.flows_table(data, reveal=reveal)
-    events = tables.events_table(data, reveal=reveal)
+    flows = tables.table(data, "Flows", reveal=reveal)
+    events = tables.table(data, "API events", reveal=reveal)
     rules = {r["id"]: r for r in data.rules}
     findings = "".join(_finding(rec, rules.get(rec["rule_id"], {}), flows, events)
                        for rec in data.findings.to_dict("records"))
     if not findings:
         findings = ('<p class="notice">会话为空，无可分析内容 / the session is empty: nothing to analyse</p>'
                     if data.nothing else '<p class="notice">未发现问题 / no findings</p>')
-    timeline = tables.timeline_table(data, reveal=reveal)
+    timeline = tables.table(data, "Timeline", reveal=reveal)
     cut = len(timeline) - MAX_TIMELINE_ROWS
     consent_rows = data.timeline["stream"].eq("consent").reset_index(drop=True).map({True: "consent", False: None})
     consent_notice = "" if data.consent.status == "accepted" else f'<p class="notice">{esc(data.consent.describe())}</p>'

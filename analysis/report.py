@@ -9,6 +9,7 @@ they are written as text in the workbook and escaped in the page.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,13 @@ class ReportData:
     counts_per_rule: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def cached(self, key: str, build: Callable[[], Any]) -> Any:
+        """Built once per report: the workbook and the page share tables and redactions."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
 
     def rule(self, rule_id: str) -> dict[str, Any]:
         return next((r for r in self.rules if r["id"] == rule_id), {"id": rule_id, "title_zh": "", "title_en": "",

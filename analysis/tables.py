@@ -1,11 +1,13 @@
 """The report's tables with bilingual headers, built once for the workbook and the page.
 
 Each builder returns a frame whose columns are the headers a reader sees (中文 / English);
-values stay raw Python/pandas scalars, writers decide how to render them.
+values stay raw Python/pandas scalars, writers decide how to render them. Labels and
+masks are computed once per distinct value, not per row.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -13,42 +15,61 @@ import pandas as pd
 
 from analysis.labels import SEVERITY, YES_NO, finding_notes, link_sentences, masked_values, pii_label, sdk_label
 from analysis.load import event_data
-from analysis.redact import known_values, redact
+from analysis.redact import known_values, redact, url_redactions
 from analysis.times import iso_local, iso_one, local_tz
 
 if TYPE_CHECKING:
     from analysis.report import ReportData
 
 TIME, EPOCH = "时间 / Time", "纪元秒 / Epoch (s)"
-VALUE, VALUE_SHA = "值 / Value", "值SHA-256 / Value SHA-256"
+VALUE_SHA = "值SHA-256 / Value SHA-256"
 BEFORE = "同意前 / Before consent"
 ACTOR = "行为主体 / Actor (SDK or app)"
+FLOW_ID, EVENT_ID = "流量编号 / Flow ID", "事件编号 / Event ID"
 STACK_FRAMES = 6
+MAX_SENTENCES = 10
 PII_KINDS = ("pii_read", "pii_sent")   # rows where an empty SDK means "the app itself"
 
 
 def detail_kinds(events: pd.DataFrame) -> tuple[str, ...]:
     """Kinds whose data JSON is worth showing: all but the bulk pii_read rows and counters."""
     return tuple(k for k in events["kind"].dropna().unique() if k not in ("pii_read", "coverage"))
-MAX_SENTENCES = 10
 
 
 def _yes_no(flags: pd.Series) -> pd.Series:
     return flags.astype(bool).map(YES_NO)
 
 
-def _value_header(reveal: bool) -> str:
+def value_header(reveal: bool) -> str:
     return "值（明文） / Value (revealed)" if reveal else "值（已脱敏） / Value (masked)"
 
 
-def _redactor(data: ReportData, reveal: bool):
-    """Free-text columns pass through this: raw values masked unless revealing."""
+def _map_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    return values.map({v: fn(v) for v in values.dropna().unique()})
+
+
+def _actor(sdk: pd.Series, kinds: pd.Series) -> pd.Series:
+    """SDK label where the row is a PII read/send (empty SDK = the app itself), else the SDK if any."""
+    labels = _map_distinct(sdk.fillna(""), lambda v: sdk_label(v or None))
+    return labels.where(kinds.isin(PII_KINDS) | sdk.notna())
+
+
+def _free_text_redactor(data: ReportData, reveal: bool) -> Callable[[pd.Series], pd.Series]:
+    """Hook data and other free text pass through this: raw values masked unless revealing."""
     if reveal:
         return lambda text: text
     s, reads = data.session, data.evidence.reads
-    values = known_values(pd.concat([s.hits["value"], reads["value"]], ignore_index=True),
-                          pd.concat([s.hits["pii_type"], reads["pii_type"]], ignore_index=True))
+    values = data.cached("known_values", lambda: known_values(
+        pd.concat([s.hits["value"], reads["value"]], ignore_index=True),
+        pd.concat([s.hits["pii_type"], reads["pii_type"]], ignore_index=True)))
     return lambda text: redact(text, values)
+
+
+def _urls(data: ReportData, flow_ids: pd.Series, urls: pd.Series, reveal: bool) -> pd.Series:
+    if reveal:
+        return urls
+    safe = data.cached("url_redactions", lambda: url_redactions(data.session.flows, data.session.hits))
+    return flow_ids.map(safe).where(flow_ids.isin(safe.keys()), urls) if safe else urls
 
 
 def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
@@ -131,7 +152,7 @@ def findings_table(data: ReportData) -> pd.DataFrame:
                                               f"（要旨 / paraphrase）{b.get('paraphrase_zh', '')}") + f" [{b['verified']}]"
         for b in rules.get(rid, {}).get("legal_basis", []))
     details = f["detail"].map(lambda d: d if isinstance(d, dict) else {})
-    pii = f["pii_type"].map(pii_label)
+    pii = _map_distinct(f["pii_type"], pii_label)
     return pd.DataFrame({
         "编号 / No.": f["id"],
         "规则编号 / Rule ID": f["rule_id"],
@@ -140,7 +161,7 @@ def findings_table(data: ReportData) -> pd.DataFrame:
         "法律依据 / Legal basis": f["rule_id"].map(basis),
         "严重程度 / Severity": f["severity"].map(SEVERITY),
         "个人信息类型 / PII type": pii,
-        ACTOR: f["sdk"].map(sdk_label),
+        ACTOR: _map_distinct(f["sdk"].fillna(""), lambda v: sdk_label(v or None)),
         "主机 / Host": f["host"],
         "首次时间 / First time": iso_local(f["first_ts"].astype("float64")),
         "首次时间（纪元秒） / First (epoch s)": f["first_ts"].astype("float64"),
@@ -152,19 +173,22 @@ def findings_table(data: ReportData) -> pd.DataFrame:
 
 
 def flows_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
+    """One row per PII hit (hits of both directions), or per flow without hits."""
     s = data.session
-    sdk_by_hit = data.evidence.sent.set_index("hit_id")["sdk"] if not data.evidence.sent.empty else pd.Series(dtype="str")
-    rows = s.flows.merge(s.hits.rename(columns={"id": "hit_id"}), left_on="id", right_on="flow_id", how="left") \
-        .sort_values(["ts_start", "id", "hit_id"], kind="stable")
+    sent = data.evidence.sent
+    sdk_by_hit = sent.set_index("hit_id")["sdk"] if not sent.empty else pd.Series(dtype="str")
+    rows = (s.flows.merge(s.hits.rename(columns={"id": "hit_id"}), left_on="id", right_on="flow_id", how="left")
+            .sort_values(["ts_start", "id", "hit_id"], kind="stable"))
+    has_hit = rows["hit_id"].notna()
     return pd.DataFrame({
-        TIME: iso_local(rows["ts_start"]), EPOCH: rows["ts_start"], "流量编号 / Flow ID": rows["id"],
-        "方法 / Method": rows["method"], "主机 / Host": rows["host"], "URL": _redactor(data, reveal)(rows["url"]),
-        "状态码 / Status": rows["status"], "个人信息类型 / PII type": rows["pii_type"].map(pii_label),
+        TIME: iso_local(rows["ts_start"]), EPOCH: rows["ts_start"], FLOW_ID: rows["id"],
+        "方法 / Method": rows["method"], "主机 / Host": rows["host"], "URL": _urls(data, rows["id"], rows["url"], reveal),
+        "状态码 / Status": rows["status"], "个人信息类型 / PII type": _map_distinct(rows["pii_type"], pii_label),
         "方向 / Direction": rows["direction"], "位置 / Location": rows["location"],
         "编码 / Encoding": rows["encoding"], "匹配来源 / Match source": rows["source"],
-        "归属SDK / Attributed SDK": np.where(rows["hit_id"].notna(),
-                                            rows["hit_id"].map(sdk_by_hit).map(sdk_label), None),
-        _value_header(reveal): masked_values(rows["value"], reveal), VALUE_SHA: rows["value_sha256"],
+        "归属SDK / Attributed SDK": _actor(rows["hit_id"].map(sdk_by_hit), rows["direction"].eq("request").map(
+            {True: "pii_sent", False: "response"})).where(has_hit),
+        value_header(reveal): masked_values(rows["value"], reveal), VALUE_SHA: rows["value_sha256"],
         "请求SHA-256 / Request SHA-256": rows["request_sha256"],
         "响应SHA-256 / Response SHA-256": rows["response_sha256"],
         BEFORE: _yes_no(rows["ts_start"] < data.consent.cutoff),
@@ -181,27 +205,43 @@ def events_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     described = event_data(ev, detail_kinds(ev))
     data_text = described.map(lambda d: ", ".join(f"{k}={v}" for k, v in d.items())).reindex(ev.index)
     return pd.DataFrame({
-        TIME: iso_local(ev["ts"]), EPOCH: ev["ts"], "事件编号 / Event ID": ev["id"], "类型 / Kind": ev["kind"],
-        "API": ev["api"], "个人信息类型 / PII type": ev["pii_type"].map(pii_label),
-        _value_header(reveal): masked_values(ev["value"], reveal), VALUE_SHA: ev["id"].map(reads),
-        "调用方SDK / Caller SDK": np.where(ev["kind"].isin(PII_KINDS) | ev["sdk"].notna(), ev["sdk"].map(sdk_label), None),
+        TIME: iso_local(ev["ts"]), EPOCH: ev["ts"], EVENT_ID: ev["id"], "类型 / Kind": ev["kind"],
+        "API": ev["api"], "个人信息类型 / PII type": _map_distinct(ev["pii_type"], pii_label),
+        value_header(reveal): masked_values(ev["value"], reveal), VALUE_SHA: ev["id"].map(reads),
+        "调用方SDK / Caller SDK": _actor(ev["sdk"], ev["kind"]),
         "进程 / Process": ev["process"], "线程 / Thread": ev["thread"],
         "时钟误差 ms / Clock error (ms)": ev["clock_error_ms"], "设备时间 ms / Device time (ms)": ev["ts_device_ms"],
-        "详情 / Detail": _redactor(data, reveal)(data_text), "调用栈摘录 / Stack excerpt": _stack_excerpt(ev["stack"]),
+        "详情 / Detail": _free_text_redactor(data, reveal)(data_text),
+        "调用栈摘录 / Stack excerpt": _stack_excerpt(ev["stack"]),
         BEFORE: _yes_no(ev["ts"] < data.consent.cutoff),
     })
 
 
 def timeline_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     t = data.timeline
-    hide = _redactor(data, reveal)
+    is_flow = t["stream"].eq("flow")
+    request = (t["method"].fillna("") + " " + _urls(data, t["flow_id"], t["url"], reveal).fillna("")).str.strip()
     return pd.DataFrame({
         TIME: iso_local(t["ts"].astype("float64")), EPOCH: t["ts"].astype("float64"),
         "来源 / Stream": t["stream"], "类型 / Kind": t["kind"],
-        "个人信息类型 / PII type": t["pii_type"].map(pii_label),
-        ACTOR: np.where(t["kind"].isin(PII_KINDS) | t["sdk"].notna(), t["sdk"].map(sdk_label), None),
-        "主机 / Host": t["host"], "接口或请求 / API or URL": hide(t["what"]), "详情 / Detail": hide(t["detail"]),
-        _value_header(reveal): masked_values(t["value"], reveal), VALUE_SHA: t["value_sha256"],
-        "事件编号 / Event ID": t["event_id"], "流量编号 / Flow ID": t["flow_id"],
+        "个人信息类型 / PII type": _map_distinct(t["pii_type"], pii_label),
+        ACTOR: _actor(t["sdk"], t["kind"]),
+        "主机 / Host": t["host"], "接口或请求 / API or URL": t["what"].where(~is_flow, request),
+        "详情 / Detail": _free_text_redactor(data, reveal)(t["detail"]),
+        value_header(reveal): masked_values(t["value"], reveal), VALUE_SHA: t["value_sha256"],
+        EVENT_ID: t["event_id"], FLOW_ID: t["flow_id"],
         BEFORE: _yes_no(t["before_consent"].fillna(False)),
     })
+
+
+BUILDERS: dict[str, Callable[..., pd.DataFrame]] = {
+    "Findings": lambda data, reveal: findings_table(data),
+    "Flows": lambda data, reveal: flows_table(data, reveal=reveal),
+    "API events": lambda data, reveal: events_table(data, reveal=reveal),
+    "Timeline": lambda data, reveal: timeline_table(data, reveal=reveal),
+}
+
+
+def table(data: ReportData, name: str, *, reveal: bool) -> pd.DataFrame:
+    """A report table by sheet name, built once per report."""
+    return data.cached(f"table:{name}:{reveal}", lambda: BUILDERS[name](data, reveal))

@@ -2,8 +2,9 @@
 hits) merged into one tidy table, with the consent decision as rows of its own.
 
 Columns: ts, stream (event | flow | consent), kind, pii_type, sdk, host, what (API, or
-method and URL), detail (dialog text, tapped label, permissions, hit location/encoding),
-value (raw; reports mask it), value_sha256, event_id, flow_id, before_consent.
+method and URL), method and url (flows), detail (dialog text, tapped label, permissions,
+hit location/encoding), value (raw; reports mask it), value_sha256, event_id, flow_id,
+before_consent.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from analysis.consent import ConsentDecision
 from analysis.load import Session, event_data
 from analysis.prepare import Evidence
 
-TIMELINE_COLUMNS = ["ts", "stream", "kind", "pii_type", "sdk", "host", "what", "detail", "value", "value_sha256",
-                    "event_id", "flow_id", "before_consent"]
+TIMELINE_COLUMNS = ["ts", "stream", "kind", "pii_type", "sdk", "host", "what", "method", "url", "detail", "value",
+                    "value_sha256", "event_id", "flow_id", "before_consent"]
 _STREAM_ORDER = {"consent": 0, "event": 1, "flow": 2}
 HIDDEN_KINDS = ("coverage",)   # per-hook call counters: noise on a timeline
 
@@ -55,6 +56,7 @@ def build_timeline(session: Session, consent: ConsentDecision, evidence: Evidenc
         "ts": flows["ts_start"], "stream": "flow",
         "kind": np.where(flows["pii_type"].notna(), "pii_sent", "request"),
         "pii_type": flows["pii_type"], "sdk": flows["sdk"], "host": flows["host"], "what": method_url,
+        "method": flows["method"], "url": flows["url"],
         "detail": flows["hit_detail"], "value": flows["value"], "value_sha256": flows["value_sha256"],
         "event_id": pd.NA, "flow_id": flows["id"],
     })

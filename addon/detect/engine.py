@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import unquote_to_bytes
 
+import numpy as np
+
 from addon.detect import fields as F
 from addon.detect.charclass import B64_MAP, HEX_MAP, looks_like_text
 from addon.detect.decompress import decompress, sniff
@@ -37,6 +39,8 @@ _UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOWER = b"abcdefghijklmnopqrstuvwxyz"
 _DIGITS = b"0123456789"
 _HEXCHARS = b"0123456789abcdefABCDEF"
+# first hex digit of text (printable ASCII 2x-7x, UTF-8 lead bytes ex/cx/dx) or compressed data (1f 78 28)
+_HEX_TEXT_START = frozenset(b"234567cdeCDE1")
 _COMPRESSED_B64 = (b"H4sI", b"KLUv", b"eJ", b"eN", b"eF", b"eA")   # gzip, zstd, zlib magics in base64
 _U_ESCAPE = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u[0-9a-fA-F]{4}")   # a \u escape, not an escaped backslash
 _JSON_STRING = re.compile(rb'"([^"\\]*(?:\\.[^"\\]*)*)"', re.S)
@@ -278,7 +282,7 @@ class Scanner:
                 if (e - s) % 2 == 0 and not data[s:e].isdigit():
                     hex_set.add((s, e))
                     self._try_token(out, data, s, e, "hex")
-            for s, e in text.runs(B64_MAP, b"b", _B64_TOKEN_MIN):
+            for s, e in _plausible_b64(text, text.runs(B64_MAP, b"b", _B64_TOKEN_MIN)):
                 if (s, e) in hex_set or _inside(taken, s):
                     continue
                 self._try_token(out, data, s, e, "base64")
@@ -339,8 +343,6 @@ class Scanner:
                 return
             if (b"-" in tok or b"_" in tok) and (b"+" in tok or b"/" in tok):
                 return
-            if not self.budget.take_token():
-                return
             pad = b"=" * (-n % 4)
             try:
                 if b"-" in tok or b"_" in tok:
@@ -351,7 +353,7 @@ class Scanner:
                 return
             layer = "base64"
         else:
-            if not self.budget.take_token():
+            if data[s] not in _HEX_TEXT_START:
                 return
             try:
                 raw = bytes.fromhex(tok.decode("ascii"))
@@ -361,6 +363,9 @@ class Scanner:
         kind = None
         layers: tuple[str, ...] = (layer,)
         compressed = sniff(raw)
+        # the budget counts layers worth decoding further: text, compressed data, messages
+        if (compressed or looks_like_text(raw[:512]) or F.plausible_protobuf(raw)) and not self.budget.take_token():
+            return
         if compressed:
             blob, _ = decompress(raw, compressed, self.budget)
             if not blob:
@@ -390,6 +395,26 @@ class Scanner:
                 root=seg.root, chain=seg.chain, depth=seg.depth, top=False,
                 root_span=seg.root_span or (p.start, p.end), content_type=p.content_type, detail=seg.detail,
             ))
+
+
+def _plausible_b64(text: Text, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Runs that may be base64 of something: in long texts the case-mix test of
+    Scanner._try_token is applied to all runs at once, so words and ids cost no Python."""
+    if len(runs) < 16 or not text.big:
+        return runs
+    arr = np.array(runs, dtype=np.int64)
+    s, e = arr[:, 0], arr[:, 1]
+    n = e - s
+    up, lo = text.cumcount(_UPPER), text.cumcount(_LOWER)
+    ok = (n % 4 != 1) & ((up[e] - up[s]) * 20 >= n * 3) & ((lo[e] - lo[s]) * 20 >= n * 3)
+    keep = [runs[i] for i in np.flatnonzero(ok).tolist()]
+    data = text.data
+    for magic in _COMPRESSED_B64[:2]:        # gzip and zstd in base64 pass whatever their case mix
+        pos = data.find(magic)
+        while pos >= 0:
+            keep.extend(r for r in runs if r[0] == pos)
+            pos = data.find(magic, pos + 1)
+    return keep
 
 
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:

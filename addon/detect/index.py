@@ -13,14 +13,16 @@ known fix must start with.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import unquote_plus
 
 import ahocorasick
+import numpy as np
 
 from addon.detect import geo
-from addon.detect.charclass import B64_MAP, DIGIT_MAP, HEX_MAP, run_list
+from addon.detect.charclass import B64_MAP, DIGIT_MAP, HEX_MAP, NUMPY_FROM, run_list
 from addon.detect.prefilter import GramFilter
 from addon.detect.variants import DIGESTS, Variant
 
@@ -80,6 +82,32 @@ class Text:
             self._maps["long"] = got
         return got
 
+    @property
+    def big(self) -> bool:
+        """Long enough that per-run filters pay off as numpy vector operations."""
+        return len(self.data) >= NUMPY_FROM
+
+    @property
+    def array(self) -> np.ndarray:
+        got = self._maps.get("array") if self._maps else None
+        if got is None:
+            got = np.frombuffer(self.data, dtype=np.uint8)
+            self._maps = self._maps or {}
+            self._maps["array"] = got
+        return got
+
+    def cumcount(self, members: bytes) -> np.ndarray:
+        """c[i] = how many of the first i bytes are in `members` (so a run's count is c[e] - c[s])."""
+        key = ("cum", members)
+        got = self._maps.get(key) if self._maps else None
+        if got is None:
+            flags = np.frombuffer(self.data.translate(_indicator(members)), dtype=np.uint8)
+            got = np.zeros(len(flags) + 1, dtype=np.int32)
+            np.cumsum(flags, out=got[1:])
+            self._maps = self._maps or {}
+            self._maps[key] = got
+        return got
+
     def mapped(self, table: bytes) -> bytes:
         if self._maps is None:
             self._maps = {}
@@ -100,6 +128,14 @@ class Text:
         if min_len <= floor:
             return got
         return [r for r in got if r[1] - r[0] >= min_len]
+
+
+@functools.cache
+def _indicator(members: bytes) -> bytes:
+    table = bytearray(256)
+    for b in members:
+        table[b] = 1
+    return bytes(table)
 
 
 # The shortest run each search asks for: digit patterns 11, keyed hex ids and base64 tokens 16.
