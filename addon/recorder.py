@@ -1,9 +1,13 @@
 """The recorder addon: every completed flow becomes a `flows` row plus its PII hits.
 
 Per flow (on `response`, `error`, or `websocket_end` for WebSocket flows, the same events
-mitmproxy's own Save addon uses) it builds the row (addon.flowrow), runs the detector,
-marks and comments the flow so mitmweb shows what was found, appends it to
-`<session>/flows.mitm`, and queues row and hits for the session writer thread.
+mitmproxy's own Save addon uses) it runs the detector, marks and comments the flow so
+mitmweb shows what was found, appends it to `<session>/flows.mitm`, and queues its row
+(addon.flowrow) and hits for the session writer thread.
+
+Detection runs in a child process by default (addon.detectproc), on another core than
+the proxy; the flow is finished when its answer comes back, a few milliseconds later. With
+`piiaudit_detect_process=false`, or if the process cannot start or dies, it runs inline.
 
 Nothing here may break the traffic: any failure is logged, recorded in the `errors` table
 (and in `flows.error` when it concerns one flow), and the flow goes on unchanged.
@@ -11,14 +15,17 @@ Nothing here may break the traffic: any failure is logged, recorded in the `erro
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Optional
 
 from mitmproxy import ctx, exceptions, hooks, http
 
 from addon.detect import Detector, ScanLimits
+from addon.detectproc import DetectionProcess
 from addon.flowfile import FlowFile
 from addon.flowrow import flow_row, summary
 from addon.sessionwriter import ObservedValues, SessionWriter
@@ -33,7 +40,7 @@ MAX_ERROR_ROWS_PER_FLOW = 10
 
 _OPTIONS = {
     "piiaudit_session", "piiaudit_profile", "piiaudit_capture", "piiaudit_save_flows",
-    "piiaudit_batch_flows", "piiaudit_batch_ms", "rfile",
+    "piiaudit_batch_flows", "piiaudit_batch_ms", "piiaudit_detect_process", "rfile",
 }
 
 
@@ -42,8 +49,12 @@ class Recorder:
         self.store: SessionStore | None = None
         self.writer: SessionWriter | None = None
         self.flowfile: FlowFile | None = None
-        self.detector: Detector | None = None
+        self.profile = device_profile.DeviceProfile()
+        self.profile_path: str | None = None
+        self.detector: Detector | None = None          # inline detection
+        self.process: DetectionProcess | None = None   # detection in a child process
         self.observed: ObservedValues | None = None
+        self.inflight: dict[str, http.HTTPFlow] = {}
         self.capture = "live"
         self.recorded = 0
         self.hits = 0
@@ -74,6 +85,10 @@ class Recorder:
             "piiaudit_batch_ms", int, 500,
             "Commit recorded flows to session.db at least this often, in milliseconds.",
         )
+        loader.add_option(
+            "piiaudit_detect_process", bool, True,
+            "Run PII detection in a child process (another CPU core) instead of the proxy's own thread.",
+        )
 
     # -- configuration -------------------------------------------------------------
     def configure(self, updated) -> None:
@@ -84,10 +99,11 @@ class Recorder:
             raise exceptions.OptionsError("piiaudit_batch_flows must be at least 1")
         if opts.piiaudit_batch_ms < 10:
             raise exceptions.OptionsError("piiaudit_batch_ms must be at least 10")
-        profile = device_profile.DeviceProfile()
+        profile, profile_path = device_profile.DeviceProfile(), None
         if opts.piiaudit_profile:
+            profile_path = str(Path(opts.piiaudit_profile).expanduser().resolve())
             try:
-                profile = device_profile.load(Path(opts.piiaudit_profile).expanduser())
+                profile = device_profile.load(profile_path)
             except device_profile.ProfileError as e:
                 raise exceptions.OptionsError(f"piiaudit_profile: {e}") from None
         rfile = opts.rfile if "rfile" in opts else None
@@ -100,8 +116,11 @@ class Recorder:
             store = SessionStore(Path(opts.piiaudit_session).expanduser())
         except (StoreError, OSError) as e:
             raise exceptions.OptionsError(f"piiaudit_session: {e}") from None
-        self.store = store
-        self.detector = Detector(profile, limits=ScanLimits())
+        self.store, self.profile, self.profile_path = store, profile, profile_path
+        if opts.piiaudit_detect_process:
+            self.process = self._start_process()
+        if self.process is None:
+            self.detector = Detector(profile, limits=ScanLimits())
         self.observed = ObservedValues()
         try:
             self.observed.poll(store)  # values read before the proxy started count from the first flow
@@ -117,6 +136,19 @@ class Recorder:
         )
         logger.info("piiaudit: recording into %s (capture %s)", store.dir, self.capture)
 
+    def _start_process(self) -> DetectionProcess | None:
+        if getattr(sys, "frozen", False) or (os.cpu_count() or 1) < 2:
+            return None  # no Python to start, or no second core to gain
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return None  # configured outside an event loop: nothing could read the answers
+        try:
+            return DetectionProcess(self.profile_path, self._on_answer, self._on_process_dead)
+        except OSError as e:
+            logger.warning("piiaudit: detection process did not start (%s); detecting in the proxy's thread", e)
+            return None
+
     def _open_flowfile(self, store: SessionStore, rfile: str | None) -> FlowFile | None:
         if rfile:
             # Replaying: the file being read is the capture. Its flows are not copied (that
@@ -131,41 +163,81 @@ class Recorder:
         except OSError as e:
             raise exceptions.OptionsError(f"piiaudit: cannot open {store.flows_path}: {e}") from None
 
+    def running(self) -> None:
+        if self.writer is None:
+            logger.warning("piiaudit: piiaudit_session is not set; flows are not recorded")
+
     # -- flow events ---------------------------------------------------------------
-    def response(self, flow: http.HTTPFlow) -> None:
+    # A hook returns an awaitable only when too many flows wait for detection: mitmproxy
+    # then holds this flow back (and, under `-r`, the reading of the file).
+    def response(self, flow: http.HTTPFlow):
         if flow.websocket is None:  # WebSocket flows are recorded when they end
-            self._record(flow)
+            return self._record(flow)
 
-    def error(self, flow: http.HTTPFlow) -> None:
+    def error(self, flow: http.HTTPFlow):
         if flow.websocket is None:
-            self._record(flow)
+            return self._record(flow)
 
-    def websocket_end(self, flow: http.HTTPFlow) -> None:
-        self._record(flow)
-        # mitmweb refreshes a flow on response/error by itself, not after a WebSocket ends.
-        try:
-            ctx.master.addons.trigger(hooks.UpdateHook([flow]))
-        except Exception:  # noqa: BLE001 - display only
-            logger.debug("piiaudit: could not refresh flow %s", flow.id, exc_info=True)
+    def websocket_end(self, flow: http.HTTPFlow):
+        return self._record(flow)
 
     def done(self) -> None:
         self._close()
 
     # -- work ------------------------------------------------------------------------
-    def _record(self, flow: http.HTTPFlow) -> None:
+    def _record(self, flow: http.HTTPFlow):
         if self.writer is None:
-            return
+            return None
         try:
-            self._record_flow(flow)
+            self._feed_observed()
+            if self.process is not None:
+                self.inflight[flow.id] = flow
+                self.process.submit(flow)
+                return self.process.capacity() if self.process.full else None
+            hits, capped, problems = self._scan_inline(flow)
+            self._finish(flow, hits, capped, problems)
         except Exception as e:  # noqa: BLE001 - never raise into mitmproxy
-            self.errors += 1
-            logger.exception("piiaudit: flow %s not recorded", flow.id)
+            self._not_recorded(flow, e)
+        return None
+
+    def _on_answer(self, flow_id: str, hits: list, capped: list, problems: list) -> None:
+        flow = self.inflight.pop(flow_id, None)
+        if flow is None or self.writer is None:
+            return
+        for p in problems:
+            logger.warning("piiaudit: %s %s: %s", flow.request.method, flow.request.pretty_url, p)
+        try:
+            self._finish(flow, hits, capped, problems)
+            # The proxy showed this flow before its answer came: let mitmweb refresh it.
+            if hits or problems:
+                ctx.master.addons.trigger(hooks.UpdateHook([flow]))
+        except Exception as e:  # noqa: BLE001
+            self._not_recorded(flow, e)
+
+    def _on_process_dead(self, why: str) -> None:
+        logger.error("piiaudit: %s; detecting in the proxy's thread from now on", why)
+        if self.writer is not None:
+            self.writer.put_error(f"{why}; detection continued in the proxy's thread")
+        self.process = None
+        self.detector = Detector(self.profile, limits=ScanLimits())
+        if self.observed is not None:
+            self.observed.watermark = 0  # the new detector needs every observed value again
+        waiting, self.inflight = list(self.inflight.values()), {}
+        for flow in waiting:
+            try:
+                self._finish(flow, *self._scan_inline(flow))
+            except Exception as e:  # noqa: BLE001
+                self._not_recorded(flow, e)
+
+    def _not_recorded(self, flow: http.HTTPFlow, e: Exception) -> None:
+        self.errors += 1
+        logger.error("piiaudit: flow %s not recorded: %s: %s", flow.id, type(e).__name__, e, exc_info=True)
+        if self.writer is not None:
             self.writer.put_error(f"flow not recorded: {type(e).__name__}: {e}", flow_id=flow.id)
 
-    def _record_flow(self, flow: http.HTTPFlow) -> None:
-        self._feed_observed()
+    def _finish(self, flow: http.HTTPFlow, hits: list[dict], capped: list[str], problems: list[str]) -> None:
         row = flow_row(flow, self.capture)
-        hits, capped, problems = self._scan(flow)
+        problems = list(problems)
         if capped:
             row["capped"] = ",".join(capped)
         if problems:
@@ -191,7 +263,7 @@ class Recorder:
         self.recorded += 1
         self.hits += len(hits)
 
-    def _scan(self, flow: http.HTTPFlow) -> tuple[list[dict], list[str], list[str]]:
+    def _scan_inline(self, flow: http.HTTPFlow) -> tuple[list[dict], list[str], list[str]]:
         try:
             result = self.detector.scan_flow(flow)
         except Exception as e:  # noqa: BLE001 - a detector bug costs this flow's hits, nothing more
@@ -203,15 +275,21 @@ class Recorder:
         return list(result.hits or []), [str(c) for c in (result.capped or [])], problems
 
     def _feed_observed(self) -> None:
-        if self.observed is None or self.detector is None or not self.observed.pending:
+        if self.observed is None or not self.observed.pending:
             return
         for pii_type, value in self.observed.drain():
+            if self.process is not None:
+                self.process.observe(pii_type, value)
+                continue
             try:
                 self.detector.observe(pii_type, value)
             except Exception as e:  # noqa: BLE001 - e.g. a PII type this detector does not know
                 logger.warning("piiaudit: observed value of type %r ignored: %s", pii_type, e)
 
     def _close(self) -> None:
+        if self.process is not None:
+            self.process.close()  # finishes every flow still waiting for its answer
+            self.process = None
         if self.writer is not None:
             self.writer.close()
             self.writer = None
@@ -223,3 +301,4 @@ class Recorder:
             self.store = None
         self.detector = None
         self.observed = None
+        self.inflight = {}

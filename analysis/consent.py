@@ -108,16 +108,31 @@ def _matches(series: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
     return series.fillna("").astype("str").str.contains(pattern, regex=True)
 
 
+def _dialog_text(d: dict[str, Any]) -> str | None:
+    """A dialog's visible text: `text`, or the agent's list of `texts` in layout order."""
+    if isinstance(d.get("text"), str):
+        return d["text"]
+    texts = d.get("texts")
+    if isinstance(texts, list):
+        return "\n".join(str(t) for t in texts if t is not None) or None
+    return None
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _ui_frames(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Dialogs, clicks and consent-flag writes with their text pulled out of `data`."""
-    ui = events.loc[events["kind"].isin(DATA_KINDS), ["id", "ts", "kind", "clock_error_ms"]]
-    data = event_data(events)
-    pick = lambda key: data.map(lambda d: d.get(key)).reindex(ui.index)  # noqa: E731
+    """Dialogs, clicks and consent-flag writes with their text pulled out of `data` (the event's
+    `value` column, where the agent also puts the dialog text and the tapped label, fills gaps)."""
+    ui = events.loc[events["kind"].isin(DATA_KINDS), ["id", "ts", "kind", "clock_error_ms", "value"]]
+    data = event_data(events).reindex(ui.index).map(lambda d: d if isinstance(d, dict) else {})
+    pick = lambda key: data.map(lambda d: _text_or_none(d.get(key)))  # noqa: E731
     ui = ui.assign(
-        text=pick("text").map(lambda v: v if isinstance(v, str) else None),
-        label=pick("label").map(lambda v: v if isinstance(v, str) else None),
-        key=pick("key").map(lambda v: v if isinstance(v, str) else None),
-        pref_value=pick("value").map(lambda v: None if v is None else str(v).lower()),
+        text=data.map(_dialog_text).fillna(ui["value"]),
+        label=pick("label").fillna(ui["value"]),
+        key=pick("key"),
+        pref_value=data.map(lambda d: None if d.get("value") is None else str(d["value"]).lower()),
     ).sort_values(["ts", "id"])
     p = patterns()
     dialogs = ui.loc[ui["kind"].eq("dialog_shown")].assign(privacy=lambda d: _matches(d["text"], p["privacy_dialog_text"]))

@@ -136,10 +136,10 @@ def permission_before_consent(ctx: Evidence, params: dict[str, Any]) -> pd.DataF
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     results = perms.loc[perms["kind"].eq("result") & perms["request_code"].isin(early["request_code"].dropna())]
     # A result answers the latest request with its request code before it.
+    requests = early.dropna(subset=["request_code"])[["ts", "request_code", "event_id"]].rename(
+        columns={"event_id": "request_id"})
     answered = pd.merge_asof(
-        results.sort_values("ts"), early[["ts", "request_code", "event_id"]].rename(
-            columns={"event_id": "request_id"}).sort_values("ts"),
-        on="ts", by="request_code", direction="backward",
+        results.sort_values("ts"), requests.sort_values("ts"), on="ts", by="request_code", direction="backward",
     ).dropna(subset=["request_id"]) if not results.empty else results
     rows = pd.concat([early, answered.drop(columns=["request_id"], errors="ignore")], ignore_index=True)
     return rows.assign(stream="event", host=pd.NA).reindex(columns=EVIDENCE_COLUMNS)

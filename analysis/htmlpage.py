@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 
 MAX_TIMELINE_ROWS = 5_000
 MAX_EVIDENCE_ROWS = 50
+# A finding's evidence rows show the columns a reader checks first; the workbook has them all.
+FLOW_COLUMNS = [tables.TIME, tables.FLOW_ID, "方法 / Method", "URL", "个人信息类型 / PII type", "位置 / Location",
+                "编码 / Encoding", "归属SDK / Attributed SDK", "VALUE", tables.VALUE_SHA, "请求SHA-256 / Request SHA-256"]
+EVENT_COLUMNS = [tables.TIME, tables.EVENT_ID, "类型 / Kind", "API", "个人信息类型 / PII type", "VALUE",
+                 "调用方SDK / Caller SDK", "线程 / Thread", "调用栈摘录 / Stack excerpt"]
 
 CSS = """
 body{font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:2em;color:#222;max-width:1400px}
@@ -57,8 +62,11 @@ def _table(frame: pd.DataFrame, *, row_class: pd.Series | None = None, pre: tupl
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _finding(rec: dict[str, Any], rule: dict[str, Any], flows: pd.DataFrame, events: pd.DataFrame) -> str:
+def _finding(rec: dict[str, Any], rule: dict[str, Any], flows: pd.DataFrame, events: pd.DataFrame,
+             value_col: str) -> str:
     detail = rec.get("detail") or {}
+    facts = [SEVERITY.get(rec["severity"], rec["severity"]), pii_label(rec["pii_type"]),
+             f"SDK: {sdk_label(rec['sdk'])}", rec["host"], f"首次 / first: {iso_one(rec['first_ts'])}"]
     basis = "".join(
         f"<li>{esc(b['document'])} {esc(b['clause'])}："
         + (f"“{esc(b['quote_zh'])}”" if b.get("quote_zh") else f"（要旨 / paraphrase）{esc(b.get('paraphrase_zh'))}")
@@ -67,15 +75,15 @@ def _finding(rec: dict[str, Any], rule: dict[str, Any], flows: pd.DataFrame, eve
         for b in rule.get("legal_basis", []))
     sentences = "".join(f"<li>{esc(zh)}<br><span class='muted'>{esc(en)}</span></li>"
                         for zh, en in (link_sentences(l) for l in detail.get("links") or []))
-    fl = flows.loc[flows[tables.FLOW_ID].isin(rec["flow_ids"][:MAX_EVIDENCE_ROWS])]
-    ev = events.loc[events[tables.EVENT_ID].isin(rec["event_ids"][:MAX_EVIDENCE_ROWS])]
+    pick = lambda frame, cols: frame[[c if c != "VALUE" else value_col for c in cols]]  # noqa: E731
+    fl = pick(flows.loc[flows[tables.FLOW_ID].isin(rec["flow_ids"][:MAX_EVIDENCE_ROWS])], FLOW_COLUMNS)
+    ev = pick(events.loc[events[tables.EVENT_ID].isin(rec["event_ids"][:MAX_EVIDENCE_ROWS])], EVENT_COLUMNS)
     notes = finding_notes(detail)
     return f"""
 <div class="finding sev-{esc(rec['severity'])}" id="finding-{esc(rec['id'])}">
 <h3>#{esc(rec['id'])} {esc(rec['rule_id'])} — {esc(rule.get('title_zh'))}</h3>
 <div class="muted">{esc(rule.get('title_en'))}</div>
-<p>{esc(SEVERITY.get(rec['severity'], rec['severity']))} · {esc(pii_label(rec['pii_type']))} ·
-SDK: {esc(sdk_label(rec['sdk']))} · {esc(rec['host'] or '')} · 首次 / first: {esc(iso_one(rec['first_ts']))}</p>
+<p>{' · '.join(esc(f) for f in facts if f)}</p>
 <ul class="basis">{basis}</ul>
 {f'<p><b>读取→发送 / Read → sent</b></p><ul>{sentences}</ul>' if sentences else ''}
 {f'<pre class="muted">{esc(notes)}</pre>' if notes else ''}
@@ -91,7 +99,8 @@ def render(data: ReportData, *, reveal: bool = False) -> str:
     flows = tables.table(data, "Flows", reveal=reveal)
     events = tables.table(data, "API events", reveal=reveal)
     rules = {r["id"]: r for r in data.rules}
-    findings = "".join(_finding(rec, rules.get(rec["rule_id"], {}), flows, events)
+    value_col = tables.value_header(reveal)
+    findings = "".join(_finding(rec, rules.get(rec["rule_id"], {}), flows, events, value_col)
                        for rec in data.findings.to_dict("records"))
     if not findings:
         findings = ('<p class="notice">会话为空，无可分析内容 / the session is empty: nothing to analyse</p>'

@@ -59,6 +59,13 @@ def link_sentences(link: dict[str, Any]) -> tuple[str, str]:
     return zh, en
 
 
+def cite(basis: dict[str, Any]) -> str:
+    """One legal-basis entry on one line: document clause：“quote” [V], or the paraphrase, marked."""
+    body = (f"“{basis['quote_zh']}”" if basis.get("quote_zh")
+            else f"（要旨 / paraphrase）{basis.get('paraphrase_zh', '')}")
+    return f"{basis['document']} {basis['clause']}：{body} [{basis['verified']}]"
+
+
 def finding_notes(detail: dict[str, Any]) -> str:
     """The parts of a finding's detail a reader needs next to it, one per line."""
     lines = []

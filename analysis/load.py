@@ -79,11 +79,12 @@ def typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     return out.assign(**{name: _COERCE[kind](out[name]) for name, kind in columns.items()})
 
 
-def _reader(store: SessionStore) -> sqlite3.Connection:
-    """A reading connection of our own: text that is not valid UTF-8 (it comes from traffic and
-    hooked apps) is decoded with replacement characters instead of failing the whole query."""
+def _reader(store: SessionStore, *, lenient: bool) -> sqlite3.Connection:
+    """A reading connection of our own. `lenient`: text that is not valid UTF-8 (it comes from
+    traffic and hooked apps) is decoded with replacement characters instead of failing."""
     conn = sqlite3.connect(str(store.db_path), timeout=30.0)
-    conn.text_factory = lambda raw: raw.decode("utf-8", "replace")
+    if lenient:
+        conn.text_factory = lambda raw: raw.decode("utf-8", "replace")
     return conn
 
 
@@ -109,25 +110,41 @@ def parse_json_object(text: Any) -> dict[str, Any]:
 def _drop_untimed(frame: pd.DataFrame, ts: str, what: str, notes: list[str]) -> pd.DataFrame:
     bad = frame[ts].isna() | ~frame[ts].between(0, 1e11)
     if bad.any():
-        notes.append(f"{int(bad.sum())} {what} without a usable time were left out / 条{what}无有效时间，未纳入分析")
+        n = int(bad.sum())
+        notes.append(f"{n} {what} without a usable time were left out / {n} 条记录（{what}）无有效时间，未纳入分析")
     return frame.loc[~bad].reset_index(drop=True)
+
+
+def _read_all(store: SessionStore, notes: list[str], *, lenient: bool) -> tuple[pd.DataFrame, ...]:
+    conn = _reader(store, lenient=lenient)
+    notes_here: list[str] = []
+    try:
+        flows = _drop_untimed(_read(conn, "flows", FLOW_COLUMNS, "ts_start, id"), "ts_start", "flows", notes_here)
+        hits = _read(conn, "pii_hits", HIT_COLUMNS, "id")
+        events = _drop_untimed(_read(conn, "events", EVENT_COLUMNS, "ts, id"), "ts", "events", notes_here)
+        marks = _drop_untimed(_read(conn, "consent_marks", MARK_COLUMNS, "ts, id"), "ts", "consent marks", notes_here)
+    finally:
+        conn.close()
+    notes.extend(notes_here)
+    return flows, hits, events, marks
 
 
 def load_session(session_dir: Path | str) -> Session:
     """Open an existing session directory (raises StoreError with the reason if unusable)."""
     store = SessionStore(session_dir, create=False)
     notes: list[str] = []
-    conn = _reader(store)
     try:
-        flows = _drop_untimed(_read(conn, "flows", FLOW_COLUMNS, "ts_start, id"), "ts_start", "flows", notes)
-        hits = _read(conn, "pii_hits", HIT_COLUMNS, "id")
-        events = _drop_untimed(_read(conn, "events", EVENT_COLUMNS, "ts, id"), "ts", "events", notes)
-        marks = _drop_untimed(_read(conn, "consent_marks", MARK_COLUMNS, "ts, id"), "ts", "consent marks", notes)
-    finally:
-        conn.close()
+        tables = _read_all(store, notes, lenient=False)
+    except sqlite3.OperationalError as e:
+        if "decode" not in str(e).lower():
+            raise
+        # Only when some text is not UTF-8: decoding in Python is slower than SQLite's own.
+        tables = _read_all(store, notes, lenient=True)
+    flows, hits, events, marks = tables
     orphan = ~hits["flow_id"].isin(flows["id"])
     if orphan.any():
-        notes.append(f"{int(orphan.sum())} PII hits refer to no recorded flow and were left out / 条命中无对应流量")
+        n = int(orphan.sum())
+        notes.append(f"{n} PII hits refer to no recorded flow and were left out / {n} 条命中无对应流量，未纳入分析")
         hits = hits.loc[~orphan].reset_index(drop=True)
     return Session(
         dir=Path(session_dir), store=store, flows=flows, hits=hits, events=events, marks=marks,

@@ -11,12 +11,12 @@ import yaml
 
 from analysis.detections import COMMON_PARAMS, REGISTRY
 from analysis.errors import AnalysisError
+from analysis.labels import SEVERITY
 from analysis.yamltext import safe_load
 
 DEFAULT_CATALOG = Path(__file__).with_name("rules.yaml")
 SEVERITIES = ("high", "medium", "low")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
-SEVERITY_LABEL = {"high": "高 / high", "medium": "中 / medium", "low": "低 / low"}
 VERIFIED = {"V": "原文已核对 / verbatim, verified", "P": "部分核对 / partly verified", "U": "未核对 / not verified"}
 RULE_KEYS = ("id", "key", "title_zh", "title_en", "severity", "detection", "params", "legal_basis",
              "evidence_zh", "evidence_en", "enabled")
@@ -39,11 +39,6 @@ class Basis:
     def text_zh(self) -> str:
         return self.quote_zh or self.paraphrase_zh or ""
 
-    def cite(self) -> str:
-        """One line for a spreadsheet cell: document clause: “quote” [V] or (paraphrase) [U]."""
-        body = f"“{self.quote_zh}”" if self.quote_zh else f"（要旨 / paraphrase）{self.paraphrase_zh}"
-        return f"{self.document} {self.clause}：{body} [{self.verified}]"
-
 
 @dataclass(frozen=True)
 class Rule:
@@ -58,9 +53,6 @@ class Rule:
     evidence_zh: str = ""
     evidence_en: str = ""
     enabled: bool = True
-
-    def basis_text(self) -> str:
-        return "\n".join(b.cite() for b in self.legal_basis)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -208,7 +200,7 @@ def render_markdown(catalog: Catalog | None = None) -> str:
         out += [
             "", f"## {r.id}", "",
             f"**{r.title_zh}**  ", f"{r.title_en}", "",
-            f"- key: `{r.key}`; severity: {SEVERITY_LABEL[r.severity]}" + ("" if r.enabled else "; **disabled**"),
+            f"- key: `{r.key}`; severity: {SEVERITY[r.severity]}" + ("" if r.enabled else "; **disabled**"),
             f"- detection: `{r.detection}` ({params}) — {det.doc_en}",
             f"- 检测：{det.doc_zh}",
             f"- evidence: {r.evidence_en}",

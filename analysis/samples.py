@@ -24,7 +24,8 @@ from piiaudit.store import SessionStore
 
 DEVICE = {
     "imei": "867530912345673", "android_id": "9774d56d682e549c", "mac": "02:1a:11:f0:6e:2b",
-    "location": "39.908823,116.397470", "clipboard": "piiaudit-canary-clipboard-7f3a",
+    "location": "39.908823,116.39747",   # as the agent and the proxy write a fix (shortest float repr)
+    "clipboard": "piiaudit-canary-clipboard-7f3a",
     "installed_apps": "com.example.demoshop,com.tencent.mm,com.eg.android.AlipayGphone,com.sina.weibo",
 }
 APP = {"package": "com.example.demoshop", "name": "演示商城 (Demo Shop)", "version": "1.0.0", "category": "网上购物类"}

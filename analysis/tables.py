@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from analysis.labels import SEVERITY, YES_NO, finding_notes, link_sentences, masked_values, pii_label, sdk_label
+from analysis.labels import SEVERITY, YES_NO, cite, finding_notes, link_sentences, masked_values, pii_label, sdk_label
 from analysis.load import event_data
 from analysis.redact import known_values, redact, url_redactions
 from analysis.times import iso_local, iso_one, local_tz
@@ -63,6 +63,16 @@ def _free_text_redactor(data: ReportData, reveal: bool) -> Callable[[pd.Series],
         pd.concat([s.hits["value"], reads["value"]], ignore_index=True),
         pd.concat([s.hits["pii_type"], reads["pii_type"]], ignore_index=True)))
     return lambda text: redact(text, values)
+
+
+def _shown_values(data: ReportData, values: pd.Series, kinds: pd.Series, reveal: bool) -> pd.Series:
+    """PII reads and sends: masked. Other events' values (a dialog's text, a tapped label, the
+    permissions asked for) are evidence in themselves: shown, with known PII values masked."""
+    if reveal:
+        return values
+    is_pii = kinds.isin(PII_KINDS)
+    other = _free_text_redactor(data, reveal)(values.where(~is_pii))
+    return masked_values(values.where(is_pii), reveal).where(is_pii, other)
 
 
 def _urls(data: ReportData, flow_ids: pd.Series, urls: pd.Series, reveal: bool) -> pd.Series:
@@ -147,10 +157,7 @@ def _ids(values: list[Any], limit: int = 200) -> str:
 def findings_table(data: ReportData) -> pd.DataFrame:
     f = data.findings
     rules = {r["id"]: r for r in data.rules}
-    basis = lambda rid: "\n".join(  # noqa: E731
-        f"{b['document']} {b['clause']}：" + (f"“{b['quote_zh']}”" if b.get("quote_zh") else
-                                              f"（要旨 / paraphrase）{b.get('paraphrase_zh', '')}") + f" [{b['verified']}]"
-        for b in rules.get(rid, {}).get("legal_basis", []))
+    basis = {rid: "\n".join(cite(b) for b in rule.get("legal_basis", [])) for rid, rule in rules.items()}
     details = f["detail"].map(lambda d: d if isinstance(d, dict) else {})
     pii = _map_distinct(f["pii_type"], pii_label)
     return pd.DataFrame({
@@ -207,7 +214,7 @@ def events_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     return pd.DataFrame({
         TIME: iso_local(ev["ts"]), EPOCH: ev["ts"], EVENT_ID: ev["id"], "类型 / Kind": ev["kind"],
         "API": ev["api"], "个人信息类型 / PII type": _map_distinct(ev["pii_type"], pii_label),
-        value_header(reveal): masked_values(ev["value"], reveal), VALUE_SHA: ev["id"].map(reads),
+        value_header(reveal): _shown_values(data, ev["value"], ev["kind"], reveal), VALUE_SHA: ev["id"].map(reads),
         "调用方SDK / Caller SDK": _actor(ev["sdk"], ev["kind"]),
         "进程 / Process": ev["process"], "线程 / Thread": ev["thread"],
         "时钟误差 ms / Clock error (ms)": ev["clock_error_ms"], "设备时间 ms / Device time (ms)": ev["ts_device_ms"],
@@ -228,7 +235,7 @@ def timeline_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
         ACTOR: _actor(t["sdk"], t["kind"]),
         "主机 / Host": t["host"], "接口或请求 / API or URL": t["what"].where(~is_flow, request),
         "详情 / Detail": _free_text_redactor(data, reveal)(t["detail"]),
-        value_header(reveal): masked_values(t["value"], reveal), VALUE_SHA: t["value_sha256"],
+        value_header(reveal): _shown_values(data, t["value"], t["kind"], reveal), VALUE_SHA: t["value_sha256"],
         EVENT_ID: t["event_id"], FLOW_ID: t["flow_id"],
         BEFORE: _yes_no(t["before_consent"].fillna(False)),
     })

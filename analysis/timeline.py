@@ -30,8 +30,8 @@ def _event_detail(events: pd.DataFrame) -> pd.Series:
 
     def describe(d: dict) -> str | None:
         parts = [f"{k}={json.dumps(d[k], ensure_ascii=False)}" for k in
-                 ("text", "label", "key", "value", "permissions", "results", "request_code", "message", "error",
-                  "hooks") if k in d]
+                 ("text", "texts", "label", "key", "value", "permissions", "results", "request_code", "message",
+                  "error", "hooks") if k in d]
         return "; ".join(parts) or None
 
     return data.map(describe).reindex(events.index) if not data.empty else pd.Series(None, index=events.index)

@@ -58,7 +58,7 @@ def run_demo(out: Path, *, force: bool = False, timeout: float = 180.0,
     from analysis.report import write_report
     from analysis.summary import text_summary
     from hooks.runner import HooksRunner
-    import hooks.standin as standin
+    from hooks.standin import build as standin
     from hooks.targets import LocalProcess
 
     started = time.time()

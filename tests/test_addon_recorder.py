@@ -9,6 +9,8 @@ import asyncio
 import gzip
 import hashlib
 import json
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -48,6 +50,7 @@ class Harness:
         self.session = Path(session)
         self.opts = {"piiaudit_session": str(session), "piiaudit_profile": str(PROFILE), **opts}
 
+
     async def _start(self):
         self.master = master.Master(options.Options())
         self.recorder = Recorder()
@@ -67,16 +70,21 @@ class Harness:
         return SessionStore(self.session, create=False)
 
 
+# Detection in a child process (the default) and in the proxy's thread must record alike.
+MODES = pytest.mark.parametrize("process", [True, False], ids=["detect-process", "detect-inline"])
+
+
 def saved_flows(session):
     with open(Path(session) / "flows.mitm", "rb") as fo:
         return list(io.FlowReader(fo).stream())
 
 
-def test_flow_row_carries_the_fixed_columns_and_hashes_of_the_message_as_saved(tmp_path):
+@MODES
+def test_flow_row_carries_the_fixed_columns_and_hashes_of_the_message_as_saved(tmp_path, process):
     payload = json.dumps({"header": {"imei": IMEI, "appkey": "x"}}).encode()
     f = make_flow("https://ulogs.umeng.com/unify_logs", gzip.compress(payload),
                   {"content-type": "application/json", "content-encoding": "gzip"})
-    store = Harness(tmp_path / "s").run([f])
+    store = Harness(tmp_path / "s", piiaudit_detect_process=process).run([f])
     (row,) = store.rows("SELECT * FROM flows")
     assert row["id"] == f.id and row["method"] == "POST" and row["status"] == 200
     assert row["url"] == "https://ulogs.umeng.com/unify_logs" and row["host"] == "ulogs.umeng.com"
@@ -91,36 +99,39 @@ def test_flow_row_carries_the_fixed_columns_and_hashes_of_the_message_as_saved(t
     assert ("imei", f.id, IMEI) in [(h["pii_type"], h["flow_id"], h["value"]) for h in hits]
 
 
-def test_flows_with_pii_are_marked_and_commented_before_they_are_saved(tmp_path):
+@MODES
+def test_flows_with_pii_are_marked_and_commented_before_they_are_saved(tmp_path, process):
     hit = make_flow(f"http://stats.jpush.cn/v3/hb?aid={ANDROID_ID}", method="GET")
     clean = make_flow("https://api.demoshop.example/v1/banner", method="GET")
     clean.comment = "checked by hand"
-    Harness(tmp_path / "s").run([hit, clean])
+    Harness(tmp_path / "s", piiaudit_detect_process=process).run([hit, clean])
     by_id = {f.id: f for f in saved_flows(tmp_path / "s")}
     assert by_id[hit.id].marked == MARK
     assert by_id[hit.id].comment.startswith("piiaudit: ") and "android_id @ query:aid" in by_id[hit.id].comment
     assert by_id[clean.id].marked == "" and by_id[clean.id].comment == "checked by hand"
 
 
-def test_a_flow_without_response_is_recorded(tmp_path):
+@MODES
+def test_a_flow_without_response_is_recorded(tmp_path, process):
     f = make_flow(f"https://stats.jpush.cn/v3/report?aid={ANDROID_ID}", status=None)
     f.error = flow.Error("Connection killed.")
-    store = Harness(tmp_path / "s").run([f])
+    store = Harness(tmp_path / "s", piiaudit_detect_process=process).run([f])
     (row,) = store.rows("SELECT id, status, response_sha256 FROM flows")
     assert row == {"id": f.id, "status": None, "response_sha256": None}
     assert store.count("pii_hits") >= 1
 
 
-def test_a_websocket_flow_is_recorded_once_when_it_ends(tmp_path):
+@MODES
+def test_a_websocket_flow_is_recorded_once_when_it_ends(tmp_path, process):
     ws = tflow.twebsocketflow()
-    store = Harness(tmp_path / "s").run([ws])
+    store = Harness(tmp_path / "s", piiaudit_detect_process=process).run([ws])
     assert [r["id"] for r in store.rows("SELECT id FROM flows")] == [ws.id]
     assert len(saved_flows(tmp_path / "s")) == 1
 
 
 def test_a_detector_failure_costs_one_flows_hits_and_nothing_else(tmp_path):
     flows = [make_flow(f"https://stats.jpush.cn/v3/hb?aid={ANDROID_ID}&n={i}", method="GET") for i in range(3)]
-    harness = Harness(tmp_path / "s")
+    harness = Harness(tmp_path / "s", piiaudit_detect_process=False)
 
     async def go():
         await harness._start()
@@ -149,7 +160,30 @@ def test_a_detector_failure_costs_one_flows_hits_and_nothing_else(tmp_path):
     assert {f.id for f in saved_flows(tmp_path / "s")} == {f.id for f in flows}
 
 
-def test_values_read_by_the_hooks_are_searched_for(tmp_path):
+def test_if_the_detection_process_dies_every_flow_is_still_recorded(tmp_path):
+    flows = [make_flow(f"https://stats.jpush.cn/v3/hb?aid={ANDROID_ID}&n={i}", method="GET") for i in range(20)]
+    harness = Harness(tmp_path / "s")
+
+    async def go():
+        await harness._start()
+        assert harness.recorder.process is not None
+        for i, f in enumerate(flows):
+            if i == 10:
+                os.kill(harness.recorder.process.proc.pid, signal.SIGKILL)
+                await asyncio.sleep(0.5)  # the proxy notices the closed pipe
+            await harness.master.load_flow(f)
+        await harness.master.done()
+
+    asyncio.run(go())
+    store = SessionStore(tmp_path / "s", create=False)
+    assert {r["id"] for r in store.rows("SELECT id FROM flows")} == {f.id for f in flows}
+    assert {r["flow_id"] for r in store.rows("SELECT flow_id FROM pii_hits")} == {f.id for f in flows}
+    (err,) = store.rows("SELECT message FROM errors")
+    assert "detection process ended" in err["message"]
+
+
+@MODES
+def test_values_read_by_the_hooks_are_searched_for(tmp_path, process):
     # One value was read before the proxy started, one while it runs (picked up by polling).
     canary_before, canary_during = "piiaudit-canary-before-51c2", "piiaudit-canary-during-9e07"
     session = tmp_path / "s"
@@ -165,7 +199,7 @@ def test_values_read_by_the_hooks_are_searched_for(tmp_path):
             hooks_store.write_events([{"ts": time.time(), "kind": "pii_read", "pii_type": "clipboard", "value": canary_during}])
             time.sleep(1.3)  # the recorder polls about once a second
 
-    store = Harness(session).run([early, late], between=hooks_runner_reads)
+    store = Harness(session, piiaudit_detect_process=process).run([early, late], between=hooks_runner_reads)
     hits = {(h["flow_id"], h["value"], h["source"]) for h in store.rows("SELECT flow_id, value, source FROM pii_hits WHERE pii_type = 'clipboard'")}
     assert (early.id, canary_before, "observed_value") in hits
     assert (late.id, canary_during, "observed_value") in hits
@@ -180,7 +214,8 @@ def test_rows_are_committed_in_batches_not_per_flow(tmp_path):
             time.sleep(0.3)
             seen[i] = SessionStore(tmp_path / "s", create=False).count("flows")
 
-    store = Harness(tmp_path / "s", piiaudit_batch_flows=50, piiaudit_batch_ms=60_000).run(flows, between=count)
+    store = Harness(tmp_path / "s", piiaudit_batch_flows=50, piiaudit_batch_ms=60_000,
+                    piiaudit_detect_process=False).run(flows, between=count)
     assert seen == {48: 0, 49: 50}  # nothing before the 50th flow, then all 50 at once
     assert store.count("flows") == 60  # the rest on shutdown
 

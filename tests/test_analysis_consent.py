@@ -138,3 +138,35 @@ def test_broken_event_data_is_ignored():
     frame = typed(pd.DataFrame([{"id": 1, "ts": 1.0, "kind": "dialog_shown", "data": "{not json"},
                                 {"id": 2, "ts": 2.0, "kind": "click", "data": "[1, 2]"}]), EVENT_COLUMNS)
     assert decide(frame, NO_MARKS).status == "none"
+
+
+def test_agent_shape_dialog_texts_list_and_label_in_value():
+    """The Frida agent reports a dialog's texts as a list and the tapped label in `value` too."""
+    events = _events((1.0, "dialog_shown", {"texts": ["温馨提示", "请阅读《隐私政策》", "同意", "不同意"],
+                                            "dialog_class": "android.app.AlertDialog"}),
+                     (2.0, "click", {"view_class": "android.widget.Button"}))
+    events.loc[1, "value"] = "同意"
+    c = decide(events, NO_MARKS)
+    assert (c.status, c.ts, c.label) == ("accepted", 2.0, "同意")
+    assert "隐私政策" in c.dialog_text
+
+
+def test_permission_requests_without_request_code_or_for_non_pi_permissions(tmp_path):
+    """A request without a code still counts; permissions that collect no PI are not findings."""
+    from piiaudit.store import SessionStore
+
+    store = SessionStore(tmp_path / "s")
+    store.write_events([
+        {"ts": 1.0, "kind": "permission_request",
+         "data": json.dumps({"permissions": ["android.permission.POST_NOTIFICATIONS", "READ_PHONE_STATE"]})},
+        {"ts": 1.5, "kind": "permission_result", "data": json.dumps(
+            {"permissions": ["android.permission.CAMERA"], "results": [-1], "request_code": 3})},
+        {"ts": 2.0, "kind": "dialog_shown", "data": json.dumps(PRIVACY)},
+        {"ts": 3.0, "kind": "click", "data": json.dumps({"label": "同意"})},
+    ])
+    store.close()
+    result = analyze(tmp_path / "s")
+    perm = result.findings.loc[result.findings["rule_id"].eq("IM3.1-PERM")]
+    assert perm["pii_type"].tolist() == ["imei"]
+    assert perm.iloc[0]["detail"]["permission"] == ["android.permission.READ_PHONE_STATE"]
+    assert perm.iloc[0]["event_ids"] == [1]   # the result without a matching request is not evidence

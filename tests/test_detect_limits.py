@@ -69,9 +69,9 @@ def test_the_bomb_is_a_real_gigabyte(bomb):
 
 def test_gzip_bomb_stops_at_the_budget(det, bomb):
     f = req(bomb, {"content-type": "application/json", "content-encoding": "gzip"})
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     r = det.scan_flow(f)
-    elapsed = time.perf_counter() - t0
+    elapsed = time.process_time() - t0
     assert "decompressed_size" in r.capped
     assert r.hits == [] and elapsed < 5, elapsed
 
@@ -83,9 +83,9 @@ def test_gzip_bomb_stops_at_the_budget(det, bomb):
 def test_brotli_and_zstd_bombs(coding, make):
     d = Detector(profile.load(DEMO), limits=ScanLimits(max_decompressed_bytes=2 * MiB))
     body = make()
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     r = d.scan_flow(req(body, {"content-encoding": coding}))
-    assert "decompressed_size" in r.capped and time.perf_counter() - t0 < 5
+    assert "decompressed_size" in r.capped and time.process_time() - t0 < 5
 
 
 def test_bomb_inside_a_field(det):
@@ -121,9 +121,9 @@ def test_invalid_utf8(det):
 def test_deeply_nested_json(det):
     depth = 100_000
     body = b"[" * depth + b'{"imei":"' + IMEI.encode() + b'"}' + b"]" * depth
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     r = det.scan_flow(req(body, {"content-type": "application/json"}))
-    assert time.perf_counter() - t0 < 5
+    assert time.process_time() - t0 < 5
     (h,) = r.hits
     assert h["pii_type"] == "imei" and "json_depth" in r.capped
     assert h["location"].startswith("body:json:$[0][0]") and "levels)" in h["location"]
@@ -131,9 +131,9 @@ def test_deeply_nested_json(det):
 
 def test_100_mb_body_is_capped_quickly(det):
     body = (b"x" * (100 * MiB - 40)) + b'{"imei":"' + IMEI.encode() + b'"}'
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     r = det.scan_flow(req(body, {"content-type": "application/octet-stream"}))
-    elapsed = time.perf_counter() - t0
+    elapsed = time.process_time() - t0
     assert r.capped == ["body_bytes"] and r.hits == [] and elapsed < 3, elapsed
 
 
@@ -180,3 +180,12 @@ def test_limits_are_validated():
         ScanLimits(max_body_bytes=-1)
     with pytest.raises(ValueError, match="location_radius_m"):
         ScanLimits(location_radius_m=0)
+
+
+def test_a_body_full_of_values_stays_bounded(det):
+    # 20,000 IMEIs and 20,000 coordinates near the fix: merging and pairing must stay cheap
+    body = json.dumps({"imeis": [IMEI] * 20_000, "pts": [[39.9088 + i * 1e-7, 116.3975] for i in range(20_000)]}).encode()
+    t0 = time.process_time()
+    r = det.scan_flow(req(body, {"content-type": "application/json"}))
+    assert time.process_time() - t0 < 10
+    assert "hits" in r.capped and 0 < len(r.hits) <= 500

@@ -87,10 +87,11 @@ def test_findings_match_the_ground_truth(demo):
     for f in findings:
         by_rule.setdefault(f["rule_id"], set()).add((f["pii_type"], f["sdk"], f["host"]))
 
-    before = {(t, s) for t, s, _ in by_rule.get("IM3.1", set())}
-    assert {("imei", "umeng"), ("installed_apps", "umeng"), ("android_id", "jpush"), ("mac", "jpush")} <= before
-    assert not any(t == "location" for t, _ in before), "the app's own post-consent location was flagged"
-    assert not any(s is None for _, s in before)
+    sdk_before = {(t, s) for t, s, _ in by_rule.get("SDK-PRECONSENT", set())}
+    assert {("imei", "umeng"), ("installed_apps", "umeng"), ("android_id", "jpush"), ("mac", "jpush")} <= sdk_before
+    app_before = by_rule.get("IM3.1", set()) | by_rule.get("IM3.1-SEND", set())
+    assert not any(t == "location" for t, _, _ in app_before | {(t, s, None) for t, s in sdk_before}), \
+        "the app's own post-consent location was flagged as before consent"
 
     shared = by_rule.get("IM5.1", set())
     assert ("imei", "umeng", "ulogs.umeng.com") in shared and ("android_id", "jpush", "stats.jpush.cn") in shared
@@ -104,7 +105,7 @@ def test_findings_match_the_ground_truth(demo):
     for f in findings:
         evidence = json.loads(f["flow_ids"]) + json.loads(f["event_ids"])
         assert evidence, f"finding without evidence: {f}"
-        if f["rule_id"] in ("IM3.1", "IM5.1"):
+        if f["rule_id"] in ("SDK-PRECONSENT", "IM5.1"):
             assert f["first_ts"] < ts
 
 
@@ -124,7 +125,7 @@ def test_the_evidence_workbook_opens_and_shows_the_findings(demo):
     assert {"Summary", "Findings", "Flows", "API events", "Timeline"} <= set(book.sheetnames)
     findings = book["Findings"]
     text = "\n".join(" ".join(str(c) for c in row if c is not None) for row in findings.iter_rows(values_only=True))
-    assert "ulogs.umeng.com" in text and "IM3.1" in text
+    assert "ulogs.umeng.com" in text and "SDK-PRECONSENT" in text
     assert IMEI not in text  # values are masked unless --reveal
     assert findings.freeze_panes is not None and findings.auto_filter.ref
     assert len(json.loads((result.session_dir / "findings.json").read_text())) == store.count("findings")

@@ -54,9 +54,13 @@ def run_list(mapped: bytes, mark: bytes, min_len: int) -> list[tuple[int, int]]:
     if mapped.find(mark * min_len) < 0:
         return []
     hit = np.frombuffer(mapped, dtype=np.uint8) == mark[0]
-    edges = np.diff(hit.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
+    change = np.flatnonzero(hit[1:] != hit[:-1]) + 1       # where a run starts or ends
+    inside = hit[change]
+    starts, ends = change[inside], change[~inside]
+    if hit[0]:
+        starts = np.concatenate(([0], starts))
+    if hit[-1]:
+        ends = np.concatenate((ends, [len(hit)]))
     keep = (ends - starts) >= min_len
     return list(zip(starts[keep].tolist(), ends[keep].tolist()))
 

@@ -20,12 +20,14 @@ from piiaudit.values import value_sha256
 from addon.detect import geo
 from addon.detect.engine import Scanner, Segment, kind_of
 from addon.detect.fields import Field
-from addon.detect.index import CoordFinder, KnownIndex
+from addon.detect.index import CoordFinder, KnownIndex, Text
 from addon.detect.limits import Budget, ScanLimits, ScanResult
 from addon.detect.variants import variants_for
 
 MAX_VALUE_CHARS = 4096          # longer observed values (whole app lists) are not searched verbatim
-_PLACEHOLDERS = {"unknown", "null", "none", "nil", "undefined", "02:00:00:00:00:00", "0", "-1"}
+_PLACEHOLDERS = {"unknown", "null", "none", "nil", "undefined", "02:00:00:00:00:00", "0", "-1",
+                 "<unknown ssid>", "unknown ssid"}
+_PAIR_CANDIDATES = 16
 _SOURCE_RANK = {"known_value": 2, "observed_value": 2, "pattern": 1}
 
 
@@ -34,28 +36,31 @@ def _placeholder(value: str) -> bool:
     return v in _PLACEHOLDERS or len(set(v.replace(":", "").replace("-", ""))) <= 1
 
 
+# Capacities of the known-value tiers below the base: a new observed value costs a rebuild
+# of the smallest tier only; full tiers cascade down (amortised, like an LSM tree).
+TIER_CAPACITY = (8, 64)
+
+
 class Detector:
     def __init__(self, profile=None, limits: ScanLimits | None = None):
         self.limits = limits or ScanLimits()
-        # Known values live in two tiers: the big base index is built once, values the
-        # hooks observe later go to a small delta index that is cheap to rebuild, and the
-        # delta is merged into the base only when it has grown (amortised, like an LSM tree).
-        self._base: dict[tuple[str, str], str] = {}      # (pii_type, value) -> source
-        self._delta: dict[tuple[str, str], str] = {}
-        self._base_index: KnownIndex | None = None
-        self._delta_index: KnownIndex | None = None
+        # tiers[0] is the base (profile values), the others hold values observed later,
+        # smallest last; each tier has its own index, built when first needed
+        self._tiers: list[dict[tuple[str, str], str]] = [{} for _ in range(len(TIER_CAPACITY) + 1)]
+        self._tier_index: list[KnownIndex | None] = [None] * len(self._tiers)
         self._variants: dict[tuple[str, str], list] = {}
         self._fixes: list[geo.KnownFix] = []
         self._coords: CoordFinder | None = None
         if profile is not None:
             for pii_type, value in profile.known_values():
-                self._add(pii_type, value, "known_value", self._base)
+                self._add(pii_type, value, "known_value", 0)
             for fix in profile.locations:
                 self._add_fix(fix.lat, fix.lng, geo.fix_value(fix.lat, fix.lng), "known_value")
 
     # --- known values ----------------------------------------------------------------
     def observe(self, pii_type: str, value: str) -> None:
-        """Add a value the hooks saw being read. Cheap: indexes are rebuilt at the next scan."""
+        """Add a value the hooks saw being read. Cheap: only the smallest index is rebuilt,
+        at the next scan."""
         if not vocab.is_known(pii_type):
             raise ValueError(f"unknown PII type {pii_type!r}")
         if value is None:
@@ -65,20 +70,17 @@ class Detector:
             lat, lng = geo.parse_fix(value)
             self._add_fix(lat, lng, value.strip(), "observed_value")
             return
-        self._add(pii_type, value, "observed_value", self._delta)
+        self._add(pii_type, value, "observed_value", len(self._tiers) - 1)
 
-    def _add(self, pii_type: str, value: str, source: str, tier: dict) -> None:
+    def _add(self, pii_type: str, value: str, source: str, tier: int) -> None:
         value = value.strip()
         if not value or len(value) > MAX_VALUE_CHARS or _placeholder(value):
             return
         key = (pii_type, value)
-        if key in self._base or key in self._delta:
+        if any(key in t for t in self._tiers):
             return
-        tier[key] = source
-        if tier is self._base:
-            self._base_index = None
-        else:
-            self._delta_index = None
+        self._tiers[tier][key] = source
+        self._tier_index[tier] = None
 
     def _add_fix(self, lat: float, lng: float, value: str, source: str) -> None:
         for f in self._fixes:
@@ -89,7 +91,7 @@ class Detector:
 
     @property
     def known_count(self) -> int:
-        return len(self._base) + len(self._delta) + len(self._fixes)
+        return sum(len(t) for t in self._tiers) + len(self._fixes)
 
     def _variants_of(self, values: dict) -> list:
         out = []
@@ -101,17 +103,17 @@ class Detector:
         return out
 
     def _indexes(self) -> tuple[list[KnownIndex], CoordFinder]:
-        if self._delta and self._delta_index is None and len(self._delta) > max(64, len(self._base) // 4):
-            self._base.update(self._delta)
-            self._delta.clear()
-            self._base_index = None
-        if self._base_index is None:
-            self._base_index = KnownIndex(self._variants_of(self._base))
-        if self._delta_index is None:
-            self._delta_index = KnownIndex(self._variants_of(self._delta))
+        for i in range(len(self._tiers) - 1, 0, -1):      # cascade full tiers downwards
+            if len(self._tiers[i]) > TIER_CAPACITY[i - 1]:
+                self._tiers[i - 1].update(self._tiers[i])
+                self._tiers[i].clear()
+                self._tier_index[i - 1] = self._tier_index[i] = None
+        for i, tier in enumerate(self._tiers):
+            if self._tier_index[i] is None:
+                self._tier_index[i] = KnownIndex(self._variants_of(tier))
         if self._coords is None:
             self._coords = CoordFinder(list(self._fixes), self.limits.location_radius_m)
-        return [self._base_index, self._delta_index], self._coords
+        return [k for k in self._tier_index if k.automaton is not None], self._coords
 
     @property
     def index_size(self) -> int:
@@ -135,7 +137,11 @@ class Detector:
                     scanner.scan(seg)
             except Exception as e:  # noqa: BLE001 - what was found so far is kept
                 budget.error(f"{what}: {type(e).__name__}: {e}")
-        hits = self._finish(scanner, budget)
+        try:
+            hits = self._finish(scanner, budget)
+        except Exception as e:  # noqa: BLE001
+            budget.error(f"merging hits: {type(e).__name__}: {e}")
+            hits = []
         return ScanResult(hits=hits, capped=list(budget.capped), errors=list(budget.errors))
 
     def scan_bytes(self, data: bytes, location_prefix: str = "body", direction: str = "request",
@@ -149,6 +155,14 @@ class Detector:
         scanner.scan(Segment(data, kind_of(data, content_type), location_prefix, direction, 0,
                              content_type=content_type))
         return self._finish(scanner, budget)
+
+    def find_known(self, data: bytes) -> list[tuple[str, str, str, int, int]]:
+        """The known-value stage alone on raw bytes, no decoding: (pii_type, value, encoding,
+        start, end). For benchmarks and tools that want the automaton's view."""
+        known, _ = self._indexes()
+        text = Text(bytes(data))
+        return [(m.variant.pii_type, m.variant.value, ">".join(m.steps) or "plain", m.start, m.end)
+                for index in known for m in index.search(text)]
 
     # --- merging ------------------------------------------------------------------------------
     def _finish(self, scanner: Scanner, budget: Budget) -> list[dict]:
@@ -180,6 +194,10 @@ class Detector:
                         if ok and _sign_ok(c["value"], t.lng)]
                 if not lats or not lngs:
                     continue
+                # the nearest few per axis decide; a body of a thousand nearby numbers must
+                # not cost a million pairs
+                lats = sorted(lats, key=lambda x: abs(_scaled(x[0]["value"], x[1]) - abs(t.lat)))[:_PAIR_CANDIDATES]
+                lngs = sorted(lngs, key=lambda x: abs(_scaled(x[0]["value"], x[1]) - abs(t.lng)))[:_PAIR_CANDIDATES]
                 for la, la_scale in lats:
                     for ln, ln_scale in lngs:
                         if la is ln:

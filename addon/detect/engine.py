@@ -37,10 +37,9 @@ _B64_TOKEN_MIN = 16
 _HEX_TOKEN_MIN = 32
 _UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOWER = b"abcdefghijklmnopqrstuvwxyz"
-_DIGITS = b"0123456789"
-_HEXCHARS = b"0123456789abcdefABCDEF"
 # first hex digit of text (printable ASCII 2x-7x, UTF-8 lead bytes ex/cx/dx) or compressed data (1f 78 28)
 _HEX_TEXT_START = frozenset(b"234567cdeCDE1")
+_COMPRESSED_HEX = (b"1f8b", b"28b52ffd", b"789c", b"7801", b"78da", b"785e")
 _COMPRESSED_B64 = (b"H4sI", b"KLUv", b"eJ", b"eN", b"eF", b"eA")   # gzip, zstd, zlib magics in base64
 _U_ESCAPE = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u[0-9a-fA-F]{4}")   # a \u escape, not an escaped backslash
 _JSON_STRING = re.compile(rb'"([^"\\]*(?:\\.[^"\\]*)*)"', re.S)
@@ -115,9 +114,12 @@ class Scanner:
             self._multipart(seg)
             return
         text = Text(seg.data)
-        matches = [m for index in self.known for m in index.search(text)]
-        coords = self.coords.search(text, binary=seg.kind in ("protobuf", "binary"))
-        pats = find_patterns(text, self.limits.min_pattern_confidence)
+        room = self._room()
+        matches = [m for index in self.known for m in index.search(text, room)][:room]
+        coords = self.coords.search(text, seg.kind in ("protobuf", "binary"), room)
+        pats = find_patterns(text, self.limits.min_pattern_confidence, room)
+        if room <= 0 or max(len(matches), len(coords), len(pats)) >= room:
+            self.budget.cap("hits")
         children = self._children(seg, text)
 
         spans = [(m.start, m.end) for m in matches] + [(p.start, p.end) for p in pats] \
@@ -163,7 +165,21 @@ class Scanner:
     def _encoding(self, seg: Segment, steps: tuple[str, ...]) -> str:
         return ">".join(seg.chain + steps) or "plain"
 
+    def _room(self) -> int:
+        """Raw findings are bounded too: twice the hits a flow may report, because
+        locating and merging them costs more than finding them."""
+        f = self.found
+        return max(0, 2 * self.limits.max_hits - len(f.known) - len(f.patterns) - len(f.coords))
+
+    def _full(self) -> bool:
+        if self._room() <= 0:
+            self.budget.cap("hits")
+            return True
+        return False
+
     def _known(self, seg: Segment, m: Match, loc: str) -> None:
+        if self._full():
+            return
         v = m.variant
         detail = {"matched": seg.data[m.start:m.end][:96].decode("latin-1")}
         if m.detail:
@@ -178,6 +194,8 @@ class Scanner:
         })
 
     def _pattern(self, seg: Segment, p: PatternHit, loc: str) -> None:
+        if self._full():
+            return
         detail = {"rule": p.rule}
         if p.key:
             detail["key"] = p.key
@@ -191,6 +209,8 @@ class Scanner:
         })
 
     def _coord(self, seg: Segment, c: Coord, loc: str) -> None:
+        if self._full():
+            return
         self.found.coords.append({
             "value": c.value, "scale": c.scale, "location": loc, "chain": seg.chain,
             "direction": seg.direction, "detail": seg.detail,
@@ -218,10 +238,9 @@ class Scanner:
         if kind == "headers":
             return [self._header_location(seg, s) for s, _ in spans]
         if kind == "protobuf":
-            pb = F.protobuf_fields(seg.data, self.limits.max_protobuf_depth) or []
             out = []
             for s, e in spans:
-                path = F.protobuf_path_at(pb, s, e)
+                path = F.protobuf_path(seg.data, s, e, self.limits.max_protobuf_depth)
                 out.append(f"{prefix}:protobuf:{path}" if path else f"{prefix}:protobuf")
             return out
         if kind == "path":
@@ -262,7 +281,7 @@ class Scanner:
                 raw = m.group()
                 decoded = unquote_to_bytes(raw)
                 if decoded != raw and len(raw) >= 6 and self.budget.take_token():
-                    out.append(Child(m.start(), m.end(), decoded, _kind_of(decoded), ("urlencoded",)))
+                    out.append(Child(m.start(), m.end(), decoded, kind_of(decoded), ("urlencoded",)))
         if seg.kind == "json" and b"\\" in data:
             for m in _JSON_STRING.finditer(data):
                 raw = m.group(1)
@@ -274,7 +293,7 @@ class Scanner:
                     continue
                 if self.budget.take_token():
                     layers = ("unicode_escape",) if _U_ESCAPE.search(raw) else ()
-                    out.append(Child(m.start(1), m.end(1), decoded, _kind_of(decoded), layers))
+                    out.append(Child(m.start(1), m.end(1), decoded, kind_of(decoded), layers))
         # base64 / hex tokens
         if text.has_long_run:
             hex_set = set()
@@ -283,7 +302,7 @@ class Scanner:
                     hex_set.add((s, e))
                     self._try_token(out, data, s, e, "hex")
             for s, e in _plausible_b64(text, text.runs(B64_MAP, b"b", _B64_TOKEN_MIN)):
-                if (s, e) in hex_set or _inside(taken, s):
+                if (s, e) in hex_set or (taken and _inside(taken, s)):
                     continue
                 self._try_token(out, data, s, e, "base64")
         if seg.kind in ("protobuf", "binary", "text"):
@@ -292,7 +311,7 @@ class Scanner:
             while pos >= 0 and n < 8:
                 blob, problem = decompress(data[pos:], "gzip", self.budget)
                 if blob:
-                    out.append(Child(pos, len(data), blob, _kind_of(blob), ("gzip",)))
+                    out.append(Child(pos, len(data), blob, kind_of(blob), ("gzip",)))
                 n += 1
                 pos = data.find(b"\x1f\x8b\x08", pos + 3)
         return out
@@ -315,10 +334,10 @@ class Scanner:
                 if self.budget.take_token():
                     out.append(Child(f.value_start, f.end, decoded, "json", layers))
                     taken.append((f.value_start, f.end))
-            elif layers:
+            elif layers and len(decoded) >= 8:     # nothing shorter can hold a variant or a pattern
                 if b"&" in decoded:
                     if self.budget.take_token():
-                        out.append(Child(f.value_start, f.end, decoded, _kind_of(decoded), layers))
+                        out.append(Child(f.value_start, f.end, decoded, kind_of(decoded), layers))
                         taken.append((f.value_start, f.end))
                     continue
                 piece = data[f.start:f.value_start] + decoded
@@ -353,7 +372,10 @@ class Scanner:
                 return
             layer = "base64"
         else:
-            if data[s] not in _HEX_TEXT_START:
+            # text hides behind hex digits 2-7 at every other place (printable ASCII);
+            # random ids do not: most of the first eight bytes must look like that
+            if data[s] not in _HEX_TEXT_START or (len(tok[0:16:2].translate(None, b"234567")) > 2
+                                                  and not tok.startswith(_COMPRESSED_HEX)):
                 return
             try:
                 raw = bytes.fromhex(tok.decode("ascii"))
@@ -364,7 +386,9 @@ class Scanner:
         layers: tuple[str, ...] = (layer,)
         compressed = sniff(raw)
         # the budget counts layers worth decoding further: text, compressed data, messages
-        if (compressed or looks_like_text(raw[:512]) or F.plausible_protobuf(raw)) and not self.budget.take_token():
+        # (hex is taken to hide text or compressed data only: random ids are hex too)
+        worth = compressed or looks_like_text(raw[:512]) or (layer == "base64" and F.plausible_protobuf(raw))
+        if not worth or not self.budget.take_token():
             return
         if compressed:
             blob, _ = decompress(raw, compressed, self.budget)
@@ -374,8 +398,8 @@ class Scanner:
         if looks_like_text(raw):
             if len(raw) < 6:
                 return
-            kind = _kind_of(raw)
-        elif F.plausible_protobuf(raw):
+            kind = kind_of(raw)
+        elif layer == "base64" and F.plausible_protobuf(raw):
             kind = "protobuf"
         else:
             return
@@ -389,7 +413,7 @@ class Scanner:
             return
         for p in parts:
             body = seg.data[p.start:p.end]
-            kind = _kind_of(body, p.content_type)
+            kind = kind_of(body, p.content_type)
             self.scan(Segment(
                 data=body, kind=kind, prefix=f"{seg.prefix}:multipart:{p.name}", direction=seg.direction,
                 root=seg.root, chain=seg.chain, depth=seg.depth, top=False,
@@ -421,7 +445,7 @@ def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
     return any(s <= pos < e for s, e in spans)
 
 
-def _kind_of(data: bytes, content_type: str = "") -> str:
+def kind_of(data: bytes, content_type: str = "") -> str:
     """The shape of a body or decoded layer: declared type first, then what it looks like."""
     ct = content_type.lower()
     if "json" in ct and F.looks_like_json(data):
@@ -436,9 +460,7 @@ def _kind_of(data: bytes, content_type: str = "") -> str:
         return "json"
     if looks_like_text(data[:4096]):
         return "form" if F.looks_like_form(data) else "text"
-    if F.looks_like_protobuf(data, 0):
+    if F.looks_like_protobuf(data):
         return "protobuf"
     return "binary"
 
-
-kind_of = _kind_of

@@ -111,16 +111,19 @@ class Field(NamedTuple):
 
 
 def form_fields(data: bytes) -> list[Field]:
-    out = []
+    out: list[Field] = []
+    append = out.append
     pos = 0
     for part in data.split(b"&"):
+        n = len(part)
         eq = part.find(b"=")
-        raw_key = part[:eq] if eq >= 0 else part
-        name = unquote_plus(raw_key.decode("latin-1")) if b"%" in raw_key or b"+" in raw_key else raw_key.decode("latin-1")
-        if eq >= 0 and not raw_key.isascii():
+        raw_key = part if eq < 0 else part[:eq]
+        if b"%" in raw_key or b"+" in raw_key:
+            name = unquote_plus(raw_key.decode("latin-1"))
+        else:
             name = raw_key.decode("utf-8", "replace")
-        out.append(Field(pos, pos + len(part), name.strip(), pos + eq + 1 if eq >= 0 else pos))
-        pos += len(part) + 1
+        append(Field(pos, pos + n, name.strip(), pos + eq + 1 if eq >= 0 else pos))
+        pos += n + 1
     return out
 
 
@@ -263,19 +266,63 @@ def protobuf_fields(data: bytes, max_depth: int, base: int = 0, prefix: str = ""
     return out
 
 
-def protobuf_path_at(fields: list[PbField], start: int, end: int) -> str | None:
-    best = None
-    for f in fields:
-        if f.start <= start and end <= f.end and (best is None or f.end - f.start <= best.end - best.start):
-            best = f
-    return best.path if best else None
+def _level(data: bytes, lo: int, hi: int) -> list[tuple[int, int, int, int]] | None:
+    """(field number, wire type, value start, value end) of one message level, or None."""
+    out = []
+    pos = lo
+    try:
+        while pos < hi:
+            key, pos = _varint(data, pos, hi)
+            num, wire = key >> 3, key & 7
+            if num == 0 or num > 1 << 20:
+                return None
+            if wire == 0:
+                start = pos
+                _, pos = _varint(data, pos, hi)
+            elif wire == 1:
+                start, pos = pos, pos + 8
+            elif wire == 5:
+                start, pos = pos, pos + 4
+            elif wire == 2:
+                length, start = _varint(data, pos, hi)
+                pos = start + length
+            else:
+                return None
+            if pos > hi:
+                return None
+            out.append((num, wire, start, pos))
+    except ValueError:
+        return None
+    return out if out else None
 
 
-def looks_like_protobuf(data: bytes, max_depth: int) -> bool:
+def protobuf_path(data: bytes, start: int, end: int, max_depth: int) -> str | None:
+    """The field path ("3.6.2") of the innermost field holding data[start:end].
+
+    Descends only into the field that holds the span, so a hit in a large message costs
+    the fields on its path, not a walk of the whole message."""
+    level = _level(data, 0, len(data))
+    path: list[str] = []
+    depth = 0
+    while level is not None:
+        holder = next((f for f in level if f[2] <= start and end <= f[3]), None)
+        if holder is None:
+            break
+        path.append(str(holder[0]))
+        if holder[1] != 2 or depth >= max_depth or holder[3] - holder[2] < 2:
+            break
+        level = _level(data, holder[2], holder[3])
+        depth += 1
+    return ".".join(path) or None
+
+
+def looks_like_protobuf(data: bytes) -> bool:
+    """A binary body that parses as protobuf (whole, or its first fields when it is long)."""
     if len(data) < 2 or looks_like_text(data[:256]):
         return False
-    fields = protobuf_fields(data[:65536] if len(data) > 65536 else data, 0)
-    return bool(fields) if len(data) <= 65536 else fields is not None or _prefix_parses(data)
+    if len(data) <= 4096:
+        return bool(protobuf_fields(data, 0))
+    return _prefix_parses(data[:4096])
 
 
 def plausible_protobuf(data: bytes) -> bool:

@@ -138,8 +138,9 @@ def _indicator(members: bytes) -> bytes:
     return bytes(table)
 
 
-# The shortest run each search asks for: digit patterns 11, keyed hex ids and base64 tokens 16.
-RUN_FLOORS = {DIGIT_MAP: 11, HEX_MAP: 16, B64_MAP: 16}
+# The shortest run each search asks for: coordinates scaled by 1e6 have 8 digits, keyed hex
+# ids and base64 tokens 16.
+RUN_FLOORS = {DIGIT_MAP: 8, HEX_MAP: 16, B64_MAP: 16}
 RUN_FLOOR = 11   # the gate: no base64-class run this long, no run-based search can succeed
 
 
@@ -168,7 +169,7 @@ class KnownIndex:
             auto.make_automaton()
         self.prefilter = GramFilter(keys) if keys else None
 
-    def search(self, text: Text) -> list[Match]:
+    def search(self, text: Text, limit: int = 1 << 30) -> list[Match]:
         if self.automaton is None:
             return []
         found: list[Match] = []
@@ -184,6 +185,8 @@ class KnownIndex:
                     m = _verify(data, start, start + len(v.data), v)
                     if m is not None:
                         found.append(m)
+                if len(found) >= limit:
+                    return found
         return found
 
 
@@ -193,10 +196,12 @@ class CoordFinder:
     def __init__(self, fixes: list[geo.KnownFix], radius_m: float):
         self.fixes = fixes
         self.targets = geo.targets(fixes, radius_m)
-        self._decimal, self._scaled = _coord_anchors(self.targets)
+        self._decimal, scaled = _coord_anchors(self.targets)
+        self._scaled_set = frozenset(scaled)
+        self._scaled_lens = sorted({len(x) for x in scaled})
         self._double_keys = sorted(geo.double_keys(self.targets))
 
-    def search(self, text: Text, binary: bool = False) -> list[Coord]:
+    def search(self, text: Text, binary: bool = False, limit: int = 1 << 30) -> list[Coord]:
         if not self.targets:
             return []
         data = text.data
@@ -210,17 +215,19 @@ class CoordFinder:
                     if got is not None and got[0] not in seen:
                         seen.add(got[0])
                         out.append(Coord(*got))
+                        if len(out) >= limit:
+                            return out
                 pos = data.find(anchor, pos + 1)
-        for anchor in self._scaled:             # "3990" must start a run of 8..10 digits
-            pos = data.find(anchor)
-            while pos >= 0:
-                if pos == 0 or data[pos - 1] not in _NUM_OR_DOT:
-                    got = geo.number_at(data, pos, pos + len(anchor))
-                    if got is not None and got[3] == "int" and got[0] not in seen \
-                            and 8 <= got[1] - got[0] - (data[got[0]] == 45) <= 10:
-                        seen.add(got[0])
-                        out.append(Coord(*got))
-                pos = data.find(anchor, pos + 1)
+        # integers scaled by 1e6/1e7: digit runs of 8..10 that start with a nearby prefix
+        scaled = self._scaled_set
+        for rs, re_ in text.runs(DIGIT_MAP, b"0", 8):
+            if re_ - rs <= 10 and any(data[rs:rs + n] in scaled for n in self._scaled_lens):
+                got = geo.number_at(data, rs, re_)
+                if got is not None and got[3] == "int" and got[0] not in seen:
+                    seen.add(got[0])
+                    out.append(Coord(*got))
+                    if len(out) >= limit:
+                        return out
         if binary:
             for key in self._double_keys:
                 pos = data.find(key)

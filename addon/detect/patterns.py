@@ -66,7 +66,7 @@ _KEY_HINTS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), t) for p,
 _KEY_BEFORE_REV = re.compile(rb"""["'\\]*\s*[:=]\s*["'\\]*([A-Za-z0-9_.\-]{1,48})""")
 _ALNUM = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 # key words without which no UUID or bare hex run is reported (checked once per segment)
-_KEYED_WORDS = (b"oaid", b"gaid", b"adid", b"advert", b"idfa", b"android", b"aid")
+_KEYED_WORDS = (b"aid", b"adid", b"advert", b"idfa", b"android")   # "aid" also finds oaid, gaid
 _CN_HINTS = {"手机".encode(): "phone_number", "电话".encode(): "phone_number", "身份证".encode(): "id_number",
              "银行卡".encode(): "bank_card", "邮箱".encode(): "email"}
 
@@ -133,6 +133,7 @@ def _digit_candidates(s: str) -> list[tuple[str, float, str]]:
     return out
 
 
+_DIGIT_RUN_LENGTHS = frozenset((11, 14, 15, 16, 17, 18, 19, 20))
 _DIGIT_LENGTHS = np.array([0] * 11 + [1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1], dtype=bool)   # 11, 14..20
 
 
@@ -141,12 +142,15 @@ def _digit_runs(text: Text) -> list[tuple[int, int]]:
     millisecond timestamps (13 digits, not +86...) are most digit runs there."""
     runs = text.runs(DIGIT_MAP, b"0", 11)
     if len(runs) < 16 or not text.big:
-        return runs
+        return [r for r in runs if r[1] - r[0] in _DIGIT_RUN_LENGTHS
+                or (r[1] - r[0] == 13 and text.data.startswith(b"861", r[0]))
+                or (r[1] - r[0] == 17 and text.data[r[1]:r[1] + 1] in (b"X", b"x"))]
     arr = np.array(runs, dtype=np.int64)
     s, n = arr[:, 0], arr[:, 1] - arr[:, 0]
     b = text.array
+    after = b[np.minimum(arr[:, 1], len(b) - 1)]
     ok = _DIGIT_LENGTHS[np.minimum(n, 21)] | ((n == 13) & (b[s] == 56) & (b[s + 1] == 54) & (b[s + 2] == 49)) \
-        | ((n == 17) & np.isin(b[np.minimum(arr[:, 1], len(b) - 1)], (88, 120)))   # 17 digits + X
+        | ((n == 17) & ((after == 88) | (after == 120)))   # 17 digits + X
     return [runs[i] for i in np.flatnonzero(ok).tolist()]
 
 
@@ -161,7 +165,7 @@ def _pick(cands: list[tuple[str, float, str]], hint: str | None) -> tuple[str, f
     return t, (base - 0.2 if hint else base), rule
 
 
-def find_patterns(text: Text, min_confidence: float) -> list[PatternHit]:
+def find_patterns(text: Text, min_confidence: float, limit: int = 1 << 30) -> list[PatternHit]:
     data = text.data
     out: list[PatternHit] = []
 
@@ -191,6 +195,8 @@ def find_patterns(text: Text, min_confidence: float) -> list[PatternHit]:
         got = _pick(cands, hint)
         if got and got[1] >= min_confidence:
             out.append(PatternHit(s, e, got[0], run, round(got[1], 2), got[2], key))
+            if len(out) >= limit:
+                return out
 
     shapes = text.mapped(SHAPE_MAP) if (long_runs or b":" in data or b"-" in data) else b""
     for shape in (_MAC_SHAPES if shapes else ()):

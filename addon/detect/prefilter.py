@@ -15,7 +15,7 @@ import numpy as np
 
 _MUL64 = np.uint64(0x9E3779B97F4A7C15)
 _MUL32 = np.uint32(0x9E3779B1)
-MIN_FILTERED = 2048       # shorter texts go through the automaton whole
+MIN_FILTERED = 2048       # shorter texts go through the automaton whole (numpy has a fixed cost)
 
 
 class _Table:

@@ -64,12 +64,13 @@ def jdk_tool(name: str) -> str:
     raise JdkNotFound(f"`{name}` not found (JAVA_HOME={java_home or 'unset'}, not on PATH): {INSTALL_HINT}")
 
 
-def sources(src_dir: Path = SRC_DIR) -> list[Path]:
-    return sorted(src_dir.rglob("*.java"))
+def sources(src_dir: Path | None = None) -> list[Path]:
+    return sorted((src_dir or SRC_DIR).rglob("*.java"))
 
 
-def source_hash(src_dir: Path = SRC_DIR) -> str:
+def source_hash(src_dir: Path | None = None) -> str:
     """SHA-256 over every source's relative path and bytes, plus the target release."""
+    src_dir = src_dir or SRC_DIR
     h = hashlib.sha256(f"release={JAVA_RELEASE}\n".encode())
     for path in sources(src_dir):
         h.update(path.relative_to(src_dir).as_posix().encode() + b"\0")

@@ -4,7 +4,8 @@ package com.example.demoshop;
  * Optional start gate for instrumentation that attaches after the JVM started. With
  * -Dstandin.gate=<seconds> the app waits before step 1 until {@link #ready} is true (the
  * Frida agent sets it once its hooks are in) or the timeout passes. Without the property
- * there is no wait.
+ * there is no wait. On entering the wait it prints "standin: instrumentation gate: waiting
+ * up to N s" to stderr.
  */
 public final class InstrumentationGate {
     public static volatile boolean ready = false;
@@ -21,6 +22,8 @@ public final class InstrumentationGate {
             Scenario.fail(Scenario.EXIT_SETUP, "-Dstandin.gate=" + raw + " is not a number of seconds");
             return;
         }
+        // Tells a runner that attaches (rather than spawns) that the JVM is up and waiting.
+        Scenario.note("instrumentation gate: waiting up to " + raw.trim() + " s");
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         while (!ready && System.nanoTime() < deadline) {
             try {

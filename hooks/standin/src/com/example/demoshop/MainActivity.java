@@ -63,6 +63,7 @@ public class MainActivity extends Activity implements DialogInterface.OnClickLis
             Scenario.fail(Scenario.EXIT_SCRIPT, "the location permission was not granted, so steps 11-14 cannot run");
             return;
         }
-        new NearbyStores(this).load();
+        // Posted, so the permission result is fully delivered before step 11 starts.
+        mHandler.post(() -> new NearbyStores(this).load());
     }
 }

@@ -94,6 +94,10 @@ public final class Scenario {
         System.exit(exitCode);
     }
 
+    public static void note(String message) {
+        ERR.println("standin: " + message);
+    }
+
     public static void warn(String message) {
         ERR.println("standin: warning: " + message);
     }

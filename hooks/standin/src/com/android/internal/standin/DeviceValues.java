@@ -104,4 +104,29 @@ public final class DeviceValues {
     static List<String[]> defaults() {
         return Arrays.asList(DEFAULTS);
     }
+
+    /** Prints the values the stand-in will return, as one JSON object (UTF-8). */
+    public static void main(String[] args) {
+        StringBuilder b = new StringBuilder("{");
+        List<String> names = new ArrayList<>(load().stringPropertyNames());
+        Collections.sort(names);
+        for (int i = 0; i < names.size(); i++) {
+            if (i > 0) b.append(',');
+            json(b, names.get(i)).append(':');
+            json(b, get(names.get(i)));
+        }
+        b.append('}');
+        new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8).println(b);
+        System.exit(0);
+    }
+
+    private static StringBuilder json(StringBuilder b, String s) {
+        b.append('"');
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') b.append('\\').append(c);
+            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.append('"');
+    }
 }

@@ -1,0 +1,209 @@
+"""Detection in a child process, so it runs on another core than mitmproxy's event loop.
+
+Detection is the costly part of recording a flow (far more than the proxy's own work per
+flow); in the proxy's thread it would slow every flow and every replay by that much. The
+Recorder hands each flow (mitmproxy's `get_state()` form) to `addon/detectworker.py`
+over a pipe and finishes it (row, mark, comment, flows.mitm) when the answer comes back.
+
+Neither side may block the other: the proxy writes without blocking (what does not fit
+in the pipe waits in a buffer and goes out when the event loop sees the pipe writable)
+and reads answers from an event-loop reader. At most `max_inflight` flows are out at a
+time; beyond that the hook waits, which is how a fast `mitmdump -r` is held back.
+
+Only what detection reads travels: the request, response and WebSocket messages in their
+`get_state()` form (the connection objects would cost more to copy than the scan).
+Frames are a 4-byte little-endian length and a pickle, in both directions; both ends are
+this package, started by it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from mitmproxy import http
+
+logger = logging.getLogger(__name__)
+
+WORKER = Path(__file__).resolve().with_name("detectworker.py")
+_LEN = struct.Struct("<I")
+
+
+def flow_payload(flow: http.HTTPFlow) -> dict:
+    return {
+        "request": flow.request.get_state(),
+        "response": flow.response.get_state() if flow.response is not None else None,
+        "websocket": flow.websocket.get_state() if flow.websocket is not None else None,
+    }
+
+
+def encode_frame(obj: Any) -> bytes:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return _LEN.pack(len(data)) + data
+
+
+def write_frame(fo: BinaryIO, obj: Any) -> None:
+    fo.write(encode_frame(obj))
+
+
+def read_frame(fo: BinaryIO) -> Any | None:
+    head = fo.read(_LEN.size)
+    if len(head) < _LEN.size:
+        return None
+    (n,) = _LEN.unpack(head)
+    data = fo.read(n)
+    if len(data) < n:
+        return None
+    return pickle.loads(data)
+
+
+class DetectionProcess:
+    def __init__(
+        self,
+        profile: str | None,
+        on_result: Callable[[str, list, list, list], None],
+        on_dead: Callable[[str], None],
+        *,
+        max_inflight: int = 64,
+    ) -> None:
+        self.on_result = on_result
+        self.on_dead = on_dead
+        self.max_inflight = max_inflight
+        self.inflight = 0
+        self.dead = False
+        self.proc = subprocess.Popen(
+            [sys.executable, str(WORKER), profile or ""],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, bufsize=0,
+        )
+        self._wfd = self.proc.stdin.fileno()
+        self._rfd = self.proc.stdout.fileno()
+        os.set_blocking(self._wfd, False)
+        os.set_blocking(self._rfd, False)
+        self._out = bytearray()
+        self._in = bytearray()
+        self._loop = asyncio.get_running_loop()
+        self._capacity = asyncio.Event()
+        self._capacity.set()
+        self._writer_registered = False
+        self._loop.add_reader(self._rfd, self._on_readable)
+
+    # -- sending --------------------------------------------------------------------
+    def observe(self, pii_type: str, value: str) -> None:
+        self._send(encode_frame(("observe", pii_type, value)))
+
+    def submit(self, flow: http.HTTPFlow) -> None:
+        self.inflight += 1
+        if self.inflight >= self.max_inflight:
+            self._capacity.clear()
+        self._send(encode_frame(("flow", flow.id, flow_payload(flow))))
+
+    async def capacity(self) -> None:
+        await self._capacity.wait()
+
+    @property
+    def full(self) -> bool:
+        return self.inflight >= self.max_inflight
+
+    def _send(self, frame: bytes) -> None:
+        if self.dead:
+            return
+        self._out += frame
+        self._flush_out()
+
+    def _flush_out(self) -> None:
+        try:
+            while self._out:
+                n = os.write(self._wfd, self._out)
+                del self._out[:n]
+        except BlockingIOError:
+            pass
+        except OSError as e:  # BrokenPipeError: the process is gone
+            self._die(f"cannot write to the detection process: {e}")
+            return
+        if self._out and not self._writer_registered:
+            self._loop.add_writer(self._wfd, self._flush_out)
+            self._writer_registered = True
+        elif not self._out and self._writer_registered:
+            self._loop.remove_writer(self._wfd)
+            self._writer_registered = False
+
+    # -- receiving ------------------------------------------------------------------
+    def _on_readable(self) -> None:
+        try:
+            while True:
+                chunk = os.read(self._rfd, 1 << 16)
+                if not chunk:
+                    self._deliver()
+                    self._die(f"the detection process ended (exit status {self.proc.poll()})")
+                    return
+                self._in += chunk
+        except BlockingIOError:
+            pass
+        except OSError as e:
+            self._die(f"cannot read from the detection process: {e}")
+            return
+        self._deliver()
+
+    def _deliver(self) -> None:
+        while len(self._in) >= _LEN.size:
+            (n,) = _LEN.unpack_from(self._in)
+            if len(self._in) < _LEN.size + n:
+                break
+            answer = pickle.loads(bytes(self._in[_LEN.size:_LEN.size + n]))
+            del self._in[:_LEN.size + n]
+            self.inflight -= 1
+            if self.inflight < self.max_inflight:
+                self._capacity.set()
+            self.on_result(*answer)
+
+    def _die(self, why: str) -> None:
+        if self.dead:
+            return
+        self.dead = True
+        self._unregister()
+        self._capacity.set()
+        self.on_dead(why)
+
+    def _unregister(self) -> None:
+        try:
+            self._loop.remove_reader(self._rfd)
+            if self._writer_registered:
+                self._loop.remove_writer(self._wfd)
+                self._writer_registered = False
+        except (RuntimeError, ValueError):  # the loop is already closed
+            pass
+
+    # -- shutdown -------------------------------------------------------------------
+    def close(self, timeout: float = 60.0) -> None:
+        """Wait (blocking) for every answer still out, then end the process."""
+        deadline = time.monotonic() + timeout
+        self._unregister()
+        while not self.dead and (self.inflight > 0 or self._out) and time.monotonic() < deadline:
+            wlist = [self._wfd] if self._out else []
+            readable, writable, _ = select.select([self._rfd], wlist, [], max(0.0, deadline - time.monotonic()))
+            if writable:
+                self._flush_out()
+            if readable:
+                self._on_readable()
+        if self.inflight > 0 and not self.dead:
+            self._die(f"{self.inflight} flows still unanswered after {timeout:.0f} s")
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
