@@ -56,15 +56,16 @@ def write_frame(fo: BinaryIO, obj: Any) -> None:
     fo.write(encode_frame(obj))
 
 
-def read_frame(fo: BinaryIO) -> Any | None:
-    head = fo.read(_LEN.size)
-    if len(head) < _LEN.size:
-        return None
-    (n,) = _LEN.unpack(head)
-    data = fo.read(n)
-    if len(data) < n:
-        return None
-    return pickle.loads(data)
+def split_frames(buf: bytearray) -> list[Any]:
+    """Remove and return the complete frames at the start of `buf`."""
+    out = []
+    while len(buf) >= _LEN.size:
+        (n,) = _LEN.unpack_from(buf)
+        if len(buf) < _LEN.size + n:
+            break
+        out.append(pickle.loads(bytes(buf[_LEN.size:_LEN.size + n])))
+        del buf[:_LEN.size + n]
+    return out
 
 
 class DetectionProcess:
@@ -95,6 +96,7 @@ class DetectionProcess:
         self._capacity = asyncio.Event()
         self._capacity.set()
         self._writer_registered = False
+        self._flush_scheduled = False
         self._loop.add_reader(self._rfd, self._on_readable)
 
     # -- sending --------------------------------------------------------------------
@@ -118,9 +120,13 @@ class DetectionProcess:
         if self.dead:
             return
         self._out += frame
-        self._flush_out()
+        # One write per event-loop turn, not per flow: each write wakes the other process.
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush_out)
 
     def _flush_out(self) -> None:
+        self._flush_scheduled = False
         try:
             while self._out:
                 n = os.write(self._wfd, self._out)
@@ -155,14 +161,9 @@ class DetectionProcess:
         self._deliver()
 
     def _deliver(self) -> None:
-        while len(self._in) >= _LEN.size:
-            (n,) = _LEN.unpack_from(self._in)
-            if len(self._in) < _LEN.size + n:
-                break
-            answer = pickle.loads(bytes(self._in[_LEN.size:_LEN.size + n]))
-            del self._in[:_LEN.size + n]
+        for answer in split_frames(self._in):
             self.inflight -= 1
-            if self.inflight < self.max_inflight:
+            if self.inflight <= self.max_inflight // 2:  # resume in bulk, not flow by flow
                 self._capacity.set()
             self.on_result(*answer)
 

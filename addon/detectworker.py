@@ -8,6 +8,7 @@ answer, even when the scan fails.
 """
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ if importlib.util.find_spec("addon") is None or importlib.util.find_spec("piiaud
 from mitmproxy import connection, http, websocket  # noqa: E402
 
 from addon.detect import Detector, ScanLimits  # noqa: E402
-from addon.detectproc import read_frame, write_frame  # noqa: E402
+from addon.detectproc import split_frames, write_frame  # noqa: E402
 from piiaudit import profile as device_profile  # noqa: E402
 
 
@@ -40,8 +41,8 @@ def rebuild(flow_id: str, payload: dict) -> http.HTTPFlow:
 def main(argv: list[str]) -> int:
     profile = device_profile.load(argv[1]) if len(argv) > 1 and argv[1] else device_profile.DeviceProfile()
     detector = Detector(profile, limits=ScanLimits())
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    while (msg := read_frame(stdin)) is not None:
+    stdout = sys.stdout.buffer
+    for msg in _messages(stdout):
         if msg[0] == "observe":
             try:
                 detector.observe(msg[1], msg[2])
@@ -56,8 +57,24 @@ def main(argv: list[str]) -> int:
         except Exception as e:  # noqa: BLE001 - a detector bug costs this flow's hits, nothing more
             answer = (flow_id, [], [], [f"detection failed: {type(e).__name__}: {e}"])
         write_frame(stdout, answer)
-        stdout.flush()
+    stdout.flush()
     return 0
+
+
+def _messages(stdout):
+    """Frames from stdin; answers are flushed whenever no further input is waiting, so a
+    burst of flows gets one write back, and a lone flow its answer at once."""
+    buf = bytearray()
+    while True:
+        frames = split_frames(buf)
+        if not frames:
+            stdout.flush()
+            chunk = os.read(0, 1 << 16)
+            if not chunk:
+                return
+            buf += chunk
+            continue
+        yield from frames
 
 
 if __name__ == "__main__":

@@ -23,9 +23,12 @@ FINDING_COLUMNS = ["rule_id", "severity", "pii_type", "sdk", "host", "first_ts",
 _SENTINEL = "\x00"  # groupby key for "none" (the app itself, no host)
 
 
-def _uniq(values: pd.Series) -> list[Any]:
-    out = sorted({v for v in values.dropna().tolist()}, key=str)
-    return out[:MAX_LIST_IN_DETAIL]
+def _distinct_per_group(ev: pd.DataFrame, column: str) -> pd.Series:
+    """gid -> sorted distinct values of `column` (deduplicated by pandas before any Python list)."""
+    pairs = ev[["gid", column]].dropna().drop_duplicates()
+    if pairs.empty:
+        return pd.Series(dtype="object")
+    return pairs.groupby("gid")[column].agg(lambda v: sorted(v.tolist(), key=str)[:MAX_LIST_IN_DETAIL])
 
 
 def _none(value: Any) -> Any:
@@ -75,7 +78,8 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     g = ev.groupby("gid")
     out = g.agg(first_ts=("ts", "min"), n_events=("event_id", "nunique"), n_flows=("flow_id", "nunique"),
                 **{k: (k, "first") for k in GROUP_KEYS})
-    lists = {c: g[c].agg(_uniq) for c in ("host", "api", "location", "encoding", "source", "permission", "granted")}
+    lists = {c: _distinct_per_group(ev, c) for c in ("host", "api", "location", "encoding", "source", "permission",
+                                                     "granted")}
     event_ids = all_events.groupby("gid")["event_id"].agg(list)
     flow_ids = all_flows.groupby("gid")["flow_id"].agg(list)
     uncertain = _within_clock_error(ev, ctx) if det.relative_to_consent else pd.Series(dtype=object)

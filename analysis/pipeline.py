@@ -56,18 +56,21 @@ class AnalysisResult:
                 "consent_marks": len(s.marks), "findings": len(self.findings)}
 
     def counts_per_rule(self) -> pd.DataFrame:
-        """Every rule of the catalog with its number of findings (0 included) and status."""
-        n = self.findings["rule_id"].value_counts() if not self.findings.empty else pd.Series(dtype="int64")
-        skipped = {s["rule_id"]: s["reason"] for s in self.skipped}
-        failed = {e["rule_id"]: e["message"] for e in self.errors}
-        return pd.DataFrame([
-            {"rule_id": r.id, "title_zh": r.title_zh, "title_en": r.title_en, "severity": r.severity,
-             "findings": int(n.get(r.id, 0)),
-             "status": "disabled" if not r.enabled else "failed" if r.id in failed else
-                       "not run" if r.id in skipped else "run",
-             "reason": failed.get(r.id) or skipped.get(r.id) or ""}
-            for r in self.catalog.rules
-        ])
+        return rule_counts([r.to_dict() for r in self.catalog.rules], self.findings, self.skipped, self.errors)
+
+
+def rule_counts(rules: list[dict[str, Any]], findings: pd.DataFrame, skipped: list[dict[str, str]],
+                errors: list[dict[str, str]]) -> pd.DataFrame:
+    """Every rule of a catalog with its number of findings (0 included), status and reason."""
+    n = findings["rule_id"].value_counts() if not findings.empty else pd.Series(dtype="int64")
+    why = {s["rule_id"]: ("not run", s["reason"]) for s in skipped} | {e["rule_id"]: ("failed", e["message"]) for e in errors}
+    return pd.DataFrame([
+        {"rule_id": r["id"], "title_zh": r["title_zh"], "title_en": r["title_en"], "severity": r["severity"],
+         "findings": int(n.get(r["id"], 0)),
+         "status": "disabled" if not r.get("enabled", True) else why.get(r["id"], ("run", ""))[0],
+         "reason": why.get(r["id"], ("", ""))[1]}
+        for r in rules
+    ], columns=["rule_id", "title_zh", "title_en", "severity", "findings", "status", "reason"])
 
 
 def _resolve_scope(session_dir: Path, scope: Path | str | None, notes: list[str]) -> Scope | None:

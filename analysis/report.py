@@ -20,13 +20,15 @@ from analysis import htmlpage, workbook
 from analysis.consent import ConsentDecision
 from analysis.labels import clean_text, link_sentences, pii_label, sdk_label
 from analysis.load import Session, load_session
-from analysis.pipeline import AnalysisResult, analyze, stored_findings, stored_meta
+from analysis.errors import AnalysisError
+from analysis.pipeline import AnalysisResult, analyze, rule_counts, stored_findings, stored_meta
 from analysis.prepare import Evidence, prepare
 from analysis.scope import Scope
 from analysis.scope import from_dict as scope_from_dict
 from analysis.timeline import build_timeline
 from analysis.times import iso_one
 from piiaudit import manifest as manifest_mod
+from piiaudit.store import StoreError
 
 OUTPUTS = {"xlsx": "evidence.xlsx", "json": "findings.json", "html": "report.html"}
 
@@ -72,22 +74,13 @@ def _scope_object(stored: dict[str, Any] | None) -> Scope | None:
     return scope_from_dict(raw, stored.get("source") or "<stored>", stored.get("sha256"))
 
 
-def _counts_per_rule(rules: list[dict[str, Any]], findings: pd.DataFrame, skipped: list[dict[str, str]],
-                     errors: list[dict[str, str]]) -> pd.DataFrame:
-    n = findings["rule_id"].value_counts() if not findings.empty else pd.Series(dtype="int64")
-    why = {s["rule_id"]: ("not run", s["reason"]) for s in skipped} | {e["rule_id"]: ("failed", e["message"]) for e in errors}
-    return pd.DataFrame([
-        {"rule_id": r["id"], "title_zh": r["title_zh"], "title_en": r["title_en"], "severity": r["severity"],
-         "findings": int(n.get(r["id"], 0)),
-         "status": "disabled" if not r.get("enabled", True) else why.get(r["id"], ("run", ""))[0],
-         "reason": why.get(r["id"], ("", ""))[1]}
-        for r in rules
-    ], columns=["rule_id", "title_zh", "title_en", "severity", "findings", "status", "reason"])
-
-
 def gather(session_dir: Path | str, result: AnalysisResult | None = None) -> ReportData:
+    """From a fresh AnalysisResult, else from what the last analyze stored (analysing first if none did)."""
     if result is None:
-        session = load_session(session_dir)
+        try:
+            session = load_session(session_dir)
+        except StoreError as e:
+            raise AnalysisError(str(e)) from e
         meta = stored_meta(session)
         if meta is None:
             session.store.close()
@@ -98,7 +91,7 @@ def gather(session_dir: Path | str, result: AnalysisResult | None = None) -> Rep
             session_dir=Path(session_dir), session=result.session, manifest=manifest_mod.read(session_dir),
             consent=result.consent, scope=result.scope.to_dict() if result.scope else None, rules=rules,
             findings=result.findings, timeline=result.timeline, evidence=result.evidence,
-            counts_per_rule=_counts_per_rule(rules, result.findings, result.skipped, result.errors),
+            counts_per_rule=rule_counts(rules, result.findings, result.skipped, result.errors),
             notes=list(result.notes), errors=list(result.errors),
         )
     consent = ConsentDecision.from_dict(session.store.get_meta("consent") or {"status": "none"})
@@ -109,8 +102,8 @@ def gather(session_dir: Path | str, result: AnalysisResult | None = None) -> Rep
         session_dir=Path(session_dir), session=session, manifest=manifest_mod.read(session_dir), consent=consent,
         scope=stored_scope, rules=meta.get("rules") or [], findings=findings,
         timeline=build_timeline(session, consent, evidence), evidence=evidence,
-        counts_per_rule=_counts_per_rule(meta.get("rules") or [], findings, meta.get("skipped") or [],
-                                         meta.get("errors") or []),
+        counts_per_rule=rule_counts(meta.get("rules") or [], findings, meta.get("skipped") or [],
+                                    meta.get("errors") or []),
         notes=list(meta.get("notes") or []), errors=list(meta.get("errors") or []),
     )
 

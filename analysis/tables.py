@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from analysis.labels import SEVERITY, YES_NO, cite, finding_notes, link_sentences, masked_values, pii_label, sdk_label
@@ -184,8 +183,8 @@ def flows_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     s = data.session
     sent = data.evidence.sent
     sdk_by_hit = sent.set_index("hit_id")["sdk"] if not sent.empty else pd.Series(dtype="str")
-    rows = (s.flows.merge(s.hits.rename(columns={"id": "hit_id"}), left_on="id", right_on="flow_id", how="left")
-            .sort_values(["ts_start", "id", "hit_id"], kind="stable"))
+    # A left merge keeps the flows' (time, id) order, and each flow's hits in id order.
+    rows = s.flows.merge(s.hits.rename(columns={"id": "hit_id"}), left_on="id", right_on="flow_id", how="left")
     has_hit = rows["hit_id"].notna()
     return pd.DataFrame({
         TIME: iso_local(rows["ts_start"]), EPOCH: rows["ts_start"], FLOW_ID: rows["id"],

@@ -131,3 +131,19 @@ def test_first_party_hosts_decide_what_is_a_third_party(tmp_path):
     keys = set(_by_key(result.findings))
     assert ("IM3.1-SEND", "location", None, "api.demoshop.example") in keys
     assert ("IM5.1", "location", None, "api.demoshop.example") not in keys
+
+
+def test_a_flow_closer_to_the_tap_than_the_clock_error_is_marked(tmp_path):
+    """The tap is a device time mapped with ±2.5 ms; a flow 1 ms before it is before consent, flagged uncertain."""
+    ids = write_standin_scenario(tmp_path / "s")
+    store = SessionStore(tmp_path / "s", create=False)
+    flow = {"id": "close-call", "ts_start": ids.ts(8) - 0.001, "method": "POST", "url": "https://ulogs.umeng.com/x",
+            "host": "ulogs.umeng.com", "scheme": "https", "request_sha256": "0" * 64}
+    hit = {"flow_id": "close-call", "pii_type": "oaid", "location": "body:json:$.oaid", "encoding": "plain",
+           "source": "known_value", "value_sha256": "f" * 64, "value": "8f1d2c3b-4a5e-4f60-9a7b-1c2d3e4f5a6b"}
+    store.write_flows_and_hits([flow], [hit])
+    store.close()
+    result = analyze(tmp_path / "s", scope=demo_scope_path())
+    close = _by_key(result.findings)[("IM5.1", "oaid", "umeng", "ulogs.umeng.com")]
+    assert close["detail"]["within_clock_error"] == ["close-call"]
+    assert "within_clock_error" not in _by_key(result.findings)[("IM5.1", "imei", "umeng", "ulogs.umeng.com")]["detail"]

@@ -280,7 +280,9 @@ class Scanner:
             for m in _PCT_TOKEN.finditer(data):
                 raw = m.group()
                 decoded = unquote_to_bytes(raw)
-                if decoded != raw and len(raw) >= 6 and self.budget.take_token():
+                if decoded != raw and len(raw) >= 6:
+                    if not self.budget.take_token():
+                        break
                     out.append(Child(m.start(), m.end(), decoded, kind_of(decoded), ("urlencoded",)))
         if seg.kind == "json" and b"\\" in data:
             for m in _JSON_STRING.finditer(data):
@@ -291,9 +293,10 @@ class Scanner:
                     decoded = json.loads(b'"' + raw + b'"').encode("utf-8", "surrogatepass")
                 except (ValueError, UnicodeEncodeError):
                     continue
-                if self.budget.take_token():
-                    layers = ("unicode_escape",) if _U_ESCAPE.search(raw) else ()
-                    out.append(Child(m.start(1), m.end(1), decoded, kind_of(decoded), layers))
+                if not self.budget.take_token():
+                    break
+                layers = ("unicode_escape",) if _U_ESCAPE.search(raw) else ()
+                out.append(Child(m.start(1), m.end(1), decoded, kind_of(decoded), layers))
         # base64 / hex tokens
         if text.has_long_run:
             hex_set = set()

@@ -142,11 +142,14 @@ def number_at(data: bytes, start: int, end: int) -> tuple[int, int, float, str] 
         s -= 1
     while e < n and data[e] in b"0123456789.":
         e += 1
+    while e > end and data[e - 1] == 46:   # a full stop after the number
+        e -= 1
     token = data[s:e]
-    if token.startswith(b"-") is False and b"-" in token:
-        token = token[token.rindex(b"-"):]
-        s = e - len(token)
-    if token.count(b".") > 1 or token.count(b"-") > 1 or token in (b"-", b"."):
+    dash = token.rfind(b"-")
+    if dash > 0:        # "2024-05-39.9": a dash inside is a separator, the number follows it
+        s += dash + 1
+        token = token[dash + 1:]
+    if token.count(b".") > 1 or token in (b"", b"-", b".") or token.endswith(b"."):
         return None
     if s > 0 and data[s - 1:s].isalpha() and not (s >= 3 and data[s - 3:s - 2] == b"%"):
         return None   # part of an identifier ("v39.90"), unless after a %XX escape ("%2C39.90")

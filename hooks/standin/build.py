@@ -39,7 +39,7 @@ INSTALL_HINT = (
 # Device profile keys the stand-in's framework returns, in the order written.
 PROFILE_KEYS = (
     "imei", "meid", "imsi", "iccid", "phone_number", "android_id", "oaid", "advertising_id",
-    "mac", "bluetooth_mac", "serial", "ssid", "sim_operator", "clipboard",
+    "mac", "bluetooth_mac", "serial", "ssid", "sim_operator", "clipboard", "email",
 )
 
 

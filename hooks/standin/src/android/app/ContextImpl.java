@@ -9,6 +9,7 @@ import android.content.SharedPreferences;
 import android.content.pm.PackageManager;
 import android.database.Cursor;
 import android.net.Uri;
+import android.os.Binder;
 import android.os.Bundle;
 import android.os.Looper;
 import android.os.Process;
@@ -17,6 +18,7 @@ import android.util.Log;
 /** The concrete Context (hidden on Android): the hook target for Context methods. */
 class ContextImpl extends Context {
     private static final String TAG = "ContextImpl";
+    private static final String GMS_ADVERTISING_ID_ACTION = "com.google.android.gms.ads.identifier.service.START";
 
     final ActivityThread mMainThread;
     private final String mPackageName;
@@ -109,9 +111,17 @@ class ContextImpl extends Context {
         return false;
     }
 
-    /** No other package is installed for real, so binding to another app's service fails as when it is absent. */
+    /**
+     * Only Google Play services' advertising ID service answers (its binder is a placeholder);
+     * any other service of another package is absent, as on a device without it.
+     */
     @Override
     public boolean bindService(Intent service, ServiceConnection conn, int flags) {
+        if (GMS_ADVERTISING_ID_ACTION.equals(service.getAction()) && "com.google.android.gms".equals(service.getPackage())) {
+            ComponentName cn = new ComponentName("com.google.android.gms", "com.google.android.gms.ads.identifier.service.AdvertisingIdService");
+            mMainThread.getHandler().post(() -> conn.onServiceConnected(cn, new Binder("com.google.android.gms.ads.identifier.internal.IAdvertisingIdService")));
+            return true;
+        }
         Log.w(TAG, "Unable to bind service " + service + ": not found");
         return false;
     }

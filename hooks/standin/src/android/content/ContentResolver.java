@@ -43,6 +43,18 @@ public abstract class ContentResolver {
     /** The stand-in's content providers (contacts, call log, SMS, ...); implemented by ContextImpl. */
     protected abstract Cursor queryProvider(Uri uri, String[] projection, Bundle queryArgs);
 
+    public final ContentProviderClient acquireContentProviderClient(Uri uri) {
+        return acquireContentProviderClient(uri.getAuthority());
+    }
+
+    public final ContentProviderClient acquireContentProviderClient(String name) {
+        return name == null ? null : new ContentProviderClient(this, name);
+    }
+
+    public final ContentProviderClient acquireUnstableContentProviderClient(Uri uri) {
+        return acquireContentProviderClient(uri);
+    }
+
     public final String getType(Uri url) {
         return null;
     }

@@ -1,7 +1,11 @@
 package android.telephony;
 
 import android.content.Context;
+import android.telephony.gsm.GsmCellLocation;
 import com.android.internal.standin.DeviceValues;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
 
 /**
  * One SIM in slot 0. As in AOSP the no-argument getters delegate to the slot/subscription
@@ -153,5 +157,61 @@ public class TelephonyManager {
 
     public int getDataNetworkType() {
         return NETWORK_TYPE_LTE;
+    }
+
+    /** The serving cell (Beijing, China Mobile LTE); coarse location. */
+    private static final int SERVING_TAC = 4372;
+    private static final int SERVING_CI = 96412161;
+
+    @Deprecated
+    public CellLocation getCellLocation() {
+        GsmCellLocation cl = new GsmCellLocation();
+        cl.setLacAndCid(SERVING_TAC, SERVING_CI);
+        return cl;
+    }
+
+    public List<CellInfo> getAllCellInfo() {
+        String op = DeviceValues.get("sim_operator");
+        String mcc = op != null && op.length() >= 3 ? op.substring(0, 3) : "460";
+        String mnc = op != null && op.length() > 3 ? op.substring(3) : "00";
+        List<CellInfo> out = new ArrayList<>();
+        out.add(new CellInfoLte(true, System.nanoTime(), new CellIdentityLte(SERVING_CI, 301, SERVING_TAC, mcc, mnc)));
+        out.add(new CellInfoLte(false, System.nanoTime(), new CellIdentityLte(SERVING_CI + 1, 302, SERVING_TAC, mcc, mnc)));
+        return out;
+    }
+
+    public void requestCellInfoUpdate(Executor executor, CellInfoCallback callback) {
+        final List<CellInfo> cells = getAllCellInfo();
+        executor.execute(() -> callback.onCellInfo(cells));
+    }
+
+    public ServiceState getServiceState() {
+        return new ServiceState(DeviceValues.get("sim_operator"), DeviceValues.get("sim_operator_name"));
+    }
+
+    @Deprecated
+    public void listen(PhoneStateListener listener, int events) {
+        if ((events & PhoneStateListener.LISTEN_SERVICE_STATE) != 0) listener.onServiceStateChanged(getServiceState());
+        if ((events & PhoneStateListener.LISTEN_CELL_LOCATION) != 0) listener.onCellLocationChanged(getCellLocation());
+        if ((events & PhoneStateListener.LISTEN_CELL_INFO) != 0) listener.onCellInfoChanged(getAllCellInfo());
+    }
+
+    public void registerTelephonyCallback(Executor executor, TelephonyCallback callback) {
+        if (callback instanceof TelephonyCallback.CellInfoListener) {
+            final List<CellInfo> cells = getAllCellInfo();
+            executor.execute(() -> ((TelephonyCallback.CellInfoListener) callback).onCellInfoChanged(cells));
+        }
+        if (callback instanceof TelephonyCallback.ServiceStateListener) {
+            final ServiceState state = getServiceState();
+            executor.execute(() -> ((TelephonyCallback.ServiceStateListener) callback).onServiceStateChanged(state));
+        }
+    }
+
+    public void unregisterTelephonyCallback(TelephonyCallback callback) {}
+
+    public abstract static class CellInfoCallback {
+        public CellInfoCallback() {}
+
+        public abstract void onCellInfo(List<CellInfo> cellInfo);
     }
 }

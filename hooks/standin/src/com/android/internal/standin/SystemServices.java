@@ -1,12 +1,28 @@
 package com.android.internal.standin;
 
+import android.accounts.AccountManager;
+import android.app.ActivityManager;
+import android.bluetooth.BluetoothManager;
 import android.content.Context;
+import android.hardware.SystemSensorManager;
+import android.hardware.camera2.CameraManager;
+import android.os.Handler;
+import android.os.Looper;
+import android.telephony.SubscriptionManager;
 
-/** System services beyond the first hook set; null for services the stand-in does not have. */
+/** System services beyond the scenario's; null for services the stand-in does not have. */
 public final class SystemServices {
     private SystemServices() {}
 
     public static Object create(String name, Context context) {
-        return null;
+        switch (name) {
+            case Context.ACTIVITY_SERVICE: return new ActivityManager(context, new Handler(context.getMainLooper()));
+            case Context.ACCOUNT_SERVICE: return new AccountManager(context);
+            case Context.BLUETOOTH_SERVICE: return new BluetoothManager(context);
+            case Context.CAMERA_SERVICE: return new CameraManager(context);
+            case Context.SENSOR_SERVICE: return new SystemSensorManager(context, Looper.getMainLooper());
+            case Context.TELEPHONY_SUBSCRIPTION_SERVICE: return new SubscriptionManager(context);
+            default: return null;
+        }
     }
 }

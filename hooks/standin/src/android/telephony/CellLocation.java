@@ -1,0 +1,6 @@
+package android.telephony;
+
+@Deprecated
+public abstract class CellLocation {
+    public CellLocation() {}
+}

@@ -1,0 +1,9 @@
+package android.widget;
+
+public interface Checkable {
+    void setChecked(boolean checked);
+
+    boolean isChecked();
+
+    void toggle();
+}
