@@ -37,6 +37,16 @@ MARK_COLUMNS: dict[str, str] = {"id": "int", "ts": "float", "kind": "str", "sour
 
 # Event kinds whose `data` JSON the analysis reads; pii_read rows (the bulk) are left alone.
 DATA_KINDS = ("permission_request", "permission_result", "dialog_shown", "click", "pref_write")
+STACK_CHARS = 1200   # reports show a stack's first frames; SDK attribution was done by the hooks runner
+
+# What is read of some columns: only what the analysis and the reports use, so a session of
+# 10^6 hook events with deep stacks fits in memory.
+SELECT_AS = {
+    "events": {
+        "stack": f"substr(stack, 1, {STACK_CHARS})",
+        "data": "CASE WHEN kind = 'pii_read' THEN NULL ELSE data END",
+    },
+}
 
 
 @dataclass
@@ -88,12 +98,15 @@ def _reader(store: SessionStore, *, lenient: bool) -> sqlite3.Connection:
     return conn
 
 
-def _read(conn: sqlite3.Connection, table: str, columns: dict[str, str], order: str) -> pd.DataFrame:
+def _read(conn: sqlite3.Connection, table: str, columns: dict[str, str], order: list[str]) -> pd.DataFrame:
     present = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
     # Text columns are cast in SQL so a BLOB written by a careless writer arrives as text too.
-    wanted = [f"CAST({c} AS TEXT) AS {c}" if kind == "str" else c for c, kind in columns.items() if c in present]
-    frame = pd.read_sql_query(f"SELECT {', '.join(wanted)} FROM {table} ORDER BY {order}", conn)
-    return typed(frame, columns)
+    exprs = SELECT_AS.get(table, {})
+    wanted = [f"CAST({exprs.get(c, c)} AS TEXT) AS {c}" if kind == "str" else c
+              for c, kind in columns.items() if c in present]
+    frame = pd.read_sql_query(f"SELECT {', '.join(wanted)} FROM {table}", conn)
+    # Sorted here rather than by SQLite, whose ORDER BY on a non-covering index sorts in a temp B-tree.
+    return typed(frame, columns).sort_values(order, kind="stable", ignore_index=True)
 
 
 def parse_json_object(text: Any) -> dict[str, Any]:
@@ -119,10 +132,10 @@ def _read_all(store: SessionStore, notes: list[str], *, lenient: bool) -> tuple[
     conn = _reader(store, lenient=lenient)
     notes_here: list[str] = []
     try:
-        flows = _drop_untimed(_read(conn, "flows", FLOW_COLUMNS, "ts_start, id"), "ts_start", "flows", notes_here)
-        hits = _read(conn, "pii_hits", HIT_COLUMNS, "id")
-        events = _drop_untimed(_read(conn, "events", EVENT_COLUMNS, "ts, id"), "ts", "events", notes_here)
-        marks = _drop_untimed(_read(conn, "consent_marks", MARK_COLUMNS, "ts, id"), "ts", "consent marks", notes_here)
+        flows = _drop_untimed(_read(conn, "flows", FLOW_COLUMNS, ["ts_start", "id"]), "ts_start", "flows", notes_here)
+        hits = _read(conn, "pii_hits", HIT_COLUMNS, ["id"])
+        events = _drop_untimed(_read(conn, "events", EVENT_COLUMNS, ["ts", "id"]), "ts", "events", notes_here)
+        marks = _drop_untimed(_read(conn, "consent_marks", MARK_COLUMNS, ["ts", "id"]), "ts", "consent marks", notes_here)
     finally:
         conn.close()
     notes.extend(notes_here)

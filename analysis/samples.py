@@ -201,6 +201,7 @@ def write_standin_scenario(session_dir: Path | str, *, consent: str = "tap", t0:
 # -- synthetic sessions for benchmarks ------------------------------------------------------
 
 _SDK_HOSTS = {"umeng": "ulogs.umeng.com", "jpush": "stats.jpush.cn", "getui": "sdk.open.phone.igexin.com"}
+_SDK_PREFIX = {"umeng": "com.umeng.commonsdk.", "jpush": "cn.jpush.android.", "getui": "com.igexin.sdk."}
 _TYPES = np.array(["imei", "android_id", "oaid", "mac", "installed_apps", "location", "clipboard"])
 
 
@@ -222,9 +223,17 @@ def write_synthetic(session_dir: Path | str, n_flows: int, n_events: int, *, see
     ev_type = rng.choice(_TYPES, n_events)
     ev_sdk = rng.choice(sdk_ids, n_events, p=[0.3, 0.3, 0.2, 0.2])
     ev_val = rng.integers(0, 3, n_events)
+    # Stacks and data as the hooks runner stores them: ~10 frames, the SDKs seen, thread and stack ids.
+    stacks = {s: "\n".join([f"android.hooked.Api.call(Api.java:{n})" for n in range(2)]
+                            + [f"{_SDK_PREFIX.get(s, 'com.example.demoshop.')}internal.C{n}.run(C{n}.java:{10 * n})"
+                               for n in range(6)]
+                            + ["android.os.Handler.dispatchMessage(Handler.java:106)",
+                               "android.os.Looper.loop(Looper.java:223)"])
+              for s in sdk_ids}
+    data = {s: json.dumps({"sdks": [s] if s else [], "tid": 4242, "stack_id": i}) for i, s in enumerate(sdk_ids)}
     event_rows = [
         (float(ts), int(ts * 1000 + CLOCK_OFFSET_MS), i, "pii_read", f"hooked.Api.{t}()", t, values[t][v], s or None,
-         "com.example.Foo.bar(Foo.java:1)", PID, APP["package"], "main", CLOCK_ERROR_MS, CLOCK_OFFSET_MS, None)
+         stacks[s], PID, APP["package"], "main", CLOCK_ERROR_MS, CLOCK_OFFSET_MS, data[s])
         for i, (ts, t, s, v) in enumerate(zip(ev_ts, ev_type, ev_sdk, ev_val))
     ]
     event_rows += [

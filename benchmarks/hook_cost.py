@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from hooks.runner import DEFAULT_RATE, HooksRunner  # noqa: E402
-import hooks.standin as standin  # noqa: E402
+from hooks.standin import build as standin  # noqa: E402
 from hooks.targets import LocalProcess  # noqa: E402
 from piiaudit.store import SessionStore  # noqa: E402
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import frida
 import pytest
 
-import hooks.standin as standin
+from hooks.standin import build as standin
 from hooks.runner import HooksError, HooksRunner, run_local_process
 from hooks.targets import AndroidApp, LocalProcess, RunningProcess, TargetError
 from piiaudit.store import SessionStore

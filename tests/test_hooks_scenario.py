@@ -10,7 +10,7 @@ import time
 import pytest
 import yaml
 
-import hooks.standin as standin
+from hooks.standin import build as standin
 from hooks import hook_table
 from hooks.runner import HooksRunner
 from hooks.targets import LocalProcess

@@ -60,7 +60,9 @@ function texts(view, out) {
 function detail(name, self, args) {
   switch (name) {
     case "show": return texts(self.getWindow().getDecorView(), []);
-    case "performClick": return String(Java.cast(self, Java.use("android.widget.TextView")).getText());
+    case "performClick":
+      return [String(Java.cast(self, Java.use("android.widget.TextView")).getText()),
+              String(self.getResources().getResourceEntryName(self.getId()))];
     case "putBoolean": return [String(args[0]), Boolean(args[1])];
     case "getString": case "getLastKnownLocation": return String(args[args.length - 1]);
     case "dispatchRequestPermissionsResult": {
@@ -166,7 +168,7 @@ def test_hooks_see_every_scenario_call_from_the_callers_the_scenario_names(probe
     assert by_api["getMacAddress"]["ret"] == "02:1a:11:f0:6e:2b"
     dialog_text = by_api["show"]["detail"]
     assert any("隐私政策" in t for t in dialog_text) and "同意" in dialog_text and "不同意" in dialog_text
-    assert by_api["performClick"]["detail"] == "同意"
+    assert by_api["performClick"]["detail"] == ["同意", "button1"]  # AlertDialog's positive button
     assert by_api["putBoolean"]["detail"] == ["privacy_agreed", True]
     names, results = by_api["dispatchRequestPermissionsResult"]["detail"]
     assert "android.permission.ACCESS_FINE_LOCATION" in names and results == [0] * len(names)

@@ -184,3 +184,26 @@ def test_gate_waits_for_instrumentation_then_gives_up_with_a_warning(classpath):
     assert "instrumentation gate: not opened within 1.0 s" in proc.stderr
     assert took >= 1.0
     assert re.search(r"HookBench method=getImei calls=10 total_ns=\d+ ns_per_call=[\d.]+", proc.stdout)
+
+
+def test_full_tour_exercises_the_extra_apis_with_the_profile_values(classpath, tmp_path):
+    prof = device_profile.from_dict({"values": {"meid": "A1000012345678", "iccid": "89860099887766554433",
+                                                "advertising_id": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                                                "oaid": "1234abcd-0000-1111-2222-333344445555",
+                                                "bluetooth_mac": "02:aa:bb:cc:dd:ee", "serial": "R58M12345XY"}}, "tour")
+    device_file = standin.write_device_properties(prof, tmp_path / "device.properties")
+    argv = standin.java_command(classpath, proxy_host=None, proxy_port=None, truststore=None, truststore_password=None,
+                                device_properties=device_file, main="com.example.demoshop.FullTour")
+    proc = subprocess.run(argv, capture_output=True, timeout=60)
+    out = proc.stdout.decode("utf-8")
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+    lines = dict(line[5:].split(" -> ", 1) for line in out.splitlines() if " -> " in line)
+    assert lines["TelephonyManager.getMeid()"] == "A1000012345678"
+    assert lines["SubscriptionInfo.getIccId()"] == "89860099887766554433"
+    assert lines["AdvertisingIdClient.getAdvertisingIdInfo().getId()"] == "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    assert lines["MdidSdkHelper.InitSdk/IdSupplier.getOAID()"] == "1234abcd-0000-1111-2222-333344445555"
+    assert lines["BluetoothAdapter.getAddress()"] == "02:aa:bb:cc:dd:ee"
+    assert lines["Build.getSerial()"] == "R58M12345XY"
+    assert lines["ContentResolver.query(contacts)"].startswith("3 rows")
+    assert "STEP " not in out  # not the demo scenario
+    assert re.search(r"^TOUR DONE \d+ calls$", out, re.M)

@@ -69,6 +69,15 @@ public class ApplicationPackageManager extends PackageManager {
     /** Every installed app answers a launcher query, which is how SDKs enumerate apps without QUERY_ALL_PACKAGES. */
     @Override
     public List<ResolveInfo> queryIntentActivities(Intent intent, int flags) {
+        return queryIntentActivities(intent, ResolveInfoFlags.of(flags));
+    }
+
+    @Override
+    public List<ResolveInfo> queryIntentActivities(Intent intent, ResolveInfoFlags flags) {
+        return queryIntentActivitiesAsUser(intent, flags, getUserId());
+    }
+
+    public List<ResolveInfo> queryIntentActivitiesAsUser(Intent intent, ResolveInfoFlags flags, int userId) {
         List<ResolveInfo> out = new ArrayList<>();
         for (ApplicationInfo ai : installed()) {
             if ((ai.flags & ApplicationInfo.FLAG_SYSTEM) != 0 && !"com.android.settings".equals(ai.packageName)) continue;

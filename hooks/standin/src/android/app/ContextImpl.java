@@ -7,6 +7,7 @@ import android.content.Intent;
 import android.content.ServiceConnection;
 import android.content.SharedPreferences;
 import android.content.pm.PackageManager;
+import android.content.res.Resources;
 import android.database.Cursor;
 import android.net.Uri;
 import android.os.Binder;
@@ -18,6 +19,7 @@ import android.util.Log;
 /** The concrete Context (hidden on Android): the hook target for Context methods. */
 class ContextImpl extends Context {
     private static final String TAG = "ContextImpl";
+    private static final Resources RESOURCES = new Resources();
     private static final String GMS_ADVERTISING_ID_ACTION = "com.google.android.gms.ads.identifier.service.START";
 
     final ActivityThread mMainThread;
@@ -47,6 +49,11 @@ class ContextImpl extends Context {
     @Override
     public ContentResolver getContentResolver() {
         return mContentResolver;
+    }
+
+    @Override
+    public Resources getResources() {
+        return RESOURCES;
     }
 
     @Override

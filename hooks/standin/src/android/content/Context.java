@@ -27,6 +27,8 @@ public abstract class Context {
 
     public abstract ContentResolver getContentResolver();
 
+    public abstract android.content.res.Resources getResources();
+
     public abstract PackageManager getPackageManager();
 
     public abstract SharedPreferences getSharedPreferences(String name, int mode);

@@ -21,6 +21,7 @@ public class ContextWrapper extends Context {
 
     @Override public Object getSystemService(String name) { return mBase.getSystemService(name); }
     @Override public ContentResolver getContentResolver() { return mBase.getContentResolver(); }
+    @Override public android.content.res.Resources getResources() { return mBase.getResources(); }
     @Override public PackageManager getPackageManager() { return mBase.getPackageManager(); }
     @Override public SharedPreferences getSharedPreferences(String name, int mode) { return mBase.getSharedPreferences(name, mode); }
     @Override public String getPackageName() { return mBase.getPackageName(); }

@@ -45,6 +45,10 @@ public class View {
         return mContext;
     }
 
+    public android.content.res.Resources getResources() {
+        return mContext.getResources();
+    }
+
     public void setOnClickListener(OnClickListener l) {
         getListenerInfo().mOnClickListener = l;
     }

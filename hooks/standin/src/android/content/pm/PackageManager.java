@@ -35,6 +35,10 @@ public abstract class PackageManager {
 
     public abstract List<ResolveInfo> queryIntentActivities(Intent intent, int flags);
 
+    public List<ResolveInfo> queryIntentActivities(Intent intent, ResolveInfoFlags flags) {
+        throw new UnsupportedOperationException("queryIntentActivities not implemented in subclass");
+    }
+
     public abstract List<ResolveInfo> queryIntentServices(Intent intent, int flags);
 
     public abstract PackageInfo getPackageInfo(String packageName, int flags) throws NameNotFoundException;
@@ -68,6 +72,16 @@ public abstract class PackageManager {
         private PackageInfoFlags(long value) { mValue = value; }
 
         public static PackageInfoFlags of(long value) { return new PackageInfoFlags(value); }
+
+        public long getValue() { return mValue; }
+    }
+
+    public static final class ResolveInfoFlags {
+        private final long mValue;
+
+        private ResolveInfoFlags(long value) { mValue = value; }
+
+        public static ResolveInfoFlags of(long value) { return new ResolveInfoFlags(value); }
 
         public long getValue() { return mValue; }
     }

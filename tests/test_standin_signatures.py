@@ -1,0 +1,171 @@
+"""The stand-in declares the hooked Android methods with Android's own signatures.
+
+Checked with javap on the built classes: parameter types, and static/final/private where
+Android has them (a Frida overload lookup or a static/instance mismatch fails on exactly
+these). Every android.* row of the agent's hook table must resolve too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections import defaultdict
+
+import pytest
+
+from hooks.standin import build as standin
+from hooks.standin.loopback_proxy import REPO
+
+HOOK_TABLE = REPO / "hooks" / "agent" / "hook-table.json"
+STANDIN_SDK_INT = 34
+
+# (class, modifiers that must be present, method, parameter types) from the Android SDK / AOSP.
+EXPECTED = [
+    ("android.telephony.TelephonyManager", "public", "getDeviceId", ()),
+    ("android.telephony.TelephonyManager", "public", "getDeviceId", ("int",)),
+    ("android.telephony.TelephonyManager", "public", "getImei", ()),
+    ("android.telephony.TelephonyManager", "public", "getImei", ("int",)),
+    ("android.telephony.TelephonyManager", "public", "getMeid", ("int",)),
+    ("android.telephony.TelephonyManager", "public", "getSubscriberId", ()),
+    ("android.telephony.TelephonyManager", "public", "getSimSerialNumber", ()),
+    ("android.telephony.TelephonyManager", "public", "getLine1Number", ()),
+    ("android.telephony.TelephonyManager", "public", "getSimOperator", ()),
+    ("android.telephony.TelephonyManager", "public", "getNetworkOperator", ()),
+    ("android.telephony.TelephonyManager", "public", "getAllCellInfo", ()),
+    ("android.telephony.TelephonyManager", "public", "requestCellInfoUpdate",
+     ("java.util.concurrent.Executor", "android.telephony.TelephonyManager$CellInfoCallback")),
+    ("android.telephony.SubscriptionManager", "public", "getPhoneNumber", ("int",)),
+    ("android.telephony.SubscriptionInfo", "public", "getIccId", ()),
+    ("android.provider.Settings$Secure", "public static", "getString", ("android.content.ContentResolver", "java.lang.String")),
+    ("android.provider.Settings$System", "public static", "getString", ("android.content.ContentResolver", "java.lang.String")),
+    ("android.os.Build", "public static", "getSerial", ()),
+    ("android.os.Process", "public static final", "myPid", ()),
+    ("android.os.Process", "public static final", "myUid", ()),
+    ("android.util.Log", "public static", "getStackTraceString", ("java.lang.Throwable",)),
+    ("android.net.wifi.WifiInfo", "public", "getMacAddress", ()),
+    ("android.net.wifi.WifiInfo", "public", "getSSID", ()),
+    ("android.net.wifi.WifiInfo", "public", "getBSSID", ()),
+    ("android.net.wifi.WifiManager", "public", "getConnectionInfo", ()),
+    ("android.bluetooth.BluetoothAdapter", "public", "getAddress", ()),
+    ("android.location.LocationManager", "public", "getLastKnownLocation", ("java.lang.String",)),
+    ("android.location.LocationManager", "public", "requestLocationUpdates",
+     ("java.lang.String", "long", "float", "android.location.LocationListener")),
+    ("android.location.LocationManager", "public", "requestLocationUpdates",
+     ("java.lang.String", "long", "float", "android.location.LocationListener", "android.os.Looper")),
+    ("android.location.LocationManager", "public", "requestLocationUpdates",
+     ("java.lang.String", "android.location.LocationRequest", "java.util.concurrent.Executor", "android.location.LocationListener")),
+    ("android.location.Location", "public", "getLatitude", ()),
+    ("android.location.Geocoder", "public", "getFromLocation", ("double", "double", "int")),
+    ("android.content.ClipboardManager", "public", "getPrimaryClip", ()),
+    ("android.content.ClipboardManager", "public", "hasPrimaryClip", ()),
+    ("android.content.ClipData", "public", "getItemAt", ("int",)),
+    ("android.content.ContentResolver", "public final", "query",
+     ("android.net.Uri", "java.lang.String[]", "java.lang.String", "java.lang.String[]", "java.lang.String")),
+    ("android.content.ContentResolver", "public final", "query",
+     ("android.net.Uri", "java.lang.String[]", "android.os.Bundle", "android.os.CancellationSignal")),
+    ("android.app.ApplicationPackageManager", "public", "getInstalledPackages", ("int",)),
+    ("android.app.ApplicationPackageManager", "public", "getInstalledApplications", ("int",)),
+    ("android.app.ApplicationPackageManager", "public", "queryIntentActivities", ("android.content.Intent", "int")),
+    ("android.app.ActivityManager", "public", "getRunningAppProcesses", ()),
+    ("android.app.ContextImpl", "public", "getSharedPreferences", ("java.lang.String", "int")),
+    ("android.app.ContextImpl", "public", "checkSelfPermission", ("java.lang.String",)),
+    ("android.app.ContextImpl", "public", "startActivity", ("android.content.Intent",)),
+    ("android.app.ContextImpl", "public", "startService", ("android.content.Intent",)),
+    ("android.app.ContextImpl", "public", "bindService", ("android.content.Intent", "android.content.ServiceConnection", "int")),
+    ("android.app.ContextImpl", "public", "sendBroadcast", ("android.content.Intent",)),
+    ("android.app.Activity", "public final", "requestPermissions", ("java.lang.String[]", "int")),
+    ("android.app.Activity", "private", "dispatchRequestPermissionsResult", ("int", "android.content.Intent")),
+    ("android.app.Activity", "public", "onRequestPermissionsResult", ("int", "java.lang.String[]", "int[]")),
+    ("android.app.Activity", "protected", "onResume", ()),
+    ("android.app.Activity", "protected", "onPause", ()),
+    ("android.app.Dialog", "public", "show", ()),
+    ("android.app.Dialog", "public", "dismiss", ()),
+    ("android.app.Dialog", "public", "getWindow", ()),
+    ("android.app.AlertDialog$Builder", "public", "setPositiveButton", ("java.lang.CharSequence", "android.content.DialogInterface$OnClickListener")),
+    ("android.view.Window", "public abstract", "getDecorView", ()),
+    ("android.view.ViewGroup", "public", "getChildAt", ("int",)),
+    ("android.view.View", "public", "performClick", ()),
+    ("android.view.View", "public", "callOnClick", ()),
+    ("android.view.View", "public final", "getContext", ()),
+    ("android.widget.TextView", "public", "getText", ()),
+    ("android.widget.CompoundButton", "public", "setChecked", ("boolean",)),
+    ("android.widget.PopupWindow", "public", "showAtLocation", ("android.view.View", "int", "int", "int")),
+    ("android.webkit.WebView", "public", "loadUrl", ("java.lang.String", "java.util.Map")),
+    ("android.app.SharedPreferencesImpl$EditorImpl", "public", "putBoolean", ("java.lang.String", "boolean")),
+    ("android.app.SharedPreferencesImpl$EditorImpl", "public", "apply", ()),
+    ("android.hardware.Camera", "public static", "open", ("int",)),
+    ("android.hardware.camera2.CameraManager", "public", "openCamera",
+     ("java.lang.String", "android.hardware.camera2.CameraDevice$StateCallback", "android.os.Handler")),
+    ("android.media.AudioRecord", "public", "startRecording", ()),
+    ("android.media.MediaRecorder", "public", "setAudioSource", ("int",)),
+    ("android.hardware.SensorManager", "public", "registerListener", ("android.hardware.SensorEventListener", "android.hardware.Sensor", "int")),
+    ("android.hardware.SystemSensorManager", "protected", "registerListenerImpl",
+     ("android.hardware.SensorEventListener", "android.hardware.Sensor", "int", "android.os.Handler", "int", "int")),
+    ("android.accounts.AccountManager", "public", "getAccounts", ()),
+    ("com.google.android.gms.ads.identifier.AdvertisingIdClient", "public static", "getAdvertisingIdInfo", ("android.content.Context",)),
+    ("com.bun.miitmdid.core.MdidSdkHelper", "public static", "InitSdk",
+     ("android.content.Context", "boolean", "com.bun.miitmdid.interfaces.IIdentifierListener")),
+]
+
+_METHOD = re.compile(r"^\s+(?P<mods>(?:(?:public|protected|private|static|final|abstract|native|synchronized|default)\s+)*)"
+                     r"(?:<.*?>\s+)?\S+\s+(?P<name>[\w$]+)\((?P<params>[^)]*)\)")
+
+
+def _strip_generics(text: str) -> str:
+    while "<" in text:
+        text = re.sub(r"<[^<>]*>", "", text)
+    return text
+
+
+@pytest.fixture(scope="module")
+def declared():
+    """{class: {(name, params): modifiers}} for every class named in EXPECTED and the hook table."""
+    try:
+        javap = standin.jdk_tool("javap")
+    except standin.JdkNotFound as e:
+        pytest.skip(str(e))
+    classpath = standin.build()
+    classes = {c for c, *_ in EXPECTED}
+    if HOOK_TABLE.is_file():
+        classes |= {row["class"] for row in json.loads(HOOK_TABLE.read_text())["hooks"] if row["class"].startswith("android.")}
+    out = subprocess.run([javap, "-p", "-cp", str(classpath), *sorted(classes)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    table: dict[str, dict] = defaultdict(dict)
+    current = None
+    for line in out.stdout.splitlines():
+        head = re.match(r"^(?:public |protected |private |abstract |final |static )*(?:class|interface) (\S+)", line)
+        if head:
+            current = head.group(1)
+            continue
+        m = _METHOD.match(_strip_generics(line))
+        if m and current:
+            params = tuple(p.strip() for p in m.group("params").split(",") if p.strip())
+            table[current][(m.group("name"), params)] = set(m.group("mods").split())
+    return table
+
+
+@pytest.mark.parametrize("cls,mods,name,params", EXPECTED, ids=[f"{c.rsplit('.', 1)[1]}.{n}{len(p)}" for c, _, n, p in EXPECTED])
+def test_declared_with_androids_signature(declared, cls, mods, name, params):
+    methods = declared.get(cls)
+    assert methods, f"{cls} is not declared"
+    assert (name, params) in methods, f"{cls}.{name}({', '.join(params)}) missing; have {sorted(k for k in methods if k[0] == name)}"
+    assert set(mods.split()) <= methods[(name, params)], f"{cls}.{name}: modifiers {methods[(name, params)]}, Android has {mods}"
+
+
+def test_every_android_row_of_the_hook_table_resolves(declared):
+    if not HOOK_TABLE.is_file():
+        pytest.skip("no hook table (hooks/agent/hook-table.json)")
+    missing = []
+    for row in json.loads(HOOK_TABLE.read_text())["hooks"]:
+        if not row["class"].startswith("android."):
+            continue  # java.* is the real JDK's, third-party classes are checked at runtime
+        for overload in row.get("overloads") or [{"args": None, "min_api": row.get("min_api", 1)}]:
+            if overload.get("min_api", 1) > STANDIN_SDK_INT:
+                continue  # the stand-in is API 34: newer overloads are absent, as on a real API 34 device
+            methods = declared.get(row["class"], {})
+            wanted = (row["method"], tuple(overload["args"])) if overload["args"] is not None else None
+            found = wanted in methods if wanted else any(n == row["method"] for n, _ in methods)
+            if not found:
+                missing.append(f"{row['id']}: {row['class']}.{row['method']}({', '.join(overload['args'] or [])})")
+    assert not missing, missing
