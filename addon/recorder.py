@@ -24,7 +24,6 @@ from typing import Optional
 
 from mitmproxy import ctx, exceptions, hooks, http
 
-from addon.detect import Detector, ScanLimits
 from addon.detectproc import DetectionProcess
 from addon.flowfile import FlowFile
 from addon.flowrow import flow_row, summary
@@ -51,7 +50,7 @@ class Recorder:
         self.flowfile: FlowFile | None = None
         self.profile = device_profile.DeviceProfile()
         self.profile_path: str | None = None
-        self.detector: Detector | None = None          # inline detection
+        self.detector = None                           # inline detection (addon.detect.Detector)
         self.process: DetectionProcess | None = None   # detection in a child process
         self.observed: ObservedValues | None = None
         self.inflight: dict[str, http.HTTPFlow] = {}
@@ -120,7 +119,7 @@ class Recorder:
         if opts.piiaudit_detect_process:
             self.process = self._start_process()
         if self.process is None:
-            self.detector = Detector(profile, limits=ScanLimits())
+            self.detector = _detector(profile)
         self.observed = ObservedValues()
         try:
             self.observed.poll(store)  # values read before the proxy started count from the first flow
@@ -219,7 +218,7 @@ class Recorder:
         if self.writer is not None:
             self.writer.put_error(f"{why}; detection continued in the proxy's thread")
         self.process = None
-        self.detector = Detector(self.profile, limits=ScanLimits())
+        self.detector = _detector(self.profile)
         if self.observed is not None:
             self.observed.watermark = 0  # the new detector needs every observed value again
         waiting, self.inflight = list(self.inflight.values()), {}
@@ -302,3 +301,10 @@ class Recorder:
         self.detector = None
         self.observed = None
         self.inflight = {}
+
+
+def _detector(profile: device_profile.DeviceProfile):
+    # Imported here: with detection in its own process the proxy never loads the detector.
+    from addon.detect import Detector, ScanLimits
+
+    return Detector(profile, limits=ScanLimits())

@@ -83,7 +83,7 @@ def _finding(rec: dict[str, Any], rule: dict[str, Any], flows: pd.DataFrame, eve
 <div class="finding sev-{esc(rec['severity'])}" id="finding-{esc(rec['id'])}">
 <h3>#{esc(rec['id'])} {esc(rec['rule_id'])} — {esc(rule.get('title_zh'))}</h3>
 <div class="muted">{esc(rule.get('title_en'))}</div>
-<p>{' · '.join(esc(f) for f in facts if f)}</p>
+<p>{' · '.join(esc(f) for f in facts if isinstance(f, str) and f)}</p>
 <ul class="basis">{basis}</ul>
 {f'<p><b>读取→发送 / Read → sent</b></p><ul>{sentences}</ul>' if sentences else ''}
 {f'<pre class="muted">{esc(notes)}</pre>' if notes else ''}

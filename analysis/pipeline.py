@@ -154,6 +154,8 @@ def stored_findings(session: Session) -> pd.DataFrame:
     """The findings table as analyze() stored it (JSON columns decoded)."""
     rows = session.store.rows(f"SELECT id, {', '.join(FINDING_COLUMNS)} FROM findings ORDER BY id")
     frame = pd.DataFrame(rows, columns=["id", *FINDING_COLUMNS])
+    keys = ["pii_type", "sdk", "host"]
+    frame[keys] = frame[keys].astype("object").where(frame[keys].notna(), None)   # NULL is None, as analyze returns it
     decode = lambda v, empty: json.loads(v) if isinstance(v, str) and v else empty  # noqa: E731
     return frame.assign(flow_ids=frame["flow_ids"].map(lambda v: decode(v, [])),
                         event_ids=frame["event_ids"].map(lambda v: decode(v, [])),

@@ -7,6 +7,7 @@ masks are computed once per distinct value, not per row.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +82,17 @@ def _urls(data: ReportData, flow_ids: pd.Series, urls: pd.Series, reveal: bool) 
     return flow_ids.map(safe).where(flow_ids.isin(safe.keys()), urls) if safe else urls
 
 
+def _ms(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, (int, float)) else str(value)
+
+
+def zone_name() -> str:
+    """'Asia/Shanghai (UTC+08:00)': the zone report times are printed in."""
+    tz = local_tz()
+    offset = dt.datetime.now(tz).strftime("%z")
+    return f"{getattr(tz, 'key', None) or tz} (UTC{offset[:3]}:{offset[3:]})"
+
+
 def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
     m = data.manifest
     scope = data.scope or {}
@@ -111,9 +123,9 @@ def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
         ("统计 / Counts", f"flows {counts['flows']}, PII hits {counts['hits']}, hook events {counts['events']}, "
                           f"findings {counts['findings']}"),
         ("时钟 / Clocks", "; ".join(
-            f"pid {s.get('pid')}: offset {s.get('offset_ms')} ms, error ±{s.get('error_ms')} ms" for s in syncs)
+            f"pid {s.get('pid')}: offset {_ms(s.get('offset_ms'))} ms, error ±{_ms(s.get('error_ms'))} ms" for s in syncs)
             + (f"; events: max error ±{errors.max():.1f} ms" if not errors.empty else "") or "—"),
-        ("时区 / Time zone", str(getattr(local_tz(), "key", None) or local_tz())),
+        ("时区 / Time zone", zone_name()),
         ("值显示 / Values", "明文（--reveal） / revealed" if reveal else
                             "已脱敏（保留首尾字符）并附SHA-256 / masked (first and last characters) with SHA-256"),
         ("工具版本 / Versions", ", ".join(f"{k} {v}" for k, v in versions.items()) or "—"),

@@ -52,28 +52,42 @@ def committed(db: Path) -> int | None:
         return None
 
 
-def run(argv: list[str], db: Path | None, interval: float) -> tuple[list[tuple[float, int | None, int]], int, float]:
-    """Samples (seconds, flows committed, RSS kB), peak RSS kB, wall seconds."""
+def children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            out += [int(c) for c in task.read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def run(argv: list[str], db: Path | None, interval: float) -> tuple[list[tuple[float, int | None, int, int]], int, int, float]:
+    """Samples (seconds, flows committed, proxy RSS kB, detection process RSS kB),
+    peak RSS kB of the proxy and of the detection process, wall seconds."""
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    samples, peak = [], 0
+    samples, peak, peak_worker = [], 0, 0
     while proc.poll() is None:
         st = proc_status(proc.pid)
+        workers = [proc_status(c) for c in children(proc.pid)]
         if st:
             peak = max(peak, st.get("VmHWM", 0))
-            samples.append((time.perf_counter() - started, committed(db) if db else None, st.get("VmRSS", 0)))
+            peak_worker = max([peak_worker] + [w.get("VmHWM", 0) for w in workers])
+            samples.append((time.perf_counter() - started, committed(db) if db else None, st.get("VmRSS", 0),
+                            sum(w.get("VmRSS", 0) for w in workers)))
         time.sleep(interval)
     if proc.returncode != 0:
         raise SystemExit(f"mitmdump failed ({proc.returncode}):\n{proc.stderr.read()[-2000:]}")
-    return samples, peak, time.perf_counter() - started
+    return samples, peak, peak_worker, time.perf_counter() - started
 
 
-def at(samples: list[tuple[float, int | None, int]], flows: int) -> tuple[int | None, int] | None:
+def at(samples: list[tuple[float, int | None, int, int]], flows: int) -> tuple[int | None, int, int] | None:
     """The first sample with at least `flows` committed (else the last one)."""
-    for _, n, rss in samples:
+    for _, n, rss, worker in samples:
         if n is not None and n >= flows:
-            return n, rss
-    return (samples[-1][1], samples[-1][2]) if samples else None
+            return n, rss, worker
+    return samples[-1][1:] if samples else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,31 +108,33 @@ def main(argv: list[str] | None = None) -> int:
 
         bare_peak = None
         if not args.skip_bare:
-            _, bare_peak, bare_s = run(base, None, args.interval)
+            _, bare_peak, _, bare_s = run(base, None, args.interval)
             print(f"bare mitmdump: {bare_s:.1f} s, peak RSS {bare_peak / 1024:.1f} MB")
 
         session = work / "session"
-        samples, peak, seconds = run(base + addon_args(session, DEMO_PROFILE), session / "session.db", args.interval)
+        samples, peak, peak_worker, seconds = run(base + addon_args(session, DEMO_PROFILE), session / "session.db", args.interval)
         final = committed(session / "session.db")
-        print(f"mitmdump + addon: {seconds:.1f} s, {final} flows in session.db, peak RSS {peak / 1024:.1f} MB")
+        print(f"mitmdump + addon: {seconds:.1f} s, {final} flows in session.db, peak RSS {peak / 1024:.1f} MB "
+              f"(+ detection process {peak_worker / 1024:.1f} MB)")
         print()
-        print(f"  {'flows committed':>16} {'RSS MB':>8}")
+        print(f"  {'flows committed':>16} {'proxy RSS MB':>13} {'detection MB':>13}")
         marks = [m for m in (10_000, 50_000, args.flows) if m <= args.flows]
         points = []
         for m in marks:
             got = at(samples, m)
             if got:
                 points.append(got)
-                print(f"  {got[0] if got[0] is not None else '-':>16} {got[1] / 1024:8.1f}")
+                print(f"  {got[0] if got[0] is not None else '-':>16} {got[1] / 1024:13.1f} {got[2] / 1024:13.1f}")
         if len(points) >= 2:
             first, last = points[0], points[-1]
-            growth = (last[1] - first[1]) / 1024
             span = max(1, (last[0] or 0) - (first[0] or 0))
-            per_10k = growth / span * 10_000
-            verdict = "flat" if abs(growth) < max(8.0, 0.1 * first[1] / 1024) else "GROWING"
-            print(f"  growth {growth:+.1f} MB from {first[0]} to {last[0]} flows ({per_10k:+.2f} MB per 10k flows): {verdict}")
+            for label, i in (("proxy", 1), ("detection process", 2)):
+                growth = (last[i] - first[i]) / 1024
+                verdict = "flat" if abs(growth) < max(8.0, 0.1 * first[i] / 1024) else "GROWING"
+                print(f"  {label}: {growth:+.1f} MB from {first[0]} to {last[0]} flows "
+                      f"({growth / span * 10_000:+.2f} MB per 10k flows): {verdict}")
         if bare_peak:
-            print(f"  peak RSS with addon / bare: {peak / bare_peak:.2f}x ({(peak - bare_peak) / 1024:+.1f} MB)")
+            print(f"  peak proxy RSS with addon / bare: {peak / bare_peak:.2f}x ({(peak - bare_peak) / 1024:+.1f} MB)")
     return 0
 
 

@@ -99,7 +99,7 @@ def run_demo(out: Path, *, force: bool = False, timeout: float = 180.0,
 
     echo("analysing …")
     result = analyze(out, scope=out / "scope.yaml")
-    outputs = write_report(out)
+    outputs = write_report(out, result=result)
     manifest.write(store)
     seconds = time.time() - started
     counts = {t: store.count(t) for t in ("flows", "pii_hits", "events", "findings")}

@@ -18,9 +18,10 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 DB_NAME = "session.db"
 FLOWS_NAME = "flows.mitm"
@@ -237,6 +238,10 @@ class SessionStore:
     def db(self) -> sqlite_utils.Database:
         db = getattr(self._local, "db", None)
         if db is None:
+            # Imported on first use: sqlite_utils pulls in pandas (~0.5 s, ~50 MB), which the
+            # proxy and the hooks runner, writing through plain sqlite3, never need.
+            import sqlite_utils
+
             db = sqlite_utils.Database(self.conn)
             self._local.db = db
         return db

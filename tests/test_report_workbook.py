@@ -115,7 +115,8 @@ def test_summary_sheet(report):
     values = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
     assert values["同意时刻 / Consent time"] == "2026-01-01T08:00:02.000+08:00"
     assert values["同意来源 / Consent source"] == "hook (dialog_tap)"
-    assert "offset 1234.0 ms" in values["时钟 / Clocks"]
+    assert "offset 1234.000 ms, error ±2.500 ms" in values["时钟 / Clocks"]
+    assert values["时区 / Time zone"] == "Asia/Shanghai (UTC+08:00)"
     assert "pandas" in values["工具版本 / Versions"]
     per_rule = {r[0]: r[4] for r in wb["Summary"].iter_rows(values_only=True) if r[0] and r[4] is not None}
     assert per_rule["SDK-PRECONSENT"] == 4 and per_rule["IM3.1"] == 0 and per_rule["PIPL-CLEARTEXT"] == 1

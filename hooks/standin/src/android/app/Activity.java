@@ -6,6 +6,7 @@ import android.content.pm.PackageManager;
 import android.os.Bundle;
 import android.util.Log;
 import android.view.ContextThemeWrapper;
+import android.view.MotionEvent;
 import android.view.View;
 import android.view.Window;
 import android.view.WindowManager;
@@ -98,6 +99,18 @@ public class Activity extends ContextThemeWrapper {
         mResumed = false;
         onPause();
     }
+
+    /** Called for every touch before it reaches a view (AOSP: the window's callback). */
+    public boolean dispatchTouchEvent(MotionEvent ev) {
+        if (ev.getActionMasked() == MotionEvent.ACTION_DOWN) onUserInteraction();
+        return onTouchEvent(ev);
+    }
+
+    public boolean onTouchEvent(MotionEvent event) {
+        return false;
+    }
+
+    public void onUserInteraction() {}
 
     public boolean isFinishing() {
         return mFinished;

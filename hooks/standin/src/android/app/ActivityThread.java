@@ -11,8 +11,10 @@ import android.net.Uri;
 import android.net.wifi.WifiManager;
 import android.os.Handler;
 import android.os.Looper;
+import android.os.SystemClock;
 import android.telephony.TelephonyManager;
 import android.util.Log;
+import android.view.MotionEvent;
 import android.view.WindowManagerImpl;
 import com.android.internal.standin.ContentProviders;
 import com.android.internal.standin.SystemServices;
@@ -79,8 +81,10 @@ public final class ActivityThread {
         return am != null ? am.mPackageName : null;
     }
 
+    /** The package, or "package:name" in a secondary process (started with -Dpiiaudit.process=...). */
     public static String currentProcessName() {
-        return currentPackageName();
+        String named = System.getProperty("piiaudit.process");
+        return named != null && !named.isEmpty() ? named : currentPackageName();
     }
 
     public Looper getLooper() {
@@ -122,6 +126,24 @@ public final class ActivityThread {
         activity.performStart();
         activity.performResume();
         return activity;
+    }
+
+    /** handlePauseActivity: the activity leaves the foreground (the user went home). */
+    public void pauseActivity(Activity activity) {
+        activity.performPause();
+    }
+
+    /** handleResumeActivity for an activity that was paused. */
+    public void resumeActivity(Activity activity) {
+        activity.performResume();
+    }
+
+    /** A tap at (x, y) as the input dispatcher delivers it: ACTION_DOWN, then ACTION_UP 60 ms later. */
+    public void tap(Activity activity, float x, float y) {
+        long down = SystemClock.uptimeMillis();
+        activity.dispatchTouchEvent(MotionEvent.obtain(down, down, MotionEvent.ACTION_DOWN, x, y, 0));
+        SystemClock.sleep(60);
+        activity.dispatchTouchEvent(MotionEvent.obtain(down, SystemClock.uptimeMillis(), MotionEvent.ACTION_UP, x, y, 0));
     }
 
     /** handleCreateService + handleServiceArgs. */

@@ -109,6 +109,11 @@ class ContextImpl extends Context {
             mMainThread.getHandler().post(() -> mMainThread.startService(cn.getClassName(), service));
             return cn;
         }
+        if (cn != null && SystemServices.isExportedServiceOfOtherApp(cn)) {
+            // Another installed app's exported service: the system starts that app's process.
+            Log.i("ActivityManager", "Start proc for service " + cn.flattenToShortString() + " caller=" + mPackageName);
+            return cn;
+        }
         Log.w(TAG, "Unable to start service " + service + " U=0: not found");
         return null;
     }
