@@ -186,14 +186,14 @@ def test_gate_waits_for_instrumentation_then_gives_up_with_a_warning(classpath):
     assert re.search(r"HookBench method=getImei calls=10 total_ns=\d+ ns_per_call=[\d.]+", proc.stdout)
 
 
-def test_full_tour_exercises_the_extra_apis_with_the_profile_values(classpath, tmp_path):
+def test_api_tour_exercises_the_extra_apis_with_the_profile_values(classpath, tmp_path):
     prof = device_profile.from_dict({"values": {"meid": "A1000012345678", "iccid": "89860099887766554433",
                                                 "advertising_id": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
                                                 "oaid": "1234abcd-0000-1111-2222-333344445555",
                                                 "bluetooth_mac": "02:aa:bb:cc:dd:ee", "serial": "R58M12345XY"}}, "tour")
     device_file = standin.write_device_properties(prof, tmp_path / "device.properties")
     argv = standin.java_command(classpath, proxy_host=None, proxy_port=None, truststore=None, truststore_password=None,
-                                device_properties=device_file, main="com.example.demoshop.FullTour")
+                                device_properties=device_file, main="com.example.demoshop.ApiTour")
     proc = subprocess.run(argv, capture_output=True, timeout=60)
     out = proc.stdout.decode("utf-8")
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")

@@ -3,6 +3,7 @@ package android.app;
 import android.content.Context;
 import android.content.DialogInterface;
 import android.os.Bundle;
+import android.view.View;
 import android.widget.Button;
 import com.android.internal.app.AlertController;
 
@@ -32,6 +33,10 @@ public class AlertDialog extends Dialog implements DialogInterface {
         mAlert.setMessage(message);
     }
 
+    public void setView(View view) {
+        mAlert.setView(view);
+    }
+
     public void setButton(int whichButton, CharSequence text, OnClickListener listener) {
         mAlert.setButton(whichButton, text, listener);
     }
@@ -54,6 +59,7 @@ public class AlertDialog extends Dialog implements DialogInterface {
         private OnClickListener mNeutralButtonListener;
         private boolean mCancelable = true;
         private OnDismissListener mOnDismissListener;
+        private View mView;
 
         public Builder(Context context) {
             this(context, 0);
@@ -100,6 +106,11 @@ public class AlertDialog extends Dialog implements DialogInterface {
             return this;
         }
 
+        public Builder setView(View view) {
+            mView = view;
+            return this;
+        }
+
         public Builder setOnDismissListener(OnDismissListener onDismissListener) {
             mOnDismissListener = onDismissListener;
             return this;
@@ -109,6 +120,7 @@ public class AlertDialog extends Dialog implements DialogInterface {
             final AlertDialog dialog = new AlertDialog(mContext, 0);
             if (mTitle != null) dialog.setTitle(mTitle);
             if (mMessage != null) dialog.setMessage(mMessage);
+            if (mView != null) dialog.setView(mView);
             if (mPositiveButtonText != null) dialog.setButton(BUTTON_POSITIVE, mPositiveButtonText, mPositiveButtonListener);
             if (mNegativeButtonText != null) dialog.setButton(BUTTON_NEGATIVE, mNegativeButtonText, mNegativeButtonListener);
             if (mNeutralButtonText != null) dialog.setButton(BUTTON_NEUTRAL, mNeutralButtonText, mNeutralButtonListener);

@@ -15,6 +15,7 @@ import android.os.Bundle;
 import android.os.Looper;
 import android.os.Process;
 import android.util.Log;
+import com.android.internal.standin.SystemServices;
 
 /** The concrete Context (hidden on Android): the hook target for Context methods. */
 class ContextImpl extends Context {

@@ -25,6 +25,10 @@ public final class ComponentName {
 
     public String flattenToString() { return mPackage + "/" + mClass; }
 
+    public String flattenToShortString() {
+        return mClass.startsWith(mPackage + ".") ? mPackage + "/" + mClass.substring(mPackage.length()) : flattenToString();
+    }
+
     @Override public boolean equals(Object o) {
         return o instanceof ComponentName && ((ComponentName) o).mPackage.equals(mPackage) && ((ComponentName) o).mClass.equals(mClass);
     }

@@ -64,6 +64,8 @@ public class AlertController {
         }
     };
 
+    private View mView;
+
     public AlertController(Context context, DialogInterface di, Window window) {
         mContext = context;
         mDialogInterface = di;
@@ -78,6 +80,11 @@ public class AlertController {
 
     public void setMessage(CharSequence message) {
         mMessage = message;
+    }
+
+    /** A custom view below the message (AOSP: the "custom" panel). */
+    public void setView(View view) {
+        mView = view;
     }
 
     public void setButton(int whichButton, CharSequence text, DialogInterface.OnClickListener listener) {
@@ -123,6 +130,7 @@ public class AlertController {
             message.setText(mMessage);
             parentPanel.addView(message);
         }
+        if (mView != null) parentPanel.addView(mView);
         LinearLayout buttonPanel = new LinearLayout(mContext);
         buttonPanel.setOrientation(LinearLayout.HORIZONTAL);
         // Same order as AOSP's layout: negative, neutral, positive.

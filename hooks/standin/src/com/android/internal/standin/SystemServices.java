@@ -3,6 +3,7 @@ package com.android.internal.standin;
 import android.accounts.AccountManager;
 import android.app.ActivityManager;
 import android.bluetooth.BluetoothManager;
+import android.content.ComponentName;
 import android.content.Context;
 import android.hardware.SystemSensorManager;
 import android.hardware.camera2.CameraManager;
@@ -13,6 +14,13 @@ import android.telephony.SubscriptionManager;
 /** System services beyond the scenario's; null for services the stand-in does not have. */
 public final class SystemServices {
     private SystemServices() {}
+
+    /** Exported services of other apps installed on the stand-in device (a partner app's sync service). */
+    private static final java.util.Set<String> OTHER_APPS_EXPORTED_SERVICES = java.util.Set.of("com.example.partner/com.example.partner.SyncService");
+
+    public static boolean isExportedServiceOfOtherApp(ComponentName cn) {
+        return OTHER_APPS_EXPORTED_SERVICES.contains(cn.flattenToString());
+    }
 
     public static Object create(String name, Context context) {
         switch (name) {
