@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis import appstate
 from analysis.prepare import THIRD_PARTY, Evidence
 
 EVIDENCE_COLUMNS = [
@@ -23,6 +24,7 @@ EVIDENCE_COLUMNS = [
 GROUP_KEYS = ("pii_type", "sdk", "host")
 
 WHO = ("any", "app", "sdk")
+SECONDS = ("<seconds>",)   # a parameter that takes a number of seconds
 TO = ("any", "first_party", "third_party")
 
 
@@ -62,7 +64,9 @@ def _from_reads(reads: pd.DataFrame) -> pd.DataFrame:
 
 
 def _from_sent(sent: pd.DataFrame) -> pd.DataFrame:
-    return sent.assign(stream="flow", event_id=pd.NA).reindex(columns=EVIDENCE_COLUMNS)
+    # A hit found inside a hook's plaintext (crypto, TLS) names that hook event as evidence too.
+    via = sent["via_event_id"] if "via_event_id" in sent else pd.NA
+    return sent.assign(stream="flow", event_id=via).reindex(columns=EVIDENCE_COLUMNS)
 
 
 def _who(frame: pd.DataFrame, who: str) -> pd.DataFrame:
@@ -237,3 +241,123 @@ def outside_necessary_scope(ctx: Evidence, params: dict[str, Any]) -> pd.DataFra
 def sent_over_cleartext(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
     plain = ctx.sent.loc[ctx.sent["scheme"].eq("http")]
     return _from_sent(_who(plain, params.get("who", "any")))
+
+
+# -- app state: background, user input, other apps -----------------------------------------
+
+def _needs_input(ctx: Evidence) -> None:
+    if not appstate.has_input(ctx.ui):
+        raise NotApplicable("no touch or click events: user input was not recorded / 未记录触摸或点击事件，无法判断用户操作")
+
+
+def _with_companions(rows: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """Evidence rows plus, per row, a row of the same group naming a supporting event (a pause, a dialog)."""
+    extra = rows.assign(event_id=ids.to_numpy(), flow_id=pd.NA, hit_id=pd.NA, stream="event").loc[ids.notna().to_numpy()]
+    return pd.concat([rows, extra], ignore_index=True) if not extra.empty else rows
+
+
+@detection(
+    "collected_in_background",
+    doc_en="Hooked reads (and, with include: both, PII-bearing requests) while no activity of the app was resumed: "
+           "after a pause until the next resume, if that spell lasts at least min_background_s; reads by another "
+           "process of the app (e.g. :push) before the first resume count too. Each finding also names the pause "
+           "event. Needs activity_state events.",
+    doc_zh="App没有处于前台（无已恢复的Activity）时的敏感API读取（include: both 时含携带个人信息的请求）：从暂停到下一次恢复，"
+           "且持续不少于 min_background_s 秒；App其他进程（如 :push）在首次恢复前的读取也计入。发现同时列出暂停事件。需要 activity_state 事件。",
+    params={"who": WHO, "include": ("reads", "both"), "min_background_s": SECONDS},
+)
+def collected_in_background(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    if not ctx.ui["kind"].eq(appstate.STATE).any():
+        raise NotApplicable("no activity_state events: foreground and background cannot be told apart / "
+                            "未记录 activity_state 事件，无法区分前台与后台")
+    min_s = float(params.get("min_background_s", 1.0))
+    reads = ctx.reads
+    child = reads["process"].fillna("").str.contains(":", regex=False)
+    bg = appstate.background(reads["ts"], ctx.ui, min_s=min_s, child=child)
+    rows = _from_reads(reads.loc[bg["background"]])
+    ids = bg.loc[bg["background"], "pause_event_id"]
+    if params.get("include", "both") == "both":
+        sent = ctx.sent
+        sbg = appstate.background(sent["ts"], ctx.ui, min_s=min_s)
+        rows = pd.concat([rows, _from_sent(sent.loc[sbg["background"]])], ignore_index=True)
+        ids = pd.concat([ids, sbg.loc[sbg["background"], "pause_event_id"]], ignore_index=True)
+    rows = _with_companions(rows.reset_index(drop=True), ids.reset_index(drop=True))
+    return _who(rows, params.get("who", "any"))
+
+
+@detection(
+    "launch_without_user_action",
+    doc_en="component_launch events (startActivity, startService, bindService, sendBroadcast) aimed at another "
+           "app's package with no touch or click in the window_s seconds before; the target is in the location "
+           "column. Needs touch or click events.",
+    doc_zh="在此前 window_s 秒内没有触摸或点击、且目标为其他App包名的组件启动事件（startActivity、startService、bindService、"
+           "sendBroadcast）；目标写在位置列。需要触摸或点击事件。",
+    params={"who": WHO, "window_s": SECONDS}, group_by=("pii_type", "sdk"),
+)
+def launch_without_user_action(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    _needs_input(ctx)
+    ui = ctx.ui
+    own = ctx.app_package
+    launches = ui.loc[ui["kind"].eq(appstate.LAUNCH) & ui["target_package"].notna()]
+    own_pkg = launches["process"].fillna(own or "").str.split(":").str[0].replace("", own)
+    launches = launches.loc[launches["target_package"].ne(own_pkg)]
+    touched = appstate.input_before(launches["ts"], ui, window_s=float(params.get("window_s", 2.0)))
+    bad = launches.loc[~touched["touched"]]
+    target = (bad["launch_kind"].fillna("launch") + ":" + bad["target_package"]
+              + ("/" + bad["target_class"]).fillna(""))
+    rows = bad.assign(location=target, stream="event", pii_type=pd.NA, host=pd.NA).reindex(columns=EVIDENCE_COLUMNS)
+    return _who(rows, params.get("who", "any"))
+
+
+@detection(
+    "sensor_without_user_action",
+    doc_en="Camera and microphone reads (pii_read of type camera or microphone: Camera.open, "
+           "CameraManager.openCamera, AudioRecord.startRecording, MediaRecorder.start) with no touch or click in "
+           "the window_s seconds before. Needs touch or click events.",
+    doc_zh="此前 window_s 秒内没有触摸或点击的相机、麦克风调用（类型为 camera 或 microphone 的读取事件）。需要触摸或点击事件。",
+    params={"who": WHO, "window_s": SECONDS}, group_by=("pii_type", "sdk"),
+)
+def sensor_without_user_action(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    _needs_input(ctx)
+    reads = ctx.reads.loc[ctx.reads["pii_type"].isin(("camera", "microphone"))]
+    touched = appstate.input_before(reads["ts"], ctx.ui, window_s=float(params.get("window_s", 3.0)))
+    return _who(_from_reads(reads.loc[~touched["touched"]]), params.get("who", "any"))
+
+
+@detection(
+    "consent_checkbox_prechecked",
+    doc_en="A checkbox set checked by code (CompoundButton.setChecked(true) with no touch or click in the window_s "
+           "seconds before) before the consent moment; the privacy dialog shown is named too. Needs touch or click "
+           "events.",
+    doc_zh="同意时刻之前由代码勾选的复选框（CompoundButton.setChecked(true)，此前 window_s 秒内无触摸或点击）；"
+           "同时列出显示的隐私弹窗。需要触摸或点击事件。",
+    params={"window_s": SECONDS}, group_by=("pii_type", "sdk"), relative_to_consent=True,
+)
+def consent_checkbox_prechecked(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    _needs_input(ctx)
+    ui = ctx.ui
+    boxes = ui.loc[ui["kind"].eq(appstate.CHECKBOX) & ui["checked"].eq(True) & (ui["ts"] < ctx.consent.cutoff)]
+    touched = appstate.input_before(boxes["ts"], ui, window_s=float(params.get("window_s", 1.0)))
+    bad = boxes.loc[~touched["touched"]]
+    rows = bad.assign(stream="event", pii_type=pd.NA, host=pd.NA,
+                      location=bad["label"].fillna("").map(lambda t: f"checkbox:{t}" if t else "checkbox"))
+    rows = rows.reindex(columns=EVIDENCE_COLUMNS).reset_index(drop=True)
+    dialog = ctx.consent.event_ids[:1] if ctx.consent.dialog_shown_ts is not None else ()
+    return _with_companions(rows, pd.Series([dialog[0] if dialog else pd.NA] * len(rows), dtype="Int64"))
+
+
+@detection(
+    "permission_before_user_input",
+    doc_en="Runtime permission requests (permissions that can collect personal information) made before the user's "
+           "first touch or click of the session: asked at launch, before any feature was used. Needs touch or "
+           "click events.",
+    doc_zh="在本次会话用户首次触摸或点击之前发出的运行时权限申请（仅限可收集个人信息的权限）：启动即申请，未见使用对应功能。"
+           "需要触摸或点击事件。",
+    params={}, group_by=("pii_type", "sdk"),
+)
+def permission_before_user_input(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    _needs_input(ctx)
+    first = ctx.ui.loc[ctx.ui["kind"].isin(appstate.INPUT_KINDS), "ts"].min()
+    perms = ctx.permissions
+    early = perms.loc[perms["kind"].eq("request") & (perms["ts"] < first)]
+    return early.assign(stream="event", host=pd.NA).reindex(columns=EVIDENCE_COLUMNS)

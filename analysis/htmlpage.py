@@ -106,6 +106,7 @@ def render(data: ReportData, *, reveal: bool = False) -> str:
         findings = ('<p class="notice">会话为空，无可分析内容 / the session is empty: nothing to analyse</p>'
                     if data.nothing else '<p class="notice">未发现问题 / no findings</p>')
     timeline = tables.table(data, "Timeline", reveal=reveal)
+    hooks = tables.table(data, "Hooks", reveal=reveal)
     cut = len(timeline) - MAX_TIMELINE_ROWS
     consent_rows = data.timeline["stream"].eq("consent").reset_index(drop=True).map({True: "consent", False: None})
     consent_notice = "" if data.consent.status == "accepted" else f'<p class="notice">{esc(data.consent.describe())}</p>'
@@ -121,6 +122,8 @@ def render(data: ReportData, *, reveal: bool = False) -> str:
 {_table(tables.rule_counts(data))}
 <h2>发现 / Findings</h2>
 {findings}
+<h2>钩子覆盖 / Hooks</h2>
+{_table(hooks) if not hooks.empty else '<p class="muted">未记录钩子覆盖事件 / no hook coverage events recorded</p>'}
 <h2>时间线 / Timeline</h2>
 {f'<p class="muted">仅显示前 {MAX_TIMELINE_ROWS} 行，完整时间线见 evidence.xlsx / first {MAX_TIMELINE_ROWS} rows; the full timeline is in evidence.xlsx</p>' if cut > 0 else ''}
 {_table(timeline.head(MAX_TIMELINE_ROWS), row_class=consent_rows.head(MAX_TIMELINE_ROWS))}

@@ -27,6 +27,7 @@ FLOW_COLUMNS: dict[str, str] = {
 HIT_COLUMNS: dict[str, str] = {
     "id": "int", "flow_id": "str", "pii_type": "str", "location": "str", "encoding": "str", "source": "str",
     "value_sha256": "str", "value": "str", "direction": "str", "confidence": "float",
+    "via_event_id": "int",   # derived hits (analysis.crypto, TLS plaintext): the hook event that revealed them
 }
 EVENT_COLUMNS: dict[str, str] = {
     "id": "int", "ts": "float", "ts_device_ms": "int", "seq": "int", "kind": "str", "api": "str",
@@ -45,6 +46,11 @@ SELECT_AS = {
     "events": {
         "stack": f"substr(stack, 1, {STACK_CHARS})",
         "data": "CASE WHEN kind = 'pii_read' THEN NULL ELSE data END",
+    },
+    "pii_hits": {
+        # Computed, not a column: only rows that carry it pay for the JSON parse.
+        "via_event_id": ("CASE WHEN detail LIKE '%via_event_id%' AND json_valid(detail) "
+                         "THEN json_extract(detail, '$.via_event_id') END"),
     },
 }
 
@@ -102,8 +108,8 @@ def _read(conn: sqlite3.Connection, table: str, columns: dict[str, str], order: 
     present = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
     # Text columns are cast in SQL so a BLOB written by a careless writer arrives as text too.
     exprs = SELECT_AS.get(table, {})
-    wanted = [f"CAST({exprs.get(c, c)} AS TEXT) AS {c}" if kind == "str" else c
-              for c, kind in columns.items() if c in present]
+    wanted = [f"CAST({exprs.get(c, c)} AS TEXT) AS {c}" if kind == "str" else f"{exprs[c]} AS {c}" if c in exprs else c
+              for c, kind in columns.items() if c in present or c in exprs]
     frame = pd.read_sql_query(f"SELECT {', '.join(wanted)} FROM {table}", conn)
     # Sorted here rather than by SQLite, whose ORDER BY on a non-covering index sorts in a temp B-tree.
     return typed(frame, columns).sort_values(order, kind="stable", ignore_index=True)

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import consent as consent_mod
+from analysis import crypto as crypto_mod
 from analysis import scope as scope_mod
 from analysis.consent import ConsentDecision
 from analysis.detections import REGISTRY, NotApplicable
@@ -87,6 +88,19 @@ def _resolve_scope(session_dir: Path, scope: Path | str | None, notes: list[str]
     return None
 
 
+def _crypto_hits(session: Session) -> tuple[Session, list[str]]:
+    """Hits inside encrypted uploads (analysis.crypto), written to pii_hits; the session reloaded if they changed."""
+    try:
+        outcome = crypto_mod.apply(session)
+    except Exception as e:  # noqa: BLE001 - a broken capture file must not stop the analysis
+        session.store.record_error("analysis", f"crypto plaintext step failed: {type(e).__name__}: {e}")
+        return session, [f"crypto plaintext step failed / 加密明文关联失败: {type(e).__name__}: {e}"]
+    if outcome.changed:
+        session.store.close()
+        session = load_session(session.dir)
+    return session, outcome.notes
+
+
 def run_rules(catalog: Catalog, evidence: Evidence) -> tuple[pd.DataFrame, list[dict[str, str]], list[dict[str, str]]]:
     parts, skipped, errors = [], [], []
     for order, rule in enumerate(catalog.rules):
@@ -120,7 +134,8 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
         session = load_session(session_dir)
     except StoreError as e:
         raise AnalysisError(str(e)) from e
-    notes = list(session.notes)
+    session, crypto_notes = _crypto_hits(session)
+    notes = list(session.notes) + crypto_notes
     scope_obj = _resolve_scope(session_dir, scope, notes)
     decision = consent_mod.decide(session.events, session.marks, consent_at=consent_at)
     if session.is_empty:

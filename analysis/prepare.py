@@ -17,6 +17,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from analysis import appstate
 from analysis.consent import ConsentDecision
 from analysis.linking import hash_values, link_reads_to_flows
 from analysis.load import Session, event_data
@@ -48,6 +49,13 @@ class Evidence:
     links: pd.DataFrame
     consent: ConsentDecision
     scope: Scope | None
+    ui: pd.DataFrame | None = None          # app-state events (analysis.appstate.ui_events)
+    app_package: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.ui is None:
+            self.ui = appstate.ui_events(pd.DataFrame(columns=["id", "ts", "kind", "api", "sdk", "process", "value",
+                                                               "data"]))
 
 
 def host_sdks(hosts: pd.Series) -> pd.Series:
@@ -117,4 +125,5 @@ def prepare(session: Session, consent: ConsentDecision, scope: Scope | None) -> 
     sent = _sent(session, scope)
     links = link_reads_to_flows(reads, sent)
     return Evidence(reads=reads, sent=_attribute(sent, links, scope), permissions=_permissions(session),
-                    links=links, consent=consent, scope=scope)
+                    links=links, consent=consent, scope=scope, ui=appstate.ui_events(session.events),
+                    app_package=appstate.main_package(session.events, session.manifest))

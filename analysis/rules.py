@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from analysis.detections import COMMON_PARAMS, REGISTRY
+from analysis.detections import COMMON_PARAMS, REGISTRY, SECONDS
 from analysis.errors import AnalysisError
 from analysis.labels import SEVERITY
 from analysis.yamltext import safe_load
@@ -112,6 +112,9 @@ def _params(raw: Any, detection: str, where: str) -> dict[str, Any]:
         if name == "group_by":
             if not isinstance(value, list) or not value or any(v not in allowed[name] for v in value):
                 raise RulesError(f"{where}: params.group_by must be a non-empty list of {', '.join(allowed[name])}")
+        elif allowed[name] == SECONDS:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 86_400:
+                raise RulesError(f"{where}: params.{name}: {value!r} is not a number of seconds (0 to 86400)")
         elif value not in allowed[name]:
             raise RulesError(f"{where}: params.{name}: {value!r} is not one of {', '.join(allowed[name])}")
     return dict(raw)

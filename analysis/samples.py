@@ -277,3 +277,184 @@ def demo_scope_path() -> Path:
     import piiaudit
 
     return Path(piiaudit.__file__).parent / "data" / "demo" / "scope.yaml"
+
+
+# -- an SDK upload encrypted with AES (the Cipher hooks' evidence) ---------------------------
+
+GETUI_HOST = "sdk.open.phone.igexin.com"
+AES_KEY = bytes(range(16))
+AES_IV = bytes(range(16, 32))
+CIPHER_API = "javax.crypto.Cipher.doFinal(byte[])"
+BASE64_API = "android.util.Base64.encodeToString(byte[], int)"
+
+
+@dataclass
+class EncryptedUpload:
+    flow_id: str
+    cipher_event_id: int
+    encode_event_id: int | None
+    plaintext: bytes
+    ciphertext: bytes
+
+
+def aes_cbc(plaintext: bytes, key: bytes = AES_KEY, iv: bytes = AES_IV) -> bytes:
+    """AES/CBC/PKCS5Padding, as javax.crypto does it."""
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    padder = padding.PKCS7(128).padder()
+    data = padder.update(plaintext) + padder.finalize()
+    enc = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    return enc.update(data) + enc.finalize()
+
+
+def _b64s(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode("ascii")
+
+
+def write_encrypted_upload(session_dir: Path | str, ts: float, *, sdk: str = "getui", host: str = GETUI_HOST,
+                           imei: str = DEVICE["imei"], with_encode_event: bool = True, process: str | None = None,
+                           save_flow: bool = True) -> EncryptedUpload:
+    """An SDK encrypts {"imei": ...} with AES, base64-encodes it and POSTs it as {"payload": ...}.
+
+    Writes the Cipher event (and the Base64 event) as the hooks do, the flow row as the proxy
+    does (no hit: the proxy cannot see inside), and appends the flow to flows.mitm.
+    """
+    from mitmproxy import io as mio
+    from mitmproxy.test import tflow
+
+    store = SessionStore(session_dir)
+    plaintext = json.dumps({"imei": imei, "os": "Android", "sdk_ver": "3.2.1"}).encode()
+    ciphertext = aes_cbc(plaintext)
+    encoded = _b64s(ciphertext)
+    body = json.dumps({"appid": "gt-demo", "payload": encoded}).encode()
+    flow = tflow.tflow(resp=True)
+    flow.request.scheme, flow.request.host, flow.request.port = "https", host, 443
+    flow.request.method, flow.request.path = "POST", "/api/v2/report"
+    flow.request.headers["content-type"] = "application/json"
+    flow.request.content = body
+    flow.request.timestamp_start, flow.request.timestamp_end = ts + 0.05, ts + 0.06
+    proc = process or APP["package"]
+    stack = _stack("javax.crypto.Cipher.doFinal(Cipher.java:2055)",
+                   "com.igexin.sdk.crypto.Packer.seal(Packer.java:41)",
+                   "com.igexin.sdk.PushManager.initialize(PushManager.java:120)")
+    crypto = _event(20, ts, "crypto", api=CIPHER_API, value=plaintext.decode(), sdk=sdk, stack=stack, data={
+        "op": "encrypt", "algorithm": "AES", "transformation": "AES/CBC/PKCS5Padding",
+        "input_b64": _b64s(plaintext), "output_b64": _b64s(ciphertext), "input_len": len(plaintext),
+        "output_len": len(ciphertext), "truncated": False})
+    events = [{**crypto, "process": proc}]
+    if with_encode_event:
+        events.append({**_event(21, ts + 0.01, "crypto", api=BASE64_API, value=encoded, sdk=sdk, stack=stack, data={
+            "op": "encode", "algorithm": "Base64", "transformation": "Base64", "input_b64": _b64s(ciphertext),
+            "output_b64": _b64s(encoded.encode()), "input_len": len(ciphertext), "output_len": len(encoded),
+            "truncated": False}), "process": proc})
+    store.write_events(events)
+    row = _flow(20, ts + 0.05, "POST", f"https://{host}/api/v2/report", body.decode())
+    row["id"] = flow.id
+    store.write_flows_and_hits([row], [])
+    if save_flow:
+        with store.flows_path.open("ab") as fh:
+            mio.FlowWriter(fh).add(flow)
+    ids = [r["id"] for r in store.rows("SELECT id FROM events WHERE kind = 'crypto' ORDER BY id DESC LIMIT ?",
+                                        (len(events),))][::-1]
+    store.close()
+    return EncryptedUpload(flow_id=flow.id, cipher_event_id=ids[0], encode_event_id=ids[1] if with_encode_event else None,
+                           plaintext=plaintext, ciphertext=ciphertext)
+
+
+# -- the full tour: app state, UI input, other apps, a second process, hook coverage ---------
+
+PUSH_PROCESS = APP["package"] + ":push"
+TOUR_API = {
+    "resume": "android.app.Activity.performResume()", "pause": "android.app.Activity.performPause()",
+    "touch": "android.app.Activity.dispatchTouchEvent(android.view.MotionEvent)",
+    "checkbox": "android.widget.CompoundButton.setChecked(boolean)",
+    "start_activity": "android.app.ContextImpl.startActivity(android.content.Intent)",
+    "start_service": "android.app.ContextImpl.startService(android.content.Intent)",
+    "camera": "android.hardware.Camera.open(int)",
+    "microphone": "android.media.AudioRecord.startRecording()",
+    "oaid": "com.bun.miitmdid.core.MdidSdkHelper.InitSdk(android.content.Context, boolean, com.bun.miitmdid.interfaces.IIdentifierListener)",
+}
+TOUR_DEVICE = {"oaid": "6f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b"}
+
+
+@dataclass
+class TourIds:
+    t0: float
+    events: dict[str, int] = field(default_factory=dict)     # by a short name, see write_fulltour
+
+
+def write_fulltour(session_dir: Path | str, *, t0: float = T0) -> TourIds:
+    """A session shaped like docs/standin-fulltour.md, each app-state rule with one case that should
+    be found and one that should not (names in TourIds.events):
+
+    - ``early_perm`` asked before any touch (PERM-EARLY); ``checkbox`` set checked by code before the
+      privacy dialog shows (IM3.4); the user touches and taps 同意 at t0+1.0;
+    - ``launch_touched`` (another app, 0.5 s after a touch: fine) and ``launch_silent`` (another app,
+      no touch for 4 s: MIIT-SELFSTART); ``launch_own`` starts the app's own service (fine);
+    - ``mic_touched`` (after a touch: fine) and ``camera_silent`` (no touch: CAC-DRAFT-MIC);
+    - ``read_quick_switch`` during a 0.2 s switch between screens (fine), ``read_bg_push`` by the
+      ``:push`` process while no activity is resumed (MIIT-SILENT, with ``pause``), and
+      ``read_push_before_resume`` by ``:push`` before the first resume (MIIT-SILENT);
+    - coverage: 3 overloads hooked, 1 method missing, 2 overloads of a missing class.
+    """
+    store = SessionStore(session_dir)
+    at = lambda dt: t0 + dt  # noqa: E731
+    push = lambda e: {**e, "process": PUSH_PROCESS, "pid": PID + 1}  # noqa: E731
+    jpush = _stack("cn.jpush.android.service.PushService.onStartCommand(PushService.java:130)")
+    named: list[tuple[str, dict[str, Any]]] = [
+        ("ready", _event(0, at(-0.5), "hooks_ready", data={"phase": "vm-created", "hooked": 3})),
+        ("cov_imei", _event(0, at(-0.5), "coverage", api=API["imei"],
+                            data={"hook": "telephony.imei", "status": "hooked", "live_at_ms": at(-0.5) * 1000 + CLOCK_OFFSET_MS})),
+        ("cov_camera", _event(0, at(-0.5), "coverage", api=TOUR_API["camera"],
+                              data={"hook": "camera.open", "status": "hooked", "live_at_ms": at(-0.5) * 1000 + CLOCK_OFFSET_MS})),
+        ("cov_mic", _event(0, at(-0.5), "coverage", api=TOUR_API["microphone"],
+                           data={"hook": "audio.record", "status": "hooked", "live_at_ms": at(-0.5) * 1000 + CLOCK_OFFSET_MS})),
+        ("cov_meid", _event(0, at(-0.5), "coverage", api="android.telephony.TelephonyManager.getMeid(int)",
+                            data={"hook": "telephony.meid", "status": "method-missing", "live_at_ms": None})),
+        ("cov_oaid_a", _event(0, at(-0.5), "coverage", api="com.huawei.hms.ads.identifier.AdvertisingIdClient.getAdvertisingIdInfo",
+                              data={"hook": "hms.oaid", "status": "class-missing", "error": "ClassNotFoundException"})),
+        ("cov_oaid_b", _event(0, at(-0.5), "coverage", api="com.huawei.hms.ads.identifier.AdvertisingIdClient.isAdvertisingIdAvailable",
+                              data={"hook": "hms.oaid.available", "status": "class-missing", "error": "ClassNotFoundException"})),
+        ("read_push_before_resume", push(_event(1, at(0.05), "pii_read", api=TOUR_API["oaid"], pii_type="oaid",
+                                                value=TOUR_DEVICE["oaid"], sdk="jpush", stack=jpush))),
+        ("resume_main", _event(2, at(0.1), "activity_state", api=TOUR_API["resume"],
+                               data={"activity": "com.example.demoshop.MainActivity", "state": "resumed"})),
+        ("early_perm", _event(3, at(0.2), "permission_request", api=API["perm_request"],
+                              data={"permissions": ["android.permission.CAMERA"], "request_code": 3})),
+        ("checkbox", _event(4, at(0.25), "checkbox", api=TOUR_API["checkbox"], value="true",
+                            data={"checked": True, "label": "我已阅读并同意《隐私政策》"})),
+        ("dialog", _event(5, at(0.3), "dialog_shown", api=API["dialog"],
+                          data={"text": "请阅读《用户协议》和《隐私政策》，点击“同意”即表示您已阅读并同意。", "buttons": ["同意", "不同意"]})),
+        ("touch_agree", _event(6, at(1.0), "touch", api=TOUR_API["touch"], data={"action": "up", "x": 540, "y": 1600})),
+        ("click_agree", _event(7, at(1.0) + 0.001, "click", api=API["click"], data={"label": "同意"})),
+        ("mic_touched", _event(8, at(1.2), "pii_read", api=TOUR_API["microphone"], pii_type="microphone", value="recording")),
+        ("launch_touched", _event(9, at(1.5), "component_launch", api=TOUR_API["start_activity"], data={
+            "kind": "activity", "target_package": "com.eg.android.AlipayGphone", "target_class": "com.alipay.PayActivity"})),
+        ("pause_quick", _event(10, at(3.0), "activity_state", api=TOUR_API["pause"],
+                               data={"activity": "com.example.demoshop.MainActivity", "state": "paused"})),
+        ("read_quick_switch", _event(11, at(3.1), "pii_read", api=API["imei"], pii_type="imei", value=DEVICE["imei"])),
+        ("resume_detail", _event(12, at(3.2), "activity_state", api=TOUR_API["resume"],
+                                 data={"activity": "com.example.demoshop.DetailActivity", "state": "resumed"})),
+        ("launch_silent", _event(13, at(5.0), "component_launch", api=TOUR_API["start_service"], sdk="jpush", stack=jpush,
+                                 data={"kind": "service", "target_package": "com.tencent.mm",
+                                       "target_class": "com.tencent.mm.plugin.PushService"})),
+        ("launch_own", _event(14, at(5.1), "component_launch", api=TOUR_API["start_service"], sdk="jpush", stack=jpush,
+                              data={"kind": "service", "target_package": APP["package"],
+                                    "target_class": "cn.jpush.android.service.PushService"})),
+        ("camera_silent", _event(15, at(6.0), "pii_read", api=TOUR_API["camera"], pii_type="camera", value="camera 0")),
+        ("pause", _event(16, at(7.0), "activity_state", api=TOUR_API["pause"],
+                         data={"activity": "com.example.demoshop.DetailActivity", "state": "paused"})),
+        ("read_bg_push", push(_event(17, at(8.0), "pii_read", api=API["imei"], pii_type="imei", value=DEVICE["imei"],
+                                     sdk="jpush", stack=jpush))),
+        ("resume_back", _event(18, at(9.0), "activity_state", api=TOUR_API["resume"],
+                               data={"activity": "com.example.demoshop.DetailActivity", "state": "resumed"})),
+    ]
+    store.write_events([e for _, e in named])
+    rows = store.rows("SELECT id FROM events ORDER BY id")[-len(named):]
+    ids = TourIds(t0=t0, events={name: r["id"] for (name, _), r in zip(named, rows)})
+    manifest.write(store, app=APP, device={"model": "piiaudit JVM stand-in", "android": 14, "kind": "jvm-standin"})
+    store.close()
+    return ids

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from analysis import coverage
 from analysis.labels import SEVERITY, YES_NO, cite, finding_notes, link_sentences, masked_values, pii_label, sdk_label
 from analysis.load import event_data
 from analysis.redact import known_values, redact, url_redactions
@@ -129,6 +130,7 @@ def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
         ("值显示 / Values", "明文（--reveal） / revealed" if reveal else
                             "已脱敏（保留首尾字符）并附SHA-256 / masked (first and last characters) with SHA-256"),
         ("工具版本 / Versions", ", ".join(f"{k} {v}" for k, v in versions.items()) or "—"),
+        *hooks_items(data),
     ]
     if data.nothing:
         items.append(("结论 / Result", "会话为空：没有流量、钩子事件或同意标记，无可分析内容 / the session is empty: "
@@ -140,6 +142,32 @@ def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
     items += [("说明 / Note", n) for n in data.notes]
     items += [("规则失败 / Rule failed", f"{e['rule_id']}: {e['message']}") for e in data.errors]
     return items
+
+
+def _coverage(data: ReportData) -> pd.DataFrame:
+    return data.cached("coverage", lambda: coverage.coverage_rows(data.session.events))
+
+
+def hooks_items(data: ReportData) -> list[tuple[str, str]]:
+    """Summary lines: how many hooks were live, and whether before the app's first instruction."""
+    if data.session.events.empty:
+        return []
+    cov = coverage.summarise(data.session.events, _coverage(data))
+    lines = [("钩子就绪 / Hooks ready", cov.ready_line())]
+    if cov.overloads:
+        lines.insert(0, ("钩子覆盖 / Hook coverage", cov.line()))
+    return lines
+
+
+def hooks_table(data: ReportData) -> pd.DataFrame:
+    """One row per hook point and overload: its status on this device and when it became live."""
+    c = _coverage(data)
+    return pd.DataFrame({
+        "钩子 / Hook": c["hook"], "类 / Class": c["class"], "重载 / Overload": c["signature"],
+        "状态 / Status": c["status"], "生效时间 / Live at": iso_local(c["live_ts"].astype("float64")),
+        "生效（纪元秒） / Live (epoch s)": c["live_ts"].astype("float64"), "进程 / Process": c["process"],
+        "错误 / Error": c["error"], EVENT_ID: c["event_id"],
+    })
 
 
 def rule_counts(data: ReportData) -> pd.DataFrame:
@@ -247,7 +275,7 @@ def timeline_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
         "主机 / Host": t["host"], "接口或请求 / API or URL": t["what"].where(~is_flow, request),
         "详情 / Detail": _free_text_redactor(data, reveal)(t["detail"]),
         value_header(reveal): _shown_values(data, t["value"], t["kind"], reveal), VALUE_SHA: t["value_sha256"],
-        EVENT_ID: t["event_id"], FLOW_ID: t["flow_id"],
+        EVENT_ID: t["event_id"], FLOW_ID: t["flow_id"], "进程 / Process": t["process"],
         BEFORE: _yes_no(t["before_consent"].fillna(False)),
     })
 
@@ -257,6 +285,7 @@ BUILDERS: dict[str, Callable[..., pd.DataFrame]] = {
     "Flows": lambda data, reveal: flows_table(data, reveal=reveal),
     "API events": lambda data, reveal: events_table(data, reveal=reveal),
     "Timeline": lambda data, reveal: timeline_table(data, reveal=reveal),
+    "Hooks": lambda data, reveal: hooks_table(data),
 }
 
 

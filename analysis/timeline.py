@@ -19,7 +19,7 @@ from analysis.load import Session, event_data
 from analysis.prepare import Evidence
 
 TIMELINE_COLUMNS = ["ts", "stream", "kind", "pii_type", "sdk", "host", "what", "method", "url", "detail", "value",
-                    "value_sha256", "event_id", "flow_id", "before_consent"]
+                    "value_sha256", "event_id", "flow_id", "process", "before_consent"]
 _STREAM_ORDER = {"consent": 0, "event": 1, "flow": 2}
 HIDDEN_KINDS = ("coverage",)   # per-hook call counters: noise on a timeline
 
@@ -31,7 +31,8 @@ def _event_detail(events: pd.DataFrame) -> pd.Series:
     def describe(d: dict) -> str | None:
         parts = [f"{k}={json.dumps(d[k], ensure_ascii=False)}" for k in
                  ("text", "texts", "label", "key", "value", "permissions", "results", "request_code", "message",
-                  "error", "hooks") if k in d]
+                  "error", "hooks", "activity", "state", "action", "kind", "target_package", "target_class",
+                  "checked", "op", "transformation", "peer") if k in d]
         return "; ".join(parts) or None
 
     return data.map(describe).reindex(events.index) if not data.empty else pd.Series(None, index=events.index)
@@ -43,7 +44,7 @@ def build_timeline(session: Session, consent: ConsentDecision, evidence: Evidenc
         "ts": ev["ts"], "stream": "event", "kind": ev["kind"], "pii_type": ev["pii_type"], "sdk": ev["sdk"],
         "host": pd.NA, "what": ev["api"], "detail": _event_detail(ev), "value": ev["value"],
         "value_sha256": evidence.reads.set_index("event_id")["value_sha256"].reindex(ev["id"]).to_numpy(),
-        "event_id": ev["id"], "flow_id": pd.NA,
+        "event_id": ev["id"], "flow_id": pd.NA, "process": ev["process"],
     })
     sent = evidence.sent
     hits = sent.assign(hit_detail=sent["location"].fillna("") + " [" + sent["encoding"].fillna("") + "]")

@@ -1,4 +1,4 @@
-"""evidence.xlsx: Summary, Findings, Flows, API events, Timeline.
+"""evidence.xlsx: Summary, Findings, Flows, API events, Timeline, Hooks.
 
 XlsxWriter in constant-memory mode (rows streamed in order) with every string written as a
 string: the options that would turn text into formulas, links or numbers are off, and
@@ -36,6 +36,7 @@ WIDTHS = {
     "英文标题 / Title (en)": 44, "个人信息类型 / PII type": 30, tables.ACTOR: 26, "归属SDK / Attributed SDK": 26,
     "调用方SDK / Caller SDK": 26, "主机 / Host": 26, "调用栈摘录 / Stack excerpt": 70, "详情 / Detail": 50,
     "流量证据 / Flow IDs": 40, "事件证据 / Event IDs": 18, "首次时间 / First time": 30, "位置 / Location": 28,
+    "重载 / Overload": 70, "类 / Class": 40, "生效时间 / Live at": 30, "错误 / Error": 40, "进程 / Process": 28,
 }
 WRAPPED = {"法律依据 / Legal basis", "读取→发送 / Read → sent", "说明 / Notes", "调用栈摘录 / Stack excerpt",
            "流量证据 / Flow IDs", "详情 / Detail"}
@@ -71,6 +72,8 @@ def _write_cell(ws, row: int, col: int, value: Any, fmt) -> None:
 def _column_cells(column: pd.Series) -> tuple[list[Any], bool]:
     """(Python values with None for missing, is_text) — cleaned here, vectorised, not per cell."""
     present = column.notna()
+    if not present.any():
+        return [None] * len(column), True
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         numbers = column.astype("float64")
         finite = present & numbers.abs().lt(float("inf"))

@@ -57,10 +57,14 @@ def cli() -> None:
 @cli.command()
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("demo-session"), show_default=True,
               help="Session directory to create.")
+@click.option("--scenario", type=click.Choice(["demo", "full"]), default="demo", show_default=True,
+              help="demo: the 14-step consent story (docs/standin-scenario.md); full: a 51-step tour of "
+                   "every hook family with an AES-encrypted SDK upload and a :push process "
+                   "(docs/standin-fulltour.md).")
 @click.option("--force", is_flag=True, help="Replace the session directory if it already exists.")
 @click.option("--timeout", type=float, default=180.0, show_default=True,
               help="Seconds to wait for the stand-in app to finish its scenario.")
-def demo(out: Path, force: bool, timeout: float) -> None:
+def demo(out: Path, scenario: str, force: bool, timeout: float) -> None:
     """Run a complete audit of the built-in stand-in app.
 
     Starts mitmproxy with the piiaudit addon, spawns the JVM stand-in for Android under
@@ -77,7 +81,7 @@ def demo(out: Path, force: bool, timeout: float) -> None:
     from piiaudit.demo import DemoError, run_demo
 
     try:
-        result = run_demo(out, force=force, timeout=timeout, echo=click.echo)
+        result = run_demo(out, scenario=scenario, force=force, timeout=timeout, echo=click.echo)
     except DemoError as e:
         raise AuditError(str(e)) from None
     click.echo(result.summary)

@@ -19,8 +19,6 @@ from piiaudit.recording import record_session
 from piiaudit.store import SessionStore
 
 DEMO_DATA = Path(__file__).parent / "data" / "demo"
-# Hosts the stand-in talks to; the proxy answers them itself, so none is ever resolved.
-DEMO_HOSTS = ("ulogs.umeng.com", "stats.jpush.cn", "api.demoshop.example")
 DEMO_APP = {"package": "com.example.demoshop", "name": "演示商城 (Demo Shop)", "version": "1.0.0",
             "category": "网上购物类"}
 
@@ -51,7 +49,7 @@ def _prepare_dir(out: Path, force: bool) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def run_demo(out: Path, *, force: bool = False, timeout: float = 180.0,
+def run_demo(out: Path, *, scenario: str = "demo", force: bool = False, timeout: float = 180.0,
              echo: Callable[[str], None] = print) -> DemoResult:
     from addon.proxy import ProxyRunner
     from analysis.pipeline import analyze
@@ -59,17 +57,23 @@ def run_demo(out: Path, *, force: bool = False, timeout: float = 180.0,
     from analysis.summary import text_summary
     from hooks.runner import HooksRunner
     from hooks.standin import build as standin
+    from hooks.standin.scenarios import SCENARIOS
     from hooks.targets import LocalProcess
+
+    if scenario not in SCENARIOS:
+        raise DemoError(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}")
+    plan = SCENARIOS[scenario]
 
     started = time.time()
     out = Path(out)
     _prepare_dir(out, force)
     store = SessionStore(out)
-    for name in ("device.yaml", "scope.yaml"):
-        shutil.copyfile(DEMO_DATA / name, out / name)
+    # The stand-in hosts are answered by the proxy itself, so none is ever resolved.
+    shutil.copyfile(DEMO_DATA / "device.yaml", out / "device.yaml")
+    shutil.copyfile(plan.scope, out / "scope.yaml")
     profile = profiles.load(out / "device.yaml")
     manifest.write(store, app=DEMO_APP, device=profile.device, scope="scope.yaml", profile="device.yaml",
-                   target="jvm-standin", mode="demo")
+                   target="jvm-standin", mode="demo", scenario=plan.name)
 
     echo("building the stand-in app (javac) …")
     classpath = standin.build()
@@ -77,16 +81,16 @@ def run_demo(out: Path, *, force: bool = False, timeout: float = 180.0,
     work.mkdir(parents=True, exist_ok=True)
     device_props = standin.write_device_properties(profile, work / "device.properties")
 
-    proxy = ProxyRunner(out, out / "device.yaml", listen_host="127.0.0.1", respond_hosts=DEMO_HOSTS,
+    proxy = ProxyRunner(out, out / "device.yaml", listen_host="127.0.0.1", respond_hosts=plan.hosts,
                         confdir=paths.demo_confdir())
     proxy.start()
-    echo(f"mitmproxy listening on 127.0.0.1:{proxy.port} (answering {', '.join(DEMO_HOSTS)} locally)")
+    echo(f"mitmproxy listening on 127.0.0.1:{proxy.port} (answering {', '.join(plan.hosts)} locally)")
 
     def hooks() -> HooksRunner:
         truststore, password = standin.make_truststore(proxy.ca_pem, work / "mitmproxy-truststore.p12")
         argv = standin.java_command(classpath, proxy_host="127.0.0.1", proxy_port=proxy.port,
                                     truststore=truststore, truststore_password=password,
-                                    device_properties=device_props)
+                                    device_properties=device_props, main=plan.main_class)
         echo("spawning the stand-in under Frida (agent loaded before its first instruction) …")
         return HooksRunner(store, LocalProcess(argv))
 

@@ -1,0 +1,369 @@
+"""Personal data inside encrypted uploads: plaintext from the Cipher hooks, tied to the flow
+that carried the ciphertext.
+
+For each ``crypto`` hook event (Cipher, MessageDigest, Mac, Base64) whose plaintext holds a
+known value (the session's device.yaml, plus every value a ``pii_read`` event saw), the
+event's output bytes are searched in the recorded requests (``flows.mitm``: URL, headers,
+body, also URL-decoded) as raw bytes, hex and base64 (standard and URL-safe, any 3-byte
+alignment, so an IV or header before the ciphertext does not hide it). Encoding events
+whose input holds those bytes (``Base64.encodeToString(cipher.doFinal(...))``) are followed,
+and their output is searched too.
+
+Each value found becomes a ``pii_hits`` row on the carrying flow, with a location that
+reads from the outside in (``body:json:$.payload>crypto:AES/CBC/PKCS5Padding>json:$.imei``),
+an encoding chain (``base64>aes>plain``) and ``detail.derived_by = "analysis.crypto"`` with
+the crypto event's id (``via_event_id``). A re-run deletes exactly the rows it marked before
+and writes the new ones, in one transaction, so the standard rules see them like any hit.
+Plaintext hits whose ciphertext no recorded flow carries are returned as notes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+
+from analysis.load import Session, parse_json_object
+
+DERIVED_BY = "analysis.crypto"
+CRYPTO_KINDS = ("crypto",)
+MIN_NEEDLE_BYTES = 16         # shorter outputs (a 4-byte MAC, a tiny digest) would match by chance
+NEEDLE_BYTES = 48             # a prefix this long is distinctive and cheap to encode
+MAX_CHAIN_DEPTH = 4           # cipher -> base64 -> base64 ... (bounded)
+MAX_SCAN_BYTES = 1 << 20      # per plaintext
+PROFILE_FILE = "device.yaml"
+FORWARD = ("encrypt", "digest", "mac", "encode", "wrap")   # input is the plaintext, output what is sent
+# Not roots: a digest or MAC of a larger message does not carry its values (the proxy finds
+# digests of a bare value itself), an encoding is a layer the proxy decodes, and a decrypt's
+# input came in a response.
+ONE_WAY = ("digest", "mac", "encode", "decrypt")
+
+DELETE_SQL = ("DELETE FROM pii_hits WHERE detail LIKE '%" + DERIVED_BY + "%' AND json_valid(detail) "
+              "AND json_extract(detail, '$.derived_by') = '" + DERIVED_BY + "'")
+
+
+@dataclass
+class CryptoOp:
+    """One crypto event, decoded."""
+
+    event_id: int
+    ts: float
+    op: str
+    algorithm: str
+    transformation: str
+    plaintext: bytes
+    output: bytes
+    sdk: str | None
+    truncated: bool
+
+
+@dataclass
+class Carrier:
+    flow_id: str
+    location: str          # where the ciphertext sat: body:json:$.payload, query:d, header:x-data, body
+    form: str              # raw | hex | base64 | base64url
+    via: list[int]         # event ids from the crypto event outwards (cipher, then encoders)
+
+
+@dataclass
+class CryptoOutcome:
+    rows: list[dict[str, Any]] = field(default_factory=list)     # pii_hits rows written
+    notes: list[str] = field(default_factory=list)
+    removed: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.rows or self.removed)
+
+
+# -- events --------------------------------------------------------------------------------
+
+def _b64(text: Any) -> bytes:
+    if not isinstance(text, str) or not text:
+        return b""
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=False)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def crypto_ops(events: pd.DataFrame) -> list[CryptoOp]:
+    """The session's crypto events (a handful per session), tolerant of missing fields."""
+    rows = events.loc[events["kind"].isin(CRYPTO_KINDS), ["id", "ts", "value", "sdk", "data"]]
+    ops = []
+    for rec in rows.to_dict("records"):
+        d = parse_json_object(rec["data"])
+        op = str(d.get("op") or "encrypt").lower()
+        inp, out = _b64(d.get("input_b64")), _b64(d.get("output_b64"))
+        plain, wire = (out, inp) if op == "decrypt" else (inp, out)   # a decrypt's plaintext is what came out
+        if not plain and isinstance(rec["value"], str):
+            plain = rec["value"].encode("utf-8", "replace")
+        transformation = str(d.get("transformation") or d.get("algorithm") or op)
+        ops.append(CryptoOp(
+            event_id=int(rec["id"]), ts=float(rec["ts"]), op=op,
+            algorithm=str(d.get("algorithm") or transformation.split("/")[0]), transformation=transformation,
+            plaintext=plain[:MAX_SCAN_BYTES], output=wire, sdk=rec["sdk"] if isinstance(rec["sdk"], str) else None,
+            truncated=bool(d.get("truncated")),
+        ))
+    return ops
+
+
+def _layer_name(op: CryptoOp) -> str:
+    if op.op == "encode":
+        return "base64"
+    return re.sub(r"[^a-z0-9]+", "", op.algorithm.lower()) or op.op
+
+
+def _chains(root: CryptoOp, ops: list[CryptoOp]) -> list[tuple[bytes, list[CryptoOp]]]:
+    """(bytes that went on, ops from root outwards): the root's output and every encoding of it."""
+    found = [(root.output, [root])]
+    frontier = [(root.output, [root])]
+    for _ in range(MAX_CHAIN_DEPTH):
+        nxt = []
+        for data, chain in frontier:
+            probe = data[:NEEDLE_BYTES]
+            if len(probe) < MIN_NEEDLE_BYTES:
+                continue
+            for op in ops:
+                if op.op in FORWARD and op not in chain and op.output and op.ts >= root.ts - 1.0 \
+                        and probe in op.plaintext:
+                    nxt.append((op.output, [*chain, op]))
+        found += nxt
+        frontier = nxt
+    return found
+
+
+# -- needles -------------------------------------------------------------------------------
+
+def needles(data: bytes) -> list[tuple[bytes, str]]:
+    """Search strings for bytes as they may appear on the wire, with the form that revealed them."""
+    p = data[:NEEDLE_BYTES]
+    if len(p) < MIN_NEEDLE_BYTES:
+        return []
+    out = [(p, "raw"), (p.hex().encode(), "hex"), (p.hex().upper().encode(), "hex")]
+    for k in range(3):               # the ciphertext may start at any offset mod 3 of what was encoded
+        q = p[k:]
+        q = q[: len(q) - len(q) % 3]
+        if len(q) >= 12:
+            std = base64.b64encode(q)
+            out.append((std, "base64"))
+            url = base64.urlsafe_b64encode(q)
+            if url != std:
+                out.append((url, "base64url"))
+    # Text output (a Base64 encoder's string) is searched as it is, too.
+    if re.fullmatch(rb"[A-Za-z0-9+/_=\-]+", p) and len(p) >= MIN_NEEDLE_BYTES:
+        out.append((p.rstrip(b"="), "text"))
+    return out
+
+
+# -- flows ---------------------------------------------------------------------------------
+
+def read_flows(path: Path, wanted: set[str]) -> tuple[list[Any], str | None]:
+    """HTTP flows of `path` whose id is in `wanted`; a truncated or broken file gives what was read."""
+    from mitmproxy import http
+    from mitmproxy.exceptions import FlowReadException
+    from mitmproxy.io import FlowReader
+
+    flows: list[Any] = []
+    problem = None
+    try:
+        with path.open("rb") as fh:
+            for f in FlowReader(fh).stream():
+                if isinstance(f, http.HTTPFlow) and f.id in wanted:
+                    flows.append(f)
+    except FlowReadException as e:
+        problem = f"{path.name}: read stopped early ({e}); {len(flows)} flows used"
+    except (OSError, ValueError, TypeError, KeyError) as e:
+        problem = f"{path.name}: read stopped early ({type(e).__name__}: {e}); {len(flows)} flows used"
+    return flows, problem
+
+
+def _json_path(value: Any, needle: str, path: str = "$") -> str | None:
+    if isinstance(value, str):
+        return path if needle in value else None
+    if isinstance(value, dict):
+        items: Iterator[tuple[str, Any]] = ((f"{path}.{k}", v) for k, v in value.items())
+    elif isinstance(value, list):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for sub, v in items:
+        hit = _json_path(v, needle, sub)
+        if hit:
+            return hit
+    return None
+
+
+def _pairs_location(prefix: str, text: str, needle: str) -> str | None:
+    for key, value in urllib.parse.parse_qsl(text, keep_blank_values=True):
+        if needle in value:
+            return f"{prefix}:{key}"
+    return None
+
+
+def _haystacks(flow: Any) -> Iterator[tuple[str, bytes]]:
+    """(place, bytes) of a request: URL (raw and decoded), headers, body (raw and URL-decoded)."""
+    req = flow.request
+    url = req.pretty_url.encode("utf-8", "replace")
+    yield "url", url
+    if b"%" in url:
+        yield "url", urllib.parse.unquote_to_bytes(url)
+    for name, value in req.headers.items():
+        yield f"header:{name.lower()}", value.encode("utf-8", "replace")
+    body = req.raw_content or b""
+    if body:
+        try:
+            decoded = req.get_content(strict=False) or body
+        except Exception:  # noqa: BLE001 - a broken content-encoding: search the raw bytes
+            decoded = body
+        yield "body", decoded
+        if b"%" in decoded:
+            yield "body", urllib.parse.unquote_to_bytes(decoded.replace(b"+", b" "))
+
+
+def _locate(flow: Any, place: str, needle: bytes) -> str:
+    """A detector-style location for where `needle` sits within `place`."""
+    text = needle.decode("latin-1")
+    if place == "url":
+        found = _pairs_location("query", urllib.parse.urlsplit(flow.request.pretty_url).query, text)
+        return found or "url"
+    if place != "body":
+        return place
+    try:
+        body = (flow.request.get_content(strict=False) or b"").decode("utf-8")
+    except Exception:  # noqa: BLE001
+        return "body"
+    stripped = body.lstrip()
+    if stripped[:1] in ("{", "["):
+        try:
+            path = _json_path(json.loads(body), text)
+        except ValueError:
+            path = None
+        if path:
+            return f"body:json:{path}"
+    if "=" in body:
+        found = _pairs_location("body:form", body, text)
+        if found:
+            return found
+    return "body"
+
+
+def carriers(data: bytes, flows: list[Any]) -> list[tuple[Any, str, str]]:
+    """(flow, location, form) of every request that holds `data` in some wire form."""
+    forms = needles(data)
+    out = []
+    for flow in flows:
+        for place, hay in _haystacks(flow):
+            match = next(((n, form) for n, form in forms if n in hay), None)
+            if match:
+                out.append((flow, _locate(flow, place, match[0]), match[1]))
+                break
+    return out
+
+
+# -- the whole step ------------------------------------------------------------------------
+
+def _detector(session: Session):
+    from addon.detect import Detector
+    from piiaudit import profile as profile_mod
+
+    prof = None
+    path = session.dir / PROFILE_FILE
+    if path.exists():
+        try:
+            prof = profile_mod.load(path)
+        except profile_mod.ProfileError:
+            prof = None
+    det = Detector(prof)
+    reads = session.events.loc[session.events["kind"].eq("pii_read") & session.events["value"].notna()
+                               & session.events["pii_type"].notna(), ["pii_type", "value"]].drop_duplicates()
+    for pii_type, value in reads.itertuples(index=False, name=None):
+        det.observe(pii_type, value)
+    return det
+
+
+def _plaintext_hits(det: Any, op: CryptoOp) -> list[dict[str, Any]]:
+    prefix = "P"
+    hits = det.scan_bytes(op.plaintext, prefix, direction="request")
+    for h in hits:
+        inner = h["location"][len(prefix):].lstrip(":") if h["location"].startswith(prefix) else h["location"]
+        h["inner"] = inner or "plain"
+    return hits
+
+
+def derive(session: Session) -> CryptoOutcome:
+    """The rows this step would write, and notes; writes nothing."""
+    outcome = CryptoOutcome()
+    ops = crypto_ops(session.events)
+    roots = [op for op in ops if op.op not in ONE_WAY and op.plaintext and op.output]
+    if not roots:
+        return outcome
+    det = _detector(session)
+    found = [(op, hits) for op in roots if (hits := _plaintext_hits(det, op))]
+    if not found:
+        return outcome
+    path = session.store.flows_path
+    flows: list[Any] = []
+    if path.exists():
+        flows, problem = read_flows(path, set(session.flows["id"].dropna()))
+        if problem:
+            outcome.notes.append(f"crypto: {problem} / 加密明文关联：{problem}")
+    for op, hits in found:
+        types = ", ".join(sorted({h["pii_type"] for h in hits}))
+        tied = []
+        for data, chain in _chains(op, ops):
+            tied += [(flow, loc, form, chain) for flow, loc, form in carriers(data, flows)]
+        seen: set[tuple[str, str]] = set()
+        # The longest chain first: it names the encoding events as evidence too.
+        for flow, loc, form, chain in sorted(tied, key=lambda t: -len(t[3])):
+            if (flow.id, loc) in seen:
+                continue
+            seen.add((flow.id, loc))
+            layers = [_layer_name(c) for c in reversed(chain)]
+            wire = [] if form in ("raw", "text") else [form]
+            for h in hits:
+                outcome.rows.append({
+                    "flow_id": flow.id, "pii_type": h["pii_type"],
+                    "location": f"{loc}>crypto:{op.transformation}>{h['inner']}",
+                    "encoding": ">".join([*wire, *layers, h["encoding"] or "plain"]),
+                    "source": h["source"], "value_sha256": h["value_sha256"], "value": h["value"],
+                    "direction": "request",
+                    "confidence": h.get("confidence", 1.0),
+                    "detail": {"derived_by": DERIVED_BY, "via_event_id": op.event_id,
+                               "crypto_event_id": op.event_id, "chain_event_ids": [c.event_id for c in chain],
+                               "op": op.op, "transformation": op.transformation, "carrier_location": loc,
+                               "carrier_form": form, "plaintext_location": h["inner"],
+                               "plaintext_truncated": op.truncated},
+                })
+        if not tied:
+            outcome.notes.append(
+                f"crypto event {op.event_id} ({op.transformation} {op.op}): the plaintext holds {types}, but no "
+                f"recorded request carries its output / 加密事件 {op.event_id} 的明文含 {types}，但未在记录的请求中找到其密文")
+    return outcome
+
+
+def apply(session: Session) -> CryptoOutcome:
+    """Replace this step's earlier rows in `session`'s pii_hits with the current ones (one transaction)."""
+    outcome = derive(session)
+    conn = session.store.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        outcome.removed = conn.execute(DELETE_SQL).rowcount
+        if outcome.rows:
+            cols = sorted(outcome.rows[0])
+            conn.executemany(
+                f"INSERT INTO pii_hits ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                [tuple(json.dumps(r[c], ensure_ascii=False) if isinstance(r[c], dict) else r[c] for c in cols)
+                 for r in outcome.rows])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return outcome

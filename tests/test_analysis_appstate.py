@@ -1,0 +1,133 @@
+"""App-state rules on a full-tour-shaped session: background reads, other apps started,
+camera without a tap, a pre-ticked consent box, a permission asked at launch; and the
+Hooks sheet and second process in the report."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from analysis.pipeline import analyze
+from analysis.report import write_report
+from analysis.samples import PUSH_PROCESS, write_fulltour
+
+
+@pytest.fixture(scope="module")
+def tour(tmp_path_factory):
+    session = tmp_path_factory.mktemp("tour") / "s"
+    ids = write_fulltour(session)
+    result = analyze(session)
+    return session, ids.events, result
+
+
+def _only(result, rule_id):
+    f = result.findings.loc[result.findings["rule_id"].eq(rule_id)]
+    return f
+
+
+def test_background_reads_are_found_with_the_pause_that_began_the_spell(tour):
+    _, ev, result = tour
+    f = _only(result, "MIIT-SILENT")
+    got = {tuple(sorted(ids)) for ids in f["event_ids"]}
+    assert got == {(ev["read_push_before_resume"],), tuple(sorted((ev["pause"], ev["read_bg_push"])))}
+    assert set(f["sdk"]) == {"jpush"}
+    every = {i for ids in f["event_ids"] for i in ids}
+    assert ev["read_quick_switch"] not in every          # a 0.2 s switch between screens is not background
+
+
+def test_another_app_started_without_a_touch_is_self_start(tour):
+    _, ev, result = tour
+    f = _only(result, "MIIT-SELFSTART")
+    assert [list(x) for x in f["event_ids"]] == [[ev["launch_silent"]]]
+    assert f.iloc[0]["sdk"] == "jpush"
+    assert f.iloc[0]["detail"]["location"] == ["service:com.tencent.mm/com.tencent.mm.plugin.PushService"]
+
+
+def test_camera_without_a_tap_is_found_and_the_microphone_after_a_tap_is_not(tour):
+    _, ev, result = tour
+    f = _only(result, "CAC-DRAFT-MIC")
+    assert [list(x) for x in f["event_ids"]] == [[ev["camera_silent"]]]
+    assert list(f["pii_type"]) == ["camera"]
+
+
+def test_a_box_ticked_by_code_before_the_dialog_is_default_consent(tour):
+    _, ev, result = tour
+    f = _only(result, "IM3.4")
+    assert [sorted(x) for x in f["event_ids"]] == [sorted([ev["checkbox"], ev["dialog"]])]
+
+
+def test_a_permission_asked_before_any_touch_is_early(tour):
+    _, ev, result = tour
+    f = _only(result, "PERM-EARLY")
+    assert [list(x) for x in f["event_ids"]] == [[ev["early_perm"]]] and list(f["pii_type"]) == ["camera"]
+
+
+def test_sessions_without_ui_hooks_do_not_run_the_app_state_rules(tmp_path):
+    from analysis.samples import write_standin_scenario
+
+    write_standin_scenario(tmp_path / "s", consent="mark")      # no touch, click or activity events
+    result = analyze(tmp_path / "s")
+    skipped = {s["rule_id"] for s in result.skipped}
+    assert {"MIIT-SILENT", "MIIT-SELFSTART", "CAC-DRAFT-MIC", "IM3.4", "PERM-EARLY"} <= skipped
+    assert not skipped & set(result.findings["rule_id"])
+
+
+def test_window_parameters_are_data(tmp_path):
+    import yaml
+
+    from analysis.rules import DEFAULT_CATALOG
+
+    raw = yaml.safe_load(DEFAULT_CATALOG.read_text("utf-8"))
+    for rule in raw["rules"]:
+        if rule["id"] == "MIIT-SELFSTART":
+            rule["params"]["window_s"] = 10.0            # the silent launch is 4 s after the last touch
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), "utf-8")
+    write_fulltour(tmp_path / "s")
+    result = analyze(tmp_path / "s", rules=path)
+    assert "MIIT-SELFSTART" not in set(result.findings["rule_id"])
+
+
+def _rows(ws):
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def test_hooks_sheet_and_summary_say_which_hooks_were_live(tour):
+    session, _, result = tour
+    paths = write_report(session, result=result)
+    wb = openpyxl.load_workbook(paths["xlsx"])
+    hooks = _rows(wb["Hooks"])
+    status = {r["重载 / Overload"]: r["状态 / Status"] for r in hooks}
+    assert status["android.telephony.TelephonyManager.getImei()"] == "hooked"
+    assert status["android.telephony.TelephonyManager.getMeid(int)"] == "method-missing"
+    live = next(r for r in hooks if r["状态 / Status"] == "hooked")
+    assert live["生效（纪元秒） / Live (epoch s)"] == pytest.approx(result.session.events["ts"].min(), abs=1e-3)
+    assert all(r["生效（纪元秒） / Live (epoch s)"] is None for r in hooks if r["状态 / Status"] != "hooked")
+    summary = {r["项目 / Item"]: r["值 / Value"] for r in _rows(wb["Summary"])}
+    assert summary["钩子覆盖 / Hook coverage"].startswith("hooks live: 3 of 6 overloads (1 classes missing on this device)")
+    assert summary["钩子就绪 / Hooks ready"].startswith("hooks ready before the app's first instruction")
+    html = paths["html"].read_text("utf-8")
+    assert "钩子覆盖 / Hooks" in html and "method-missing" in html
+
+
+def test_second_process_events_show_their_process(tour):
+    session, ev, result = tour
+    paths = write_report(session, result=result)
+    wb = openpyxl.load_workbook(paths["xlsx"])
+    api = {r["事件编号 / Event ID"]: r for r in _rows(wb["API events"])}
+    assert api[ev["read_bg_push"]]["进程 / Process"] == PUSH_PROCESS
+    timeline = [r for r in _rows(wb["Timeline"]) if r["事件编号 / Event ID"] == ev["read_bg_push"]]
+    assert [r["进程 / Process"] for r in timeline] == [PUSH_PROCESS]
+
+
+def test_reads_before_hooks_ready_are_reported(tmp_path):
+    from piiaudit.store import SessionStore
+
+    write_fulltour(tmp_path / "s")
+    store = SessionStore(tmp_path / "s", create=False)
+    store.conn.execute("UPDATE events SET ts = ts + 1.0 WHERE kind = 'hooks_ready'")
+    store.close()
+    paths = write_report(tmp_path / "s")
+    summary = {r["项目 / Item"]: r["值 / Value"] for r in _rows(openpyxl.load_workbook(paths["xlsx"])["Summary"])}
+    assert summary["钩子就绪 / Hooks ready"].startswith("hooks NOT ready")

@@ -1,0 +1,128 @@
+"""Personal data inside an AES-encrypted SDK upload: found through the Cipher hook's plaintext
+and tied to the flow that carried the ciphertext."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from analysis import crypto
+from analysis.load import load_session
+from analysis.pipeline import analyze
+from analysis.samples import DEVICE, T0, demo_scope_path, write_encrypted_upload, write_standin_scenario
+from piiaudit.store import SessionStore
+
+BEFORE_CONSENT = T0 + 1.6      # the scenario's 同意 tap is at T0 + 2.0
+
+
+def _derived(session_dir):
+    store = SessionStore(session_dir, create=False)
+    try:
+        return store.rows("SELECT * FROM pii_hits WHERE detail LIKE '%analysis.crypto%' ORDER BY id")
+    finally:
+        store.close()
+
+
+@pytest.fixture()
+def encrypted(tmp_path):
+    session = tmp_path / "s"
+    ids = write_standin_scenario(session)
+    up = write_encrypted_upload(session, BEFORE_CONSENT)
+    return session, ids, up
+
+
+def test_the_imei_inside_the_aes_upload_becomes_a_hit_on_the_flow_that_carried_it(encrypted):
+    session, _, up = encrypted
+    assert DEVICE["imei"].encode() not in up.ciphertext
+    analyze(session, scope=demo_scope_path())
+    rows = _derived(session)
+    assert [(r["flow_id"], r["pii_type"]) for r in rows] == [(up.flow_id, "imei")]
+    row = rows[0]
+    assert row["location"] == "body:json:$.payload>crypto:AES/CBC/PKCS5Padding>json:$.imei"
+    assert row["encoding"] == "base64>aes>plain"
+    assert row["value"] == DEVICE["imei"]
+    detail = json.loads(row["detail"])
+    assert detail["crypto_event_id"] == up.cipher_event_id
+    assert detail["chain_event_ids"] == [up.cipher_event_id, up.encode_event_id]
+
+
+def test_the_pre_consent_third_party_finding_names_the_flow_and_the_cipher_event(encrypted):
+    session, _, up = encrypted
+    result = analyze(session, scope=demo_scope_path())
+    f = result.findings
+    im51 = f.loc[f["rule_id"].eq("IM5.1") & f["pii_type"].eq("imei") & f["sdk"].eq("getui")]
+    assert len(im51) == 1
+    rec = im51.iloc[0]
+    assert rec["flow_ids"] == [up.flow_id]
+    assert up.cipher_event_id in rec["event_ids"]
+    assert rec["host"] == "sdk.open.phone.igexin.com"
+    assert any(">crypto:AES/CBC/PKCS5Padding>" in loc for loc in rec["detail"]["location"])
+
+
+def test_a_re_run_replaces_only_its_own_rows(encrypted):
+    session, _, up = encrypted
+    analyze(session)
+    store = SessionStore(session, create=False)
+    before = store.rows("SELECT id, flow_id, location FROM pii_hits ORDER BY id")
+    store.close()
+    analyze(session)
+    analyze(session)
+    store = SessionStore(session, create=False)
+    after = store.rows("SELECT flow_id, location FROM pii_hits ORDER BY id")
+    store.close()
+    key = lambda rows: sorted((r["flow_id"], r["location"]) for r in rows)  # noqa: E731
+    assert key(after) == key(before)
+    assert len(after) == 4 + 1                       # the proxy's four hits kept, one derived row
+
+
+def test_without_the_encode_event_the_base64_of_the_ciphertext_is_still_found(tmp_path):
+    session = tmp_path / "s"
+    write_standin_scenario(session)
+    up = write_encrypted_upload(session, BEFORE_CONSENT, with_encode_event=False)
+    analyze(session)
+    rows = _derived(session)
+    assert [r["flow_id"] for r in rows] == [up.flow_id]
+    assert rows[0]["encoding"] == "base64>aes>plain"
+
+
+def test_ciphertext_after_an_iv_is_found_at_any_base64_alignment():
+    cipher = bytes(range(100, 148))
+    for iv_len in (0, 1, 2, 16):
+        wire = base64.b64encode(b"\x07" * iv_len + cipher)
+        assert any(n in wire for n, form in crypto.needles(cipher) if form == "base64"), iv_len
+    assert any(n in cipher.hex().encode() for n, _ in crypto.needles(cipher))
+
+
+def test_output_shorter_than_the_distinctive_prefix_is_not_searched():
+    assert crypto.needles(b"0123456789") == []
+
+
+def test_no_flows_file_leaves_a_note_and_no_rows(tmp_path):
+    session = tmp_path / "s"
+    write_standin_scenario(session)
+    up = write_encrypted_upload(session, BEFORE_CONSENT, save_flow=False)
+    result = analyze(session)
+    assert _derived(session) == []
+    assert any(f"crypto event {up.cipher_event_id}" in n and "imei" in n for n in result.notes)
+
+
+def test_a_truncated_flows_file_is_read_as_far_as_it_goes(encrypted):
+    session, _, up = encrypted
+    path = session / "flows.mitm"
+    path.write_bytes(path.read_bytes() + b"\x00\x17garbage")
+    flows, problem = crypto.read_flows(path, {up.flow_id})
+    assert [f.id for f in flows] == [up.flow_id]
+    assert problem and "flows.mitm" in problem
+    analyze(session)
+    assert len(_derived(session)) == 1
+
+
+def test_sessions_without_crypto_events_are_left_untouched(tmp_path):
+    session = tmp_path / "s"
+    write_standin_scenario(session)
+    s = load_session(session)
+    out = crypto.apply(s)
+    s.store.close()
+    assert not out.changed and out.rows == []
