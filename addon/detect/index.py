@@ -59,6 +59,10 @@ class Text:
     _lowered: str | None = None
     _maps: dict | None = None
 
+    def __post_init__(self) -> None:
+        if self._maps is None:
+            self._maps = {}
+
     @property
     def low(self) -> bytes:
         if self._low is None:
@@ -78,8 +82,56 @@ class Text:
         hex or base64 runs worth looking at, and the run-based searches are skipped."""
         got = self._maps.get("long") if self._maps else None
         if got is None:
-            got = self.mapped(B64_MAP).find(b"b" * RUN_FLOOR) >= 0
+            if self.big:
+                got = bool(self._class_runs(B64_MAP, RUN_FLOOR))
+            else:
+                got = self.mapped(B64_MAP).find(b"b" * RUN_FLOOR) >= 0
             self._maps["long"] = got
+        return got
+
+    def class_mask(self, table: bytes) -> np.ndarray:
+        """Bool array: is each byte in the class of `table` (digits, hex, base64). Computed
+        with a few vector comparisons instead of a translate pass."""
+        key = ("mask", table)
+        got = self._maps.get(key) if self._maps else None
+        if got is None:
+            a = self.array
+            digit = self.class_mask_digit()
+            if table is DIGIT_MAP:
+                got = digit
+            elif table is HEX_MAP:
+                got = digit | (((a | np.uint8(32)) - np.uint8(97)) < 6)
+            else:
+                got = digit | (((a | np.uint8(32)) - np.uint8(97)) < 26) | (a == 43) | (a == 47) \
+                    | (a == 95) | (a == 45)
+            self._maps[key] = got
+        return got
+
+    def class_mask_digit(self) -> np.ndarray:
+        got = self._maps.get("digit") if self._maps else None
+        if got is None:
+            got = (self.array - np.uint8(48)) < 10
+            self._maps["digit"] = got
+        return got
+
+    def _class_runs(self, table: bytes, floor: int) -> list[tuple[int, int]]:
+        """Maximal runs (big texts): boundaries of the class mask, in one vector pass."""
+        key = ("runs", table, floor)
+        got = self._maps.get(key)
+        if got is None:
+            ekey = ("edges", table)
+            edges = self._maps.get(ekey)
+            if edges is None:
+                mask = self.class_mask(table)
+                e = np.flatnonzero(np.diff(mask.view(np.int8), prepend=np.int8(0), append=np.int8(0)))
+                starts, ends = e[0::2], e[1::2]
+                keep = (ends - starts) >= 8      # the lowest floor any search asks for (RUN_FLOORS)
+                edges = self._maps[ekey] = (starts[keep], ends[keep])
+            starts, ends = edges
+            if floor > 8:
+                keep = (ends - starts) >= floor
+                starts, ends = starts[keep], ends[keep]
+            got = self._maps[key] = list(zip(starts.tolist(), ends.tolist()))
         return got
 
     @property
@@ -92,7 +144,8 @@ class Text:
         got = self._maps.get("array") if self._maps else None
         if got is None:
             got = np.frombuffer(self.data, dtype=np.uint8)
-            self._maps = self._maps or {}
+            if self._maps is None:
+                self._maps = {}
             self._maps["array"] = got
         return got
 
@@ -104,7 +157,6 @@ class Text:
             flags = np.frombuffer(self.data.translate(_indicator(members)), dtype=np.uint8)
             got = np.zeros(len(flags) + 1, dtype=np.int32)
             np.cumsum(flags, out=got[1:])
-            self._maps = self._maps or {}
             self._maps[key] = got
         return got
 
@@ -124,7 +176,10 @@ class Text:
         key = (table, floor)
         got = self._maps.get(key)
         if got is None:
-            got = self._maps[key] = run_list(self.mapped(table), mark, floor)
+            if self.big:
+                got = self._maps[key] = self._class_runs(table, floor)
+            else:
+                got = self._maps[key] = run_list(self.mapped(table), mark, floor)
         if min_len <= floor:
             return got
         return [r for r in got if r[1] - r[0] >= min_len]
@@ -207,8 +262,13 @@ class CoordFinder:
         data = text.data
         out: list[Coord] = []
         seen: set[int] = set()
+        occurrences = _anchor_positions(text, self._decimal) if text.big else None
         for anchor in self._decimal:            # "39." must start a number
-            pos = data.find(anchor)
+            if occurrences is not None:
+                found = iter(occurrences[anchor])
+                pos = next(found, -1)
+            else:
+                pos = data.find(anchor)
             while pos >= 0:
                 if pos == 0 or data[pos - 1] not in _NUM_OR_DOT:
                     got = geo.number_at(data, pos, pos + len(anchor))
@@ -217,7 +277,7 @@ class CoordFinder:
                         out.append(Coord(*got))
                         if len(out) >= limit:
                             return out
-                pos = data.find(anchor, pos + 1)
+                pos = next(found, -1) if occurrences is not None else data.find(anchor, pos + 1)
         # integers scaled by 1e6/1e7: digit runs of 8..10 that start with a nearby prefix
         scaled = self._scaled_set
         for rs, re_ in text.runs(DIGIT_MAP, b"0", 8):
@@ -240,6 +300,33 @@ class CoordFinder:
 
 
 _NUM_OR_DOT = frozenset(b"0123456789.")
+
+
+def _anchor_positions(text: Text, anchors: list[bytes]) -> dict[bytes, list[int]]:
+    """Every occurrence of each anchor ("39.", "116."), ascending. All of them end in a
+    full stop, so one vector pass finds the full stops and each anchor is checked there."""
+    a = text.array
+    dots = np.flatnonzero(a == 46)
+    out: dict[bytes, list[int]] = {}
+    for anchor in anchors:
+        k = len(anchor)
+        if not anchor.endswith(b".") or not len(dots):
+            out[anchor] = _all_finds(text.data, anchor)
+            continue
+        p = dots[dots >= k - 1] - (k - 1)
+        for j in range(k - 1):
+            p = p[a[p + j] == anchor[j]]
+        out[anchor] = p.tolist()
+    return out
+
+
+def _all_finds(data: bytes, needle: bytes) -> list[int]:
+    out = []
+    pos = data.find(needle)
+    while pos >= 0:
+        out.append(pos)
+        pos = data.find(needle, pos + 1)
+    return out
 
 
 def _coord_anchors(targets: list[geo.Target]) -> tuple[list[bytes], list[bytes]]:

@@ -198,9 +198,19 @@ def find_patterns(text: Text, min_confidence: float, limit: int = 1 << 30) -> li
             if len(out) >= limit:
                 return out
 
-    shapes = text.mapped(SHAPE_MAP) if (long_runs or b":" in data or b"-" in data) else b""
+    big = text.big
+    if not (long_runs or b":" in data or b"-" in data):
+        shapes = b""
+    elif big:
+        shapes = _LazyMap(data, SHAPE_MAP)   # long texts: mapped only where a candidate is
+    else:
+        shapes = text.mapped(SHAPE_MAP)
     for shape in (_MAC_SHAPES if shapes else ()):
-        pos = shapes.find(shape)
+        if big:
+            starts = iter(_mac_candidates(text, shape[2]))
+            pos = shapes.find_at(shape, starts, 0)
+        else:
+            pos = shapes.find(shape)
         while pos >= 0:
             end = pos + len(shape)
             if (pos == 0 or shapes[pos - 1] not in b"h:-") and (end == len(shapes) or shapes[end] not in b"h:-"):
@@ -210,20 +220,25 @@ def find_patterns(text: Text, min_confidence: float, limit: int = 1 << 30) -> li
                     t = hint if hint in ("mac", "bluetooth_mac", "ssid") else "mac"
                     conf = 0.95 if hint == t else 0.7
                     out.append(PatternHit(pos, end, t, mac, conf, "mac", key))
-            pos = shapes.find(shape, end)
+            pos = shapes.find_at(shape, starts, end) if big else shapes.find(shape, end)
 
     # UUIDs and bare hex ids are everywhere (request ids, sessions): they are only looked
     # for right after a key that names a device id, found by its words
     if long_runs:
         low = text.low
-        hexmap = text.mapped(HEX_MAP)
+        hexmap = _LazyMap(data, HEX_MAP) if big else text.mapped(HEX_MAP)
         seen: set[int] = set()
+        keyed = _keyed_positions(text) if big else None
         for word in _KEYED_WORDS:
-            p = low.find(word)
+            if keyed is not None:
+                found = iter(keyed[word])
+                p = next(found, -1)
+            else:
+                p = low.find(word)
             while p >= 0:
                 lo = p + len(word)
                 hi = min(n, lo + 40)
-                p = low.find(word, p + 1)
+                p = next(found, -1) if keyed is not None else low.find(word, p + 1)
                 u = shapes.find(_UUID_SHAPE, lo, hi + len(_UUID_SHAPE)) if shapes else -1
                 if u >= 0 and u not in seen:
                     end = u + len(_UUID_SHAPE)
@@ -244,6 +259,73 @@ def find_patterns(text: Text, min_confidence: float, limit: int = 1 << 30) -> li
 
     if b"@" in data:
         out.extend(_emails(data, hint_at))
+    return out
+
+
+class _LazyMap:
+    """`data.translate(table)` for long texts, computed only over the windows asked for."""
+
+    __slots__ = ("data", "table")
+
+    def __init__(self, data: bytes, table: bytes):
+        self.data, self.table = data, table
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, i: int) -> int:
+        return self.table[self.data[i]]
+
+    def find(self, needle: bytes, start: int = 0, end: int | None = None) -> int:
+        if end is None and needle == b" " and self.table is HEX_MAP:
+            m = _NOT_HEX.search(self.data, start)
+            return m.start() if m else -1
+        stop = len(self.data) if end is None else min(end, len(self.data))
+        if start < 0:
+            start = max(0, len(self.data) + start)
+        got = self.data[start:stop].translate(self.table).find(needle)
+        return got + start if got >= 0 else -1
+
+    def find_at(self, needle: bytes, candidates, start: int) -> int:
+        """The next of the candidate offsets (ascending) at or after `start` where needle is."""
+        k = len(needle)
+        for pos in candidates:
+            if pos >= start and self.data[pos:pos + k].translate(self.table) == needle:
+                return pos
+        return -1
+
+
+_NOT_HEX = re.compile(rb"[^0-9a-fA-F]")
+
+
+def _mac_candidates(text: Text, sep: int) -> list[int]:
+    """Offsets where a 17-byte MAC shape with separator `sep` may start: the separator at
+    its five places (the rest is checked on the few candidates)."""
+    a = text.array
+    m = len(a) - 16
+    if m <= 0:
+        return []
+    c = a == sep
+    hit = c[2:2 + m] & c[5:5 + m] & c[8:8 + m] & c[11:11 + m] & c[14:14 + m]
+    return np.flatnonzero(hit).tolist()
+
+
+def _keyed_positions(text: Text) -> dict[bytes, list[int]]:
+    """Ascending offsets of each keyed word in the lower-cased text, from the few places
+    where its first two bytes stand (one vector pass instead of a search per word)."""
+    low = np.frombuffer(text.low, dtype=np.uint8)
+    first, second = low[:-1], low[1:]
+    a, i = first == 97, first == 105
+    cand = (a & ((second == 105) | (second == 100) | (second == 110))) | (i & (second == 100))
+    data = text.low
+    out: dict[bytes, list[int]] = {w: [] for w in _KEYED_WORDS}
+    for p in np.flatnonzero(cand).tolist():
+        for w in _KEYED_WORDS:
+            if data.startswith(w, p):
+                out[w].append(p)
     return out
 
 
