@@ -97,6 +97,7 @@ class DetectionProcess:
         self._capacity.set()
         self._writer_registered = False
         self._flush_scheduled = False
+        self._closing = False
         self._loop.add_reader(self._rfd, self._on_readable)
 
     # -- sending --------------------------------------------------------------------
@@ -104,10 +105,11 @@ class DetectionProcess:
         self._send(encode_frame(("observe", pii_type, value)))
 
     def submit(self, flow: http.HTTPFlow) -> None:
+        frame = encode_frame(("flow", flow.id, flow_payload(flow)))
         self.inflight += 1
         if self.inflight >= self.max_inflight:
             self._capacity.clear()
-        self._send(encode_frame(("flow", flow.id, flow_payload(flow))))
+        self._send(frame)
 
     async def capacity(self) -> None:
         await self._capacity.wait()
@@ -127,6 +129,8 @@ class DetectionProcess:
 
     def _flush_out(self) -> None:
         self._flush_scheduled = False
+        if self.dead:
+            return
         try:
             while self._out:
                 n = os.write(self._wfd, self._out)
@@ -136,7 +140,7 @@ class DetectionProcess:
         except OSError as e:  # BrokenPipeError: the process is gone
             self._die(f"cannot write to the detection process: {e}")
             return
-        if self._out and not self._writer_registered:
+        if self._out and not self._writer_registered and not self._closing:
             self._loop.add_writer(self._wfd, self._flush_out)
             self._writer_registered = True
         elif not self._out and self._writer_registered:
@@ -188,6 +192,7 @@ class DetectionProcess:
     def close(self, timeout: float = 60.0) -> None:
         """Wait (blocking) for every answer still out, then end the process."""
         deadline = time.monotonic() + timeout
+        self._closing = True
         self._unregister()
         while not self.dead and (self.inflight > 0 or self._out) and time.monotonic() < deadline:
             wlist = [self._wfd] if self._out else []
@@ -198,6 +203,7 @@ class DetectionProcess:
                 self._on_readable()
         if self.inflight > 0 and not self.dead:
             self._die(f"{self.inflight} flows still unanswered after {timeout:.0f} s")
+        self.dead = True  # nothing may write to the pipes from here on
         try:
             self.proc.stdin.close()
         except OSError:

@@ -119,7 +119,12 @@ class Recorder:
         if opts.piiaudit_detect_process:
             self.process = self._start_process()
         if self.process is None:
-            self.detector = _detector(profile)
+            try:
+                self.detector = _detector(profile)
+            except Exception as e:  # noqa: BLE001 - a broken detector is a start-up error, with its reason
+                store.close()
+                self.store = None
+                raise exceptions.OptionsError(f"piiaudit: the detector could not start: {type(e).__name__}: {e}") from None
         self.observed = ObservedValues()
         try:
             self.observed.poll(store)  # values read before the proxy started count from the first flow
@@ -189,13 +194,15 @@ class Recorder:
             return None
         try:
             self._feed_observed()
-            if self.process is not None:
+            process = self.process
+            if process is not None:
                 self.inflight[flow.id] = flow
-                self.process.submit(flow)
-                return self.process.capacity() if self.process.full else None
+                process.submit(flow)  # if the process is found dead here, the flow is finished inline
+                return process.capacity() if process.full and not process.dead else None
             hits, capped, problems = self._scan_inline(flow)
             self._finish(flow, hits, capped, problems)
         except Exception as e:  # noqa: BLE001 - never raise into mitmproxy
+            self.inflight.pop(flow.id, None)
             self._not_recorded(flow, e)
         return None
 
@@ -218,7 +225,11 @@ class Recorder:
         if self.writer is not None:
             self.writer.put_error(f"{why}; detection continued in the proxy's thread")
         self.process = None
-        self.detector = _detector(self.profile)
+        try:
+            self.detector = _detector(self.profile)
+        except Exception as e:  # noqa: BLE001 - flows are still recorded, without hits
+            logger.error("piiaudit: the detector could not start either: %s: %s", type(e).__name__, e)
+            self.detector = None
         if self.observed is not None:
             self.observed.watermark = 0  # the new detector needs every observed value again
         waiting, self.inflight = list(self.inflight.values()), {}
@@ -263,6 +274,8 @@ class Recorder:
         self.hits += len(hits)
 
     def _scan_inline(self, flow: http.HTTPFlow) -> tuple[list[dict], list[str], list[str]]:
+        if self.detector is None:
+            return [], [], ["not scanned: no working detector"]
         try:
             result = self.detector.scan_flow(flow)
         except Exception as e:  # noqa: BLE001 - a detector bug costs this flow's hits, nothing more

@@ -118,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
               f"(+ detection process {peak_worker / 1024:.1f} MB)")
         print()
         print(f"  {'flows committed':>16} {'proxy RSS MB':>13} {'detection MB':>13}")
+        if any(w for *_, w in samples):  # ignore the last moments, after the detection process has ended
+            samples = [smp for smp in samples if smp[3]]
         marks = [m for m in (10_000, 50_000, args.flows) if m <= args.flows]
         points = []
         for m in marks:

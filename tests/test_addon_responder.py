@@ -11,6 +11,7 @@ from mitmproxy.proxy.layers.http import HttpRequestHook
 
 from addon.mitmdump import SCRIPT, Mitmdump, via_proxy
 from addon.responder import LocalResponder
+from piiaudit.store import SessionStore
 
 HOSTS = "ulogs.umeng.com,stats.jpush.cn,api.demoshop.example"
 
@@ -62,12 +63,15 @@ LOOPBACK = re.compile(r'inet_addr\("127\.|inet_pton\(AF_INET6, "(::1|::ffff:127\
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
 def test_sdk_hosts_over_https_and_http_cause_no_dns_query_and_no_outside_connect(tmp_path):
     trace = tmp_path / "strace.out"
-    args = ["-s", str(SCRIPT), "--set", "connection_strategy=lazy", "--set", f"piiaudit_respond_hosts={HOSTS}"]
+    # The whole addon records meanwhile (detection process included: strace follows it too).
+    args = ["-s", str(SCRIPT), "--set", "connection_strategy=lazy", "--set", f"piiaudit_respond_hosts={HOSTS}",
+            "--set", f"piiaudit_session={tmp_path / 'session'}"]
     prefix = ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace)]
     with Mitmdump(tmp_path / "conf", args, prefix=prefix, cwd=tmp_path) as proxy:
         assert via_proxy(proxy.port, proxy.ca_pem, "POST", "https://ulogs.umeng.com/unify_logs", b'{"a":1}',
                          {"content-type": "application/json"})[0] == 200
         assert via_proxy(proxy.port, proxy.ca_pem, "GET", "http://stats.jpush.cn/v3/hb?aid=x")[0] == 200
+    assert SessionStore(tmp_path / "session", create=False).count("flows") == 2
     calls = [line for line in trace.read_text().splitlines() if re.search(r"\b(connect|sendto|sendmsg)\(", line)]
     assert any("sendto(" in c for c in calls), "strace saw the proxy answer (sanity check of the trace)"
     offending = []
