@@ -149,6 +149,7 @@ class ProxyRunner:
             self._ready.set()
 
     async def _main(self) -> None:
+        asyncio.get_running_loop().set_exception_handler(_quiet_cancellations)
         opts = options.Options()
         m = master.Master(opts)
         self._master = m
@@ -178,3 +179,10 @@ class ProxyRunner:
             ps = m.addons.get("proxyserver")
             if ps is not None:
                 await ps.servers.update([])
+
+
+def _quiet_cancellations(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """Connections still open at shutdown end with CancelledError: expected, not worth a traceback."""
+    if isinstance(context.get("exception"), asyncio.CancelledError):
+        return
+    loop.default_exception_handler(context)

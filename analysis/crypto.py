@@ -285,7 +285,10 @@ def _detector(session: Session):
     reads = session.events.loc[session.events["kind"].eq("pii_read") & session.events["value"].notna()
                                & session.events["pii_type"].notna(), ["pii_type", "value"]].drop_duplicates()
     for pii_type, value in reads.itertuples(index=False, name=None):
-        det.observe(pii_type, value)
+        try:
+            det.observe(pii_type, value)
+        except ValueError:  # e.g. a location read that returned a provider name, not "lat,lng"
+            continue
     return det
 
 

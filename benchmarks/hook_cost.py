@@ -16,8 +16,12 @@ the hook would show up as missed calls.
 ``--jit-flags`` repeats the unhooked and every-call runs with extra JVM flags (e.g.
 ``-XX:-Inline``) to price a JIT setting.
 
+Then the crypto hooks: ``CryptoBench`` (tests/java) runs ``Cipher.doFinal`` on 1 KiB,
+unhooked and under the agent (the plaintext and ciphertext are copied out, bounded, on
+every call; identical payloads are reported once).
+
     .venv/bin/python benchmarks/hook_cost.py                  # 20,000 calls, getImei
-    .venv/bin/python benchmarks/hook_cost.py --calls 50000 --method getDeviceId
+    .venv/bin/python benchmarks/hook_cost.py --calls 50000 --method getDeviceId --crypto-calls 5000
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from hooks.runner import DEFAULT_RATE, HooksRunner  # noqa: E402
 from hooks.standin import build as standin  # noqa: E402
 from hooks.targets import LocalProcess  # noqa: E402
 from piiaudit.store import SessionStore  # noqa: E402
+from tests.java import fixtures  # noqa: E402
 
 BENCH_MAIN = "com.example.demoshop.HookBench"
 NS_PER_CALL = re.compile(r"ns_per_call=([0-9.]+)")
@@ -51,6 +56,29 @@ def bench_argv(classpath: Path, calls: int, method: str, jvm_flags: list[str]) -
     return standin.java_command(classpath, proxy_host=None, proxy_port=None, truststore=None, truststore_password=None,
                                 device_properties=None, extra_jvm_args=["-Dstandin.offline=true", *jvm_flags],
                                 main=BENCH_MAIN, app_args=[str(calls), method])
+
+
+def crypto_cost(calls: int) -> None:
+    """Cipher.doFinal(1 KiB) unhooked against hooked (default rate limit and dedupe), one run."""
+    argv = fixtures.build().argv("CryptoBench", str(calls))
+    base = unhooked(argv)
+    with tempfile.TemporaryDirectory(prefix="hook-cost-") as tmp:
+        store = SessionStore(tmp)
+        runner = HooksRunner(store, LocalProcess(argv))
+        runner.start()
+        status = runner.wait(timeout=600)
+        runner.stop()
+        if status != 0:
+            raise SystemExit(f"CryptoBench under the agent exited with {status}:\n{runner.output[-2000:]}")
+        ns = parse(runner.output)
+        exit_row = store.conn.execute("SELECT data FROM events WHERE kind = 'process_exit'").fetchone()
+        counters = (json.loads(exit_row[0]).get("hooks") or {}).get("crypto.cipher_final") or {} if exit_row else {}
+        store.close()
+    print(f"\nCryptoBench: {calls} calls of Cipher.doFinal(byte[1024]) (AES/CBC)")
+    print(f"  {'unhooked':<40} {base:>12.1f} ns/call   1.0x")
+    print(f"  {'hooked (default rate limit, dedupe)':<40} {ns:>12.1f} ns/call {ns / base:>8.0f}x   "
+          f"({counters.get('calls')} calls at the hook, {counters.get('reported')} reported, "
+          f"{counters.get('deduped')} identical)")
 
 
 def parse(output: str) -> float:
@@ -96,6 +124,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--method", default="getImei", choices=sorted(API))
     parser.add_argument("--jit-flags", default="", help="extra JVM flags for a second round, e.g. '-XX:-Inline'")
+    parser.add_argument("--crypto-calls", type=int, default=2_000, help="Cipher.doFinal calls (0: skip)")
     args = parser.parse_args()
 
     classpath = standin.build()
@@ -122,6 +151,8 @@ def main() -> None:
             check = "all calls hooked" if missed == 0 else f"MISSED {missed} of {args.calls} calls"
             print(f"  {name:<40} {ns:>12.1f} ns/call {ns / base:>8.0f}x   "
                   f"({rows} events, drained {drain:.1f} s; {check})")
+    if args.crypto_calls > 0:
+        crypto_cost(args.crypto_calls)
 
 
 if __name__ == "__main__":

@@ -1,34 +1,75 @@
-"""The hook table (hooks/agent/hook-table.json): which Java methods the agent hooks.
+"""The hook table (hooks/data/hook_table.yaml): which Java methods the agent hooks.
 
-Each row is one method: class, method, the overloads expected (Java source type names and
-the API level each appeared in), the event kind it produces, the PII type it reads, the
-permission guarding it, whether it is public SDK API, hidden framework API (with the AOSP
-source it lives in) or third-party, and the describer (a function in the agent's domain
-modules, ``"<domain>.<name>"``) that turns a call into an event. The runner sends the rows
-to the agent's ``init()``; the agent ignores the documentation fields.
+Each row is one method: the declaring class (and the concrete class hooked, ``hook_on``),
+the overloads expected (Java source type names) with the API level each appeared in, the
+event kind it produces, the PII type it reads, the permission guarding it, whether it is
+public SDK API, hidden framework API (with the AOSP source it lives in) or third-party, the
+describer (a function in the agent's domain modules, ``"<domain>.<name>"``) that turns a
+call into an event, and its stack / rate / guard policy. The runner sends the rows to the
+agent's ``init()``; the agent ignores the documentation fields.
+
+Public rows are also checked against the Android SDK's API database (``api_problems()``,
+``hooks.apidb``): class, method, descriptor and minimum API level.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from piiaudit import vocab
 
-TABLE_PATH = Path(__file__).resolve().parent / "agent" / "hook-table.json"
+from . import apidb
 
-KINDS = ("pii_read", "permission_request", "permission_result", "dialog_shown", "click", "pref_write", "uncaught_exception")
+DATA_DIR = Path(__file__).resolve().parent / "data"
+TABLE_PATH = DATA_DIR / "hook_table.yaml"
+# API database classes the rows need beyond the shared subset (same source and licence).
+API_SUPPLEMENT_PATH = DATA_DIR / "android_api_supplement.xml"
+
+KINDS = (
+    "pii_read", "sms_send",
+    "permission_request", "permission_result", "permission_check", "permission_rationale",
+    "dialog_shown", "dialog_closed", "dialog_button", "dialog_fragment", "click", "checkbox",
+    "link_click", "webview_load", "pref_write", "pref_commit",
+    "activity_state", "touch", "component_launch",
+    "crypto",
+    "uncaught_exception",
+)
 VISIBILITY = ("public", "hidden", "third-party")
 _DESCRIBER = re.compile(r"^[a-z]+\.[A-Za-z]+$")
 _REQUIRED = ("id", "class", "method", "kind", "describe")
+_RATE_KEYS = {"per_second", "burst"}
 
 
 class HookTableError(ValueError):
     """A hook table row that the agent could not use; the message names the row."""
+
+
+def _pii_types(row: Mapping[str, Any]) -> list[str | None]:
+    declared = row.get("pii_type")
+    types = list(declared) if isinstance(declared, list) else [declared]
+    params = row.get("params") or {}
+    types += list((params.get("keys") or {}).values())
+    types += list((params.get("authorities") or {}).values())
+    return types
+
+
+def _check_overloads(row: Mapping[str, Any], where: str) -> None:
+    overloads = row.get("overloads")
+    if overloads is None:
+        return
+    if not isinstance(overloads, list) or not all(isinstance(o, list) for o in overloads):
+        raise HookTableError(f"{where}: overloads must be a list of argument-type lists")
+    if not all(isinstance(t, str) for o in overloads for t in o):
+        raise HookTableError(f"{where}: argument types must be strings")
+    levels = row.get("min_api")
+    if isinstance(levels, list) and len(levels) != len(overloads):
+        raise HookTableError(f"{where}: min_api lists {len(levels)} levels for {len(overloads)} overloads")
 
 
 def validate(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -46,8 +87,7 @@ def validate(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             raise HookTableError(f"{where}: kind {row['kind']!r} is not one of {', '.join(KINDS)}")
         if not _DESCRIBER.match(row["describe"]):
             raise HookTableError(f"{where}: describe must read '<domain>.<name>', not {row['describe']!r}")
-        types = [row.get("pii_type")] + list(((row.get("params") or {}).get("keys") or {}).values())
-        for pii_type in types:
+        for pii_type in _pii_types(row):
             if pii_type is not None and not vocab.is_known(pii_type):
                 raise HookTableError(f"{where}: unknown PII type {pii_type!r} (see piiaudit/data/pii_types.yaml)")
         if row["kind"] == "pii_read" and not row.get("pii_type"):
@@ -57,25 +97,55 @@ def validate(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             raise HookTableError(f"{where}: visibility {visibility!r} is not one of {', '.join(VISIBILITY)}")
         if visibility == "hidden" and not row.get("aosp_source"):
             raise HookTableError(f"{where}: a hidden framework row must name its aosp_source")
-        for overload in row.get("overloads") or []:
-            if not isinstance(overload.get("args"), list):
-                raise HookTableError(f"{where}: each overload needs an args list")
+        _check_overloads(row, where)
+        rate = row.get("rate")
+        if rate is not None and (not isinstance(rate, Mapping) or set(rate) != _RATE_KEYS):
+            raise HookTableError(f"{where}: rate must be {{per_second, burst}}")
+        if "stack" in row and not isinstance(row["stack"], bool):
+            raise HookTableError(f"{where}: stack must be true or false")
         out.append(dict(row))
     return out
 
 
+def _read(path: Path) -> list[Mapping[str, Any]]:
+    try:
+        doc = yaml.safe_load(path.read_text("utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise HookTableError(f"{path}: cannot read the hook table ({e})") from e
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("targets"), list):
+        raise HookTableError(f"{path}: a hook table is a mapping with a 'targets' list")
+    return doc["targets"]
+
+
 @functools.cache
 def _load_default() -> tuple[dict[str, Any], ...]:
-    return tuple(load(TABLE_PATH))
+    return tuple(validate(_read(TABLE_PATH)))
 
 
 def load(path: Path | str | None = None) -> list[dict[str, Any]]:
     """The rows of a hook table file (the project's own by default), validated."""
     if path is None:
         return [dict(r) for r in _load_default()]
-    path = Path(path)
-    try:
-        doc = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as e:
-        raise HookTableError(f"{path}: cannot read the hook table ({e})") from e
-    return validate(doc.get("hooks") or [])
+    return validate(_read(Path(path)))
+
+
+@functools.cache
+def api_database() -> apidb.ApiDatabase:
+    """The shared API database subset plus the classes in API_SUPPLEMENT_PATH."""
+    db = apidb.ApiDatabase()
+    extra = apidb.ApiDatabase(API_SUPPLEMENT_PATH)
+    for name, cls in extra.classes.items():
+        db.classes.setdefault(name, cls)
+    return db
+
+
+def api_problems(rows: Iterable[Mapping[str, Any]] | None = None) -> list[str]:
+    """Problems of public rows against the SDK's API database ([] when all check out)."""
+    rows = load() if rows is None else list(rows)
+    return apidb.validate([dict(r) for r in rows], api_database())
+
+
+def overload_count(rows: Iterable[Mapping[str, Any]] | None = None) -> int:
+    """Overloads the table names (rows hooking every overload count as one)."""
+    rows = load() if rows is None else list(rows)
+    return sum(len(r.get("overloads") or [None]) for r in rows)

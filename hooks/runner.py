@@ -31,7 +31,7 @@ from . import clock
 from .agent_build import build_agent, source_hash
 from .events import EventConverter, host_event
 from .hook_table import load as load_hook_table
-from .targets import Launch, LocalProcess
+from .targets import Launch, LocalProcess, process_name_of
 
 COMPONENT = "hooks"
 AGENT_PROTOCOL = 1
@@ -99,18 +99,34 @@ class HooksRunner:
         ready_timeout: float = DEFAULT_READY_TIMEOUT_S,
         resync_interval: float = RESYNC_INTERVAL_S,
         clock_samples: int = clock.DEFAULT_SAMPLES,
+        java: bool = True,
+        native_tls: bool = True,
+        app_package: str | None = None,
+        detector: Any = None,
     ):
         self.store = store
         self.target = target
         self.on_event = on_event
         self.hook_table = list(hook_table) if hook_table is not None else load_hook_table()
+        self.follow_children = bool(getattr(target, "follow_children", False))
         self.agent_config = {
             "hooks": self.hook_table,
             "stacks": {"enabled": bool(stacks), "max_frames": 32},
             "rate": dict(rate) if rate is not None else None,
             "release_gate": release_gate,
             "watch_exit": True,
+            "java": bool(java),
+            "native_tls": bool(native_tls),
+            "app_package": app_package or getattr(target, "app_package", None),
+            "follow_children": self.follow_children,
         }
+        # With a detector (addon.detect.Detector), HTTP/1 requests seen at SSL_write become
+        # flows (capture 'tls-hook') scanned like proxied ones.
+        self._tls_flows = None
+        if detector is not None:
+            from .tls_flows import TlsFlowRecorder  # mitmproxy is only needed then
+
+            self._tls_flows = TlsFlowRecorder(store, detector)
         self.ready_timeout = ready_timeout
         self.resync_interval = resync_interval
         self.clock_samples = clock_samples
@@ -126,6 +142,9 @@ class HooksRunner:
         self._resyncer: threading.Thread | None = None
         self._stopping = threading.Event()
         self._gating = False
+        # Sessions on forked children that have not executed their program yet: kept only
+        # so their exec is caught (child gating), never given the agent.
+        self._forks: dict[int, Any] = {}
         self._handlers: list[tuple[str, Callable]] = []
         self._output_tail: collections.deque[bytes] = collections.deque()
         self._output_size = 0
@@ -156,8 +175,10 @@ class HooksRunner:
                     self._listen(self._device, "spawn-added", self._on_spawn_added)
                     self._device.enable_spawn_gating()
                     self._gating = True
+                if self.follow_children:
+                    self._listen(self._device, "child-added", self._on_child_added)
                 launch = self.target.launch(self._device)
-                self._main = self._instrument(launch.pid, launch.process)
+                self._main = self._instrument(launch.pid, launch.process, gate_children=self.follow_children)
                 if launch.spawned:
                     self._device.resume(launch.pid)
             if self._gating:
@@ -184,8 +205,18 @@ class HooksRunner:
         """Block until the main process ends (or `timeout`); its exit status if known."""
         if self._main is None:
             raise HooksError("start() the runner first")
-        self._main.ended.wait(timeout)
-        return self._main.exit_status
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            main = self._main
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            main.ended.wait(left)
+            # A main process that executed another program continues as a new _Process
+            # (the child handler swaps it in just after the old image's session ends).
+            if main.end_reason == "process-replaced" and main is self._main and left != 0.0:
+                time.sleep(0.05)
+                continue
+            if main is self._main or left == 0.0:
+                return self._main.exit_status
 
     @property
     def pid(self) -> int | None:
@@ -238,7 +269,7 @@ class HooksRunner:
         return b"".join(self._output_tail).decode("utf-8", "replace")
 
     # -- instrumenting a process ---------------------------------------------
-    def _instrument(self, pid: int, name: str) -> _Process:
+    def _instrument(self, pid: int, name: str, *, gate_children: bool = False) -> _Process:
         model = clock.ClockModel()
         proc = _Process(pid=pid, name=name, clock=model, converter=EventConverter(pid=pid, process=name, clock=model))
         with self._procs_lock:
@@ -251,6 +282,9 @@ class HooksRunner:
             except frida.PermissionDeniedError as e:
                 raise HooksError(f"not allowed to attach to {pid} ({name}): {e}") from e
             proc.session.on("detached", functools.partial(self._on_detached, proc))
+            if gate_children:
+                # Before the process runs: a child it forks or executes is held for us.
+                proc.session.enable_child_gating()
             script = proc.session.create_script(self._bundle, name="piiaudit-agent")
             script.on("message", functools.partial(self._on_message, proc))
             script.load()
@@ -270,6 +304,14 @@ class HooksRunner:
     def _await_ready(self, proc: _Process) -> None:
         deadline = time.monotonic() + self.ready_timeout
         while not proc.ready.wait(0.05):
+            if proc.ended.is_set() and proc.end_reason == "process-replaced":
+                # The target executed another program (a launcher script's `exec java ...`):
+                # wait for the hooks in that one.
+                if self._main is not proc:
+                    proc = self._main
+                elif time.monotonic() > deadline:
+                    raise HooksError(f"{proc.name} (pid {proc.pid}) executed another program that was not instrumented")
+                continue
             if proc.agent_failure:
                 raise HooksError(f"the agent in {proc.name} (pid {proc.pid}) failed to install hooks: {proc.agent_failure}")
             if proc.ended.is_set():
@@ -341,6 +383,12 @@ class HooksRunner:
             elif kind == "process_exit":
                 status = (payload.get("data") or {}).get("status")
                 proc.exit_status = int(status) if status is not None else None
+                if (payload.get("data") or {}).get("via") in ("exit", "_exit"):
+                    # The exiting thread waits for this receipt, so the status is not lost.
+                    try:
+                        proc.script.post({"type": "exit-ack"})
+                    except Exception:  # noqa: BLE001 - already gone
+                        pass
                 # The last chance for a closing clock sync: the agent still answers while the VM winds down.
                 threading.Thread(target=self._sync, args=(proc,), kwargs={"final": True},
                                  name="piiaudit-hooks-clock-end", daemon=True).start()
@@ -352,6 +400,8 @@ class HooksRunner:
             self._queue.put(("error", f"unexpected message type from {proc.name}", {"message": message}))
 
     def _on_detached(self, proc: _Process, reason: str, crash: Any) -> None:
+        if proc.end_reason == "process-replaced":
+            reason = "process-replaced"
         proc.end_reason = reason
         if crash is not None:
             proc.crash = getattr(crash, "summary", None) or str(crash)
@@ -384,6 +434,49 @@ class HooksRunner:
             except Exception as e:  # noqa: BLE001
                 self._queue.put(("error", f"could not resume gated spawn {identifier} (pid {pid}): {e}", None))
 
+    def _on_child_added(self, child: Any) -> None:
+        threading.Thread(target=self._handle_child, args=(child,), name="piiaudit-hooks-child", daemon=True).start()
+
+    def _ours(self, pid: int, parent_pid: int) -> bool:
+        with self._procs_lock:
+            known = set(self._procs) | set(self._forks)
+        return pid in known or parent_pid in known
+
+    def _handle_child(self, child: Any) -> None:
+        """A process the target forked or executed, held by child gating: a fork only gets a
+        session (to catch its exec), a new program gets the agent; always resumed."""
+        pid, origin = child.pid, getattr(child, "origin", None)
+        if not self._ours(pid, child.parent_pid):
+            return  # another runner's child (the local device is shared)
+        argv = list(child.argv or [])
+        name = process_name_of(argv) if argv else (child.identifier or child.path or str(pid))
+        try:
+            if self._stopping.is_set():
+                return
+            if origin == "fork":
+                session = self._device.attach(pid)
+                session.enable_child_gating()
+                self._forks[pid] = session
+            else:
+                # An exec replaces the image: the fork's session (or an earlier program's
+                # agent) is gone with it.
+                self._forks.pop(pid, None)
+                with self._procs_lock:
+                    replaced = self._procs.pop(pid, None)
+                if replaced is not None:
+                    replaced.end_reason = "process-replaced"
+                proc = self._instrument(pid, name, gate_children=True)
+                if replaced is not None and replaced is self._main:
+                    self._main = proc
+        except Exception as e:  # noqa: BLE001 - recorded; the child is resumed regardless
+            self._queue.put(("error", f"could not instrument child process {name} (pid {pid}, {origin}): {e}",
+                             {"argv": argv[:20]}))
+        finally:
+            try:
+                self._device.resume(pid)
+            except Exception as e:  # noqa: BLE001
+                self._queue.put(("error", f"could not resume child process {name} (pid {pid}): {e}", None))
+
     # -- the writer thread ----------------------------------------------------
     def _write_loop(self) -> None:
         stop = False
@@ -410,6 +503,14 @@ class HooksRunner:
         if tag == "event":
             _, proc, payload, received = item
             row = proc.converter.row(payload, received)
+            if row["kind"] == "tls_write" and self._tls_flows is not None:
+                try:
+                    flow_id = self._tls_flows.record(row)
+                except Exception as e:  # noqa: BLE001 - the event is kept without its flow
+                    self._record_error(f"could not turn a tls_write into a flow: {e}", {"api": row["api"]})
+                    flow_id = None
+                if flow_id is not None:
+                    row["data"]["flow_id"] = flow_id
             if row["kind"] == "agent_error":
                 where = row["data"].get("where")
                 self._record_error(
@@ -437,8 +538,8 @@ class HooksRunner:
         raise ValueError(f"unknown queue item {tag!r}")
 
     def _ended_rows(self, proc: _Process) -> list[dict[str, Any]]:
-        if proc.end_reason == "application-requested":
-            return []  # we detached on purpose
+        if proc.end_reason in ("application-requested", "process-replaced"):
+            return []  # we detached on purpose, or the process executed another program
         status = proc.exit_status
         data = {"reason": proc.end_reason, "status": status, "crash": proc.crash}
         if proc.crash:
@@ -500,6 +601,12 @@ class HooksRunner:
             except Exception:  # noqa: BLE001
                 pass
         self._handlers.clear()
+        for session in list(self._forks.values()):
+            try:
+                session.detach()
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+        self._forks.clear()
         if self._writer is not None and self._writer.is_alive():
             self._queue.put(_STOP)
             self._writer.join(timeout=60)

@@ -33,7 +33,10 @@ class LocalProcess:
     """A program on this machine, e.g. the JVM stand-in: ``LocalProcess(java_argv)``.
 
     ``stdio="pipe"`` hands the program's output to the runner (kept in the session
-    directory); ``"inherit"`` leaves it on this terminal.
+    directory); ``"inherit"`` leaves it on this terminal. With ``follow_children`` (the
+    default) every process it forks or executes (a second JVM for a ``:push`` process)
+    gets the agent before it runs its first instruction. ``package`` is the app package the
+    program plays, when its process name is not it (the stand-in's main class).
     """
 
     argv: Sequence[str]
@@ -41,6 +44,8 @@ class LocalProcess:
     cwd: str | os.PathLike | None = None
     name: str | None = None
     stdio: str = "pipe"
+    follow_children: bool = True
+    package: str | None = None
     gate_children: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
@@ -54,7 +59,12 @@ class LocalProcess:
         return self.name or process_name_of(self.argv)
 
     def describe(self) -> dict:
-        return {"type": "local", "argv": list(self.argv), "cwd": str(self.cwd) if self.cwd else None}
+        return {"type": "local", "argv": list(self.argv), "cwd": str(self.cwd) if self.cwd else None,
+                "follow_children": self.follow_children}
+
+    @property
+    def app_package(self) -> str | None:
+        return self.package
 
     def device(self) -> frida.core.Device:
         return frida.get_local_device()
@@ -86,7 +96,9 @@ class RunningProcess:
 
     pid: int
     name: str | None = None
+    follow_children: bool = False
     gate_children: bool = field(default=False, init=False)
+    app_package: str | None = None
 
     def describe(self) -> dict:
         return {"type": "attach", "pid": self.pid}
@@ -117,6 +129,12 @@ class AndroidApp:
     gate_children: bool = True
     attach: bool = False
     timeout: float = DEVICE_TIMEOUT_S  # seconds to wait for the device to show up
+    # Zygote starts an app's other processes, so spawn gating (not child gating) finds them.
+    follow_children: bool = field(default=False, init=False)
+
+    @property
+    def app_package(self) -> str | None:
+        return self.package
 
     def describe(self) -> dict:
         return {"type": "android", "package": self.package, "device": self.device_id, "attach": self.attach}
@@ -157,8 +175,16 @@ def belongs_to_package(identifier: str | None, package: str) -> bool:
     return identifier == package or identifier.startswith(package + ":")
 
 
+PROCESS_PROPERTY = "-Dpiiaudit.process="
+
+
 def process_name_of(argv: Sequence[str]) -> str:
-    """A readable process name: a Java main class (or jar) when argv is a java command line."""
+    """A readable process name: ``-Dpiiaudit.process=<name>`` if given (the stand-in's
+    ``com.example.demoshop:push``), else a Java main class (or jar) when argv is a java
+    command line, else the program's name."""
+    for arg in argv[1:]:
+        if arg.startswith(PROCESS_PROPERTY) and len(arg) > len(PROCESS_PROPERTY):
+            return arg[len(PROCESS_PROPERTY):]
     program = Path(argv[0]).name
     if program not in ("java", "java.exe"):
         return program

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from hooks import apidb
+from hooks import apidb, hook_table
 from piiaudit import vocab
 
-SEED_TABLE = Path(apidb.DATA_DIR) / "hook_targets_public.yaml"
+# The merged hook table (the seed table of public targets was folded into it).
+SEED_TABLE = Path(apidb.DATA_DIR) / "hook_table.yaml"
 
 
 def public(cls, method, overloads, min_api, **extra):
@@ -163,13 +164,14 @@ def test_third_party_rows_are_skipped_and_unknown_visibility_is_not():
     assert "unknown visibility" in problem
 
 
-# --- the seed hook table ------------------------------------------------------------------
+# --- the hook table ------------------------------------------------------------------------
 
-def test_the_seed_table_matches_the_api_database():
-    assert apidb.validate(apidb.load_table(SEED_TABLE)) == []
+def test_the_hook_table_matches_the_api_database():
+    # The table's own database view adds the classes in hooks/data/android_api_supplement.xml.
+    assert apidb.validate(apidb.load_table(SEED_TABLE), hook_table.api_database()) == []
 
 
-def test_the_seed_table_uses_the_project_pii_vocabulary():
+def test_the_hook_table_uses_the_project_pii_vocabulary():
     known = set(vocab.pii_types())
     for row in apidb.load_table(SEED_TABLE):
         types = row.get("pii_type")
@@ -177,7 +179,7 @@ def test_the_seed_table_uses_the_project_pii_vocabulary():
             assert name is None or name in known, f"{row['class']}.{row['method']}: {name}"
 
 
-def test_every_seed_row_is_public_and_names_its_overloads():
+def test_every_public_row_names_its_overloads():
     for row in apidb.load_table(SEED_TABLE):
-        assert row["visibility"] == "public"
-        assert isinstance(row["overloads"], list) and row["overloads"]
+        if row["visibility"] == "public":
+            assert isinstance(row["overloads"], list) and row["overloads"], row["id"]

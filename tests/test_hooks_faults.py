@@ -15,7 +15,7 @@ from pathlib import Path
 import frida
 import pytest
 
-from hooks.standin import build as standin
+from hooks.standin.build import build as build_standin, java_command
 from hooks.runner import HooksError, HooksRunner, run_local_process
 from hooks.targets import AndroidApp, LocalProcess, RunningProcess, TargetError
 from piiaudit.store import SessionStore
@@ -25,7 +25,7 @@ GATE = "com.example.demoshop.InstrumentationGate.ready"
 
 
 def standin_argv(*jvm_args, main="com.example.demoshop.DemoShopLauncher", app_args=()):
-    return standin.java_command(standin.build(), proxy_host=None, proxy_port=None, truststore=None,
+    return java_command(build_standin(), proxy_host=None, proxy_port=None, truststore=None,
                                 truststore_password=None, device_properties=None,
                                 extra_jvm_args=["-Dstandin.offline=true", *jvm_args], main=main, app_args=app_args)
 

@@ -10,7 +10,7 @@ import time
 import pytest
 import yaml
 
-from hooks.standin import build as standin
+from hooks.standin.build import build as build_standin, java_command
 from hooks import hook_table
 from hooks.runner import HooksRunner
 from hooks.targets import LocalProcess
@@ -36,7 +36,7 @@ SCENARIO_KINDS = sorted({k for k, _, _ in SCENARIO})
 
 
 def standin_argv(*jvm_args):
-    return standin.java_command(standin.build(), proxy_host=None, proxy_port=None, truststore=None,
+    return java_command(build_standin(), proxy_host=None, proxy_port=None, truststore=None,
                                 truststore_password=None, device_properties=None,
                                 extra_jvm_args=["-Dstandin.offline=true", *jvm_args])
 
@@ -118,7 +118,7 @@ def test_hooks_were_live_before_the_first_read(run):
     assert len(ready) == 1
     info = json.loads(ready[0]["data"])
     assert info["phase"] == "vm-created" and info["runtime"] == "hotspot"
-    assert info["hook_failed"] == 0 and info["class_missing"] == 0
+    assert info["hook_failed"] == 0
     first_read = store.rows("SELECT seq, ts FROM events WHERE kind = 'pii_read' ORDER BY seq LIMIT 1")[0]
     assert ready[0]["seq"] < first_read["seq"] and ready[0]["ts"] <= first_read["ts"]
 
@@ -126,12 +126,30 @@ def test_hooks_were_live_before_the_first_read(run):
 def test_coverage_reports_each_hook_row(run):
     rows = [json.loads(r["data"]) | {"api": r["api"]}
             for r in run["store"].rows("SELECT api, data FROM events WHERE kind = 'coverage'")]
-    hooked = {r["hook"] for r in rows if r["status"] == "hooked"}
-    assert hooked == {row["id"] for row in hook_table.load()}
+    assert {r["hook_id"] for r in rows} >= {row["id"] for row in hook_table.load()}
+    assert all(set(r) >= {"hook_id", "signature", "status", "live_at_ms", "error"} for r in rows)
+    assert all(r["signature"] == r["api"] for r in rows)
+    hooked = {r["hook_id"] for r in rows if r["status"] == "hooked"}
+    # Every hook the scenario goes through was live.
+    used = {json.loads(e["data"])["hook"] for e in scenario_events(run["store"])}
+    assert used <= hooked
     assert all(r["live_at_ms"] for r in rows if r["status"] == "hooked")
+    assert all(r["live_at_ms"] is None and r["error"] is None for r in rows if r["status"] == "method-missing")
     # The stand-in is API 34 minus the newest overloads: those are reported, not hidden.
     missing = {r["api"] for r in rows if r["status"] == "method-missing"}
     assert "android.app.Activity.requestPermissions(java.lang.String[], int, int)" in missing
+    # Third-party SDK classes the app does not ship are reported as missing, with the reason.
+    absent = {r["hook_id"]: r for r in rows if r["status"] == "class-missing"}
+    assert "com.huawei.hms.ads.identifier.AdvertisingIdClient" in absent["hms.advertising_id_info"]["signature"]
+    assert absent["hms.advertising_id_info"]["error"]
+
+
+def test_sdk_crypto_on_the_way_to_the_network_is_recorded(run):
+    crypto = [(json.loads(e["data"]), e) for e in run["store"].rows("SELECT * FROM events WHERE kind = 'crypto' ORDER BY seq")]
+    md5 = next(e for d, e in crypto if d["op"] == "digest" and d["algorithm"] == "MD5")
+    assert md5["value"] == DEVICE["imei"] and md5["sdk"] == "umeng"
+    b64 = next(e for d, e in crypto if d["op"] == "encode")
+    assert b64["value"] == DEVICE["android_id"] and b64["sdk"] == "jpush"
 
 
 def test_times_are_host_seconds_within_the_run_and_seq_is_monotonic(run):

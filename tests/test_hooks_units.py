@@ -89,7 +89,7 @@ def test_an_event_without_device_time_falls_back_to_receipt_time():
 
 def test_the_shipped_hook_table_is_valid_and_covers_the_first_hook_set():
     rows = hook_table.load()
-    methods = {(r["class"], r["method"]) for r in rows}
+    methods = {(r.get("hook_on") or r["class"], r["method"]) for r in rows}
     for expected in [
         ("android.telephony.TelephonyManager", "getImei"),
         ("android.telephony.TelephonyManager", "getDeviceId"),
@@ -134,6 +134,9 @@ def test_process_names_and_package_ownership():
     assert process_name_of(["/usr/bin/java", "-cp", "x:y", "-Dk=v", "com.example.Main", "arg"]) == "com.example.Main"
     assert process_name_of(["java", "-jar", "/opt/app.jar"]) == "app.jar"
     assert process_name_of(["/bin/sleep", "5"]) == "sleep"
+    # A process started with its Android process name keeps it (the stand-in's ":push").
+    assert process_name_of(["java", "-Dpiiaudit.process=com.example.demoshop:push", "-cp", "x",
+                            "com.example.demoshop.PushMain"]) == "com.example.demoshop:push"
     assert belongs_to_package("com.example", "com.example")
     assert belongs_to_package("com.example:pushcore", "com.example")
     assert not belongs_to_package("com.example2", "com.example")

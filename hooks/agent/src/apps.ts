@@ -1,4 +1,5 @@
-// Installed-app queries (the installed_apps list is personal data in GB/T 41391).
+// Installed and running apps (the installed_apps list is personal data in GB/T 41391).
+import { ownPackage } from "./context.js";
 import { Describer } from "./hook.js";
 import { JavaObject, fieldPath, text } from "./values.js";
 
@@ -37,4 +38,18 @@ const packageList: Describer = {
     },
 };
 
-export const describers: Record<string, Describer> = { packageList };
+/**
+ * getPackageInfo / getApplicationInfo / getInstallerPackageName(package, ...): probing
+ * whether one named app is installed. The app asking about itself is not reported.
+ */
+const probe: Describer = {
+    after(call) {
+        const name = text(call.args[0]);
+        if (name === null || name === ownPackage()) {
+            return null;
+        }
+        return { value: name, data: { package: name, probe: true, installed: call.error === undefined } };
+    },
+};
+
+export const describers: Record<string, Describer> = { packageList, probe };

@@ -15,4 +15,20 @@ const primaryClip: Describer = {
     },
 };
 
-export const describers: Record<string, Describer> = { primaryClip };
+/** getPrimaryClipDescription(): what kind of content is there (label, MIME types), not the content. */
+const clipDescription: Describer = {
+    after(call) {
+        const description = call.ret as JavaObject;
+        if (description === null || description === undefined) {
+            return { value: null, data: { mime_types: [] } };
+        }
+        const mimeTypes: string[] = [];
+        const n = Number(description.getMimeTypeCount());
+        for (let i = 0; i < n; i++) {
+            mimeTypes.push(text(description.getMimeType(i)) ?? "");
+        }
+        return { value: text(description.getLabel()), data: { mime_types: mimeTypes } };
+    },
+};
+
+export const describers: Record<string, Describer> = { primaryClip, clipDescription };

@@ -5,36 +5,68 @@
 // app must behave exactly as without us. What gets reported is decided by a describer
 // from a domain module (identifiers.ts, consent.ts, ...), named in the hook table.
 //
-// Two guards keep events honest:
-// - per thread and per hook, only the outermost call reports: getImei() delegating to
-//   getImei(int), or getInstalledPackages(int) to ...AsUser, is one read, not two;
+// Guards keep events honest:
+// - per thread and per guard (the row id, or a group shared by rows that call each other),
+//   only the outermost call reports: getImei() delegating to getImei(int), Cipher.doFinal
+//   calling into MessageDigest, Dialog.show adding a window, is one event, not several;
 // - while the agent itself runs Java code (describing a value, taking a stack) on a
 //   thread, hooks hit on that thread stay silent.
-// And one brake: a hook that fires in a hot loop reports a burst, then a steady rate; the
-// rest are counted, not sent.
+// And two brakes: a hook that fires in a hot loop reports a burst, then a steady rate (the
+// rest are counted, not sent); rows marked dedupe report an identical event only once.
 import Java from "frida-java-bridge";
 
 import { Data, Moment, currentThreadName, emit, moment } from "./emit.js";
 import { captureStack } from "./stack.js";
 import { sourceTypeName } from "./values.js";
 
+export interface RateSpec {
+    per_second: number;
+    burst: number;
+}
+
 export interface HookSpec {
     id: string;
+    /** The declaring class the table validates against. */
     class: string;
+    /** The concrete class actually hooked, when `class` is abstract or an interface. */
+    hook_on?: string | null;
     method: string;
     /** Overloads the table expects (Java source type names); all present ones are hooked anyway. */
-    overloads?: { args: string[] }[] | null;
+    overloads?: string[][] | null;
+    /** Hook only the listed overloads (a hot method whose other overloads only delegate). */
+    exact?: boolean;
     kind: string;
-    pii_type?: string | null;
+    pii_type?: string | string[] | null;
     describe: string;
     params?: Data;
     /** false for hooks too hot or too fragile for stacks. */
     stack?: boolean;
+    /** Per-row rate limit; the run's default applies when absent. */
+    rate?: RateSpec | null;
+    /** Rows sharing a guard report only the outermost of nested calls on a thread. */
+    guard?: string | null;
+    /** Nested calls report too (the class-loader watcher: each nested load is another class). */
+    reentrant?: boolean;
+    /** Report an event identical to one already sent (same api, value and data) only once. */
+    dedupe?: boolean;
+    visibility?: string;
+    /** `class` is an interface or abstract class: hook `method` on the classes implementing it. */
+    implementations?: boolean;
+    /** Calls to this row may make new implementations appear: look for them again afterwards. */
+    rescan?: boolean;
+    /** Platform code: hooks hit while it runs on a thread stay silent (nothing is reported). */
+    quiet?: boolean;
 }
 
 export interface Call {
     spec: HookSpec;
+    /** The overload as the app calls it (for an implementation: through the row's interface). */
     api: string;
+    /** "pkg.Class.method" actually replaced (where the stack is cut). */
+    hooked: string;
+    /** Java source names of this overload's parameter types. */
+    argTypes: string[];
+    /** The receiver (for a constructor: the new object, valid in after()). */
     self: Java.Wrapper | null;
     args: unknown[];
     ret?: unknown;
@@ -42,6 +74,8 @@ export interface Call {
     /** What `before` returned. */
     snapshot?: unknown;
     params: Data;
+    /** Set by seenBefore(): the describer did the dedupe check itself, on a cheaper key. */
+    deduped?: boolean;
 }
 
 export interface Detail {
@@ -51,7 +85,7 @@ export interface Detail {
 }
 
 export interface Describer {
-    /** Runs before the original, for state the call may change (a clicked view's label). */
+    /** Runs before the original, for state the call may change (a clicked view's label, a buffer). */
     before?(call: Call): unknown;
     /** What to report, or null to stay silent for this call (e.g. a settings key of no interest). */
     after(call: Call): Detail | null;
@@ -65,6 +99,9 @@ export interface Coverage {
     status: CoverageStatus;
     error?: string;
     at_ms: number;
+    /** How a class that was not there at install time was found later. */
+    via?: string;
+    loader?: string | null;
 }
 
 export interface RateLimit {
@@ -76,17 +113,24 @@ interface HookCounters {
     calls: number;
     reported: number;
     suppressed: number;
+    deduped: number;
     errors: number;
 }
 
 const counters = new Map<string, HookCounters>();
 const busyThreads = new Set<number>();
-/** "<tid>:<hook id>" of the calls in progress: nested calls of the same hook stay silent. */
+/** "<tid>:<guard>" of the calls in progress: nested calls under the same guard stay silent. */
 const activeCalls = new Set<string>();
+const limiters = new Map<string, TokenBucket>();
 const MAX_ERRORS_REPORTED = 5;
+const MAX_DEDUPE_KEYS = 4096;
+const CONSTRUCTOR = 1;
 const INSTANCE_METHOD = 3;
 
 export const rateLimit: { value: RateLimit | null } = { value: { perSecond: 50, burst: 200 } };
+
+/** Set by loaders.ts: looks for new implementations after a row marked `rescan` ran. */
+export const rescanHook: { run: (() => void) | null } = { run: null };
 
 export function hookCounters(): Record<string, HookCounters> {
     return Object.fromEntries(counters);
@@ -106,58 +150,102 @@ export function asAgent<T>(fn: () => T): T {
     }
 }
 
-/** Hooks every overload of spec.class.spec.method; returns one coverage record per overload. */
-export function hookEveryOverload(spec: HookSpec, describer: Describer): Coverage[] {
-    const whole = `${spec.class}.${spec.method}`;
+/** The class the agent replaces methods on. */
+export function hookedClassName(spec: HookSpec): string {
+    return spec.hook_on ?? spec.class;
+}
+
+export interface HookTarget {
+    /** Where to find the class: the default factory, or one bound to the loader that defined it. */
+    factory?: Java.ClassFactory;
+    /** Hook this class instead of the row's own (an implementation found later). */
+    className?: string;
+    via?: string;
+    loader?: string | null;
+}
+
+/** Hooks every overload of the row's method; returns one coverage record per overload. */
+export function hookEveryOverload(spec: HookSpec, describer: Describer, target: HookTarget = {}): Coverage[] {
+    const className = target.className ?? hookedClassName(spec);
+    const whole = `${className}.${spec.method}`;
+    const base = { hook: spec.id, via: target.via, loader: target.loader };
     let klass: Java.Wrapper;
     try {
-        klass = Java.use(spec.class);
+        klass = (target.factory ?? Java).use(className);
     } catch (e) {
-        return [{ hook: spec.id, api: whole, status: "class-missing", error: errorText(e), at_ms: Date.now() }];
+        return [{ ...base, api: whole, status: "class-missing", error: errorText(e), at_ms: Date.now() }];
     }
     const dispatcher = klass[spec.method] as Java.MethodDispatcher | undefined;
     if (dispatcher === undefined || dispatcher.overloads === undefined) {
-        return [{ hook: spec.id, api: whole, status: "method-missing", at_ms: Date.now() }];
+        return [{ ...base, api: whole, status: "method-missing", at_ms: Date.now() }];
     }
     const results: Coverage[] = [];
     const present = new Set<string>();
-    const stats: HookCounters = counters.get(spec.id) ?? { calls: 0, reported: 0, suppressed: 0, errors: 0 };
+    const stats: HookCounters = counters.get(spec.id)
+        ?? { calls: 0, reported: 0, suppressed: 0, deduped: 0, errors: 0 };
     counters.set(spec.id, stats);
-    const limiter = new TokenBucket();
+    const wanted = new Set((spec.overloads ?? []).map(args => args.join(",")));
     for (const overload of dispatcher.overloads) {
         const argTypes = overload.argumentTypes.map(t => sourceTypeName(t.className ?? t.name));
-        present.add(argTypes.join(","));
+        const signature = argTypes.join(",");
+        present.add(signature);
+        if (spec.exact === true && !wanted.has(signature)) {
+            continue;
+        }
         const api = `${whole}(${argTypes.join(", ")})`;
+        // An implementation found later is reported under the interface the app calls it through.
+        const called = target.className !== undefined && spec.implementations === true
+            ? `${spec.class}.${spec.method}(${argTypes.join(", ")})` : api;
         try {
-            overload.implementation = makeWrapper(spec, api, overload, describer, stats, limiter);
-            results.push({ hook: spec.id, api, status: "hooked", at_ms: Date.now() });
+            overload.implementation = makeWrapper(spec, called, whole, argTypes, overload, describer, stats);
+            results.push({ ...base, api, status: "hooked", at_ms: Date.now() });
         } catch (e) {
-            results.push({ hook: spec.id, api, status: "hook-failed", error: errorText(e), at_ms: Date.now() });
+            results.push({ ...base, api, status: "hook-failed", error: errorText(e), at_ms: Date.now() });
         }
     }
     for (const expected of spec.overloads ?? []) {
-        if (!present.has(expected.args.join(","))) {
-            results.push({ hook: spec.id, api: `${whole}(${expected.args.join(", ")})`, status: "method-missing", at_ms: Date.now() });
+        if (!present.has(expected.join(","))) {
+            results.push({ ...base, api: `${whole}(${expected.join(", ")})`, status: "method-missing", at_ms: Date.now() });
         }
     }
     return results;
 }
 
-function makeWrapper(spec: HookSpec, api: string, overload: Java.Method, describer: Describer,
-                     stats: HookCounters, limiter: TokenBucket): Java.MethodImplementation {
+function limiterFor(spec: HookSpec): TokenBucket {
+    let limiter = limiters.get(spec.id);
+    if (limiter === undefined) {
+        limiter = new TokenBucket(spec.rate ?? null);
+        limiters.set(spec.id, limiter);
+    }
+    return limiter;
+}
+
+function makeWrapper(spec: HookSpec, api: string, hooked: string, argTypes: string[], overload: Java.Method,
+                     describer: Describer, stats: HookCounters): Java.MethodImplementation {
     const params = spec.params ?? {};
+    const guard = spec.guard ?? spec.id;
+    const limiter = limiterFor(spec);
+    const hasSelf = overload.type === INSTANCE_METHOD || overload.type === CONSTRUCTOR;
+    if (spec.quiet === true) {
+        return function (this: Java.Wrapper, ...args: unknown[]): unknown {
+            stats.calls++;
+            return asAgent(() => overload.apply(this, args));
+        };
+    }
     return function (this: Java.Wrapper, ...args: unknown[]): unknown {
         const tid = Process.getCurrentThreadId();
-        const key = `${tid}:${spec.id}`;
-        if (activeCalls.has(key) || busyThreads.has(tid)) {
+        const key = `${tid}:${guard}`;
+        const nested = activeCalls.has(key);
+        if (busyThreads.has(tid) || (nested && spec.reentrant !== true)) {
             return overload.apply(this, args);
         }
-        activeCalls.add(key);
+        if (!nested) {
+            activeCalls.add(key);
+        }
         try {
             stats.calls++;
             const at = moment();
-            const self = overload.type === INSTANCE_METHOD ? this : null;
-            const call: Call = { spec, api, self, args, params };
+            const call: Call = { spec, api, hooked, argTypes, self: hasSelf ? this : null, args, params };
             if (describer.before !== undefined) {
                 const before = describer.before;
                 call.snapshot = describeSafely(stats, api, () => before(call)).result;
@@ -170,14 +258,50 @@ function makeWrapper(spec: HookSpec, api: string, overload: Java.Method, describ
                 call.error = e;
             }
             report(spec, call, describer, stats, limiter, at);
+            if (spec.rescan === true && rescanHook.run !== null) {
+                const rescan = rescanHook.run;
+                describeSafely(stats, api, () => rescan());
+            }
             if (failed) {
                 throw call.error;
             }
             return call.ret;
         } finally {
-            activeCalls.delete(key);
+            if (!nested) {
+                activeCalls.delete(key);
+            }
         }
     };
+}
+
+const sentKeys = new Set<string>();
+
+/**
+ * For describers of rows marked dedupe whose events are costly to build (crypto): true if
+ * an event with this key was already sent for this row, checked before building it.
+ */
+export function seenBefore(call: Call, key: string): boolean {
+    call.deduped = true;
+    if (call.spec.dedupe !== true || firstTime(`${call.spec.id}\u0000${key}`)) {
+        return false;
+    }
+    const stats = counters.get(call.spec.id);
+    if (stats !== undefined) {
+        stats.deduped++;
+    }
+    return true;
+}
+
+/** True the first time this exact event is seen; bounded, so memory stays flat on long runs. */
+function firstTime(key: string): boolean {
+    if (sentKeys.has(key)) {
+        return false;
+    }
+    if (sentKeys.size >= MAX_DEDUPE_KEYS) {
+        sentKeys.clear();
+    }
+    sentKeys.add(key);
+    return true;
 }
 
 function report(spec: HookSpec, call: Call, describer: Describer, stats: HookCounters,
@@ -190,6 +314,11 @@ function report(spec: HookSpec, call: Call, describer: Describer, stats: HookCou
     if (detail === null || detail === undefined) {
         return;
     }
+    if (spec.dedupe === true && call.deduped !== true
+        && !firstTime(`${call.api}\u0000${detail.value}\u0000${JSON.stringify(detail.data ?? {})}`)) {
+        stats.deduped++;
+        return;
+    }
     // Only calls worth an event count against the rate limit (a settings read of another
     // key must not crowd out android_id), and only the limit decides: the call was real.
     if (!limiter.admit()) {
@@ -198,6 +327,10 @@ function report(spec: HookSpec, call: Call, describer: Describer, stats: HookCou
     }
     asAgent(() => {
         const data: Data = { hook: spec.id, ...(detail.data ?? {}) };
+        const hookedClass = call.hooked.substring(0, call.hooked.lastIndexOf("."));
+        if (hookedClass !== spec.class && hookedClass !== spec.hook_on) {
+            data.implementation = hookedClass;
+        }
         if (call.error !== undefined) {
             data.threw = errorText(call.error);
         }
@@ -205,10 +338,11 @@ function report(spec: HookSpec, call: Call, describer: Describer, stats: HookCou
         if (skipped > 0) {
             data.suppressed_before = skipped;
         }
-        const stack = spec.stack === false ? null : captureStack(spec.class, spec.method);
+        const stack = spec.stack === false ? null : captureStack(call.hooked);
+        const rowType = typeof spec.pii_type === "string" ? spec.pii_type : null;
         emit(spec.kind, {
             api: call.api,
-            pii_type: detail.pii_type !== undefined ? detail.pii_type : (spec.pii_type ?? null),
+            pii_type: detail.pii_type !== undefined ? detail.pii_type : rowType,
             value: detail.value ?? null,
             thread: currentThreadName(),
             stack_id: stack?.id ?? null,
@@ -241,21 +375,28 @@ export function errorText(e: unknown): string {
 
 /** Hot hooks (a getter called in a loop) report at most `burst` at once, then `perSecond`. */
 class TokenBucket {
-    private tokens: number;
+    private tokens: number | null = null;
     private last = Date.now();
     private skipped = 0;
 
-    constructor() {
-        this.tokens = rateLimit.value?.burst ?? 0;
+    constructor(private readonly own: RateSpec | null) {}
+
+    private limit(): RateLimit | null {
+        // No run-wide limit (a benchmark that wants every call) overrides the rows' own.
+        if (rateLimit.value === null) {
+            return null;
+        }
+        return this.own !== null ? { perSecond: this.own.per_second, burst: this.own.burst } : rateLimit.value;
     }
 
     admit(): boolean {
-        const limit = rateLimit.value;
+        const limit = this.limit();
         if (limit === null) {
             return true;
         }
         const now = Date.now();
-        this.tokens = Math.min(limit.burst, this.tokens + (now - this.last) * limit.perSecond / 1000);
+        const tokens = this.tokens ?? limit.burst;
+        this.tokens = Math.min(limit.burst, tokens + (now - this.last) * limit.perSecond / 1000);
         this.last = now;
         if (this.tokens >= 1) {
             this.tokens -= 1;

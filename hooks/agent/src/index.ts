@@ -3,12 +3,16 @@
 // Events: see emit.ts. Hook table rows: see hook.ts (HookSpec) and table.ts.
 import Java from "frida-java-bridge";
 
+import { appContext } from "./context.js";
+import { emitCoverage } from "./coverage.js";
 import { emit, sentCount } from "./emit.js";
 import { Coverage, HookSpec, asAgent, errorText, hookCounters, rateLimit } from "./hook.js";
 import { watchJvmExit, watchLibcExit } from "./lifecycle.js";
-import { ArmState, ReadyPhase, hotSpotVm, isArt, javaVmPresent, whenJavaReady } from "./runtime.js";
+import { pendingCount } from "./loaders.js";
+import { ArmState, ReadyPhase, hotSpotVm, isArt, javaVmPresent, keepForkedChildrenFromDisposing, pinClassHandles, preferForkLaunch, whenJavaReady } from "./runtime.js";
 import { stackOptions, stackStats } from "./stack.js";
 import { describerNames, installTable } from "./table.js";
+import { setTlsRate, tlsStats, watchTls } from "./tls.js";
 
 const AGENT_PROTOCOL = 1;
 
@@ -20,14 +24,23 @@ interface AgentConfig {
     /** "pkg.Class.field": a static boolean the agent sets to true once the hooks are live. */
     release_gate?: string | null;
     watch_exit?: boolean;
+    /** false: a process without a Java VM (curl, python): only native hooks, ready at once. */
+    java?: boolean;
+    /** SSL_write/SSL_read plaintext (default on). */
+    native_tls?: boolean;
+    /** The app's package, where the runtime cannot tell (the JVM stand-in). */
+    app_package?: string | null;
+    /** The host holds the target's child processes for the agent (local targets). */
+    follow_children?: boolean;
 }
 
 type Phase = "loaded" | ArmState | "ready";
 
 let phase: Phase = "loaded";
-let readyPhase: ReadyPhase | null = null;
+let readyPhase: ReadyPhase | "native" | null = null;
 let lastError: string | null = null;
 let watchExit = true;
+let launchMechanism: string | null = null;
 
 function fail(error: unknown, where: string): void {
     phase = "failed";
@@ -38,6 +51,8 @@ function fail(error: unknown, where: string): void {
 function install(config: AgentConfig, at: ReadyPhase): void {
     readyPhase = at;
     const started = Date.now();
+    keepForkedChildrenFromDisposing();
+    pinClassHandles(Java.classFactory);
     const hotSpot = hotSpotVm();
     if (watchExit && hotSpot !== null) {
         try {
@@ -45,6 +60,13 @@ function install(config: AgentConfig, at: ReadyPhase): void {
         } catch (e) {
             // Not fatal: the run loses the exit status, not the hooks.
             emit("agent_error", { data: { error: errorText(e), where: "exit-watch" } });
+        }
+    }
+    if (config.follow_children === true && hotSpot !== null) {
+        try {
+            launchMechanism = asAgent(() => preferForkLaunch());
+        } catch (e) {
+            emit("agent_error", { data: { error: errorText(e), where: "children" } });
         }
     }
     const coverage = asAgent(() => installTable(config.hooks));
@@ -61,18 +83,7 @@ function install(config: AgentConfig, at: ReadyPhase): void {
 
 function announceReady(config: AgentConfig, coverage: Coverage[], started: number): void {
     const live = Date.now();
-    for (const c of coverage) {
-        emit("coverage", {
-            api: c.api,
-            data: {
-                hook: c.hook,
-                status: c.status,
-                error: c.error ?? null,
-                set_at_ms: c.at_ms,
-                live_at_ms: c.status === "hooked" ? live : null,
-            },
-        });
-    }
+    emitCoverage(coverage, live);
     const gate = config.release_gate ? releaseGate(config.release_gate) : null;
     const count = (status: string): number => coverage.filter(c => c.status === status).length;
     phase = "ready";
@@ -84,9 +95,21 @@ function announceReady(config: AgentConfig, coverage: Coverage[], started: numbe
             class_missing: count("class-missing"),
             method_missing: count("method-missing"),
             hook_failed: count("hook-failed"),
+            waiting_for_classes: pendingCount(),
             install_ms: live - started,
             gate,
+            launch_mechanism: launchMechanism,
         },
+    });
+}
+
+/** A process without Java: only the native hooks, which are live once init() returns. */
+function announceNativeReady(started: number): void {
+    readyPhase = "native";
+    phase = "ready";
+    emit("hooks_ready", {
+        data: { phase: "native", runtime: "native", hooked: 0, class_missing: 0, method_missing: 0, hook_failed: 0,
+                waiting_for_classes: 0, install_ms: Date.now() - started, gate: null },
     });
 }
 
@@ -111,6 +134,10 @@ function applyOptions(config: AgentConfig): void {
     } else if (config.rate !== undefined) {
         rateLimit.value = { perSecond: config.rate.per_second, burst: config.rate.burst };
     }
+    if (config.rate === null) {
+        setTlsRate(null);
+    }
+    appContext.configuredPackage = config.app_package ?? null;
 }
 
 rpc.exports = {
@@ -143,12 +170,27 @@ rpc.exports = {
         }
         applyOptions(config);
         watchExit = config.watch_exit !== false;
+        const started = Date.now();
         const exitHooks = watchExit ? watchLibcExit() : [];
+        let tls: string | null = null;
+        if (config.native_tls !== false) {
+            try {
+                watchTls();
+                tls = "watching";
+            } catch (e) {
+                tls = errorText(e);
+                emit("agent_error", { data: { error: tls, where: "tls" } });
+            }
+        }
+        if (config.java === false) {
+            announceNativeReady(started);
+            return { phase, exit_hooks: exitHooks, hooks: 0, tls };
+        }
         const armed = whenJavaReady(at => install(config, at), e => fail(e, "install"));
         if (phase === "loaded") {
             phase = armed;
         }
-        return { phase, exit_hooks: exitHooks, hooks: config.hooks.length };
+        return { phase, exit_hooks: exitHooks, hooks: config.hooks.length, tls };
     },
 
     stats(): Record<string, unknown> {
@@ -159,6 +201,7 @@ rpc.exports = {
             sent: sentCount(),
             hooks: hookCounters(),
             stacks: stackStats(),
+            tls: tlsStats(),
         };
     },
 };

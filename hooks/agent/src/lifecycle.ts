@@ -3,12 +3,13 @@
 //
 // On HotSpot, System.exit(n) goes through JVM_Halt(n); a main() that returns goes through
 // DestroyJavaVM. Both run while the agent is fully alive, so their events reach the host.
-// libc exit()/_exit() are watched too, for other runtimes; there Frida's own exit handling
-// may unload the agent first, so that event is best effort.
+// libc exit()/_exit() are watched too, for other runtimes: there the process would be gone
+// before the message is delivered, so the exiting thread waits for the host's receipt.
 import Java from "frida-java-bridge";
 
 import { emit } from "./emit.js";
 import { Describer, hookCounters } from "./hook.js";
+import { inForkedChild } from "./runtime.js";
 import { framesOf } from "./stack.js";
 import { text } from "./values.js";
 
@@ -18,13 +19,16 @@ let reported = false;
 /** Native threads on which an exception went uncaught. */
 const threwOn = new Set<number>();
 
-function reportExit(via: string, status: number | null): void {
-    if (reported) {
-        return;
+/** True if this call reported the end (the first one does). */
+function reportExit(via: string, status: number | null): boolean {
+    // A forked copy ending (an exec that failed) is not the process the agent watches.
+    if (reported || inForkedChild()) {
+        return false;
     }
     reported = true;
     // The counters say how often each hook ran, including calls not reported (rate limit).
     emit("process_exit", { data: { status, via, hooks: hookCounters() } });
+    return true;
 }
 
 export function watchLibcExit(): string[] {
@@ -36,7 +40,10 @@ export function watchLibcExit(): string[] {
         }
         Interceptor.attach(address, {
             onEnter(args) {
-                reportExit(name, args[0].toInt32());
+                if (reportExit(name, args[0].toInt32())) {
+                    // The runner answers at once; if it is gone the script unloads and this returns.
+                    recv("exit-ack", () => undefined).wait();
+                }
             },
         });
         watched.push(name);

@@ -188,3 +188,72 @@ function keepBridgeThreadsDaemon(): void {
         return vm.tryGetEnv();
     };
 }
+
+const LAUNCH_MECHANISM = "jdk.lang.Process.launchMechanism";
+
+/**
+ * HotSpot on Linux starts child processes with posix_spawn through jspawnhelper, which
+ * closes every inherited file descriptor before it executes the real program, Frida's
+ * channel included, so that exec could not be held for the agent. With FORK the JDK forks
+ * and executes directly, and both steps are held. The child runs the same program with the
+ * same arguments either way. A mechanism chosen on the command line is left alone.
+ */
+export function preferForkLaunch(): string | null {
+    const System = Java.use("java.lang.System");
+    if (System.getProperty(LAUNCH_MECHANISM) !== null) {
+        return null;
+    }
+    System.setProperty(LAUNCH_MECHANISM, "FORK");
+    return "FORK";
+}
+
+const PINNED_CLASS_HANDLES = 1 << 16;
+
+/**
+ * The bridge keeps only 10 JNI class handles per class factory and looks an evicted one up
+ * again with FindClass. HotSpot resolves FindClass against the class loader of the Java
+ * method on the stack, which inside a hook on a framework method (ClassLoader.defineClass) is
+ * the boot loader: an app class is then "not found". Handles taken at install time, on the
+ * launcher thread, are kept instead (one global reference per hooked class).
+ */
+export function pinClassHandles(factory: Java.ClassFactory): Java.ClassFactory {
+    const handles = (factory as unknown as { _classHandles?: { capacity: number } })._classHandles;
+    if (handles !== undefined && handles.capacity < PINNED_CLASS_HANDLES) {
+        handles.capacity = PINNED_CLASS_HANDLES;
+    }
+    return factory;
+}
+
+let getpid: NativeFunction<number, []> | null = null;
+let ownerPid = 0;
+
+/** The process's real pid (Process.id keeps the parent's value in a forked copy of the agent). */
+export function realPid(): number {
+    getpid ??= new NativeFunction(Module.getGlobalExportByName("getpid"), "int", []);
+    return getpid();
+}
+
+/** True in a child forked from the process the agent was loaded into. */
+export function inForkedChild(): boolean {
+    return ownerPid !== 0 && realPid() !== ownerPid;
+}
+
+/**
+ * When the host follows children, Frida unloads the agent's copy in a forked child, and the
+ * bridge then reverts every Java hook with a VM operation. A forked JVM has no VM thread, so
+ * that would wait forever and the child would never execute its program. The child is a
+ * copy about to exec, so there is nothing to revert: skip it there.
+ */
+export function keepForkedChildrenFromDisposing(): void {
+    ownerPid = realPid();
+    const runtime = Java as unknown as { _dispose?: () => void };
+    const dispose = runtime._dispose;
+    if (typeof dispose !== "function") {
+        return;
+    }
+    runtime._dispose = function (this: unknown) {
+        if (!inForkedChild()) {
+            dispose.call(runtime);
+        }
+    };
+}

@@ -35,11 +35,11 @@ export function stackStats(): Record<string, number> {
 }
 
 /**
- * Stack of the current thread as seen from inside a hook on `className.methodName`:
+ * Stack of the current thread as seen from inside a hook on `hooked` ("pkg.Class.method"):
  * the frames of the hooked method itself (and anything above it) are dropped, so the
  * first frame is its caller.
  */
-export function captureStack(className: string, methodName: string): StackRef | null {
+export function captureStack(hooked: string): StackRef | null {
     if (!stackOptions.enabled) {
         return null;
     }
@@ -50,7 +50,7 @@ export function captureStack(className: string, methodName: string): StackRef | 
         if (known !== undefined) {
             return { id: known, frames: null };
         }
-        const trimmed = collapseReplacedFrames(dropHookedFrames(frames, className + "." + methodName))
+        const trimmed = collapseReplacedFrames(dropHookedFrames(frames, hooked))
             .slice(0, stackOptions.maxFrames);
         const id = nextStackId++;
         if (knownStacks.size < MAX_KNOWN_STACKS) {

@@ -40,17 +40,25 @@ export function numberArray(value: unknown): number[] {
     return arrayItems(value).map(v => Number(v));
 }
 
-/** Runtime class name of a Java object (the wrapper only knows the declared type). */
-export function runtimeClassName(obj: JavaObject): string | null {
-    if (obj === null || obj === undefined) {
+let ObjectClass: Java.Wrapper | null = null;
+
+/**
+ * Runtime class name of a Java object (the wrapper only knows the declared type, and a
+ * wrapper typed as an interface has no getClass()).
+ */
+export function runtimeClassName(obj: unknown): string | null {
+    const o = obj as JavaObject;
+    if (o === null || o === undefined || typeof o !== "object" || (o as { $h?: unknown }).$h === undefined) {
         return null;
     }
-    return String(obj.getClass().getName());
+    ObjectClass ??= Java.use("java.lang.Object");
+    return String(Java.cast(o, ObjectClass).getClass().getName());
 }
 
 /**
- * Reads a chain of public fields by reflection, e.g. ["activityInfo", "packageName"] on a
- * ResolveInfo. Reflection avoids a Java.cast per runtime class; null when a link is missing.
+ * Reads a chain of public fields or getters by reflection, e.g. ["activityInfo",
+ * "packageName"] on a ResolveInfo or ["getPackageName()"] on UsageStats. Reflection avoids
+ * a Java.cast per runtime class; null when a link is missing.
  */
 export function fieldPath(obj: JavaObject, path: string[]): string | null {
     let current: JavaObject = obj;
@@ -59,12 +67,69 @@ export function fieldPath(obj: JavaObject, path: string[]): string | null {
             return null;
         }
         try {
-            current = current.getClass().getField(name).get(current);
+            current = name.endsWith("()")
+                ? current.getClass().getMethod(name.substring(0, name.length - 2), noClasses()).invoke(current, noObjects())
+                : current.getClass().getField(name).get(current);
         } catch (e) {
             return null;
         }
     }
     return text(current);
+}
+
+let emptyClasses: Java.Wrapper | null = null;
+let emptyObjects: Java.Wrapper | null = null;
+
+function noClasses(): Java.Wrapper {
+    emptyClasses ??= Java.array("java.lang.Class", []) as unknown as Java.Wrapper;
+    return emptyClasses;
+}
+
+function noObjects(): Java.Wrapper {
+    emptyObjects ??= Java.array("java.lang.Object", []) as unknown as Java.Wrapper;
+    return emptyObjects;
+}
+
+let System: Java.Wrapper | null = null;
+
+/** A key for "this very object" (System.identityHashCode); equal keys are almost always the same object. */
+export function identity(obj: JavaObject): number | null {
+    if (obj === null || obj === undefined) {
+        return null;
+    }
+    System ??= Java.use("java.lang.System");
+    return Number(System.identityHashCode(obj));
+}
+
+/** Text of any argument for an event: strings as they are, objects by toString, bounded. */
+export function argText(value: unknown, max = 200): string | null {
+    try {
+        return truncate(text(value), max);
+    } catch (e) {
+        return null;
+    }
+}
+
+/** A bounded set of recent keys: remembers what was already reported, forgets the oldest. */
+export class RecentSet<K> {
+    private readonly items = new Set<K>();
+
+    constructor(private readonly capacity: number) {}
+
+    has(key: K): boolean {
+        return this.items.has(key);
+    }
+
+    add(key: K): void {
+        if (this.items.has(key)) {
+            return;
+        }
+        if (this.items.size >= this.capacity) {
+            const oldest = this.items.values().next().value as K;
+            this.items.delete(oldest);
+        }
+        this.items.add(key);
+    }
 }
 
 /** Java source spelling of a bridge type name: "[Ljava.lang.String;" -> "java.lang.String[]". */

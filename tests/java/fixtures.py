@@ -1,0 +1,108 @@
+"""Small Java programs that exercise hook families the JVM stand-in does not reach yet.
+
+``src/`` is the application class path: the few android.* classes a program needs (with
+Android's own signatures) and the programs in ``com.example.fixture``. ``sdk/`` is a second
+class path that ``LazyMain`` loads through its own URLClassLoader (an SDK that is not there
+when the hooks are installed). Both are compiled with the JDK's javac into a directory
+keyed by the sources' hash, so a test session compiles them once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from hooks.standin.build import jdk_tool
+
+HERE = Path(__file__).resolve().parent
+RELEASE = "17"
+
+
+@dataclass(frozen=True)
+class Fixtures:
+    app: Path  # class path of the programs
+    sdk: Path  # the lazily loaded SDK's classes
+
+    def argv(self, main: str, *args: str, jvm_args: tuple[str, ...] = ()) -> list[str]:
+        return [jdk_tool("java"), *jvm_args, "-cp", str(self.app), f"com.example.fixture.{main}", *args]
+
+
+def _sources(part: str) -> list[Path]:
+    return sorted((HERE / part).rglob("*.java"))
+
+
+def _hash() -> str:
+    h = hashlib.sha256(f"release={RELEASE}\n".encode())
+    for path in _sources("src") + _sources("sdk"):
+        h.update(path.relative_to(HERE).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _javac(sources: list[Path], out: Path, classpath: Path | None = None) -> None:
+    cmd = [jdk_tool("javac"), "--release", RELEASE, "-nowarn", "-d", str(out)]
+    if classpath is not None:
+        cmd += ["-cp", str(classpath)]
+    proc = subprocess.run(cmd + [str(s) for s in sources], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"javac failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+
+
+def build() -> Fixtures:
+    """The compiled fixtures (compiled on first use, then reused while the sources are unchanged)."""
+    root = Path(tempfile.gettempdir()) / f"piiaudit-java-fixtures-{_hash()}"
+    done = Fixtures(app=root / "app", sdk=root / "sdk")
+    if (root / "ok").exists():
+        return done
+    work = Path(tempfile.mkdtemp(prefix="piiaudit-java-fixtures-"))
+    try:
+        _javac(_sources("src"), work / "app")
+        _javac(_sources("sdk"), work / "sdk", classpath=work / "app")
+        (work / "ok").write_text("compiled\n")
+        try:
+            os.rename(work, root)  # atomic; another session may have won the race
+        except OSError:
+            if not (root / "ok").exists():
+                raise
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+    return done
+
+
+@dataclass
+class Run:
+    store: object  # piiaudit.store.SessionStore
+    runner: object  # hooks.runner.HooksRunner
+    status: int | None
+    stats: object  # hooks.runner.RunStats
+
+    def events(self, kind: str, **where: object) -> list[dict]:
+        """Rows of one kind (data parsed), in device order; `where` filters on data fields."""
+        import json
+
+        rows = []
+        for row in self.store.rows("SELECT * FROM events WHERE kind = ? ORDER BY ts, seq", (kind,)):
+            row = dict(row)
+            row["data"] = json.loads(row["data"]) if row.get("data") else {}
+            if all(row["data"].get(k) == v for k, v in where.items()):
+                rows.append(row)
+        return rows
+
+
+def run_hooked(directory: Path, argv: list[str], *, timeout: float = 60.0, **runner_options: object) -> Run:
+    """Run `argv` to its end under the agent, recording into a session in `directory`."""
+    from hooks.runner import HooksRunner
+    from hooks.targets import LocalProcess
+    from piiaudit.store import SessionStore
+
+    store = SessionStore(directory)
+    runner = HooksRunner(store, LocalProcess(argv), **runner_options)
+    runner.start()
+    status = runner.wait(timeout)
+    stats = runner.stop(kill=runner.running)
+    return Run(store=store, runner=runner, status=status, stats=stats)
