@@ -101,8 +101,9 @@ def validate(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         rate = row.get("rate")
         if rate is not None and (not isinstance(rate, Mapping) or set(rate) != _RATE_KEYS):
             raise HookTableError(f"{where}: rate must be {{per_second, burst}}")
-        if "stack" in row and not isinstance(row["stack"], bool):
-            raise HookTableError(f"{where}: stack must be true or false")
+        stack = row.get("stack", True)
+        if not isinstance(stack, bool) and not (isinstance(stack, int) and stack >= 0):
+            raise HookTableError(f"{where}: stack must be true, false or a number of reports")
         out.append(dict(row))
     return out
 

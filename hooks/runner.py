@@ -78,6 +78,7 @@ class _Process:
     exit_status: int | None = None
     end_reason: str | None = None
     crash: str | None = None
+    helper: bool = False  # jspawnhelper: held only to pass its exec on
 
 
 class HooksRunner:
@@ -118,7 +119,6 @@ class HooksRunner:
             "java": bool(java),
             "native_tls": bool(native_tls),
             "app_package": app_package or getattr(target, "app_package", None),
-            "follow_children": self.follow_children,
         }
         # With a detector (addon.detect.Detector), HTTP/1 requests seen at SSL_write become
         # flows (capture 'tls-hook') scanned like proxied ones.
@@ -237,7 +237,8 @@ class HooksRunner:
             for proc in procs:
                 if proc.ended.is_set():
                     continue
-                self._sync(proc, final=True)
+                if not proc.helper:
+                    self._sync(proc, final=True)
                 if kill:
                     self._kill_quietly(proc.pid)
                 else:
@@ -292,7 +293,9 @@ class HooksRunner:
             ping = script.exports_sync.ping()
             if ping.get("protocol") != AGENT_PROTOCOL:
                 raise HooksError(f"agent protocol {ping.get('protocol')} does not match the runner's {AGENT_PROTOCOL}")
-            self._sync(proc)
+            proc.helper = bool(ping.get("helper"))
+            if not proc.helper:  # a launch helper only passes through to the program it executes
+                self._sync(proc)
             proc.init_result = script.exports_sync.init(self.agent_config)
         except BaseException:
             with self._procs_lock:
@@ -363,7 +366,7 @@ class HooksRunner:
     def _resync_loop(self) -> None:
         while not self._stopping.wait(self.resync_interval):
             with self._procs_lock:
-                procs = [p for p in self._procs.values() if not p.ended.is_set() and p.script is not None]
+                procs = [p for p in self._procs.values() if not p.ended.is_set() and p.script is not None and not p.helper]
             for proc in procs:
                 self._sync(proc)
 
@@ -440,7 +443,12 @@ class HooksRunner:
     def _ours(self, pid: int, parent_pid: int) -> bool:
         with self._procs_lock:
             known = set(self._procs) | set(self._forks)
-        return pid in known or parent_pid in known
+        if pid in known or parent_pid in known:
+            return True
+        # An exec reported from a child Frida never saw being forked (posix_spawn's
+        # vfork-style clone): its parent is in /proc. Without /proc, assume it is ours.
+        real_parent = _parent_pid(pid)
+        return real_parent is None or real_parent in known
 
     def _handle_child(self, child: Any) -> None:
         """A process the target forked or executed, held by child gating: a fork only gets a
@@ -654,6 +662,15 @@ class HooksRunner:
                 proc.session.detach()
         except Exception:  # noqa: BLE001 - already gone
             pass
+
+
+def _parent_pid(pid: int) -> int | None:
+    """The parent of a local process, from /proc (None where there is no /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _call_with_timeout(fn: Callable[[], Any], timeout: float) -> Any:

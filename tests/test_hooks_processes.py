@@ -45,7 +45,7 @@ def test_the_child_process_is_hooked_from_its_first_instruction(forked):
 
 
 def test_each_process_has_its_clock_syncs_and_its_end(forked):
-    syncs = forked.store.rows("SELECT pid, process, count(*) AS n FROM clock_syncs GROUP BY pid ORDER BY pid")
+    syncs = forked.store.rows("SELECT pid, process, count(*) AS n FROM clock_syncs GROUP BY pid, process ORDER BY pid")
     assert {s["process"] for s in syncs} == {"com.example.fixture.ForkMain", CHILD}
     assert all(s["n"] >= 2 for s in syncs)  # at the start and at the end
     ends = {r["process"]: r["data"]["status"] for r in forked.events("process_exit")}

@@ -39,8 +39,8 @@ export interface HookSpec {
     pii_type?: string | string[] | null;
     describe: string;
     params?: Data;
-    /** false for hooks too hot or too fragile for stacks. */
-    stack?: boolean;
+    /** false for hooks too hot or too fragile for stacks; a number: stacks for that many reports only. */
+    stack?: boolean | number;
     /** Per-row rate limit; the run's default applies when absent. */
     rate?: RateSpec | null;
     /** Rows sharing a guard report only the outermost of nested calls on a thread. */
@@ -338,7 +338,8 @@ function report(spec: HookSpec, call: Call, describer: Describer, stats: HookCou
         if (skipped > 0) {
             data.suppressed_before = skipped;
         }
-        const stack = spec.stack === false ? null : captureStack(call.hooked);
+        const wantStack = typeof spec.stack === "number" ? stats.reported < spec.stack : spec.stack !== false;
+        const stack = wantStack ? captureStack(call.hooked) : null;
         const rowType = typeof spec.pii_type === "string" ? spec.pii_type : null;
         emit(spec.kind, {
             api: call.api,

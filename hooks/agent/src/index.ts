@@ -3,13 +3,14 @@
 // Events: see emit.ts. Hook table rows: see hook.ts (HookSpec) and table.ts.
 import Java from "frida-java-bridge";
 
+import { isLaunchHelper, keepFridaDescriptors } from "./children.js";
 import { appContext } from "./context.js";
 import { emitCoverage } from "./coverage.js";
 import { emit, sentCount } from "./emit.js";
 import { Coverage, HookSpec, asAgent, errorText, hookCounters, rateLimit } from "./hook.js";
 import { watchJvmExit, watchLibcExit } from "./lifecycle.js";
 import { pendingCount } from "./loaders.js";
-import { ArmState, ReadyPhase, hotSpotVm, isArt, javaVmPresent, keepForkedChildrenFromDisposing, pinClassHandles, preferForkLaunch, whenJavaReady } from "./runtime.js";
+import { ArmState, ReadyPhase, hotSpotVm, isArt, javaVmPresent, keepForkedChildrenFromDisposing, pinClassHandles, whenJavaReady } from "./runtime.js";
 import { stackOptions, stackStats } from "./stack.js";
 import { describerNames, installTable } from "./table.js";
 import { setTlsRate, tlsStats, watchTls } from "./tls.js";
@@ -30,8 +31,6 @@ interface AgentConfig {
     native_tls?: boolean;
     /** The app's package, where the runtime cannot tell (the JVM stand-in). */
     app_package?: string | null;
-    /** The host holds the target's child processes for the agent (local targets). */
-    follow_children?: boolean;
 }
 
 type Phase = "loaded" | ArmState | "ready";
@@ -40,7 +39,6 @@ let phase: Phase = "loaded";
 let readyPhase: ReadyPhase | "native" | null = null;
 let lastError: string | null = null;
 let watchExit = true;
-let launchMechanism: string | null = null;
 
 function fail(error: unknown, where: string): void {
     phase = "failed";
@@ -60,13 +58,6 @@ function install(config: AgentConfig, at: ReadyPhase): void {
         } catch (e) {
             // Not fatal: the run loses the exit status, not the hooks.
             emit("agent_error", { data: { error: errorText(e), where: "exit-watch" } });
-        }
-    }
-    if (config.follow_children === true && hotSpot !== null) {
-        try {
-            launchMechanism = asAgent(() => preferForkLaunch());
-        } catch (e) {
-            emit("agent_error", { data: { error: errorText(e), where: "children" } });
         }
     }
     const coverage = asAgent(() => installTable(config.hooks));
@@ -98,7 +89,6 @@ function announceReady(config: AgentConfig, coverage: Coverage[], started: numbe
             waiting_for_classes: pendingCount(),
             install_ms: live - started,
             gate,
-            launch_mechanism: launchMechanism,
         },
     });
 }
@@ -157,6 +147,7 @@ rpc.exports = {
             script_runtime: Script.runtime,
             phase,
             java_vm: javaVmPresent(),
+            helper: isLaunchHelper(),
             describers: describerNames(),
         };
     },
@@ -169,6 +160,11 @@ rpc.exports = {
             throw new Error("init() needs a config with a hooks array");
         }
         applyOptions(config);
+        if (isLaunchHelper()) {
+            // Only passing through to the program it executes (children.ts): nothing to record.
+            phase = "ready";
+            return { phase, helper: true, guarded: keepFridaDescriptors() };
+        }
         watchExit = config.watch_exit !== false;
         const started = Date.now();
         const exitHooks = watchExit ? watchLibcExit() : [];

@@ -189,24 +189,6 @@ function keepBridgeThreadsDaemon(): void {
     };
 }
 
-const LAUNCH_MECHANISM = "jdk.lang.Process.launchMechanism";
-
-/**
- * HotSpot on Linux starts child processes with posix_spawn through jspawnhelper, which
- * closes every inherited file descriptor before it executes the real program, Frida's
- * channel included, so that exec could not be held for the agent. With FORK the JDK forks
- * and executes directly, and both steps are held. The child runs the same program with the
- * same arguments either way. A mechanism chosen on the command line is left alone.
- */
-export function preferForkLaunch(): string | null {
-    const System = Java.use("java.lang.System");
-    if (System.getProperty(LAUNCH_MECHANISM) !== null) {
-        return null;
-    }
-    System.setProperty(LAUNCH_MECHANISM, "FORK");
-    return "FORK";
-}
-
 const PINNED_CLASS_HANDLES = 1 << 16;
 
 /**
@@ -246,6 +228,14 @@ export function inForkedChild(): boolean {
  */
 export function keepForkedChildrenFromDisposing(): void {
     ownerPid = realPid();
+    // Any JNI call in a forked JVM may wait forever on a VM lock held by a thread that no
+    // longer exists there (the bridge releases its references when the agent's copy is
+    // unloaded): in a forked child the bridge does nothing with the VM.
+    const vm = Java.vm as unknown as { perform: (fn: (env: unknown) => unknown) => unknown };
+    const perform = vm.perform;
+    vm.perform = function (fn) {
+        return inForkedChild() ? undefined : perform.call(vm, fn);
+    };
     const runtime = Java as unknown as { _dispose?: () => void };
     const dispose = runtime._dispose;
     if (typeof dispose !== "function") {
