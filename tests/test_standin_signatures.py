@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 import subprocess
 from collections import defaultdict
 
@@ -139,8 +140,10 @@ def declared():
         pytest.skip(str(e))
     classpath = standin.build()
     classes = {c for c, *_ in EXPECTED}
-    if HOOK_TABLE.is_file():
-        classes |= {row["class"] for row in json.loads(HOOK_TABLE.read_text())["hooks"] if row["class"].startswith("android.")}
+    from hooks import hook_table
+
+    named = {c for row in hook_table.load() for c in (row.get("hook_on"), row["class"]) if c and c.startswith("android.")}
+    classes |= {c for c in named if (Path(classpath) / (c.replace(".", "/") + ".class")).is_file()}
     out = subprocess.run([javap, "-p", "-cp", str(classpath), *sorted(classes)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     table: dict[str, dict] = defaultdict(dict)
