@@ -42,6 +42,8 @@ class ObservedValues:
         n = 0
         for event_id, pii_type, value in rows:
             self.watermark = event_id
+            if pii_type == "location" and "," not in str(value or ""):
+                continue  # a location request names a provider ("gps"), not a fix to search for
             if pii_type and value is not None and str(value).strip():
                 self.pending.append((pii_type, str(value)))
                 n += 1
