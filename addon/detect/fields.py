@@ -230,39 +230,16 @@ def protobuf_fields(data: bytes, max_depth: int, base: int = 0, prefix: str = ""
     """Every field of a message, nested messages followed; None if data is not a message."""
     if out is None:
         out = []
-    mark = len(out)
-    pos, n = 0, len(data)
-    if n == 0:
+    level = _level(data, 0, len(data))  # a whole level parses before anything is added
+    if level is None:
         return None
-    try:
-        while pos < n:
-            key, pos = _varint(data, pos, n)
-            num, wire = key >> 3, key & 7
-            if num == 0 or num > 1 << 20:
-                raise ValueError
-            path = f"{prefix}{num}"
-            if wire == 0:
-                start = pos
-                _, pos = _varint(data, pos, n)
-            elif wire == 1:
-                start, pos = pos, pos + 8
-            elif wire == 5:
-                start, pos = pos, pos + 4
-            elif wire == 2:
-                length, start = _varint(data, pos, n)
-                pos = start + length
-            else:
-                raise ValueError
-            if pos > n:
-                raise ValueError
-            out.append(PbField(base + start, base + pos, path, wire))
-            if wire == 2 and depth < max_depth and pos - start >= 2:
-                # bytes that parse whole as a message are taken as one (what schema-less
-                # decoders do); text rarely does, since its bytes make invalid wire types
-                protobuf_fields(data[start:pos], max_depth, base + start, path + ".", depth + 1, out)
-    except (ValueError, IndexError):
-        del out[mark:]
-        return None
+    for num, wire, start, end in level:
+        path = f"{prefix}{num}"
+        out.append(PbField(base + start, base + end, path, wire))
+        if wire == 2 and depth < max_depth and end - start >= 2:
+            # bytes that parse whole as a message are taken as one (what schema-less
+            # decoders do); text rarely does, since its bytes make invalid wire types
+            protobuf_fields(data[start:end], max_depth, base + start, path + ".", depth + 1, out)
     return out
 
 
