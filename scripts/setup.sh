@@ -40,7 +40,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-say "building the Frida agent and the JVM stand-in"
+say "building the detector's C scans, the Frida agent and the JVM stand-in"
+# optional: without a C compiler the detector runs its numpy path (slower, same results)
+.venv/bin/python setup.py -q build_ext --inplace 2>/dev/null \
+  || echo "note: no C compiler; the detector will use its slower numpy path" >&2
 .venv/bin/python -c 'from hooks.agent_build import build_agent; build_agent()'
 .venv/bin/python -c 'from hooks.standin.build import build; build()'
 say "ready: .venv/bin/piiaudit --help"

@@ -304,7 +304,7 @@ class Scanner:
                 if (e - s) % 2 == 0 and not data[s:e].isdigit():
                     hex_set.add((s, e))
                     self._try_token(out, data, s, e, "hex")
-            for s, e in _plausible_b64(text, text.runs(B64_MAP, b"b", _B64_TOKEN_MIN)):
+            for s, e in _plausible_b64(text):
                 if (s, e) in hex_set or (taken and _inside(taken, s)):
                     continue
                 self._try_token(out, data, s, e, "base64")
@@ -424,9 +424,14 @@ class Scanner:
             ))
 
 
-def _plausible_b64(text: Text, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Runs that may be base64 of something: in long texts the case-mix test of
-    Scanner._try_token is applied to all runs at once, so words and ids cost no Python."""
+def _plausible_b64(text: Text) -> list[tuple[int, int]]:
+    """Runs that may be base64 of something: the case-mix test of Scanner._try_token
+    applied to all runs at once (from the C scan's letter counts, or numpy in long texts),
+    so words and ids cost no Python."""
+    counted = text.b64_candidates()
+    if counted is not None:
+        return counted
+    runs = text.runs(B64_MAP, b"b", _B64_TOKEN_MIN)
     if len(runs) < 16 or not text.big:
         return runs
     arr = np.array(runs, dtype=np.int64)

@@ -26,6 +26,12 @@ from addon.detect.charclass import B64_MAP, DIGIT_MAP, HEX_MAP, NUMPY_FROM, run_
 from addon.detect.prefilter import GramFilter
 from addon.detect.variants import DIGESTS, Variant
 
+try:   # the one-pass C scans (setup.py builds them); numpy does the same work without
+    from addon.detect import _native
+except ImportError:   # pragma: no cover - exercised by forcing NATIVE = None in the tests
+    _native = None
+NATIVE = _native
+
 _HEX_FINAL = set(DIGESTS)
 _BOUNDED_BELOW = 24      # variants shorter than this must stand alone in their character class
 _CLASS_CHARS = {
@@ -82,7 +88,9 @@ class Text:
         hex or base64 runs worth looking at, and the run-based searches are skipped."""
         got = self._maps.get("long") if self._maps else None
         if got is None:
-            if self.big:
+            if NATIVE is not None:
+                got = self._native_runs()[3]
+            elif self.big:
                 got = bool(self._class_runs(B64_MAP, RUN_FLOOR))
             else:
                 got = self.mapped(B64_MAP).find(b"b" * RUN_FLOOR) >= 0
@@ -168,6 +176,18 @@ class Text:
             m = self._maps[table] = self.data.translate(table)
         return m
 
+    def _native_runs(self) -> tuple[list, list, list, bool]:
+        """(digit runs, hex runs, plausible base64 runs, any long run) in one C pass:
+        see class_runs in _native.c for what each keeps."""
+        got = self._maps.get("native")
+        if got is None:
+            got = self._maps["native"] = NATIVE.class_runs(self.data)
+        return got
+
+    def b64_candidates(self) -> list[tuple[int, int]] | None:
+        """Base64-class runs of 16+ that pass the case-mix test, from the C scan; None without it."""
+        return None if NATIVE is None else self._native_runs()[2]
+
     def runs(self, table: bytes, mark: bytes, min_len: int) -> list[tuple[int, int]]:
         """Maximal runs of one character class, cut once per class at its floor and shared."""
         if self._maps is None:
@@ -176,7 +196,10 @@ class Text:
         key = (table, floor)
         got = self._maps.get(key)
         if got is None:
-            if self.big:
+            if NATIVE is not None and table is not B64_MAP:
+                # digit runs: only lengths some search takes (see _native.c)
+                got = self._maps[key] = self._native_runs()[0 if table is DIGIT_MAP else 1]
+            elif self.big:
                 got = self._maps[key] = self._class_runs(table, floor)
             else:
                 got = self._maps[key] = run_list(self.mapped(table), mark, floor)
@@ -222,7 +245,7 @@ class KnownIndex:
         self.automaton = auto if keys else None
         if keys:
             auto.make_automaton()
-        self.prefilter = GramFilter(keys) if keys else None
+        self.prefilter = GramFilter(keys, NATIVE) if keys else None
 
     def search(self, text: Text, limit: int = 1 << 30) -> list[Match]:
         if self.automaton is None:

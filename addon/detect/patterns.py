@@ -228,17 +228,12 @@ def find_patterns(text: Text, min_confidence: float, limit: int = 1 << 30) -> li
         low = text.low
         hexmap = _LazyMap(data, HEX_MAP) if big else text.mapped(HEX_MAP)
         seen: set[int] = set()
-        keyed = _keyed_positions(text) if big else None
-        for word in _KEYED_WORDS:
-            if keyed is not None:
-                found = iter(keyed[word])
-                p = next(found, -1)
-            else:
-                p = low.find(word)
+        for word in _KEYED_WORDS:    # bytes.find: a few microseconds per word on 30 KB
+            p = low.find(word)
             while p >= 0:
                 lo = p + len(word)
                 hi = min(n, lo + 40)
-                p = next(found, -1) if keyed is not None else low.find(word, p + 1)
+                p = low.find(word, p + 1)
                 u = shapes.find(_UUID_SHAPE, lo, hi + len(_UUID_SHAPE)) if shapes else -1
                 if u >= 0 and u not in seen:
                     end = u + len(_UUID_SHAPE)
@@ -311,22 +306,6 @@ def _mac_candidates(text: Text, sep: int) -> list[int]:
     c = a == sep
     hit = c[2:2 + m] & c[5:5 + m] & c[8:8 + m] & c[11:11 + m] & c[14:14 + m]
     return np.flatnonzero(hit).tolist()
-
-
-def _keyed_positions(text: Text) -> dict[bytes, list[int]]:
-    """Ascending offsets of each keyed word in the lower-cased text, from the few places
-    where its first two bytes stand (one vector pass instead of a search per word)."""
-    low = np.frombuffer(text.low, dtype=np.uint8)
-    first, second = low[:-1], low[1:]
-    a, i = first == 97, first == 105
-    cand = (a & ((second == 105) | (second == 100) | (second == 110))) | (i & (second == 100))
-    data = text.low
-    out: dict[bytes, list[int]] = {w: [] for w in _KEYED_WORDS}
-    for p in np.flatnonzero(cand).tolist():
-        for w in _KEYED_WORDS:
-            if data.startswith(w, p):
-                out[w].append(p)
-    return out
 
 
 _EMAIL_LOCAL = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")

@@ -19,14 +19,17 @@ MIN_FILTERED = 2048       # shorter texts go through the automaton whole (numpy 
 
 
 class _Table:
-    def __init__(self, grams: set[bytes], q: int):
+    def __init__(self, grams: set[bytes], q: int, native=None):
         self.q = q
         self.exact = grams
+        arr = np.frombuffer(b"".join(sorted(grams)), dtype="<u8" if q == 8 else "<u4") if grams else None
+        self.bloom_bits, self.bloom = _bloom(arr, len(grams))
+        if native is not None:
+            return     # the C scan probes the Bloom filter; the numpy table is not needed
         n = max(1, len(grams))
         self.bits = int(min(24, max(12, (n * 64).bit_length())))
         self.table = np.zeros(1 << self.bits, dtype=np.bool_)
         if grams:
-            arr = np.frombuffer(b"".join(sorted(grams)), dtype="<u8" if q == 8 else "<u4")
             self.table[self._hash(arr)] = True
         # large tables are probed as bits: 1/8 of the memory, so probes mostly hit the cache
         self.packed = np.packbits(self.table, bitorder="little") if self.bits > 16 else None
@@ -56,9 +59,26 @@ class _Table:
         return [o for o in (hit * q).tolist() if low[o:o + q] in exact]
 
 
+def _bloom(grams: np.ndarray | None, n: int) -> tuple[int, bytes]:
+    """The C scan's filter (see gram_hits in _native.c): two probes per gram from one
+    64-bit hash, about 20 bits per gram (under 1% false positives), at most 2**21 bits so
+    it stays in a 512 KB L2 cache. b"" when there are no grams."""
+    if grams is None:
+        return 12, b""
+    bits = int(min(21, max(12, (n * 20).bit_length())))
+    h = grams.astype(np.uint64) * _MUL64
+    mask = np.uint64((1 << bits) - 1)
+    table = np.zeros(1 << bits, dtype=np.bool_)
+    table[h >> np.uint64(64 - bits)] = True
+    table[(h >> np.uint64(64 - 2 * bits)) & mask] = True
+    return bits, np.packbits(table, bitorder="little").tobytes()
+
+
 class GramFilter:
-    def __init__(self, keys: list[bytes]):
-        """keys: the automaton's keys as bytes (lower-cased like the text it will see)."""
+    def __init__(self, keys: list[bytes], native=None):
+        """keys: the automaton's keys as bytes (lower-cased like the text it will see);
+        native: the C module (addon.detect._native) to probe with, or None for numpy."""
+        self.native = native
         grams8: set[bytes] = set()
         grams4: set[bytes] = set()
         self.max_len = 0
@@ -74,8 +94,8 @@ class GramFilter:
                 grams4.update(k[j:j + 4] for j in range(min(4, n - 3)))
             else:
                 self.unfiltered = True   # a key too short to filter: scan everything
-        self.t8 = _Table(grams8, 8)
-        self.t4 = _Table(grams4, 4)
+        self.t8 = _Table(grams8, 8, native)
+        self.t4 = _Table(grams4, 4, native)
 
     def windows(self, low: bytes) -> list[tuple[int, int]] | None:
         """Merged (start, end) windows that may hold a key, or None to scan the whole text."""
@@ -104,6 +124,11 @@ class GramFilter:
         n4 = len(low) // 4
         if n4 == 0:
             return []
+        e8, e4 = self.t8.exact, self.t4.exact
+        if self.native is not None:
+            t8, t4 = self.t8, self.t4
+            return [o for o in self.native.gram_hits(low, t8.bloom_bits, t8.bloom, t4.bloom_bits, t4.bloom)
+                    if low[o:o + 8] in e8 or low[o:o + 4] in e4]
         padded = low + b"\0" * 8        # the last blocks may run past the end; exact checks use `low`
         t8, t4 = self.t8, self.t4
         hit = None
@@ -115,6 +140,5 @@ class GramFilter:
                 hit = h4 if hit is None else (hit | h4)
         if hit is None:
             return []
-        e8, e4 = t8.exact, t4.exact
         return [o for o in (np.flatnonzero(hit) * 4).tolist()
                 if low[o:o + 8] in e8 or low[o:o + 4] in e4]

@@ -1,0 +1,198 @@
+/* One-pass scans the detector runs over every segment, in C.
+
+   The pure-Python/numpy versions of these (index.Text, prefilter.GramFilter) cost some
+   twenty whole-buffer passes with temporaries; each function here is one loop over the
+   bytes.  Both paths return exactly the same results: tests/test_detect_native.py
+   compares them on random and hostile input.
+
+   class_runs(data) -> (digits, hexes, b64, has_long)
+       One pass over the bytes, three character classes at once:
+       digits: maximal digit runs a search can use: 8..20 long, except 13-digit runs
+         that do not start with 861 (millisecond timestamps, most digit runs in SDK
+         batches; coordinates take 8..10 digits, the patterns 11 and 14..20, +86 phones 13);
+       hexes: maximal hex-digit runs >= 16;
+       b64: maximal base64-class runs (A-Z a-z 0-9 + / _ -) >= 16 that may be base64 of
+         something (the case-mix test of engine.Scanner._try_token: length not 4k+1, and
+         at least 15% upper- and 15% lower-case letters, or a compressed-data magic);
+       has_long: is there any base64-class run >= 11 (index.RUN_FLOOR)?
+       Runs are lists of (start, end).
+
+   gram_hits(low, bits8, bloom8, bits4, bloom4) -> list of offsets
+       Offsets (multiples of 4) whose 8-byte block, or whose 4-byte block, may be one of
+       the prefilter's grams: a Bloom filter of 2**bits bits with two probes taken from
+       one 64-bit multiplicative hash of the block (little-endian, bytes past the end
+       read as zero), h1 = top `bits` bits and h2 = the next `bits`; prefilter._Table
+       builds the filters the same way. Filters are packed little-endian
+       (numpy.packbits(bitorder="little")); an empty filter is skipped. Sized to stay in
+       the L2 cache: a probe that misses it costs more than the whole rest of the scan.
+*/
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+enum { C_DIGIT = 1, C_HEX = 2, C_B64 = 4, C_UPPER = 8, C_LOWER = 16 };
+
+static unsigned char CLASS[256];
+
+static void init_classes(void)
+{
+    for (int c = 0; c < 256; c++) {
+        unsigned char f = 0;
+        if (c >= '0' && c <= '9') f |= C_DIGIT | C_HEX | C_B64;
+        if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) f |= C_HEX;
+        if (c >= 'A' && c <= 'Z') f |= C_B64 | C_UPPER;
+        if (c >= 'a' && c <= 'z') f |= C_B64 | C_LOWER;
+        if (c == '+' || c == '/' || c == '_' || c == '-') f |= C_B64;
+        CLASS[c] = f;
+    }
+}
+
+enum { DIGIT_FLOOR = 8, DIGIT_CEIL = 20, HEX_FLOOR = 16, B64_FLOOR = 16, LONG_FLOOR = 11 };
+
+static int append_pair(PyObject *list, Py_ssize_t s, Py_ssize_t e)
+{
+    PyObject *t = PyTuple_New(2);
+    if (t == NULL) return -1;
+    PyObject *a = PyLong_FromSsize_t(s), *b = PyLong_FromSsize_t(e);
+    if (a == NULL || b == NULL) { Py_XDECREF(a); Py_XDECREF(b); Py_DECREF(t); return -1; }
+    PyTuple_SET_ITEM(t, 0, a);
+    PyTuple_SET_ITEM(t, 1, b);
+    int rc = PyList_Append(list, t);
+    Py_DECREF(t);
+    return rc;
+}
+
+static int starts_compressed(const unsigned char *p, Py_ssize_t n)
+{
+    /* gzip, zstd and zlib magics in base64 (engine._COMPRESSED_B64) */
+    if (n >= 4 && (memcmp(p, "H4sI", 4) == 0 || memcmp(p, "KLUv", 4) == 0)) return 1;
+    return n >= 2 && p[0] == 'e' && (p[1] == 'J' || p[1] == 'N' || p[1] == 'F' || p[1] == 'A');
+}
+
+static PyObject *class_runs(PyObject *self, PyObject *arg)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+    const unsigned char *p = (const unsigned char *)view.buf;
+    Py_ssize_t n = view.len;
+    PyObject *digits = PyList_New(0), *hexes = PyList_New(0), *b64 = PyList_New(0);
+    if (digits == NULL || hexes == NULL || b64 == NULL) goto fail;
+
+    Py_ssize_t ds = 0, hs = 0, bs = 0, up = 0, lo = 0;
+    int has_long = 0;
+    unsigned char prev = 0;
+    /* i == n acts as a byte outside every class: it closes the open runs. Work is done
+       only where a class starts or ends; inside runs the loop only counts letters. */
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        unsigned char f = i < n ? CLASS[p[i]] : 0;
+        up += (f & C_UPPER) != 0;
+        lo += (f & C_LOWER) != 0;
+        unsigned char change = (f ^ prev) & (C_DIGIT | C_HEX | C_B64);
+        prev = f;
+        if (!change) continue;
+        if (change & C_DIGIT) {
+            if (f & C_DIGIT) ds = i;
+            else {
+                Py_ssize_t len = i - ds;
+                if (len >= DIGIT_FLOOR && len <= DIGIT_CEIL
+                    && (len != 13 || (p[ds] == '8' && p[ds + 1] == '6' && p[ds + 2] == '1'))
+                    && append_pair(digits, ds, i) < 0) goto fail;
+            }
+        }
+        if (change & C_HEX) {
+            if (f & C_HEX) hs = i;
+            else if (i - hs >= HEX_FLOOR && append_pair(hexes, hs, i) < 0) goto fail;
+        }
+        if (change & C_B64) {
+            if (f & C_B64) {
+                bs = i;
+                up = (f & C_UPPER) != 0;
+                lo = (f & C_LOWER) != 0;
+            } else {
+                Py_ssize_t len = i - bs;
+                if (len >= LONG_FLOOR) has_long = 1;
+                if (len >= B64_FLOOR && len % 4 != 1
+                    && ((up * 20 >= len * 3 && lo * 20 >= len * 3) || starts_compressed(p + bs, len))
+                    && append_pair(b64, bs, i) < 0) goto fail;
+            }
+        }
+    }
+    PyBuffer_Release(&view);
+    return Py_BuildValue("(NNNO)", digits, hexes, b64, has_long ? Py_True : Py_False);
+
+fail:
+    PyBuffer_Release(&view);
+    Py_XDECREF(digits);
+    Py_XDECREF(hexes);
+    Py_XDECREF(b64);
+    return NULL;
+}
+
+static const uint64_t MUL64 = 0x9E3779B97F4A7C15ULL;
+
+static inline int bit_set(const unsigned char *table, uint64_t h)
+{
+    return (table[h >> 3] >> (h & 7)) & 1;
+}
+
+static inline int bloom_has(const unsigned char *table, int bits, uint64_t block)
+{
+    uint64_t h = block * MUL64;
+    uint64_t mask = ((uint64_t)1 << bits) - 1;
+    return bit_set(table, h >> (64 - bits)) && bit_set(table, (h >> (64 - 2 * bits)) & mask);
+}
+
+static PyObject *gram_hits(PyObject *self, PyObject *args)
+{
+    Py_buffer low, t8, t4;
+    int bits8, bits4;
+    if (!PyArg_ParseTuple(args, "y*iy*iy*", &low, &bits8, &t8, &bits4, &t4)) return NULL;
+    PyObject *out = NULL;
+    if (bits8 < 3 || bits8 > 32 || bits4 < 3 || bits4 > 32
+        || (t8.len && t8.len < ((Py_ssize_t)1 << bits8) / 8)
+        || (t4.len && t4.len < ((Py_ssize_t)1 << bits4) / 8)) {
+        PyErr_SetString(PyExc_ValueError, "gram_hits: filter smaller than its bit count");
+        goto done;
+    }
+    out = PyList_New(0);
+    if (out == NULL) goto done;
+    const unsigned char *p = (const unsigned char *)low.buf;
+    const unsigned char *tab8 = (const unsigned char *)t8.buf, *tab4 = (const unsigned char *)t4.buf;
+    Py_ssize_t n = low.len, n4 = n / 4;
+    for (Py_ssize_t k = 0; k < n4; k++) {
+        Py_ssize_t o = k * 4;
+        uint64_t block = 0;
+        if (o + 8 <= n) {
+            for (int j = 7; j >= 0; j--) block = (block << 8) | p[o + j];
+        } else {
+            for (int j = 7; j >= 0; j--) block = (block << 8) | (o + j < n ? p[o + j] : 0);
+        }
+        int hit = t8.len && bloom_has(tab8, bits8, block);
+        if (!hit && t4.len) hit = bloom_has(tab4, bits4, block & 0xFFFFFFFFULL);
+        if (hit) {
+            PyObject *v = PyLong_FromSsize_t(o);
+            if (v == NULL || PyList_Append(out, v) < 0) { Py_XDECREF(v); Py_CLEAR(out); goto done; }
+            Py_DECREF(v);
+        }
+    }
+done:
+    PyBuffer_Release(&low);
+    PyBuffer_Release(&t8);
+    PyBuffer_Release(&t4);
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"class_runs", class_runs, METH_O, "Digit, hex and plausible base64 runs, and whether any long base64-class run exists."},
+    {"gram_hits", gram_hits, METH_VARARGS, "Block offsets whose 8- or 4-byte gram hashes into the packed tables."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__native(void)
+{
+    init_classes();
+    return PyModule_Create(&module);
+}
