@@ -71,7 +71,8 @@ def test_doctor_passes_on_a_ready_android_14_emulator(tmp_path, monkeypatch, ca_
     result = run(tmp_path, monkeypatch, healthy_device(android_name(ca_pem)),
                  "doctor", "--ca", str(ca_pem), "--proxy", "10.0.2.2:8080")
     assert result.exit_code == 0, result.output
-    assert "7/7 checks passed" in result.output
+    assert "8/8 checks passed" in result.output
+    assert "✔ detector: C scans built" in result.output
     assert "emulator-5554: sdk_gphone64_x86_64, Android API 34" in result.output
 
 

@@ -70,6 +70,53 @@ static int starts_compressed(const unsigned char *p, Py_ssize_t n)
     return n >= 2 && p[0] == 'e' && (p[1] == 'J' || p[1] == 'N' || p[1] == 'F' || p[1] == 'A');
 }
 
+/* Digit and hex runs lie inside base64-class runs (both classes are subsets of it), so
+   the text is walked run by run of the base64 class, and only runs long enough to hold
+   a digit run of DIGIT_FLOOR are walked again for digits, hex digits and letter case.
+   Tight "advance while in class" loops predict well; most of a JSON or form body is
+   short keys and words that cost one pass and nothing more. */
+static int inner_runs(const unsigned char *p, Py_ssize_t bs, Py_ssize_t be,
+                      PyObject *digits, PyObject *hexes, Py_ssize_t *up, Py_ssize_t *lo)
+{
+    Py_ssize_t i = bs, u = 0, l = 0;
+    while (i < be) {
+        unsigned char f = CLASS[p[i]];
+        if (f & C_HEX) {
+            Py_ssize_t hs = i, ds = -1;
+            /* a hex run, and the digit runs inside it */
+            while (i < be && ((f = CLASS[p[i]]) & C_HEX)) {
+                if (f & C_DIGIT) { if (ds < 0) ds = i; }
+                else {
+                    u += (f & C_UPPER) != 0;
+                    l += (f & C_LOWER) != 0;
+                    if (ds >= 0) {
+                        Py_ssize_t len = i - ds;
+                        if (len >= DIGIT_FLOOR && len <= DIGIT_CEIL
+                            && (len != 13 || (p[ds] == '8' && p[ds + 1] == '6' && p[ds + 2] == '1'))
+                            && append_pair(digits, ds, i) < 0) return -1;
+                        ds = -1;
+                    }
+                }
+                i++;
+            }
+            if (ds >= 0) {
+                Py_ssize_t len = i - ds;
+                if (len >= DIGIT_FLOOR && len <= DIGIT_CEIL
+                    && (len != 13 || (p[ds] == '8' && p[ds + 1] == '6' && p[ds + 2] == '1'))
+                    && append_pair(digits, ds, i) < 0) return -1;
+            }
+            if (i - hs >= HEX_FLOOR && append_pair(hexes, hs, i) < 0) return -1;
+        } else {
+            u += (f & C_UPPER) != 0;
+            l += (f & C_LOWER) != 0;
+            i++;
+        }
+    }
+    *up = u;
+    *lo = l;
+    return 0;
+}
+
 static PyObject *class_runs(PyObject *self, PyObject *arg)
 {
     Py_buffer view;
@@ -79,44 +126,20 @@ static PyObject *class_runs(PyObject *self, PyObject *arg)
     PyObject *digits = PyList_New(0), *hexes = PyList_New(0), *b64 = PyList_New(0);
     if (digits == NULL || hexes == NULL || b64 == NULL) goto fail;
 
-    Py_ssize_t ds = 0, hs = 0, bs = 0, up = 0, lo = 0;
     int has_long = 0;
-    unsigned char prev = 0;
-    /* i == n acts as a byte outside every class: it closes the open runs. Work is done
-       only where a class starts or ends; inside runs the loop only counts letters. */
-    for (Py_ssize_t i = 0; i <= n; i++) {
-        unsigned char f = i < n ? CLASS[p[i]] : 0;
-        up += (f & C_UPPER) != 0;
-        lo += (f & C_LOWER) != 0;
-        unsigned char change = (f ^ prev) & (C_DIGIT | C_HEX | C_B64);
-        prev = f;
-        if (!change) continue;
-        if (change & C_DIGIT) {
-            if (f & C_DIGIT) ds = i;
-            else {
-                Py_ssize_t len = i - ds;
-                if (len >= DIGIT_FLOOR && len <= DIGIT_CEIL
-                    && (len != 13 || (p[ds] == '8' && p[ds + 1] == '6' && p[ds + 2] == '1'))
-                    && append_pair(digits, ds, i) < 0) goto fail;
-            }
-        }
-        if (change & C_HEX) {
-            if (f & C_HEX) hs = i;
-            else if (i - hs >= HEX_FLOOR && append_pair(hexes, hs, i) < 0) goto fail;
-        }
-        if (change & C_B64) {
-            if (f & C_B64) {
-                bs = i;
-                up = (f & C_UPPER) != 0;
-                lo = (f & C_LOWER) != 0;
-            } else {
-                Py_ssize_t len = i - bs;
-                if (len >= LONG_FLOOR) has_long = 1;
-                if (len >= B64_FLOOR && len % 4 != 1
-                    && ((up * 20 >= len * 3 && lo * 20 >= len * 3) || starts_compressed(p + bs, len))
-                    && append_pair(b64, bs, i) < 0) goto fail;
-            }
-        }
+    Py_ssize_t i = 0;
+    while (i < n) {
+        while (i < n && !(CLASS[p[i]] & C_B64)) i++;
+        Py_ssize_t bs = i;
+        while (i < n && (CLASS[p[i]] & C_B64)) i++;
+        Py_ssize_t len = i - bs;
+        if (len < DIGIT_FLOOR) continue;
+        Py_ssize_t up, lo;
+        if (inner_runs(p, bs, i, digits, hexes, &up, &lo) < 0) goto fail;
+        if (len >= LONG_FLOOR) has_long = 1;
+        if (len >= B64_FLOOR && len % 4 != 1
+            && ((up * 20 >= len * 3 && lo * 20 >= len * 3) || starts_compressed(p + bs, len))
+            && append_pair(b64, bs, i) < 0) goto fail;
     }
     PyBuffer_Release(&view);
     return Py_BuildValue("(NNNO)", digits, hexes, b64, has_long ? Py_True : Py_False);

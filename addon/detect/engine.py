@@ -361,7 +361,7 @@ class Scanner:
             lower = n - len(tok.translate(None, _LOWER))
             # Encoded bytes look random: both cases well mixed. Identifiers and words do not.
             # Compressed data announces itself ("H4sI" is base64 for the gzip magic).
-            if n % 4 == 1 or ((upper < n * 0.15 or lower < n * 0.15) and not tok.startswith(_COMPRESSED_B64)):
+            if n % 4 == 1 or ((upper * 20 < n * 3 or lower * 20 < n * 3) and not tok.startswith(_COMPRESSED_B64)):
                 return
             if (b"-" in tok or b"_" in tok) and (b"+" in tok or b"/" in tok):
                 return
@@ -441,11 +441,11 @@ def _plausible_b64(text: Text) -> list[tuple[int, int]]:
     ok = (n % 4 != 1) & ((up[e] - up[s]) * 20 >= n * 3) & ((lo[e] - lo[s]) * 20 >= n * 3)
     keep = [runs[i] for i in np.flatnonzero(ok).tolist()]
     data = text.data
-    for magic in _COMPRESSED_B64[:2]:        # gzip and zstd in base64 pass whatever their case mix
-        pos = data.find(magic)
-        while pos >= 0:
-            keep.extend(r for r in runs if r[0] == pos)
-            pos = data.find(magic, pos + 1)
+    kept = set(keep)
+    # compressed data in base64 passes whatever its case mix
+    keep.extend(r for r in runs if r not in kept and data.startswith(_COMPRESSED_B64, r[0])
+                and (r[1] - r[0]) % 4 != 1)
+    keep.sort()
     return keep
 
 

@@ -1,0 +1,145 @@
+"""The detector's C scans (addon/detect/_native.c) give exactly what the numpy path gives.
+
+setup.py builds the extension; without a C compiler the detector runs the numpy path.
+Both must find the same things, so every check here runs the two side by side.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from addon.detect import Detector
+from addon.detect import index as index_module
+from addon.detect.charclass import DIGIT_MAP, HEX_MAP
+from addon.detect.corpus import generate
+from addon.detect.engine import _plausible_b64
+from addon.detect.index import Text
+from addon.detect.prefilter import GramFilter
+
+native = pytest.importorskip("addon.detect._native", reason="the C scans are not built (no compiler?)")
+
+
+@pytest.fixture
+def numpy_only(monkeypatch):
+    """Within the test, new Texts and indexes use the numpy path."""
+    def switch(on: bool):
+        monkeypatch.setattr(index_module, "NATIVE", None if on else native)
+    return switch
+
+
+def _texts(seed: int) -> list[bytes]:
+    rnd = random.Random(seed)
+    alphabet = b"0123456789abcdefABCDEFghijxyzGHXYZ+/_-=.:,\"{}& %\n\x00\xff"
+    out = [b"", b"1", b"12345678", b"1234567", b"8613800138000", b"1700000000000",
+           b"x" * 10, b"A1b2" * 4 + b"C", b"0" * 100_000, bytes(range(256)) * 40,
+           b"H4sIAAAAAAAAA" + b"a" * 20, b"eJ" + b"z" * 18]
+    for _ in range(300):
+        n = rnd.choice((5, 30, 300, 5000))
+        out.append(bytes(rnd.choice(alphabet) for _ in range(n)))
+    for _ in range(60):   # long runs of one class, glued
+        parts = []
+        for _ in range(rnd.randrange(1, 12)):
+            cls = rnd.choice((b"0123456789", b"0123456789abcdef", b"ABCDEFabcdefXYZxyz0123456789+/", b"{:\",}"))
+            parts.append(bytes(rnd.choice(cls) for _ in range(rnd.randrange(1, 70))))
+        out.append(b"".join(parts) * rnd.choice((1, 200)))
+    return out
+
+
+def _numpy_view(data: bytes):
+    index_module.NATIVE, saved = None, index_module.NATIVE
+    try:
+        t = Text(data)
+        return (t.runs(DIGIT_MAP, b"0", 8), t.runs(HEX_MAP, b"h", 16), _plausible_b64(t), t.has_long_run)
+    finally:
+        index_module.NATIVE = saved
+
+
+def _useful_digit_run(data: bytes, s: int, e: int) -> bool:
+    """The digit runs the C scan keeps: what coordinates (8..10) and patterns (11, 13 with
+    +86, 14..20) can use. Everything else is dropped by both paths' consumers."""
+    n = e - s
+    return 8 <= n <= 20 and (n != 13 or data.startswith(b"861", s))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_class_runs_match_numpy(seed):
+    for data in _texts(seed):
+        digits, hexes, b64, has_long = _numpy_view(data)
+        got = Text(data)
+        assert got.runs(DIGIT_MAP, b"0", 8) == [r for r in digits if _useful_digit_run(data, *r)], data[:80]
+        assert got.runs(HEX_MAP, b"h", 16) == hexes, data[:80]
+        assert got.has_long_run == has_long, data[:80]
+        want = _reference_b64(data)
+        assert got.b64_candidates() == want, data[:80]
+        # numpy filters long texts with many runs the same way; otherwise it hands every
+        # run to Scanner._try_token, which applies the same test one token at a time
+        assert set(want) <= set(b64), data[:80]
+
+
+_B64_RUN = re.compile(rb"[A-Za-z0-9+/_\-]{16,}")
+
+
+def _reference_b64(data: bytes) -> list[tuple[int, int]]:
+    """Base64 runs worth decoding, by the rule of Scanner._try_token, one by one."""
+    out = []
+    for m in _B64_RUN.finditer(data):
+        tok, n = m.group(), len(m.group())
+        upper = sum(c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ" for c in tok)
+        lower = sum(c in b"abcdefghijklmnopqrstuvwxyz" for c in tok)
+        mixed = upper * 20 >= n * 3 and lower * 20 >= n * 3     # at least 15% of each case
+        if n % 4 != 1 and (mixed or tok.startswith((b"H4sI", b"KLUv", b"eJ", b"eN", b"eF", b"eA"))):
+            out.append(m.span())
+    return out
+
+
+def test_class_runs_accepts_any_buffer_and_rejects_non_buffers():
+    assert native.class_runs(bytearray(b"x1234567890y"))[0] == [(1, 11)]
+    assert native.class_runs(memoryview(b"1234567890"))[0] == [(0, 10)]
+    with pytest.raises(TypeError):
+        native.class_runs("text")
+
+
+def test_gram_prefilter_never_hides_an_occurrence():
+    rnd = random.Random(5)
+    keys = [bytes(rnd.choice(b"0123456789abcdef") for _ in range(rnd.choice((7, 8, 10, 11, 20)))) for _ in range(3000)]
+    filt = GramFilter(keys, native)
+    for _ in range(200):
+        text = bytearray(rnd.choice(b"0123456789abcdefxyz:{}") for _ in range(rnd.choice((100, 3000, 20000))))
+        planted = []
+        for _ in range(rnd.randrange(0, 6)):
+            k = rnd.choice(keys)
+            at = rnd.randrange(0, max(1, len(text) - len(k)))
+            text[at:at + len(k)] = k
+            planted.append((at, k))
+        windows = filt.windows(bytes(text))
+        if windows is None:
+            continue
+        for s, k in planted:
+            e = s + len(k)
+            if text[s:e] != k:
+                continue   # overwritten by a later key
+            assert any(ws <= s and e <= we for ws, we in windows), (s, e, windows)
+
+
+def test_gram_hits_rejects_a_filter_smaller_than_its_bits():
+    with pytest.raises(ValueError):
+        native.gram_hits(b"x" * 64, 20, b"\0" * 16, 12, b"")
+
+
+def test_whole_detector_same_hits_with_and_without_the_c_scans(numpy_only):
+    profile, samples = generate(400, 3)
+
+    def run():
+        det = Detector(profile)
+        return [sorted((h["pii_type"], h["location"], h["encoding"], h["source"], h["value"], h["direction"])
+                       for h in det.scan_flow(s.flow).hits) for s in samples]
+
+    numpy_only(True)
+    expected = run()
+    numpy_only(False)
+    got = run()
+    assert sum(map(len, got)) > 500          # the corpus plants hundreds of values
+    assert got == expected
