@@ -13,7 +13,7 @@ import pytest
 
 from addon.detect import Detector
 from addon.detect import index as index_module
-from addon.detect.charclass import DIGIT_MAP, HEX_MAP
+from addon.detect.charclass import DIGIT_MAP
 from addon.detect.corpus import generate
 from addon.detect.engine import _plausible_b64
 from addon.detect.index import Text
@@ -33,7 +33,8 @@ def numpy_only(monkeypatch):
 def _texts(seed: int) -> list[bytes]:
     rnd = random.Random(seed)
     alphabet = b"0123456789abcdefABCDEFghijxyzGHXYZ+/_-=.:,\"{}& %\n\x00\xff"
-    out = [b"", b"1", b"12345678", b"1234567", b"8613800138000", b"1700000000000",
+    out = [b"48656c6c6f2c20776f726c642c2068656c6c6f2c20776f726c64", b"1f8b0800" + b"ab" * 20,
+           b"x" + b"3a" * 40 + b"y" + b"9f" * 40, b"78da" + b"9" * 40, b"", b"1", b"12345678", b"1234567", b"8613800138000", b"1700000000000",
            b"x" * 10, b"A1b2" * 4 + b"C", b"0" * 100_000, bytes(range(256)) * 40,
            b"H4sIAAAAAAAAA" + b"a" * 20, b"eJ" + b"z" * 18]
     for _ in range(300):
@@ -42,7 +43,7 @@ def _texts(seed: int) -> list[bytes]:
     for _ in range(60):   # long runs of one class, glued
         parts = []
         for _ in range(rnd.randrange(1, 12)):
-            cls = rnd.choice((b"0123456789", b"0123456789abcdef", b"ABCDEFabcdefXYZxyz0123456789+/", b"{:\",}"))
+            cls = rnd.choice((b"0123456789", b"0123456789abcdef", b"234567", b"0123456789ABCDEF", b"ABCDEFabcdefXYZxyz0123456789+/", b"{:\",}"))
             parts.append(bytes(rnd.choice(cls) for _ in range(rnd.randrange(1, 70))))
         out.append(b"".join(parts) * rnd.choice((1, 200)))
     return out
@@ -52,7 +53,7 @@ def _numpy_view(data: bytes):
     index_module.NATIVE, saved = None, index_module.NATIVE
     try:
         t = Text(data)
-        return (t.runs(DIGIT_MAP, b"0", 8), t.runs(HEX_MAP, b"h", 16), _plausible_b64(t), t.has_long_run)
+        return (t.runs(DIGIT_MAP, b"0", 8), t.hex_tokens(), _plausible_b64(t), t.has_long_run)
     finally:
         index_module.NATIVE = saved
 
@@ -70,7 +71,7 @@ def test_class_runs_match_numpy(seed):
         digits, hexes, b64, has_long = _numpy_view(data)
         got = Text(data)
         assert got.runs(DIGIT_MAP, b"0", 8) == [r for r in digits if _useful_digit_run(data, *r)], data[:80]
-        assert got.runs(HEX_MAP, b"h", 16) == hexes, data[:80]
+        assert got.hex_tokens() == hexes, data[:80]
         assert got.has_long_run == has_long, data[:80]
         want = _reference_b64(data)
         assert got.b64_candidates() == want, data[:80]
@@ -93,6 +94,25 @@ def _reference_b64(data: bytes) -> list[tuple[int, int]]:
         if n % 4 != 1 and (mixed or tok.startswith((b"H4sI", b"KLUv", b"eJ", b"eN", b"eF", b"eA"))):
             out.append(m.span())
     return out
+
+
+def test_find_all_is_a_find_loop_per_needle():
+    rnd = random.Random(9)
+    for _ in range(200):
+        hay = bytes(rnd.choice(b"ab1.@%\\x") for _ in range(rnd.choice((0, 3, 50, 2000))))
+        needles = tuple({bytes(rnd.choice(b"ab1.@") for _ in range(rnd.randrange(1, 4))) for _ in range(rnd.randrange(1, 9))})
+        want = []
+        for nd in needles:
+            found, pos = [], hay.find(nd)
+            while pos >= 0:
+                found.append(pos)
+                pos = hay.find(nd, pos + 1)
+            want.append(found)
+        assert native.find_all(hay, needles) == want
+    with pytest.raises(ValueError):
+        native.find_all(b"x", tuple(bytes([65 + i % 26, i]) for i in range(65)))
+    with pytest.raises(TypeError):
+        native.find_all(b"x", (b"",))
 
 
 def test_class_runs_accepts_any_buffer_and_rejects_non_buffers():

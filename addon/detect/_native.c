@@ -10,12 +10,19 @@
        digits: maximal digit runs a search can use: 8..20 long, except 13-digit runs
          that do not start with 861 (millisecond timestamps, most digit runs in SDK
          batches; coordinates take 8..10 digits, the patterns 11 and 14..20, +86 phones 13);
-       hexes: maximal hex-digit runs >= 16;
+       hexes: maximal hex-digit runs that may hide text or compressed data (the test of
+         engine.Scanner._try_token): even length >= 32, not all digits, starting with
+         one of 1-7 c-e C-E, and at most 2 of the first 8 even-placed digits outside 2-7
+         (printable ASCII is 0x20-0x7f), unless it starts with a compressed-data magic;
        b64: maximal base64-class runs (A-Z a-z 0-9 + / _ -) >= 16 that may be base64 of
          something (the case-mix test of engine.Scanner._try_token: length not 4k+1, and
          at least 15% upper- and 15% lower-case letters, or a compressed-data magic);
        has_long: is there any base64-class run >= 11 (index.RUN_FLOOR)?
        Runs are lists of (start, end).
+
+   find_all(haystack, needles) -> list of lists
+       Every offset of each needle (a tuple of up to 64 non-empty bytes), overlapping
+       occurrences included, in one pass: what a bytes.find loop per needle gives.
 
    gram_hits(low, bits8, bloom8, bits4, bloom4) -> list of offsets
        Offsets (multiples of 4) whose 8-byte block, or whose 4-byte block, may be one of
@@ -48,7 +55,7 @@ static void init_classes(void)
     }
 }
 
-enum { DIGIT_FLOOR = 8, DIGIT_CEIL = 20, HEX_FLOOR = 16, B64_FLOOR = 16, LONG_FLOOR = 11 };
+enum { DIGIT_FLOOR = 8, DIGIT_CEIL = 20, HEX_TOKEN_FLOOR = 32, B64_FLOOR = 16, LONG_FLOOR = 11 };
 
 static int append_pair(PyObject *list, Py_ssize_t s, Py_ssize_t e)
 {
@@ -68,6 +75,22 @@ static int starts_compressed(const unsigned char *p, Py_ssize_t n)
     /* gzip, zstd and zlib magics in base64 (engine._COMPRESSED_B64) */
     if (n >= 4 && (memcmp(p, "H4sI", 4) == 0 || memcmp(p, "KLUv", 4) == 0)) return 1;
     return n >= 2 && p[0] == 'e' && (p[1] == 'J' || p[1] == 'N' || p[1] == 'F' || p[1] == 'A');
+}
+
+static int hex_token(const unsigned char *p, Py_ssize_t n)
+{
+    static const char *magic[] = {"1f8b", "28b52ffd", "789c", "7801", "78da", "785e"};
+    if (n < HEX_TOKEN_FLOOR || n % 2) return 0;
+    if (!strchr("1234567cdeCDE", p[0])) return 0;
+    Py_ssize_t digits = 0;
+    for (Py_ssize_t i = 0; i < n; i++) digits += (CLASS[p[i]] & C_DIGIT) != 0;
+    if (digits == n) return 0;
+    int odd = 0;
+    for (int i = 0; i < 16; i += 2) odd += p[i] < '2' || p[i] > '7';
+    if (odd <= 2) return 1;
+    for (size_t m = 0; m < sizeof magic / sizeof *magic; m++)
+        if ((Py_ssize_t)strlen(magic[m]) <= n && memcmp(p, magic[m], strlen(magic[m])) == 0) return 1;
+    return 0;
 }
 
 /* Digit and hex runs lie inside base64-class runs (both classes are subsets of it), so
@@ -105,7 +128,7 @@ static int inner_runs(const unsigned char *p, Py_ssize_t bs, Py_ssize_t be,
                     && (len != 13 || (p[ds] == '8' && p[ds + 1] == '6' && p[ds + 2] == '1'))
                     && append_pair(digits, ds, i) < 0) return -1;
             }
-            if (i - hs >= HEX_FLOOR && append_pair(hexes, hs, i) < 0) return -1;
+            if (hex_token(p + hs, i - hs) && append_pair(hexes, hs, i) < 0) return -1;
         } else {
             u += (f & C_UPPER) != 0;
             l += (f & C_LOWER) != 0;
@@ -206,7 +229,67 @@ done:
     return out;
 }
 
+static PyObject *find_all(PyObject *self, PyObject *args)
+{
+    Py_buffer hay;
+    PyObject *needles;
+    if (!PyArg_ParseTuple(args, "y*O!", &hay, &PyTuple_Type, &needles)) return NULL;
+    Py_ssize_t k = PyTuple_GET_SIZE(needles);
+    PyObject *out = NULL;
+    const char *ptr[64];
+    Py_ssize_t len[64];
+    uint64_t first[256] = {0}, second[256] = {0};
+    if (k > 64) {
+        PyErr_SetString(PyExc_ValueError, "find_all: at most 64 needles");
+        goto done;
+    }
+    for (Py_ssize_t j = 0; j < k; j++) {
+        PyObject *nd = PyTuple_GET_ITEM(needles, j);
+        if (!PyBytes_Check(nd) || PyBytes_GET_SIZE(nd) == 0) {
+            PyErr_SetString(PyExc_TypeError, "find_all: needles must be non-empty bytes");
+            goto done;
+        }
+        ptr[j] = PyBytes_AS_STRING(nd);
+        len[j] = PyBytes_GET_SIZE(nd);
+        first[(unsigned char)ptr[j][0]] |= (uint64_t)1 << j;
+        if (len[j] > 1) second[(unsigned char)ptr[j][1]] |= (uint64_t)1 << j;
+        else for (int c = 0; c < 256; c++) second[c] |= (uint64_t)1 << j;   /* one byte: any next byte */
+    }
+    out = PyList_New(k);
+    if (out == NULL) goto done;
+    for (Py_ssize_t j = 0; j < k; j++) {
+        PyObject *l = PyList_New(0);
+        if (l == NULL) { Py_CLEAR(out); goto done; }
+        PyList_SET_ITEM(out, j, l);
+    }
+    const unsigned char *p = (const unsigned char *)hay.buf;
+    Py_ssize_t n = hay.len;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint64_t m = first[p[i]];
+        if (!m) continue;
+        /* the byte after the end reads as "any" so that one-byte needles still match there */
+        m &= i + 1 < n ? second[p[i + 1]] : ~(uint64_t)0;
+        while (m) {
+            int j = __builtin_ctzll(m);
+            m &= m - 1;
+            if (len[j] <= n - i && memcmp(p + i, ptr[j], len[j]) == 0) {
+                PyObject *v = PyLong_FromSsize_t(i);
+                if (v == NULL || PyList_Append(PyList_GET_ITEM(out, j), v) < 0) {
+                    Py_XDECREF(v);
+                    Py_CLEAR(out);
+                    goto done;
+                }
+                Py_DECREF(v);
+            }
+        }
+    }
+done:
+    PyBuffer_Release(&hay);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"find_all", find_all, METH_VARARGS, "Every offset of each of up to 64 needles, in one pass."},
     {"class_runs", class_runs, METH_O, "Digit, hex and plausible base64 runs, and whether any long base64-class run exists."},
     {"gram_hits", gram_hits, METH_VARARGS, "Block offsets whose 8- or 4-byte gram hashes into the packed tables."},
     {NULL, NULL, 0, NULL},

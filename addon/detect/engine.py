@@ -27,19 +27,17 @@ from urllib.parse import unquote_to_bytes
 import numpy as np
 
 from addon.detect import fields as F
-from addon.detect.charclass import B64_MAP, HEX_MAP, looks_like_text
+from addon.detect.charclass import B64_MAP, looks_like_text
 from addon.detect.decompress import decompress, sniff
-from addon.detect.index import Coord, CoordFinder, KnownIndex, Match, Text
+from addon.detect.index import Coord, CoordFinder, KnownIndex, Match, Text, hex_token_ok
 from addon.detect.limits import Budget
-from addon.detect.patterns import PatternHit, find_patterns
+from addon.detect.patterns import KEYED_WORDS, PatternHit, find_patterns
 
 _B64_TOKEN_MIN = 16
-_HEX_TOKEN_MIN = 32
 _UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOWER = b"abcdefghijklmnopqrstuvwxyz"
 # first hex digit of text (printable ASCII 2x-7x, UTF-8 lead bytes ex/cx/dx) or compressed data (1f 78 28)
-_HEX_TEXT_START = frozenset(b"234567cdeCDE1")
-_COMPRESSED_HEX = (b"1f8b", b"28b52ffd", b"789c", b"7801", b"78da", b"785e")
+_GZIP_MAGIC = b"\x1f\x8b\x08"
 _COMPRESSED_B64 = (b"H4sI", b"KLUv", b"eJ", b"eN", b"eF", b"eA")   # gzip, zstd, zlib magics in base64
 _U_ESCAPE = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u[0-9a-fA-F]{4}")   # a \u escape, not an escaped backslash
 _JSON_STRING = re.compile(rb'"([^"\\]*(?:\\.[^"\\]*)*)"', re.S)
@@ -97,6 +95,9 @@ class Scanner:
         self.budget = budget
         self.limits = budget.limits
         self.found = Found()
+        self.needles_low = KEYED_WORDS
+        self.needles_raw = tuple(coords.needles) + (b"@", b"%", b"\\")
+        self.needles_binary = tuple(coords.binary_needles) + (_GZIP_MAGIC,)
 
     # -----------------------------------------------------------------------------
     def scan(self, seg: Segment) -> None:
@@ -114,6 +115,10 @@ class Scanner:
             self._multipart(seg)
             return
         text = Text(seg.data)
+        # every literal the searches below look for, found in one pass over each form
+        text.prefetch(self.needles_low, lowered=True)
+        binary = seg.kind in ("protobuf", "binary", "text")
+        text.prefetch(self.needles_raw + (self.needles_binary if binary else ()))
         room = self._room()
         matches = [m for index in self.known for m in index.search(text, room)][:room]
         coords = self.coords.search(text, seg.kind in ("protobuf", "binary"), room)
@@ -276,7 +281,7 @@ class Scanner:
         taken: list[tuple[int, int]] = []
         if seg.kind in ("form", "query"):
             self._form_children(seg, out, taken)
-        elif b"%" in data and seg.kind != "protobuf":
+        elif seg.kind != "protobuf" and text.positions(b"%"):
             for m in _PCT_TOKEN.finditer(data):
                 raw = m.group()
                 decoded = unquote_to_bytes(raw)
@@ -284,7 +289,7 @@ class Scanner:
                     if not self.budget.take_token():
                         break
                     out.append(Child(m.start(), m.end(), decoded, kind_of(decoded), ("urlencoded",)))
-        if seg.kind == "json" and b"\\" in data:
+        if seg.kind == "json" and text.positions(b"\\"):
             for m in _JSON_STRING.finditer(data):
                 raw = m.group(1)
                 if b"\\" not in raw:
@@ -299,24 +304,17 @@ class Scanner:
                 out.append(Child(m.start(1), m.end(1), decoded, kind_of(decoded), layers))
         # base64 / hex tokens
         if text.has_long_run:
-            hex_set = set()
-            for s, e in text.runs(HEX_MAP, b"h", _HEX_TOKEN_MIN):
-                if (e - s) % 2 == 0 and not data[s:e].isdigit():
-                    hex_set.add((s, e))
-                    self._try_token(out, data, s, e, "hex")
+            for s, e in text.hex_tokens():
+                self._try_token(out, data, s, e, "hex")
             for s, e in _plausible_b64(text):
-                if (s, e) in hex_set or (taken and _inside(taken, s)):
-                    continue
+                if _hex_run(data, s, e) or (taken and _inside(taken, s)):
+                    continue   # hex is read as hex (above), not as base64
                 self._try_token(out, data, s, e, "base64")
         if seg.kind in ("protobuf", "binary", "text"):
-            pos = data.find(b"\x1f\x8b\x08")
-            n = 0
-            while pos >= 0 and n < 8:
+            for pos in text.positions(_GZIP_MAGIC)[:8]:
                 blob, problem = decompress(data[pos:], "gzip", self.budget)
                 if blob:
                     out.append(Child(pos, len(data), blob, kind_of(blob), ("gzip",)))
-                n += 1
-                pos = data.find(b"\x1f\x8b\x08", pos + 3)
         return out
 
     def _form_children(self, seg: Segment, out: list[Child], taken: list[tuple[int, int]]) -> None:
@@ -375,10 +373,7 @@ class Scanner:
                 return
             layer = "base64"
         else:
-            # text hides behind hex digits 2-7 at every other place (printable ASCII);
-            # random ids do not: most of the first eight bytes must look like that
-            if data[s] not in _HEX_TEXT_START or (len(tok[0:16:2].translate(None, b"234567")) > 2
-                                                  and not tok.startswith(_COMPRESSED_HEX)):
+            if not hex_token_ok(data, s, e):
                 return
             try:
                 raw = bytes.fromhex(tok.decode("ascii"))
@@ -447,6 +442,15 @@ def _plausible_b64(text: Text) -> list[tuple[int, int]]:
                 and (r[1] - r[0]) % 4 != 1)
     keep.sort()
     return keep
+
+
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+
+
+def _hex_run(data: bytes, s: int, e: int) -> bool:
+    """An even-length hex run of 32+ that is not all digits: a hex token, not base64."""
+    tok = data[s:e]
+    return e - s >= 32 and (e - s) % 2 == 0 and not tok.translate(None, _HEX_DIGITS) and not tok.isdigit()
 
 
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:

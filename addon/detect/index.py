@@ -184,6 +184,33 @@ class Text:
             got = self._maps["native"] = NATIVE.class_runs(self.data)
         return got
 
+    def hex_tokens(self) -> list[tuple[int, int]]:
+        """Hex runs that may hide text or compressed data (see hex_token_ok)."""
+        if NATIVE is not None:
+            return self._native_runs()[1]
+        data = self.data
+        return [(s, e) for s, e in self.runs(HEX_MAP, b"h", HEX_TOKEN_MIN) if hex_token_ok(data, s, e)]
+
+    def prefetch(self, needles: tuple[bytes, ...], lowered: bool = False) -> None:
+        """Find every needle in one pass (C), so positions() costs nothing for them."""
+        if NATIVE is None or not needles:
+            return
+        pos = self._maps.setdefault("pos", {})
+        needles = tuple(n for n in dict.fromkeys(needles) if n and (n, lowered) not in pos)
+        hay = self.low if lowered else self.data
+        for i in range(0, len(needles), 64):
+            chunk = needles[i:i + 64]
+            for needle, offsets in zip(chunk, NATIVE.find_all(hay, chunk)):
+                pos[(needle, lowered)] = offsets
+
+    def positions(self, needle: bytes, lowered: bool = False) -> list[int]:
+        """Every offset of needle (overlaps included) in the text, or in its lower-cased form."""
+        pos = self._maps.setdefault("pos", {})
+        got = pos.get((needle, lowered))
+        if got is None:
+            got = pos[(needle, lowered)] = _all_finds(self.low if lowered else self.data, needle)
+        return got
+
     def b64_candidates(self) -> list[tuple[int, int]] | None:
         """Base64-class runs of 16+ that pass the case-mix test, from the C scan; None without it."""
         return None if NATIVE is None else self._native_runs()[2]
@@ -196,9 +223,9 @@ class Text:
         key = (table, floor)
         got = self._maps.get(key)
         if got is None:
-            if NATIVE is not None and table is not B64_MAP:
+            if NATIVE is not None and table is DIGIT_MAP:
                 # digit runs: only lengths some search takes (see _native.c)
-                got = self._maps[key] = self._native_runs()[0 if table is DIGIT_MAP else 1]
+                got = self._maps[key] = self._native_runs()[0]
             elif self.big:
                 got = self._maps[key] = self._class_runs(table, floor)
             else:
@@ -214,6 +241,21 @@ def _indicator(members: bytes) -> bytes:
     for b in members:
         table[b] = 1
     return bytes(table)
+
+
+HEX_TOKEN_MIN = 32
+_HEX_TEXT_START = frozenset(b"1234567cdeCDE")
+_COMPRESSED_HEX = (b"1f8b", b"28b52ffd", b"789c", b"7801", b"78da", b"785e")
+
+
+def hex_token_ok(data: bytes, s: int, e: int) -> bool:
+    """May the hex run s..e hide text or compressed data? Text hides behind hex digits 2-7
+    at every other place (printable ASCII); random ids do not: most of the first eight
+    even-placed digits must look like that. Same test as hex_token in _native.c."""
+    tok = data[s:e]
+    if e - s < HEX_TOKEN_MIN or (e - s) % 2 or tok.isdigit() or data[s] not in _HEX_TEXT_START:
+        return False
+    return len(tok[0:16:2].translate(None, b"234567")) <= 2 or tok.startswith(_COMPRESSED_HEX)
 
 
 # The shortest run each search asks for: coordinates scaled by 1e6 have 8 digits, keyed hex
@@ -279,20 +321,23 @@ class CoordFinder:
         self._scaled_lens = sorted({len(x) for x in scaled})
         self._double_keys = sorted(geo.double_keys(self.targets))
 
+    @property
+    def needles(self) -> tuple[bytes, ...]:
+        """What search() looks for literally: decimal anchors, then doubles' top bytes."""
+        return tuple(self._decimal)
+
+    @property
+    def binary_needles(self) -> tuple[bytes, ...]:
+        return tuple(self._double_keys)
+
     def search(self, text: Text, binary: bool = False, limit: int = 1 << 30) -> list[Coord]:
         if not self.targets:
             return []
         data = text.data
         out: list[Coord] = []
         seen: set[int] = set()
-        occurrences = _anchor_positions(text, self._decimal) if text.big else None
         for anchor in self._decimal:            # "39." must start a number
-            if occurrences is not None:
-                found = iter(occurrences[anchor])
-                pos = next(found, -1)
-            else:
-                pos = data.find(anchor)
-            while pos >= 0:
+            for pos in text.positions(anchor):
                 if pos == 0 or data[pos - 1] not in _NUM_OR_DOT:
                     got = geo.number_at(data, pos, pos + len(anchor))
                     if got is not None and got[0] not in seen:
@@ -300,7 +345,6 @@ class CoordFinder:
                         out.append(Coord(*got))
                         if len(out) >= limit:
                             return out
-                pos = next(found, -1) if occurrences is not None else data.find(anchor, pos + 1)
         # integers scaled by 1e6/1e7: digit runs of 8..10 that start with a nearby prefix
         scaled = self._scaled_set
         for rs, re_ in text.runs(DIGIT_MAP, b"0", 8):
@@ -313,34 +357,14 @@ class CoordFinder:
                         return out
         if binary:
             for key in self._double_keys:
-                pos = data.find(key)
-                while pos >= 0:
+                for pos in text.positions(key):
                     got = geo.double_at(data, pos)
                     if got is not None:
                         out.append(Coord(got[0], got[1], got[2], "float64"))
-                    pos = data.find(key, pos + 1)
         return out
 
 
 _NUM_OR_DOT = frozenset(b"0123456789.")
-
-
-def _anchor_positions(text: Text, anchors: list[bytes]) -> dict[bytes, list[int]]:
-    """Every occurrence of each anchor ("39.", "116."), ascending. All of them end in a
-    full stop, so one vector pass finds the full stops and each anchor is checked there."""
-    a = text.array
-    dots = np.flatnonzero(a == 46)
-    out: dict[bytes, list[int]] = {}
-    for anchor in anchors:
-        k = len(anchor)
-        if not anchor.endswith(b".") or not len(dots):
-            out[anchor] = _all_finds(text.data, anchor)
-            continue
-        p = dots[dots >= k - 1] - (k - 1)
-        for j in range(k - 1):
-            p = p[a[p + j] == anchor[j]]
-        out[anchor] = p.tolist()
-    return out
 
 
 def _all_finds(data: bytes, needle: bytes) -> list[int]:

@@ -66,7 +66,7 @@ _KEY_HINTS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), t) for p,
 _KEY_BEFORE_REV = re.compile(rb"""["'\\]*\s*[:=]\s*["'\\]*([A-Za-z0-9_.\-]{1,48})""")
 _ALNUM = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 # key words without which no UUID or bare hex run is reported (checked once per segment)
-_KEYED_WORDS = (b"aid", b"adid", b"advert", b"idfa", b"android")   # "aid" also finds oaid, gaid
+KEYED_WORDS = (b"aid", b"adid", b"advert", b"idfa", b"android")   # "aid" also finds oaid, gaid
 _CN_HINTS = {"手机".encode(): "phone_number", "电话".encode(): "phone_number", "身份证".encode(): "id_number",
              "银行卡".encode(): "bank_card", "邮箱".encode(): "email"}
 
@@ -225,15 +225,12 @@ def find_patterns(text: Text, min_confidence: float, limit: int = 1 << 30) -> li
     # UUIDs and bare hex ids are everywhere (request ids, sessions): they are only looked
     # for right after a key that names a device id, found by its words
     if long_runs:
-        low = text.low
         hexmap = _LazyMap(data, HEX_MAP) if big else text.mapped(HEX_MAP)
         seen: set[int] = set()
-        for word in _KEYED_WORDS:    # bytes.find: a few microseconds per word on 30 KB
-            p = low.find(word)
-            while p >= 0:
+        for word in KEYED_WORDS:
+            for p in text.positions(word, lowered=True):
                 lo = p + len(word)
                 hi = min(n, lo + 40)
-                p = low.find(word, p + 1)
                 u = shapes.find(_UUID_SHAPE, lo, hi + len(_UUID_SHAPE)) if shapes else -1
                 if u >= 0 and u not in seen:
                     end = u + len(_UUID_SHAPE)
@@ -252,8 +249,9 @@ def find_patterns(text: Text, min_confidence: float, limit: int = 1 << 30) -> li
                         if (hint == "android_id" and e - h == 16) or hint == "oaid":
                             out.append(PatternHit(h, e, hint, data[h:e].decode(), 0.85, f"hex{e - h}-keyed", key))
 
-    if b"@" in data:
-        out.extend(_emails(data, hint_at))
+    ats = text.positions(b"@")
+    if ats:
+        out.extend(_emails(data, ats, hint_at))
     return out
 
 
@@ -313,10 +311,13 @@ _EMAIL_DOMAIN = re.compile(rb"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+([A-Za-z]{2,24
 _NOT_TLDS = {b"png", b"jpg", b"jpeg", b"gif", b"webp", b"svg", b"js", b"css", b"so", b"apk", b"dex", b"html"}
 
 
-def _emails(data: bytes, hint_at) -> list[PatternHit]:
+def _emails(data: bytes, ats: list[int], hint_at) -> list[PatternHit]:
+    """E-mail addresses around the '@' at each of `ats` (ascending)."""
     out = []
-    pos = data.find(b"@")
-    while pos >= 0:
+    resume = 0
+    for pos in ats:
+        if pos < resume:
+            continue   # inside the address found last
         s = pos
         while s > 0 and pos - s < 64 and data[s - 1] in _EMAIL_LOCAL:
             s -= 1
@@ -325,7 +326,5 @@ def _emails(data: bytes, hint_at) -> list[PatternHit]:
             key, hint = hint_at(s)
             conf = 0.95 if hint == "email" else 0.8
             out.append(PatternHit(s, m.end(), "email", data[s:m.end()].decode("latin-1"), conf, "email", key))
-            pos = data.find(b"@", m.end())
-        else:
-            pos = data.find(b"@", pos + 1)
+            resume = m.end()
     return out
