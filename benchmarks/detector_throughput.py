@@ -9,6 +9,8 @@ Adjust-style form (~1 KB) and a Firebase-style protobuf LogRequest with many eve
 what is measured. Each body kind is scanned with both profiles in the same run,
 alternating, and the table shows MB/s per profile and the ratio between them.
 Single-threaded, timed in process CPU time: this is the cost on one core of the proxy.
+With the C scans built (setup.py), each cell is also measured on the numpy path, which a
+machine without a C compiler runs, and the speed-up is printed beneath.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from piiaudit.profile import DeviceProfile  # noqa: E402
 
 from addon.detect import Detector  # noqa: E402
+from addon.detect import index as detect_index  # noqa: E402
 from addon.detect.corpus import Builder, generate, make_profile, pb  # noqa: E402
 
 
@@ -198,24 +201,39 @@ def main(argv: list[str] | None = None) -> int:
     rnd = random.Random(args.seed)
     device = make_profile(rnd)
     profiles = {10: small_profile(device, 10), 500: big_profile(device, 500, random.Random(args.seed + 1))}
+    native = detect_index.NATIVE
+    paths = {"C": native, "numpy": None} if native is not None else {"numpy": None}
+    if native is None:
+        print("the C scans are not built (make setup): numpy path only\n")
     detectors = {}
-    for n, p in profiles.items():
-        det = Detector(p)
-        t0 = time.perf_counter()
-        size = det.index_size
-        detectors[n] = det
-        print(f"{n:>4} known values: {det.known_count} (incl. location fixes), {size} variants, "
-              f"index built in {(time.perf_counter() - t0) * 1000:.0f} ms")
+    for path, module in paths.items():
+        detect_index.NATIVE = module          # the indexes pick their path when built
+        for n, p in profiles.items():
+            det = Detector(p)
+            t0 = time.perf_counter()
+            size = det.index_size
+            detectors[path, n] = det
+            if path == next(iter(paths)):
+                print(f"{n:>4} known values: {det.known_count} (incl. location fixes), {size} variants, "
+                      f"index built in {(time.perf_counter() - t0) * 1000:.0f} ms")
     print()
-    print(f"{'body':<10} {'avg size':>9} {'stage':<7} {'10 values':>11} {'500 values':>11} {'500/10':>7} "
-          f"{'us/body (500)':>14}")
+    print(f"{'body':<10} {'avg size':>9} {'stage':<6} {'path':<6} {'10 values':>11} {'500 values':>11} "
+          f"{'500/10':>7} {'us/body (500)':>14}")
     for kind, count in (("json", 12), ("form", 200), ("protobuf", 16)):
         items = bodies(kind, device, random.Random(args.seed + 7), count)
         avg = sum(len(b) for b, _ in items) / len(items)
         for stage in ("all", "known"):
-            res = {n: measure(detectors[n], items, args.seconds, stage) for n in (10, 500)}
-            print(f"{kind:<10} {avg / 1024:>6.1f} KB {stage:<7} {res[10][0]:>6.1f} MB/s {res[500][0]:>6.1f} MB/s "
-                  f"{res[500][0] / res[10][0]:>7.2f} {avg / res[500][0]:>14.0f}")
+            res = {}
+            for path, module in paths.items():
+                detect_index.NATIVE = module      # the scans pick their path per text
+                res[path] = {n: measure(detectors[path, n], items, args.seconds, stage) for n in (10, 500)}
+                r = res[path]
+                print(f"{kind:<10} {avg / 1024:>6.1f} KB {stage:<6} {path:<6} {r[10][0]:>6.1f} MB/s "
+                      f"{r[500][0]:>6.1f} MB/s {r[500][0] / r[10][0]:>7.2f} {avg / r[500][0]:>14.0f}")
+            if len(res) == 2:
+                print(f"{'':<10} {'':>9} {stage:<6} {'C/numpy':<7} {res['C'][10][0] / res['numpy'][10][0]:>9.2f}x "
+                      f"{res['C'][500][0] / res['numpy'][500][0]:>10.2f}x")
+    detect_index.NATIVE = native
     print("\nstage all: the whole detector (decoding, patterns, locations, dedupe); "
           "known: the known-value search alone")
     print()

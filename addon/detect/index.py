@@ -193,7 +193,7 @@ class Text:
 
     def prefetch(self, needles: tuple[bytes, ...], lowered: bool = False) -> None:
         """Find every needle in one pass (C), so positions() costs nothing for them."""
-        if NATIVE is None or not needles:
+        if NATIVE is None or not needles or len(self.data) < PREFETCH_FROM:
             return
         pos = self._maps.setdefault("pos", {})
         needles = tuple(n for n in dict.fromkeys(needles) if n and (n, lowered) not in pos)
@@ -244,6 +244,7 @@ def _indicator(members: bytes) -> bytes:
 
 
 HEX_TOKEN_MIN = 32
+PREFETCH_FROM = 2048   # shorter texts: a few bytes.find calls cost less than setting up one pass
 _HEX_TEXT_START = frozenset(b"1234567cdeCDE")
 _COMPRESSED_HEX = (b"1f8b", b"28b52ffd", b"789c", b"7801", b"78da", b"785e")
 
