@@ -12,8 +12,24 @@ time; beyond that the hook waits, which is how a fast `mitmdump -r` is held back
 
 Only what detection reads travels: the request, response and WebSocket messages in their
 `get_state()` form (the connection objects would cost more to copy than the scan).
-Frames are a 4-byte little-endian length and a pickle, in both directions; both ends are
-this package, started by it.
+
+Frames are a 4-byte little-endian length and a pickle of a tuple whose first item names
+its kind, in both directions; both ends are this package, started by it.
+
+To the worker:
+    ("observe", pii_type, value, learned_at)   a value the hooks saw read; learned_at is
+                                               the host time the addon learned of it
+    ("flow", flow_id, payload)                 scan this flow (flow_payload())
+From the worker:
+    ("flow", flow_id, hits, capped, errors)    the answer; exactly one per flow sent
+    ("lookback", flow_id, hits, errors)        hits an already answered flow turned out to
+                                               carry once new observed values arrived
+                                               (addon.lookback); flow_id None for a problem
+                                               of the look-back as a whole
+
+The worker's arguments: PROFILE (may be empty), then the look-back bounds WINDOW_S
+MAX_FLOWS MAX_BYTES (addon.lookback.lookback_args). Closing its input ends it: it answers
+what it has, finishes any look-back, and closes its output.
 """
 
 from __future__ import annotations
@@ -32,6 +48,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from mitmproxy import http
+
+from addon.lookback import lookback_args
 
 logger = logging.getLogger(__name__)
 
@@ -76,14 +94,17 @@ class DetectionProcess:
         on_dead: Callable[[str], None],
         *,
         max_inflight: int = 64,
+        on_lookback: Callable[[str | None, list, list], None] | None = None,
+        lookback: tuple[float, int, int] = (0, 0, 0),
     ) -> None:
         self.on_result = on_result
         self.on_dead = on_dead
+        self.on_lookback = on_lookback
         self.max_inflight = max_inflight
         self.inflight = 0
         self.dead = False
         self.proc = subprocess.Popen(
-            [sys.executable, str(WORKER), profile or ""],
+            [sys.executable, str(WORKER), profile or "", *lookback_args(*lookback)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, bufsize=0,
         )
         self._wfd = self.proc.stdin.fileno()
@@ -98,11 +119,12 @@ class DetectionProcess:
         self._writer_registered = False
         self._flush_scheduled = False
         self._closing = False
+        self._eof = False
         self._loop.add_reader(self._rfd, self._on_readable)
 
     # -- sending --------------------------------------------------------------------
-    def observe(self, pii_type: str, value: str) -> None:
-        self._send(encode_frame(("observe", pii_type, value)))
+    def observe(self, pii_type: str, value: str, learned_at: float | None = None) -> None:
+        self._send(encode_frame(("observe", pii_type, value, learned_at)))
 
     def submit(self, flow: http.HTTPFlow) -> None:
         frame = encode_frame(("flow", flow.id, flow_payload(flow)))
@@ -154,7 +176,9 @@ class DetectionProcess:
                 chunk = os.read(self._rfd, 1 << 16)
                 if not chunk:
                     self._deliver()
-                    self._die(f"the detection process ended (exit status {self.proc.poll()})")
+                    self._eof = True
+                    if not self._closing or self.inflight > 0:
+                        self._die(f"the detection process ended (exit status {self.proc.poll()})")
                     return
                 self._in += chunk
         except BlockingIOError:
@@ -165,11 +189,15 @@ class DetectionProcess:
         self._deliver()
 
     def _deliver(self) -> None:
-        for answer in split_frames(self._in):
+        for frame in split_frames(self._in):
+            if frame[0] == "lookback":
+                if self.on_lookback is not None:
+                    self.on_lookback(*frame[1:])
+                continue
             self.inflight -= 1
             if self.inflight <= self.max_inflight // 2:  # resume in bulk, not flow by flow
                 self._capacity.set()
-            self.on_result(*answer)
+            self.on_result(*frame[1:])
 
     def _die(self, why: str) -> None:
         if self.dead:
@@ -190,24 +218,31 @@ class DetectionProcess:
 
     # -- shutdown -------------------------------------------------------------------
     def close(self, timeout: float = 60.0) -> None:
-        """Wait (blocking) for every answer still out, then end the process."""
+        """Wait (blocking) for every answer still out and any look-back the worker is
+        finishing, then end the process."""
         deadline = time.monotonic() + timeout
         self._closing = True
         self._unregister()
-        while not self.dead and (self.inflight > 0 or self._out) and time.monotonic() < deadline:
-            wlist = [self._wfd] if self._out else []
-            readable, writable, _ = select.select([self._rfd], wlist, [], max(0.0, deadline - time.monotonic()))
+        while not self.dead and self._out and time.monotonic() < deadline:
+            readable, writable, _ = select.select([self._rfd], [self._wfd], [], max(0.0, deadline - time.monotonic()))
             if writable:
                 self._flush_out()
             if readable:
                 self._on_readable()
-        if self.inflight > 0 and not self.dead:
-            self._die(f"{self.inflight} flows still unanswered after {timeout:.0f} s")
-        self.dead = True  # nothing may write to the pipes from here on
         try:
-            self.proc.stdin.close()
+            self.proc.stdin.close()  # end of input: the worker finishes and closes its output
         except OSError:
             pass
+        # Look-back frames may follow the last answer: read until the worker's output ends.
+        while not self.dead and not self._eof and time.monotonic() < deadline:
+            readable, _, _ = select.select([self._rfd], [], [], max(0.0, deadline - time.monotonic()))
+            if readable:
+                self._on_readable()
+        if not self.dead and self.inflight > 0:
+            self._die(f"{self.inflight} flows still unanswered after {timeout:.0f} s")
+        elif not self.dead and not self._eof:
+            logger.warning("piiaudit: the detection process did not finish its look-back within %.0f s", timeout)
+        self.dead = True  # nothing may write to the pipes from here on
         try:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:

@@ -1,0 +1,217 @@
+"""Look-back: search recently scanned flows again for values the hooks reported late.
+
+The hooks runner writes a `pii_read` event some time after the app read the value, and
+the addon polls for it about once a second; a flow the app sent right after the read is
+often scanned before the value is known. A replay, which knows every value before its
+first flow, would find it. To make the live record agree with a replay, the side that
+scans flows keeps the last flows it scanned (`LookbackBuffer`) and, when values new to its
+detector arrive, scans those flows again for just those values, with a detector holding
+only them, and reports the `observed_value` hits the flows did not already have.
+
+The buffer is bounded three ways: by age in flow time (request start; the newest flow
+sets the clock, so a replay of the same file behaves the same), by count and by bytes.
+The buffered form is mitmproxy's `get_state()` of the request, response and WebSocket
+data (addon.detectproc.flow_payload), so the worker process and the proxy's own thread
+buffer and rebuild flows alike.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from mitmproxy import connection, http, websocket
+
+DEFAULT_WINDOW_S = 30
+DEFAULT_MAX_FLOWS = 512
+DEFAULT_MAX_MB = 64
+
+# Detection does not look at connections; one placeholder pair serves every rebuilt flow.
+_CLIENT = connection.Client(peername=("127.0.0.1", 0), sockname=("127.0.0.1", 0), timestamp_start=0)
+_SERVER = connection.Server(address=None)
+
+
+def rebuild(flow_id: str, payload: dict) -> http.HTTPFlow:
+    """A flow detection can scan, from addon.detectproc.flow_payload()."""
+    flow = http.HTTPFlow(_CLIENT, _SERVER)
+    flow.id = flow_id
+    flow.request = http.Request.from_state(payload["request"])
+    if payload.get("response") is not None:
+        flow.response = http.Response.from_state(payload["response"])
+    if payload.get("websocket") is not None:
+        flow.websocket = websocket.WebSocketData.from_state(payload["websocket"])
+    return flow
+
+
+def payload_size(payload: dict) -> int:
+    """Bytes a buffered payload holds: bodies, header fields, WebSocket messages."""
+    n = 0
+    for part in ("request", "response"):
+        state = payload.get(part)
+        if not state:
+            continue
+        n += len(state.get("content") or b"")
+        for name, value in state.get("headers") or ():
+            n += len(name) + len(value)
+        for name, value in state.get("trailers") or ():
+            n += len(name) + len(value)
+        n += len(state.get("path") or b"") + 256  # the rest of the message, roughly
+    ws = payload.get("websocket")
+    if ws:
+        for msg in ws.get("messages") or ():
+            n += sum(len(x) for x in msg if isinstance(x, (bytes, str))) + 64
+    return n
+
+
+def hit_key(hit: dict) -> tuple:
+    """What makes two hits of one flow the same finding."""
+    return (hit.get("direction"), hit.get("location"), hit.get("pii_type"), hit.get("value"))
+
+
+@dataclass
+class Entry:
+    flow_id: str
+    ts: float
+    payload: dict
+    size: int
+    keys: set = field(default_factory=set)          # hit_key of the flow's known and observed value hits
+    patterns: list = field(default_factory=list)    # (direction, location, matched text) of its pattern hits
+
+    def note(self, hits: Iterable[dict]) -> None:
+        for h in hits:
+            if h.get("source") == "pattern":
+                # Another kind of evidence: a value found later where a pattern was is recorded too.
+                self.patterns.append((h.get("direction"), h.get("location"), str(h.get("value") or "")))
+            else:
+                self.keys.add(hit_key(h))
+
+
+class LookbackBuffer:
+    """The last scanned flows, bounded by flow-time age, count and bytes.
+
+    A zero for any bound turns look-back off.
+    """
+
+    def __init__(self, window_s: float = DEFAULT_WINDOW_S, max_flows: int = DEFAULT_MAX_FLOWS,
+                 max_bytes: int = DEFAULT_MAX_MB << 20, limits=None) -> None:
+        self.window_s = float(window_s)
+        self.max_flows = int(max_flows)
+        self.max_bytes = int(max_bytes)
+        self.limits = limits
+        self.bytes = 0
+        self.newest = float("-inf")
+        self._entries: collections.OrderedDict[str, Entry] = collections.OrderedDict()
+
+    @property
+    def enabled(self) -> bool:
+        return self.window_s > 0 and self.max_flows > 0 and self.max_bytes > 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def add(self, flow_id: str, payload: dict, hits: Iterable[dict]) -> None:
+        if not self.enabled:
+            return
+        old = self._entries.pop(flow_id, None)  # a flow recorded again keeps its last scan
+        if old is not None:
+            self.bytes -= old.size
+        ts = _ts(payload)
+        if ts is None:
+            ts = self.newest if self.newest != float("-inf") else 0.0
+        size = payload_size(payload)
+        if size > self.max_bytes:
+            return  # would push everything else out; such a flow is not looked back at
+        entry = Entry(flow_id, ts, payload, size)
+        entry.note(hits)
+        self._entries[flow_id] = entry
+        self.bytes += size
+        self.newest = max(self.newest, ts)
+        self._evict()
+
+    def _evict(self) -> None:
+        horizon = self.newest - self.window_s
+        # Flows finish out of request-start order: an old one behind a newer head leaves when
+        # it reaches the head, and rescan() skips it meanwhile.
+        while self._entries:
+            head = next(iter(self._entries.values()))
+            if len(self._entries) > self.max_flows or self.bytes > self.max_bytes or head.ts < horizon:
+                self._entries.popitem(last=False)
+                self.bytes -= head.size
+            else:
+                break
+
+    def rescan(self, values: list[tuple[str, str, float | None]]) -> Iterator[tuple[str | None, list[dict], list[str]]]:
+        """Scan the flows buffered now for `values` ((pii_type, value, learned_at), new to
+        the detector); the returned iterator yields (flow_id, late hits, problems) flow by
+        flow, so a caller on an event loop can pause between flows. A problem that concerns
+        no flow comes with flow_id None."""
+        if not self.enabled or not values or not self._entries:
+            return iter(())
+        from addon.detect import Detector, ScanLimits  # the proxy process without inline detection never loads it
+
+        try:
+            det = Detector(None, limits=self.limits or ScanLimits())
+            learned: dict[tuple[str, str], float | None] = {}
+            for pii_type, value, at in values:
+                try:
+                    det.observe(pii_type, value)
+                except ValueError:
+                    continue
+                learned[(pii_type, str(value).strip())] = at
+            if det.known_count == 0:
+                return iter(())
+        except Exception as e:  # noqa: BLE001 - costs this look-back, nothing else
+            return iter([(None, [], [f"look-back detector: {type(e).__name__}: {e}"])])
+        horizon = self.newest - self.window_s
+        # Taken now: flows scanned from here on were scanned knowing the values.
+        snapshot = [e for e in self._entries.values() if e.ts >= horizon]
+        return self._scan(det, snapshot, learned)
+
+    @staticmethod
+    def _scan(det, snapshot: list[Entry], learned: dict) -> Iterator[tuple[str | None, list[dict], list[str]]]:
+        latest = max((at for at in learned.values() if at is not None), default=None)
+        for entry in snapshot:
+            try:
+                result = det.scan_flow(rebuild(entry.flow_id, entry.payload))
+            except Exception as e:  # noqa: BLE001
+                yield entry.flow_id, [], [f"look-back scan failed: {type(e).__name__}: {e}"]
+                continue
+            # Content problems (result.errors) were reported when the flow was first scanned.
+            late = []
+            for h in result.hits or ():
+                if h.get("source") != "observed_value" or hit_key(h) in entry.keys:
+                    continue
+                at = learned.get((h.get("pii_type"), str(h.get("value")).strip()), latest)
+                detail = dict(h.get("detail") or {})
+                detail["lookback"] = True
+                detail["lookback_delay_s"] = round(at - entry.ts, 3) if at is not None else None
+                if _over_pattern(entry, h, detail):
+                    detail["lookback_pattern_kept"] = True
+                late.append({**h, "detail": detail})
+            entry.note(late)
+            yield entry.flow_id, late, []
+
+
+def _over_pattern(entry: Entry, hit: dict, detail: dict) -> bool:
+    """Whether the flow's stored pattern hit covers the bytes this late hit covers."""
+    matched = str(detail.get("matched") or hit.get("value") or "")
+    for direction, location, text in entry.patterns:
+        if direction == hit.get("direction") and location == hit.get("location") and text and matched \
+                and (text in matched or matched in text):
+            return True
+    return False
+
+
+def _ts(payload: dict) -> float | None:
+    try:
+        ts = payload["request"]["timestamp_start"]
+        return float(ts) if ts is not None else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def lookback_args(window_s: Any, max_flows: Any, max_bytes: Any) -> list[str]:
+    """The worker's command-line form of the bounds."""
+    return [str(float(window_s)), str(int(max_flows)), str(int(max_bytes))]
