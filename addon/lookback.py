@@ -152,7 +152,7 @@ class LookbackBuffer:
         from addon.detect import Detector, ScanLimits  # the proxy process without inline detection never loads it
 
         try:
-            det = Detector(None, limits=self.limits or ScanLimits())
+            det = Detector(None, limits=self.limits or ScanLimits(), patterns=False)
             learned: dict[tuple[str, str], float | None] = {}
             for pii_type, value, at in values:
                 try:

@@ -11,6 +11,7 @@ from mitmproxy import http
 from mitmproxy.test import tflow
 
 from addon.detect import Detector, ScanLimits
+from addon.detect.corpus import generate
 from addon.detect.variants import variants_for
 from piiaudit import profile
 from piiaudit.values import value_sha256
@@ -216,3 +217,17 @@ def test_no_profile_no_known_hits_only_patterns():
     d = Detector(None, limits=ScanLimits())
     hits = d.scan_bytes(json.dumps({"imei": IMEI}).encode())
     assert [(h["pii_type"], h["source"]) for h in hits] == [("imei", "pattern")]
+
+
+def test_a_detector_without_patterns_finds_the_same_values_and_no_patterns():
+    profile, samples = generate(200, 4)
+    full, values_only = Detector(profile), Detector(profile, patterns=False)
+    n_values = 0
+    for s in samples:
+        every = full.scan_flow(s.flow).hits
+        got = values_only.scan_flow(s.flow).hits
+        assert not [h for h in got if h["source"] == "pattern"]
+        want = sorted((h["pii_type"], h["location"], h["value"]) for h in every if h["source"] != "pattern")
+        assert sorted((h["pii_type"], h["location"], h["value"]) for h in got) == want
+        n_values += len(want)
+    assert n_values > 100

@@ -163,3 +163,4 @@ def test_whole_detector_same_hits_with_and_without_the_c_scans(numpy_only):
     got = run()
     assert sum(map(len, got)) > 500          # the corpus plants hundreds of values
     assert got == expected
+

@@ -42,8 +42,11 @@ TIER_CAPACITY = (8, 64)
 
 
 class Detector:
-    def __init__(self, profile=None, limits: ScanLimits | None = None):
+    def __init__(self, profile=None, limits: ScanLimits | None = None, *, patterns: bool = True):
+        """patterns=False: known and observed values and locations only, no pattern search
+        (the proxy's look-back asks only whether newly learned values are in old flows)."""
         self.limits = limits or ScanLimits()
+        self.patterns = patterns
         # tiers[0] is the base (profile values), the others hold values observed later,
         # smallest last; each tier has its own index, built when first needed
         self._tiers: list[dict[tuple[str, str], str]] = [{} for _ in range(len(TIER_CAPACITY) + 1)]
@@ -126,7 +129,7 @@ class Detector:
         budget = Budget(self.limits)
         try:
             known, coords = self._indexes()
-            scanner = Scanner(known, coords, budget)
+            scanner = Scanner(known, coords, budget, patterns=self.patterns)
         except Exception as e:  # noqa: BLE001
             return ScanResult(errors=[f"detector index: {type(e).__name__}: {e}"])
         roots = count()
@@ -149,7 +152,7 @@ class Detector:
         """Scan one body-like byte string (tests, benchmarks, the corpus)."""
         budget = Budget(self.limits)
         known, coords = self._indexes()
-        scanner = Scanner(known, coords, budget)
+        scanner = Scanner(known, coords, budget, patterns=self.patterns)
         n = budget.take_body(len(data))
         data = bytes(data[:n])
         scanner.scan(Segment(data, kind_of(data, content_type), location_prefix, direction, 0,

@@ -89,8 +89,9 @@ class Found:
 
 
 class Scanner:
-    def __init__(self, known: list[KnownIndex], coords: CoordFinder, budget: Budget):
+    def __init__(self, known: list[KnownIndex], coords: CoordFinder, budget: Budget, patterns: bool = True):
         self.known = known
+        self.patterns = patterns
         self.coords = coords
         self.budget = budget
         self.limits = budget.limits
@@ -122,7 +123,7 @@ class Scanner:
         room = self._room()
         matches = [m for index in self.known for m in index.search(text, room)][:room]
         coords = self.coords.search(text, seg.kind in ("protobuf", "binary"), room)
-        pats = find_patterns(text, self.limits.min_pattern_confidence, room)
+        pats = find_patterns(text, self.limits.min_pattern_confidence, room) if self.patterns else []
         if room <= 0 or max(len(matches), len(coords), len(pats)) >= room:
             self.budget.cap("hits")
         children = self._children(seg, text)
