@@ -264,7 +264,7 @@ class Recorder:
         try:
             self._finish(flow, hits, capped, problems)
             # The proxy showed this flow before its answer came: let mitmweb refresh it.
-            if hits or problems:
+            if (hits or problems) and _shows_flows():
                 ctx.master.addons.trigger(hooks.UpdateHook([flow]))
         except Exception as e:  # noqa: BLE001
             self._not_recorded(flow, e)
@@ -483,3 +483,12 @@ def _detector(profile: device_profile.DeviceProfile):
     from addon.detect import Detector, ScanLimits
 
     return Detector(profile, limits=ScanLimits())
+
+
+def _shows_flows() -> bool:
+    """Is there a flow view to refresh (mitmweb, mitmproxy's console)? mitmdump has none, and
+    an update event there would go through every addon for nothing, once per flow with hits."""
+    try:
+        return ctx.master.addons.get("view") is not None
+    except Exception:  # noqa: BLE001 - no master (tests driving the addon directly)
+        return False

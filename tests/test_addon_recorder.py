@@ -46,15 +46,16 @@ def make_flow(url, body=b"", headers=None, method="POST", status=200, ts=1_700_0
 class Harness:
     """A bare Master holding the Recorder; flows go through mitmproxy's event sequence."""
 
-    def __init__(self, session, **opts):
+    def __init__(self, session, *, extra_addons=(), **opts):
         self.session = Path(session)
+        self.extra_addons = extra_addons
         self.opts = {"piiaudit_session": str(session), "piiaudit_profile": str(PROFILE), **opts}
 
 
     async def _start(self):
         self.master = master.Master(options.Options())
         self.recorder = Recorder()
-        self.master.addons.add(self.recorder)
+        self.master.addons.add(*self.extra_addons, self.recorder)
         self.master.options.update(**self.opts)
         await self.master.addons.trigger_event(hooks.RunningHook())
 
@@ -109,6 +110,32 @@ def test_flows_with_pii_are_marked_and_commented_before_they_are_saved(tmp_path,
     assert by_id[hit.id].marked == MARK
     assert by_id[hit.id].comment.startswith("piiaudit: ") and "android_id @ query:aid" in by_id[hit.id].comment
     assert by_id[clean.id].marked == "" and by_id[clean.id].comment == "checked by hand"
+
+
+class UpdateCounter:
+    """Stands where mitmweb's flow view is (an addon named "view") and counts refreshes."""
+
+    name = "view"
+
+    def __init__(self):
+        self.updated = []
+
+    def update(self, flows):
+        self.updated.extend(f.id for f in flows)
+
+
+def test_a_flow_view_is_refreshed_when_the_answer_comes_and_mitmdump_pays_nothing(tmp_path):
+    def extra_updates(view_name):
+        """Update events the leaky flow got beyond those of a clean one (mitmproxy sends its own)."""
+        view = UpdateCounter()
+        view.name = view_name
+        leaky = make_flow(f"https://ulogs.umeng.com/unify_logs?imei={IMEI}")
+        clean = make_flow("https://api.demoshop.example/v1/ping")
+        Harness(tmp_path / view_name, extra_addons=[view]).run([leaky, clean]).close()
+        return view.updated.count(leaky.id) - view.updated.count(clean.id)
+
+    assert extra_updates("view") == 1        # mitmweb / console: the hits show up once the answer comes
+    assert extra_updates("not-a-view") == 0  # mitmdump: no flow view, no event through every addon
 
 
 @MODES
