@@ -21,7 +21,10 @@ To the worker:
                                                the host time the addon learned of it
     ("flow", flow_id, payload)                 scan this flow (flow_payload())
 From the worker:
-    ("flow", flow_id, hits, capped, errors)    the answer; exactly one per flow sent
+    ("flow", flow_id, hits, capped, errors, hashes)
+                                               the answer; exactly one per flow sent;
+                                               hashes = (request_sha256, response_sha256)
+                                               of the flow row, or None
     ("lookback", flow_id, hits, errors)        hits an already answered flow turned out to
                                                carry once new observed values arrived
                                                (addon.lookback); flow_id None for a problem
@@ -90,7 +93,7 @@ class DetectionProcess:
     def __init__(
         self,
         profile: str | None,
-        on_result: Callable[[str, list, list, list], None],
+        on_result: Callable[..., None],   # (flow_id, hits, capped, errors, hashes)
         on_dead: Callable[[str], None],
         *,
         max_inflight: int = 64,

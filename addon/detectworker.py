@@ -29,11 +29,22 @@ if importlib.util.find_spec("addon") is None or importlib.util.find_spec("piiaud
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from addon.detect import Detector, ScanLimits  # noqa: E402
+from addon.flowrow import request_sha256, response_sha256  # noqa: E402
 from addon.detectproc import split_frames, write_frame  # noqa: E402
 from addon.lookback import DEFAULT_MAX_FLOWS, DEFAULT_MAX_MB, DEFAULT_WINDOW_S, LookbackBuffer, rebuild  # noqa: E402
 from piiaudit import profile as device_profile  # noqa: E402
 
 _IDLE = ("idle",)  # no complete frame is waiting
+
+
+def _evidence_hashes(flow) -> tuple[str, str | None] | None:
+    """The flow row's request/response SHA-256 (addon.flowrow), computed here rather than
+    on the proxy's core; None lets the proxy compute them itself."""
+    try:
+        return (request_sha256(flow.request),
+                response_sha256(flow.response) if flow.response is not None else None)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def main(argv: list[str]) -> int:
@@ -65,13 +76,19 @@ def main(argv: list[str]) -> int:
             continue
         _, flow_id, payload = msg
         try:
-            result = detector.scan_flow(rebuild(flow_id, payload))
+            flow = rebuild(flow_id, payload)
+        except Exception as e:  # noqa: BLE001 - a payload mitmproxy cannot read back
+            write_frame(stdout, ("flow", flow_id, [], [], [f"detection failed: {type(e).__name__}: {e}"], None))
+            continue
+        hashes = _evidence_hashes(flow)
+        try:
+            result = detector.scan_flow(flow)
             hits = list(result.hits or [])
             answer = ("flow", flow_id, hits, [str(c) for c in result.capped or []],
-                      [str(e) for e in result.errors or []])
+                      [str(e) for e in result.errors or []], hashes)
         except Exception as e:  # noqa: BLE001 - a detector bug costs this flow's hits, nothing more
             hits = None
-            answer = ("flow", flow_id, [], [], [f"detection failed: {type(e).__name__}: {e}"])
+            answer = ("flow", flow_id, [], [], [f"detection failed: {type(e).__name__}: {e}"], hashes)
         write_frame(stdout, answer)
         if hits is not None:  # a flow the detector fails on would only fail again
             recent.add(flow_id, payload, hits)

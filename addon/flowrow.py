@@ -38,9 +38,12 @@ def response_sha256(response: http.Response) -> str:
     return _message_sha256(response, assemble.assemble_response, assemble.assemble_response_head)
 
 
-def flow_row(flow: http.HTTPFlow, capture: str) -> dict[str, Any]:
-    """The fixed and descriptive columns of `flows` for a completed (or failed) flow."""
+def flow_row(flow: http.HTTPFlow, capture: str, hashes: tuple[str, str | None] | None = None) -> dict[str, Any]:
+    """The fixed and descriptive columns of `flows` for a completed (or failed) flow;
+    `hashes` (request, response SHA-256) when the detection process computed them."""
     req, resp = flow.request, flow.response
+    if hashes is None:
+        hashes = (request_sha256(req), response_sha256(resp) if resp is not None else None)
     row: dict[str, Any] = {
         "id": flow.id,
         "ts_start": req.timestamp_start,
@@ -51,8 +54,8 @@ def flow_row(flow: http.HTTPFlow, capture: str) -> dict[str, Any]:
         "port": req.port,
         "scheme": req.scheme,
         "status": resp.status_code if resp is not None else None,
-        "request_sha256": request_sha256(req),
-        "response_sha256": response_sha256(resp) if resp is not None else None,
+        "request_sha256": hashes[0],
+        "response_sha256": hashes[1],
         "request_size": len(req.raw_content) if req.raw_content is not None else None,
         "response_size": len(resp.raw_content) if resp is not None and resp.raw_content is not None else None,
         # The request's type: what was sent is what the audit is about.

@@ -255,14 +255,14 @@ class Recorder:
             self._not_recorded(flow, e)
         return None
 
-    def _on_answer(self, flow_id: str, hits: list, capped: list, problems: list) -> None:
+    def _on_answer(self, flow_id: str, hits: list, capped: list, problems: list, hashes=None) -> None:
         flow = self.inflight.pop(flow_id, None)
         if flow is None or self.writer is None:
             return
         for p in problems:
             logger.warning("piiaudit: %s %s: %s", flow.request.method, flow.request.pretty_url, p)
         try:
-            self._finish(flow, hits, capped, problems)
+            self._finish(flow, hits, capped, problems, hashes)
             # The proxy showed this flow before its answer came: let mitmweb refresh it.
             if (hits or problems) and _shows_flows():
                 ctx.master.addons.trigger(hooks.UpdateHook([flow]))
@@ -299,8 +299,9 @@ class Recorder:
         if self.writer is not None:
             self.writer.put_error(f"flow not recorded: {type(e).__name__}: {e}", flow_id=flow.id)
 
-    def _finish(self, flow: http.HTTPFlow, hits: list[dict], capped: list[str], problems: list[str]) -> None:
-        row = flow_row(flow, self.capture)
+    def _finish(self, flow: http.HTTPFlow, hits: list[dict], capped: list[str], problems: list[str],
+                hashes: tuple[str, str | None] | None = None) -> None:
+        row = flow_row(flow, self.capture, hashes)
         problems = list(problems)
         if capped:
             row["capped"] = ",".join(capped)
