@@ -58,6 +58,7 @@ logger = logging.getLogger(__name__)
 
 WORKER = Path(__file__).resolve().with_name("detectworker.py")
 _LEN = struct.Struct("<I")
+STALL_S = 30.0
 
 
 def flow_payload(flow: http.HTTPFlow) -> dict:
@@ -137,7 +138,14 @@ class DetectionProcess:
         self._send(frame)
 
     async def capacity(self) -> None:
-        await self._capacity.wait()
+        """Until enough answers came back. Never for ever: if the worker stalls, mitmproxy
+        goes on after STALL_S (the flows still get their answers when they come)."""
+        try:
+            await asyncio.wait_for(self._capacity.wait(), STALL_S)
+        except asyncio.TimeoutError:
+            logger.warning("piiaudit: no answer from the detection process for %.0f s (%d flows out); "
+                           "reading on", STALL_S, self.inflight)
+            self._capacity.set()
 
     @property
     def full(self) -> bool:

@@ -281,3 +281,28 @@ def test_a_profile_with_an_unknown_pii_type_is_refused(tmp_path):
         with pytest.raises(exceptions.OptionsError, match="shoe_size"):
             m.options.update(piiaudit_session=str(tmp_path / "s"), piiaudit_profile=str(bad))
     asyncio.run(go())
+
+
+def test_a_stalled_detection_process_holds_mitmproxy_back_for_a_while_not_for_ever(tmp_path, monkeypatch):
+    from addon import detectproc
+
+    silent = tmp_path / "silent_worker.py"
+    silent.write_text("import sys, time\nsys.stdin.buffer.read()\ntime.sleep(2)\n")   # reads, never answers
+    monkeypatch.setattr(detectproc, "WORKER", silent)
+    monkeypatch.setattr(detectproc, "STALL_S", 0.5)
+    dead = []
+
+    async def go():
+        proc = detectproc.DetectionProcess(None, lambda *a: None, dead.append, max_inflight=2)
+        for _ in range(2):
+            proc.submit(make_flow(f"https://x.example/?imei={IMEI}"))
+        assert proc.full
+        started = time.monotonic()
+        await proc.capacity()
+        waited = time.monotonic() - started
+        proc.close(timeout=1)
+        return waited
+
+    waited = asyncio.run(go())
+    assert 0.4 <= waited < 5
+    assert dead and "2 flows still unanswered" in dead[0]
