@@ -282,7 +282,7 @@ class Scanner:
         taken: list[tuple[int, int]] = []
         if seg.kind in ("form", "query"):
             self._form_children(seg, out, taken)
-        elif seg.kind != "protobuf" and text.positions(b"%"):
+        elif seg.kind != "protobuf" and text.has(b"%"):
             for m in _PCT_TOKEN.finditer(data):
                 raw = m.group()
                 decoded = unquote_to_bytes(raw)
@@ -290,7 +290,7 @@ class Scanner:
                     if not self.budget.take_token():
                         break
                     out.append(Child(m.start(), m.end(), decoded, kind_of(decoded), ("urlencoded",)))
-        if seg.kind == "json" and text.positions(b"\\"):
+        if seg.kind == "json" and text.has(b"\\"):
             for m in _JSON_STRING.finditer(data):
                 raw = m.group(1)
                 if b"\\" not in raw:

@@ -203,13 +203,22 @@ class Text:
             for needle, offsets in zip(chunk, NATIVE.find_all(hay, chunk)):
                 pos[(needle, lowered)] = offsets
 
-    def positions(self, needle: bytes, lowered: bool = False) -> list[int]:
+    def positions(self, needle: bytes, lowered: bool = False) -> list[int] | tuple:
         """Every offset of needle (overlaps included) in the text, or in its lower-cased form."""
-        pos = self._maps.setdefault("pos", {})
-        got = pos.get((needle, lowered))
-        if got is None:
-            got = pos[(needle, lowered)] = _all_finds(self.low if lowered else self.data, needle)
-        return got
+        pos = self._maps.get("pos")
+        if pos is not None:
+            got = pos.get((needle, lowered))
+            if got is not None:
+                return got
+        hay = self.low if lowered else self.data
+        if needle not in hay:
+            return ()     # the common case on short texts: one C-speed search, no list
+        return _all_finds(hay, needle)
+
+    def has(self, needle: bytes) -> bool:
+        pos = self._maps.get("pos")
+        got = pos.get((needle, False)) if pos is not None else None
+        return bool(got) if got is not None else needle in self.data
 
     def b64_candidates(self) -> list[tuple[int, int]] | None:
         """Base64-class runs of 16+ that pass the case-mix test, from the C scan; None without it."""
