@@ -28,8 +28,6 @@ from . import apidb
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TABLE_PATH = DATA_DIR / "hook_table.yaml"
-# API database classes the rows need beyond the shared subset (same source and licence).
-API_SUPPLEMENT_PATH = DATA_DIR / "android_api_supplement.xml"
 
 KINDS = (
     "pii_read", "sms_send",
@@ -130,14 +128,9 @@ def load(path: Path | str | None = None) -> list[dict[str, Any]]:
     return validate(_read(Path(path)))
 
 
-@functools.cache
 def api_database() -> apidb.ApiDatabase:
-    """The shared API database subset plus the classes in API_SUPPLEMENT_PATH."""
-    db = apidb.ApiDatabase()
-    extra = apidb.ApiDatabase(API_SUPPLEMENT_PATH)
-    for name, cls in extra.classes.items():
-        db.classes.setdefault(name, cls)
-    return db
+    """The API database the public rows are checked against (the bundled subset, hooks.apidb)."""
+    return apidb.load()
 
 
 def api_problems(rows: Iterable[Mapping[str, Any]] | None = None) -> list[str]:

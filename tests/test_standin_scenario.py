@@ -190,7 +190,8 @@ def test_api_tour_exercises_the_extra_apis_with_the_profile_values(classpath, tm
     prof = device_profile.from_dict({"values": {"meid": "A1000012345678", "iccid": "89860099887766554433",
                                                 "advertising_id": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
                                                 "oaid": "1234abcd-0000-1111-2222-333344445555",
-                                                "bluetooth_mac": "02:aa:bb:cc:dd:ee", "serial": "R58M12345XY"}}, "tour")
+                                                "bluetooth_mac": "02:aa:bb:cc:dd:ee", "serial": "R58M12345XY",
+                                                "mac": "02:11:22:33:44:55"}}, "tour")
     device_file = standin.write_device_properties(prof, tmp_path / "device.properties")
     argv = standin.java_command(classpath, proxy_host=None, proxy_port=None, truststore=None, truststore_password=None,
                                 device_properties=device_file, main="com.example.demoshop.ApiTour")
@@ -205,5 +206,15 @@ def test_api_tour_exercises_the_extra_apis_with_the_profile_values(classpath, tm
     assert lines["BluetoothAdapter.getAddress()"] == "02:aa:bb:cc:dd:ee"
     assert lines["Build.getSerial()"] == "R58M12345XY"
     assert lines["ContentResolver.query(contacts)"].startswith("3 rows")
+    # The classes declared for the hook table answer from the same device values.
+    assert lines["UiccCardInfo.getIccId()"] == lines["UiccPortInfo.getIccId()"] == "89860099887766554433"
+    assert lines["DevicePolicyManager.getWifiMacAddress()"] == "02:11:22:33:44:55"
+    assert lines["UsageStatsManager.queryUsageStats"].split(",")[0] == "com.tencent.mm"
+    assert lines["LocationManager.requestSingleUpdate(Criteria)"].startswith("Location[fused 39.908823,116.397470")
+    assert lines["Geocoder.getFromLocationName(bounds: Beijing)"] == "1 addresses"
+    assert lines["Geocoder.getFromLocationName(bounds: Shanghai)"] == "0 addresses"
+    assert lines["SpeechRecognizer.startListening"] == "error 6"  # ERROR_SPEECH_TIMEOUT: the microphone is silent
+    # A fragment's permission answer reaches the fragment, not the activity.
+    assert lines["Fragment.requestPermissions/onRequestPermissionsResult"] == "7 android.permission.CAMERA=[0]"
     assert "STEP " not in out  # not the demo scenario
     assert re.search(r"^TOUR DONE \d+ calls$", out, re.M)

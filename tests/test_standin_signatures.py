@@ -2,7 +2,8 @@
 
 Checked with javap on the built classes: parameter types, and static/final/private where
 Android has them (a Frida overload lookup or a static/instance mismatch fails on exactly
-these). Every android.* row of the agent's hook table must resolve too.
+these). Every android.* class and overload of the agent's hook table (up to the stand-in's
+API level) must be there too, returning what the Android API database says it returns.
 """
 
 from __future__ import annotations
@@ -119,10 +120,27 @@ EXPECTED = [
     ("com.google.android.gms.ads.identifier.AdvertisingIdClient$Info", "public", "getId", ()),
     ("com.bun.miitmdid.core.MdidSdkHelper", "public static", "InitSdk",
      ("android.content.Context", "boolean", "com.bun.miitmdid.interfaces.IIdentifierListener")),
+    ("android.telephony.TelephonyManager", "public", "getUiccCardsInfo", ()),
+    ("android.telephony.UiccCardInfo", "public", "getIccId", ()),
+    ("android.telephony.UiccPortInfo", "public", "getIccId", ()),
+    ("android.app.admin.DevicePolicyManager", "public", "getWifiMacAddress", ("android.content.ComponentName",)),
+    ("android.app.usage.UsageStatsManager", "public", "queryUsageStats", ("int", "long", "long")),
+    ("android.app.usage.UsageStatsManager", "public", "queryEvents", ("long", "long")),
+    ("android.speech.SpeechRecognizer", "public static", "createSpeechRecognizer", ("android.content.Context",)),
+    ("android.speech.SpeechRecognizer", "public", "startListening", ("android.content.Intent",)),
+    ("android.app.Fragment", "public final", "requestPermissions", ("java.lang.String[]", "int")),
+    ("android.app.Activity", "final", "performResume", ("boolean", "java.lang.String")),
+    ("android.location.LocationManager", "public", "requestSingleUpdate",
+     ("android.location.Criteria", "android.location.LocationListener", "android.os.Looper")),
+    ("android.location.LocationManager", "public", "getCurrentLocation",
+     ("java.lang.String", "android.location.LocationRequest", "android.os.CancellationSignal", "java.util.concurrent.Executor",
+      "java.util.function.Consumer")),
+    ("android.media.AudioRecord", "public", "$init", ("int", "int", "int", "int", "int")),
 ]
 
-_METHOD = re.compile(r"^\s+(?P<mods>(?:(?:public|protected|private|static|final|abstract|native|synchronized|default)\s+)*)"
-                     r"(?:<.*?>\s+)?\S+\s+(?P<name>[\w$]+)\((?P<params>[^)]*)\)")
+_MODS = r"(?P<mods>(?:(?:public|protected|private|static|final|abstract|native|synchronized|default)\s+)*)"
+_METHOD = re.compile(r"^\s+" + _MODS + r"(?:<.*?>\s+)?\S+\s+(?P<name>[\w$]+)\((?P<params>[^)]*)\)")
+_CONSTRUCTOR = re.compile(r"^\s+" + _MODS + r"(?P<name>[\w.$]+)\((?P<params>[^)]*)\)")
 
 
 def _strip_generics(text: str) -> str:
@@ -131,33 +149,83 @@ def _strip_generics(text: str) -> str:
     return text
 
 
+def _android_rows():
+    """(row, targets, [(args, level)]) for every hook-table row naming an android.* class."""
+    from hooks import hook_table
+
+    for row in hook_table.load():
+        targets = [c for c in (row.get("hook_on"), row["class"]) if c and c.startswith("android.")]
+        if not targets:
+            continue
+        levels = row.get("min_api", 1)
+        overloads = row.get("overloads") or [None]
+        pairs = [(args, (levels[n] if isinstance(levels, list) else levels) or 1) for n, args in enumerate(overloads)]
+        yield row, targets, pairs
+
+
 @pytest.fixture(scope="module")
-def declared():
-    """{class: {(name, params): modifiers}} for every class named in EXPECTED and the hook table."""
+def classpath() -> Path:
+    try:
+        return Path(standin.build())
+    except standin.JdkNotFound as e:
+        pytest.skip(str(e))
+
+
+@pytest.fixture(scope="module")
+def javap_output(classpath):
+    """javap -p -s of every class named in EXPECTED and by the hook table that the stand-in has."""
     try:
         javap = standin.jdk_tool("javap")
     except standin.JdkNotFound as e:
         pytest.skip(str(e))
-    classpath = standin.build()
-    classes = {c for c, *_ in EXPECTED}
-    from hooks import hook_table
-
-    named = {c for row in hook_table.load() for c in (row.get("hook_on"), row["class"]) if c and c.startswith("android.")}
-    classes |= {c for c in named if (Path(classpath) / (c.replace(".", "/") + ".class")).is_file()}
-    out = subprocess.run([javap, "-p", "-cp", str(classpath), *sorted(classes)], capture_output=True, text=True)
+    classes = {c for c, *_ in EXPECTED} | {c for _, targets, _ in _android_rows() for c in targets}
+    classes = {c for c in classes if (classpath / (c.replace(".", "/") + ".class")).is_file()}
+    out = subprocess.run([javap, "-p", "-s", "-cp", str(classpath), *sorted(classes)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    table: dict[str, dict] = defaultdict(dict)
-    current = None
-    for line in out.stdout.splitlines():
+    return out.stdout
+
+
+@pytest.fixture(scope="module")
+def declared(javap_output):
+    """{class: {(name, params): modifiers}}; constructors are named $init, as in the hook table."""
+    return _parse(javap_output)[0]
+
+
+@pytest.fixture(scope="module")
+def descriptors(javap_output):
+    """{class: {(name, params): JVM descriptor}} (the return type is its last part)."""
+    return _parse(javap_output)[1]
+
+
+def _parse(text: str) -> tuple[dict, dict]:
+    mods_of: dict[str, dict] = defaultdict(dict)
+    descriptor_of: dict[str, dict] = defaultdict(dict)
+    current, last = None, None
+    for line in text.splitlines():
         head = re.match(r"^(?:public |protected |private |abstract |final |static )*(?:class|interface) (\S+)", line)
         if head:
-            current = head.group(1)
+            current, last = head.group(1), None
             continue
-        m = _METHOD.match(_strip_generics(line))
+        desc = re.match(r"^\s+descriptor: (\S+)", line)
+        if desc:
+            if last is not None:
+                descriptor_of[current][last] = desc.group(1)
+            last = None
+            continue
+        plain = _strip_generics(line)
+        m = _CONSTRUCTOR.match(plain)
+        if m and m.group("name") == current:
+            name = "$init"
+        else:
+            m = _METHOD.match(plain)
+            name = m.group("name") if m else None
         if m and current:
             params = tuple(p.strip() for p in m.group("params").split(",") if p.strip())
-            table[current][(m.group("name"), params)] = set(m.group("mods").split())
-    return table
+            last = (name, params)
+            mods_of[current][last] = set(m.group("mods").split())
+        else:
+            last = None
+    return mods_of, descriptor_of
 
 
 @pytest.mark.parametrize("cls,mods,name,params", EXPECTED, ids=[f"{c.rsplit('.', 1)[1]}.{n}{len(p)}" for c, _, n, p in EXPECTED])
@@ -168,27 +236,50 @@ def test_declared_with_androids_signature(declared, cls, mods, name, params):
     assert set(mods.split()) <= methods[(name, params)], f"{cls}.{name}: modifiers {methods[(name, params)]}, Android has {mods}"
 
 
-@pytest.mark.xfail(strict=True, reason="the stand-in does not yet declare every overload in the hook table "
-                   "(requestSingleUpdate, getCurrentLocation with LocationRequest, getFromLocationName with bounds)")
-def test_every_android_row_of_the_hook_table_resolves(declared):
-    """Every overload (up to API 34) of a hooked android.* class the stand-in declares exists there
-    with the table's argument types, so each such hook is exercised for real."""
-    from hooks import hook_table
+def test_every_android_class_of_the_hook_table_exists(classpath):
+    """A hooked class the stand-in lacks would make its hooks silently untested (class-missing at run time)."""
+    wanted = {c for _, targets, pairs in _android_rows() if min(level for _, level in pairs) <= STANDIN_SDK_INT
+              for c in targets}
+    missing = sorted(c for c in wanted if not (classpath / (c.replace(".", "/") + ".class")).is_file())
+    assert not missing, f"hooked android classes the stand-in does not declare: {missing}"
 
+
+def test_every_android_row_of_the_hook_table_resolves(declared):
+    """Every overload (up to API 34) of a hooked android.* class exists in the stand-in with the
+    table's argument types, so each such hook is exercised for real."""
     missing = []
-    for row in hook_table.load():
-        targets = [c for c in (row.get("hook_on"), row["class"]) if c and c.startswith("android.") and c in declared]
-        if not targets:
-            continue  # java.* is the real JDK's; third-party and absent classes show as coverage events
-        levels = row.get("min_api", 1)
-        overloads = row.get("overloads") or [None]
-        for n, args in enumerate(overloads):
-            level = levels[n] if isinstance(levels, list) else levels
-            if (level or 1) > STANDIN_SDK_INT:
+    for row, targets, pairs in _android_rows():
+        present = [c for c in targets if c in declared]
+        for args, level in pairs:
+            if level > STANDIN_SDK_INT:
                 continue  # the stand-in is API 34: newer overloads are absent, as on a real API 34 device
             wanted = (row["method"], tuple(args)) if args is not None else None
             found = any((wanted in declared[c]) if wanted else any(m == row["method"] for m, _ in declared[c])
-                        for c in targets)
+                        for c in present)
             if not found:
                 missing.append(f"{row['id']}: {targets[0]}.{row['method']}({', '.join(args or [])})")
-    assert not missing, missing
+    assert not missing, "\n".join(missing)
+
+
+def test_hooked_public_overloads_return_what_android_returns(descriptors):
+    """The API database has each public method's full descriptor: the stand-in's must be the same
+    (return type included) wherever it declares the overload among the row's classes (class, hook_on)."""
+    from hooks import hook_table
+
+    db = hook_table.api_database()
+    wrong = []
+    for row, targets, pairs in _android_rows():
+        if row.get("visibility", "public") != "public":
+            continue
+        for args, level in pairs:
+            if args is None or level > STANDIN_SDK_INT:
+                continue
+            entry = db.lookup(row["class"], row["method"], args)
+            assert entry is not None, f"{row['id']}: not in the API database (tests/test_apidb.py says why)"
+            want = "(" + entry.descriptor.split("(", 1)[1]
+            key = (row["method"], tuple(args))
+            have = {descriptors[c][key] for c in targets if key in descriptors.get(c, {})}
+            if have != {want}:
+                wrong.append(f"{row['id']}: {targets[0]}.{row['method']}({', '.join(args)}) is "
+                             f"{' / '.join(sorted(have)) or 'missing'}, Android has {want}")
+    assert not wrong, "\n".join(wrong)

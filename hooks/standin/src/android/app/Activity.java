@@ -27,6 +27,7 @@ public class Activity extends ContextThemeWrapper {
     private boolean mHasCurrentPermissionsRequest;
     private boolean mResumed;
     private boolean mFinished;
+    private FragmentManagerImpl mFragments;
 
     public Activity() {}
 
@@ -90,7 +91,7 @@ public class Activity extends ContextThemeWrapper {
         onStart();
     }
 
-    final void performResume() {
+    final void performResume(boolean followedByPause, String reason) {
         mResumed = true;
         onResume();
     }
@@ -128,6 +129,17 @@ public class Activity extends ContextThemeWrapper {
         startActivityForResult(intent, -1);
     }
 
+    @Override
+    public void startActivity(Intent intent, Bundle options) {
+        startActivityForResult(intent, -1, options);
+    }
+
+    @Deprecated
+    public FragmentManager getFragmentManager() {
+        if (mFragments == null) mFragments = new FragmentManagerImpl(this);
+        return mFragments;
+    }
+
     public void startActivityForResult(Intent intent, int requestCode) {
         startActivityForResult(intent, requestCode, null);
     }
@@ -156,6 +168,13 @@ public class Activity extends ContextThemeWrapper {
         mHasCurrentPermissionsRequest = true;
     }
 
+    /** AOSP reaches this through the fragment host's callbacks; here the fragment calls it directly. */
+    void requestPermissionsFromFragment(Fragment fragment, String[] permissions, int requestCode) {
+        if (requestCode < 0) throw new IllegalArgumentException("requestCode should be >= 0");
+        Intent intent = getPackageManager().buildRequestPermissionsIntent(permissions);
+        startActivityForResult(REQUEST_PERMISSIONS_WHO_PREFIX + fragment.mWho, intent, requestCode, null);
+    }
+
     public void onRequestPermissionsResult(int requestCode, String[] permissions, int[] grantResults) {}
 
     public boolean shouldShowRequestPermissionRationale(String permission) {
@@ -166,7 +185,13 @@ public class Activity extends ContextThemeWrapper {
         if (who == null) {
             onActivityResult(requestCode, resultCode, data);
         } else if (who.startsWith(REQUEST_PERMISSIONS_WHO_PREFIX)) {
-            dispatchRequestPermissionsResult(requestCode, data);
+            String fragmentWho = who.substring(REQUEST_PERMISSIONS_WHO_PREFIX.length());
+            if (fragmentWho.isEmpty()) {
+                dispatchRequestPermissionsResult(requestCode, data);
+            } else {
+                Fragment fragment = mFragments != null ? mFragments.findFragmentByWho(fragmentWho) : null;
+                if (fragment != null) dispatchRequestPermissionsResultToFragment(requestCode, data, fragment);
+            }
         }
     }
 
@@ -176,5 +201,12 @@ public class Activity extends ContextThemeWrapper {
         String[] permissions = (data != null) ? data.getStringArrayExtra(PackageManager.EXTRA_REQUEST_PERMISSIONS_NAMES) : new String[0];
         final int[] grantResults = (data != null) ? data.getIntArrayExtra(PackageManager.EXTRA_REQUEST_PERMISSIONS_RESULTS) : new int[0];
         onRequestPermissionsResult(requestCode, permissions, grantResults);
+    }
+
+    /** The fragment's answer; no data (the permission UI died) reads as a cancelled request. */
+    private void dispatchRequestPermissionsResultToFragment(int requestCode, Intent data, Fragment fragment) {
+        String[] names = data == null ? new String[0] : data.getStringArrayExtra(PackageManager.EXTRA_REQUEST_PERMISSIONS_NAMES);
+        int[] results = data == null ? new int[0] : data.getIntArrayExtra(PackageManager.EXTRA_REQUEST_PERMISSIONS_RESULTS);
+        fragment.onRequestPermissionsResult(requestCode, names, results);
     }
 }

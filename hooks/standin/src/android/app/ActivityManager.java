@@ -2,6 +2,7 @@ package android.app;
 
 import android.content.ComponentName;
 import android.content.Context;
+import android.content.Intent;
 import android.os.Handler;
 import android.os.Process;
 import java.util.ArrayList;
@@ -32,6 +33,22 @@ public class ActivityManager {
         RunningTaskInfo t = new RunningTaskInfo();
         t.topActivity = new ComponentName(mContext.getPackageName(), mContext.getPackageName() + ".MainActivity");
         t.numActivities = 1;
+        out.add(t);
+        return out;
+    }
+
+    /** Since API 21 an app sees only its own tasks here: the stand-in app has one, its launcher activity's. */
+    @Deprecated
+    public List<RecentTaskInfo> getRecentTasks(int maxNum, int flags) throws SecurityException {
+        List<RecentTaskInfo> out = new ArrayList<>();
+        if (maxNum < 1) return out;
+        RecentTaskInfo t = new RecentTaskInfo();
+        String pkg = mContext.getPackageName();
+        t.baseIntent = new Intent(Intent.ACTION_MAIN).setClassName(pkg, pkg + ".MainActivity");
+        t.topActivity = new ComponentName(pkg, pkg + ".MainActivity");
+        t.numActivities = 1;
+        t.id = 1;
+        t.persistentId = 1;
         out.add(t);
         return out;
     }
@@ -67,11 +84,17 @@ public class ActivityManager {
         }
     }
 
-    public static class RunningTaskInfo {
-        public ComponentName topActivity;
-        public int numActivities;
-
+    public static class RunningTaskInfo extends TaskInfo {
         public RunningTaskInfo() {}
+    }
+
+    public static class RecentTaskInfo extends TaskInfo {
+        @Deprecated
+        public int id;
+        @Deprecated
+        public int persistentId;
+
+        public RecentTaskInfo() {}
     }
 
     public static class RunningServiceInfo {

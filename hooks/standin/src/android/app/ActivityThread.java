@@ -124,7 +124,7 @@ public final class ActivityThread {
         mActivities.add(activity);
         activity.performCreate(null);
         activity.performStart();
-        activity.performResume();
+        activity.performResume(false, "LAUNCH_ACTIVITY");
         return activity;
     }
 
@@ -135,7 +135,7 @@ public final class ActivityThread {
 
     /** handleResumeActivity for an activity that was paused. */
     public void resumeActivity(Activity activity) {
-        activity.performResume();
+        activity.performResume(false, "RESUME_ACTIVITY");
     }
 
     /** A tap at (x, y) as the input dispatcher delivers it: ACTION_DOWN, then ACTION_UP 60 ms later. */

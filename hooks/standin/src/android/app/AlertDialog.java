@@ -89,8 +89,20 @@ public class AlertDialog extends Dialog implements DialogInterface {
             return this;
         }
 
+        public Builder setPositiveButton(int textId, final OnClickListener listener) {
+            mPositiveButtonText = mContext.getText(textId);
+            mPositiveButtonListener = listener;
+            return this;
+        }
+
         public Builder setNegativeButton(CharSequence text, final OnClickListener listener) {
             mNegativeButtonText = text;
+            mNegativeButtonListener = listener;
+            return this;
+        }
+
+        public Builder setNegativeButton(int textId, final OnClickListener listener) {
+            mNegativeButtonText = mContext.getText(textId);
             mNegativeButtonListener = listener;
             return this;
         }

@@ -94,6 +94,16 @@ public class ApplicationPackageManager extends PackageManager {
 
     @Override
     public List<ResolveInfo> queryIntentServices(Intent intent, int flags) {
+        return queryIntentServices(intent, ResolveInfoFlags.of(flags));
+    }
+
+    @Override
+    public List<ResolveInfo> queryIntentServices(Intent intent, ResolveInfoFlags flags) {
+        return queryIntentServicesAsUser(intent, flags, getUserId());
+    }
+
+    /** Only the app's own services are known to the stand-in. */
+    public List<ResolveInfo> queryIntentServicesAsUser(Intent intent, ResolveInfoFlags flags, int userId) {
         List<ResolveInfo> out = new ArrayList<>();
         String pkg = intent.getPackage() != null ? intent.getPackage()
                 : intent.getComponent() != null ? intent.getComponent().getPackageName() : null;
@@ -108,12 +118,61 @@ public class ApplicationPackageManager extends PackageManager {
     }
 
     @Override
+    public List<ResolveInfo> queryBroadcastReceivers(Intent intent, int flags) {
+        return queryBroadcastReceivers(intent, ResolveInfoFlags.of(flags));
+    }
+
+    @Override
+    public List<ResolveInfo> queryBroadcastReceivers(Intent intent, ResolveInfoFlags flags) {
+        return queryBroadcastReceiversAsUser(intent, flags, getUserId());
+    }
+
+    /** Each installed third-party app has a boot receiver (as push-enabled apps do); nothing else is registered. */
+    public List<ResolveInfo> queryBroadcastReceiversAsUser(Intent intent, ResolveInfoFlags flags, int userId) {
+        List<ResolveInfo> out = new ArrayList<>();
+        if (!Intent.ACTION_BOOT_COMPLETED.equals(intent.getAction())) return out;
+        for (ApplicationInfo ai : installed()) {
+            if ((ai.flags & ApplicationInfo.FLAG_SYSTEM) != 0 || ai.packageName.equals(mContext.getPackageName())) continue;
+            if (intent.getPackage() != null && !intent.getPackage().equals(ai.packageName)) continue;
+            ResolveInfo ri = new ResolveInfo();
+            ri.activityInfo = new ActivityInfo();
+            ri.activityInfo.packageName = ai.packageName;
+            ri.activityInfo.name = ai.packageName + ".BootReceiver";
+            ri.activityInfo.applicationInfo = ai;
+            out.add(ri);
+        }
+        return out;
+    }
+
+    @Override
     public PackageInfo getPackageInfo(String packageName, int flags) throws NameNotFoundException {
-        return packageInfo(getApplicationInfo(packageName, flags));
+        return getPackageInfo(packageName, PackageInfoFlags.of(flags));
+    }
+
+    @Override
+    public PackageInfo getPackageInfo(String packageName, PackageInfoFlags flags) throws NameNotFoundException {
+        return getPackageInfoAsUser(packageName, flags, getUserId());
+    }
+
+    public PackageInfo getPackageInfoAsUser(String packageName, PackageInfoFlags flags, int userId) throws NameNotFoundException {
+        return packageInfo(find(packageName));
     }
 
     @Override
     public ApplicationInfo getApplicationInfo(String packageName, int flags) throws NameNotFoundException {
+        return getApplicationInfo(packageName, ApplicationInfoFlags.of(flags));
+    }
+
+    @Override
+    public ApplicationInfo getApplicationInfo(String packageName, ApplicationInfoFlags flags) throws NameNotFoundException {
+        return getApplicationInfoAsUser(packageName, flags, getUserId());
+    }
+
+    public ApplicationInfo getApplicationInfoAsUser(String packageName, ApplicationInfoFlags flags, int userId) throws NameNotFoundException {
+        return find(packageName);
+    }
+
+    private ApplicationInfo find(String packageName) throws NameNotFoundException {
         for (ApplicationInfo ai : installed()) if (ai.packageName.equals(packageName)) return ai;
         throw new NameNotFoundException(packageName);
     }

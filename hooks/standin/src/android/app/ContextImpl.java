@@ -16,6 +16,7 @@ import android.os.Looper;
 import android.os.Process;
 import android.util.Log;
 import com.android.internal.standin.SystemServices;
+import java.util.concurrent.Executor;
 
 /** The concrete Context (hidden on Android): the hook target for Context methods. */
 class ContextImpl extends Context {
@@ -97,9 +98,15 @@ class ContextImpl extends Context {
         return checkPermission(permission, Process.myPid(), Process.myUid());
     }
 
-    /** Nothing else runs on the stand-in device: the start is logged, as ActivityTaskManager would. */
+    /** As in AOSP the one-argument form goes through the options form. */
     @Override
     public void startActivity(Intent intent) {
+        startActivity(intent, null);
+    }
+
+    /** Nothing else runs on the stand-in device: the start is logged, as ActivityTaskManager would. */
+    @Override
+    public void startActivity(Intent intent, Bundle options) {
         Log.i("ActivityTaskManager", "START u0 " + intent + " from uid " + Process.myUid());
     }
 
@@ -124,15 +131,37 @@ class ContextImpl extends Context {
         return false;
     }
 
-    /**
-     * Only Google Play services' advertising ID service answers (its binder is a placeholder);
-     * any other service of another package is absent, as on a device without it.
-     */
     @Override
     public boolean bindService(Intent service, ServiceConnection conn, int flags) {
+        return bindServiceCommon(service, conn, flags, null);
+    }
+
+    @Override
+    public boolean bindService(Intent service, int flags, Executor executor, ServiceConnection conn) {
+        return bindServiceCommon(service, conn, flags, executor);
+    }
+
+    @Override
+    public boolean bindService(Intent service, ServiceConnection conn, BindServiceFlags flags) {
+        return bindServiceCommon(service, conn, flags.getValue(), null);
+    }
+
+    @Override
+    public boolean bindService(Intent service, BindServiceFlags flags, Executor executor, ServiceConnection conn) {
+        return bindServiceCommon(service, conn, flags.getValue(), executor);
+    }
+
+    /**
+     * Every public form ends here, as in AOSP. Only Google Play services' advertising ID
+     * service answers (its binder is a placeholder); any other service of another package is
+     * absent, as on a device without it. The connection is called on the executor if one was
+     * given, else on the main thread.
+     */
+    private boolean bindServiceCommon(Intent service, ServiceConnection conn, long flags, Executor executor) {
         if (GMS_ADVERTISING_ID_ACTION.equals(service.getAction()) && "com.google.android.gms".equals(service.getPackage())) {
             ComponentName cn = new ComponentName("com.google.android.gms", "com.google.android.gms.ads.identifier.service.AdvertisingIdService");
-            mMainThread.getHandler().post(() -> conn.onServiceConnected(cn, new Binder("com.google.android.gms.ads.identifier.internal.IAdvertisingIdService")));
+            Runnable connect = () -> conn.onServiceConnected(cn, new Binder("com.google.android.gms.ads.identifier.internal.IAdvertisingIdService"));
+            if (executor != null) executor.execute(connect); else mMainThread.getHandler().post(connect);
             return true;
         }
         Log.w(TAG, "Unable to bind service " + service + ": not found");
@@ -145,6 +174,16 @@ class ContextImpl extends Context {
     @Override
     public void sendBroadcast(Intent intent) {
         Log.i("ActivityManager", "broadcast " + intent);
+    }
+
+    @Override
+    public void sendBroadcast(Intent intent, String receiverPermission) {
+        Log.i("ActivityManager", "broadcast " + intent + " requires " + receiverPermission);
+    }
+
+    @Override
+    public void sendBroadcast(Intent intent, String receiverPermission, Bundle options) {
+        Log.i("ActivityManager", "broadcast " + intent + " requires " + receiverPermission);
     }
 
     private static final class ApplicationContentResolver extends ContentResolver {

@@ -7,6 +7,7 @@ public class Intent implements Cloneable {
     public static final String ACTION_MAIN = "android.intent.action.MAIN";
     public static final String ACTION_VIEW = "android.intent.action.VIEW";
     public static final String ACTION_SEND = "android.intent.action.SEND";
+    public static final String ACTION_BOOT_COMPLETED = "android.intent.action.BOOT_COMPLETED";
     public static final String CATEGORY_LAUNCHER = "android.intent.category.LAUNCHER";
     public static final String CATEGORY_BROWSABLE = "android.intent.category.BROWSABLE";
     public static final int FLAG_ACTIVITY_NEW_TASK = 0x10000000;

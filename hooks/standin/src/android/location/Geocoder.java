@@ -46,16 +46,41 @@ public final class Geocoder {
         }
     }
 
+    // Every name geocodes to the same address; all forms funnel into the bounded one, where
+    // bounds of 0, 0, 0, 0 mean "anywhere" (as in AOSP).
+    private static final double NAMED_LAT = 39.908823;
+    private static final double NAMED_LNG = 116.397470;
+
     @Deprecated
     public List<Address> getFromLocationName(String locationName, int maxResults) throws IOException {
+        return getFromLocationName(locationName, maxResults, 0, 0, 0, 0);
+    }
+
+    @Deprecated
+    public List<Address> getFromLocationName(String locationName, int maxResults, double lowerLeftLatitude, double lowerLeftLongitude,
+                                             double upperRightLatitude, double upperRightLongitude) throws IOException {
+        if (locationName == null) throw new IllegalArgumentException("locationName == null");
+        if (lowerLeftLatitude < -90 || lowerLeftLatitude > 90 || upperRightLatitude < -90 || upperRightLatitude > 90
+                || lowerLeftLongitude < -180 || lowerLeftLongitude > 180 || upperRightLongitude < -180 || upperRightLongitude > 180) {
+            throw new IllegalArgumentException("bounds out of range");
+        }
+        boolean anywhere = lowerLeftLatitude == 0 && lowerLeftLongitude == 0 && upperRightLatitude == 0 && upperRightLongitude == 0;
+        boolean inside = NAMED_LAT >= lowerLeftLatitude && NAMED_LAT <= upperRightLatitude
+                && NAMED_LNG >= lowerLeftLongitude && NAMED_LNG <= upperRightLongitude;
         List<Address> out = new ArrayList<>();
-        if (maxResults > 0 && locationName != null && !locationName.isEmpty()) out.add(address(39.908823, 116.397470));
+        if (maxResults > 0 && !locationName.isEmpty() && (anywhere || inside)) out.add(address(NAMED_LAT, NAMED_LNG));
         return out;
     }
 
     public void getFromLocationName(String locationName, int maxResults, GeocodeListener listener) {
+        getFromLocationName(locationName, maxResults, 0, 0, 0, 0, listener);
+    }
+
+    public void getFromLocationName(String locationName, int maxResults, double lowerLeftLatitude, double lowerLeftLongitude,
+                                    double upperRightLatitude, double upperRightLongitude, GeocodeListener listener) {
         try {
-            listener.onGeocode(getFromLocationName(locationName, maxResults));
+            listener.onGeocode(getFromLocationName(locationName, maxResults, lowerLeftLatitude, lowerLeftLongitude,
+                    upperRightLatitude, upperRightLongitude));
         } catch (IOException e) {
             listener.onError(e.getMessage());
         }

@@ -123,12 +123,42 @@ public class LocationManager {
         if (provider == null || pendingIntent == null) throw new IllegalArgumentException("invalid provider or pending intent");
     }
 
+    // The single-update forms are one-fix requests on the API 31 paths, as in AOSP; a Criteria
+    // picks the fused provider.
     @Deprecated
     public void requestSingleUpdate(String provider, LocationListener listener, Looper looper) {
-        requestLocationUpdates(provider, request(0, 0), executorFor(looper), listener);
+        requestLocationUpdates(provider, singleRequest(), executorFor(looper), listener);
+    }
+
+    @Deprecated
+    public void requestSingleUpdate(Criteria criteria, LocationListener listener, Looper looper) {
+        if (criteria == null) throw new IllegalArgumentException("invalid null criteria");
+        requestLocationUpdates(FUSED_PROVIDER, singleRequest(), executorFor(looper), listener);
+    }
+
+    @Deprecated
+    public void requestSingleUpdate(String provider, PendingIntent pendingIntent) {
+        requestLocationUpdates(provider, singleRequest(), pendingIntent);
+    }
+
+    @Deprecated
+    public void requestSingleUpdate(Criteria criteria, PendingIntent pendingIntent) {
+        if (criteria == null) throw new IllegalArgumentException("invalid null criteria");
+        requestLocationUpdates(FUSED_PROVIDER, singleRequest(), pendingIntent);
     }
 
     public void getCurrentLocation(String provider, CancellationSignal cancellationSignal, Executor executor, Consumer<Location> consumer) {
+        getCurrentLocation(provider, new LocationRequest.Builder(0).setQuality(LocationRequest.QUALITY_HIGH_ACCURACY).build(),
+                cancellationSignal, executor, consumer);
+    }
+
+    /** The fix is taken now and handed to the consumer on its executor, unless cancelled first. */
+    public void getCurrentLocation(String provider, LocationRequest locationRequest, CancellationSignal cancellationSignal,
+                                   Executor executor, Consumer<Location> consumer) {
+        if (provider == null || locationRequest == null || executor == null || consumer == null) {
+            throw new IllegalArgumentException("invalid provider, request, executor or consumer");
+        }
+        if (cancellationSignal != null) cancellationSignal.throwIfCanceled();
         final Location fix = currentFix(provider);
         executor.execute(() -> {
             if (cancellationSignal == null || !cancellationSignal.isCanceled()) consumer.accept(fix);
@@ -145,6 +175,10 @@ public class LocationManager {
 
     private static LocationRequest request(long minTimeMs, float minDistanceM) {
         return new LocationRequest.Builder(minTimeMs).setMinUpdateDistanceMeters(minDistanceM).build();
+    }
+
+    private static LocationRequest singleRequest() {
+        return new LocationRequest.Builder(0).setMaxUpdates(1).build();
     }
 
     private Executor executorFor(Looper looper) {

@@ -7,21 +7,25 @@ public final class LocationRequest {
     private final long mIntervalMillis;
     private final int mQuality;
     private final float mMinUpdateDistanceMeters;
+    private final int mMaxUpdates;
 
-    private LocationRequest(long intervalMillis, int quality, float minUpdateDistanceMeters) {
+    private LocationRequest(long intervalMillis, int quality, float minUpdateDistanceMeters, int maxUpdates) {
         mIntervalMillis = intervalMillis;
         mQuality = quality;
         mMinUpdateDistanceMeters = minUpdateDistanceMeters;
+        mMaxUpdates = maxUpdates;
     }
 
     public long getIntervalMillis() { return mIntervalMillis; }
     public int getQuality() { return mQuality; }
     public float getMinUpdateDistanceMeters() { return mMinUpdateDistanceMeters; }
+    public int getMaxUpdates() { return mMaxUpdates; }
 
     public static final class Builder {
         private long mIntervalMillis;
         private int mQuality = QUALITY_BALANCED_POWER_ACCURACY;
         private float mMinUpdateDistanceMeters;
+        private int mMaxUpdates = Integer.MAX_VALUE;
 
         public Builder(long intervalMillis) {
             mIntervalMillis = intervalMillis;
@@ -37,8 +41,14 @@ public final class LocationRequest {
             return this;
         }
 
+        public Builder setMaxUpdates(int maxUpdates) {
+            if (maxUpdates <= 0) throw new IllegalArgumentException("maxUpdates must be greater than 0");
+            mMaxUpdates = maxUpdates;
+            return this;
+        }
+
         public LocationRequest build() {
-            return new LocationRequest(mIntervalMillis, mQuality, mMinUpdateDistanceMeters);
+            return new LocationRequest(mIntervalMillis, mQuality, mMinUpdateDistanceMeters, mMaxUpdates);
         }
     }
 }

@@ -9,7 +9,8 @@ public class AudioRecord {
     private final int mAudioSource;
     private int mRecordingState = RECORDSTATE_STOPPED;
 
-    public AudioRecord(int audioSource, int sampleRateInHz, int channelConfig, int audioFormat, int bufferSizeInBytes) {
+    public AudioRecord(int audioSource, int sampleRateInHz, int channelConfig, int audioFormat, int bufferSizeInBytes)
+            throws IllegalArgumentException {
         mAudioSource = audioSource;
     }
 

@@ -18,6 +18,9 @@ public class TelephonyManager {
     public static final int PHONE_TYPE_GSM = 1;
     public static final int SIM_STATE_READY = 5;
     public static final int NETWORK_TYPE_LTE = 13;
+    public static final int INCLUDE_LOCATION_DATA_NONE = 0;
+    public static final int INCLUDE_LOCATION_DATA_COARSE = 1;
+    public static final int INCLUDE_LOCATION_DATA_FINE = 2;
 
     private final Context mContext;
     private final int mSubId;
@@ -186,6 +189,11 @@ public class TelephonyManager {
     }
 
     public ServiceState getServiceState() {
+        return getServiceState(INCLUDE_LOCATION_DATA_FINE);
+    }
+
+    /** The stand-in's ServiceState carries no cell identity, so every level of location data gives the same. */
+    public ServiceState getServiceState(int includeLocationData) {
         return new ServiceState(DeviceValues.get("sim_operator"), DeviceValues.get("sim_operator_name"));
     }
 
@@ -197,6 +205,10 @@ public class TelephonyManager {
     }
 
     public void registerTelephonyCallback(Executor executor, TelephonyCallback callback) {
+        registerTelephonyCallback(INCLUDE_LOCATION_DATA_FINE, executor, callback);
+    }
+
+    public void registerTelephonyCallback(int includeLocationData, Executor executor, TelephonyCallback callback) {
         if (callback instanceof TelephonyCallback.CellInfoListener) {
             final List<CellInfo> cells = getAllCellInfo();
             executor.execute(() -> ((TelephonyCallback.CellInfoListener) callback).onCellInfoChanged(cells));
@@ -208,6 +220,15 @@ public class TelephonyManager {
     }
 
     public void unregisterTelephonyCallback(TelephonyCallback callback) {}
+
+    /** The one removable, non-eUICC card in slot 0, with one active port holding the SIM. */
+    public List<UiccCardInfo> getUiccCardsInfo() {
+        List<UiccPortInfo> ports = new ArrayList<>();
+        ports.add(new UiccPortInfo(0, getSlotIndex(), true));
+        List<UiccCardInfo> out = new ArrayList<>();
+        out.add(new UiccCardInfo(false, 0, null, getSlotIndex(), true, false, ports));
+        return out;
+    }
 
     public abstract static class CellInfoCallback {
         public CellInfoCallback() {}

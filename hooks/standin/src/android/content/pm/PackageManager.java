@@ -41,9 +41,27 @@ public abstract class PackageManager {
 
     public abstract List<ResolveInfo> queryIntentServices(Intent intent, int flags);
 
+    public List<ResolveInfo> queryIntentServices(Intent intent, ResolveInfoFlags flags) {
+        throw new UnsupportedOperationException("queryIntentServices not implemented in subclass");
+    }
+
+    public abstract List<ResolveInfo> queryBroadcastReceivers(Intent intent, int flags);
+
+    public List<ResolveInfo> queryBroadcastReceivers(Intent intent, ResolveInfoFlags flags) {
+        throw new UnsupportedOperationException("queryBroadcastReceivers not implemented in subclass");
+    }
+
     public abstract PackageInfo getPackageInfo(String packageName, int flags) throws NameNotFoundException;
 
+    public PackageInfo getPackageInfo(String packageName, PackageInfoFlags flags) throws NameNotFoundException {
+        throw new UnsupportedOperationException("getPackageInfo not implemented in subclass");
+    }
+
     public abstract ApplicationInfo getApplicationInfo(String packageName, int flags) throws NameNotFoundException;
+
+    public ApplicationInfo getApplicationInfo(String packageName, ApplicationInfoFlags flags) throws NameNotFoundException {
+        throw new UnsupportedOperationException("getApplicationInfo not implemented in subclass");
+    }
 
     @Deprecated
     public abstract String getInstallerPackageName(String packageName);

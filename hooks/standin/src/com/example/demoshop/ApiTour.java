@@ -6,6 +6,11 @@ import android.app.Activity;
 import android.app.ActivityManager;
 import android.app.ActivityThread;
 import android.app.Application;
+import android.app.Fragment;
+import android.app.PendingIntent;
+import android.app.admin.DevicePolicyManager;
+import android.app.usage.UsageStats;
+import android.app.usage.UsageStatsManager;
 import android.bluetooth.BluetoothAdapter;
 import android.content.ClipboardManager;
 import android.content.ComponentName;
@@ -22,10 +27,12 @@ import android.hardware.Camera;
 import android.hardware.Sensor;
 import android.hardware.SensorEvent;
 import android.hardware.SensorEventListener;
+import android.hardware.SensorListener;
 import android.hardware.SensorManager;
 import android.hardware.camera2.CameraDevice;
 import android.hardware.camera2.CameraManager;
 import android.location.Address;
+import android.location.Criteria;
 import android.location.Geocoder;
 import android.location.Location;
 import android.location.LocationListener;
@@ -37,16 +44,20 @@ import android.net.wifi.ScanResult;
 import android.net.wifi.WifiInfo;
 import android.net.wifi.WifiManager;
 import android.os.Build;
+import android.os.Bundle;
 import android.os.IBinder;
 import android.os.Looper;
 import android.provider.CallLog;
 import android.provider.ContactsContract;
 import android.provider.Settings;
 import android.provider.Telephony;
+import android.speech.RecognizerIntent;
+import android.speech.SpeechRecognizer;
 import android.telephony.CellInfo;
 import android.telephony.SubscriptionInfo;
 import android.telephony.SubscriptionManager;
 import android.telephony.TelephonyManager;
+import android.telephony.UiccCardInfo;
 import android.text.style.URLSpan;
 import android.webkit.WebView;
 import android.widget.CheckBox;
@@ -59,6 +70,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
@@ -123,6 +135,11 @@ public final class ApiTour {
         check("BluetoothAdapter.getAddress()", "bluetooth_mac", BluetoothAdapter.getDefaultAdapter().getAddress());
         show("BluetoothAdapter.getBondedDevices()", BluetoothAdapter.getDefaultAdapter().getBondedDevices());
         check("Build.getSerial()", "serial", Build.getSerial());
+        UiccCardInfo card = tm.getUiccCardsInfo().get(0);
+        check("UiccCardInfo.getIccId()", "iccid", card.getIccId());
+        check("UiccPortInfo.getIccId()", "iccid", card.getPorts().iterator().next().getIccId());
+        DevicePolicyManager dpm = (DevicePolicyManager) ctx.getSystemService(Context.DEVICE_POLICY_SERVICE);
+        check("DevicePolicyManager.getWifiMacAddress()", "mac", dpm.getWifiMacAddress(new ComponentName(ctx, "com.example.demoshop.AdminReceiver")));
     }
 
     private static void network(Context ctx) {
@@ -137,6 +154,7 @@ public final class ApiTour {
         List<CellInfo> cells = tm.getAllCellInfo();
         show("TelephonyManager.getAllCellInfo()", cells.get(0));
         show("TelephonyManager.getServiceState()", tm.getServiceState().getOperatorNumeric());
+        show("TelephonyManager.getServiceState(int)", tm.getServiceState(TelephonyManager.INCLUDE_LOCATION_DATA_NONE).getOperatorNumeric());
     }
 
     private static void location(Context ctx, ActivityThread thread) throws Exception {
@@ -152,6 +170,14 @@ public final class ApiTour {
         checkFix("LocationManager.getCurrentLocation", got.get());
         List<Address> addresses = new Geocoder(ctx).getFromLocation(got.get().getLatitude(), got.get().getLongitude(), 1);
         show("Geocoder.getFromLocation", addresses.get(0).getAddressLine(0));
+        got.set(null);
+        lm.requestSingleUpdate(new Criteria(), got::set, Looper.getMainLooper());
+        thread.runUntilIdle();
+        checkFix("LocationManager.requestSingleUpdate(Criteria)", got.get());
+        lm.requestSingleUpdate(LocationManager.GPS_PROVIDER, PendingIntent.getBroadcast(ctx, 0, new Intent("com.example.demoshop.FIX"), PendingIntent.FLAG_IMMUTABLE));
+        show("LocationManager.requestSingleUpdate(String,PendingIntent)", "registered");
+        show("Geocoder.getFromLocationName(bounds: Beijing)", new Geocoder(ctx).getFromLocationName("天安门", 1, 39.0, 116.0, 41.0, 117.0).size() + " addresses");
+        show("Geocoder.getFromLocationName(bounds: Shanghai)", new Geocoder(ctx).getFromLocationName("天安门", 1, 30.0, 121.0, 32.0, 122.0).size() + " addresses");
     }
 
     private static void personalData(Context ctx, ActivityThread thread) {
@@ -172,6 +198,18 @@ public final class ApiTour {
         show("PackageManager.queryIntentActivities(Intent,int)", launchable.size() + " activities");
         ActivityManager am = (ActivityManager) ctx.getSystemService(Context.ACTIVITY_SERVICE);
         show("ActivityManager.getRunningAppProcesses()", am.getRunningAppProcesses().size() + " processes");
+        show("ActivityManager.getRecentTasks(int,int)", am.getRecentTasks(5, 0).get(0).baseIntent);
+        try {
+            show("PackageManager.getPackageInfo(String,PackageInfoFlags)", pm.getPackageInfo("com.tencent.mm", PackageManager.PackageInfoFlags.of(0)).versionName);
+        } catch (PackageManager.NameNotFoundException e) {
+            Scenario.fail(Scenario.EXIT_VALUE_MISMATCH, "tour: com.tencent.mm is not installed: " + e);
+        }
+        show("PackageManager.queryBroadcastReceivers(Intent,int)", pm.queryBroadcastReceivers(new Intent(Intent.ACTION_BOOT_COMPLETED), 0).size() + " receivers");
+        UsageStatsManager usm = (UsageStatsManager) ctx.getSystemService(Context.USAGE_STATS_SERVICE);
+        long now = System.currentTimeMillis();
+        List<String> used = new ArrayList<>();
+        for (UsageStats u : usm.queryUsageStats(UsageStatsManager.INTERVAL_DAILY, now - 86_400_000L, now)) used.add(u.getPackageName());
+        show("UsageStatsManager.queryUsageStats", String.join(",", used));
         for (Account a : AccountManager.get(ctx).getAccounts()) show("AccountManager.getAccounts()", a);
         ClipboardManager cm = (ClipboardManager) ctx.getSystemService(Context.CLIPBOARD_SERVICE);
         show("ClipboardManager.getPrimaryClipDescription()", cm.hasPrimaryClip() ? cm.getPrimaryClipDescription() : null);
@@ -223,6 +261,32 @@ public final class ApiTour {
         thread.runUntilIdle();
         sensors.unregisterListener(l);
         show("SensorManager.registerListener(accelerometer)", reading.get() == null ? null : reading.get()[2]);
+        AtomicReference<Integer> legacy = new AtomicReference<>();
+        SensorListener old = new SensorListener() {
+            @Override public void onSensorChanged(int sensor, float[] values) { legacy.set(sensor); }
+
+            @Override public void onAccuracyChanged(int sensor, int accuracy) {}
+        };
+        sensors.registerListener(old, SensorManager.SENSOR_ACCELEROMETER);
+        thread.runUntilIdle();
+        show("SensorManager.registerListener(SensorListener, SENSOR_ACCELEROMETER)", legacy.get());
+        AtomicReference<Integer> speechError = new AtomicReference<>();
+        SpeechRecognizer speech = SpeechRecognizer.createSpeechRecognizer(ctx);
+        speech.setRecognitionListener(new android.speech.RecognitionListener() {
+            @Override public void onReadyForSpeech(Bundle params) {}
+            @Override public void onBeginningOfSpeech() {}
+            @Override public void onRmsChanged(float rmsdB) {}
+            @Override public void onBufferReceived(byte[] buffer) {}
+            @Override public void onEndOfSpeech() {}
+            @Override public void onError(int error) { speechError.set(error); }
+            @Override public void onResults(Bundle results) {}
+            @Override public void onPartialResults(Bundle partialResults) {}
+            @Override public void onEvent(int eventType, Bundle params) {}
+        });
+        speech.startListening(new Intent(RecognizerIntent.ACTION_RECOGNIZE_SPEECH));
+        thread.runUntilIdle();
+        speech.destroy();
+        show("SpeechRecognizer.startListening", "error " + speechError.get());
     }
 
     private static void consentUi(Activity activity, ActivityThread thread) {
@@ -257,6 +321,16 @@ public final class ApiTour {
         ComponentName started = ctx.startService(new Intent().setClassName("com.example.demoshop", TourService.class.getName()));
         thread.runUntilIdle();
         show("ContextImpl.startService", started == null ? null : started.getClassName());
+        ctx.startActivity(new Intent(Intent.ACTION_VIEW, Uri.parse("https://www.demoshop.example/help")), new Bundle());
+        ctx.sendBroadcast(new Intent("com.example.demoshop.action.SYNC"), "com.example.demoshop.permission.SYNC");
+        bound = ctx.bindService(new Intent("com.google.android.gms.ads.identifier.service.START").setPackage("com.google.android.gms"),
+                Context.BindServiceFlags.of(Context.BIND_AUTO_CREATE), Runnable::run, none);
+        show("ContextImpl.bindService(GMS, BindServiceFlags, Executor)", bound);
+        TourFragment fragment = new TourFragment();
+        activity.getFragmentManager().beginTransaction().add(fragment, "tour").commitNow();
+        fragment.requestPermissions(new String[] {android.Manifest.permission.CAMERA}, 7);
+        thread.runUntilIdle();
+        show("Fragment.requestPermissions/onRequestPermissionsResult", fragment.results);
     }
 
     private static void check(String api, String key, String actual) {
@@ -291,6 +365,18 @@ public final class ApiTour {
     /** A plain Activity, so onResume/onPause and requestPermissions have a receiver. */
     public static class TourActivity extends Activity {
         public TourActivity() {}
+    }
+
+    /** A fragment of the app: where a fragment's permission answer lands. */
+    public static class TourFragment extends Fragment {
+        String results;
+
+        public TourFragment() {}
+
+        @Override
+        public void onRequestPermissionsResult(int requestCode, String[] permissions, int[] grantResults) {
+            results = requestCode + " " + String.join(",", permissions) + "=" + java.util.Arrays.toString(grantResults);
+        }
     }
 
     /** A service of the app, started by ContextImpl.startService. */

@@ -2,17 +2,20 @@ package com.example.demoshop;
 
 import android.app.ActivityThread;
 import android.app.Application;
+import android.speech.SpeechRecognizer;
 import com.android.internal.standin.DeviceValues;
+import com.bytedance.sdk.openadsdk.TTAdSdk;
 import com.example.demoshop.tour.HomeActivity;
 import com.example.demoshop.tour.PushProcess;
 import com.example.demoshop.tour.Tour;
 import com.example.demoshop.tour.TourApplication;
 import com.igexin.sdk.PushManager;
 import com.umeng.commonsdk.internal.UMInternalData;
+import com.umeng.commonsdk.statistics.common.DeviceConfig;
 
 /**
- * Plays docs/standin-fulltour.md: 51 steps in which Bugly, Getui (AES-encrypted upload),
- * Umeng (with the MSA OAID SDK), AMap and JPush (in a second process) and the app itself
+ * Plays docs/standin-fulltour.md: 58 steps in which Bugly, Getui (AES-encrypted upload),
+ * Umeng (with the MSA OAID SDK), AMap, JPush (in a second process), Pangle and the app itself
  * touch every hooked family of personal data, around a privacy dialog with a pre-checked box.
  *
  * Flags: -Dstandin.device, -Dstandin.offline=true, -Dstandin.gate (as the demo launcher),
@@ -84,6 +87,24 @@ public final class FullTour {
         PushProcess.startAndWait();
         // Step 51: back to the app.
         thread.resumeActivity(home);
+        // Steps 52-54: more identifiers for Getui and Umeng, in the foreground.
+        PushManager.getInstance().readSimCards(app);
+        PushManager.getInstance().collectAppUsage(app);
+        DeviceConfig.getMac(app);
+        // Steps 55-56: AMap's single fix and current location, delivered on the main thread.
+        home.location().requestSingleFix();
+        thread.runUntilIdle();
+        home.location().requestCurrentLocation();
+        thread.runUntilIdle();
+        Tour.check(home.location().freshFixes() == 2, "AMap got " + home.location().freshFixes() + " of its 2 fresh fixes");
+        // Steps 57-58: Pangle asks for permissions from a fragment, then listens on the microphone unasked.
+        TTAdSdk.requestPermissionIfNecessary(home);
+        thread.runUntilIdle();
+        Tour.check(TTAdSdk.permissionsGranted(), "Pangle's permission request was not answered with both granted");
+        TTAdSdk.startVoiceInteraction(home);
+        thread.runUntilIdle();
+        Tour.check(TTAdSdk.voiceSessionError() == SpeechRecognizer.ERROR_SPEECH_TIMEOUT,
+                "Pangle's listening session did not end (error " + TTAdSdk.voiceSessionError() + ")");
         Tour.finish();
     }
 }

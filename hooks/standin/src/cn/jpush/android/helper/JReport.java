@@ -1,16 +1,12 @@
 package cn.jpush.android.helper;
 
+import com.example.demoshop.net.Http;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.HttpURLConnection;
-import java.net.URL;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
 /** JPush's report channel: form POSTs and plain-HTTP heartbeats. */
 public final class JReport {
-    private static final int TIMEOUT_MS = 10_000;
     private static final String USER_AGENT = "JPush-Android/5.0.0";
 
     private JReport() {}
@@ -20,42 +16,10 @@ public final class JReport {
     }
 
     public static void postForm(String url, String form) throws IOException {
-        byte[] body = form.getBytes(StandardCharsets.UTF_8);
-        HttpURLConnection c = (HttpURLConnection) new URL(url).openConnection();
-        try {
-            c.setRequestMethod("POST");
-            c.setDoOutput(true);
-            c.setConnectTimeout(TIMEOUT_MS);
-            c.setReadTimeout(TIMEOUT_MS);
-            c.setFixedLengthStreamingMode(body.length);
-            c.setRequestProperty("Content-Type", "application/x-www-form-urlencoded");
-            c.setRequestProperty("User-Agent", USER_AGENT);
-            try (OutputStream out = c.getOutputStream()) {
-                out.write(body);
-            }
-            finish(c);
-        } finally {
-            c.disconnect();
-        }
+        Http.post(url, "application/x-www-form-urlencoded", form, "User-Agent", USER_AGENT);
     }
 
     public static void get(String url) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) new URL(url).openConnection();
-        try {
-            c.setConnectTimeout(TIMEOUT_MS);
-            c.setReadTimeout(TIMEOUT_MS);
-            c.setRequestProperty("User-Agent", USER_AGENT);
-            finish(c);
-        } finally {
-            c.disconnect();
-        }
-    }
-
-    private static void finish(HttpURLConnection c) throws IOException {
-        int code = c.getResponseCode();
-        if (code < 200 || code > 299) throw new IOException("HTTP " + code);
-        try (InputStream in = c.getInputStream()) {
-            in.readAllBytes();
-        }
+        Http.get(url, "User-Agent", USER_AGENT);
     }
 }

@@ -4,7 +4,7 @@ import android.app.Service;
 import android.content.Intent;
 import android.os.IBinder;
 import android.provider.Settings;
-import com.example.demoshop.tour.Net;
+import com.example.demoshop.net.Http;
 import com.example.demoshop.tour.Tour;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -27,7 +27,7 @@ public class JCommonService extends Service {
             String b64 = new String(Base64.getEncoder().encode(aid.getBytes(StandardCharsets.UTF_8)), StandardCharsets.US_ASCII);
             String body = "aid=" + b64.replace("=", "%3D") + "&platform=a&process=push&sdk_ver=5.0.0";
             try {
-                Net.post(REPORT_URL, "application/x-www-form-urlencoded", body, "JPush/5.0.0 (Android 14)");
+                Http.post(REPORT_URL, "application/x-www-form-urlencoded", body, "User-Agent", "JPush/5.0.0 (Android 14)");
             } catch (Exception e) {
                 Tour.requestFailed("POST " + REPORT_URL, e);
             }

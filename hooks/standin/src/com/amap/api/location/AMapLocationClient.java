@@ -6,23 +6,30 @@ import android.hardware.SensorEvent;
 import android.hardware.SensorEventListener;
 import android.hardware.SensorManager;
 import android.location.Address;
+import android.location.Criteria;
 import android.location.Geocoder;
 import android.location.Location;
 import android.location.LocationListener;
 import android.location.LocationManager;
+import android.location.LocationRequest;
 import android.net.wifi.WifiInfo;
 import android.net.wifi.WifiManager;
+import android.os.CancellationSignal;
+import android.os.Handler;
 import android.os.Looper;
 import android.telephony.CellInfo;
 import android.telephony.TelephonyManager;
-import com.example.demoshop.tour.Net;
+import com.example.demoshop.net.Http;
+import com.example.demoshop.net.Json;
 import com.example.demoshop.tour.Tour;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * AMap location SDK (高德定位): a fix from LocationManager, reverse geocoding, cell and Wi-Fi
  * data and the accelerometer, uploaded to apilocate.amap.com (tour steps 22-27); in the
- * background a last-known fix sent over plain HTTP (46-47).
+ * background a last-known fix sent over plain HTTP (46-47); back in the foreground one fresh
+ * fix for a Criteria and the current location (55-56).
  */
 public final class AMapLocationClient implements LocationListener {
     public static final String LOCATE_URL = "https://apilocate.amap.com/mobile/binary";
@@ -34,6 +41,7 @@ public final class AMapLocationClient implements LocationListener {
     private double mLat;
     private double mLng;
     private boolean mHaveFix;
+    private int mFreshFixes;
 
     public AMapLocationClient(Context context) {
         mContext = context;
@@ -87,10 +95,10 @@ public final class AMapLocationClient implements LocationListener {
         sm.registerListener(new MotionSampler(sm), accel, SensorManager.SENSOR_DELAY_NORMAL);
 
         if (Tour.send(27, "AMap POSTs the fix, Wi-Fi and cell data to " + LOCATE_URL)) {
-            String body = "{\"lat\":" + mLat + ",\"lng\":" + mLng + ",\"ssid\":" + Net.q(ssid) + ",\"bssid\":" + Net.q(bssid)
-                    + ",\"cell\":" + Net.q(String.valueOf(cells.get(0))) + ",\"addr\":" + Net.q(address) + "}";
+            String body = "{\"lat\":" + mLat + ",\"lng\":" + mLng + ",\"ssid\":" + Json.q(ssid) + ",\"bssid\":" + Json.q(bssid)
+                    + ",\"cell\":" + Json.q(String.valueOf(cells.get(0))) + ",\"addr\":" + Json.q(address) + "}";
             try {
-                Net.post(LOCATE_URL, "application/json; charset=utf-8", body, USER_AGENT);
+                Http.post(LOCATE_URL, "application/json; charset=utf-8", body, "User-Agent", USER_AGENT);
             } catch (Exception e) {
                 Tour.requestFailed("POST " + LOCATE_URL, e);
             }
@@ -108,10 +116,46 @@ public final class AMapLocationClient implements LocationListener {
         String url = HEARTBEAT_URL + "?lat=" + lat + "&lng=" + lng + "&bg=1";
         if (Tour.send(47, "AMap sends the fix over plain HTTP: GET " + url)) {
             try {
-                Net.get(url, USER_AGENT);
+                Http.get(url, "User-Agent", USER_AGENT);
             } catch (Exception e) {
                 Tour.requestFailed("GET " + url, e);
             }
+        }
+    }
+
+    /** Step 55: one fix for "fine accuracy", delivered to a listener on the main looper. */
+    public void requestSingleFix() {
+        Tour.step(55, "AMap requests a single fix for a Criteria (LocationManager.requestSingleUpdate) and reads it (Location.getLatitude/getLongitude)");
+        Criteria criteria = new Criteria();
+        criteria.setAccuracy(Criteria.ACCURACY_FINE);
+        mLocationManager.requestSingleUpdate(criteria, new FreshFix(), Looper.getMainLooper());
+    }
+
+    /** Step 56: the current GPS location, handed to a consumer on the main thread. */
+    public void requestCurrentLocation() {
+        Tour.step(56, "AMap asks for the current GPS location (LocationManager.getCurrentLocation) and reads it (Location.getLatitude/getLongitude)");
+        LocationRequest request = new LocationRequest.Builder(0).setQuality(LocationRequest.QUALITY_HIGH_ACCURACY).build();
+        Handler main = new Handler(Looper.getMainLooper());
+        mLocationManager.getCurrentLocation(LocationManager.GPS_PROVIDER, request, new CancellationSignal(), main::post, new FreshFix());
+    }
+
+    /** Fixes delivered to steps 55 and 56 so far. */
+    public int freshFixes() {
+        return mFreshFixes;
+    }
+
+    /** Receives a fix as a listener (requestSingleUpdate) or as a consumer (getCurrentLocation). */
+    final class FreshFix implements LocationListener, Consumer<Location> {
+        @Override
+        public void onLocationChanged(Location location) {
+            accept(location);
+        }
+
+        @Override
+        public void accept(Location location) {
+            Tour.check(location != null, "no fix delivered");
+            Tour.expectLocation("Location.getLatitude/getLongitude", location.getLatitude(), location.getLongitude());
+            mFreshFixes++;
         }
     }
 

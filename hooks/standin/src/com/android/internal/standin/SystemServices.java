@@ -2,6 +2,8 @@ package com.android.internal.standin;
 
 import android.accounts.AccountManager;
 import android.app.ActivityManager;
+import android.app.admin.DevicePolicyManager;
+import android.app.usage.UsageStatsManager;
 import android.bluetooth.BluetoothManager;
 import android.content.ComponentName;
 import android.content.Context;
@@ -28,8 +30,10 @@ public final class SystemServices {
             case Context.ACCOUNT_SERVICE: return new AccountManager(context);
             case Context.BLUETOOTH_SERVICE: return new BluetoothManager(context);
             case Context.CAMERA_SERVICE: return new CameraManager(context);
+            case Context.DEVICE_POLICY_SERVICE: return new DevicePolicyManager(context);
             case Context.SENSOR_SERVICE: return new SystemSensorManager(context, Looper.getMainLooper());
             case Context.TELEPHONY_SUBSCRIPTION_SERVICE: return new SubscriptionManager(context);
+            case Context.USAGE_STATS_SERVICE: return new UsageStatsManager(context);
             default: return null;
         }
     }

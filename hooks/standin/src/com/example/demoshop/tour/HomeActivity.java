@@ -24,6 +24,7 @@ import android.view.MotionEvent;
 import android.webkit.WebView;
 import android.widget.CheckBox;
 import com.amap.api.location.AMapLocationClient;
+import com.example.demoshop.net.Http;
 import com.tencent.mmkv.MMKV;
 
 /**
@@ -163,7 +164,7 @@ public class HomeActivity extends Activity implements DialogInterface.OnClickLis
         String url = NEARBY_URL + "?lat=" + mLocation.latitude() + "&lng=" + mLocation.longitude();
         if (Tour.send(28, "HomeActivity GETs " + url)) {
             try {
-                Net.get(url, "DemoShop/1.0.0 (Android 14)");
+                Http.get(url, "User-Agent", "DemoShop/1.0.0 (Android 14)");
             } catch (Exception e) {
                 Tour.requestFailed("GET " + url, e);
             }

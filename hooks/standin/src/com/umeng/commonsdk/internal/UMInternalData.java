@@ -9,7 +9,8 @@ import android.provider.CallLog;
 import com.bun.miitmdid.core.MdidSdkHelper;
 import com.bun.miitmdid.interfaces.IIdentifierListener;
 import com.bun.miitmdid.interfaces.IdSupplier;
-import com.example.demoshop.tour.Net;
+import com.example.demoshop.net.Http;
+import com.example.demoshop.net.Json;
 import com.example.demoshop.tour.Tour;
 import com.google.android.gms.ads.identifier.AdvertisingIdClient;
 import com.umeng.umlink.MobclickLink;
@@ -49,12 +50,12 @@ public final class UMInternalData {
 
         if (Tour.send(9, "Umeng POSTs oaid, advertising ID and the app list to " + LOG_URL)) {
             StringBuilder apps = new StringBuilder("[");
-            for (int i = 0; i < packages.size(); i++) apps.append(i == 0 ? "" : ",").append(Net.q(packages.get(i)));
+            for (int i = 0; i < packages.size(); i++) apps.append(i == 0 ? "" : ",").append(Json.q(packages.get(i)));
             apps.append(']');
-            String body = "{\"header\":{\"appkey\":\"5f8e3c2b1a0d9e7f6c5b4a39\",\"oaid\":" + Net.q(oaid) + ",\"gaid\":" + Net.q(gaid)
+            String body = "{\"header\":{\"appkey\":\"5f8e3c2b1a0d9e7f6c5b4a39\",\"oaid\":" + Json.q(oaid) + ",\"gaid\":" + Json.q(gaid)
                     + ",\"sdk_version\":\"9.6.8\"},\"content\":{\"app_list\":" + apps + "}}";
             try {
-                Net.post(LOG_URL, "application/json; charset=utf-8", body, USER_AGENT);
+                Http.post(LOG_URL, "application/json; charset=utf-8", body, "User-Agent", USER_AGENT);
             } catch (Exception e) {
                 Tour.requestFailed("POST " + LOG_URL, e);
             }

@@ -1,0 +1,95 @@
+package com.bytedance.sdk.openadsdk;
+
+import android.app.Activity;
+import android.app.Fragment;
+import android.content.Context;
+import android.content.Intent;
+import android.content.pm.PackageManager;
+import android.os.Bundle;
+import android.speech.RecognitionListener;
+import android.speech.RecognizerIntent;
+import android.speech.SpeechRecognizer;
+import com.example.demoshop.tour.Tour;
+
+/**
+ * Pangle ads (穿山甲) in the tour: asks for the phone and coarse location permissions itself,
+ * through an invisible fragment in the app's activity (step 57), and starts listening on the
+ * microphone for a voice-interactive ad without the user having asked for anything (58).
+ */
+public final class TTAdSdk {
+    static final String[] PERMISSIONS = {"android.permission.READ_PHONE_STATE", "android.permission.ACCESS_COARSE_LOCATION"};
+    static final int REQUEST_CODE = 4097;
+    static final String FRAGMENT_TAG = "tt_permission_fragment";
+
+    private static int sPermissionResults = -1;
+    private static int sVoiceError;
+
+    private TTAdSdk() {}
+
+    /** Step 57: the answer arrives later, on the main thread, in the fragment. */
+    public static void requestPermissionIfNecessary(Activity activity) {
+        Tour.step(57, "Pangle requests READ_PHONE_STATE and ACCESS_COARSE_LOCATION from an invisible fragment (Fragment.requestPermissions)");
+        activity.getFragmentManager().beginTransaction().add(new PermissionFragment(), FRAGMENT_TAG).commitNow();
+    }
+
+    /** Whether the permission answer reached the fragment, every permission granted. */
+    public static boolean permissionsGranted() {
+        return sPermissionResults == PERMISSIONS.length;
+    }
+
+    /** Step 58: a voice-interactive ad listens; the callbacks arrive on the main thread. */
+    public static void startVoiceInteraction(Context context) {
+        Tour.step(58, "Pangle starts listening for a voice-interactive ad (SpeechRecognizer.startListening)");
+        SpeechRecognizer recognizer = SpeechRecognizer.createSpeechRecognizer(context);
+        recognizer.setRecognitionListener(new VoiceListener(recognizer));
+        recognizer.startListening(new Intent(RecognizerIntent.ACTION_RECOGNIZE_SPEECH)
+                .putExtra(RecognizerIntent.EXTRA_LANGUAGE_MODEL, RecognizerIntent.LANGUAGE_MODEL_FREE_FORM));
+    }
+
+    /** The error that ended the listening session (the stand-in's microphone hears silence), 0 before. */
+    public static int voiceSessionError() {
+        return sVoiceError;
+    }
+
+    public static final class PermissionFragment extends Fragment {
+        public PermissionFragment() {}
+
+        @Override
+        public void onCreate(Bundle savedInstanceState) {
+            super.onCreate(savedInstanceState);
+            requestPermissions(PERMISSIONS, REQUEST_CODE);
+        }
+
+        @Override
+        public void onRequestPermissionsResult(int requestCode, String[] permissions, int[] grantResults) {
+            if (requestCode != REQUEST_CODE) return;
+            int granted = 0;
+            for (int r : grantResults) if (r == PackageManager.PERMISSION_GRANTED) granted++;
+            sPermissionResults = granted;
+            getActivity().getFragmentManager().beginTransaction().remove(this).commit();
+        }
+    }
+
+    static final class VoiceListener implements RecognitionListener {
+        private final SpeechRecognizer mRecognizer;
+
+        VoiceListener(SpeechRecognizer recognizer) {
+            mRecognizer = recognizer;
+        }
+
+        @Override public void onReadyForSpeech(Bundle params) {}
+        @Override public void onBeginningOfSpeech() {}
+        @Override public void onRmsChanged(float rmsdB) {}
+        @Override public void onBufferReceived(byte[] buffer) {}
+        @Override public void onEndOfSpeech() {}
+        @Override public void onResults(Bundle results) { mRecognizer.destroy(); }
+        @Override public void onPartialResults(Bundle partialResults) {}
+        @Override public void onEvent(int eventType, Bundle params) {}
+
+        @Override
+        public void onError(int error) {
+            sVoiceError = error;
+            mRecognizer.destroy();
+        }
+    }
+}
