@@ -210,7 +210,11 @@ static PyObject *gram_hits(PyObject *self, PyObject *args)
         Py_ssize_t o = k * 4;
         uint64_t block = 0;
         if (o + 8 <= n) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            memcpy(&block, p + o, 8);   /* one load */
+#else
             for (int j = 7; j >= 0; j--) block = (block << 8) | p[o + j];
+#endif
         } else {
             for (int j = 7; j >= 0; j--) block = (block << 8) | (o + j < n ? p[o + j] : 0);
         }
