@@ -285,13 +285,19 @@ def collected_in_background(ctx: Evidence, params: dict[str, Any]) -> pd.DataFra
     return _who(rows, params.get("who", "any"))
 
 
+# The system's own screens an app opens for itself (runtime permission dialog): not "another app".
+SYSTEM_PACKAGES = ("android", "com.android.permissioncontroller", "com.google.android.permissioncontroller")
+
+
 @detection(
     "launch_without_user_action",
     doc_en="component_launch events (startActivity, startService, bindService, sendBroadcast) aimed at another "
            "app's package with no touch or click in the window_s seconds before; the target is in the location "
-           "column. Needs touch or click events.",
+           "column. The system's permission dialog (com.android.permissioncontroller) is not another app. "
+           "Needs touch or click events.",
     doc_zh="在此前 window_s 秒内没有触摸或点击、且目标为其他App包名的组件启动事件（startActivity、startService、bindService、"
-           "sendBroadcast）；目标写在位置列。需要触摸或点击事件。",
+           "sendBroadcast）；目标写在位置列。系统的权限申请弹窗（com.android.permissioncontroller）不算其他App。"
+           "需要触摸或点击事件。",
     params={"who": WHO, "window_s": SECONDS}, group_by=("pii_type", "sdk"),
 )
 def launch_without_user_action(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
@@ -300,7 +306,8 @@ def launch_without_user_action(ctx: Evidence, params: dict[str, Any]) -> pd.Data
     own = ctx.app_package
     launches = ui.loc[ui["kind"].eq(appstate.LAUNCH) & ui["target_package"].notna()]
     own_pkg = launches["process"].fillna(own or "").str.split(":").str[0].replace("", own)
-    launches = launches.loc[launches["target_package"].ne(own_pkg)]
+    launches = launches.loc[launches["target_package"].ne(own_pkg)
+                            & ~launches["target_package"].isin(params.get("system_packages", SYSTEM_PACKAGES))]
     touched = appstate.input_before(launches["ts"], ui, window_s=float(params.get("window_s", 2.0)))
     bad = launches.loc[~touched["touched"]]
     target = (bad["launch_kind"].fillna("launch") + ":" + bad["target_package"]

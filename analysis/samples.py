@@ -394,6 +394,7 @@ def write_fulltour(session_dir: Path | str, *, t0: float = T0) -> TourIds:
       privacy dialog shows (IM3.4); the user touches and taps 同意 at t0+1.0;
     - ``launch_touched`` (another app, 0.5 s after a touch: fine) and ``launch_silent`` (another app,
       no touch for 4 s: MIIT-SELFSTART); ``launch_own`` starts the app's own service (fine);
+      ``launch_permission_ui`` is the system's permission dialog, no touch (not another app: fine);
     - ``mic_touched`` (after a touch: fine) and ``camera_silent`` (no touch: CAC-DRAFT-MIC);
     - ``read_quick_switch`` during a 0.2 s switch between screens (fine), ``read_bg_push`` by the
       ``:push`` process while no activity is resumed (MIIT-SILENT, with ``pause``), and
@@ -451,6 +452,9 @@ def write_fulltour(session_dir: Path | str, *, t0: float = T0) -> TourIds:
                                      sdk="jpush", stack=jpush))),
         ("resume_back", _event(18, at(9.0), "activity_state", api=TOUR_API["resume"],
                                data={"activity": "com.example.demoshop.DetailActivity", "state": "resumed"})),
+        ("launch_permission_ui", _event(19, at(5.2), "component_launch", api=TOUR_API["start_activity"], data={
+            "kind": "activity", "target_package": "com.android.permissioncontroller",
+            "target_class": "com.android.permissioncontroller.permission.ui.GrantPermissionsActivity"})),
     ]
     store.write_events([e for _, e in named])
     rows = store.rows("SELECT id FROM events ORDER BY id")[-len(named):]

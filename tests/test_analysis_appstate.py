@@ -41,6 +41,8 @@ def test_another_app_started_without_a_touch_is_self_start(tour):
     assert [list(x) for x in f["event_ids"]] == [[ev["launch_silent"]]]
     assert f.iloc[0]["sdk"] == "jpush"
     assert f.iloc[0]["detail"]["location"] == ["service:com.tencent.mm/com.tencent.mm.plugin.PushService"]
+    every = {i for ids in f["event_ids"] for i in ids}
+    assert ev["launch_permission_ui"] not in every   # the system's permission dialog is not another app
 
 
 def test_camera_without_a_tap_is_found_and_the_microphone_after_a_tap_is_not(tour):
