@@ -96,19 +96,22 @@ def _reference_b64(data: bytes) -> list[tuple[int, int]]:
     return out
 
 
+def _find_loop(hay: bytes, needle: bytes) -> list[int]:
+    found, pos = [], hay.find(needle)
+    while pos >= 0:
+        found.append(pos)
+        pos = hay.find(needle, pos + 1)
+    return found
+
+
 def test_find_all_is_a_find_loop_per_needle():
     rnd = random.Random(9)
-    for _ in range(200):
-        hay = bytes(rnd.choice(b"ab1.@%\\x") for _ in range(rnd.choice((0, 3, 50, 2000))))
-        needles = tuple({bytes(rnd.choice(b"ab1.@") for _ in range(rnd.randrange(1, 4))) for _ in range(rnd.randrange(1, 9))})
-        want = []
-        for nd in needles:
-            found, pos = [], hay.find(nd)
-            while pos >= 0:
-                found.append(pos)
-                pos = hay.find(nd, pos + 1)
-            want.append(found)
-        assert native.find_all(hay, needles) == want
+    for _ in range(300):
+        hay = bytes(rnd.choice(b"abAB1.@%\\xX") for _ in range(rnd.choice((0, 3, 50, 2000))))
+        needles = tuple({bytes(rnd.choice(b"abA1.@") for _ in range(rnd.randrange(1, 4))) for _ in range(rnd.randrange(0, 6))})
+        folded = tuple({bytes(rnd.choice(b"ab1x") for _ in range(rnd.randrange(1, 4))) for _ in range(rnd.randrange(0, 4))})
+        want = [_find_loop(hay, nd) for nd in needles] + [_find_loop(hay.lower(), nd) for nd in folded]
+        assert native.find_all(hay, needles, folded) == want
     with pytest.raises(ValueError):
         native.find_all(b"x", tuple(bytes([65 + i % 26, i]) for i in range(65)))
     with pytest.raises(TypeError):
@@ -164,3 +167,17 @@ def test_whole_detector_same_hits_with_and_without_the_c_scans(numpy_only):
     assert sum(map(len, got)) > 500          # the corpus plants hundreds of values
     assert got == expected
 
+
+
+def test_mac_candidates_match_numpy():
+    from addon.detect.patterns import _mac_candidates
+
+    for data in _texts(3) + [b"aa:bb:cc:dd:ee:ff", b"x" * 16, b"a-b" * 3000]:
+        for sep in b":-":
+            got = native.mac_candidates(data, sep)
+            index_module.NATIVE, saved = None, index_module.NATIVE
+            try:
+                want = _mac_candidates(Text(data), sep)
+            finally:
+                index_module.NATIVE = saved
+            assert got == want, (data[:60], chr(sep))

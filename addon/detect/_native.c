@@ -20,9 +20,15 @@
        has_long: is there any base64-class run >= 11 (index.RUN_FLOOR)?
        Runs are lists of (start, end).
 
-   find_all(haystack, needles) -> list of lists
-       Every offset of each needle (a tuple of up to 64 non-empty bytes), overlapping
-       occurrences included, in one pass: what a bytes.find loop per needle gives.
+   find_all(haystack, needles, folded=()) -> list of lists
+       Every offset of each needle (up to 64 non-empty bytes objects in all), overlapping
+       occurrences included, in one pass: what a bytes.find loop per needle gives. The
+       `folded` needles are lower-case and match ASCII letters of either case (a find
+       loop over haystack.lower()); their lists follow the others'.
+
+   mac_candidates(data, sep) -> list of offsets
+       Offsets where a 17-byte MAC shape with separator `sep` (a byte value) may start:
+       the separator at its five places (patterns.py checks the digits).
 
    gram_hits(low, bits8, bloom8, bits4, bloom4) -> list of offsets
        Offsets (multiples of 4) whose 8-byte block, or whose 4-byte block, may be one of
@@ -233,31 +239,41 @@ done:
     return out;
 }
 
+static inline unsigned char fold(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
 static PyObject *find_all(PyObject *self, PyObject *args)
 {
     Py_buffer hay;
-    PyObject *needles;
-    if (!PyArg_ParseTuple(args, "y*O!", &hay, &PyTuple_Type, &needles)) return NULL;
-    Py_ssize_t k = PyTuple_GET_SIZE(needles);
+    PyObject *needles, *folded = NULL;
+    if (!PyArg_ParseTuple(args, "y*O!|O!", &hay, &PyTuple_Type, &needles, &PyTuple_Type, &folded)) return NULL;
+    Py_ssize_t k1 = PyTuple_GET_SIZE(needles), k = k1 + (folded ? PyTuple_GET_SIZE(folded) : 0);
     PyObject *out = NULL;
-    const char *ptr[64];
+    const unsigned char *ptr[64];
     Py_ssize_t len[64];
-    uint64_t first[256] = {0}, second[256] = {0};
+    uint64_t first[256] = {0}, second[256] = {0}, caseless = 0;
     if (k > 64) {
         PyErr_SetString(PyExc_ValueError, "find_all: at most 64 needles");
         goto done;
     }
     for (Py_ssize_t j = 0; j < k; j++) {
-        PyObject *nd = PyTuple_GET_ITEM(needles, j);
+        int fj = j >= k1;
+        PyObject *nd = fj ? PyTuple_GET_ITEM(folded, j - k1) : PyTuple_GET_ITEM(needles, j);
         if (!PyBytes_Check(nd) || PyBytes_GET_SIZE(nd) == 0) {
             PyErr_SetString(PyExc_TypeError, "find_all: needles must be non-empty bytes");
             goto done;
         }
-        ptr[j] = PyBytes_AS_STRING(nd);
+        ptr[j] = (const unsigned char *)PyBytes_AS_STRING(nd);
         len[j] = PyBytes_GET_SIZE(nd);
-        first[(unsigned char)ptr[j][0]] |= (uint64_t)1 << j;
-        if (len[j] > 1) second[(unsigned char)ptr[j][1]] |= (uint64_t)1 << j;
-        else for (int c = 0; c < 256; c++) second[c] |= (uint64_t)1 << j;   /* one byte: any next byte */
+        uint64_t bit = (uint64_t)1 << j;
+        if (fj) caseless |= bit;
+        for (int c = 0; c < 256; c++) {
+            unsigned char cc = fj ? fold((unsigned char)c) : (unsigned char)c;
+            if (cc == ptr[j][0]) first[c] |= bit;
+            if (len[j] == 1 || cc == ptr[j][1]) second[c] |= bit;   /* one byte: any next byte */
+        }
     }
     out = PyList_New(k);
     if (out == NULL) goto done;
@@ -276,7 +292,15 @@ static PyObject *find_all(PyObject *self, PyObject *args)
         while (m) {
             int j = __builtin_ctzll(m);
             m &= m - 1;
-            if (len[j] <= n - i && memcmp(p + i, ptr[j], len[j]) == 0) {
+            if (len[j] > n - i) continue;
+            int same;
+            if (caseless >> j & 1) {
+                same = 1;
+                for (Py_ssize_t q = 0; q < len[j] && same; q++) same = fold(p[i + q]) == ptr[j][q];
+            } else {
+                same = memcmp(p + i, ptr[j], len[j]) == 0;
+            }
+            if (same) {
                 PyObject *v = PyLong_FromSsize_t(i);
                 if (v == NULL || PyList_Append(PyList_GET_ITEM(out, j), v) < 0) {
                     Py_XDECREF(v);
@@ -292,7 +316,27 @@ done:
     return out;
 }
 
+static PyObject *mac_candidates(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    int sep;
+    if (!PyArg_ParseTuple(args, "y*i", &view, &sep)) return NULL;
+    const unsigned char *p = (const unsigned char *)view.buf;
+    Py_ssize_t n = view.len;
+    PyObject *out = PyList_New(0);
+    for (Py_ssize_t i = 0; out != NULL && i + 17 <= n; i++) {
+        if (p[i + 2] == sep && p[i + 5] == sep && p[i + 8] == sep && p[i + 11] == sep && p[i + 14] == sep) {
+            PyObject *v = PyLong_FromSsize_t(i);
+            if (v == NULL || PyList_Append(out, v) < 0) Py_CLEAR(out);
+            Py_XDECREF(v);
+        }
+    }
+    PyBuffer_Release(&view);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"mac_candidates", mac_candidates, METH_VARARGS, "Offsets where a MAC shape with this separator may start."},
     {"find_all", find_all, METH_VARARGS, "Every offset of each of up to 64 needles, in one pass."},
     {"class_runs", class_runs, METH_O, "Digit, hex and plausible base64 runs, and whether any long base64-class run exists."},
     {"gram_hits", gram_hits, METH_VARARGS, "Block offsets whose 8- or 4-byte gram hashes into the packed tables."},

@@ -117,9 +117,8 @@ class Scanner:
             return
         text = Text(seg.data)
         # every literal the searches below look for, found in one pass over each form
-        text.prefetch(self.needles_low, lowered=True)
         binary = seg.kind in ("protobuf", "binary", "text")
-        text.prefetch(self.needles_raw + (self.needles_binary if binary else ()))
+        text.prefetch(self.needles_raw + (self.needles_binary if binary else ()), folded=self.needles_low)
         room = self._room()
         matches = [m for index in self.known for m in index.search(text, room)][:room]
         coords = self.coords.search(text, seg.kind in ("protobuf", "binary"), room)

@@ -191,17 +191,21 @@ class Text:
         data = self.data
         return [(s, e) for s, e in self.runs(HEX_MAP, b"h", HEX_TOKEN_MIN) if hex_token_ok(data, s, e)]
 
-    def prefetch(self, needles: tuple[bytes, ...], lowered: bool = False) -> None:
-        """Find every needle in one pass (C), so positions() costs nothing for them."""
-        if NATIVE is None or not needles or len(self.data) < PREFETCH_FROM:
+    def prefetch(self, needles: tuple[bytes, ...], folded: tuple[bytes, ...] = ()) -> None:
+        """Find every needle, and every lower-case `folded` needle in the lower-cased text,
+        in one pass (C), so positions() costs nothing for them."""
+        if NATIVE is None or not (needles or folded) or len(self.data) < PREFETCH_FROM:
             return
         pos = self._maps.setdefault("pos", {})
-        needles = tuple(n for n in dict.fromkeys(needles) if n and (n, lowered) not in pos)
-        hay = self.low if lowered else self.data
-        for i in range(0, len(needles), 64):
-            chunk = needles[i:i + 64]
-            for needle, offsets in zip(chunk, NATIVE.find_all(hay, chunk)):
-                pos[(needle, lowered)] = offsets
+        wanted = [(n, False) for n in dict.fromkeys(needles) if n and (n, False) not in pos] \
+            + [(n, True) for n in dict.fromkeys(folded) if n and (n, True) not in pos]
+        for i in range(0, len(wanted), 64):
+            chunk = wanted[i:i + 64]
+            plain = tuple(n for n, f in chunk if not f)
+            low = tuple(n for n, f in chunk if f)
+            for key, offsets in zip([(n, False) for n in plain] + [(n, True) for n in low],
+                                    NATIVE.find_all(self.data, plain, low)):
+                pos[key] = offsets
 
     def positions(self, needle: bytes, lowered: bool = False) -> list[int] | tuple:
         """Every offset of needle (overlaps included) in the text, or in its lower-cased form."""

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from addon.detect.charclass import DIGIT_MAP, HEX_MAP, _table
+from addon.detect import index as index_module
 from addon.detect.index import Text
 from addon.detect.variants import luhn_ok
 
@@ -297,6 +298,8 @@ _NOT_HEX = re.compile(rb"[^0-9a-fA-F]")
 def _mac_candidates(text: Text, sep: int) -> list[int]:
     """Offsets where a 17-byte MAC shape with separator `sep` may start: the separator at
     its five places (the rest is checked on the few candidates)."""
+    if index_module.NATIVE is not None:
+        return index_module.NATIVE.mac_candidates(text.data, sep)
     a = text.array
     m = len(a) - 16
     if m <= 0:
