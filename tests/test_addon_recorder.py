@@ -250,6 +250,9 @@ def test_rows_are_committed_in_batches_not_per_flow(tmp_path):
 @pytest.mark.parametrize("opts, message", [
     ({"piiaudit_profile": "/nonexistent/device.yaml"}, "no such device profile"),
     ({"piiaudit_batch_flows": 0}, "piiaudit_batch_flows"),
+    ({"piiaudit_lookback_s": -1}, "piiaudit_lookback_s"),
+    ({"piiaudit_lookback_flows": -5}, "piiaudit_lookback_flows"),
+    ({"piiaudit_lookback_mb": 10**9}, "piiaudit_lookback_mb"),
 ])
 def test_bad_options_are_refused_with_the_reason(tmp_path, opts, message):
     async def go():
