@@ -100,45 +100,49 @@ static int hex_token(const unsigned char *p, Py_ssize_t n)
 }
 
 /* Digit and hex runs lie inside base64-class runs (both classes are subsets of it), so
-   the text is walked run by run of the base64 class, and only runs long enough to hold
-   a digit run of DIGIT_FLOOR are walked again for digits, hex digits and letter case.
-   Tight "advance while in class" loops predict well; most of a JSON or form body is
-   short keys and words that cost one pass and nothing more. */
+   only base64-class runs long enough to hold a digit run of DIGIT_FLOOR are walked, for
+   digits, hex digits and letter case; shorter runs (most of a JSON key, a protobuf tag)
+   are mostly skipped eight bytes at a time. */
+/* Maximal runs of `mask` bytes at least `floor` long inside [from, to), by skip scan:
+   a run of `floor` or more that starts in [i, i+floor) covers i+floor-1, so when that
+   byte is outside the class, `floor` positions are skipped at once. p[from-1] and p[to]
+   are outside the class (the caller's run bounds), or out of range. */
+#define FOR_EACH_RUN(p, from, to, mask, floor, rs, re, BODY)                      \
+    do {                                                                          \
+        Py_ssize_t i_ = (from);                                                   \
+        while (i_ + (floor) <= (to)) {                                            \
+            Py_ssize_t probe_ = i_ + (floor) - 1;                                 \
+            if (!(CLASS[(p)[probe_]] & (mask))) { i_ = probe_ + 1; continue; }    \
+            Py_ssize_t rs = probe_, re = probe_ + 1;                              \
+            while (rs > i_ && (CLASS[(p)[rs - 1]] & (mask))) rs--;                \
+            while (re < (to) && (CLASS[(p)[re]] & (mask))) re++;                  \
+            i_ = re + 1;                                                          \
+            if (re - rs >= (floor)) { BODY }                                      \
+        }                                                                         \
+    } while (0)
+
 static int inner_runs(const unsigned char *p, Py_ssize_t bs, Py_ssize_t be,
                       PyObject *digits, PyObject *hexes, Py_ssize_t *up, Py_ssize_t *lo)
 {
-    Py_ssize_t i = bs, u = 0, l = 0;
-    while (i < be) {
-        unsigned char f = CLASS[p[i]];
-        if (f & C_HEX) {
-            Py_ssize_t hs = i, ds = -1;
-            /* a hex run, and the digit runs inside it */
-            while (i < be && ((f = CLASS[p[i]]) & C_HEX)) {
-                if (f & C_DIGIT) { if (ds < 0) ds = i; }
-                else {
-                    u += (f & C_UPPER) != 0;
-                    l += (f & C_LOWER) != 0;
-                    if (ds >= 0) {
-                        Py_ssize_t len = i - ds;
-                        if (len >= DIGIT_FLOOR && len <= DIGIT_CEIL
-                            && (len != 13 || (p[ds] == '8' && p[ds + 1] == '6' && p[ds + 2] == '1'))
-                            && append_pair(digits, ds, i) < 0) return -1;
-                        ds = -1;
-                    }
-                }
-                i++;
-            }
-            if (ds >= 0) {
-                Py_ssize_t len = i - ds;
-                if (len >= DIGIT_FLOOR && len <= DIGIT_CEIL
-                    && (len != 13 || (p[ds] == '8' && p[ds + 1] == '6' && p[ds + 2] == '1'))
-                    && append_pair(digits, ds, i) < 0) return -1;
-            }
-            if (hex_token(p + hs, i - hs) && append_pair(hexes, hs, i) < 0) return -1;
-        } else {
-            u += (f & C_UPPER) != 0;
-            l += (f & C_LOWER) != 0;
-            i++;
+    int failed = 0;
+    FOR_EACH_RUN(p, bs, be, C_DIGIT, DIGIT_FLOOR, ds, de, {
+        Py_ssize_t len = de - ds;
+        if (len <= DIGIT_CEIL && (len != 13 || (p[ds] == '8' && p[ds + 1] == '6' && p[ds + 2] == '1'))
+            && append_pair(digits, ds, de) < 0) { failed = 1; break; }
+    });
+    if (failed) return -1;
+    if (be - bs >= HEX_TOKEN_FLOOR) {
+        FOR_EACH_RUN(p, bs, be, C_HEX, HEX_TOKEN_FLOOR, hs, he, {
+            if (hex_token(p + hs, he - hs) && append_pair(hexes, hs, he) < 0) { failed = 1; break; }
+        });
+        if (failed) return -1;
+    }
+    Py_ssize_t u = 0, l = 0;
+    if (be - bs >= B64_FLOOR) {
+        for (Py_ssize_t i = bs; i < be; i++) {   /* branch-free letter counts */
+            unsigned char f = CLASS[p[i]];
+            u += (f >> 3) & 1;   /* C_UPPER */
+            l += (f >> 4) & 1;   /* C_LOWER */
         }
     }
     *up = u;
@@ -156,19 +160,29 @@ static PyObject *class_runs(PyObject *self, PyObject *arg)
     if (digits == NULL || hexes == NULL || b64 == NULL) goto fail;
 
     int has_long = 0;
+    /* Skip scan: every run of DIGIT_FLOOR (8) or more that starts in [i, i+8) covers i+7, so
+       when p[i+7] is outside the class the eight positions are skipped at once; otherwise
+       the run around i+7 is found and walked. Invariant: p[i-1] is outside the class. */
     Py_ssize_t i = 0;
-    while (i < n) {
-        while (i < n && !(CLASS[p[i]] & C_B64)) i++;
-        Py_ssize_t bs = i;
-        while (i < n && (CLASS[p[i]] & C_B64)) i++;
-        Py_ssize_t len = i - bs;
+    while (i + DIGIT_FLOOR <= n) {
+        Py_ssize_t probe = i + DIGIT_FLOOR - 1;
+        if (!(CLASS[p[probe]] & C_B64)) {
+            i = probe + 1;
+            continue;
+        }
+        Py_ssize_t bs = probe;
+        while (bs > i && (CLASS[p[bs - 1]] & C_B64)) bs--;
+        Py_ssize_t be = probe + 1;
+        while (be < n && (CLASS[p[be]] & C_B64)) be++;
+        i = be + 1;
+        Py_ssize_t len = be - bs;
         if (len < DIGIT_FLOOR) continue;
         Py_ssize_t up, lo;
-        if (inner_runs(p, bs, i, digits, hexes, &up, &lo) < 0) goto fail;
+        if (inner_runs(p, bs, be, digits, hexes, &up, &lo) < 0) goto fail;
         if (len >= LONG_FLOOR) has_long = 1;
         if (len >= B64_FLOOR && len % 4 != 1
             && ((up * 20 >= len * 3 && lo * 20 >= len * 3) || starts_compressed(p + bs, len))
-            && append_pair(b64, bs, i) < 0) goto fail;
+            && append_pair(b64, bs, be) < 0) goto fail;
     }
     PyBuffer_Release(&view);
     return Py_BuildValue("(NNNO)", digits, hexes, b64, has_long ? Py_True : Py_False);
