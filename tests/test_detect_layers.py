@@ -2,6 +2,7 @@
 messages, base64/hex tokens and protobuf without a schema, each layer in the chain."""
 
 import base64
+import random
 import gzip
 import hashlib
 import json
@@ -194,3 +195,19 @@ def test_websocket_message_cap():
     f.websocket.messages.append(websocket.WebSocketMessage(1, True, IMEI.encode(), 11.0))
     r = d.scan_flow(f)
     assert r.capped == ["ws_messages"] and not r.hits
+
+
+def test_the_form_field_at_an_offset_is_the_one_a_full_split_gives():
+    from addon.detect.fields import form_field_at
+
+    rnd = random.Random(13)
+    for _ in range(300):
+        data = bytes(rnd.choice(b"ab=&%2B+x") for _ in range(rnd.randrange(0, 60)))
+        pos = 0
+        for part in data.split(b"&"):
+            eq = part.find(b"=")
+            for offset in range(pos, pos + len(part) + 1):
+                f = form_field_at(data, offset)
+                assert (f.start, f.end) == (pos, pos + len(part)), (data, offset)
+                assert f.value_start == (pos + eq + 1 if eq >= 0 else pos)
+            pos += len(part) + 1

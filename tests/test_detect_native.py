@@ -181,3 +181,4 @@ def test_mac_candidates_match_numpy():
             finally:
                 index_module.NATIVE = saved
             assert got == want, (data[:60], chr(sep))
+

@@ -38,6 +38,9 @@ _UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOWER = b"abcdefghijklmnopqrstuvwxyz"
 # first hex digit of text (printable ASCII 2x-7x, UTF-8 lead bytes ex/cx/dx) or compressed data (1f 78 28)
 _GZIP_MAGIC = b"\x1f\x8b\x08"
+# a form field (key=value, or a bare value) whose value has a percent escape or a '+', or
+# starts like JSON
+_FORM_VALUE_TO_DECODE = re.compile(rb"(?:^|(?<=&))(?:[^&=]*=)?((?=[{\[]|[^&]*[%+])[^&]*)")
 _COMPRESSED_B64 = (b"H4sI", b"KLUv", b"eJ", b"eN", b"eF", b"eA")   # gzip, zstd, zlib magics in base64
 _U_ESCAPE = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u[0-9a-fA-F]{4}")   # a \u escape, not an escaped backslash
 _JSON_STRING = re.compile(rb'"([^"\\]*(?:\\.[^"\\]*)*)"', re.S)
@@ -61,12 +64,6 @@ class Segment:
     # (start, end, root start, root end) pieces: a layer assembled from several places of
     # the top-level segment (the url-decoded values of a form) maps its spans back here
     span_map: list | None = None
-    _fields: list | None = None
-
-    def form_fields(self) -> list:
-        if self._fields is None:
-            self._fields = F.form_fields(self.data)
-        return self._fields
 
 
 class Child(NamedTuple):
@@ -233,13 +230,8 @@ class Scanner:
                 self.budget.cap("json_depth")
             return [f"{prefix}:json:{p}" for p in paths]
         if kind in ("form", "query"):
-            fields = seg.form_fields()
             head = "query:" if kind == "query" else f"{prefix}:form:"
-            out = []
-            for s, _ in spans:
-                f = F.field_at(fields, s)
-                out.append(head + f.name if f else (prefix or "query"))
-            return out
+            return [head + F.form_field_at(seg.data, s).name for s, _ in spans]
         if kind == "headers":
             return [self._header_location(seg, s) for s, _ in spans]
         if kind == "protobuf":
@@ -324,29 +316,38 @@ class Scanner:
         parts: list[bytes] = []
         span_map: list[tuple[int, int, int, int]] = []
         pos = 0
-        for f in seg.form_fields():
-            value = data[f.value_start:f.end]
-            if not value:
-                continue
-            encoded = b"%" in value or b"+" in value
-            decoded = unquote_to_bytes(value.replace(b"+", b" ")) if encoded else value
+        # In values already percent-decoded once, a '+' is almost always a literal plus
+        # (a timestamp's "+0800"); a value encoded twice still shows it as %2B or %20,
+        # and the quote_plus variants match a double-encoded space left as '+'.
+        plus_is_space = seg.span_map is None
+        # Only values that hold an escape or start like JSON can make a layer: one regex
+        # pass finds them, so the plain fields of a long form cost no Python.
+        for m in _FORM_VALUE_TO_DECODE.finditer(data):
+            start, value_start, end = m.start(), m.start(1), m.end(1)
+            value = m.group(1)
+            if b"%" in value:
+                decoded = unquote_to_bytes(value.replace(b"+", b" ") if plus_is_space else value)
+            elif plus_is_space and b"+" in value:
+                decoded = value.replace(b"+", b" ")
+            else:
+                decoded = value
             layers = ("urlencoded",) if decoded != value else ()
             if decoded[:1] in (b"{", b"[") and F.looks_like_json(decoded):
                 if self.budget.take_token():
-                    out.append(Child(f.value_start, f.end, decoded, "json", layers))
-                    taken.append((f.value_start, f.end))
+                    out.append(Child(value_start, end, decoded, "json", layers))
+                    taken.append((value_start, end))
             elif layers and len(decoded) >= 8:     # nothing shorter can hold a variant or a pattern
                 if b"&" in decoded:
                     if self.budget.take_token():
-                        out.append(Child(f.value_start, f.end, decoded, kind_of(decoded), layers))
-                        taken.append((f.value_start, f.end))
+                        out.append(Child(value_start, end, decoded, kind_of(decoded), layers))
+                        taken.append((value_start, end))
                     continue
-                piece = data[f.start:f.value_start] + decoded
-                root = self._span(seg, f.value_start, f.end)
+                piece = data[start:value_start] + decoded
+                root = self._span(seg, value_start, end)
                 span_map.append((pos, pos + len(piece), root[0], root[1]))
                 parts.append(piece)
                 pos += len(piece) + 1
-                taken.append((f.value_start, f.end))
+                taken.append((value_start, end))
         if parts and self.budget.take_token():
             out.append(Child(0, len(data), b"&".join(parts), seg.kind, ("urlencoded",),
                              prefix=seg.prefix, span_map=span_map))

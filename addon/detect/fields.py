@@ -110,21 +110,22 @@ class Field(NamedTuple):
     value_start: int
 
 
-def form_fields(data: bytes) -> list[Field]:
-    out: list[Field] = []
-    append = out.append
-    pos = 0
-    for part in data.split(b"&"):
-        n = len(part)
-        eq = part.find(b"=")
-        raw_key = part if eq < 0 else part[:eq]
-        if b"%" in raw_key or b"+" in raw_key:
-            name = unquote_plus(raw_key.decode("latin-1"))
-        else:
-            name = raw_key.decode("utf-8", "replace")
-        append(Field(pos, pos + n, name.strip(), pos + eq + 1 if eq >= 0 else pos))
-        pos += n + 1
-    return out
+def form_field_at(data: bytes, offset: int) -> Field:
+    """The field of a form or query that holds `offset`, found from the '&' on either side
+    (the field is parsed alone, not the whole form)."""
+    start = data.rfind(b"&", 0, offset) + 1
+    end = data.find(b"&", offset)
+    if end < 0:
+        end = len(data)
+    part = data[start:end]
+    eq = part.find(b"=")
+    return Field(start, end, _field_name(part if eq < 0 else part[:eq]), start + eq + 1 if eq >= 0 else start)
+
+
+def _field_name(raw_key: bytes) -> str:
+    if b"%" in raw_key or b"+" in raw_key:
+        return unquote_plus(raw_key.decode("latin-1")).strip()
+    return raw_key.decode("utf-8", "replace").strip()
 
 
 def field_at(fields: list[Field], offset: int) -> Field | None:
