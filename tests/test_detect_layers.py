@@ -2,10 +2,10 @@
 messages, base64/hex tokens and protobuf without a schema, each layer in the chain."""
 
 import base64
-import random
 import gzip
 import hashlib
 import json
+import random
 import struct
 import zlib
 from pathlib import Path
