@@ -203,14 +203,21 @@ class DetectionProcess:
 
     def _deliver(self) -> None:
         for frame in split_frames(self._in):
-            if frame[0] == "lookback":
-                if self.on_lookback is not None:
-                    self.on_lookback(*frame[1:])
-                continue
-            self.inflight -= 1
-            if self.inflight <= self.max_inflight // 2:  # resume in bulk, not flow by flow
-                self._capacity.set()
-            self.on_result(*frame[1:])
+            # Every frame is counted before anything can fail, and a failing callback costs
+            # its own frame only: a lost answer would hold mitmproxy back at capacity().
+            if frame[0] != "lookback":
+                self.inflight -= 1
+                if self.inflight <= self.max_inflight // 2:  # resume in bulk, not flow by flow
+                    self._capacity.set()
+            try:
+                if frame[0] == "lookback":
+                    if self.on_lookback is not None:
+                        self.on_lookback(*frame[1:])
+                else:
+                    self.on_result(*frame[1:])
+            except Exception as e:  # noqa: BLE001
+                logger.error("piiaudit: answer of the detection process not handled: %s: %s",
+                             type(e).__name__, e, exc_info=True)
 
     def _die(self, why: str) -> None:
         if self.dead:

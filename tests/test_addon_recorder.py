@@ -309,3 +309,32 @@ def test_a_stalled_detection_process_holds_mitmproxy_back_for_a_while_not_for_ev
     waited = asyncio.run(go())
     assert 0.4 <= waited < 5
     assert dead and "2 flows still unanswered" in dead[0]
+
+
+def test_an_answer_that_cannot_be_handled_costs_that_answer_only(tmp_path, monkeypatch):
+    from addon import detectproc
+
+    silent = tmp_path / "silent_worker.py"
+    silent.write_text("import sys\nsys.stdin.buffer.read()\n")   # answers nothing: the test does
+    monkeypatch.setattr(detectproc, "WORKER", silent)
+    handled = []
+
+    def on_result(flow_id, *rest):
+        handled.append(flow_id)
+        if len(handled) == 1:
+            raise RuntimeError("the first answer's handler fails")
+
+    async def go():
+        proc = detectproc.DetectionProcess(None, on_result, lambda why: None, max_inflight=4)
+        ids = [f"flow-{i}" for i in range(4)]
+        proc.inflight = len(ids)
+        proc._capacity.clear()
+        # four answers arriving in one read, as a burst from the worker does
+        proc._in += b"".join(detectproc.encode_frame(("flow", i, [], [], [], None)) for i in ids)
+        proc._deliver()
+        assert proc.inflight == 0 and proc._capacity.is_set()
+        proc.close(timeout=5)
+        return ids
+
+    ids = asyncio.run(go())
+    assert handled == ids          # the three after the failing one were handled too
