@@ -6,9 +6,13 @@
 2. Live: a threaded HTTP server on 127.0.0.1, a Python load generator (keep-alive
    connections through the proxy); requests/s and latency p50/p99 direct, through bare
    mitmdump, and through mitmdump with the addon.
+3. With --instructions N: the instructions mitmdump's own process executes per replayed
+   flow, bare and with the addon, counted by valgrind (callgrind). Wall times on a shared
+   machine drift by tens of percent between runs; instruction counts do not.
 
     .venv/bin/python benchmarks/proxy_cost.py                 # 10,000 flows, 4 x 500 requests
     .venv/bin/python benchmarks/proxy_cost.py --flows 20000 --clients 8 --requests 1000
+    .venv/bin/python benchmarks/proxy_cost.py --skip-live --flows 3000 --instructions 500
 
 Nothing leaves loopback.
 """
@@ -24,7 +28,9 @@ import http.server as httpserver
 import json
 import os
 import random
+import re
 import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -221,6 +227,35 @@ def detection_cost(flows: Path, sample: int = 2000) -> float:
     return (time.perf_counter() - started) / len(batch) * 1000
 
 
+def instruction_ratio(work: Path, n: int) -> None:
+    """Instructions of mitmdump's own process (callgrind does not follow the detection
+    process it starts), per replayed flow: startup is measured with one flow and taken off."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        print("\ninstructions: valgrind not installed (Debian package valgrind); skipped")
+        return
+    counts: dict[tuple[str, int], int] = {}
+    for size in (1, n):
+        flows = work / f"callgrind-{size}.mitm"
+        generate_flows(flows, size)
+        for label, with_addon in (("bare", False), ("addon", True)):
+            argv = [valgrind, "--tool=callgrind", f"--callgrind-out-file={work / 'callgrind.out'}",
+                    sys.executable, mitmdump_exe(), "-n", "-r", str(flows), "--set", f"confdir={work / 'conf'}"]
+            if with_addon:
+                argv += addon_args(work / f"session-cg-{label}-{size}", DEMO_PROFILE)
+            out = subprocess.run(argv, capture_output=True, text=True)
+            refs = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
+            if out.returncode != 0 or refs is None:
+                print(f"\ninstructions: callgrind run failed ({out.returncode}); skipped")
+                return
+            counts[label, size] = int(refs.group(1).replace(",", ""))
+    bare = (counts["bare", n] - counts["bare", 1]) / (n - 1)
+    addon = (counts["addon", n] - counts["addon", 1]) / (n - 1)
+    print(f"\ninstructions in mitmdump's own process, per replayed flow ({n} flows, callgrind, startup taken off)")
+    print(f"  mitmdump          {bare / 1e6:8.2f} M")
+    print(f"  mitmdump + addon  {addon / 1e6:8.2f} M   {addon / bare:.3f}x  (detection runs in its own process)")
+
+
 # -- live -------------------------------------------------------------------------------
 class _Handler(httpserver.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -336,6 +371,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--requests", type=int, default=500, help="requests per live client (default 500)")
     ap.add_argument("--repeat", type=int, default=2, help="replay runs of each kind, best one counts (default 2)")
     ap.add_argument("--skip-live", action="store_true", help="only the replay comparison")
+    ap.add_argument("--instructions", type=int, default=0, metavar="N",
+                    help="also count the instructions mitmdump's own process executes replaying N flows, bare "
+                         "and with the addon, under valgrind's callgrind (slow: about 2 minutes per 500 flows; "
+                         "immune to the machine's speed, unlike wall time)")
     args = ap.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="piiaudit-bench-") as tmp:
@@ -371,6 +410,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  of which detection (Detector.scan_flow alone, in-process): {detection_cost(flows):.3f} ms/flow")
         if addon["flows"] != args.flows:
             print(f"  WARNING: {args.flows - addon['flows']} flows missing from session.db")
+
+        if args.instructions:
+            instruction_ratio(work, args.instructions)
 
         if not args.skip_live:
             res = live(work, args.clients, args.requests, args.repeat)
