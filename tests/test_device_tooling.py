@@ -132,3 +132,14 @@ def test_device_profile_says_what_it_could_not_read(tmp_path, monkeypatch, ca_pe
     assert "not read: mac" in result.output
     text = out.read_text()
     assert "imei" not in yaml.safe_load(text)["values"] and "# not read: imei" in text
+
+
+def test_doctor_says_when_the_detector_runs_without_its_c_scans(monkeypatch):
+    from addon.detect import index
+    from piiaudit.device.doctor import detector_check
+
+    monkeypatch.setattr(index, "NATIVE", None)   # as if setup.py could not compile the extension
+    check = detector_check()
+    assert check.status == "warn"
+    assert "numpy path" in check.detail and "gcc" in check.fix
+    assert "fix: make setup" in check.line()
