@@ -8,7 +8,6 @@ import json
 import random
 import struct
 import zlib
-from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import brotli
@@ -20,27 +19,9 @@ from mitmproxy.test import tflow
 from addon.detect import Detector, ScanLimits
 from addon.detect.corpus import pb
 from piiaudit import profile
+from test_detect_known import AID, DEMO, IMEI, MAC, det, req  # noqa: F401  (det: the demo device's detector)
 
-DEMO = Path(__file__).parents[1] / "piiaudit" / "data" / "demo" / "device.yaml"
-IMEI = "867530912345673"
-AID = "9774d56d682e549c"
-MAC = "02:1a:11:f0:6e:2b"
 MD5_IMEI = hashlib.md5(IMEI.encode()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def det():
-    return Detector(profile.load(DEMO))
-
-
-def req(method, url, body=b"", headers=None):
-    f = tflow.tflow()
-    f.request = http.Request.make(method, url)
-    for k, v in (headers or {}).items():   # after make(): it would drop codings it cannot apply
-        f.request.headers[k] = v
-    f.request.raw_content = body
-    f.response = None
-    return f
 
 
 def known(result):

@@ -16,6 +16,7 @@ import pytest
 from hooks.standin import build as standin
 from hooks.standin.loopback_proxy import LoopbackProxy, free_port
 from piiaudit import profile as device_profile
+from test_standin_build import classpath  # noqa: F401  (the built stand-in; skips without a JDK)
 
 # Values unlike the demo device's, so the test also proves the stand-in returns the profile.
 CUSTOM_DEVICE = {
@@ -30,20 +31,6 @@ CUSTOM_DEVICE = {
 }
 NETWORK_STEPS = {3, 6, 12, 14}
 LOOPBACK = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
-
-
-def require_jdk() -> None:
-    try:
-        for tool in ("java", "javac", "keytool"):
-            standin.jdk_tool(tool)
-    except standin.JdkNotFound as e:
-        pytest.skip(str(e))
-
-
-@pytest.fixture(scope="module")
-def classpath():
-    require_jdk()
-    return standin.build()
 
 
 def step_numbers(stdout: str) -> list[int]:
