@@ -1,4 +1,4 @@
-"""The one compiled part: the detector's one-pass scans (addon/detect/_native.c).
+"""The one compiled part: the detector's one-pass scans (piiaudit/detect/_native.c).
 
 Everything else is declared in pyproject.toml. The extension is optional: without a C
 compiler the detector falls back to numpy and stays correct, only slower
@@ -7,5 +7,5 @@ compiler the detector falls back to numpy and stays correct, only slower
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("addon.detect._native", ["addon/detect/_native.c"],
+setup(ext_modules=[Extension("piiaudit.detect._native", ["piiaudit/detect/_native.c"],
                              extra_compile_args=["-O2"], optional=True)])

@@ -28,8 +28,8 @@ from pathlib import Path  # noqa: E402
 if importlib.util.find_spec("addon") is None or importlib.util.find_spec("piiaudit") is None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from addon.detect import Detector, ScanLimits  # noqa: E402
-from addon.flowrow import request_sha256, response_sha256  # noqa: E402
+from piiaudit.detect import Detector, ScanLimits  # noqa: E402
+from piiaudit.flowrow import request_sha256, response_sha256  # noqa: E402
 from addon.detectproc import split_frames, write_frame  # noqa: E402
 from addon.lookback import DEFAULT_MAX_FLOWS, DEFAULT_MAX_MB, DEFAULT_WINDOW_S, LookbackBuffer, rebuild  # noqa: E402
 from piiaudit import profile as device_profile  # noqa: E402
@@ -38,7 +38,7 @@ _IDLE = ("idle",)  # no complete frame is waiting
 
 
 def _evidence_hashes(flow) -> tuple[str, str | None] | None:
-    """The flow row's request/response SHA-256 (addon.flowrow), computed here rather than
+    """The flow row's request/response SHA-256 (piiaudit.flowrow), computed here rather than
     on the proxy's core; None lets the proxy compute them itself."""
     try:
         return (request_sha256(flow.request),

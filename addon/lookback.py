@@ -149,7 +149,7 @@ class LookbackBuffer:
         no flow comes with flow_id None."""
         if not self.enabled or not values or not self._entries:
             return iter(())
-        from addon.detect import Detector, ScanLimits  # the proxy process without inline detection never loads it
+        from piiaudit.detect import Detector, ScanLimits  # the proxy process without inline detection never loads it
 
         try:
             det = Detector(None, limits=self.limits or ScanLimits(), patterns=False)

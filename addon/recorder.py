@@ -3,7 +3,7 @@
 Per flow (on `response`, `error`, or `websocket_end` for WebSocket flows, the same events
 mitmproxy's own Save addon uses) it runs the detector, marks and comments the flow so
 mitmweb shows what was found, appends it to `<session>/flows.mitm`, and queues its row
-(addon.flowrow) and hits for the session writer thread.
+(piiaudit.flowrow) and hits for the session writer thread.
 
 Detection runs in a child process by default (addon.detectproc), on another core than
 the proxy; the flow is finished when its answer comes back, a few milliseconds later. With
@@ -35,7 +35,7 @@ from mitmproxy import ctx, exceptions, hooks, http
 
 from addon.detectproc import DetectionProcess, flow_payload
 from addon.flowfile import FlowFile
-from addon.flowrow import flow_row, summary
+from piiaudit.flowrow import flow_row, summary
 from addon.lookback import DEFAULT_MAX_FLOWS, DEFAULT_MAX_MB, DEFAULT_WINDOW_S, LookbackBuffer
 from addon.sessionwriter import ObservedValues, SessionWriter
 from piiaudit import profile as device_profile
@@ -62,7 +62,7 @@ class Recorder:
         self.flowfile: FlowFile | None = None
         self.profile = device_profile.DeviceProfile()
         self.profile_path: str | None = None
-        self.detector = None                           # inline detection (addon.detect.Detector)
+        self.detector = None                           # inline detection (piiaudit.detect.Detector)
         self.process: DetectionProcess | None = None   # detection in a child process
         self.observed: ObservedValues | None = None
         self.inflight: dict[str, http.HTTPFlow] = {}
@@ -481,7 +481,7 @@ class Recorder:
 
 def _detector(profile: device_profile.DeviceProfile):
     # Imported here: with detection in its own process the proxy never loads the detector.
-    from addon.detect import Detector, ScanLimits
+    from piiaudit.detect import Detector, ScanLimits
 
     return Detector(profile, limits=ScanLimits())
 

@@ -271,7 +271,7 @@ def carriers(data: bytes, flows: list[Any]) -> list[tuple[Any, str, str]]:
 # -- the whole step ------------------------------------------------------------------------
 
 def _detector(session: Session):
-    from addon.detect import Detector
+    from piiaudit.detect import Detector
     from piiaudit import profile as profile_mod
 
     prof = None

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from proxy_cost import DEMO_PROFILE, generate_flows  # noqa: E402
 
-from addon.mitmdump import addon_args, mitmdump_exe  # noqa: E402
+from tests.support.mitmdump import addon_args, mitmdump_exe  # noqa: E402
 
 
 def proc_status(pid: int) -> dict[str, int]:

@@ -34,7 +34,7 @@ def measure(session_dir: Path, with_report: bool) -> dict:
     from analysis.pipeline import analyze, run_rules
     from analysis.prepare import prepare
     from analysis.rules import load_catalog
-    from analysis.samples import demo_scope_path
+    from tests.support.samples import demo_scope_path
     from analysis.scope import load as load_scope
     from analysis.timeline import build_timeline
 
@@ -76,7 +76,7 @@ def measure(session_dir: Path, with_report: bool) -> dict:
 
 
 def run_size(n: int, workdir: Path, with_report: bool) -> dict:
-    from analysis.samples import write_synthetic
+    from tests.support.samples import write_synthetic
 
     session = workdir / f"n{n}"
     t = time.perf_counter()

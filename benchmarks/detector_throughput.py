@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/detector_throughput.py [--seconds 1.5] [--seed 1]
 
-Bodies are built like the corpus templates (addon/detect/corpus.py) but batched the way
+Bodies are built like the corpus templates (piiaudit/detect/corpus.py) but batched the way
 SDKs batch them: a Umeng-style JSON envelope with many sessions (~32 KB), an
 Adjust-style form (~1 KB) and a Firebase-style protobuf LogRequest with many events
 (~16 KB). One body in ten carries a device value, so locating and decoding are part of
@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from piiaudit.profile import DeviceProfile  # noqa: E402
 
-from addon.detect import Detector  # noqa: E402
-from addon.detect import index as detect_index  # noqa: E402
-from addon.detect.corpus import Builder, generate, make_profile, pb  # noqa: E402
+from piiaudit.detect import Detector  # noqa: E402
+from piiaudit.detect import index as detect_index  # noqa: E402
+from piiaudit.detect.corpus import Builder, generate, make_profile, pb  # noqa: E402
 
 
 def big_profile(base: DeviceProfile, n: int, rnd: random.Random) -> DeviceProfile:

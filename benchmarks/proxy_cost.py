@@ -49,7 +49,7 @@ from mitmproxy import connection, io  # noqa: E402
 from mitmproxy.io import tnetstring  # noqa: E402
 from mitmproxy import http as mhttp  # noqa: E402
 
-from addon.mitmdump import Mitmdump, addon_args, mitmdump_exe  # noqa: E402
+from tests.support.mitmdump import Mitmdump, addon_args, mitmdump_exe  # noqa: E402
 from piiaudit import profile as profiles  # noqa: E402
 from piiaudit.store import SessionStore  # noqa: E402
 
@@ -216,7 +216,7 @@ _cpu_before = [0.0]
 
 def detection_cost(flows: Path, sample: int = 2000) -> float:
     """ms per flow of Detector.scan_flow alone, in this process, on the first `sample` flows."""
-    from addon.detect import Detector, ScanLimits
+    from piiaudit.detect import Detector, ScanLimits
 
     det = Detector(profiles.load(DEMO_PROFILE), limits=ScanLimits())
     with open(flows, "rb") as fo:

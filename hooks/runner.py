@@ -120,7 +120,7 @@ class HooksRunner:
             "native_tls": bool(native_tls),
             "app_package": app_package or getattr(target, "app_package", None),
         }
-        # With a detector (addon.detect.Detector), HTTP/1 requests seen at SSL_write become
+        # With a detector (piiaudit.detect.Detector), HTTP/1 requests seen at SSL_write become
         # flows (capture 'tls-hook') scanned like proxied ones.
         self._tls_flows = None
         if detector is not None:

@@ -3,7 +3,7 @@
 A pinned app's HTTPS never reaches the proxy in clear, but the agent sees its plaintext at
 SSL_write (``tls_write`` events). When that plaintext is an HTTP/1 request, this module
 builds the mitmproxy flow it would have been, writes its ``flows`` row (``capture =
-'tls-hook'``) and scans it with ``addon.detect.Detector``, so the same rules apply to it.
+'tls-hook'``) and scans it with ``piiaudit.detect.Detector``, so the same rules apply to it.
 
 Limits: only what one SSL_write carried (the agent keeps up to 4 KiB per call; a body
 written in a later call is not joined to its head), HTTP/1 only (HTTP/2 frames are binary),
@@ -21,7 +21,7 @@ from typing import Any
 from mitmproxy import connection, http
 from mitmproxy.net.http.http1 import read_request_head
 
-from addon.flowrow import flow_row
+from piiaudit.flowrow import flow_row
 from piiaudit.store import SessionStore
 
 CAPTURE = "tls-hook"

@@ -19,7 +19,7 @@ import pytest
 from mitmproxy import io
 from mitmproxy.net.http.http1 import assemble_request, assemble_response
 
-from addon.mitmdump import Mitmdump, addon_args, via_proxy
+from tests.support.mitmdump import Mitmdump, addon_args, via_proxy
 from addon.recorder import MARK
 from addon.replay import replay
 from piiaudit.store import SessionStore

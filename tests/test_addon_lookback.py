@@ -17,7 +17,7 @@ import pytest
 
 from addon.lookback import LookbackBuffer, payload_size
 from addon.detectproc import flow_payload
-from addon.mitmdump import Mitmdump, addon_args, via_proxy
+from tests.support.mitmdump import Mitmdump, addon_args, via_proxy
 from addon.recorder import MARK
 from addon.replay import replay
 from piiaudit.store import SessionStore

@@ -5,7 +5,7 @@ import socket
 import pytest
 from mitmproxy import io
 
-from addon.mitmdump import via_proxy
+from tests.support.mitmdump import via_proxy
 from addon.proxy import ProxyError, ProxyRunner
 from piiaudit.store import SessionStore
 from test_addon_live import ANDROID_ID, DEMO_HOSTS, PROFILE

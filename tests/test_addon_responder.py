@@ -9,7 +9,7 @@ import pytest
 from mitmproxy import connection, exceptions, http, master, options
 from mitmproxy.proxy.layers.http import HttpRequestHook
 
-from addon.mitmdump import SCRIPT, Mitmdump, via_proxy
+from tests.support.mitmdump import SCRIPT, Mitmdump, via_proxy
 from addon.responder import LocalResponder
 from piiaudit.store import SessionStore
 

@@ -9,7 +9,7 @@ import pytest
 
 from analysis.pipeline import analyze
 from analysis.report import write_report
-from analysis.samples import PUSH_PROCESS, write_fulltour
+from tests.support.samples import PUSH_PROCESS, write_fulltour
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_a_permission_asked_before_any_touch_is_early(tour):
 
 
 def test_sessions_without_ui_hooks_do_not_run_the_app_state_rules(tmp_path):
-    from analysis.samples import write_standin_scenario
+    from tests.support.samples import write_standin_scenario
 
     write_standin_scenario(tmp_path / "s", consent="mark")      # no touch, click or activity events
     result = analyze(tmp_path / "s")

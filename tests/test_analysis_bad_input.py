@@ -8,7 +8,7 @@ import pytest
 
 from analysis.pipeline import AnalysisError, analyze
 from analysis.rules import RulesError
-from analysis.samples import demo_scope_path, write_standin_scenario
+from tests.support.samples import demo_scope_path, write_standin_scenario
 from analysis.scope import ScopeError
 from analysis.summary import text_summary
 from piiaudit.store import SessionStore

@@ -10,7 +10,7 @@ import pytest
 from analysis.consent import decide
 from analysis.load import EVENT_COLUMNS, MARK_COLUMNS, typed
 from analysis.pipeline import analyze
-from analysis.samples import demo_scope_path, write_standin_scenario
+from tests.support.samples import demo_scope_path, write_standin_scenario
 
 
 def _events(*rows):

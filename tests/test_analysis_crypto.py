@@ -11,7 +11,7 @@ import pytest
 from analysis import crypto
 from analysis.load import load_session
 from analysis.pipeline import analyze
-from analysis.samples import DEVICE, T0, demo_scope_path, write_encrypted_upload, write_standin_scenario
+from tests.support.samples import DEVICE, T0, demo_scope_path, write_encrypted_upload, write_standin_scenario
 from piiaudit.store import SessionStore
 
 BEFORE_CONSENT = T0 + 1.6      # the scenario's 同意 tap is at T0 + 2.0

@@ -11,7 +11,7 @@ import yaml
 from analysis.detections import REGISTRY
 from analysis.pipeline import analyze
 from analysis.rules import DEFAULT_CATALOG, RulesError, load_catalog, render_markdown
-from analysis.samples import demo_scope_path, write_standin_scenario
+from tests.support.samples import demo_scope_path, write_standin_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

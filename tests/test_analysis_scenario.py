@@ -9,7 +9,7 @@ import yaml
 
 from analysis.pipeline import analyze, stored_findings
 from analysis.load import load_session
-from analysis.samples import demo_scope_path, write_standin_scenario
+from tests.support.samples import demo_scope_path, write_standin_scenario
 from piiaudit.store import SessionStore
 
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from analysis.scope import ScopeError, baseline, load
-from analysis.samples import demo_scope_path
+from tests.support.samples import demo_scope_path
 from piiaudit import vocab
 
 GOOD = {

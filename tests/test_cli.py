@@ -6,7 +6,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from piiaudit.cli import cli
+from commands.cli import cli
 from piiaudit.store import SessionStore
 from piiaudit.timeparse import iso, parse_time
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from addon.detect import corpus
+from piiaudit.detect import corpus
 
 
 @pytest.fixture(scope="module")

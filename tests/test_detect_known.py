@@ -10,9 +10,9 @@ import pytest
 from mitmproxy import http
 from mitmproxy.test import tflow
 
-from addon.detect import Detector, ScanLimits
-from addon.detect.corpus import generate
-from addon.detect.variants import variants_for
+from piiaudit.detect import Detector, ScanLimits
+from piiaudit.detect.corpus import generate
+from piiaudit.detect.variants import variants_for
 from piiaudit import profile
 from piiaudit.values import value_sha256
 

@@ -16,8 +16,8 @@ import zstandard
 from mitmproxy import http, websocket
 from mitmproxy.test import tflow
 
-from addon.detect import Detector, ScanLimits
-from addon.detect.corpus import pb
+from piiaudit.detect import Detector, ScanLimits
+from piiaudit.detect.corpus import pb
 from piiaudit import profile
 from test_detect_known import AID, DEMO, IMEI, MAC, det, req  # noqa: F401  (det: the demo device's detector)
 
@@ -179,7 +179,7 @@ def test_websocket_message_cap():
 
 
 def test_the_form_field_at_an_offset_is_the_one_a_full_split_gives():
-    from addon.detect.fields import form_field_at
+    from piiaudit.detect.fields import form_field_at
 
     rnd = random.Random(13)
     for _ in range(300):

@@ -14,7 +14,7 @@ import zstandard
 from mitmproxy import http
 from mitmproxy.test import tflow
 
-from addon.detect import Detector, ScanLimits
+from piiaudit.detect import Detector, ScanLimits
 from piiaudit import profile
 
 DEMO = Path(__file__).parents[1] / "piiaudit" / "data" / "demo" / "device.yaml"

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from addon.detect import Detector, ScanLimits
-from addon.detect.corpus import pb
-from addon.detect.geo import gcj02_to_bd09, haversine_m, wgs84_to_gcj02
+from piiaudit.detect import Detector, ScanLimits
+from piiaudit.detect.corpus import pb
+from piiaudit.detect.geo import gcj02_to_bd09, haversine_m, wgs84_to_gcj02
 from piiaudit import profile
 
 LAT, LNG = 39.908823, 116.397470

@@ -1,4 +1,4 @@
-"""The detector's C scans (addon/detect/_native.c) give exactly what the numpy path gives.
+"""The detector's C scans (piiaudit/detect/_native.c) give exactly what the numpy path gives.
 
 setup.py builds the extension; without a C compiler the detector runs the numpy path.
 Both must find the same things, so every check here runs the two side by side.
@@ -11,15 +11,15 @@ import re
 
 import pytest
 
-from addon.detect import Detector
-from addon.detect import index as index_module
-from addon.detect.charclass import DIGIT_MAP
-from addon.detect.corpus import generate
-from addon.detect.engine import _plausible_b64
-from addon.detect.index import Text
-from addon.detect.prefilter import GramFilter
+from piiaudit.detect import Detector
+from piiaudit.detect import index as index_module
+from piiaudit.detect.charclass import DIGIT_MAP
+from piiaudit.detect.corpus import generate
+from piiaudit.detect.engine import _plausible_b64
+from piiaudit.detect.index import Text
+from piiaudit.detect.prefilter import GramFilter
 
-native = pytest.importorskip("addon.detect._native", reason="the C scans are not built (no compiler?)")
+native = pytest.importorskip("piiaudit.detect._native", reason="the C scans are not built (no compiler?)")
 
 
 @pytest.fixture
@@ -170,7 +170,7 @@ def test_whole_detector_same_hits_with_and_without_the_c_scans(numpy_only):
 
 
 def test_mac_candidates_match_numpy():
-    from addon.detect.patterns import _mac_candidates
+    from piiaudit.detect.patterns import _mac_candidates
 
     for data in _texts(3) + [b"aa:bb:cc:dd:ee:ff", b"x" * 16, b"a-b" * 3000]:
         for sep in b":-":

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from addon.detect import Detector, ScanLimits
-from addon.detect.patterns import id_number_ok
-from addon.detect.variants import luhn_ok
+from piiaudit.detect import Detector, ScanLimits
+from piiaudit.detect.patterns import id_number_ok
+from piiaudit.detect.variants import luhn_ok
 from piiaudit import profile
 
 IMEI = "867530912345673"          # Luhn-valid

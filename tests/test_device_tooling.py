@@ -11,8 +11,8 @@ import yaml
 from click.testing import CliRunner
 from mitmproxy.certs import CertStore
 
-from piiaudit.cli import cli
-from piiaudit.device.cacert import android_name, subject_hash_old
+from commands.cli import cli
+from commands.device.cacert import android_name, subject_hash_old
 
 FAKE_ADB = Path(__file__).parent / "fakes" / "adb"
 IMEI_PARCEL = ("Result: Parcel(\n  0x00000000: 00000000 0000000f 00360038 00350037 '........8.6.7.5.'\n"
@@ -135,8 +135,8 @@ def test_device_profile_says_what_it_could_not_read(tmp_path, monkeypatch, ca_pe
 
 
 def test_doctor_says_when_the_detector_runs_without_its_c_scans(monkeypatch):
-    from addon.detect import index
-    from piiaudit.device.doctor import detector_check
+    from piiaudit.detect import index
+    from commands.device.doctor import detector_check
 
     monkeypatch.setattr(index, "NATIVE", None)   # as if setup.py could not compile the extension
     check = detector_check()

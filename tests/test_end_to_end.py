@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from piiaudit import manifest
-from piiaudit.demo import run_demo
+from commands.demo import run_demo
 from piiaudit.store import SessionStore
 
 REPO = Path(__file__).parents[1]
@@ -147,7 +147,7 @@ def known_hits(store, key):
 
 def test_piiaudit_replay_reproduces_the_live_hits(demo, tmp_path):
     result, store = demo
-    done = subprocess.run([sys.executable, "-m", "piiaudit.cli", "replay", str(result.session_dir / "flows.mitm"),
+    done = subprocess.run([sys.executable, "-m", "commands.cli", "replay", str(result.session_dir / "flows.mitm"),
                            "--session", str(tmp_path / "again"), "--profile", str(result.session_dir / "device.yaml")],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

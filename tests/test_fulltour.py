@@ -21,7 +21,7 @@ import yaml
 from hooks import hook_table
 from hooks.runner import HooksRunner
 from hooks.standin import build as standin
-from hooks.standin.loopback_proxy import REPO, LoopbackProxy
+from tests.support.loopback_proxy import REPO, LoopbackProxy
 from hooks.standin.scenarios import SCENARIOS
 from hooks.targets import LocalProcess
 from piiaudit.store import SessionStore

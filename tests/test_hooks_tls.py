@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from addon.detect import Detector
+from piiaudit.detect import Detector
 from piiaudit import profile
 from tests.java import fixtures
 

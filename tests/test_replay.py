@@ -11,7 +11,7 @@ import pytest
 from mitmproxy import io
 from mitmproxy.addons.savehar import SaveHar
 
-from addon.mitmdump import addon_args, mitmdump_exe
+from tests.support.mitmdump import addon_args, mitmdump_exe
 from addon.replay import ReplayError, replay
 from piiaudit.store import SessionStore
 from test_addon_live import PROFILE, capture, demo_traffic

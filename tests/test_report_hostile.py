@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from analysis.report import write_report
-from analysis.samples import demo_scope_path, write_standin_scenario
+from tests.support.samples import demo_scope_path, write_standin_scenario
 from analysis.pipeline import analyze
 from piiaudit.store import SessionStore
 

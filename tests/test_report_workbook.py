@@ -10,7 +10,7 @@ import pytest
 
 from analysis.pipeline import analyze
 from analysis.report import write_report
-from analysis.samples import DEVICE, demo_scope_path, write_standin_scenario
+from tests.support.samples import DEVICE, demo_scope_path, write_standin_scenario
 
 SHEETS = ["Summary", "Findings", "Flows", "API events", "Timeline", "Hooks"]
 RAW = [DEVICE["imei"], DEVICE["android_id"], DEVICE["mac"], DEVICE["clipboard"], "39.908823", "116.397470"]

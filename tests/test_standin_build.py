@@ -9,7 +9,7 @@ import pytest
 
 from hooks.standin import build as standin
 from piiaudit import profile as device_profile
-from hooks.standin.loopback_proxy import REPO
+from tests.support.loopback_proxy import REPO
 
 DEMO_DEVICE = REPO / "piiaudit" / "data" / "demo" / "device.yaml"
 

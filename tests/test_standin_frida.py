@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from hooks.standin import build as standin
-from hooks.standin.loopback_proxy import REPO
+from tests.support.loopback_proxy import REPO
 
 frida = pytest.importorskip("frida")
 BRIDGE = REPO / "hooks" / "agent" / "node_modules" / "frida-java-bridge"

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from hooks.standin import build as standin
-from hooks.standin.loopback_proxy import LoopbackProxy, free_port
+from tests.support.loopback_proxy import LoopbackProxy, free_port
 from piiaudit import profile as device_profile
 from test_standin_build import classpath  # noqa: F401  (the built stand-in; skips without a JDK)
 

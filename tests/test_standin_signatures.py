@@ -17,7 +17,7 @@ from collections import defaultdict
 import pytest
 
 from hooks.standin import build as standin
-from hooks.standin.loopback_proxy import REPO
+from tests.support.loopback_proxy import REPO
 
 STANDIN_SDK_INT = 34
 

@@ -3,7 +3,7 @@
 The API lives in ``hooks.standin.build`` and is re-exported here, so both
 ``import hooks.standin as standin; standin.java_command(standin.build(), ...)`` and
 ``from hooks.standin import build; build.java_command(build.build(), ...)`` work.
-``hooks.standin.loopback_proxy`` runs a mitmdump that answers every host on loopback.
+``tests.support.loopback_proxy`` runs a mitmdump that answers every host on loopback.
 """
 
 from hooks.standin import build

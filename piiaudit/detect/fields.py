@@ -14,7 +14,7 @@ from bisect import bisect_right
 from typing import NamedTuple
 from urllib.parse import unquote_plus
 
-from addon.detect.charclass import looks_like_text
+from piiaudit.detect.charclass import looks_like_text
 
 # Strings and structural characters only: numbers, literals and whitespace are skipped by
 # the regex engine, which is most of what makes locating fast.

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import click
 
+import piiaudit
 from piiaudit import __version__
 from piiaudit.store import SessionStore, StoreError
 from piiaudit.timeparse import iso, parse_time
 
-DEMO_DIR = Path(__file__).parent / "data" / "demo"
+DEMO_DIR = Path(piiaudit.__file__).parent / "data" / "demo"
 
 
 class AuditError(click.ClickException):
@@ -78,7 +79,7 @@ def demo(out: Path, scenario: str, force: bool, timeout: float) -> None:
       piiaudit demo --out demo-session
       open demo-session/evidence.xlsx
     """
-    from piiaudit.demo import DemoError, run_demo
+    from commands.demo import DemoError, run_demo
 
     try:
         result = run_demo(out, scenario=scenario, force=force, timeout=timeout, echo=click.echo)
@@ -117,7 +118,7 @@ def record(package: str, session_dir: Path, profile: Path | None, device_id: str
 
     See docs/device-setup.md for the emulator, proxy, CA and frida-server set-up.
     """
-    from piiaudit.recording import RecordError, record_device
+    from commands.recording import RecordError, record_device
 
     try:
         summary = record_device(
@@ -262,7 +263,7 @@ def doctor(serial: str | None, adb_path: str | None, ca_pem: Path, proxy: str | 
     Example:
       piiaudit doctor --proxy 10.0.2.2:8080
     """
-    from piiaudit.device.doctor import run_checks
+    from commands.device.doctor import run_checks
 
     checks = run_checks(adb_path=adb_path, serial=serial, ca_pem=ca_pem, proxy=proxy)
     for check in checks:
@@ -290,8 +291,8 @@ def device_profile(out: Path, serial: str | None, adb_path: str | None) -> None:
     """
     import yaml
 
-    from piiaudit.device.adb import Adb, AdbError
-    from piiaudit.device.profile_reader import read_profile
+    from commands.device.adb import Adb, AdbError
+    from commands.device.profile_reader import read_profile
 
     try:
         adb = Adb(adb_path, serial)
@@ -323,7 +324,7 @@ def corpus(ctx: click.Context) -> None:
     Example:
       piiaudit corpus --flows 2000 --seed 1
     """
-    from addon.detect import corpus as corpus_module
+    from piiaudit.detect import corpus as corpus_module
 
     args = ["--help" if a == "--help-corpus" else a for a in ctx.args]
     sys.exit(corpus_module.main(args) or 0)

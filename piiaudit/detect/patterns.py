@@ -15,10 +15,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from addon.detect.charclass import DIGIT_MAP, HEX_MAP, _table
-from addon.detect import index as index_module
-from addon.detect.index import Text
-from addon.detect.variants import luhn_ok
+from piiaudit.detect.charclass import DIGIT_MAP, HEX_MAP, _table
+from piiaudit.detect import index as index_module
+from piiaudit.detect.index import Text
+from piiaudit.detect.variants import luhn_ok
 
 
 class PatternHit(NamedTuple):

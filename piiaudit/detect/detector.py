@@ -17,12 +17,12 @@ from itertools import count
 from piiaudit import vocab
 from piiaudit.values import value_sha256
 
-from addon.detect import geo
-from addon.detect.engine import Scanner, Segment, kind_of
-from addon.detect.fields import Field
-from addon.detect.index import CoordFinder, KnownIndex, Text
-from addon.detect.limits import Budget, ScanLimits, ScanResult
-from addon.detect.variants import variants_for
+from piiaudit.detect import geo
+from piiaudit.detect.engine import Scanner, Segment, kind_of
+from piiaudit.detect.fields import Field
+from piiaudit.detect.index import CoordFinder, KnownIndex, Text
+from piiaudit.detect.limits import Budget, ScanLimits, ScanResult
+from piiaudit.detect.variants import variants_for
 
 MAX_VALUE_CHARS = 4096          # longer observed values (whole app lists) are not searched verbatim
 _PLACEHOLDERS = {"unknown", "null", "none", "nil", "undefined", "02:00:00:00:00:00", "0", "-1",
@@ -336,7 +336,7 @@ def _message_segments(msg, direction: str, budget: Budget, roots, headers_too: b
 
 
 def _decompress_body(data: bytes, coding: str, budget: Budget) -> tuple[bytes | None, str | None]:
-    from addon.detect.decompress import decompress
+    from piiaudit.detect.decompress import decompress
     room = budget.limits.max_body_bytes - budget.body_bytes
     if room <= 0:
         budget.cap("body_bytes")

@@ -21,7 +21,7 @@ import urllib.parse
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().with_name("piiaudit_addon.py")
+SCRIPT = Path(__file__).resolve().parents[2] / "addon" / "piiaudit_addon.py"
 _LISTENING = re.compile(r"proxy listening at \[?([^\]\s]+?)\]?:(\d+)")
 
 

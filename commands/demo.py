@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import piiaudit
 from piiaudit import manifest, paths
 from piiaudit import profile as profiles
-from piiaudit.recording import record_session
+from commands.recording import record_session
 from piiaudit.store import SessionStore
 
-DEMO_DATA = Path(__file__).parent / "data" / "demo"
+DEMO_DATA = Path(piiaudit.__file__).parent / "data" / "demo"
 DEMO_APP = {"package": "com.example.demoshop", "name": "演示商城 (Demo Shop)", "version": "1.0.0",
             "category": "网上购物类"}
 

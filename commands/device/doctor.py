@@ -7,8 +7,8 @@ from pathlib import Path
 
 import frida
 
-from piiaudit.device.adb import Adb, AdbError
-from piiaudit.device.cacert import android_name
+from commands.device.adb import Adb, AdbError
+from commands.device.cacert import android_name
 
 FRIDA_SERVER_PATHS = ("/data/local/tmp/frida-server", "/data/local/tmp/re.frida.server/frida-server")
 CA_DIRS = ("/system/etc/security/cacerts", "/apex/com.android.conscrypt/cacerts")
@@ -29,7 +29,7 @@ class Check:
 
 def detector_check() -> Check:
     """The host side: are the detector's C scans built, or does it run the slower numpy path?"""
-    from addon.detect import index   # the detector's own choice of path, made at import
+    from piiaudit.detect import index   # the detector's own choice of path, made at import
 
     if index.NATIVE is None:
         return Check("detector", "warn", "C scans not built: the numpy path finds the same, up to 4x slower on large bodies",

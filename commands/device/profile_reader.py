@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from piiaudit.device.adb import Adb
+from commands.device.adb import Adb
 
 # iphonesubinfo transactions that return the IMEI on common releases (getDeviceIdForPhone / getImeiForSubscriber).
 IMEI_CALLS = ("service call iphonesubinfo 1 s16 com.android.shell",

@@ -21,13 +21,13 @@ from urllib.parse import unquote_plus
 import ahocorasick
 import numpy as np
 
-from addon.detect import geo
-from addon.detect.charclass import B64_MAP, DIGIT_MAP, HEX_MAP, NUMPY_FROM, run_list
-from addon.detect.prefilter import GramFilter
-from addon.detect.variants import DIGESTS, Variant
+from piiaudit.detect import geo
+from piiaudit.detect.charclass import B64_MAP, DIGIT_MAP, HEX_MAP, NUMPY_FROM, run_list
+from piiaudit.detect.prefilter import GramFilter
+from piiaudit.detect.variants import DIGESTS, Variant
 
 try:   # the one-pass C scans (setup.py builds them); numpy does the same work without
-    from addon.detect import _native
+    from piiaudit.detect import _native
 except ImportError:   # pragma: no cover - exercised by forcing NATIVE = None in the tests
     _native = None
 NATIVE = _native

@@ -1,6 +1,6 @@
 """A labelled corpus of SDK-shaped flows, and the detector's precision and recall on it.
 
-    python -m addon.detect.corpus --flows 2000 --seed 1
+    python -m piiaudit.detect.corpus --flows 2000 --seed 1
 
 Each leaky flow is built like a request a real SDK sends (field names and shapes follow
 the public documentation and decompiled parameter lists of the SDKs named below) and
@@ -52,10 +52,10 @@ from mitmproxy.test import tflow
 
 from piiaudit.profile import DeviceProfile, Fix
 
-from addon.detect import geo
-from addon.detect.detector import Detector
-from addon.detect.limits import ScanLimits
-from addon.detect.variants import luhn_ok
+from piiaudit.detect import geo
+from piiaudit.detect.detector import Detector
+from piiaudit.detect.limits import ScanLimits
+from piiaudit.detect.variants import luhn_ok
 
 # --- the device ---------------------------------------------------------------------------
 

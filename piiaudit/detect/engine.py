@@ -26,12 +26,12 @@ from urllib.parse import unquote_to_bytes
 
 import numpy as np
 
-from addon.detect import fields as F
-from addon.detect.charclass import B64_MAP, looks_like_text
-from addon.detect.decompress import decompress, sniff
-from addon.detect.index import Coord, CoordFinder, KnownIndex, Match, Text, hex_token_ok
-from addon.detect.limits import Budget
-from addon.detect.patterns import KEYED_WORDS, PatternHit, find_patterns
+from piiaudit.detect import fields as F
+from piiaudit.detect.charclass import B64_MAP, looks_like_text
+from piiaudit.detect.decompress import decompress, sniff
+from piiaudit.detect.index import Coord, CoordFinder, KnownIndex, Match, Text, hex_token_ok
+from piiaudit.detect.limits import Budget
+from piiaudit.detect.patterns import KEYED_WORDS, PatternHit, find_patterns
 
 _B64_TOKEN_MIN = 16
 _UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"

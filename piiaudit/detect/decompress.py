@@ -13,7 +13,7 @@ import zlib
 import brotli
 import zstandard
 
-from addon.detect.limits import Budget
+from piiaudit.detect.limits import Budget
 
 _CHUNK = 64 * 1024
 _ZSTD = zstandard.ZstdDecompressor()

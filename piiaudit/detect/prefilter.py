@@ -78,7 +78,7 @@ def _bloom(grams: np.ndarray | None, n: int) -> tuple[int, bytes]:
 class GramFilter:
     def __init__(self, keys: list[bytes], native=None):
         """keys: the automaton's keys as bytes (lower-cased like the text it will see);
-        native: the C module (addon.detect._native) to probe with, or None for numpy."""
+        native: the C module (piiaudit.detect._native) to probe with, or None for numpy."""
         self.native = native
         grams8: set[bytes] = set()
         grams4: set[bytes] = set()
