@@ -14,6 +14,8 @@ import logging
 
 from mitmproxy import ctx, exceptions, http
 
+from piiaudit import hosts
+
 logger = logging.getLogger(__name__)
 
 BODY = json.dumps({"code": 0, "msg": "success", "data": {}}).encode()
@@ -33,8 +35,7 @@ def parse_hosts(spec: str) -> tuple[str, ...]:
 
 
 def matches(host: str, suffixes: tuple[str, ...]) -> bool:
-    host = host.lower().rstrip(".")
-    return any(s == "*" or host == s or host.endswith("." + s) for s in suffixes)
+    return hosts.first_under(host, suffixes) is not None
 
 
 class LocalResponder:

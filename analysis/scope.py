@@ -25,6 +25,7 @@ import yaml
 
 from analysis.errors import AnalysisError
 from analysis.yamltext import safe_load
+from piiaudit import hosts
 from piiaudit import sdks as sdk_catalog
 from piiaudit import vocab
 
@@ -91,10 +92,7 @@ class Scope:
         return self.stated_sdks.get(sdk, frozenset())
 
     def is_first_party(self, host: str | None) -> bool:
-        if not host:
-            return False
-        host = host.lower().rstrip(".")
-        return any(host == d or host.endswith("." + d) for d in self.first_party_hosts)
+        return hosts.first_under(host, self.first_party_hosts) is not None
 
     def necessary(self) -> Category | None:
         return baseline().categories.get(self.category) if self.category else None
@@ -108,13 +106,12 @@ class Scope:
         }
 
 
-def first_party_mask(hosts: pd.Series, scope: Scope | None) -> pd.Series:
+def first_party_mask(host_column: pd.Series, scope: Scope | None) -> pd.Series:
     """Vectorised over the distinct hosts of a column (there are few)."""
-    if scope is None or hosts.empty:
-        return pd.Series(False, index=hosts.index)
-    distinct = hosts.dropna().unique()
-    table = {h: scope.is_first_party(h) for h in distinct}
-    return hosts.map(table).fillna(False).astype(bool)
+    if scope is None or host_column.empty:
+        return pd.Series(False, index=host_column.index)
+    table = {h: scope.is_first_party(h) for h in host_column.dropna().unique()}
+    return host_column.map(table).fillna(False).astype(bool)
 
 
 def _pii_list(raw: Any, where: str) -> frozenset[str]:

@@ -13,6 +13,8 @@ from importlib import resources
 
 import yaml
 
+from piiaudit import hosts
+
 FRAMEWORK_PREFIXES = (
     "java.", "javax.", "jdk.", "sun.", "com.sun.", "android.", "androidx.", "com.android.",
     "dalvik.", "libcore.", "kotlin.", "kotlinx.", "org.apache.harmony.", "org.json.",
@@ -98,11 +100,8 @@ def attribute(frames: list[str], app_package: str | None = None) -> tuple[str | 
 
 
 def sdk_for_host(host: str | None) -> str | None:
-    if not host:
-        return None
-    host = host.lower().rstrip(".")
     for domain, sdk_id in _domains():
-        if host == domain or host.endswith("." + domain):
+        if hosts.under(host, domain):
             return sdk_id
     return None
 
