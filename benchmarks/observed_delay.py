@@ -1,0 +1,218 @@
+"""How long a value the hooks saw read takes to reach the proxy's detector.
+
+The delay measured is from a `pii_read` event's time (host clock, as stored in
+``events.ts``) to the moment the recorder hands that value to its detector (the detection
+process's `observe`, or the inline detector's), for the first read of each distinct value.
+
+Two runs, one table:
+
+- ``demo`` / ``full``: the stand-in scenario recorded end to end (``piiaudit demo``: the
+  embedded proxy and the hooks runner in one process, the JVM under Frida). The values
+  travel the way that process wires them.
+- ``poll``: a loop of reads written into session.db by a separate writer, while a
+  Recorder that has no in-process link to the hooks (the `mitmdump -s` case) finds them
+  by polling the events table.
+- ``handover``: the same loop of reads published on the observed-values channel the
+  commands connect when proxy and hooks share a process.
+
+    .venv/bin/python benchmarks/observed_delay.py                  # demo, full, poll, handover
+    .venv/bin/python benchmarks/observed_delay.py --runs poll handover --reads 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PROFILE = ROOT / "piiaudit" / "data" / "demo" / "device.yaml"
+
+
+class Arrivals:
+    """The first time each (pii_type, value) reached the detector, by patching its entry point."""
+
+    def __init__(self) -> None:
+        self.first: dict[tuple[str, str], float] = {}
+        self._undo: list = []
+
+    def __enter__(self) -> Arrivals:
+        from addon import detectproc
+
+        targets = [(detectproc.DetectionProcess, "observe")]
+        try:  # the one detection path, inline or in the process, once it exists
+            from addon import detection
+            targets.append((detection.DetectionDispatch, "_to_detector"))
+        except (ImportError, AttributeError):
+            from addon import recorder
+            targets.append((recorder.Recorder, "_feed_observed"))
+        for owner, name in targets:
+            original = getattr(owner, name)
+            self._undo.append((owner, name, original))
+            setattr(owner, name, self._wrap(original, name))
+        return self
+
+    def _wrap(self, original, name):
+        arrivals = self
+
+        def observe(this, *args, **kwargs):
+            now = time.time()
+            if name == "observe":
+                arrivals.first.setdefault((args[0], str(args[1]).strip()), now)
+            elif name == "_feed_observed":  # the inline detector, before the one path existed
+                if this.process is None and this.observed is not None:
+                    for pii_type, value, _ in list(this.observed.pending):
+                        arrivals.first.setdefault((pii_type, str(value).strip()), now)
+            else:
+                for pii_type, value, _ in args[0]:
+                    arrivals.first.setdefault((pii_type, str(value).strip()), now)
+            return original(this, *args, **kwargs)
+
+        return observe
+
+    def __exit__(self, *exc) -> None:
+        for owner, name, original in self._undo:
+            setattr(owner, name, original)
+
+    def delays_ms(self, reads: list[tuple[float, str, str]]) -> tuple[list[float], int]:
+        """Delays of the first read of each value; and how many never arrived."""
+        seen, out, missing = set(), [], 0
+        for ts, pii_type, value in sorted(reads):
+            key = (pii_type, str(value).strip())
+            if key in seen:
+                continue
+            seen.add(key)
+            if key in self.first:
+                out.append((self.first[key] - ts) * 1000)
+            else:
+                missing += 1
+        return out, missing
+
+
+def pii_reads(session: Path) -> list[tuple[float, str, str]]:
+    from piiaudit.store import SessionStore
+
+    store = SessionStore(session, create=False)
+    rows = store.rows("SELECT ts, pii_type, value FROM events WHERE kind = 'pii_read' AND value IS NOT NULL "
+                      "AND pii_type IS NOT NULL")
+    store.close()
+    # A location request names its provider, not a fix: the recorder never searches for it.
+    return [(r["ts"], r["pii_type"], r["value"]) for r in rows
+            if str(r["value"]).strip() and not (r["pii_type"] == "location" and "," not in r["value"])]
+
+
+def run_scenario(scenario: str, work: Path) -> tuple[list[float], int]:
+    from commands.demo import run_demo
+
+    out = work / scenario
+    with Arrivals() as arrivals:
+        run_demo(out, scenario=scenario, force=True, echo=lambda _: None)
+    return arrivals.delays_ms(pii_reads(out))
+
+
+def run_loop(how: str, work: Path, reads: int, gap_ms: tuple[float, float], seed: int) -> tuple[list[float], int]:
+    """A Recorder in a bare mitmproxy Master; a thread plays the hooks runner's reads."""
+    from mitmproxy import hooks, master, options
+
+    from addon.recorder import Recorder
+    from piiaudit.store import SessionStore
+
+    session = work / how
+    rng = random.Random(seed)
+    values = [(rng.choice(["clipboard", "oaid", "imei", "android_id"]), f"piiaudit-bench-{how}-{i:05d}")
+              for i in range(reads)]
+    channel = None
+    if how == "handover":
+        from piiaudit.observed import ObservedChannel
+        channel = ObservedChannel()
+
+    def hooks_side() -> None:
+        from piiaudit.writer import SessionWriter
+
+        writer = SessionWriter(SessionStore(session), component="hooks", max_seconds=0.05)
+        for pii_type, value in values:
+            time.sleep(rng.uniform(*gap_ms) / 1000)
+            row = {"ts": time.time(), "kind": "pii_read", "pii_type": pii_type, "value": value,
+                   "api": "bench.Api.read()"}
+            if channel is not None:
+                channel.publish(pii_type, value, row["ts"])
+            writer.put("events", row)
+        writer.close()
+
+    def hooks_side_before() -> None:
+        # What the hooks runner did before one writer existed: a batch per turn of its queue.
+        store = SessionStore(session)
+        for pii_type, value in values:
+            time.sleep(rng.uniform(*gap_ms) / 1000)
+            store.write_events([{"ts": time.time(), "kind": "pii_read", "pii_type": pii_type, "value": value,
+                                 "api": "bench.Api.read()"}])
+        store.close()
+
+    try:
+        import piiaudit.writer  # noqa: F401
+        play = hooks_side
+    except ImportError:
+        play = hooks_side_before
+
+    async def go() -> None:
+        m = master.Master(options.Options())
+        recorder = Recorder()
+        if channel is not None:
+            recorder.observed_channel = channel
+        m.addons.add(recorder)
+        m.options.update(piiaudit_session=str(session), piiaudit_profile=str(PROFILE))
+        await m.addons.trigger_event(hooks.RunningHook())
+        thread = threading.Thread(target=play)
+        thread.start()
+        await asyncio.to_thread(thread.join)
+        await asyncio.sleep(1.5)  # the last poll (the poll path only)
+        await m.done()
+
+    with Arrivals() as arrivals:
+        asyncio.run(go())
+    return arrivals.delays_ms(pii_reads(session))
+
+
+def describe(name: str, delays: list[float], missing: int) -> str:
+    if not delays:
+        return f"{name:<10} no values reached the detector ({missing} missing)"
+    q = statistics.quantiles(delays, n=100, method="inclusive") if len(delays) > 1 else [delays[0]] * 99
+    return (f"{name:<10} {len(delays):>5} values  p50 {q[49]:8.1f} ms  p99 {q[98]:8.1f} ms  "
+            f"max {max(delays):8.1f} ms" + (f"  ({missing} never arrived)" if missing else ""))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", nargs="+", default=["demo", "full", "poll", "handover"],
+                        choices=["demo", "full", "poll", "handover"])
+    parser.add_argument("--reads", type=int, default=100, help="reads in the poll and handover loops")
+    parser.add_argument("--gap-ms", type=float, nargs=2, default=(20.0, 300.0),
+                        help="time between two reads in the loops: uniform between these")
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    print("delay from a hook's read (events.ts) to the proxy's detector knowing the value")
+    with tempfile.TemporaryDirectory(prefix="piiaudit-observed-delay-") as tmp:
+        work = Path(tmp)
+        for run in args.runs:
+            try:
+                if run in ("demo", "full"):
+                    delays, missing = run_scenario(run, work)
+                else:
+                    delays, missing = run_loop(run, work, args.reads, tuple(args.gap_ms), args.seed)
+            except ImportError as e:
+                print(f"{run:<10} not available in this version ({e})")
+                continue
+            print(describe(run, delays, missing), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
