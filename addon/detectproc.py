@@ -2,16 +2,15 @@
 
 Detection is the costly part of recording a flow (far more than the proxy's own work per
 flow); in the proxy's thread it would slow every flow and every replay by that much. The
-Recorder hands each flow (mitmproxy's `get_state()` form) to `addon/detectworker.py`
-over a pipe and finishes it (row, mark, comment, flows.mitm) when the answer comes back.
+detection addon (addon.detection) hands each flow (mitmproxy's `get_state()` form) to
+`addon/detectworker.py` over a pipe and finishes it when the answer comes back.
 
 Neither side may block the other: the proxy writes without blocking (what does not fit
 in the pipe waits in a buffer and goes out when the event loop sees the pipe writable)
 and reads answers from an event-loop reader. At most `max_inflight` flows are out at a
 time; beyond that the hook waits, which is how a fast `mitmdump -r` is held back.
 
-Only what detection reads travels: the request, response and WebSocket messages in their
-`get_state()` form (the connection objects would cost more to copy than the scan).
+Only what detection reads travels (addon.lookback.flow_payload).
 
 Frames are a 4-byte little-endian length and a pickle of a tuple whose first item names
 its kind, in both directions; both ends are this package, started by it.
@@ -52,21 +51,13 @@ from typing import Any, BinaryIO
 
 from mitmproxy import http
 
-from addon.lookback import lookback_args
+from addon.lookback import flow_payload, lookback_args
 
 logger = logging.getLogger(__name__)
 
 WORKER = Path(__file__).resolve().with_name("detectworker.py")
 _LEN = struct.Struct("<I")
 STALL_S = 30.0
-
-
-def flow_payload(flow: http.HTTPFlow) -> dict:
-    return {
-        "request": flow.request.get_state(),
-        "response": flow.response.get_state() if flow.response is not None else None,
-        "websocket": flow.websocket.get_state() if flow.websocket is not None else None,
-    }
 
 
 def encode_frame(obj: Any) -> bytes:

@@ -1,8 +1,9 @@
 """Look-back: search recently scanned flows again for values the hooks reported late.
 
-The hooks runner writes a `pii_read` event some time after the app read the value, and
-the addon polls for it about once a second; a flow the app sent right after the read is
-often scanned before the value is known. A replay, which knows every value before its
+A value the hooks saw read reaches the detector some time after the app read it (a few
+milliseconds when the hooks runner shares the proxy's process, up to a poll interval, about
+a second, when mitmdump reads it from session.db), and a flow the app sent right after the
+read may be scanned before the value is known. A replay, which knows every value before its
 first flow, would find it. To make the live record agree with a replay, the side that
 scans flows keeps the last flows it scanned (`LookbackBuffer`) and, when values new to its
 detector arrive, scans those flows again for just those values, with a detector holding
@@ -11,8 +12,8 @@ only them, and reports the `observed_value` hits the flows did not already have.
 The buffer is bounded three ways: by age in flow time (request start; the newest flow
 sets the clock, so a replay of the same file behaves the same), by count and by bytes.
 The buffered form is mitmproxy's `get_state()` of the request, response and WebSocket
-data (addon.detectproc.flow_payload), so the worker process and the proxy's own thread
-buffer and rebuild flows alike.
+data (`flow_payload`), the same form that travels to the detection process, so both places
+detection runs (addon.scanner) buffer and rebuild flows alike.
 """
 
 from __future__ import annotations
@@ -33,8 +34,18 @@ _CLIENT = connection.Client(peername=("127.0.0.1", 0), sockname=("127.0.0.1", 0)
 _SERVER = connection.Server(address=None)
 
 
+def flow_payload(flow: http.HTTPFlow) -> dict:
+    """What detection reads of a flow: request, response and WebSocket messages in their
+    `get_state()` form (the connection objects would cost more to copy than the scan)."""
+    return {
+        "request": flow.request.get_state(),
+        "response": flow.response.get_state() if flow.response is not None else None,
+        "websocket": flow.websocket.get_state() if flow.websocket is not None else None,
+    }
+
+
 def rebuild(flow_id: str, payload: dict) -> http.HTTPFlow:
-    """A flow detection can scan, from addon.detectproc.flow_payload()."""
+    """A flow detection can scan, from flow_payload()."""
     flow = http.HTTPFlow(_CLIENT, _SERVER)
     flow.id = flow_id
     flow.request = http.Request.from_state(payload["request"])

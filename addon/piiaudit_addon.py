@@ -16,5 +16,5 @@ if importlib.util.find_spec("addon") is None or importlib.util.find_spec("piiaud
 from addon.recorder import Recorder  # noqa: E402
 from addon.responder import LocalResponder  # noqa: E402
 
-# The responder does nothing until piiaudit_respond_hosts is set.
+# The responder does nothing until piiaudit_respond is set.
 addons = [LocalResponder(), Recorder()]

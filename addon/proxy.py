@@ -1,7 +1,9 @@
 """Run the proxy inside another program (`piiaudit record`, `piiaudit demo`).
 
 `ProxyRunner` runs a mitmproxy Master with mitmproxy's default addons, the Recorder and,
-when asked, the LocalResponder, on a background thread with its own event loop.
+when asked, the LocalResponder, on a background thread with its own event loop. Given
+`observed` (piiaudit.observed), the recorder's detector learns the values a hooks runner
+in this process adds there, as they come; without it, it polls session.db for them.
 `start()` returns once the proxy is listening (or raises with mitmproxy's reason);
 `stop()` shuts it down and waits until the last batch is committed and flows.mitm closed.
 
@@ -21,7 +23,8 @@ from mitmproxy import addons as default_addons
 from mitmproxy import exceptions, master, options
 
 from addon.recorder import Recorder
-from addon.responder import LocalResponder
+from addon.responder import LocalResponder, for_hosts
+from piiaudit.observed import ObservedValues
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +74,7 @@ class ProxyRunner:
         confdir: Path | str | None = None,
         mode: str = "regular",
         save_flows: bool = True,
+        observed: ObservedValues | None = None,
     ) -> None:
         self.session_dir = Path(session_dir)
         self.profile = Path(profile) if profile else None
@@ -80,7 +84,8 @@ class ProxyRunner:
         self.confdir = Path(confdir).expanduser() if confdir else Path("~/.mitmproxy").expanduser()
         self.mode = mode
         self.save_flows = save_flows
-        self.recorder = Recorder()
+        self.observed = observed
+        self.recorder = Recorder(observed)
         self.responder = LocalResponder()
         self._master: master.Master | None = None
         self._thread: threading.Thread | None = None
@@ -166,7 +171,7 @@ class ProxyRunner:
         }
         if self.respond_hosts:
             settings["connection_strategy"] = "lazy"
-            settings["piiaudit_respond_hosts"] = ",".join(self.respond_hosts)
+            settings["piiaudit_respond"] = for_hosts(self.respond_hosts)
         try:
             opts.update(**settings)
         except exceptions.OptionsError as e:

@@ -16,7 +16,8 @@ from pathlib import Path
 import piiaudit
 from piiaudit import manifest, paths
 from piiaudit import profile as profiles
-from commands.recording import record_session
+from commands.recording import embedded_proxy, record_session
+from piiaudit.observed import ObservedValues
 from piiaudit.store import SessionStore
 
 DEMO_DATA = Path(piiaudit.__file__).parent / "data" / "demo"
@@ -52,7 +53,6 @@ def _prepare_dir(out: Path, force: bool) -> None:
 
 def run_demo(out: Path, *, scenario: str = "demo", force: bool = False, timeout: float = 180.0,
              echo: Callable[[str], None] = print) -> DemoResult:
-    from addon.proxy import ProxyRunner
     from analysis.pipeline import analyze
     from analysis.report import write_report
     from analysis.summary import text_summary
@@ -82,18 +82,18 @@ def run_demo(out: Path, *, scenario: str = "demo", force: bool = False, timeout:
     work.mkdir(parents=True, exist_ok=True)
     device_props = standin.write_device_properties(profile, work / "device.properties")
 
-    proxy = ProxyRunner(out, out / "device.yaml", listen_host="127.0.0.1", respond_hosts=plan.hosts,
-                        confdir=paths.demo_confdir())
+    proxy = embedded_proxy(out, out / "device.yaml", listen_host="127.0.0.1", respond_hosts=plan.hosts,
+                           confdir=paths.demo_confdir())
     proxy.start()
     echo(f"mitmproxy listening on 127.0.0.1:{proxy.port} (answering {', '.join(plan.hosts)} locally)")
 
-    def hooks() -> HooksRunner:
+    def hooks(observed: ObservedValues | None) -> HooksRunner:
         truststore, password = standin.make_truststore(proxy.ca_pem, work / "mitmproxy-truststore.p12")
         argv = standin.java_command(classpath, proxy_host="127.0.0.1", proxy_port=proxy.port,
                                     truststore=truststore, truststore_password=password,
                                     device_properties=device_props, main=plan.main_class)
         echo("spawning the stand-in under Frida (agent loaded before its first instruction) …")
-        return HooksRunner(store, LocalProcess(argv))
+        return HooksRunner(store, LocalProcess(argv), observed=observed)
 
     outcome = record_session(store, proxy, hooks, timeout=timeout, echo=echo, proxy_started=True)
     if outcome.timed_out:

@@ -5,6 +5,11 @@
 app to end, a timeout or Ctrl-C, then stop the hooks first (final clock sync, flush) and
 the proxy second (flush the last batch, close flows.mitm), and finalise the manifest.
 Whatever happens, both are stopped and everything they acknowledged stays in session.db.
+
+Proxy and hooks share this process, so they are linked here: `embedded_proxy` gives the
+proxy a piiaudit.observed ObservedValues, and `record_session` hands the same object to
+the hooks factory; a value the hooks read reaches the proxy's detector as soon as the
+runner has converted its event, without a trip through session.db.
 """
 
 from __future__ import annotations
@@ -14,11 +19,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from piiaudit import manifest
 from piiaudit import profile as profiles
+from piiaudit.observed import ObservedValues
 from piiaudit.store import SessionStore, StoreError
+
+if TYPE_CHECKING:
+    from addon.proxy import ProxyRunner
 
 
 class RecordError(Exception):
@@ -27,6 +36,7 @@ class RecordError(Exception):
 
 class Proxy(Protocol):
     port: int
+    observed: ObservedValues | None
 
     def start(self) -> None: ...
     def stop(self) -> None: ...
@@ -46,10 +56,19 @@ class RecordingOutcome:
     seconds: float
 
 
-def record_session(store: SessionStore, proxy: Proxy, hooks_factory: Callable[[], Hooks], *,
+def embedded_proxy(session_dir: Path, profile: Path | None, **options: Any) -> ProxyRunner:
+    """The proxy for a recording in this process: it learns the values the hooks read
+    from the ObservedValues `record_session` hands to the hooks factory."""
+    from addon.proxy import ProxyRunner
+
+    return ProxyRunner(session_dir, profile, observed=ObservedValues(), **options)
+
+
+def record_session(store: SessionStore, proxy: Proxy, hooks_factory: Callable[[ObservedValues | None], Hooks], *,
                    timeout: float | None = None, echo: Callable[[str], None] = print,
                    proxy_started: bool = False) -> RecordingOutcome:
-    """Run proxy + hooks until the app ends, `timeout` passes, or Ctrl-C."""
+    """Run proxy + hooks until the app ends, `timeout` passes, or Ctrl-C. The hooks factory
+    gets the proxy's ObservedValues to add the values it reads to."""
     started = time.time()
     hooks: Hooks | None = None
     status: int | None = None
@@ -57,7 +76,7 @@ def record_session(store: SessionStore, proxy: Proxy, hooks_factory: Callable[[]
     if not proxy_started:
         proxy.start()
     try:
-        hooks = hooks_factory()
+        hooks = hooks_factory(getattr(proxy, "observed", None))
         hooks.start()
         try:
             status = hooks.wait(timeout=timeout)
@@ -80,7 +99,6 @@ def record_device(package: str, session_dir: Path, *, profile: Path | None, devi
                   listen_host: str, listen_port: int, confdir: Path | None, attach: bool,
                   echo: Callable[[str], None] = print) -> str:
     """`piiaudit record`: a real device or emulator, until Ctrl-C or the app exits."""
-    from addon.proxy import ProxyRunner
     from hooks.runner import HooksRunner
     from hooks.targets import AndroidApp
 
@@ -99,8 +117,8 @@ def record_device(package: str, session_dir: Path, *, profile: Path | None, devi
     manifest.write(store, app={"package": package}, device=device, mode="device",
                    profile="device.yaml" if profile else None)
     confdir = confdir or Path.home() / ".mitmproxy"
-    proxy = ProxyRunner(session_dir, session_dir / "device.yaml" if profile else None,
-                        listen_host=listen_host, listen_port=listen_port, confdir=confdir)
+    proxy = embedded_proxy(session_dir, session_dir / "device.yaml" if profile else None,
+                           listen_host=listen_host, listen_port=listen_port, confdir=confdir)
     try:
         proxy.start()
     except OSError as e:
@@ -108,8 +126,8 @@ def record_device(package: str, session_dir: Path, *, profile: Path | None, devi
     echo(f"proxy listening on {listen_host}:{listen_port}; CA: {proxy.ca_pem}")
     echo("point the device at it (docs/device-setup.md), then watch the app; Ctrl-C to stop")
 
-    def hooks() -> HooksRunner:
-        return HooksRunner(store, AndroidApp(package, device_id=device_id, attach=attach))
+    def hooks(observed: ObservedValues | None) -> HooksRunner:
+        return HooksRunner(store, AndroidApp(package, device_id=device_id, attach=attach), observed=observed)
 
     try:
         outcome = record_session(store, proxy, hooks, echo=echo, proxy_started=True)

@@ -6,17 +6,20 @@ measure the clock offset (stored in ``clock_syncs``), send the hook table (``ini
 resume, then wait for the agent's ``hooks_ready``. The offset is measured again every
 ``resync_interval`` seconds and when the run stops.
 
-Frida delivers messages on its own thread, which must never block: messages go to a queue
-and one writer thread commits them in batches, one transaction per batch. A killed runner
+Frida delivers messages on its own thread, which must never block: each message goes to
+the process's one session writer (piiaudit.writer.SessionWriter), whose thread converts it
+to an events row and commits rows in batches, one transaction per batch. A killed runner
 loses at most the batch it had not committed; the database stays consistent (WAL).
+
+Given `observed` (piiaudit.observed), every value a `pii_read` event carries is added there
+as soon as the event is converted, before it is committed: that is how a proxy in the same
+process learns it (commands/recording.py connects the two).
 """
 
 from __future__ import annotations
 
 import collections
 import functools
-import queue
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -25,7 +28,9 @@ from typing import Any
 
 import frida
 
+from piiaudit.observed import ObservedValues
 from piiaudit.store import SessionStore
+from piiaudit.writer import Rows, SessionWriter
 
 from . import clock
 from .agent_build import build_agent, source_hash
@@ -42,8 +47,6 @@ RPC_TIMEOUT_S = 10.0
 BATCH_MAX = 1000
 OUTPUT_TAIL_BYTES = 64 * 1024
 OUTPUT_FILE = "target-output.log"
-
-_STOP = object()
 
 
 class HooksError(RuntimeError):
@@ -84,7 +87,8 @@ class _Process:
 class HooksRunner:
     """Instrument one target and record its events into `store`.
 
-    ``on_event(row)`` is called from the writer thread for every row once it is committed.
+    ``on_event(row)`` is called from the writer thread for every row once it is committed;
+    values read are added to `observed` (if given) as soon as their event is converted.
     """
 
     def __init__(
@@ -104,10 +108,12 @@ class HooksRunner:
         native_tls: bool = True,
         app_package: str | None = None,
         detector: Any = None,
+        observed: ObservedValues | None = None,
     ):
         self.store = store
         self.target = target
         self.on_event = on_event
+        self.observed = observed
         self.hook_table = list(hook_table) if hook_table is not None else load_hook_table()
         self.follow_children = bool(getattr(target, "follow_children", False))
         self.agent_config = {
@@ -122,11 +128,8 @@ class HooksRunner:
         }
         # With a detector (piiaudit.detect.Detector), HTTP/1 requests seen at SSL_write become
         # flows (capture 'tls-hook') scanned like proxied ones.
+        self._detector = detector
         self._tls_flows = None
-        if detector is not None:
-            from .tls_flows import TlsFlowRecorder  # mitmproxy is only needed then
-
-            self._tls_flows = TlsFlowRecorder(store, detector)
         self.ready_timeout = ready_timeout
         self.resync_interval = resync_interval
         self.clock_samples = clock_samples
@@ -137,8 +140,7 @@ class HooksRunner:
         self._procs: dict[int, _Process] = {}
         self._procs_lock = threading.Lock()
         self._launch_lock = threading.Lock()
-        self._queue: queue.Queue = queue.Queue()
-        self._writer: threading.Thread | None = None
+        self._writer: SessionWriter | None = None
         self._resyncer: threading.Thread | None = None
         self._stopping = threading.Event()
         self._gating = False
@@ -163,8 +165,13 @@ class HooksRunner:
             raise HooksError("this runner was already started")
         self._started = True
         self._t_start = time.time()
-        self._writer = threading.Thread(target=self._write_loop, name="piiaudit-hooks-writer", daemon=True)
-        self._writer.start()
+        # Commits whatever piled up each time it wakes: no batch interval to wait out.
+        self._writer = SessionWriter(self.store, component=COMPONENT, max_rows=BATCH_MAX, max_seconds=0,
+                                     on_commit=self._committed, name="piiaudit-hooks-writer")
+        if self._detector is not None:
+            from .tls_flows import TlsFlowRecorder  # mitmproxy is only needed then
+
+            self._tls_flows = TlsFlowRecorder(self._writer, self._detector)
         launch: Launch | None = None
         try:
             self._bundle = build_agent()
@@ -187,7 +194,7 @@ class HooksRunner:
             self._await_ready(self._main)
         except BaseException as e:
             message = str(e) if isinstance(e, HooksError) else f"could not start the hooks run: {e}"
-            self._queue.put(("error", message, {"target": self._describe_target()}))
+            self._submit(("error", message, {"target": self._describe_target()}))
             if launch is not None and launch.spawned:
                 self._kill_quietly(launch.pid)
             self._stopped = True
@@ -345,7 +352,7 @@ class HooksRunner:
             if len(proc.clock) == 0:
                 raise HooksError(f"clock sync with {proc.name} (pid {proc.pid}) failed: {e}") from e
             if not final and not proc.ended.is_set():
-                self._queue.put(("error", f"clock sync with {proc.name} (pid {proc.pid}) failed: {e}", None))
+                self._submit(("error", f"clock sync with {proc.name} (pid {proc.pid}) failed: {e}", None))
             return None
         proc.clock.add(sync)
         row = {
@@ -357,10 +364,7 @@ class HooksRunner:
             "error_ms": sync.error_ms,
             "samples": sync.samples,
         }
-        try:
-            self.store.write_clock_sync(row)
-        except Exception as e:  # noqa: BLE001 - the offset still serves the events in memory
-            self._queue.put(("error", f"could not store a clock sync: {e}", row))
+        self._writer.put("clock_syncs", row)
         return sync
 
     def _resync_loop(self) -> None:
@@ -376,10 +380,10 @@ class HooksRunner:
         if message.get("type") == "send":
             payload = message.get("payload")
             if not isinstance(payload, dict) or payload.get("type") != "event":
-                self._queue.put(("error", f"unexpected message from the agent in {proc.name}", {"message": message}))
+                self._submit(("error", f"unexpected message from the agent in {proc.name}", {"message": message}))
                 return
             kind = payload.get("kind")
-            self._queue.put(("event", proc, payload, received))
+            self._submit(("event", proc, payload, received))
             if kind == "hooks_ready":
                 proc.ready_data = payload.get("data")
                 proc.ready.set()
@@ -398,9 +402,9 @@ class HooksRunner:
             elif kind == "agent_error" and (payload.get("data") or {}).get("where") in ("install", "ready"):
                 proc.agent_failure = (payload.get("data") or {}).get("error") or "unknown error"
         elif message.get("type") == "error":
-            self._queue.put(("agent_exception", proc, message, received))
+            self._submit(("agent_exception", proc, message, received))
         else:
-            self._queue.put(("error", f"unexpected message type from {proc.name}", {"message": message}))
+            self._submit(("error", f"unexpected message type from {proc.name}", {"message": message}))
 
     def _on_detached(self, proc: _Process, reason: str, crash: Any) -> None:
         if proc.end_reason == "process-replaced":
@@ -408,12 +412,12 @@ class HooksRunner:
         proc.end_reason = reason
         if crash is not None:
             proc.crash = getattr(crash, "summary", None) or str(crash)
-        self._queue.put(("ended", proc, None, time.time()))
+        self._submit(("ended", proc, None, time.time()))
         proc.ended.set()
 
     def _on_output(self, pid: int, fd: int, data: bytes) -> None:
         if data:
-            self._queue.put(("output", pid, fd, data))
+            self._submit(("output", pid, fd, data))
 
     def _on_spawn_added(self, spawn: Any) -> None:
         threading.Thread(
@@ -430,12 +434,12 @@ class HooksRunner:
             if not self._stopping.is_set() and self.target.owns_child(identifier) and pid not in self._procs:
                 self._instrument(pid, identifier or str(pid))
         except Exception as e:  # noqa: BLE001 - recorded; the spawn is resumed regardless
-            self._queue.put(("error", f"could not instrument {identifier} (pid {pid}): {e}", None))
+            self._submit(("error", f"could not instrument {identifier} (pid {pid}): {e}", None))
         finally:
             try:
                 self._device.resume(pid)
             except Exception as e:  # noqa: BLE001
-                self._queue.put(("error", f"could not resume gated spawn {identifier} (pid {pid}): {e}", None))
+                self._submit(("error", f"could not resume gated spawn {identifier} (pid {pid}): {e}", None))
 
     def _on_child_added(self, child: Any) -> None:
         threading.Thread(target=self._handle_child, args=(child,), name="piiaudit-hooks-child", daemon=True).start()
@@ -477,34 +481,29 @@ class HooksRunner:
                 if replaced is not None and replaced is self._main:
                     self._main = proc
         except Exception as e:  # noqa: BLE001 - recorded; the child is resumed regardless
-            self._queue.put(("error", f"could not instrument child process {name} (pid {pid}, {origin}): {e}",
+            self._submit(("error", f"could not instrument child process {name} (pid {pid}, {origin}): {e}",
                              {"argv": argv[:20]}))
         finally:
             try:
                 self._device.resume(pid)
             except Exception as e:  # noqa: BLE001
-                self._queue.put(("error", f"could not resume child process {name} (pid {pid}): {e}", None))
+                self._submit(("error", f"could not resume child process {name} (pid {pid}): {e}", None))
 
-    # -- the writer thread ----------------------------------------------------
-    def _write_loop(self) -> None:
-        stop = False
-        while not stop:
-            items = [self._queue.get()]
-            while len(items) < BATCH_MAX:
-                try:
-                    items.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            rows: list[dict[str, Any]] = []
-            for item in items:
-                if item is _STOP:
-                    stop = True
-                    continue
-                try:
-                    rows.extend(self._handle(item))
-                except Exception as e:  # noqa: BLE001 - one bad message must not stop the writer
-                    self._record_error(f"could not record an agent message: {e}", {"item": repr(item)[:2000]})
-            self._commit(rows)
+    # -- on the writer thread --------------------------------------------------
+    def _submit(self, item: tuple) -> None:
+        """From any thread: `item` is converted and recorded on the writer thread."""
+        self._writer.call(functools.partial(self._record, item))
+
+    def _record(self, item: tuple) -> None:
+        try:
+            rows = self._handle(item)
+        except Exception as e:  # noqa: BLE001 - one bad message must not stop the writer
+            self._record_error(f"could not record an agent message: {e}", {"item": repr(item)[:2000]})
+            return
+        for row in rows:
+            if self.observed is not None and row["kind"] == "pii_read":
+                self.observed.add(row.get("pii_type"), row.get("value"))
+            self._writer.put("events", row)
 
     def _handle(self, item: tuple) -> list[dict[str, Any]]:
         tag = item[0]
@@ -562,28 +561,18 @@ class HooksRunner:
             self._record_error(f"target {proc.name} (pid {proc.pid}) exited with status {status}", data)
         return [host_event("target_exit", pid=proc.pid, process=proc.name, value=None if status is None else str(status), data=data)]
 
-    def _commit(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        for attempt in range(3):
-            try:
-                self.store.write_events(rows)
-                break
-            except Exception as e:  # noqa: BLE001 - keep trying briefly, then report loudly
-                if attempt == 2:
-                    print(f"piiaudit hooks: could not write {len(rows)} events: {e}", file=sys.stderr)
-                    return
-                time.sleep(0.5)
+    def _committed(self, tables: Rows) -> None:
+        rows = tables.get("events", [])
         self._events_written += len(rows)
         if self.on_event is not None:
             for row in rows:
                 try:
                     self.on_event(row)
                 except Exception as e:  # noqa: BLE001 - a callback bug must not stop recording
-                    print(f"piiaudit hooks: on_event raised: {e}", file=sys.stderr)
+                    self._writer.put_error(f"on_event raised: {e}")
 
     def _record_error(self, message: str, detail: Any = None) -> None:
-        self.store.record_error(COMPONENT, message, detail=detail)
+        self._writer.put_error(message, detail=detail)
         self._errors_written += 1
 
     def _keep_output(self, data: bytes) -> None:
@@ -615,9 +604,8 @@ class HooksRunner:
             except Exception:  # noqa: BLE001 - already gone
                 pass
         self._forks.clear()
-        if self._writer is not None and self._writer.is_alive():
-            self._queue.put(_STOP)
-            self._writer.join(timeout=60)
+        if self._writer is not None:
+            self._writer.close(timeout=60)
         self._t_stop = time.time()
         self._write_meta()
 

@@ -2,8 +2,9 @@
 
 A pinned app's HTTPS never reaches the proxy in clear, but the agent sees its plaintext at
 SSL_write (``tls_write`` events). When that plaintext is an HTTP/1 request, this module
-builds the mitmproxy flow it would have been, writes its ``flows`` row (``capture =
-'tls-hook'``) and scans it with ``piiaudit.detect.Detector``, so the same rules apply to it.
+builds the mitmproxy flow it would have been, scans it with ``piiaudit.detect.Detector`` and
+queues its ``flows`` row (``capture = 'tls-hook'``) and hits on the hooks runner's session
+writer, so the same rules apply to it.
 
 Limits: only what one SSL_write carried (the agent keeps up to 4 KiB per call; a body
 written in a later call is not joined to its head), HTTP/1 only (HTTP/2 frames are binary),
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import re
-import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +22,7 @@ from mitmproxy import connection, http
 from mitmproxy.net.http.http1 import read_request_head
 
 from piiaudit.flowrow import flow_row
-from piiaudit.store import SessionStore
+from piiaudit.writer import SessionWriter
 
 CAPTURE = "tls-hook"
 _REQUEST_LINE = re.compile(rb"^[A-Z]{3,10} \S+ HTTP/1\.[01]\r\n")
@@ -73,19 +73,15 @@ def parse_request(data: bytes, *, peer: str | None, ts: float) -> http.HTTPFlow 
 
 
 class TlsFlowRecorder:
-    """Turns tls_write event rows into flows rows and PII hits (used by the hooks runner)."""
+    """Turns tls_write event rows into flows rows and PII hits (on the hooks runner's writer
+    thread; they are committed with the batch that holds the event)."""
 
-    def __init__(self, store: SessionStore, detector: Any):
-        self.store = store
+    def __init__(self, writer: SessionWriter, detector: Any):
+        self.writer = writer
         self.detector = detector
-        self._flow_columns: frozenset[str] | None = None
-        self._hit_columns: frozenset[str] | None = None
-
-    def _columns(self, table: str) -> frozenset[str]:
-        return frozenset(r[1] for r in self.store.conn.execute(f"PRAGMA table_info({table})"))
 
     def record(self, row: Mapping[str, Any]) -> str | None:
-        """The id of the flow written for this tls_write row, or None if it is no HTTP/1 request."""
+        """The id of the flow queued for this tls_write row, or None if it is no HTTP/1 request."""
         data = row.get("data") or {}
         try:
             raw = base64.b64decode(data.get("bytes_b64") or "")
@@ -94,18 +90,11 @@ class TlsFlowRecorder:
         flow = parse_request(raw, peer=data.get("peer"), ts=float(row.get("ts") or 0.0))
         if flow is None:
             return None
-        if self._flow_columns is None:
-            self._flow_columns, self._hit_columns = self._columns("flows"), self._columns("pii_hits")
-        flow_row_ = {k: v for k, v in flow_row(flow, CAPTURE).items() if k in self._flow_columns}
+        flow_row_ = flow_row(flow, CAPTURE)
         if data.get("truncated"):
             flow_row_["capped"] = "tls_write"
         result = self.detector.scan_flow(flow)
-        hits = [{**{k: v for k, v in h.items() if k in self._hit_columns}, "flow_id": flow.id} for h in result.hits or []]
         if result.errors:
             flow_row_["error"] = "; ".join(str(e) for e in result.errors)[:2000]
-        try:
-            self.store.write_flows_and_hits([flow_row_], hits)
-        except (sqlite3.Error, ValueError, TypeError) as e:
-            self.store.record_error("hooks", f"could not store the flow of a tls_write: {e}", detail={"url": flow_row_.get("url")})
-            return None
+        self.writer.put_flow(flow_row_, result.hits or [])
         return flow.id

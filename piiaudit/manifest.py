@@ -15,7 +15,7 @@ from piiaudit import __version__
 from piiaudit.store import DB_NAME, MANIFEST_NAME, SessionStore
 
 ARTIFACTS = ("flows.mitm", "evidence.xlsx", "report.html", "findings.json", "device.yaml", "scope.yaml")
-DEPENDENCIES = ("mitmproxy", "frida", "frida-tools", "pandas", "sqlite-utils", "openpyxl", "XlsxWriter", "pyahocorasick")
+DEPENDENCIES = ("mitmproxy", "frida", "frida-tools", "pandas", "openpyxl", "XlsxWriter", "pyahocorasick")
 
 
 def file_sha256(path: Path) -> str:

@@ -20,6 +20,7 @@ from mitmproxy.net.http.http1 import assemble_request, assemble_response
 from mitmproxy.test import tflow
 
 from addon.recorder import MARK, Recorder
+from piiaudit.observed import ObservedValues
 from piiaudit.store import SessionStore
 
 REPO = Path(__file__).parents[1]
@@ -46,15 +47,17 @@ def make_flow(url, body=b"", headers=None, method="POST", status=200, ts=1_700_0
 class Harness:
     """A bare Master holding the Recorder; flows go through mitmproxy's event sequence."""
 
-    def __init__(self, session, *, extra_addons=(), **opts):
+    def __init__(self, session, *, extra_addons=(), observed=None, **opts):
         self.session = Path(session)
         self.extra_addons = extra_addons
+        self.observed = observed
         self.opts = {"piiaudit_session": str(session), "piiaudit_profile": str(PROFILE), **opts}
 
 
     async def _start(self):
         self.master = master.Master(options.Options())
-        self.recorder = Recorder()
+        self.recorder = Recorder(self.observed)
+        self.detection = self.recorder.detection
         self.master.addons.add(*self.extra_addons, self.recorder)
         self.master.options.update(**self.opts)
         await self.master.addons.trigger_event(hooks.RunningHook())
@@ -162,14 +165,14 @@ def test_a_detector_failure_costs_one_flows_hits_and_nothing_else(tmp_path):
 
     async def go():
         await harness._start()
-        real = harness.recorder.detector.scan_flow
+        real = harness.detection.scanner.detector.scan_flow
 
         def flaky(flow):
             if flow is flows[1]:
                 raise RuntimeError("decoder exploded")
             return real(flow)
 
-        harness.recorder.detector.scan_flow = flaky
+        harness.detection.scanner.detector.scan_flow = flaky
         for f in flows:
             await harness.master.load_flow(f)  # must not raise
         await harness.master.done()
@@ -193,11 +196,12 @@ def test_if_the_detection_process_dies_every_flow_is_still_recorded(tmp_path):
 
     async def go():
         await harness._start()
-        assert harness.recorder.process is not None
+        assert harness.detection.process is not None
         for i, f in enumerate(flows):
             if i == 10:
-                os.kill(harness.recorder.process.proc.pid, signal.SIGKILL)
-                await asyncio.sleep(0.5)  # the proxy notices the closed pipe
+                os.kill(harness.detection.process.proc.pid, signal.SIGKILL)
+                while harness.detection.process is not None:  # until the proxy notices the closed pipe
+                    await asyncio.sleep(0.01)
             await harness.master.load_flow(f)
         await harness.master.done()
 
@@ -209,27 +213,50 @@ def test_if_the_detection_process_dies_every_flow_is_still_recorded(tmp_path):
     assert "detection process ended" in err["message"]
 
 
+def wait_for(fn, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not fn():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
 @MODES
-def test_values_read_by_the_hooks_are_searched_for(tmp_path, process):
-    # One value was read before the proxy started, one while it runs (picked up by polling).
+@pytest.mark.parametrize("linked", [True, False], ids=["handed-over", "polled"])
+def test_values_read_by_the_hooks_are_searched_for(tmp_path, process, linked):
+    # One value was read before the proxy started, one while it runs: handed over in one
+    # process (record, demo), or found in session.db by polling (mitmdump on its own).
     canary_before, canary_during = "piiaudit-canary-before-51c2", "piiaudit-canary-during-9e07"
     session = tmp_path / "s"
     hooks_store = SessionStore(session)
-    hooks_store.write_events([{"ts": time.time(), "kind": "pii_read", "pii_type": "clipboard", "value": canary_before}])
+    observed = ObservedValues() if linked else None
+
+    def read(value):
+        """What the hooks runner does when the app reads a value."""
+        if observed is not None:
+            observed.add("clipboard", value)
+        hooks_store.write_events([{"ts": time.time(), "kind": "pii_read", "pii_type": "clipboard", "value": value}])
+
+    read(canary_before)
     early = make_flow("https://stats.jpush.cn/v3/c", f"clip={canary_before}".encode(),
                       {"content-type": "application/x-www-form-urlencoded"})
     late = make_flow("https://stats.jpush.cn/v3/c", f"clip={canary_during}".encode(),
                      {"content-type": "application/x-www-form-urlencoded"})
+    harness = Harness(session, piiaudit_detect_process=process, observed=observed, piiaudit_lookback_s=0)
+
+    polling = []
 
     def hooks_runner_reads(i):
         if i == 0:
-            hooks_store.write_events([{"ts": time.time(), "kind": "pii_read", "pii_type": "clipboard", "value": canary_during}])
-            time.sleep(1.3)  # the recorder polls about once a second
+            polling.append(harness.detection.poll is not None)
+            read(canary_during)
+            if not linked:
+                wait_for(lambda: canary_during in {v for _, v, _ in harness.detection.observed.values()})
 
-    store = Harness(session, piiaudit_detect_process=process).run([early, late], between=hooks_runner_reads)
+    store = harness.run([early, late], between=hooks_runner_reads)
     hits = {(h["flow_id"], h["value"], h["source"]) for h in store.rows("SELECT flow_id, value, source FROM pii_hits WHERE pii_type = 'clipboard'")}
     assert (early.id, canary_before, "observed_value") in hits
     assert (late.id, canary_during, "observed_value") in hits
+    assert polling == [not linked]  # nothing polls session.db when values are handed over
 
 
 def test_rows_are_committed_in_batches_not_per_flow(tmp_path):

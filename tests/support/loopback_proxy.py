@@ -57,7 +57,7 @@ class LoopbackProxy:
         script.write_text(RESPONDER_SCRIPT)
         cmd = [str(MITMDUMP), "-q", "--listen-host", "127.0.0.1", "--listen-port", str(self.port),
                "--set", "connection_strategy=lazy", "--set", f"confdir={self.confdir}",
-               "-s", str(script), "--set", "piiaudit_respond_hosts=*",
+               "-s", str(script), "--set", "piiaudit_respond=~all",
                "--set", f"save_stream_file={self.flows_file}"]
         env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": str(workdir)}
         self.proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

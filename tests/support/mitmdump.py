@@ -21,6 +21,8 @@ import urllib.parse
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from addon.responder import for_hosts
+
 SCRIPT = Path(__file__).resolve().parents[2] / "addon" / "piiaudit_addon.py"
 _LISTENING = re.compile(r"proxy listening at \[?([^\]\s]+?)\]?:(\d+)")
 
@@ -40,9 +42,9 @@ def addon_args(session: Path | str, profile: Path | str | None = None, *, respon
     args = ["-s", str(SCRIPT), "--set", f"piiaudit_session={session}"]
     if profile:
         args += ["--set", f"piiaudit_profile={profile}"]
-    hosts = ",".join(respond_hosts)
-    if hosts:
-        args += ["--set", f"piiaudit_respond_hosts={hosts}", "--set", "connection_strategy=lazy"]
+    respond_hosts = list(respond_hosts)
+    if respond_hosts:
+        args += ["--set", f"piiaudit_respond={for_hosts(respond_hosts)}", "--set", "connection_strategy=lazy"]
     return args
 
 

@@ -4,8 +4,8 @@
   (flows, PII hits, hook events, consent marks, manifest), with knobs for how consent
   happens, so the analysis can be checked against the scenario's ground truth without a
   JVM or a proxy running;
-- :func:`write_synthetic`: a large session of the same shape for benchmarks, inserted
-  with ``executemany``.
+- :func:`write_synthetic`: a large session of the same shape for benchmarks, written in
+  one transaction (``SessionStore.write``, as every writer does).
 """
 
 from __future__ import annotations
@@ -214,7 +214,6 @@ def write_synthetic(session_dir: Path | str, n_flows: int, n_events: int, *, see
     """
     rng = np.random.default_rng(seed)
     store = SessionStore(session_dir)
-    conn = store.conn
     values = {t: [f"{t}-value-{i}" for i in range(3)] for t in _TYPES}
     sdk_ids = np.array(["umeng", "jpush", "getui", ""])
     t_consent = t0 + 0.2 * duration_s
@@ -257,19 +256,20 @@ def write_synthetic(session_dir: Path | str, n_flows: int, n_events: int, *, see
         (fl_ids[i], t, "query:x", "plain", "known_value", sha256(values[t][v]), values[t][v], "request", 1.0)
         for i, t, v in zip(hit_idx, hit_type, hit_val)
     ]
-    conn.execute("BEGIN IMMEDIATE")
-    conn.executemany(
-        "INSERT INTO events (ts, ts_device_ms, seq, kind, api, pii_type, value, sdk, stack, pid, process, thread, "
-        "clock_error_ms, clock_offset_ms, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", event_rows)
-    conn.executemany(
-        "INSERT INTO flows (id, ts_start, method, url, host, scheme, status, request_sha256, response_sha256) "
-        "VALUES (?,?,?,?,?,?,?,?,?)", flow_rows)
-    conn.executemany(
-        "INSERT INTO pii_hits (flow_id, pii_type, location, encoding, source, value_sha256, value, direction, "
-        "confidence) VALUES (?,?,?,?,?,?,?,?,?)", hit_rows)
-    conn.execute("COMMIT")
+    store.write({
+        "events": _named(("ts", "ts_device_ms", "seq", "kind", "api", "pii_type", "value", "sdk", "stack", "pid",
+                          "process", "thread", "clock_error_ms", "clock_offset_ms", "data"), event_rows),
+        "flows": _named(("id", "ts_start", "method", "url", "host", "scheme", "status", "request_sha256",
+                         "response_sha256"), flow_rows),
+        "pii_hits": _named(("flow_id", "pii_type", "location", "encoding", "source", "value_sha256", "value",
+                            "direction", "confidence"), hit_rows),
+    })
     manifest.write(store, app=APP, device={"model": "synthetic", "kind": "benchmark"})
     store.close()
+
+
+def _named(columns: tuple[str, ...], rows: list[tuple]) -> list[dict[str, Any]]:
+    return [dict(zip(columns, r)) for r in rows]
 
 
 def demo_scope_path() -> Path:

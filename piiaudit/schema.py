@@ -1,0 +1,173 @@
+"""The session database's schema, declared once as data.
+
+`TABLES` lists every table with its columns (name, SQL type and constraint, what it
+holds) and its indexes. The DDL that creates a session database, and the column sets
+the writers keep rows to, both come from here: nothing reads the schema back at run time.
+
+Versions: a column carries the schema version that added it (`since`). Version 1 creates
+the tables with their version-1 columns; each later version adds its columns with
+``ALTER TABLE ... ADD COLUMN``. The fixed columns (design.md, "The columns others rely
+on") are never renamed or dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    decl: str                 # SQL type and constraint, e.g. "REAL NOT NULL"
+    doc: str = ""
+    since: int = 1            # the schema version that added it
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    indexes: tuple[tuple[str, str], ...] = ()      # (index name, indexed column)
+    doc: str = ""
+    names: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", frozenset(c.name for c in self.columns))
+
+    @property
+    def keyed(self) -> bool:
+        """Has a natural primary key (not SQLite's row id): a row written again replaces the old one."""
+        return any("PRIMARY KEY" in c.decl and not c.decl.startswith("INTEGER") for c in self.columns)
+
+
+def _table(name: str, doc: str, *columns: Column, indexes: tuple[tuple[str, str], ...] = ()) -> Table:
+    return Table(name, tuple(columns), indexes, doc)
+
+
+C = Column
+TABLES: dict[str, Table] = {t.name: t for t in (
+    _table(
+        "flows", "one row per recorded flow",
+        C("id", "TEXT PRIMARY KEY", "mitmproxy flow id (kept across save/replay)"),
+        C("ts_start", "REAL NOT NULL", "host epoch seconds (request.timestamp_start)"),
+        C("ts_end", "REAL", "response end, if any"),
+        C("method", "TEXT"),
+        C("url", "TEXT"),
+        C("host", "TEXT"),
+        C("port", "INTEGER"),
+        C("scheme", "TEXT"),
+        C("status", "INTEGER", "response status, NULL if none"),
+        C("request_sha256", "TEXT", "sha256 of the request as saved (HTTP/1 form, raw body)"),
+        C("response_sha256", "TEXT"),
+        C("request_size", "INTEGER"),
+        C("response_size", "INTEGER"),
+        C("content_type", "TEXT"),
+        C("capture", "TEXT", "'live', 'replay:<file name>' or 'tls-hook'"),
+        C("capped", "TEXT", "which scan caps this flow hit (comma list), NULL if none"),
+        C("error", "TEXT", "detection error for this flow, NULL if none"),
+        C("recorded_at", "REAL", "host time the row was written"),
+        indexes=(("flows_ts", "ts_start"), ("flows_host", "host")),
+    ),
+    _table(
+        "pii_hits", "a personal datum found in a flow",
+        C("id", "INTEGER PRIMARY KEY"),
+        C("flow_id", "TEXT NOT NULL REFERENCES flows(id)"),
+        C("pii_type", "TEXT NOT NULL", "a name from piiaudit/data/pii_types.yaml"),
+        C("location", "TEXT NOT NULL", "query:imei, header:x-device, body:json:$.dev.id, ..."),
+        C("encoding", "TEXT NOT NULL", "chain that revealed it, e.g. base64>md5, plain"),
+        C("source", "TEXT NOT NULL", "known_value | observed_value | pattern"),
+        C("value_sha256", "TEXT NOT NULL", "sha256 of the raw value (utf-8)"),
+        C("value", "TEXT", "raw value (stays in session.db; reports mask it)"),
+        C("direction", "TEXT NOT NULL DEFAULT 'request'", "request | response"),
+        C("confidence", "REAL NOT NULL DEFAULT 1.0"),
+        C("detail", "TEXT", "JSON, detector specific"),
+        indexes=(("pii_hits_flow", "flow_id"), ("pii_hits_type", "pii_type")),
+    ),
+    _table(
+        "events", "what the hooks saw",
+        C("id", "INTEGER PRIMARY KEY"),
+        C("ts", "REAL NOT NULL", "host epoch seconds, converted from device time"),
+        C("ts_device_ms", "INTEGER", "device wall clock (Date.now()) in ms"),
+        C("seq", "INTEGER", "agent sequence number (per process)"),
+        C("kind", "TEXT NOT NULL", "pii_read | permission_request | dialog_shown | click | pref_write | ..."),
+        C("api", "TEXT", "hooked method, e.g. android.telephony.TelephonyManager.getImei()"),
+        C("pii_type", "TEXT"),
+        C("value", "TEXT", "value read (raw), or argument of interest"),
+        C("sdk", "TEXT", "attributed caller SDK (innermost non-framework frame), NULL = app"),
+        C("stack", "TEXT", "newline separated frames"),
+        C("pid", "INTEGER"),
+        C("process", "TEXT"),
+        C("thread", "TEXT"),
+        C("clock_error_ms", "REAL", "error bound of the device->host mapping used"),
+        C("clock_offset_ms", "REAL", "device minus host, ms, as used for ts"),
+        C("data", "TEXT", "JSON: everything else the hook reported"),
+        indexes=(("events_ts", "ts"), ("events_kind", "kind")),
+    ),
+    _table(
+        "clock_syncs", "device/host clock offset measurements",
+        C("id", "INTEGER PRIMARY KEY"),
+        C("pid", "INTEGER"),
+        C("process", "TEXT"),
+        C("at_host", "REAL NOT NULL", "host epoch seconds at the sync"),
+        C("offset_ms", "REAL NOT NULL", "device minus host"),
+        C("rtt_ms", "REAL NOT NULL", "best round trip"),
+        C("error_ms", "REAL NOT NULL", "rtt/2 + 1 ms (Date.now() truncation)"),
+        C("samples", "INTEGER"),
+    ),
+    _table(
+        "consent_marks", "consent moments marked by the tester, the hooks or the analysis",
+        C("id", "INTEGER PRIMARY KEY"),
+        C("ts", "REAL NOT NULL", "host epoch seconds"),
+        C("kind", "TEXT NOT NULL", "accepted | declined | shown"),
+        C("source", "TEXT NOT NULL", "tester (piiaudit mark) | hook | analyze"),
+        C("note", "TEXT"),
+    ),
+    _table(
+        "findings", "the analysis' findings; each analysis replaces the set",
+        C("id", "INTEGER PRIMARY KEY"),
+        C("rule_id", "TEXT NOT NULL"),
+        C("severity", "TEXT NOT NULL"),
+        C("pii_type", "TEXT"),
+        C("sdk", "TEXT"),
+        C("host", "TEXT"),
+        C("first_ts", "REAL"),
+        C("flow_ids", "TEXT NOT NULL DEFAULT '[]'", "JSON list"),
+        C("event_ids", "TEXT NOT NULL DEFAULT '[]'", "JSON list"),
+        C("detail", "TEXT", "JSON: rule specific explanation"),
+    ),
+    _table(
+        "errors", "what went wrong, by component; recording went on",
+        C("id", "INTEGER PRIMARY KEY"),
+        C("ts", "REAL NOT NULL"),
+        C("component", "TEXT NOT NULL", "addon | hooks | replay | analysis | ..."),
+        C("flow_id", "TEXT"),
+        C("message", "TEXT NOT NULL"),
+        C("detail", "TEXT"),
+    ),
+    _table(
+        "meta", "small facts about the session (JSON values)",
+        C("key", "TEXT PRIMARY KEY"),
+        C("value", "TEXT"),
+    ),
+)}
+del C
+
+SCHEMA_VERSION = max(c.since for t in TABLES.values() for c in t.columns)
+
+
+def columns(table: str) -> frozenset[str]:
+    """The columns of `table` in the current schema."""
+    return TABLES[table].names
+
+
+def migration(version: int) -> list[str]:
+    """The statements that take a database from `version - 1` to `version`."""
+    if version == 1:
+        out = []
+        for t in TABLES.values():
+            cols = ",\n    ".join(f"{c.name} {c.decl}" for c in t.columns if c.since == 1)
+            out.append(f"CREATE TABLE {t.name} (\n    {cols}\n)")
+            out += [f"CREATE INDEX {name} ON {t.name}({col})" for name, col in t.indexes]
+        return out
+    return [f"ALTER TABLE {t.name} ADD COLUMN {c.name} {c.decl}"
+            for t in TABLES.values() for c in t.columns if c.since == version]
