@@ -324,9 +324,6 @@ class Detection:
 
     # -- shutdown ----------------------------------------------------------------------
     def close(self) -> None:
-        if self._unlisten is not None:
-            self._unlisten()
-            self._unlisten = None
         if self.poll is not None:
             self.poll.close()  # one last poll: values written until now still get their look-back
             self.poll = None
@@ -338,6 +335,9 @@ class Detection:
             self.process = None
         if self._jobs:
             self._run_jobs(None)
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
         self.active = False
         self.scanner = None
         self.observed = None

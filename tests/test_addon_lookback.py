@@ -1,7 +1,8 @@
 """Look-back: values the hooks report after a flow was scanned are still found in that flow.
 
-The hooks runner's `pii_read` events reach the addon a second or more after the read, so a
-flow sent right after it is scanned first. The recorder searches its recent flows again
+A value the hooks runner reports reaches the addon after the read (handed over in one
+process, or up to a poll interval later for mitmdump), so a flow sent right after it may
+be scanned first. The recorder searches its recent flows again
 when such a value arrives; the live session must then hold the same observed_value hits a
 replay of its flows.mitm gives (a replay knows every value before its first flow).
 
@@ -15,11 +16,11 @@ import time
 
 import pytest
 
-from addon.lookback import LookbackBuffer, payload_size
-from addon.detectproc import flow_payload
+from addon.lookback import LookbackBuffer, flow_payload, payload_size
 from tests.support.mitmdump import Mitmdump, addon_args, via_proxy
 from addon.recorder import MARK
 from addon.replay import replay
+from piiaudit.observed import ObservedValues
 from piiaudit.store import SessionStore
 from test_addon_live import DEMO_HOSTS, FORM
 from test_addon_recorder import IMEI, MODES, PROFILE, Harness, make_flow
@@ -40,8 +41,17 @@ def wait_for(fn, timeout=8.0):
         got = fn()
         if got:
             return got
-        time.sleep(0.1)
+        time.sleep(0.02)
     return fn()
+
+
+def caught_up(harness, hooks_store):
+    """Wait until the recorder's poll has read every event written so far and handed its
+    values to the detector (the condition a fixed sleep would only hope for)."""
+    last = hooks_store.rows("SELECT max(id) AS id FROM events")[0]["id"] or 0
+    detection = harness.recorder.detection
+    assert wait_for(lambda: detection.poll is not None and detection.poll.watermark >= last
+                    and detection.values_waiting == 0), "the poll did not catch up"
 
 
 def hits(session, where="1=1", params=()):
@@ -60,7 +70,7 @@ def post(url, body, ts=None):
 
 
 def check_worker(harness, process):
-    if process and harness.recorder.process is None:
+    if process and harness.recorder.detection.process is None:
         pytest.skip("no detection process on this machine (one core)")
 
 
@@ -89,6 +99,27 @@ def test_a_value_read_after_its_flow_was_scanned_is_found_on_look_back(tmp_path,
     assert harness.recorder.late_hits == 1
     # mitmproxy still held the flow: its mark and comment say what was found later.
     assert sent.marked == MARK and "found on look-back: clipboard @ body:form:clip" in sent.comment
+
+
+@MODES
+def test_a_value_handed_over_in_one_process_reaches_the_detector_without_a_poll(tmp_path, process):
+    session = tmp_path / "s"
+    values = ObservedValues()
+    sent = post("https://stats.jpush.cn/v3/c", f"clip={CANARY}&n=1".encode())
+    later = post("https://stats.jpush.cn/v3/c", f"again={CANARY}".encode())
+    harness = Harness(session, piiaudit_detect_process=process, observed=values)
+
+    def hooks_runner_reads(i):
+        check_worker(harness, process)
+        if i == 0:
+            values.add("clipboard", CANARY)  # the hooks runner's hand-over; nothing in session.db
+            assert wait_for(lambda: observed(session, sent.id))
+
+    store = harness.run([sent, later], between=hooks_runner_reads)
+    assert {h["flow_id"] for h in observed(session)} == {sent.id, later.id}
+    assert json.loads(observed(session, sent.id)[0]["detail"])["lookback"] is True
+    assert "lookback" not in json.loads(observed(session, later.id)[0]["detail"])  # known when it came
+    assert store.count("events") == 0
 
 
 @MODES
@@ -144,7 +175,7 @@ def test_a_value_reported_twice_gives_one_hit_per_place(tmp_path, process):
             read_event(hooks_store, "clipboard", CANARY)             # the app reads it again
             read_event(hooks_store, "clipboard", f"  {CANARY}  ")    # the same value, spaced
             read_event(hooks_store, "imei", IMEI)                     # a profile value: already searched for
-            time.sleep(2.5)
+            caught_up(harness, hooks_store)
 
     harness.run([first, second], between=hooks_runner_reads)
     got = sorted((h["flow_id"], h["location"], h["value"]) for h in observed(session))
@@ -188,7 +219,7 @@ def test_look_back_off_records_only_what_the_live_scan_found(tmp_path, process):
     def hooks_runner_reads(i):
         check_worker(harness, process)
         read_event(hooks_store, "clipboard", CANARY)
-        time.sleep(2.0)
+        caught_up(harness, hooks_store)
 
     harness.run([sent], between=hooks_runner_reads)
     assert observed(session) == []
@@ -205,9 +236,9 @@ def test_a_look_back_failure_is_an_error_row_and_recording_goes_on(tmp_path):
         if i == 0:
             def broken(values):
                 raise RuntimeError("look-back exploded")
-            harness.recorder.lookback.rescan = broken
+            harness.recorder.detection.scanner.recent.rescan = broken
             read_event(hooks_store, "clipboard", CANARY)
-            time.sleep(2.0)
+            caught_up(harness, hooks_store)
 
     store = harness.run([first, after], between=hooks_runner_reads)
     assert {r["id"] for r in store.rows("SELECT id FROM flows")} == {first.id, after.id}

@@ -10,17 +10,17 @@ from mitmproxy import connection, exceptions, http, master, options
 from mitmproxy.proxy.layers.http import HttpRequestHook
 
 from tests.support.mitmdump import SCRIPT, Mitmdump, via_proxy
-from addon.responder import LocalResponder
+from addon.responder import LocalResponder, for_hosts
 from piiaudit.store import SessionStore
 
-HOSTS = "ulogs.umeng.com,stats.jpush.cn,api.demoshop.example"
+HOSTS = for_hosts(["ulogs.umeng.com", "stats.jpush.cn", "api.demoshop.example"])
 
 
 def request_through(responder_hosts: str, url: str) -> http.HTTPFlow:
     async def go():
         m = master.Master(options.Options())
         m.addons.add(LocalResponder())
-        m.options.update(piiaudit_respond_hosts=responder_hosts)
+        m.options.update(piiaudit_respond=responder_hosts)
         f = http.HTTPFlow(connection.Client(peername=("127.0.0.1", 1), sockname=("127.0.0.1", 2), timestamp_start=0),
                           connection.Server(address=None))
         f.request = http.Request.make("GET", url)
@@ -44,16 +44,28 @@ def test_listed_hosts_and_their_subdomains_are_answered_locally(url, answered):
 
 
 def test_star_answers_every_host():
-    assert request_through("*", "https://anything.example/").response.status_code == 200
+    assert request_through(for_hosts(["*"]), "https://anything.example/").response.status_code == 200
+
+
+def test_any_filter_expression_chooses_what_is_answered():
+    spec = "~d jpush.cn & ~m POST"
+    assert request_through(spec, "https://stats.jpush.cn/v3/hb").response is None  # a GET
+    assert request_through("", "https://stats.jpush.cn/v3/hb").response is None    # off
 
 
 @pytest.mark.parametrize("spec", ["https://ulogs.umeng.com", "stats.jpush.cn:443", "*.jpush.cn", "a b.com"])
 def test_a_host_list_that_is_not_host_names_is_refused(spec):
+    with pytest.raises(ValueError, match="not a host name"):
+        for_hosts([spec])
+
+
+@pytest.mark.parametrize("spec", ["~d (", "~nonsense x", "(~q"])
+def test_an_option_that_is_not_a_filter_expression_is_refused(spec):
     async def go():
         m = master.Master(options.Options())
         m.addons.add(LocalResponder())
-        with pytest.raises(exceptions.OptionsError, match="piiaudit_respond_hosts"):
-            m.options.update(piiaudit_respond_hosts=spec)
+        with pytest.raises(exceptions.OptionsError, match="piiaudit_respond"):
+            m.options.update(piiaudit_respond=spec)
     asyncio.run(go())
 
 
@@ -64,7 +76,7 @@ LOOPBACK = re.compile(r'inet_addr\("127\.|inet_pton\(AF_INET6, "(::1|::ffff:127\
 def test_sdk_hosts_over_https_and_http_cause_no_dns_query_and_no_outside_connect(tmp_path):
     trace = tmp_path / "strace.out"
     # The whole addon records meanwhile (detection process included: strace follows it too).
-    args = ["-s", str(SCRIPT), "--set", "connection_strategy=lazy", "--set", f"piiaudit_respond_hosts={HOSTS}",
+    args = ["-s", str(SCRIPT), "--set", "connection_strategy=lazy", "--set", f"piiaudit_respond={HOSTS}",
             "--set", f"piiaudit_session={tmp_path / 'session'}"]
     prefix = ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace)]
     with Mitmdump(tmp_path / "conf", args, prefix=prefix, cwd=tmp_path) as proxy:

@@ -2,7 +2,10 @@
 
 import pytest
 
-from addon.responder import matches, parse_hosts
+from mitmproxy import flowfilter
+from mitmproxy.test import tflow
+
+from addon.responder import for_hosts
 from analysis.scope import Scope
 from piiaudit import hosts, sdks
 
@@ -27,6 +30,8 @@ def test_catalog_scope_and_responder_use_the_same_rule():
     assert sdks.sdk_for_host("notumeng.com") is None
     scope = Scope.__new__(Scope)
     object.__setattr__(scope, "first_party_hosts", (domain,))
-    responder = parse_hosts(domain)
-    for host in ("ulogs.umeng.com", "umeng.com", "notumeng.com", "umeng.com.example"):
-        assert scope.is_first_party(host) is matches(host, responder) is hosts.under(host, domain)
+    responder = flowfilter.parse(for_hosts([domain]))
+    for host in ("ulogs.umeng.com", "umeng.com", "UMENG.com.", "notumeng.com", "umeng.com.example"):
+        flow = tflow.tflow()
+        flow.request.host = host
+        assert scope.is_first_party(host) is responder(flow) is hosts.under(host, domain)
