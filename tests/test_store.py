@@ -129,3 +129,47 @@ def test_manifest_hashes_every_artifact_and_records_versions(tmp_path):
     assert on_disk["clock_syncs"][0]["offset_ms"] == 2.5
     manifest.write(store, app={"version": "2"})
     assert manifest.read(tmp_path)["app"] == {"package": "com.example", "version": "2"}
+
+
+def test_the_declared_schema_is_the_database_schema(tmp_path):
+    from piiaudit import schema
+
+    store = SessionStore(tmp_path)
+    for name, table in schema.TABLES.items():
+        assert {r["name"] for r in store.rows(f"PRAGMA table_info({name})")} == table.names
+
+
+def test_one_write_deletes_and_inserts_in_one_transaction(tmp_path):
+    store = SessionStore(tmp_path)
+    hit = {"flow_id": "f1", "pii_type": "imei", "location": "q", "encoding": "plain", "source": "known_value",
+           "value_sha256": "h", "detail": {"derived_by": "x"}, "not_a_column": 1}
+    assert store.write({"pii_hits": [hit, hit]}) == 0
+    with pytest.raises(sqlite3.IntegrityError):  # the second row breaks the batch: nothing of it stays
+        store.write({"pii_hits": [hit, {**hit, "pii_type": None}]}, delete=["DELETE FROM pii_hits"])
+    assert store.count("pii_hits") == 2
+    assert store.write({"pii_hits": [hit]}, delete=["DELETE FROM pii_hits WHERE json_extract(detail, '$.derived_by') = 'x'"]) == 2
+    (row,) = store.rows("SELECT detail, direction, confidence FROM pii_hits")
+    assert row == {"detail": '{"derived_by": "x"}', "direction": "request", "confidence": 1.0}  # defaults kept
+
+
+def test_the_session_writer_commits_in_batches_and_keeps_the_good_rows_of_a_bad_one(tmp_path):
+    from piiaudit.writer import SessionWriter
+
+    store = SessionStore(tmp_path)
+    committed = []
+    writer = SessionWriter(SessionStore(tmp_path), component="hooks", max_seconds=60, max_rows=1000,
+                           on_commit=lambda rows: committed.append({t: len(r) for t, r in rows.items()}))
+    writer.put_flow({"id": "f1", "ts_start": 1.0}, [{"pii_type": "imei", "location": "q", "encoding": "plain",
+                                                    "source": "known_value", "value_sha256": "h"}])
+    writer.put("events", {"ts": 1.0, "kind": "pii_read"})
+    writer.put("events", {"ts": None, "kind": "pii_read"})   # NOT NULL ts: this row only is refused
+    assert store.count("events") == 0                        # nothing before the batch is due
+    assert writer.flush()
+    assert (store.count("flows"), store.count("pii_hits"), store.count("events")) == (1, 1, 1)
+    (err,) = store.rows("SELECT component, message FROM errors")
+    assert err["component"] == "hooks" and "events row not stored" in err["message"]
+    writer.put_hits("f1", [{"pii_type": "oaid", "location": "h", "encoding": "plain", "source": "observed_value",
+                            "value_sha256": "o"}])
+    writer.close()
+    assert store.count("pii_hits") == 2 and writer.failed == 1
+    assert committed[-1] == {"pii_hits": 1}
