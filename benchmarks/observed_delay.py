@@ -1,8 +1,9 @@
 """How long a value the hooks saw read takes to reach the proxy's detector.
 
 The delay measured is from a `pii_read` event's time (host clock, as stored in
-``events.ts``) to the moment the recorder hands that value to its detector (the detection
-process's `observe`, or the inline detector's), for the first read of each distinct value.
+``events.ts``) to the moment the detection addon hands that value to its detector (the
+detection process's pipe, or the inline detector), for the first read of each distinct
+value. The figures before the hand-over existed are in docs/proxy.md.
 
 Two runs, one table:
 
@@ -12,8 +13,8 @@ Two runs, one table:
 - ``poll``: a loop of reads written into session.db by a separate writer, while a
   Recorder that has no in-process link to the hooks (the `mitmdump -s` case) finds them
   by polling the events table.
-- ``handover``: the same loop of reads published on the observed-values channel the
-  commands connect when proxy and hooks share a process.
+- ``handover``: the same loop of reads, each value also added to the ObservedValues the
+  commands connect when proxy and hooks share a process (piiaudit.observed).
 
     .venv/bin/python benchmarks/observed_delay.py                  # demo, full, poll, handover
     .venv/bin/python benchmarks/observed_delay.py --runs poll handover --reads 200
@@ -38,49 +39,33 @@ PROFILE = ROOT / "piiaudit" / "data" / "demo" / "device.yaml"
 
 
 class Arrivals:
-    """The first time each (pii_type, value) reached the detector, by patching its entry point."""
+    """The first time each (pii_type, value) reached the detector: patches the detection
+    addon's `_feed`, which hands waiting values to the detection process or the inline
+    detector."""
 
     def __init__(self) -> None:
         self.first: dict[tuple[str, str], float] = {}
-        self._undo: list = []
+        self._original = None
 
     def __enter__(self) -> Arrivals:
-        from addon import detectproc
+        from addon.detection import Detection
 
-        targets = [(detectproc.DetectionProcess, "observe")]
-        try:  # the one detection path, inline or in the process, once it exists
-            from addon import detection
-            targets.append((detection.DetectionDispatch, "_to_detector"))
-        except (ImportError, AttributeError):
-            from addon import recorder
-            targets.append((recorder.Recorder, "_feed_observed"))
-        for owner, name in targets:
-            original = getattr(owner, name)
-            self._undo.append((owner, name, original))
-            setattr(owner, name, self._wrap(original, name))
-        return self
-
-    def _wrap(self, original, name):
+        self._original = original = Detection._feed
         arrivals = self
 
-        def observe(this, *args, **kwargs):
+        def feed(this) -> None:
             now = time.time()
-            if name == "observe":
-                arrivals.first.setdefault((args[0], str(args[1]).strip()), now)
-            elif name == "_feed_observed":  # the inline detector, before the one path existed
-                if this.process is None and this.observed is not None:
-                    for pii_type, value, _ in list(this.observed.pending):
-                        arrivals.first.setdefault((pii_type, str(value).strip()), now)
-            else:
-                for pii_type, value, _ in args[0]:
-                    arrivals.first.setdefault((pii_type, str(value).strip()), now)
-            return original(this, *args, **kwargs)
+            for pii_type, value, _ in list(this._values):
+                arrivals.first.setdefault((pii_type, str(value).strip()), now)
+            original(this)
 
-        return observe
+        Detection._feed = feed
+        return self
 
     def __exit__(self, *exc) -> None:
-        for owner, name, original in self._undo:
-            setattr(owner, name, original)
+        from addon.detection import Detection
+
+        Detection._feed = self._original
 
     def delays_ms(self, reads: list[tuple[float, str, str]]) -> tuple[list[float], int]:
         """Delays of the first read of each value; and how many never arrived."""
@@ -119,62 +104,42 @@ def run_scenario(scenario: str, work: Path) -> tuple[list[float], int]:
 
 
 def run_loop(how: str, work: Path, reads: int, gap_ms: tuple[float, float], seed: int) -> tuple[list[float], int]:
-    """A Recorder in a bare mitmproxy Master; a thread plays the hooks runner's reads."""
+    """A Recorder in a bare mitmproxy Master; a thread plays the hooks runner: it commits each
+    read through a SessionWriter as the runner does and, for `handover`, adds the value to
+    the ObservedValues the Recorder listens to (what commands/recording.py connects)."""
     from mitmproxy import hooks, master, options
 
     from addon.recorder import Recorder
+    from piiaudit.observed import ObservedValues
     from piiaudit.store import SessionStore
+    from piiaudit.writer import SessionWriter
 
     session = work / how
     rng = random.Random(seed)
     values = [(rng.choice(["clipboard", "oaid", "imei", "android_id"]), f"piiaudit-bench-{how}-{i:05d}")
               for i in range(reads)]
-    channel = None
-    if how == "handover":
-        from piiaudit.observed import ObservedChannel
-        channel = ObservedChannel()
+    observed = ObservedValues() if how == "handover" else None
 
     def hooks_side() -> None:
-        from piiaudit.writer import SessionWriter
-
-        writer = SessionWriter(SessionStore(session), component="hooks", max_seconds=0.05)
+        writer = SessionWriter(SessionStore(session), component="hooks", max_seconds=0)
         for pii_type, value in values:
             time.sleep(rng.uniform(*gap_ms) / 1000)
             row = {"ts": time.time(), "kind": "pii_read", "pii_type": pii_type, "value": value,
                    "api": "bench.Api.read()"}
-            if channel is not None:
-                channel.publish(pii_type, value, row["ts"])
+            if observed is not None:
+                observed.add(pii_type, value)
             writer.put("events", row)
         writer.close()
 
-    def hooks_side_before() -> None:
-        # What the hooks runner did before one writer existed: a batch per turn of its queue.
-        store = SessionStore(session)
-        for pii_type, value in values:
-            time.sleep(rng.uniform(*gap_ms) / 1000)
-            store.write_events([{"ts": time.time(), "kind": "pii_read", "pii_type": pii_type, "value": value,
-                                 "api": "bench.Api.read()"}])
-        store.close()
-
-    try:
-        import piiaudit.writer  # noqa: F401
-        play = hooks_side
-    except ImportError:
-        play = hooks_side_before
-
     async def go() -> None:
         m = master.Master(options.Options())
-        recorder = Recorder()
-        if channel is not None:
-            recorder.observed_channel = channel
-        m.addons.add(recorder)
+        m.addons.add(Recorder(observed))
         m.options.update(piiaudit_session=str(session), piiaudit_profile=str(PROFILE))
         await m.addons.trigger_event(hooks.RunningHook())
-        thread = threading.Thread(target=play)
+        thread = threading.Thread(target=hooks_side)
         thread.start()
         await asyncio.to_thread(thread.join)
-        await asyncio.sleep(1.5)  # the last poll (the poll path only)
-        await m.done()
+        await m.done()  # the poll path reads the last values at shutdown
 
     with Arrivals() as arrivals:
         asyncio.run(go())
@@ -207,9 +172,6 @@ def main() -> int:
                     delays, missing = run_scenario(run, work)
                 else:
                     delays, missing = run_loop(run, work, args.reads, tuple(args.gap_ms), args.seed)
-            except ImportError as e:
-                print(f"{run:<10} not available in this version ({e})")
-                continue
             print(describe(run, delays, missing), flush=True)
     return 0
 
