@@ -167,11 +167,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="piiaudit-observed-delay-") as tmp:
         work = Path(tmp)
         for run in args.runs:
-            try:
-                if run in ("demo", "full"):
-                    delays, missing = run_scenario(run, work)
-                else:
-                    delays, missing = run_loop(run, work, args.reads, tuple(args.gap_ms), args.seed)
+            if run in ("demo", "full"):
+                delays, missing = run_scenario(run, work)
+            else:
+                delays, missing = run_loop(run, work, args.reads, tuple(args.gap_ms), args.seed)
             print(describe(run, delays, missing), flush=True)
     return 0
 
