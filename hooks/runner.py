@@ -165,9 +165,7 @@ class HooksRunner:
             raise HooksError("this runner was already started")
         self._started = True
         self._t_start = time.time()
-        # Commits whatever piled up each time it wakes: no batch interval to wait out.
-        self._writer = SessionWriter(self.store, component=COMPONENT, max_rows=BATCH_MAX, max_seconds=0,
-                                     on_commit=self._committed, name="piiaudit-hooks-writer")
+        self._open_writer()
         if self._detector is not None:
             from .tls_flows import TlsFlowRecorder  # mitmproxy is only needed then
 
@@ -490,9 +488,16 @@ class HooksRunner:
                 self._submit(("error", f"could not resume child process {name} (pid {pid}): {e}", None))
 
     # -- on the writer thread --------------------------------------------------
+    def _open_writer(self) -> SessionWriter:
+        if self._writer is None:
+            # Commits whatever piled up each time it wakes: no batch interval to wait out.
+            self._writer = SessionWriter(self.store, component=COMPONENT, max_rows=BATCH_MAX, max_seconds=0,
+                                         on_commit=self._committed, name="piiaudit-hooks-writer")
+        return self._writer
+
     def _submit(self, item: tuple) -> None:
         """From any thread: `item` is converted and recorded on the writer thread."""
-        self._writer.call(functools.partial(self._record, item))
+        self._open_writer().call(functools.partial(self._record, item))
 
     def _record(self, item: tuple) -> None:
         try:
