@@ -30,11 +30,13 @@ from piiaudit.detect.segment import Child, Segment
 _BINARY_KINDS = ("protobuf", "binary", "text")    # where protobuf doubles and gzip streams are looked for
 
 
-def _table() -> tuple[dict, dict, dict, frozenset]:
+def tables(decoders: tuple[Decoder, ...] = DECODERS) -> tuple[dict, dict, dict, frozenset]:
+    """The decoder table indexed for the walk: sources by input, layers and the locator by
+    segment kind, and the kinds read only through their children."""
     sources: dict[str, list[Decoder]] = {}
     layers: dict[str, list[Decoder]] = {}
     locators: dict[str, object] = {}
-    for d in DECODERS:
+    for d in decoders:
         for kind in d.reads:
             if kind in (FLOW, PLAINTEXT):
                 sources.setdefault(kind, []).append(d)
@@ -45,11 +47,11 @@ def _table() -> tuple[dict, dict, dict, frozenset]:
                 if kind in locators:
                     raise ValueError(f"two decoders locate {kind!r} segments")
                 locators[kind] = d.locate
-    whole = frozenset(k for d in DECODERS if d.whole for k in d.reads)
+    whole = frozenset(k for d in decoders if d.whole for k in d.reads)
     return ({k: tuple(v) for k, v in sources.items()}, {k: tuple(v) for k, v in layers.items()}, locators, whole)
 
 
-SOURCES, LAYERS, LOCATORS, WHOLE = _table()
+SOURCES, LAYERS, LOCATORS, WHOLE = tables()
 
 
 class Walker:

@@ -89,4 +89,4 @@ def json_cut(levels: int) -> str:
 def crypto(carrier: str, transformation: str, inner: str) -> str:
     """A value inside a plaintext the crypto hooks saw: the ciphertext's location, the cipher,
     then the value's location within the plaintext (relative: built with an empty prefix)."""
-    return f"{carrier}>crypto:{transformation}>{inner or 'plain'}"
+    return f"{carrier}>crypto:{transformation}>{inner}"
