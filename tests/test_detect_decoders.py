@@ -21,11 +21,11 @@ def det():
 
 
 def test_every_segment_kind_is_located_by_one_decoder_or_read_through_its_children():
-    sources, layers, locators, whole = engine.tables()
-    assert set(locators) | whole == SEGMENT_KINDS
-    assert not set(locators) & whole
-    assert [d.name for d in sources[FLOW]] == ["request", "response", "websocket"]
-    assert [d.name for d in sources[PLAINTEXT]] == ["crypto"]
+    t = engine.tables()
+    assert set(t.locators) | t.whole == SEGMENT_KINDS
+    assert not set(t.locators) & t.whole
+    assert [d.name for d in t.sources[FLOW]] == ["request", "response", "websocket"]
+    assert [d.name for d in t.sources[PLAINTEXT]] == ["crypto"]
     assert len({d.name for d in DECODERS}) == len(DECODERS)
 
 
@@ -52,7 +52,7 @@ def test_a_new_layer_is_one_row_in_the_table(det, monkeypatch):
     body = json.dumps({"d": base64.b32encode(json.dumps({"imei": IMEI}).encode()).decode()}).encode()
     assert det.scan_bytes(body, content_type="application/json") == []
     table = DECODERS + (Decoder("base32", ("json", "text"), _base32_children),)
-    monkeypatch.setattr(engine, "LAYERS", engine.tables(table)[1])
+    monkeypatch.setattr(engine, "LAYERS", engine.tables(table).layers)
     (hit,) = det.scan_bytes(body, content_type="application/json")
     assert (hit["location"], hit["encoding"]) == ("body:json:$.d:json:$.imei", "base32")
 

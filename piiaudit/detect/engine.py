@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import count
-from typing import Iterator
+from typing import Callable, Iterator, NamedTuple
 
 from piiaudit.detect.decoders import DECODERS, FLOW, PLAINTEXT, Decoder, locate_text
 from piiaudit.detect.index import Coord, CoordFinder, KnownIndex, Match, Text
@@ -30,12 +30,21 @@ from piiaudit.detect.segment import Child, Segment
 _BINARY_KINDS = ("protobuf", "binary", "text")    # where protobuf doubles and gzip streams are looked for
 
 
-def tables(decoders: tuple[Decoder, ...] = DECODERS) -> tuple[dict, dict, dict, frozenset]:
+class Tables(NamedTuple):
+    sources: dict[str, tuple[Decoder, ...]]     # by input (FLOW, PLAINTEXT), in table order
+    layers: dict[str, tuple[Decoder, ...]]      # by segment kind, in table order
+    locators: dict[str, Callable]               # by segment kind
+    whole: frozenset[str]                       # kinds read only through their children
+    needles: dict[str, tuple[bytes, ...]]       # by segment kind: literals its layers look for
+
+
+def tables(decoders: tuple[Decoder, ...] = DECODERS) -> Tables:
     """The decoder table indexed for the walk: sources by input, layers and the locator by
-    segment kind, and the kinds read only through their children."""
+    segment kind, the kinds read only through their children, and the literals the layers
+    of each kind look for."""
     sources: dict[str, list[Decoder]] = {}
     layers: dict[str, list[Decoder]] = {}
-    locators: dict[str, object] = {}
+    locators: dict[str, Callable] = {}
     for d in decoders:
         for kind in d.reads:
             if kind in (FLOW, PLAINTEXT):
@@ -48,10 +57,12 @@ def tables(decoders: tuple[Decoder, ...] = DECODERS) -> tuple[dict, dict, dict, 
                     raise ValueError(f"two decoders locate {kind!r} segments")
                 locators[kind] = d.locate
     whole = frozenset(k for d in decoders if d.whole for k in d.reads)
-    return ({k: tuple(v) for k, v in sources.items()}, {k: tuple(v) for k, v in layers.items()}, locators, whole)
+    needles = {k: tuple(n for d in ds for n in d.needles) for k, ds in layers.items()}
+    return Tables({k: tuple(v) for k, v in sources.items()}, {k: tuple(v) for k, v in layers.items()},
+                  locators, whole, needles)
 
 
-SOURCES, LAYERS, LOCATORS, WHOLE = tables()
+SOURCES, LAYERS, LOCATORS, WHOLE, NEEDLES = tables()
 
 
 class Walker:
@@ -118,11 +129,8 @@ class Scanner(Walker):
         self.coords = coords
         self.found = Found()
         self.needles_low = KEYED_WORDS
-        # every literal a search or a decoder of the kind asks about, found in one pass
-        common = tuple(coords.needles) + (b"@",)
-        binary = tuple(coords.binary_needles)
-        self.prefetch = {kind: common + (binary if kind in _BINARY_KINDS else ())
-                         + tuple(n for d in ds for n in d.needles) for kind, ds in LAYERS.items()}
+        self.needles_raw = tuple(coords.needles) + (b"@",)
+        self.needles_binary = tuple(coords.binary_needles)
 
     def scan_source(self, source: str, what) -> None:
         """Scan every top-level segment of a flow or a plaintext; a failing source costs
@@ -152,7 +160,11 @@ class Scanner(Walker):
                     self.scan(child)
             return
         text = Text(seg.data)
-        text.prefetch(self.prefetch.get(seg.kind, ()), folded=self.needles_low)
+        # every literal the searches and this kind's decoders ask about, found in one pass
+        needles = self.needles_raw + NEEDLES.get(seg.kind, ())
+        if seg.kind in _BINARY_KINDS:
+            needles += self.needles_binary
+        text.prefetch(needles, folded=self.needles_low)
         room = self._room()
         matches = [m for index in self.known for m in index.search(text, room)][:room]
         coords = self.coords.search(text, seg.kind in ("protobuf", "binary"), room)
