@@ -216,12 +216,14 @@ def derive(session: Session) -> CryptoOutcome:
         flows, problem = read_flows(path, set(session.flows["id"].dropna()))
         if problem:
             outcome.notes.append(f"crypto: {problem} / 加密明文关联：{problem}")
+    # every output that went on (each root's and its encodings'), searched in one pass per flow
     wires = [(op, data, chain) for op, _ in found for data, chain in _chains(op, ops)]
-    tied_by_wire = carriers(det, flows, [needles(data) for _, data, _ in wires])
+    tied_by_op: dict[int, list] = {op.event_id: [] for op, _ in found}
+    for (op, _, chain), ties in zip(wires, carriers(det, flows, [needles(data) for _, data, _ in wires])):
+        tied_by_op[op.event_id] += [(flow, loc, form, chain) for flow, loc, form in ties]
     for op, hits in found:
         types = ", ".join(sorted({h["pii_type"] for h in hits}))
-        tied = [(flow, loc, form, chain) for (wop, _, chain), ties in zip(wires, tied_by_wire) if wop is op
-                for flow, loc, form in ties]
+        tied = tied_by_op[op.event_id]
         seen: set[tuple[str, str]] = set()
         # The longest chain first: it names the encoding events as evidence too.
         for flow, loc, form, chain in sorted(tied, key=lambda t: -len(t[3])):

@@ -82,6 +82,7 @@ class Walker:
                 yield d, d.decode(self, what, roots)
 
     def children(self, seg: Segment, text: Text | None) -> list[Child]:
+        """What the layers reading this kind find in the segment, in table order."""
         out: list[Child] = []
         for d in LAYERS.get(seg.kind, ()):
             out.extend(d.decode(self, seg, text, out))
