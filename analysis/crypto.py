@@ -3,9 +3,11 @@ that carried the ciphertext.
 
 For each ``crypto`` hook event (Cipher, MessageDigest, Mac, Base64) whose plaintext holds a
 known value (the session's device.yaml, plus every value a ``pii_read`` event saw), the
-event's output bytes are searched in the recorded requests (``flows.mitm``: URL, headers,
-body, also URL-decoded) as raw bytes, hex and base64 (standard and URL-safe, any 3-byte
-alignment, so an IV or header before the ciphertext does not hide it). Encoding events
+event's output bytes are searched in the recorded requests (``flows.mitm``, read with
+piiaudit.flowread) as raw bytes, hex and base64 (standard and URL-safe, any 3-byte
+alignment, so an IV or header before the ciphertext does not hide it): in the URL, the
+headers, the body and every layer the detector decodes out of them, so the ciphertext's
+place is named exactly as a hit there would be (piiaudit.detect.location). Encoding events
 whose input holds those bytes (``Base64.encodeToString(cipher.doFinal(...))``) are followed,
 and their output is searched too.
 
@@ -23,14 +25,14 @@ import base64
 import binascii
 import json
 import re
-import urllib.parse
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 
 from analysis.load import Session, parse_json_object
+from piiaudit.detect import location
+from piiaudit.flowread import read_flows
 
 DERIVED_BY = "analysis.crypto"
 CRYPTO_KINDS = ("crypto",)
@@ -62,14 +64,6 @@ class CryptoOp:
     output: bytes
     sdk: str | None
     truncated: bool
-
-
-@dataclass
-class Carrier:
-    flow_id: str
-    location: str          # where the ciphertext sat: body:json:$.payload, query:d, header:x-data, body
-    form: str              # raw | hex | base64 | base64url
-    via: list[int]         # event ids from the crypto event outwards (cipher, then encoders)
 
 
 @dataclass
@@ -163,108 +157,21 @@ def needles(data: bytes) -> list[tuple[bytes, str]]:
     return out
 
 
-# -- flows ---------------------------------------------------------------------------------
+# -- carriers ------------------------------------------------------------------------------
 
-def read_flows(path: Path, wanted: set[str]) -> tuple[list[Any], str | None]:
-    """HTTP flows of `path` whose id is in `wanted`; a truncated or broken file gives what was read."""
-    from mitmproxy import http
-    from mitmproxy.exceptions import FlowReadException
-    from mitmproxy.io import FlowReader
-
-    flows: list[Any] = []
-    problem = None
-    try:
-        with path.open("rb") as fh:
-            for f in FlowReader(fh).stream():
-                if isinstance(f, http.HTTPFlow) and f.id in wanted:
-                    flows.append(f)
-    except FlowReadException as e:
-        problem = f"{path.name}: read stopped early ({e}); {len(flows)} flows used"
-    except (OSError, ValueError, TypeError, KeyError) as e:
-        problem = f"{path.name}: read stopped early ({type(e).__name__}: {e}); {len(flows)} flows used"
-    return flows, problem
-
-
-def _json_path(value: Any, needle: str, path: str = "$") -> str | None:
-    if isinstance(value, str):
-        return path if needle in value else None
-    if isinstance(value, dict):
-        items: Iterator[tuple[str, Any]] = ((f"{path}.{k}", v) for k, v in value.items())
-    elif isinstance(value, list):
-        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
-    else:
-        return None
-    for sub, v in items:
-        hit = _json_path(v, needle, sub)
-        if hit:
-            return hit
-    return None
-
-
-def _pairs_location(prefix: str, text: str, needle: str) -> str | None:
-    for key, value in urllib.parse.parse_qsl(text, keep_blank_values=True):
-        if needle in value:
-            return f"{prefix}:{key}"
-    return None
-
-
-def _haystacks(flow: Any) -> Iterator[tuple[str, bytes]]:
-    """(place, bytes) of a request: URL (raw and decoded), headers, body (raw and URL-decoded)."""
-    req = flow.request
-    url = req.pretty_url.encode("utf-8", "replace")
-    yield "url", url
-    if b"%" in url:
-        yield "url", urllib.parse.unquote_to_bytes(url)
-    for name, value in req.headers.items():
-        yield f"header:{name.lower()}", value.encode("utf-8", "replace")
-    body = req.raw_content or b""
-    if body:
-        try:
-            decoded = req.get_content(strict=False) or body
-        except Exception:  # noqa: BLE001 - a broken content-encoding: search the raw bytes
-            decoded = body
-        yield "body", decoded
-        if b"%" in decoded:
-            yield "body", urllib.parse.unquote_to_bytes(decoded.replace(b"+", b" "))
-
-
-def _locate(flow: Any, place: str, needle: bytes) -> str:
-    """A detector-style location for where `needle` sits within `place`."""
-    text = needle.decode("latin-1")
-    if place == "url":
-        found = _pairs_location("query", urllib.parse.urlsplit(flow.request.pretty_url).query, text)
-        return found or "url"
-    if place != "body":
-        return place
-    try:
-        body = (flow.request.get_content(strict=False) or b"").decode("utf-8")
-    except Exception:  # noqa: BLE001
-        return "body"
-    stripped = body.lstrip()
-    if stripped[:1] in ("{", "["):
-        try:
-            path = _json_path(json.loads(body), text)
-        except ValueError:
-            path = None
-        if path:
-            return f"body:json:{path}"
-    if "=" in body:
-        found = _pairs_location("body:form", body, text)
-        if found:
-            return found
-    return "body"
-
-
-def carriers(data: bytes, flows: list[Any]) -> list[tuple[Any, str, str]]:
-    """(flow, location, form) of every request that holds `data` in some wire form."""
-    forms = needles(data)
-    out = []
+def carriers(det: Any, flows: list[Any], wire_forms: list[list[tuple[bytes, str]]]) -> list[list[tuple[Any, str, str]]]:
+    """For each list of wire forms (needles() of one output), (flow, location, form) of every
+    request that holds one of them, in flow order. The location is the one a hit at that
+    place of the request gets from the detector (URL, headers, body and its decoded layers)."""
+    out: list[list[tuple[Any, str, str]]] = [[] for _ in wire_forms]
+    searched = [g for g, forms in enumerate(wire_forms) if forms]
+    if not searched:
+        return out
+    groups = [[n for n, _ in wire_forms[g]] for g in searched]
     for flow in flows:
-        for place, hay in _haystacks(flow):
-            match = next(((n, form) for n, form in forms if n in hay), None)
-            if match:
-                out.append((flow, _locate(flow, place, match[0]), match[1]))
-                break
+        for k, (loc, i) in det.locate_in_request(flow, groups).items():
+            g = searched[k]
+            out[g].append((flow, loc, wire_forms[g][i][1]))
     return out
 
 
@@ -292,15 +199,6 @@ def _detector(session: Session):
     return det
 
 
-def _plaintext_hits(det: Any, op: CryptoOp) -> list[dict[str, Any]]:
-    prefix = "P"
-    hits = det.scan_bytes(op.plaintext, prefix, direction="request")
-    for h in hits:
-        inner = h["location"][len(prefix):].lstrip(":") if h["location"].startswith(prefix) else h["location"]
-        h["inner"] = inner or "plain"
-    return hits
-
-
 def derive(session: Session) -> CryptoOutcome:
     """The rows this step would write, and notes; writes nothing."""
     outcome = CryptoOutcome()
@@ -309,7 +207,7 @@ def derive(session: Session) -> CryptoOutcome:
     if not roots:
         return outcome
     det = _detector(session)
-    found = [(op, hits) for op in roots if (hits := _plaintext_hits(det, op))]
+    found = [(op, hits) for op in roots if (hits := det.scan_plaintext(op.plaintext))]
     if not found:
         return outcome
     path = session.store.flows_path
@@ -318,11 +216,14 @@ def derive(session: Session) -> CryptoOutcome:
         flows, problem = read_flows(path, set(session.flows["id"].dropna()))
         if problem:
             outcome.notes.append(f"crypto: {problem} / 加密明文关联：{problem}")
+    # every output that went on (each root's and its encodings'), searched in one pass per flow
+    wires = [(op, data, chain) for op, _ in found for data, chain in _chains(op, ops)]
+    tied_by_op: dict[int, list] = {op.event_id: [] for op, _ in found}
+    for (op, _, chain), ties in zip(wires, carriers(det, flows, [needles(data) for _, data, _ in wires])):
+        tied_by_op[op.event_id] += [(flow, loc, form, chain) for flow, loc, form in ties]
     for op, hits in found:
         types = ", ".join(sorted({h["pii_type"] for h in hits}))
-        tied = []
-        for data, chain in _chains(op, ops):
-            tied += [(flow, loc, form, chain) for flow, loc, form in carriers(data, flows)]
+        tied = tied_by_op[op.event_id]
         seen: set[tuple[str, str]] = set()
         # The longest chain first: it names the encoding events as evidence too.
         for flow, loc, form, chain in sorted(tied, key=lambda t: -len(t[3])):
@@ -332,9 +233,10 @@ def derive(session: Session) -> CryptoOutcome:
             layers = [_layer_name(c) for c in reversed(chain)]
             wire = [] if form in ("raw", "text") else [form]
             for h in hits:
+                inner = h["location"] or "plain"
                 outcome.rows.append({
                     "flow_id": flow.id, "pii_type": h["pii_type"],
-                    "location": f"{loc}>crypto:{op.transformation}>{h['inner']}",
+                    "location": location.crypto(loc, op.transformation, inner),
                     "encoding": ">".join([*wire, *layers, h["encoding"] or "plain"]),
                     "source": h["source"], "value_sha256": h["value_sha256"], "value": h["value"],
                     "direction": "request",
@@ -342,7 +244,7 @@ def derive(session: Session) -> CryptoOutcome:
                     "detail": {"derived_by": DERIVED_BY, "via_event_id": op.event_id,
                                "crypto_event_id": op.event_id, "chain_event_ids": [c.event_id for c in chain],
                                "op": op.op, "transformation": op.transformation, "carrier_location": loc,
-                               "carrier_form": form, "plaintext_location": h["inner"],
+                               "carrier_form": form, "plaintext_location": inner,
                                "plaintext_truncated": op.truncated},
                 })
         if not tied:
@@ -355,18 +257,24 @@ def derive(session: Session) -> CryptoOutcome:
 def apply(session: Session) -> CryptoOutcome:
     """Replace this step's earlier rows in `session`'s pii_hits with the current ones (one transaction)."""
     outcome = derive(session)
-    conn = session.store.conn
+    outcome.removed = _replace_rows(session.store.conn, outcome.rows)
+    return outcome
+
+
+def _replace_rows(conn: Any, rows: list[dict[str, Any]]) -> int:
+    """The one place this step writes: delete its earlier pii_hits rows, insert `rows`, in
+    one transaction; returns how many were deleted."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        outcome.removed = conn.execute(DELETE_SQL).rowcount
-        if outcome.rows:
-            cols = sorted(outcome.rows[0])
+        removed = conn.execute(DELETE_SQL).rowcount
+        if rows:
+            cols = sorted(rows[0])
             conn.executemany(
                 f"INSERT INTO pii_hits ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                 [tuple(json.dumps(r[c], ensure_ascii=False) if isinstance(r[c], dict) else r[c] for c in cols)
-                 for r in outcome.rows])
+                 for r in rows])
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return outcome
+    return removed

@@ -4,14 +4,20 @@ and tied to the flow that carried the ciphertext."""
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 
 import pytest
+from mitmproxy import http
+from mitmproxy.test import tflow
 
 from analysis import crypto
 from analysis.load import load_session
 from analysis.pipeline import analyze
 from tests.support.samples import DEVICE, T0, demo_scope_path, write_encrypted_upload, write_standin_scenario
+from piiaudit import profile
+from piiaudit.detect import Detector
+from piiaudit.flowread import read_flows
 from piiaudit.store import SessionStore
 
 BEFORE_CONSENT = T0 + 1.6      # the scenario's 同意 tap is at T0 + 2.0
@@ -112,7 +118,7 @@ def test_a_truncated_flows_file_is_read_as_far_as_it_goes(encrypted):
     session, _, up = encrypted
     path = session / "flows.mitm"
     path.write_bytes(path.read_bytes() + b"\x00\x17garbage")
-    flows, problem = crypto.read_flows(path, {up.flow_id})
+    flows, problem = read_flows(path, {up.flow_id})
     assert [f.id for f in flows] == [up.flow_id]
     assert problem and "flows.mitm" in problem
     analyze(session)
@@ -126,3 +132,57 @@ def test_sessions_without_crypto_events_are_left_untouched(tmp_path):
     out = crypto.apply(s)
     s.store.close()
     assert not out.changed and out.rows == []
+
+
+# -- one name for one place: the carrier of a ciphertext is located as the proxy locates a hit --
+
+def _request(url, body=b"", headers=None):
+    f = tflow.tflow()
+    f.request = http.Request.make("POST", url)
+    for k, v in (headers or {}).items():
+        f.request.headers[k] = v
+    f.request.raw_content = body
+    f.response = None
+    return f
+
+
+def _multipart(value):
+    b = "----pa7f3a"
+    body = (f"--{b}\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\nv=1\r\n"
+            f"--{b}\r\nContent-Disposition: form-data; name=\"blob\"\r\n\r\n{value}\r\n--{b}--\r\n").encode()
+    return body, {"content-type": f"multipart/form-data; boundary={b}"}
+
+
+PLACES = {
+    "json key that is not an identifier": (
+        lambda v: _request("https://x.example/r", json.dumps({"dev.info": {"id": v}}).encode(),
+                           {"content-type": "application/json"}), 'body:json:$["dev.info"].id'),
+    "json array": (
+        lambda v: _request("https://x.example/r", json.dumps({"events": [{"x": 1}, {"d": v}]}).encode(),
+                           {"content-type": "application/json"}), "body:json:$.events[1].d"),
+    "gzip-encoded json": (
+        lambda v: _request("https://x.example/r", gzip.compress(json.dumps({"payload": v}).encode()),
+                           {"content-type": "application/json", "content-encoding": "gzip"}), "body:json:$.payload"),
+    "query": (lambda v: _request(f"https://x.example/r?a=1&d={v}"), "query:d"),
+    "base64 json in a query value": (
+        lambda v: _request("https://x.example/r?q=" + base64.urlsafe_b64encode(json.dumps({"d": v}).encode()).decode()),
+        "query:q:json:$.d"),
+    "form": (lambda v: _request("https://x.example/r", f"a=1&d={v}".encode(),
+                                {"content-type": "application/x-www-form-urlencoded"}), "body:form:d"),
+    "cookie": (lambda v: _request("https://x.example/r", headers={"cookie": f"a=1; sid={v}"}), "cookie:sid"),
+    "header": (lambda v: _request("https://x.example/r", headers={"x-data": v}), "header:x-data"),
+    "url path": (lambda v: _request(f"https://x.example/u/{v}/report"), "url:path"),
+    "multipart part": (lambda v: _request("https://x.example/r", *_multipart(v)), "body:multipart:blob"),
+}
+
+
+@pytest.mark.parametrize("place", sorted(PLACES))
+def test_the_same_value_in_the_same_place_gets_the_same_location_from_the_proxy_and_from_crypto(place):
+    imei = DEVICE["imei"]
+    make, expected = PLACES[place]
+    det = Detector(profile.from_dict({"values": {"imei": imei}}))
+    proxy = {h["location"] for h in det.scan_flow(make(imei)).hits if h["source"] == "known_value"}
+    flow = make(imei)
+    (tied,) = crypto.carriers(det, [flow], [[(imei.encode(), "raw")]])
+    assert proxy == {expected}
+    assert [(f.id, loc) for f, loc, _ in tied] == [(flow.id, expected)]

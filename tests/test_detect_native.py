@@ -15,7 +15,7 @@ from piiaudit.detect import Detector
 from piiaudit.detect import index as index_module
 from piiaudit.detect.charclass import DIGIT_MAP
 from piiaudit.detect.corpus import generate
-from piiaudit.detect.engine import _plausible_b64
+from piiaudit.detect.decoders import _plausible_b64
 from piiaudit.detect.index import Text
 from piiaudit.detect.prefilter import GramFilter
 

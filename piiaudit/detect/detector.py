@@ -12,14 +12,13 @@ merged, known values winning over patterns.
 
 from __future__ import annotations
 
-from itertools import count
-
 from piiaudit import vocab
 from piiaudit.values import value_sha256
 
 from piiaudit.detect import geo
-from piiaudit.detect.engine import Scanner, Segment, kind_of
-from piiaudit.detect.fields import Field
+from piiaudit.detect.decoders import FLOW, PLAINTEXT
+from piiaudit.detect.engine import Finder, Scanner
+from piiaudit.detect.segment import Segment, kind_of
 from piiaudit.detect.index import CoordFinder, KnownIndex, Text
 from piiaudit.detect.limits import Budget, ScanLimits, ScanResult
 from piiaudit.detect.variants import variants_for
@@ -132,14 +131,7 @@ class Detector:
             scanner = Scanner(known, coords, budget, patterns=self.patterns)
         except Exception as e:  # noqa: BLE001
             return ScanResult(errors=[f"detector index: {type(e).__name__}: {e}"])
-        roots = count()
-        for what, part in (("request", _request_segments), ("response", _response_segments),
-                           ("websocket", _websocket_segments)):
-            try:
-                for seg in part(flow, budget, roots):
-                    scanner.scan(seg)
-            except Exception as e:  # noqa: BLE001 - what was found so far is kept
-                budget.error(f"{what}: {type(e).__name__}: {e}")
+        scanner.scan_source(FLOW, flow)
         try:
             hits = self._finish(scanner, budget)
         except Exception as e:  # noqa: BLE001
@@ -158,6 +150,23 @@ class Detector:
         scanner.scan(Segment(data, kind_of(data, content_type), location_prefix, direction, 0,
                              content_type=content_type))
         return self._finish(scanner, budget)
+
+    def scan_plaintext(self, data: bytes) -> list[dict]:
+        """Scan a plaintext the crypto hooks saw. Locations are relative to the plaintext
+        (`json:$.imei`, `text`); location.crypto() puts its carrier in front."""
+        budget = Budget(self.limits)
+        known, coords = self._indexes()
+        scanner = Scanner(known, coords, budget, patterns=self.patterns)
+        scanner.scan_source(PLAINTEXT, bytes(data))
+        return self._finish(scanner, budget)
+
+    def locate_in_request(self, flow, groups: list[list[bytes]]) -> dict[int, tuple[str, int]]:
+        """Where byte strings sit in a flow's request (URL, headers, body and the layers
+        decoded out of them), named like the location of a hit there.
+
+        `groups`: per datum, the forms it may travel in; returns {group index: (location,
+        index of the form found)} for the groups found."""
+        return Finder(Budget(self.limits)).find(FLOW, flow, groups, only=("request",))
 
     def find_known(self, data: bytes) -> list[tuple[str, str, str, int, int]]:
         """The known-value stage alone on raw bytes, no decoding: (pii_type, value, encoding,
@@ -282,128 +291,3 @@ def _dedupe(hits: list[dict]) -> list[dict]:
         seen.add(ident)
         out.append(h)
     return out
-
-
-# --- a flow as segments ------------------------------------------------------------------------
-def _header_block(fields) -> tuple[bytes, list[Field]]:
-    parts: list[bytes] = []
-    out: list[Field] = []
-    pos = 0
-    for name, value in fields:
-        lname = name.decode("latin-1", "replace").lower()
-        line = name + b": " + value
-        out.append(Field(pos, pos + len(line), lname, pos + len(name) + 2))
-        parts.append(line)
-        pos += len(line) + 1
-    return b"\n".join(parts), out
-
-
-def _message_segments(msg, direction: str, budget: Budget, roots, headers_too: bool = True):
-    if headers_too:
-        block, hfields = _header_block(msg.headers.fields)
-        if block:
-            yield Segment(block, "headers", "header", direction, next(roots), header_fields=hfields)
-    raw = msg.raw_content
-    if not raw:
-        return
-    ctype = msg.headers.get("content-type", "")
-    enc = msg.headers.get("content-encoding", "").strip().lower()
-    detail = None
-    data = raw
-    if enc and enc != "identity":
-        data = raw
-        codings = [c.strip() for c in enc.split(",") if c.strip() and c.strip() != "identity"]
-        for coding in reversed(codings):
-            out, problem = _decompress_body(data, coding, budget)
-            if problem:
-                budget.error(f"{direction} body ({coding}): {problem}")
-            if out is None:
-                data = None
-                break
-            data = out
-        if data is None:
-            # undecodable: scan the bytes as sent, something may still be readable
-            data = raw
-        else:
-            detail = {"content_encoding": enc}
-    n = budget.take_body(len(data))
-    if n <= 0:
-        return
-    if n < len(data):
-        data = data[:n]
-    yield Segment(bytes(data), kind_of(data[:65536], ctype) if "multipart/" not in ctype.lower() else "multipart",
-                  "body", direction, next(roots), content_type=ctype, detail=detail)
-
-
-def _decompress_body(data: bytes, coding: str, budget: Budget) -> tuple[bytes | None, str | None]:
-    from piiaudit.detect.decompress import decompress
-    room = budget.limits.max_body_bytes - budget.body_bytes
-    if room <= 0:
-        budget.cap("body_bytes")
-        return None, None
-    out, problem = decompress(data, coding, _RoomBudget(budget, room))
-    if not out and problem:
-        return None, problem
-    return out, problem
-
-
-class _RoomBudget:
-    """A view of the flow's budget whose decompression room is also bounded by the body room."""
-
-    def __init__(self, budget: Budget, room: int):
-        self._b = budget
-        self._room = room
-        self.limits = budget.limits
-
-    def decompress_room(self) -> int:
-        return min(self._b.decompress_room(), self._room)
-
-    def cap(self, name: str) -> None:
-        self._b.cap(name)
-
-    @property
-    def decompressed(self) -> int:
-        return self._b.decompressed
-
-    @decompressed.setter
-    def decompressed(self, value: int) -> None:
-        self._b.decompressed = value
-
-
-def _request_segments(flow, budget: Budget, roots):
-    req = getattr(flow, "request", None)
-    if req is None:
-        return
-    raw_path = req.data.path or b""
-    path, _, query = raw_path.partition(b"?")
-    query, _, _fragment = query.partition(b"#")
-    if path:
-        yield Segment(path, "path", "url", "request", next(roots))
-    if query:
-        yield Segment(query, "query", "query", "request", next(roots))
-    yield from _message_segments(req, "request", budget, roots)
-
-
-def _response_segments(flow, budget: Budget, roots):
-    resp = getattr(flow, "response", None)
-    if resp is None:
-        return
-    yield from _message_segments(resp, "response", budget, roots)
-
-
-def _websocket_segments(flow, budget: Budget, roots):
-    ws = getattr(flow, "websocket", None)
-    if ws is None:
-        return
-    messages = ws.messages
-    if len(messages) > budget.limits.max_ws_messages:
-        budget.cap("ws_messages")
-        messages = messages[: budget.limits.max_ws_messages]
-    for i, msg in enumerate(messages):
-        content = msg.content or b""
-        n = budget.take_body(len(content))
-        if n <= 0:
-            break
-        data = bytes(content[:n])
-        yield Segment(data, kind_of(data[:65536]), f"ws:{i}", "request" if msg.from_client else "response",
-                      next(roots))

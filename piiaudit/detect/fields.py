@@ -14,12 +14,12 @@ from bisect import bisect_right
 from typing import NamedTuple
 from urllib.parse import unquote_plus
 
+from piiaudit.detect import location
 from piiaudit.detect.charclass import looks_like_text
 
 # Strings and structural characters only: numbers, literals and whitespace are skipped by
 # the regex engine, which is most of what makes locating fast.
 _JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"?|[{}\[\],]', re.S)
-_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$\-]*$")
 _LBRACE, _RBRACE, _LBRACK, _RBRACK, _COMMA, _QUOTE = b"{}[],\""
 _WS = b" \t\r\n"
 
@@ -35,16 +35,15 @@ def _json_key(tok: bytes) -> str:
 
 
 def _render(data: bytes, stack: list, max_depth: int) -> tuple[str, bool]:
-    parts = ["$"]
+    parts = [location.JSON_ROOT]
     for kind, v in stack[:max_depth]:
         if kind == "a":
-            parts.append(f"[{v}]")
+            parts.append(location.json_index(v))
         elif v is not None:
-            key = _json_key(data[v[0]:v[1]])
-            parts.append(f".{key}" if _IDENT.match(key) else "[" + json.dumps(key, ensure_ascii=False) + "]")
+            parts.append(location.json_key(_json_key(data[v[0]:v[1]])))
     capped = len(stack) > max_depth
     if capped:
-        parts.append(f"…(+{len(stack) - max_depth} levels)")
+        parts.append(location.json_cut(len(stack) - max_depth))
     return "".join(parts), capped
 
 
