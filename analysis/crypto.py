@@ -257,24 +257,6 @@ def derive(session: Session) -> CryptoOutcome:
 def apply(session: Session) -> CryptoOutcome:
     """Replace this step's earlier rows in `session`'s pii_hits with the current ones (one transaction)."""
     outcome = derive(session)
-    outcome.removed = _replace_rows(session.store.conn, outcome.rows)
+    # derived hits replace those an earlier analysis derived, in one transaction
+    outcome.removed = session.store.write({"pii_hits": outcome.rows}, delete=[DELETE_SQL])
     return outcome
-
-
-def _replace_rows(conn: Any, rows: list[dict[str, Any]]) -> int:
-    """The one place this step writes: delete its earlier pii_hits rows, insert `rows`, in
-    one transaction; returns how many were deleted."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        removed = conn.execute(DELETE_SQL).rowcount
-        if rows:
-            cols = sorted(rows[0])
-            conn.executemany(
-                f"INSERT INTO pii_hits ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                [tuple(json.dumps(r[c], ensure_ascii=False) if isinstance(r[c], dict) else r[c] for c in cols)
-                 for r in rows])
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return removed
