@@ -1,4 +1,5 @@
-"""The stand-in scenario (docs/standin-scenario.md) gives exactly its expected findings."""
+"""The stand-in scenario (docs/standin-scenario.md) gives exactly its expected findings, on the
+hand-made sample session and on the real recording alike (`standin_scenario`)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from piiaudit.store import SessionStore
 
 
 @pytest.fixture()
-def scenario(tmp_path):
-    ids = write_standin_scenario(tmp_path / "session")
+def scenario(standin_scenario, tmp_path):
+    ids = standin_scenario.write(tmp_path / "session")
     result = analyze(tmp_path / "session", scope=demo_scope_path())
     return ids, result
 
@@ -100,19 +101,19 @@ def test_scope_and_consent_are_recorded_in_meta_and_manifest(scenario, tmp_path)
     assert manifest["scope_used"]["stated"]["sdks"]["umeng"] == ["android_id", "oaid"]
 
 
-def test_scope_yaml_in_the_session_is_used_when_none_is_given(tmp_path):
-    write_standin_scenario(tmp_path / "s")
+def test_scope_yaml_in_the_session_is_used_when_none_is_given(standin_scenario, tmp_path):
+    standin_scenario.write(tmp_path / "s")
     (tmp_path / "s" / "scope.yaml").write_bytes(demo_scope_path().read_bytes())
     result = analyze(tmp_path / "s")
     assert "IM3.3" in set(result.findings["rule_id"])
-    # Only the rules that need app-state hooks this scenario lacks are left out, not the scope rules.
-    assert {s["rule_id"] for s in result.skipped} <= {"MIIT-SILENT"}
+    # Every rule runs: the scope rules have their scope, the app-state rules their UI events.
+    assert result.skipped == []
 
 
-def test_without_scope_the_scope_rules_are_skipped_and_said_so(tmp_path):
-    write_standin_scenario(tmp_path / "s")
+def test_without_scope_the_scope_rules_are_skipped_and_said_so(standin_scenario, tmp_path):
+    standin_scenario.write(tmp_path / "s")
     result = analyze(tmp_path / "s")
-    assert {s["rule_id"] for s in result.skipped} == {"IM3.3", "NEC-BASELINE", "MIIT-SILENT"}
+    assert {s["rule_id"] for s in result.skipped} == {"IM3.3", "NEC-BASELINE"}
     assert any("scope.yaml" in n for n in result.notes)
     assert not {"IM3.3", "NEC-BASELINE"} & set(result.findings["rule_id"])
     # SDK hosts are third parties even without a scope file
@@ -135,9 +136,10 @@ def test_first_party_hosts_decide_what_is_a_third_party(tmp_path):
     assert ("IM5.1", "location", None, "api.demoshop.example") not in keys
 
 
-def test_a_flow_closer_to_the_tap_than_the_clock_error_is_marked(tmp_path):
-    """The tap is a device time mapped with ±2.5 ms; a flow 1 ms before it is before consent, flagged uncertain."""
-    ids = write_standin_scenario(tmp_path / "s")
+def test_a_flow_closer_to_the_tap_than_the_clock_error_is_marked(standin_scenario, tmp_path):
+    """The tap is a device time mapped with a clock error over 1 ms; a flow 1 ms before it is
+    before consent, flagged uncertain."""
+    ids = standin_scenario.write(tmp_path / "s")
     store = SessionStore(tmp_path / "s", create=False)
     flow = {"id": "close-call", "ts_start": ids.ts(8) - 0.001, "method": "POST", "url": "https://ulogs.umeng.com/x",
             "host": "ulogs.umeng.com", "scheme": "https", "request_sha256": "0" * 64}
