@@ -10,7 +10,6 @@ import pytest
 from analysis.pipeline import analyze
 from analysis.report import write_report
 from piiaudit.store import SessionStore
-from tests.support.recordings import copy_recording
 from tests.support.samples import PUSH_PROCESS, write_fulltour
 
 
@@ -119,19 +118,19 @@ def test_hooks_sheet_and_summary_say_which_hooks_were_live(tour):
 
 
 @pytest.fixture(scope="module", params=["sample", "recording"])
-def push_read(request, tour, tmp_path_factory):
-    """A report of the tour and the id of a read by its :push process: the sample's, or the real tour's."""
+def push_read(request, tour):
+    """A report of the tour and the id of a read by its :push process: the sample's, or the
+    report `piiaudit demo --scenario full` wrote for the real tour."""
     if request.param == "sample":
         session, ev, result = tour
-        event_id = ev["read_bg_push"]
-    else:
-        session = copy_recording(request.getfixturevalue("fulltour_recording"), tmp_path_factory.mktemp("tour") / "s")
-        store = SessionStore(session, create=False)
-        (event_id,) = [r["id"] for r in store.rows("SELECT id FROM events WHERE kind = 'pii_read' AND process = ?",
-                                                   (PUSH_PROCESS,))]
-        store.close()
-        result = analyze(session)
-    return event_id, write_report(session, result=result)
+        return ev["read_bg_push"], write_report(session, result=result)
+    recording = request.getfixturevalue("fulltour_recording")
+    assert recording.error is None, recording.error
+    store = recording.store()
+    (event_id,) = [r["id"] for r in store.rows("SELECT id FROM events WHERE kind = 'pii_read' AND process = ?",
+                                               (PUSH_PROCESS,))]
+    store.close()
+    return event_id, recording.result.outputs
 
 
 def test_second_process_events_show_their_process(push_read):
