@@ -42,7 +42,7 @@ from hooks.runner import DEFAULT_RATE, HooksRunner  # noqa: E402
 from hooks.standin import build as standin  # noqa: E402
 from hooks.targets import LocalProcess  # noqa: E402
 from piiaudit.store import SessionStore  # noqa: E402
-from tests.java import fixtures  # noqa: E402
+from tests.support import java_fixtures as fixtures  # noqa: E402
 
 BENCH_MAIN = "com.example.demoshop.HookBench"
 NS_PER_CALL = re.compile(r"ns_per_call=([0-9.]+)")

@@ -6,7 +6,7 @@ be scanned first. The recorder searches its recent flows again
 when such a value arrives; the live session must then hold the same observed_value hits a
 replay of its flows.mitm gives (a replay knows every value before its first flow).
 
-Flows go through mitmproxy's own event sequence (test_addon_recorder.Harness) or a real
+Flows go through mitmproxy's own event sequence (tests/support/recorder_harness.py) or a real
 mitmdump on loopback whose SDK hosts are answered inside the proxy: nothing is resolved
 or sent beyond 127.0.0.1.
 """
@@ -16,14 +16,22 @@ import time
 
 import pytest
 
+<<<<<<< HEAD
 from addon.lookback import LookbackBuffer, flow_payload, payload_size
 from tests.support.mitmdump import Mitmdump, addon_args, via_proxy
+=======
+from addon.lookback import LookbackBuffer, payload_size
+from addon.detectproc import flow_payload
+>>>>>>> rehome-tests
 from addon.recorder import MARK
 from addon.replay import replay
 from piiaudit.observed import ObservedValues
 from piiaudit.store import SessionStore
-from test_addon_live import DEMO_HOSTS, FORM
-from test_addon_recorder import IMEI, MODES, PROFILE, Harness, make_flow
+from tests.support.demo_device import DEMO_HOSTS, IMEI, PROFILE
+from tests.support.demo_traffic import FORM
+from tests.support.flows import make_flow
+from tests.support.mitmdump import Mitmdump, addon_args, via_proxy
+from tests.support.recorder_harness import MODES, Harness
 
 CANARY = "piiaudit-canary-late-4d1e"
 PHONE = "13912345678"  # not in the demo profile; a `mobile` key makes it a pattern hit too

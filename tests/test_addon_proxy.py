@@ -5,10 +5,10 @@ import socket
 import pytest
 from mitmproxy import io
 
-from tests.support.mitmdump import via_proxy
 from addon.proxy import ProxyError, ProxyRunner
 from piiaudit.store import SessionStore
-from test_addon_live import ANDROID_ID, DEMO_HOSTS, PROFILE
+from tests.support.demo_device import ANDROID_ID, DEMO_HOSTS, PROFILE
+from tests.support.mitmdump import via_proxy
 
 
 def test_start_serves_https_for_sdk_hosts_and_stop_flushes_everything(tmp_path):

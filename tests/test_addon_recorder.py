@@ -12,75 +12,18 @@ import json
 import os
 import signal
 import time
-from pathlib import Path
 
 import pytest
-from mitmproxy import connection, exceptions, flow, hooks, http, io, master, options
+from mitmproxy import exceptions, flow, master, options
 from mitmproxy.net.http.http1 import assemble_request, assemble_response
 from mitmproxy.test import tflow
 
 from addon.recorder import MARK, Recorder
 from piiaudit.observed import ObservedValues
 from piiaudit.store import SessionStore
-
-REPO = Path(__file__).parents[1]
-PROFILE = REPO / "piiaudit" / "data" / "demo" / "device.yaml"
-IMEI, ANDROID_ID = "867530912345673", "9774d56d682e549c"
-
-
-def make_flow(url, body=b"", headers=None, method="POST", status=200, ts=1_700_000_000.0):
-    f = http.HTTPFlow(
-        connection.Client(peername=("127.0.0.1", 50000), sockname=("127.0.0.1", 8080), timestamp_start=ts),
-        connection.Server(address=(url.split("/")[2], 443)),
-    )
-    f.request = http.Request.make(method, url, b"", headers or {})
-    f.request.raw_content = body  # as it travelled: no re-encoding
-    if body:
-        f.request.headers["content-length"] = str(len(body))
-    f.request.timestamp_start, f.request.timestamp_end = ts, ts + 0.001
-    if status is not None:
-        f.response = http.Response.make(status, b'{"code":0}', {"content-type": "application/json"})
-        f.response.timestamp_start, f.response.timestamp_end = ts + 0.01, ts + 0.011
-    return f
-
-
-class Harness:
-    """A bare Master holding the Recorder; flows go through mitmproxy's event sequence."""
-
-    def __init__(self, session, *, extra_addons=(), observed=None, **opts):
-        self.session = Path(session)
-        self.extra_addons = extra_addons
-        self.observed = observed
-        self.opts = {"piiaudit_session": str(session), "piiaudit_profile": str(PROFILE), **opts}
-
-
-    async def _start(self):
-        self.master = master.Master(options.Options())
-        self.recorder = Recorder(self.observed)
-        self.detection = self.recorder.detection
-        self.master.addons.add(*self.extra_addons, self.recorder)
-        self.master.options.update(**self.opts)
-        await self.master.addons.trigger_event(hooks.RunningHook())
-
-    def run(self, flows, *, between=None):
-        async def go():
-            await self._start()
-            for i, f in enumerate(flows):
-                await self.master.load_flow(f)
-                if between:
-                    await asyncio.to_thread(between, i)
-            await self.master.done()
-        asyncio.run(go())
-        return SessionStore(self.session, create=False)
-
-
-# Detection in a child process (the default) and in the proxy's thread must record alike.
-MODES = pytest.mark.parametrize("process", [True, False], ids=["detect-process", "detect-inline"])
-
-
-def saved_flows(session):
-    with open(Path(session) / "flows.mitm", "rb") as fo:
-        return list(io.FlowReader(fo).stream())
+from tests.support.demo_device import ANDROID_ID, IMEI
+from tests.support.flows import make_flow
+from tests.support.recorder_harness import MODES, Harness, saved_flows
 
 
 @MODES

@@ -1,6 +1,6 @@
 """App-state rules on a full-tour-shaped session: background reads, other apps started,
 camera without a tap, a pre-ticked consent box, a permission asked at launch; and the
-Hooks sheet and second process in the report."""
+Hooks sheet and second process in the report (the latter also on the real full tour)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from analysis.pipeline import analyze
 from analysis.report import write_report
+from piiaudit.store import SessionStore
 from tests.support.samples import PUSH_PROCESS, write_fulltour
 
 
@@ -67,7 +68,10 @@ def test_a_permission_asked_before_any_touch_is_early(tour):
 def test_sessions_without_ui_hooks_do_not_run_the_app_state_rules(tmp_path):
     from tests.support.samples import write_standin_scenario
 
-    write_standin_scenario(tmp_path / "s", consent="mark")      # no touch, click or activity events
+    write_standin_scenario(tmp_path / "s", consent="mark")      # no touch or click events
+    store = SessionStore(tmp_path / "s", create=False)
+    store.conn.execute("DELETE FROM events WHERE kind = 'activity_state'")   # nor activity ones
+    store.close()
     result = analyze(tmp_path / "s")
     skipped = {s["rule_id"] for s in result.skipped}
     assert {"MIIT-SILENT", "MIIT-SELFSTART", "CAC-DRAFT-MIC", "IM3.4", "PERM-EARLY"} <= skipped
@@ -113,19 +117,32 @@ def test_hooks_sheet_and_summary_say_which_hooks_were_live(tour):
     assert "钩子覆盖 / Hooks" in html and "method-missing" in html
 
 
-def test_second_process_events_show_their_process(tour):
-    session, ev, result = tour
-    paths = write_report(session, result=result)
+@pytest.fixture(scope="module", params=["sample", "recording"])
+def push_read(request, tour):
+    """A report of the tour and the id of a read by its :push process: the sample's, or the
+    report `piiaudit demo --scenario full` wrote for the real tour."""
+    if request.param == "sample":
+        session, ev, result = tour
+        return ev["read_bg_push"], write_report(session, result=result)
+    recording = request.getfixturevalue("fulltour_recording")
+    assert recording.error is None, recording.error
+    store = recording.store()
+    (event_id,) = [r["id"] for r in store.rows("SELECT id FROM events WHERE kind = 'pii_read' AND process = ?",
+                                               (PUSH_PROCESS,))]
+    store.close()
+    return event_id, recording.result.outputs
+
+
+def test_second_process_events_show_their_process(push_read):
+    event_id, paths = push_read
     wb = openpyxl.load_workbook(paths["xlsx"])
     api = {r["事件编号 / Event ID"]: r for r in _rows(wb["API events"])}
-    assert api[ev["read_bg_push"]]["进程 / Process"] == PUSH_PROCESS
-    timeline = [r for r in _rows(wb["Timeline"]) if r["事件编号 / Event ID"] == ev["read_bg_push"]]
+    assert api[event_id]["进程 / Process"] == PUSH_PROCESS
+    timeline = [r for r in _rows(wb["Timeline"]) if r["事件编号 / Event ID"] == event_id]
     assert [r["进程 / Process"] for r in timeline] == [PUSH_PROCESS]
 
 
 def test_reads_before_hooks_ready_are_reported(tmp_path):
-    from piiaudit.store import SessionStore
-
     write_fulltour(tmp_path / "s")
     store = SessionStore(tmp_path / "s", create=False)
     store.conn.execute("UPDATE events SET ts = ts + 1.0 WHERE kind = 'hooks_ready'")

@@ -8,7 +8,7 @@ import pytest
 
 from analysis.pipeline import AnalysisError, analyze
 from analysis.rules import RulesError
-from tests.support.samples import demo_scope_path, write_standin_scenario
+from tests.support.samples import demo_scope_path
 from analysis.scope import ScopeError
 from analysis.summary import text_summary
 from piiaudit.store import SessionStore
@@ -43,19 +43,21 @@ def test_broken_scope_and_catalog_name_the_file(tmp_path):
         analyze(tmp_path / "s", scope=demo_scope_path(), rules=tmp_path / "missing.yaml")
 
 
-def test_hostile_rows_do_not_break_the_analysis(tmp_path):
-    ids = write_standin_scenario(tmp_path / "s")
+def test_hostile_rows_do_not_break_the_analysis(standin_scenario, tmp_path):
+    ids = standin_scenario.write(tmp_path / "s")
     db = sqlite3.connect(tmp_path / "s" / "session.db")
     with db:
         # SQLite is typeless: a time that is text, ids that are text, JSON that is not JSON,
         # bytes that are not UTF-8, a hit pointing at no flow, an unknown PII type.
         db.execute("INSERT INTO events (ts, kind, data) VALUES ('yesterday', 'pii_read', NULL)")
-        db.execute("INSERT INTO events (ts, kind, pid, seq, data) VALUES (1767225601.9, 'dialog_shown', 'x', 'y', '{oops')")
-        db.execute("INSERT INTO events (ts, kind, api, pii_type, value, data) VALUES (1767225600.1, 'pii_read', ?, "
-                   "'imei', ?, '[]')", (b"\xff\xfe bad api", "<script>alert(1)</script>"))
+        db.execute("INSERT INTO events (ts, kind, pid, seq, data) VALUES (?, 'dialog_shown', 'x', 'y', '{oops')",
+                   (ids.ts(8) - 0.1,))
+        db.execute("INSERT INTO events (ts, kind, api, pii_type, value, data) VALUES (?, 'pii_read', ?, "
+                   "'imei', ?, '[]')", (ids.t0 + 0.1, b"\xff\xfe bad api", "<script>alert(1)</script>"))
         db.execute("INSERT INTO pii_hits (flow_id, pii_type, location, encoding, source, value_sha256) "
                    "VALUES ('ghost', 'imei', 'q', 'plain', 'known_value', 'x')")
-        db.execute("INSERT INTO events (ts, kind, pii_type, value) VALUES (1767225600.2, 'pii_read', 'not_a_type', 'v')")
+        db.execute("INSERT INTO events (ts, kind, pii_type, value) VALUES (?, 'pii_read', 'not_a_type', 'v')",
+                   (ids.t0 + 0.2,))
     db.close()
     result = analyze(tmp_path / "s", scope=demo_scope_path())
     assert not result.errors

@@ -30,8 +30,8 @@ NO_MARKS = _marks()
 PRIVACY = {"text": "请阅读并同意《隐私政策》和《用户协议》"}
 
 
-def test_hook_tap_on_the_privacy_dialog(tmp_path):
-    ids = write_standin_scenario(tmp_path / "s", consent="tap")
+def test_hook_tap_on_the_privacy_dialog(standin_scenario, tmp_path):
+    ids = standin_scenario.write(tmp_path / "s")
     result = analyze(tmp_path / "s", scope=demo_scope_path())
     assert (result.consent.status, result.consent.source, result.consent.ts) == ("accepted", "hook", ids.ts(8))
     assert "点击“同意”" in result.consent.describe()
@@ -73,7 +73,7 @@ def test_no_consent_observed_everything_counts_as_before(tmp_path):
     assert ("NEC-BASELINE", "location", None) in keys          # location is not necessary for online shopping
     assert ("IM3.1-PERM", "location", None) in keys
     perm = result.findings.loc[result.findings["rule_id"].eq("IM3.1-PERM")].iloc[0]
-    assert perm["detail"]["permission"] == ["android.permission.ACCESS_FINE_LOCATION"]
+    assert perm["detail"]["permission"] == ["android.permission.ACCESS_COARSE_LOCATION", "android.permission.ACCESS_FINE_LOCATION"]
     assert len(perm["event_ids"]) == 2   # the request and its result
 
 

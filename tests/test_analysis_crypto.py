@@ -14,13 +14,15 @@ from mitmproxy.test import tflow
 from analysis import crypto
 from analysis.load import load_session
 from analysis.pipeline import analyze
-from tests.support.samples import DEVICE, T0, demo_scope_path, write_encrypted_upload, write_standin_scenario
+from tests.support.samples import DEVICE, demo_scope_path, write_encrypted_upload
 from piiaudit import profile
 from piiaudit.detect import Detector
 from piiaudit.flowread import read_flows
 from piiaudit.store import SessionStore
 
-BEFORE_CONSENT = T0 + 1.6      # the scenario's 同意 tap is at T0 + 2.0
+
+def before_consent(ids) -> float:
+    return ids.ts(8) - 0.4      # step 8 is the scenario's 同意 tap
 
 
 def _derived(session_dir):
@@ -32,10 +34,10 @@ def _derived(session_dir):
 
 
 @pytest.fixture()
-def encrypted(tmp_path):
+def encrypted(standin_scenario, tmp_path):
     session = tmp_path / "s"
-    ids = write_standin_scenario(session)
-    up = write_encrypted_upload(session, BEFORE_CONSENT)
+    ids = standin_scenario.write(session)
+    up = write_encrypted_upload(session, before_consent(ids))
     return session, ids, up
 
 
@@ -83,10 +85,10 @@ def test_a_re_run_replaces_only_its_own_rows(encrypted):
     assert len(after) == 4 + 1                       # the proxy's four hits kept, one derived row
 
 
-def test_without_the_encode_event_the_base64_of_the_ciphertext_is_still_found(tmp_path):
+def test_without_the_encode_event_the_base64_of_the_ciphertext_is_still_found(standin_scenario, tmp_path):
     session = tmp_path / "s"
-    write_standin_scenario(session)
-    up = write_encrypted_upload(session, BEFORE_CONSENT, with_encode_event=False)
+    ids = standin_scenario.write(session)
+    up = write_encrypted_upload(session, before_consent(ids), with_encode_event=False)
     analyze(session)
     rows = _derived(session)
     assert [r["flow_id"] for r in rows] == [up.flow_id]
@@ -105,10 +107,10 @@ def test_output_shorter_than_the_distinctive_prefix_is_not_searched():
     assert crypto.needles(b"0123456789") == []
 
 
-def test_no_flows_file_leaves_a_note_and_no_rows(tmp_path):
+def test_a_flow_missing_from_the_flows_file_leaves_a_note_and_no_rows(standin_scenario, tmp_path):
     session = tmp_path / "s"
-    write_standin_scenario(session)
-    up = write_encrypted_upload(session, BEFORE_CONSENT, save_flow=False)
+    ids = standin_scenario.write(session)
+    up = write_encrypted_upload(session, before_consent(ids), save_flow=False)
     result = analyze(session)
     assert _derived(session) == []
     assert any(f"crypto event {up.cipher_event_id}" in n and "imei" in n for n in result.notes)
@@ -125,9 +127,9 @@ def test_a_truncated_flows_file_is_read_as_far_as_it_goes(encrypted):
     assert len(_derived(session)) == 1
 
 
-def test_sessions_without_crypto_events_are_left_untouched(tmp_path):
+def test_sessions_whose_crypto_hides_no_value_are_left_untouched(standin_scenario, tmp_path):
     session = tmp_path / "s"
-    write_standin_scenario(session)
+    standin_scenario.write(session)   # an MD5 and a Base64 of values the proxy finds itself: no encryption
     s = load_session(session)
     out = crypto.apply(s)
     s.store.close()

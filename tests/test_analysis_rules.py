@@ -11,7 +11,7 @@ import yaml
 from analysis.detections import REGISTRY
 from analysis.pipeline import analyze
 from analysis.rules import DEFAULT_CATALOG, RulesError, load_catalog, render_markdown
-from tests.support.samples import demo_scope_path, write_standin_scenario
+from tests.support.samples import demo_scope_path
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,7 +46,7 @@ def test_quotes_in_the_catalog_appear_verbatim_in_the_rule_base():
                 assert basis.quote_zh.rstrip("；;。") in text, (rule.id, basis.clause)
 
 
-def test_a_new_rule_for_an_existing_detection_is_a_data_change(tmp_path):
+def test_a_new_rule_for_an_existing_detection_is_a_data_change(standin_scenario, tmp_path):
     def add(raw):
         raw["rules"].append({
             "id": "PIPL-23", "key": "provide_to_another_processor", "title_zh": "向其他个人信息处理者提供个人信息未取得单独同意",
@@ -55,7 +55,7 @@ def test_a_new_rule_for_an_existing_detection_is_a_data_change(tmp_path):
             "legal_basis": [{"document": "《中华人民共和国个人信息保护法》", "clause": "第二十三条", "verified": "V",
                              "quote_zh": "并取得个人的单独同意。"}],
         })
-    write_standin_scenario(tmp_path / "s")
+    standin_scenario.write(tmp_path / "s")
     result = analyze(tmp_path / "s", scope=demo_scope_path(), rules=_catalog_with(tmp_path, add))
     new = result.findings.loc[result.findings["rule_id"].eq("PIPL-23")]
     assert set(zip(new["pii_type"], new["host"])) == {("imei", "ulogs.umeng.com"), ("android_id", "stats.jpush.cn")}
@@ -63,11 +63,11 @@ def test_a_new_rule_for_an_existing_detection_is_a_data_change(tmp_path):
     assert new["flow_ids"].tolist() == same["flow_ids"].tolist()
 
 
-def test_disabled_rules_do_not_run(tmp_path):
+def test_disabled_rules_do_not_run(standin_scenario, tmp_path):
     def disable(raw):
         for r in raw["rules"]:
             r["enabled"] = r["id"] == "SDK-PRECONSENT"
-    write_standin_scenario(tmp_path / "s")
+    standin_scenario.write(tmp_path / "s")
     result = analyze(tmp_path / "s", scope=demo_scope_path(), rules=_catalog_with(tmp_path, disable))
     assert set(result.findings["rule_id"]) == {"SDK-PRECONSENT"}
 

@@ -1,22 +1,27 @@
-"""The stand-in scenario (docs/standin-scenario.md) gives exactly its expected findings."""
+"""The stand-in scenario (docs/standin-scenario.md) gives exactly its expected findings, on the
+hand-made sample session and on the real recording alike (`standin_scenario`)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import yaml
 
 from analysis.pipeline import analyze, stored_findings
 from analysis.load import load_session
+from tests.support.recordings import SCENARIO_SOURCES, ScenarioSource
 from tests.support.samples import demo_scope_path, write_standin_scenario
 from piiaudit.store import SessionStore
 
 
-@pytest.fixture()
-def scenario(tmp_path):
-    ids = write_standin_scenario(tmp_path / "session")
-    result = analyze(tmp_path / "session", scope=demo_scope_path())
+@pytest.fixture(scope="module", params=SCENARIO_SOURCES)
+def scenario(request, tmp_path_factory):
+    """The scenario's session, analysed once per source; the tests below only read it."""
+    session = tmp_path_factory.mktemp("scenario") / "session"
+    ids = ScenarioSource(request.param, request).write(session)
+    result = analyze(session, scope=demo_scope_path())
     return ids, result
 
 
@@ -71,16 +76,17 @@ def test_consent_is_the_tap_on_the_privacy_dialog(scenario):
 
 def test_findings_are_stored_with_the_fixed_columns_and_reproducible(scenario, tmp_path):
     ids, result = scenario
-    session = load_session(tmp_path / "session")
+    copy = shutil.copytree(result.session.dir, tmp_path / "session")   # analysed again below
+    session = load_session(copy)
     stored = stored_findings(session)
     assert stored["rule_id"].tolist() == result.findings["rule_id"].tolist()
     assert stored["event_ids"].tolist() == result.findings["event_ids"].tolist()
-    raw = SessionStore(tmp_path / "session", create=False).rows("SELECT flow_ids, event_ids, detail FROM findings")
+    raw = SessionStore(copy, create=False).rows("SELECT flow_ids, event_ids, detail FROM findings")
     assert all(isinstance(json.loads(r["flow_ids"]), list) and isinstance(json.loads(r["detail"]), dict) for r in raw)
-    again = analyze(tmp_path / "session", scope=demo_scope_path())
+    again = analyze(copy, scope=demo_scope_path())
     cols = ["rule_id", "severity", "pii_type", "sdk", "host", "first_ts", "flow_ids", "event_ids"]
     assert again.findings[cols].to_dict("records") == result.findings[cols].to_dict("records")
-    assert stored_findings(load_session(tmp_path / "session"))["id"].tolist() == list(range(1, len(stored) + 1))
+    assert stored_findings(load_session(copy))["id"].tolist() == list(range(1, len(stored) + 1))
 
 
 def test_read_to_sent_link_is_in_the_finding(scenario):
@@ -92,27 +98,28 @@ def test_read_to_sent_link_is_in_the_finding(scenario):
     assert (link["encoding"], link["location"], link["match"]) == ("md5", "body:json:$.header.imei_md5", "value")
 
 
-def test_scope_and_consent_are_recorded_in_meta_and_manifest(scenario, tmp_path):
-    store = SessionStore(tmp_path / "session", create=False)
+def test_scope_and_consent_are_recorded_in_meta_and_manifest(scenario):
+    session = scenario[1].session.dir
+    store = SessionStore(session, create=False)
     assert store.get_meta("consent")["method"] == "dialog_tap"
     assert store.get_meta("scope")["category"] == "网上购物类"
-    manifest = json.loads((tmp_path / "session" / "manifest.json").read_text("utf-8"))
+    manifest = json.loads((session / "manifest.json").read_text("utf-8"))
     assert manifest["scope_used"]["stated"]["sdks"]["umeng"] == ["android_id", "oaid"]
 
 
-def test_scope_yaml_in_the_session_is_used_when_none_is_given(tmp_path):
-    write_standin_scenario(tmp_path / "s")
+def test_scope_yaml_in_the_session_is_used_when_none_is_given(standin_scenario, tmp_path):
+    standin_scenario.write(tmp_path / "s")
     (tmp_path / "s" / "scope.yaml").write_bytes(demo_scope_path().read_bytes())
     result = analyze(tmp_path / "s")
     assert "IM3.3" in set(result.findings["rule_id"])
-    # Only the rules that need app-state hooks this scenario lacks are left out, not the scope rules.
-    assert {s["rule_id"] for s in result.skipped} <= {"MIIT-SILENT"}
+    # Every rule runs: the scope rules have their scope, the app-state rules their UI events.
+    assert result.skipped == []
 
 
-def test_without_scope_the_scope_rules_are_skipped_and_said_so(tmp_path):
-    write_standin_scenario(tmp_path / "s")
+def test_without_scope_the_scope_rules_are_skipped_and_said_so(standin_scenario, tmp_path):
+    standin_scenario.write(tmp_path / "s")
     result = analyze(tmp_path / "s")
-    assert {s["rule_id"] for s in result.skipped} == {"IM3.3", "NEC-BASELINE", "MIIT-SILENT"}
+    assert {s["rule_id"] for s in result.skipped} == {"IM3.3", "NEC-BASELINE"}
     assert any("scope.yaml" in n for n in result.notes)
     assert not {"IM3.3", "NEC-BASELINE"} & set(result.findings["rule_id"])
     # SDK hosts are third parties even without a scope file
@@ -135,9 +142,10 @@ def test_first_party_hosts_decide_what_is_a_third_party(tmp_path):
     assert ("IM5.1", "location", None, "api.demoshop.example") not in keys
 
 
-def test_a_flow_closer_to_the_tap_than_the_clock_error_is_marked(tmp_path):
-    """The tap is a device time mapped with ±2.5 ms; a flow 1 ms before it is before consent, flagged uncertain."""
-    ids = write_standin_scenario(tmp_path / "s")
+def test_a_flow_closer_to_the_tap_than_the_clock_error_is_marked(standin_scenario, tmp_path):
+    """The tap is a device time mapped with a clock error over 1 ms; a flow 1 ms before it is
+    before consent, flagged uncertain."""
+    ids = standin_scenario.write(tmp_path / "s")
     store = SessionStore(tmp_path / "s", create=False)
     flow = {"id": "close-call", "ts_start": ids.ts(8) - 0.001, "method": "POST", "url": "https://ulogs.umeng.com/x",
             "host": "ulogs.umeng.com", "scheme": "https", "request_sha256": "0" * 64}

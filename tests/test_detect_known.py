@@ -3,39 +3,18 @@
 import base64
 import hashlib
 import json
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from mitmproxy import http
-from mitmproxy.test import tflow
 
 from piiaudit.detect import Detector, ScanLimits
 from piiaudit.detect.corpus import generate
 from piiaudit.detect.variants import variants_for
 from piiaudit import profile
 from piiaudit.values import value_sha256
-
-DEMO = Path(__file__).parents[1] / "piiaudit" / "data" / "demo" / "device.yaml"
-IMEI = "867530912345673"
-AID = "9774d56d682e549c"
-MAC = "02:1a:11:f0:6e:2b"
-CLIP = "piiaudit-canary-clipboard-7f3a"
-
-
-@pytest.fixture(scope="module")
-def det():
-    return Detector(profile.load(DEMO))
-
-
-def req(method, url, body=b"", headers=None):
-    f = tflow.tflow()
-    f.request = http.Request.make(method, url)
-    for k, v in (headers or {}).items():   # after make(): it would drop codings it cannot apply
-        f.request.headers[k] = v
-    f.request.raw_content = body
-    f.response = None
-    return f
+from tests.support.demo_device import ANDROID_ID as AID, CLIPBOARD as CLIP, IMEI, MAC
+from tests.support.flows import request_flow as req
 
 
 def hits_of(result, pii_type=None):

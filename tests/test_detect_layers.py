@@ -19,7 +19,8 @@ from mitmproxy.test import tflow
 from piiaudit.detect import Detector, ScanLimits
 from piiaudit.detect.corpus import pb
 from piiaudit import profile
-from test_detect_known import AID, DEMO, IMEI, MAC, det, req  # noqa: F401  (det: the demo device's detector)
+from tests.support.demo_device import ANDROID_ID as AID, IMEI, MAC, PROFILE as DEMO
+from tests.support.flows import request_flow as req
 
 MD5_IMEI = hashlib.md5(IMEI.encode()).hexdigest()
 

@@ -1,7 +1,7 @@
 """The whole audit on real components: mitmproxy + Frida on the JVM stand-in + SQLite + pandas.
 
-One demo run per module (it takes a few seconds); every test reads what it left. The
-expectations are the ground truth of docs/standin-scenario.md.
+One demo run for the whole suite (the `demo_recording` fixture); every test reads what it
+left. The expectations are the ground truth of docs/standin-scenario.md.
 """
 
 import json
@@ -13,7 +13,6 @@ import openpyxl
 import pytest
 
 from piiaudit import manifest
-from commands.demo import run_demo
 from piiaudit.store import SessionStore
 
 REPO = Path(__file__).parents[1]
@@ -21,10 +20,9 @@ IMEI, ANDROID_ID = "867530912345673", "9774d56d682e549c"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("e2e") / "demo-session"
-    result = run_demo(out, echo=lambda _line: None)
-    return result, SessionStore(out, create=False)
+def demo(demo_recording):
+    assert demo_recording.error is None, demo_recording.error
+    return demo_recording.result, demo_recording.store()
 
 
 def reads(store):

@@ -4,7 +4,8 @@
 - ``addon/``, ``hooks/`` and ``analysis/`` are the three streams: each imports the base and
   itself, never another stream.
 - ``commands/`` sits on top and is the only place that wires streams together.
-- ``tests/`` holds the test helpers; no product package imports it.
+- ``tests/`` holds the test helpers (tests/support, tests/conftest.py); no product package
+  imports it, and no test module imports another test module.
 
 Every import counts, including those inside functions and under ``if TYPE_CHECKING``.
 """
@@ -74,3 +75,21 @@ def test_the_check_sees_imports_at_any_depth(source, floor, expected):
 def test_every_product_package_is_checked():
     assert {p.relative_to(REPO).parts[0] for p in product_files()} == set(ALLOWED)
     assert len(product_files()) > 60
+
+
+def test_modules_import_helpers_from_support_not_from_each_other():
+    tests = REPO / "tests"
+    test_modules = {p.stem for p in tests.glob("test_*.py")}
+    wrong = []
+    for path in sorted(tests.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            parts = [n.split(".") for n in names]
+            if any(p[0] in test_modules or (p[0] == "tests" and len(p) > 1 and p[1] in test_modules) for p in parts):
+                wrong.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert wrong == [], "move what these share into tests/support or tests/conftest.py"

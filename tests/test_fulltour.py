@@ -1,6 +1,7 @@
-"""The full tour (docs/standin-fulltour.md) under the real Frida agent and a loopback mitmproxy.
+"""The full tour (docs/standin-fulltour.md) under the real Frida agent and mitmproxy, recorded
+as `piiaudit demo --scenario full` records it.
 
-One run per module. Every expected event of the tour's ground truth is one test: its kind,
+One run for the whole suite (the `fulltour_recording` fixture). Every expected event of the tour's ground truth is one test: its kind,
 API, PII type, value, SDK, process and (where given) hook row. An event whose hook is not in
 the hook table yet is an expected failure (strict: once the hook lands, the test must pass).
 The flows, the AES-encrypted Getui upload among them, are checked from the proxy's saved
@@ -19,12 +20,7 @@ import pytest
 import yaml
 
 from hooks import hook_table
-from hooks.runner import HooksRunner
-from hooks.standin import build as standin
-from tests.support.loopback_proxy import REPO, LoopbackProxy
-from hooks.standin.scenarios import SCENARIOS
-from hooks.targets import LocalProcess
-from piiaudit.store import SessionStore
+from tests.support.demo_device import REPO
 
 DEVICE = yaml.safe_load((REPO / "piiaudit/data/demo/device.yaml").read_text("utf-8"))["values"]
 STANDIN_DEFAULTS = {"iccid": "89860012345678901234", "serial": "STANDIN0001", "advertising_id": "38400000-8cf0-11bd-b23e-10b96e40000d",
@@ -182,22 +178,11 @@ def _params():
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    work = tmp_path_factory.mktemp("fulltour")
-    proxy = LoopbackProxy(work)
-    try:
-        store_path, pw = standin.make_truststore(proxy.ca_pem, work / "truststore.p12")
-        argv = standin.java_command(standin.build(), proxy_host="127.0.0.1", proxy_port=proxy.port, truststore=store_path,
-                                    truststore_password=pw, device_properties=None, main=SCENARIOS["full"].main_class)
-        store = SessionStore(work / "session")
-        runner = HooksRunner(store, LocalProcess(argv))
-        runner.start()
-        status = runner.wait(timeout=120)
-        runner.stop()
-    finally:
-        flows = proxy.stop()
+def run(fulltour_recording):
+    store = fulltour_recording.store()
     events = store.rows("SELECT * FROM events ORDER BY ts, seq")
-    return {"status": status, "output": runner.output, "events": events, "flows": flows, "store": store}
+    return {"status": fulltour_recording.exit_status, "output": fulltour_recording.output, "events": events,
+            "flows": fulltour_recording.flows(), "store": store}
 
 
 def _matches(ev: dict, e: Expected) -> bool:

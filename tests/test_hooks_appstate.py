@@ -4,7 +4,7 @@ app and of other apps. Program: tests/java/src/com/example/fixture/AppStateMain.
 
 import pytest
 
-from tests.java import fixtures
+from tests.support import java_fixtures as fixtures
 
 PACKAGE = "com.example.fixture"
 HOME = "com.example.fixture.AppStateMain$HomeActivity"

@@ -10,11 +10,16 @@ import pytest
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from tests.java import fixtures
+from hooks import hook_table
+from tests.support import java_fixtures as fixtures
 
 IMEI = "867530912345673"
 KEY, IV = b"0123456789abcdef", bytes(16)
 UPLOAD = f'{{"imei":"{IMEI}","sdk":"fixture"}}'.encode()
+# The program's own SDK codec (PayloadCodec) hooked as an encoding primitive, like the Base64 rows.
+SDK_CODEC_ROW = {"id": "fixture.sdk_codec", "class": "com.example.fixture.PayloadCodec", "method": "encodeToString",
+                 "overloads": [["byte[]", "int"]], "min_api": 1, "kind": "crypto", "pii_type": None, "permission": None,
+                 "visibility": "public", "describe": "crypto.encode", "guard": "crypto"}
 
 
 def aes_cbc(data: bytes) -> bytes:
@@ -26,7 +31,8 @@ def aes_cbc(data: bytes) -> bytes:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     fx = fixtures.build()
-    return fixtures.run_hooked(tmp_path_factory.mktemp("crypto"), fx.argv("CryptoMain"))
+    return fixtures.run_hooked(tmp_path_factory.mktemp("crypto"), fx.argv("CryptoMain"),
+                               hook_table=[*hook_table.load(), SDK_CODEC_ROW])
 
 
 def crypto(run, op):
@@ -47,6 +53,7 @@ def test_the_program_got_the_same_results_as_without_hooks(run):
     assert printed(run, "md5") == hashlib.md5(IMEI.encode()).hexdigest()
     assert printed(run, "hmac") == hmac.new(KEY, b"device=" + IMEI.encode(), hashlib.sha256).hexdigest()
     assert printed(run, "android-base64") == base64.b64encode(IMEI.encode()).decode()
+    assert printed(run, "sdk-base64") == base64.b64encode(IMEI.encode()).decode()
     assert printed(run, "in-place") == aes_cbc(b"in-place:" + IMEI.encode()).hex()
     assert printed(run, "bytebuffer") == aes_cbc(b"bytebuffer:" + IMEI.encode()).hex()
 
@@ -97,11 +104,15 @@ def test_a_mac_joins_its_update_and_final_input(run):
 
 
 def test_nested_primitives_are_not_reported_twice(run):
-    # android.util.Base64.encodeToString -> encode -> java.util.Base64: one event, the outermost.
+    # android.util.Base64.encodeToString -> encode: one event, the outermost.
     android = [e for e in crypto(run, "encode") if e["data"]["transformation"] == "android.util.Base64"]
     assert [e["api"] for e in android] == ["android.util.Base64.encodeToString(byte[], int)"]
-    java_inside = [e for e in crypto(run, "encode") if e["value"] == IMEI and e["id"] != android[0]["id"]]
-    assert java_inside == []
+    # An SDK's codec -> java.util.Base64$Encoder.encode inside it: one event, the SDK's call.
+    sdk = [e for e in crypto(run, "encode") if e["data"]["hook"] == SDK_CODEC_ROW["id"]]
+    assert [e["api"] for e in sdk] == ["com.example.fixture.PayloadCodec.encodeToString(byte[], int)"]
+    assert sdk[0]["stack"].split("\n")[0].startswith("com.example.fixture.CryptoMain.main(")
+    inside = [e for e in crypto(run, "encode") if e["value"] == IMEI and e["id"] not in (android[0]["id"], sdk[0]["id"])]
+    assert inside == []
 
 
 def test_in_place_and_bytebuffer_encryption_keep_the_plaintext(run):

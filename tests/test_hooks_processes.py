@@ -4,10 +4,10 @@ when its classes appear. Programs: tests/java/src/com/example/fixture/{ForkMain,
 
 import pytest
 
-from tests.java import fixtures
+from tests.support import java_fixtures as fixtures
 
 IMEI = "867530912345673"
-OAID = "0a1d5e7c-fixt-ure0-oaid-9e8d7c6b5a40"
+OAID = "8f1d2c3b-4a5e-4f60-9a7b-1c2d3e4f5a6b"  # the stand-in device's (piiaudit/data/demo/device.yaml)
 CHILD = "com.example.fixture:push"
 
 
@@ -79,7 +79,7 @@ def test_the_late_hooks_see_the_first_calls(lazy):
     assert oaid[0]["data"]["implementation"] == "com.bun.miitmdid.pojo.IdSupplierImpl"
     assert oaid[0]["stack"].split("\n")[0].startswith("com.example.sdkuser.OaidReader.onSupport(")
     init = lazy.events("pii_read", hook="msa.init_sdk")
-    assert len(init) == 1 and init[0]["data"]["receivers"] == ["com.example.sdkuser.OaidReader"]
+    assert len(init) == 1 and init[0]["data"]["receivers"] == ["android.app.Application", "com.example.sdkuser.OaidReader"]
     live = next(r for r in lazy.events("coverage", hook_id="msa.supplier_oaid") if r["data"]["status"] == "hooked")
     assert live["data"]["live_at_ms"] <= oaid[0]["ts_device_ms"]
     prefs = lazy.events("pref_write", store="mmkv")

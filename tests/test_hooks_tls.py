@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from piiaudit.detect import Detector
 from piiaudit import profile
-from tests.java import fixtures
+from tests.support import java_fixtures as fixtures
 
 IMEI = "867530912345673"
 BODY = b'{"ok":true}'

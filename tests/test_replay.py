@@ -11,10 +11,11 @@ import pytest
 from mitmproxy import io
 from mitmproxy.addons.savehar import SaveHar
 
-from tests.support.mitmdump import addon_args, mitmdump_exe
 from addon.replay import ReplayError, replay
 from piiaudit.store import SessionStore
-from test_addon_live import PROFILE, capture, demo_traffic
+from tests.support.demo_device import PROFILE
+from tests.support.demo_traffic import demo_traffic
+from tests.support.mitmdump import addon_args, mitmdump_exe
 
 FIXED = "id, ts_start, method, url, host, status, request_sha256, response_sha256"
 # mitmproxy's HAR writer cannot export a body whose gzip is cut short: that flow is compared
@@ -23,10 +24,9 @@ NOT_IN_HAR = ("truncated_gzip",)
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("replay")
-    session, _, urls = capture(tmp)
-    return tmp, session, urls
+def live(demo_capture, tmp_path_factory):
+    """A work directory of this module's own, the shared live capture's session and its URLs."""
+    return tmp_path_factory.mktemp("replay"), demo_capture.session, demo_capture.urls
 
 
 def hit_keys(session, with_url=False):

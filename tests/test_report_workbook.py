@@ -1,31 +1,46 @@
-"""evidence.xlsx, findings.json and report.html of the scenario, read back as a reader would."""
+"""evidence.xlsx, findings.json and report.html of the scenario, read back as a reader would:
+on the hand-made sample session and on the real recording alike."""
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 
 from analysis.pipeline import analyze
 from analysis.report import write_report
-from tests.support.samples import DEVICE, demo_scope_path, write_standin_scenario
+from piiaudit.store import SessionStore
+from tests.support.recordings import SCENARIO_SOURCES, ScenarioSource
+from tests.support.samples import DEVICE, demo_scope_path
 
 SHEETS = ["Summary", "Findings", "Flows", "API events", "Timeline", "Hooks"]
 RAW = [DEVICE["imei"], DEVICE["android_id"], DEVICE["mac"], DEVICE["clipboard"], "39.908823", "116.397470"]
 
 
+@pytest.fixture(scope="module", params=SCENARIO_SOURCES)
+def source(request) -> ScenarioSource:
+    return ScenarioSource(request.param, request)
+
+
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
+def report(source, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TZ", "Asia/Shanghai")
         session = tmp_path_factory.mktemp("report") / "session"
-        ids = write_standin_scenario(session)
+        ids = source.write(session)
         result = analyze(session, scope=demo_scope_path())
         paths = write_report(session, result=result)
         wb = openpyxl.load_workbook(paths["xlsx"])
         yield ids, result, paths, wb
+
+
+def shanghai(ts: float) -> str:
+    """How the report writes a host time in Asia/Shanghai, computed here with the standard library."""
+    return datetime.fromtimestamp(ts, ZoneInfo("Asia/Shanghai")).isoformat(timespec="milliseconds")
 
 
 def _rows(ws):
@@ -56,11 +71,11 @@ def test_findings_sheet_has_titles_basis_labels_and_the_read_sent_sentence(repor
     assert "五、1" in row["法律依据 / Legal basis"] and "[V]" in row["法律依据 / Legal basis"]
     assert row["行为主体 / Actor (SDK or app)"] == "友盟+ 统计分析 (Umeng+ Analytics)"
     assert row["主机 / Host"] == "ulogs.umeng.com"
-    assert row["首次时间 / First time"] == "2026-01-01T08:00:00.750+08:00"
+    assert row["首次时间 / First time"] == shanghai(ids.ts(3))
     assert row["首次时间（纪元秒） / First (epoch s)"] == pytest.approx(ids.ts(3))
     assert row["流量证据 / Flow IDs"] == ids.flows[3] and str(row["事件证据 / Event IDs"]) == str(ids.events[1])
     sentence = row["读取→发送 / Read → sent"]
-    assert "发送至 ulogs.umeng.com" in sentence and "sent at 2026-01-01T08:00:00.750+08:00 to ulogs.umeng.com" in sentence
+    assert "发送至 ulogs.umeng.com" in sentence and f"sent at {shanghai(ids.ts(3))} to ulogs.umeng.com" in sentence
     assert "md5" in sentence and "getImei" in sentence
     scope_row = next(r for r in rows if r["规则编号 / Rule ID"] == "IM3.3" and "剪切板" in r["个人信息类型 / PII type"])
     assert "android_id, mac" in scope_row["说明 / Notes"]
@@ -111,11 +126,12 @@ def test_timeline_highlights_the_consent_row(report):
 
 
 def test_summary_sheet(report):
-    _, _, _, wb = report
+    ids, _, paths, wb = report
     values = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
-    assert values["同意时刻 / Consent time"] == "2026-01-01T08:00:02.000+08:00"
+    assert values["同意时刻 / Consent time"] == shanghai(ids.ts(8))
     assert values["同意来源 / Consent source"] == "hook (dialog_tap)"
-    assert "offset 1234.000 ms, error ±2.500 ms" in values["时钟 / Clocks"]
+    sync = SessionStore(paths["xlsx"].parent, create=False).rows("SELECT offset_ms, error_ms FROM clock_syncs")[0]
+    assert f"offset {sync['offset_ms']:.3f} ms, error ±{sync['error_ms']:.3f} ms" in values["时钟 / Clocks"]
     assert values["时区 / Time zone"] == "Asia/Shanghai (UTC+08:00)"
     assert "pandas" in values["工具版本 / Versions"]
     per_rule = {r[0]: r[4] for r in wb["Summary"].iter_rows(values_only=True) if r[0] and r[4] is not None}
@@ -129,16 +145,16 @@ def test_findings_json(report):
     first = records[0]
     assert {"id", "rule_id", "severity", "pii_type", "sdk", "host", "first_ts", "flow_ids", "event_ids",
             "title_zh", "title_en", "legal_basis", "read_sent"} <= set(first)
-    assert first["read_sent"][0]["en"].startswith("read at 2026-01-01T08:00:00.250+08:00 by 友盟+")
+    assert first["read_sent"][0]["en"].startswith(f"read at {shanghai(ids.ts(1))} by 友盟+")
 
 
-def test_no_raw_value_in_any_output_unless_revealed(report, tmp_path):
+def test_no_raw_value_in_any_output_unless_revealed(source, report, tmp_path):
     _, _, paths, wb = report
     cells = " ".join(str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c is not None)
     for text in (cells, paths["html"].read_text("utf-8"), paths["json"].read_text("utf-8")):
         for raw in RAW:
             assert raw not in text
-    write_standin_scenario(tmp_path / "s")
+    source.write(tmp_path / "s")
     revealed = write_report(tmp_path / "s", reveal=True)   # never analysed: analysed with the defaults first
     wb2 = openpyxl.load_workbook(revealed["xlsx"])
     _, rows = _rows(wb2["Flows"])

@@ -9,23 +9,8 @@ import pytest
 
 from hooks.standin import build as standin
 from piiaudit import profile as device_profile
-from tests.support.loopback_proxy import REPO
-
-DEMO_DEVICE = REPO / "piiaudit" / "data" / "demo" / "device.yaml"
-
-
-def require_jdk() -> None:
-    try:
-        for tool in ("java", "javac", "keytool"):
-            standin.jdk_tool(tool)
-    except standin.JdkNotFound as e:
-        pytest.skip(str(e))
-
-
-@pytest.fixture(scope="module")
-def classpath():
-    require_jdk()
-    return standin.build()
+from tests.support.demo_device import PROFILE as DEMO_DEVICE
+from tests.support.recordings import require_jdk
 
 
 def dump_device_values(classpath, device_file=None) -> tuple[int, dict | None, str]:

@@ -16,7 +16,6 @@ import pytest
 from hooks.standin import build as standin
 from tests.support.loopback_proxy import LoopbackProxy, free_port
 from piiaudit import profile as device_profile
-from test_standin_build import classpath  # noqa: F401  (the built stand-in; skips without a JDK)
 
 # Values unlike the demo device's, so the test also proves the stand-in returns the profile.
 CUSTOM_DEVICE = {

@@ -1,0 +1,62 @@
+"""Fixtures the whole suite shares. Importable helpers live in tests/support/.
+
+Each costly thing is made once per test run: the built JVM stand-in, the live capture of
+the demo traffic, and a real recording of each stand-in scenario (`piiaudit demo`'s code:
+about 8 s for the demo, 17 s for the full tour). Tests read those as they are; a test that
+writes works on a copy.
+
+`standin_scenario` runs a test twice: on the hand-made sample session of the demo scenario
+(tests/support/samples.py) and on a copy of its real recording; test_sample_drift.py checks
+that the two still have the same shape.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import recordings
+from tests.support.demo_device import PROFILE
+
+
+@pytest.fixture(scope="session")
+def classpath():
+    """The built JVM stand-in's class directory (skips without a JDK)."""
+    from hooks.standin import build as standin
+
+    recordings.require_jdk()
+    return standin.build()
+
+
+@pytest.fixture(scope="module")
+def det():
+    """The demo device's detector."""
+    from piiaudit import profile
+    from piiaudit.detect import Detector
+
+    return Detector(profile.load(PROFILE))
+
+
+@pytest.fixture(scope="session")
+def demo_capture(tmp_path_factory):
+    """The demo traffic and some hostile requests, captured live through mitmdump with the addon."""
+    from tests.support.demo_traffic import capture
+
+    return capture(tmp_path_factory.mktemp("demo-capture"))
+
+
+@pytest.fixture(scope="session")
+def demo_recording(tmp_path_factory) -> recordings.Recording:
+    """The demo scenario (docs/standin-scenario.md), recorded and analysed by `piiaudit demo`."""
+    return recordings.record("demo", tmp_path_factory.mktemp("demo-recording") / "session")
+
+
+@pytest.fixture(scope="session")
+def fulltour_recording(tmp_path_factory) -> recordings.Recording:
+    """The full tour (docs/standin-fulltour.md), recorded and analysed by `piiaudit demo --scenario full`."""
+    return recordings.record("full", tmp_path_factory.mktemp("fulltour-recording") / "session")
+
+
+@pytest.fixture(params=recordings.SCENARIO_SOURCES)
+def standin_scenario(request) -> recordings.ScenarioSource:
+    """The demo scenario's session, once hand-made and once as really recorded."""
+    return recordings.ScenarioSource(request.param, request)

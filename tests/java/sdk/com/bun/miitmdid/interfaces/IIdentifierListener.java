@@ -1,5 +1,0 @@
-package com.bun.miitmdid.interfaces;
-
-public interface IIdentifierListener {
-    void onSupport(IdSupplier supplier);
-}

@@ -1,5 +1,0 @@
-package android.content;
-
-public interface ServiceConnection {
-    void onServiceConnected(ComponentName name, Object service);
-}
