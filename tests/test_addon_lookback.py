@@ -16,13 +16,7 @@ import time
 
 import pytest
 
-<<<<<<< HEAD
 from addon.lookback import LookbackBuffer, flow_payload, payload_size
-from tests.support.mitmdump import Mitmdump, addon_args, via_proxy
-=======
-from addon.lookback import LookbackBuffer, payload_size
-from addon.detectproc import flow_payload
->>>>>>> rehome-tests
 from addon.recorder import MARK
 from addon.replay import replay
 from piiaudit.observed import ObservedValues

@@ -1,25 +1,17 @@
 """Sessions written the way the proxy addon and the hooks runner write them.
 
 - :func:`write_standin_scenario`: the 14 steps of docs/standin-scenario.md as store rows
-<<<<<<< HEAD
-  (flows, PII hits, hook events, consent marks, manifest), with knobs for how consent
-  happens, so the analysis can be checked against the scenario's ground truth without a
-  JVM or a proxy running;
-- :func:`write_synthetic`: a large session of the same shape for benchmarks, written in
-  one transaction (``SessionStore.write``, as every writer does).
-=======
   (flows and flows.mitm, PII hits, hook events, a clock sync, the hooks' meta, manifest),
   with knobs for how consent happens, so the analysis can be checked against the
   scenario's ground truth without a JVM or a proxy running;
 - :func:`write_fulltour`: app-state cases shaped like docs/standin-fulltour.md;
 - :func:`write_encrypted_upload`: an SDK's AES-encrypted upload and its Cipher events;
-- :func:`write_synthetic`: a large session of the same shape for benchmarks, inserted
-  with ``executemany``.
+- :func:`write_synthetic`: a large session of the same shape for benchmarks, written in
+  one transaction (``SessionStore.write``, as every writer does).
 
 Rows have the shape real recordings have (tests/test_sample_drift.py compares them with
 recordings of the same scenarios): the hooks' ``data`` keys, the addon's hit locations and
 details, the columns each writer leaves empty.
->>>>>>> rehome-tests
 """
 
 from __future__ import annotations
