@@ -136,7 +136,24 @@ CREATE TABLE meta (
 );
 """
 
-MIGRATIONS: list[str] = [_V1]
+# The analysis's timeline: both streams on one clock, in order, as the last analyze decided it.
+# Rows refer to events, flows and hits by id; reports join them back.
+_V2 = """
+CREATE TABLE timeline (
+    pos INTEGER PRIMARY KEY,          -- order on the host clock (ties: consent, events, flows)
+    ts REAL NOT NULL,                 -- host epoch seconds
+    stream TEXT NOT NULL,             -- event | flow | consent
+    kind TEXT,                        -- the event's kind; pii_sent | request (flows); consent_accepted | consent_declined
+    event_id INTEGER,                 -- events(id)
+    flow_id TEXT,                     -- flows(id)
+    hit_id INTEGER,                   -- pii_hits(id) of the PII sent on a flow row
+    sdk TEXT,                         -- the SDK the row is attributed to, NULL = the app itself
+    detail TEXT,                      -- what the row adds: dialog text, permissions, a hit's location [encoding]
+    before_consent INTEGER NOT NULL   -- 1 if before the consent moment
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -344,6 +361,20 @@ class SessionStore:
             conn.execute("ROLLBACK")
             raise
         return len(rows)
+
+    def replace_timeline(self, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> int:
+        """The timeline is derived data too: each analysis replaces it (rows as tuples of `columns`, in order)."""
+        conn = self.conn
+        sql = f"INSERT INTO timeline (pos, {', '.join(columns)}) VALUES ({', '.join('?' * (len(columns) + 1))})"
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM timeline")
+            n = conn.executemany(sql, ((pos, *row) for pos, row in enumerate(rows))).rowcount
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return n
 
     def set_meta(self, key: str, value: Any) -> None:
         self._write("meta", [{"key": key, "value": _json(value)}], replace=True)
