@@ -25,6 +25,15 @@ from piiaudit.times import iso_one, zone
 OUTPUTS = {"xlsx": "evidence.xlsx", "json": "findings.json", "html": "report.html"}
 
 
+def _keys_sorted(value: Any) -> Any:
+    """Nested objects with their keys in order, as session.db stores them: the same bytes either way."""
+    if isinstance(value, dict):
+        return {k: _keys_sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_keys_sorted(v) for v in value]
+    return value
+
+
 def findings_records(data: ReportData) -> list[dict[str, Any]]:
     """findings.json: the stored findings plus the rule's titles and legal basis, labels and sentences."""
     out = []
@@ -37,10 +46,10 @@ def findings_records(data: ReportData) -> list[dict[str, Any]]:
             "first_ts": rec["first_ts"], "first_time": iso_one(rec["first_ts"], data.tz),
             "flow_ids": list(rec["flow_ids"]), "event_ids": list(rec["event_ids"]),
             "title_zh": rule.get("title_zh"), "title_en": rule.get("title_en"),
-            "legal_basis": rule.get("legal_basis") or [],
+            "legal_basis": _keys_sorted(rule.get("legal_basis") or []),
             "pii_label": pii_label(rec["pii_type"]), "sdk_label": sdk_label(rec["sdk"]),
             "read_sent": [dict(zip(("zh", "en"), link_sentences(link, data.tz))) for link in detail.get("links") or []],
-            "detail": detail,
+            "detail": _keys_sorted(detail),
         })
     return out
 
