@@ -36,6 +36,8 @@ EVENT_COLUMNS = [b.TIME, b.EVENT_ID, b.KIND, b.API, b.PII_TYPE, VALUE, b.CALLER_
 
 def shown(value: Any) -> Any:
     """How one value reads on the page (escaping is the template's): missing is empty, floats have 3 decimals."""
+    if type(value) is str:          # most cells; Markup (the template's own tables) is a str subclass
+        return clean_text(value)
     if isinstance(value, markupsafe.Markup):
         return value
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
