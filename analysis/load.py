@@ -120,7 +120,8 @@ def _read(conn: sqlite3.Connection, table: str, columns: dict[str, str], order: 
     present = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
     # Text columns are cast in SQL so a BLOB written by a careless writer arrives as text too.
     exprs = SELECT_AS.get(table, {})
-    wanted = [f"CAST({exprs.get(c, c)} AS TEXT) AS {c}" if kind in ("str", "json") else f"{exprs[c]} AS {c}" if c in exprs else c
+    wanted = [f"CAST({exprs.get(c, c)} AS TEXT) AS {c}" if kind in ("str", "json")
+              else f"{exprs[c]} AS {c}" if c in exprs else c
               for c, kind in columns.items() if c in present or c in exprs]
     frame = pd.read_sql_query(f"SELECT {', '.join(wanted)} FROM {table}", conn)
     # Sorted here rather than by SQLite, whose ORDER BY on a non-covering index sorts in a temp B-tree.

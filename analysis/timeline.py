@@ -2,12 +2,12 @@
 one) merged into one table, with the consent decision as rows of its own.
 
 ``build`` is the analysis product, stored by ``analyze`` in the session's ``timeline`` table
-(ORDER_COLUMNS, row order = ``pos``): the order, the SDK each row is attributed to, what
-the row adds (``detail``: dialog text, tapped label, permissions; a hit's location and
-encoding) and whether it came before consent. ``expand`` joins it with the session's
+(ORDER_COLUMNS, row order = ``pos``): the order, the rows it refers to, the SDK each row is
+attributed to and whether it came before consent. ``expand`` joins it with the session's
 tables into what reports show (TIMELINE_COLUMNS): ts, stream (event | flow | consent),
-kind, pii_type, sdk, host, what (API, or method and URL), method and url (flows), detail,
-value (raw; reports mask it), value_sha256, event_id, flow_id, hit_id, process, before_consent.
+kind, pii_type, sdk, host, what (API, or method and URL), method and url (flows), detail
+(dialog text, tapped label, permissions; a hit's location and encoding), value (raw;
+reports mask it), value_sha256, event_id, flow_id, hit_id, process, before_consent.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from analysis.load import Session
 from analysis.prepare import Evidence
 from piiaudit.store import SessionStore
 
-ORDER_COLUMNS = ["ts", "stream", "kind", "event_id", "flow_id", "hit_id", "sdk", "detail", "before_consent"]
+ORDER_COLUMNS = ["ts", "stream", "kind", "event_id", "flow_id", "hit_id", "sdk", "before_consent"]
 TIMELINE_COLUMNS = ["ts", "stream", "kind", "pii_type", "sdk", "host", "what", "method", "url", "detail", "value",
                     "value_sha256", "event_id", "flow_id", "hit_id", "process", "before_consent"]
 _STREAM_ORDER = {"consent": 0, "event": 1, "flow": 2}
@@ -37,9 +37,7 @@ DETAIL_KEYS = ("text", "texts", "label", "key", "value", "permissions", "results
 def _describe(data: object) -> str | None:
     if not isinstance(data, dict):
         return None
-    text = "; ".join(f"{k}={json.dumps(data[k], ensure_ascii=False)}" for k in DETAIL_KEYS if k in data)
-    # A lone surrogate (a JSON escape from a hooked app) cannot be stored as UTF-8.
-    return (text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")) or None
+    return "; ".join(f"{k}={json.dumps(data[k], ensure_ascii=False)}" for k in DETAIL_KEYS if k in data) or None
 
 
 def build(session: Session, consent: ConsentDecision, evidence: Evidence) -> pd.DataFrame:
@@ -47,17 +45,16 @@ def build(session: Session, consent: ConsentDecision, evidence: Evidence) -> pd.
     ev = session.events.loc[~session.events["kind"].isin(HIDDEN_KINDS)]
     events = pd.DataFrame({
         "ts": ev["ts"], "stream": "event", "kind": ev["kind"], "event_id": ev["id"], "flow_id": None,
-        "hit_id": pd.NA, "sdk": ev["sdk"], "detail": ev["data"].map(_describe, na_action="ignore"),
+        "hit_id": pd.NA, "sdk": ev["sdk"],
     })
     sent = evidence.sent
     # A left merge keeps the flows' (time, id) order, and each flow's hits in id order.
     flows = session.flows[["id", "ts_start"]].merge(
-        sent[["flow_id", "hit_id", "pii_type", "sdk", "location", "encoding"]],
+        sent[["flow_id", "hit_id", "pii_type", "sdk"]],
         left_on="id", right_on="flow_id", how="left")
     flow_rows = pd.DataFrame({
         "ts": flows["ts_start"], "stream": "flow", "kind": np.where(flows["pii_type"].notna(), "pii_sent", "request"),
         "event_id": pd.NA, "flow_id": flows["id"], "hit_id": flows["hit_id"], "sdk": flows["sdk"],
-        "detail": flows["location"].fillna("") + " [" + flows["encoding"].fillna("") + "]",
     })
     consent_rows = pd.DataFrame(
         [{"ts": t, "stream": "consent", "kind": k}
@@ -82,7 +79,7 @@ def typed(order: pd.DataFrame) -> pd.DataFrame:
     """ORDER_COLUMNS with their dtypes, as built and as read back from the store."""
     order = order.reindex(columns=ORDER_COLUMNS)
     text = {c: order[c].astype("object").where(order[c].notna(), None).astype("str")
-            for c in ("stream", "kind", "flow_id", "sdk", "detail")}
+            for c in ("stream", "kind", "flow_id", "sdk")}
     return order.assign(
         ts=order["ts"].astype("float64"), event_id=pd.to_numeric(order["event_id"]).astype("Int64"),
         hit_id=pd.to_numeric(order["hit_id"]).astype("Int64"), before_consent=order["before_consent"].astype(bool),
@@ -107,22 +104,27 @@ def expand(order: pd.DataFrame, session: Session, consent: ConsentDecision,
     what = event_id.map(ev["api"]).where(~is_flow, (method.fillna("") + " " + url.fillna("")).str.strip())
     what = what.where(~order["stream"].eq("consent"), consent.describe(tz))
     read_hash = hash_values(event_value.where(is_read & event_type.notna()))
+    hit_id = order["hit_id"]
+    hit_text = lambda column: hit_id.map(hit[column]).astype("object").fillna("")  # noqa: E731 - all-NA maps keep Int64
+    hit_detail = hit_text("location") + " [" + hit_text("encoding") + "]"
+    detail = event_id.map(ev["data"]).map(_describe, na_action="ignore").where(~is_flow, hit_detail)
     return pd.DataFrame({
         "ts": order["ts"], "stream": order["stream"], "kind": order["kind"],
-        "pii_type": event_type.where(~is_flow, order["hit_id"].map(hit["pii_type"])),
+        "pii_type": event_type.where(~is_flow, hit_id.map(hit["pii_type"])),
         "sdk": order["sdk"], "host": order["flow_id"].map(flow["host"]), "what": what, "method": method, "url": url,
-        "detail": order["detail"], "value": event_value.where(~is_flow, order["hit_id"].map(hit["value"])),
-        "value_sha256": read_hash.where(~is_flow, order["hit_id"].map(hit["value_sha256"])),
-        "event_id": event_id, "flow_id": order["flow_id"], "hit_id": order["hit_id"],
+        "detail": detail, "value": event_value.where(~is_flow, hit_id.map(hit["value"])),
+        "value_sha256": read_hash.where(~is_flow, hit_id.map(hit["value_sha256"])),
+        "event_id": event_id, "flow_id": order["flow_id"], "hit_id": hit_id,
         "process": event_id.map(ev["process"]),
         "before_consent": order["before_consent"],
     }, columns=TIMELINE_COLUMNS)
 
 
 def save(order: pd.DataFrame, store: SessionStore) -> int:
-    """Replace the session's stored timeline with `order`."""
-    rows = order.astype("object").where(order.notna(), None)
-    return store.replace_timeline(ORDER_COLUMNS, rows.itertuples(index=False, name=None))
+    """Replace the session's stored timeline with `order` (a row per SQLite bind: few columns, plain values)."""
+    columns = [order[c].tolist() if order[c].dtype.kind in "fb" else
+               order[c].astype("object").where(order[c].notna(), None).tolist() for c in ORDER_COLUMNS]
+    return store.replace_timeline(ORDER_COLUMNS, zip(*columns))
 
 
 def stored(store: SessionStore) -> pd.DataFrame:

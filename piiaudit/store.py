@@ -140,7 +140,7 @@ CREATE TABLE meta (
 # Rows refer to events, flows and hits by id; reports join them back.
 _V2 = """
 CREATE TABLE timeline (
-    pos INTEGER PRIMARY KEY,          -- order on the host clock (ties: consent, events, flows)
+    pos INTEGER PRIMARY KEY,          -- 1, 2, ...: order on the host clock (ties: consent, events, flows)
     ts REAL NOT NULL,                 -- host epoch seconds
     stream TEXT NOT NULL,             -- event | flow | consent
     kind TEXT,                        -- the event's kind; pii_sent | request (flows); consent_accepted | consent_declined
@@ -148,7 +148,6 @@ CREATE TABLE timeline (
     flow_id TEXT,                     -- flows(id)
     hit_id INTEGER,                   -- pii_hits(id) of the PII sent on a flow row
     sdk TEXT,                         -- the SDK the row is attributed to, NULL = the app itself
-    detail TEXT,                      -- what the row adds: dialog text, permissions, a hit's location [encoding]
     before_consent INTEGER NOT NULL   -- 1 if before the consent moment
 );
 """
@@ -363,13 +362,14 @@ class SessionStore:
         return len(rows)
 
     def replace_timeline(self, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> int:
-        """The timeline is derived data too: each analysis replaces it (rows as tuples of `columns`, in order)."""
+        """The timeline is derived data too: each analysis replaces it (rows as tuples of `columns`, in order;
+        `pos` numbers them from 1)."""
         conn = self.conn
-        sql = f"INSERT INTO timeline (pos, {', '.join(columns)}) VALUES ({', '.join('?' * (len(columns) + 1))})"
+        sql = f"INSERT INTO timeline ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute("DELETE FROM timeline")
-            n = conn.executemany(sql, ((pos, *row) for pos, row in enumerate(rows))).rowcount
+            n = conn.executemany(sql, rows).rowcount
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

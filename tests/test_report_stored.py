@@ -128,4 +128,4 @@ def test_a_version_1_session_gains_the_timeline_table(tmp_path):
     assert store.count("timeline") == 0
     assert store.replace_timeline(["ts", "stream", "before_consent"], [(1.0, "event", 1), (2.0, "flow", 0)]) == 2
     assert store.replace_timeline(["ts", "stream", "before_consent"], [(3.0, "consent", 0)]) == 1
-    assert store.rows("SELECT pos, ts, stream FROM timeline") == [{"pos": 0, "ts": 3.0, "stream": "consent"}]
+    assert store.rows("SELECT pos, ts, stream FROM timeline") == [{"pos": 1, "ts": 3.0, "stream": "consent"}]
