@@ -15,8 +15,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.load import event_data
-
 STATE, TOUCH, CLICK, LAUNCH, CHECKBOX = "activity_state", "touch", "click", "component_launch", "checkbox"
 INPUT_KINDS = (TOUCH, CLICK)
 CHECKBOX_KINDS = (CHECKBOX, "checked", "compound_button")
@@ -37,8 +35,7 @@ def ui_events(events: pd.DataFrame) -> pd.DataFrame:
     ev = events.loc[events["kind"].isin(UI_KINDS) | is_checkbox]
     if ev.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in UI_COLUMNS}).astype({"ts": "float64"})
-    data = event_data(ev, tuple(ev["kind"].dropna().unique())).reindex(ev.index)
-    data = data.map(lambda d: d if isinstance(d, dict) else {})
+    data = ev["data"].map(lambda d: d if isinstance(d, dict) else {})
     component = _field(data, "component").astype("object")
     comp_pkg = component.map(lambda c: c.split("/", 1)[0] if isinstance(c, str) and "/" in c else None)
     checked = _field(data, "checked", "value", "state").fillna(ev["value"])

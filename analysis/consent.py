@@ -15,28 +15,27 @@ too. With no accepted consent, everything counts as before consent.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.load import DATA_KINDS, event_data
-from analysis.times import iso_one
-from analysis.yamltext import safe_load
+from piiaudit.times import iso_one
+from piiaudit.yamlfile import load_resource
 
 ACCEPTED, DECLINED, NONE = "accepted", "declined", "none"
+UI_KINDS = ("dialog_shown", "click", "pref_write")
 # Tester and hook times come from different clocks and a human hand; say so beyond this gap.
 DISAGREEMENT_NOTE_S = 1.0
 
 
 @functools.cache
 def patterns() -> dict[str, Any]:
-    text = resources.files("analysis").joinpath("data/consent_patterns.yaml").read_text("utf-8")
-    raw = safe_load(text)
+    raw = load_resource("analysis", "data/consent_patterns.yaml")
     return {k: (re.compile(v, re.IGNORECASE) if isinstance(v, str) else v) for k, v in raw.items()}
 
 
@@ -80,8 +79,8 @@ class ConsentDecision:
         kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in raw.items() if k in names}
         return cls(**kwargs)
 
-    def describe(self) -> str:
-        """One bilingual sentence for reports and the console."""
+    def describe(self, tz: dt.tzinfo | None = None) -> str:
+        """One bilingual sentence for reports and the console, times in `tz` (default: piiaudit.times.zone())."""
         if self.status == ACCEPTED:
             how = {
                 "override": "分析时指定 / given to analyze",
@@ -91,11 +90,11 @@ class ConsentDecision:
                 "pref_write": "同意标志写入 / consent flag written",
             }.get(self.method, self.method)
             ids = f" (events {list(self.event_ids)})" if self.event_ids else ""
-            return f"同意时刻 / consent at {iso_one(self.ts)} [{self.ts:.3f}] — {how}{ids}"
+            return f"同意时刻 / consent at {iso_one(self.ts, tz)} [{self.ts:.3f}] — {how}{ids}"
         if self.status == DECLINED:
             return (
-                f"用户于 {iso_one(self.declined_ts)} 拒绝隐私政策，未观察到同意：全部行为视为同意前 / "
-                f"the user declined at {iso_one(self.declined_ts)}; no consent observed: everything counts as before consent"
+                f"用户于 {iso_one(self.declined_ts, tz)} 拒绝隐私政策，未观察到同意：全部行为视为同意前 / "
+                f"the user declined at {iso_one(self.declined_ts, tz)}; no consent observed: everything counts as before consent"
             )
         return "未观察到同意：全部行为视为同意前 / no consent observed: everything counts as before consent"
 
@@ -125,10 +124,10 @@ def _text_or_none(value: Any) -> str | None:
 def _ui_frames(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Dialogs, clicks and consent-flag writes with their text pulled out of `data` (the event's
     `value` column, where the agent also puts the dialog text and the tapped label, fills gaps)."""
-    ui = events.loc[events["kind"].isin(DATA_KINDS), ["id", "ts", "kind", "clock_error_ms", "value"]]
-    data = event_data(events).reindex(ui.index).map(lambda d: d if isinstance(d, dict) else {})
+    ui = events.loc[events["kind"].isin(UI_KINDS), ["id", "ts", "kind", "clock_error_ms", "value", "data"]]
+    data = ui["data"].map(lambda d: d if isinstance(d, dict) else {})
     pick = lambda key: data.map(lambda d: _text_or_none(d.get(key)))  # noqa: E731
-    ui = ui.assign(
+    ui = ui.drop(columns=["data"]).assign(
         text=data.map(_dialog_text).fillna(ui["value"]),
         label=pick("label").fillna(ui["value"]),
         key=pick("key"),

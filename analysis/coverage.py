@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.load import event_data
-
 STATUSES = ("hooked", "class-missing", "method-missing", "hook-failed")
 COVERAGE_COLUMNS = ["hook", "class", "signature", "status", "live_ts", "error", "process", "event_id"]
 
@@ -24,7 +22,7 @@ def coverage_rows(events: pd.DataFrame) -> pd.DataFrame:
     ev = events.loc[events["kind"].eq("coverage")]
     if ev.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in COVERAGE_COLUMNS})
-    data = event_data(ev, ("coverage",)).reindex(ev.index)
+    data = ev["data"]
     get = lambda *keys: data.map(lambda d: next((d[k] for k in keys if isinstance(d, dict) and d.get(k) is not None),  # noqa: E731
                                                 None))
     live_ms = pd.to_numeric(get("live_at_ms", "set_at_ms"), errors="coerce")

@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.load import Session, parse_json_object
+from analysis.load import Session
 from piiaudit.detect import location
 from piiaudit.flowread import read_flows
 
@@ -92,7 +92,7 @@ def crypto_ops(events: pd.DataFrame) -> list[CryptoOp]:
     rows = events.loc[events["kind"].isin(CRYPTO_KINDS), ["id", "ts", "value", "sdk", "data"]]
     ops = []
     for rec in rows.to_dict("records"):
-        d = parse_json_object(rec["data"])
+        d = rec["data"] if isinstance(rec["data"], dict) else {}
         op = str(d.get("op") or "encrypt").lower()
         inp, out = _b64(d.get("input_b64")), _b64(d.get("output_b64"))
         plain, wire = (out, inp) if op == "decrypt" else (inp, out)   # a decrypt's plaintext is what came out

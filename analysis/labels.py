@@ -1,15 +1,20 @@
-"""Bilingual labels and sentences shared by the workbook, the HTML page, findings.json and the console."""
+"""Bilingual labels of values, and sentences, shared by the workbook, the HTML page, findings.json and the console.
+
+Headers and fixed phrases are in ``analysis.bilingual``.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import pandas as pd
 
-from analysis.times import iso_one
+from analysis.bilingual import PARAPHRASE
 from piiaudit import sdks as sdk_catalog
 from piiaudit import vocab
+from piiaudit.times import iso_one
 from piiaudit.values import mask
 
 SEVERITY = {"high": "高 / high", "medium": "中 / medium", "low": "低 / low"}
@@ -46,15 +51,16 @@ def masked_values(values: pd.Series, reveal: bool) -> pd.Series:
     return values.map({v: mask(v) for v in distinct})
 
 
-def link_sentences(link: dict[str, Any]) -> tuple[str, str]:
-    """("由…读取，…发送至…", "read at … by …, sent at … to …") for one read -> flow link."""
+def link_sentences(link: dict[str, Any], tz: dt.tzinfo | None = None) -> tuple[str, str]:
+    """("由…读取，…发送至…", "read at … by …, sent at … to …") for one read -> flow link, times in `tz`."""
     who = sdk_label(link.get("reader_sdk"))
     api = link.get("api") or "?"
     where = ", ".join(str(x) for x in (link.get("location"), link.get("encoding")) if x)
     how = "（按类型关联 / linked by type）" if link.get("match") == "type" else ""
-    zh = (f"{iso_one(link.get('read_ts'))} 由 {who} 通过 {api} 读取{pii_label(link.get('pii_type'))}，"
-          f"{iso_one(link.get('sent_ts'))} 发送至 {link.get('host')}（{where}）{how}")
-    en = (f"read at {iso_one(link.get('read_ts'))} by {who} ({api}), sent at {iso_one(link.get('sent_ts'))} "
+    read, sent = iso_one(link.get("read_ts"), tz), iso_one(link.get("sent_ts"), tz)
+    zh = (f"{read} 由 {who} 通过 {api} 读取{pii_label(link.get('pii_type'))}，"
+          f"{sent} 发送至 {link.get('host')}（{where}）{how}")
+    en = (f"read at {read} by {who} ({api}), sent at {sent} "
           f"to {link.get('host')} ({where})" + (" [linked by type]" if how else ""))
     return zh, en
 
@@ -62,7 +68,7 @@ def link_sentences(link: dict[str, Any]) -> tuple[str, str]:
 def cite(basis: dict[str, Any]) -> str:
     """One legal-basis entry on one line: document clause：“quote” [V], or the paraphrase, marked."""
     body = (f"“{basis['quote_zh']}”" if basis.get("quote_zh")
-            else f"（要旨 / paraphrase）{basis.get('paraphrase_zh', '')}")
+            else f"{PARAPHRASE}{basis.get('paraphrase_zh', '')}")
     return f"{basis['document']} {basis['clause']}：{body} [{basis['verified']}]"
 
 

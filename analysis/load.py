@@ -4,20 +4,28 @@ SQLite is typeless, and the rows come from software under test: every column is 
 to the dtype the analysis expects, values that do not fit become missing, and rows
 without a usable time are set aside (and counted) rather than breaking the analysis.
 Empty tables load as empty frames with the same columns and dtypes.
+
+An event's ``data`` JSON is parsed here, once: the column holds a dict for every event
+that had data (``{}`` when it was broken or not an object) and None for the rest (the
+bulk ``pii_read`` rows, whose data is not read at all).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from piiaudit import manifest as manifest_mod
 from piiaudit.store import SessionStore
+
+T = TypeVar("T")
 
 FLOW_COLUMNS: dict[str, str] = {
     "id": "str", "ts_start": "float", "ts_end": "float", "method": "str", "url": "str", "host": "str",
@@ -32,12 +40,10 @@ HIT_COLUMNS: dict[str, str] = {
 EVENT_COLUMNS: dict[str, str] = {
     "id": "int", "ts": "float", "ts_device_ms": "int", "seq": "int", "kind": "str", "api": "str",
     "pii_type": "str", "value": "str", "sdk": "str", "stack": "str", "pid": "int", "process": "str",
-    "thread": "str", "clock_error_ms": "float", "clock_offset_ms": "float", "data": "str",
+    "thread": "str", "clock_error_ms": "float", "clock_offset_ms": "float", "data": "json",
 }
 MARK_COLUMNS: dict[str, str] = {"id": "int", "ts": "float", "kind": "str", "source": "str", "note": "str"}
 
-# Event kinds whose `data` JSON the analysis reads; pii_read rows (the bulk) are left alone.
-DATA_KINDS = ("permission_request", "permission_result", "dialog_shown", "click", "pref_write")
 STACK_CHARS = 1200   # reports show a stack's first frames; SDK attribution was done by the hooks runner
 
 # What is read of some columns: only what the analysis and the reports use, so a session of
@@ -86,7 +92,13 @@ def _as_str(s: pd.Series) -> pd.Series:
     return s.astype("object").where(s.notna(), None).astype("str")
 
 
-_COERCE = {"int": _as_int, "float": _as_float, "str": _as_str}
+def _as_json(s: pd.Series) -> pd.Series:
+    """JSON text -> dict (a dict stays as it is); missing stays None."""
+    parsed = s.astype("object").map(lambda v: v if isinstance(v, dict) else parse_json_object(v), na_action="ignore")
+    return parsed.where(s.notna(), None)
+
+
+_COERCE = {"int": _as_int, "float": _as_float, "str": _as_str, "json": _as_json}
 
 
 def typed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -108,7 +120,8 @@ def _read(conn: sqlite3.Connection, table: str, columns: dict[str, str], order: 
     present = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
     # Text columns are cast in SQL so a BLOB written by a careless writer arrives as text too.
     exprs = SELECT_AS.get(table, {})
-    wanted = [f"CAST({exprs.get(c, c)} AS TEXT) AS {c}" if kind == "str" else f"{exprs[c]} AS {c}" if c in exprs else c
+    wanted = [f"CAST({exprs.get(c, c)} AS TEXT) AS {c}" if kind in ("str", "json")
+              else f"{exprs[c]} AS {c}" if c in exprs else c
               for c, kind in columns.items() if c in present or c in exprs]
     frame = pd.read_sql_query(f"SELECT {', '.join(wanted)} FROM {table}", conn)
     # Sorted here rather than by SQLite, whose ORDER BY on a non-covering index sorts in a temp B-tree.
@@ -116,7 +129,7 @@ def _read(conn: sqlite3.Connection, table: str, columns: dict[str, str], order: 
 
 
 def parse_json_object(text: Any) -> dict[str, Any]:
-    """A JSON object from a hook's `data` column; anything else (broken, a list) is {}."""
+    """A JSON object from a hook's `data` text; anything else (broken, a list) is {}."""
     if not isinstance(text, str) or not text:
         return {}
     try:
@@ -134,44 +147,53 @@ def _drop_untimed(frame: pd.DataFrame, ts: str, what: str, notes: list[str]) -> 
     return frame.loc[~bad].reset_index(drop=True)
 
 
-def _read_all(store: SessionStore, notes: list[str], *, lenient: bool) -> tuple[pd.DataFrame, ...]:
-    conn = _reader(store, lenient=lenient)
-    notes_here: list[str] = []
+def _reading(store: SessionStore, read: Callable[[sqlite3.Connection], T]) -> T:
+    """read(conn) on a connection of our own, which SQLite decodes text for."""
+    conn = _reader(store, lenient=False)
     try:
-        flows = _drop_untimed(_read(conn, "flows", FLOW_COLUMNS, ["ts_start", "id"]), "ts_start", "flows", notes_here)
-        hits = _read(conn, "pii_hits", HIT_COLUMNS, ["id"])
-        events = _drop_untimed(_read(conn, "events", EVENT_COLUMNS, ["ts", "id"]), "ts", "events", notes_here)
-        marks = _drop_untimed(_read(conn, "consent_marks", MARK_COLUMNS, ["ts", "id"]), "ts", "consent marks", notes_here)
+        return read(conn)
+    except sqlite3.OperationalError as e:
+        if "decode" not in str(e).lower():
+            raise
     finally:
         conn.close()
-    notes.extend(notes_here)
-    return flows, hits, events, marks
+    # Only when some text is not UTF-8: decoding in Python is slower than SQLite's own.
+    conn = _reader(store, lenient=True)
+    try:
+        return read(conn)
+    finally:
+        conn.close()
+
+
+def _hits_of_known_flows(hits: pd.DataFrame, flows: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    orphan = ~hits["flow_id"].isin(flows["id"])
+    if not orphan.any():
+        return hits
+    n = int(orphan.sum())
+    notes.append(f"{n} PII hits refer to no recorded flow and were left out / {n} 条命中无对应流量，未纳入分析")
+    return hits.loc[~orphan].reset_index(drop=True)
 
 
 def load_session(session_dir: Path | str) -> Session:
     """Open an existing session directory (raises StoreError with the reason if unusable)."""
     store = SessionStore(session_dir, create=False)
-    notes: list[str] = []
-    try:
-        tables = _read_all(store, notes, lenient=False)
-    except sqlite3.OperationalError as e:
-        if "decode" not in str(e).lower():
-            raise
-        # Only when some text is not UTF-8: decoding in Python is slower than SQLite's own.
-        tables = _read_all(store, notes, lenient=True)
-    flows, hits, events, marks = tables
-    orphan = ~hits["flow_id"].isin(flows["id"])
-    if orphan.any():
-        n = int(orphan.sum())
-        notes.append(f"{n} PII hits refer to no recorded flow and were left out / {n} 条命中无对应流量，未纳入分析")
-        hits = hits.loc[~orphan].reset_index(drop=True)
+
+    def read_all(conn: sqlite3.Connection) -> tuple[list[str], tuple[pd.DataFrame, ...]]:
+        notes: list[str] = []
+        flows = _drop_untimed(_read(conn, "flows", FLOW_COLUMNS, ["ts_start", "id"]), "ts_start", "flows", notes)
+        hits = _read(conn, "pii_hits", HIT_COLUMNS, ["id"])
+        events = _drop_untimed(_read(conn, "events", EVENT_COLUMNS, ["ts", "id"]), "ts", "events", notes)
+        marks = _drop_untimed(_read(conn, "consent_marks", MARK_COLUMNS, ["ts", "id"]), "ts", "consent marks", notes)
+        return notes, (flows, hits, events, marks)
+
+    notes, (flows, hits, events, marks) = _reading(store, read_all)
     return Session(
-        dir=Path(session_dir), store=store, flows=flows, hits=hits, events=events, marks=marks,
-        manifest=manifest_mod.read(session_dir), notes=notes,
+        dir=Path(session_dir), store=store, flows=flows, hits=_hits_of_known_flows(hits, flows, notes),
+        events=events, marks=marks, manifest=manifest_mod.read(session_dir), notes=notes,
     )
 
 
-def event_data(events: pd.DataFrame, kinds: tuple[str, ...] = DATA_KINDS) -> pd.Series:
-    """Parsed `data` objects of the events of `kinds` (index aligned with `events`)."""
-    subset = events.loc[events["kind"].isin(kinds), "data"]
-    return subset.map(parse_json_object, na_action=None) if not subset.empty else pd.Series(dtype=object)
+def with_hits_reread(session: Session) -> Session:
+    """The session with its pii_hits read again (the analysis wrote derived hits); the rest is kept."""
+    hits = _reading(session.store, lambda conn: _read(conn, "pii_hits", HIT_COLUMNS, ["id"]))
+    return dataclasses.replace(session, hits=_hits_of_known_flows(hits, session.flows, []))

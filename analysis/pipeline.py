@@ -1,14 +1,16 @@
 """analyze(): one session in, findings out (stored in session.db), deterministic.
 
-Load the session, decide the consent moment, read the scope, prepare the evidence tables
-and link reads to flows, run every enabled rule of the catalog, group the evidence into
-findings and replace the session's findings with them. The consent decision, the scope
-and the catalog used go to the session's meta table (and the scope to manifest.json), so
-reports can be re-created from the session alone.
+Load the session (once), decide the consent moment, read the scope, prepare the evidence
+tables and link reads to flows, run every enabled rule of the catalog, group the evidence
+into findings, order both streams into the timeline, and replace the session's findings
+and timeline with these. The consent decision, the scope and the catalog used go to the
+session's meta table (and the scope to manifest.json), so reports are written from what
+was stored without deciding or preparing anything again.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -20,15 +22,15 @@ import pandas as pd
 from analysis import consent as consent_mod
 from analysis import crypto as crypto_mod
 from analysis import scope as scope_mod
+from analysis import timeline as timeline_mod
 from analysis.consent import ConsentDecision
 from analysis.detections import REGISTRY, NotApplicable
 from analysis.errors import AnalysisError
 from analysis.findings import FINDING_COLUMNS, empty_findings, group
-from analysis.load import Session, load_session
+from analysis.load import Session, load_session, with_hits_reread
 from analysis.prepare import Evidence, prepare
 from analysis.rules import Catalog, load_catalog
 from analysis.scope import Scope
-from analysis.timeline import build_timeline
 from piiaudit import manifest as manifest_mod
 from piiaudit.store import StoreError
 
@@ -41,7 +43,7 @@ class AnalysisResult:
     session_dir: Path
     findings: pd.DataFrame              # FINDING_COLUMNS + id, in stored order
     consent: ConsentDecision
-    timeline: pd.DataFrame
+    timeline_order: pd.DataFrame        # analysis.timeline.ORDER_COLUMNS, as stored
     scope: Scope | None
     catalog: Catalog
     session: Session
@@ -55,6 +57,11 @@ class AnalysisResult:
         s = self.session
         return {"flows": len(s.flows), "pii_hits": len(s.hits), "events": len(s.events),
                 "consent_marks": len(s.marks), "findings": len(self.findings)}
+
+    @functools.cached_property
+    def timeline(self) -> pd.DataFrame:
+        """The timeline joined with the session's rows (analysis.timeline.TIMELINE_COLUMNS)."""
+        return timeline_mod.expand(self.timeline_order, self.session, self.consent)
 
     def counts_per_rule(self) -> pd.DataFrame:
         return rule_counts([r.to_dict() for r in self.catalog.rules], self.findings, self.skipped, self.errors)
@@ -89,15 +96,14 @@ def _resolve_scope(session_dir: Path, scope: Path | str | None, notes: list[str]
 
 
 def _crypto_hits(session: Session) -> tuple[Session, list[str]]:
-    """Hits inside encrypted uploads (analysis.crypto), written to pii_hits; the session reloaded if they changed."""
+    """Hits inside encrypted uploads (analysis.crypto), written to pii_hits; the hits read again if they changed."""
     try:
         outcome = crypto_mod.apply(session)
     except Exception as e:  # noqa: BLE001 - a broken capture file must not stop the analysis
         session.store.record_error("analysis", f"crypto plaintext step failed: {type(e).__name__}: {e}")
         return session, [f"crypto plaintext step failed / 加密明文关联失败: {type(e).__name__}: {e}"]
     if outcome.changed:
-        session.store.close()
-        session = load_session(session.dir)
+        session = with_hits_reread(session)
     return session, outcome.notes
 
 
@@ -144,24 +150,27 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
     findings, skipped, errors = run_rules(catalog, evidence)
     findings = findings.assign(id=range(1, len(findings) + 1))[["id", *FINDING_COLUMNS]]
 
+    order = timeline_mod.build(session, decision, evidence)
+
     store = session.store
     store.replace_findings(findings.drop(columns=["id"]).to_dict("records"))
+    timeline_mod.save(order, store)
     for err in errors:
         store.record_error("analysis", f"rule {err['rule_id']} failed: {err['message']}")
     store.set_meta("consent", decision.to_dict())
     store.set_meta("scope", scope_obj.to_dict() if scope_obj else None)
+    # Written last: a report trusts the findings and the timeline once this says they are complete.
     store.set_meta(META_KEY, {
         "analyzed_at": time.time(), "consent_at_given": consent_at,
         "rules_source": catalog.source, "rules_sha256": catalog.sha256,
         "rules": [r.to_dict() for r in catalog.rules],
-        "skipped": skipped, "errors": errors, "notes": notes,
+        "skipped": skipped, "errors": errors, "notes": notes, "timeline_rows": len(order),
     })
     manifest_mod.write(store, scope_used=scope_obj.to_dict() if scope_obj else {"source": None},
                        analysis={"consent": decision.to_dict(), "rules_sha256": catalog.sha256})
     return AnalysisResult(
-        session_dir=session_dir, findings=findings, consent=decision,
-        timeline=build_timeline(session, decision, evidence), scope=scope_obj, catalog=catalog,
-        session=session, evidence=evidence, skipped=skipped, notes=notes, errors=errors,
+        session_dir=session_dir, findings=findings, consent=decision, timeline_order=order, scope=scope_obj,
+        catalog=catalog, session=session, evidence=evidence, skipped=skipped, notes=notes, errors=errors,
     )
 
 

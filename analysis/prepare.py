@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -20,18 +19,18 @@ import pandas as pd
 from analysis import appstate
 from analysis.consent import ConsentDecision
 from analysis.linking import hash_values, link_reads_to_flows
-from analysis.load import Session, event_data
+from analysis.load import Session
 from analysis.scope import Scope, first_party_mask
-from analysis.yamltext import safe_load
 from piiaudit import sdks as sdk_catalog
+from piiaudit.yamlfile import load_resource
 
 FIRST_PARTY, THIRD_PARTY, UNKNOWN = "first_party", "third_party", "unknown"
 
 
 @functools.cache
 def permission_types() -> dict[str, str]:
-    text = resources.files("analysis").joinpath("data/permission_types.yaml").read_text("utf-8")
-    return {f"android.permission.{k}": v for k, v in safe_load(text)["permissions"].items()}
+    raw = load_resource("analysis", "data/permission_types.yaml")
+    return {f"android.permission.{k}": v for k, v in raw["permissions"].items()}
 
 
 def normalise_permission(name: object) -> str | None:
@@ -99,8 +98,7 @@ def _permissions(session: Session) -> pd.DataFrame:
     columns = ["event_id", "ts", "kind", "sdk", "permission", "pii_type", "request_code", "granted"]
     if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    data = event_data(ev, ("permission_request", "permission_result")).reindex(rows.index)
-    data = data.map(lambda d: d if isinstance(d, dict) else {})
+    data = ev.loc[rows.index, "data"].map(lambda d: d if isinstance(d, dict) else {})
     perms = data.map(lambda d: d.get("permissions") if isinstance(d.get("permissions"), list) else [])
     results = data.map(lambda d: d.get("results") if isinstance(d.get("results"), list) else [])
     code = data.map(lambda d: d.get("request_code")).map(lambda v: str(v) if v is not None else None)

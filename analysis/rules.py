@@ -7,12 +7,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from analysis.detections import COMMON_PARAMS, REGISTRY, SECONDS
 from analysis.errors import AnalysisError
 from analysis.labels import SEVERITY
-from analysis.yamltext import safe_load
+from piiaudit.yamlfile import YamlError, load_bytes
 
 DEFAULT_CATALOG = Path(__file__).with_name("rules.yaml")
 SEVERITIES = ("high", "medium", "low")
@@ -161,9 +159,9 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
     except OSError as e:
         raise RulesError(f"{path}: cannot read the rule catalog ({e.strerror})") from None
     try:
-        raw = safe_load(data.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as e:
-        raise RulesError(f"{path}: not valid UTF-8 YAML ({' '.join(str(e).split())})") from None
+        raw = load_bytes(data, str(path))
+    except YamlError as e:
+        raise RulesError(str(e)) from None
     if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list):
         raise RulesError(f"{path}: a rule catalog is a mapping with a `rules` list")
     rules = tuple(_rule(r, i, str(path)) for i, r in enumerate(raw["rules"]))

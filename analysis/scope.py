@@ -16,18 +16,16 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from analysis.errors import AnalysisError
-from analysis.yamltext import safe_load
 from piiaudit import hosts
 from piiaudit import sdks as sdk_catalog
 from piiaudit import vocab
+from piiaudit.yamlfile import YamlError, load_bytes, load_resource
 
 TOP_LEVEL_KEYS = ("app", "first_party_hosts", "stated", "policy", "notes")
 
@@ -58,8 +56,7 @@ class Baseline:
 
 @functools.cache
 def baseline() -> Baseline:
-    text = resources.files("analysis").joinpath("data/necessary_pi.yaml").read_text("utf-8")
-    raw = safe_load(text)
+    raw = load_resource("analysis", "data/necessary_pi.yaml")
     cats = {
         c["name"]: Category(
             no=int(c["number"]), name=c["name"], en=c["en"], basic_function_zh=c["basic_function_zh"],
@@ -195,9 +192,7 @@ def load(path: Path | str) -> Scope:
     except OSError as e:
         raise ScopeError(f"{path}: cannot read the scope file ({e.strerror})") from None
     try:
-        raw = safe_load(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ScopeError(f"{path}: not UTF-8 text") from None
-    except yaml.YAMLError as e:
-        raise ScopeError(f"{path}: not valid YAML ({' '.join(str(e).split())})") from None
+        raw = load_bytes(data, str(path))
+    except YamlError as e:
+        raise ScopeError(str(e)) from None
     return from_dict(raw, str(path), hashlib.sha256(data).hexdigest())

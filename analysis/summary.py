@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from analysis import bilingual as b
 from analysis.labels import SEVERITY, pii_label, sdk_label
 from analysis.pipeline import AnalysisResult
 from analysis.rules import SEVERITY_RANK
-from analysis.times import iso_one
+from piiaudit.times import iso_one
 
 TOP = 10
 
 
-def text_summary(result: AnalysisResult, *, top: int = TOP) -> str:
+def text_summary(result: AnalysisResult, *, top: int = TOP, tz: dt.tzinfo | None = None) -> str:
+    """Counts, the consent decision, findings per rule and the top findings; times in `tz`."""
     counts = result.counts
     lines = [
         f"piiaudit — {result.session_dir.name}: {counts['flows']} flows, {counts['pii_hits']} PII hits, "
         f"{counts['events']} hook events",
-        result.consent.describe(),
+        result.consent.describe(tz),
         *[f"  ! {n}" for n in (*result.consent.notes, *result.notes)],
         "",
-        f"发现 / Findings: {counts['findings']}",
+        f"{b.FINDINGS_HEADING}: {counts['findings']}",
     ]
     per_rule = result.counts_per_rule()
     for rec in per_rule.to_dict("records"):
@@ -35,12 +39,12 @@ def text_summary(result: AnalysisResult, *, top: int = TOP) -> str:
             where = f" → {rec['host']}" if rec["host"] else ""
             lines.append(
                 f"  #{rec['id']} [{SEVERITY[rec['severity']]}] {rec['rule_id']}: {pii_label(rec['pii_type']) or '—'}"
-                f" · {sdk_label(rec['sdk'])}{where} · {iso_one(rec['first_ts'])}"
+                f" · {sdk_label(rec['sdk'])}{where} · {iso_one(rec['first_ts'], tz)}"
                 f" (flows {len(rec['flow_ids'])}, events {len(rec['event_ids'])})")
         if len(f) > top:
             lines.append(f"  … {len(f) - top} more / 另有 {len(f) - top} 条")
     elif counts["flows"] == counts["events"] == 0:
-        lines.append("  会话为空，无可分析内容 / the session is empty: nothing to analyse")
+        lines.append(f"  {b.EMPTY_SESSION}")
     for err in result.errors:
         lines.append(f"  ! rule {err['rule_id']} failed / 规则执行失败: {err['message']}")
     return "\n".join(lines)

@@ -1,82 +1,133 @@
-"""Both streams on one clock: hook events and flows (one row per PII hit, or per flow without
-hits) merged into one tidy table, with the consent decision as rows of its own.
+"""Both streams on one clock: hook events and flows (one row per PII hit sent, or per flow without
+one) merged into one table, with the consent decision as rows of its own.
 
-Columns: ts, stream (event | flow | consent), kind, pii_type, sdk, host, what (API, or
-method and URL), method and url (flows), detail (dialog text, tapped label, permissions,
-hit location/encoding), value (raw; reports mask it), value_sha256, event_id, flow_id,
-before_consent.
+``build`` is the analysis product, stored by ``analyze`` in the session's ``timeline`` table
+(ORDER_COLUMNS, row order = ``pos``): the order, the rows it refers to, the SDK each row is
+attributed to and whether it came before consent. ``expand`` joins it with the session's
+tables into what reports show (TIMELINE_COLUMNS): ts, stream (event | flow | consent),
+kind, pii_type, sdk, host, what (API, or method and URL), method and url (flows), detail
+(dialog text, tapped label, permissions; a hit's location and encoding), value (raw;
+reports mask it), value_sha256, event_id, flow_id, hit_id, process, before_consent.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
 import pandas as pd
 
 from analysis.consent import ConsentDecision
-from analysis.load import Session, event_data
+from analysis.linking import hash_values
+from analysis.load import Session
 from analysis.prepare import Evidence
+from piiaudit.store import SessionStore
 
+ORDER_COLUMNS = ["ts", "stream", "kind", "event_id", "flow_id", "hit_id", "sdk", "before_consent"]
 TIMELINE_COLUMNS = ["ts", "stream", "kind", "pii_type", "sdk", "host", "what", "method", "url", "detail", "value",
-                    "value_sha256", "event_id", "flow_id", "process", "before_consent"]
+                    "value_sha256", "event_id", "flow_id", "hit_id", "process", "before_consent"]
 _STREAM_ORDER = {"consent": 0, "event": 1, "flow": 2}
 HIDDEN_KINDS = ("coverage",)   # per-hook call counters: noise on a timeline
+DETAIL_KEYS = ("text", "texts", "label", "key", "value", "permissions", "results", "request_code", "message", "error",
+               "hooks", "activity", "state", "action", "kind", "target_package", "target_class", "checked", "op",
+               "transformation", "peer")
 
 
-def _event_detail(events: pd.DataFrame) -> pd.Series:
-    kinds = tuple(k for k in events["kind"].dropna().unique() if k != "pii_read")
-    data = event_data(events, kinds)
-
-    def describe(d: dict) -> str | None:
-        parts = [f"{k}={json.dumps(d[k], ensure_ascii=False)}" for k in
-                 ("text", "texts", "label", "key", "value", "permissions", "results", "request_code", "message",
-                  "error", "hooks", "activity", "state", "action", "kind", "target_package", "target_class",
-                  "checked", "op", "transformation", "peer") if k in d]
-        return "; ".join(parts) or None
-
-    return data.map(describe).reindex(events.index) if not data.empty else pd.Series(None, index=events.index)
+def _describe(data: object) -> str | None:
+    if not isinstance(data, dict):
+        return None
+    return "; ".join(f"{k}={json.dumps(data[k], ensure_ascii=False)}" for k in DETAIL_KEYS if k in data) or None
 
 
-def build_timeline(session: Session, consent: ConsentDecision, evidence: Evidence) -> pd.DataFrame:
+def build(session: Session, consent: ConsentDecision, evidence: Evidence) -> pd.DataFrame:
+    """The timeline in order (ORDER_COLUMNS), from the evidence the analysis prepared."""
     ev = session.events.loc[~session.events["kind"].isin(HIDDEN_KINDS)]
     events = pd.DataFrame({
-        "ts": ev["ts"], "stream": "event", "kind": ev["kind"], "pii_type": ev["pii_type"], "sdk": ev["sdk"],
-        "host": pd.NA, "what": ev["api"], "detail": _event_detail(ev), "value": ev["value"],
-        "value_sha256": evidence.reads.set_index("event_id")["value_sha256"].reindex(ev["id"]).to_numpy(),
-        "event_id": ev["id"], "flow_id": pd.NA, "process": ev["process"],
+        "ts": ev["ts"], "stream": "event", "kind": ev["kind"], "event_id": ev["id"], "flow_id": None,
+        "hit_id": pd.NA, "sdk": ev["sdk"],
     })
     sent = evidence.sent
-    hits = sent.assign(hit_detail=sent["location"].fillna("") + " [" + sent["encoding"].fillna("") + "]")
     # A left merge keeps the flows' (time, id) order, and each flow's hits in id order.
-    flows = session.flows.merge(
-        hits[["flow_id", "pii_type", "sdk", "hit_detail", "value", "value_sha256", "hit_id"]],
-        left_on="id", right_on="flow_id", how="left",
-    )
-    method_url = (flows["method"].fillna("") + " " + flows["url"].fillna("")).str.strip()
+    flows = session.flows[["id", "ts_start"]].merge(
+        sent[["flow_id", "hit_id", "pii_type", "sdk"]],
+        left_on="id", right_on="flow_id", how="left")
     flow_rows = pd.DataFrame({
-        "ts": flows["ts_start"], "stream": "flow",
-        "kind": np.where(flows["pii_type"].notna(), "pii_sent", "request"),
-        "pii_type": flows["pii_type"], "sdk": flows["sdk"], "host": flows["host"], "what": method_url,
-        "method": flows["method"], "url": flows["url"],
-        "detail": flows["hit_detail"], "value": flows["value"], "value_sha256": flows["value_sha256"],
-        "event_id": pd.NA, "flow_id": flows["id"],
+        "ts": flows["ts_start"], "stream": "flow", "kind": np.where(flows["pii_type"].notna(), "pii_sent", "request"),
+        "event_id": pd.NA, "flow_id": flows["id"], "hit_id": flows["hit_id"], "sdk": flows["sdk"],
     })
     consent_rows = pd.DataFrame(
-        [{"ts": t, "stream": "consent", "kind": k, "what": consent.describe()}
+        [{"ts": t, "stream": "consent", "kind": k}
          for t, k in ((consent.ts, "consent_accepted"), (consent.declined_ts, "consent_declined")) if t is not None],
-        columns=["ts", "stream", "kind", "what"],
-    )
+        columns=["ts", "stream", "kind"])
     parts = [p for p in (consent_rows, events, flow_rows) if not p.empty]
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in TIMELINE_COLUMNS})
+        return empty()
     # Each part is already in (time, id) order; ties across parts break by stream, within a
     # part by position — numeric keys only, which keeps the sort fast at 10^6 rows.
     timeline = pd.concat([p.assign(_pos=np.arange(len(p))) for p in parts], ignore_index=True)
-    timeline = timeline.assign(
-        before_consent=timeline["ts"] < consent.cutoff,
-        event_id=timeline["event_id"].astype("Int64"),
-        _order=timeline["stream"].map(_STREAM_ORDER),
-    )
-    return (timeline.sort_values(["ts", "_order", "_pos"], kind="stable", ignore_index=True)
-            .reindex(columns=TIMELINE_COLUMNS))
+    timeline = timeline.assign(before_consent=timeline["ts"] < consent.cutoff,
+                               _order=timeline["stream"].map(_STREAM_ORDER))
+    return typed(timeline.sort_values(["ts", "_order", "_pos"], kind="stable", ignore_index=True))
+
+
+def empty() -> pd.DataFrame:
+    return typed(pd.DataFrame(columns=ORDER_COLUMNS))
+
+
+def typed(order: pd.DataFrame) -> pd.DataFrame:
+    """ORDER_COLUMNS with their dtypes, as built and as read back from the store."""
+    order = order.reindex(columns=ORDER_COLUMNS)
+    text = {c: order[c].astype("object").where(order[c].notna(), None).astype("str")
+            for c in ("stream", "kind", "flow_id", "sdk")}
+    return order.assign(
+        ts=order["ts"].astype("float64"), event_id=pd.to_numeric(order["event_id"]).astype("Int64"),
+        hit_id=pd.to_numeric(order["hit_id"]).astype("Int64"), before_consent=order["before_consent"].astype(bool),
+        **text,
+    ).reset_index(drop=True)
+
+
+def expand(order: pd.DataFrame, session: Session, consent: ConsentDecision,
+           tz: dt.tzinfo | None = None) -> pd.DataFrame:
+    """The timeline as reports show it (TIMELINE_COLUMNS): `order` joined with the session's rows."""
+    if order.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in TIMELINE_COLUMNS})
+    ev = session.events.set_index("id")
+    event_id = order["event_id"]
+    is_read = order["kind"].eq("pii_read") & event_id.notna()
+    event_value = event_id.map(ev["value"])
+    event_type = event_id.map(ev["pii_type"])
+    flow = session.flows.set_index("id")
+    hit = session.hits.set_index("id")
+    method, url = order["flow_id"].map(flow["method"]), order["flow_id"].map(flow["url"])
+    is_flow = order["stream"].eq("flow")
+    what = event_id.map(ev["api"]).where(~is_flow, (method.fillna("") + " " + url.fillna("")).str.strip())
+    what = what.where(~order["stream"].eq("consent"), consent.describe(tz))
+    read_hash = hash_values(event_value.where(is_read & event_type.notna()))
+    hit_id = order["hit_id"]
+    hit_text = lambda column: hit_id.map(hit[column]).astype("object").fillna("")  # noqa: E731 - all-NA maps keep Int64
+    hit_detail = hit_text("location") + " [" + hit_text("encoding") + "]"
+    detail = event_id.map(ev["data"]).map(_describe, na_action="ignore").where(~is_flow, hit_detail)
+    return pd.DataFrame({
+        "ts": order["ts"], "stream": order["stream"], "kind": order["kind"],
+        "pii_type": event_type.where(~is_flow, hit_id.map(hit["pii_type"])),
+        "sdk": order["sdk"], "host": order["flow_id"].map(flow["host"]), "what": what, "method": method, "url": url,
+        "detail": detail, "value": event_value.where(~is_flow, hit_id.map(hit["value"])),
+        "value_sha256": read_hash.where(~is_flow, hit_id.map(hit["value_sha256"])),
+        "event_id": event_id, "flow_id": order["flow_id"], "hit_id": hit_id,
+        "process": event_id.map(ev["process"]),
+        "before_consent": order["before_consent"],
+    }, columns=TIMELINE_COLUMNS)
+
+
+def save(order: pd.DataFrame, store: SessionStore) -> int:
+    """Replace the session's stored timeline with `order` (a row per SQLite bind: few columns, plain values)."""
+    columns = [order[c].tolist() if order[c].dtype.kind in "fb" else
+               order[c].astype("object").where(order[c].notna(), None).tolist() for c in ORDER_COLUMNS]
+    return store.replace_timeline(ORDER_COLUMNS, zip(*columns))
+
+
+def stored(store: SessionStore) -> pd.DataFrame:
+    """The timeline the last analyze stored (ORDER_COLUMNS, in order)."""
+    frame = pd.read_sql_query(f"SELECT {', '.join(ORDER_COLUMNS)} FROM timeline ORDER BY pos", store.conn)
+    return typed(frame) if not frame.empty else empty()

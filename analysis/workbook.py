@@ -13,16 +13,15 @@ import math
 import os
 from numbers import Number
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 import xlsxwriter
 
+from analysis import bilingual as b
 from analysis import tables
-from analysis.labels import CONTROL_CHARS, clean_text
-
-if TYPE_CHECKING:
-    from analysis.report import ReportData
+from analysis.labels import CONTROL_CHARS, YES_NO, clean_text
+from analysis.reportdata import ReportData
 
 EXCEL_MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767
@@ -30,16 +29,14 @@ SAFE_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_
                 "strings_to_numbers": False}
 DEFAULT_WIDTH = 16
 WIDTHS = {
-    tables.TIME: 30, tables.EPOCH: 17, "URL": 60, "API": 48, "接口或请求 / API or URL": 60, tables.VALUE_SHA: 66,
-    "请求SHA-256 / Request SHA-256": 66, "响应SHA-256 / Response SHA-256": 66, "流量编号 / Flow ID": 38,
-    "法律依据 / Legal basis": 70, "读取→发送 / Read → sent": 80, "说明 / Notes": 50, "中文标题 / Title (zh)": 40,
-    "英文标题 / Title (en)": 44, "个人信息类型 / PII type": 30, tables.ACTOR: 26, "归属SDK / Attributed SDK": 26,
-    "调用方SDK / Caller SDK": 26, "主机 / Host": 26, "调用栈摘录 / Stack excerpt": 70, "详情 / Detail": 50,
-    "流量证据 / Flow IDs": 40, "事件证据 / Event IDs": 18, "首次时间 / First time": 30, "位置 / Location": 28,
-    "重载 / Overload": 70, "类 / Class": 40, "生效时间 / Live at": 30, "错误 / Error": 40, "进程 / Process": 28,
+    b.TIME: 30, b.EPOCH: 17, b.URL: 60, b.API: 48, b.API_OR_URL: 60, b.VALUE_SHA: 66, b.REQUEST_SHA: 66,
+    b.RESPONSE_SHA: 66, b.FLOW_ID: 38, b.LEGAL_BASIS: 70, b.READ_SENT: 80, b.NOTES: 50, b.TITLE_ZH: 40,
+    b.TITLE_EN: 44, b.PII_TYPE: 30, b.ACTOR: 26, b.ATTRIBUTED_SDK: 26, b.CALLER_SDK: 26, b.HOST: 26, b.STACK: 70,
+    b.DETAIL: 50, b.FLOW_IDS: 40, b.EVENT_IDS: 18, b.FIRST_TIME: 30, b.LOCATION: 28, b.OVERLOAD: 70, b.CLASS: 40,
+    b.LIVE_AT: 30, b.ERROR: 40, b.PROCESS: 28,
 }
-WRAPPED = {"法律依据 / Legal basis", "读取→发送 / Read → sent", "说明 / Notes", "调用栈摘录 / Stack excerpt",
-           "流量证据 / Flow IDs", "详情 / Detail"}
+WRAPPED = {b.LEGAL_BASIS, b.READ_SENT, b.NOTES, b.STACK, b.FLOW_IDS, b.DETAIL}
+EPOCH_COLUMNS = {b.EPOCH, b.FIRST_EPOCH, b.LIVE_EPOCH}
 
 
 class _Formats:
@@ -59,13 +56,13 @@ def _write_cell(ws, row: int, col: int, value: Any, fmt) -> None:
             ws.write_blank(row, col, None, fmt)
         return
     if isinstance(value, bool):
-        ws.write_string(row, col, "是 / yes" if value else "否 / no", fmt)
+        ws.write_string(row, col, YES_NO[value], fmt)
     elif isinstance(value, Number) and math.isfinite(float(value)):
         ws.write_number(row, col, float(value) if not isinstance(value, int) else int(value), fmt)
     else:
         text = clean_text(value)
         if len(text) > MAX_CELL_CHARS:
-            text = text[: MAX_CELL_CHARS - 40] + " …[truncated / 已截断]"
+            text = text[: MAX_CELL_CHARS - 40] + b.TRUNCATED
         ws.write_string(row, col, text, fmt)
 
 
@@ -82,7 +79,7 @@ def _column_cells(column: pd.Series) -> tuple[list[Any], bool]:
     text = (text.str.encode("utf-8", "replace").str.decode("utf-8")
             .str.replace(CONTROL_CHARS, "\ufffd", regex=True)
             .mask(lambda t: t.str.len() > MAX_CELL_CHARS,
-                  lambda t: t.str.slice(0, MAX_CELL_CHARS - 40) + " …[truncated / 已截断]"))
+                  lambda t: t.str.slice(0, MAX_CELL_CHARS - 40) + b.TRUNCATED))
     return text.astype("object").where(present, None).tolist(), True
 
 
@@ -93,7 +90,7 @@ def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: 
     columns = list(frame.columns)
     col_fmt = []
     for i, col in enumerate(columns):
-        fmt = fmts.epoch if "纪元秒" in col else fmts.wrap if col in WRAPPED else fmts.top
+        fmt = fmts.epoch if col in EPOCH_COLUMNS else fmts.wrap if col in WRAPPED else fmts.top
         ws.set_column(i, i, WIDTHS.get(col, DEFAULT_WIDTH), fmt)
         col_fmt.append(fmt)
     ws.set_row(0, 32)
@@ -121,20 +118,20 @@ def _summary_sheet(wb: xlsxwriter.Workbook, data: ReportData, fmts: _Formats, re
     ws = wb.add_worksheet("Summary")
     for i, width in enumerate((34, 70, 50, 14, 12, 12, 50)):
         ws.set_column(i, i, width, fmts.wrap)
-    ws.write_string(0, 0, "项目 / Item", fmts.header)
-    ws.write_string(0, 1, "值 / Value", fmts.header)
+    ws.write_string(0, 0, b.ITEM, fmts.header)
+    ws.write_string(0, 1, b.VALUE, fmts.header)
     ws.freeze_panes(1, 0)
     items = tables.summary_items(data, reveal=reveal)
-    items += [("未写入的行 / Rows left out", f"{name}: {n} rows beyond the Excel limit; all rows are in session.db "
-                                             f"/ {name} 超出Excel行数上限的 {n} 行未写入，完整数据见 session.db")
+    items += [(b.ROWS_LEFT_OUT, f"{name}: {n} rows beyond the Excel limit; all rows are in session.db "
+                                f"/ {name} 超出Excel行数上限的 {n} 行未写入，完整数据见 session.db")
               for name, n in left_out.items() if n]
     row = 1
     for item, value in items:
         _write_cell(ws, row, 0, item, fmts.top)
-        _write_cell(ws, row, 1, value, fmts.consent if item.startswith("同意判定") else fmts.wrap)
+        _write_cell(ws, row, 1, value, fmts.consent if item == b.CONSENT_DECISION else fmts.wrap)
         row += 1
     row += 1
-    _write_cell(ws, row, 0, "各规则发现数 / Findings per rule", fmts.section)
+    _write_cell(ws, row, 0, b.PER_RULE_HEADING, fmts.section)
     row += 1
     counts = tables.rule_counts(data)
     for i, col in enumerate(counts.columns):
@@ -150,7 +147,7 @@ def write(data: ReportData, path: Path, *, reveal: bool = False) -> None:
     wb = xlsxwriter.Workbook(str(tmp), SAFE_OPTIONS)
     try:
         fmts = _Formats(wb)
-        wb.set_properties({"title": "piiaudit evidence", "subject": "个人信息合规审计证据 / PII audit evidence",
+        wb.set_properties({"title": "piiaudit evidence", "subject": b.EVIDENCE_TITLE,
                            "comments": "Generated by piiaudit from session.db"})
         # Summary is first in the file but written first too: the table sheets' row counts it
         # mentions are known beforehand (a sheet holds at most EXCEL_MAX_ROWS - 1 data rows).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -11,7 +12,7 @@ import click
 import piiaudit
 from piiaudit import __version__
 from piiaudit.store import SessionStore, StoreError
-from piiaudit.timeparse import iso, parse_time
+from piiaudit.times import ZoneError, iso_one, parse_time, zone
 
 DEMO_DIR = Path(piiaudit.__file__).parent / "data" / "demo"
 
@@ -27,13 +28,23 @@ def _open_session(directory: Path, *, create: bool = False) -> SessionStore:
         raise AuditError(str(e)) from None
 
 
-def _time_option(value: str | None) -> float | None:
+def _time_option(value: str | None, tz_name: str | None = None) -> float | None:
     if value is None:
         return None
     try:
-        return parse_time(value)
+        return parse_time(value, _zone_option(tz_name))
     except ValueError as e:
         raise click.BadParameter(str(e)) from None
+
+
+def _zone_option(name: str | None) -> dt.tzinfo:
+    try:
+        return zone(name)
+    except ZoneError as e:
+        raise click.BadParameter(str(e), param_hint="--tz") from None
+
+
+TZ_HELP = "Time zone times are shown in (an IANA name, e.g. Asia/Shanghai). Default: TZ, else the system's."
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -172,7 +183,9 @@ def replay(file: Path, session_dir: Path, profile: Path | None) -> None:
               "(epoch seconds, ISO 8601, e.g. 2026-11-23T10:00:05+08:00).")
 @click.option("--rules", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A rule catalog to use instead of the built-in one.")
-def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules: Path | None) -> None:
+@click.option("--tz", "tz_name", help=TZ_HELP)
+def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules: Path | None,
+            tz_name: str | None) -> None:
     """Decide the consent moment, apply the rules and store the findings.
 
     The consent moment comes from the hooks (the 同意/Agree tap on a privacy dialog), else
@@ -187,30 +200,38 @@ def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules
     from analysis.summary import text_summary
 
     _open_session(session_dir)
+    tz = _zone_option(tz_name)
     try:
-        result = run_analysis(session_dir, consent_at=_time_option(consent_at), scope=scope, rules=rules)
+        result = run_analysis(session_dir, consent_at=_time_option(consent_at, tz_name), scope=scope, rules=rules)
     except AnalysisError as e:
         raise AuditError(str(e)) from None
-    click.echo(text_summary(result))
+    click.echo(text_summary(result, tz=tz))
 
 
 # -- report ----------------------------------------------------------------------
 @cli.command()
 @click.argument("session_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--reveal", is_flag=True, help="Show raw PII values instead of masked values plus hashes.")
-def report(session_dir: Path, reveal: bool) -> None:
-    """Write evidence.xlsx, report.html and findings.json for an analysed session.
+@click.option("--tz", "tz_name", help=TZ_HELP)
+def report(session_dir: Path, reveal: bool, tz_name: str | None) -> None:
+    """Write evidence.xlsx, report.html and findings.json from what `piiaudit analyze` stored.
+
+    A session not analysed yet is analysed first, with the defaults.
 
     \b
     Example:
       piiaudit report run1
+      piiaudit report run1 --tz Asia/Shanghai
     """
+    from analysis.errors import AnalysisError
     from analysis.report import write_report
-    from piiaudit import manifest
 
-    store = _open_session(session_dir)
-    paths = write_report(session_dir, reveal=reveal)
-    manifest.write(store)
+    _open_session(session_dir).close()
+    _zone_option(tz_name)
+    try:
+        paths = write_report(session_dir, reveal=reveal, tz=tz_name)
+    except AnalysisError as e:
+        raise AuditError(str(e)) from None
     for kind, path in paths.items():
         click.echo(f"{kind:>9}: {path}")
 
@@ -243,7 +264,7 @@ def mark_consent(session_dir: Path, at: str, declined: bool, note: str | None) -
     ts = _time_option(at)
     kind = "declined" if declined else "accepted"
     store.add_consent_mark(ts, kind=kind, source="tester", note=note)
-    click.echo(f"consent {kind} marked at {iso(ts)} ({ts:.3f}) in {session_dir}")
+    click.echo(f"consent {kind} marked at {iso_one(ts)} ({ts:.3f}) in {session_dir}")
 
 
 # -- device tooling --------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from piiaudit.yamlfile import load_file
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SUBSET_PATH = DATA_DIR / "android_api" / "api-versions-subset.xml"
@@ -169,7 +169,7 @@ def lookup(class_name: str, method: str, arg_types: list[str]) -> ApiEntry | Non
 
 def load_table(path: Path) -> list[dict]:
     """A hook table file: YAML with a top-level 'targets' list."""
-    return yaml.safe_load(Path(path).read_text("utf-8"))["targets"]
+    return load_file(path)["targets"]
 
 
 def _signature(row: dict, args: list[str]) -> str:

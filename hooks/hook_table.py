@@ -20,9 +20,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from piiaudit import vocab
+from piiaudit.yamlfile import YamlError, load_file
 
 from . import apidb
 
@@ -108,9 +107,11 @@ def validate(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def _read(path: Path) -> list[Mapping[str, Any]]:
     try:
-        doc = yaml.safe_load(path.read_text("utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise HookTableError(f"{path}: cannot read the hook table ({e})") from e
+        doc = load_file(path)
+    except OSError as e:
+        raise HookTableError(f"{path}: cannot read the hook table ({e.strerror})") from None
+    except YamlError as e:
+        raise HookTableError(str(e)) from None
     if not isinstance(doc, Mapping) or not isinstance(doc.get("targets"), list):
         raise HookTableError(f"{path}: a hook table is a mapping with a 'targets' list")
     return doc["targets"]

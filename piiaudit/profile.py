@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from piiaudit import vocab
+from piiaudit.yamlfile import YamlError, load_file
 
 
 class ProfileError(ValueError):
@@ -90,11 +89,13 @@ def from_dict(raw: Any, source: str = "<dict>") -> DeviceProfile:
 def load(path: Path | str) -> DeviceProfile:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
+        raw = load_file(path)
     except FileNotFoundError:
         raise ProfileError(f"{path}: no such device profile") from None
-    except yaml.YAMLError as e:
-        raise ProfileError(f"{path}: not valid YAML ({e})") from None
+    except OSError as e:
+        raise ProfileError(f"{path}: cannot read the device profile ({e.strerror})") from None
+    except YamlError as e:
+        raise ProfileError(str(e)) from None
     return from_dict(raw, str(path))
 
 

@@ -29,6 +29,7 @@ class Table:
     columns: tuple[Column, ...]
     indexes: tuple[tuple[str, str], ...] = ()      # (index name, indexed column)
     doc: str = ""
+    since: int = 1            # the schema version that created it
     names: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -40,8 +41,9 @@ class Table:
         return any("PRIMARY KEY" in c.decl and not c.decl.startswith("INTEGER") for c in self.columns)
 
 
-def _table(name: str, doc: str, *columns: Column, indexes: tuple[tuple[str, str], ...] = ()) -> Table:
-    return Table(name, tuple(columns), indexes, doc)
+def _table(name: str, doc: str, *columns: Column, indexes: tuple[tuple[str, str], ...] = (),
+           since: int = 1) -> Table:
+    return Table(name, tuple(columns), indexes, doc, since)
 
 
 C = Column
@@ -149,10 +151,31 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("key", "TEXT PRIMARY KEY"),
         C("value", "TEXT"),
     ),
+    _table(
+        "timeline", "both streams on one clock, in order, as the last analysis decided it; "
+                    "rows refer to events, flows and hits by id and reports join them back",
+        C("pos", "INTEGER PRIMARY KEY", "1, 2, ...: order on the host clock (ties: consent, events, flows)", since=2),
+        C("ts", "REAL NOT NULL", "host epoch seconds", since=2),
+        C("stream", "TEXT NOT NULL", "event | flow | consent", since=2),
+        C("kind", "TEXT", "the event's kind; pii_sent | request (flows); consent_accepted | consent_declined",
+          since=2),
+        C("event_id", "INTEGER", "events(id)", since=2),
+        C("flow_id", "TEXT", "flows(id)", since=2),
+        C("hit_id", "INTEGER", "pii_hits(id) of the PII sent on a flow row", since=2),
+        C("sdk", "TEXT", "the SDK the row is attributed to, NULL = the app itself", since=2),
+        C("before_consent", "INTEGER NOT NULL", "1 if before the consent moment", since=2),
+        since=2,
+    ),
 )}
 del C
 
 SCHEMA_VERSION = max(c.since for t in TABLES.values() for c in t.columns)
+
+
+def _create(t: Table, version: int) -> list[str]:
+    cols = ",\n    ".join(f"{c.name} {c.decl}" for c in t.columns if c.since <= version)
+    return [f"CREATE TABLE {t.name} (\n    {cols}\n)",
+            *(f"CREATE INDEX {name} ON {t.name}({col})" for name, col in t.indexes)]
 
 
 def columns(table: str) -> frozenset[str]:
@@ -162,12 +185,6 @@ def columns(table: str) -> frozenset[str]:
 
 def migration(version: int) -> list[str]:
     """The statements that take a database from `version - 1` to `version`."""
-    if version == 1:
-        out = []
-        for t in TABLES.values():
-            cols = ",\n    ".join(f"{c.name} {c.decl}" for c in t.columns if c.since == 1)
-            out.append(f"CREATE TABLE {t.name} (\n    {cols}\n)")
-            out += [f"CREATE INDEX {name} ON {t.name}({col})" for name, col in t.indexes]
-        return out
-    return [f"ALTER TABLE {t.name} ADD COLUMN {c.name} {c.decl}"
-            for t in TABLES.values() for c in t.columns if c.since == version]
+    out = [stmt for t in TABLES.values() if t.since == version for stmt in _create(t, version)]
+    return out + [f"ALTER TABLE {t.name} ADD COLUMN {c.name} {c.decl}"
+                  for t in TABLES.values() if t.since < version for c in t.columns if c.since == version]

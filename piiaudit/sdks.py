@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
-
-import yaml
 
 from piiaudit import hosts
+from piiaudit.yamlfile import load_resource
 
 FRAMEWORK_PREFIXES = (
     "java.", "javax.", "jdk.", "sun.", "com.sun.", "android.", "androidx.", "com.android.",
@@ -39,9 +37,8 @@ class Sdk:
 
 @functools.cache
 def catalog() -> dict[str, Sdk]:
-    text = resources.files("piiaudit").joinpath("data/sdks.yaml").read_text("utf-8")
     out = {}
-    for raw in yaml.safe_load(text)["sdks"]:
+    for raw in load_resource("piiaudit", "data/sdks.yaml")["sdks"]:
         raw = dict(raw)
         raw["prefixes"] = tuple(raw.get("prefixes") or ())
         raw["domains"] = tuple(raw.get("domains") or ())

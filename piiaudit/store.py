@@ -208,6 +208,13 @@ class SessionStore:
         self.write({"findings": rows}, delete=["DELETE FROM findings"])
         return len(rows)
 
+    def replace_timeline(self, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> int:
+        """The timeline is derived data: each analysis replaces it in one transaction (rows as
+        tuples of `columns`; `pos` numbers them from 1 in order). Returns the rows written."""
+        records = [dict(zip(columns, r)) for r in rows]
+        self.write({"timeline": records}, delete=["DELETE FROM timeline"])
+        return len(records)
+
     def set_meta(self, key: str, value: Any) -> None:
         self.write({"meta": [{"key": key, "value": _text(value)}]})
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
 
-import yaml
+from piiaudit.yamlfile import load_resource
 
 
 @dataclass(frozen=True)
@@ -27,8 +26,7 @@ class PiiType:
 
 @functools.cache
 def pii_types() -> dict[str, PiiType]:
-    text = resources.files("piiaudit").joinpath("data/pii_types.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)["types"]
+    raw = load_resource("piiaudit", "data/pii_types.yaml")["types"]
     return {name: PiiType(name=name, **spec) for name, spec in raw.items()}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import markupsafe
 import openpyxl
 import pytest
 
@@ -17,8 +18,8 @@ FORMULAS = ['=HYPERLINK("http://evil","x")', "+cmd|' /C calc'!A0", "@SUM(1)", "-
 SCRIPT = '<script>alert("x")</script>'
 
 
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
+@pytest.fixture(scope="module", params=["fresh result", "stored analysis"])
+def hostile(tmp_path_factory, request):
     session = tmp_path_factory.mktemp("hostile") / "session"
     write_standin_scenario(session, dialog_text=f"请阅读《隐私政策》{SCRIPT}{FORMULAS[0]}", url_suffix=f"?q={SCRIPT}")
     store = SessionStore(session, create=False)
@@ -40,8 +41,12 @@ def hostile(tmp_path_factory):
         db.execute("UPDATE events SET thread = ? WHERE kind = 'agent_error'", (b"\xff\xfe\x00bytes",))
     db.close()
     result = analyze(session, scope=demo_scope_path())
-    paths = write_report(session, result=result, reveal=True)   # revealed: the raw hostile values reach the cells
-    return paths
+    # Revealed: the raw hostile values reach the cells. From the analysis just made, or (as
+    # `piiaudit report` does) from what it stored, timeline included.
+    if request.param == "fresh result":
+        return write_report(session, result=result, reveal=True)
+    result.session.store.close()
+    return write_report(session, reveal=True)
 
 
 def test_no_cell_is_a_formula_and_hostile_text_reads_back_verbatim(hostile):
@@ -57,7 +62,9 @@ def test_no_cell_is_a_formula_and_hostile_text_reads_back_verbatim(hostile):
 def test_html_escapes_everything(hostile):
     page = hostile["html"].read_text("utf-8")
     assert "<script" not in page.lower()
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert str(markupsafe.escape(SCRIPT)) == "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
+    assert page.count(str(markupsafe.escape(SCRIPT))) >= 4   # dialog text, URL, stack, agent error
+    assert str(markupsafe.escape(FORMULAS[0])) in page
     assert "default-src 'none'" in page   # and no script could run even if one slipped through
     assert "\ud800" not in page
 

@@ -1,0 +1,129 @@
+"""Every header, heading and fixed phrase the evidence shows, Chinese with English beside, defined once.
+
+The workbook's sheets, the page's tables and headings, findings.json and the console
+summary all take their wording from here, so a header reads the same in every output
+(and a change is made once). Labels of values (severity, PII types, SDKs) and the
+sentences built from a finding are in ``analysis.labels``.
+"""
+
+from __future__ import annotations
+
+
+def both(zh: str, en: str) -> str:
+    """'中文 / English', the form of every header."""
+    return f"{zh} / {en}"
+
+
+# -- columns shared by several tables -----------------------------------------------
+TIME = both("时间", "Time")
+EPOCH = both("纪元秒", "Epoch (s)")
+FLOW_ID = both("流量编号", "Flow ID")
+EVENT_ID = both("事件编号", "Event ID")
+PII_TYPE = both("个人信息类型", "PII type")
+ACTOR = both("行为主体", "Actor (SDK or app)")
+HOST = both("主机", "Host")
+KIND = both("类型", "Kind")
+PROCESS = both("进程", "Process")
+DETAIL = both("详情", "Detail")
+STATUS = both("状态", "Status")
+VALUE_SHA = both("值SHA-256", "Value SHA-256")
+VALUE_MASKED = both("值（已脱敏）", "Value (masked)")
+VALUE_REVEALED = both("值（明文）", "Value (revealed)")
+BEFORE = both("同意前", "Before consent")
+URL, API = "URL", "API"
+
+
+def value_header(reveal: bool) -> str:
+    return VALUE_REVEALED if reveal else VALUE_MASKED
+
+
+# -- Findings -----------------------------------------------------------------------
+NUMBER = both("编号", "No.")
+RULE_ID = both("规则编号", "Rule ID")
+TITLE_ZH = both("中文标题", "Title (zh)")
+TITLE_EN = both("英文标题", "Title (en)")
+LEGAL_BASIS = both("法律依据", "Legal basis")
+SEVERITY = both("严重程度", "Severity")
+FIRST_TIME = both("首次时间", "First time")
+FIRST_EPOCH = both("首次时间（纪元秒）", "First (epoch s)")
+FLOW_IDS = both("流量证据", "Flow IDs")
+EVENT_IDS = both("事件证据", "Event IDs")
+READ_SENT = both("读取→发送", "Read → sent")
+NOTES = both("说明", "Notes")
+
+# -- Findings per rule ----------------------------------------------------------------
+FINDINGS_COUNT = both("发现数", "Findings")
+REASON = both("说明", "Reason")
+
+# -- Flows ----------------------------------------------------------------------------
+METHOD = both("方法", "Method")
+HTTP_STATUS = both("状态码", "Status")
+DIRECTION = both("方向", "Direction")
+LOCATION = both("位置", "Location")
+ENCODING = both("编码", "Encoding")
+MATCH_SOURCE = both("匹配来源", "Match source")
+ATTRIBUTED_SDK = both("归属SDK", "Attributed SDK")
+REQUEST_SHA = both("请求SHA-256", "Request SHA-256")
+RESPONSE_SHA = both("响应SHA-256", "Response SHA-256")
+
+# -- API events -----------------------------------------------------------------------
+CALLER_SDK = both("调用方SDK", "Caller SDK")
+THREAD = both("线程", "Thread")
+CLOCK_ERROR = both("时钟误差 ms", "Clock error (ms)")
+DEVICE_TIME = both("设备时间 ms", "Device time (ms)")
+STACK = both("调用栈摘录", "Stack excerpt")
+
+# -- Timeline -------------------------------------------------------------------------
+STREAM = both("来源", "Stream")
+API_OR_URL = both("接口或请求", "API or URL")
+
+# -- Hooks ----------------------------------------------------------------------------
+HOOK = both("钩子", "Hook")
+CLASS = both("类", "Class")
+OVERLOAD = both("重载", "Overload")
+LIVE_AT = both("生效时间", "Live at")
+LIVE_EPOCH = both("生效（纪元秒）", "Live (epoch s)")
+ERROR = both("错误", "Error")
+
+# -- Summary --------------------------------------------------------------------------
+ITEM, VALUE = both("项目", "Item"), both("值", "Value")
+REPORT = both("报告", "Report")
+SESSION = both("会话", "Session")
+APP = "App"
+APP_TYPE = both("App类型", "App type")
+DEVICE = both("设备", "Device")
+CONSENT_TIME = both("同意时刻", "Consent time")
+CONSENT_EPOCH = both("同意时刻（纪元秒）", "Consent (epoch s)")
+CONSENT_DECISION = both("同意判定", "Consent decision")
+CONSENT_SOURCE = both("同意来源", "Consent source")
+CONSENT_EVIDENCE = both("同意证据", "Consent evidence")
+PRIVACY_NOTICE = both("隐私弹窗", "Privacy notice")
+DECLINED = both("拒绝", "Declined")
+SCOPE = both("范围文件", "Scope")
+COUNTS = both("统计", "Counts")
+CLOCKS = both("时钟", "Clocks")
+TIME_ZONE = both("时区", "Time zone")
+VALUES_SHOWN = both("值显示", "Values")
+VERSIONS = both("工具版本", "Versions")
+HOOKS_READY = both("钩子就绪", "Hooks ready")
+HOOK_COVERAGE = both("钩子覆盖", "Hook coverage")
+RESULT = both("结论", "Result")
+NOTE = both("说明", "Note")
+RULE_FAILED = both("规则失败", "Rule failed")
+ROWS_LEFT_OUT = both("未写入的行", "Rows left out")
+
+# -- headings and phrases -------------------------------------------------------------
+TITLE = both("个人信息合规审计报告", "PII compliance audit report")
+EVIDENCE_TITLE = both("个人信息合规审计证据", "PII compliance audit evidence")
+SUMMARY_HEADING = both("概要", "Summary")
+PER_RULE_HEADING = both("各规则发现数", "Findings per rule")
+FINDINGS_HEADING = both("发现", "Findings")
+HOOKS_HEADING = both("钩子覆盖", "Hooks")
+TIMELINE_HEADING = both("时间线", "Timeline")
+EVIDENCE = both("证据", "Evidence")
+FIRST = both("首次", "first")
+PARAPHRASE = f"（{both('要旨', 'paraphrase')}）"
+EMPTY_SESSION = both("会话为空，无可分析内容", "the session is empty: nothing to analyse")
+NO_FINDINGS = both("未发现问题", "no findings")
+NO_HOOK_EVENTS = both("未记录钩子覆盖事件", "no hook coverage events recorded")
+TRUNCATED = " …[truncated / 已截断]"

@@ -1,0 +1,111 @@
+"""One time formatter (piiaudit.times) for every output: the report's zone, ISO 8601 with offset and milliseconds."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from analysis.pipeline import analyze
+from analysis.report import write_report
+from analysis.summary import text_summary
+from commands.cli import cli
+from piiaudit.times import ZoneError, iso_column, iso_one, parse_time, zone, zone_label
+from tests.support.samples import T0, demo_scope_path, write_standin_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+SUMMER = 1_782_864_000.25     # 2026-07-01T00:00:00.250Z
+WINTER = T0 + 0.75            # 2026-01-01T00:00:00.750Z
+
+
+@pytest.mark.parametrize("name, winter, summer", [
+    ("Asia/Shanghai", "2026-01-01T08:00:00.750+08:00", "2026-07-01T08:00:00.250+08:00"),
+    ("America/New_York", "2025-12-31T19:00:00.750-05:00", "2026-06-30T20:00:00.250-04:00"),
+    ("UTC", "2026-01-01T00:00:00.750+00:00", "2026-07-01T00:00:00.250+00:00"),
+])
+def test_one_value_and_a_column_read_the_same(name, winter, summer):
+    tz = zone(name)
+    assert (iso_one(WINTER, tz), iso_one(SUMMER, tz)) == (winter, summer)
+    column = iso_column(pd.Series([WINTER, None, SUMMER]), tz)
+    assert column.iloc[0] == winter and column.iloc[2] == summer and pd.isna(column.iloc[1])
+
+
+def test_missing_times_are_empty():
+    assert [iso_one(v) for v in (None, float("nan"), pd.NA, float("inf"), "x")] == [""] * 5
+
+
+def test_the_zone_is_the_one_given_else_tz_else_the_systems(monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    assert iso_one(WINTER).endswith("+08:00") and iso_column(pd.Series([WINTER])).iloc[0].endswith("+08:00")
+    assert iso_one(WINTER, zone("UTC")).endswith("+00:00")
+    assert zone_label() == "Asia/Shanghai (UTC+08:00)"
+    monkeypatch.setenv("TZ", "Not/AZone")      # an unusable TZ falls back to the system's zone
+    assert iso_one(WINTER) == iso_one(WINTER, zone(None))
+    with pytest.raises(ZoneError, match="unknown time zone 'Mars/Olympus'"):
+        zone("Mars/Olympus")
+
+
+def test_a_typed_time_without_a_zone_is_read_in_the_same_zone(monkeypatch):
+    assert parse_time("2026-11-23 10:00:05", zone("Asia/Shanghai")) == 1795399205.0
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    assert parse_time("2026-11-23T10:00:05") == 1795399205.0
+    assert iso_one(parse_time("2026-11-23T10:00:05")) == "2026-11-23T10:00:05.000+08:00"
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TZ", "Asia/Shanghai")
+        session = tmp_path_factory.mktemp("tz") / "session"
+        write_standin_scenario(session)
+        result = analyze(session, scope=demo_scope_path())
+        result.session.store.close()
+        yield session, result
+
+
+def test_every_output_shows_the_zone_it_was_asked_for(analysed, monkeypatch):
+    session, result = analysed
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    paths = write_report(session, tz="America/New_York")
+    wb = openpyxl.load_workbook(paths["xlsx"])
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
+    assert summary["时区 / Time zone"].startswith("America/New_York (UTC-0")
+    assert summary["同意时刻 / Consent time"] == "2025-12-31T19:00:02.000-05:00"
+    cells = [str(v) for name in ("Findings", "Flows", "API events", "Timeline")
+             for row in wb[name].iter_rows(min_row=2, values_only=True) for v in row if v is not None]
+    stamps = [c for c in cells if c.startswith("2025-12-31T19:00:")]
+    assert stamps and not [c for c in cells if "+08:00" in c]
+    records = json.loads(paths["json"].read_text("utf-8"))
+    assert all(r["first_time"].endswith("-05:00") for r in records)
+    assert all("+08:00" not in s["en"] for r in records for s in r["read_sent"])
+    page = paths["html"].read_text("utf-8")
+    assert "-05:00" in page and "+08:00" not in page
+    assert "2026-01-01T08:00:02.000+08:00" in text_summary(result)
+    assert "2026-01-01T00:00:02.000+00:00" in text_summary(result, tz=zone("UTC"))
+
+
+def test_the_commands_take_tz_and_refuse_an_unknown_zone(analysed):
+    session, _ = analysed
+    bad = CliRunner().invoke(cli, ["report", str(session), "--tz", "Mars/Olympus"])
+    assert bad.exit_code == 2 and "unknown time zone 'Mars/Olympus'" in bad.output
+    good = CliRunner().invoke(cli, ["analyze", str(session), "--tz", "UTC", "--scope", str(demo_scope_path())])
+    assert good.exit_code == 0 and "2026-01-01T00:00:02.000+00:00" in good.output
+
+
+def test_no_other_module_formats_or_converts_times():
+    """Only piiaudit/times.py turns epoch seconds into text (or reads a naive time)."""
+    calls = {"isoformat", "fromtimestamp", "strftime", "astimezone", "tz_convert"}
+    found = []
+    for path in sorted(p for floor in ("piiaudit", "addon", "hooks", "analysis", "commands")
+                       for p in (REPO / floor).rglob("*.py") if "node_modules" not in p.parts):
+        if path == REPO / "piiaudit" / "times.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in calls:
+                found.append(f"{path.relative_to(REPO)}:{node.lineno} .{node.attr}")
+    assert found == []
