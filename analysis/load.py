@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from piiaudit import manifest as manifest_mod
+from piiaudit import schema
 from piiaudit.store import SessionStore
 
 T = TypeVar("T")
@@ -117,7 +118,7 @@ def _reader(store: SessionStore, *, lenient: bool) -> sqlite3.Connection:
 
 
 def _read(conn: sqlite3.Connection, table: str, columns: dict[str, str], order: list[str]) -> pd.DataFrame:
-    present = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+    present = schema.columns(table)   # the store brought the file to the current schema on opening
     # Text columns are cast in SQL so a BLOB written by a careless writer arrives as text too.
     exprs = SELECT_AS.get(table, {})
     wanted = [f"CAST({exprs.get(c, c)} AS TEXT) AS {c}" if kind in ("str", "json")

@@ -18,6 +18,7 @@ import analysis.pipeline
 import analysis.prepare
 import analysis.reportdata
 import analysis.timeline
+from piiaudit import schema
 from analysis.pipeline import analyze
 from analysis.report import write_report
 from commands.cli import cli
@@ -118,7 +119,7 @@ def test_a_version_1_session_gains_the_timeline_table(tmp_path):
     db = tmp_path / "s" / "session.db"
     db.parent.mkdir()
     conn = sqlite3.connect(db)
-    for statement in store_mod._statements(store_mod.MIGRATIONS[0]):
+    for statement in schema.migration(1):
         conn.execute(statement)
     conn.execute("PRAGMA user_version=1")
     conn.commit()
