@@ -112,7 +112,7 @@ class Sdk:
 @functools.cache
 def _raw() -> dict:
     text = resources.files("piiaudit").joinpath("data/sdks.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))   # libyaml: ~10x faster
 
 
 @functools.cache
