@@ -13,6 +13,7 @@ Every PII name, SDK id and the category are checked; an error names the offendin
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 from dataclasses import dataclass, field
@@ -170,9 +171,11 @@ def from_dict(raw: Any, source: str = "<dict>", sha256: str | None = None) -> Sc
             raise ScopeError(f"{source}: stated.sdks: expected a mapping of SDK id to PII types")
         for sdk_id, types in sdks_raw.items():
             if str(sdk_id) not in sdk_catalog.catalog():
+                close = difflib.get_close_matches(str(sdk_id), sdk_catalog.catalog(), n=3)
+                hint = f"did you mean {', '.join(close)}? " if close else ""
                 raise ScopeError(
-                    f"{source}: stated.sdks: unknown SDK id {sdk_id!r}; use ids from piiaudit/data/sdks.yaml "
-                    f"({', '.join(sorted(sdk_catalog.catalog()))})"
+                    f"{source}: stated.sdks: unknown SDK id {sdk_id!r}; {hint}use ids from piiaudit/data/sdks.yaml "
+                    "(docs/catalog.md)"
                 )
             stated_sdks[str(sdk_id)] = _pii_list(types, f"{source}: stated.sdks.{sdk_id}")
     return Scope(

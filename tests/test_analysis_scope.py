@@ -43,7 +43,7 @@ def test_hosts_are_normalised(tmp_path):
 @pytest.mark.parametrize("change, named", [
     (lambda d: d["stated"]["sdks"].update(umeng=["imeii"]), "stated.sdks.umeng: unknown PII type 'imeii'"),
     (lambda d: d["stated"].update(app=["location", "gps"]), "stated.app: unknown PII type 'gps'"),
-    (lambda d: d["stated"]["sdks"].update(umang=["imei"]), "unknown SDK id 'umang'"),
+    (lambda d: d["stated"]["sdks"].update(umang=["imei"]), "unknown SDK id 'umang'; did you mean umeng"),
     (lambda d: d["app"].update(category="购物类"), "app.category: unknown app type '购物类'"),
     (lambda d: d.update(stated_sdks={}), "unknown key 'stated_sdks'"),
     (lambda d: d["stated"].update(app="location"), "stated.app: expected a list"),
