@@ -94,28 +94,38 @@ def expand(order: pd.DataFrame, session: Session, consent: ConsentDecision,
         return pd.DataFrame({c: pd.Series(dtype="object") for c in TIMELINE_COLUMNS})
     ev = session.events.set_index("id")
     event_id = order["event_id"]
-    is_read = order["kind"].eq("pii_read") & event_id.notna()
-    event_value = event_id.map(ev["value"])
-    event_type = event_id.map(ev["pii_type"])
     flow = session.flows.set_index("id")
     hit = session.hits.set_index("id")
-    method, url = order["flow_id"].map(flow["method"]), order["flow_id"].map(flow["url"])
+    hit_id = order["hit_id"]
+
+    # Looked up as objects: mapping ids over an empty table keeps the ids' Int64 dtype,
+    # which then refuses the text of the other stream (a session without events or hits).
+    def of_event(column: str) -> pd.Series:
+        return event_id.map(ev[column]).astype("object")
+
+    def of_flow(column: str) -> pd.Series:
+        return order["flow_id"].map(flow[column]).astype("object")
+
+    def of_hit(column: str) -> pd.Series:
+        return hit_id.map(hit[column]).astype("object")
+
+    is_read = order["kind"].eq("pii_read") & event_id.notna()
+    event_value, event_type = of_event("value"), of_event("pii_type")
+    method, url = of_flow("method"), of_flow("url")
     is_flow = order["stream"].eq("flow")
-    what = event_id.map(ev["api"]).where(~is_flow, (method.fillna("") + " " + url.fillna("")).str.strip())
+    what = of_event("api").where(~is_flow, (method.fillna("") + " " + url.fillna("")).str.strip())
     what = what.where(~order["stream"].eq("consent"), consent.describe(tz))
     read_hash = hash_values(event_value.where(is_read & event_type.notna()))
-    hit_id = order["hit_id"]
-    hit_text = lambda column: hit_id.map(hit[column]).astype("object").fillna("")  # noqa: E731 - all-NA maps keep Int64
-    hit_detail = hit_text("location") + " [" + hit_text("encoding") + "]"
-    detail = event_id.map(ev["data"]).map(_describe, na_action="ignore").where(~is_flow, hit_detail)
+    hit_detail = of_hit("location").fillna("") + " [" + of_hit("encoding").fillna("") + "]"
+    detail = of_event("data").map(_describe, na_action="ignore").where(~is_flow, hit_detail)
     return pd.DataFrame({
         "ts": order["ts"], "stream": order["stream"], "kind": order["kind"],
-        "pii_type": event_type.where(~is_flow, hit_id.map(hit["pii_type"])),
-        "sdk": order["sdk"], "host": order["flow_id"].map(flow["host"]), "what": what, "method": method, "url": url,
-        "detail": detail, "value": event_value.where(~is_flow, hit_id.map(hit["value"])),
-        "value_sha256": read_hash.where(~is_flow, hit_id.map(hit["value_sha256"])),
+        "pii_type": event_type.where(~is_flow, of_hit("pii_type")),
+        "sdk": order["sdk"], "host": of_flow("host"), "what": what, "method": method, "url": url,
+        "detail": detail, "value": event_value.where(~is_flow, of_hit("value")),
+        "value_sha256": read_hash.where(~is_flow, of_hit("value_sha256")),
         "event_id": event_id, "flow_id": order["flow_id"], "hit_id": hit_id,
-        "process": event_id.map(ev["process"]),
+        "process": of_event("process"),
         "before_consent": order["before_consent"],
     }, columns=TIMELINE_COLUMNS)
 

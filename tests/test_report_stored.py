@@ -130,3 +130,22 @@ def test_a_version_1_session_gains_the_timeline_table(tmp_path):
     assert store.replace_timeline(["ts", "stream", "before_consent"], [(1.0, "event", 1), (2.0, "flow", 0)]) == 2
     assert store.replace_timeline(["ts", "stream", "before_consent"], [(3.0, "consent", 0)]) == 1
     assert store.rows("SELECT pos, ts, stream FROM timeline") == [{"pos": 1, "ts": 3.0, "stream": "consent"}]
+
+
+def test_a_replayed_capture_without_hook_events_is_analysed_and_reported(demo_recording, tmp_path):
+    """Traffic alone (a replayed flows.mitm, no hooks): analyze and report work, the findings show the flows."""
+    from addon.replay import replay
+    from tests.support.demo_device import PROFILE
+
+    session = tmp_path / "replayed"
+    stats = replay(demo_recording.session_dir / "flows.mitm", session, PROFILE)
+    assert stats["flows"] == 4 and stats["hits"] >= 4
+    runner = CliRunner()
+    assert runner.invoke(cli, ["analyze", str(session), "--scope", str(demo_scope_path())]).exit_code == 0
+    result = runner.invoke(cli, ["report", str(session)])
+    assert result.exit_code == 0, result.output
+    findings = json.loads((session / "findings.json").read_text(encoding="utf-8"))
+    assert findings and all(f["flow_ids"] and not f["event_ids"] for f in findings)
+    timeline = openpyxl.load_workbook(session / "evidence.xlsx", read_only=True)["Timeline"]
+    text = "\n".join(str(c) for row in timeline.iter_rows(values_only=True) for c in row if c is not None)
+    assert "POST https://ulogs.umeng.com/unify_logs" in text
