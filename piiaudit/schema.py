@@ -55,7 +55,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("ts_end", "REAL", "response end, if any"),
         C("method", "TEXT"),
         C("url", "TEXT"),
-        C("host", "TEXT"),
+        C("host", "TEXT", "destination: the server address connected to, else the TLS SNI (flowrow.destination)"),
         C("port", "INTEGER"),
         C("scheme", "TEXT"),
         C("status", "INTEGER", "response status, NULL if none"),
@@ -68,6 +68,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("capped", "TEXT", "which scan caps this flow hit (comma list), NULL if none"),
         C("error", "TEXT", "detection error for this flow, NULL if none"),
         C("recorded_at", "REAL", "host time the row was written"),
+        C("host_header", "TEXT", "the Host header (HTTP/2 :authority) as the app wrote it, without port", since=3),
         indexes=(("flows_ts", "ts_start"), ("flows_host", "host")),
     ),
     _table(
