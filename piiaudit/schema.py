@@ -165,6 +165,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("hit_id", "INTEGER", "pii_hits(id) of the PII sent on a flow row", since=2),
         C("sdk", "TEXT", "the SDK the row is attributed to, NULL = the app itself", since=2),
         C("before_consent", "INTEGER NOT NULL", "1 if before the consent moment", since=2),
+        C("party", "TEXT", "first_party | third_party | service_provider | unattributed (analysis/party.py)", since=3),
+        C("party_reason", "TEXT", "why: 'scope first_party_hosts demoshop.example', 'catalog host rule umeng.com', "
+          "'registrable domain branch.io, uncatalogued', 'catalog package prefix of com.umeng.x'", since=3),
         since=2,
     ),
 )}

@@ -226,23 +226,22 @@ def frame_class(frame: str) -> str:
 
 def sdk_for_class(class_name: str) -> str | None:
     """The SDK whose longest package prefix covers ``class_name``."""
-    table = _prefix_table()
-    end = len(class_name)
-    while (end := class_name.rfind(".", 0, end)) > 0:
-        hit = table.get(class_name[:end + 1])
-        if hit:
-            return hit
-    return None
+    return longest_prefix(class_name, _prefix_table())
 
 
 def is_framework(class_name: str) -> bool:
     return class_name.startswith(FRAMEWORK_PREFIXES)
 
 
-def attribute(frames: list[str], app_package: str | None = None) -> tuple[str | None, list[str]]:
-    """(caller sdk id or None for the app itself, every sdk id seen in the stack).
+def attribute(frames: list[str], app_package: str | None = None,
+              extra: dict[str, str] | None = None) -> tuple[str | None, list[str]]:
+    """(caller, every sdk id seen in the stack); `frames` run innermost first, as Java prints them.
 
-    `frames` run innermost first, as Java prints them.
+    The caller is the innermost frame outside the framework: a catalogued SDK (or one of
+    `extra`, package prefix -> id, e.g. from the scope file); None for the app itself. With
+    `app_package` known, a frame that is neither the app's nor catalogued is an unidentified
+    third-party library, ``library:<first two package labels>``; without it, such a frame
+    counts as the app's (the recording side, which does not know the package).
     """
     caller: str | None = None
     found_caller = False
@@ -251,13 +250,25 @@ def attribute(frames: list[str], app_package: str | None = None) -> tuple[str | 
         cls = frame_class(frame)
         if not cls or is_framework(cls):
             continue
-        sdk = sdk_for_class(cls)
+        sdk = (longest_prefix(cls, extra) if extra else None) or sdk_for_class(cls)
         if not found_caller:
             found_caller = True
             caller = sdk
+            if sdk is None and app_package and not (cls + ".").startswith(app_package.rstrip(".") + "."):
+                caller = library(library_prefix(cls))
         if sdk and sdk not in seen:
             seen.append(sdk)
     return caller, seen
+
+
+def longest_prefix(class_name: str, table: dict[str, str]) -> str | None:
+    """The value of the longest package prefix in `table` ('io.branch.' -> id) covering `class_name`."""
+    end = len(class_name)
+    while (end := class_name.rfind(".", 0, end)) > 0:
+        hit = table.get(class_name[:end + 1])
+        if hit:
+            return hit
+    return None
 
 
 def sdk_for_host(host: str | None) -> str | None:
@@ -265,11 +276,49 @@ def sdk_for_host(host: str | None) -> str | None:
     return hosts.longest_under(host, _host_table())
 
 
+# Actors that are not a catalog id: an uncatalogued destination named by its registrable
+# domain, and uncatalogued code named by its package prefix. Neither is ever the app itself.
+UNATTRIBUTED, LIBRARY = "unattributed:", "library:"
+APP_LABEL = "App本身 (the app itself)"
+SERVICE_PROVIDER = ("云服务提供方", "service provider")
+
+
+def unattributed(domain: str) -> str:
+    return UNATTRIBUTED + domain
+
+
+def library(prefix: str) -> str:
+    return LIBRARY + prefix
+
+
+def library_prefix(class_name: str, labels: int = 2) -> str:
+    """The package prefix that names uncatalogued code: 'io.branch.referral.Branch' -> 'io.branch'."""
+    package = class_name.split(".")[:-1] or [class_name]
+    return ".".join(package[:labels])
+
+
+def is_infrastructure(sdk_id: str | None) -> bool:
+    sdk = catalog().get(sdk_id or "")
+    return bool(sdk) and sdk.category == "infrastructure"
+
+
 def label(sdk_id: str | None) -> str:
+    """The bilingual name of an actor: the app itself (None), a catalogued SDK, an unattributed
+    third party, an unidentified library, or (another id) a name the scope file gave."""
     if sdk_id is None:
-        return "App本身 (the app itself)"
+        return APP_LABEL
+    if sdk_id.startswith(UNATTRIBUTED):
+        name = sdk_id.removeprefix(UNATTRIBUTED)
+        return f"未归属第三方 {name} (unattributed third party {name})"
+    if sdk_id.startswith(LIBRARY):
+        name = sdk_id.removeprefix(LIBRARY)
+        return f"未识别的第三方库 {name} (unidentified third-party library {name})"
     sdk = catalog().get(sdk_id)
-    return sdk.label if sdk else sdk_id
+    if sdk is None:
+        return sdk_id
+    if sdk.category == "infrastructure":
+        return f"{sdk.zh}（{SERVICE_PROVIDER[0]}） ({sdk.en}, {SERVICE_PROVIDER[1]})"
+    return sdk.label
 
 
 def summary_markdown() -> str:
