@@ -100,19 +100,21 @@ def expand(order: pd.DataFrame, session: Session, consent: ConsentDecision,
     ev = session.events.set_index("id")
     event_id = order["event_id"]
     is_read = order["kind"].eq("pii_read") & event_id.notna()
-    event_value = event_id.map(ev["value"])
-    event_type = event_id.map(ev["pii_type"])
+    # .astype("object"): with no events at all the map keeps event_id's Int64 dtype
+    on_event = lambda column: event_id.map(ev[column]).astype("object")  # noqa: E731
+    event_value = on_event("value")
+    event_type = on_event("pii_type")
     flow = session.flows.set_index("id")
     hit = session.hits.set_index("id")
     method, url = order["flow_id"].map(flow["method"]), order["flow_id"].map(flow["url"])
     is_flow = order["stream"].eq("flow")
-    what = event_id.map(ev["api"]).where(~is_flow, (method.fillna("") + " " + url.fillna("")).str.strip())
+    what = on_event("api").where(~is_flow, (method.fillna("") + " " + url.fillna("")).str.strip())
     what = what.where(~order["stream"].eq("consent"), consent.describe(tz))
     read_hash = hash_values(event_value.where(is_read & event_type.notna()))
     hit_id = order["hit_id"]
     hit_text = lambda column: hit_id.map(hit[column]).astype("object").fillna("")  # noqa: E731 - all-NA maps keep Int64
     hit_detail = hit_text("location") + " [" + hit_text("encoding") + "]"
-    detail = event_id.map(ev["data"]).map(_describe, na_action="ignore").where(~is_flow, hit_detail)
+    detail = on_event("data").map(_describe, na_action="ignore").where(~is_flow, hit_detail)
     return pd.DataFrame({
         "ts": order["ts"], "stream": order["stream"], "kind": order["kind"],
         "pii_type": event_type.where(~is_flow, hit_id.map(hit["pii_type"])),
@@ -120,7 +122,7 @@ def expand(order: pd.DataFrame, session: Session, consent: ConsentDecision,
         "detail": detail, "value": event_value.where(~is_flow, hit_id.map(hit["value"])),
         "value_sha256": read_hash.where(~is_flow, hit_id.map(hit["value_sha256"])),
         "event_id": event_id, "flow_id": order["flow_id"], "hit_id": hit_id,
-        "process": event_id.map(ev["process"]),
+        "process": on_event("process"),
         "before_consent": order["before_consent"],
     }, columns=TIMELINE_COLUMNS)
 
