@@ -27,7 +27,7 @@ from piiaudit.store import SessionStore
 
 ORDER_COLUMNS = ["ts", "stream", "kind", "event_id", "flow_id", "hit_id", "sdk", "party", "party_reason",
                  "before_consent"]
-TIMELINE_COLUMNS = ["ts", "stream", "kind", "pii_type", "sdk", "host", "what", "method", "url", "detail", "value",
+TIMELINE_COLUMNS = ["ts", "stream", "kind", "pii_type", "sdk", "party", "party_reason", "host", "what", "method", "url", "detail", "value",
                     "value_sha256", "event_id", "flow_id", "hit_id", "process", "before_consent"]
 _STREAM_ORDER = {"consent": 0, "event": 1, "flow": 2}
 HIDDEN_KINDS = ("coverage",)   # per-hook call counters: noise on a timeline
@@ -118,7 +118,8 @@ def expand(order: pd.DataFrame, session: Session, consent: ConsentDecision,
     return pd.DataFrame({
         "ts": order["ts"], "stream": order["stream"], "kind": order["kind"],
         "pii_type": event_type.where(~is_flow, hit_id.map(hit["pii_type"])),
-        "sdk": order["sdk"], "host": order["flow_id"].map(flow["host"]), "what": what, "method": method, "url": url,
+        "sdk": order["sdk"], "party": order["party"], "party_reason": order["party_reason"],
+        "host": order["flow_id"].map(flow["host"]), "what": what, "method": method, "url": url,
         "detail": detail, "value": event_value.where(~is_flow, hit_id.map(hit["value"])),
         "value_sha256": read_hash.where(~is_flow, hit_id.map(hit["value_sha256"])),
         "event_id": event_id, "flow_id": order["flow_id"], "hit_id": hit_id,
