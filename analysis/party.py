@@ -75,7 +75,7 @@ def stack_party(stack: str, package: str | None, scope: Scope | None) -> tuple[s
     frames = [f for f in stack.split("\n") if f.strip()]
     extra = scope.sdk_prefixes if scope else {}
     actor, _ = catalog.attribute(frames, package, extra)
-    frame = next((c for c in map(catalog.frame_class, frames) if c and not catalog.is_framework(c)), None)
+    frame = catalog.caller_class(frames, extra)
     if frame is None:
         return None, "no frame outside the framework: the app itself"
     if actor is None:

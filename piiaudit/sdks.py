@@ -26,6 +26,13 @@ FRAMEWORK_PREFIXES = (
     "com.google.android.material.",
 )
 
+# Uncatalogued client libraries that only carry a call through (docs/catalog.md): for the
+# caller, their frames are skipped like the framework's; the code that called them decides.
+PASS_THROUGH_PREFIXES = (
+    "com.google.android.gms.ads.identifier.", "okhttp3.", "okio.", "retrofit2.", "com.squareup.okhttp.",
+    "com.google.gson.", "com.bumptech.glide.", "com.tencent.mmkv.",
+)
+
 CATEGORIES = {
     "analytics": ("统计分析", "Analytics"),
     "ads": ("广告", "Advertising"),
@@ -233,31 +240,40 @@ def is_framework(class_name: str) -> bool:
     return class_name.startswith(FRAMEWORK_PREFIXES)
 
 
+def _sdk_of(cls: str, extra: dict[str, str] | None) -> str | None:
+    return (longest_prefix(cls, extra) if extra else None) or sdk_for_class(cls)
+
+
+def caller_class(frames: list[str], extra: dict[str, str] | None = None) -> str | None:
+    """The class of the frame that decides the caller: the innermost one outside the framework
+    and outside the pass-through client libraries (PASS_THROUGH_PREFIXES) unless catalogued."""
+    for frame in frames:
+        cls = frame_class(frame)
+        if cls and not is_framework(cls) and (not cls.startswith(PASS_THROUGH_PREFIXES) or _sdk_of(cls, extra)):
+            return cls
+    return None
+
+
 def attribute(frames: list[str], app_package: str | None = None,
               extra: dict[str, str] | None = None) -> tuple[str | None, list[str]]:
     """(caller, every sdk id seen in the stack); `frames` run innermost first, as Java prints them.
 
-    The caller is the innermost frame outside the framework: a catalogued SDK (or one of
-    `extra`, package prefix -> id, e.g. from the scope file); None for the app itself. With
-    `app_package` known, a frame that is neither the app's nor catalogued is an unidentified
-    third-party library, ``library:<first two package labels>``; without it, such a frame
-    counts as the app's (the recording side, which does not know the package).
+    The caller is decided by ``caller_class``: a catalogued SDK (or one of `extra`, package
+    prefix -> id, e.g. from the scope file); None for the app itself. With `app_package`
+    known, a class that is neither the app's nor catalogued is an unidentified third-party
+    library, ``library:<first two package labels>``; without it, such a class counts as the
+    app's (the recording side, which does not know the package).
     """
-    caller: str | None = None
-    found_caller = False
     seen: list[str] = []
     for frame in frames:
         cls = frame_class(frame)
-        if not cls or is_framework(cls):
-            continue
-        sdk = (longest_prefix(cls, extra) if extra else None) or sdk_for_class(cls)
-        if not found_caller:
-            found_caller = True
-            caller = sdk
-            if sdk is None and app_package and not (cls + ".").startswith(app_package.rstrip(".") + "."):
-                caller = library(library_prefix(cls))
+        sdk = _sdk_of(cls, extra) if cls and not is_framework(cls) else None
         if sdk and sdk not in seen:
             seen.append(sdk)
+    cls = caller_class(frames, extra)
+    caller = _sdk_of(cls, extra) if cls else None
+    if cls and caller is None and app_package and not (cls + ".").startswith(app_package.rstrip(".") + "."):
+        caller = library(library_prefix(cls))
     return caller, seen
 
 

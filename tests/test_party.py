@@ -63,6 +63,7 @@ def test_a_disguised_destination_is_flagged_and_judged_by_where_the_data_went(di
     cells = {str(c.value) for ws in openpyxl.load_workbook(paths["xlsx"]).worksheets for r in ws.iter_rows()
              for c in r if c.value}
     assert any("header:host=api.demoshop.example" in c for c in cells)
+    assert "registrable domain evil.example, uncatalogued, not in first_party_hosts" in cells   # Timeline sheet
     assert not any("App本身" in c and "evil" in c for c in cells)
 
 
@@ -143,3 +144,10 @@ def test_a_read_by_unidentified_code_before_consent_is_an_sdk_finding_with_its_r
 ])
 def test_registrable_domain(host, want):
     assert hosts.registrable_domain(host) == want
+
+
+def test_a_pass_through_client_library_lets_the_code_that_called_it_speak():
+    frames = ["com.google.android.gms.ads.identifier.AdvertisingIdClient.getAdvertisingIdInfo(AdvertisingIdClient.java:1)",
+              "com.umeng.commonsdk.statistics.idtracking.AdId.get(AdId.java:3)", f"{APP}.App.onCreate(App.java:5)"]
+    assert sdks.attribute(frames, APP)[0] == "umeng"
+    assert sdks.attribute([frames[0], frames[2]], APP)[0] is None
