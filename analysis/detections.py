@@ -119,9 +119,10 @@ def sent_before_consent(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
 
 @detection(
     "sent_to_third_party_before_consent",
-    doc_en="sent_before_consent restricted to third-party hosts: a host of a catalogued SDK, or (with "
-           "first_party_hosts in scope.yaml) any host that is not the operator's.",
-    doc_zh="仅限第三方主机的 sent_before_consent：SDK目录中的主机，或（scope.yaml 填写了 first_party_hosts 时）非App自有的主机。",
+    doc_en="sent_before_consent restricted to third-party hosts: a host of a catalogued SDK (not a cloud or CDN "
+           "provider's), or (with first_party_hosts in scope.yaml) any host that is not the operator's.",
+    doc_zh="仅限第三方主机的 sent_before_consent：SDK目录中的主机（云服务与CDN提供方除外），或（scope.yaml 填写了 "
+           "first_party_hosts 时）非App自有的主机。",
     params={"who": WHO}, relative_to_consent=True,
 )
 def sent_to_third_party_before_consent(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
