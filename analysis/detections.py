@@ -15,6 +15,8 @@ from typing import Any
 import pandas as pd
 
 from analysis import appstate
+from piiaudit import hosts
+from piiaudit import sdks as sdk_catalog
 from analysis.prepare import THIRD_PARTY, Evidence
 
 EVIDENCE_COLUMNS = [
@@ -117,9 +119,10 @@ def sent_before_consent(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
 
 @detection(
     "sent_to_third_party_before_consent",
-    doc_en="sent_before_consent restricted to third-party hosts: a host of a catalogued SDK, or (with "
-           "first_party_hosts in scope.yaml) any host that is not the operator's.",
-    doc_zh="仅限第三方主机的 sent_before_consent：SDK目录中的主机，或（scope.yaml 填写了 first_party_hosts 时）非App自有的主机。",
+    doc_en="sent_before_consent restricted to third-party hosts: a host of a catalogued SDK (not a cloud or CDN "
+           "provider's), or (with first_party_hosts in scope.yaml) any host that is not the operator's.",
+    doc_zh="仅限第三方主机的 sent_before_consent：SDK目录中的主机（云服务与CDN提供方除外），或（scope.yaml 填写了 "
+           "first_party_hosts 时）非App自有的主机。",
     params={"who": WHO}, relative_to_consent=True,
 )
 def sent_to_third_party_before_consent(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
@@ -166,6 +169,26 @@ def collected_after_refusal(ctx: Evidence, params: dict[str, Any]) -> pd.DataFra
     return _who(rows, params.get("who", "any"))
 
 
+@detection(
+    "host_header_mismatch",
+    doc_en="Requests whose Host header names another registrable domain than the host the connection went to "
+           "(the server address, else the TLS SNI): the app hides where it sends data. A connection to an IP "
+           "address (HTTPDNS) and a Host header under the same registrable domain are not counted.",
+    doc_zh="Host请求头所写的可注册域名与连接实际目标（服务器地址，否则TLS SNI）不同的请求：App隐藏数据的真实去向。"
+           "直接连接IP地址（HTTPDNS）以及同一可注册域名下的Host头不计入。",
+    params={"who": WHO}, group_by=("sdk", "host"),
+)
+def host_header_mismatch(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    flows = ctx.flows if ctx.flows is not None else pd.DataFrame(columns=["flow_id", "ts", "host", "host_header"])
+    named = flows.loc[flows["host_header"].notna() & flows["host"].notna()]
+    named = named.loc[~named["host"].map(hosts.is_ip_literal).astype(bool)]
+    differ = (named["host"].map(hosts.registrable_domain) != named["host_header"].map(hosts.registrable_domain))
+    bad = named.loc[differ]
+    rows = bad.assign(sdk=bad["actor"] if "actor" in bad else None, stream="flow", pii_type=pd.NA,
+                      location="header:host=" + bad["host_header"].astype("str"))
+    return _who(rows.reindex(columns=EVIDENCE_COLUMNS), params.get("who", "any"))
+
+
 def _scope_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
     scope = ctx.scope
     sdk = keys.get("sdk")
@@ -200,7 +223,9 @@ def beyond_stated_scope(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
         [("", t) for t in scope.stated_for(None)] + [(s, t) for s, ts in scope.stated_sdks.items() for t in ts],
         columns=["sdk_key", "pii_type"],
     ).assign(stated=True)
-    keyed = rows.assign(sdk_key=rows["sdk"].fillna("").astype("str"), pii_type=rows["pii_type"].astype("str"))
+    # A cloud or CDN provider processes on the operator's behalf: the app's own statements apply.
+    sdk_key = rows["sdk"].where(~rows["sdk"].map(sdk_catalog.is_infrastructure, na_action="ignore").fillna(False).astype(bool))
+    keyed = rows.assign(sdk_key=sdk_key.fillna("").astype("str"), pii_type=rows["pii_type"].astype("str"))
     marked = keyed.merge(allowed.astype({"sdk_key": "str", "pii_type": "str"}), on=["sdk_key", "pii_type"], how="left")
     return marked.loc[marked["stated"].isna()].reindex(columns=EVIDENCE_COLUMNS)
 

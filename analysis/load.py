@@ -32,6 +32,7 @@ FLOW_COLUMNS: dict[str, str] = {
     "id": "str", "ts_start": "float", "ts_end": "float", "method": "str", "url": "str", "host": "str",
     "port": "int", "scheme": "str", "status": "int", "request_sha256": "str", "response_sha256": "str",
     "request_size": "int", "response_size": "int", "content_type": "str", "capture": "str", "error": "str",
+    "host_header": "str",
 }
 HIT_COLUMNS: dict[str, str] = {
     "id": "int", "flow_id": "str", "pii_type": "str", "location": "str", "encoding": "str", "source": "str",

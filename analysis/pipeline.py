@@ -28,6 +28,7 @@ from analysis.detections import REGISTRY, NotApplicable
 from analysis.errors import AnalysisError
 from analysis.findings import FINDING_COLUMNS, empty_findings, group
 from analysis.load import Session, load_session, with_hits_reread
+from analysis.party import attribute_events
 from analysis.prepare import Evidence, prepare
 from analysis.rules import Catalog, load_catalog
 from analysis.scope import Scope
@@ -146,6 +147,7 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
     decision = consent_mod.decide(session.events, session.marks, consent_at=consent_at)
     if session.is_empty:
         notes.append("the session holds no flows, events or consent marks / 会话中没有流量、事件或同意标记")
+    session = attribute_events(session, scope_obj)
     evidence = prepare(session, decision, scope_obj)
     findings, skipped, errors = run_rules(catalog, evidence)
     findings = findings.assign(id=range(1, len(findings) + 1))[["id", *FINDING_COLUMNS]]

@@ -1,9 +1,11 @@
 """The tidy tables the detections work on, built once per analysis.
 
 - reads: one row per ``pii_read`` hook event;
-- sent: one row per PII hit in a request, with its flow, the SDK it is attributed to (the
-  destination host's SDK, else the SDK of the linked read, else the app) and the party of
-  the destination (first_party | third_party | unknown);
+- sent: one row per PII hit in a request, with its flow, the actor it is attributed to and
+  the party of the destination with its reason (analysis.party): the app itself for a
+  first-party host, the host's SDK, else the SDK of the linked read, else the unattributed
+  third party named by its registrable domain; party first_party | third_party |
+  service_provider | unattributed;
 - permissions: one row per permission in a request or result event, PI permissions only;
 - links: read -> flow links (analysis.linking).
 """
@@ -20,11 +22,13 @@ from analysis import appstate
 from analysis.consent import ConsentDecision
 from analysis.linking import hash_values, link_reads_to_flows
 from analysis.load import Session
-from analysis.scope import Scope, first_party_mask
+from analysis.party import attribute_events
+from analysis.party import FIRST_PARTY, SERVICE_PROVIDER, THIRD_PARTY, UNATTRIBUTED, hosts_party
+from analysis.scope import Scope
 from piiaudit import sdks as sdk_catalog
 from piiaudit.yamlfile import load_resource
 
-FIRST_PARTY, THIRD_PARTY, UNKNOWN = "first_party", "third_party", "unknown"
+__all__ = ["FIRST_PARTY", "SERVICE_PROVIDER", "THIRD_PARTY", "UNATTRIBUTED", "Evidence", "prepare"]
 
 
 @functools.cache
@@ -50,6 +54,7 @@ class Evidence:
     scope: Scope | None
     ui: pd.DataFrame | None = None          # app-state events (analysis.appstate.ui_events)
     app_package: str | None = None
+    flows: pd.DataFrame | None = None       # every flow: flow_id, ts, host (destination), host_header, party
 
     def __post_init__(self) -> None:
         if self.ui is None:
@@ -66,7 +71,8 @@ def host_sdks(hosts: pd.Series) -> pd.Series:
 def _reads(session: Session) -> pd.DataFrame:
     ev = session.events
     reads = ev.loc[ev["kind"].eq("pii_read") & ev["pii_type"].notna(),
-                   ["id", "ts", "pii_type", "sdk", "api", "value", "clock_error_ms", "thread", "process"]]
+                   ["id", "ts", "pii_type", "sdk", "api", "value", "clock_error_ms", "thread", "process", "party",
+                    "party_reason"]]
     return reads.rename(columns={"id": "event_id"}).assign(value_sha256=lambda r: hash_values(r["value"]))
 
 
@@ -82,14 +88,14 @@ def _sent(session: Session, scope: Scope | None) -> pd.DataFrame:
 def _attribute(sent: pd.DataFrame, links: pd.DataFrame, scope: Scope | None) -> pd.DataFrame:
     reader = links.set_index("hit_id")["reader_sdk"] if not links.empty else pd.Series(dtype="str")
     linked_sdk = sent["hit_id"].map(reader)
-    sdk = sent["host_sdk"].fillna(linked_sdk)
-    basis = np.select([sent["host_sdk"].notna(), linked_sdk.notna()], ["host", "linked_read"], "none")
-    first = first_party_mask(sent["host"], scope)
-    have_first_party_list = scope is not None and bool(scope.first_party_hosts)
-    party = np.select(
-        [first, sent["host_sdk"].notna(), np.full(len(sent), have_first_party_list)],
-        [FIRST_PARTY, THIRD_PARTY, THIRD_PARTY], UNKNOWN)
-    return sent.assign(sdk=sdk.astype("str"), sdk_basis=basis, party=party)
+    dest = hosts_party(sent["host"], scope)
+    uncatalogued = dest["party_reason"].fillna("").str.startswith("registrable domain")
+    use_reader = uncatalogued & linked_sdk.notna()
+    sdk = dest["actor"].where(~use_reader, linked_sdk)
+    basis = np.select([dest["party"].eq(FIRST_PARTY), use_reader, uncatalogued], ["first_party_host", "linked_read",
+                                                                                  "registrable_domain"], "host")
+    return sent.assign(sdk=sdk.astype("object").where(sdk.notna(), None), sdk_basis=basis,
+                       party=dest["party"].fillna(UNATTRIBUTED), party_reason=dest["party_reason"])
 
 
 def _permissions(session: Session) -> pd.DataFrame:
@@ -119,9 +125,20 @@ def _permissions(session: Session) -> pd.DataFrame:
 
 
 def prepare(session: Session, consent: ConsentDecision, scope: Scope | None) -> Evidence:
+    if "party" not in session.events:
+        session = attribute_events(session, scope)
     reads = _reads(session)
     sent = _sent(session, scope)
     links = link_reads_to_flows(reads, sent)
     return Evidence(reads=reads, sent=_attribute(sent, links, scope), permissions=_permissions(session),
                     links=links, consent=consent, scope=scope, ui=appstate.ui_events(session.events),
-                    app_package=appstate.main_package(session.events, session.manifest))
+                    app_package=appstate.main_package(session.events, session.manifest),
+                    flows=_flows(session, scope))
+
+
+def _flows(session: Session, scope: Scope | None) -> pd.DataFrame:
+    flows = session.flows
+    header = flows["host_header"] if "host_header" in flows else pd.Series(None, index=flows.index, dtype="object")
+    out = pd.DataFrame({"flow_id": flows["id"], "ts": flows["ts_start"], "host": flows["host"].str.lower(),
+                        "host_header": header})
+    return pd.concat([out, hosts_party(out["host"], scope)], axis=1)

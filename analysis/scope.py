@@ -6,9 +6,12 @@ scope.yaml (one per audited app, written by the tester)::
     first_party_hosts: [demoshop.example]      # the operator's own servers, suffix match
     stated:
       app: [location, phone_number]            # PII types the policy says the app itself collects
-      sdks: {umeng: [android_id, oaid]}        # per embedded SDK (ids from piiaudit/data/sdks.yaml)
+      sdks: {umeng: [android_id, oaid], Branch: [advertising_id]}   # per embedded SDK
+    sdks:                                      # SDKs the catalog lacks: hosts and/or package prefixes
+      Branch: {hosts: [branch.io], prefixes: [io.branch.]}
 
-Every PII name, SDK id and the category are checked; an error names the offending key.
+An SDK under `stated.sdks` is a catalog id (piiaudit/data/sdks.yaml) or a name declared under
+`sdks`. Every PII name, SDK id and the category are checked; an error names the offending key.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from piiaudit import sdks as sdk_catalog
 from piiaudit import vocab
 from piiaudit.yamlfile import YamlError, load_bytes, load_resource
 
-TOP_LEVEL_KEYS = ("app", "first_party_hosts", "stated", "policy", "notes")
+TOP_LEVEL_KEYS = ("app", "first_party_hosts", "sdks", "stated", "policy", "notes")
 
 
 class ScopeError(AnalysisError):
@@ -78,6 +81,8 @@ class Scope:
     stated_sdks: dict[str, frozenset[str]] = field(default_factory=dict)
     source: str = "<dict>"
     sha256: str | None = None
+    sdk_hosts: dict[str, str] = field(default_factory=dict)      # host suffix -> SDK name (scope `sdks`)
+    sdk_prefixes: dict[str, str] = field(default_factory=dict)   # package prefix -> SDK name (scope `sdks`)
 
     @property
     def has_statements(self) -> bool:
@@ -99,6 +104,7 @@ class Scope:
         return {
             "source": self.source, "sha256": self.sha256, "app": self.app, "category": self.category,
             "first_party_hosts": list(self.first_party_hosts),
+            "sdks": {"hosts": dict(sorted(self.sdk_hosts.items())), "prefixes": dict(sorted(self.sdk_prefixes.items()))},
             "stated": None if self.stated_app is None else {
                 "app": sorted(self.stated_app), "sdks": {k: sorted(v) for k, v in sorted(self.stated_sdks.items())}},
         }
@@ -137,6 +143,36 @@ def _hosts(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(sorted({h.strip().lower().removeprefix("*.").strip(".") for h in raw}))
 
 
+def _declared_sdks(raw: Any, source: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(host -> name, prefix -> name) of the uncatalogued SDKs the scope file declares."""
+    if raw is None:
+        return {}, {}
+    if not isinstance(raw, dict):
+        raise ScopeError(f"{source}: sdks: expected a mapping of SDK name to {{hosts: [...], prefixes: [...]}}")
+    by_host, by_prefix = {}, {}
+    for name, spec in raw.items():
+        name = str(name)
+        where = f"{source}: sdks.{name}"
+        if name in sdk_catalog.catalog():
+            raise ScopeError(f"{where}: {name!r} is a catalog id already; name it under stated.sdks only")
+        if name.startswith((sdk_catalog.UNATTRIBUTED, sdk_catalog.LIBRARY)) or not isinstance(spec, dict):
+            raise ScopeError(f"{where}: expected {{hosts: [api.example.com], prefixes: [com.example.sdk.]}}")
+        bad = [k for k in spec if k not in ("hosts", "prefixes")]
+        if bad:
+            raise ScopeError(f"{where}.{bad[0]}: unknown key (known: hosts, prefixes)")
+        prefixes = spec.get("prefixes") or []
+        if isinstance(prefixes, str):
+            prefixes = [prefixes]
+        if not isinstance(prefixes, list) or not all(isinstance(p, str) and p.strip(". ") for p in prefixes):
+            raise ScopeError(f"{where}.prefixes: expected a list of Java packages, e.g. [io.branch.]")
+        found_hosts = _hosts(spec.get("hosts"), f"{where}.hosts")
+        if not found_hosts and not prefixes:
+            raise ScopeError(f"{where}: give hosts, prefixes or both")
+        by_host.update({h: name for h in found_hosts})
+        by_prefix.update({p.strip(". ") + ".": name for p in prefixes})
+    return by_host, by_prefix
+
+
 def from_dict(raw: Any, source: str = "<dict>", sha256: str | None = None) -> Scope:
     if raw is None:
         raw = {}
@@ -156,6 +192,8 @@ def from_dict(raw: Any, source: str = "<dict>", sha256: str | None = None) -> Sc
                 f"{source}: app.category: unknown app type {category!r}; use one of the 39 types of "
                 f"国信办秘字〔2021〕14号: {'、'.join(baseline().categories)}"
             )
+    sdk_hosts, sdk_prefixes = _declared_sdks(raw.get("sdks"), source)
+    declared = set(sdk_hosts.values()) | set(sdk_prefixes.values())
     stated = raw.get("stated")
     stated_app: frozenset[str] | None = None
     stated_sdks: dict[str, frozenset[str]] = {}
@@ -170,12 +208,12 @@ def from_dict(raw: Any, source: str = "<dict>", sha256: str | None = None) -> Sc
         if not isinstance(sdks_raw, dict):
             raise ScopeError(f"{source}: stated.sdks: expected a mapping of SDK id to PII types")
         for sdk_id, types in sdks_raw.items():
-            if str(sdk_id) not in sdk_catalog.catalog():
+            if str(sdk_id) not in sdk_catalog.catalog() and str(sdk_id) not in declared:
                 close = difflib.get_close_matches(str(sdk_id), sdk_catalog.catalog(), n=3)
                 hint = f"did you mean {', '.join(close)}? " if close else ""
                 raise ScopeError(
                     f"{source}: stated.sdks: unknown SDK id {sdk_id!r}; {hint}use ids from piiaudit/data/sdks.yaml "
-                    "(docs/catalog.md)"
+                    "(docs/catalog.md), or declare an uncatalogued SDK under `sdks` with its hosts or prefixes"
                 )
             stated_sdks[str(sdk_id)] = _pii_list(types, f"{source}: stated.sdks.{sdk_id}")
     return Scope(
@@ -183,6 +221,7 @@ def from_dict(raw: Any, source: str = "<dict>", sha256: str | None = None) -> Sc
         category=category,
         first_party_hosts=_hosts(raw.get("first_party_hosts"), f"{source}: first_party_hosts"),
         stated_app=stated_app, stated_sdks=stated_sdks, source=source, sha256=sha256,
+        sdk_hosts=sdk_hosts, sdk_prefixes=sdk_prefixes,
     )
 
 

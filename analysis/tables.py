@@ -215,7 +215,7 @@ def flows_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     has_hit = rows["hit_id"].notna()
     return pd.DataFrame({
         b.TIME: iso_column(rows["ts_start"], data.tz), b.EPOCH: rows["ts_start"], b.FLOW_ID: rows["id"],
-        b.METHOD: rows["method"], b.HOST: rows["host"], b.URL: _urls(data, rows["id"], rows["url"], reveal),
+        b.METHOD: rows["method"], b.HOST: rows["host"], b.HOST_HEADER: rows.get("host_header"), b.URL: _urls(data, rows["id"], rows["url"], reveal),
         b.HTTP_STATUS: rows["status"], b.PII_TYPE: _map_distinct(rows["pii_type"], pii_label),
         b.DIRECTION: rows["direction"], b.LOCATION: rows["location"],
         b.ENCODING: rows["encoding"], b.MATCH_SOURCE: rows["source"],
@@ -238,6 +238,15 @@ def _data_text(ev: pd.DataFrame) -> pd.Series:
     return text.where(ev["kind"].isin(detail_kinds(ev)))
 
 
+def _event_actor(data: ReportData, ev: pd.DataFrame) -> pd.Series:
+    """The caller the analysis decided (timeline), else the one the hooks recorded."""
+    t = data.timeline
+    decided = t.loc[t["event_id"].notna()].drop_duplicates("event_id").set_index("event_id")["sdk"] if not t.empty \
+        else pd.Series(dtype="object")
+    by_id = ev["id"].map(decided)
+    return by_id.where(ev["id"].isin(decided.index), ev["sdk"])
+
+
 def events_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     ev = data.session.events.loc[~data.session.events["kind"].isin(("coverage",))]
     t = data.timeline
@@ -247,7 +256,7 @@ def events_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
         b.TIME: iso_column(ev["ts"], data.tz), b.EPOCH: ev["ts"], b.EVENT_ID: ev["id"], b.KIND: ev["kind"],
         b.API: ev["api"], b.PII_TYPE: _map_distinct(ev["pii_type"], pii_label),
         b.value_header(reveal): _shown_values(data, ev["value"], ev["kind"], reveal), b.VALUE_SHA: ev["id"].map(read_sha),
-        b.CALLER_SDK: _actor(ev["sdk"], ev["kind"]),
+        b.CALLER_SDK: _actor(_event_actor(data, ev), ev["kind"]),
         b.PROCESS: ev["process"], b.THREAD: ev["thread"],
         b.CLOCK_ERROR: ev["clock_error_ms"], b.DEVICE_TIME: ev["ts_device_ms"],
         b.DETAIL: _free_text_redactor(data, reveal)(_data_text(ev)),
@@ -266,6 +275,7 @@ def timeline_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
         b.STREAM: t["stream"], b.KIND: t["kind"],
         b.PII_TYPE: _map_distinct(t["pii_type"], pii_label),
         b.ACTOR: _actor(t["sdk"], t["kind"]),
+        b.PARTY: t["party"], b.PARTY_REASON: t["party_reason"],
         b.HOST: t["host"], b.API_OR_URL: t["what"].where(~is_flow, request),
         b.DETAIL: _free_text_redactor(data, reveal)(t["detail"]),
         b.value_header(reveal): _shown_values(data, t["value"], t["kind"], reveal), b.VALUE_SHA: t["value_sha256"],

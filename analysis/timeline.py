@@ -3,7 +3,7 @@ one) merged into one table, with the consent decision as rows of its own.
 
 ``build`` is the analysis product, stored by ``analyze`` in the session's ``timeline`` table
 (ORDER_COLUMNS, row order = ``pos``): the order, the rows it refers to, the SDK each row is
-attributed to and whether it came before consent. ``expand`` joins it with the session's
+attributed to, its party and the reason (analysis.party) and whether it came before consent. ``expand`` joins it with the session's
 tables into what reports show (TIMELINE_COLUMNS): ts, stream (event | flow | consent),
 kind, pii_type, sdk, host, what (API, or method and URL), method and url (flows), detail
 (dialog text, tapped label, permissions; a hit's location and encoding), value (raw;
@@ -21,11 +21,13 @@ import pandas as pd
 from analysis.consent import ConsentDecision
 from analysis.linking import hash_values
 from analysis.load import Session
+from analysis.party import hosts_party
 from analysis.prepare import Evidence
 from piiaudit.store import SessionStore
 
-ORDER_COLUMNS = ["ts", "stream", "kind", "event_id", "flow_id", "hit_id", "sdk", "before_consent"]
-TIMELINE_COLUMNS = ["ts", "stream", "kind", "pii_type", "sdk", "host", "what", "method", "url", "detail", "value",
+ORDER_COLUMNS = ["ts", "stream", "kind", "event_id", "flow_id", "hit_id", "sdk", "party", "party_reason",
+                 "before_consent"]
+TIMELINE_COLUMNS = ["ts", "stream", "kind", "pii_type", "sdk", "party", "party_reason", "host", "what", "method", "url", "detail", "value",
                     "value_sha256", "event_id", "flow_id", "hit_id", "process", "before_consent"]
 _STREAM_ORDER = {"consent": 0, "event": 1, "flow": 2}
 HIDDEN_KINDS = ("coverage",)   # per-hook call counters: noise on a timeline
@@ -46,16 +48,19 @@ def build(session: Session, consent: ConsentDecision, evidence: Evidence) -> pd.
     events = pd.DataFrame({
         "ts": ev["ts"], "stream": "event", "kind": ev["kind"], "event_id": ev["id"], "flow_id": None,
         "hit_id": pd.NA, "sdk": ev["sdk"],
+        "party": ev["party"] if "party" in ev else None, "party_reason": ev["party_reason"] if "party" in ev else None,
     })
     sent = evidence.sent
     # A left merge keeps the flows' (time, id) order, and each flow's hits in id order.
-    flows = session.flows[["id", "ts_start"]].merge(
+    flows = session.flows[["id", "ts_start", "host"]].merge(
         sent[["flow_id", "hit_id", "pii_type", "sdk"]],
         left_on="id", right_on="flow_id", how="left")
     flow_rows = pd.DataFrame({
         "ts": flows["ts_start"], "stream": "flow", "kind": np.where(flows["pii_type"].notna(), "pii_sent", "request"),
         "event_id": pd.NA, "flow_id": flows["id"], "hit_id": flows["hit_id"], "sdk": flows["sdk"],
     })
+    dest = hosts_party(flows["host"].str.lower(), evidence.scope)
+    flow_rows = flow_rows.assign(party=dest["party"], party_reason=dest["party_reason"])
     consent_rows = pd.DataFrame(
         [{"ts": t, "stream": "consent", "kind": k}
          for t, k in ((consent.ts, "consent_accepted"), (consent.declined_ts, "consent_declined")) if t is not None],
@@ -79,7 +84,7 @@ def typed(order: pd.DataFrame) -> pd.DataFrame:
     """ORDER_COLUMNS with their dtypes, as built and as read back from the store."""
     order = order.reindex(columns=ORDER_COLUMNS)
     text = {c: order[c].astype("object").where(order[c].notna(), None).astype("str")
-            for c in ("stream", "kind", "flow_id", "sdk")}
+            for c in ("stream", "kind", "flow_id", "sdk", "party", "party_reason")}
     return order.assign(
         ts=order["ts"].astype("float64"), event_id=pd.to_numeric(order["event_id"]).astype("Int64"),
         hit_id=pd.to_numeric(order["hit_id"]).astype("Int64"), before_consent=order["before_consent"].astype(bool),
@@ -121,7 +126,8 @@ def expand(order: pd.DataFrame, session: Session, consent: ConsentDecision,
     return pd.DataFrame({
         "ts": order["ts"], "stream": order["stream"], "kind": order["kind"],
         "pii_type": event_type.where(~is_flow, of_hit("pii_type")),
-        "sdk": order["sdk"], "host": of_flow("host"), "what": what, "method": method, "url": url,
+        "sdk": order["sdk"], "party": order["party"], "party_reason": order["party_reason"],
+        "host": of_flow("host"), "what": what, "method": method, "url": url,
         "detail": detail, "value": event_value.where(~is_flow, of_hit("value")),
         "value_sha256": read_hash.where(~is_flow, of_hit("value_sha256")),
         "event_id": event_id, "flow_id": order["flow_id"], "hit_id": hit_id,

@@ -7,6 +7,9 @@ re-applied when the message says `Transfer-Encoding: chunked`). Anyone holding `
 can recompute them with `mitmproxy.net.http.http1.assemble_request/assemble_response`.
 HTTP/2 and HTTP/3 messages are hashed in the same HTTP/1 form. A body that was streamed
 and therefore not kept is hashed as its head alone.
+
+`host` is the destination: where the connection went, never what the app wrote in its Host
+header (``destination``); the Host header (HTTP/2 ``:authority``) is kept in `host_header`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mitmproxy import http
+from mitmproxy.net.http import url
 from mitmproxy.net.http.http1 import assemble
+
+from piiaudit import hosts
 
 SUMMARY_MAX_ITEMS = 6
 
@@ -38,6 +44,28 @@ def response_sha256(response: http.Response) -> str:
     return _message_sha256(response, assemble.assemble_response, assemble.assemble_response_head)
 
 
+def destination(flow: http.HTTPFlow) -> str:
+    """The host the flow was sent to: the server address mitmproxy connected (or would
+    connect) to; when that is an IP address or missing, the TLS SNI the client asked for;
+    else the authority mitmproxy routed the request by (``request.host``: the CONNECT target,
+    the absolute URL, or the transparent-mode address, as a replayed flow keeps it).
+    The Host header is never the destination on its own."""
+    address = flow.server_conn.address if flow.server_conn else None
+    server = address[0] if address else None
+    if server and not hosts.is_ip_literal(server):
+        return hosts.normal(server)
+    sni = (flow.server_conn.sni if flow.server_conn else None) or (flow.client_conn.sni if flow.client_conn else None)
+    return hosts.normal(sni or server or flow.request.host)
+
+
+def host_header(request: http.Request) -> str | None:
+    """The Host header (or :authority) without its port, as the app wrote it; None without one."""
+    value = request.host_header
+    if not value:
+        return None
+    return hosts.normal(url.parse_authority(value, check=False)[0])
+
+
 def flow_row(flow: http.HTTPFlow, capture: str, hashes: tuple[str, str | None] | None = None) -> dict[str, Any]:
     """The fixed and descriptive columns of `flows` for a completed (or failed) flow;
     `hashes` (request, response SHA-256) when the detection process computed them."""
@@ -50,7 +78,8 @@ def flow_row(flow: http.HTTPFlow, capture: str, hashes: tuple[str, str | None] |
         "ts_end": (resp.timestamp_end if resp is not None else None) or req.timestamp_end,
         "method": req.method,
         "url": req.pretty_url,
-        "host": req.pretty_host,
+        "host": destination(flow),
+        "host_header": host_header(req),
         "port": req.port,
         "scheme": req.scheme,
         "status": resp.status_code if resp is not None else None,

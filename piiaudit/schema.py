@@ -55,7 +55,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("ts_end", "REAL", "response end, if any"),
         C("method", "TEXT"),
         C("url", "TEXT"),
-        C("host", "TEXT"),
+        C("host", "TEXT", "destination: the server address connected to, else the TLS SNI (flowrow.destination)"),
         C("port", "INTEGER"),
         C("scheme", "TEXT"),
         C("status", "INTEGER", "response status, NULL if none"),
@@ -68,6 +68,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("capped", "TEXT", "which scan caps this flow hit (comma list), NULL if none"),
         C("error", "TEXT", "detection error for this flow, NULL if none"),
         C("recorded_at", "REAL", "host time the row was written"),
+        C("host_header", "TEXT", "the Host header (HTTP/2 :authority) as the app wrote it, without port", since=3),
         indexes=(("flows_ts", "ts_start"), ("flows_host", "host")),
     ),
     _table(
@@ -164,6 +165,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("hit_id", "INTEGER", "pii_hits(id) of the PII sent on a flow row", since=2),
         C("sdk", "TEXT", "the SDK the row is attributed to, NULL = the app itself", since=2),
         C("before_consent", "INTEGER NOT NULL", "1 if before the consent moment", since=2),
+        C("party", "TEXT", "first_party | third_party | service_provider | unattributed (analysis/party.py)", since=3),
+        C("party_reason", "TEXT", "why: 'scope first_party_hosts demoshop.example', 'catalog host rule umeng.com', "
+          "'registrable domain branch.io, uncatalogued', 'catalog package prefix of com.umeng.x'", since=3),
         since=2,
     ),
 )}

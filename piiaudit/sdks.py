@@ -26,6 +26,13 @@ FRAMEWORK_PREFIXES = (
     "com.google.android.material.",
 )
 
+# Uncatalogued client libraries that only carry a call through (docs/catalog.md): for the
+# caller, their frames are skipped like the framework's; the code that called them decides.
+PASS_THROUGH_PREFIXES = (
+    "com.google.android.gms.ads.identifier.", "okhttp3.", "okio.", "retrofit2.", "com.squareup.okhttp.",
+    "com.google.gson.", "com.bumptech.glide.", "com.tencent.mmkv.",
+)
+
 CATEGORIES = {
     "analytics": ("统计分析", "Analytics"),
     "ads": ("广告", "Advertising"),
@@ -226,7 +233,52 @@ def frame_class(frame: str) -> str:
 
 def sdk_for_class(class_name: str) -> str | None:
     """The SDK whose longest package prefix covers ``class_name``."""
-    table = _prefix_table()
+    return longest_prefix(class_name, _prefix_table())
+
+
+def is_framework(class_name: str) -> bool:
+    return class_name.startswith(FRAMEWORK_PREFIXES)
+
+
+def _sdk_of(cls: str, extra: dict[str, str] | None) -> str | None:
+    return (longest_prefix(cls, extra) if extra else None) or sdk_for_class(cls)
+
+
+def caller_class(frames: list[str], extra: dict[str, str] | None = None) -> str | None:
+    """The class of the frame that decides the caller: the innermost one outside the framework
+    and outside the pass-through client libraries (PASS_THROUGH_PREFIXES) unless catalogued."""
+    for frame in frames:
+        cls = frame_class(frame)
+        if cls and not is_framework(cls) and (not cls.startswith(PASS_THROUGH_PREFIXES) or _sdk_of(cls, extra)):
+            return cls
+    return None
+
+
+def attribute(frames: list[str], app_package: str | None = None,
+              extra: dict[str, str] | None = None) -> tuple[str | None, list[str]]:
+    """(caller, every sdk id seen in the stack); `frames` run innermost first, as Java prints them.
+
+    The caller is decided by ``caller_class``: a catalogued SDK (or one of `extra`, package
+    prefix -> id, e.g. from the scope file); None for the app itself. With `app_package`
+    known, a class that is neither the app's nor catalogued is an unidentified third-party
+    library, ``library:<first two package labels>``; without it, such a class counts as the
+    app's (the recording side, which does not know the package).
+    """
+    seen: list[str] = []
+    for frame in frames:
+        cls = frame_class(frame)
+        sdk = _sdk_of(cls, extra) if cls and not is_framework(cls) else None
+        if sdk and sdk not in seen:
+            seen.append(sdk)
+    cls = caller_class(frames, extra)
+    caller = _sdk_of(cls, extra) if cls else None
+    if cls and caller is None and app_package and not (cls + ".").startswith(app_package.rstrip(".") + "."):
+        caller = library(library_prefix(cls))
+    return caller, seen
+
+
+def longest_prefix(class_name: str, table: dict[str, str]) -> str | None:
+    """The value of the longest package prefix in `table` ('io.branch.' -> id) covering `class_name`."""
     end = len(class_name)
     while (end := class_name.rfind(".", 0, end)) > 0:
         hit = table.get(class_name[:end + 1])
@@ -235,41 +287,54 @@ def sdk_for_class(class_name: str) -> str | None:
     return None
 
 
-def is_framework(class_name: str) -> bool:
-    return class_name.startswith(FRAMEWORK_PREFIXES)
-
-
-def attribute(frames: list[str], app_package: str | None = None) -> tuple[str | None, list[str]]:
-    """(caller sdk id or None for the app itself, every sdk id seen in the stack).
-
-    `frames` run innermost first, as Java prints them.
-    """
-    caller: str | None = None
-    found_caller = False
-    seen: list[str] = []
-    for frame in frames:
-        cls = frame_class(frame)
-        if not cls or is_framework(cls):
-            continue
-        sdk = sdk_for_class(cls)
-        if not found_caller:
-            found_caller = True
-            caller = sdk
-        if sdk and sdk not in seen:
-            seen.append(sdk)
-    return caller, seen
-
-
 def sdk_for_host(host: str | None) -> str | None:
     """The SDK whose longest host suffix covers ``host``."""
     return hosts.longest_under(host, _host_table())
 
 
+# Actors that are not a catalog id: an uncatalogued destination named by its registrable
+# domain, and uncatalogued code named by its package prefix. Neither is ever the app itself.
+UNATTRIBUTED, LIBRARY = "unattributed:", "library:"
+APP_LABEL = "App本身 (the app itself)"
+SERVICE_PROVIDER = ("云服务提供方", "service provider")
+
+
+def unattributed(domain: str) -> str:
+    return UNATTRIBUTED + domain
+
+
+def library(prefix: str) -> str:
+    return LIBRARY + prefix
+
+
+def library_prefix(class_name: str, labels: int = 2) -> str:
+    """The package prefix that names uncatalogued code: 'io.branch.referral.Branch' -> 'io.branch'."""
+    package = class_name.split(".")[:-1] or [class_name]
+    return ".".join(package[:labels])
+
+
+def is_infrastructure(sdk_id: str | None) -> bool:
+    sdk = catalog().get(sdk_id or "")
+    return bool(sdk) and sdk.category == "infrastructure"
+
+
 def label(sdk_id: str | None) -> str:
+    """The bilingual name of an actor: the app itself (None), a catalogued SDK, an unattributed
+    third party, an unidentified library, or (another id) a name the scope file gave."""
     if sdk_id is None:
-        return "App本身 (the app itself)"
+        return APP_LABEL
+    if sdk_id.startswith(UNATTRIBUTED):
+        name = sdk_id.removeprefix(UNATTRIBUTED)
+        return f"未归属第三方 {name} (unattributed third party {name})"
+    if sdk_id.startswith(LIBRARY):
+        name = sdk_id.removeprefix(LIBRARY)
+        return f"未识别的第三方库 {name} (unidentified third-party library {name})"
     sdk = catalog().get(sdk_id)
-    return sdk.label if sdk else sdk_id
+    if sdk is None:
+        return sdk_id
+    if sdk.category == "infrastructure":
+        return f"{sdk.zh}（{SERVICE_PROVIDER[0]}） ({sdk.en}, {SERVICE_PROVIDER[1]})"
+    return sdk.label
 
 
 def summary_markdown() -> str:

@@ -115,7 +115,7 @@ def test_an_analysis_stored_by_an_earlier_version_asks_for_analyze_again(tmp_pat
     assert "did not store the timeline" in result.output and f"piiaudit analyze {session}" in result.output
 
 
-def test_a_version_1_session_gains_the_timeline_table(tmp_path):
+def test_a_version_1_session_gains_the_timeline_table_and_the_party_columns(tmp_path):
     db = tmp_path / "s" / "session.db"
     db.parent.mkdir()
     conn = sqlite3.connect(db)
@@ -125,7 +125,9 @@ def test_a_version_1_session_gains_the_timeline_table(tmp_path):
     conn.commit()
     conn.close()
     store = SessionStore(db.parent, create=False)
-    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 2
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 3
+    assert {"host_header"} <= {r["name"] for r in store.rows("PRAGMA table_info(flows)")}
+    assert {"party", "party_reason"} <= {r["name"] for r in store.rows("PRAGMA table_info(timeline)")}
     assert store.count("timeline") == 0
     assert store.replace_timeline(["ts", "stream", "before_consent"], [(1.0, "event", 1), (2.0, "flow", 0)]) == 2
     assert store.replace_timeline(["ts", "stream", "before_consent"], [(3.0, "consent", 0)]) == 1

@@ -1,0 +1,110 @@
+"""Who each flow went to and who made each read: the actor, its party and the reason, per row.
+
+Flows, by destination host (the connection target, piiaudit.flowrow.destination), first rule
+that applies:
+
+1. a host under the scope's `first_party_hosts`: the app itself, party ``first_party``;
+2. a host of an SDK the scope file declares (`sdks:` with hosts): that SDK, ``third_party``;
+3. a catalogued host: that SDK, ``third_party``; for an infrastructure entry (cloud, CDN)
+   ``service_provider``: the app's own servers often run there, so such a flow is never
+   counted as sent to a third party on that fact alone;
+4. otherwise ``unattributed:<registrable domain>``: party ``third_party`` when the scope
+   lists the operator's hosts (the host is not among them), else ``unattributed``.
+   Never the app itself.
+
+Reads (every event with a stack), by the innermost frame outside the framework: a package
+prefix the scope declares, a catalogued prefix, the app's package (the app itself), else an
+unidentified third-party library ``library:<first two package labels>``. Without a stack,
+or without a known app package, the caller recorded by the hooks stands.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from analysis import appstate
+from analysis.load import Session
+from analysis.scope import Scope
+from piiaudit import hosts
+from piiaudit import sdks as catalog
+
+FIRST_PARTY, THIRD_PARTY, SERVICE_PROVIDER, UNATTRIBUTED = (
+    "first_party", "third_party", "service_provider", "unattributed")
+PARTY_COLUMNS = ["actor", "party", "party_reason"]
+
+
+def host_party(host: str | None, scope: Scope | None) -> tuple[str | None, str, str]:
+    """(actor, party, reason) for one destination host."""
+    if scope is not None:
+        first = hosts.first_under(host, scope.first_party_hosts)
+        if first:
+            return None, FIRST_PARTY, f"scope first_party_hosts {first}"
+        declared = hosts.longest_under(host, scope.sdk_hosts)
+        if declared:
+            rule = next(h for h in hosts.parents(host) if scope.sdk_hosts.get(h) == declared)
+            return declared, THIRD_PARTY, f"scope sdks {declared} host {rule}"
+    sdk = catalog.sdk_for_host(host)
+    if sdk:
+        rule = next(h for h in hosts.parents(host) if h in catalog.catalog()[sdk].hosts)
+        if catalog.is_infrastructure(sdk):
+            return sdk, SERVICE_PROVIDER, f"catalog host rule {rule} (infrastructure: service provider)"
+        return sdk, THIRD_PARTY, f"catalog host rule {rule}"
+    domain = hosts.registrable_domain(host) or "?"
+    listed = scope is not None and bool(scope.first_party_hosts)
+    return (catalog.unattributed(domain), THIRD_PARTY if listed else UNATTRIBUTED,
+            f"registrable domain {domain}, uncatalogued" + (", not in first_party_hosts" if listed else ""))
+
+
+def hosts_party(host_column: pd.Series, scope: Scope | None) -> pd.DataFrame:
+    """PARTY_COLUMNS per row of a host column, decided once per distinct host."""
+    distinct = {h: host_party(h, scope) for h in host_column.dropna().unique()}
+    out = pd.DataFrame({col: host_column.map({h: v[i] for h, v in distinct.items()})
+                        for i, col in enumerate(PARTY_COLUMNS)}, index=host_column.index)
+    return out.astype("object").where(out.notna(), None)
+
+
+def app_package(session: Session, scope: Scope | None) -> str | None:
+    return (scope.app.get("package") if scope else None) or appstate.main_package(session.events, session.manifest)
+
+
+def stack_party(stack: str, package: str | None, scope: Scope | None) -> tuple[str | None, str]:
+    """(actor, reason) for one stack (newline separated frames, innermost first)."""
+    frames = [f for f in stack.split("\n") if f.strip()]
+    extra = scope.sdk_prefixes if scope else {}
+    actor, _ = catalog.attribute(frames, package, extra)
+    frame = catalog.caller_class(frames, extra)
+    if frame is None:
+        return None, "no frame outside the framework: the app itself"
+    if actor is None:
+        return None, f"frame {frame} in the app package {package}"
+    if actor.startswith(catalog.LIBRARY):
+        return actor, f"frame {frame} neither in the app package {package} nor catalogued"
+    if extra and catalog.longest_prefix(frame, extra) == actor:
+        return actor, f"scope sdks {actor} package prefix of {frame}"
+    return actor, f"catalog package prefix of {frame}"
+
+
+def attribute_events(session: Session, scope: Scope | None) -> Session:
+    """The session with each event's `sdk` decided again from its stack, and its party and reason."""
+    ev = session.events
+    if ev.empty:
+        return dataclasses.replace(session, events=ev.assign(party=pd.Series(dtype="object"),
+                                                               party_reason=pd.Series(dtype="object")))
+    package = app_package(session, scope)
+    stacks = ev["stack"] if "stack" in ev else pd.Series(None, index=ev.index, dtype="object")
+    has_stack = stacks.notna() & stacks.astype("str").str.strip().ne("") & bool(package)
+    decided = {s: stack_party(s, package, scope) for s in stacks.loc[has_stack].unique()}
+    actor = stacks.map({s: d[0] for s, d in decided.items()})
+    reason = stacks.map({s: d[1] for s, d in decided.items()})
+    recorded = ev["sdk"].astype("object").where(ev["sdk"].notna(), None)
+    sdk = pd.Series(np.where(has_stack, actor, recorded), index=ev.index, dtype="object")
+    sdk = sdk.where(sdk.notna(), None)
+    fallback = np.where(recorded.notna(), "recorded by the hooks (no stack or no app package)",
+                        "no stack or no app package: the app process itself")
+    reason = pd.Series(np.where(has_stack, reason, fallback), index=ev.index, dtype="object")
+    party = np.where(sdk.isna(), FIRST_PARTY,
+                     np.where(sdk.map(catalog.is_infrastructure).astype(bool), SERVICE_PROVIDER, THIRD_PARTY))
+    return dataclasses.replace(session, events=ev.assign(sdk=sdk, party=party, party_reason=reason))
