@@ -106,6 +106,22 @@ def test_known_value_outranks_pattern_on_the_same_bytes():
     d = Detector(profile.from_dict({"values": {"imei": IMEI}}))
     hits = d.scan_bytes(json.dumps({"imei": IMEI}).encode())
     assert [(h["pii_type"], h["source"]) for h in hits] == [("imei", "known_value")]
+    assert hits[0]["detail"]["support"] == [
+        {"source": "pattern", "pii_type": "imei", "encoding": "plain", "confidence": 0.95, "value": IMEI,
+         "rule": "imei-luhn"}]
+
+
+def test_an_observed_value_absorbs_the_pattern_at_its_place():
+    d = Detector(None)
+    d.observe("imei", IMEI)
+    body = json.dumps({"imei": IMEI, "other": IMEI, "card": CARD}).encode()
+    hits = d.scan_bytes(body)
+    by_place = {h["location"]: h for h in hits}
+    assert {(loc, h["source"]) for loc, h in by_place.items()} == {
+        ("body:json:$.imei", "observed_value"), ("body:json:$.other", "observed_value"),
+        ("body:json:$.card", "pattern")}
+    assert len(hits) == 3   # one hit per (location, value)
+    assert [e["source"] for e in by_place["body:json:$.imei"]["detail"]["support"]] == ["pattern"]
 
 
 def test_one_datum_is_one_hit_across_layers():
