@@ -7,7 +7,10 @@ read may be scanned before the value is known. A replay, which knows every value
 first flow, would find it. To make the live record agree with a replay, the side that
 scans flows keeps the last flows it scanned (`LookbackBuffer`) and, when values new to its
 detector arrive, scans those flows again for just those values, with a detector holding
-only them, and reports the `observed_value` hits the flows did not already have.
+only them, and reports the `observed_value` hits the flows did not already have. A late
+hit on the place of a stored pattern hit carries that pattern in its `detail.support`;
+the session writer then replaces the pattern row with it (piiaudit.store.superseded_patterns),
+so one datum stays one row, as a replay would record it.
 
 The buffer is bounded three ways: by age in flow time (request start; the newest flow
 sets the clock, so a replay of the same file behaves the same), by count and by bytes.
@@ -24,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mitmproxy import connection, http, websocket
+
+from piiaudit.hitsupport import add_support
 
 DEFAULT_WINDOW_S = 30
 DEFAULT_MAX_FLOWS = 512
@@ -88,13 +93,13 @@ class Entry:
     payload: dict
     size: int
     keys: set = field(default_factory=set)          # hit_key of the flow's known and observed value hits
-    patterns: list = field(default_factory=list)    # (direction, location, matched text) of its pattern hits
+    patterns: list = field(default_factory=list)    # its stored pattern hits
 
     def note(self, hits: Iterable[dict]) -> None:
         for h in hits:
             if h.get("source") == "pattern":
-                # Another kind of evidence: a value found later where a pattern was is recorded too.
-                self.patterns.append((h.get("direction"), h.get("location"), str(h.get("value") or "")))
+                # a value found later where a pattern was supersedes the stored pattern row
+                self.patterns.append(h)
             else:
                 self.keys.add(hit_key(h))
 
@@ -198,21 +203,24 @@ class LookbackBuffer:
                 detail = dict(h.get("detail") or {})
                 detail["lookback"] = True
                 detail["lookback_delay_s"] = round(at - entry.ts, 3) if at is not None else None
-                if _over_pattern(entry, h, detail):
-                    detail["lookback_pattern_kept"] = True
-                late.append({**h, "detail": detail})
+                late_hit = {**h, "detail": detail}
+                for pattern in _patterns_under(entry, h, detail):
+                    add_support(late_hit, pattern)
+                late.append(late_hit)
             entry.note(late)
             yield entry.flow_id, late, []
 
 
-def _over_pattern(entry: Entry, hit: dict, detail: dict) -> bool:
-    """Whether the flow's stored pattern hit covers the bytes this late hit covers."""
+def _patterns_under(entry: Entry, hit: dict, detail: dict) -> list[dict]:
+    """The flow's stored pattern hits on the bytes this late hit covers (same place)."""
     matched = str(detail.get("matched") or hit.get("value") or "")
-    for direction, location, text in entry.patterns:
-        if direction == hit.get("direction") and location == hit.get("location") and text and matched \
-                and (text in matched or matched in text):
-            return True
-    return False
+    out = []
+    for p in entry.patterns:
+        text = str(p.get("value") or "")
+        if p.get("direction") == hit.get("direction") and p.get("location") == hit.get("location") and text \
+                and matched and (text in matched or matched in text):
+            out.append(p)
+    return out
 
 
 def _ts(payload: dict) -> float | None:

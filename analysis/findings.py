@@ -4,6 +4,10 @@ The group key is (pii_type, sdk, host) unless the rule's `group_by` or the detec
 otherwise; keys left out of the group are listed in the detail (hosts become a list and the
 finding's host column joins them). Each finding carries its evidence ids, the ids linked to
 them (read -> flow), the first time, and a detail object; order is deterministic.
+
+A finding whose only evidence is pattern hits (no hook read, no known or observed value)
+is never more than `PATTERN_ONLY_SEVERITY`: a shape that passed its check is a lead, not
+proof that this device's data left it. The rule's own severity stays in the detail.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ import pandas as pd
 
 from analysis.detections import EVIDENCE_COLUMNS, GROUP_KEYS, REGISTRY
 from analysis.prepare import Evidence
-from analysis.rules import Rule
+from analysis.rules import SEVERITY_RANK, Rule
 
 MAX_LINKS_IN_DETAIL = 20
 MAX_LIST_IN_DETAIL = 50
 FINDING_COLUMNS = ["rule_id", "severity", "pii_type", "sdk", "host", "first_ts", "flow_ids", "event_ids", "detail"]
+PATTERN_ONLY_SEVERITY = "low"
 _SENTINEL = "\x00"  # groupby key for "none" (the app itself, no host)
 
 
@@ -87,6 +92,7 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
                     if not glinks.empty else glinks)
     links_by_gid = {gid: part for gid, part in capped_links.groupby("gid")} if not capped_links.empty else {}
     n_links = glinks.groupby("gid").size() if not glinks.empty else pd.Series(dtype="int64")
+    pattern_only = ev["source"].eq("pattern").fillna(False).groupby(ev["gid"]).all()
 
     rows = []
     for gid, rec in out.iterrows():
@@ -107,8 +113,13 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
                 detail["within_clock_error"] = uncertain[gid]
         if det.detail is not None:
             detail.update(det.detail(key_values, ctx))
+        severity = rule.severity
+        if pattern_only.get(gid, False) and SEVERITY_RANK[severity] < SEVERITY_RANK[PATTERN_ONLY_SEVERITY]:
+            detail["pattern_only"] = True
+            detail["rule_severity"] = severity
+            severity = PATTERN_ONLY_SEVERITY
         rows.append({
-            "rule_id": rule.id, "severity": rule.severity, "pii_type": key_values["pii_type"],
+            "rule_id": rule.id, "severity": severity, "pii_type": key_values["pii_type"],
             "sdk": key_values["sdk"], "host": host, "first_ts": float(rec["first_ts"]),
             "flow_ids": [str(f) for f in flow_ids.get(gid, [])], "event_ids": [int(e) for e in event_ids.get(gid, [])],
             "detail": detail,

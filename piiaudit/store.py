@@ -243,6 +243,27 @@ def flow_replacement(flows: Iterable[Mapping[str, Any]]) -> list[Deletion]:
     return [("DELETE FROM pii_hits WHERE flow_id = ?", ids)] if ids else []
 
 
+def superseded_patterns(flow_id: str, hits: Iterable[Mapping[str, Any]]) -> list[Deletion]:
+    """The deletion that goes with hits found late (look-back) on the place of a pattern hit
+    already stored: that pattern row, now recorded in the late hit's `detail.support`."""
+    rows = []
+    for h in hits:
+        detail = h.get("detail")
+        if isinstance(detail, str):
+            try:
+                detail = json.loads(detail)
+            except ValueError:
+                continue
+        if not isinstance(detail, dict):
+            continue
+        for s in detail.get("support") or ():
+            if isinstance(s, dict) and s.get("source") == "pattern" and s.get("value") is not None:
+                rows.append((flow_id, h.get("direction") or "request", h.get("location"), str(s["value"])))
+    sql = ("DELETE FROM pii_hits WHERE flow_id = ? AND source = 'pattern' AND direction = ? AND location = ? "
+           "AND value = ?")
+    return [(sql, rows)] if rows else []
+
+
 def error_row(component: str, message: str, *, flow_id: str | None = None, detail: Any = None,
               ts: float | None = None) -> dict[str, Any]:
     return {"ts": time.time() if ts is None else ts, "component": component, "flow_id": flow_id,

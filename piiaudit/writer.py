@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from piiaudit.store import SessionStore, error_row, flow_replacement
+from piiaudit.store import SessionStore, error_row, flow_replacement, superseded_patterns
 
 logger = logging.getLogger(__name__)
 
@@ -51,13 +51,23 @@ class _Batch:
 
     def add_hits(self, flow_id: str, hits: Iterable[Mapping[str, Any]]) -> None:
         hits = [{**h, "flow_id": flow_id} for h in hits]
-        # The row is in this batch: its hits go with it (and are replaced with it).
-        (self.hits[flow_id] if flow_id in self.flows else self.late).extend(hits)
+        if flow_id in self.flows:
+            # The row is in this batch: its hits go with it (and are replaced with it); a
+            # pattern hit a late hit supersedes is dropped here rather than deleted later.
+            gone = {d[1:] for _, rows in superseded_patterns(flow_id, hits) for d in rows}
+            self.hits[flow_id] = [h for h in self.hits[flow_id] if h.get("source") != "pattern" or (
+                h.get("direction") or "request", h.get("location"), str(h.get("value"))) not in gone] + hits
+        else:
+            self.late.extend(hits)
         self.size += 1
 
     def add(self, table: str, row: Mapping[str, Any]) -> None:
         self.rows.setdefault(table, []).append(row)
         self.size += 1
+
+    def late_deletions(self) -> list:
+        """Stored pattern rows the late hits supersede (piiaudit.store.superseded_patterns)."""
+        return [d for h in self.late for d in superseded_patterns(h["flow_id"], [h])]
 
     def tables(self) -> Rows:
         out: Rows = dict(self.rows)
@@ -210,7 +220,7 @@ class SessionWriter:
     def _commit(self, batch: _Batch) -> None:
         tables = batch.tables()
         try:
-            self.store.write(tables, delete=flow_replacement(batch.flows.values()))
+            self.store.write(tables, delete=flow_replacement(batch.flows.values()) + batch.late_deletions())
         except _FAILURES as e:
             logger.warning("piiaudit: a batch of %d rows failed (%s); writing them one by one", batch.size, e)
             tables = self._one_by_one(batch)
@@ -241,7 +251,8 @@ class SessionWriter:
         for fid, row in batch.flows.items():
             attempt({"flows": [row], "pii_hits": batch.hits[fid]}, "flow row", fid, flow_replacement([row]))
         for hit in batch.late:
-            attempt({"pii_hits": [hit]}, "look-back hit", hit.get("flow_id"))
+            attempt({"pii_hits": [hit]}, "look-back hit", hit.get("flow_id"),
+                    superseded_patterns(hit.get("flow_id"), [hit]))
         for table, rows in batch.rows.items():
             for row in rows:
                 attempt({table: [row]}, f"{table} row", row.get("flow_id") if table == "errors" else None)

@@ -191,7 +191,7 @@ def test_a_value_reported_twice_gives_one_hit_per_place(tmp_path, process):
 
 
 @MODES
-def test_a_late_value_where_a_pattern_was_found_keeps_both_rows(tmp_path, process):
+def test_a_late_value_where_a_pattern_was_found_supersedes_the_pattern_row(tmp_path, process):
     session = tmp_path / "s"
     hooks_store = SessionStore(session)
     sent = post("https://stats.jpush.cn/v3/user", f"mobile={PHONE}&v=2".encode())
@@ -203,12 +203,12 @@ def test_a_late_value_where_a_pattern_was_found_keeps_both_rows(tmp_path, proces
         wait_for(lambda: observed(session))
 
     harness.run([sent], between=hooks_runner_reads)
-    rows = {h["source"]: h for h in hits(session, "flow_id = ? AND pii_type = 'phone_number'", [sent.id])}
-    assert set(rows) == {"pattern", "observed_value"}
-    assert rows["pattern"]["location"] == rows["observed_value"]["location"] == "body:form:mobile"
-    detail = json.loads(rows["observed_value"]["detail"])
-    assert detail["lookback"] is True and detail["lookback_pattern_kept"] is True
-    assert "lookback" not in json.loads(rows["pattern"]["detail"] or "{}")
+    rows = hits(session, "flow_id = ? AND pii_type = 'phone_number'", [sent.id])
+    assert [(h["source"], h["location"]) for h in rows] == [("observed_value", "body:form:mobile")]
+    detail = json.loads(rows[0]["detail"])
+    assert detail["lookback"] is True
+    assert detail["support"] == [{"source": "pattern", "pii_type": "phone_number", "encoding": "plain",
+                                  "confidence": 0.95, "value": PHONE, "rule": "cn-mobile"}]
 
 
 @MODES

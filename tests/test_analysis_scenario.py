@@ -158,3 +158,25 @@ def test_a_flow_closer_to_the_tap_than_the_clock_error_is_marked(standin_scenari
     close = _by_key(result.findings)[("IM5.1", "oaid", "umeng", "ulogs.umeng.com")]
     assert close["detail"]["within_clock_error"] == ["close-call"]
     assert "within_clock_error" not in _by_key(result.findings)[("IM5.1", "imei", "umeng", "ulogs.umeng.com")]["detail"]
+
+
+def test_a_pattern_hit_alone_never_makes_a_high_severity_finding(standin_scenario, tmp_path):
+    """A Luhn-valid number found by its shape only (no hook read, no known value) in the
+    Umeng request before consent: reported, but capped at low; the IMEI the profile knows
+    there keeps the rule's high severity."""
+    import sqlite3
+
+    ids = standin_scenario.write(tmp_path / "s")
+    umeng = ids.flows[3]
+    db = sqlite3.connect(tmp_path / "s" / "session.db")
+    with db:
+        db.execute("INSERT INTO pii_hits (flow_id, pii_type, location, encoding, source, value_sha256, value, "
+                   "direction, confidence, detail) VALUES (?, 'bank_card', 'body:json:$.analytics.ekv[0].v', "
+                   "'plain', 'pattern', 'x', '6222020200112233446', 'request', 0.55, '{}')", (umeng,))
+    db.close()
+    found = analyze(tmp_path / "s", scope=demo_scope_path()).findings
+    im51 = found.loc[found["rule_id"].eq("IM5.1")].set_index("pii_type")
+    card = im51.loc["bank_card"]
+    assert card["severity"] == "low"
+    assert card["detail"]["pattern_only"] is True and card["detail"]["rule_severity"] == "high"
+    assert im51.loc["imei", "severity"] == "high" and "pattern_only" not in im51.loc["imei", "detail"]

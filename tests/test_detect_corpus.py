@@ -9,7 +9,7 @@ from piiaudit.detect import corpus
 
 @pytest.fixture(scope="module")
 def metrics():
-    profile, samples = corpus.generate(440, seed=7)
+    profile, samples = corpus.generate(440, seed=1)
     return profile, samples, corpus.evaluate(profile, samples)
 
 
@@ -64,3 +64,20 @@ def test_command_rejects_bad_arguments(capsys):
     with pytest.raises(SystemExit):
         corpus.main(["--flows", "0"])
     assert "--flows" in capsys.readouterr().err
+
+
+def test_noise_is_in_every_flow_and_no_pattern_fires_on_floats_times_or_digests(metrics):
+    _, samples, m = metrics
+    kinds = {kind for s in samples for kind, _ in s.noise}
+    assert set(corpus.NOISE_KINDS) <= kinds
+    assert all(s.noise for s in samples if s.sdk in ("umeng", "jpush", "getui", "appsflyer", "adjust", "app_api"))
+    assert all(m["pattern_only_by_noise"].get(kind, 0) == 0 for kind in corpus.FALSE_NOISE), m["pattern_only_by_noise"]
+    # other devices' IMEIs under an `imei` key are what a pattern is for: found, and counted apart
+    assert m["pattern_only_by_noise"]["other_device"] > 0 and m["pattern"]["only_clean_flows"] > 0
+
+
+def test_pattern_hits_on_planted_values_are_support_not_hits(metrics):
+    _, _, m = metrics
+    p = m["pattern"]
+    assert p["matching_planted"] == 0
+    assert p["leaky_flows"] > p["only_leaky_flows"]   # absorbed as support of the planted known values

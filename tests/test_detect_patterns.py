@@ -106,6 +106,22 @@ def test_known_value_outranks_pattern_on_the_same_bytes():
     d = Detector(profile.from_dict({"values": {"imei": IMEI}}))
     hits = d.scan_bytes(json.dumps({"imei": IMEI}).encode())
     assert [(h["pii_type"], h["source"]) for h in hits] == [("imei", "known_value")]
+    assert hits[0]["detail"]["support"] == [
+        {"source": "pattern", "pii_type": "imei", "encoding": "plain", "confidence": 0.95, "value": IMEI,
+         "rule": "imei-luhn"}]
+
+
+def test_an_observed_value_absorbs_the_pattern_at_its_place():
+    d = Detector(None)
+    d.observe("imei", IMEI)
+    body = json.dumps({"imei": IMEI, "other": IMEI, "card": CARD}).encode()
+    hits = d.scan_bytes(body)
+    by_place = {h["location"]: h for h in hits}
+    assert {(loc, h["source"]) for loc, h in by_place.items()} == {
+        ("body:json:$.imei", "observed_value"), ("body:json:$.other", "observed_value"),
+        ("body:json:$.card", "pattern")}
+    assert len(hits) == 3   # one hit per (location, value)
+    assert [e["source"] for e in by_place["body:json:$.imei"]["detail"]["support"]] == ["pattern"]
 
 
 def test_one_datum_is_one_hit_across_layers():
@@ -133,3 +149,49 @@ def test_same_value_twice_in_a_field_is_one_hit():
     md5 = hashlib.md5(IMEI.encode()).hexdigest()
     hits = d.scan_bytes(json.dumps({"ids": [f"{md5}", f"{md5}"], "x": md5}).encode())
     assert sorted(h["location"] for h in hits) == ["body:json:$.ids[0]", "body:json:$.ids[1]", "body:json:$.x"]
+
+
+# --- context: a validator alone is not evidence ------------------------------------------------------
+CARD = complete("622202020011223344")
+
+
+@pytest.mark.parametrize("obj", [
+    f'{{"v": 0.{CARD}}}'.encode(),            # digits of a decimal fraction
+    f'{{"v": 0.{IMEI}}}'.encode(),            # the IMEI's digits after "0."
+    f'{{"v": {IMEI}.5}}'.encode(),            # the integer part of a decimal
+    f'{{"v": -{CARD}}}'.encode(),             # a negative number
+    {"order": f"ORD-{CARD}"},                 # joined to a longer id
+    {"ver": f"1.2.{IMEI}"},                   # inside a version string
+    {"tok": f"Ab9/{IMEI}+xY"},                # inside a base64 id
+    {"url": f"/u/{IMEI}/x"},                  # a path segment
+])
+def test_digits_out_of_context_are_not_reported(bare, obj):
+    assert pats(bare, obj) == []
+
+
+def test_an_epoch_timestamp_counts_only_under_a_key_naming_the_type(bare):
+    stamp = complete("173347200012345")          # 16 digits: a microsecond time in 2024, Luhn-valid
+    assert pats(bare, {"t": int(stamp)}) == []
+    assert [t for t, _, _ in pats(bare, {"cardNo": stamp})] == ["bank_card"]
+
+
+def test_separators_that_fit(bare):
+    assert [t for t, _, _ in pats(bare, f"imei={IMEI}&x=1".encode())] == ["imei"]
+    assert [t for t, _, _ in pats(bare, f"tel:+86 {IMEI}\n".encode())] == ["imei"]
+    assert [t for t, _, _ in pats(bare, json.dumps({"d": json.dumps({"imei": IMEI})}).encode())] == ["imei"]
+
+
+def test_random_floats_in_sdk_batches_never_make_ids_or_cards():
+    """SDK event batches full of random floats (an observation: 84 IMEI and 66 bank-card
+    hits in 10,000 batches before digits needed a fitting context)."""
+    import random
+    rnd = random.Random(9)
+    det = Detector(None)
+    found = []
+    for _ in range(2000):
+        events = [{"id": rnd.randrange(1 << 31), "ts": 1733472000000 + rnd.randrange(10 ** 9),
+                   "v": rnd.random(), "w": rnd.random() * 1000} for _ in range(10)]
+        body = json.dumps({"header": {"appkey": "5f1e2d"}, "content": {"ekv": events}}).encode()
+        found += [h["pii_type"] for h in det.scan_bytes(body, content_type="application/json")
+                  if h["source"] == "pattern"]
+    assert found == []

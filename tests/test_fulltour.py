@@ -357,3 +357,11 @@ def test_the_crypto_hook_links_the_getui_ciphertext_to_its_plaintext(run):
     assert data.get("transformation") == "AES/CBC/PKCS5Padding"
     assert base64.b64decode(data["output_b64"]) == base64.b64decode(body["data"])
     assert dev("imei") in crypto[0]["value"] and dev("android_id") in crypto[0]["value"]
+
+
+def test_each_datum_is_stored_once_whatever_found_it(run):
+    """One row per (flow, direction, location, value): a value the hooks reported after its
+    flow was scanned replaces the pattern hit stored there (it becomes the row's support)."""
+    rows = run["store"].rows("SELECT flow_id, direction, location, value, source, detail FROM pii_hits")
+    places = [(r["flow_id"], r["direction"], r["location"], r["value"]) for r in rows]
+    assert rows and len(places) == len(set(places)), sorted(places)

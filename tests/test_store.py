@@ -173,3 +173,28 @@ def test_the_session_writer_commits_in_batches_and_keeps_the_good_rows_of_a_bad_
     writer.close()
     assert store.count("pii_hits") == 2 and writer.failed == 1
     assert committed[-1] == {"pii_hits": 1}
+
+
+@pytest.mark.parametrize("same_batch", [True, False])
+def test_a_late_hit_supersedes_the_stored_pattern_row_at_its_place(tmp_path, same_batch):
+    """One datum, one row: the look-back's observed value replaces the pattern the live scan
+    stored at the same place, whether that pattern is committed already or not."""
+    from piiaudit.writer import SessionWriter
+
+    store = SessionStore(tmp_path)
+    writer = SessionWriter(SessionStore(tmp_path), component="proxy", max_seconds=60, max_rows=1000)
+    phone = "13912340000"
+    pattern = {"pii_type": "phone_number", "location": "body:form:mobile", "encoding": "plain", "source": "pattern",
+               "value_sha256": "p", "value": phone, "direction": "request", "confidence": 0.95}
+    elsewhere = {**pattern, "location": "body:form:tel"}
+    writer.put_flow({"id": "f1", "ts_start": 1.0}, [pattern, elsewhere])
+    if not same_batch:
+        assert writer.flush()
+    late = {**pattern, "source": "observed_value", "confidence": 1.0,
+            "detail": {"lookback": True, "support": [{"source": "pattern", "pii_type": "phone_number",
+                                                      "value": phone, "rule": "cn-mobile"}]}}
+    writer.put_hits("f1", [late])
+    writer.close()
+    rows = store.rows("SELECT source, location FROM pii_hits ORDER BY location")
+    assert rows == [{"source": "observed_value", "location": "body:form:mobile"},
+                    {"source": "pattern", "location": "body:form:tel"}]

@@ -11,11 +11,18 @@ should report, written per docs/detection.md. Clean flows have the same shapes w
 device value, but with what makes detectors stumble: random hex and base64 session ids,
 millisecond timestamps, UUIDs of other devices, 15-digit numbers that fail the Luhn
 check, the device's own IMEI with one digit changed or buried in a longer number,
-coordinates of other cities.
+coordinates of other cities. Every flow, clean or leaky, also carries realistic noise
+(`Builder.noise`, recorded by kind): random floats of event values, timestamps in seconds,
+milliseconds and microseconds, order numbers (some pass the Luhn check), other devices'
+ids (Luhn-valid IMEIs, Android IDs, under the keys that name them) and digests of other
+values.
 
 Known-value hits are scored against the labels (strict: type, raw value and encoding
 chain must all agree). Pattern hits are reported separately: they are a second signal,
-not the thing a label can promise.
+not the thing a label can promise. They are counted twice over: all pattern hits (also
+those a known value at the same place absorbed as `detail.support`) and pattern-only hits
+(kept as hits of their own), each for leaky and clean flows and by the noise kind they
+fell on; a pattern-only hit on a float, a timestamp or a digest is a false one.
 
 Payload shapes (sources read while writing the templates):
 - Umeng U-App analytics: envelope with a ``header`` of device fields (appkey, channel,
@@ -161,6 +168,7 @@ class Sample:
     flow: http.HTTPFlow
     sdk: str
     labels: list[Label] = field(default_factory=list)
+    noise: list[tuple[str, str]] = field(default_factory=list)   # (kind, text) of the noise it carries
 
     @property
     def size(self) -> int:
@@ -188,6 +196,7 @@ class Builder:
         self.rnd = rnd
         self.profile = profile
         self.labels: list[Label] = []
+        self.noise: list[tuple[str, str]] = []
         self.planting = True
 
     # -- filler that looks dangerous but is nobody's PII --
@@ -223,6 +232,62 @@ class Builder:
             lat, lng = round(self.rnd.uniform(20, 45), 6), round(self.rnd.uniform(100, 125), 6)
             if geo.haversine_m(lat, lng, fix.lat, fix.lng) > 5000:
                 return lat, lng
+
+    # -- realistic noise: numbers and ids that are not this device's, recorded by kind --
+    def _noted(self, kind: str, value):
+        self.noise.append((kind, str(value)))
+        return value
+
+    def other_imei(self) -> str:
+        while True:
+            imei = _luhn_complete(self.rnd.choice(["86", "35", "99"]) + "".join(
+                self.rnd.choice("0123456789") for _ in range(12)))
+            if imei not in self.profile.values["imei"]:
+                return self._noted("other_device", imei)
+
+    def other_android_id(self) -> str:
+        return self._noted("other_device", self.hex(16))
+
+    def order_no(self) -> str:
+        """Shop order numbers: date-prefixed, or 16-19 random digits (a tenth pass Luhn)."""
+        r = self.rnd
+        if r.random() < 0.5:
+            no = f"2024{r.randrange(1, 13):02d}{r.randrange(1, 29):02d}" + "".join(
+                r.choice("0123456789") for _ in range(r.randrange(8, 12)))
+        else:
+            no = r.choice("123456789") + "".join(r.choice("0123456789") for _ in range(r.randrange(15, 19)))
+        return self._noted("order", no)
+
+    def other_digest(self) -> str:
+        fn = _DIGEST[self.rnd.choice(["md5", "sha1", "sha256"])]
+        return self._noted("digest", fn(self.other_imei().encode()).hexdigest())
+
+    def noise_fields(self) -> dict:
+        """A handful of noise fields of a telemetry event (values typed as JSON would carry them)."""
+        r = self.rnd
+        ms = self.ts_ms()
+        fields = {"v": self._noted("float", r.random()), "w": self._noted("float", r.random() * 1000),
+                  "ts_s": self._noted("timestamp", ms // 1000), "ts_ms": self._noted("timestamp", ms),
+                  "ts_us": self._noted("timestamp", ms * 1000 + r.randrange(1000))}
+        if r.random() < 0.5:
+            fields["order_id"] = self.order_no()
+        if r.random() < 0.5:
+            fields["amount"] = self._noted("float", round(r.uniform(1, 5000), 2))
+        if r.random() < 0.3:
+            fields["peer"] = {"imei": self.other_imei(), "android_id": self.other_android_id()}
+        if r.random() < 0.3:
+            fields["ref_hash"] = self.other_digest()
+        return fields
+
+    def noise_form(self) -> list[tuple[str, str]]:
+        """The same noise as form or query fields."""
+        out = []
+        for k, v in self.noise_fields().items():
+            if isinstance(v, dict):
+                out += [(f"peer_{pk}", str(pv)) for pk, pv in v.items()]
+            else:
+                out.append((k, str(v)))
+        return out
 
     # -- planted values --
     def slot(self, pii_type: str, decoy: str, prefix: str = "", allow=None) -> str:
@@ -294,7 +359,8 @@ def t_umeng(b: Builder) -> http.HTTPFlow:
         {"id": b.hex(32), "start_time": b.ts_ms(), "end_time": b.ts_ms(), "duration": r.randrange(1, 10**6),
          "pages": [{"page_name": f"com.example.demoshop.{p}", "duration": r.randrange(1000)}
                    for p in r.sample(["MainActivity", "CartActivity", "SearchActivity", "DetailActivity"], 2)]}
-        for _ in range(r.randrange(1, 4))]}}}
+        for _ in range(r.randrange(1, 4))],
+        "ekv": [{"id": f"evt_{r.randrange(100)}", **b.noise_fields()} for _ in range(r.randrange(1, 4))]}}}
     raw = json.dumps(body, ensure_ascii=False).encode()
     headers = {"content-type": "application/json; charset=utf-8", "x-umeng-sdk": "9.6.3"}
     if r.random() < 0.5:
@@ -311,6 +377,7 @@ def t_jpush(b: Builder) -> http.HTTPFlow:
         form.append(("imei", b.form_slot("imei", b.not_luhn15())))
     if r.random() < 0.5:
         form.append(("mac", b.form_slot("mac", "02:00:00:00:00:00")))
+    form += b.noise_form()
     r.shuffle(form)
     return _flow("POST", "https://stats.jpush.cn/v3/report", urlencode(form).encode(),
                  {"content-type": "application/x-www-form-urlencoded"})
@@ -323,7 +390,7 @@ def t_getui(b: Builder) -> http.HTTPFlow:
             "mac": b.slot("mac", "02:00:00:00:00:00", prefix=inner_prefix), "version": "3.3.3.0",
             "cid": b.hex(32), "imsi": b.slot("imsi", "46000" + "9" * 10, prefix=inner_prefix), "type": "ANDROID"}
     body = {"action": "addphoneinfo", "id": b.hex(32), "info": base64.b64encode(json.dumps(info).encode()).decode(),
-            "time": b.ts_ms()}
+            "time": b.ts_ms(), "stat": b.noise_fields()}
     return _flow("POST", "https://c-hzgt2.getui.com/api.php", json.dumps(body).encode(),
                  {"content-type": "application/json"})
 
@@ -340,6 +407,7 @@ def t_appsflyer(b: Builder) -> http.HTTPFlow:
                        "dim": {"size": "2", "xdp": "420.0", "ydp": "420.0", "x_px": "1080", "y_px": "2400"}},
         "installDate": "2024-01-05_101010+0800", "firstLaunchDate": "2024-01-05_101012+0800",
         "af_v": b.hex(40), "af_v2": b.hex(40),
+        "eventValue": json.dumps(b.noise_fields()),   # event values travel as JSON in a string
     }
     if r.random() < 0.5:
         body["imei"] = b.slot("imei", b.not_luhn15())
@@ -356,7 +424,8 @@ def t_adjust(b: Builder) -> http.HTTPFlow:
             ("android_uuid", b.other_uuid()), ("created_at", "2024-01-05T10:10:10.123Z+0800"),
             ("device_type", "phone"), ("device_name", "Pixel 7"), ("os_name", "android"),
             ("os_version", "14"), ("language", "zh"), ("country", "CN"), ("session_count", str(r.randrange(1, 99))),
-            ("environment", "production"), ("sent_at", "2024-01-05T10:10:11.456Z+0800")]
+            ("environment", "production"), ("sent_at", "2024-01-05T10:10:11.456Z+0800"),
+            ("callback_params", json.dumps(b.noise_fields()))]
     if r.random() < 0.5:
         form.append(("android_id", b.form_slot("android_id", b.hex(16))))
     if r.random() < 0.4:
@@ -389,7 +458,7 @@ def t_firebase(b: Builder) -> http.HTTPFlow:
 
 def t_app_api(b: Builder) -> http.HTTPFlow:
     r = b.rnd
-    q = [("page", str(r.randrange(1, 20))), ("t", str(b.ts_ms()))]
+    q = [("page", str(r.randrange(1, 20))), ("t", str(b.ts_ms()))] + b.noise_form()
     loc = b.location(r.choice(["wgs84", "wgs84", "e6"]))
     if loc is not None:
         lat, lng, enc = loc
@@ -431,7 +500,7 @@ def t_baidu(b: Builder) -> http.HTTPFlow:
 def t_crash_upload(b: Builder) -> http.HTTPFlow:
     r = b.rnd
     boundary = f"----piiaudit{b.hex(16)}"
-    meta = json.dumps({"device": {"serial": b.slot("serial", b.hex(12).upper()), "os": "14"},
+    meta = json.dumps({"device": {"serial": b.slot("serial", b.hex(12).upper()), "os": "14"}, "stats": b.noise_fields(),
                        "contact": b.escaped_slot("contacts", "王五", allow={"plain"}), "crash_id": b.other_uuid()})   # ascii-escaped JSON
     log = (f"FATAL EXCEPTION: main\nProcess: com.example.demoshop, PID: {r.randrange(30000)}\n"
            f"java.lang.NullPointerException at com.example.demoshop.CartActivity.onResume(CartActivity.java:{r.randrange(500)})\n"
@@ -483,8 +552,14 @@ def generate(n_flows: int, seed: int, clean_share: float = 0.5) -> tuple[DeviceP
         b.planting = rnd.random() >= clean_share
         name = names[i % len(names)]
         f = TEMPLATES[name](b)
-        samples.append(Sample(f, name, b.labels if b.planting else []))
+        samples.append(Sample(f, name, b.labels if b.planting else [], b.noise))
     return profile, samples
+
+
+# noise a pattern may rightly fire on (other devices' ids under keys naming them) and
+# noise it must never fire on (the others)
+NOISE_KINDS = ("other_device", "order", "float", "timestamp", "digest")
+FALSE_NOISE = ("float", "timestamp", "digest")
 
 
 # --- scoring ---------------------------------------------------------------------------------------
@@ -512,7 +587,12 @@ def evaluate(profile: DeviceProfile, samples: list[Sample], limits: ScanLimits |
     by_sdk: dict[str, Tally] = defaultdict(Tally)
     misses: list[tuple] = []
     fps: list[tuple] = []
-    pattern = {"leaky_flows": 0, "clean_flows": 0, "matching_planted": 0}
+    # all pattern hits (kept or absorbed as support of a known value at the same place) and
+    # pattern-only hits (kept as hits of their own), apart for leaky and clean flows
+    pattern = {"leaky_flows": 0, "clean_flows": 0, "only_leaky_flows": 0, "only_clean_flows": 0,
+               "matching_planted": 0}
+    only_by_noise: dict[str, int] = defaultdict(int)
+    only_by_type: dict[str, int] = defaultdict(int)
     total_bytes = 0
     errors = 0
     t0 = time.perf_counter()
@@ -524,8 +604,15 @@ def evaluate(profile: DeviceProfile, samples: list[Sample], limits: ScanLimits |
         known = [h for h in res.hits if h["source"] != "pattern"]
         pats = [h for h in res.hits if h["source"] == "pattern"]
         planted_values = {(lab.pii_type, lab.value) for lab in s.labels}
-        pattern["leaky_flows" if s.labels else "clean_flows"] += len(pats)
+        absorbed = sum(1 for h in known for e in (h.get("detail") or {}).get("support", ())
+                       if e.get("source") == "pattern")
+        side = "leaky_flows" if s.labels else "clean_flows"
+        pattern[side] += len(pats) + absorbed
+        pattern["only_" + side] += len(pats)
         pattern["matching_planted"] += sum(1 for h in pats if (h["pii_type"], h["value"]) in planted_values)
+        for h in pats:
+            only_by_noise[next((kind for kind, text in s.noise if h["value"] in text), "template_decoy")] += 1
+            only_by_type[h["pii_type"]] += 1
         unmatched = list(known)
         for lab in s.labels:
             hit = next((h for h in unmatched if (h["pii_type"], h["value"], h["encoding"]) == (lab.pii_type, lab.value, lab.encoding)), None)
@@ -545,7 +632,8 @@ def evaluate(profile: DeviceProfile, samples: list[Sample], limits: ScanLimits |
                 t.false_pos += 1
             fps.append((s.sdk, h["pii_type"], h["encoding"], h["location"]))
     return {"by_type": by_type, "by_encoding": by_enc, "by_sdk": by_sdk, "misses": misses, "false_positives": fps,
-            "pattern": pattern, "flows": len(samples), "bytes": total_bytes, "seconds": elapsed, "errors": errors}
+            "pattern": pattern, "pattern_only_by_noise": dict(only_by_noise),
+            "pattern_only_by_type": dict(only_by_type), "flows": len(samples), "bytes": total_bytes, "seconds": elapsed, "errors": errors}
 
 
 def _table(title: str, tallies: dict[str, Tally]) -> list[str]:
@@ -568,8 +656,15 @@ def report(m: dict) -> str:
     out += _table("encoding", m["by_encoding"]) + [""]
     out += _table("SDK template", m["by_sdk"]) + [""]
     p = m["pattern"]
-    out.append(f"pattern hits (second signal, not scored above): {p['leaky_flows']} in leaky flows "
-               f"({p['matching_planted']} on planted values), {p['clean_flows']} in clean flows")
+    out.append(f"pattern hits (second signal, not scored above): {p['leaky_flows']} in leaky flows, "
+               f"{p['clean_flows']} in clean flows (with those a known value at the same place absorbed)")
+    out.append(f"pattern-only hits: {p['only_leaky_flows']} in leaky flows ({p['matching_planted']} on planted "
+               f"values), {p['only_clean_flows']} in clean flows")
+    noise = m["pattern_only_by_noise"]
+    out.append("pattern-only hits by what they fell on: " + ", ".join(
+        f"{kind} {noise.get(kind, 0)}" for kind in (*NOISE_KINDS, "template_decoy")))
+    out.append("pattern-only hits by type: " + (", ".join(
+        f"{t} {n}" for t, n in sorted(m["pattern_only_by_type"].items())) or "none"))
     for title, rows in (("missed", m["misses"]), ("false positives", m["false_positives"])):
         if rows:
             out.append(f"{title} (first 10 of {len(rows)}):")
@@ -594,6 +689,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"flows": m["flows"], "bytes": m["bytes"], "seconds": round(m["seconds"], 3),
                           "by_type": conv(m["by_type"]), "by_encoding": conv(m["by_encoding"]),
                           "by_sdk": conv(m["by_sdk"]), "pattern": m["pattern"],
+                          "pattern_only_by_noise": m["pattern_only_by_noise"],
+                          "pattern_only_by_type": m["pattern_only_by_type"],
                           "misses": m["misses"][:50], "false_positives": m["false_positives"][:50]},
                          ensure_ascii=False, indent=1))
     else:

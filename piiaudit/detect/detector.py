@@ -13,6 +13,7 @@ merged, known values winning over patterns.
 from __future__ import annotations
 
 from piiaudit import vocab
+from piiaudit.hitsupport import add_support
 from piiaudit.values import value_sha256
 
 from piiaudit.detect import geo
@@ -257,37 +258,45 @@ def _rank(h: dict) -> tuple:
 
 
 def _dedupe(hits: list[dict]) -> list[dict]:
-    """One piece of data, one hit.
+    """One piece of data, one hit; the strongest source kept (known value > observed value >
+    pattern), the others recorded in its `detail.support`.
 
-    1. Hits on overlapping bytes of the same top-level segment: a known value drops any
-       pattern there; hits of one type and value (from different layers) keep the best.
-    2. Then one hit per (direction, location, pii_type[, known value]).
+    1. Hits on overlapping bytes of the same top-level segment: a known or observed value
+       absorbs any pattern there; hits of one type and value (from different layers) keep
+       the best.
+    2. Then one hit per (direction, location, value), and one pattern hit per (direction,
+       location, pii_type).
     """
     hits = sorted(hits, key=_rank, reverse=True)
     kept: list[dict] = []
     spans: dict[tuple, list[dict]] = {}
     for h in hits:
         key = (h["direction"], h["_root"])
-        clash = False
+        owner = None
         for k in spans.get(key, ()):
             if k["_span"][0] < h["_span"][1] and h["_span"][0] < k["_span"][1]:
-                if h["source"] == "pattern" and k["source"] != "pattern":
-                    clash = True
-                elif k["pii_type"] == h["pii_type"] and (h["source"] == "pattern" or k["value"] == h["value"]):
-                    clash = True
-                if clash:
+                if (h["source"] == "pattern" and k["source"] != "pattern") or \
+                        (k["pii_type"] == h["pii_type"] and (h["source"] == "pattern" or k["value"] == h["value"])):
+                    owner = k
                     break
-        if clash:
+        if owner is not None:
+            add_support(owner, h)
             continue
         spans.setdefault(key, []).append(h)
         kept.append(h)
     out: list[dict] = []
-    seen: set[tuple] = set()
+    by_value: dict[tuple, dict] = {}
+    pattern_places: set[tuple] = set()
     for h in kept:
-        ident = (h["direction"], h["location"], h["pii_type"], h["value"] if h["source"] != "pattern" else None)
-        if ident in seen or (h["source"] == "pattern" and (h["direction"], h["location"], h["pii_type"]) in
-                             {(k[0], k[1], k[2]) for k in seen}):
+        place = (h["direction"], h["location"])
+        owner = by_value.get((*place, h["value"]))
+        if owner is None and h["source"] == "pattern" and (*place, h["pii_type"]) in pattern_places:
             continue
-        seen.add(ident)
+        if owner is not None:
+            add_support(owner, h)
+            continue
+        by_value[(*place, h["value"])] = h
+        if h["source"] == "pattern":
+            pattern_places.add((*place, h["pii_type"]))
         out.append(h)
     return out

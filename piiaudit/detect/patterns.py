@@ -5,6 +5,12 @@ check digit of a resident ID number, a plausible birth date, MCC 460), and a con
 that rises when the field's key says what the value is (``imei``, ``androidId``...).
 Shapes that random data passes all the time (UUIDs, 16 hex digits) are only reported
 when the key names them.
+
+A digit run counts only in a context that fits (`digit_context`): it stands between field
+separators (quotes, `=`, `&`, `:`, `,`, brackets, white space), so the digits of a decimal
+fraction (`0.6286231544426748`), of a version or host name, of a longer or joined id
+(`ORD-6286…`, `a/628…+x`, base64, hex) never count; and an epoch timestamp (seconds to
+nanoseconds, 2000–2040) counts only when the key names the type.
 """
 
 from __future__ import annotations
@@ -70,6 +76,39 @@ _ALNUM = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 KEYED_WORDS = (b"aid", b"adid", b"advert", b"idfa", b"android")   # "aid" also finds oaid, gaid
 _CN_HINTS = {"手机".encode(): "phone_number", "电话".encode(): "phone_number", "身份证".encode(): "id_number",
              "银行卡".encode(): "bank_card", "邮箱".encode(): "email"}
+
+
+# bytes that may stand right before / after a value that is a whole field ("a separator")
+_SEP_BEFORE = frozenset(b"\"'=:,;&?|[{( \t\r\n>")
+_SEP_AFTER = frozenset(b"\"'&,;|]}) \t\r\n<\\")
+_EPOCH_S = (946684800, 2208988800)    # 2000-01-01 .. 2040-01-01, in seconds
+
+
+def digit_context(data: bytes, s: int, e: int) -> bool:
+    """Whether the digit run data[s:e] stands alone as a field's value: separators (or the
+    text's ends, or non-ASCII text such as a Chinese label) on both sides; a '+' before it
+    (an international phone number) only when nothing joins it to a token in front."""
+    if s > 0:
+        b = data[s - 1]
+        if b == 0x2B:   # '+'
+            if s > 1 and (data[s - 2] in _ALNUM or data[s - 2] in b"+/-_."):
+                return False
+        elif b < 0x80 and b not in _SEP_BEFORE:
+            return False
+    if e < len(data):
+        b = data[e]
+        if b < 0x80 and b not in _SEP_AFTER:
+            return False
+    return True
+
+
+def looks_like_epoch(run: str) -> bool:
+    """A Unix time in seconds, milliseconds, microseconds or nanoseconds between 2000 and 2040."""
+    n = len(run)
+    for digits, scale in ((10, 1), (13, 10 ** 3), (16, 10 ** 6), (19, 10 ** 9)):
+        if n == digits:
+            return _EPOCH_S[0] <= int(run) // scale < _EPOCH_S[1]
+    return False
 
 
 def key_before(data: bytes, start: int) -> str | None:
@@ -190,10 +229,12 @@ def find_patterns(text: Text, min_confidence: float, limit: int = 1 << 30) -> li
             continue
         run = data[s:e].decode().upper()
         cands = _digit_candidates(run)
-        if not cands:
+        if not cands or not digit_context(data, s, e):
             continue
         key, hint = hint_at(s, cn=True)
         got = _pick(cands, hint)
+        if got and got[0] != hint and looks_like_epoch(run):
+            continue
         if got and got[1] >= min_confidence:
             out.append(PatternHit(s, e, got[0], run, round(got[1], 2), got[2], key))
             if len(out) >= limit:
