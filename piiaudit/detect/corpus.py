@@ -384,7 +384,6 @@ def t_jpush(b: Builder) -> http.HTTPFlow:
 
 
 def t_getui(b: Builder) -> http.HTTPFlow:
-    r = b.rnd
     inner_prefix = "base64"
     info = {"model": "Pixel 7", "system_version": "14", "imei": b.slot("imei", b.not_luhn15(), prefix=inner_prefix),
             "mac": b.slot("mac", "02:00:00:00:00:00", prefix=inner_prefix), "version": "3.3.3.0",
@@ -414,7 +413,7 @@ def t_appsflyer(b: Builder) -> http.HTTPFlow:
     if r.random() < 0.3:
         body["af_preinstalled"] = "false"
         body["extraReferrers"] = json.dumps({"clipboard": b.slot("clipboard", "hello")})   # JSON in a string
-    return _flow("POST", f"https://launches.appsflyer.com/api/v6.12/androidevent?app_id=com.example.demoshop&buildnumber=6.12.2",
+    return _flow("POST", "https://launches.appsflyer.com/api/v6.12/androidevent?app_id=com.example.demoshop&buildnumber=6.12.2",
                  json.dumps(body, ensure_ascii=False).encode(), {"content-type": "application/json"})
 
 
