@@ -293,10 +293,12 @@ SYSTEM_PACKAGES = ("android", "com.android.permissioncontroller", "com.google.an
     "launch_without_user_action",
     doc_en="component_launch events (startActivity, startService, bindService, sendBroadcast) aimed at another "
            "app's package with no touch or click in the window_s seconds before; the target is in the location "
-           "column. The system's permission dialog (com.android.permissioncontroller) is not another app. "
-           "Needs touch or click events.",
+           "column. The system's permission dialog (com.android.permissioncontroller) is not another app, nor is "
+           "a bind to an identifier service (GMS advertising ID, vendor OAID services: a read of that identifier, "
+           "analysis/data/identifier_services.yaml). Needs touch or click events.",
     doc_zh="在此前 window_s 秒内没有触摸或点击、且目标为其他App包名的组件启动事件（startActivity、startService、bindService、"
-           "sendBroadcast）；目标写在位置列。系统的权限申请弹窗（com.android.permissioncontroller）不算其他App。"
+           "sendBroadcast）；目标写在位置列。系统的权限申请弹窗（com.android.permissioncontroller）不算其他App；"
+           "绑定设备标识服务（GMS广告ID、厂商OAID服务）是对该标识的读取，也不算。"
            "需要触摸或点击事件。",
     params={"who": WHO, "window_s": SECONDS}, group_by=("pii_type", "sdk"),
 )
@@ -304,7 +306,8 @@ def launch_without_user_action(ctx: Evidence, params: dict[str, Any]) -> pd.Data
     _needs_input(ctx)
     ui = ctx.ui
     own = ctx.app_package
-    launches = ui.loc[ui["kind"].eq(appstate.LAUNCH) & ui["target_package"].notna()]
+    # A bind to an identifier service is the caller's read of that identifier (prepare.reads), not a launch.
+    launches = ui.loc[ui["kind"].eq(appstate.LAUNCH) & ui["target_package"].notna() & ui["reads_identifier"].isna()]
     own_pkg = launches["process"].fillna(own or "").str.split(":").str[0].replace("", own)
     launches = launches.loc[launches["target_package"].ne(own_pkg)
                             & ~launches["target_package"].isin(params.get("system_packages", SYSTEM_PACKAGES))]

@@ -67,8 +67,13 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     if links.empty:
         glinks = pd.DataFrame(columns=["gid", *links.columns])
     else:
-        lk = links.astype({"event_id": "Int64", "flow_id": "str"})
-        glinks = pd.concat([prim_events.merge(lk, on="event_id"), prim_flows.merge(lk, on="flow_id")],
+        # A finding takes the links of its own rows only: the read's links of the read's type, a
+        # flow row's link through its hit (a flow that carries several types links each apart).
+        lk = links.astype({"event_id": "Int64", "flow_id": "str", "hit_id": "Int64", "pii_type": "str"})
+        own_reads = ev.loc[ev["event_id"].notna() & ev["hit_id"].isna(), ["gid", "event_id", "pii_type"]]
+        own_hits = ev.loc[ev["hit_id"].notna(), ["gid", "hit_id"]].astype({"hit_id": "Int64"})
+        glinks = pd.concat([own_reads.astype({"pii_type": "str"}).drop_duplicates().merge(lk, on=["event_id", "pii_type"]),
+                            own_hits.drop_duplicates().merge(lk, on="hit_id")],
                            ignore_index=True).drop_duplicates(["gid", "hit_id"])
     all_events = (pd.concat([prim_events, glinks[["gid", "event_id"]]], ignore_index=True)
                   .dropna().astype({"event_id": "int64"}).drop_duplicates().sort_values(["gid", "event_id"]))
