@@ -89,6 +89,25 @@ def _before(frame: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
     return frame.loc[frame["ts"] < ctx.consent.cutoff]
 
 
+def _join_reads_to_sends(rows: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
+    """Give each read row the destination of the sends it is linked to among the same rows.
+
+    One finding per (rule, actor, PII type, destination) then holds a read and its send
+    together; a read linked to sends to two hosts is evidence of both, and a read whose value
+    was not sent among these rows keeps no host. Only sends attributed to the read's own SDK
+    are joined (a value read by one party and sent to another's host stays two findings).
+    """
+    is_read = rows["stream"].eq("event") & rows["hit_id"].isna() & rows["host"].isna() & rows["event_id"].notna()
+    sends = rows.loc[rows["hit_id"].notna(), ["hit_id", "sdk", "host"]]
+    if not is_read.any() or sends.empty or ctx.links.empty:
+        return rows
+    linked = (ctx.links[["event_id", "hit_id"]].astype({"event_id": "Int64", "hit_id": "Int64"})
+              .merge(sends.astype({"hit_id": "Int64"}), on="hit_id")[["event_id", "sdk", "host"]].drop_duplicates())
+    reads = rows.loc[is_read].drop(columns=["host"]).astype({"event_id": "Int64"})
+    joined = reads.merge(linked, on=["event_id", "sdk"], how="left")
+    return pd.concat([rows.loc[~is_read], joined], ignore_index=True).reindex(columns=rows.columns)
+
+
 # -- detections ----------------------------------------------------------------------------
 
 @detection(
@@ -163,7 +182,7 @@ def collected_after_refusal(ctx: Evidence, params: dict[str, Any]) -> pd.DataFra
     start, end = window
     inside = lambda f: f.loc[(f["ts"] >= start) & (f["ts"] < end)]  # noqa: E731
     rows = pd.concat([_from_reads(inside(ctx.reads)), _from_sent(inside(ctx.sent))], ignore_index=True)
-    return _who(rows, params.get("who", "any"))
+    return _who(_join_reads_to_sends(rows, ctx), params.get("who", "any"))
 
 
 def _scope_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
@@ -281,7 +300,8 @@ def collected_in_background(ctx: Evidence, params: dict[str, Any]) -> pd.DataFra
         sbg = appstate.background(sent["ts"], ctx.ui, min_s=min_s)
         rows = pd.concat([rows, _from_sent(sent.loc[sbg["background"]])], ignore_index=True)
         ids = pd.concat([ids, sbg.loc[sbg["background"], "pause_event_id"]], ignore_index=True)
-    rows = _with_companions(rows.reset_index(drop=True), ids.reset_index(drop=True))
+    rows = _join_reads_to_sends(rows.reset_index(drop=True).assign(pause=ids.reset_index(drop=True)), ctx)
+    rows = _with_companions(rows.drop(columns=["pause"]), rows["pause"].astype("Int64"))
     return _who(rows, params.get("who", "any"))
 
 
