@@ -4,10 +4,19 @@ The group key is (pii_type, sdk, host) unless the rule's `group_by` or the detec
 otherwise; keys left out of the group are listed in the detail (hosts become a list and the
 finding's host column joins them). Each finding carries its evidence ids, the ids linked to
 them (read -> flow), the first time, and a detail object; order is deterministic.
+
+A finding holds exactly its own evidence: a read brings the links of its own PII type, a flow
+row the link of its own hit (a request carrying IMEI and Android ID links each to its own
+finding). Each link shows its times relative to the consent moment (``read_dt_s``,
+``sent_dt_s``: seconds, negative before) and the value as sent, masked (``value_sent``; a
+hash step shows the hash's hex). A pre-consent finding lists a linked request made after
+consent too (the read's value went there) but marks it: ``after_consent`` on the link and
+``flows_after_consent`` in the detail.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -16,10 +25,12 @@ import pandas as pd
 from analysis.detections import EVIDENCE_COLUMNS, GROUP_KEYS, REGISTRY
 from analysis.prepare import Evidence
 from analysis.rules import Rule
+from piiaudit.values import mask
 
 MAX_LINKS_IN_DETAIL = 20
 MAX_LIST_IN_DETAIL = 50
 FINDING_COLUMNS = ["rule_id", "severity", "pii_type", "sdk", "host", "first_ts", "flow_ids", "event_ids", "detail"]
+HASHES = {"md5": hashlib.md5, "sha1": hashlib.sha1, "sha256": hashlib.sha256}
 _SENTINEL = "\x00"  # groupby key for "none" (the app itself, no host)
 
 
@@ -90,6 +101,10 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     uncertain = _within_clock_error(ev, ctx) if det.relative_to_consent else pd.Series(dtype=object)
     capped_links = (glinks.sort_values(["gid", "sent_ts", "hit_id"]).groupby("gid").head(MAX_LINKS_IN_DETAIL)
                     if not glinks.empty else glinks)
+    capped_links = _timed_and_masked(capped_links, ctx)
+    after = (glinks.loc[glinks["sent_ts"].astype("float64") >= ctx.consent.cutoff].groupby("gid")["flow_id"]
+             .agg(lambda f: sorted(set(map(str, f)))) if det.relative_to_consent and not glinks.empty
+             else pd.Series(dtype="object"))
     links_by_gid = {gid: part for gid, part in capped_links.groupby("gid")} if not capped_links.empty else {}
     n_links = glinks.groupby("gid").size() if not glinks.empty else pd.Series(dtype="int64")
 
@@ -110,6 +125,9 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
             detail["consent_status"] = ctx.consent.status
             if gid in uncertain.index:
                 detail["within_clock_error"] = uncertain[gid]
+            if gid in after.index:
+                # Listed (the read's value went there too) but marked: these requests are not pre-consent.
+                detail["flows_after_consent"] = after[gid]
         if det.detail is not None:
             detail.update(det.detail(key_values, ctx))
         rows.append({
@@ -124,8 +142,34 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
 
 def _link(rec: dict[str, Any]) -> dict[str, Any]:
     keys = ("event_id", "flow_id", "match", "pii_type", "read_ts", "sent_ts", "reader_sdk", "api", "host",
-            "location", "encoding")
-    return {k: _py(rec.get(k)) for k in keys}
+            "location", "encoding", "value_sent", "read_dt_s", "sent_dt_s", "after_consent")
+    return {k: _py(rec.get(k)) for k in keys if k in rec}
+
+
+def _as_travelled(value: Any, encoding: Any) -> str:
+    """The value as the request carried it, masked: a hash step in the chain shows the hash's hex."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    steps = str(encoding or "").split(">")
+    digest = next((s for s in steps if s in HASHES), None)
+    text = HASHES[digest](str(value).encode("utf-8", "surrogatepass")).hexdigest() if digest else str(value)
+    return mask(text)
+
+
+def _timed_and_masked(links: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
+    """Each link with its times relative to the consent moment (Δt s, negative = before) and the
+    masked value as sent."""
+    if links.empty:
+        return links
+    values = ctx.sent.set_index("hit_id")["value"] if "value" in ctx.sent else pd.Series(dtype="object")
+    sent_value = links["hit_id"].map(values)
+    out = links.assign(value_sent=[_as_travelled(v, e) for v, e in zip(sent_value, links["encoding"])])
+    consent = ctx.consent
+    if consent.status != "accepted" or consent.ts is None:
+        return out
+    return out.assign(read_dt_s=(out["read_ts"].astype("float64") - consent.ts).round(3),
+                      sent_dt_s=(out["sent_ts"].astype("float64") - consent.ts).round(3),
+                      after_consent=out["sent_ts"].astype("float64") >= consent.cutoff)
 
 
 def _within_clock_error(ev: pd.DataFrame, ctx: Evidence) -> pd.Series:
