@@ -1,7 +1,8 @@
 """Detections: vectorised checks over the prepared evidence (analysis.prepare).
 
 Each detection returns evidence rows — one per event or flow hit that proves the rule —
-with the columns of ``EVIDENCE_COLUMNS`` it knows; ``analysis.findings`` groups them into
+with the columns of ``EVIDENCE_COLUMNS`` it knows (``context`` marks a row that names a
+supporting event, a pause or a dialog, rather than proof itself); ``analysis.findings`` groups them into
 findings. Which clause a detection serves is said in the rule catalog (rules.yaml), so a
 detection here is written once and cited by as many rules as it proves.
 """
@@ -19,7 +20,7 @@ from analysis.prepare import THIRD_PARTY, Evidence
 
 EVIDENCE_COLUMNS = [
     "pii_type", "sdk", "host", "ts", "event_id", "flow_id", "hit_id", "api", "location", "encoding", "source",
-    "permission", "granted", "clock_error_ms", "stream",
+    "permission", "granted", "clock_error_ms", "stream", "context",
 ]
 GROUP_KEYS = ("pii_type", "sdk", "host")
 
@@ -271,7 +272,8 @@ def _needs_input(ctx: Evidence) -> None:
 
 def _with_companions(rows: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     """Evidence rows plus, per row, a row of the same group naming a supporting event (a pause, a dialog)."""
-    extra = rows.assign(event_id=ids.to_numpy(), flow_id=pd.NA, hit_id=pd.NA, stream="event").loc[ids.notna().to_numpy()]
+    extra = rows.assign(event_id=ids.to_numpy(), flow_id=pd.NA, hit_id=pd.NA, stream="event",
+                        context=True).loc[ids.notna().to_numpy()]
     return pd.concat([rows, extra], ignore_index=True) if not extra.empty else rows
 
 

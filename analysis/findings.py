@@ -11,7 +11,9 @@ finding). Each link shows its times relative to the consent moment (``read_dt_s`
 ``sent_dt_s``: seconds, negative before) and the value as sent, masked (``value_sent``; a
 hash step shows the hash's hex). A pre-consent finding lists a linked request made after
 consent too (the read's value went there) but marks it: ``after_consent`` on the link and
-``flows_after_consent`` in the detail.
+``flows_after_consent`` in the detail. ``evidence`` in the detail lists the finding's own rows
+with their role (read, send, event, or context such as the pause or the dialog, labelled as such),
+their Δt against consent (``dt_s``) and the value as shown, masked.
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     capped_links = (glinks.sort_values(["gid", "sent_ts", "hit_id"]).groupby("gid").head(MAX_LINKS_IN_DETAIL)
                     if not glinks.empty else glinks)
     capped_links = _timed_and_masked(capped_links, ctx)
+    rows_by_gid = {gid: part for gid, part in _evidence_rows(ev, ctx).groupby("gid")}
     after = (glinks.loc[glinks["sent_ts"].astype("float64") >= ctx.consent.cutoff].groupby("gid")["flow_id"]
              .agg(lambda f: sorted(set(map(str, f)))) if det.relative_to_consent and not glinks.empty
              else pd.Series(dtype="object"))
@@ -119,6 +122,7 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
             **{name: [_py(v) for v in lists[name].get(gid, [])] for name in lists if lists[name].get(gid)},
             "links": [_link(r) for r in links_by_gid[gid].to_dict("records")] if gid in links_by_gid else [],
             "links_total": int(n_links.get(gid, 0)),
+            "evidence": [_row(r) for r in rows_by_gid[gid].to_dict("records")] if gid in rows_by_gid else [],
         }
         if det.relative_to_consent:
             detail["consent_ts"] = _py(ctx.consent.ts)
@@ -154,6 +158,53 @@ def _as_travelled(value: Any, encoding: Any) -> str:
     digest = next((s for s in steps if s in HASHES), None)
     text = HASHES[digest](str(value).encode("utf-8", "surrogatepass")).hexdigest() if digest else str(value)
     return mask(text)
+
+
+def _row(rec: dict[str, Any]) -> dict[str, Any]:
+    keys = ("role", "event_id", "flow_id", "pii_type", "ts", "dt_s", "value_shown")
+    return {k: _py(rec.get(k)) for k in keys if k in rec and _py(rec.get(k)) is not None}
+
+
+def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
+    """The finding's own rows (the first MAX_LINKS_IN_DETAIL per finding), each with its role,
+    its time against the consent moment and its value as shown (masked): ``read`` (a hook
+    read), ``send`` (a PII hit of a request), ``event`` (a launch, a checkbox, a permission
+    request: the proof of a rule about the app's behaviour), or ``context`` (the pause or the
+    dialog that makes the other rows count)."""
+    is_send = ev["hit_id"].notna()
+    context = ev["context"].eq(True)
+    is_read = ~is_send & ~context & ev["event_id"].isin(ctx.reads["event_id"]) & ev["stream"].eq("event")
+    role = pd.Series(np.select([is_send, is_read, context], ["send", "read", "context"], "event"), index=ev.index)
+    # A context row copies its group's keys from the row it supports; its own time is the event's.
+    own_ts = dict(zip(ctx.ui["event_id"].astype("int64"), ctx.ui["ts"].astype("float64")))
+    if ctx.consent.dialog_shown_ts is not None and ctx.consent.event_ids:
+        own_ts.setdefault(int(ctx.consent.event_ids[0]), float(ctx.consent.dialog_shown_ts))
+    rows = ev.assign(role=role, flow_id=ev["flow_id"].where(is_send), event_id=ev["event_id"].where(~is_send),
+                     pii_type=ev["pii_type"].where(~context))
+    rows = rows.drop_duplicates(["gid", "role", "event_id", "flow_id", "hit_id"])
+    order = pd.Categorical(rows["role"], ["read", "send", "event", "context"], ordered=True)
+    rows = (rows.assign(_order=order).sort_values(["gid", "_order", "ts"], kind="stable").drop(columns="_order")
+            .groupby("gid").head(MAX_LINKS_IN_DETAIL))
+    # Values and times of the capped rows only: a few per finding, not one per evidence row.
+    read_values = ctx.reads.drop_duplicates("event_id").set_index("event_id")["value"]
+    sent = ctx.sent.drop_duplicates("hit_id").set_index("hit_id")
+    sent_values = sent["value"] if "value" in sent else pd.Series(dtype="object")
+    shown = [
+        "" if r == "context" else (_as_travelled(sent_values.get(h), sent["encoding"].get(h)) if r == "send"
+                                   else _masked(read_values.get(e)))
+        for r, h, e in zip(rows["role"], rows["hit_id"], rows["event_id"])
+    ]
+    ts = [own_ts.get(int(e), t) if r == "context" and pd.notna(e) else t
+          for r, e, t in zip(rows["role"], rows["event_id"], rows["ts"])]
+    rows = rows.assign(value_shown=shown, ts=pd.Series(ts, index=rows.index, dtype="float64"))
+    consent = ctx.consent
+    if consent.status == "accepted" and consent.ts is not None:
+        rows = rows.assign(dt_s=(rows["ts"] - consent.ts).round(3))
+    return rows
+
+
+def _masked(value: Any) -> str:
+    return mask(value) if isinstance(value, str) and value else ""
 
 
 def _timed_and_masked(links: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:

@@ -105,6 +105,9 @@ def finding_notes(detail: dict[str, Any]) -> str:
     if detail.get("within_clock_error"):
         lines.append("与同意时刻的先后在时钟误差之内 / order against the consent moment within the clock error: "
                      + ", ".join(detail["within_clock_error"]))
+    context = [str(r["event_id"]) for r in detail.get("evidence") or [] if r.get("role") == "context"]
+    if context:
+        lines.append("上下文（非个人信息）/ context, not PII: events " + ", ".join(context))
     if detail.get("flows_after_consent"):
         lines.append("以下请求在同意之后发送，不属同意前证据 / requests sent after consent, not pre-consent evidence: "
                      + ", ".join(detail["flows_after_consent"]))

@@ -17,6 +17,7 @@ import pytest
 
 from analysis.findings import _as_travelled
 from analysis.idservices import identifier_read
+from analysis.labels import finding_notes
 
 
 def _findings(recording) -> list[dict]:
@@ -53,6 +54,20 @@ def test_no_full_tour_finding_lists_a_read_or_request_of_another_type(fulltour_r
     im51 = {f["pii_type"]: f for f in _findings(fulltour_recording) if f["rule_id"] == "IM5.1"}
     ids = {t: {e for e in im51[t]["event_ids"] if e in read_type} for t in ("android_id", "imei", "oaid", "advertising_id")}
     assert ids["android_id"].isdisjoint(ids["imei"]) and ids["oaid"].isdisjoint(ids["advertising_id"])
+
+
+def test_each_evidence_row_has_its_role_its_time_against_consent_and_its_masked_value(fulltour_recording):
+    findings = _findings(fulltour_recording)
+    silent = _one(findings, "MIIT-SILENT", "location", "amap")
+    rows = silent["detail"]["evidence"]
+    assert [r["role"] for r in rows] == ["read", "send", "context"]
+    assert all(r["pii_type"] == "location" and r["dt_s"] > 0 for r in rows[:2]) and "pii_type" not in rows[2]
+    assert rows[0]["value_shown"] == "39.*************747"
+    assert f"context, not PII: events {rows[2]['event_id']}" in finding_notes(silent["detail"])
+    for f in findings:
+        if f["rule_id"] == "SDK-PRECONSENT":
+            assert f["detail"]["evidence"] and all(r["role"] == "read" and r["dt_s"] < 0 for r in f["detail"]["evidence"])
+            assert all(r["pii_type"] == f["pii_type"] for r in f["detail"]["evidence"])
 
 
 def test_the_advertising_id_bind_is_umengs_read_not_a_self_start(fulltour_recording):
