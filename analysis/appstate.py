@@ -3,7 +3,9 @@ starts aimed at other apps, consent checkboxes set by code.
 
 - ``ui_events(events)``: one row per activity_state, touch, click, component_launch and
   checkbox event, with the fields the detections need pulled out of ``data`` (missing
-  fields stay empty);
+  fields stay empty); a launch that binds an identifier service (analysis.idservices) names
+  the PII type it reads in ``reads_identifier``, and its SDK falls back to the hook's
+  ``data.sdks`` when the stack gave none;
 - ``background(ts, ui, min_s)``: for each time, whether no activity was resumed then, and
   the pause event that began it;
 - ``input_before(ts, ui, window_s)``: for each time, whether the user touched the screen in
@@ -15,12 +17,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis import idservices
+
 STATE, TOUCH, CLICK, LAUNCH, CHECKBOX = "activity_state", "touch", "click", "component_launch", "checkbox"
 INPUT_KINDS = (TOUCH, CLICK)
 CHECKBOX_KINDS = (CHECKBOX, "checked", "compound_button")
 UI_KINDS = (STATE, TOUCH, CLICK, LAUNCH, *CHECKBOX_KINDS)
 UI_COLUMNS = ["event_id", "ts", "kind", "sdk", "api", "process", "state", "activity", "launch_kind",
-              "target_package", "target_class", "checked", "label"]
+              "action", "target_package", "target_class", "reads_identifier", "checked", "label"]
 TRUE_TEXT = {"true", "1", "yes", "checked"}
 
 
@@ -42,12 +46,20 @@ def ui_events(events: pd.DataFrame) -> pd.DataFrame:
     state = _field(data, "state").fillna(ev["value"]).astype("object").map(
         lambda v: str(v).lower() if v is not None else None)
     kind = ev["kind"].where(~is_checkbox.loc[ev.index], CHECKBOX)
+    action = _field(data, "action").astype("object")
+    target_package = _field(data, "target_package", "package").fillna(comp_pkg).astype("object")
+    target_class = _field(data, "target_class", "class").astype("object")
+    reads_identifier = idservices.identifier_read(action, target_package, target_class).where(kind.eq(LAUNCH), None)
+    # The identifier client library (uncatalogued Google or vendor code) is the innermost frame of
+    # such a bind; the read belongs to the SDK that called it, which the hook lists.
+    listed_sdk = data.map(lambda d: next(iter(d.get("sdks") or ()), None) if isinstance(d.get("sdks"), list) else None)
+    sdk = ev["sdk"].where(reads_identifier.isna(), ev["sdk"].fillna(listed_sdk))
     return pd.DataFrame({
-        "event_id": ev["id"], "ts": ev["ts"], "kind": kind, "sdk": ev["sdk"], "api": ev["api"],
+        "event_id": ev["id"], "ts": ev["ts"], "kind": kind, "sdk": sdk, "api": ev["api"],
         "process": ev["process"], "state": state.where(kind.eq(STATE)),
         "activity": _field(data, "activity", "class"), "launch_kind": _field(data, "kind", "type"),
-        "target_package": _field(data, "target_package", "package").fillna(comp_pkg),
-        "target_class": _field(data, "target_class", "class"),
+        "action": action, "target_package": target_package, "target_class": target_class,
+        "reads_identifier": reads_identifier,
         "checked": checked.map(lambda v: str(v).strip().lower() in TRUE_TEXT if v is not None else False).where(
             kind.eq(CHECKBOX)),
         "label": _field(data, "label", "text"),

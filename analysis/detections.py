@@ -1,7 +1,8 @@
 """Detections: vectorised checks over the prepared evidence (analysis.prepare).
 
 Each detection returns evidence rows — one per event or flow hit that proves the rule —
-with the columns of ``EVIDENCE_COLUMNS`` it knows; ``analysis.findings`` groups them into
+with the columns of ``EVIDENCE_COLUMNS`` it knows (``context`` marks a row that names a
+supporting event, a pause or a dialog, rather than proof itself); ``analysis.findings`` groups them into
 findings. Which clause a detection serves is said in the rule catalog (rules.yaml), so a
 detection here is written once and cited by as many rules as it proves.
 """
@@ -21,7 +22,7 @@ from analysis.prepare import THIRD_PARTY, Evidence
 
 EVIDENCE_COLUMNS = [
     "pii_type", "sdk", "host", "ts", "event_id", "flow_id", "hit_id", "api", "location", "encoding", "source",
-    "permission", "granted", "clock_error_ms", "stream",
+    "permission", "granted", "clock_error_ms", "stream", "context",
 ]
 GROUP_KEYS = ("pii_type", "sdk", "host")
 
@@ -89,6 +90,25 @@ def _to(sent: pd.DataFrame, to: str) -> pd.DataFrame:
 
 def _before(frame: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
     return frame.loc[frame["ts"] < ctx.consent.cutoff]
+
+
+def _join_reads_to_sends(rows: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
+    """Give each read row the destination of the sends it is linked to among the same rows.
+
+    One finding per (rule, actor, PII type, destination) then holds a read and its send
+    together; a read linked to sends to two hosts is evidence of both, and a read whose value
+    was not sent among these rows keeps no host. Only sends attributed to the read's own SDK
+    are joined (a value read by one party and sent to another's host stays two findings).
+    """
+    is_read = rows["stream"].eq("event") & rows["hit_id"].isna() & rows["host"].isna() & rows["event_id"].notna()
+    sends = rows.loc[rows["hit_id"].notna(), ["hit_id", "sdk", "host"]]
+    if not is_read.any() or sends.empty or ctx.links.empty:
+        return rows
+    linked = (ctx.links[["event_id", "hit_id"]].astype({"event_id": "Int64", "hit_id": "Int64"})
+              .merge(sends.astype({"hit_id": "Int64"}), on="hit_id")[["event_id", "sdk", "host"]].drop_duplicates())
+    reads = rows.loc[is_read].drop(columns=["host"]).astype({"event_id": "Int64"})
+    joined = reads.merge(linked, on=["event_id", "sdk"], how="left")
+    return pd.concat([rows.loc[~is_read], joined], ignore_index=True).reindex(columns=rows.columns)
 
 
 # -- detections ----------------------------------------------------------------------------
@@ -166,7 +186,7 @@ def collected_after_refusal(ctx: Evidence, params: dict[str, Any]) -> pd.DataFra
     start, end = window
     inside = lambda f: f.loc[(f["ts"] >= start) & (f["ts"] < end)]  # noqa: E731
     rows = pd.concat([_from_reads(inside(ctx.reads)), _from_sent(inside(ctx.sent))], ignore_index=True)
-    return _who(rows, params.get("who", "any"))
+    return _who(_join_reads_to_sends(rows, ctx), params.get("who", "any"))
 
 
 @detection(
@@ -277,7 +297,8 @@ def _needs_input(ctx: Evidence) -> None:
 
 def _with_companions(rows: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     """Evidence rows plus, per row, a row of the same group naming a supporting event (a pause, a dialog)."""
-    extra = rows.assign(event_id=ids.to_numpy(), flow_id=pd.NA, hit_id=pd.NA, stream="event").loc[ids.notna().to_numpy()]
+    extra = rows.assign(event_id=ids.to_numpy(), flow_id=pd.NA, hit_id=pd.NA, stream="event",
+                        context=True).loc[ids.notna().to_numpy()]
     return pd.concat([rows, extra], ignore_index=True) if not extra.empty else rows
 
 
@@ -306,7 +327,8 @@ def collected_in_background(ctx: Evidence, params: dict[str, Any]) -> pd.DataFra
         sbg = appstate.background(sent["ts"], ctx.ui, min_s=min_s)
         rows = pd.concat([rows, _from_sent(sent.loc[sbg["background"]])], ignore_index=True)
         ids = pd.concat([ids, sbg.loc[sbg["background"], "pause_event_id"]], ignore_index=True)
-    rows = _with_companions(rows.reset_index(drop=True), ids.reset_index(drop=True))
+    rows = _join_reads_to_sends(rows.reset_index(drop=True).assign(pause=ids.reset_index(drop=True)), ctx)
+    rows = _with_companions(rows.drop(columns=["pause"]), rows["pause"].astype("Int64"))
     return _who(rows, params.get("who", "any"))
 
 
@@ -318,10 +340,12 @@ SYSTEM_PACKAGES = ("android", "com.android.permissioncontroller", "com.google.an
     "launch_without_user_action",
     doc_en="component_launch events (startActivity, startService, bindService, sendBroadcast) aimed at another "
            "app's package with no touch or click in the window_s seconds before; the target is in the location "
-           "column. The system's permission dialog (com.android.permissioncontroller) is not another app. "
-           "Needs touch or click events.",
+           "column. The system's permission dialog (com.android.permissioncontroller) is not another app, nor is "
+           "a bind to an identifier service (GMS advertising ID, vendor OAID services: a read of that identifier, "
+           "analysis/data/identifier_services.yaml). Needs touch or click events.",
     doc_zh="在此前 window_s 秒内没有触摸或点击、且目标为其他App包名的组件启动事件（startActivity、startService、bindService、"
-           "sendBroadcast）；目标写在位置列。系统的权限申请弹窗（com.android.permissioncontroller）不算其他App。"
+           "sendBroadcast）；目标写在位置列。系统的权限申请弹窗（com.android.permissioncontroller）不算其他App；"
+           "绑定设备标识服务（GMS广告ID、厂商OAID服务）是对该标识的读取，也不算。"
            "需要触摸或点击事件。",
     params={"who": WHO, "window_s": SECONDS}, group_by=("pii_type", "sdk"),
 )
@@ -329,7 +353,8 @@ def launch_without_user_action(ctx: Evidence, params: dict[str, Any]) -> pd.Data
     _needs_input(ctx)
     ui = ctx.ui
     own = ctx.app_package
-    launches = ui.loc[ui["kind"].eq(appstate.LAUNCH) & ui["target_package"].notna()]
+    # A bind to an identifier service is the caller's read of that identifier (prepare.reads), not a launch.
+    launches = ui.loc[ui["kind"].eq(appstate.LAUNCH) & ui["target_package"].notna() & ui["reads_identifier"].isna()]
     own_pkg = launches["process"].fillna(own or "").str.split(":").str[0].replace("", own)
     launches = launches.loc[launches["target_package"].ne(own_pkg)
                             & ~launches["target_package"].isin(params.get("system_packages", SYSTEM_PACKAGES))]

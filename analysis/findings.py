@@ -5,6 +5,16 @@ otherwise; keys left out of the group are listed in the detail (hosts become a l
 finding's host column joins them). Each finding carries its evidence ids, the ids linked to
 them (read -> flow), the first time, and a detail object; order is deterministic.
 
+A finding holds exactly its own evidence: a read brings the links of its own PII type, a flow
+row the link of its own hit (a request carrying IMEI and Android ID links each to its own
+finding). Each link shows its times relative to the consent moment (``read_dt_s``,
+``sent_dt_s``: seconds, negative before) and the value as sent, masked (``value_sent``; a
+hash step shows the hash's hex). A pre-consent finding lists a linked request made after
+consent too (the read's value went there) but marks it: ``after_consent`` on the link and
+``flows_after_consent`` in the detail. ``evidence`` in the detail lists the finding's own rows
+with their role (read, send, event, or context such as the pause or the dialog, labelled as such),
+their Δt against consent (``dt_s``) and the value as shown, masked.
+
 A finding whose only evidence is pattern hits (no hook read, no known or observed value)
 is never more than `PATTERN_ONLY_SEVERITY`: a shape that passed its check is a lead, not
 proof that this device's data left it. The rule's own severity stays in the detail.
@@ -12,6 +22,7 @@ proof that this device's data left it. The rule's own severity stays in the deta
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -20,11 +31,13 @@ import pandas as pd
 from analysis.detections import EVIDENCE_COLUMNS, GROUP_KEYS, REGISTRY
 from analysis.prepare import Evidence
 from analysis.rules import SEVERITY_RANK, Rule
+from piiaudit.values import mask
 
 MAX_LINKS_IN_DETAIL = 20
 MAX_LIST_IN_DETAIL = 50
 FINDING_COLUMNS = ["rule_id", "severity", "pii_type", "sdk", "host", "first_ts", "flow_ids", "event_ids", "detail"]
 PATTERN_ONLY_SEVERITY = "low"
+HASHES = {"md5": hashlib.md5, "sha1": hashlib.sha1, "sha256": hashlib.sha256}
 _SENTINEL = "\x00"  # groupby key for "none" (the app itself, no host)
 
 
@@ -72,8 +85,13 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     if links.empty:
         glinks = pd.DataFrame(columns=["gid", *links.columns])
     else:
-        lk = links.astype({"event_id": "Int64", "flow_id": "str"})
-        glinks = pd.concat([prim_events.merge(lk, on="event_id"), prim_flows.merge(lk, on="flow_id")],
+        # A finding takes the links of its own rows only: the read's links of the read's type, a
+        # flow row's link through its hit (a flow that carries several types links each apart).
+        lk = links.astype({"event_id": "Int64", "flow_id": "str", "hit_id": "Int64", "pii_type": "str"})
+        own_reads = ev.loc[ev["event_id"].notna() & ev["hit_id"].isna(), ["gid", "event_id", "pii_type"]]
+        own_hits = ev.loc[ev["hit_id"].notna(), ["gid", "hit_id"]].astype({"hit_id": "Int64"})
+        glinks = pd.concat([own_reads.astype({"pii_type": "str"}).drop_duplicates().merge(lk, on=["event_id", "pii_type"]),
+                            own_hits.drop_duplicates().merge(lk, on="hit_id")],
                            ignore_index=True).drop_duplicates(["gid", "hit_id"])
     all_events = (pd.concat([prim_events, glinks[["gid", "event_id"]]], ignore_index=True)
                   .dropna().astype({"event_id": "int64"}).drop_duplicates().sort_values(["gid", "event_id"]))
@@ -90,6 +108,11 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     uncertain = _within_clock_error(ev, ctx) if det.relative_to_consent else pd.Series(dtype=object)
     capped_links = (glinks.sort_values(["gid", "sent_ts", "hit_id"]).groupby("gid").head(MAX_LINKS_IN_DETAIL)
                     if not glinks.empty else glinks)
+    capped_links = _timed_and_masked(capped_links, ctx)
+    rows_by_gid = {gid: part for gid, part in _evidence_rows(ev, ctx).groupby("gid")}
+    after = (glinks.loc[glinks["sent_ts"].astype("float64") >= ctx.consent.cutoff].groupby("gid")["flow_id"]
+             .agg(lambda f: sorted(set(map(str, f)))) if det.relative_to_consent and not glinks.empty
+             else pd.Series(dtype="object"))
     links_by_gid = {gid: part for gid, part in capped_links.groupby("gid")} if not capped_links.empty else {}
     n_links = glinks.groupby("gid").size() if not glinks.empty else pd.Series(dtype="int64")
     pattern_only = ev["source"].eq("pattern").fillna(False).groupby(ev["gid"]).all()
@@ -105,12 +128,16 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
             **{name: [_py(v) for v in lists[name].get(gid, [])] for name in lists if lists[name].get(gid)},
             "links": [_link(r) for r in links_by_gid[gid].to_dict("records")] if gid in links_by_gid else [],
             "links_total": int(n_links.get(gid, 0)),
+            "evidence": [_row(r) for r in rows_by_gid[gid].to_dict("records")] if gid in rows_by_gid else [],
         }
         if det.relative_to_consent:
             detail["consent_ts"] = _py(ctx.consent.ts)
             detail["consent_status"] = ctx.consent.status
             if gid in uncertain.index:
                 detail["within_clock_error"] = uncertain[gid]
+            if gid in after.index:
+                # Listed (the read's value went there too) but marked: these requests are not pre-consent.
+                detail["flows_after_consent"] = after[gid]
         if det.detail is not None:
             detail.update(det.detail(key_values, ctx))
         severity = rule.severity
@@ -130,8 +157,81 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
 
 def _link(rec: dict[str, Any]) -> dict[str, Any]:
     keys = ("event_id", "flow_id", "match", "pii_type", "read_ts", "sent_ts", "reader_sdk", "api", "host",
-            "location", "encoding")
-    return {k: _py(rec.get(k)) for k in keys}
+            "location", "encoding", "value_sent", "read_dt_s", "sent_dt_s", "after_consent")
+    return {k: _py(rec.get(k)) for k in keys if k in rec}
+
+
+def _as_travelled(value: Any, encoding: Any) -> str:
+    """The value as the request carried it, masked: a hash step in the chain shows the hash's hex."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    steps = str(encoding or "").split(">")
+    digest = next((s for s in steps if s in HASHES), None)
+    text = HASHES[digest](str(value).encode("utf-8", "surrogatepass")).hexdigest() if digest else str(value)
+    return mask(text)
+
+
+def _row(rec: dict[str, Any]) -> dict[str, Any]:
+    keys = ("role", "event_id", "flow_id", "pii_type", "ts", "dt_s", "value_shown")
+    return {k: _py(rec.get(k)) for k in keys if k in rec and _py(rec.get(k)) is not None}
+
+
+def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
+    """The finding's own rows (the first MAX_LINKS_IN_DETAIL per finding), each with its role,
+    its time against the consent moment and its value as shown (masked): ``read`` (a hook
+    read), ``send`` (a PII hit of a request), ``event`` (a launch, a checkbox, a permission
+    request: the proof of a rule about the app's behaviour), or ``context`` (the pause or the
+    dialog that makes the other rows count)."""
+    is_send = ev["hit_id"].notna()
+    context = ev["context"].eq(True)
+    is_read = ~is_send & ~context & ev["event_id"].isin(ctx.reads["event_id"]) & ev["stream"].eq("event")
+    role = pd.Series(np.select([is_send, is_read, context], ["send", "read", "context"], "event"), index=ev.index)
+    # A context row copies its group's keys from the row it supports; its own time is the event's.
+    own_ts = dict(zip(ctx.ui["event_id"].astype("int64"), ctx.ui["ts"].astype("float64")))
+    if ctx.consent.dialog_shown_ts is not None and ctx.consent.event_ids:
+        own_ts.setdefault(int(ctx.consent.event_ids[0]), float(ctx.consent.dialog_shown_ts))
+    rows = ev.assign(role=role, flow_id=ev["flow_id"].where(is_send), event_id=ev["event_id"].where(~is_send),
+                     pii_type=ev["pii_type"].where(~context))
+    rows = rows.drop_duplicates(["gid", "role", "event_id", "flow_id", "hit_id"])
+    order = pd.Categorical(rows["role"], ["read", "send", "event", "context"], ordered=True)
+    rows = (rows.assign(_order=order).sort_values(["gid", "_order", "ts"], kind="stable").drop(columns="_order")
+            .groupby("gid").head(MAX_LINKS_IN_DETAIL))
+    # Values and times of the capped rows only: a few per finding, not one per evidence row.
+    read_values = ctx.reads.drop_duplicates("event_id").set_index("event_id")["value"]
+    sent = ctx.sent.drop_duplicates("hit_id").set_index("hit_id")
+    sent_values = sent["value"] if "value" in sent else pd.Series(dtype="object")
+    shown = [
+        "" if r == "context" else (_as_travelled(sent_values.get(h), sent["encoding"].get(h)) if r == "send"
+                                   else _masked(read_values.get(e)))
+        for r, h, e in zip(rows["role"], rows["hit_id"], rows["event_id"])
+    ]
+    ts = [own_ts.get(int(e), t) if r == "context" and pd.notna(e) else t
+          for r, e, t in zip(rows["role"], rows["event_id"], rows["ts"])]
+    rows = rows.assign(value_shown=shown, ts=pd.Series(ts, index=rows.index, dtype="float64"))
+    consent = ctx.consent
+    if consent.status == "accepted" and consent.ts is not None:
+        rows = rows.assign(dt_s=(rows["ts"] - consent.ts).round(3))
+    return rows
+
+
+def _masked(value: Any) -> str:
+    return mask(value) if isinstance(value, str) and value else ""
+
+
+def _timed_and_masked(links: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
+    """Each link with its times relative to the consent moment (Δt s, negative = before) and the
+    masked value as sent."""
+    if links.empty:
+        return links
+    values = ctx.sent.set_index("hit_id")["value"] if "value" in ctx.sent else pd.Series(dtype="object")
+    sent_value = links["hit_id"].map(values)
+    out = links.assign(value_sent=[_as_travelled(v, e) for v, e in zip(sent_value, links["encoding"])])
+    consent = ctx.consent
+    if consent.status != "accepted" or consent.ts is None:
+        return out
+    return out.assign(read_dt_s=(out["read_ts"].astype("float64") - consent.ts).round(3),
+                      sent_dt_s=(out["sent_ts"].astype("float64") - consent.ts).round(3),
+                      after_consent=out["sent_ts"].astype("float64") >= consent.cutoff)
 
 
 def _within_clock_error(ev: pd.DataFrame, ctx: Evidence) -> pd.Series:

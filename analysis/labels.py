@@ -58,10 +58,18 @@ def link_sentences(link: dict[str, Any], tz: dt.tzinfo | None = None) -> tuple[s
     where = ", ".join(str(x) for x in (link.get("location"), link.get("encoding")) if x)
     how = "（按类型关联 / linked by type）" if link.get("match") == "type" else ""
     read, sent = iso_one(link.get("read_ts"), tz), iso_one(link.get("sent_ts"), tz)
+    value = f" {link['value_sent']}" if link.get("value_sent") else ""
+    dt_zh = dt_en = ""
+    if link.get("sent_dt_s") is not None:
+        rd, sd = link.get("read_dt_s"), link["sent_dt_s"]
+        dt_zh = f"（相对同意时刻：读取 {rd:+.3f} s，发送 {sd:+.3f} s）"
+        dt_en = f" (against the consent moment: read {rd:+.3f} s, sent {sd:+.3f} s)"
+    after_zh = "【同意之后发送】" if link.get("after_consent") else ""
+    after_en = " [sent AFTER consent]" if link.get("after_consent") else ""
     zh = (f"{read} 由 {who} 通过 {api} 读取{pii_label(link.get('pii_type'))}，"
-          f"{sent} 发送至 {link.get('host')}（{where}）{how}")
+          f"{sent} 发送至 {link.get('host')}（{where}）{value}{how}{dt_zh}{after_zh}")
     en = (f"read at {read} by {who} ({api}), sent at {sent} "
-          f"to {link.get('host')} ({where})" + (" [linked by type]" if how else ""))
+          f"to {link.get('host')} ({where}){value}" + (" [linked by type]" if how else "") + dt_en + after_en)
     return zh, en
 
 
@@ -97,6 +105,12 @@ def finding_notes(detail: dict[str, Any]) -> str:
     if detail.get("within_clock_error"):
         lines.append("与同意时刻的先后在时钟误差之内 / order against the consent moment within the clock error: "
                      + ", ".join(detail["within_clock_error"]))
+    context = [str(r["event_id"]) for r in detail.get("evidence") or [] if r.get("role") == "context"]
+    if context:
+        lines.append("上下文（非个人信息）/ context, not PII: events " + ", ".join(context))
+    if detail.get("flows_after_consent"):
+        lines.append("以下请求在同意之后发送，不属同意前证据 / requests sent after consent, not pre-consent evidence: "
+                     + ", ".join(detail["flows_after_consent"]))
     if detail.get("consent_status") and detail.get("consent_status") != "accepted":
         lines.append("未观察到同意：全部视为同意前 / no consent observed: all counts as before consent")
     return "\n".join(lines)

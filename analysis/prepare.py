@@ -1,6 +1,7 @@
 """The tidy tables the detections work on, built once per analysis.
 
-- reads: one row per ``pii_read`` hook event;
+- reads: one row per ``pii_read`` hook event, and one per bind or start of an identifier
+  service (analysis.idservices: the caller reads the advertising ID or OAID; no value);
 - sent: one row per PII hit in a request, with its flow, the actor it is attributed to and
   the party of the destination with its reason (analysis.party): the app itself for a
   first-party host, the host's SDK, else the SDK of the linked read, else the unattributed
@@ -68,11 +69,17 @@ def host_sdks(hosts: pd.Series) -> pd.Series:
     return hosts.map({h: sdk_catalog.sdk_for_host(h) for h in distinct}).astype("str")
 
 
-def _reads(session: Session) -> pd.DataFrame:
+def _reads(session: Session, ui: pd.DataFrame) -> pd.DataFrame:
     ev = session.events
-    reads = ev.loc[ev["kind"].eq("pii_read") & ev["pii_type"].notna(),
-                   ["id", "ts", "pii_type", "sdk", "api", "value", "clock_error_ms", "thread", "process", "party",
-                    "party_reason"]]
+    columns = ["id", "ts", "pii_type", "sdk", "api", "value", "clock_error_ms", "thread", "process", "party",
+               "party_reason"]
+    reads = ev.loc[ev["kind"].eq("pii_read") & ev["pii_type"].notna(), columns]
+    binds = ui.loc[ui["reads_identifier"].notna(), ["event_id", "reads_identifier", "sdk"]]
+    if not binds.empty:
+        bound = ev.loc[ev["id"].isin(binds["event_id"]), [c for c in columns if c not in ("pii_type", "sdk", "value")]]
+        bound = bound.merge(binds.rename(columns={"event_id": "id", "reads_identifier": "pii_type"}), on="id")
+        reads = pd.concat([reads, bound.assign(value=None)], ignore_index=True).sort_values(["ts", "id"],
+                                                                                            ignore_index=True)
     return reads.rename(columns={"id": "event_id"}).assign(value_sha256=lambda r: hash_values(r["value"]))
 
 
@@ -127,11 +134,12 @@ def _permissions(session: Session) -> pd.DataFrame:
 def prepare(session: Session, consent: ConsentDecision, scope: Scope | None) -> Evidence:
     if "party" not in session.events:
         session = attribute_events(session, scope)
-    reads = _reads(session)
+    ui = appstate.ui_events(session.events)
+    reads = _reads(session, ui)
     sent = _sent(session, scope)
     links = link_reads_to_flows(reads, sent)
     return Evidence(reads=reads, sent=_attribute(sent, links, scope), permissions=_permissions(session),
-                    links=links, consent=consent, scope=scope, ui=appstate.ui_events(session.events),
+                    links=links, consent=consent, scope=scope, ui=ui,
                     app_package=appstate.main_package(session.events, session.manifest),
                     flows=_flows(session, scope))
 

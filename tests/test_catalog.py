@@ -127,8 +127,8 @@ def test_classes_map_to_the_longest_prefix(class_name, sdk_id):
 
 
 def test_the_stand_ins_advertising_id_client_stays_uncatalogued():
-    # Cataloguing it would move full-tour finding MIIT-SELFSTART (bind:com.google.android.gms) off
-    # "the app itself"; docs/catalog.md explains the choice.
+    # Cataloguing it would name Google's ID client, not Umeng, as the reader behind the full
+    # tour's advertising-ID bind; docs/catalog.md explains the choice.
     assert sdks.sdk_for_class("com.google.android.gms.ads.identifier.AdvertisingIdClient") is None
     assert sdks.sdk_for_class("com.google.android.gms.ads.internal.ClientApi") == "admob"
 
