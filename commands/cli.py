@@ -337,7 +337,7 @@ def device_profile(out: Path, serial: str | None, adb_path: str | None) -> None:
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.pass_context
 def corpus(ctx: click.Context) -> None:
-    """Measure detection precision and recall on a generated, labelled corpus.
+    """Measure detection precision and recall, and party attribution, on a generated, labelled corpus.
 
     All options are passed on; see `piiaudit corpus --help-corpus`.
 
@@ -345,10 +345,11 @@ def corpus(ctx: click.Context) -> None:
     Example:
       piiaudit corpus --flows 2000 --seed 1
     """
+    from commands import corpus_party
     from piiaudit.detect import corpus as corpus_module
 
     args = ["--help" if a == "--help-corpus" else a for a in ctx.args]
-    sys.exit(corpus_module.main(args) or 0)
+    sys.exit(corpus_module.main(args, measures=[corpus_party.measure]) or 0)
 
 
 def main() -> None:

@@ -169,6 +169,7 @@ class Sample:
     sdk: str
     labels: list[Label] = field(default_factory=list)
     noise: list[tuple[str, str]] = field(default_factory=list)   # (kind, text) of the noise it carries
+    party: str = ""    # who the destination host belongs to: an SDK id, FIRST_PARTY or unattributed:<domain>
 
     @property
     def size(self) -> int:
@@ -186,6 +187,13 @@ def _flow(method: str, url: str, body: bytes = b"", headers: dict | None = None)
     if body:
         f.request.headers["content-length"] = str(len(body))
     f.response = None
+    return _connected(f)
+
+
+def _connected(f: http.HTTPFlow) -> http.HTTPFlow:
+    """Connection details as the proxy records them: the server it connected to, the SNI asked."""
+    f.server_conn.address = (f.request.host, f.request.port)
+    f.server_conn.sni = f.client_conn.sni = f.request.host
     return f
 
 
@@ -531,13 +539,44 @@ def t_push_ws(b: Builder) -> http.HTTPFlow:
     msgs = [websocket.WebSocketMessage(1, True, json.dumps(hello).encode(), 1700000000.0),
             websocket.WebSocketMessage(1, False, json.dumps({"op": "ack", "id": b.hex(16)}).encode(), 1700000000.1)]
     f.websocket.messages = msgs
-    return f
+    return _connected(f)
+
+
+def t_unknown_tracker(b: Builder) -> http.HTTPFlow:
+    """A tracker no catalog knows: a plain JSON beacon to a host of its own."""
+    r = b.rnd
+    body = {"did": b.slot("android_id", b.hex(16)), "ev": r.choice(["view", "click", "buy"]),
+            "adid": b.slot("advertising_id", b.other_uuid(), allow={"plain", "md5", "sha256"}), **b.noise_fields()}
+    return _flow("POST", "https://collect.unknown-tracker.example/v1/beacon", json.dumps(body).encode(),
+                 {"content-type": "application/json"})
 
 
 TEMPLATES = {
     "umeng": t_umeng, "jpush": t_jpush, "getui": t_getui, "appsflyer": t_appsflyer, "adjust": t_adjust,
     "firebase": t_firebase, "app_api": t_app_api, "amap": t_amap, "baidu": t_baidu,
-    "crash_upload": t_crash_upload, "push_ws": t_push_ws,
+    "crash_upload": t_crash_upload, "push_ws": t_push_ws, "unknown_tracker": t_unknown_tracker,
+}
+
+# The app's own servers: what a scope file's first_party_hosts would list for the demo shop.
+FIRST_PARTY_HOSTS = ("demoshop.example",)
+FIRST_PARTY = "first_party"
+
+# The party each template's destination host belongs to, written by hand (each host checked
+# against piiaudit/data/sdks.yaml), never derived from the catalog: the attribution measure
+# compares the analysis's decision with these.
+EXPECTED_PARTY = {
+    "umeng": "umeng",                        # ulogs.umeng.com: rule umeng.com
+    "jpush": "jpush",                        # stats.jpush.cn: rule jpush.cn
+    "getui": "getui",                        # c-hzgt2.getui.com: rule getui.com
+    "appsflyer": "appsflyer",                # launches.appsflyer.com: rule appsflyer.com
+    "adjust": "adjust",                      # app.adjust.com: rule adjust.com
+    "firebase": "firebase",                  # firebaselogging-pa.googleapis.com: a rule of its own
+    "app_api": FIRST_PARTY,                  # api.demoshop.example
+    "amap": "amap",                          # restapi.amap.com: rule amap.com
+    "baidu": "baidu_location",               # loc.map.baidu.com: rule of Baidu Location, not Baidu Maps
+    "crash_upload": FIRST_PARTY,             # crash.demoshop.example
+    "push_ws": FIRST_PARTY,                  # push.demoshop.example
+    "unknown_tracker": "unattributed:unknown-tracker.example",   # in no catalog entry
 }
 
 
@@ -551,7 +590,7 @@ def generate(n_flows: int, seed: int, clean_share: float = 0.5) -> tuple[DeviceP
         b.planting = rnd.random() >= clean_share
         name = names[i % len(names)]
         f = TEMPLATES[name](b)
-        samples.append(Sample(f, name, b.labels if b.planting else [], b.noise))
+        samples.append(Sample(f, name, b.labels if b.planting else [], b.noise, EXPECTED_PARTY[name]))
     return profile, samples
 
 
@@ -671,7 +710,9 @@ def report(m: dict) -> str:
     return "\n".join(out)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, measures=()) -> int:
+    """`measures`: further measures the caller adds, each called with the samples and
+    returning (name, JSON-ready result, report lines)."""
     ap = argparse.ArgumentParser(prog="piiaudit corpus", description=__doc__.split("\n\n")[0])
     ap.add_argument("--flows", type=int, default=2000, help="number of flows to generate (default 2000)")
     ap.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same corpus")
@@ -682,6 +723,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--flows must be >= 1 and --clean-share within [0, 1)")
     profile, samples = generate(args.flows, args.seed, args.clean_share)
     m = evaluate(profile, samples)
+    extra = [measure(samples) for measure in measures]
     if args.json:
         def conv(d):
             return {k: {"planted": t.planted, "found": t.found, "false_positives": t.false_pos} for k, t in d.items()}
@@ -690,10 +732,11 @@ def main(argv: list[str] | None = None) -> int:
                           "by_sdk": conv(m["by_sdk"]), "pattern": m["pattern"],
                           "pattern_only_by_noise": m["pattern_only_by_noise"],
                           "pattern_only_by_type": m["pattern_only_by_type"],
-                          "misses": m["misses"][:50], "false_positives": m["false_positives"][:50]},
+                          "misses": m["misses"][:50], "false_positives": m["false_positives"][:50],
+                          **{name: result for name, result, _ in extra}},
                          ensure_ascii=False, indent=1))
     else:
-        print(report(m))
+        print("\n".join([report(m), *(line for _, _, lines in extra for line in ["", *lines])]))
     return 0
 
 
