@@ -24,6 +24,12 @@ those a known value at the same place absorbed as `detail.support`) and pattern-
 (kept as hits of their own), each for leaky and clean flows and by the noise kind they
 fell on; a pattern-only hit on a float, a timestamp or a digest is a false one.
 
+Each flow also carries the party its destination host belongs to (`EXPECTED_PARTY`, written
+by hand: an SDK id, ``first_party`` for the app's own `FIRST_PARTY_HOSTS`, or
+``unattributed:<domain>`` for a tracker no catalog knows); `commands/corpus_party.py`
+measures the analysis's party decision against it, since this base module may not import
+the analysis.
+
 Payload shapes (sources read while writing the templates):
 - Umeng U-App analytics: envelope with a ``header`` of device fields (appkey, channel,
   device_id, idmd5, mc, imsi, oaid ...) and ``content`` with sessions;
@@ -35,7 +41,8 @@ Payload shapes (sources read while writing the templates):
   per the parameter list in Adjust's server-to-server docs;
 - Firebase / Google data transport: protobuf LogRequest (client_info, log_event with a
   source_extension message), per google_cct.proto in firebase-android-sdk;
-- AMap / Baidu location: ``location=lng,lat`` (GCJ-02) and ``coor=bd09ll``.
+- AMap / Baidu location: ``location=lng,lat`` (GCJ-02) and ``coor=bd09ll``;
+- an uncatalogued tracker: a plain JSON beacon to ``collect.unknown-tracker.example``.
 """
 
 from __future__ import annotations
