@@ -4,12 +4,12 @@ mitmproxy's own reader (`mitmproxy.io.har.request_to_flow`, used by `mitmdump -r
 up on the whole file at the first bad entry. Captures from other tools often miss fields
 or are cut short, so here each entry is checked on its own: a broken one is reported by
 number and skipped, and a file whose JSON ends early still yields the entries that were
-complete before the damage.
+complete before the damage. One entry becomes a flow in `piiaudit.harflow`, which names
+its destination by the URL's host (the IP the HAR records stays the peer address).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import zlib
 from collections.abc import Iterator
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from mitmproxy import flow as mflow
 from mitmproxy import http
-from mitmproxy.io.har import request_to_flow
+
+from piiaudit import harflow
 
 REQUIRED = (("startedDateTime",), ("request", "method"), ("request", "url"))
 
@@ -94,26 +95,6 @@ def _get(entry: dict, path: tuple[str, ...]):
     return cur
 
 
-def _normalise(entry: dict) -> dict:
-    """Fill the fields some exporters leave out and mitmproxy's reader insists on."""
-    entry = copy.deepcopy(entry)
-    entry.setdefault("time", 0)
-    req = entry["request"]
-    req.setdefault("httpVersion", "HTTP/1.1")
-    req.setdefault("headers", [])
-    if isinstance(req.get("postData"), dict):
-        req["postData"].setdefault("text", "")
-    resp = entry.get("response")
-    if not isinstance(resp, dict):
-        resp = entry["response"] = {"status": 0}
-    resp.setdefault("status", 0)
-    resp.setdefault("httpVersion", "HTTP/1.1")
-    resp.setdefault("headers", [])
-    if not isinstance(resp.get("content"), dict):
-        resp["content"] = {}
-    return entry
-
-
 def to_flow(entry: object, index: int) -> mflow.Flow | BadEntry:
     if isinstance(entry, BadEntry):
         return entry
@@ -123,15 +104,14 @@ def to_flow(entry: object, index: int) -> mflow.Flow | BadEntry:
         if _get(entry, path) in (None, ""):
             return BadEntry(index, f"HAR entry {index}: missing {'.'.join(path)}")
     try:
-        entry = _normalise(entry)
-        f = request_to_flow(entry)
+        f = harflow.to_flow(entry)
     except Exception as e:  # noqa: BLE001 - any malformed field: report this entry, keep the rest
         return BadEntry(index, f"HAR entry {index} ({_get(entry, ('request', 'url'))}): {type(e).__name__}: {e}")
-    status = entry["response"].get("status")
-    if not status:
+    resp = entry["response"] if isinstance(entry.get("response"), dict) else {}
+    if not resp.get("status"):
         # save.har writes status 0 for a flow that never got a response: restore that.
         f.response = None
-        f.error = mflow.Error(str(entry["response"].get("_error") or "no response"))
+        f.error = mflow.Error(str(resp.get("_error") or "no response"))
     return f
 
 

@@ -63,9 +63,22 @@ def test_form_values_are_percent_decoded_keeping_the_field_name(det):
 
 
 def test_json_inside_a_form_field(det):
-    body = urlencode([("partner_params", json.dumps({"device": {"id": AID}})), ("app_token", "abc")]).encode()
+    # percent-encoding is a step of a value's chain only where it changed the value's own
+    # characters: the hex Android ID stands verbatim in the encoded JSON (as in a plain form
+    # field), the MAC's colons travelled as %3A
+    body = urlencode([("partner_params", json.dumps({"device": {"id": AID, "mac": MAC}})), ("app_token", "abc")]).encode()
+    assert AID.encode() in body and MAC.encode() not in body
     r = det.scan_bytes(body, "body", content_type="application/x-www-form-urlencoded")
-    assert known(r) == {("android_id", "body:form:partner_params:json:$.device.id", "urlencoded")}
+    assert known(r) == {("android_id", "body:form:partner_params:json:$.device.id", "plain"),
+                        ("mac", "body:form:partner_params:json:$.device.mac", "urlencoded")}
+
+
+def test_json_in_a_query_value_whose_base64_padding_alone_was_encoded(det):
+    b64 = base64.b64encode(AID.encode()).decode()
+    assert b64.endswith("=") and "+" not in b64 and "/" not in b64
+    q = urlencode([("d", json.dumps({"aid": b64}))])
+    r = det.scan_flow(req("GET", "https://x.example/t?" + q))
+    assert known(r) == {("android_id", "query:d:json:$.aid", "base64")}
 
 
 def test_multipart_parts_by_name(det):

@@ -12,6 +12,7 @@ from mitmproxy import io
 from mitmproxy.addons.savehar import SaveHar
 
 from addon.replay import ReplayError, replay
+from piiaudit import harflow
 from piiaudit.store import SessionStore
 from tests.support.demo_device import PROFILE
 from tests.support.demo_traffic import demo_traffic
@@ -114,6 +115,26 @@ def test_a_har_export_of_the_same_flows_gives_the_same_hits_per_url(live, har_ex
                                                          [urls["truncated_gzip"]])
     assert sorted((r["url"], r["status"]) for r in rows) == sorted((r["url"], r["status"]) for r in live_rows)
     assert sorted(round(r["ts_start"], 3) for r in rows) == sorted(round(r["ts_start"], 3) for r in live_rows)
+
+
+def test_a_har_flow_goes_to_its_url_host_with_the_recorded_ip_as_its_peer(tmp_path):
+    """HAR 1.2: serverIPAddress is what the URL's host resolved to, not the name connected
+    to; mitmproxy's own reader puts it where the connection target belongs, which made every
+    HAR flow's host an IP address that no party could be named for."""
+    entry = {"startedDateTime": "2023-04-07T13:04:57.948779+00:00", "time": 12, "serverIPAddress": "108.138.17.9",
+             "request": {"method": "POST", "url": "https://api2.branch.io/v1/open", "httpVersion": "HTTP/1.1",
+                         "headers": [{"name": "Host", "value": "api2.branch.io"},
+                                     {"name": "Content-Type", "value": "application/json"}],
+                         "postData": {"mimeType": "application/json", "text": json.dumps({"os": "Android"})}},
+             "response": {"status": 200, "httpVersion": "HTTP/1.1"}}
+    har = tmp_path / "one.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))
+    stats = replay(har, tmp_path / "s", PROFILE)
+    assert stats["flows"] == 1 and stats["errors"] == 0
+    (row,) = SessionStore(tmp_path / "s", create=False).rows("SELECT host, host_header, port FROM flows")
+    assert row == {"host": "api2.branch.io", "host_header": "api2.branch.io", "port": 443}
+    f = harflow.to_flow(entry)
+    assert f.server_conn.address == ("api2.branch.io", 443) and f.server_conn.peername == ("108.138.17.9", 443)
 
 
 def test_a_flow_file_cut_short_replays_every_complete_flow(live, tmp_path):

@@ -223,7 +223,8 @@ def form_children(scan, seg: Segment, text: Text, earlier: list[Child]) -> list[
         layers = ("urlencoded",) if decoded != value else ()
         if decoded[:1] in (b"{", b"[") and F.looks_like_json(decoded):
             if budget.take_token():
-                out.append(Child(value_start, end, decoded, "json", layers, covers=((value_start, end),)))
+                out.append(Child(value_start, end, decoded, "json", layers, covers=((value_start, end),),
+                                 encoded=value if layers else None))
         elif layers and len(decoded) >= 8:     # nothing shorter can hold a variant or a pattern
             if b"&" in decoded:
                 if budget.take_token():

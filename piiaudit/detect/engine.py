@@ -105,7 +105,7 @@ class Walker:
             top, root_span = False, seg.root_of(c.start, c.end)
         return Segment(data=c.data, kind=c.kind, prefix=loc, direction=seg.direction, root=seg.root,
                        chain=seg.chain + c.layers, depth=depth, top=top, root_span=root_span,
-                       content_type=c.content_type, detail=seg.detail, span_map=c.span_map)
+                       content_type=c.content_type, detail=seg.detail, span_map=c.span_map, encoded=c.encoded)
 
     def layers_of(self, seg: Segment, text: Text | None) -> list[tuple[Child, str]]:
         """The children of a segment with their locations (spans located in one pass)."""
@@ -198,8 +198,22 @@ class Scanner(Walker):
                 self.scan(child)
 
     # --- hits ------------------------------------------------------------------------
-    def _encoding(self, seg: Segment, steps: tuple[str, ...]) -> str:
-        return ">".join(seg.chain + steps) or "plain"
+    @staticmethod
+    def _chain(seg: Segment, start: int, end: int) -> tuple[str, ...]:
+        """The layers' steps for a hit at seg.data[start:end]. Percent-decoding the layer
+        around a value is a step of its chain only where it changed the value's own
+        characters: a value that stands verbatim in the encoded bytes
+        (`extinfo=%5B%22T-Mobile%22`), or whose only encoded characters are base64 padding,
+        travelled as it is."""
+        chain = seg.chain
+        if seg.encoded is not None and chain[-1:] == ("urlencoded",):
+            own = seg.data[start:end].rstrip(b"=")
+            if own and own in seg.encoded:
+                return chain[:-1]
+        return chain
+
+    def _encoding(self, seg: Segment, steps: tuple[str, ...], start: int, end: int) -> str:
+        return ">".join(self._chain(seg, start, end) + steps) or "plain"
 
     def _room(self) -> int:
         """Raw findings are bounded too: twice the hits a flow may report, because
@@ -223,7 +237,7 @@ class Scanner(Walker):
         if seg.detail:
             detail.update(seg.detail)
         self.found.known.append({
-            "pii_type": v.pii_type, "location": loc, "encoding": self._encoding(seg, m.steps),
+            "pii_type": v.pii_type, "location": loc, "encoding": self._encoding(seg, m.steps, m.start, m.end),
             "source": v.source, "value": v.value, "confidence": 1.0 if m.end - m.start >= 10 else 0.9,
             "direction": seg.direction, "detail": detail,
             "_root": seg.root, "_span": seg.root_of(m.start, m.end),
@@ -238,7 +252,7 @@ class Scanner(Walker):
         if seg.detail:
             detail.update(seg.detail)
         self.found.patterns.append({
-            "pii_type": p.pii_type, "location": loc, "encoding": self._encoding(seg, ()),
+            "pii_type": p.pii_type, "location": loc, "encoding": self._encoding(seg, (), p.start, p.end),
             "source": "pattern", "value": p.value, "confidence": p.confidence,
             "direction": seg.direction, "detail": detail,
             "_root": seg.root, "_span": seg.root_of(p.start, p.end),
@@ -248,7 +262,7 @@ class Scanner(Walker):
         if self._full():
             return
         self.found.coords.append({
-            "value": c.value, "scale": c.scale, "location": loc, "chain": seg.chain,
+            "value": c.value, "scale": c.scale, "location": loc, "chain": self._chain(seg, c.start, c.end),
             "direction": seg.direction, "detail": seg.detail,
             "_root": seg.root, "_span": seg.root_of(c.start, c.end),
         })

@@ -32,6 +32,9 @@ class Segment:
     # (start, end, root start, root end) pieces: a layer assembled from several places of
     # the top-level segment (the url-decoded values of a form) maps its spans back here
     span_map: list | None = None
+    # the bytes this segment was percent-decoded from (a JSON form or query value), when its
+    # last chain step is that decoding: a value found verbatim in them travelled as it is
+    encoded: bytes | None = None
 
     def root_of(self, s: int, e: int) -> tuple[int, int]:
         """The span in the top-level segment that bytes s..e of this segment came from."""
@@ -57,6 +60,7 @@ class Child(NamedTuple):
     cost: int = 1                   # decode levels it takes (a multipart part takes none)
     in_place: bool = False          # a re-reading of the parent's own bytes (keeps its top and root span)
     content_type: str = ""
+    encoded: bytes | None = None    # see Segment.encoded
 
 
 def kind_of(data: bytes, content_type: str = "") -> str:
