@@ -10,8 +10,13 @@ from piiaudit.detect import corpus
 
 
 @pytest.fixture(scope="module")
-def samples():
-    return corpus.generate(120, seed=3)[1]
+def generated():
+    return corpus.generated_corpus(120, seed=3)
+
+
+@pytest.fixture(scope="module")
+def samples(generated):
+    return generated.samples
 
 
 def test_every_generated_flow_goes_to_its_labelled_party(samples):
@@ -22,13 +27,13 @@ def test_every_generated_flow_goes_to_its_labelled_party(samples):
     assert {"umeng", "baidu_location", corpus.FIRST_PARTY, "unattributed:unknown-tracker.example"} <= labels
 
 
-def test_a_mislabelled_host_is_reported_wrong(samples):
+def test_a_mislabelled_host_is_reported_wrong(generated, samples):
     relabelled = [dataclasses.replace(s, party="jpush") if s.sdk == "umeng" else s for s in samples]
     r = corpus_party.party_accuracy(relabelled)
     n_umeng = sum(s.sdk == "umeng" for s in samples)
     assert r["wrong"] == n_umeng > 0 and r["attributed_right"] == 120 - n_umeng
     assert r["wrong_hosts"] == [{"host": "ulogs.umeng.com", "expected": "jpush", "got": "umeng"}]
-    _, _, lines = corpus_party.measure(relabelled)
+    _, _, lines = corpus_party.measure(dataclasses.replace(generated, samples=relabelled))
     assert "ulogs.umeng.com: expected jpush, got umeng" in "\n".join(lines)
 
 
@@ -41,8 +46,9 @@ def test_first_party_needs_the_scope(samples):
 
 def test_the_command_prints_the_party_lines():
     from click.testing import CliRunner
-    res = CliRunner().invoke(cli, ["corpus", "--flows", "48", "--seed", "2"])
+    res = CliRunner().invoke(cli, ["corpus", "--corpus", "generated", "--flows", "48", "--seed", "2", "--no-findings"])
     assert res.exit_code == 0, res.output
     assert "party attribution: 48 flows labelled, 48 attributed right, 0 wrong (accuracy 1.000)" in res.output
-    res = CliRunner().invoke(cli, ["corpus", "--flows", "24", "--seed", "2", "--json"])
+    res = CliRunner().invoke(cli, ["corpus", "--corpus", "generated", "--flows", "24", "--seed", "2", "--json",
+                                   "--no-findings"])
     assert '"party_attribution"' in res.output and '"accuracy": 1.0' in res.output

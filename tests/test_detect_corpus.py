@@ -52,10 +52,10 @@ def test_same_seed_same_corpus():
 
 
 def test_command_prints_tables_and_json(capsys):
-    assert corpus.main(["--flows", "60", "--seed", "2"]) == 0
+    assert corpus.main(["--corpus", "generated", "--flows", "60", "--seed", "2"]) == 0
     out = capsys.readouterr().out
     assert "PII type" in out and "encoding" in out and "precision" in out and "pattern hits" in out
-    assert corpus.main(["--flows", "30", "--seed", "2", "--json"]) == 0
+    assert corpus.main(["--corpus", "generated", "--flows", "30", "--seed", "2", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["flows"] == 30 and "imei" in data["by_type"] or "android_id" in data["by_type"]
 

@@ -168,6 +168,8 @@ class Label:
     pii_type: str
     value: str
     encoding: str
+    location: str | None = None    # a hand label names the place too; a generated one does not
+    reason: str = ""
 
 
 @dataclass
@@ -177,6 +179,11 @@ class Sample:
     labels: list[Label] = field(default_factory=list)
     noise: list[tuple[str, str]] = field(default_factory=list)   # (kind, text) of the noise it carries
     party: str = ""    # who the destination host belongs to: an SDK id, FIRST_PARTY or unattributed:<domain>
+    capture: str = "generated"     # the capture it comes from (one session per capture)
+    # every device value of the flow is labelled, place by place: a known-value hit at a place
+    # no label names is a false positive even when its value is labelled elsewhere
+    exhaustive: bool = False
+    name: str = ""                 # how the reports name it (a real request: capture#entry)
 
     @property
     def size(self) -> int:
@@ -589,6 +596,37 @@ EXPECTED_PARTY = {
 }
 
 
+@dataclass
+class Capture:
+    """What a session of one capture needs beside its flows: the app, its own servers, and
+    where the consent moment goes (`after_last_flow`: every flow comes before consent)."""
+    name: str
+    app_package: str
+    first_party_hosts: tuple[str, ...] = ()
+    consent: str = "after_last_flow"
+
+
+@dataclass
+class Corpus:
+    """A labelled corpus as the measures read it."""
+    name: str                       # generated | real
+    profile: DeviceProfile
+    samples: list[Sample]
+    captures: list[Capture]
+    notes: list[str] = field(default_factory=list)   # printed under the corpus's heading
+
+    def capture(self, name: str) -> Capture:
+        return next(c for c in self.captures if c.name == name)
+
+
+def generated_corpus(n_flows: int, seed: int, clean_share: float = 0.5) -> Corpus:
+    profile, samples = generate(n_flows, seed, clean_share)
+    return Corpus("generated", profile, samples,
+                  [Capture("generated", "com.example.demoshop", FIRST_PARTY_HOSTS)],
+                  [f"{n_flows} flows from {len(TEMPLATES)} SDK-shaped templates, seed {seed}, "
+                   f"{clean_share:.0%} without device values"])
+
+
 def generate(n_flows: int, seed: int, clean_share: float = 0.5) -> tuple[DeviceProfile, list[Sample]]:
     rnd = random.Random(seed)
     profile = make_profile(rnd)
@@ -610,6 +648,7 @@ FALSE_NOISE = ("float", "timestamp", "digest")
 
 
 # --- scoring ---------------------------------------------------------------------------------------
+KNOWN_SOURCES = ("known_value", "observed_value")   # what a label can promise
 @dataclass
 class Tally:
     planted: int = 0
@@ -640,6 +679,8 @@ def evaluate(profile: DeviceProfile, samples: list[Sample], limits: ScanLimits |
                "matching_planted": 0}
     only_by_noise: dict[str, int] = defaultdict(int)
     only_by_type: dict[str, int] = defaultdict(int)
+    pattern_only: list[tuple] = []
+    other_sources: dict[str, int] = defaultdict(int)
     total_bytes = 0
     errors = 0
     t0 = time.perf_counter()
@@ -648,8 +689,11 @@ def evaluate(profile: DeviceProfile, samples: list[Sample], limits: ScanLimits |
     for s, res in zip(samples, results):
         total_bytes += s.size
         errors += len(res.errors)
-        known = [h for h in res.hits if h["source"] != "pattern"]
+        known = [h for h in res.hits if h["source"] in KNOWN_SOURCES]
         pats = [h for h in res.hits if h["source"] == "pattern"]
+        for h in res.hits:
+            if h["source"] not in KNOWN_SOURCES and h["source"] != "pattern":
+                other_sources[h["source"]] += 1     # e.g. endpoint field maps: not what a label promises
         planted_values = {(lab.pii_type, lab.value) for lab in s.labels}
         absorbed = sum(1 for h in known for e in (h.get("detail") or {}).get("support", ())
                        if e.get("source") == "pattern")
@@ -660,27 +704,32 @@ def evaluate(profile: DeviceProfile, samples: list[Sample], limits: ScanLimits |
         for h in pats:
             only_by_noise[next((kind for kind, text in s.noise if h["value"] in text), "template_decoy")] += 1
             only_by_type[h["pii_type"]] += 1
+            pattern_only.append((s.name or s.sdk, h["pii_type"], h["location"], h["value"]))
         unmatched = list(known)
         for lab in s.labels:
-            hit = next((h for h in unmatched if (h["pii_type"], h["value"], h["encoding"]) == (lab.pii_type, lab.value, lab.encoding)), None)
+            hit = next((h for h in unmatched if (h["pii_type"], h["value"], h["encoding"]) == (lab.pii_type, lab.value, lab.encoding)
+                        and lab.location in (None, h["location"])), None)
             for t in (by_type[lab.pii_type], by_enc[lab.encoding], by_sdk[s.sdk]):
                 t.planted += 1
                 t.found += hit is not None
             if hit is None:
                 near = [(h["pii_type"], h["encoding"], h["location"]) for h in known if h["value"] == lab.value]
-                misses.append((s.sdk, lab.pii_type, lab.encoding, near))
+                misses.append((s.name or s.sdk, lab.pii_type, lab.encoding, *([lab.location] if lab.location else []), near))
             else:
                 unmatched.remove(hit)
-        # a further hit on a planted value (same datum at another place) is not a false positive
         for h in unmatched:
-            if (h["pii_type"], h["value"]) in planted_values:
+            # in a generated flow a further hit on a planted value (the same datum at another
+            # place) is not a false positive; a hand-labelled flow names every place
+            if not s.exhaustive and (h["pii_type"], h["value"]) in planted_values:
                 continue
             for t in (by_type[h["pii_type"]], by_enc[h["encoding"]], by_sdk[s.sdk]):
                 t.false_pos += 1
-            fps.append((s.sdk, h["pii_type"], h["encoding"], h["location"]))
+            fps.append((s.name or s.sdk, h["pii_type"], h["encoding"], h["location"]))
     return {"by_type": by_type, "by_encoding": by_enc, "by_sdk": by_sdk, "misses": misses, "false_positives": fps,
             "pattern": pattern, "pattern_only_by_noise": dict(only_by_noise),
-            "pattern_only_by_type": dict(only_by_type), "flows": len(samples), "bytes": total_bytes, "seconds": elapsed, "errors": errors}
+            "pattern_only_by_type": dict(only_by_type), "pattern_only_hits": pattern_only,
+            "other_sources": dict(other_sources),
+            "flows": len(samples), "bytes": total_bytes, "seconds": elapsed, "errors": errors}
 
 
 def _table(title: str, tallies: dict[str, Tally]) -> list[str]:
@@ -696,22 +745,29 @@ def _table(title: str, tallies: dict[str, Tally]) -> list[str]:
     return lines
 
 
-def report(m: dict) -> str:
+def report(m: dict, generated: bool = True) -> str:
+    """The detection figures as text; `generated`: the corpus carries recorded noise kinds."""
     out = [f"{m['flows']} flows, {m['bytes'] / 1e6:.2f} MB scanned in {m['seconds']:.2f} s "
-           f"({m['flows'] / m['seconds']:.0f} flows/s), {m['errors']} scan errors", ""]
+           f"({m['flows'] / max(m['seconds'], 1e-9):.0f} flows/s), {m['errors']} scan errors", ""]
     out += _table("PII type", m["by_type"]) + [""]
     out += _table("encoding", m["by_encoding"]) + [""]
-    out += _table("SDK template", m["by_sdk"]) + [""]
+    out += _table("SDK template" if generated else "SDK (host's party)", m["by_sdk"]) + [""]
     p = m["pattern"]
     out.append(f"pattern hits (second signal, not scored above): {p['leaky_flows']} in leaky flows, "
                f"{p['clean_flows']} in clean flows (with those a known value at the same place absorbed)")
     out.append(f"pattern-only hits: {p['only_leaky_flows']} in leaky flows ({p['matching_planted']} on planted "
                f"values), {p['only_clean_flows']} in clean flows")
-    noise = m["pattern_only_by_noise"]
-    out.append("pattern-only hits by what they fell on: " + ", ".join(
-        f"{kind} {noise.get(kind, 0)}" for kind in (*NOISE_KINDS, "template_decoy")))
+    if generated:
+        noise = m["pattern_only_by_noise"]
+        out.append("pattern-only hits by what they fell on: " + ", ".join(
+            f"{kind} {noise.get(kind, 0)}" for kind in (*NOISE_KINDS, "template_decoy")))
+    else:
+        out += [f"  {name}: {t} at {loc} ({value})" for name, t, loc, value in m["pattern_only_hits"][:10]]
     out.append("pattern-only hits by type: " + (", ".join(
         f"{t} {n}" for t, n in sorted(m["pattern_only_by_type"].items())) or "none"))
+    if m["other_sources"]:
+        out.append("hits of other sources (not scored): " + ", ".join(
+            f"{src} {n}" for src, n in sorted(m["other_sources"].items())))
     for title, rows in (("missed", m["misses"]), ("false positives", m["false_positives"])):
         if rows:
             out.append(f"{title} (first 10 of {len(rows)}):")
@@ -719,33 +775,66 @@ def report(m: dict) -> str:
     return "\n".join(out)
 
 
+def metrics_json(m: dict) -> dict:
+    """The detection figures as JSON-ready data."""
+    def conv(d):
+        return {k: {"planted": t.planted, "found": t.found, "false_positives": t.false_pos} for k, t in d.items()}
+    return {"flows": m["flows"], "bytes": m["bytes"], "seconds": round(m["seconds"], 3),
+            "by_type": conv(m["by_type"]), "by_encoding": conv(m["by_encoding"]),
+            "by_sdk": conv(m["by_sdk"]), "pattern": m["pattern"],
+            "pattern_only_by_noise": m["pattern_only_by_noise"],
+            "pattern_only_by_type": m["pattern_only_by_type"],
+            "pattern_only_hits": [list(r) for r in m["pattern_only_hits"][:50]],
+            "other_sources": m["other_sources"],
+            "misses": m["misses"][:50], "false_positives": m["false_positives"][:50]}
+
+
+CORPORA = ("generated", "real", "all")
+HELP = {
+    "corpus": "which corpus to measure: 'generated' (SDK-shaped flows built from a seed, with noise), "
+              "'real' (captures of real SDK traffic, hand-labelled, in piiaudit/data/corpus/real) or "
+              "'all' (both, one after the other; the default)",
+    "flows": "number of flows of the generated corpus (default 2000)",
+    "seed": "random seed of the generated corpus: the same seed gives the same corpus",
+    "clean_share": "share of generated flows without device values (default 0.5)",
+    "json": "print the figures as JSON instead of tables: one object per corpus, "
+            "{'generated': ..., 'real': ...} with --corpus all",
+}
+
+
+def load(name: str, args) -> Corpus:
+    if name == "generated":
+        return generated_corpus(args.flows, args.seed, args.clean_share)
+    from piiaudit.detect import realcorpus
+    return realcorpus.load()
+
+
 def main(argv: list[str] | None = None, measures=()) -> int:
-    """`measures`: further measures the caller adds, each called with the samples and
+    """`measures`: further measures the caller adds, each called with a `Corpus` and
     returning (name, JSON-ready result, report lines)."""
     ap = argparse.ArgumentParser(prog="piiaudit corpus", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--flows", type=int, default=2000, help="number of flows to generate (default 2000)")
-    ap.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same corpus")
-    ap.add_argument("--clean-share", type=float, default=0.5, help="share of flows without device values (default 0.5)")
-    ap.add_argument("--json", action="store_true", help="print the metrics as JSON instead of tables")
+    ap.add_argument("--corpus", choices=CORPORA, default="all", help=HELP["corpus"])
+    ap.add_argument("--flows", type=int, default=2000, help=HELP["flows"])
+    ap.add_argument("--seed", type=int, default=1, help=HELP["seed"])
+    ap.add_argument("--clean-share", type=float, default=0.5, help=HELP["clean_share"])
+    ap.add_argument("--json", action="store_true", help=HELP["json"])
     args = ap.parse_args(argv)
     if args.flows < 1 or not 0 <= args.clean_share < 1:
         ap.error("--flows must be >= 1 and --clean-share within [0, 1)")
-    profile, samples = generate(args.flows, args.seed, args.clean_share)
-    m = evaluate(profile, samples)
-    extra = [measure(samples) for measure in measures]
+    names = ("generated", "real") if args.corpus == "all" else (args.corpus,)
+    results, texts = {}, []
+    for name in names:
+        c = load(name, args)
+        m = evaluate(c.profile, c.samples)
+        extra = [measure(c) for measure in measures]
+        results[name] = {"corpus": name, "notes": c.notes, **metrics_json(m),
+                         **{key: result for key, result, _ in extra}}
+        texts.append("\n".join([f"== {name} corpus ==", *c.notes, "", report(m, generated=name == "generated"),
+                                 *(line for _, _, lines in extra for line in ["", *lines])]))
     if args.json:
-        def conv(d):
-            return {k: {"planted": t.planted, "found": t.found, "false_positives": t.false_pos} for k, t in d.items()}
-        print(json.dumps({"flows": m["flows"], "bytes": m["bytes"], "seconds": round(m["seconds"], 3),
-                          "by_type": conv(m["by_type"]), "by_encoding": conv(m["by_encoding"]),
-                          "by_sdk": conv(m["by_sdk"]), "pattern": m["pattern"],
-                          "pattern_only_by_noise": m["pattern_only_by_noise"],
-                          "pattern_only_by_type": m["pattern_only_by_type"],
-                          "misses": m["misses"][:50], "false_positives": m["false_positives"][:50],
-                          **{name: result for name, result, _ in extra}},
-                         ensure_ascii=False, indent=1))
+        print(json.dumps(results if len(names) > 1 else results[names[0]], ensure_ascii=False, indent=1))
     else:
-        print("\n".join([report(m), *(line for _, _, lines in extra for line in ["", *lines])]))
+        print("\n\n".join(texts))
     return 0
 
 
