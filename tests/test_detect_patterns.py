@@ -71,6 +71,8 @@ def test_key_name_decides_between_shapes(bare):
     ({"bt_mac": "3c:a6:2f:11:22:34"}, "bluetooth_mac"),
     ({"oaid": "ab12cd34-0000-4abc-8def-0123456789ab"}, "oaid"),
     ({"gps_adid": "38400000-8cf0-11bd-b23e-10b96e40000d"}, "advertising_id"),
+    ({"advertiser_id": "38400000-8cf0-11bd-b23e-10b96e40000d"}, "advertising_id"),   # Facebook, AppsFlyer
+    ({"advertising_ids": {"aaid": "38400000-8cf0-11bd-b23e-10b96e40000d"}}, "advertising_id"),   # Branch
     ({"androidId": "9774d56d682e549c"}, "android_id"),
 ])
 def test_patterns(bare, obj, pii_type):

@@ -65,7 +65,8 @@ _KEY_HINTS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), t) for p,
     (r"mac", "mac"),
     (r"androidid|^aid$|^adid$", "android_id"),
     (r"oaid", "oaid"),
-    (r"gaid|gpsadid|advertisingid|adsid|^idfa$", "advertising_id"),
+    # advertiser_id: Facebook's and AppsFlyer's name of the GAID, aaid: Branch's (real captures)
+    (r"gaid|gpsadid|advertisingid|advertiserid|adsid|^idfa$|^aaid$", "advertising_id"),
     (r"email|mail", "email"),
     (r"serial|^sn$", "serial"),
 ))
