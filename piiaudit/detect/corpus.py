@@ -1,6 +1,12 @@
 """A labelled corpus of SDK-shaped flows, and the detector's precision and recall on it.
 
-    python -m piiaudit.detect.corpus --flows 2000 --seed 1
+    python -m piiaudit.detect.corpus --corpus generated --flows 2000 --seed 1
+    piiaudit corpus          # this corpus and the real one, with party attribution and findings
+
+Both corpora are a `Corpus` (profile, samples, captures): this module builds the generated
+one; piiaudit/detect/realcorpus.py reads the real one (captures of real SDK traffic labelled
+by hand, piiaudit/data/corpus/real). `evaluate` scores either; a measure the caller adds
+(`main(measures=...)`: party attribution, the findings count, in commands/) gets the corpus.
 
 Each leaky flow is built like a request a real SDK sends (field names and shapes follow
 the public documentation and decompiled parameter lists of the SDKs named below) and
