@@ -157,6 +157,8 @@ def test_a_late_observed_value_at_a_mapped_field_supersedes_the_endpoint_row(tmp
 def analysed(tmp_path_factory):
     session = tmp_path_factory.mktemp("noprofile") / "s"
     Harness(session, piiaudit_profile=None, piiaudit_detect_process=False).run(sdk_flows())
+    # the tester marks consent between the Branch request (T0) and the Facebook one (T0 + 1)
+    SessionStore(session, create=False).add_consent_mark(T0 + 0.25, kind="accepted", source="tester")
     result = analyze(session)
     paths = write_report(session, result=result)
     return session, result, paths
@@ -200,6 +202,8 @@ def test_the_workbook_lists_what_each_sdk_sent(analysed):
     assert gaid[b.FIELD_SOURCE] == ("TrackHAR adapter branch-io (tweaselORG/TrackHAR src/adapters/branch-io.ts) "
                                     "[CC0-1.0]")
     assert all(r[b.FIRST_TIME] and r[b.FIRST_EPOCH] >= T0 for r in rows)
+    assert {r[b.DT_CONSENT] for r in rows if r[b.ENDPOINT] == "session"} == {-0.25}
+    assert {r[b.DT_CONSENT] for r in rows if r[b.ENDPOINT] == "activities"} == {0.75}
     consent_fields = [r for r in rows if r[b.DATA_KIND] == "同意状态 (Consent / tracking state)"]
     assert {r[b.FIELD_SOURCE].split(":")[0] for r in consent_fields} == {"Meta Graph API reference"}
     # every stored endpoint hit (field and value) is on the sheet, once
@@ -228,3 +232,18 @@ def test_the_page_and_the_console_name_each_sdk(analysed):
                      "屏幕参数 (Screen size and density)", "SDK生成的设备标识 (SDK-generated device ID)",
                      "用户标识 (User ID)"]
     assert "同意状态 (Consent / tracking state)" in facebook and "时区 (Time zone)" in facebook
+
+
+def test_with_a_profile_the_known_value_wins_and_the_sheet_still_names_the_field(tmp_path):
+    device = tmp_path / "device.yaml"
+    device.write_text(f"values:\n  advertising_id: {GAID}\n", "utf-8")
+    session = tmp_path / "s"
+    Harness(session, piiaudit_profile=str(device), piiaudit_detect_process=False).run(sdk_flows())
+    rows = [r for r in stored_hits(session) if r["location"] == "body:json:$.google_advertising_id"]
+    assert [(r["source"], r["value"]) for r in rows] == [("known_value", GAID)]
+    assert any(s["source"] == "endpoint" and s["field"] == "body:json:$.google_advertising_id"
+               for s in rows[0]["detail"]["support"])
+    paths = write_report(session, result=analyze(session))
+    sheet = sheet_rows(paths["xlsx"], b.SENT_BY_SDK_SHEET)
+    gaid = [r for r in sheet if r[b.FIELD] == "body:json:$.google_advertising_id"]
+    assert len(gaid) == 1 and gaid[0][b.ENDPOINT] == "session" and gaid[0][b.FLOW_COUNT] == 1
