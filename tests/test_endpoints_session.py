@@ -76,8 +76,11 @@ def test_a_session_recorded_without_profile_stores_endpoint_hits(tmp_path, proce
     assert endpoint_pairs(rows) == expected_pairs()
     assert {r["source"] for r in rows} <= {"endpoint", "pattern"}
     aaid = next(r for r in rows if r["location"] == "body:json:$.advertising_ids.aaid")
+    support = aaid["detail"].pop("support", [])
     assert aaid["detail"] == {"sdk": "branch", "endpoint": "session", "field": "body:json:$.advertising_ids.aaid",
                               "source": "trackhar"}
+    # the advertising-ID pattern (key `aaid`) fires at the same place: kept as support only
+    assert all(s["rule"] == "uuid-keyed" and s["pii_type"] == "advertising_id" for s in support)
     assert store.count("errors") == 0
 
 
