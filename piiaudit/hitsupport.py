@@ -1,9 +1,10 @@
 """One datum, one hit: what a weaker hit on the same datum leaves in the kept hit.
 
 When several sources find the same value at the same place of a flow, the strongest is
-kept (known value > observed value > pattern) and the others become entries of its
-`detail.support`: source, PII type, encoding, confidence, and for a pattern the text it
-matched and its rule. The detector merges this way within one scan
+kept (known value > observed value > endpoint field > pattern) and the others become
+entries of its `detail.support`: source, PII type, encoding, confidence, for a pattern the
+text it matched and its rule, for an endpoint field (piiaudit.detect.endpoints) the value as
+it travelled, the SDK, the endpoint, the documented field and the map's source id. The detector merges this way within one scan
 (piiaudit.detect.detector), the proxy's look-back across a scan and a later one
 (addon.lookback); kept light so the proxy process need not load the detector for it.
 """
@@ -19,6 +20,11 @@ def support_entry(h: dict) -> dict:
         detail = h.get("detail")
         entry["value"] = h.get("value")
         entry["rule"] = detail.get("rule") if isinstance(detail, dict) else None
+    elif h.get("source") == "endpoint":
+        detail = h.get("detail") if isinstance(h.get("detail"), dict) else {}
+        entry["value"] = h.get("value")
+        entry.update({k: detail.get(k) for k in ("sdk", "endpoint", "field")})
+        entry["doc_source"] = detail.get("source")
     return entry
 
 

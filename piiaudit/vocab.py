@@ -17,6 +17,9 @@ class PiiType:
     sensitive: bool
     permission: str | None
     persistent: bool = False
+    # a device or context attribute (model, OS version, locale, ...): reported per SDK as
+    # what it sent (docs/endpoints.md), never a finding on its own
+    attribute: bool = False
 
     @property
     def label(self) -> str:
@@ -39,3 +42,13 @@ def get(name: str) -> PiiType:
 
 def is_known(name: str) -> bool:
     return name in pii_types()
+
+
+def is_attribute(name: str) -> bool:
+    """True for a device/context attribute kind (never a finding on its own)."""
+    t = pii_types().get(name)
+    return bool(t and t.attribute)
+
+
+def attributes() -> list[str]:
+    return [n for n, t in pii_types().items() if t.attribute]

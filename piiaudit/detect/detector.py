@@ -5,9 +5,11 @@
     result = det.scan_flow(flow)                # mitmproxy.http.HTTPFlow
 
 Known values (the device profile, values observed by the hooks, planted canaries) are the
-first signal; validated patterns the second. One piece of data is one hit: hits from
-different layers of the same bytes, and hits of the same type at the same place, are
-merged, known values winning over patterns.
+first signal; the endpoint field maps of catalogued SDKs (piiaudit.detect.endpoints: this
+request field carries that kind of data) the second; validated patterns the third. One
+piece of data is one hit: hits from different layers of the same bytes, and hits of the
+same type at the same place, are merged, known values winning over endpoint fields and
+endpoint fields over patterns.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from piiaudit import vocab
 from piiaudit.hitsupport import add_support
 from piiaudit.values import value_sha256
 
+from piiaudit.detect import endpoints as endpoint_maps
 from piiaudit.detect import geo
 from piiaudit.detect.decoders import FLOW, PLAINTEXT
 from piiaudit.detect.engine import Finder, Scanner
@@ -28,7 +31,8 @@ MAX_VALUE_CHARS = 4096          # longer observed values (whole app lists) are n
 _PLACEHOLDERS = {"unknown", "null", "none", "nil", "undefined", "02:00:00:00:00:00", "0", "-1",
                  "<unknown ssid>", "unknown ssid"}
 _PAIR_CANDIDATES = 16
-_SOURCE_RANK = {"known_value": 2, "observed_value": 2, "pattern": 1}
+_SOURCE_RANK = {"known_value": 3, "observed_value": 3, endpoint_maps.SOURCE: 2, "pattern": 1}
+_STRONG = ("known_value", "observed_value")
 
 
 def _placeholder(value: str) -> bool:
@@ -42,11 +46,14 @@ TIER_CAPACITY = (8, 64)
 
 
 class Detector:
-    def __init__(self, profile=None, limits: ScanLimits | None = None, *, patterns: bool = True):
+    def __init__(self, profile=None, limits: ScanLimits | None = None, *, patterns: bool = True,
+                 endpoints: bool | None = None):
         """patterns=False: known and observed values and locations only, no pattern search
-        (the proxy's look-back asks only whether newly learned values are in old flows)."""
+        (the proxy's look-back asks only whether newly learned values are in old flows);
+        endpoints: read the endpoint field maps (default: as `patterns`)."""
         self.limits = limits or ScanLimits()
         self.patterns = patterns
+        self.endpoints = patterns if endpoints is None else endpoints
         # tiers[0] is the base (profile values), the others hold values observed later,
         # smallest last; each tier has its own index, built when first needed
         self._tiers: list[dict[tuple[str, str], str]] = [{} for _ in range(len(TIER_CAPACITY) + 1)]
@@ -133,8 +140,14 @@ class Detector:
         except Exception as e:  # noqa: BLE001
             return ScanResult(errors=[f"detector index: {type(e).__name__}: {e}"])
         scanner.scan_source(FLOW, flow)
+        endpoint_hits: list[dict] = []
+        if self.endpoints:
+            try:
+                endpoint_hits = endpoint_maps.extract(flow, budget)
+            except Exception as e:  # noqa: BLE001 - costs the endpoint hits of this flow, nothing more
+                budget.error(f"endpoint maps: {type(e).__name__}: {e}")
         try:
-            hits = self._finish(scanner, budget)
+            hits = self._finish(scanner, budget, endpoint_hits)
         except Exception as e:  # noqa: BLE001
             budget.error(f"merging hits: {type(e).__name__}: {e}")
             hits = []
@@ -178,9 +191,9 @@ class Detector:
                 for index in known for m in index.search(text)]
 
     # --- merging ------------------------------------------------------------------------------
-    def _finish(self, scanner: Scanner, budget: Budget) -> list[dict]:
+    def _finish(self, scanner: Scanner, budget: Budget, endpoint_hits: list[dict] = ()) -> list[dict]:
         found = scanner.found
-        hits = found.known + found.patterns + self._pair_coords(found.coords)
+        hits = found.known + list(endpoint_hits) + found.patterns + self._pair_coords(found.coords)
         hits = _dedupe(hits)
         if len(hits) > self.limits.max_hits:
             budget.cap("hits")
@@ -258,19 +271,24 @@ def _rank(h: dict) -> tuple:
 
 
 def _dedupe(hits: list[dict]) -> list[dict]:
-    """One piece of data, one hit; the strongest source kept (known value > observed value >
-    pattern), the others recorded in its `detail.support`.
+    """One piece of data, one hit; the strongest source kept (known value = observed value >
+    endpoint field > pattern), the others recorded in its `detail.support`.
 
     1. Hits on overlapping bytes of the same top-level segment: a known or observed value
        absorbs any pattern there; hits of one type and value (from different layers) keep
-       the best.
+       the best. (Endpoint hits name a field, not bytes: they skip this step.)
     2. Then one hit per (direction, location, value), and one pattern hit per (direction,
-       location, pii_type).
+       location, pii_type). At one (direction, location) a known or observed hit absorbs an
+       endpoint hit of the same value or type (the field's documented kind stays as
+       support), and an endpoint hit absorbs a pattern hit of its type or inside its value.
     """
     hits = sorted(hits, key=_rank, reverse=True)
     kept: list[dict] = []
     spans: dict[tuple, list[dict]] = {}
     for h in hits:
+        if h.get("_span") is None:
+            kept.append(h)
+            continue
         key = (h["direction"], h["_root"])
         owner = None
         for k in spans.get(key, ()):
@@ -286,17 +304,28 @@ def _dedupe(hits: list[dict]) -> list[dict]:
         kept.append(h)
     out: list[dict] = []
     by_value: dict[tuple, dict] = {}
+    strong_by_type: dict[tuple, dict] = {}
+    fields_at: dict[tuple, list[dict]] = {}
     pattern_places: set[tuple] = set()
     for h in kept:
         place = (h["direction"], h["location"])
         owner = by_value.get((*place, h["value"]))
+        if owner is None and h["source"] == endpoint_maps.SOURCE:
+            owner = strong_by_type.get((*place, h["pii_type"]))
+        if owner is None and h["source"] == "pattern":
+            owner = next((e for e in fields_at.get(place, ())
+                          if e["pii_type"] == h["pii_type"] or str(h["value"]) in str(e["value"])), None)
         if owner is None and h["source"] == "pattern" and (*place, h["pii_type"]) in pattern_places:
             continue
         if owner is not None:
             add_support(owner, h)
             continue
         by_value[(*place, h["value"])] = h
-        if h["source"] == "pattern":
+        if h["source"] in _STRONG:
+            strong_by_type.setdefault((*place, h["pii_type"]), h)
+        elif h["source"] == endpoint_maps.SOURCE:
+            fields_at.setdefault(place, []).append(h)
+        elif h["source"] == "pattern":
             pattern_places.add((*place, h["pii_type"]))
         out.append(h)
     return out

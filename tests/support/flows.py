@@ -34,3 +34,16 @@ def make_flow(url: str, body: bytes = b"", headers: dict[str, str] | None = None
         f.response = http.Response.make(status, b'{"code":0}', {"content-type": "application/json"})
         f.response.timestamp_start, f.response.timestamp_end = ts + 0.01, ts + 0.011
     return f
+
+
+def example_flow(example) -> http.HTTPFlow:
+    """The flow of an endpoint-map example (piiaudit.detect.endpoints.Example), sent to the
+    host of its URL as it travelled: body text as UTF-8, or `body_base64` decoded."""
+    import base64
+
+    req = example.request
+    if req.get("body_base64") is not None:
+        body = base64.b64decode(req["body_base64"])
+    else:
+        body = (req.get("body") or "").encode("utf-8")
+    return make_flow(req["url"], body, dict(req.get("headers") or {}), method=req["method"], status=None)
