@@ -8,9 +8,11 @@ first flow, would find it. To make the live record agree with a replay, the side
 scans flows keeps the last flows it scanned (`LookbackBuffer`) and, when values new to its
 detector arrive, scans those flows again for just those values, with a detector holding
 only them, and reports the `observed_value` hits the flows did not already have. A late
-hit on the place of a stored pattern hit carries that pattern in its `detail.support`;
-the session writer then replaces the pattern row with it (piiaudit.store.superseded_patterns),
-so one datum stays one row, as a replay would record it.
+hit on the place of a stored pattern hit, or of a stored endpoint-field hit of its value or
+type (piiaudit.detect.endpoints), carries that hit in its `detail.support`; the session
+writer then replaces the stored row with it (piiaudit.store.superseded_patterns), so one
+datum stays one row, as a replay would record it. The look-back's detector reads neither
+patterns nor endpoint maps: the first scan stored those.
 
 The buffer is bounded three ways: by age in flow time (request start; the newest flow
 sets the clock, so a replay of the same file behaves the same), by count and by bytes.
@@ -28,6 +30,7 @@ from typing import Any
 
 from mitmproxy import connection, http, websocket
 
+from piiaudit.flowrow import destination
 from piiaudit.hitsupport import add_support
 
 DEFAULT_WINDOW_S = 30
@@ -41,17 +44,23 @@ _SERVER = connection.Server(address=None)
 
 def flow_payload(flow: http.HTTPFlow) -> dict:
     """What detection reads of a flow: request, response and WebSocket messages in their
-    `get_state()` form (the connection objects would cost more to copy than the scan)."""
+    `get_state()` form (the connection objects would cost more to copy than the scan),
+    and the destination host (piiaudit.flowrow.destination), which the endpoint maps need."""
     return {
         "request": flow.request.get_state(),
         "response": flow.response.get_state() if flow.response is not None else None,
         "websocket": flow.websocket.get_state() if flow.websocket is not None else None,
+        "destination": destination(flow),
     }
 
 
 def rebuild(flow_id: str, payload: dict) -> http.HTTPFlow:
-    """A flow detection can scan, from flow_payload()."""
-    flow = http.HTTPFlow(_CLIENT, _SERVER)
+    """A flow detection can scan, from flow_payload(); connected to its destination."""
+    dest = payload.get("destination")
+    server = _SERVER
+    if dest:
+        server = connection.Server(address=(str(dest), int(payload["request"].get("port") or 443)))
+    flow = http.HTTPFlow(_CLIENT, server)
     flow.id = flow_id
     flow.request = http.Request.from_state(payload["request"])
     if payload.get("response") is not None:
@@ -94,12 +103,16 @@ class Entry:
     size: int
     keys: set = field(default_factory=set)          # hit_key of the flow's known and observed value hits
     patterns: list = field(default_factory=list)    # its stored pattern hits
+    fields: list = field(default_factory=list)      # its stored endpoint-field hits
 
     def note(self, hits: Iterable[dict]) -> None:
         for h in hits:
             if h.get("source") == "pattern":
                 # a value found later where a pattern was supersedes the stored pattern row
                 self.patterns.append(h)
+            elif h.get("source") == "endpoint":
+                # likewise a value found later in a mapped field supersedes the field's row
+                self.fields.append(h)
             else:
                 self.keys.add(hit_key(h))
 
@@ -168,7 +181,7 @@ class LookbackBuffer:
         from piiaudit.detect import Detector, ScanLimits  # the proxy process without inline detection never loads it
 
         try:
-            det = Detector(None, limits=self.limits or ScanLimits(), patterns=False)
+            det = Detector(None, limits=self.limits or ScanLimits(), patterns=False, endpoints=False)
             learned: dict[tuple[str, str], float | None] = {}
             for pii_type, value, at in values:
                 try:
@@ -204,8 +217,8 @@ class LookbackBuffer:
                 detail["lookback"] = True
                 detail["lookback_delay_s"] = round(at - entry.ts, 3) if at is not None else None
                 late_hit = {**h, "detail": detail}
-                for pattern in _patterns_under(entry, h, detail):
-                    add_support(late_hit, pattern)
+                for weaker in _patterns_under(entry, h, detail) + _fields_under(entry, h):
+                    add_support(late_hit, weaker)
                 late.append(late_hit)
             entry.note(late)
             yield entry.flow_id, late, []
@@ -221,6 +234,14 @@ def _patterns_under(entry: Entry, hit: dict, detail: dict) -> list[dict]:
                 and matched and (text in matched or matched in text):
             out.append(p)
     return out
+
+
+def _fields_under(entry: Entry, hit: dict) -> list[dict]:
+    """The flow's stored endpoint-field hits at this late hit's place, of its value or type
+    (the detector's merge rule, piiaudit.detect.detector._dedupe)."""
+    return [f for f in entry.fields
+            if f.get("direction") == hit.get("direction") and f.get("location") == hit.get("location")
+            and (str(f.get("value")) == str(hit.get("value")) or f.get("pii_type") == hit.get("pii_type"))]
 
 
 def _ts(payload: dict) -> float | None:

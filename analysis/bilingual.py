@@ -69,6 +69,23 @@ ATTRIBUTED_SDK = both("归属SDK", "Attributed SDK")
 REQUEST_SHA = both("请求SHA-256", "Request SHA-256")
 RESPONSE_SHA = both("响应SHA-256", "Response SHA-256")
 
+# -- Sent by SDK (endpoint field maps) --------------------------------------------------
+SDK = "SDK"
+ENDPOINT = both("接口", "Endpoint")
+DATA_KIND = both("数据类型", "Kind")
+ATTRIBUTE = both("设备/环境属性", "Device or context attribute")
+FIELD = both("字段", "Field")
+FLOW_COUNT = both("流量数", "Flows")
+DT_CONSENT = both("距同意时刻（秒）", "Δt to consent (s)")
+FIELD_SOURCE = both("字段依据", "Field documented by")
+SENT_BY_SDK_SHEET = "SDK发送的数据 (Sent by SDK)"   # a sheet name may not hold '/'
+SENT_BY_SDK_HEADING = both("SDK发送的数据", "Sent by SDK")
+SENT_BY_SDK_NOTE = both("按已知接口字段（端点字段映射）识别，无需设备档案；设备/环境属性不单独构成发现",
+                        "found by the endpoint field maps of known SDK endpoints, no device profile needed; "
+                        "device and context attributes never make a finding on their own")
+NO_SENT_BY_SDK = both("未识别到已知SDK接口字段", "no field of a known SDK endpoint seen")
+DOCUMENTED_FIELD = both("文档字段", "documented field")
+
 # -- API events -----------------------------------------------------------------------
 CALLER_SDK = both("调用方SDK", "Caller SDK")
 THREAD = both("线程", "Thread")

@@ -22,7 +22,7 @@ from analysis.prepare import THIRD_PARTY, Evidence
 
 EVIDENCE_COLUMNS = [
     "pii_type", "sdk", "host", "ts", "event_id", "flow_id", "hit_id", "api", "location", "encoding", "source",
-    "permission", "granted", "clock_error_ms", "stream", "context",
+    "permission", "granted", "clock_error_ms", "stream", "context", "documented_field",
 ]
 GROUP_KEYS = ("pii_type", "sdk", "host")
 

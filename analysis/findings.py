@@ -13,7 +13,9 @@ hash step shows the hash's hex). A pre-consent finding lists a linked request ma
 consent too (the read's value went there) but marks it: ``after_consent`` on the link and
 ``flows_after_consent`` in the detail. ``evidence`` in the detail lists the finding's own rows
 with their role (read, send, event, or context such as the pause or the dialog, labelled as such),
-their Δt against consent (``dt_s``) and the value as shown, masked.
+their Δt against consent (``dt_s``) and the value as shown, masked; a send found or confirmed
+by an endpoint field map names that field and its source (``documented_field``, also listed
+in the detail).
 
 A finding whose only evidence is pattern hits (no hook read, no known or observed value)
 is never more than `PATTERN_ONLY_SEVERITY`: a shape that passed its check is a lead, not
@@ -102,7 +104,7 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     out = g.agg(first_ts=("ts", "min"), n_events=("event_id", "nunique"), n_flows=("flow_id", "nunique"),
                 **{k: (k, "first") for k in GROUP_KEYS})
     lists = {c: _distinct_per_group(ev, c) for c in ("host", "api", "location", "encoding", "source", "permission",
-                                                     "granted")}
+                                                     "granted", "documented_field")}
     event_ids = all_events.groupby("gid")["event_id"].agg(list)
     flow_ids = all_flows.groupby("gid")["flow_id"].agg(list)
     uncertain = _within_clock_error(ev, ctx) if det.relative_to_consent else pd.Series(dtype=object)
@@ -172,7 +174,7 @@ def _as_travelled(value: Any, encoding: Any) -> str:
 
 
 def _row(rec: dict[str, Any]) -> dict[str, Any]:
-    keys = ("role", "event_id", "flow_id", "pii_type", "ts", "dt_s", "value_shown")
+    keys = ("role", "event_id", "flow_id", "pii_type", "ts", "dt_s", "value_shown", "documented_field")
     return {k: _py(rec.get(k)) for k in keys if k in rec and _py(rec.get(k)) is not None}
 
 

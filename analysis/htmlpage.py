@@ -90,6 +90,7 @@ def render(data: ReportData, *, reveal: bool = False) -> str:
     timeline = tables.table(data, "Timeline", reveal=reveal).head(MAX_TIMELINE_ROWS)
     consent_rows = data.timeline["stream"].head(MAX_TIMELINE_ROWS).eq("consent").map({True: "consent", False: None})
     hooks = tables.table(data, "Hooks", reveal=reveal)
+    sent_by_sdk = tables.table(data, b.SENT_BY_SDK_SHEET, reveal=reveal).drop(columns=[b.FIRST_EPOCH])
     return _template().render(
         L=b, session=data.session_dir.name,
         consent_notice=None if data.consent.status == "accepted" else data.consent.describe(data.tz),
@@ -99,6 +100,7 @@ def render(data: ReportData, *, reveal: bool = False) -> str:
                   for rec in data.findings.to_dict("records")],
         empty_session=data.nothing,
         hooks=_table(hooks) if not hooks.empty else None,
+        sent_by_sdk=_table(sent_by_sdk) if not sent_by_sdk.empty else None,
         timeline=_table(timeline, classes=consent_rows.tolist()),
         timeline_cut=len(data.timeline) > MAX_TIMELINE_ROWS, max_timeline_rows=MAX_TIMELINE_ROWS,
     )

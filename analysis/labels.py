@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.bilingual import PARAPHRASE
+from analysis.bilingual import DOCUMENTED_FIELD, PARAPHRASE
 from piiaudit import sdks as sdk_catalog
 from piiaudit import vocab
 from piiaudit.times import iso_one
@@ -102,6 +102,8 @@ def finding_notes(detail: dict[str, Any]) -> str:
         lines.append(f"编码 / encoding: {', '.join(detail['encoding'])}")
     if detail.get("api"):
         lines.append(f"API: {', '.join(detail['api'])}")
+    if detail.get("documented_field"):
+        lines.append(f"{DOCUMENTED_FIELD}: " + "; ".join(detail["documented_field"]))
     if detail.get("within_clock_error"):
         lines.append("与同意时刻的先后在时钟误差之内 / order against the consent moment within the clock error: "
                      + ", ".join(detail["within_clock_error"]))

@@ -38,6 +38,9 @@ HIT_COLUMNS: dict[str, str] = {
     "id": "int", "flow_id": "str", "pii_type": "str", "location": "str", "encoding": "str", "source": "str",
     "value_sha256": "str", "value": "str", "direction": "str", "confidence": "float",
     "via_event_id": "int",   # derived hits (analysis.crypto, TLS plaintext): the hook event that revealed them
+    # the endpoint field that carried the hit (piiaudit.detect.endpoints): its own detail for
+    # a hit of source 'endpoint', else the endpoint entry of its support; None for the rest
+    "endpoint_map": "json",
 }
 EVENT_COLUMNS: dict[str, str] = {
     "id": "int", "ts": "float", "ts_device_ms": "int", "seq": "int", "kind": "str", "api": "str",
@@ -59,6 +62,15 @@ SELECT_AS = {
         # Computed, not a column: only rows that carry it pay for the JSON parse.
         "via_event_id": ("CASE WHEN detail LIKE '%via_event_id%' AND json_valid(detail) "
                          "THEN json_extract(detail, '$.via_event_id') END"),
+        "endpoint_map": (
+            "CASE WHEN detail LIKE '%\"endpoint\"%' AND json_valid(detail) THEN CASE WHEN source = 'endpoint' "
+            "THEN json_object('sdk', json_extract(detail, '$.sdk'), 'endpoint', json_extract(detail, '$.endpoint'), "
+            "'field', json_extract(detail, '$.field'), 'source', json_extract(detail, '$.source'), 'value', value) "
+            "ELSE (SELECT json_object('sdk', json_extract(s.value, '$.sdk'), "
+            "'endpoint', json_extract(s.value, '$.endpoint'), 'field', json_extract(s.value, '$.field'), "
+            "'source', json_extract(s.value, '$.doc_source'), 'value', json_extract(s.value, '$.value')) "
+            "FROM json_each(detail, '$.support') AS s WHERE json_extract(s.value, '$.source') = 'endpoint' LIMIT 1) "
+            "END END"),
     },
 }
 

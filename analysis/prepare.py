@@ -2,7 +2,9 @@
 
 - reads: one row per ``pii_read`` hook event, and one per bind or start of an identifier
   service (analysis.idservices: the caller reads the advertising ID or OAID; no value);
-- sent: one row per PII hit in a request, with its flow, the actor it is attributed to and
+- sent: one row per PII hit in a request (device and context attributes left out: they
+  never make a finding on their own), with its flow, the documented field when an endpoint
+  map found or confirmed it (analysis.sentbysdk), the actor it is attributed to and
   the party of the destination with its reason (analysis.party): the app itself for a
   first-party host, the host's SDK, else the SDK of the linked read, else the unattributed
   third party named by its registrable domain; party first_party | third_party |
@@ -26,6 +28,7 @@ from analysis.load import Session
 from analysis.party import attribute_events
 from analysis.party import FIRST_PARTY, SERVICE_PROVIDER, THIRD_PARTY, UNATTRIBUTED, hosts_party
 from analysis.scope import Scope
+from analysis.sentbysdk import documented_field, is_attribute
 from piiaudit import sdks as sdk_catalog
 from piiaudit.yamlfile import load_resource
 
@@ -84,7 +87,11 @@ def _reads(session: Session, ui: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sent(session: Session, scope: Scope | None) -> pd.DataFrame:
-    hits = session.hits.loc[session.hits["direction"].fillna("request").eq("request")]
+    # Device and context attributes (model, OS version, ...) never make a finding on their
+    # own: the rules do not see them (the report lists them per SDK, analysis.sentbysdk).
+    hits = session.hits.loc[session.hits["direction"].fillna("request").eq("request")
+                            & ~is_attribute(session.hits["pii_type"])]
+    hits = hits.assign(documented_field=documented_field(hits))
     flows = session.flows[["id", "ts_start", "host", "url", "scheme", "method"]].rename(
         columns={"id": "flow_id", "ts_start": "ts"})
     sent = hits.rename(columns={"id": "hit_id"}).drop(columns=["direction"]).merge(flows, on="flow_id", how="inner")

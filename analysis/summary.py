@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from analysis import bilingual as b
+from analysis import sentbysdk
 from analysis.labels import SEVERITY, pii_label, sdk_label
 from analysis.pipeline import AnalysisResult
 from analysis.rules import SEVERITY_RANK
@@ -45,6 +46,20 @@ def text_summary(result: AnalysisResult, *, top: int = TOP, tz: dt.tzinfo | None
             lines.append(f"  … {len(f) - top} more / 另有 {len(f) - top} 条")
     elif counts["flows"] == counts["events"] == 0:
         lines.append(f"  {b.EMPTY_SESSION}")
+    lines += sent_by_sdk_lines(result)
     for err in result.errors:
         lines.append(f"  ! rule {err['rule_id']} failed / 规则执行失败: {err['message']}")
     return "\n".join(lines)
+
+
+def sent_by_sdk_lines(result: AnalysisResult) -> list[str]:
+    """One line per SDK the endpoint field maps saw: its kinds (identifiers first) and flows."""
+    s = result.session
+    v = sentbysdk.per_sdk(s.hits, s.flows, result.timeline_order)
+    if v.empty:
+        return []
+    lines = ["", f"{b.SENT_BY_SDK_HEADING}:"]
+    for rec in v.to_dict("records"):
+        kinds = ", ".join(pii_label(k) for k in rec["kinds"])
+        lines.append(f"  {sdk_label(rec['sdk'])}: {kinds} · {rec['flows']} flows, {rec['endpoints']} endpoints")
+    return lines

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import bilingual as b
-from analysis import coverage
+from analysis import coverage, sentbysdk
 from analysis.labels import SEVERITY, YES_NO, cite, finding_notes, link_sentences, masked_values, pii_label, sdk_label
 from analysis.redact import known_values, redact, url_redactions
 from analysis.reportdata import ReportData
@@ -201,6 +201,28 @@ def findings_table(data: ReportData) -> pd.DataFrame:
     })
 
 
+def sent_by_sdk(data: ReportData) -> pd.DataFrame:
+    """analysis.sentbysdk's rows for this report (raw columns), built once."""
+    s = data.session
+    return data.cached("sent_by_sdk", lambda: sentbysdk.sent_by_sdk(s.hits, s.flows, data.timeline, data.consent))
+
+
+def sent_by_sdk_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
+    """What each SDK sent, by the endpoint field maps: SDK, party, endpoint, kind, field, value."""
+    v = sent_by_sdk(data)
+    first = v["first_ts"].astype("float64")
+    sources = v[["sdk", "doc_source"]].astype(str)
+    return pd.DataFrame({
+        b.SDK: _map_distinct(v["sdk"], sdk_label), b.PARTY: v["party"], b.ENDPOINT: v["endpoint"],
+        b.DATA_KIND: _map_distinct(v["pii_type"], pii_label), b.ATTRIBUTE: _yes_no(v["attribute"].fillna(False)),
+        b.FIELD: v["field"], b.value_header(reveal): masked_values(v["value"], reveal),
+        b.FLOW_COUNT: v["flows"], b.FIRST_TIME: iso_column(first, data.tz), b.FIRST_EPOCH: first,
+        b.DT_CONSENT: v["dt_s"],
+        b.FIELD_SOURCE: _map_distinct(sources["sdk"] + "\x00" + sources["doc_source"],
+                                      lambda k: sentbysdk.source_text(*k.split("\x00", 1))),
+    })
+
+
 def _attributed_sdk(data: ReportData) -> pd.Series:
     """hit id -> the SDK the analysis attributed the sent hit to (from the timeline's flow rows)."""
     t = data.timeline
@@ -213,14 +235,20 @@ def flows_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     # A left merge keeps the flows' (time, id) order, and each flow's hits in id order.
     rows = s.flows.merge(s.hits.rename(columns={"id": "hit_id"}), left_on="id", right_on="flow_id", how="left")
     has_hit = rows["hit_id"].notna()
+    attributed = _attributed_sdk(data)
+    sdk = rows["hit_id"].map(attributed)
+    # hits the rules do not read (device attributes) are not on the timeline: their map's SDK
+    unranked = has_hit & ~rows["hit_id"].isin(attributed.index)
+    map_sdk = rows["endpoint_map"].map(lambda m: m.get("sdk") if isinstance(m, dict) else None, na_action="ignore")
+    sdk = sdk.where(~unranked, map_sdk)
     return pd.DataFrame({
         b.TIME: iso_column(rows["ts_start"], data.tz), b.EPOCH: rows["ts_start"], b.FLOW_ID: rows["id"],
         b.METHOD: rows["method"], b.HOST: rows["host"], b.HOST_HEADER: rows.get("host_header"), b.URL: _urls(data, rows["id"], rows["url"], reveal),
         b.HTTP_STATUS: rows["status"], b.PII_TYPE: _map_distinct(rows["pii_type"], pii_label),
         b.DIRECTION: rows["direction"], b.LOCATION: rows["location"],
         b.ENCODING: rows["encoding"], b.MATCH_SOURCE: rows["source"],
-        b.ATTRIBUTED_SDK: _actor(rows["hit_id"].map(_attributed_sdk(data)), rows["direction"].eq("request").map(
-            {True: "pii_sent", False: "response"})).where(has_hit),
+        b.ATTRIBUTED_SDK: _actor(sdk, rows["direction"].eq("request").map(
+            {True: "pii_sent", False: "response"}).where(~unranked | sdk.notna(), "response")).where(has_hit),
         b.value_header(reveal): masked_values(rows["value"], reveal), b.VALUE_SHA: rows["value_sha256"],
         b.REQUEST_SHA: rows["request_sha256"],
         b.RESPONSE_SHA: rows["response_sha256"],
@@ -286,6 +314,7 @@ def timeline_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
 
 BUILDERS: dict[str, Callable[..., pd.DataFrame]] = {
     "Findings": lambda data, reveal: findings_table(data),
+    b.SENT_BY_SDK_SHEET: lambda data, reveal: sent_by_sdk_table(data, reveal=reveal),
     "Flows": lambda data, reveal: flows_table(data, reveal=reveal),
     "API events": lambda data, reveal: events_table(data, reveal=reveal),
     "Timeline": lambda data, reveal: timeline_table(data, reveal=reveal),

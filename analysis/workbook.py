@@ -1,4 +1,4 @@
-"""evidence.xlsx: Summary, Findings, Flows, API events, Timeline, Hooks.
+"""evidence.xlsx: Summary, Findings, SDK发送的数据 (Sent by SDK), Flows, API events, Timeline, Hooks.
 
 XlsxWriter in constant-memory mode (rows streamed in order) with every string written as a
 string: the options that would turn text into formulas, links or numbers are off, and
@@ -33,7 +33,8 @@ WIDTHS = {
     b.RESPONSE_SHA: 66, b.FLOW_ID: 38, b.LEGAL_BASIS: 70, b.READ_SENT: 80, b.NOTES: 50, b.TITLE_ZH: 40,
     b.TITLE_EN: 44, b.PII_TYPE: 30, b.ACTOR: 26, b.ATTRIBUTED_SDK: 26, b.CALLER_SDK: 26, b.HOST: 26, b.STACK: 70,
     b.DETAIL: 50, b.FLOW_IDS: 40, b.EVENT_IDS: 18, b.FIRST_TIME: 30, b.LOCATION: 28, b.OVERLOAD: 70, b.CLASS: 40,
-    b.LIVE_AT: 30, b.ERROR: 40, b.PROCESS: 28,
+    b.LIVE_AT: 30, b.ERROR: 40, b.PROCESS: 28, b.SDK: 26, b.ENDPOINT: 16, b.DATA_KIND: 30, b.FIELD: 40,
+    b.FIELD_SOURCE: 60, b.DT_CONSENT: 14,
 }
 WRAPPED = {b.LEGAL_BASIS, b.READ_SENT, b.NOTES, b.STACK, b.FLOW_IDS, b.DETAIL}
 EPOCH_COLUMNS = {b.EPOCH, b.FIRST_EPOCH, b.LIVE_EPOCH}

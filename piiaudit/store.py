@@ -244,8 +244,9 @@ def flow_replacement(flows: Iterable[Mapping[str, Any]]) -> list[Deletion]:
 
 
 def superseded_patterns(flow_id: str, hits: Iterable[Mapping[str, Any]]) -> list[Deletion]:
-    """The deletion that goes with hits found late (look-back) on the place of a pattern hit
-    already stored: that pattern row, now recorded in the late hit's `detail.support`."""
+    """The deletion that goes with hits found late (look-back) on the place of a pattern or
+    endpoint-field hit already stored: that row, now recorded in the late hit's
+    `detail.support` (rows are matched by source, direction, location and value)."""
     rows = []
     for h in hits:
         detail = h.get("detail")
@@ -257,11 +258,14 @@ def superseded_patterns(flow_id: str, hits: Iterable[Mapping[str, Any]]) -> list
         if not isinstance(detail, dict):
             continue
         for s in detail.get("support") or ():
-            if isinstance(s, dict) and s.get("source") == "pattern" and s.get("value") is not None:
-                rows.append((flow_id, h.get("direction") or "request", h.get("location"), str(s["value"])))
-    sql = ("DELETE FROM pii_hits WHERE flow_id = ? AND source = 'pattern' AND direction = ? AND location = ? "
-           "AND value = ?")
+            if isinstance(s, dict) and s.get("source") in SUPERSEDED_SOURCES and s.get("value") is not None:
+                rows.append((flow_id, s["source"], h.get("direction") or "request", h.get("location"), str(s["value"])))
+    sql = ("DELETE FROM pii_hits WHERE flow_id = ? AND source = ? AND direction = ? AND location = ? AND value = ?")
     return [(sql, rows)] if rows else []
+
+
+# The weaker sources a late hit on the same place replaces (piiaudit.hitsupport).
+SUPERSEDED_SOURCES = ("pattern", "endpoint")
 
 
 def error_row(component: str, message: str, *, flow_id: str | None = None, detail: Any = None,

@@ -53,10 +53,11 @@ class _Batch:
         hits = [{**h, "flow_id": flow_id} for h in hits]
         if flow_id in self.flows:
             # The row is in this batch: its hits go with it (and are replaced with it); a
-            # pattern hit a late hit supersedes is dropped here rather than deleted later.
+            # pattern or endpoint hit a late hit supersedes is dropped here rather than deleted later.
             gone = {d[1:] for _, rows in superseded_patterns(flow_id, hits) for d in rows}
-            self.hits[flow_id] = [h for h in self.hits[flow_id] if h.get("source") != "pattern" or (
-                h.get("direction") or "request", h.get("location"), str(h.get("value"))) not in gone] + hits
+            self.hits[flow_id] = [h for h in self.hits[flow_id] if (
+                h.get("source"), h.get("direction") or "request", h.get("location"), str(h.get("value"))) not in gone
+            ] + hits
         else:
             self.late.extend(hits)
         self.size += 1
@@ -66,7 +67,7 @@ class _Batch:
         self.size += 1
 
     def late_deletions(self) -> list:
-        """Stored pattern rows the late hits supersede (piiaudit.store.superseded_patterns)."""
+        """Stored pattern and endpoint rows the late hits supersede (piiaudit.store.superseded_patterns)."""
         return [d for h in self.late for d in superseded_patterns(h["flow_id"], [h])]
 
     def tables(self) -> Rows:

@@ -194,6 +194,7 @@ class Field:
     at: At
     kind: str
     value: re.Pattern | None = None
+    source: Source | None = None     # when the field's fact comes from another source than the endpoint's
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ class EndpointMap:
 _FILE_KEYS = {"sdk", "sources", "endpoints", "examples"}
 _SOURCE_KEYS = {"title", "url", "licence"}
 _ENDPOINT_KEYS = {"name", "source", "hosts", "path", "method", "fields"}
-_FIELD_KEYS = {"at", "kind", "value"}
+_FIELD_KEYS = {"at", "kind", "value", "source"}
 _EXAMPLE_KEYS = {"endpoint", "source", "request", "expect"}
 _REQUEST_KEYS = {"method", "url", "headers", "body", "body_base64"}
 
@@ -394,12 +395,18 @@ def _endpoint(sdk: str, e: Any, sources: dict, where: str, out: list[str]) -> En
             if "value" not in rx.groupindex:
                 out.append(f"{fw} ({at.text}): value regex needs a group named 'value': (?P<value>...)")
                 continue
+        field_source = None
+        if f.get("source") is not None:
+            field_source = sources.get(str(f["source"]))
+            if field_source is None:
+                out.append(f"{fw} ({at.text}): source {f['source']!r} is not a key of sources")
+                continue
         key = (at.text, kind, rx.pattern if rx else None)
         if key in seen:
             out.append(f"{fw} ({at.text}): listed twice")
             continue
         seen.add(key)
-        fields.append(Field(at, kind, rx))
+        fields.append(Field(at, kind, rx, field_source))
     if len(out) > bad or path is None or source is None or not fields:
         return None
     return Endpoint(sdk, name.strip(), source, tuple(hosts.normal(h) for h in raw_hosts), path,
@@ -815,7 +822,8 @@ def _hits_of(ep: Endpoint, req: _Request) -> list[dict]:
                     continue
                 if is_placeholder(f.kind, value):
                     continue
-                detail = {"sdk": ep.sdk, "endpoint": ep.name, "field": f.at.text, "source": ep.source.key}
+                detail = {"sdk": ep.sdk, "endpoint": ep.name, "field": f.at.text,
+                          "source": (f.source or ep.source).key}
                 if f.at.in_body and req.body_detail:
                     detail.update(req.body_detail)
                 out.append({
