@@ -68,11 +68,16 @@ def documented_field(hits: pd.DataFrame) -> pd.Series:
     return out
 
 
-def _sources_distinct(m: pd.DataFrame) -> pd.Series:
+def _sources_distinct(m: pd.DataFrame, key: str = "source") -> pd.Series:
     """source_text per row, computed once per distinct (sdk, source)."""
-    pairs = m[["sdk", "source"]].astype(str).drop_duplicates()
+    pairs = m[["sdk", key]].astype(str).drop_duplicates()
     text = {(s, k): source_text(s, k) for s, k in pairs.itertuples(index=False, name=None)}
-    return pd.Series(list(zip(m["sdk"].astype(str), m["source"].astype(str))), index=m.index).map(text)
+    return pd.Series(list(zip(m["sdk"].astype(str), m[key].astype(str))), index=m.index).map(text)
+
+
+def source_texts(view: pd.DataFrame) -> pd.Series:
+    """source_text of each row of sent_by_sdk()."""
+    return _sources_distinct(view, "doc_source") if not view.empty else pd.Series(dtype="object")
 
 
 def _rows(hits: pd.DataFrame, flows: pd.DataFrame, timeline: pd.DataFrame) -> pd.DataFrame:
@@ -109,13 +114,13 @@ def sent_by_sdk(hits: pd.DataFrame, flows: pd.DataFrame, timeline: pd.DataFrame,
 
 
 def per_sdk(hits: pd.DataFrame, flows: pd.DataFrame, timeline: pd.DataFrame) -> pd.DataFrame:
-    """One row per SDK: its kinds (identifiers first, then attributes, each in first-seen
-    order), the number of flows and endpoints, the first time; ordered by first time."""
+    """One row per SDK: its kinds (identifiers first, then attributes, each by first time,
+    then name), the number of flows and endpoints, the first time; ordered by first time."""
     rows = _rows(hits, flows, timeline)
     if rows.empty:
         return pd.DataFrame(columns=["sdk", "kinds", "flows", "endpoints", "first_ts"])
-    rows = rows.assign(attribute=is_attribute(rows["pii_type"])).sort_values(["ts"], kind="stable")
-    kinds = (rows.drop_duplicates(["sdk", "pii_type"]).sort_values(["attribute", "ts"], kind="stable")
+    rows = rows.assign(attribute=is_attribute(rows["pii_type"])).sort_values(["ts", "pii_type"], kind="stable")
+    kinds = (rows.drop_duplicates(["sdk", "pii_type"]).sort_values(["attribute", "ts", "pii_type"], kind="stable")
              .groupby("sdk")["pii_type"].agg(list))
     g = rows.groupby("sdk")
     out = g.agg(flows=("flow_id", "nunique"), endpoints=("endpoint", "nunique"), first_ts=("ts", "min"))

@@ -211,15 +211,13 @@ def sent_by_sdk_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     """What each SDK sent, by the endpoint field maps: SDK, party, endpoint, kind, field, value."""
     v = sent_by_sdk(data)
     first = v["first_ts"].astype("float64")
-    sources = v[["sdk", "doc_source"]].astype(str)
     return pd.DataFrame({
         b.SDK: _map_distinct(v["sdk"], sdk_label), b.PARTY: v["party"], b.ENDPOINT: v["endpoint"],
         b.DATA_KIND: _map_distinct(v["pii_type"], pii_label), b.ATTRIBUTE: _yes_no(v["attribute"].fillna(False)),
         b.FIELD: v["field"], b.value_header(reveal): masked_values(v["value"], reveal),
         b.FLOW_COUNT: v["flows"], b.FIRST_TIME: iso_column(first, data.tz), b.FIRST_EPOCH: first,
         b.DT_CONSENT: v["dt_s"],
-        b.FIELD_SOURCE: _map_distinct(sources["sdk"] + "\x00" + sources["doc_source"],
-                                      lambda k: sentbysdk.source_text(*k.split("\x00", 1))),
+        b.FIELD_SOURCE: sentbysdk.source_texts(v),
     })
 
 

@@ -78,7 +78,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("pii_type", "TEXT NOT NULL", "a name from piiaudit/data/pii_types.yaml"),
         C("location", "TEXT NOT NULL", "query:imei, header:x-device, body:json:$.dev.id, ..."),
         C("encoding", "TEXT NOT NULL", "chain that revealed it, e.g. base64>md5, plain"),
-        C("source", "TEXT NOT NULL", "known_value | observed_value | pattern"),
+        C("source", "TEXT NOT NULL", "known_value | observed_value | endpoint (a documented field, piiaudit.detect.endpoints) | pattern"),
         C("value_sha256", "TEXT NOT NULL", "sha256 of the raw value (utf-8)"),
         C("value", "TEXT", "raw value (stays in session.db; reports mask it)"),
         C("direction", "TEXT NOT NULL DEFAULT 'request'", "request | response"),

@@ -221,3 +221,26 @@ def test_a_gzip_bomb_stops_at_the_body_limit():
     body = gzip.compress(b'{"model": "Pixel 7", "pad": "' + b"a" * (64 << 20) + b'"}')
     result = Detector(None).scan_flow(branch_flow(body, {"content-encoding": "gzip"}))
     assert endpoint_pairs(result.hits) == set() and "body_bytes" in result.capped
+
+
+# -- the documentation -----------------------------------------------------------------------------
+def test_docs_list_every_map_file_and_endpoint():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "endpoints.md").read_text("utf-8")
+    assert endpoints.summary_markdown() in text, "docs/endpoints.md is stale: run python scripts/endpoints.py docs"
+    for sdk, m in endpoints.maps().items():
+        assert f"(`{sdk}`)" in text
+        for ep in m.endpoints:
+            assert f"(`{sdk}`) | {ep.name} |" in text
+    for name in ("docs/architecture.md", "docs/catalog.md"):
+        assert "endpoints.md" in (Path(__file__).resolve().parents[1] / name).read_text("utf-8"), name
+
+
+def test_the_vocabulary_marks_exactly_the_agreed_attributes():
+    assert set(vocab.attributes()) == {
+        "device_model", "device_brand", "os_version", "screen", "locale", "timezone", "network_type",
+        "app_install_time", "ip_address", "user_id", "sdk_device_id", "consent_state"}
+    for name in vocab.attributes():
+        t = vocab.get(name)
+        assert t.zh and t.en and not t.sensitive and t.permission is None

@@ -858,3 +858,32 @@ def extract(flow, budget: Budget | None = None, destination: str | None = None) 
         except Exception as e:  # noqa: BLE001 - hostile input costs this endpoint's hits, nothing more
             budget.error(f"endpoint {ep.id}: {type(e).__name__}: {e}")
     return out
+
+
+# -- documentation -----------------------------------------------------------------------------------
+def summary_markdown() -> str:
+    """The table of covered SDKs and endpoints that docs/endpoints.md shows (regenerate with
+    `python scripts/endpoints.py docs`)."""
+    lines = ["| SDK | endpoint | hosts | request | kinds (fields) | examples | sources (licence) |",
+             "| --- | --- | --- | --- | --- | ---: | --- |"]
+    n_fields = n_examples = 0
+    for sdk, m in sorted(maps().items()):
+        label = sdks.catalog()[sdk].en
+        for ep in m.endpoints:
+            kinds: dict[str, int] = {}
+            for f in ep.fields:
+                kinds[f.kind] = kinds.get(f.kind, 0) + 1
+            kinds_text = ", ".join(f"{k} ({n})" for k, n in kinds.items())
+            used = [ep.source] + [f.source for f in ep.fields if f.source and f.source != ep.source]
+            seen: dict[str, Source] = {s.key: s for s in used}
+            sources_text = "; ".join(f"[{s.key}]({s.url}) ({s.licence})" for s in seen.values())
+            examples_ = [x for x in m.examples if x.endpoint == ep.name]
+            n_fields += len(ep.fields)
+            n_examples += len(examples_)
+            path = ep.path.pattern.replace("|", "\\|")      # a pipe inside a table cell
+            lines.append(f"| {label} (`{sdk}`) | {ep.name} | {', '.join(ep.hosts)} | "
+                         f"{ep.method or 'any'} `{path}` | {kinds_text} | {len(examples_)} | {sources_text} |")
+    n_endpoints = sum(len(m.endpoints) for m in maps().values())
+    lines.append(f"| **{len(maps())} SDKs** | **{n_endpoints} endpoints** | | | **{n_fields} fields** | "
+                 f"**{n_examples}** | |")
+    return "\n".join(lines) + "\n"

@@ -36,9 +36,10 @@ def make_flow(url: str, body: bytes = b"", headers: dict[str, str] | None = None
     return f
 
 
-def example_flow(example) -> http.HTTPFlow:
+def example_flow(example, status: int | None = None) -> http.HTTPFlow:
     """The flow of an endpoint-map example (piiaudit.detect.endpoints.Example), sent to the
-    host of its URL as it travelled: body text as UTF-8, or `body_base64` decoded."""
+    host of its URL as it travelled: body text as UTF-8, or `body_base64` decoded; with a
+    small answer when `status` is given (the recorder records completed flows)."""
     import base64
 
     req = example.request
@@ -46,4 +47,4 @@ def example_flow(example) -> http.HTTPFlow:
         body = base64.b64decode(req["body_base64"])
     else:
         body = (req.get("body") or "").encode("utf-8")
-    return make_flow(req["url"], body, dict(req.get("headers") or {}), method=req["method"], status=None)
+    return make_flow(req["url"], body, dict(req.get("headers") or {}), method=req["method"], status=status)
