@@ -70,7 +70,7 @@ REQUEST_SHA = both("请求SHA-256", "Request SHA-256")
 RESPONSE_SHA = both("响应SHA-256", "Response SHA-256")
 
 # -- Sent by SDK (endpoint field maps) --------------------------------------------------
-SDK = "SDK"
+SDK = both("发送方SDK", "SDK")
 ENDPOINT = both("接口", "Endpoint")
 DATA_KIND = both("数据类型", "Kind")
 ATTRIBUTE = both("设备/环境属性", "Device or context attribute")

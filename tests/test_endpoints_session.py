@@ -228,3 +228,18 @@ def test_the_page_and_the_console_name_each_sdk(analysed):
                      "屏幕参数 (Screen size and density)", "SDK生成的设备标识 (SDK-generated device ID)",
                      "用户标识 (User ID)"]
     assert "同意状态 (Consent / tracking state)" in facebook and "时区 (Time zone)" in facebook
+
+
+def test_with_a_profile_the_known_value_wins_and_the_sheet_still_names_the_field(tmp_path):
+    device = tmp_path / "device.yaml"
+    device.write_text(f"values:\n  advertising_id: {GAID}\n", "utf-8")
+    session = tmp_path / "s"
+    Harness(session, piiaudit_profile=str(device), piiaudit_detect_process=False).run(sdk_flows())
+    rows = [r for r in stored_hits(session) if r["location"] == "body:json:$.google_advertising_id"]
+    assert [(r["source"], r["value"]) for r in rows] == [("known_value", GAID)]
+    assert any(s["source"] == "endpoint" and s["field"] == "body:json:$.google_advertising_id"
+               for s in rows[0]["detail"]["support"])
+    paths = write_report(session, result=analyze(session))
+    sheet = sheet_rows(paths["xlsx"], b.SENT_BY_SDK_SHEET)
+    gaid = [r for r in sheet if r[b.FIELD] == "body:json:$.google_advertising_id"]
+    assert len(gaid) == 1 and gaid[0][b.ENDPOINT] == "session" and gaid[0][b.FLOW_COUNT] == 1

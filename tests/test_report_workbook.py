@@ -17,7 +17,7 @@ from piiaudit.store import SessionStore
 from tests.support.recordings import SCENARIO_SOURCES, ScenarioSource
 from tests.support.samples import DEVICE, demo_scope_path
 
-SHEETS = ["Summary", "Findings", "Flows", "API events", "Timeline", "Hooks"]
+SHEETS = ["Summary", "Findings", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline", "Hooks"]
 RAW = [DEVICE["imei"], DEVICE["android_id"], DEVICE["mac"], DEVICE["clipboard"], "39.908823", "116.397470"]
 
 
