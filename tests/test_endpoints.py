@@ -167,6 +167,12 @@ def test_values_travel_as_written_numbers_as_json_text_and_placeholders_are_skip
     assert endpoint_pairs(hits) == {("screen", "1.0e3"), ("os_version", "-0")}
 
 
+def test_an_array_or_object_in_a_field_travels_as_compact_json_with_numbers_as_written():
+    body = b'{"identity": ["a", 1.50, {"b": true, "c": null}], "metadata": {"user_id": "  "}}'
+    hits = Detector(None).scan_flow(branch_flow(body)).hits
+    assert endpoint_pairs(hits) == {("user_id", '["a",1.50,{"b":true,"c":null}]')}
+
+
 def test_destination_decides_not_the_host_header():
     body = b'{"model": "Pixel 7"}'
     flow = make_flow("https://api2.branch.io/v1/open", body, {"content-type": "application/json"}, status=None)
@@ -244,3 +250,11 @@ def test_the_vocabulary_marks_exactly_the_agreed_attributes():
     for name in vocab.attributes():
         t = vocab.get(name)
         assert t.zh and t.en and not t.sensitive and t.permission is None
+
+
+def test_a_scope_file_may_state_attribute_kinds(tmp_path):
+    from analysis import scope
+
+    path = tmp_path / "scope.yaml"
+    path.write_text("stated:\n  sdks: {branch: [advertising_id, device_model, consent_state]}\n", "utf-8")
+    assert scope.load(path).stated_for("branch") == {"advertising_id", "device_model", "consent_state"}

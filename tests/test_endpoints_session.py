@@ -157,6 +157,8 @@ def test_a_late_observed_value_at_a_mapped_field_supersedes_the_endpoint_row(tmp
 def analysed(tmp_path_factory):
     session = tmp_path_factory.mktemp("noprofile") / "s"
     Harness(session, piiaudit_profile=None, piiaudit_detect_process=False).run(sdk_flows())
+    # the tester marks consent between the Branch request (T0) and the Facebook one (T0 + 1)
+    SessionStore(session, create=False).add_consent_mark(T0 + 0.25, kind="accepted", source="tester")
     result = analyze(session)
     paths = write_report(session, result=result)
     return session, result, paths
@@ -200,6 +202,8 @@ def test_the_workbook_lists_what_each_sdk_sent(analysed):
     assert gaid[b.FIELD_SOURCE] == ("TrackHAR adapter branch-io (tweaselORG/TrackHAR src/adapters/branch-io.ts) "
                                     "[CC0-1.0]")
     assert all(r[b.FIRST_TIME] and r[b.FIRST_EPOCH] >= T0 for r in rows)
+    assert {r[b.DT_CONSENT] for r in rows if r[b.ENDPOINT] == "session"} == {-0.25}
+    assert {r[b.DT_CONSENT] for r in rows if r[b.ENDPOINT] == "activities"} == {0.75}
     consent_fields = [r for r in rows if r[b.DATA_KIND] == "同意状态 (Consent / tracking state)"]
     assert {r[b.FIELD_SOURCE].split(":")[0] for r in consent_fields} == {"Meta Graph API reference"}
     # every stored endpoint hit (field and value) is on the sheet, once

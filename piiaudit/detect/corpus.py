@@ -22,7 +22,9 @@ chain must all agree). Pattern hits are reported separately: they are a second s
 not the thing a label can promise. They are counted twice over: all pattern hits (also
 those a known value at the same place absorbed as `detail.support`) and pattern-only hits
 (kept as hits of their own), each for leaky and clean flows and by the noise kind they
-fell on; a pattern-only hit on a float, a timestamp or a digest is a false one.
+fell on; a pattern-only hit on a float, a timestamp or a digest is a false one. Hits of
+documented fields of known endpoints (source `endpoint`, piiaudit.detect.endpoints) are a
+third signal, counted apart by kind and not scored either.
 
 Each flow also carries the party its destination host belongs to (`EXPECTED_PARTY`, written
 by hand: an SDK id, ``first_party`` for the app's own `FIRST_PARTY_HOSTS`, or
@@ -638,6 +640,8 @@ def evaluate(profile: DeviceProfile, samples: list[Sample], limits: ScanLimits |
                "matching_planted": 0}
     only_by_noise: dict[str, int] = defaultdict(int)
     only_by_type: dict[str, int] = defaultdict(int)
+    endpoint = {"leaky_flows": 0, "clean_flows": 0}
+    endpoint_by_kind: dict[str, int] = defaultdict(int)
     total_bytes = 0
     errors = 0
     t0 = time.perf_counter()
@@ -646,10 +650,16 @@ def evaluate(profile: DeviceProfile, samples: list[Sample], limits: ScanLimits |
     for s, res in zip(samples, results):
         total_bytes += s.size
         errors += len(res.errors)
-        known = [h for h in res.hits if h["source"] != "pattern"]
+        known = [h for h in res.hits if h["source"] not in ("pattern", "endpoint")]
         pats = [h for h in res.hits if h["source"] == "pattern"]
+        # endpoint-field hits (a documented field of a known endpoint) are a signal of their
+        # own, not a known value found: counted apart, like patterns
+        fields = [h for h in res.hits if h["source"] == "endpoint"]
+        endpoint["leaky_flows" if s.labels else "clean_flows"] += len(fields)
+        for h in fields:
+            endpoint_by_kind[h["pii_type"]] += 1
         planted_values = {(lab.pii_type, lab.value) for lab in s.labels}
-        absorbed = sum(1 for h in known for e in (h.get("detail") or {}).get("support", ())
+        absorbed = sum(1 for h in known + fields for e in (h.get("detail") or {}).get("support", ())
                        if e.get("source") == "pattern")
         side = "leaky_flows" if s.labels else "clean_flows"
         pattern[side] += len(pats) + absorbed
@@ -678,7 +688,8 @@ def evaluate(profile: DeviceProfile, samples: list[Sample], limits: ScanLimits |
             fps.append((s.sdk, h["pii_type"], h["encoding"], h["location"]))
     return {"by_type": by_type, "by_encoding": by_enc, "by_sdk": by_sdk, "misses": misses, "false_positives": fps,
             "pattern": pattern, "pattern_only_by_noise": dict(only_by_noise),
-            "pattern_only_by_type": dict(only_by_type), "flows": len(samples), "bytes": total_bytes, "seconds": elapsed, "errors": errors}
+            "pattern_only_by_type": dict(only_by_type), "endpoint": endpoint,
+            "endpoint_by_kind": dict(endpoint_by_kind), "flows": len(samples), "bytes": total_bytes, "seconds": elapsed, "errors": errors}
 
 
 def _table(title: str, tallies: dict[str, Tally]) -> list[str]:
@@ -710,6 +721,10 @@ def report(m: dict) -> str:
         f"{kind} {noise.get(kind, 0)}" for kind in (*NOISE_KINDS, "template_decoy")))
     out.append("pattern-only hits by type: " + (", ".join(
         f"{t} {n}" for t, n in sorted(m["pattern_only_by_type"].items())) or "none"))
+    e = m["endpoint"]
+    out.append(f"endpoint-field hits (documented fields, not scored above): {e['leaky_flows']} in leaky flows, "
+               f"{e['clean_flows']} in clean flows; by kind: " + (", ".join(
+                   f"{k} {n}" for k, n in sorted(m["endpoint_by_kind"].items())) or "none"))
     for title, rows in (("missed", m["misses"]), ("false positives", m["false_positives"])):
         if rows:
             out.append(f"{title} (first 10 of {len(rows)}):")
@@ -739,6 +754,7 @@ def main(argv: list[str] | None = None, measures=()) -> int:
                           "by_sdk": conv(m["by_sdk"]), "pattern": m["pattern"],
                           "pattern_only_by_noise": m["pattern_only_by_noise"],
                           "pattern_only_by_type": m["pattern_only_by_type"],
+                          "endpoint": m["endpoint"], "endpoint_by_kind": m["endpoint_by_kind"],
                           "misses": m["misses"][:50], "false_positives": m["false_positives"][:50],
                           **{name: result for name, result, _ in extra}},
                          ensure_ascii=False, indent=1))
