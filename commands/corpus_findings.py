@@ -119,6 +119,8 @@ def findings_count(corpus: Corpus, keep: Path | None = None) -> dict:
                                   | {"rule_severity": (f["detail"] or {}).get("rule_severity")}
                                   for f in pattern_only[:20]],
         "other_source_only": sum(f["evidence"] == "other_only" for f in all_findings),
+        "other_source_findings": [{k: f[k] for k in ("rule_id", "severity", "pii_type", "sdk", "host")}
+                                  for f in all_findings if f["evidence"] == "other_only"][:20],
         "rule_errors": errors,
         "sessions": str(keep) if keep is not None else None,
     }

@@ -81,7 +81,7 @@ def _requests(doc):
     (lambda d: _requests(d)[9].update(request="POST https://api2.branch.io/v1/close"), "#9: labelled as"),
     (lambda d: _requests(d)[5]["values"][0].update(value="00000000-0000-0000-0000-000000000000"),
      "is not the profile's advertising_id"),
-    (lambda d: _requests(d)[5]["values"][0].update(type="device_model"), "not a PII type"),
+    (lambda d: _requests(d)[5]["values"][0].update(type="device_colour"), "not a PII type"),
     (lambda d: _requests(d)[5]["values"][0].update(location="advertiser_id"), "not a hit location"),
     (lambda d: d["hosts"].pop("cdn.branch.io"), "host cdn.branch.io has no party"),
     (lambda d: d["hosts"]["cdn.branch.io"].update(party="branchio"), "no SDK id"),
@@ -152,13 +152,16 @@ def test_real_traffic_makes_high_findings_only_from_known_values(real, tmp_path)
     assert (session / "session.db").exists() and (session / "scope.yaml").exists()
 
 
-def test_recorded_without_a_profile_real_traffic_makes_only_capped_pattern_findings(real):
-    # the advertising ID under Facebook's advertiser_id and Branch's google_advertising_id is
-    # still found, by its pattern: a lead, never a high finding
+def test_recorded_without_a_profile_real_traffic_is_judged_on_documented_fields(real):
+    # no device profile: the advertising ID and the carrier are still found, in the fields the
+    # endpoint maps document (Facebook's advertiser_id and extinfo, Branch's
+    # google_advertising_id and device_carrier); the pattern that also fires there is support
     r = corpus_findings.findings_count(dataclasses.replace(real, profile=DeviceProfile()))
-    assert r["pattern_only"] == r["findings"] == 2 and r["pattern_only_high"] == 0
-    assert {(f["sdk"], f["pii_type"], f["severity"], f["rule_severity"]) for f in r["pattern_only_findings"]} == {
-        ("facebook", "advertising_id", "low", "high"), ("branch", "advertising_id", "low", "high")}
+    assert r["pattern_only"] == 0 and r["pattern_only_high"] == 0
+    assert r["other_source_only"] == r["findings"] == 4
+    assert {(f["sdk"], f["pii_type"]) for f in r["other_source_findings"]} == {
+        ("facebook", "advertising_id"), ("facebook", "sim_operator"),
+        ("branch", "advertising_id"), ("branch", "sim_operator")}
 
 
 def test_generated_noise_makes_pattern_only_findings_and_none_is_high(generated):
