@@ -167,6 +167,12 @@ def test_values_travel_as_written_numbers_as_json_text_and_placeholders_are_skip
     assert endpoint_pairs(hits) == {("screen", "1.0e3"), ("os_version", "-0")}
 
 
+def test_a_two_letter_carrier_is_a_value_not_a_placeholder():
+    # "EE" is a British carrier: one repeated letter, but a real name
+    hits = Detector(None).scan_flow(branch_flow(b'{"device_carrier": "EE", "hardware_id": "ffffffff"}')).hits
+    assert endpoint_pairs(hits) == {("sim_operator", "EE")}
+
+
 def test_an_array_or_object_in_a_field_travels_as_compact_json_with_numbers_as_written():
     body = b'{"identity": ["a", 1.50, {"b": true, "c": null}], "metadata": {"user_id": "  "}}'
     hits = Detector(None).scan_flow(branch_flow(body)).hits

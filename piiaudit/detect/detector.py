@@ -37,7 +37,8 @@ _STRONG = ("known_value", "observed_value")
 
 def _placeholder(value: str) -> bool:
     v = value.strip().lower()
-    return v in _PLACEHOLDERS or len(set(v.replace(":", "").replace("-", ""))) <= 1
+    digits = v.replace(":", "").replace("-", "")
+    return v in _PLACEHOLDERS or (len(digits) >= 3 and len(set(digits)) <= 1)   # "EE" is a carrier
 
 
 # Capacities of the known-value tiers below the base: a new observed value costs a rebuild

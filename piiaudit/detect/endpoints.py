@@ -792,14 +792,16 @@ def _top(req: _Request, at: At, label: str) -> Iterator[tuple[str, Any]]:
 
 
 def is_placeholder(kind: str, value: str) -> bool:
-    """A value that says nothing: empty, null-like; for identifiers also the placeholders
-    SDKs send when they may not read the real one (all zeros, '0', '-1', '02:00:00:00:00:00')."""
+    """A value that says nothing: empty, null-like, one character repeated (000000, ffff-ffff);
+    for identifiers also the placeholders SDKs send when they may not read the real one ('0',
+    '-1', '02:00:00:00:00:00'). A two-letter name ("EE", a British carrier) is a value."""
     v = value.strip().lower()
     if v in _EMPTY:
         return True
-    if vocab.get(kind).attribute:
-        return False
-    return v in _PLACEHOLDERS or len(set(v.replace(":", "").replace("-", ""))) <= 1
+    digits = v.replace(":", "").replace("-", "")
+    if len(digits) >= 3 and len(set(digits)) <= 1:
+        return True
+    return not vocab.get(kind).attribute and v in _PLACEHOLDERS
 
 
 def _hits_of(ep: Endpoint, req: _Request) -> list[dict]:
