@@ -36,7 +36,8 @@ class ReplayError(Exception):
 def replay(file: Path, session_dir: Path, profile: Path | None = None, *, capture: str | None = None) -> dict[str, Any]:
     """Record every flow of `file` into `session_dir`; return stats.
 
-    Stats: flows, hits, errors (file problems plus per-flow detection errors), seconds,
+    Stats: flows, hits, errors (file problems plus per-flow detection errors), escaped (flows
+    stored with text escaped, piiaudit.rawtext), seconds,
     format ('mitm' or 'har'), truncated (the file ended inside a record or entry),
     messages (what went wrong, for the user).
     """
@@ -113,6 +114,11 @@ async def _run(file: Path, session_dir: Path, profile: Path | None, capture: str
         await m.done()
     stats["hits"] = recorder.hits
     stats["errors"] += recorder.errors
+    stats["escaped"] = recorder.escaped
+    if recorder.escaped:
+        stats["messages"].append(
+            f"{recorder.escaped} flows held bytes that are not UTF-8 (URL, header or host): stored with "
+            "\\xNN escapes and the raw bytes' SHA-256 in flows.escaped")
     stats["seconds"] = round(time.perf_counter() - started, 3)
     store.set_meta("last_replay", {k: v for k, v in stats.items() if k != "messages"} | {"at": time.time()})
     store.close()

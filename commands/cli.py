@@ -171,6 +171,8 @@ def replay(file: Path, session_dir: Path, profile: Path | None) -> None:
     click.echo(
         f"replayed {stats['flows']} flows from {file} into {session_dir}: "
         f"{stats['hits']} PII hits, {stats['errors']} errors, {stats['seconds']:.2f} s"
+        + (f"; {stats['escaped']} flows held bytes that are not UTF-8 and were stored escaped (flows.escaped)"
+           if stats.get("escaped") else "")
     )
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Union
 
-from piiaudit import schema
+from piiaudit import rawtext, schema
 from piiaudit.schema import SCHEMA_VERSION
 
 DB_NAME = "session.db"
@@ -70,10 +70,21 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
 
 def _json(value: Any) -> Any:
-    """Dicts and lists become JSON text; everything else is stored as it is."""
+    """Dicts and lists become JSON text; text is stored escaped where it holds bytes that
+    are not UTF-8 (piiaudit.rawtext); everything else is stored as it is."""
+    if isinstance(value, str):
+        return rawtext.escape(value)
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        return _dumps(value)
     return value
+
+
+def _dumps(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    # JSON text with a lone surrogate in it: escaped before dumping, so the escape is
+    # part of the JSON strings (a backslash in JSON text would have to be doubled).
+    return text if rawtext.is_clean(text) else json.dumps(
+        rawtext.storable(json.loads(text)), ensure_ascii=False, sort_keys=True)
 
 
 Deletion = Union[str, tuple[str, Sequence[Sequence[Any]]]]
@@ -277,5 +288,5 @@ def error_row(component: str, message: str, *, flow_id: str | None = None, detai
 def _text(value: Any) -> str | None:
     """A free-form value as stored in a TEXT column: text as it is, anything else as JSON."""
     if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        return _json(value)
+    return _dumps(value)
