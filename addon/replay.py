@@ -106,7 +106,7 @@ async def _run(file: Path, session_dir: Path, profile: Path | None, capture: str
             fo.seek(0)
             if har.looks_like_har(head) or file.suffix.lower() in (".har", ".zhar"):
                 stats["format"] = "har"
-                await _load_har(m, fo.read(), stats, problem)
+                await _load_har(m, fo.read(), file, stats, problem)
             else:
                 stats["format"] = "mitm"
                 await _load_mitm(m, fo, file, stats, problem)
@@ -141,13 +141,13 @@ async def _load_mitm(m: master.Master, fo, file: Path, stats: dict, problem) -> 
         )
 
 
-async def _load_har(m: master.Master, data: bytes, stats: dict, problem) -> None:
+async def _load_har(m: master.Master, data: bytes, file: Path, stats: dict, problem) -> None:
     try:
         for item in har.read(data):
             if isinstance(item, har.BadEntry):
-                problem(item.message)
+                problem(f"{file.name}: {item.message}")
                 continue
             await m.load_flow(item)
             stats["flows"] += 1
     except har.HarError as e:
-        problem(f"HAR: {e}", truncated=stats["flows"] > 0)
+        problem(f"{file.name}: HAR: {e}", truncated=stats["flows"] > 0)

@@ -171,9 +171,11 @@ def replay(file: Path, session_dir: Path, profile: Path | None) -> None:
     click.echo(
         f"replayed {stats['flows']} flows from {file} into {session_dir}: "
         f"{stats['hits']} PII hits, {stats['errors']} errors, {stats['seconds']:.2f} s"
-        + (f"; {stats['escaped']} flows held bytes that are not UTF-8 and were stored escaped (flows.escaped)"
-           if stats.get("escaped") else "")
     )
+    # What the file itself held (damage, a decompression cut, text that is not UTF-8), one
+    # line each; per-flow problems are in the session's errors table.
+    for message in stats.get("messages", [])[:5]:
+        click.echo(f"  {message}")
 
 
 # -- analyze ---------------------------------------------------------------------
