@@ -30,6 +30,7 @@ from mitmproxy.net.http.http1 import assemble
 from piiaudit import hosts, rawtext
 
 SUMMARY_MAX_ITEMS = 6
+ROUTED_TARGET = "piiaudit_target"   # flow.metadata: the host a flow the proxy routed elsewhere was addressed to
 # The columns whose text comes from the wire (or a file name) and may hold any bytes.
 TEXT_COLUMNS = ("method", "url", "host", "host_header", "scheme", "content_type", "capture")
 
@@ -55,7 +56,12 @@ def destination(flow: http.HTTPFlow) -> str:
     connect) to; when that is an IP address or missing, the TLS SNI the client asked for;
     else the authority mitmproxy routed the request by (``request.host``: the CONNECT target,
     the absolute URL, or the transparent-mode address, as a replayed flow keeps it).
-    The Host header is never the destination on its own."""
+    The Host header is never the destination on its own. A flow the proxy itself routed
+    elsewhere (the local responder's loopback WebSocket server) names the host it was
+    addressed to in ``flow.metadata[ROUTED_TARGET]``; that is its destination."""
+    routed = flow.metadata.get(ROUTED_TARGET) if flow.metadata else None
+    if isinstance(routed, str) and routed:
+        return hosts.normal(routed)
     address = flow.server_conn.address if flow.server_conn else None
     server = address[0] if address else None
     if server and not hosts.is_ip_literal(server):
