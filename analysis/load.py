@@ -41,6 +41,11 @@ HIT_COLUMNS: dict[str, str] = {
     # the endpoint field that carried the hit (piiaudit.detect.endpoints): its own detail for
     # a hit of source 'endpoint', else the endpoint entry of its support; None for the rest
     "endpoint_map": "json",
+    # the forms the value took where it was found, as JSON text: {"texts": detail.wire (the
+    # URL part or header text it covered), "matched": detail.matched, "cut": detail.wire_cut};
+    # what a masked report hides (analysis.redact parses it where needed); None when the
+    # detector recorded neither
+    "wire": "str",
 }
 EVENT_COLUMNS: dict[str, str] = {
     "id": "int", "ts": "float", "ts_device_ms": "int", "seq": "int", "kind": "str", "api": "str",
@@ -59,6 +64,9 @@ SELECT_AS = {
         "data": "CASE WHEN kind = 'pii_read' THEN NULL ELSE data END",
     },
     "pii_hits": {
+        "wire": ("CASE WHEN (detail LIKE '%\"wire\"%' OR detail LIKE '%\"matched\"%') AND json_valid(detail) "
+                 "THEN json_object('texts', json_extract(detail, '$.wire'), 'matched', json_extract(detail, '$.matched'), "
+                 "'cut', json_extract(detail, '$.wire_cut')) END"),
         # Computed, not a column: only rows that carry it pay for the JSON parse.
         "via_event_id": ("CASE WHEN detail LIKE '%via_event_id%' AND json_valid(detail) "
                          "THEN json_extract(detail, '$.via_event_id') END"),

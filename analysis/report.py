@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import htmlpage, workbook
+from analysis import htmlpage, tables, workbook
 from analysis.labels import clean_text, link_sentences, pii_label, sdk_label
 from analysis.pipeline import AnalysisResult
 from analysis.reportdata import ReportData, gather
@@ -34,15 +34,18 @@ def _keys_sorted(value: Any) -> Any:
     return value
 
 
-def findings_records(data: ReportData) -> list[dict[str, Any]]:
-    """findings.json: the stored findings plus the rule's titles and legal basis, labels and sentences."""
+def findings_records(data: ReportData, *, reveal: bool = False) -> list[dict[str, Any]]:
+    """findings.json: the stored findings plus the rule's titles and legal basis, labels and
+    sentences; values found in host names masked there too unless `reveal` (the values
+    themselves are stored masked)."""
+    hosts = tables.host_masker(data, reveal)
     out = []
     for rec in data.findings.to_dict("records"):
         rule = data.rule(rec["rule_id"])
-        detail = rec.get("detail") or {}
+        detail = hosts(rec.get("detail") or {})
         out.append({
             "id": int(rec["id"]), "rule_id": rec["rule_id"], "severity": rec["severity"],
-            "pii_type": rec["pii_type"], "sdk": rec["sdk"], "host": rec["host"],
+            "pii_type": rec["pii_type"], "sdk": rec["sdk"], "host": hosts(rec["host"]),
             "first_ts": rec["first_ts"], "first_time": iso_one(rec["first_ts"], data.tz),
             "flow_ids": list(rec["flow_ids"]), "event_ids": list(rec["event_ids"]),
             "title_zh": rule.get("title_zh"), "title_en": rule.get("title_en"),
@@ -68,8 +71,9 @@ def _none_for_nan(value: Any) -> Any:
     return value
 
 
-def write_findings_json(data: ReportData, path: Path) -> None:
-    text = json.dumps(_none_for_nan(findings_records(data)), ensure_ascii=False, indent=2, sort_keys=False)
+def write_findings_json(data: ReportData, path: Path, *, reveal: bool = False) -> None:
+    text = json.dumps(_none_for_nan(findings_records(data, reveal=reveal)), ensure_ascii=False, indent=2,
+                      sort_keys=False)
     path.write_text(text + "\n", "utf-8")
 
 
@@ -84,7 +88,7 @@ def write_report(session_dir: Path | str, *, reveal: bool = False, result: Analy
     data = gather(session_dir, zone(tz), result)
     paths = {kind: session_dir / name for kind, name in OUTPUTS.items()}
     workbook.write(data, paths["xlsx"], reveal=reveal)
-    write_findings_json(data, paths["json"])
+    write_findings_json(data, paths["json"], reveal=reveal)
     htmlpage.write(data, paths["html"], reveal=reveal)
     manifest_mod.write(data.session.store)
     return paths
