@@ -98,7 +98,7 @@ def render(data: ReportData, *, reveal: bool = False) -> str:
         per_rule=_table(tables.rule_counts(data)),
         findings=[_finding(rec, rules.get(rec["rule_id"], {}), flows, events, value_col, data.tz)
                   for rec in data.findings.to_dict("records")],
-        empty_session=data.nothing,
+        result=tables.result(data),
         hooks=_table(hooks) if not hooks.empty else None,
         sent_by_sdk=_table(sent_by_sdk) if not sent_by_sdk.empty else None,
         timeline=_table(timeline, classes=consent_rows.tolist()),

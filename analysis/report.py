@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import htmlpage, workbook
+from analysis import htmlpage, tables, workbook
 from analysis.labels import clean_text, link_sentences, pii_label, sdk_label
 from analysis.pipeline import AnalysisResult
 from analysis.reportdata import ReportData, gather
@@ -68,8 +68,14 @@ def _none_for_nan(value: Any) -> Any:
     return value
 
 
+def findings_document(data: ReportData) -> dict[str, Any]:
+    """findings.json: the result in words (as the other outputs say it), the count and the findings."""
+    records = findings_records(data)
+    return {"result": tables.result(data), "findings_count": len(records), "findings": records}
+
+
 def write_findings_json(data: ReportData, path: Path) -> None:
-    text = json.dumps(_none_for_nan(findings_records(data)), ensure_ascii=False, indent=2, sort_keys=False)
+    text = json.dumps(_none_for_nan(findings_document(data)), ensure_ascii=False, indent=2, sort_keys=False)
     path.write_text(text + "\n", "utf-8")
 
 

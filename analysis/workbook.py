@@ -85,8 +85,9 @@ def _column_cells(column: pd.Series) -> tuple[list[Any], bool]:
 
 
 def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: _Formats, *,
-                 highlight: pd.Series | None = None) -> int:
-    """One table per sheet: bilingual header, frozen, autofiltered. Returns rows left out."""
+                 highlight: pd.Series | None = None, empty_note: str | None = None) -> int:
+    """One table per sheet: bilingual header, frozen, autofiltered. Returns rows left out.
+    A table without rows shows `empty_note` under its header, when given."""
     ws = wb.add_worksheet(name)
     columns = list(frame.columns)
     col_fmt = []
@@ -110,6 +111,8 @@ def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: 
                 write(r + 1, c, value, fmts.consent if marked else col_fmt[c])
             elif marked:
                 ws.write_blank(r + 1, c, None, fmts.consent)
+    if frame.empty and empty_note:
+        ws.write_string(1, 0, empty_note, fmts.top)
     ws.autofilter(0, 0, max(len(shown), 1), max(len(columns) - 1, 0))
     return len(frame) - len(shown)
 
@@ -157,7 +160,8 @@ def write(data: ReportData, path: Path, *, reveal: bool = False) -> None:
         _summary_sheet(wb, data, fmts, reveal, left_out)
         for name, frame in frames.items():
             highlight = data.timeline["stream"].eq("consent").reset_index(drop=True) if name == "Timeline" else None
-            _table_sheet(wb, name, frame, fmts, highlight=highlight)
+            _table_sheet(wb, name, frame, fmts, highlight=highlight,
+                         empty_note=tables.result(data) if name == "Findings" else None)
         wb.close()
         os.replace(tmp, path)
     finally:
