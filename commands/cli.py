@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 import piiaudit
-from piiaudit import __version__
+from piiaudit import __version__, sessiondir
 from piiaudit.store import SessionStore, StoreError
 from piiaudit.times import ZoneError, iso_one, parse_time, zone
 
@@ -25,6 +25,14 @@ def _open_session(directory: Path, *, create: bool = False) -> SessionStore:
     try:
         return SessionStore(directory, create=create)
     except StoreError as e:
+        raise AuditError(str(e)) from None
+
+
+def _claim(directory: Path, force: bool) -> None:
+    """A new, empty or piiaudit session directory; another one only with --force (piiaudit.sessiondir)."""
+    try:
+        sessiondir.claim(directory, force=force)
+    except sessiondir.SessionDirError as e:
         raise AuditError(str(e)) from None
 
 
@@ -44,6 +52,8 @@ def _zone_option(name: str | None) -> dt.tzinfo:
         raise click.BadParameter(str(e), param_hint="--tz") from None
 
 
+FORCE_HELP = ("Write into an existing directory that is not a piiaudit session: the session's files are added "
+              "beside the others (nothing is deleted).")
 TZ_HELP = "Time zone times are shown in (an IANA name, e.g. Asia/Shanghai). Default: TZ, else the system's."
 
 
@@ -73,7 +83,8 @@ def cli() -> None:
               help="demo: the 14-step consent story (docs/standin-scenario.md); full: a 58-step tour of "
                    "every hook family with an AES-encrypted SDK upload and a :push process "
                    "(docs/standin-fulltour.md).")
-@click.option("--force", is_flag=True, help="Replace the session directory if it already exists.")
+@click.option("--force", is_flag=True, help="Replace an earlier piiaudit session in --out: its own files are deleted; "
+              "a directory holding anything else is refused.")
 @click.option("--timeout", type=float, default=180.0, show_default=True,
               help="Seconds to wait for the stand-in app to finish its scenario.")
 def demo(out: Path, scenario: str, force: bool, timeout: float) -> None:
@@ -112,8 +123,9 @@ def demo(out: Path, scenario: str, force: bool, timeout: float) -> None:
 @click.option("--confdir", type=click.Path(path_type=Path), default=None,
               help="mitmproxy configuration directory (its CA). Default: ~/.mitmproxy.")
 @click.option("--attach", is_flag=True, help="Attach to the running app instead of spawning it (misses start-up).")
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 def record(package: str, session_dir: Path, profile: Path | None, device_id: str | None, listen_host: str,
-           listen_port: int, confdir: Path | None, attach: bool) -> None:
+           listen_port: int, confdir: Path | None, attach: bool, force: bool) -> None:
     """Record an audit session of PACKAGE on a real device or emulator.
 
     Runs the proxy (point the device at it), spawns PACKAGE under Frida with the agent
@@ -134,7 +146,7 @@ def record(package: str, session_dir: Path, profile: Path | None, device_id: str
     try:
         summary = record_device(
             package, session_dir, profile=profile, device_id=device_id, listen_host=listen_host,
-            listen_port=listen_port, confdir=confdir, attach=attach, echo=click.echo,
+            listen_port=listen_port, confdir=confdir, attach=attach, force=force, echo=click.echo,
         )
     except RecordError as e:
         raise AuditError(str(e)) from None
@@ -148,7 +160,8 @@ def record(package: str, session_dir: Path, profile: Path | None, device_id: str
               help="Session directory to write flows and PII hits into (created if missing).")
 @click.option("--profile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Device profile YAML; default: device.yaml in the session directory, if any.")
-def replay(file: Path, session_dir: Path, profile: Path | None) -> None:
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+def replay(file: Path, session_dir: Path, profile: Path | None, force: bool) -> None:
     """Run the PII detection again over saved traffic (a mitmproxy flow file or a HAR file).
 
     No packet is sent: the flows are read from FILE and passed through the same addon
@@ -161,6 +174,7 @@ def replay(file: Path, session_dir: Path, profile: Path | None) -> None:
     """
     from addon.replay import ReplayError, replay as run_replay
 
+    _claim(session_dir, force)
     _open_session(session_dir, create=True)
     if profile is None and (session_dir / "device.yaml").exists():
         profile = session_dir / "device.yaml"
