@@ -36,6 +36,17 @@ def _claim(directory: Path, force: bool) -> None:
         raise AuditError(str(e)) from None
 
 
+def _check_profile(path: Path | None) -> None:
+    """A device profile is checked before anything is written: a wrong one is one line."""
+    if path is not None:
+        from piiaudit import profile as profiles
+
+        try:
+            profiles.load(path)
+        except profiles.ProfileError as e:
+            raise AuditError(str(e)) from None
+
+
 def _time_option(value: str | None, tz_name: str | None = None) -> float | None:
     if value is None:
         return None
@@ -174,10 +185,11 @@ def replay(file: Path, session_dir: Path, profile: Path | None, force: bool) -> 
     """
     from addon.replay import ReplayError, replay as run_replay
 
+    if profile is None and (session_dir / "device.yaml").is_file():
+        profile = session_dir / "device.yaml"
+    _check_profile(profile)
     _claim(session_dir, force)
     _open_session(session_dir, create=True)
-    if profile is None and (session_dir / "device.yaml").exists():
-        profile = session_dir / "device.yaml"
     try:
         stats = run_replay(file, session_dir, profile)
     except ReplayError as e:

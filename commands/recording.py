@@ -103,17 +103,14 @@ def record_device(package: str, session_dir: Path, *, profile: Path | None, devi
     from hooks.runner import HooksRunner
     from hooks.targets import AndroidApp
 
+    device = {}
     try:
+        loaded = profiles.load(profile) if profile is not None else None    # checked before anything is written
         sessiondir.claim(session_dir, force=force)
         store = SessionStore(session_dir)
-    except (StoreError, sessiondir.SessionDirError) as e:
+    except (StoreError, sessiondir.SessionDirError, profiles.ProfileError) as e:
         raise RecordError(str(e)) from None
-    device = {}
-    if profile is not None:
-        try:
-            loaded = profiles.load(profile)
-        except profiles.ProfileError as e:
-            raise RecordError(str(e)) from None
+    if profile is not None and loaded is not None:
         shutil.copyfile(profile, session_dir / "device.yaml")
         device = loaded.device
     manifest.write(store, app={"package": package}, device=device, mode="device",

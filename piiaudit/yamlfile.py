@@ -57,10 +57,20 @@ def load_bytes(data: bytes, source: str) -> Any:
     return load_text(text, source)
 
 
-def load_file(path: Path | str) -> Any:
-    """The document in a file; OSError (no such file, ...) passes through for the caller to word."""
+def load_file(path: Path | str, *, max_bytes: int | None = None) -> Any:
+    """The document in a file; OSError (no such file, ...) passes through for the caller to word.
+
+    With `max_bytes`, a larger file is refused after reading one byte more than that."""
     path = Path(path)
-    return load_bytes(path.read_bytes(), str(path))
+    with open(path, "rb") as f:
+        data = f.read() if max_bytes is None else f.read(max_bytes + 1)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise YamlError(f"{path}: larger than {_size(max_bytes)}; refused (is this the right file?)")
+    return load_bytes(data, str(path))
+
+
+def _size(n: int) -> str:
+    return f"{n // 1024 ** 2} MB" if n >= 1024 ** 2 else f"{n // 1024} KB" if n >= 1024 else f"{n} bytes"
 
 
 def load_resource(package: str, name: str) -> Any:
