@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sys
 import time
 from pathlib import Path
@@ -36,6 +37,22 @@ def _claim(directory: Path, force: bool) -> None:
         raise AuditError(str(e)) from None
 
 
+class Seconds(click.ParamType):
+    """A duration in seconds: a finite number above 0 and at most a week (nan, inf, -1 refused)."""
+
+    name = "seconds"
+    LIMIT = 7 * 86400.0
+
+    def convert(self, value, param, ctx):
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not (math.isfinite(seconds) and 0 < seconds <= self.LIMIT):
+            self.fail(f"{value!r}: give a number of seconds above 0 and at most {self.LIMIT:.0f} (a week)", param, ctx)
+        return seconds
+
+
 def _check_profile(path: Path | None) -> None:
     """A device profile is checked before anything is written: a wrong one is one line."""
     if path is not None:
@@ -47,13 +64,14 @@ def _check_profile(path: Path | None) -> None:
             raise AuditError(str(e)) from None
 
 
-def _time_option(value: str | None, tz_name: str | None = None) -> float | None:
+def _time_option(value: str | None, option: str, tz_name: str | None = None) -> float | None:
+    """A typed time (epoch seconds, ISO 8601, 'now'): finite and within 1970..5138, else one line naming `option`."""
     if value is None:
         return None
     try:
         return parse_time(value, _zone_option(tz_name))
     except ValueError as e:
-        raise click.BadParameter(str(e)) from None
+        raise click.BadParameter(str(e), param_hint=option) from None
 
 
 def _zone_option(name: str | None) -> dt.tzinfo:
@@ -96,7 +114,7 @@ def cli() -> None:
                    "(docs/standin-fulltour.md).")
 @click.option("--force", is_flag=True, help="Replace an earlier piiaudit session in --out: its own files are deleted; "
               "a directory holding anything else is refused.")
-@click.option("--timeout", type=float, default=180.0, show_default=True,
+@click.option("--timeout", type=Seconds(), default=180.0, show_default=True,
               help="Seconds to wait for the stand-in app to finish its scenario.")
 def demo(out: Path, scenario: str, force: bool, timeout: float) -> None:
     """Run a complete audit of the built-in stand-in app.
@@ -228,7 +246,7 @@ def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules
     _open_session(session_dir)
     tz = _zone_option(tz_name)
     try:
-        result = run_analysis(session_dir, consent_at=_time_option(consent_at, tz_name), scope=scope, rules=rules)
+        result = run_analysis(session_dir, consent_at=_time_option(consent_at, "--consent-at", tz_name), scope=scope, rules=rules)
     except AnalysisError as e:
         raise AuditError(str(e)) from None
     click.echo(text_summary(result, tz=tz))
@@ -287,7 +305,7 @@ def mark_consent(session_dir: Path, at: str, declined: bool, note: str | None) -
       piiaudit mark consent --session run1 --at 2026-11-23T10:00:05+08:00 --note "tapped 同意并继续"
     """
     store = _open_session(session_dir)
-    ts = _time_option(at)
+    ts = _time_option(at, "--at")
     kind = "declined" if declined else "accepted"
     store.add_consent_mark(ts, kind=kind, source="tester", note=note)
     click.echo(f"consent {kind} marked at {iso_one(ts)} ({ts:.3f}) in {session_dir}")

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Union
 
-from piiaudit import schema
+from piiaudit import schema, times
 from piiaudit.schema import SCHEMA_VERSION
 
 DB_NAME = "session.db"
@@ -190,8 +190,10 @@ class SessionStore:
         self.write({"clock_syncs": [sync]})
 
     def add_consent_mark(self, ts: float, kind: str = "accepted", source: str = "tester", note: str | None = None) -> None:
+        """One tester mark; ValueError (nothing written) for a kind or a time that is not one."""
         if kind not in ("accepted", "declined", "shown"):
             raise ValueError(f"consent mark kind must be accepted, declined or shown, not {kind!r}")
+        ts = times.checked(ts, f"the consent mark's time {ts!r}")
         self.write({"consent_marks": [{"ts": ts, "kind": kind, "source": source, "note": note}]})
 
     def record_error(self, component: str, message: str, *, flow_id: str | None = None, detail: Any = None) -> None:
