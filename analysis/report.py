@@ -20,6 +20,7 @@ from analysis.labels import clean_text, link_sentences, pii_label, sdk_label
 from analysis.pipeline import AnalysisResult
 from analysis.reportdata import ReportData, gather
 from piiaudit import manifest as manifest_mod
+from piiaudit import sessiondir
 from piiaudit.times import iso_one, zone
 
 OUTPUTS = {"xlsx": "evidence.xlsx", "json": "findings.json", "html": "report.html"}
@@ -76,7 +77,8 @@ def findings_document(data: ReportData) -> dict[str, Any]:
 
 def write_findings_json(data: ReportData, path: Path) -> None:
     text = json.dumps(_none_for_nan(findings_document(data)), ensure_ascii=False, indent=2, sort_keys=False)
-    path.write_text(text + "\n", "utf-8")
+    with sessiondir.replacing(path) as tmp:
+        tmp.write_text(text + "\n", "utf-8")
 
 
 def write_report(session_dir: Path | str, *, reveal: bool = False, result: AnalysisResult | None = None,

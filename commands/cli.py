@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -12,7 +14,8 @@ import click
 
 import piiaudit
 from piiaudit import __version__, sessiondir
-from piiaudit.store import SessionStore, StoreError
+from piiaudit.store import DB_NAME, SessionStore, StoreError
+from piiaudit.store import problem as store_problem
 from piiaudit.times import ZoneError, iso_one, parse_time, zone
 
 DEMO_DIR = Path(piiaudit.__file__).parent / "data" / "demo"
@@ -20,6 +23,26 @@ DEMO_DIR = Path(piiaudit.__file__).parent / "data" / "demo"
 
 class AuditError(click.ClickException):
     """A failure the user can act on: printed as one clear line, exit status 1."""
+
+
+def _one_line(command):
+    """A command whose files fail it (a damaged, foreign or full session.db, a read-only or
+    full disk) ends with one line naming the file and what to do, exit status 1."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        session = kwargs.get("session_dir") or kwargs.get("out") or Path(".")
+        try:
+            return command(*args, **kwargs)
+        except (sqlite3.Error, OSError) as e:
+            cause = e.__cause__ if isinstance(e.__cause__, sqlite3.Error) else e   # pandas wraps SQLite's errors
+            if isinstance(cause, sqlite3.Error):
+                where = Path(session) / DB_NAME
+            else:
+                where = Path(e.filename) if getattr(e, "filename", None) else Path(session)
+            raise AuditError(store_problem(where, cause)) from None
+
+    return run
 
 
 def _open_session(directory: Path, *, create: bool = False) -> SessionStore:
@@ -116,6 +139,7 @@ def cli() -> None:
               "a directory holding anything else is refused.")
 @click.option("--timeout", type=Seconds(), default=180.0, show_default=True,
               help="Seconds to wait for the stand-in app to finish its scenario.")
+@_one_line
 def demo(out: Path, scenario: str, force: bool, timeout: float) -> None:
     """Run a complete audit of the built-in stand-in app.
 
@@ -153,6 +177,7 @@ def demo(out: Path, scenario: str, force: bool, timeout: float) -> None:
               help="mitmproxy configuration directory (its CA). Default: ~/.mitmproxy.")
 @click.option("--attach", is_flag=True, help="Attach to the running app instead of spawning it (misses start-up).")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
+@_one_line
 def record(package: str, session_dir: Path, profile: Path | None, device_id: str | None, listen_host: str,
            listen_port: int, confdir: Path | None, attach: bool, force: bool) -> None:
     """Record an audit session of PACKAGE on a real device or emulator.
@@ -190,6 +215,7 @@ def record(package: str, session_dir: Path, profile: Path | None, device_id: str
 @click.option("--profile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Device profile YAML; default: device.yaml in the session directory, if any.")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
+@_one_line
 def replay(file: Path, session_dir: Path, profile: Path | None, force: bool) -> None:
     """Run the PII detection again over saved traffic (a mitmproxy flow file or a HAR file).
 
@@ -212,10 +238,16 @@ def replay(file: Path, session_dir: Path, profile: Path | None, force: bool) -> 
         stats = run_replay(file, session_dir, profile)
     except ReplayError as e:
         raise AuditError(str(e)) from None
+    messages = stats.get("messages") or []
+    if stats["flows"] == 0 and messages:
+        # nothing usable: one line naming the file and its first problem (all are in the errors table)
+        raise AuditError(f"{file}: no flow could be read: {messages[0].removeprefix(f'{file.name}: ')}")
     click.echo(
         f"replayed {stats['flows']} flows from {file} into {session_dir}: "
         f"{stats['hits']} PII hits, {stats['errors']} errors, {stats['seconds']:.2f} s"
     )
+    for message in messages:
+        click.echo(f"  ! {message}")
 
 
 # -- analyze ---------------------------------------------------------------------
@@ -228,6 +260,7 @@ def replay(file: Path, session_dir: Path, profile: Path | None, force: bool) -> 
 @click.option("--rules", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A rule catalog to use instead of the built-in one.")
 @click.option("--tz", "tz_name", help=TZ_HELP)
+@_one_line
 def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules: Path | None,
             tz_name: str | None) -> None:
     """Decide the consent moment, apply the rules and store the findings.
@@ -257,6 +290,7 @@ def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules
 @click.argument("session_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--reveal", is_flag=True, help="Show raw PII values instead of masked values plus hashes.")
 @click.option("--tz", "tz_name", help=TZ_HELP)
+@_one_line
 def report(session_dir: Path, reveal: bool, tz_name: str | None) -> None:
     """Write evidence.xlsx, report.html and findings.json from what `piiaudit analyze` stored.
 
@@ -293,6 +327,7 @@ def mark() -> None:
               help="When (epoch seconds, ISO 8601, or 'now').")
 @click.option("--declined", is_flag=True, help="The user declined instead of agreeing.")
 @click.option("--note", help="Free text kept with the mark, e.g. which button was tapped.")
+@_one_line
 def mark_consent(session_dir: Path, at: str, declined: bool, note: str | None) -> None:
     """Mark the moment the user agreed to (or declined) the privacy policy.
 

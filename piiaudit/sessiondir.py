@@ -16,13 +16,21 @@ database with piiaudit's tables. Commands that write a session use `claim`:
 
 `demo --force` uses `clear`, which deletes piiaudit's own files of a piiaudit session and
 nothing else, and refuses a directory that holds anything else or is not a session.
+
+Every file piiaudit rewrites in a session (the evidence outputs, the manifest) is written
+through `replacing`: to a temporary name of its own writer beside it, then renamed over
+the old one. Two commands writing at once each replace the file whole (the last one
+wins); one that fails (a full disk) leaves the old file and no temporary one behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import secrets
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 from piiaudit.store import DB_NAME, FLOWS_NAME, MANIFEST_NAME
@@ -69,14 +77,20 @@ def is_session(directory: Path) -> bool:
         with open(db, "rb") as f:
             if f.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
                 return False
-        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-        try:
-            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        finally:
-            conn.close()
-    except (OSError, sqlite3.Error):
+    except OSError:
         return False
-    return PIIAUDIT_TABLES <= names
+    # read-only; on a read-only file system (no -shm file can be made) as an immutable file
+    for query in ("mode=ro", "mode=ro&immutable=1"):
+        try:
+            conn = sqlite3.connect(f"{db.resolve().as_uri()}?{query}", uri=True, timeout=5)
+            try:
+                names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            continue
+        return PIIAUDIT_TABLES <= names
+    return False
 
 
 def _listing(names: list[str]) -> str:
@@ -145,3 +159,22 @@ def clear(directory: Path | str) -> list[str]:
             raise SessionDirError(f"{entry}: cannot delete it ({os_problem(e)})") from None
         removed.append(entry.name)
     return removed
+
+
+@contextlib.contextmanager
+def replacing(path: Path | str) -> Iterator[Path]:
+    """A temporary path beside `path`, unique to this writer (`.evidence.xlsx.<pid>.<random>.tmp`),
+    to write the new file to; renamed over `path` when the block ends, removed when it fails.
+    An OSError is raised again naming `path` (a write to an open file does not name it)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except OSError as e:
+        if e.filename in (None, str(tmp)):
+            raise OSError(e.errno, e.strerror, str(path)) from e
+        raise
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
