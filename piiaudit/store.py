@@ -206,7 +206,7 @@ def write(conn: sqlite3.Connection, rows: Mapping[str, Iterable[Mapping[str, Any
             conn.executemany(sql, values)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)          # never hides the error (a full disk: SQLite has rolled back already)
         raise
     return deleted
 
