@@ -96,7 +96,12 @@ def test_an_alias_bomb_profile_fails_fast_in_little_memory(tmp_path):
                 profile.load(path)
             except profile.ProfileError as e:
                 print(f"{time.perf_counter() - started:.3f} {e}")
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        # this process's own peak (VmHWM); ru_maxrss would carry over the forking parent's
+        try:
+            with open("/proc/self/status") as f:
+                print(next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")))
+        except OSError:
+            print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         """)
     done = subprocess.run([sys.executable, "-c", probe, str(bomb), str(laughs)], capture_output=True, text=True,
                           timeout=30, cwd=Path(__file__).parents[1])
