@@ -78,6 +78,9 @@ def entries(text: str) -> Iterator[dict | BadEntry]:
     except json.JSONDecodeError as e:
         yield from _salvage(text, e)
         return
+    except RecursionError:
+        # no HAR nests more than a dozen levels; a document nested past the parser's limit is refused whole
+        raise HarError("JSON nested too deep to read; refused (not a HAR an exporter wrote)") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("log"), dict):
         raise HarError("no 'log' object at the top level")
     items = doc["log"].get("entries")

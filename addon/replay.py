@@ -18,10 +18,11 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from mitmproxy import ctx, exceptions, hooks, io, master, options
+from mitmproxy import ctx, exceptions, hooks, master, options
 
 from addon import har
 from addon.recorder import Recorder
+from piiaudit import flowread
 from piiaudit.store import SessionStore
 
 logger = logging.getLogger(__name__)
@@ -126,17 +127,17 @@ async def _run(file: Path, session_dir: Path, profile: Path | None, capture: str
 
 
 async def _load_mitm(m: master.Master, fo, file: Path, stats: dict, problem) -> None:
+    """Every flow of a flow file, read by piiaudit.flowread (hostile records end the file
+    with a sentence, never a traceback or an unbounded allocation)."""
     size = file.stat().st_size
-    last_good = 0
     try:
-        for f in io.FlowReader(fo).stream():
+        for f in flowread.stream(fo, size):
             await m.load_flow(f)
             stats["flows"] += 1
-            last_good = fo.tell()
-    except exceptions.FlowReadException as e:
+    except flowread.FlowFileError as e:
         problem(
             f"{file.name}: damaged or cut short after {stats['flows']} complete flows "
-            f"(byte {last_good} of {size}; {e}); every complete flow before it was replayed",
+            f"({e}; the file has {size:,} bytes); every complete flow before it was replayed",
             truncated=True,
         )
 

@@ -23,6 +23,7 @@ from analysis import bilingual as b
 from analysis import tables
 from analysis.labels import SEVERITY, clean_text, finding_notes, link_sentences, pii_label, sdk_label
 from analysis.reportdata import ReportData
+from piiaudit import sessiondir
 from piiaudit.times import iso_one
 
 MAX_TIMELINE_ROWS = 5_000
@@ -99,7 +100,7 @@ def render(data: ReportData, *, reveal: bool = False) -> str:
         findings=[_finding(rec, rules.get(rec["rule_id"], {}), flows, events, value_col, data.tz,
                            tables.host_masker(data, reveal))
                   for rec in data.findings.to_dict("records")],
-        empty_session=data.nothing,
+        result=tables.result(data),
         hooks=_table(hooks) if not hooks.empty else None,
         sent_by_sdk=_table(sent_by_sdk) if not sent_by_sdk.empty else None,
         timeline=_table(timeline, classes=consent_rows.tolist()),
@@ -108,6 +109,6 @@ def render(data: ReportData, *, reveal: bool = False) -> str:
 
 
 def write(data: ReportData, path: Path, *, reveal: bool = False) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render(data, reveal=reveal), "utf-8")
-    tmp.replace(path)
+    page = render(data, reveal=reveal)
+    with sessiondir.replacing(path) as tmp:
+        tmp.write_text(page, "utf-8")

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from piiaudit import manifest as manifest_mod
-from piiaudit import schema
+from piiaudit import schema, times
 from piiaudit.store import SessionStore
 
 T = TypeVar("T")
@@ -162,7 +162,7 @@ def parse_json_object(text: Any) -> dict[str, Any]:
 
 
 def _drop_untimed(frame: pd.DataFrame, ts: str, what: str, notes: list[str]) -> pd.DataFrame:
-    bad = frame[ts].isna() | ~frame[ts].between(0, 1e11)
+    bad = frame[ts].isna() | ~frame[ts].between(times.EARLIEST, times.LATEST)
     if bad.any():
         n = int(bad.sum())
         notes.append(f"{n} {what} without a usable time were left out / {n} 条记录（{what}）无有效时间，未纳入分析")

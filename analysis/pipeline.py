@@ -33,6 +33,7 @@ from analysis.prepare import Evidence, prepare
 from analysis.rules import Catalog, load_catalog
 from analysis.scope import Scope
 from piiaudit import manifest as manifest_mod
+from piiaudit import times
 from piiaudit.store import StoreError
 
 SCOPE_FILE = "scope.yaml"
@@ -136,6 +137,11 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
             rules: Path | str | None = None) -> AnalysisResult:
     """Analyse one session directory; raises AnalysisError (ScopeError, RulesError, ...) with a clear message."""
     session_dir = Path(session_dir)
+    if consent_at is not None:
+        try:
+            consent_at = times.checked(consent_at, f"the consent moment {consent_at!r}")
+        except times.TimeError as e:
+            raise AnalysisError(str(e)) from None
     catalog = load_catalog(rules)
     try:
         session = load_session(session_dir)

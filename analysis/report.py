@@ -20,6 +20,7 @@ from analysis.labels import clean_text, link_sentences, pii_label, sdk_label
 from analysis.pipeline import AnalysisResult
 from analysis.reportdata import ReportData, gather
 from piiaudit import manifest as manifest_mod
+from piiaudit import sessiondir
 from piiaudit.times import iso_one, zone
 
 OUTPUTS = {"xlsx": "evidence.xlsx", "json": "findings.json", "html": "report.html"}
@@ -71,10 +72,18 @@ def _none_for_nan(value: Any) -> Any:
     return value
 
 
+def findings_document(data: ReportData, *, reveal: bool = False) -> dict[str, Any]:
+    """findings.json: the result in words (as the other outputs say it), the count and the findings."""
+    records = findings_records(data, reveal=reveal)
+    return {"result": tables.result(data), "findings_count": len(records), "findings": records}
+
+
 def write_findings_json(data: ReportData, path: Path, *, reveal: bool = False) -> None:
-    text = json.dumps(_none_for_nan(findings_records(data, reveal=reveal)), ensure_ascii=False, indent=2,
+    text = json.dumps(_none_for_nan(findings_document(data, reveal=reveal)), ensure_ascii=False, indent=2,
                       sort_keys=False)
-    path.write_text(text + "\n", "utf-8")
+    with sessiondir.replacing(path) as tmp:
+        tmp.write_text(text + "
+", "utf-8")
 
 
 def write_report(session_dir: Path | str, *, reveal: bool = False, result: AnalysisResult | None = None,

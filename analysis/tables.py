@@ -15,7 +15,8 @@ import pandas as pd
 
 from analysis import bilingual as b
 from analysis import coverage, sentbysdk
-from analysis.labels import SEVERITY, YES_NO, cite, finding_notes, link_sentences, masked_values, pii_label, sdk_label
+from analysis.labels import (SEVERITY, YES_NO, cite, finding_notes, link_sentences, masked_values, pii_label,
+                             result_line, sdk_label)
 from analysis.redact import host_texts, known_values, redact, redact_nested, url_redactions
 from analysis.reportdata import ReportData
 from piiaudit.times import iso_column, iso_one, zone_label
@@ -40,6 +41,7 @@ def _map_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
 
 def _actor(sdk: pd.Series, kinds: pd.Series) -> pd.Series:
     """SDK label where the row is a PII read/send (empty SDK = the app itself), else the SDK if any."""
+    sdk = sdk.astype("object")   # a column of missing values may come typed as numbers (no hits at all)
     labels = _map_distinct(sdk.fillna(""), lambda v: sdk_label(v or None))
     return labels.where(kinds.isin(PII_KINDS) | sdk.notna())
 
@@ -132,16 +134,15 @@ def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
         (b.VERSIONS, ", ".join(f"{k} {v}" for k, v in versions.items()) or "—"),
         *hooks_items(data),
     ]
-    if data.nothing:
-        items.append((b.RESULT, b.both("会话为空：没有流量、钩子事件或同意标记，无可分析内容",
-                                       "the session is empty: no flows, hook events or consent marks — nothing to analyse")))
-    elif data.findings.empty:
-        items.append((b.RESULT, b.NO_FINDINGS))
-    else:
-        items.append((b.RESULT, f"{len(data.findings)} 条发现 / findings"))
+    items.append((b.RESULT, result(data)))
     items += [(b.NOTE, n) for n in data.notes]
     items += [(b.RULE_FAILED, f"{e['rule_id']}: {e['message']}") for e in data.errors]
     return items
+
+
+def result(data: ReportData) -> str:
+    """The report's one-sentence result (analysis.labels.result_line)."""
+    return result_line(len(data.findings), empty=data.nothing, failed_rules=len(data.errors))
 
 
 def _coverage(data: ReportData) -> pd.DataFrame:

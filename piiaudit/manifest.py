@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from piiaudit import __version__
+from piiaudit import __version__, sessiondir
 from piiaudit.store import DB_NAME, MANIFEST_NAME, SessionStore
 
 ARTIFACTS = ("flows.mitm", "evidence.xlsx", "report.html", "findings.json", "device.yaml", "scope.yaml")
@@ -75,7 +75,7 @@ def write(store: SessionStore, **updates: Any) -> dict[str, Any]:
         if p.exists():
             artifacts[name] = {"sha256": file_sha256(p), "bytes": p.stat().st_size}
     manifest["artifacts"] = artifacts
-    tmp = store.manifest_path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str), "utf-8")
-    tmp.replace(store.manifest_path)
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+    with sessiondir.replacing(store.manifest_path) as tmp:    # two commands at once each write it whole
+        tmp.write_text(text, "utf-8")
     return manifest

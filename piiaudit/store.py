@@ -12,7 +12,9 @@ one transaction of deletions and inserts, with the column sets taken from the sc
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -20,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Union
 
-from piiaudit import rawtext, schema
+from piiaudit import rawtext, schema, times
 from piiaudit.schema import SCHEMA_VERSION
 
 DB_NAME = "session.db"
@@ -32,26 +34,114 @@ class StoreError(Exception):
     """A session directory or database that cannot be used, with the reason."""
 
 
+def _read_only(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _nearly_full(path: Path) -> bool:
+    """Less free space than SQLite needs for its shared-memory file: an I/O error there is a full disk."""
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024
+
+
+def _size_limit() -> int | None:
+    """The process's file-size limit (`ulimit -f`) in bytes, if it has one: writes past it fail
+    (EFBIG), which SQLite reports as an I/O error."""
+    try:
+        import resource
+    except ImportError:       # not POSIX
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def problem(path: Path | str, e: BaseException) -> str:
+    """A failure of the database at `path` (or of a file beside it) as one line a user acts on:
+    what happened to which file, and that what was committed before stays."""
+    path = Path(path)
+    name = getattr(e, "sqlite_errorname", "") or ""
+    errno_ = getattr(e, "errno", None)
+    text = " ".join(str(e).split())
+    io_error = name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN"))
+    limit = _size_limit() if io_error or errno_ == errno.EFBIG else None
+    if limit is not None:
+        return (f"{path}: disk full: the file-size limit of this shell (ulimit -f, {limit:,} bytes) is reached "
+                f"({text}); raise it and run the command again (everything stored before is still there)")
+    if name == "SQLITE_FULL" or errno_ in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or (
+            io_error and _nearly_full(path.parent)):
+        return (f"{path}: disk full ({text}); free some space and run the command again "
+                "(everything stored before is still there)")
+    if name.startswith("SQLITE_READONLY") or errno_ == errno.EROFS or (
+            name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR")) and _read_only(path.parent)):
+        return f"{path}: read-only file system; copy the session to a writable place first"
+    if isinstance(e, sqlite3.Error) and path.is_dir():
+        return f"{path}: a directory, where the session database should be a file"
+    if errno_ in (errno.EACCES, errno.EPERM) or (io_error and not os.access(path.parent, os.W_OK)):
+        return f"{path}: permission denied; piiaudit needs to write in {path.parent}"
+    if name == "SQLITE_NOTADB" or name.startswith("SQLITE_CORRUPT"):
+        return (f"{path}: not a usable session database: damaged ({text}); use a "
+                "backup copy, or replay the session's flows.mitm into a new session")
+    if name.startswith("SQLITE_IOERR") or isinstance(e, OSError):
+        return f"{path}: cannot read or write it ({text})"
+    return f"{path}: not a usable session database ({text})"
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Undo an open transaction; SQLite may have undone it already (a full disk does), and the
+    error that caused it is the one to report, so nothing raised here replaces it."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+
 def connect(path: Path | str, *, timeout: float = 30.0) -> sqlite3.Connection:
     """Open (and migrate) a session database for one thread of one process."""
+    path = Path(path)
+    if path.exists() and not path.is_file():
+        raise StoreError(f"{path}: a directory (or device), where the session database should be a file")
     conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
     try:
+        conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        _refuse_foreign(conn, path)        # before WAL mode, which would change the file's header
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys=OFF")  # hits may arrive before a late flow row in batches
-        _migrate(conn)
+        _migrate(conn, path)
     except sqlite3.DatabaseError as e:
         conn.close()
-        raise StoreError(f"{path}: not a usable session database ({e})") from e
+        raise StoreError(problem(path, e)) from e
+    except StoreError:
+        conn.close()
+        raise
     return conn
 
 
-def _migrate(conn: sqlite3.Connection) -> None:
+def _refuse_foreign(conn: sqlite3.Connection, path: Path | str) -> None:
+    """A database without piiaudit's version that holds tables is another program's: refused untouched."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] != 0:
+        return
+    foreign = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    if foreign:
+        raise StoreError(f"{path}: not a piiaudit session database (it holds the tables "
+                         f"{', '.join(foreign[:5])}{', …' if len(foreign) > 5 else ''} of another program); "
+                         "nothing was changed")
+
+
+def _migrate(conn: sqlite3.Connection, path: Path | str = DB_NAME) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise StoreError(
-            f"session database has schema version {version}, this piiaudit knows {SCHEMA_VERSION}; upgrade piiaudit"
+            f"{path}: session database has schema version {version}, this piiaudit knows {SCHEMA_VERSION}; "
+            "upgrade piiaudit"
         )
     if version == SCHEMA_VERSION:
         return
@@ -59,13 +149,15 @@ def _migrate(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0:
+            _refuse_foreign(conn, path)    # checked again under the lock
         for target in range(version + 1, SCHEMA_VERSION + 1):
             for statement in schema.migration(target):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version={target}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
 
 
@@ -125,7 +217,7 @@ def write(conn: sqlite3.Connection, rows: Mapping[str, Iterable[Mapping[str, Any
             conn.executemany(sql, values)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)          # never hides the error (a full disk: SQLite has rolled back already)
         raise
     return deleted
 
@@ -201,8 +293,10 @@ class SessionStore:
         self.write({"clock_syncs": [sync]})
 
     def add_consent_mark(self, ts: float, kind: str = "accepted", source: str = "tester", note: str | None = None) -> None:
+        """One tester mark; ValueError (nothing written) for a kind or a time that is not one."""
         if kind not in ("accepted", "declined", "shown"):
             raise ValueError(f"consent mark kind must be accepted, declined or shown, not {kind!r}")
+        ts = times.checked(ts, f"the consent mark's time {ts!r}")
         self.write({"consent_marks": [{"ts": ts, "kind": kind, "source": source, "note": note}]})
 
     def record_error(self, component: str, message: str, *, flow_id: str | None = None, detail: Any = None) -> None:

@@ -70,7 +70,7 @@ def test_html_escapes_everything(hostile):
 
 
 def test_findings_json_is_valid_utf8_json(hostile):
-    records = json.loads(hostile["json"].read_bytes().decode("utf-8"))
+    records = json.loads(hostile["json"].read_bytes().decode("utf-8"))["findings"]
     assert any(r["host"] == FORMULAS[1].lower() for r in records)   # host names compare case-insensitively
 
 
@@ -85,6 +85,10 @@ def test_empty_session_still_reports_and_says_so(tmp_path):
     assert "not observed" in summary["同意时刻 / Consent time"]
     for name in ("Findings", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline"):
         rows = [r for r in wb[name].iter_rows(values_only=True) if any(v is not None for v in r)]
-        assert len(rows) == 1, name   # the header only
-    assert json.loads(paths["json"].read_text("utf-8")) == []
+        if name == "Findings":   # the header and the result in words
+            assert len(rows) == 2 and "the session is empty" in rows[1][0]
+        else:
+            assert len(rows) == 1, name   # the header only
+    doc = json.loads(paths["json"].read_text("utf-8"))
+    assert doc["findings"] == [] and "the session is empty" in doc["result"]
     assert "the session is empty" in paths["html"].read_text("utf-8")

@@ -96,7 +96,7 @@ def test_a_session_never_analysed_is_analysed_first_and_the_summary_says_so(tmp_
     paths = write_report(session)
     notes = [r[1] for r in _cells(paths["xlsx"])["Summary"] if r[0] == "说明 / Note"]
     assert analysis.reportdata.ANALYSED_NOW in notes
-    assert len(json.loads(paths["json"].read_text("utf-8"))) == SessionStore(session).count("findings") > 0
+    assert len(json.loads(paths["json"].read_text("utf-8"))["findings"]) == SessionStore(session).count("findings") > 0
     again = write_report(session)                      # now from what that analysis stored
     assert analysis.reportdata.ANALYSED_NOW not in [r[1] for r in _cells(again["xlsx"])["Summary"]]
 
@@ -146,7 +146,7 @@ def test_a_replayed_capture_without_hook_events_is_analysed_and_reported(demo_re
     assert runner.invoke(cli, ["analyze", str(session), "--scope", str(demo_scope_path())]).exit_code == 0
     result = runner.invoke(cli, ["report", str(session)])
     assert result.exit_code == 0, result.output
-    findings = json.loads((session / "findings.json").read_text(encoding="utf-8"))
+    findings = json.loads((session / "findings.json").read_text(encoding="utf-8"))["findings"]
     assert findings and all(f["flow_ids"] and not f["event_ids"] for f in findings)
     timeline = openpyxl.load_workbook(session / "evidence.xlsx", read_only=True)["Timeline"]
     text = "\n".join(str(c) for row in timeline.iter_rows(values_only=True) for c in row if c is not None)
