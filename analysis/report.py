@@ -82,8 +82,7 @@ def write_findings_json(data: ReportData, path: Path, *, reveal: bool = False) -
     text = json.dumps(_none_for_nan(findings_document(data, reveal=reveal)), ensure_ascii=False, indent=2,
                       sort_keys=False)
     with sessiondir.replacing(path) as tmp:
-        tmp.write_text(text + "
-", "utf-8")
+        tmp.write_text(text + "\n", "utf-8")
 
 
 def write_report(session_dir: Path | str, *, reveal: bool = False, result: AnalysisResult | None = None,
