@@ -69,7 +69,7 @@ def test_no_form_of_a_matched_value_is_shown(masked, output, case):
 
 def test_the_masked_urls_and_hosts_still_say_where_the_flow_went(masked):
     _, paths, _ = masked
-    records = json.loads(paths["json"].read_text("utf-8"))
+    records = json.loads(paths["json"].read_text("utf-8"))["findings"]
     hosts = {r["host"] for r in records}
     assert HOST in hosts                              # an ordinary host is shown as it is
     assert any(h.endswith(f".{HOST}") and "*" in h for h in hosts), hosts   # the IMEI label masked
