@@ -13,6 +13,8 @@ Scenarios:
   message), then an ordinary request;
 - ``responder``: only ulogs.umeng.com answered locally; requests whose Host header names
   another host, over http and https; a HEAD; a WebSocket upgrade;
+- ``spoof``: a request to other.example whose Host header names the answered host (only
+  inside the network namespace: forwarding it means a name lookup);
 - ``killproxy``: a client sends flows until 40 are committed, then mitmdump gets SIGKILL.
 """
 
@@ -243,6 +245,22 @@ def scenario_responder(work: Path) -> dict:
     return {"sent": len(answers), "answers": answers, "output": list(p.output), "returncode": p.proc.returncode}
 
 
+def scenario_spoof(work: Path) -> dict:
+    """A request to other.example whose Host header names the answered host. Forwarding it
+    means resolving other.example: only inside the network namespace (nothing can leave)."""
+    if os.environ.get("HOSTILE_NETNS") != "1":
+        return {"harness_error": "the spoof scenario runs only inside a network namespace"}
+    with proxy(work, respond=("ulogs.umeng.com",)) as p:
+        try:
+            status, body = via_proxy(p.port, p.ca_pem, "GET", "http://other.example/config?spoof=1", b"",
+                                     {"Host": "ulogs.umeng.com"}, timeout=15)
+            answer = {"status": status, "body": body[:200].decode("latin-1")}
+        except OSError as e:
+            answer = {"status": None, "error": f"{type(e).__name__}: {e}"}
+    return {"sent": 1, "answers": {"http to other.example, Host: ulogs.umeng.com": answer},
+            "output": list(p.output), "returncode": p.proc.returncode}
+
+
 def scenario_killproxy(work: Path) -> dict:
     session = work / "session"
     stop = threading.Event()
@@ -274,7 +292,7 @@ def scenario_killproxy(work: Path) -> dict:
 
 
 SCENARIOS = {"utf8": scenario_utf8, "websocket": scenario_websocket,
-             "responder": scenario_responder, "killproxy": scenario_killproxy}
+             "responder": scenario_responder, "spoof": scenario_spoof, "killproxy": scenario_killproxy}
 
 
 def main(argv: list[str]) -> int:
