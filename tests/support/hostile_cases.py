@@ -165,15 +165,17 @@ def _memory_kb(pids) -> int:
 
 def run(argv: Sequence[str], *, label: str, cwd: Path, timeout: float, memory_mb: float,
         kill_when: Callable[[], bool] | None = None, env: dict[str, str] | None = None) -> Run:
-    """Run argv in a process group of its own, polling its memory; kill it (the whole group)
-    at `timeout`, above `memory_mb`, or when `kill_when()` turns true."""
+    """Run argv in a process group of its own, polling its memory (and `kill_when`) every
+    POLL_S; kill it, its descendants and whatever carries its marker at `timeout`, above
+    `memory_mb`, or when `kill_when()` turns true. Output goes to files in `cwd`."""
     r = Run(label, [str(a) for a in argv])
-    marker = f"PIIAUDIT_HOSTILE_RUN={uuid.uuid4().hex}"
+    token = uuid.uuid4().hex
+    marker = f"PIIAUDIT_HOSTILE_RUN={token}".encode()
     out_path, err_path = cwd / f".{label}.out", cwd / f".{label}.err"
     started = r.started = time.monotonic()
     with out_path.open("wb") as out, err_path.open("wb") as err:
         proc = subprocess.Popen(r.argv, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                env={**os.environ, **(env or {}), "PIIAUDIT_HOSTILE_RUN": marker.split("=")[1]},
+                                env={**os.environ, **(env or {}), "PIIAUDIT_HOSTILE_RUN": token},
                                 start_new_session=True)
     peak_kb = 0
     tree: dict[int, int] = {}
@@ -184,25 +186,25 @@ def run(argv: Sequence[str], *, label: str, cwd: Path, timeout: float, memory_mb
         if pid:
             break
         now = time.monotonic()
+        reason = None
         if now >= next_poll:
             tree = _tree(proc.pid)
             peak_kb = max(peak_kb, _memory_kb(tree))
             next_poll = now + POLL_S
-        reason = None
+            if peak_kb > memory_mb * 1024:
+                reason = "over_memory"
+            elif kill_when is not None and kill_when():
+                reason = "killed_on_purpose"
         if now - started > timeout:
             reason = "hung"
-        elif peak_kb > memory_mb * 1024:
-            reason = "over_memory"
-        elif kill_when is not None and kill_when():
-            reason = "killed_on_purpose"
         if reason:
             setattr(r, reason, True)
-            _kill(_tree(proc.pid), proc.pid, marker.encode())
+            _kill(_tree(proc.pid), proc.pid, marker)
             _, status = os.waitpid(proc.pid, 0)
             break
         time.sleep(0.02)
     r.seconds = time.monotonic() - started
-    _kill(tree, proc.pid, marker.encode())   # whatever the child left behind
+    _kill(tree, proc.pid, marker)   # whatever the child left behind
     proc.returncode = os.waitstatus_to_exitcode(status)
     if os.WIFSIGNALED(status):
         r.signal = os.WTERMSIG(status)
