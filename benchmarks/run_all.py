@@ -21,6 +21,7 @@ PLAN = [
     ("addon_memory.py", [], ["--flows", "20000"]),
     ("hook_cost.py", [], ["--calls", "20000"]),
     ("analysis_scale.py", [], ["--sizes", "20000", "200000"]),
+    ("hostile.py", [], ["--quick"]),
 ]
 
 
