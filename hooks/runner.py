@@ -2,9 +2,19 @@
 device and host clocks aligned, and writes the agent's events to the session store.
 
 Order of a start: build the agent, spawn the target suspended, attach, load the agent,
-measure the clock offset (stored in ``clock_syncs``), send the hook table (``init``),
-resume, then wait for the agent's ``hooks_ready``. The offset is measured again every
-``resync_interval`` seconds and when the run stops.
+ping it, take one clock sample, send the hook table (``init``), resume, measure the clock
+offset properly (``clock_samples`` round trips, stored in ``clock_syncs``), then wait for
+the agent's ``hooks_ready``. Android kills an app that is not resumed within about 10 s, so
+every step before the resume has a deadline (``start_timeout`` for all of them together)
+and a step that misses it fails the start with one line naming the step; the time from the
+spawn to the resume, step by step, is recorded as a ``process_start`` event and in the
+``hooks`` meta. The offset is measured again every ``resync_interval`` seconds and when the
+run stops.
+
+Device-level spawn gating (an Android app's other processes, started by zygote): a spawn
+is dispatched once (its pid is kept under a lock), a spawn that is not the app's is resumed
+at once, and the app's are told by uid (``android:process="com.x.push"`` names are global,
+without the package prefix) as well as by name.
 
 Frida delivers messages on its own thread, which must never block: each message goes to
 the process's one session writer (piiaudit.writer.SessionWriter), whose thread converts it
@@ -42,6 +52,9 @@ COMPONENT = "hooks"
 AGENT_PROTOCOL = 1
 DEFAULT_RATE = {"per_second": 50, "burst": 200}
 DEFAULT_READY_TIMEOUT_S = 60.0
+# Android's ActivityManager kills an app not resumed within about 10 s of its start: every
+# step before the resume shares this budget, leaving time for the resume itself.
+DEFAULT_START_TIMEOUT_S = 8.0
 RESYNC_INTERVAL_S = 30.0
 RPC_TIMEOUT_S = 10.0
 BATCH_MAX = 1000
@@ -82,6 +95,9 @@ class _Process:
     end_reason: str | None = None
     crash: str | None = None
     helper: bool = False  # jspawnhelper: held only to pass its exec on
+    spawned_at: float | None = None  # monotonic: when the process was spawned (or seen gated)
+    steps_ms: dict[str, float] = field(default_factory=dict)  # pre-resume steps, in order
+    start: dict | None = None  # the process_start record, once resumed
 
 
 class HooksRunner:
@@ -102,6 +118,7 @@ class HooksRunner:
         rate: Mapping[str, float] | None = DEFAULT_RATE,
         release_gate: str | None = None,
         ready_timeout: float = DEFAULT_READY_TIMEOUT_S,
+        start_timeout: float = DEFAULT_START_TIMEOUT_S,
         resync_interval: float = RESYNC_INTERVAL_S,
         clock_samples: int = clock.DEFAULT_SAMPLES,
         java: bool = True,
@@ -131,6 +148,7 @@ class HooksRunner:
         self._detector = detector
         self._tls_flows = None
         self.ready_timeout = ready_timeout
+        self.start_timeout = start_timeout
         self.resync_interval = resync_interval
         self.clock_samples = clock_samples
 
@@ -144,6 +162,12 @@ class HooksRunner:
         self._resyncer: threading.Thread | None = None
         self._stopping = threading.Event()
         self._gating = False
+        # Gated spawns already dispatched (Frida reports a pending spawn again in
+        # enumerate_pending_spawn): each is handled, and resumed, exactly once.
+        self._spawns_lock = threading.Lock()
+        self._dispatched: set[int] = set()
+        self._main_known = threading.Event()  # set once the main pid and the app's uid are known
+        self._app_uid: Any = None
         # Sessions on forked children that have not executed their program yet: kept only
         # so their exec is caught (child gating), never given the agent.
         self._forks: dict[int, Any] = {}
@@ -175,18 +199,31 @@ class HooksRunner:
             self._bundle = build_agent()
             self._device = self.target.device()
             self._listen(self._device, "output", self._on_output)
+            if self.target.gate_children:
+                # Listening first loses no spawn; a spawn reported twice is dispatched once.
+                self._listen(self._device, "spawn-added", self._on_spawn_added)
+                self._device.enable_spawn_gating()
+                self._gating = True
+            if self.follow_children:
+                self._listen(self._device, "child-added", self._on_child_added)
             with self._launch_lock:
-                if self.target.gate_children:
-                    self._listen(self._device, "spawn-added", self._on_spawn_added)
-                    self._device.enable_spawn_gating()
-                    self._gating = True
-                if self.follow_children:
-                    self._listen(self._device, "child-added", self._on_child_added)
+                spawned_at = time.monotonic()
                 launch = self.target.launch(self._device)
-                self._main = self._instrument(launch.pid, launch.process, gate_children=self.follow_children)
+                with self._spawns_lock:
+                    self._dispatched.add(launch.pid)
+                if self._gating:
+                    self._app_uid = self._pre_resume("read the app's uid", launch.pid, launch.process,
+                                                     lambda: self.target.uid_of(self._device, launch.pid),
+                                                     spawned_at + self.start_timeout)
+                self._main_known.set()
+                self._main = self._instrument(launch.pid, launch.process, gate_children=self.follow_children,
+                                              spawned_at=spawned_at if launch.spawned else None)
                 if launch.spawned:
-                    self._device.resume(launch.pid)
+                    self._resume(self._main)
+                else:
+                    self._after_resume(self._main)
             if self._gating:
+                # Spawns held before our handler ran (the signal reports only new ones).
                 for spawn in self._device.enumerate_pending_spawn():
                     self._on_spawn_added(spawn)
             self._await_ready(self._main)
@@ -275,14 +312,22 @@ class HooksRunner:
         return b"".join(self._output_tail).decode("utf-8", "replace")
 
     # -- instrumenting a process ---------------------------------------------
-    def _instrument(self, pid: int, name: str, *, gate_children: bool = False) -> _Process:
+    def _instrument(self, pid: int, name: str, *, gate_children: bool = False,
+                    spawned_at: float | None = None) -> _Process:
+        """Attach, load the agent, ping, take one clock sample and send ``init``: everything
+        the process must get before it is resumed, each step against the start deadline."""
         model = clock.ClockModel()
-        proc = _Process(pid=pid, name=name, clock=model, converter=EventConverter(pid=pid, process=name, clock=model))
+        proc = _Process(pid=pid, name=name, clock=model, converter=EventConverter(pid=pid, process=name, clock=model),
+                        spawned_at=spawned_at if spawned_at is not None else time.monotonic())
         with self._procs_lock:
+            if pid in self._procs:
+                # Never two agents in one process.
+                raise HooksError(f"process {pid} ({name}) already has the agent")
             self._procs[pid] = proc
+        deadline = proc.spawned_at + self.start_timeout
         try:
             try:
-                proc.session = self._device.attach(pid)
+                proc.session = self._step(proc, "attach", lambda: self._device.attach(pid), deadline)
             except frida.ProcessNotFoundError as e:
                 raise HooksError(f"process {pid} ({name}) is gone before the agent could attach: {e}") from e
             except frida.PermissionDeniedError as e:
@@ -290,24 +335,66 @@ class HooksRunner:
             proc.session.on("detached", functools.partial(self._on_detached, proc))
             if gate_children:
                 # Before the process runs: a child it forks or executes is held for us.
-                proc.session.enable_child_gating()
-            script = proc.session.create_script(self._bundle, name="piiaudit-agent")
+                self._step(proc, "child gating", proc.session.enable_child_gating, deadline)
+            script = self._step(proc, "create the script",
+                                lambda: proc.session.create_script(self._bundle, name="piiaudit-agent"), deadline)
             script.on("message", functools.partial(self._on_message, proc))
-            script.load()
+            self._step(proc, "load the agent", script.load, deadline)
             proc.script = script
-            ping = script.exports_sync.ping()
+            ping = self._step(proc, "ping", script.exports_sync.ping, deadline)
             if ping.get("protocol") != AGENT_PROTOCOL:
                 raise HooksError(f"agent protocol {ping.get('protocol')} does not match the runner's {AGENT_PROTOCOL}")
             proc.helper = bool(ping.get("helper"))
-            if not proc.helper:  # a launch helper only passes through to the program it executes
-                self._sync(proc)
-            proc.init_result = script.exports_sync.init(self.agent_config)
+            if not proc.helper:
+                # One round trip now, so events from the first instant have a clock; the
+                # full measurement waits until the process runs.
+                sync = self._step(proc, "clock sample", lambda: clock.measure(script.exports_sync.now, 1), deadline)
+                self._store_sync(proc, sync)
+            proc.init_result = self._step(proc, "init", lambda: script.exports_sync.init(self.agent_config), deadline)
         except BaseException:
             with self._procs_lock:
                 self._procs.pop(pid, None)
             self._detach_quietly(proc)
             raise
         return proc
+
+    def _step(self, proc: _Process, step: str, fn: Callable[[], Any], deadline: float) -> Any:
+        """One pre-resume step of `proc`, timed and bounded by `deadline` (monotonic)."""
+        t0 = time.monotonic()
+        result = self._pre_resume(step, proc.pid, proc.name, fn, deadline)
+        proc.steps_ms[step] = round((time.monotonic() - t0) * 1000.0, 1)
+        return result
+
+    def _pre_resume(self, step: str, pid: int, name: str, fn: Callable[[], Any], deadline: float) -> Any:
+        left = deadline - time.monotonic()
+        try:
+            if left <= 0:
+                raise TimeoutError("no time left")
+            return _call_with_timeout(fn, left)
+        except TimeoutError as e:
+            raise HooksError(
+                f"{name} (pid {pid}) was not resumed within {self.start_timeout:g} s of its start: "
+                f"'{step}' did not finish in time (Android kills an app not resumed within about 10 s)"
+            ) from e
+
+    def _resume(self, proc: _Process) -> None:
+        self._device.resume(proc.pid)
+        self._after_resume(proc)
+
+    def _after_resume(self, proc: _Process) -> None:
+        """Record the spawn-to-resume time, then measure the clock offset properly."""
+        resumed = time.monotonic()
+        proc.start = {
+            "spawn_to_resume_ms": round((resumed - proc.spawned_at) * 1000.0, 1) if proc.spawned_at else None,
+            "steps_ms": dict(proc.steps_ms),
+            "start_timeout_s": self.start_timeout,
+        }
+        self._submit(("started", proc, None, time.time()))
+        if not proc.helper:
+            try:
+                self._sync(proc)
+            except HooksError as e:  # the one-sample sync stands; say why the proper one is missing
+                self._submit(("error", str(e), None))
 
     def _await_ready(self, proc: _Process) -> None:
         deadline = time.monotonic() + self.ready_timeout
@@ -352,6 +439,10 @@ class HooksRunner:
             if not final and not proc.ended.is_set():
                 self._submit(("error", f"clock sync with {proc.name} (pid {proc.pid}) failed: {e}", None))
             return None
+        self._store_sync(proc, sync)
+        return sync
+
+    def _store_sync(self, proc: _Process, sync: clock.ClockSync) -> None:
         proc.clock.add(sync)
         row = {
             "pid": proc.pid,
@@ -363,7 +454,6 @@ class HooksRunner:
             "samples": sync.samples,
         }
         self._writer.put("clock_syncs", row)
-        return sync
 
     def _resync_loop(self) -> None:
         while not self._stopping.wait(self.resync_interval):
@@ -397,7 +487,14 @@ class HooksRunner:
                 # The last chance for a closing clock sync: the agent still answers while the VM winds down.
                 threading.Thread(target=self._sync, args=(proc,), kwargs={"final": True},
                                  name="piiaudit-hooks-clock-end", daemon=True).start()
-            elif kind == "agent_error" and (payload.get("data") or {}).get("where") in ("install", "ready"):
+            elif kind == "uncaught_exception" and (payload.get("data") or {}).get("awaits_receipt"):
+                # Reported before the crash handler runs, which on Android kills the process
+                # inside it: the crashing thread waits for this receipt, so the event is not lost.
+                try:
+                    proc.script.post({"type": "crash-ack"})
+                except Exception:  # noqa: BLE001 - already gone
+                    pass
+            elif kind == "agent_error" and (payload.get("data") or {}).get("where") in ("install", "ready", "runtime"):
                 proc.agent_failure = (payload.get("data") or {}).get("error") or "unknown error"
         elif message.get("type") == "error":
             self._submit(("agent_exception", proc, message, received))
@@ -418,19 +515,25 @@ class HooksRunner:
             self._submit(("output", pid, fd, data))
 
     def _on_spawn_added(self, spawn: Any) -> None:
+        with self._spawns_lock:
+            if spawn.pid in self._dispatched:
+                return  # already handled (or being handled): never resumed twice
+            self._dispatched.add(spawn.pid)
         threading.Thread(
             target=self._handle_gated_spawn, args=(spawn.pid, spawn.identifier), name="piiaudit-hooks-spawn", daemon=True
         ).start()
 
     def _handle_gated_spawn(self, pid: int, identifier: str | None) -> None:
-        """A process caught by device-level spawn gating: instrument it if it is ours, and
-        always resume it, or the device stalls."""
-        with self._launch_lock:
-            if self._main is not None and pid == self._main.pid:
-                return  # our own spawn: start() resumes it
+        """A process caught by device-level spawn gating: instrument it if it is the app's,
+        and always resume it, or the device stalls. One that is not the app's is resumed at
+        once, without waiting for anything the runner is doing."""
+        spawned_at = time.monotonic()
+        proc = None
         try:
-            if not self._stopping.is_set() and self.target.owns_child(identifier) and pid not in self._procs:
-                self._instrument(pid, identifier or str(pid))
+            if self._stopping.is_set() or not self._is_apps_spawn(pid, identifier):
+                return
+            name = identifier or str(pid)
+            proc = self._instrument(pid, name, spawned_at=spawned_at)
         except Exception as e:  # noqa: BLE001 - recorded; the spawn is resumed regardless
             self._submit(("error", f"could not instrument {identifier} (pid {pid}): {e}", None))
         finally:
@@ -438,6 +541,26 @@ class HooksRunner:
                 self._device.resume(pid)
             except Exception as e:  # noqa: BLE001
                 self._submit(("error", f"could not resume gated spawn {identifier} (pid {pid}): {e}", None))
+            else:
+                if proc is not None:
+                    self._after_resume(proc)
+
+    def _is_apps_spawn(self, pid: int, identifier: str | None) -> bool:
+        """True for a process of the app: by name (``pkg``, ``pkg:push``) or by uid (a
+        global process name such as ``com.x.push`` runs under the app's uid too)."""
+        if self.target.owns_child(identifier):
+            return True
+        if self._app_uid is None:
+            # The main process is being spawned: its uid is read right after the spawn.
+            if not self._main_known.wait(self.start_timeout):
+                return False
+            if self._app_uid is None:
+                return False
+        try:
+            uid = _call_with_timeout(lambda: self.target.uid_of(self._device, pid), RPC_TIMEOUT_S)
+        except Exception:  # noqa: BLE001 - gone already, or unreadable: not instrumentable anyway
+            return False
+        return uid is not None and uid == self._app_uid
 
     def _on_child_added(self, child: Any) -> None:
         threading.Thread(target=self._handle_child, args=(child,), name="piiaudit-hooks-child", daemon=True).start()
@@ -456,6 +579,7 @@ class HooksRunner:
         """A process the target forked or executed, held by child gating: a fork only gets a
         session (to catch its exec), a new program gets the agent; always resumed."""
         pid, origin = child.pid, getattr(child, "origin", None)
+        seen_at, proc = time.monotonic(), None
         if not self._ours(pid, child.parent_pid):
             return  # another runner's child (the local device is shared)
         argv = list(child.argv or [])
@@ -475,7 +599,7 @@ class HooksRunner:
                     replaced = self._procs.pop(pid, None)
                 if replaced is not None:
                     replaced.end_reason = "process-replaced"
-                proc = self._instrument(pid, name, gate_children=True)
+                proc = self._instrument(pid, name, gate_children=True, spawned_at=seen_at)
                 if replaced is not None and replaced is self._main:
                     self._main = proc
         except Exception as e:  # noqa: BLE001 - recorded; the child is resumed regardless
@@ -486,6 +610,9 @@ class HooksRunner:
                 self._device.resume(pid)
             except Exception as e:  # noqa: BLE001
                 self._submit(("error", f"could not resume child process {name} (pid {pid}): {e}", None))
+            else:
+                if proc is not None:
+                    self._after_resume(proc)
 
     # -- on the writer thread --------------------------------------------------
     def _open_writer(self) -> SessionWriter:
@@ -540,6 +667,9 @@ class HooksRunner:
             ]
         if tag == "ended":
             return self._ended_rows(item[1])
+        if tag == "started":
+            proc = item[1]
+            return [host_event("process_start", pid=proc.pid, process=proc.name, data=dict(proc.start or {}))]
         if tag == "output":
             self._keep_output(item[3])
             return []
@@ -558,6 +688,8 @@ class HooksRunner:
             self._record_error(f"target {proc.name} (pid {proc.pid}) crashed: {proc.crash}", data)
         elif proc.end_reason != "process-terminated":
             self._record_error(f"lost the agent in {proc.name} (pid {proc.pid}): {proc.end_reason}", data)
+        elif status is None and getattr(self.target, "killed_is_normal_end", False):
+            data["killed"] = True  # Android's normal end: no error row
         elif status is None:
             self._record_error(
                 f"target {proc.name} (pid {proc.pid}) ended without an exit status (killed by a signal?)", data
@@ -597,6 +729,12 @@ class HooksRunner:
             except Exception:  # noqa: BLE001 - the device may be gone
                 pass
             self._gating = False
+        # Gated spawns already dispatched (Frida reports a pending spawn again in
+        # enumerate_pending_spawn): each is handled, and resumed, exactly once.
+        self._spawns_lock = threading.Lock()
+        self._dispatched: set[int] = set()
+        self._main_known = threading.Event()  # set once the main pid and the app's uid are known
+        self._app_uid: Any = None
         for signal, handler in self._handlers:
             try:
                 self._device.off(signal, handler)
@@ -627,7 +765,7 @@ class HooksRunner:
                     "hooks": len(self.hook_table),
                     "processes": [
                         {"pid": p.pid, "name": p.name, "ready": p.ready_data, "exit_status": p.exit_status,
-                         "end_reason": p.end_reason}
+                         "end_reason": p.end_reason, "start": p.start}
                         for p in self._procs.values()
                     ],
                 },

@@ -1,7 +1,9 @@
 """What the hooks runner instruments: a local process or an Android app.
 
 A target knows its Frida device, how to start (or find) its process suspended, and which
-later processes belong to it. The runner does the rest the same way for every target.
+later processes belong to it: by name (``owns_child``) and by the app's uid (``uid_of``; on
+Android every process of an app runs under the app's uid, whatever its process name). The
+runner does the rest the same way for every target.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ class LocalProcess:
     stdio: str = "pipe"
     follow_children: bool = True
     package: str | None = None
+    # True when the program plays an Android app, which ends by SIGKILL (the stand-in's
+    # crash handler): a kill is then its normal end, not an error.
+    killed_is_normal_end: bool = False
     gate_children: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
@@ -89,6 +94,11 @@ class LocalProcess:
     def owns_child(self, identifier: str | None) -> bool:
         return False
 
+    def uid_of(self, device: frida.core.Device, pid: int) -> str | None:
+        """What stands for an Android app's uid on this machine, where every process has
+        ours: the stand-in's ``-Dstandin.uid=<n>`` (android.os.Process.myUid() answers it)."""
+        return standin_uid(_process_parameters(device, pid).get("argv") or ())
+
 
 @dataclass
 class RunningProcess:
@@ -113,6 +123,11 @@ class RunningProcess:
 
     def owns_child(self, identifier: str | None) -> bool:
         return False
+
+    def uid_of(self, device: frida.core.Device, pid: int) -> str | None:
+        return None
+
+    killed_is_normal_end = False
 
 
 @dataclass
@@ -167,6 +182,16 @@ class AndroidApp:
     def owns_child(self, identifier: str | None) -> bool:
         return belongs_to_package(identifier, self.package)
 
+    def uid_of(self, device: frida.core.Device, pid: int) -> str | None:
+        """The process's uid as frida-server reads it (``/proc/<pid>/status``): zygote has
+        specialised a gated spawn (setuid to the app's uid) before Frida reports it."""
+        uid = _process_parameters(device, pid).get("uid")
+        return None if uid is None else str(uid)
+
+    # Android ends an app's processes with SIGKILL (the activity manager, the crash
+    # handler's Process.killProcess, a swipe from recents): a kill is the normal end there.
+    killed_is_normal_end = True
+
 
 def belongs_to_package(identifier: str | None, package: str) -> bool:
     """``com.example`` and its named processes ``com.example:push``; not ``com.example2``."""
@@ -176,6 +201,21 @@ def belongs_to_package(identifier: str | None, package: str) -> bool:
 
 
 PROCESS_PROPERTY = "-Dpiiaudit.process="
+UID_PROPERTY = "-Dstandin.uid="
+
+
+def standin_uid(argv: Sequence[str]) -> str | None:
+    """The app uid a stand-in process plays (``-Dstandin.uid=<n>`` on its command line)."""
+    for arg in argv:
+        if isinstance(arg, str) and arg.startswith(UID_PROPERTY) and len(arg) > len(UID_PROPERTY):
+            return arg[len(UID_PROPERTY):]
+    return None
+
+
+def _process_parameters(device: frida.core.Device, pid: int) -> dict:
+    """Frida's full description of one process (uid, argv, ...); empty if it is gone."""
+    found = device.enumerate_processes(pids=[pid], scope="full")
+    return dict(found[0].parameters) if found else {}
 
 
 def process_name_of(argv: Sequence[str]) -> str:

@@ -1,5 +1,6 @@
 // piiaudit's Frida agent. The host loads it into the target while the target is still
-// suspended, syncs clocks with now(), sends the hook table with init() and resumes.
+// suspended, takes one clock sample with now(), sends the hook table with init(), resumes,
+// then syncs clocks properly with now().
 // Events: see emit.ts. Hook table rows: see hook.ts (HookSpec) and table.ts.
 import Java from "frida-java-bridge";
 
@@ -31,6 +32,12 @@ interface AgentConfig {
     native_tls?: boolean;
     /** The app's package, where the runtime cannot tell (the JVM stand-in). */
     app_package?: string | null;
+    /**
+     * The stand-in's slow pre-resume step: init() first waits this long, as it does on a
+     * device while the first ART hook scans libart's symbols (seconds on a cold start).
+     * Lets the runner's start deadline and its spawn-to-resume record be exercised here.
+     */
+    standin_slow_init_ms?: number;
 }
 
 type Phase = "loaded" | ArmState | "ready";
@@ -158,6 +165,9 @@ rpc.exports = {
         }
         if (!config || !Array.isArray(config.hooks)) {
             throw new Error("init() needs a config with a hooks array");
+        }
+        if (typeof config.standin_slow_init_ms === "number" && config.standin_slow_init_ms > 0) {
+            Thread.sleep(config.standin_slow_init_ms / 1000);
         }
         applyOptions(config);
         if (isLaunchHelper()) {

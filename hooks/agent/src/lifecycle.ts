@@ -7,7 +7,7 @@
 // before the message is delivered, so the exiting thread waits for the host's receipt.
 import Java from "frida-java-bridge";
 
-import { emit } from "./emit.js";
+import { currentThreadName, emit } from "./emit.js";
 import { Describer, hookCounters } from "./hook.js";
 import { inForkedChild } from "./runtime.js";
 import { framesOf } from "./stack.js";
@@ -78,19 +78,34 @@ export function watchJvmExit(jvm: Module, vm: NativePointer): string[] {
 
 /**
  * Thread.dispatchUncaughtException(Throwable): a thread dies of an exception (on Android,
- * the app crashes). The event carries the exception's own stack.
+ * the app crashes). Reported in `before`: Android's default handler
+ * (RuntimeInit.KillApplicationHandler) ends with Process.killProcess(myPid()), a SIGKILL
+ * inside the call, so an `after` never runs there. A message still queued when the process
+ * dies is lost, so the crashing thread waits for the host's receipt (the runner answers each
+ * such event at once; if the host is gone the script unloads and the wait returns). The
+ * event carries the exception's own stack.
  */
 const uncaughtException: Describer = {
-    after(call) {
+    before(call) {
         threwOn.add(Process.getCurrentThreadId());
         const throwable = call.args[0] as Java.Wrapper | null;
-        if (throwable === null || throwable === undefined) {
-            return { value: null };
+        let value: string | null = null;
+        let data: Record<string, unknown> = {};
+        if (throwable !== null && throwable !== undefined) {
+            value = text(throwable);
+            data = { exception_class: String(throwable.getClass().getName()), frames: framesOf(throwable).slice(0, MAX_FRAMES) };
         }
-        return {
-            value: text(throwable),
-            data: { exception_class: String(throwable.getClass().getName()), frames: framesOf(throwable).slice(0, MAX_FRAMES) },
-        };
+        emit("uncaught_exception", {
+            api: call.api,
+            value,
+            thread: currentThreadName(),
+            data: { hook: call.spec.id, ...data, awaits_receipt: true },
+        });
+        recv("crash-ack", () => undefined).wait();
+        return null;
+    },
+    after() {
+        return null; // reported in before
     },
 };
 

@@ -43,11 +43,60 @@ export function whenJavaReady(install: (phase: ReadyPhase) => void, fail: (error
         attachCurrentThreadAsDaemon(jvm);
         return runInstall(install, "attached", fail);
     }
-    if (jvm === null && isArt() && Java.available) {
+    if (jvm === null && isArt()) {
+        // ART: the VM exists from zygote on, so no libjvm will ever appear. A runtime the
+        // bridge cannot use fails now, with one line, instead of waiting for one.
+        const unsupported = artUnsupported();
+        if (unsupported !== null) {
+            fail(new Error(unsupported));
+            return "failed";
+        }
         return runInstall(install, "app-ready", fail);
     }
     watchForJvm(jvm, install, fail);
     return "waiting-for-vm";
+}
+
+/**
+ * Why the bridge cannot use this ART, or null if it can. `Java.available` is false when the
+ * bridge finds no libart (frida-java-bridge lib/android.js:129-135, _getApi returns null)
+ * and throws the bridge's own error when libart is there but a symbol or an offset it needs
+ * is not (index.js:57-76 keeps that error and rethrows it from `available`, index.js:105-107).
+ * Verified only on a device.
+ */
+function artUnsupported(): string | null {
+    let version = "unknown";
+    try {
+        version = String(Java.androidVersion);
+    } catch (e) {
+        // no version property readable: keep "unknown"
+    }
+    try {
+        if (Java.available) {
+            return null;
+        }
+        return `frida-java-bridge cannot use this Android runtime (Android ${version}): no usable libart`;
+    } catch (e) {
+        const reason = e instanceof Error ? e.message : String(e);
+        return `frida-java-bridge does not support this Android runtime (Android ${version}): ${reason}`;
+    }
+}
+
+/**
+ * `install` with its exceptions turned into `fail` (an agent failure). Needed on ART, where
+ * Java.perform runs the callback later or rethrows its exception on the next tick, which
+ * would make it a script error (frida-java-bridge index.js:365-379: `Script.nextTick(() =>
+ * { throw e; })`, or the pending-ops path that runs from a hook on handleBindApplication).
+ */
+export function guardedInstall(install: (phase: ReadyPhase) => void, phase: ReadyPhase,
+                               fail: (error: unknown) => void): () => void {
+    return () => {
+        try {
+            install(phase);
+        } catch (e) {
+            fail(e);
+        }
+    };
 }
 
 function runInstall(install: (phase: ReadyPhase) => void, phase: ReadyPhase, fail: (error: unknown) => void): ArmState {
@@ -57,11 +106,11 @@ function runInstall(install: (phase: ReadyPhase) => void, phase: ReadyPhase, fai
             throw new Error("the Java bridge cannot use this VM");
         }
         if (isArt()) {
-            Java.perform(() => install(phase));
+            Java.perform(guardedInstall(install, phase, fail));
             return "deferred-until-app";
         }
         keepBridgeThreadsDaemon();
-        Java.performNow(() => install(phase));
+        Java.performNow(guardedInstall(install, phase, fail));
         return "installed";
     } catch (e) {
         fail(e);

@@ -11,7 +11,16 @@ public class Process {
         return (int) ProcessHandle.current().pid();
     }
 
+    /** -Dstandin.uid=<n> if given: each stand-in process carries its app's uid, as on a device. */
     public static final int myUid() {
+        String uid = System.getProperty("standin.uid");
+        if (uid != null) {
+            try {
+                return Integer.parseInt(uid.trim());
+            } catch (NumberFormatException e) {
+                // not a number: the default app uid
+            }
+        }
         return APP_UID;
     }
 
@@ -19,7 +28,19 @@ public class Process {
         return (int) Thread.currentThread().getId();
     }
 
+    /**
+     * As on a device: SIGKILL, so the process ends at once, with no exit status and no
+     * shutdown. The JVM will not raise SIGKILL on itself, so kill(1) sends it; if that cannot
+     * run, the process halts with 137 (128 + SIGKILL).
+     */
     public static final void killProcess(int pid) {
-        if (pid == myPid()) java.lang.System.exit(0);
+        try {
+            new ProcessBuilder("kill", "-KILL", Integer.toString(pid)).inheritIO().start().waitFor();
+        } catch (java.io.IOException e) {
+            if (pid == myPid()) Runtime.getRuntime().halt(137);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (pid == myPid()) Runtime.getRuntime().halt(137);
     }
 }
