@@ -354,7 +354,8 @@ class HooksRunner:
         except BaseException:
             with self._procs_lock:
                 self._procs.pop(pid, None)
-            self._detach_quietly(proc)
+            # Detaching waits for a step still running in the agent: not on the start's path.
+            threading.Thread(target=self._detach_quietly, args=(proc,), name="piiaudit-hooks-detach", daemon=True).start()
             raise
         return proc
 
@@ -453,7 +454,7 @@ class HooksRunner:
             "error_ms": sync.error_ms,
             "samples": sync.samples,
         }
-        self._writer.put("clock_syncs", row)
+        self._open_writer().put("clock_syncs", row)
 
     def _resync_loop(self) -> None:
         while not self._stopping.wait(self.resync_interval):
