@@ -437,7 +437,8 @@ class HooksRunner:
         except Exception as e:  # noqa: BLE001 - a dead or stuck agent must not stop the run
             if len(proc.clock) == 0:
                 raise HooksError(f"clock sync with {proc.name} (pid {proc.pid}) failed: {e}") from e
-            if not final and not proc.ended.is_set():
+            gone = isinstance(e, (frida.InvalidOperationError, frida.ProcessNotFoundError))  # script destroyed
+            if not final and not gone and not proc.ended.is_set():
                 self._submit(("error", f"clock sync with {proc.name} (pid {proc.pid}) failed: {e}", None))
             return None
         self._store_sync(proc, sync)
