@@ -98,7 +98,7 @@ def test_gated_spawns_are_handled_once_and_the_apps_are_told_by_uid(tmp_path):
     device = _CountingDevice(local)
     runner._device = device
     runner._bundle = build_agent()
-    runner._app_uid = runner.target.uid_of(local, _spawn_main_like(local, main_argv, kill=True))
+    runner._app_uid = _uid_of_a_main_process(runner, local, main_argv)
     assert runner._app_uid == APP_UID
     runner._main_known.set()
     push = local.spawn(fx.argv("ChildMain", jvm_args=(f"-Dstandin.uid={APP_UID}", f"-Dpiiaudit.process={GLOBAL_NAME}")),
@@ -133,14 +133,13 @@ def test_gated_spawns_are_handled_once_and_the_apps_are_told_by_uid(tmp_path):
     assert start["process"] == GLOBAL_NAME and start["data"]["spawn_to_resume_ms"] > 0
 
 
-def _spawn_main_like(device, argv, kill):
+def _uid_of_a_main_process(runner, device, argv):
+    """The app's uid as the runner reads it right after the main spawn (then the spawn goes)."""
     pid = device.spawn(argv, stdio="pipe")
     try:
-        return pid
+        return runner.target.uid_of(device, pid)
     finally:
-        if kill:
-            # Frida still describes it until it is reaped; read below, then gone.
-            threading.Timer(2.0, lambda: _kill_quietly(device, pid)).start()
+        _kill_quietly(device, pid)
 
 
 def _kill_quietly(device, pid):
