@@ -170,6 +170,15 @@ def _coverage(ts: float, *, process: str = APP["package"], pid: int = PID) -> li
         for hook_id, signature, status, error in rows]
 
 
+def _process_start(ts: float, *, process: str = APP["package"], pid: int = PID) -> dict[str, Any]:
+    """The runner's record of a start: spawn to resume, step by step (a host row, no device time)."""
+    steps = {"attach": 92.4, "child gating": 1.2, "create the script": 180.3, "load the agent": 35.1, "ping": 1.4,
+             "clock sample": 0.6, "init": 2.3}
+    return {**_event(ts, "process_start", process=process, pid=pid, thread=None,
+                     data={"source": "runner", "spawn_to_resume_ms": 330.8, "start_timeout_s": 8.0, "steps_ms": steps}),
+            "ts_device_ms": None, "clock_error_ms": None, "clock_offset_ms": None}
+
+
 def _hooks_ready(ts: float, *, process: str = APP["package"], pid: int = PID) -> dict[str, Any]:
     return _event(ts, "hooks_ready", process=process, pid=pid, thread=None, data={
         "class_missing": 1, "gate": None, "hook_failed": 0, "hooked": 3, "install_ms": 337, "method_missing": 1,
@@ -337,7 +346,7 @@ def write_standin_scenario(session_dir: Path | str, *, consent: str = "tap", t0:
                                 "android.app.ActivityThread.startService(ActivityThread.java:159)", launcher.format(43)),
                    data={"items": 1}),
     }
-    events = [*_coverage(t0 - 0.5), _hooks_ready(t0 - 0.5), *step_events.values(),
+    events = [_process_start(t0 - 0.8), *_coverage(t0 - 0.5), _hooks_ready(t0 - 0.5), *step_events.values(),
               _event(at(2) + 0.06, "crypto", hook="crypto.digest", api=API["md5"], value=DEVICE["imei"], sdk="umeng",
                      stack=_stack("com.umeng.commonsdk.UMConfigure.md5Hex(UMConfigure.java:96)",
                                   "com.umeng.commonsdk.UMConfigure.init(UMConfigure.java:50)",
