@@ -7,8 +7,10 @@
 // ...)` in _on_thread_state_transition_complete), so a method the JIT inlined into its caller is
 // missing, and its `limit` only sizes the frame array (`g_array_sized_new (..., limit)` in
 // _create; visit_frame appends every frame), so it does not bound the walk. So the id decides
-// whether a stack is new; only then are its frames taken from Throwable.getStackTrace(), which
-// keeps inlined frames, reading at most maxFrames + HOOK_FRAMES elements (one JNI call each).
+// whether a stack is new; only then are its frames taken from a new Throwable (its stack trace
+// keeps inlined frames), printed once (five JNI calls) and cut to maxFrames + HOOK_FRAMES.
+// Both native walks cover the whole stack (ART exposes no bounded walk to the bridge); what
+// is bounded is the work on this side: crossings and frames parsed.
 // The origin of a frame is the `origin` the bridge reports for its class (the dex file or APK
 // it was loaded from: `get_class_location` in _get_frames), so an SDK loaded from its own dex
 // shows. Verified only on a device (docs/hooks.md).
@@ -110,19 +112,20 @@ function artStack(): Captured {
     };
 }
 
-/** Frames of a new Throwable's getStackTrace(), at most `limit` of them read. */
+/**
+ * Frames of a new Throwable (ART fills them in with Throwable.nativeFillInStackTrace, inlined
+ * frames included), printed into a StringWriter rather than read with getStackTrace(): the
+ * bridge turns an object array into JS eagerly, one JNI call and one wrapper per element
+ * (frida-java-bridge lib/types.js, the object array type's fromJni: `getObjectArrayElement`
+ * for every i < n), so a deep stack would cost that many crossings. Printing costs five JNI
+ * calls whatever the depth; at most `limit` frames are kept.
+ */
 function thrownFrames(limit: number): string[] {
     if (Throwable === null) {
         Throwable = Java.use("java.lang.Throwable");
     }
     const throwable = Throwable.$new();
-    const elements = throwable.getStackTrace();
-    const n = Math.min(elements.length, limit);
-    const frames: string[] = [];
-    for (let i = 0; i < n; i++) {
-        // StackTraceElement.toString(): "cls.method(File.java:12)" on ART and HotSpot alike.
-        frames.push(plainFrame(String(elements[i].toString())).frame);
-    }
+    const frames = printedFrames(throwable).slice(0, limit).map(p => p.frame);
     throwable.$dispose();
     return frames;
 }
