@@ -14,7 +14,9 @@ that applies:
 
 Reads (every event with a stack), by the innermost frame outside the framework: a package
 prefix the scope declares, a catalogued prefix, the app's package (the app itself), else an
-unidentified third-party library ``library:<first two package labels>``. Without a stack,
+unidentified third-party library ``library:<first two package labels>``. An obfuscated helper
+frame (``piiaudit.sdks.is_obfuscated``: R8-repackaged names like ``a.b.c``) is passed over
+when a non-obfuscated frame lies further out, which then decides; the reason names both. Without a stack,
 or without a known app package, the caller recorded by the hooks stands.
 """
 
@@ -78,13 +80,15 @@ def stack_party(stack: str, package: str | None, scope: Scope | None) -> tuple[s
     frame = catalog.caller_class(frames, extra)
     if frame is None:
         return None, "no frame outside the framework: the app itself"
+    helper = catalog.obfuscated_helper(frames, extra)
+    via = f" (called through the obfuscated helper {helper})" if helper else ""
     if actor is None:
-        return None, f"frame {frame} in the app package {package}"
+        return None, f"frame {frame} in the app package {package}{via}"
     if actor.startswith(catalog.LIBRARY):
-        return actor, f"frame {frame} neither in the app package {package} nor catalogued"
+        return actor, f"frame {frame} neither in the app package {package} nor catalogued{via}"
     if extra and catalog.longest_prefix(frame, extra) == actor:
-        return actor, f"scope sdks {actor} package prefix of {frame}"
-    return actor, f"catalog package prefix of {frame}"
+        return actor, f"scope sdks {actor} package prefix of {frame}{via}"
+    return actor, f"catalog package prefix of {frame}{via}"
 
 
 def attribute_events(session: Session, scope: Scope | None) -> Session:

@@ -355,19 +355,26 @@ def mark_consent(session_dir: Path, at: str, declined: bool, note: str | None) -
 @click.option("--ca", "ca_pem", type=click.Path(path_type=Path), default=Path.home() / ".mitmproxy" / "mitmproxy-ca-cert.pem",
               show_default=True, help="The mitmproxy CA certificate that should be installed on the device.")
 @click.option("--proxy", help="The proxy the device should use, e.g. 10.0.2.2:8080.")
-def doctor(serial: str | None, adb_path: str | None, ca_pem: Path, proxy: str | None) -> None:
+@click.option("--agent", "agent", is_flag=False, flag_value="com.android.settings", default=None, metavar="[PACKAGE]",
+              help="Also run the agent once in PACKAGE (default com.android.settings), a few seconds, and report "
+                   "which hook rows installed, per domain.")
+def doctor(serial: str | None, adb_path: str | None, ca_pem: Path, proxy: str | None, agent: str | None) -> None:
     """Check that a device is ready for `piiaudit record`, with a fix for each failure.
 
     Checks adb, the device, root, frida-server (present, running, same version as this
-    host's frida), the proxy setting and the mitmproxy CA in the system trust store.
+    host's frida), the proxy setting and the mitmproxy CA in the system trust store. With
+    --agent, spawns one app with the agent, waits for its coverage report and prints which
+    hook rows installed in each domain (the app is ended afterwards).
 
     \b
-    Example:
+    Examples:
       piiaudit doctor --proxy 10.0.2.2:8080
+      piiaudit doctor --agent                      # probes com.android.settings
+      piiaudit doctor --agent com.example.shop     # probes the app under audit
     """
     from commands.device.doctor import run_checks
 
-    checks = run_checks(adb_path=adb_path, serial=serial, ca_pem=ca_pem, proxy=proxy)
+    checks = run_checks(adb_path=adb_path, serial=serial, ca_pem=ca_pem, proxy=proxy, agent=agent)
     for check in checks:
         click.echo(check.line())
     failed = [c for c in checks if c.status == "fail"]

@@ -3,7 +3,10 @@
 The agent sends each distinct stack once with a small id and afterwards only the id; the
 converter keeps the frames per process and puts the full stack on every row. It maps the
 device timestamp to host time with the process's clock model and attributes the call to
-the innermost SDK on the stack (``piiaudit.sdks.attribute``).
+the innermost SDK on the stack (``piiaudit.sdks.attribute``). The origin of each frame (the
+dex file or class loader its class came from, sent with the frames) is kept per stack too
+and put in the row's ``data["frame_origins"]``, one entry per frame ("" when unknown), so an
+SDK loaded from its own dex file shows.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from piiaudit import sdks, vocab
 from .clock import ClockModel
 
 # Fields of an agent event that have their own column; everything else goes to `data`.
-_COLUMNS = ("kind", "api", "pii_type", "value", "seq", "t_dev_ms", "tid", "thread", "stack_id", "stack", "data")
+_COLUMNS = ("kind", "api", "pii_type", "value", "seq", "t_dev_ms", "tid", "thread", "stack_id", "stack", "stack_origins", "data")
 
 
 @dataclass
@@ -26,6 +29,7 @@ class EventConverter:
     process: str
     clock: ClockModel
     stacks: dict[int, list[str]] = field(default_factory=dict)
+    origins: dict[int, list[str]] = field(default_factory=dict)
 
     def row(self, payload: dict[str, Any], received_at: float | None = None) -> dict[str, Any]:
         """The events row for one agent event (payload["type"] == "event")."""
@@ -78,10 +82,14 @@ class EventConverter:
             data["stack_id"] = stack_id
             if frames is not None:
                 self.stacks[int(stack_id)] = list(frames)
+                if any(payload.get("stack_origins") or ()):
+                    self.origins[int(stack_id)] = [str(o or "") for o in payload["stack_origins"]]
             else:
                 frames = self.stacks.get(int(stack_id))
                 if frames is None:
                     data["stack_missing"] = True
+            if int(stack_id) in self.origins:
+                data["frame_origins"] = self.origins[int(stack_id)]
         return list(frames) if frames else None
 
 

@@ -6,7 +6,10 @@ PII types its vendor documents it collects, and always the sources its facts com
 
 Stack attribution follows the research notes: skip framework frames, take the innermost
 remaining frame (the caller closest to the hooked API), match it against package prefixes
-with the longest prefix winning, and keep every SDK seen anywhere in the stack. Hosts go to
+with the longest prefix winning, and keep every SDK seen anywhere in the stack. A frame in an
+obfuscated helper (R8 repackaging: every label of the class name one or two characters, like
+``a.b.c``; ``is_obfuscated``) does not decide when a non-obfuscated frame lies further out:
+that frame does (the innermost known SDK, else the app or an unidentified library). Hosts go to
 the SDK with the longest covering domain (``piiaudit.hosts.longest_under``).
 """
 
@@ -244,12 +247,50 @@ def _sdk_of(cls: str, extra: dict[str, str] | None) -> str | None:
     return (longest_prefix(cls, extra) if extra else None) or sdk_for_class(cls)
 
 
+# One obfuscated label: what R8/ProGuard's default dictionary hands out (a, b, ..., aa, ab).
+_OBFUSCATED_LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9]?$")
+
+
+def is_obfuscated(class_name: str) -> bool:
+    """True for a class whose every package label and simple name (up to the first ``$``) is
+    one or two characters: ``a.b.c``, ``a.a.a$b``, ``o.hz``. That is what R8's repackaging
+    (``-repackageclasses``) leaves of a library it renamed. A class in no package at all counts
+    too when its name is that short. Decided on the name alone: a real package with labels
+    this short (none is catalogued) is taken as obfuscated, and code renamed with a custom
+    dictionary (longer or non-ASCII names) is not recognised."""
+    labels = class_name.split("$", 1)[0].split(".")
+    return all(_OBFUSCATED_LABEL.match(label) for label in labels)
+
+
+def _deciding(cls: str, extra: dict[str, str] | None) -> bool:
+    return bool(cls) and not is_framework(cls) and (not cls.startswith(PASS_THROUGH_PREFIXES) or bool(_sdk_of(cls, extra)))
+
+
 def caller_class(frames: list[str], extra: dict[str, str] | None = None) -> str | None:
     """The class of the frame that decides the caller: the innermost one outside the framework
-    and outside the pass-through client libraries (PASS_THROUGH_PREFIXES) unless catalogued."""
+    and outside the pass-through client libraries (PASS_THROUGH_PREFIXES) unless catalogued.
+    Uncatalogued obfuscated helpers (``is_obfuscated``) are passed over when a frame that is
+    not obfuscated lies further out; with none, the innermost helper decides."""
+    helper = None
     for frame in frames:
         cls = frame_class(frame)
-        if cls and not is_framework(cls) and (not cls.startswith(PASS_THROUGH_PREFIXES) or _sdk_of(cls, extra)):
+        if not _deciding(cls, extra):
+            continue
+        if is_obfuscated(cls) and not _sdk_of(cls, extra):
+            helper = helper or cls
+            continue
+        return cls
+    return helper
+
+
+def obfuscated_helper(frames: list[str], extra: dict[str, str] | None = None) -> str | None:
+    """The innermost obfuscated helper passed over by ``caller_class``, if any."""
+    decided = caller_class(frames, extra)
+    for frame in frames:
+        cls = frame_class(frame)
+        if cls == decided:
+            return None
+        if _deciding(cls, extra):
             return cls
     return None
 

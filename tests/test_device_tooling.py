@@ -1,6 +1,7 @@
 """`piiaudit doctor` and `piiaudit device-profile` against a scripted adb double."""
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -143,3 +144,65 @@ def test_doctor_says_when_the_detector_runs_without_its_c_scans(monkeypatch):
     assert check.status == "warn"
     assert "numpy path" in check.detail and "gcc" in check.fix
     assert "fix: make setup" in check.line()
+
+
+# -- doctor --agent: the agent run once, on the JVM stand-in in place of the device's app ------
+# The device side (adb) is the double; the app is the stand-in under the real agent through
+# the real runner. Spawning an Android package through frida-server is not run here.
+
+def standin_probe(tmp_path, monkeypatch, main="com.example.demoshop.HookBench", app_args=("10",)):
+    from commands.device import agent_check
+    from hooks.standin.build import build as build_standin, java_command
+    from hooks.targets import LocalProcess
+
+    argv = java_command(build_standin(), proxy_host=None, proxy_port=None, truststore=None, truststore_password=None,
+                        device_properties=None, extra_jvm_args=["-Dstandin.offline=true"], main=main, app_args=app_args)
+    asked = []
+
+    def target(package, serial):
+        asked.append((package, serial))
+        return LocalProcess(argv, package=package)
+
+    monkeypatch.setattr(agent_check, "android_target", target)
+    return asked
+
+
+def test_doctor_agent_reports_the_hook_rows_installed_per_domain(tmp_path, monkeypatch, ca_pem):
+    from commands.device import agent_check
+    from hooks.hook_table import load as load_hook_table
+
+    asked = standin_probe(tmp_path, monkeypatch)
+    result = run(tmp_path, monkeypatch, healthy_device(android_name(ca_pem)),
+                 "doctor", "--ca", str(ca_pem), "--proxy", "10.0.2.2:8080", "--agent")
+    assert asked == [("com.android.settings", "emulator-5554")]
+    lines = result.output.splitlines()
+    agent = next(line for line in lines if line.startswith(("✔ agent:", "! agent:", "✘ agent:")))
+    m = re.search(r"(\d+) of (\d+) hook rows installed in com.android.settings, hooks ready in [\d.]+ s; "
+                  r"(\d+) framework rows not installed", agent)
+    assert m, result.output
+    installed, rows, missing = map(int, m.groups())
+    domains = {line.split()[0]: line for line in lines if re.match(r"^    \w+ +\d+/\d+ rows installed", line)}
+    # one line per domain of the hook table (and the agent's own hooks), adding up to the headline
+    table = load_hook_table()
+    assert set(domains) == {r["describe"].split(".")[0] for r in table} | {"internal"}, result.output
+    counts = {d: tuple(map(int, re.search(r"(\d+)/(\d+) rows", line).groups())) for d, line in domains.items()}
+    assert (sum(c[0] for c in counts.values()), sum(c[1] for c in counts.values())) == (installed, rows)
+    assert rows - counts["internal"][1] == len(table) and 0 < installed < rows
+    # a framework row the stand-in lacks is named with its status
+    assert re.search(r"not installed: [\w.]+ \((class|method)-missing", "\n".join(domains.values())), result.output
+    # the stand-in has TelephonyManager but none of the OEM SDKs: those are "absent from this app"
+    assert re.search(r"^    identifiers +\d+/\d+ rows installed, \d+ SDK rows absent from this app", domains["identifiers"])
+    assert missing > 0 and "! agent:" in agent and "9/9 checks passed" in result.output  # a warning, not a failure
+    # the same numbers straight from the helper, as a check on the summary's arithmetic
+    assert sum(len(d.missing) for d in agent_check.summarise({"x.y": {"method-missing"}}, [
+        {"id": "x.y", "describe": "identifiers.f", "visibility": "public"}])) == 1
+
+
+def test_doctor_agent_is_not_run_without_a_ready_frida_server(tmp_path, monkeypatch, ca_pem):
+    asked = standin_probe(tmp_path, monkeypatch)
+    script = healthy_device(android_name(ca_pem))
+    script["shell pidof frida-server"] = ""
+    result = run(tmp_path, monkeypatch, script, "doctor", "--ca", str(ca_pem), "--agent", "com.example.shop")
+    assert asked == []
+    assert "✘ agent: not run in com.example.shop: frida-server is not ready (above)" in result.output
+    assert result.exit_code == 1

@@ -66,6 +66,20 @@ def test_rows_carry_host_time_and_attribute_the_innermost_sdk():
     assert row["data"]["tid"] == 9 and row["data"]["hook"] == "telephony.imei"
 
 
+def test_frame_origins_sent_with_a_stack_go_on_every_row_of_that_stack():
+    conv = converter()
+    frames = ["a.a.a.a(SourceFile:3)", "com.umeng.x.Task.run(Task.java:4)"]
+    origins = ["/data/app/com.example.demoshop/base.apk", "/data/user/0/com.example.demoshop/app_dex/umeng.dex"]
+    first = conv.row({"kind": "pii_read", "t_dev_ms": 1_000_600, "stack_id": 5, "stack": frames, "stack_origins": origins})
+    again = conv.row({"kind": "pii_read", "t_dev_ms": 1_000_700, "stack_id": 5})
+    assert first["data"]["frame_origins"] == origins == again["data"]["frame_origins"]
+    assert "stack_origins" not in first["data"]
+    assert first["sdk"] == "umeng"  # the obfuscated helper yields to the catalogued frame
+    # no origin known for any frame: nothing stored
+    none = conv.row({"kind": "pii_read", "t_dev_ms": 1_000_800, "stack_id": 6, "stack": frames, "stack_origins": ["", ""]})
+    assert "frame_origins" not in none["data"]
+
+
 def test_a_stack_sent_once_is_filled_in_for_later_events():
     conv = converter()
     first = ["com.example.demoshop.NearbyStores.load(NearbyStores.java:22)"]

@@ -12,7 +12,7 @@ import json
 import openpyxl
 import pytest
 
-from analysis.party import FIRST_PARTY, SERVICE_PROVIDER, THIRD_PARTY, UNATTRIBUTED, host_party
+from analysis.party import FIRST_PARTY, SERVICE_PROVIDER, THIRD_PARTY, UNATTRIBUTED, host_party, stack_party
 from analysis.pipeline import analyze
 from analysis.report import write_report
 from analysis.scope import ScopeError, from_dict
@@ -150,3 +150,30 @@ def test_a_pass_through_client_library_lets_the_code_that_called_it_speak():
               "com.umeng.commonsdk.statistics.idtracking.AdId.get(AdId.java:3)", f"{APP}.App.onCreate(App.java:5)"]
     assert sdks.attribute(frames, APP)[0] == "umeng"
     assert sdks.attribute([frames[0], frames[2]], APP)[0] is None
+
+
+@pytest.mark.parametrize("cls, want", [
+    ("a.b.c", True), ("a.a.a$b", True), ("o.hz", True), ("a", True), ("a.b.C0", True),
+    ("io.acme.Collector", False), ("com.umeng.a.b", False), (f"{APP}.a", False), ("abc.d.e", False),
+])
+def test_obfuscated_is_every_label_one_or_two_characters(cls, want):
+    assert sdks.is_obfuscated(cls) is want
+
+
+def test_a_read_through_an_obfuscated_helper_goes_to_the_innermost_known_sdk_frame():
+    helper = "a.a.a.a(SourceFile:3)"
+    umeng = "com.umeng.commonsdk.statistics.common.DeviceConfig.getDeviceIdForGeneral(DeviceConfig.java:40)"
+    app = f"{APP}.App.onCreate(App.java:5)"
+    assert sdks.attribute([helper, "a.b.c(SourceFile:1)", umeng, app], APP) == ("umeng", ["umeng"])
+    assert sdks.obfuscated_helper([helper, umeng, app]) == "a.a.a"
+    # only the app further out: the app read it through its own (repackaged) code
+    assert sdks.attribute([helper, app], APP)[0] is None
+    # an unknown, non-obfuscated library further out stays an unidentified library
+    assert sdks.attribute([helper, "io.acme.metrics.Collector.run(Collector.java:2)", app], APP)[0] == "library:io.acme"
+    # nothing but the helper: it decides, as an unidentified library named by its prefix
+    assert sdks.attribute([helper], APP)[0] == "library:a.a"
+    assert sdks.obfuscated_helper([helper]) is None
+    actor, reason = stack_party("\n".join([helper, umeng, app]), APP, None)
+    assert actor == "umeng" and reason == (
+        "catalog package prefix of com.umeng.commonsdk.statistics.common.DeviceConfig "
+        "(called through the obfuscated helper a.a.a)")

@@ -1,4 +1,9 @@
-"""`piiaudit doctor`: is this device ready for a recording? Each check says how to fix it."""
+"""`piiaudit doctor`: is this device ready for a recording? Each check says how to fix it.
+
+With ``agent`` (an app package) a last check runs the agent in that app once and reports which
+hook rows installed, per domain (commands/device/agent_check.py); it runs only when the
+device checks before it found frida-server running.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +25,13 @@ class Check:
     status: str          # ok | warn | fail
     detail: str
     fix: str = ""
+    more: tuple[str, ...] = ()    # lines printed under the check (per-domain coverage)
 
     def line(self) -> str:
         mark = {"ok": "✔", "warn": "!", "fail": "✘"}[self.status]
         text = f"{mark} {self.name}: {self.detail}"
-        return text + (f"\n    fix: {self.fix}" if self.fix and self.status != "ok" else "")
+        text += f"\n    fix: {self.fix}" if self.fix and self.status != "ok" else ""
+        return "\n".join([text, *self.more])
 
 
 def detector_check() -> Check:
@@ -38,7 +45,7 @@ def detector_check() -> Check:
 
 
 def run_checks(*, adb_path: str | None = None, serial: str | None = None, ca_pem: Path | None = None,
-               proxy: str | None = None) -> list[Check]:
+               proxy: str | None = None, agent: str | None = None) -> list[Check]:
     """Every check that can run; stops early only when there is no device to talk to."""
     checks: list[Check] = [detector_check()]
     try:
@@ -71,6 +78,7 @@ def run_checks(*, adb_path: str | None = None, serial: str | None = None, ca_pem
     checks.append(Check("root", "ok" if is_root else "fail", "root shell available" if is_root else "no root shell",
                         "use a Google APIs (not Play) emulator image and run `adb root`, or a rooted phone"))
 
+    frida_ready = False
     server = next((p for p in FRIDA_SERVER_PATHS if adb.shell(f"ls {p}") == p), None)
     host_version = frida.__version__
     if server is None:
@@ -87,6 +95,7 @@ def run_checks(*, adb_path: str | None = None, serial: str | None = None, ca_pem
         checks.append(Check("frida-server running", "ok" if running else "fail",
                             "running" if running else "not running",
                             f"adb shell \"su -c '{server} -D &'\" (or `adb root` then `adb shell '{server} -D &'`)"))
+        frida_ready = same and running
 
     setting = adb.shell("settings get global http_proxy")
     if setting in ("", "null", ":0"):
@@ -110,4 +119,15 @@ def run_checks(*, adb_path: str | None = None, serial: str | None = None, ca_pem
                             f"{name} in {', '.join(where)}" if where else f"{name} not in the system trust store",
                             "see docs/device-setup.md, 'Install the CA' (Android 14+: bind-mount over the "
                             "Conscrypt APEX after every boot)"))
+    if agent:
+        checks.append(probe_agent(agent, adb.serial) if frida_ready else
+                      Check("agent", "fail", f"not run in {agent}: frida-server is not ready (above)",
+                            "fix the frida-server checks, then rerun with --agent"))
     return checks
+
+
+def probe_agent(package: str, serial: str | None) -> Check:
+    """The agent check against `package` on the device (commands/device/agent_check.py)."""
+    from commands.device import agent_check
+
+    return agent_check.agent_check(agent_check.android_target(package, serial))

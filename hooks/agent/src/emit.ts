@@ -1,5 +1,5 @@
 // Every message the agent sends goes through here, so all events share one shape:
-// { type: "event", kind, api, pii_type, value, seq, t_dev_ms, tid, thread, stack_id, stack, data }.
+// { type: "event", kind, api, pii_type, value, seq, t_dev_ms, tid, thread, stack_id, stack, stack_origins, data }.
 import Java from "frida-java-bridge";
 
 export type Data = Record<string, unknown>;
@@ -18,6 +18,8 @@ export interface EventFields {
     thread?: string | null;
     stack_id?: number | null;
     stack?: string[] | null;
+    /** Origin of each frame of `stack` (dex file, class loader), sent with it. */
+    stack_origins?: string[] | null;
     data?: Data;
 }
 
@@ -43,6 +45,7 @@ export function emit(kind: string, fields: EventFields = {}, at: Moment = moment
         thread: fields.thread ?? null,
         stack_id: fields.stack_id ?? null,
         stack: fields.stack ?? null,
+        stack_origins: fields.stack_origins ?? null,
         data: fields.data ?? {},
     });
     sent++;

@@ -348,6 +348,7 @@ function report(spec: HookSpec, call: Call, describer: Describer, stats: HookCou
             thread: currentThreadName(),
             stack_id: stack?.id ?? null,
             stack: stack?.frames ?? null,
+            stack_origins: stack?.origins ?? null,
             data,
         }, at);
         stats.reported++;

@@ -1,9 +1,25 @@
-// Java stacks of hooked calls, innermost frame first, as "class.method(File.java:line)".
+// Java stacks of hooked calls, innermost frame first, as "class.method(File.java:line)",
+// each frame with its origin (where its class came from).
 //
 // ART: Java.backtrace() walks the stack natively (no Java allocation) and gives an id to
-// dedupe on. HotSpot has no such walker in the bridge, so there one Throwable is printed
-// into a StringWriter: five JNI calls and one string crossing into JS, whatever the depth
-// (getStackTrace() would cost one wrapper and one JNI call per frame).
+// dedupe on. It is not enough on its own: the bridge walks with STACK_WALK_SKIP_INLINED_FRAMES
+// (frida-java-bridge lib/android.js, `art_stack_visitor_init (..., STACK_WALK_SKIP_INLINED_FRAMES,
+// ...)` in _on_thread_state_transition_complete), so a method the JIT inlined into its caller is
+// missing, and its `limit` only sizes the frame array (`g_array_sized_new (..., limit)` in
+// _create; visit_frame appends every frame), so it does not bound the walk. So the id decides
+// whether a stack is new; only then are its frames taken from a new Throwable (its stack trace
+// keeps inlined frames), printed once (five JNI calls) and cut to maxFrames + HOOK_FRAMES.
+// Both native walks cover the whole stack (ART exposes no bounded walk to the bridge); what
+// is bounded is the work on this side: crossings and frames parsed.
+// The origin of a frame is the `origin` the bridge reports for its class (the dex file or APK
+// it was loaded from: `get_class_location` in _get_frames), so an SDK loaded from its own dex
+// shows. Verified only on a device (docs/hooks.md).
+//
+// HotSpot has no such walker in the bridge, so there one Throwable is printed into a
+// StringWriter: five JNI calls and one string crossing into JS, whatever the depth
+// (getStackTrace() would cost one wrapper and one JNI call per frame). JDK 9+ prints the
+// class loader and module before each frame ("app//", "java.base@17/", "<loader name>//"):
+// that prefix is the frame's origin there.
 //
 // Each distinct stack is sent once with a small id; later events carry only the id and the
 // host fills the frames back in.
@@ -15,6 +31,8 @@ export interface StackRef {
     id: number;
     /** Present the first time this stack is seen. */
     frames: string[] | null;
+    /** Where each frame's class came from (dex path, class loader); "" when unknown. With frames. */
+    origins: string[] | null;
 }
 
 export interface StackOptions {
@@ -22,7 +40,20 @@ export interface StackOptions {
     maxFrames: number;
 }
 
+interface Frames {
+    frames: string[];
+    origins: string[];
+}
+
+interface Captured {
+    key: string;
+    /** Computed only for a stack not seen before. */
+    read: () => Frames;
+}
+
 const MAX_KNOWN_STACKS = 8192;
+/** Frames of the bridge and of the hooked method itself that sit above the caller. */
+const HOOK_FRAMES = 8;
 const knownStacks = new Map<string, number>();
 let nextStackId = 1;
 let captured = 0;
@@ -44,47 +75,88 @@ export function captureStack(hooked: string): StackRef | null {
         return null;
     }
     try {
-        const { key, frames } = isArt() ? artStack() : printedStack();
+        const { key, read } = isArt() ? artStack() : printedStack();
         captured++;
         const known = knownStacks.get(key);
         if (known !== undefined) {
-            return { id: known, frames: null };
+            return { id: known, frames: null, origins: null };
         }
-        const trimmed = collapseReplacedFrames(dropHookedFrames(frames, hooked))
+        const { frames, origins } = read();
+        const keep = collapseReplacedFrames(dropHookedFrames(frames, hooked), frames)
             .slice(0, stackOptions.maxFrames);
         const id = nextStackId++;
         if (knownStacks.size < MAX_KNOWN_STACKS) {
             knownStacks.set(key, id);
         }
-        return { id, frames: trimmed };
+        return { id, frames: keep.map(i => frames[i]), origins: keep.map(i => origins[i] ?? "") };
     } catch (e) {
         failures++;
         return null;
     }
 }
 
-function artStack(): { key: string; frames: string[] } {
-    const bt = Java.backtrace({ limit: stackOptions.maxFrames + 4 });
-    const frames = bt.frames.map(f => `${f.className}.${f.methodName}(${f.fileName}:${f.lineNumber})`);
-    return { key: bt.id, frames };
+function artStack(): Captured {
+    const bt = Java.backtrace({ limit: stackOptions.maxFrames + HOOK_FRAMES });
+    return {
+        key: bt.id,
+        read: () => {
+            const originOf = new Map<string, string>();
+            for (const f of bt.frames) {
+                if (!originOf.has(f.className)) {
+                    originOf.set(f.className, f.origin);
+                }
+            }
+            const frames = thrownFrames(stackOptions.maxFrames + HOOK_FRAMES);
+            return { frames, origins: frames.map(f => originOf.get(frameClass(f)) ?? "") };
+        },
+    };
+}
+
+/**
+ * Frames of a new Throwable (ART fills them in with Throwable.nativeFillInStackTrace, inlined
+ * frames included), printed into a StringWriter rather than read with getStackTrace(): the
+ * bridge turns an object array into JS eagerly, one JNI call and one wrapper per element
+ * (frida-java-bridge lib/types.js, the object array type's fromJni: `getObjectArrayElement`
+ * for every i < n), so a deep stack would cost that many crossings. Printing costs five JNI
+ * calls whatever the depth; at most `limit` frames are kept.
+ */
+function thrownFrames(limit: number): string[] {
+    if (Throwable === null) {
+        Throwable = Java.use("java.lang.Throwable");
+    }
+    const throwable = Throwable.$new();
+    const frames = printedFrames(throwable).slice(0, limit).map(p => p.frame);
+    throwable.$dispose();
+    return frames;
+}
+
+function frameClass(frame: string): string {
+    const paren = frame.indexOf("(");
+    const head = paren === -1 ? frame : frame.substring(0, paren);
+    return head.substring(0, head.lastIndexOf("."));
 }
 
 let StringWriter: Java.Wrapper | null = null;
 let PrintWriter: Java.Wrapper | null = null;
 let Throwable: Java.Wrapper | null = null;
 
-function printedStack(): { key: string; frames: string[] } {
+function printedStack(): Captured {
     if (Throwable === null) {
         Throwable = Java.use("java.lang.Throwable");
     }
     const throwable = Throwable.$new();
-    const frames = framesOf(throwable);
+    const printed = printedFrames(throwable);
     throwable.$dispose();
-    return { key: frames.join("\n"), frames };
+    const frames = printed.map(p => p.frame);
+    return { key: frames.join("\n"), read: () => ({ frames, origins: printed.map(p => p.origin) }) };
 }
 
 /** Frames of a Java Throwable (its own stack, not the caller's), innermost first. */
 export function framesOf(throwable: Java.Wrapper): string[] {
+    return printedFrames(throwable).map(p => p.frame);
+}
+
+function printedFrames(throwable: Java.Wrapper): { frame: string; origin: string }[] {
     if (StringWriter === null || PrintWriter === null) {
         StringWriter = Java.use("java.io.StringWriter");
         PrintWriter = Java.use("java.io.PrintWriter");
@@ -95,7 +167,7 @@ export function framesOf(throwable: Java.Wrapper): string[] {
     const printed = String(sw.toString());
     pw.$dispose();
     sw.$dispose();
-    const frames: string[] = [];
+    const frames: { frame: string; origin: string }[] = [];
     for (const line of printed.split("\n")) {
         const trimmed = line.trim();
         if (trimmed.startsWith("Caused by:")) {
@@ -110,30 +182,44 @@ export function framesOf(throwable: Java.Wrapper): string[] {
 
 /**
  * JDK 9+ prefixes frames with the class loader and module ("app//", "java.base@17/");
- * strip them so frames read the same on HotSpot and ART.
+ * strip them so frames read the same on HotSpot and ART, and keep them as the origin
+ * ("app", "java.base@17", a named loader's name).
  */
-function plainFrame(frame: string): string {
+function plainFrame(frame: string): { frame: string; origin: string } {
     const paren = frame.indexOf("(");
     const head = paren === -1 ? frame : frame.substring(0, paren);
     const slash = head.lastIndexOf("/");
-    return slash === -1 ? frame : frame.substring(slash + 1);
+    if (slash === -1) {
+        return { frame, origin: "" };
+    }
+    return { frame: frame.substring(slash + 1), origin: head.substring(0, slash).replace(/\/+$/, "") };
 }
 
 /**
  * On HotSpot a hooked method that is on the stack shows twice, as the native replacement
- * and the original it called; keep one.
+ * and the original it called; keep one. Takes and gives indexes into `frames`.
  */
-function collapseReplacedFrames(frames: string[]): string[] {
-    return frames.filter((frame, i) => i === 0 || frame !== frames[i - 1] || !frame.endsWith("(Native Method)"));
+function collapseReplacedFrames(indexes: number[], frames: string[]): number[] {
+    return indexes.filter((idx, i) => i === 0 || frames[idx] !== frames[indexes[i - 1]] || !frames[idx].endsWith("(Native Method)"));
 }
 
-function dropHookedFrames(frames: string[], hooked: string): string[] {
+/**
+ * Indexes of the frames below the hooked method (its callers). A constructor is hooked as
+ * "$init" (the bridge's name) and printed as "<init>" (ART's and the JVM's name): both match.
+ */
+function dropHookedFrames(frames: string[], hooked: string): number[] {
+    const names = [hooked + "("];
+    if (hooked.endsWith(".$init")) {
+        names.push(hooked.substring(0, hooked.length - "$init".length) + "<init>(");
+    }
     // The hooked method sits near the top (after the bridge's own frames, if any).
-    const limit = Math.min(frames.length, 8);
+    const limit = Math.min(frames.length, HOOK_FRAMES);
+    let from = 0;
     for (let i = 0; i < limit; i++) {
-        if (frames[i].startsWith(hooked + "(")) {
-            return frames.slice(i + 1);
+        if (names.some(n => frames[i].startsWith(n))) {
+            from = i + 1;
+            break;
         }
     }
-    return frames;
+    return frames.map((_, i) => i).slice(from);
 }
