@@ -12,6 +12,7 @@
 // Each call becomes one event, kind tls_write / tls_read, with up to MAX_BYTES of
 // plaintext, the SSL*, its socket and, where cheap, the peer address.
 import { MAX_BYTES, base64, nativeBytes, truncated, utf8 } from "./bytes.js";
+import { javaTlsThreads } from "./conscrypt.js";
 import { emitCoverage } from "./coverage.js";
 import { Moment, emit, moment } from "./emit.js";
 import { Coverage } from "./hook.js";
@@ -109,6 +110,9 @@ interface CallState {
 function callbacks(lib: string, api: string, kind: "tls_write" | "tls_read", ex: boolean, hooks: LibraryHooks): InvocationListenerCallbacks {
     return {
         onEnter(args) {
+            if (javaTlsThreads.size > 0 && javaTlsThreads.has(this.threadId)) {
+                return;  // inside a hooked Conscrypt NativeCrypto call: reported there (conscrypt.ts)
+            }
             const state: CallState = {
                 ssl: args[0],
                 buf: args[1],
@@ -119,7 +123,10 @@ function callbacks(lib: string, api: string, kind: "tls_write" | "tls_read", ex:
             (this as unknown as { state: CallState }).state = state;
         },
         onLeave(retval) {
-            const state = (this as unknown as { state: CallState }).state;
+            const state = (this as unknown as { state?: CallState }).state;
+            if (state === undefined) {
+                return;
+            }
             let count: number;
             if (state.countOut !== null) {
                 count = retval.toInt32() === 1 && !state.countOut.isNull() ? Number(state.countOut.readU64().toString()) : 0;
