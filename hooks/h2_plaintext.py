@@ -4,8 +4,8 @@ The agent reports what a process wrote into its TLS library and what it read bac
 chunk, per connection (``ssl_ptr``). When the first chunk written starts with the HTTP/2
 connection preface, ``H2Connection`` takes both directions: it cuts the byte streams into
 frames (RFC 9113 §4.1), decodes HEADERS + CONTINUATION blocks with HPACK (the ``hpack``
-package mitmproxy's h2 stack uses; one decoder per direction, as the dynamic table is), strips
-padding, gathers DATA per stream, and hands back each stream as an ``Exchange`` once its
+package mitmproxy's h2 stack uses; one decoder per direction, as the dynamic table is), follows
+each side's SETTINGS_HEADER_TABLE_SIZE (up to ``MAX_TABLE``), strips padding, gathers DATA per stream, and hands back each stream as an ``Exchange`` once its
 response ends (or it is reset, or the caller flushes it).
 
 Hostile input never raises past ``feed``'s contract: a malformed frame, an oversized header
@@ -27,6 +27,9 @@ MAX_FRAME = (1 << 24) - 1
 MAX_HEADER_BLOCK = 64 * 1024
 MAX_BODY = 1 << 20
 MAX_STREAMS = 256
+MAX_TABLE = 1 << 20
+SETTINGS_HEADER_TABLE_SIZE = 0x1
+ACK = 0x1
 MAX_FRAME_KEPT = 1 << 20
 
 DATA, HEADERS, PRIORITY, RST_STREAM, SETTINGS, PUSH_PROMISE, PING, GOAWAY, WINDOW_UPDATE, CONTINUATION = range(10)
@@ -192,8 +195,12 @@ class H2Connection:
                 exchange.reset = True
                 done.append(exchange)
             return
+        elif kind == SETTINGS:
+            if not flags & ACK:
+                self._settings(side, payload)
+            return
         else:
-            return  # SETTINGS, PING, GOAWAY, WINDOW_UPDATE, PRIORITY and unknown types: nothing to keep
+            return  # PING, GOAWAY, WINDOW_UPDATE, PRIORITY and unknown types: nothing to keep
         if side.block is not None and len(side.block) > MAX_HEADER_BLOCK:
             raise H2Error(f"{side.name}: header block over {MAX_HEADER_BLOCK} bytes")
         if side.block is not None and flags & END_HEADERS:
@@ -202,6 +209,16 @@ class H2Connection:
             side.block = None
             if stream > 0:
                 self._headers(stream, list(headers), end, outbound, done)
+
+    def _settings(self, side: _Direction, payload: bytes) -> None:
+        """A side's HEADER_TABLE_SIZE bounds the table the *other* side's encoder may use."""
+        if len(payload) % 6:
+            raise H2Error(f"{side.name}: SETTINGS of {len(payload)} bytes (not a multiple of 6)")
+        other = self.server if side is self.client else self.client
+        for at in range(0, len(payload), 6):
+            ident, value = int.from_bytes(payload[at:at + 2], "big"), int.from_bytes(payload[at + 2:at + 6], "big")
+            if ident == SETTINGS_HEADER_TABLE_SIZE:
+                other.decoder.max_allowed_table_size = min(value, MAX_TABLE)
 
     def _headers(self, stream: int, headers: list[tuple[bytes, bytes]], end: bool,
                  outbound: bool, done: list[Exchange]) -> None:

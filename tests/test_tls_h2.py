@@ -8,6 +8,7 @@ import base64
 import h2.config
 import h2.connection
 import h2.events
+import h2.settings
 import pytest
 
 from hooks import h2_plaintext
@@ -21,12 +22,14 @@ from piiaudit.writer import SessionWriter
 IMEI = "867530912345673"
 
 
-def exchange(requests, *, pad=0, big_header=0, respond=True):
+def exchange(requests, *, pad=0, big_header=0, respond=True, table=None):
     """Run a real HTTP/2 conversation in memory; the chunks in the order they travelled as
     ("w", bytes) for what the client wrote and ("r", bytes) for what it read."""
     client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
     server = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, header_encoding=None))
     client.initiate_connection()
+    if table is not None:  # the client lets the server's HPACK encoder use a larger table
+        client.update_settings({h2.settings.SettingCodes.HEADER_TABLE_SIZE: table})
     server.initiate_connection()
     chunks = []
 
@@ -192,3 +195,22 @@ def test_http1_over_the_same_recorder_is_unchanged(recorder):
     assert rec.record({**row, "kind": "tls_read"}) is None
     writer.flush()
     assert [f["url"] for f in store.rows("SELECT url FROM flows")] == [f"https://h.example:8443/?imei={IMEI}"]
+
+
+def test_the_header_table_size_a_side_announces_is_honoured(recorder):
+    """The JDK's client announces a 16 KiB table; the server's encoder then resizes its table
+    past HPACK's default 4 KiB, which a decoder kept at the default rejects."""
+    rec, store, writer = recorder
+    chunks = exchange([("GET", f"/t?imei={IMEI}", None)], table=16384)
+    server_bytes = b"".join(d for w, d in chunks if w == "r")
+    for r in rows(chunks):
+        rec.record(r)
+    writer.flush()
+    (flow,) = store.rows("SELECT status FROM flows")
+    assert flow["status"] == 200
+    assert b"\x3f\xe1\x7f" in server_bytes  # the server did resize its table to 16384
+    resize = b"\x00\x00\x03\x01\x04\x00\x00\x00\x01" + b"\x3f\xe1\x7f"
+    conn = H2Connection()
+    conn.feed(h2_plaintext.PREFACE, outbound=True)  # the client announced no larger table
+    with pytest.raises(H2Error, match="HPACK"):
+        conn.feed(resize, outbound=False)
