@@ -34,9 +34,14 @@ export const javaTlsThreads = new Set<number>();
 let SSLEngine: Java.Wrapper | null = null;
 let Socket: Java.Wrapper | null = null;
 
+/**
+ * A Java long holding a native pointer, as "0x..." hex. The bridge passes longs through as
+ * they come from JNI (types.js: long fromJni identity, an Int64 or a number), signed; on
+ * arm64 Android heap pointers carry a tag in the top byte (0xb4...), i.e. they are negative
+ * as a long, so the value is read as unsigned 64-bit.
+ */
 function hex(value: unknown): string {
-    // A Java long arrives as a number or an Int64-like; either prints in decimal.
-    return "0x" + BigInt(String(value)).toString(16);
+    return "0x" + BigInt.asUintN(64, BigInt(String(value))).toString(16);
 }
 
 /** "host:port" of the socket or engine passed as SSLHandshakeCallbacks, or null. */
@@ -125,7 +130,7 @@ const engineDirect: Describer = {
         if (call.error !== undefined || !(count > 0)) {
             return null;
         }
-        const address = ptr(String(call.args[2]));
+        const address = ptr(hex(call.args[2]));
         return detail(call, nativeBytes(address, count, MAX_BYTES), count, "engine", 4);
     },
 };
