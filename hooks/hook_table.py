@@ -36,6 +36,7 @@ KINDS = (
     "activity_state", "touch", "component_launch",
     "crypto",
     "uncaught_exception",
+    "tls_write", "tls_read",
 )
 VISIBILITY = ("public", "hidden", "third-party")
 _DESCRIBER = re.compile(r"^[a-z]+\.[A-Za-z]+$")

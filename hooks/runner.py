@@ -639,16 +639,22 @@ class HooksRunner:
                 self.observed.add(row.get("pii_type"), row.get("value"))
             self._writer.put("events", row)
 
+    def _flush_tls_flows(self) -> None:
+        try:
+            self._tls_flows.flush()
+        except Exception as e:  # noqa: BLE001 - the session is kept without those flows
+            self._record_error(f"could not record the open HTTP/2 streams seen below TLS: {e}", {})
+
     def _handle(self, item: tuple) -> list[dict[str, Any]]:
         tag = item[0]
         if tag == "event":
             _, proc, payload, received = item
             row = proc.converter.row(payload, received)
-            if row["kind"] == "tls_write" and self._tls_flows is not None:
+            if row["kind"] in ("tls_write", "tls_read") and self._tls_flows is not None:
                 try:
                     flow_id = self._tls_flows.record(row)
                 except Exception as e:  # noqa: BLE001 - the event is kept without its flow
-                    self._record_error(f"could not turn a tls_write into a flow: {e}", {"api": row["api"]})
+                    self._record_error(f"could not turn a {row['kind']} into a flow: {e}", {"api": row["api"]})
                     flow_id = None
                 if flow_id is not None:
                     row["data"]["flow_id"] = flow_id
@@ -750,6 +756,8 @@ class HooksRunner:
                 pass
         self._forks.clear()
         if self._writer is not None:
+            if self._tls_flows is not None:  # HTTP/2 streams whose response never came
+                self._writer.call(self._flush_tls_flows)
             self._writer.close(timeout=60)
         self._t_stop = time.time()
         self._write_meta()

@@ -1,14 +1,21 @@
 """Requests seen below TLS become flows, scanned by the proxy's own detector.
 
 A pinned app's HTTPS never reaches the proxy in clear, but the agent sees its plaintext at
-SSL_write (``tls_write`` events). When that plaintext is an HTTP/1 request, this module
-builds the mitmproxy flow it would have been, scans it with ``piiaudit.detect.Detector`` and
-queues its ``flows`` row (``capture = 'tls-hook'``) and hits on the hooks runner's session
-writer, so the same rules apply to it.
+SSL_write / SSL_read (``tls_write`` / ``tls_read`` events, native or Conscrypt's Java
+``NativeCrypto``). This module builds the mitmproxy flows they would have been, scans them
+with ``piiaudit.detect.Detector`` and queues their ``flows`` rows (``capture = 'tls-hook'``)
+and hits on the hooks runner's session writer, so the same rules apply to them.
 
-Limits: only what one SSL_write carried (the agent keeps up to 4 KiB per call; a body
-written in a later call is not joined to its head), HTTP/1 only (HTTP/2 frames are binary),
-no response (SSL_read is not matched to the request).
+- HTTP/1: one SSL_write that holds a request head becomes a request-only flow (the agent
+  keeps up to 4 KiB per call; a body written in a later call is not joined to its head; the
+  response is not matched).
+- HTTP/2: a connection (pid + ssl_ptr) whose first write is the HTTP/2 preface is followed
+  in both directions (``hooks.h2_plaintext``): each stream becomes one flow with its request
+  and response, recorded when the response ends or the stream is reset; streams still open
+  at the end are recorded by ``flush()`` without their response. A chunk the agent cut
+  (``truncated``) loses the framing: the connection's open streams are recorded as capped and
+  the rest of it is ignored. Frames that break the protocol give one error (``H2Error``) per
+  connection, never a crash; later chunks of that connection are ignored.
 """
 
 from __future__ import annotations
@@ -24,7 +31,10 @@ from mitmproxy.net.http.http1 import read_request_head
 from piiaudit.flowrow import flow_row
 from piiaudit.writer import SessionWriter
 
+from .h2_plaintext import PREFACE, Exchange, H2Connection, H2Error
+
 CAPTURE = "tls-hook"
+MAX_CONNECTIONS = 1024
 _REQUEST_LINE = re.compile(rb"^[A-Z]{3,10} \S+ HTTP/1\.[01]\r\n")
 
 
@@ -72,29 +82,120 @@ def parse_request(data: bytes, *, peer: str | None, ts: float) -> http.HTTPFlow 
     return flow
 
 
+def _h2_flow(exchange: Exchange, *, peer: str | None, ts: float) -> http.HTTPFlow | None:
+    """The flow of one HTTP/2 stream, or None if its request head lacks what a URL needs."""
+    pseudo = {k: v for k, v in exchange.request.headers if k.startswith(b":")}
+    method, path = pseudo.get(b":method"), pseudo.get(b":path", b"/")
+    authority, scheme = pseudo.get(b":authority"), pseudo.get(b":scheme", b"https")
+    address = _address(peer)
+    if method is None:
+        return None
+    if authority:
+        name, _, port_text = authority.decode("utf-8", "surrogateescape").rpartition(":")
+        if not name or not port_text.isdigit():
+            name, port_text = authority.decode("utf-8", "surrogateescape"), ""
+        host, port = name.strip("[]"), int(port_text) if port_text else (address[1] if address else 443)
+    elif address:
+        host, port = address
+    else:
+        return None
+    headers = [(k, v) for k, v in exchange.request.headers if not k.startswith(b":")]
+    request = http.Request(host, port, method, scheme, authority or b"", path, b"HTTP/2.0",
+                           http.Headers(headers), bytes(exchange.request.body), None, ts, ts)
+    client = connection.Client(peername=("127.0.0.1", 0), sockname=("127.0.0.1", 0), timestamp_start=ts)
+    server = connection.Server(address=address or (host, port))
+    flow = http.HTTPFlow(client, server)
+    flow.request = request
+    response = exchange.response
+    if response is not None:
+        status = dict(response.headers).get(b":status", b"")
+        if status.isdigit():
+            flow.response = http.Response(
+                b"HTTP/2.0", int(status), b"",
+                http.Headers([(k, v) for k, v in response.headers if not k.startswith(b":")]),
+                bytes(response.body), None, ts, ts)
+    return flow
+
+
 class TlsFlowRecorder:
-    """Turns tls_write event rows into flows rows and PII hits (on the hooks runner's writer
-    thread; they are committed with the batch that holds the event)."""
+    """Turns tls_write / tls_read event rows into flows rows and PII hits (on the hooks
+    runner's writer thread; they are committed with the batch that holds the event)."""
 
     def __init__(self, writer: SessionWriter, detector: Any):
         self.writer = writer
         self.detector = detector
+        self.h2: dict[tuple[Any, str], tuple[H2Connection, str | None]] = {}
 
     def record(self, row: Mapping[str, Any]) -> str | None:
-        """The id of the flow queued for this tls_write row, or None if it is no HTTP/1 request."""
+        """The id of the (last) flow queued for this row, or None.
+
+        Raises H2Error once for an HTTP/2 connection whose frames break the protocol."""
         data = row.get("data") or {}
         try:
             raw = base64.b64decode(data.get("bytes_b64") or "")
         except ValueError:
             return None
-        flow = parse_request(raw, peer=data.get("peer"), ts=float(row.get("ts") or 0.0))
+        ts = float(row.get("ts") or 0.0)
+        outbound = row.get("kind") == "tls_write"
+        key = (row.get("pid"), str(data.get("ssl_ptr")))
+        known = self.h2.get(key)
+        if known is None and outbound and data.get("ssl_ptr") is not None and raw.startswith(PREFACE[:16]):
+            if len(self.h2) >= MAX_CONNECTIONS:
+                self.flush()
+            known = self.h2[key] = (H2Connection(), data.get("peer"))
+        if known is not None:
+            return self._h2(key, known, raw, outbound, bool(data.get("truncated")), ts)
+        if not outbound:
+            return None
+        flow = parse_request(raw, peer=data.get("peer"), ts=ts)
         if flow is None:
             return None
-        flow_row_ = flow_row(flow, CAPTURE)
-        if data.get("truncated"):
-            flow_row_["capped"] = "tls_write"
+        return self._put(flow, "tls_write" if data.get("truncated") else None)
+
+    def _h2(self, key, known, raw: bytes, outbound: bool, truncated: bool, ts: float) -> str | None:
+        conn, peer = known
+        try:
+            exchanges = conn.feed(raw, outbound=outbound, ts=ts)
+        except H2Error as e:
+            self.h2.pop(key, None)
+            for exchange in conn.pending():
+                self._put_exchange(exchange, peer, ts, capped="h2-error")
+            raise H2Error(f"HTTP/2 connection {key[1]} (pid {key[0]}, peer {peer}) given up after "
+                          f"{conn.frames} frames: {e}") from e
+        flow_id = None
+        for exchange in exchanges:
+            flow_id = self._put_exchange(exchange, peer, ts) or flow_id
+        if truncated:  # bytes missing from the middle of the stream: the framing is lost
+            self.h2.pop(key, None)
+            for exchange in conn.pending():
+                flow_id = self._put_exchange(exchange, peer, ts, capped="tls_write" if outbound else "tls_read") or flow_id
+        return flow_id
+
+    def _put_exchange(self, exchange: Exchange, peer: str | None, ts: float, capped: str | None = None) -> str | None:
+        flow = _h2_flow(exchange, peer=peer, ts=exchange.ts or ts)
+        if flow is None:
+            return None
+        if capped is None and (exchange.request.capped or (exchange.response is not None and exchange.response.capped)):
+            capped = "h2-body"
+        flow.metadata["h2_stream"] = exchange.stream_id
+        return self._put(flow, capped)
+
+    def _put(self, flow: http.HTTPFlow, capped: str | None) -> str:
+        row_ = flow_row(flow, CAPTURE)
+        if capped:
+            row_["capped"] = capped
         result = self.detector.scan_flow(flow)
         if result.errors:
-            flow_row_["error"] = "; ".join(str(e) for e in result.errors)[:2000]
-        self.writer.put_flow(flow_row_, result.hits or [])
+            row_["error"] = "; ".join(str(e) for e in result.errors)[:2000]
+        self.writer.put_flow(row_, result.hits or [])
         return flow.id
+
+    def flush(self) -> int:
+        """Record the streams still open (request seen, response not ended); how many."""
+        count = 0
+        for conn, peer in self.h2.values():
+            for exchange in conn.pending():
+                count += self._put_exchange(exchange, peer, exchange.ts) is not None
+        self.h2.clear()
+        return count
+

@@ -6,6 +6,7 @@ import { describers as clipboard } from "./clipboard.js";
 import { describers as common } from "./common.js";
 import { describers as components } from "./components.js";
 import { describers as consent } from "./consent.js";
+import { describers as conscrypt } from "./conscrypt.js";
 import { describers as content } from "./content.js";
 import { describers as crypto, quietZones } from "./crypto.js";
 import { describers as device } from "./device.js";
@@ -17,7 +18,7 @@ import { describers as location } from "./location.js";
 import { describers as permissions } from "./permissions.js";
 
 const domains: Record<string, Record<string, Describer>> = {
-    appstate, apps, clipboard, common, components, consent, content, crypto, device, identifiers, lifecycle,
+    appstate, apps, clipboard, common, components, conscrypt, consent, content, crypto, device, identifiers, lifecycle,
     location, permissions,
 };
 

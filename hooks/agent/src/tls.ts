@@ -3,15 +3,21 @@
 // send, which the proxy cannot. Libraries: OpenSSL (libssl.so.3 and friends), BoringSSL
 // (Android's libssl.so), Conscrypt's JNI library where it exports the symbols. Hooks go in
 // when the library is loaded (module observer), so a library loaded late is covered too.
+// libjavacrypto.so (platform Conscrypt's JNI glue) is not matched: it exports no SSL_read /
+// SSL_write of its own (it calls libssl.so's, hooked here) and would only add two
+// "method-missing" rows per process. Conscrypt is also hooked at the Java level (the
+// NativeCrypto rows of the hook table, conscrypt.ts), which covers the GMS provider whose
+// libconscrypt_gmscore_jni.so links BoringSSL statically and exports nothing.
 //
 // Each call becomes one event, kind tls_write / tls_read, with up to MAX_BYTES of
 // plaintext, the SSL*, its socket and, where cheap, the peer address.
 import { MAX_BYTES, base64, nativeBytes, truncated, utf8 } from "./bytes.js";
+import { javaTlsThreads } from "./conscrypt.js";
 import { emitCoverage } from "./coverage.js";
 import { Moment, emit, moment } from "./emit.js";
 import { Coverage } from "./hook.js";
 
-const TLS_LIBRARY = /^(libssl\.so(\.[0-9.]+)?|libssl-[0-9.]+\.so|libboringssl\.so|libconscrypt_jni\.so|libjavacrypto\.so|libssl\.[0-9.]+\.dylib|libssl\.dylib)$/;
+const TLS_LIBRARY = /^(libssl\.so(\.[0-9.]+)?|libssl-[0-9.]+\.so|libboringssl\.so|libconscrypt_jni\.so|libssl\.[0-9.]+\.dylib|libssl\.dylib)$/;
 const AF_INET = 2;
 const AF_INET6 = 10;
 
@@ -104,6 +110,9 @@ interface CallState {
 function callbacks(lib: string, api: string, kind: "tls_write" | "tls_read", ex: boolean, hooks: LibraryHooks): InvocationListenerCallbacks {
     return {
         onEnter(args) {
+            if (javaTlsThreads.size > 0 && javaTlsThreads.has(this.threadId)) {
+                return;  // inside a hooked Conscrypt NativeCrypto call: reported there (conscrypt.ts)
+            }
             const state: CallState = {
                 ssl: args[0],
                 buf: args[1],
@@ -114,7 +123,10 @@ function callbacks(lib: string, api: string, kind: "tls_write" | "tls_read", ex:
             (this as unknown as { state: CallState }).state = state;
         },
         onLeave(retval) {
-            const state = (this as unknown as { state: CallState }).state;
+            const state = (this as unknown as { state?: CallState }).state;
+            if (state === undefined) {
+                return;
+            }
             let count: number;
             if (state.countOut !== null) {
                 count = retval.toInt32() === 1 && !state.countOut.isNull() ? Number(state.countOut.readU64().toString()) : 0;
