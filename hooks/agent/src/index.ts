@@ -9,7 +9,7 @@ import { emitCoverage } from "./coverage.js";
 import { emit, sentCount } from "./emit.js";
 import { Coverage, HookSpec, asAgent, errorText, hookCounters, rateLimit } from "./hook.js";
 import { watchJvmExit, watchLibcExit } from "./lifecycle.js";
-import { pendingCount } from "./loaders.js";
+import { lateStats, loaderOptions, pendingCount } from "./loaders.js";
 import { ArmState, ReadyPhase, hotSpotVm, isArt, javaVmPresent, keepForkedChildrenFromDisposing, pinClassHandles, whenJavaReady } from "./runtime.js";
 import { stackOptions, stackStats } from "./stack.js";
 import { describerNames, installTable } from "./table.js";
@@ -31,6 +31,8 @@ interface AgentConfig {
     native_tls?: boolean;
     /** The app's package, where the runtime cannot tell (the JVM stand-in). */
     app_package?: string | null;
+    /** false: no HotSpot defineClass watcher (late classes found only as ART would find them). */
+    watch_class_definitions?: boolean;
 }
 
 type Phase = "loaded" | ArmState | "ready";
@@ -128,6 +130,7 @@ function applyOptions(config: AgentConfig): void {
         setTlsRate(null);
     }
     appContext.configuredPackage = config.app_package ?? null;
+    loaderOptions.watchClassDefinitions = config.watch_class_definitions !== false;
 }
 
 rpc.exports = {
@@ -198,6 +201,7 @@ rpc.exports = {
             hooks: hookCounters(),
             stacks: stackStats(),
             tls: tlsStats(),
+            late_classes: { ...lateStats },
         };
     },
 };
