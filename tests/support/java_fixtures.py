@@ -26,7 +26,7 @@ from hooks.standin.build import jdk_tool
 HERE = Path(__file__).resolve().parents[1] / "java"
 RELEASE = "17"
 # Parts of the stand-in's class directory, by package path.
-FRAMEWORK_PACKAGES = ("android", "com/android")
+FRAMEWORK_PACKAGES = ("android", "com/android", "dalvik")
 LAZY_SDK_PACKAGES = ("com/bun/miitmdid", "com/tencent/mmkv")
 
 

@@ -279,8 +279,16 @@ const encode: Describer = {
  * Platform code whose use of these classes is not the app's: HotSpot's JSSE, SecureRandom,
  * and KeyStore.load (a password-protected PKCS#12 store runs PBKDF2: tens of thousands of
  * HMAC steps; silent here, though each still crosses the hooks).
+ *
+ * On ART (`art` true) the SecureRandom zones are left out: Android's SecureRandom is
+ * Conscrypt's OpenSSLRandom (BoringSSL's RAND_bytes, native), which calls none of the hooked
+ * primitives, so a zone there would only add a crossing to every nextBytes call
+ * (UUID.randomUUID, every TLS handshake's Java side, ad SDKs' request ids) and silence
+ * nothing. KeyStore.load stays: Android's PKCS#12 store (BouncyCastle) verifies its MAC with
+ * javax.crypto.Mac, which the crypto rows hook; loads are rare, so its crossing costs little.
+ * The JSSE classes do not exist on Android (Conscrypt is native): nothing is hooked there.
  */
-export function quietZones(): HookSpec[] {
+export function quietZones(art = false): HookSpec[] {
     const zone = (id: string, klass: string, method: string): HookSpec => ({
         id: `crypto.quiet.${id}`, class: klass, method, kind: "quiet", describe: "", stack: false, quiet: true,
     });
@@ -291,8 +299,10 @@ export function quietZones(): HookSpec[] {
         zone("jsse_close", "sun.security.ssl.SSLSocketImpl", "close"),
         zone("jsse_engine_wrap", "sun.security.ssl.SSLEngineImpl", "wrap"),
         zone("jsse_engine_unwrap", "sun.security.ssl.SSLEngineImpl", "unwrap"),
-        zone("secure_random", "java.security.SecureRandom", "nextBytes"),
-        zone("secure_random_seed", "java.security.SecureRandom", "generateSeed"),
+        ...(art ? [] : [
+            zone("secure_random", "java.security.SecureRandom", "nextBytes"),
+            zone("secure_random_seed", "java.security.SecureRandom", "generateSeed"),
+        ]),
         zone("keystore_load", "java.security.KeyStore", "load"),
     ];
 }

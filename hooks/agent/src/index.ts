@@ -10,7 +10,7 @@ import { emitCoverage } from "./coverage.js";
 import { emit, sentCount } from "./emit.js";
 import { Coverage, HookSpec, asAgent, errorText, hookCounters, rateLimit } from "./hook.js";
 import { watchJvmExit, watchLibcExit } from "./lifecycle.js";
-import { pendingCount } from "./loaders.js";
+import { lateStats, loaderOptions, pendingCount } from "./loaders.js";
 import { ArmState, ReadyPhase, hotSpotVm, isArt, javaVmPresent, keepForkedChildrenFromDisposing, pinClassHandles, whenJavaReady } from "./runtime.js";
 import { stackOptions, stackStats } from "./stack.js";
 import { describerNames, installTable } from "./table.js";
@@ -38,6 +38,8 @@ interface AgentConfig {
      * Lets the runner's start deadline and its spawn-to-resume record be exercised here.
      */
     standin_slow_init_ms?: number;
+    /** false: no HotSpot defineClass watcher (late classes found only as ART would find them). */
+    watch_class_definitions?: boolean;
 }
 
 type Phase = "loaded" | ArmState | "ready";
@@ -135,6 +137,7 @@ function applyOptions(config: AgentConfig): void {
         setTlsRate(null);
     }
     appContext.configuredPackage = config.app_package ?? null;
+    loaderOptions.watchClassDefinitions = config.watch_class_definitions !== false;
 }
 
 rpc.exports = {
@@ -208,6 +211,7 @@ rpc.exports = {
             hooks: hookCounters(),
             stacks: stackStats(),
             tls: tlsStats(),
+            late_classes: { ...lateStats },
         };
     },
 };

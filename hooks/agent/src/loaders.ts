@@ -14,6 +14,18 @@
 // Implementations of an interface are found by enumeration (Java.enumerateMethods) when
 // the interface is known, and class by class as they load. Each late hook is reported as a
 // coverage record with the time it became live.
+//
+// On ART most classes never pass a Java-level hook: PathClassLoader, DexClassLoader and
+// InMemoryDexClassLoader resolve classes natively (ClassLinker::FindClass), and packers add
+// dex files to an existing loader. Three more ways in, for that reason:
+// - instantiation points: for a row on an abstract class (ClickableSpan.onClick), the
+//   class's constructor is hooked; every instance built names its concrete class, which is
+//   examined then (`via: implementation:instantiation`);
+// - rescans after rows marked `rescan` (MdidSdkHelper.InitSdk, Dialog.show,
+//   Activity.onResume): Java.enumerateMethods finds what loaded since;
+// - DexPathList.addDexPath / makeDexElements (ART only): a dex added to a loader.
+// Every class examined and found not to implement a row's type is remembered (the rejected
+// cache), so no rescan examines it twice.
 import Java from "frida-java-bridge";
 
 import { emitCoverageWhenLive } from "./coverage.js";
@@ -37,6 +49,25 @@ const FRAMEWORK = /^(java|javax|jdk|sun|com\.sun|android|dalvik|libcore|kotlin|k
 const waiting = new Map<string, Row[]>();
 const interfaceRows: InterfaceRow[] = [];
 let watching = false;
+/** "<row id>|<loader>/<class>" examined and found not to implement the row's type. */
+const rejected = new Set<string>();
+const MAX_REJECTED = 65536;
+
+/** What the late-class machinery did (agent stats and process_exit). */
+export const lateStats = {
+    /** Classes examined against a row's type (each at most once per row and loader). */
+    examined: 0,
+    /** Of those, found not to implement it (the size of the rejected cache). */
+    rejected: 0,
+    /** Examinations the rejected cache saved. */
+    rejected_hits: 0,
+    /** Implementations hooked from an instance (the instantiation points). */
+    from_instances: 0,
+    rescans: 0,
+};
+
+/** Options from init(): watch_class_definitions false leaves HotSpot's defineClass alone (as ART's native loads are). */
+export const loaderOptions = { watchClassDefinitions: true };
 
 export function pendingCount(): number {
     return waiting.size + interfaceRows.length;
@@ -72,6 +103,7 @@ export function watchImplementations(spec: HookSpec, describer: Describer): Cove
 
 /** Looks for implementations loaded since; called by rows marked `rescan` after they ran. */
 export function rescan(): void {
+    lateStats.rescans++;
     const records: Coverage[] = [];
     for (const row of interfaceRows) {
         records.push(...rescanRow(row, "rescan"));
@@ -90,7 +122,12 @@ function rescanRow(row: InterfaceRow, via: string): Coverage[] {
     for (const group of groups) {
         const factory = factoryFor(group.loader);
         for (const klass of group.classes) {
-            if (FRAMEWORK.test(klass.name) || row.done.has(`${loaderKey(group.loader)}/${klass.name}`)) {
+            const key = `${loaderKey(group.loader)}/${klass.name}`;
+            if (FRAMEWORK.test(klass.name) || row.done.has(key)) {
+                continue;
+            }
+            if (rejected.has(`${row.spec.id}|${key}`)) {
+                lateStats.rejected_hits++;
                 continue;
             }
             try {
@@ -159,7 +196,18 @@ function hookImplementation(row: InterfaceRow, klass: Java.Wrapper, name: string
     if (row.done.has(key)) {
         return [];
     }
+    const rejectKey = `${row.spec.id}|${key}`;
+    if (rejected.has(rejectKey)) {
+        lateStats.rejected_hits++;
+        return [];
+    }
+    lateStats.examined++;
     if (klass.isInterface() || !derivesFrom(klass, row.spec.class)) {
+        if (rejected.size >= MAX_REJECTED) {
+            rejected.clear();
+        }
+        rejected.add(rejectKey);
+        lateStats.rejected = rejected.size;
         return [];
     }
     row.done.add(key);
@@ -248,11 +296,115 @@ const classLoadedWatcher: Describer = {
     },
 };
 
+/**
+ * Inside a hook `this` wraps the JNI argument of this one call: the bridge builds it from
+ * jniArgs[1] without a reference of its own (frida-java-bridge lib/class-factory.js:1879,
+ * `new C(jniArgs[1], STRATEGY_VIRTUAL, env, false)`), and ClassFactory.get keeps the
+ * wrapper it is given as the factory's loader (class-factory.js:93, `factory.loader =
+ * classLoader`), whose loadClass every later use() calls (class-factory.js:1289-1293). A
+ * global reference (Java.retain: index.js:481 -> class-factory.js:295, `$clone`) keeps it
+ * valid after the call; on ART a dead local reference there aborts the VM.
+ */
+function retainedLoader(self: Java.Wrapper): Java.Wrapper {
+    return Java.retain(self);
+}
+
 const loaderCreatedWatcher: Describer = {
     after(call) {
         if (call.error === undefined && call.self !== null) {
-            loaderCreated(call.self);
+            loaderCreated(retainedLoader(call.self));
         }
+        return null;
+    },
+};
+
+/** ClickableSpan.$init and the like: the new instance names its concrete class. */
+function instantiationWatcher(row: InterfaceRow): Describer {
+    return {
+        after(call) {
+            if (call.error !== undefined || call.self === null) {
+                return null;
+            }
+            const klass = call.self.getClass() as Java.Wrapper;
+            const name = String(klass.getName());
+            if (FRAMEWORK.test(name) || name === row.spec.class) {
+                return null;
+            }
+            const loader = klass.getClassLoader() as JavaObject;
+            const records = hookImplementation(row, klass, name, loader, "instantiation");
+            if (records.length > 0) {
+                lateStats.from_instances++;
+                emitCoverageWhenLive(records);
+            }
+            return null;
+        },
+    };
+}
+
+/**
+ * Rows on an abstract class (not an interface: it has no constructor) get an instantiation
+ * point: the class's constructor. Interfaces (MSA's IdSupplier) rely on the rescans.
+ */
+function watchInstantiations(): Coverage[] {
+    const records: Coverage[] = [];
+    for (const row of interfaceRows) {
+        let abstractClass = false;
+        try {
+            abstractClass = !(Java.use(row.spec.class).class as Java.Wrapper).isInterface();
+        } catch (e) {
+            continue;
+        }
+        if (!abstractClass) {
+            continue;
+        }
+        records.push(...hookEveryOverload({
+            id: `${row.spec.id}.instances`, class: row.spec.class, method: "$init",
+            kind: "class_loaded", describe: "", stack: false, reentrant: true,
+        }, instantiationWatcher(row)));
+    }
+    return records;
+}
+
+/**
+ * ART only (verified only on a device): a dex added to an existing loader. Both methods are
+ * hidden members of libcore's dalvik.system.DexPathList; the bridge hooks hidden methods
+ * like public ones (it reads ART's method table, lib/android.js), and a replacement's `this`
+ * is borrowed, so the loader read from it is retained (retainedLoader above).
+ * - addDexPath(String, File[, boolean]) (instance, API 24+): `definingContext` is the loader;
+ * - makeDexElements / makePathElements (static, also called by packers through reflection
+ *   before they splice the elements into `dexElements`): no loader to name, so every loader
+ *   is tried a little later, once the splice is done.
+ */
+const dexPathAdded: Describer = {
+    after(call) {
+        if (call.error !== undefined || call.self === null) {
+            return null;
+        }
+        const loader = (call.self as unknown as { definingContext: { value: JavaObject } }).definingContext.value;
+        if (loader !== null && loader !== undefined) {
+            loaderCreated(retainedLoader(loader as Java.Wrapper));
+        }
+        rescan();
+        return null;
+    },
+};
+
+let retryQueued = false;
+const dexElementsMade: Describer = {
+    after(call) {
+        if (call.error !== undefined || retryQueued) {
+            return null;
+        }
+        retryQueued = true;
+        setTimeout(() => {
+            retryQueued = false;
+            Java.perform(() => {
+                for (const loader of Java.enumerateClassLoadersSync()) {
+                    loaderCreated(loader);
+                }
+                rescan();
+            });
+        }, 500);
         return null;
     },
 };
@@ -267,19 +419,35 @@ export function startWatching(): Coverage[] {
     }
     watching = true;
     const records: Coverage[] = [];
+    records.push(...watchInstantiations());
     if (isArt()) {
-        for (const loader of Java.enumerateClassLoadersSync()) {
-            loaderCreated(loader);
-        }
+        // ART only: on HotSpot (the stand-in's BaseDexClassLoader) looking classes up through
+        // the new loader from this hook aborted the VM (glibc heap check), not yet understood.
         records.push(...hookEveryOverload({
             id: "runtime.class_loader_created", class: "dalvik.system.BaseDexClassLoader", method: "$init",
             kind: "class_loader", describe: "", stack: false,
         }, loaderCreatedWatcher));
+        for (const loader of Java.enumerateClassLoadersSync()) {
+            loaderCreated(loader);
+        }
+        records.push(...hookEveryOverload({
+            id: "runtime.dex_path_added", class: "dalvik.system.DexPathList", method: "addDexPath",
+            kind: "class_loader", describe: "", stack: false,
+        }, dexPathAdded));
+        for (const method of ["makeDexElements", "makePathElements"]) {
+            records.push(...hookEveryOverload({
+                id: `runtime.dex_elements.${method}`, class: "dalvik.system.DexPathList", method,
+                kind: "class_loader", describe: "", stack: false,
+            }, dexElementsMade).filter(c => c.status !== "method-missing"));
+        }
         records.push(...hookEveryOverload({
             id: "runtime.class_loaded", class: "java.lang.ClassLoader", method: "loadClass",
             overloads: [["java.lang.String"]], exact: true, kind: "class_loaded", describe: "",
             stack: false, reentrant: true,
         }, classLoadedWatcher));
+        return records;
+    }
+    if (!loaderOptions.watchClassDefinitions) {
         return records;
     }
     records.push(...hookEveryOverload({

@@ -15,6 +15,7 @@ import { describers as identifiers } from "./identifiers.js";
 import { describers as lifecycle } from "./lifecycle.js";
 import { rescan, startWatching, waitForClass, watchImplementations } from "./loaders.js";
 import { describers as location } from "./location.js";
+import { isArt } from "./runtime.js";
 import { describers as permissions } from "./permissions.js";
 
 const domains: Record<string, Record<string, Describer>> = {
@@ -55,8 +56,8 @@ export function installTable(specs: HookSpec[]): Coverage[] {
         }
     }
     if (specs.some(s => s.describe.startsWith("crypto."))) {
-        for (const zone of quietZones()) {
-            // Absent on ART (Conscrypt and the random source are native there): nothing to silence.
+        for (const zone of quietZones(isArt())) {
+            // A class absent on this runtime (JSSE on Android) has nothing to silence.
             coverage.push(...hookEveryOverload(zone, SILENT).filter(c => c.status !== "class-missing"));
         }
     }
