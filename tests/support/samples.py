@@ -146,7 +146,9 @@ def _process_end(ts: float, hooks: dict[str, int], *, process: str = APP["packag
     """The agent's last word (its per-hook counters) and the runner's note that the process ended."""
     counters = {h: {"calls": n, "deduped": 0, "errors": 0, "reported": n, "suppressed": 0} for h, n in hooks.items()}
     exit_event = _event(ts, "process_exit", process=process, pid=pid, thread=None,
-                        data={"hooks": counters, "status": status, "tid": _main_tid(pid), "via": "JVM_Halt"})
+                        data={"hooks": counters, "status": status, "tid": _main_tid(pid), "via": "JVM_Halt",
+                              "late_classes": {"examined": 0, "rejected": 0, "rejected_hits": 0,
+                                               "from_instances": 0, "rescans": 0}})
     end = {**_event(ts + 0.3, "target_exit", process=process, pid=pid, thread=None, value=str(status),
                     data={"crash": None, "reason": "process-terminated", "source": "runner", "status": status}),
            "ts_device_ms": None, "clock_error_ms": None, "clock_offset_ms": None}
