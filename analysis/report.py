@@ -5,6 +5,11 @@ rule catalog and timeline (``analysis.reportdata``); a session never analysed is
 first with the defaults. Values from traffic are shown masked with their SHA-256 unless
 ``reveal``; they are written as text in the workbook and escaped in the page. Times are
 shown in `tz` (an IANA name; default: ``TZ``, else the system's zone).
+
+findings.json is an object: ``session`` (its state, partial or complete, the accounting
+per stage and the changes the tester accepted: analysis.sessionstate) and ``findings``.
+A session whose files changed outside piiaudit is refused unless `accept_changes`
+(piiaudit.integrity).
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import htmlpage, workbook
+from analysis import htmlpage, sessionstate, workbook
+from analysis.errors import AnalysisError
 from analysis.labels import clean_text, link_sentences, pii_label, sdk_label
 from analysis.pipeline import AnalysisResult
 from analysis.reportdata import ReportData, gather
+from piiaudit import integrity
 from piiaudit import manifest as manifest_mod
 from piiaudit.times import iso_one, zone
 
@@ -69,19 +76,25 @@ def _none_for_nan(value: Any) -> Any:
 
 
 def write_findings_json(data: ReportData, path: Path) -> None:
-    text = json.dumps(_none_for_nan(findings_records(data)), ensure_ascii=False, indent=2, sort_keys=False)
+    doc = {"session": sessionstate.of(data).to_json(data.tz), "findings": findings_records(data)}
+    text = json.dumps(_none_for_nan(doc), ensure_ascii=False, indent=2, sort_keys=False)
     path.write_text(text + "\n", "utf-8")
 
 
 def write_report(session_dir: Path | str, *, reveal: bool = False, result: AnalysisResult | None = None,
-                 tz: str | None = None) -> dict[str, Path]:
+                 tz: str | None = None, accept_changes: bool = False) -> dict[str, Path]:
     """Write the three outputs; returns {"xlsx": path, "json": path, "html": path}.
 
     `result` (from analyze, in the same process) saves reading the session; without it the
     stored analysis is used. Raises AnalysisError (and piiaudit.times.ZoneError for a bad `tz`).
     """
     session_dir = Path(session_dir)
-    data = gather(session_dir, zone(tz), result)
+    tzinfo = zone(tz)
+    try:
+        integrity.guard(session_dir, "report", accept=accept_changes)
+    except integrity.IntegrityError as e:
+        raise AnalysisError(str(e)) from None
+    data = gather(session_dir, tzinfo, result, accept_changes=accept_changes)
     paths = {kind: session_dir / name for kind, name in OUTPUTS.items()}
     workbook.write(data, paths["xlsx"], reveal=reveal)
     write_findings_json(data, paths["json"])

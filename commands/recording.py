@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from piiaudit import manifest
+from piiaudit import accounting, manifest, runs
 from piiaudit import profile as profiles
 from piiaudit.observed import ObservedValues
 from piiaudit.store import SessionStore, StoreError
@@ -137,4 +137,10 @@ def record_device(package: str, session_dir: Path, *, profile: Path | None, devi
     how = "Ctrl-C" if outcome.interrupted else f"app exited ({outcome.exit_status})"
     return (f"recorded {outcome.seconds:.1f} s ({how}): {counts['flows']} flows, {counts['pii_hits']} PII hits, "
             f"{counts['events']} hook events, {counts['errors']} errors in {session_dir}\n"
-            f"next: piiaudit analyze {session_dir} --scope scope.yaml && piiaudit report {session_dir}")
+            + "".join(f"{line}\n" for line in state_lines(store))
+            + f"next: piiaudit analyze {session_dir} --scope scope.yaml && piiaudit report {session_dir}")
+
+
+def state_lines(store: SessionStore) -> list[str]:
+    """After a recording: runs that did not end (piiaudit.runs) and what each stage lost (piiaudit.accounting)."""
+    return [*(runs.describe(r) for r in runs.partial(store)), *accounting.read(store).lines()]

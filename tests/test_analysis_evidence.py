@@ -23,7 +23,7 @@ from analysis.labels import finding_notes
 def _findings(recording) -> list[dict]:
     if recording.error:
         pytest.fail(f"the {recording.scenario} recording failed: {recording.error}")
-    return json.loads((recording.session_dir / "findings.json").read_text("utf-8"))
+    return json.loads((recording.session_dir / "findings.json").read_text("utf-8"))["findings"]
 
 
 def _one(findings, rule_id, pii_type, sdk):

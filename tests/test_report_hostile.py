@@ -70,7 +70,7 @@ def test_html_escapes_everything(hostile):
 
 
 def test_findings_json_is_valid_utf8_json(hostile):
-    records = json.loads(hostile["json"].read_bytes().decode("utf-8"))
+    records = json.loads(hostile["json"].read_bytes().decode("utf-8"))["findings"]
     assert any(r["host"] == FORMULAS[1].lower() for r in records)   # host names compare case-insensitively
 
 
@@ -79,12 +79,12 @@ def test_empty_session_still_reports_and_says_so(tmp_path):
     paths = write_report(tmp_path / "empty")
     wb = openpyxl.load_workbook(paths["xlsx"])
     assert wb.sheetnames == ["Summary", "Findings", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline",
-                             "Hooks"]
+                             "Hooks", "Accounting"]
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
     assert "the session is empty" in summary["结论 / Result"]
     assert "not observed" in summary["同意时刻 / Consent time"]
     for name in ("Findings", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline"):
         rows = [r for r in wb[name].iter_rows(values_only=True) if any(v is not None for v in r)]
         assert len(rows) == 1, name   # the header only
-    assert json.loads(paths["json"].read_text("utf-8")) == []
+    assert json.loads(paths["json"].read_text("utf-8"))["findings"] == []
     assert "the session is empty" in paths["html"].read_text("utf-8")

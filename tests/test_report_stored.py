@@ -96,7 +96,7 @@ def test_a_session_never_analysed_is_analysed_first_and_the_summary_says_so(tmp_
     paths = write_report(session)
     notes = [r[1] for r in _cells(paths["xlsx"])["Summary"] if r[0] == "说明 / Note"]
     assert analysis.reportdata.ANALYSED_NOW in notes
-    assert len(json.loads(paths["json"].read_text("utf-8"))) == SessionStore(session).count("findings") > 0
+    assert len(json.loads(paths["json"].read_text("utf-8"))["findings"]) == SessionStore(session).count("findings") > 0
     again = write_report(session)                      # now from what that analysis stored
     assert analysis.reportdata.ANALYSED_NOW not in [r[1] for r in _cells(again["xlsx"])["Summary"]]
 
@@ -125,8 +125,9 @@ def test_a_version_1_session_gains_the_timeline_table_and_the_party_columns(tmp_
     conn.commit()
     conn.close()
     store = SessionStore(db.parent, create=False)
-    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 3
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 4
     assert {"host_header"} <= {r["name"] for r in store.rows("PRAGMA table_info(flows)")}
+    assert {"runs", "tally"} <= {r["name"] for r in store.rows("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"party", "party_reason"} <= {r["name"] for r in store.rows("PRAGMA table_info(timeline)")}
     assert store.count("timeline") == 0
     assert store.replace_timeline(["ts", "stream", "before_consent"], [(1.0, "event", 1), (2.0, "flow", 0)]) == 2
@@ -146,7 +147,7 @@ def test_a_replayed_capture_without_hook_events_is_analysed_and_reported(demo_re
     assert runner.invoke(cli, ["analyze", str(session), "--scope", str(demo_scope_path())]).exit_code == 0
     result = runner.invoke(cli, ["report", str(session)])
     assert result.exit_code == 0, result.output
-    findings = json.loads((session / "findings.json").read_text(encoding="utf-8"))
+    findings = json.loads((session / "findings.json").read_text(encoding="utf-8"))["findings"]
     assert findings and all(f["flow_ids"] and not f["event_ids"] for f in findings)
     timeline = openpyxl.load_workbook(session / "evidence.xlsx", read_only=True)["Timeline"]
     text = "\n".join(str(c) for row in timeline.iter_rows(values_only=True) for c in row if c is not None)

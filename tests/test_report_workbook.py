@@ -17,7 +17,7 @@ from piiaudit.store import SessionStore
 from tests.support.recordings import SCENARIO_SOURCES, ScenarioSource
 from tests.support.samples import DEVICE, demo_scope_path
 
-SHEETS = ["Summary", "Findings", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline", "Hooks"]
+SHEETS = ["Summary", "Findings", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline", "Hooks", "Accounting"]
 RAW = [DEVICE["imei"], DEVICE["android_id"], DEVICE["mac"], DEVICE["clipboard"], "39.908823", "116.397470"]
 
 
@@ -140,7 +140,7 @@ def test_summary_sheet(report):
 
 def test_findings_json(report):
     ids, result, paths, _ = report
-    records = json.loads(paths["json"].read_text("utf-8"))
+    records = json.loads(paths["json"].read_text("utf-8"))["findings"]
     assert [r["rule_id"] for r in records] == result.findings["rule_id"].tolist()
     first = records[0]
     assert {"id", "rule_id", "severity", "pii_type", "sdk", "host", "first_ts", "flow_ids", "event_ids",

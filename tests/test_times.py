@@ -80,7 +80,7 @@ def test_every_output_shows_the_zone_it_was_asked_for(analysed, monkeypatch):
              for row in wb[name].iter_rows(min_row=2, values_only=True) for v in row if v is not None]
     stamps = [c for c in cells if c.startswith("2025-12-31T19:00:")]
     assert stamps and not [c for c in cells if "+08:00" in c]
-    records = json.loads(paths["json"].read_text("utf-8"))
+    records = json.loads(paths["json"].read_text("utf-8"))["findings"]
     assert all(r["first_time"].endswith("-05:00") for r in records)
     assert all("+08:00" not in s["en"] for r in records for s in r["read_sent"])
     page = paths["html"].read_text("utf-8")
