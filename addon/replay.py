@@ -156,8 +156,11 @@ def _account(store: SessionStore, run_id: str | None, stats: dict[str, Any], pro
         _record_skipped(store, run_id, skipped)
     stats["skipped"] = skipped
     stats["lost"] = stats["not_stored"] + skipped
+    acc = accounting.read_run(store, run_id)
+    stats["capped"] = acc.n(outcome="capped")
+    stats["failed_scans"] = acc.n(outcome="failed", what="scans")
     # Every error row this run wrote, those of rows SQLite refused included.
-    stats["errors"] = max(stats["errors"], accounting.read_run(store, run_id).errors)
+    stats["errors"] = max(stats["errors"], acc.errors)
 
 
 def _record_skipped(store: SessionStore, run_id: str, n: int) -> None:
@@ -174,7 +177,15 @@ def summary_line(stats: dict[str, Any]) -> str:
         parts.append(f"{stats['not_stored']} not stored")
     if stats.get("skipped"):
         parts.append(f"{stats['skipped']} skipped")
-    parts += [f"{stats['hits']} PII hits", f"{stats['errors']} errors", f"{stats['seconds']:.2f} s"]
+    parts.append(f"{stats['hits']} PII hits")
+    if stats.get("failed_scans"):
+        parts.append(f"{accounting.say(stats['failed_scans'], 'scans')} failed")
+    if stats.get("capped"):
+        parts.append(f"{accounting.say(stats['capped'], 'scans')} capped")
+    clean = not (stats.get("lost") or stats.get("failed_scans") or stats.get("capped") or stats.get("truncated"))
+    if stats["errors"] or clean:   # "0 errors" only when nothing else went wrong either
+        parts.append(f"{stats['errors']} errors")
+    parts.append(f"{stats['seconds']:.2f} s")
     line = f"replayed {stats['flows']} flows from {stats['file']} into {stats['session']}: {', '.join(parts)}"
     if stats.get("lost"):
         line += (f"; {stats['lost']} flows lost / {stats['lost']} 条流量丢失 "

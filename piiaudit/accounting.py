@@ -83,23 +83,22 @@ class Accounting:
         return f"{stage:<9} {' · '.join(parts)}"
 
     def headline(self) -> str:
-        """One bilingual sentence: nothing lost, or what was lost and how many problems."""
+        """One bilingual sentence: nothing lost, or each kind of problem with its number (never '0 errors' then)."""
         if not self.problems:
             return "nothing lost, 0 errors / 无记录丢失，0 个错误"
         scans = self.n(outcome="failed", what="scans")
         capped = self.n(outcome="capped")
-        en = [f"{self.lost} rows lost" if self.lost != 1 else "1 row lost"]
-        zh = [f"丢失 {self.lost} 条记录"]
-        if scans:
-            en.append(f"{say(scans, 'scans')} failed")
-            zh.append(f"{scans} 次扫描失败")
-        if capped:
-            en.append(f"{say(capped, 'scans')} capped")
-            zh.append(f"{capped} 次扫描受限")
-        en.append(say(self.errors, "errors"))
-        zh.append(f"{self.errors} 个错误")
-        return (f"{', '.join(en)} / {'，'.join(zh)} "
-                f"(see the errors table of session.db / 详见 session.db 的 errors 表)")
+        others = self.problems - self.lost - scans - capped - self.errors   # detection failures, look-backs
+        en, zh = [], []
+        for n, e, z in ((self.lost, "1 row lost" if self.lost == 1 else f"{self.lost} rows lost", f"丢失 {self.lost} 条记录"),
+                        (scans, f"{say(scans, 'scans')} failed", f"{scans} 次扫描失败"),
+                        (capped, f"{say(capped, 'scans')} capped", f"{capped} 次扫描受限"),
+                        (others, f"{others} other failures", f"{others} 项其他失败"),
+                        (self.errors, say(self.errors, "errors"), f"{self.errors} 个错误")):
+            if n:
+                en.append(e)
+                zh.append(z)
+        return f"{', '.join(en)} / {'，'.join(zh)} (see the errors table of session.db / 详见 session.db 的 errors 表)"
 
     def lines(self) -> list[str]:
         """The console's block: heading with the headline, then one line per stage."""

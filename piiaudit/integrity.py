@@ -15,7 +15,9 @@ that did not end (piiaudit.runs). Each file is
 The verdict is ok, partial (a run did not end; nothing changed outside piiaudit), stale
 (piiaudit wrote since the manifest; the next analyze or report records it) or mismatch.
 What cannot be told apart: an edit made with piiaudit's own writer, or a manifest written
-again by hand. The check catches careless and silent changes, not a forger.
+again by hand. The check catches careless and silent changes, not a forger. A manifest
+written before the counter existed (schema 3 and older) counts as recorded at 0: such a
+session is checked from its next analysis on.
 
 `guard(session_dir, command, accept=...)`: analyze and report refuse to write a new
 manifest over files changed outside piiaudit (changed, missing, new), unless the tester
@@ -170,10 +172,24 @@ def _read_db(path: Path) -> dict[str, Any]:
             "open_runs": open_runs}
 
 
+def _manifest(session_dir: Path) -> tuple[dict[str, Any], str | None]:
+    """The manifest, and why it cannot be used if it is there but unreadable."""
+    path = session_dir / MANIFEST_NAME
+    m = manifest_mod.read(session_dir)
+    if m or not path.exists():
+        return m, None
+    try:
+        text = path.read_text("utf-8")
+        ok = isinstance(json.loads(text), dict)
+    except (OSError, ValueError):
+        ok = False
+    return {}, None if ok else f"{path}: not a JSON object (damaged or edited)"
+
+
 def verify(session_dir: Path | str) -> Verification:
     """Check every file of the session against its manifest, and the manifest against the session."""
     session_dir = Path(session_dir)
-    m = manifest_mod.read(session_dir)
+    m, unreadable = _manifest(session_dir)
     v = Verification(session_dir, has_manifest=bool(m))
     db = session_dir / DB_NAME
     if not db.is_file():
@@ -190,10 +206,11 @@ def verify(session_dir: Path | str) -> Verification:
         return v
     v.partial_runs = runs.partial_rows(state["open_runs"])
     if not m:
-        v.problem = f"no {MANIFEST_NAME} in {session_dir}: nothing to verify against"
+        v.problem = unreadable or f"no {MANIFEST_NAME} in {session_dir}: nothing to verify against"
         return v
-    recorded = m.get("artifacts") or {}
-    advanced = isinstance(m.get(WRITES_KEY), int) and state["writes"] > m[WRITES_KEY]
+    recorded = m.get("artifacts") if isinstance(m.get("artifacts"), dict) else {}
+    recorded_writes = m.get(WRITES_KEY) if isinstance(m.get(WRITES_KEY), int) else 0
+    advanced = state["writes"] > recorded_writes
     for name in FILES:
         v.files.append(_check_file(session_dir / name, recorded.get(name), advanced, state, m))
     v.files = [f for f in v.files if f is not None]
@@ -230,7 +247,7 @@ def _check_file(path: Path, rec: dict | None, advanced: bool, state: dict, m: di
 
 
 def _written(state: dict, m: dict) -> str:
-    n = state["writes"] - m[WRITES_KEY]
+    n = state["writes"] - (m.get(WRITES_KEY) if isinstance(m.get(WRITES_KEY), int) else 0)
     return f"written by piiaudit since the manifest: {n} transaction{'s' if n != 1 else ''}"
 
 
@@ -271,7 +288,7 @@ def guard(session_dir: Path | str, command: str, *, accept: bool = False) -> dic
     then the acceptance is appended to the manifest and returned. None when nothing changed."""
     session_dir = Path(session_dir)
     db = session_dir / DB_NAME
-    if not db.is_file() or damage(db) or not manifest_mod.read(session_dir):
+    if not db.is_file() or damage(db) or not (session_dir / MANIFEST_NAME).exists():
         return None   # nothing to compare with; a damaged database is refused when it is opened
     try:
         v = verify(session_dir)
@@ -280,6 +297,8 @@ def guard(session_dir: Path | str, command: str, *, accept: bool = False) -> dic
     exempt = set(ANALYSIS_INPUTS) | (set(OUTPUTS) if command == "report" else set())
     changed = [f for f in v.files if f.status in CHANGED_OUTSIDE and f.name not in exempt
                and not (f.status == "missing" and f.name in OUTPUTS)]
+    if not v.has_manifest and v.problem:   # there, but not a manifest any more
+        changed.append(FileCheck(MANIFEST_NAME, "changed", v.problem))
     if not changed:
         return None
     names = ", ".join(f"{f.name} ({f.status})" for f in changed)

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from mitmproxy import io
 
 from commands.cli import cli
+from piiaudit import integrity
 from piiaudit.store import SessionStore
 from tests.support.demo_device import IMEI, PROFILE
 from tests.support.flows import make_flow
@@ -158,6 +159,15 @@ def test_verify_checks_the_manifest_counts_and_the_flows_in_flows_mitm(live):
     assert "flows.mitm holds 6 flows, session.db 5 flow rows" in result.output
 
 
+def test_a_damaged_manifest_is_not_written_over(live):
+    (live / "manifest.json").write_text('{"artifacts": ')
+    result = invoke("verify", live)
+    assert result.exit_code == 1 and "not a JSON object" in result.output
+    refused = CliRunner().invoke(cli, ["analyze", str(live)])
+    assert refused.exit_code == 1 and "manifest.json" in refused.output
+    assert (live / "manifest.json").read_text() == '{"artifacts": '
+
+
 def test_accept_changes_is_recorded_in_the_manifest_and_every_output(live):
     _delete_imei_hits(live)
     result = invoke("analyze", live, "--accept-changes")
@@ -284,6 +294,15 @@ def test_every_stage_is_accounted_in_the_summary_workbook_and_findings_json(loss
     assert ("replay", "failed", "flows", 1) in [t[:4] for t in table]
 
 
+def test_a_capped_scan_is_never_0_errors(tmp_path):
+    big = make_flow(f"{URL}&big", b"x" * (5 * 1024 * 1024), ts=1_700_000_000.0)   # beyond the 4 MiB body cap
+    capture = write_capture(tmp_path / "big.mitm", [big])
+    line = invoke("replay", capture, "--session", tmp_path / "s", "--profile", PROFILE).output
+    assert "1 scan capped" in line and "0 errors" not in line, line
+    summary = invoke("analyze", tmp_path / "s").output
+    assert "1 scan capped" in summary and "0 errors" not in summary, summary
+
+
 def test_the_analysis_counts_what_it_left_out(tmp_path):
     session = tmp_path / "s"
     Harness(session, piiaudit_detect_process=False).run(flows(3)).close()
@@ -301,3 +320,6 @@ def test_a_clean_recording_counts_every_row_it_stored(demo_recording):
     assert tally[("proxy", "flows")] == store.count("flows") > 0
     assert tally[("hooks", "events")] == store.count("events") > 0
     assert store.rows("SELECT count(*) AS n FROM runs WHERE ended IS NULL") == [{"n": 0}]
+    assert {r["stage"] for r in store.rows("SELECT stage FROM runs")} == {"proxy", "hooks"}
+    checked = integrity.verify(demo_recording.session_dir)
+    assert checked.verdict == "ok", integrity.summary(checked)
