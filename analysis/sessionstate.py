@@ -43,7 +43,7 @@ class SessionState:
     def lines(self, tz: Any = None) -> list[str]:
         """The console: partial runs and accepted changes first (they qualify everything), then the accounting."""
         return ([f"  ! {line}" for line in (*self.partial_lines(tz), *self.accepted_lines(tz))]
-                + self.accounting.lines())
+                + self.accounting.lines(len(self.partial_runs)))
 
     def items(self, tz: Any = None) -> list[tuple[str, str]]:
         state = "\n".join(self.partial_lines(tz)) if self.partial_runs else b.COMPLETE_SESSION
@@ -51,7 +51,7 @@ class SessionState:
         return [
             (b.SESSION_STATE, state),
             *((b.ACCEPTED_CHANGES, line) for line in self.accepted_lines(tz)),
-            (b.ACCOUNTING, "\n".join([acc.headline(), *(acc.stage_line(s) for s in acc.stages())])),
+            (b.ACCOUNTING, "\n".join([acc.headline(len(self.partial_runs)), *(acc.stage_line(s) for s in acc.stages())])),
         ]
 
     def to_json(self, tz: Any = None) -> dict[str, Any]:
@@ -65,7 +65,7 @@ class SessionState:
             "lost": self.accounting.lost,
             "errors": self.accounting.errors,
             "problems": self.accounting.problems,
-            "accounting_text": self.accounting.headline(),
+            "accounting_text": self.accounting.headline(len(self.partial_runs)),
             "accepted_changes": integrity.accepted(self.manifest),
             "accepted_changes_text": self.accepted_lines(tz),
         }

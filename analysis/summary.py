@@ -66,7 +66,8 @@ def state_head(result: AnalysisResult, tz: dt.tzinfo | None = None) -> list[str]
 
 def state_block(result: AnalysisResult) -> list[str]:
     """Before the findings: what each stage stored, skipped and failed."""
-    return ["", *_state(result).accounting.lines()]
+    state = _state(result)
+    return ["", *state.accounting.lines(len(state.partial_runs))]
 
 
 def sent_by_sdk_lines(result: AnalysisResult) -> list[str]:

@@ -45,6 +45,10 @@ def _zone_option(name: str | None) -> dt.tzinfo:
 
 
 TZ_HELP = "Time zone times are shown in (an IANA name, e.g. Asia/Shanghai). Default: TZ, else the system's."
+ACCEPT_CHANGES = click.option(
+    "--accept-changes", "accept_changes", is_flag=True,
+    help="Go on although files changed outside piiaudit since manifest.json (see `piiaudit verify`); "
+         "the acceptance is recorded in the manifest and shown in every output.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -181,9 +185,7 @@ def replay(file: Path, session_dir: Path, profile: Path | None) -> None:
 @click.option("--rules", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A rule catalog to use instead of the built-in one.")
 @click.option("--tz", "tz_name", help=TZ_HELP)
-@click.option("--accept-changes", "accept_changes", is_flag=True,
-              help="Go on although files changed outside piiaudit since manifest.json (see `piiaudit verify`); "
-                   "the acceptance is recorded in the manifest and shown in every output.")
+@ACCEPT_CHANGES
 def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules: Path | None,
             tz_name: str | None, accept_changes: bool) -> None:
     """Decide the consent moment, apply the rules and store the findings.
@@ -214,9 +216,7 @@ def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules
 @click.argument("session_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--reveal", is_flag=True, help="Show raw PII values instead of masked values plus hashes.")
 @click.option("--tz", "tz_name", help=TZ_HELP)
-@click.option("--accept-changes", "accept_changes", is_flag=True,
-              help="Go on although files changed outside piiaudit since manifest.json (see `piiaudit verify`); "
-                   "the acceptance is recorded in the manifest and shown in every output.")
+@ACCEPT_CHANGES
 def report(session_dir: Path, reveal: bool, tz_name: str | None, accept_changes: bool) -> None:
     """Write evidence.xlsx, report.html and findings.json from what `piiaudit analyze` stored.
 

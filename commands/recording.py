@@ -143,4 +143,5 @@ def record_device(package: str, session_dir: Path, *, profile: Path | None, devi
 
 def state_lines(store: SessionStore) -> list[str]:
     """After a recording: runs that did not end (piiaudit.runs) and what each stage lost (piiaudit.accounting)."""
-    return [*(runs.describe(r) for r in runs.partial(store)), *accounting.read(store).lines()]
+    partial = runs.partial(store)
+    return [*(runs.describe(r) for r in partial), *accounting.read(store).lines(len(partial))]

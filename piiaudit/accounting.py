@@ -14,7 +14,8 @@ analysis. Outcomes:
 The `tally` table holds deltas; `read` sums them. An `errors` row that no stage counted
 (written by an older piiaudit) is shown under `other`, so the total is never less than the
 errors table holds. `lost` is every skipped and failed row; `problems` adds failed and
-capped scans and errors: a summary says "nothing lost" only when it is 0.
+capped scans and errors: a summary says "nothing lost" only when it is 0 and every run
+ended (a run killed mid-way lost what it had not committed, in a number nobody counted).
 """
 
 from __future__ import annotations
@@ -82,15 +83,18 @@ class Accounting:
                 parts.append(f"{outcome} {', '.join(items)}")
         return f"{stage:<9} {' · '.join(parts)}"
 
-    def headline(self) -> str:
-        """One bilingual sentence: nothing lost, or each kind of problem with its number (never '0 errors' then)."""
-        if not self.problems:
+    def headline(self, partial: int = 0) -> str:
+        """One bilingual sentence: nothing lost, or each kind of problem with its number (never '0 errors'
+        then); `partial`: runs that did not end (piiaudit.runs)."""
+        if not self.problems and not partial:
             return "nothing lost, 0 errors / 无记录丢失，0 个错误"
         scans = self.n(outcome="failed", what="scans")
         capped = self.n(outcome="capped")
         others = self.problems - self.lost - scans - capped - self.errors   # detection failures, look-backs
         en, zh = [], []
-        for n, e, z in ((self.lost, "1 row lost" if self.lost == 1 else f"{self.lost} rows lost", f"丢失 {self.lost} 条记录"),
+        for n, e, z in ((partial, f"{partial} run{'s' if partial != 1 else ''} did not end (what was not committed "
+                                  f"is lost, its number unknown)", f"{partial} 次记录未正常结束（未提交的记录已丢失，数量未知）"),
+                        (self.lost, "1 row lost" if self.lost == 1 else f"{self.lost} rows lost", f"丢失 {self.lost} 条记录"),
                         (scans, f"{say(scans, 'scans')} failed", f"{scans} 次扫描失败"),
                         (capped, f"{say(capped, 'scans')} capped", f"{capped} 次扫描受限"),
                         (others, f"{others} other failures", f"{others} 项其他失败"),
@@ -100,9 +104,9 @@ class Accounting:
                 zh.append(z)
         return f"{', '.join(en)} / {'，'.join(zh)} (see the errors table of session.db / 详见 session.db 的 errors 表)"
 
-    def lines(self) -> list[str]:
+    def lines(self, partial: int = 0) -> list[str]:
         """The console's block: heading with the headline, then one line per stage."""
-        return [f"{HEADING}: {self.headline()}", *(f"  {self.stage_line(s)}" for s in self.stages())]
+        return [f"{HEADING}: {self.headline(partial)}", *(f"  {self.stage_line(s)}" for s in self.stages())]
 
     def records(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.rows]

@@ -229,6 +229,7 @@ def test_a_killed_replay_makes_a_partial_session_that_every_output_names(tmp_pat
     analysed = invoke("analyze", session)
     assert analysed.exit_code == 0, analysed.output
     assert "partial session / 不完整的会话" in analysed.output or "不完整的会话 / partial session" in analysed.output
+    assert "nothing lost" not in analysed.output and "1 run did not end" in analysed.output
     assert invoke("report", session).exit_code == 0
     book = openpyxl.load_workbook(session / "evidence.xlsx", read_only=True)
     first = " ".join(str(c) for row in book.worksheets[0].iter_rows(values_only=True) for c in row if c)
@@ -236,7 +237,7 @@ def test_a_killed_replay_makes_a_partial_session_that_every_output_names(tmp_pat
     page = (session / "report.html").read_text()
     assert "不完整的会话" in page and "partial session" in page
     doc = json.loads((session / "findings.json").read_text())
-    assert doc["session"]["state"] == "partial"
+    assert doc["session"]["state"] == "partial" and "nothing lost" not in doc["session"]["accounting_text"]
     (run,) = doc["session"]["partial_runs"]
     assert run["stage"] == "replay"
     verified = invoke("verify", session)
