@@ -150,7 +150,8 @@ class Detection:
             return None  # configured outside an event loop: nothing could read the answers
         try:
             return DetectionProcess(self._profile_path, self._on_answer, self._on_process_dead,
-                                    on_lookback=self._on_lookback, lookback=self._bounds)
+                                    on_lookback=self._on_lookback, lookback=self._bounds,
+                                    on_problem=self._fail)
         except OSError as e:
             logger.warning("piiaudit: detection process did not start (%s); detecting in the proxy's thread", e)
             return None
@@ -208,9 +209,13 @@ class Detection:
         from addon.scanner import Answer
 
         flow = self.inflight.pop(flow_id, None)
-        if flow is None or not self.active:
+        if not self.active:
             return
         answer = Answer(*answer)
+        if flow is None:  # an answer for no flow sent: only its problems are left to report
+            for p in answer.problems:
+                self._fail(flow_id, f"detection process: {p}")
+            return
         for p in answer.problems:
             logger.warning("piiaudit: %s %s: %s", flow.request.method, flow.request.pretty_url, p)
         self._finish(flow, answer, deferred=True)
@@ -236,8 +241,12 @@ class Detection:
 
     def _on_process_dead(self, why: str) -> None:
         logger.error("piiaudit: %s; detecting in the proxy's thread from now on", why)
+        self.errors += 1
         for sink in self.sinks:
-            sink.problem(f"{why}; detection continued in the proxy's thread", None)
+            try:
+                sink.problem(f"{why}; detection continued in the proxy's thread", None)
+            except Exception as e:  # noqa: BLE001
+                logger.error("piiaudit: problem not recorded: %s", e)
         self.process = None
         try:
             self.scanner = self._new_scanner()
@@ -246,7 +255,7 @@ class Detection:
             self.scanner = None
         if self.scanner is not None and self.observed is not None:
             for value in self.observed.values():  # the new detector needs every value seen so far
-                self.scanner.observe(*value)
+                self.scanner.observe(*value)  # a value it cannot use was reported when it came
             self.scanner.look_back()  # nothing kept yet to search again
         waiting, self.inflight = list(self.inflight.values()), {}
         for flow in waiting:
@@ -274,7 +283,9 @@ class Detection:
             if self.process is not None:
                 self.process.observe(*value)  # the process looks back itself
             elif self.scanner is not None:
-                self.scanner.observe(*value)
+                problem = self.scanner.observe(*value)
+                if problem:
+                    self._fail(None, problem)
         if self.scanner is not None and self.scanner.looking_back:
             self._jobs.append(self.scanner.look_back())
             self._schedule()

@@ -28,6 +28,15 @@ From the worker:
                                                carry once new observed values arrived
                                                (addon.lookback); flow_id None for a problem
                                                of the look-back as a whole
+    ("problem", flow_id, message)              anything else that went wrong in the process
+                                               (an observed value it could not use, a
+                                               message it did not understand), in one line;
+                                               flow_id None when no flow is concerned
+
+Nothing that arrives ends the worker: a frame it cannot read or does not know, or a scan
+that raises, becomes a "problem" frame (or, for a flow, an answer whose errors say why),
+never a traceback on the console. A frame that cannot be unpickled is skipped by its
+length and reported (split_frames yields ("unreadable", reason) for it).
 
 The worker's arguments: PROFILE (may be empty), then the look-back bounds WINDOW_S
 MAX_FLOWS MAX_BYTES (addon.lookback.lookback_args). Closing its input ends it: it answers
@@ -70,13 +79,20 @@ def write_frame(fo: BinaryIO, obj: Any) -> None:
 
 
 def split_frames(buf: bytearray) -> list[Any]:
-    """Remove and return the complete frames at the start of `buf`."""
+    """Remove and return the complete frames at the start of `buf`; a frame that does not
+    unpickle to a tuple naming its kind is returned as ("unreadable", reason)."""
     out = []
     while len(buf) >= _LEN.size:
         (n,) = _LEN.unpack_from(buf)
         if len(buf) < _LEN.size + n:
             break
-        out.append(pickle.loads(bytes(buf[_LEN.size:_LEN.size + n])))
+        try:
+            frame = pickle.loads(bytes(buf[_LEN.size:_LEN.size + n]))
+        except Exception as e:  # noqa: BLE001 - any damage to one frame costs that frame
+            frame = ("unreadable", f"{type(e).__name__}: {e}")
+        if not isinstance(frame, tuple) or not frame or not isinstance(frame[0], str):
+            frame = ("unreadable", f"not a frame: {type(frame).__name__}")
+        out.append(frame)
         del buf[:_LEN.size + n]
     return out
 
@@ -91,10 +107,12 @@ class DetectionProcess:
         max_inflight: int = 64,
         on_lookback: Callable[[str | None, list, list], None] | None = None,
         lookback: tuple[float, int, int] = (0, 0, 0),
+        on_problem: Callable[[str | None, str], None] | None = None,
     ) -> None:
         self.on_result = on_result
         self.on_dead = on_dead
         self.on_lookback = on_lookback
+        self.on_problem = on_problem
         self.max_inflight = max_inflight
         self.inflight = 0
         self.dead = False
@@ -182,7 +200,7 @@ class DetectionProcess:
                     self._deliver()
                     self._eof = True
                     if not self._closing or self.inflight > 0:
-                        self._die(f"the detection process ended (exit status {self.proc.poll()})")
+                        self._die(f"the detection process ended (exit status {self._exit_status()})")
                     return
                 self._in += chunk
         except BlockingIOError:
@@ -194,21 +212,37 @@ class DetectionProcess:
 
     def _deliver(self) -> None:
         for frame in split_frames(self._in):
-            # Every frame is counted before anything can fail, and a failing callback costs
+            kind = frame[0]
+            # Every answer is counted before anything can fail, and a failing callback costs
             # its own frame only: a lost answer would hold mitmproxy back at capacity().
-            if frame[0] != "lookback":
+            if kind == "flow":
                 self.inflight -= 1
                 if self.inflight <= self.max_inflight // 2:  # resume in bulk, not flow by flow
                     self._capacity.set()
             try:
-                if frame[0] == "lookback":
+                if kind == "flow":
+                    self.on_result(*frame[1:])
+                elif kind == "lookback":
                     if self.on_lookback is not None:
                         self.on_lookback(*frame[1:])
+                elif kind == "problem":
+                    self._problem(frame[1], str(frame[2]))
                 else:
-                    self.on_result(*frame[1:])
+                    self._problem(None, f"unexpected answer from the detection process: {str(frame)[:200]}")
             except Exception as e:  # noqa: BLE001
-                logger.error("piiaudit: answer of the detection process not handled: %s: %s",
-                             type(e).__name__, e, exc_info=True)
+                self._problem(None, f"answer of the detection process not handled: {type(e).__name__}: {e}")
+
+    def _problem(self, flow_id: str | None, message: str) -> None:
+        if self.on_problem is not None:
+            self.on_problem(flow_id, message)
+        else:
+            logger.error("piiaudit: %s", message)
+
+    def _exit_status(self) -> int | str:
+        try:
+            return self.proc.wait(0.5)  # its output just ended: it is exiting
+        except subprocess.TimeoutExpired:
+            return "still running"
 
     def _die(self, why: str) -> None:
         if self.dead:

@@ -12,6 +12,12 @@ detection is inline. Values new to the detector are collected while observe fram
 one another; before the next flow is scanned, when no input is waiting, and at end of
 input, the kept flows are searched again for just those values and each flow that carried
 one gets a ``("lookback", flow_id, hits, errors)`` frame. Ends at end of input.
+
+Nothing that arrives ends the process: a message that fails, or that it does not know,
+is answered with a ``("problem", flow_id, message)`` frame in one line, which the proxy
+counts and stores as an error row; a flow whose scan fails still gets its answer, whose
+errors say why. Only a failure outside any message (the profile given at start cannot be
+read) ends it, with one line on stderr, never a traceback.
 """
 
 import signal
@@ -28,7 +34,7 @@ from pathlib import Path  # noqa: E402
 if importlib.util.find_spec("addon") is None or importlib.util.find_spec("piiaudit") is None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from addon.detectproc import split_frames, write_frame  # noqa: E402
+from addon.detectproc import encode_frame, split_frames  # noqa: E402
 from addon.lookback import DEFAULT_MAX_FLOWS, DEFAULT_MAX_MB, DEFAULT_WINDOW_S  # noqa: E402
 from addon.scanner import Scanner  # noqa: E402
 from piiaudit import profile as device_profile  # noqa: E402
@@ -43,20 +49,68 @@ def main(argv: list[str]) -> int:
     scanner = Scanner(profile, bounds)
     stdout = sys.stdout.buffer
     for msg in _messages(stdout):
-        if msg[0] == "observe":
-            scanner.observe(msg[1], msg[2], msg[3] if len(msg) > 3 else None)
-            continue
-        # Values that arrived one after another are looked back at together, before the next flow.
-        for flow_id, hits, problems in scanner.look_back():
-            write_frame(stdout, ("lookback", flow_id, hits, problems))
-        if msg is _IDLE:
-            continue
-        _, flow_id, payload = msg
-        write_frame(stdout, ("flow", flow_id, *scanner.scan(flow_id, payload)))
-    for flow_id, hits, problems in scanner.look_back():
-        write_frame(stdout, ("lookback", flow_id, hits, problems))
+        try:
+            _handle(scanner, msg, stdout)
+        except BrokenPipeError:
+            return 0  # the proxy is gone: nobody to answer
+        except Exception as e:  # noqa: BLE001 - one message costs itself, never the process
+            _send(stdout, ("problem", None, f"detection process: {_kind(msg)} message failed: {_line(e)}"))
+    _look_back(scanner, stdout)
     stdout.flush()
     return 0
+
+
+def _handle(scanner: Scanner, msg: tuple, stdout) -> None:
+    kind = msg[0]
+    if kind == "observe":
+        problem = scanner.observe(*msg[1:4])
+        if problem:
+            _send(stdout, ("problem", None, f"detection process: {problem}"))
+        return
+    # Values that arrived one after another are looked back at together, before the next flow.
+    _look_back(scanner, stdout)
+    if msg is _IDLE:
+        return
+    if kind == "flow":
+        flow_id = msg[1] if len(msg) > 1 else None
+        try:
+            _, flow_id, payload = msg
+            answer = tuple(scanner.scan(flow_id, payload))
+        except Exception as e:  # noqa: BLE001 - the flow still gets its answer, saying why it has no hits
+            answer = ([], [], [f"detection failed: {_line(e)}"], None)
+        if not _send(stdout, ("flow", flow_id, *answer)):
+            _send(stdout, ("flow", flow_id, [], [], ["detection failed: the answer could not be sent back"], None))
+        return
+    if kind == "unreadable":
+        reason = " ".join(str(msg[1] if len(msg) > 1 else "?").split())[:300]
+        _send(stdout, ("problem", None, f"detection process: a message could not be read ({reason})"))
+        return
+    _send(stdout, ("problem", None, f"detection process: unexpected message {str(kind)[:60]!r} ignored"))
+
+
+def _look_back(scanner: Scanner, stdout) -> None:
+    for flow_id, hits, problems in scanner.look_back():
+        if not _send(stdout, ("lookback", flow_id, hits, problems)):
+            _send(stdout, ("problem", flow_id, "look-back hits could not be sent back"))
+
+
+def _send(stdout, frame: tuple) -> bool:
+    """Write one frame; False if it could not be encoded (nothing was written then)."""
+    try:
+        data = encode_frame(frame)
+    except Exception:  # noqa: BLE001 - e.g. a value pickle cannot take
+        return False
+    stdout.write(data)
+    return True
+
+
+def _kind(msg) -> str:
+    return repr(str(msg[0])[:60]) if isinstance(msg, tuple) and msg else "a"
+
+
+def _line(e: BaseException) -> str:
+    """An exception in one line, for an error row."""
+    return " ".join(f"{type(e).__name__}: {e}".split())[:500]
 
 
 def _messages(stdout):
@@ -76,5 +130,19 @@ def _messages(stdout):
         yield from frames
 
 
+def run(argv: list[str]) -> int:
+    """main(), and one line on stderr instead of a traceback if the process cannot go on
+    (the proxy then reports that the process ended and detects in its own thread)."""
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        return 130
+    except BaseException as e:  # noqa: BLE001
+        if isinstance(e, SystemExit):
+            raise
+        print(f"piiaudit: the detection process stopped: {_line(e)}", file=sys.stderr)
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run(sys.argv))

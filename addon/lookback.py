@@ -62,11 +62,13 @@ def rebuild(flow_id: str, payload: dict) -> http.HTTPFlow:
         server = connection.Server(address=(str(dest), int(payload["request"].get("port") or 443)))
     flow = http.HTTPFlow(_CLIENT, server)
     flow.id = flow_id
-    flow.request = http.Request.from_state(payload["request"])
+    # from_state may consume the state it is given (WebSocketData replaces its messages by
+    # message objects): each gets a copy, so the payload can be sized and rebuilt again.
+    flow.request = http.Request.from_state(dict(payload["request"]))
     if payload.get("response") is not None:
-        flow.response = http.Response.from_state(payload["response"])
+        flow.response = http.Response.from_state(dict(payload["response"]))
     if payload.get("websocket") is not None:
-        flow.websocket = websocket.WebSocketData.from_state(payload["websocket"])
+        flow.websocket = websocket.WebSocketData.from_state(dict(payload["websocket"]))
     return flow
 
 
@@ -86,8 +88,17 @@ def payload_size(payload: dict) -> int:
     ws = payload.get("websocket")
     if ws:
         for msg in ws.get("messages") or ():
-            n += sum(len(x) for x in msg if isinstance(x, (bytes, str))) + 64
+            n += _message_size(msg) + 64
     return n
+
+
+def _message_size(msg: Any) -> int:
+    """Bytes of one WebSocket message in any form it may be held in: its state tuple, a
+    WebSocketMessage, or something else (counted as nothing)."""
+    if isinstance(msg, (tuple, list)):
+        return sum(len(x) for x in msg if isinstance(x, (bytes, str)))
+    content = getattr(msg, "content", None)
+    return len(content) if isinstance(content, (bytes, str)) else 0
 
 
 def hit_key(hit: dict) -> tuple:

@@ -71,6 +71,7 @@ class ProxyRunner:
         listen_host: str = "127.0.0.1",
         listen_port: int = 0,
         respond_hosts: Iterable[str] = (),
+        respond_bodies: Path | str | None = None,
         confdir: Path | str | None = None,
         mode: str = "regular",
         save_flows: bool = True,
@@ -81,6 +82,7 @@ class ProxyRunner:
         self.listen_host = listen_host
         self.listen_port = listen_port
         self.respond_hosts = tuple(h for h in respond_hosts if h)
+        self.respond_bodies = Path(respond_bodies).expanduser() if respond_bodies else None
         self.confdir = Path(confdir).expanduser() if confdir else Path("~/.mitmproxy").expanduser()
         self.mode = mode
         self.save_flows = save_flows
@@ -172,6 +174,8 @@ class ProxyRunner:
         if self.respond_hosts:
             settings["connection_strategy"] = "lazy"
             settings["piiaudit_respond"] = for_hosts(self.respond_hosts)
+            if self.respond_bodies:
+                settings["piiaudit_respond_bodies"] = str(self.respond_bodies)
         try:
             opts.update(**settings)
         except exceptions.OptionsError as e:

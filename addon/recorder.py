@@ -32,6 +32,11 @@ class Recorder:
         return self.session.recorded
 
     @property
+    def escaped(self) -> int:
+        """Flows stored with escaped text (bytes that are not UTF-8, piiaudit.rawtext)."""
+        return self.session.escaped
+
+    @property
     def hits(self) -> int:
         return self.detection.hits
 

@@ -24,11 +24,11 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from mitmproxy import ctx, exceptions, hooks, io, master, options
+from mitmproxy import ctx, exceptions, hooks, master, options
 
 from addon import har
 from addon.recorder import Recorder
-from piiaudit import accounting, manifest
+from piiaudit import accounting, flowread, manifest
 from piiaudit.store import SessionStore, error_row, tally_row
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,8 @@ class ReplayError(Exception):
 def replay(file: Path, session_dir: Path, profile: Path | None = None, *, capture: str | None = None) -> dict[str, Any]:
     """Record every flow of `file` into `session_dir`; return stats.
 
-    Stats: flows, hits, errors (file problems plus per-flow detection errors), seconds,
+    Stats: flows, hits, errors (file problems plus per-flow detection errors), escaped (flows
+    stored with text escaped, piiaudit.rawtext), seconds,
     format ('mitm' or 'har'), truncated (the file ended inside a record or entry),
     messages (what went wrong, for the user).
     """
@@ -116,7 +117,7 @@ async def _run(file: Path, session_dir: Path, profile: Path | None, capture: str
             fo.seek(0)
             if har.looks_like_har(head) or file.suffix.lower() in (".har", ".zhar"):
                 stats["format"] = "har"
-                await _load_har(m, fo.read(), stats, problem)
+                await _load_har(m, fo.read(), file, stats, problem)
             else:
                 stats["format"] = "mitm"
                 await _load_mitm(m, fo, file, stats, problem)
@@ -124,6 +125,11 @@ async def _run(file: Path, session_dir: Path, profile: Path | None, capture: str
         await m.done()
     stats["hits"] = recorder.hits
     stats["errors"] += recorder.errors
+    stats["escaped"] = recorder.escaped
+    if recorder.escaped:
+        stats["messages"].append(
+            f"{recorder.escaped} flows held bytes that are not UTF-8 (URL, header or host): stored with "
+            "\\xNN escapes and the raw bytes' SHA-256 in flows.escaped")
     _account(store, run_id, stats, problem)
     stats["seconds"] = round(time.perf_counter() - started, 3)
     store.set_meta("last_replay", {k: v for k, v in stats.items() if k != "messages"} | {"at": time.time()})
@@ -196,28 +202,28 @@ def summary_line(stats: dict[str, Any]) -> str:
 
 
 async def _load_mitm(m: master.Master, fo, file: Path, stats: dict, problem) -> None:
+    """Every flow of a flow file, read by piiaudit.flowread (hostile records end the file
+    with a sentence, never a traceback or an unbounded allocation)."""
     size = file.stat().st_size
-    last_good = 0
     try:
-        for f in io.FlowReader(fo).stream():
+        for f in flowread.stream(fo, size):
             await m.load_flow(f)
             stats["flows"] += 1
-            last_good = fo.tell()
-    except exceptions.FlowReadException as e:
+    except flowread.FlowFileError as e:
         problem(
             f"{file.name}: damaged or cut short after {stats['flows']} complete flows "
-            f"(byte {last_good} of {size}; {e}); every complete flow before it was replayed",
+            f"({e}; the file has {size:,} bytes); every complete flow before it was replayed",
             truncated=True,
         )
 
 
-async def _load_har(m: master.Master, data: bytes, stats: dict, problem) -> None:
+async def _load_har(m: master.Master, data: bytes, file: Path, stats: dict, problem) -> None:
     try:
         for item in har.read(data):
             if isinstance(item, har.BadEntry):
-                problem(item.message, skipped="har entries")
+                problem(f"{file.name}: {item.message}", skipped="har entries")
                 continue
             await m.load_flow(item)
             stats["flows"] += 1
     except har.HarError as e:
-        problem(f"HAR: {e}", truncated=stats["flows"] > 0)
+        problem(f"{file.name}: HAR: {e}", truncated=stats["flows"] > 0)

@@ -12,7 +12,6 @@ flows per event-loop turn.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -22,8 +21,6 @@ from addon.lookback import LookbackBuffer, flow_payload, rebuild
 from piiaudit import profile as device_profile
 from piiaudit.detect import Detector, ScanLimits
 from piiaudit.flowrow import request_sha256, response_sha256
-
-logger = logging.getLogger(__name__)
 
 
 class Answer(NamedTuple):
@@ -40,15 +37,16 @@ class Scanner:
         self.recent = LookbackBuffer(*lookback, limits=limits)
         self._new: list[tuple[str, str, float | None]] = []
 
-    def observe(self, pii_type: str, value: str, learned_at: float | None = None) -> None:
+    def observe(self, pii_type: str, value: str, learned_at: float | None = None) -> str | None:
+        """Teach the detector a value; the problem, in one line, if it could not be used."""
         before = self.detector.known_count
         try:
             self.detector.observe(pii_type, value)
         except Exception as e:  # noqa: BLE001 - e.g. a PII type this detector does not know
-            logger.warning("piiaudit: observed value of type %r ignored: %s", pii_type, e)
-            return
+            return f"observed value of type {str(pii_type)[:60]!r} ignored: {type(e).__name__}: {e}"
         if self.detector.known_count > before:  # a value seen before, or a profile value, changes nothing
             self._new.append((pii_type, value, learned_at))
+        return None
 
     def scan(self, flow_id: str, payload: dict | None = None, flow: http.HTTPFlow | None = None) -> Answer:
         """Scan `flow`, or the flow rebuilt from `payload` (addon.lookback.flow_payload)."""
@@ -65,12 +63,13 @@ class Scanner:
         except Exception as e:  # noqa: BLE001 - a detector bug costs this flow's hits, nothing more
             return Answer([], [], [f"detection failed: {type(e).__name__}: {e}"], hashes)
         hits = list(result.hits or [])
+        problems = [str(p) for p in result.errors or []]
         if payload is not None:  # a flow the detector fails on would only fail again: not kept
             try:
                 self.recent.add(flow_id, payload, hits)
             except Exception as e:  # noqa: BLE001 - costs this flow its look-back, nothing more
-                logger.warning("piiaudit: flow %s not kept for look-back: %s: %s", flow_id, type(e).__name__, e)
-        return Answer(hits, [str(c) for c in result.capped or []], [str(p) for p in result.errors or []], hashes)
+                problems.append(f"not kept for look-back: {type(e).__name__}: {e}")
+        return Answer(hits, [str(c) for c in result.capped or []], problems, hashes)
 
     @property
     def looking_back(self) -> bool:

@@ -47,6 +47,7 @@ class SessionRecording:
         self.capture = "live"
         self.recorded = 0
         self.run_id: str | None = None     # the writer's run (piiaudit.runs), kept after it closes
+        self.escaped = 0          # flows whose text held bytes that are not UTF-8 (stored escaped)
 
     def load(self, loader) -> None:
         loader.add_option(
@@ -141,6 +142,8 @@ class SessionRecording:
                   for p in problems[:MAX_ERROR_ROWS_PER_FLOW]]
         self.writer.put_flow(row, answer.hits, errors)
         self.recorded += 1
+        if row.get("escaped"):
+            self.escaped += 1
 
     def late_hits(self, flow_id: str, hits: list) -> None:
         if self.writer is not None:

@@ -143,7 +143,8 @@ TIMELINE_HEADING = both("时间线", "Timeline")
 EVIDENCE = both("证据", "Evidence")
 FIRST = both("首次", "first")
 PARAPHRASE = f"（{both('要旨', 'paraphrase')}）"
-EMPTY_SESSION = both("会话为空，无可分析内容", "the session is empty: nothing to analyse")
+EMPTY_SESSION = both("会话为空：没有流量、钩子事件或同意标记，无可分析内容",
+                     "the session is empty: no flows, hook events or consent marks — nothing to analyse")
 NO_FINDINGS = both("未发现问题", "no findings")
 NO_HOOK_EVENTS = both("未记录钩子覆盖事件", "no hook coverage events recorded")
 TRUNCATED = " …[truncated / 已截断]"

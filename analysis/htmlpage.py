@@ -23,6 +23,7 @@ from analysis import bilingual as b
 from analysis import sessionstate, tables
 from analysis.labels import SEVERITY, clean_text, finding_notes, link_sentences, pii_label, sdk_label
 from analysis.reportdata import ReportData
+from piiaudit import sessiondir
 from piiaudit.times import iso_one
 
 MAX_TIMELINE_ROWS = 5_000
@@ -62,10 +63,10 @@ def _table(frame: pd.DataFrame, *, classes: list[str | None] | None = None,
 
 
 def _finding(rec: dict[str, Any], rule: dict[str, Any], flows: pd.DataFrame, events: pd.DataFrame,
-             value_col: str, tz: Any) -> dict[str, Any]:
-    detail = rec.get("detail") or {}
+             value_col: str, tz: Any, hosts: Any = lambda v: v) -> dict[str, Any]:
+    detail = hosts(rec.get("detail") or {})
     facts = [SEVERITY.get(rec["severity"], rec["severity"]), pii_label(rec["pii_type"]),
-             f"SDK: {sdk_label(rec['sdk'])}", rec["host"], f"{b.FIRST}: {iso_one(rec['first_ts'], tz)}"]
+             f"SDK: {sdk_label(rec['sdk'])}", hosts(rec["host"]), f"{b.FIRST}: {iso_one(rec['first_ts'], tz)}"]
     pick = lambda frame, cols: frame[[value_col if c is VALUE else c for c in cols]]  # noqa: E731
     fl = pick(flows.loc[flows[b.FLOW_ID].isin(rec["flow_ids"][:MAX_EVIDENCE_ROWS])], FLOW_COLUMNS)
     ev = pick(events.loc[events[b.EVENT_ID].isin(rec["event_ids"][:MAX_EVIDENCE_ROWS])], EVENT_COLUMNS)
@@ -97,9 +98,10 @@ def render(data: ReportData, *, reveal: bool = False) -> str:
         state_notices=[*sessionstate.of(data).partial_lines(data.tz), *sessionstate.of(data).accepted_lines(data.tz)],
         summary=_table(pd.DataFrame(tables.summary_items(data, reveal=reveal), columns=[b.ITEM, b.VALUE])),
         per_rule=_table(tables.rule_counts(data)),
-        findings=[_finding(rec, rules.get(rec["rule_id"], {}), flows, events, value_col, data.tz)
+        findings=[_finding(rec, rules.get(rec["rule_id"], {}), flows, events, value_col, data.tz,
+                           tables.host_masker(data, reveal))
                   for rec in data.findings.to_dict("records")],
-        empty_session=data.nothing,
+        result=tables.result(data),
         hooks=_table(hooks) if not hooks.empty else None,
         sent_by_sdk=_table(sent_by_sdk) if not sent_by_sdk.empty else None,
         timeline=_table(timeline, classes=consent_rows.tolist()),
@@ -108,6 +110,6 @@ def render(data: ReportData, *, reveal: bool = False) -> str:
 
 
 def write(data: ReportData, path: Path, *, reveal: bool = False) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render(data, reveal=reveal), "utf-8")
-    tmp.replace(path)
+    page = render(data, reveal=reveal)
+    with sessiondir.replacing(path) as tmp:
+        tmp.write_text(page, "utf-8")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.bilingual import DOCUMENTED_FIELD, PARAPHRASE
+from analysis.bilingual import DOCUMENTED_FIELD, EMPTY_SESSION, NO_FINDINGS, PARAPHRASE, both
 from piiaudit import sdks as sdk_catalog
 from piiaudit import vocab
 from piiaudit.times import iso_one
@@ -21,6 +21,20 @@ SEVERITY = {"high": "高 / high", "medium": "中 / medium", "low": "低 / low"}
 YES_NO = {True: "是 / yes", False: "否 / no"}
 CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"   # not allowed in XML 1.0 / not printable
 _CONTROL = re.compile(CONTROL_CHARS)
+
+
+def result_line(findings: int, *, empty: bool, failed_rules: int = 0) -> str:
+    """The analysis's result in one bilingual sentence, the same in every output: an empty
+    session, no findings (a clean app is a result worth saying), or how many findings."""
+    if empty:
+        return EMPTY_SESSION
+    if findings:
+        text = f"{findings} 条发现 / {findings} findings"
+    else:
+        text = NO_FINDINGS
+    if failed_rules:
+        text += "; " + both(f"{failed_rules} 条规则执行失败，结论不完整", f"{failed_rules} rules failed: the result is incomplete")
+    return text
 
 
 def clean_text(value: Any) -> str:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from piiaudit import manifest as manifest_mod
-from piiaudit import schema
+from piiaudit import schema, times
 from piiaudit.store import SessionStore
 
 T = TypeVar("T")
@@ -41,6 +41,11 @@ HIT_COLUMNS: dict[str, str] = {
     # the endpoint field that carried the hit (piiaudit.detect.endpoints): its own detail for
     # a hit of source 'endpoint', else the endpoint entry of its support; None for the rest
     "endpoint_map": "json",
+    # the forms the value took where it was found, as JSON text: {"texts": detail.wire (the
+    # URL part or header text it covered), "matched": detail.matched, "cut": detail.wire_cut};
+    # what a masked report hides (analysis.redact parses it where needed); None when the
+    # detector recorded neither
+    "wire": "str",
 }
 EVENT_COLUMNS: dict[str, str] = {
     "id": "int", "ts": "float", "ts_device_ms": "int", "seq": "int", "kind": "str", "api": "str",
@@ -59,6 +64,9 @@ SELECT_AS = {
         "data": "CASE WHEN kind = 'pii_read' THEN NULL ELSE data END",
     },
     "pii_hits": {
+        "wire": ("CASE WHEN (detail LIKE '%\"wire\"%' OR detail LIKE '%\"matched\"%') AND json_valid(detail) "
+                 "THEN json_object('texts', json_extract(detail, '$.wire'), 'matched', json_extract(detail, '$.matched'), "
+                 "'cut', json_extract(detail, '$.wire_cut')) END"),
         # Computed, not a column: only rows that carry it pay for the JSON parse.
         "via_event_id": ("CASE WHEN detail LIKE '%via_event_id%' AND json_valid(detail) "
                          "THEN json_extract(detail, '$.via_event_id') END"),
@@ -156,7 +164,7 @@ def parse_json_object(text: Any) -> dict[str, Any]:
 
 def _drop_untimed(frame: pd.DataFrame, ts: str, what: str, notes: list[str],
                   left_out: dict[str, int] | None = None) -> pd.DataFrame:
-    bad = frame[ts].isna() | ~frame[ts].between(0, 1e11)
+    bad = frame[ts].isna() | ~frame[ts].between(times.EARLIEST, times.LATEST)
     if bad.any():
         n = int(bad.sum())
         if left_out is not None:

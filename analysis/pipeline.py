@@ -39,6 +39,7 @@ from analysis.rules import Catalog, load_catalog
 from analysis.scope import Scope
 from piiaudit import integrity
 from piiaudit import manifest as manifest_mod
+from piiaudit import times
 from piiaudit.store import StoreError
 
 SCOPE_FILE = "scope.yaml"
@@ -144,6 +145,11 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
     """Analyse one session directory; raises AnalysisError (ScopeError, RulesError, ...) with a clear message.
     Files changed outside piiaudit since the manifest are an AnalysisError unless `accept_changes`."""
     session_dir = Path(session_dir)
+    if consent_at is not None:
+        try:
+            consent_at = times.checked(consent_at, f"the consent moment {consent_at!r}")
+        except times.TimeError as e:
+            raise AnalysisError(str(e)) from None
     catalog = load_catalog(rules)
     try:
         integrity.guard(session_dir, "analyze", accept=accept_changes)

@@ -6,8 +6,10 @@ first with the defaults. Values from traffic are shown masked with their SHA-256
 ``reveal``; they are written as text in the workbook and escaped in the page. Times are
 shown in `tz` (an IANA name; default: ``TZ``, else the system's zone).
 
-findings.json is an object: ``session`` (its state, partial or complete, the accounting
-per stage and the changes the tester accepted: analysis.sessionstate) and ``findings``.
+findings.json is one object: ``schema`` (the version of its layout, `FINDINGS_SCHEMA`),
+``session`` (its state, partial or complete, the accounting per stage and the changes the
+tester accepted: analysis.sessionstate), ``result`` (the result in words, as the console,
+the workbook and the page say it), ``findings_count`` and ``findings``.
 A session whose files changed outside piiaudit is refused unless `accept_changes`
 (piiaudit.integrity).
 """
@@ -20,16 +22,20 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import htmlpage, sessionstate, workbook
+from analysis import htmlpage, sessionstate, tables, workbook
 from analysis.errors import AnalysisError
 from analysis.labels import clean_text, link_sentences, pii_label, sdk_label
 from analysis.pipeline import AnalysisResult
 from analysis.reportdata import ReportData, gather
 from piiaudit import integrity
 from piiaudit import manifest as manifest_mod
+from piiaudit import sessiondir
 from piiaudit.times import iso_one, zone
 
 OUTPUTS = {"xlsx": "evidence.xlsx", "json": "findings.json", "html": "report.html"}
+# The layout of findings.json: 1 was a bare list of findings; 2 is the object of
+# `findings_document` (schema, session, result, findings_count, findings).
+FINDINGS_SCHEMA = 2
 
 
 def _keys_sorted(value: Any) -> Any:
@@ -41,15 +47,18 @@ def _keys_sorted(value: Any) -> Any:
     return value
 
 
-def findings_records(data: ReportData) -> list[dict[str, Any]]:
-    """findings.json: the stored findings plus the rule's titles and legal basis, labels and sentences."""
+def findings_records(data: ReportData, *, reveal: bool = False) -> list[dict[str, Any]]:
+    """findings.json: the stored findings plus the rule's titles and legal basis, labels and
+    sentences; values found in host names masked there too unless `reveal` (the values
+    themselves are stored masked)."""
+    hosts = tables.host_masker(data, reveal)
     out = []
     for rec in data.findings.to_dict("records"):
         rule = data.rule(rec["rule_id"])
-        detail = rec.get("detail") or {}
+        detail = hosts(rec.get("detail") or {})
         out.append({
             "id": int(rec["id"]), "rule_id": rec["rule_id"], "severity": rec["severity"],
-            "pii_type": rec["pii_type"], "sdk": rec["sdk"], "host": rec["host"],
+            "pii_type": rec["pii_type"], "sdk": rec["sdk"], "host": hosts(rec["host"]),
             "first_ts": rec["first_ts"], "first_time": iso_one(rec["first_ts"], data.tz),
             "flow_ids": list(rec["flow_ids"]), "event_ids": list(rec["event_ids"]),
             "title_zh": rule.get("title_zh"), "title_en": rule.get("title_en"),
@@ -75,10 +84,19 @@ def _none_for_nan(value: Any) -> Any:
     return value
 
 
-def write_findings_json(data: ReportData, path: Path) -> None:
-    doc = {"session": sessionstate.of(data).to_json(data.tz), "findings": findings_records(data)}
-    text = json.dumps(_none_for_nan(doc), ensure_ascii=False, indent=2, sort_keys=False)
-    path.write_text(text + "\n", "utf-8")
+def findings_document(data: ReportData, *, reveal: bool = False) -> dict[str, Any]:
+    """findings.json: the layout's version, the session's state and accounting, the result in
+    words (as the other outputs say it), the count and the findings."""
+    records = findings_records(data, reveal=reveal)
+    return {"schema": FINDINGS_SCHEMA, "session": sessionstate.of(data).to_json(data.tz),
+            "result": tables.result(data), "findings_count": len(records), "findings": records}
+
+
+def write_findings_json(data: ReportData, path: Path, *, reveal: bool = False) -> None:
+    text = json.dumps(_none_for_nan(findings_document(data, reveal=reveal)), ensure_ascii=False, indent=2,
+                      sort_keys=False)
+    with sessiondir.replacing(path) as tmp:
+        tmp.write_text(text + "\n", "utf-8")
 
 
 def write_report(session_dir: Path | str, *, reveal: bool = False, result: AnalysisResult | None = None,
@@ -97,7 +115,7 @@ def write_report(session_dir: Path | str, *, reveal: bool = False, result: Analy
     data = gather(session_dir, tzinfo, result, accept_changes=accept_changes)
     paths = {kind: session_dir / name for kind, name in OUTPUTS.items()}
     workbook.write(data, paths["xlsx"], reveal=reveal)
-    write_findings_json(data, paths["json"])
+    write_findings_json(data, paths["json"], reveal=reveal)
     htmlpage.write(data, paths["html"], reveal=reveal)
     manifest_mod.write(data.session.store)
     return paths

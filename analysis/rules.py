@@ -10,7 +10,7 @@ from typing import Any
 from analysis.detections import COMMON_PARAMS, REGISTRY, SECONDS
 from analysis.errors import AnalysisError
 from analysis.labels import SEVERITY
-from piiaudit.yamlfile import YamlError, load_bytes
+from piiaudit.yamlfile import YamlError, load_bytes, read_file
 
 DEFAULT_CATALOG = Path(__file__).with_name("rules.yaml")
 SEVERITIES = ("high", "medium", "low")
@@ -153,11 +153,13 @@ def _rule(raw: Any, index: int, source: str) -> Rule:
 def load_catalog(path: Path | str | None = None) -> Catalog:
     path = Path(path) if path is not None else DEFAULT_CATALOG
     try:
-        data = path.read_bytes()
+        data = read_file(path)
     except FileNotFoundError:
         raise RulesError(f"{path}: no such rule catalog") from None
     except OSError as e:
         raise RulesError(f"{path}: cannot read the rule catalog ({e.strerror})") from None
+    except YamlError as e:
+        raise RulesError(str(e)) from None
     try:
         raw = load_bytes(data, str(path))
     except YamlError as e:

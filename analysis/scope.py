@@ -29,7 +29,9 @@ from analysis.errors import AnalysisError
 from piiaudit import hosts
 from piiaudit import sdks as sdk_catalog
 from piiaudit import vocab
-from piiaudit.yamlfile import YamlError, load_bytes, load_resource
+from piiaudit.yamlfile import YamlError, load_bytes, load_resource, read_file
+
+MAX_BYTES = 1024 ** 2      # a scope file is a few kilobytes
 
 TOP_LEVEL_KEYS = ("app", "first_party_hosts", "sdks", "stated", "policy", "notes")
 
@@ -228,11 +230,13 @@ def from_dict(raw: Any, source: str = "<dict>", sha256: str | None = None) -> Sc
 def load(path: Path | str) -> Scope:
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_file(path, MAX_BYTES)
     except FileNotFoundError:
         raise ScopeError(f"{path}: no such scope file") from None
     except OSError as e:
         raise ScopeError(f"{path}: cannot read the scope file ({e.strerror})") from None
+    except YamlError as e:
+        raise ScopeError(str(e)) from None
     try:
         raw = load_bytes(data, str(path))
     except YamlError as e:

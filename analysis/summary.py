@@ -6,7 +6,7 @@ import datetime as dt
 
 from analysis import bilingual as b
 from analysis import sentbysdk, sessionstate
-from analysis.labels import SEVERITY, pii_label, sdk_label
+from analysis.labels import SEVERITY, pii_label, result_line, sdk_label
 from analysis.pipeline import AnalysisResult
 from analysis.rules import SEVERITY_RANK
 from piiaudit.times import iso_one
@@ -26,6 +26,7 @@ def text_summary(result: AnalysisResult, *, top: int = TOP, tz: dt.tzinfo | None
         *state_block(result),
         "",
         f"{b.FINDINGS_HEADING}: {counts['findings']}",
+        f"{b.RESULT}: {result_line(len(result.findings), empty=result.session.is_empty, failed_rules=len(result.errors))}",
     ]
     per_rule = result.counts_per_rule()
     for rec in per_rule.to_dict("records"):
@@ -46,8 +47,6 @@ def text_summary(result: AnalysisResult, *, top: int = TOP, tz: dt.tzinfo | None
                 f" (flows {len(rec['flow_ids'])}, events {len(rec['event_ids'])})")
         if len(f) > top:
             lines.append(f"  … {len(f) - top} more / 另有 {len(f) - top} 条")
-    elif counts["flows"] == counts["events"] == 0:
-        lines.append(f"  {b.EMPTY_SESSION}")
     lines += sent_by_sdk_lines(result)
     for err in result.errors:
         lines.append(f"  ! rule {err['rule_id']} failed / 规则执行失败: {err['message']}")

@@ -15,8 +15,9 @@ import pandas as pd
 
 from analysis import bilingual as b
 from analysis import coverage, sentbysdk, sessionstate
-from analysis.labels import SEVERITY, YES_NO, cite, finding_notes, link_sentences, masked_values, pii_label, sdk_label
-from analysis.redact import known_values, redact, url_redactions
+from analysis.labels import (SEVERITY, YES_NO, cite, finding_notes, link_sentences, masked_values, pii_label,
+                             result_line, sdk_label)
+from analysis.redact import host_texts, known_values, redact, redact_nested, url_redactions
 from analysis.reportdata import ReportData
 from piiaudit.times import iso_column, iso_one, zone_label
 
@@ -40,20 +41,38 @@ def _map_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
 
 def _actor(sdk: pd.Series, kinds: pd.Series) -> pd.Series:
     """SDK label where the row is a PII read/send (empty SDK = the app itself), else the SDK if any."""
+    sdk = sdk.astype("object")   # a column of missing values may come typed as numbers (no hits at all)
     labels = _map_distinct(sdk.fillna(""), lambda v: sdk_label(v or None))
     return labels.where(kinds.isin(PII_KINDS) | sdk.notna())
 
 
 def _free_text_redactor(data: ReportData, reveal: bool) -> Callable[[pd.Series], pd.Series]:
-    """Hook data and other free text pass through this: raw values masked unless revealing."""
+    """Hook data and other free text pass through this: raw values, and the forms the
+    detector found them in, masked unless revealing."""
     if reveal:
         return lambda text: text
     hits, ev = data.session.hits, data.session.events
     reads = ev.loc[ev["kind"].eq("pii_read") & ev["pii_type"].notna()]
     values = data.cached("known_values", lambda: known_values(
         pd.concat([hits["value"], reads["value"]], ignore_index=True),
-        pd.concat([hits["pii_type"], reads["pii_type"]], ignore_index=True)))
+        pd.concat([hits["pii_type"], reads["pii_type"]], ignore_index=True), hits))
     return lambda text: redact(text, values)
+
+
+def host_redactor(data: ReportData, reveal: bool) -> Callable[[pd.Series], pd.Series]:
+    """Host names, and text that names hosts: values found in host names masked unless revealing."""
+    if reveal:
+        return lambda text: text
+    values = data.cached("host_texts", lambda: host_texts(data.session.hits))
+    return (lambda text: redact(text, values, fold_case=True)) if values else (lambda text: text)
+
+
+def host_masker(data: ReportData, reveal: bool) -> Callable[[Any], Any]:
+    """host_redactor for one value, or every string of a nested value (a finding's detail)."""
+    if reveal:
+        return lambda value: value
+    values = data.cached("host_texts", lambda: host_texts(data.session.hits))
+    return lambda value: redact_nested(value, values, fold_case=True)
 
 
 def _shown_values(data: ReportData, values: pd.Series, kinds: pd.Series, reveal: bool) -> pd.Series:
@@ -116,16 +135,15 @@ def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
         (b.VERSIONS, ", ".join(f"{k} {v}" for k, v in versions.items()) or "—"),
         *hooks_items(data),
     ]
-    if data.nothing:
-        items.append((b.RESULT, b.both("会话为空：没有流量、钩子事件或同意标记，无可分析内容",
-                                       "the session is empty: no flows, hook events or consent marks — nothing to analyse")))
-    elif data.findings.empty:
-        items.append((b.RESULT, b.NO_FINDINGS))
-    else:
-        items.append((b.RESULT, f"{len(data.findings)} 条发现 / findings"))
+    items.append((b.RESULT, result(data)))
     items += [(b.NOTE, n) for n in data.notes]
     items += [(b.RULE_FAILED, f"{e['rule_id']}: {e['message']}") for e in data.errors]
     return items
+
+
+def result(data: ReportData) -> str:
+    """The report's one-sentence result (analysis.labels.result_line)."""
+    return result_line(len(data.findings), empty=data.nothing, failed_rules=len(data.errors))
 
 
 def _coverage(data: ReportData) -> pd.DataFrame:
@@ -177,8 +195,9 @@ def _ids(values: list[Any], limit: int = 200) -> str:
     return text + (f", … (+{len(values) - limit})" if len(values) > limit else "")
 
 
-def findings_table(data: ReportData) -> pd.DataFrame:
+def findings_table(data: ReportData, *, reveal: bool = False) -> pd.DataFrame:
     f = data.findings
+    hosts = host_redactor(data, reveal)
     rules = {r["id"]: r for r in data.rules}
     basis = {rid: "\n".join(cite(x) for x in rule.get("legal_basis", [])) for rid, rule in rules.items()}
     details = f["detail"].map(lambda d: d if isinstance(d, dict) else {})
@@ -192,13 +211,13 @@ def findings_table(data: ReportData) -> pd.DataFrame:
         b.SEVERITY: f["severity"].map(SEVERITY),
         b.PII_TYPE: _map_distinct(f["pii_type"], pii_label),
         b.ACTOR: _map_distinct(f["sdk"].fillna(""), lambda v: sdk_label(v or None)),
-        b.HOST: f["host"],
+        b.HOST: hosts(f["host"]),
         b.FIRST_TIME: iso_column(first, data.tz),
         b.FIRST_EPOCH: first,
         b.FLOW_IDS: f["flow_ids"].map(_ids),
         b.EVENT_IDS: f["event_ids"].map(_ids),
-        b.READ_SENT: details.map(lambda d: _sentences(d, data.tz)),
-        b.NOTES: details.map(finding_notes),
+        b.READ_SENT: hosts(details.map(lambda d: _sentences(d, data.tz))),
+        b.NOTES: hosts(details.map(finding_notes)),
     })
 
 
@@ -240,9 +259,11 @@ def flows_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     unranked = has_hit & ~rows["hit_id"].isin(attributed.index)
     map_sdk = rows["endpoint_map"].map(lambda m: m.get("sdk") if isinstance(m, dict) else None, na_action="ignore")
     sdk = sdk.where(~unranked, map_sdk)
+    hosts = host_redactor(data, reveal)
     return pd.DataFrame({
         b.TIME: iso_column(rows["ts_start"], data.tz), b.EPOCH: rows["ts_start"], b.FLOW_ID: rows["id"],
-        b.METHOD: rows["method"], b.HOST: rows["host"], b.HOST_HEADER: rows.get("host_header"), b.URL: _urls(data, rows["id"], rows["url"], reveal),
+        b.METHOD: rows["method"], b.HOST: hosts(rows["host"]), b.HOST_HEADER: hosts(rows.get("host_header")),
+        b.URL: hosts(_urls(data, rows["id"], rows["url"], reveal)),
         b.HTTP_STATUS: rows["status"], b.PII_TYPE: _map_distinct(rows["pii_type"], pii_label),
         b.DIRECTION: rows["direction"], b.LOCATION: rows["location"],
         b.ENCODING: rows["encoding"], b.MATCH_SOURCE: rows["source"],
@@ -296,14 +317,15 @@ def timeline_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     t = data.timeline
     ts = t["ts"].astype("float64")
     is_flow = t["stream"].eq("flow")
-    request = (t["method"].fillna("") + " " + _urls(data, t["flow_id"], t["url"], reveal).fillna("")).str.strip()
+    hosts = host_redactor(data, reveal)
+    request = (t["method"].fillna("") + " " + hosts(_urls(data, t["flow_id"], t["url"], reveal)).fillna("")).str.strip()
     return pd.DataFrame({
         b.TIME: iso_column(ts, data.tz), b.EPOCH: ts,
         b.STREAM: t["stream"], b.KIND: t["kind"],
         b.PII_TYPE: _map_distinct(t["pii_type"], pii_label),
         b.ACTOR: _actor(t["sdk"], t["kind"]),
         b.PARTY: t["party"], b.PARTY_REASON: t["party_reason"],
-        b.HOST: t["host"], b.API_OR_URL: t["what"].where(~is_flow, request),
+        b.HOST: hosts(t["host"]), b.API_OR_URL: t["what"].where(~is_flow, request),
         b.DETAIL: _free_text_redactor(data, reveal)(t["detail"]),
         b.value_header(reveal): _shown_values(data, t["value"], t["kind"], reveal), b.VALUE_SHA: t["value_sha256"],
         b.EVENT_ID: t["event_id"], b.FLOW_ID: t["flow_id"], b.PROCESS: t["process"],
@@ -312,7 +334,7 @@ def timeline_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
 
 
 BUILDERS: dict[str, Callable[..., pd.DataFrame]] = {
-    "Findings": lambda data, reveal: findings_table(data),
+    "Findings": lambda data, reveal: findings_table(data, reveal=reveal),
     b.SENT_BY_SDK_SHEET: lambda data, reveal: sent_by_sdk_table(data, reveal=reveal),
     "Flows": lambda data, reveal: flows_table(data, reveal=reveal),
     "API events": lambda data, reveal: events_table(data, reveal=reveal),

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -10,8 +13,9 @@ from pathlib import Path
 import click
 
 import piiaudit
-from piiaudit import __version__
-from piiaudit.store import SessionStore, StoreError
+from piiaudit import __version__, sessiondir
+from piiaudit.store import DB_NAME, SessionStore, StoreError
+from piiaudit.store import problem as store_problem
 from piiaudit.times import ZoneError, iso_one, parse_time, zone
 
 DEMO_DIR = Path(piiaudit.__file__).parent / "data" / "demo"
@@ -21,6 +25,26 @@ class AuditError(click.ClickException):
     """A failure the user can act on: printed as one clear line, exit status 1."""
 
 
+def _one_line(command):
+    """A command whose files fail it (a damaged, foreign or full session.db, a read-only or
+    full disk) ends with one line naming the file and what to do, exit status 1."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        session = kwargs.get("session_dir") or kwargs.get("out") or Path(".")
+        try:
+            return command(*args, **kwargs)
+        except (sqlite3.Error, OSError) as e:
+            cause = e.__cause__ if isinstance(e.__cause__, sqlite3.Error) else e   # pandas wraps SQLite's errors
+            if isinstance(cause, sqlite3.Error):
+                where = Path(session) / DB_NAME
+            else:
+                where = Path(e.filename) if getattr(e, "filename", None) else Path(session)
+            raise AuditError(store_problem(where, cause)) from None
+
+    return run
+
+
 def _open_session(directory: Path, *, create: bool = False) -> SessionStore:
     try:
         return SessionStore(directory, create=create)
@@ -28,13 +52,49 @@ def _open_session(directory: Path, *, create: bool = False) -> SessionStore:
         raise AuditError(str(e)) from None
 
 
-def _time_option(value: str | None, tz_name: str | None = None) -> float | None:
+def _claim(directory: Path, force: bool) -> None:
+    """A new, empty or piiaudit session directory; another one only with --force (piiaudit.sessiondir)."""
+    try:
+        sessiondir.claim(directory, force=force)
+    except sessiondir.SessionDirError as e:
+        raise AuditError(str(e)) from None
+
+
+class Seconds(click.ParamType):
+    """A duration in seconds: a finite number above 0 and at most a week (nan, inf, -1 refused)."""
+
+    name = "seconds"
+    LIMIT = 7 * 86400.0
+
+    def convert(self, value, param, ctx):
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not (math.isfinite(seconds) and 0 < seconds <= self.LIMIT):
+            self.fail(f"{value!r}: give a number of seconds above 0 and at most {self.LIMIT:.0f} (a week)", param, ctx)
+        return seconds
+
+
+def _check_profile(path: Path | None) -> None:
+    """A device profile is checked before anything is written: a wrong one is one line."""
+    if path is not None:
+        from piiaudit import profile as profiles
+
+        try:
+            profiles.load(path)
+        except profiles.ProfileError as e:
+            raise AuditError(str(e)) from None
+
+
+def _time_option(value: str | None, option: str, tz_name: str | None = None) -> float | None:
+    """A typed time (epoch seconds, ISO 8601, 'now'): finite and within 1970..5138, else one line naming `option`."""
     if value is None:
         return None
     try:
         return parse_time(value, _zone_option(tz_name))
     except ValueError as e:
-        raise click.BadParameter(str(e)) from None
+        raise click.BadParameter(str(e), param_hint=option) from None
 
 
 def _zone_option(name: str | None) -> dt.tzinfo:
@@ -44,6 +104,8 @@ def _zone_option(name: str | None) -> dt.tzinfo:
         raise click.BadParameter(str(e), param_hint="--tz") from None
 
 
+FORCE_HELP = ("Write into an existing directory that is not a piiaudit session: the session's files are added "
+              "beside the others (nothing is deleted).")
 TZ_HELP = "Time zone times are shown in (an IANA name, e.g. Asia/Shanghai). Default: TZ, else the system's."
 ACCEPT_CHANGES = click.option(
     "--accept-changes", "accept_changes", is_flag=True,
@@ -77,9 +139,11 @@ def cli() -> None:
               help="demo: the 14-step consent story (docs/standin-scenario.md); full: a 58-step tour of "
                    "every hook family with an AES-encrypted SDK upload and a :push process "
                    "(docs/standin-fulltour.md).")
-@click.option("--force", is_flag=True, help="Replace the session directory if it already exists.")
-@click.option("--timeout", type=float, default=180.0, show_default=True,
+@click.option("--force", is_flag=True, help="Replace an earlier piiaudit session in --out: its own files are deleted; "
+              "a directory holding anything else is refused.")
+@click.option("--timeout", type=Seconds(), default=180.0, show_default=True,
               help="Seconds to wait for the stand-in app to finish its scenario.")
+@_one_line
 def demo(out: Path, scenario: str, force: bool, timeout: float) -> None:
     """Run a complete audit of the built-in stand-in app.
 
@@ -116,8 +180,10 @@ def demo(out: Path, scenario: str, force: bool, timeout: float) -> None:
 @click.option("--confdir", type=click.Path(path_type=Path), default=None,
               help="mitmproxy configuration directory (its CA). Default: ~/.mitmproxy.")
 @click.option("--attach", is_flag=True, help="Attach to the running app instead of spawning it (misses start-up).")
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+@_one_line
 def record(package: str, session_dir: Path, profile: Path | None, device_id: str | None, listen_host: str,
-           listen_port: int, confdir: Path | None, attach: bool) -> None:
+           listen_port: int, confdir: Path | None, attach: bool, force: bool) -> None:
     """Record an audit session of PACKAGE on a real device or emulator.
 
     Runs the proxy (point the device at it), spawns PACKAGE under Frida with the agent
@@ -138,7 +204,7 @@ def record(package: str, session_dir: Path, profile: Path | None, device_id: str
     try:
         summary = record_device(
             package, session_dir, profile=profile, device_id=device_id, listen_host=listen_host,
-            listen_port=listen_port, confdir=confdir, attach=attach, echo=click.echo,
+            listen_port=listen_port, confdir=confdir, attach=attach, force=force, echo=click.echo,
         )
     except RecordError as e:
         raise AuditError(str(e)) from None
@@ -152,7 +218,9 @@ def record(package: str, session_dir: Path, profile: Path | None, device_id: str
               help="Session directory to write flows and PII hits into (created if missing).")
 @click.option("--profile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Device profile YAML; default: device.yaml in the session directory, if any.")
-def replay(file: Path, session_dir: Path, profile: Path | None) -> None:
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+@_one_line
+def replay(file: Path, session_dir: Path, profile: Path | None, force: bool) -> None:
     """Run the PII detection again over saved traffic (a mitmproxy flow file or a HAR file).
 
     No packet is sent: the flows are read from FILE and passed through the same addon
@@ -165,14 +233,24 @@ def replay(file: Path, session_dir: Path, profile: Path | None) -> None:
     """
     from addon.replay import ReplayError, replay as run_replay, summary_line
 
-    _open_session(session_dir, create=True)
-    if profile is None and (session_dir / "device.yaml").exists():
+    if profile is None and (session_dir / "device.yaml").is_file():
         profile = session_dir / "device.yaml"
+    _check_profile(profile)
+    _claim(session_dir, force)
+    _open_session(session_dir, create=True)
     try:
         stats = run_replay(file, session_dir, profile)
     except ReplayError as e:
         raise AuditError(str(e)) from None
+    messages = stats.get("messages") or []
+    if stats["flows"] == 0 and messages:
+        # nothing usable: one line naming the file and its first problem (all are in the errors table)
+        raise AuditError(f"{file}: no flow could be read: {messages[0].removeprefix(f'{file.name}: ')}")
     click.echo(summary_line(stats))
+    # What the file itself held (damage, a decompression cut, text that is not UTF-8, flows
+    # never recorded), one line each; per-flow problems are in the session's errors table.
+    for message in messages[:5]:
+        click.echo(f"  ! {message}")
 
 
 # -- analyze ---------------------------------------------------------------------
@@ -186,6 +264,7 @@ def replay(file: Path, session_dir: Path, profile: Path | None) -> None:
               help="A rule catalog to use instead of the built-in one.")
 @click.option("--tz", "tz_name", help=TZ_HELP)
 @ACCEPT_CHANGES
+@_one_line
 def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules: Path | None,
             tz_name: str | None, accept_changes: bool) -> None:
     """Decide the consent moment, apply the rules and store the findings.
@@ -204,8 +283,8 @@ def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules
     _open_session(session_dir)
     tz = _zone_option(tz_name)
     try:
-        result = run_analysis(session_dir, consent_at=_time_option(consent_at, tz_name), scope=scope, rules=rules,
-                              accept_changes=accept_changes)
+        result = run_analysis(session_dir, consent_at=_time_option(consent_at, "--consent-at", tz_name), scope=scope,
+                              rules=rules, accept_changes=accept_changes)
     except AnalysisError as e:
         raise AuditError(str(e)) from None
     click.echo(text_summary(result, tz=tz))
@@ -217,6 +296,7 @@ def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules
 @click.option("--reveal", is_flag=True, help="Show raw PII values instead of masked values plus hashes.")
 @click.option("--tz", "tz_name", help=TZ_HELP)
 @ACCEPT_CHANGES
+@_one_line
 def report(session_dir: Path, reveal: bool, tz_name: str | None, accept_changes: bool) -> None:
     """Write evidence.xlsx, report.html and findings.json from what `piiaudit analyze` stored.
 
@@ -253,6 +333,7 @@ def mark() -> None:
               help="When (epoch seconds, ISO 8601, or 'now').")
 @click.option("--declined", is_flag=True, help="The user declined instead of agreeing.")
 @click.option("--note", help="Free text kept with the mark, e.g. which button was tapped.")
+@_one_line
 def mark_consent(session_dir: Path, at: str, declined: bool, note: str | None) -> None:
     """Mark the moment the user agreed to (or declined) the privacy policy.
 
@@ -267,7 +348,7 @@ def mark_consent(session_dir: Path, at: str, declined: bool, note: str | None) -
     from commands.sessioncheck import refresh_manifest_after
 
     store = _open_session(session_dir)
-    ts = _time_option(at)
+    ts = _time_option(at, "--at")
     kind = "declined" if declined else "accepted"
     with refresh_manifest_after(store):
         store.add_consent_mark(ts, kind=kind, source="tester", note=note)
@@ -278,6 +359,7 @@ def mark_consent(session_dir: Path, at: str, declined: bool, note: str | None) -
 @cli.command()
 @click.argument("session_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as one JSON object.")
+@_one_line
 def verify(session_dir: Path, as_json: bool) -> None:
     """Check every file of a session against its manifest.json, and the manifest against the session.
 

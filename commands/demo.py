@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import piiaudit
-from piiaudit import manifest, paths
+from piiaudit import manifest, paths, sessiondir
 from piiaudit import profile as profiles
 from commands.recording import embedded_proxy, record_session
 from piiaudit.observed import ObservedValues
@@ -42,13 +42,19 @@ class DemoResult:
 
 
 def _prepare_dir(out: Path, force: bool) -> None:
-    if out.exists() and any(out.iterdir()):
-        if not force:
-            raise DemoError(f"{out} already exists and is not empty; pass --force to replace it or choose --out")
-        if not (out / "session.db").exists():
-            raise DemoError(f"{out} is not a session directory; refusing to delete it")
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+    """An empty or new directory; with `force`, an earlier piiaudit session's own files are
+    deleted first (piiaudit.sessiondir.clear: never anything else, never another directory)."""
+    try:
+        if out.is_dir() and any(out.iterdir()):
+            if not force:
+                raise DemoError(f"{out}: already exists and is not empty; pass --force to replace an earlier "
+                                "demo session, or choose another --out")
+            sessiondir.clear(out)
+        sessiondir.claim(out)
+    except sessiondir.SessionDirError as e:
+        raise DemoError(str(e)) from None
+    except OSError as e:
+        raise DemoError(f"{out}: cannot use the directory ({sessiondir.os_problem(e)})") from None
 
 
 def run_demo(out: Path, *, scenario: str = "demo", force: bool = False, timeout: float = 180.0,

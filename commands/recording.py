@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from piiaudit import accounting, manifest, runs
+from piiaudit import accounting, manifest, runs, sessiondir
 from piiaudit import profile as profiles
 from piiaudit.observed import ObservedValues
 from piiaudit.store import SessionStore, StoreError
@@ -96,22 +96,21 @@ def record_session(store: SessionStore, proxy: Proxy, hooks_factory: Callable[[O
 
 
 def record_device(package: str, session_dir: Path, *, profile: Path | None, device_id: str | None,
-                  listen_host: str, listen_port: int, confdir: Path | None, attach: bool,
+                  listen_host: str, listen_port: int, confdir: Path | None, attach: bool, force: bool = False,
                   echo: Callable[[str], None] = print) -> str:
-    """`piiaudit record`: a real device or emulator, until Ctrl-C or the app exits."""
+    """`piiaudit record`: a real device or emulator, until Ctrl-C or the app exits. The
+    session directory is new, empty or a piiaudit session (another one only with `force`)."""
     from hooks.runner import HooksRunner
     from hooks.targets import AndroidApp
 
-    try:
-        store = SessionStore(session_dir)
-    except StoreError as e:
-        raise RecordError(str(e)) from None
     device = {}
-    if profile is not None:
-        try:
-            loaded = profiles.load(profile)
-        except profiles.ProfileError as e:
-            raise RecordError(str(e)) from None
+    try:
+        loaded = profiles.load(profile) if profile is not None else None    # checked before anything is written
+        sessiondir.claim(session_dir, force=force)
+        store = SessionStore(session_dir)
+    except (StoreError, sessiondir.SessionDirError, profiles.ProfileError) as e:
+        raise RecordError(str(e)) from None
+    if profile is not None and loaded is not None:
         shutil.copyfile(profile, session_dir / "device.yaml")
         device = loaded.device
     manifest.write(store, app={"package": package}, device=device, mode="device",

@@ -8,6 +8,10 @@ can recompute them with `mitmproxy.net.http.http1.assemble_request/assemble_resp
 HTTP/2 and HTTP/3 messages are hashed in the same HTTP/1 form. A body that was streamed
 and therefore not kept is hashed as its head alone.
 
+Text columns hold valid UTF-8: a URL, header or host that carried bytes that are not UTF-8
+is stored escaped (``\\xff``, piiaudit.rawtext) and `escaped` names those columns with the
+SHA-256 of their raw bytes, so nothing the wire carried is lost or silently changed.
+
 `host` is the destination: where the connection went, never what the app wrote in its Host
 header (``destination``); the Host header (HTTP/2 ``:authority``) is kept in `host_header`.
 """
@@ -23,9 +27,12 @@ from mitmproxy import http
 from mitmproxy.net.http import url
 from mitmproxy.net.http.http1 import assemble
 
-from piiaudit import hosts
+from piiaudit import hosts, rawtext
 
 SUMMARY_MAX_ITEMS = 6
+ROUTED_TARGET = "piiaudit_target"   # flow.metadata: the host a flow the proxy routed elsewhere was addressed to
+# The columns whose text comes from the wire (or a file name) and may hold any bytes.
+TEXT_COLUMNS = ("method", "url", "host", "host_header", "scheme", "content_type", "capture")
 
 
 def _message_sha256(message: http.Message, assemble_full, assemble_head) -> str:
@@ -49,7 +56,12 @@ def destination(flow: http.HTTPFlow) -> str:
     connect) to; when that is an IP address or missing, the TLS SNI the client asked for;
     else the authority mitmproxy routed the request by (``request.host``: the CONNECT target,
     the absolute URL, or the transparent-mode address, as a replayed flow keeps it).
-    The Host header is never the destination on its own."""
+    The Host header is never the destination on its own. A flow the proxy itself routed
+    elsewhere (the local responder's loopback WebSocket server) names the host it was
+    addressed to in ``flow.metadata[ROUTED_TARGET]``; that is its destination."""
+    routed = flow.metadata.get(ROUTED_TARGET) if flow.metadata else None
+    if isinstance(routed, str) and routed:
+        return hosts.normal(routed)
     address = flow.server_conn.address if flow.server_conn else None
     server = address[0] if address else None
     if server and not hosts.is_ip_literal(server):
@@ -94,6 +106,11 @@ def flow_row(flow: http.HTTPFlow, capture: str, hashes: tuple[str, str | None] |
         "error": None,
         "recorded_at": time.time(),
     }
+    escaped = {col: rawtext.raw_sha256(row[col]) for col in TEXT_COLUMNS
+               if isinstance(row[col], str) and not rawtext.is_clean(row[col])}
+    for col in escaped:
+        row[col] = rawtext.escape(row[col])
+    row["escaped"] = escaped or None
     return row
 
 

@@ -186,8 +186,9 @@ def _manifest(session_dir: Path) -> tuple[dict[str, Any], str | None]:
     return {}, None if ok else f"{path}: not a JSON object (damaged or edited)"
 
 
-def verify(session_dir: Path | str) -> Verification:
-    """Check every file of the session against its manifest, and the manifest against the session."""
+def verify(session_dir: Path | str, *, skip: frozenset[str] | set[str] = frozenset()) -> Verification:
+    """Check every file of the session against its manifest, and the manifest against the session.
+    Files named in `skip` are not read at all (guard: the ones a command does not hold to the manifest)."""
     session_dir = Path(session_dir)
     m, unreadable = _manifest(session_dir)
     v = Verification(session_dir, has_manifest=bool(m))
@@ -211,7 +212,7 @@ def verify(session_dir: Path | str) -> Verification:
     recorded = m.get("artifacts") if isinstance(m.get("artifacts"), dict) else {}
     recorded_writes = m.get(WRITES_KEY) if isinstance(m.get(WRITES_KEY), int) else 0
     advanced = state["writes"] > recorded_writes
-    for name in FILES:
+    for name in (n for n in FILES if n not in skip):
         v.files.append(_check_file(session_dir / name, recorded.get(name), advanced, state, m))
     v.files = [f for f in v.files if f is not None]
     v.checks.append(_check_counts(m, state, next(f for f in v.files if f.name == DB_NAME)))
@@ -221,6 +222,9 @@ def verify(session_dir: Path | str) -> Verification:
 
 def _check_file(path: Path, rec: dict | None, advanced: bool, state: dict, m: dict) -> FileCheck | None:
     name = path.name
+    if path.exists() and not path.is_file():   # a device, a pipe, a directory: never read (it may not end)
+        return FileCheck(name, "changed" if rec else "new", "not a regular file (a device, pipe or directory)",
+                         rec.get("sha256") if rec else None)
     if rec is None:
         if not path.exists():
             return None
@@ -290,11 +294,11 @@ def guard(session_dir: Path | str, command: str, *, accept: bool = False) -> dic
     db = session_dir / DB_NAME
     if not db.is_file() or damage(db) or not (session_dir / MANIFEST_NAME).exists():
         return None   # nothing to compare with; a damaged database is refused when it is opened
+    exempt = set(ANALYSIS_INPUTS) | (set(OUTPUTS) if command == "report" else set())
     try:
-        v = verify(session_dir)
+        v = verify(session_dir, skip=exempt)   # an exempt file is not even read (scope.yaml may be a pipe)
     except (OSError, sqlite3.Error):
         return None
-    exempt = set(ANALYSIS_INPUTS) | (set(OUTPUTS) if command == "report" else set())
     changed = [f for f in v.files if f.status in CHANGED_OUTSIDE and f.name not in exempt
                and not (f.status == "missing" and f.name in OUTPUTS)]
     if not v.has_manifest and v.problem:   # there, but not a manifest any more

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import sys
 import time
@@ -18,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from piiaudit import __version__
+from piiaudit import __version__, sessiondir
 from piiaudit.store import DB_NAME, MANIFEST_NAME, WRITES_KEY, SessionStore
 
 ARTIFACTS = ("flows.mitm", "evidence.xlsx", "report.html", "findings.json", "device.yaml", "scope.yaml")
@@ -80,7 +79,7 @@ def write(store: SessionStore, **updates: Any) -> dict[str, Any]:
     artifacts = {}
     for name in (DB_NAME, *ARTIFACTS):
         p = store.dir / name
-        if p.exists():
+        if p.is_file():      # a device or a pipe under an artifact's name is never read
             artifacts[name] = {"sha256": file_sha256(p), "bytes": p.stat().st_size}
     manifest["artifacts"] = artifacts
     _save(store.manifest_path, manifest)
@@ -98,11 +97,8 @@ def append(session_dir: Path | str, key: str, item: Any) -> dict[str, Any]:
 
 
 def _save(path: Path, manifest: dict[str, Any]) -> None:
-    """Written whole or not at all; two processes writing at once each use their own temporary file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str), "utf-8")
-        tmp.replace(path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    """Written whole or not at all (piiaudit.sessiondir.replacing): two commands at once each
+    write it whole through a temporary file of their own."""
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+    with sessiondir.replacing(path) as tmp:
+        tmp.write_text(text, "utf-8")

@@ -69,6 +69,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("error", "TEXT", "detection error for this flow, NULL if none"),
         C("recorded_at", "REAL", "host time the row was written"),
         C("host_header", "TEXT", "the Host header (HTTP/2 :authority) as the app wrote it, without port", since=3),
+        C("escaped", "TEXT", "JSON {column: sha256 of the raw bytes} for text columns that held bytes that are "
+          "not UTF-8, stored with \\xNN escapes (piiaudit.rawtext); NULL if none", since=4),
         indexes=(("flows_ts", "ts_start"), ("flows_host", "host")),
     ),
     _table(

@@ -21,7 +21,9 @@ SQLite would take an emptied file for a new, empty session.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -29,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Union
 
-from piiaudit import schema
+from piiaudit import rawtext, schema, times
 from piiaudit.dbfile import damage
 from piiaudit.flowcount import count_flows
 from piiaudit.schema import SCHEMA_VERSION
@@ -53,26 +55,114 @@ class StoreError(Exception):
     """A session directory or database that cannot be used, with the reason."""
 
 
+def _read_only(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _nearly_full(path: Path) -> bool:
+    """Less free space than SQLite needs for its shared-memory file: an I/O error there is a full disk."""
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024
+
+
+def _size_limit() -> int | None:
+    """The process's file-size limit (`ulimit -f`) in bytes, if it has one: writes past it fail
+    (EFBIG), which SQLite reports as an I/O error."""
+    try:
+        import resource
+    except ImportError:       # not POSIX
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def problem(path: Path | str, e: BaseException) -> str:
+    """A failure of the database at `path` (or of a file beside it) as one line a user acts on:
+    what happened to which file, and that what was committed before stays."""
+    path = Path(path)
+    name = getattr(e, "sqlite_errorname", "") or ""
+    errno_ = getattr(e, "errno", None)
+    text = " ".join(str(e).split())
+    io_error = name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN"))
+    limit = _size_limit() if io_error or errno_ == errno.EFBIG else None
+    if limit is not None:
+        return (f"{path}: disk full: the file-size limit of this shell (ulimit -f, {limit:,} bytes) is reached "
+                f"({text}); raise it and run the command again (everything stored before is still there)")
+    if name == "SQLITE_FULL" or errno_ in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or (
+            io_error and _nearly_full(path.parent)):
+        return (f"{path}: disk full ({text}); free some space and run the command again "
+                "(everything stored before is still there)")
+    if name.startswith("SQLITE_READONLY") or errno_ == errno.EROFS or (
+            name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR")) and _read_only(path.parent)):
+        return f"{path}: read-only file system; copy the session to a writable place first"
+    if isinstance(e, sqlite3.Error) and path.is_dir():
+        return f"{path}: a directory, where the session database should be a file"
+    if errno_ in (errno.EACCES, errno.EPERM) or (io_error and not os.access(path.parent, os.W_OK)):
+        return f"{path}: permission denied; piiaudit needs to write in {path.parent}"
+    if name == "SQLITE_NOTADB" or name.startswith("SQLITE_CORRUPT"):
+        return (f"{path}: not a usable session database: damaged ({text}); use a "
+                "backup copy, or replay the session's flows.mitm into a new session")
+    if name.startswith("SQLITE_IOERR") or isinstance(e, OSError):
+        return f"{path}: cannot read or write it ({text})"
+    return f"{path}: not a usable session database ({text})"
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Undo an open transaction; SQLite may have undone it already (a full disk does), and the
+    error that caused it is the one to report, so nothing raised here replaces it."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+
 def connect(path: Path | str, *, timeout: float = 30.0) -> sqlite3.Connection:
     """Open (and migrate) a session database for one thread of one process."""
+    path = Path(path)
+    if path.exists() and not path.is_file():
+        raise StoreError(f"{path}: a directory (or device), where the session database should be a file")
     conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
     try:
+        conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        _refuse_foreign(conn, path)        # before WAL mode, which would change the file's header
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys=OFF")  # hits may arrive before a late flow row in batches
-        _migrate(conn)
+        _migrate(conn, path)
     except sqlite3.DatabaseError as e:
         conn.close()
-        raise StoreError(f"{path}: not a usable session database ({e})") from e
+        raise StoreError(problem(path, e)) from e
+    except StoreError:
+        conn.close()
+        raise
     return conn
 
 
-def _migrate(conn: sqlite3.Connection) -> None:
+def _refuse_foreign(conn: sqlite3.Connection, path: Path | str) -> None:
+    """A database without piiaudit's version that holds tables is another program's: refused untouched."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] != 0:
+        return
+    foreign = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    if foreign:
+        raise StoreError(f"{path}: not a piiaudit session database (it holds the tables "
+                         f"{', '.join(foreign[:5])}{', …' if len(foreign) > 5 else ''} of another program); "
+                         "nothing was changed")
+
+
+def _migrate(conn: sqlite3.Connection, path: Path | str = DB_NAME) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise StoreError(
-            f"session database has schema version {version}, this piiaudit knows {SCHEMA_VERSION}; upgrade piiaudit"
+            f"{path}: session database has schema version {version}, this piiaudit knows {SCHEMA_VERSION}; "
+            "upgrade piiaudit"
         )
     if version == SCHEMA_VERSION:
         return
@@ -80,6 +170,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0:
+            _refuse_foreign(conn, path)    # checked again under the lock
         for target in range(version + 1, SCHEMA_VERSION + 1):
             for statement in schema.migration(target):
                 conn.execute(statement)
@@ -87,15 +179,26 @@ def _migrate(conn: sqlite3.Connection) -> None:
         conn.execute(_BUMP)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
 
 
 def _json(value: Any) -> Any:
-    """Dicts and lists become JSON text; everything else is stored as it is."""
+    """Dicts and lists become JSON text; text is stored escaped where it holds bytes that
+    are not UTF-8 (piiaudit.rawtext); everything else is stored as it is."""
+    if isinstance(value, str):
+        return rawtext.escape(value)
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        return _dumps(value)
     return value
+
+
+def _dumps(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    # JSON text with a lone surrogate in it: escaped before dumping, so the escape is
+    # part of the JSON strings (a backslash in JSON text would have to be doubled).
+    return text if rawtext.is_clean(text) else json.dumps(
+        rawtext.storable(json.loads(text)), ensure_ascii=False, sort_keys=True)
 
 
 Deletion = Union[str, tuple[str, Sequence[Sequence[Any]]]]
@@ -146,7 +249,7 @@ def write(conn: sqlite3.Connection, rows: Mapping[str, Iterable[Mapping[str, Any
         conn.execute(_BUMP)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)          # never hides the error (a full disk: SQLite has rolled back already)
         raise
     return deleted
 
@@ -238,8 +341,10 @@ class SessionStore:
         self.write({"clock_syncs": [sync]})
 
     def add_consent_mark(self, ts: float, kind: str = "accepted", source: str = "tester", note: str | None = None) -> None:
+        """One tester mark; ValueError (nothing written) for a kind or a time that is not one."""
         if kind not in ("accepted", "declined", "shown"):
             raise ValueError(f"consent mark kind must be accepted, declined or shown, not {kind!r}")
+        ts = times.checked(ts, f"the consent mark's time {ts!r}")
         self.write({"consent_marks": [{"ts": ts, "kind": kind, "source": source, "note": note}]})
 
     def record_error(self, component: str, message: str, *, flow_id: str | None = None, detail: Any = None) -> None:
@@ -346,5 +451,5 @@ def error_row(component: str, message: str, *, flow_id: str | None = None, detai
 def _text(value: Any) -> str | None:
     """A free-form value as stored in a TEXT column: text as it is, anything else as JSON."""
     if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        return _json(value)
+    return _dumps(value)

@@ -6,6 +6,10 @@ name, else the system's (/etc/localtime). The format is ISO 8601 with the UTC of
 milliseconds (``2026-03-01T10:15:02.345+08:00``) in the workbook, the page, findings.json,
 the console summary and the command line alike; a time typed without a zone is read in
 the same zone.
+
+A time is finite and between `EARLIEST` (the epoch) and `LATEST` (year 5138): what a
+person types (`parse_time`), what a program hands to the store or the analysis
+(`checked`) and what the analysis keeps of stored rows use the same window.
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _LOCALTIME = Path("/etc/localtime")
+EARLIEST, LATEST = 0.0, 1e11     # epoch seconds: 1970-01-01 .. 5138-11-16
+
+
+class TimeError(ValueError):
+    """A time that is not finite or not within EARLIEST..LATEST."""
 
 
 class ZoneError(ValueError):
@@ -34,7 +43,8 @@ def zone(name: str | None = None) -> dt.tzinfo:
     if name:
         try:
             return zoneinfo.ZoneInfo(name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            # OSError: a name that is a folder of the zone database (Asia), or too long for a path
             raise ZoneError(f"unknown time zone {name!r}: use an IANA name such as Asia/Shanghai or UTC") from None
     return _environment_zone(os.environ.get("TZ", "").lstrip(":"))
 
@@ -45,7 +55,7 @@ def _environment_zone(tz_variable: str) -> dt.tzinfo:
     if tz_variable:
         try:
             return zoneinfo.ZoneInfo(tz_variable)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             pass
     if _LOCALTIME.exists():
         try:
@@ -99,19 +109,37 @@ def _offset_text(seconds: float) -> str:
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def checked(ts: float, what: str | None = None) -> float:
+    """`ts` when it is a finite time within EARLIEST..LATEST, else TimeError naming `what` (or the value)."""
+    name = what if what is not None else repr(ts)
+    try:
+        seconds = float(ts)
+    except (TypeError, ValueError):
+        raise TimeError(f"not a time: {name}") from None
+    if not math.isfinite(seconds):
+        raise TimeError(f"not a time: {name} is not a finite number of seconds")
+    if not EARLIEST <= seconds <= LATEST:
+        raise TimeError(f"not a time: {name} is outside {EARLIEST:.0f} .. {LATEST:.0f} epoch seconds "
+                        f"(1970 .. 5138)")
+    return seconds
+
+
 def parse_time(text: str, tz: dt.tzinfo | None = None) -> float:
     """Host epoch seconds from '1732345678.25', '2026-11-23T10:00:05+08:00', '2026-11-23 10:00:05' or 'now'.
 
     A time without a zone is read in the zone times are shown in, as a tester reading the
-    report's clock would mean it.
+    report's clock would mean it. Raises ValueError (TimeError for a number that is not a
+    usable time: nan, inf, 1e300, before 1970).
     """
     text = text.strip()
     if text.lower() == "now":
         return time.time()
     try:
-        return float(text)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        return checked(seconds, repr(text))
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -120,4 +148,8 @@ def parse_time(text: str, tz: dt.tzinfo | None = None) -> float:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz or zone())
-    return moment.timestamp()
+    try:
+        seconds = moment.timestamp()
+    except (OverflowError, ValueError, OSError):
+        raise TimeError(f"not a time: {text!r} is outside the years 1970 .. 5138") from None
+    return checked(seconds, repr(text))

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hashlib
 
+from piiaudit.rawtext import raw_bytes
+
 
 def value_sha256(value: str | bytes) -> str:
+    """SHA-256 of the value's raw bytes: UTF-8, a byte that was not UTF-8 as that byte
+    (piiaudit.rawtext.raw_bytes)."""
     if isinstance(value, str):
-        value = value.encode("utf-8", "surrogatepass")
+        value = raw_bytes(value)
     return hashlib.sha256(value).hexdigest()
 
 

@@ -6,14 +6,17 @@ the file, the line and column, and what was expected:
     scope.yaml: not valid YAML: line 3, column 9: expected ',' or ']', but got '<stream end>'
     (while parsing a flow sequence started at line 3)
 
-Two hostile inputs are refused before anything is built from them: text that is not
-UTF-8, and aliases that expand a small file into a huge document ("billion laughs") or
+Hostile files are refused before anything is built from them: a file that is not a
+regular file or is larger than its reader allows (`read_file`), text that is not UTF-8,
+and aliases that expand a small file into a huge document ("billion laughs") or
 into itself. The expansion is counted on libyaml's node graph, where an alias is a shared
 node, so a bomb is refused after reading its few hundred nodes, not after expanding them.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,8 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Far above any file piiaudit reads (the hook table, the largest, expands to about 10^4
 # values) and far below what the code that walks a document can take in reasonable time.
 MAX_VALUES = 200_000
+# Far above any file piiaudit reads (the SDK catalog, the largest, is 140 KB).
+MAX_FILE_BYTES = 16 * 1024 ** 2
 
 
 class YamlError(ValueError):
@@ -57,10 +62,29 @@ def load_bytes(data: bytes, source: str) -> Any:
     return load_text(text, source)
 
 
-def load_file(path: Path | str) -> Any:
-    """The document in a file; OSError (no such file, ...) passes through for the caller to word."""
+def read_file(path: Path | str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `max_bytes`. A device, pipe or socket (a
+    `scope.yaml` linked to /dev/zero, a FIFO) and a larger file are refused (YamlError)
+    before they are read; OSError (no such file, a directory, ...) passes through for the
+    caller to word."""
     path = Path(path)
-    return load_bytes(path.read_bytes(), str(path))
+    st = os.stat(path)
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        raise YamlError(f"{path}: not a regular file (a device, pipe or socket); refused")
+    with open(path, "rb") as f:
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise YamlError(f"{path}: larger than {_size(max_bytes)}; refused (is this the right file?)")
+    return data
+
+
+def load_file(path: Path | str, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
+    """The document in a file (read_file's limits); OSError passes through for the caller to word."""
+    return load_bytes(read_file(path, max_bytes), str(path))
+
+
+def _size(n: int) -> str:
+    return f"{n // 1024 ** 2} MB" if n >= 1024 ** 2 else f"{n // 1024} KB" if n >= 1024 else f"{n} bytes"
 
 
 def load_resource(package: str, name: str) -> Any:

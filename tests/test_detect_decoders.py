@@ -12,7 +12,7 @@ from piiaudit.detect.segment import Child, kind_of
 from piiaudit import profile
 
 IMEI = "867530912345673"
-SEGMENT_KINDS = {"json", "form", "query", "multipart", "protobuf", "text", "binary", "path", "headers"}
+SEGMENT_KINDS = {"json", "form", "query", "multipart", "protobuf", "text", "binary", "path", "headers", "host"}
 
 
 @pytest.fixture()

@@ -126,7 +126,9 @@ def test_the_evidence_workbook_opens_and_shows_the_findings(demo):
     assert "ulogs.umeng.com" in text and "SDK-PRECONSENT" in text
     assert IMEI not in text  # values are masked unless --reveal
     assert findings.freeze_panes is not None and findings.auto_filter.ref
-    assert len(json.loads((result.session_dir / "findings.json").read_text())["findings"]) == store.count("findings")
+    doc = json.loads((result.session_dir / "findings.json").read_text())
+    assert len(doc["findings"]) == doc["findings_count"] == store.count("findings")
+    assert doc["schema"] == 2 and doc["session"]["state"] == "complete"
 
 
 def test_manifest_hashes_match_the_files(demo):

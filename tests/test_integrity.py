@@ -147,6 +147,20 @@ def test_verify_json_lists_every_artifact(live):
     assert doc["verdict"] == "mismatch"
 
 
+def test_a_pipe_or_a_device_in_the_session_is_named_and_never_read(live):
+    """verify, and the guard of analyze and report, hash every file: a FIFO or /dev/zero under
+    an artifact's name would block or never end."""
+    os.mkfifo(live / "scope.yaml")
+    (live / "report.html").unlink()
+    (live / "report.html").symlink_to("/dev/zero")
+    cmd = [sys.executable, "-c", "from commands.cli import main; main()", "verify", str(live), "--json"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[1])
+    assert done.returncode == 1, done.stderr
+    files = {a["name"]: a for a in json.loads(done.stdout)["artifacts"]}
+    assert files["scope.yaml"]["status"] == "new" and files["report.html"]["status"] == "changed"
+    assert "not a regular file" in files["scope.yaml"]["detail"] == files["report.html"]["detail"]
+
+
 def test_verify_checks_the_manifest_counts_and_the_flows_in_flows_mitm(live):
     m = json.loads((live / "manifest.json").read_text())
     m["counts"]["pii_hits"] += 3

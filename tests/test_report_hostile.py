@@ -85,6 +85,10 @@ def test_empty_session_still_reports_and_says_so(tmp_path):
     assert "not observed" in summary["同意时刻 / Consent time"]
     for name in ("Findings", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline"):
         rows = [r for r in wb[name].iter_rows(values_only=True) if any(v is not None for v in r)]
-        assert len(rows) == 1, name   # the header only
-    assert json.loads(paths["json"].read_text("utf-8"))["findings"] == []
+        if name == "Findings":   # the header and the result in words
+            assert len(rows) == 2 and "the session is empty" in rows[1][0]
+        else:
+            assert len(rows) == 1, name   # the header only
+    doc = json.loads(paths["json"].read_text("utf-8"))
+    assert doc["findings"] == [] and doc["findings_count"] == 0 and "the session is empty" in doc["result"]
     assert "the session is empty" in paths["html"].read_text("utf-8")

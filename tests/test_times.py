@@ -109,3 +109,70 @@ def test_no_other_module_formats_or_converts_times():
             if isinstance(node, ast.Attribute) and node.attr in calls:
                 found.append(f"{path.relative_to(REPO)}:{node.lineno} .{node.attr}")
     assert found == []
+
+
+NOT_TIMES = ["nan", "NaN", "inf", "-inf", "Infinity", "1e300", "-1e300", "1e20", "-5", "0001-01-01T00:00:00+14:00",
+             "9999-12-31T23:59:59-14:00"]
+
+
+@pytest.mark.parametrize("text", NOT_TIMES)
+def test_a_time_must_be_finite_and_within_the_years_a_recording_can_have(text):
+    with pytest.raises(ValueError) as err:
+        parse_time(text)
+    assert repr(text.strip()) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_stored_time_window_and_the_typed_one_are_the_same():
+    from piiaudit import times
+
+    assert parse_time(str(times.LATEST)) == times.LATEST and parse_time("0") == 0.0
+    with pytest.raises(ValueError, match="outside"):
+        times.checked(times.LATEST + 1)
+
+
+def _one_line(result, code=2):
+    assert result.exit_code == code and isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    return result.output.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "1e300"])
+def test_analyze_and_mark_refuse_a_time_that_is_not_one_and_write_nothing(tmp_path, text):
+    session = tmp_path / "s"
+    write_standin_scenario(session)
+    line = _one_line(CliRunner().invoke(cli, ["analyze", str(session), f"--consent-at={text}"]))
+    assert "--consent-at" in line and repr(text) in line
+    from piiaudit.store import SessionStore
+
+    store = SessionStore(session, create=False)
+    marks_before = store.count("consent_marks")
+    assert store.count("findings") == 0                         # nothing analysed on a refusal
+    line = _one_line(CliRunner().invoke(cli, ["mark", "consent", "--session", str(session), f"--at={text}"]))
+    assert "--at" in line and repr(text) in line
+    assert store.count("consent_marks") == marks_before          # no mark written before a crash
+    with pytest.raises(ValueError, match="not a time"):
+        store.add_consent_mark(float(text))                      # the store's own API refuses it too
+    from analysis.errors import AnalysisError
+
+    with pytest.raises(AnalysisError, match="consent"):
+        analyze(session, consent_at=float(text))
+
+
+@pytest.mark.parametrize("name", ["Asia", "A" * 300, "Asia/Shanghai\x00", "../etc/passwd", " "])
+def test_an_odd_zone_name_is_one_line_in_every_command_and_in_tz(analysed, monkeypatch, name):
+    session, _ = analysed
+    for args in (["report", str(session), "--tz", name], ["analyze", str(session), "--tz", name]):
+        line = _one_line(CliRunner().invoke(cli, args))
+        assert "--tz" in line and "unknown time zone" in line
+    with pytest.raises(ZoneError):
+        zone(name)
+    if "\x00" not in name:                                      # (no environment variable can hold one)
+        monkeypatch.setenv("TZ", name)                          # a broken TZ falls back to the system's zone
+        assert zone() is not None and iso_one(0.0)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", "1e300"])
+def test_a_duration_must_be_finite_too(tmp_path, value):
+    line = _one_line(CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "d"), f"--timeout={value}"]))
+    assert "--timeout" in line and repr(value) in line
+    assert not (tmp_path / "d").exists()

@@ -29,6 +29,7 @@ from urllib.parse import unquote_to_bytes
 
 import numpy as np
 
+from piiaudit import hosts
 from piiaudit.detect import fields as F
 from piiaudit.detect import location
 from piiaudit.detect.charclass import B64_MAP, looks_like_text
@@ -36,6 +37,7 @@ from piiaudit.detect.decompress import decompress, sniff
 from piiaudit.detect.index import Text, hex_token_ok
 from piiaudit.detect.limits import Budget
 from piiaudit.detect.segment import Child, Segment, kind_of
+from piiaudit.flowrow import destination
 
 FLOW = "flow"                 # source input: a mitmproxy flow (HTTP messages, WebSocket messages)
 PLAINTEXT = "plaintext"       # source input: bytes the crypto hooks saw before encryption
@@ -140,10 +142,13 @@ class _RoomBudget:
 
 
 def request_segments(scan, flow, roots):
-    """URL path, query, header block, body."""
+    """Host name, URL path, query, header block, body."""
     req = getattr(flow, "request", None)
     if req is None:
         return
+    host = _destination_name(flow)
+    if host:
+        yield Segment(host, "host", location.URL_HOST, "request", next(roots))
     raw_path = req.data.path or b""
     path, _, query = raw_path.partition(b"?")
     query, _, _fragment = query.partition(b"#")
@@ -152,6 +157,18 @@ def request_segments(scan, flow, roots):
     if query:
         yield Segment(query, "query", location.QUERY, "request", next(roots))
     yield from _message_segments(req, "request", scan.budget, roots)
+
+
+def _destination_name(flow) -> bytes:
+    """The name the flow went to, as bytes; empty for an IP address (nothing to find in it)
+    or a flow without one."""
+    try:
+        host = destination(flow)
+    except Exception:  # noqa: BLE001 - a flow without connections (a test double, a bare request)
+        host = getattr(getattr(flow, "request", None), "host", "") or ""
+    if not host or hosts.is_ip_literal(host):
+        return b""
+    return host.encode("utf-8", "surrogateescape")
 
 
 def response_segments(scan, flow, roots):
@@ -477,13 +494,17 @@ def locate_path(scan, seg: Segment, spans) -> list[str]:
     return [location.URL_PATH] * len(spans)
 
 
+def locate_host(scan, seg: Segment, spans) -> list[str]:
+    return [location.URL_HOST] * len(spans)
+
+
 def locate_text(scan, seg: Segment, spans) -> list[str]:
     return [location.text(seg.prefix) if seg.top else seg.prefix] * len(spans)
 
 
 # -- the table ------------------------------------------------------------------------------------
 _TEXTUAL = ("json", "text", "binary", "path", "headers")
-_ANY = ("json", "form", "query", "protobuf", "text", "binary", "path", "headers")
+_ANY = ("json", "form", "query", "protobuf", "text", "binary", "path", "headers", "host")
 
 DECODERS: tuple[Decoder, ...] = (
     # sources, in the order a flow is read
@@ -503,5 +524,6 @@ DECODERS: tuple[Decoder, ...] = (
     Decoder("headers", ("headers",), locate=locate_headers),
     Decoder("protobuf", ("protobuf",), locate=locate_protobuf),
     Decoder("path", ("path",), locate=locate_path),
+    Decoder("host", ("host",), locate=locate_host),
     Decoder("text", ("text", "binary"), locate=locate_text),
 )

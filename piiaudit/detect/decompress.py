@@ -2,7 +2,13 @@
 
 Every decoder is driven incrementally and asked for at most the bytes the flow still may
 decompress, so memory and time stay proportional to the budget, never to what the
-sender claims.
+sender claims. This is the one place piiaudit decompresses anything: bodies and data
+inside fields (`decompress`, against a flow's Budget) and compressed capture files
+(`bounded`, against a file limit such as limits.MAX_FILE_DECOMPRESSED_BYTES).
+
+The brotli binding has no output limit: its input is fed a byte at a time while the data
+expands a lot, so one call yields at most what one byte can expand to (a brotli
+meta-block: 16 MB), never what the whole stream claims.
 """
 
 from __future__ import annotations
@@ -40,30 +46,38 @@ def decompress(data: bytes, encoding: str, budget: Budget) -> tuple[bytes, str |
     if room <= 0:
         budget.cap("decompressed_size")
         return b"", None
+    out, problem, capped = bounded(data, encoding, room)
+    budget.decompressed += len(out)
+    if capped:
+        budget.cap("decompressed_size")
+    return out, problem
+
+
+def bounded(data: bytes, encoding: str, limit: int) -> tuple[bytes, str | None, bool]:
+    """(output, problem, capped): `data` decompressed to at most `limit` bytes; capped is
+    True when there was more. A stream that is corrupt from its start gives (b"", reason)."""
     enc = encoding.strip().lower()
     try:
         if enc in ("gzip", "x-gzip"):
-            out, problem = _zlib(data, zlib.MAX_WBITS | 16, room)
+            out, problem = _zlib(data, zlib.MAX_WBITS | 16, limit)
         elif enc == "zlib":
-            out, problem = _zlib(data, zlib.MAX_WBITS, room)
+            out, problem = _zlib(data, zlib.MAX_WBITS, limit)
         elif enc == "deflate":
             # HTTP "deflate" is zlib-wrapped by the spec and raw in practice; take either.
-            out, problem = _zlib(data, zlib.MAX_WBITS | 32 if data[:1] == b"\x78" else -zlib.MAX_WBITS, room)
+            out, problem = _zlib(data, zlib.MAX_WBITS | 32 if data[:1] == b"\x78" else -zlib.MAX_WBITS, limit)
         elif enc == "br":
-            out, problem = _brotli(data, room)
+            out, problem = _brotli(data, limit)
         elif enc == "zstd":
-            out, problem = _zstd(data, room)
+            out, problem = _zstd(data, limit)
         elif enc in ("identity", ""):
-            return data, None
+            return data, None, False
         else:
-            return b"", f"unsupported content-encoding {encoding!r}"
+            return b"", f"unsupported content-encoding {encoding!r}", False
     except DecodeError as e:
-        return b"", str(e)
-    budget.decompressed += len(out)
-    if len(out) > room:
-        out = out[:room]
-        budget.cap("decompressed_size")
-    return out, problem
+        return b"", str(e), False
+    if len(out) > limit:
+        return out[:limit], None, True
+    return out, problem, False
 
 
 def _zlib(data: bytes, wbits: int, room: int) -> tuple[bytes, str | None]:
@@ -96,19 +110,21 @@ def _zlib(data: bytes, wbits: int, room: int) -> tuple[bytes, str | None]:
 
 def _brotli(data: bytes, room: int) -> tuple[bytes, str | None]:
     # The brotli binding has no output limit, so input is fed in slices sized by the
-    # ratio seen so far: a bomb gets one small slice at a time.
+    # ratio seen so far: one byte while it expands more than 64-fold (a bomb then runs at
+    # most one meta-block past the room), doubling up to _CHUNK while it does not.
     d = brotli.Decompressor()
     parts: list[bytes] = []
     total = fed = 0
-    step = 64
+    step = 1
     try:
         while fed < len(data) and total <= room:
             piece = d.process(data[fed:fed + step])
             fed += step
+            if total + len(piece) > room + 1:  # keep one byte past the room: "there was more"
+                piece = piece[:room + 1 - total]
             parts.append(piece)
             total += len(piece)
-            ratio = total / fed
-            step = 64 if ratio > 64 else _CHUNK
+            step = 1 if total > 64 * fed else min(step * 2, _CHUNK)
     except brotli.error as e:
         if total == 0:
             raise DecodeError(f"corrupt brotli data: {e}") from None

@@ -200,8 +200,12 @@ class Detector:
             budget.cap("hits")
             hits = hits[: self.limits.max_hits]
         for h in hits:
-            h.pop("_root", None)
-            h.pop("_span", None)
+            places = [(h.pop("_root", None), h.pop("_span", None))] + list(h.pop("_also", ()))
+            wire = _wire_texts(scanner.wire, places)
+            if wire:
+                h["detail"] = {**(h.get("detail") or {}), "wire": wire}
+                if any(len(w) >= WIRE_MAX for w in wire):
+                    h["detail"]["wire_cut"] = True
             h["value_sha256"] = value_sha256(h["value"])
         return hits
 
@@ -254,13 +258,30 @@ class Detector:
                     "source": fix.source, "value": fix.value,
                     "confidence": 0.95 if d <= self.limits.location_radius_m / 2 else 0.8,
                     "direction": direction, "detail": detail,
-                    "_root": la["_root"], "_span": la["_span"],
+                    "_root": la["_root"], "_span": la["_span"], "_also": [(ln["_root"], ln["_span"])],
                 })
         return out
 
 
 def _sign_ok(value: float, axis: float) -> bool:
     return (value < 0) == (axis < 0) or value == 0
+
+
+WIRE_MAX = 1024   # characters of a hit's wire text kept (detail.wire); longer ones are cut: detail.wire_cut
+
+
+def _wire_texts(wire: dict[int, bytes], places: list) -> list[str]:
+    """The text of a URL part or header that carried a hit (the span of the top-level
+    segment it came from), exactly as it travelled: what a masked report must hide."""
+    out: list[str] = []
+    for root, span in places:
+        data = wire.get(root) if root is not None and span else None
+        if data is None:
+            continue
+        text = data[span[0]:span[1]][:WIRE_MAX].decode("utf-8", "surrogateescape")
+        if text and text not in out:
+            out.append(text)
+    return out
 
 
 def _scaled(value: float, scale: str) -> float:

@@ -122,6 +122,10 @@ class Found:
     coords: list[dict] = field(default_factory=list)
 
 
+# Kinds of top-level segment a report shows as text (URL host, path and query, headers).
+WIRE_KINDS = ("host", "path", "query", "headers")
+
+
 class Scanner(Walker):
     def __init__(self, known: list[KnownIndex], coords: CoordFinder, budget: Budget, patterns: bool = True):
         super().__init__(budget)
@@ -132,6 +136,9 @@ class Scanner(Walker):
         self.needles_low = KEYED_WORDS
         self.needles_raw = tuple(coords.needles) + (b"@",)
         self.needles_binary = tuple(coords.binary_needles)
+        # top-level segments whose text a report shows (URL parts, headers), by root id:
+        # each hit there records the exact text it covers (Detector._finish, detail.wire)
+        self.wire: dict[int, bytes] = {}
 
     def scan_source(self, source: str, what) -> None:
         """Scan every top-level segment of a flow or a plaintext; a failing source costs
@@ -154,6 +161,8 @@ class Scanner(Walker):
     def _scan(self, seg: Segment) -> None:
         if not seg.data:
             return
+        if seg.depth == 0 and seg.root_span is None and seg.kind in WIRE_KINDS:
+            self.wire[seg.root] = seg.data
         if seg.kind in WHOLE:
             for c in self.children(seg, None):
                 child = self.descend(seg, c, c.prefix)

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# A compressed capture file (.zhar) is decompressed to at most this many bytes, by the same
+# bounded decoders as a body (piiaudit.detect.decompress.bounded); the entries beyond are
+# not read, and one line says so. A real HAR of this size is rare; decompress such a file
+# yourself and pass the .har to read all of it.
+MAX_FILE_DECOMPRESSED_BYTES = 256 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class ScanLimits:

@@ -3,7 +3,7 @@
 Every location string is built here, by the proxy's detector and by the analysis step that
 ties crypto plaintext to its carrier alike, so the same place gets the same name:
 
-    url:path  query:<key>  header:<name>  cookie:<name>
+    url:host  url:path  query:<key>  header:<name>  cookie:<name>
     body:json:$.dev.id   body:json:$["dev.id"][0]   body:form:<key>   body:multipart:<part>
     body:text  body:protobuf:1.3.2   ws:<n>:json:$.imei   ws:<n>:text
     body:json:$.payload>crypto:AES/CBC/PKCS5Padding>json:$.imei
@@ -21,6 +21,7 @@ import json as _json
 import re
 
 URL_PATH = "url:path"
+URL_HOST = "url:host"       # the host name the flow went to (piiaudit.flowrow.destination)
 HEADERS = "header"          # a header block, and a hit in it that no header name holds
 BODY = "body"
 QUERY = "query"

@@ -94,7 +94,8 @@ def load(directory: Path | str = CORPUS_DIR) -> Corpus:
         doc = load_file(directory / LABELS)
     except (OSError, YamlError) as e:
         raise RealCorpusError(f"{directory / LABELS}: {e}") from None
-    profile = from_dict(doc["profile"], str(directory / LABELS))
+    # the labels' profile also gives `why` (a reason per value); the profile proper is the rest
+    profile = from_dict({k: v for k, v in doc["profile"].items() if k != "why"}, str(directory / LABELS))
     why = doc["profile"].get("why") or {}
     if set(why) != set(profile.values):
         raise RealCorpusError("profile.why: one reason per profile value, no more")

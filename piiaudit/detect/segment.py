@@ -18,7 +18,7 @@ from piiaudit.detect.charclass import looks_like_text
 @dataclass
 class Segment:
     data: bytes
-    kind: str                       # json form query multipart protobuf text binary path headers
+    kind: str                       # json form query multipart protobuf text binary path headers host
     prefix: str                     # location prefix ('body', 'ws:3', 'body:json:$.d', 'query')
     direction: str
     root: int                       # id of the top-level segment

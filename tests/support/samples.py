@@ -264,10 +264,10 @@ def _scenario_flows(at, url_suffix: str) -> tuple[dict[int, Any], list[dict[str,
         _hit(flows[6], "android_id", "body:form:aid", "base64", DEVICE["android_id"], {"matched": aid_b64.rstrip("=")}),
         _hit(flows[12], "location", "query:lat", "plain", DEVICE["location"],
              {"datum": "wgs84", "distance_m": 0.0, "lat": lat, "lat_location": "query:lat", "lng": lng,
-              "lng_location": "query:lng"}, confidence=0.95),
+              "lng_location": "query:lng", "wire": ["39.908823", "116.397470"]}, confidence=0.95),
         # the Android ID pattern fires on the same bytes: support of the known-value hit
         _hit(flows[14], "android_id", "query:aid", "plain", DEVICE["android_id"],
-             {"matched": DEVICE["android_id"], "support": [
+             {"matched": DEVICE["android_id"], "wire": [DEVICE["android_id"]], "support": [
                  {"source": "pattern", "pii_type": "android_id", "encoding": "plain", "confidence": 0.85,
                   "value": DEVICE["android_id"], "rule": "hex16-keyed"}]}),
     ]
