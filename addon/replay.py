@@ -7,6 +7,12 @@ complete flow and reports where it ends; a damaged HAR keeps its valid entries.
 
 `mitmdump -nr FILE -s addon/piiaudit_addon.py --set piiaudit_session=DIR` does the same
 through mitmdump (but stops a HAR at its first bad entry, as mitmproxy's reader does).
+
+Nothing is lost without a word: every flow read is stored, counted as not stored (a row
+SQLite refused), or counted as skipped (the recorder never saw its end: no response and no
+error, or not HTTP), with an `errors` row; the run's accounting (piiaudit.accounting) and
+`summary_line` say so. The replay is one run of stage `replay` (piiaudit.runs): killed, it
+leaves the session partial. A clean end writes the manifest last.
 """
 
 from __future__ import annotations
@@ -22,8 +28,8 @@ from mitmproxy import ctx, exceptions, hooks, master, options
 
 from addon import har
 from addon.recorder import Recorder
-from piiaudit import flowread
-from piiaudit.store import SessionStore
+from piiaudit import accounting, flowread, manifest
+from piiaudit.store import SessionStore, error_row, tally_row
 
 logger = logging.getLogger(__name__)
 
@@ -91,14 +97,18 @@ async def _run(file: Path, session_dir: Path, profile: Path | None, capture: str
     except exceptions.OptionsError as e:
         raise ReplayError(str(e)) from None
     store = SessionStore(session_dir)
-    stats: dict[str, Any] = {"file": str(file), "flows": 0, "hits": 0, "errors": 0, "truncated": False, "messages": []}
+    run_id = recorder.session.run_id
+    stats: dict[str, Any] = {"file": str(file), "session": str(session_dir), "flows": 0, "hits": 0, "errors": 0,
+                             "truncated": False, "messages": []}
 
-    def problem(message: str, *, truncated: bool = False) -> None:
+    def problem(message: str, *, truncated: bool = False, skipped: str | None = None) -> None:
         logger.error("piiaudit replay: %s", message)
         stats["messages"].append(message)
         stats["errors"] += 1
         stats["truncated"] = stats["truncated"] or truncated
-        store.record_error(COMPONENT, message, detail={"file": str(file)})
+        lost = "capture" if truncated else skipped
+        _record(store, run_id, error_row(COMPONENT, message, detail={"file": str(file)}),
+                [tally_row(COMPONENT, "failed" if truncated else "skipped", lost, 1, run_id)] if lost else [])
 
     await m.addons.trigger_event(hooks.RunningHook())
     try:
@@ -120,10 +130,75 @@ async def _run(file: Path, session_dir: Path, profile: Path | None, capture: str
         stats["messages"].append(
             f"{recorder.escaped} flows held bytes that are not UTF-8 (URL, header or host): stored with "
             "\\xNN escapes and the raw bytes' SHA-256 in flows.escaped")
+    _account(store, run_id, stats, problem)
     stats["seconds"] = round(time.perf_counter() - started, 3)
     store.set_meta("last_replay", {k: v for k, v in stats.items() if k != "messages"} | {"at": time.time()})
+    if recorder.session.run_id is not None:
+        manifest.write(store)
     store.close()
     return stats
+
+
+def _record(store: SessionStore, run_id: str | None, error: dict, tally: list[dict]) -> None:
+    """An error row of the replay and what it cost, in one transaction (best effort, like record_error)."""
+    try:
+        store.write({"errors": [error], "tally": tally}, stage=COMPONENT, run_id=run_id)
+    except Exception as e:  # noqa: BLE001 - the database itself may be the problem
+        logger.error("piiaudit replay: not recorded: %s (%s)", error["message"], e)
+
+
+def _account(store: SessionStore, run_id: str | None, stats: dict[str, Any], problem) -> None:
+    """Stored, not stored and skipped flows of this run; the skipped ones get an error row."""
+    if run_id is None:   # the run could not even be started: nothing was counted
+        stats.update(stored=None, not_stored=None, skipped=None, lost=None)
+        return
+    acc = accounting.read_run(store, run_id)
+    stats["stored"] = acc.n(outcome="stored", what="flows")
+    stats["not_stored"] = acc.n(outcome="failed", what="flows")
+    skipped = max(stats["flows"] - stats["stored"] - stats["not_stored"], 0)
+    if skipped:
+        problem(f"{skipped} of the {stats['flows']} flows read from {Path(stats['file']).name} were not recorded: "
+                f"no response and no error (the capture holds only their request), or not HTTP")
+        _record_skipped(store, run_id, skipped)
+    stats["skipped"] = skipped
+    stats["lost"] = stats["not_stored"] + skipped
+    acc = accounting.read_run(store, run_id)
+    stats["capped"] = acc.n(outcome="capped")
+    stats["failed_scans"] = acc.n(outcome="failed", what="scans")
+    # Every error row this run wrote, those of rows SQLite refused included.
+    stats["errors"] = max(stats["errors"], acc.errors)
+
+
+def _record_skipped(store: SessionStore, run_id: str, n: int) -> None:
+    try:
+        store.write({"tally": [tally_row(COMPONENT, "skipped", "flows", n, run_id)]})
+    except Exception as e:  # noqa: BLE001
+        logger.error("piiaudit replay: %d skipped flows not counted: %s", n, e)
+
+
+def summary_line(stats: dict[str, Any]) -> str:
+    """What `piiaudit replay` prints: flows read, stored, not stored, skipped, hits, errors, time."""
+    parts = [f"{stats['stored']} stored" if stats.get("stored") is not None else "stored: not counted"]
+    if stats.get("not_stored"):
+        parts.append(f"{stats['not_stored']} not stored")
+    if stats.get("skipped"):
+        parts.append(f"{stats['skipped']} skipped")
+    parts.append(f"{stats['hits']} PII hits")
+    if stats.get("failed_scans"):
+        parts.append(f"{accounting.say(stats['failed_scans'], 'scans')} failed")
+    if stats.get("capped"):
+        parts.append(f"{accounting.say(stats['capped'], 'scans')} capped")
+    clean = not (stats.get("lost") or stats.get("failed_scans") or stats.get("capped") or stats.get("truncated"))
+    if stats["errors"] or clean:   # "0 errors" only when nothing else went wrong either
+        parts.append(f"{stats['errors']} errors")
+    parts.append(f"{stats['seconds']:.2f} s")
+    line = f"replayed {stats['flows']} flows from {stats['file']} into {stats['session']}: {', '.join(parts)}"
+    if stats.get("lost"):
+        line += (f"; {stats['lost']} flows lost / {stats['lost']} 条流量丢失 "
+                 f"(see the errors table of {Path(stats['session']) / 'session.db'})")
+    if stats.get("truncated"):
+        line += "; the capture was cut short / 抓包文件不完整"
+    return line
 
 
 async def _load_mitm(m: master.Master, fo, file: Path, stats: dict, problem) -> None:
@@ -146,7 +221,7 @@ async def _load_har(m: master.Master, data: bytes, file: Path, stats: dict, prob
     try:
         for item in har.read(data):
             if isinstance(item, har.BadEntry):
-                problem(f"{file.name}: {item.message}")
+                problem(f"{file.name}: {item.message}", skipped="har entries")
                 continue
             await m.load_flow(item)
             stats["flows"] += 1

@@ -8,6 +8,11 @@ thread (piiaudit.writer.SessionWriter), which commits them in batches. Hits foun
 
 When flows are read with `-r` (a replay), the file being read is the capture: its flows
 are never appended to any flows.mitm, and the session notes where they came from.
+
+The writer is one run of stage `proxy` (or `replay` under `-r`; piiaudit.runs): it marks the
+session partial until it closes cleanly, and the accounting (piiaudit.accounting) counts
+every row it stored or could not store, scans that failed or were capped, and flows that
+could not be recorded. A clean close writes the manifest (piiaudit.manifest) last.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Optional
 from mitmproxy import ctx, exceptions, http
 
 from addon.flowfile import FlowFile
+from piiaudit import manifest
 from piiaudit.flowrow import flow_row
 from piiaudit.store import SessionStore, StoreError
 from piiaudit.writer import SessionWriter
@@ -40,6 +46,7 @@ class SessionRecording:
         self.flowfile: FlowFile | None = None
         self.capture = "live"
         self.recorded = 0
+        self.run_id: str | None = None     # the writer's run (piiaudit.runs), kept after it closes
         self.escaped = 0          # flows whose text held bytes that are not UTF-8 (stored escaped)
 
     def load(self, loader) -> None:
@@ -88,7 +95,9 @@ class SessionRecording:
             raise
         self.store = store
         self.writer = SessionWriter(store, component=COMPONENT, max_rows=opts.piiaudit_batch_flows,
-                                    max_seconds=opts.piiaudit_batch_ms / 1000)
+                                    max_seconds=opts.piiaudit_batch_ms / 1000, stage="replay" if rfile else "proxy",
+                                    run_detail={"source": os.path.abspath(rfile)} if rfile else None)
+        self.run_id = self.writer.run_id
         logger.info("piiaudit: recording into %s (capture %s)", store.dir, self.capture)
 
     def _open_flowfile(self, store: SessionStore, rfile: str | None) -> FlowFile | None:
@@ -117,13 +126,16 @@ class SessionRecording:
         problems = list(answer.problems)
         if answer.capped:
             row["capped"] = ",".join(answer.capped)
+            self.writer.count("capped", "scans")
         if problems:
             row["error"] = "; ".join(problems)[:2000]
+            self.writer.count("failed", "scans")
         if self.flowfile is not None:
             try:
                 self.flowfile.add(flow)
             except Exception as e:  # noqa: BLE001
                 problems.append(f"not saved to {self.flowfile.path.name}: {type(e).__name__}: {e}")
+                self.writer.count("failed", "flows.mitm")
                 if self.flowfile.failed:
                     self.flowfile = None
         errors = [{"message": p, "flow_id": flow.id, "detail": {"url": row["url"]}}
@@ -140,17 +152,35 @@ class SessionRecording:
     def problem(self, message: str, flow_id: str | None) -> None:
         if self.writer is not None:
             self.writer.put_error(message, flow_id=flow_id)
+            self.writer.count("failed", _failed_what(message, flow_id))
 
     def done(self) -> None:
         self.close()
 
     def close(self) -> None:
+        ended = False
         if self.writer is not None:
             self.writer.close()
+            ended = self.writer.ended
             self.writer = None
         if self.flowfile is not None:
             self.flowfile.close()
             self.flowfile = None
         if self.store is not None:
+            if ended:
+                try:
+                    manifest.write(self.store)
+                except Exception as e:  # noqa: BLE001 - the rows are committed; verify will say the manifest is stale
+                    logger.error("piiaudit: manifest.json not written: %s: %s", type(e).__name__, e)
             self.store.close()
             self.store = None
+
+
+def _failed_what(message: str, flow_id: str | None) -> str:
+    """What a problem the detection reported cost: a flow not recorded, a look-back, a scan, or
+    the detection itself (its process died)."""
+    if message.startswith("flow not recorded") and flow_id is not None:
+        return "flows"
+    if message.startswith("look-back"):
+        return "look-back"
+    return "scans" if flow_id is not None else "detection"

@@ -148,3 +148,15 @@ EMPTY_SESSION = both("会话为空：没有流量、钩子事件或同意标记�
 NO_FINDINGS = both("未发现问题", "no findings")
 NO_HOOK_EVENTS = both("未记录钩子覆盖事件", "no hook coverage events recorded")
 TRUNCATED = " …[truncated / 已截断]"
+
+# -- the session's own state (analysis.sessionstate) ------------------------------------
+SESSION_STATE = both("会话状态", "Session state")
+PARTIAL_SESSION = both("不完整的会话", "partial session")
+COMPLETE_SESSION = both("完整：每次记录均正常结束", "complete: every recording ended cleanly")
+ACCOUNTING = both("记录核算", "Accounting")
+ACCOUNTING_SHEET = "Accounting"
+STAGE = both("阶段", "Stage")
+OUTCOME = both("结果", "Outcome")
+WHAT = both("对象", "What")
+COUNT = both("数量", "Count")
+ACCEPTED_CHANGES = both("已接受的改动", "Changes accepted")

@@ -20,7 +20,7 @@ import markupsafe
 import pandas as pd
 
 from analysis import bilingual as b
-from analysis import tables
+from analysis import sessionstate, tables
 from analysis.labels import SEVERITY, clean_text, finding_notes, link_sentences, pii_label, sdk_label
 from analysis.reportdata import ReportData
 from piiaudit import sessiondir
@@ -95,6 +95,7 @@ def render(data: ReportData, *, reveal: bool = False) -> str:
     return _template().render(
         L=b, session=data.session_dir.name,
         consent_notice=None if data.consent.status == "accepted" else data.consent.describe(data.tz),
+        state_notices=[*sessionstate.of(data).partial_lines(data.tz), *sessionstate.of(data).accepted_lines(data.tz)],
         summary=_table(pd.DataFrame(tables.summary_items(data, reveal=reveal), columns=[b.ITEM, b.VALUE])),
         per_rule=_table(tables.rule_counts(data)),
         findings=[_finding(rec, rules.get(rec["rule_id"], {}), flows, events, value_col, data.tz,

@@ -95,6 +95,7 @@ class Session:
     marks: pd.DataFrame
     manifest: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    left_out: dict[str, int] = field(default_factory=dict)   # table -> rows of session.db the analysis left out
 
     @property
     def is_empty(self) -> bool:
@@ -161,10 +162,13 @@ def parse_json_object(text: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _drop_untimed(frame: pd.DataFrame, ts: str, what: str, notes: list[str]) -> pd.DataFrame:
+def _drop_untimed(frame: pd.DataFrame, ts: str, what: str, notes: list[str],
+                  left_out: dict[str, int] | None = None) -> pd.DataFrame:
     bad = frame[ts].isna() | ~frame[ts].between(times.EARLIEST, times.LATEST)
     if bad.any():
         n = int(bad.sum())
+        if left_out is not None:
+            left_out[what.replace(" ", "_")] = n
         notes.append(f"{n} {what} without a usable time were left out / {n} 条记录（{what}）无有效时间，未纳入分析")
     return frame.loc[~bad].reset_index(drop=True)
 
@@ -187,11 +191,14 @@ def _reading(store: SessionStore, read: Callable[[sqlite3.Connection], T]) -> T:
         conn.close()
 
 
-def _hits_of_known_flows(hits: pd.DataFrame, flows: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+def _hits_of_known_flows(hits: pd.DataFrame, flows: pd.DataFrame, notes: list[str],
+                         left_out: dict[str, int] | None = None) -> pd.DataFrame:
     orphan = ~hits["flow_id"].isin(flows["id"])
     if not orphan.any():
         return hits
     n = int(orphan.sum())
+    if left_out is not None:
+        left_out["pii_hits"] = n
     notes.append(f"{n} PII hits refer to no recorded flow and were left out / {n} 条命中无对应流量，未纳入分析")
     return hits.loc[~orphan].reset_index(drop=True)
 
@@ -200,22 +207,27 @@ def load_session(session_dir: Path | str) -> Session:
     """Open an existing session directory (raises StoreError with the reason if unusable)."""
     store = SessionStore(session_dir, create=False)
 
-    def read_all(conn: sqlite3.Connection) -> tuple[list[str], tuple[pd.DataFrame, ...]]:
+    def read_all(conn: sqlite3.Connection) -> tuple[list[str], dict[str, int], tuple[pd.DataFrame, ...]]:
         notes: list[str] = []
-        flows = _drop_untimed(_read(conn, "flows", FLOW_COLUMNS, ["ts_start", "id"]), "ts_start", "flows", notes)
+        left_out: dict[str, int] = {}
+        flows = _drop_untimed(_read(conn, "flows", FLOW_COLUMNS, ["ts_start", "id"]), "ts_start", "flows", notes,
+                              left_out)
         hits = _read(conn, "pii_hits", HIT_COLUMNS, ["id"])
-        events = _drop_untimed(_read(conn, "events", EVENT_COLUMNS, ["ts", "id"]), "ts", "events", notes)
-        marks = _drop_untimed(_read(conn, "consent_marks", MARK_COLUMNS, ["ts", "id"]), "ts", "consent marks", notes)
-        return notes, (flows, hits, events, marks)
+        events = _drop_untimed(_read(conn, "events", EVENT_COLUMNS, ["ts", "id"]), "ts", "events", notes, left_out)
+        marks = _drop_untimed(_read(conn, "consent_marks", MARK_COLUMNS, ["ts", "id"]), "ts", "consent marks", notes,
+                              left_out)
+        return notes, left_out, (flows, hits, events, marks)
 
-    notes, (flows, hits, events, marks) = _reading(store, read_all)
+    notes, left_out, (flows, hits, events, marks) = _reading(store, read_all)
     return Session(
-        dir=Path(session_dir), store=store, flows=flows, hits=_hits_of_known_flows(hits, flows, notes),
-        events=events, marks=marks, manifest=manifest_mod.read(session_dir), notes=notes,
+        dir=Path(session_dir), store=store, flows=flows, hits=_hits_of_known_flows(hits, flows, notes, left_out),
+        events=events, marks=marks, manifest=manifest_mod.read(session_dir), notes=notes, left_out=left_out,
     )
 
 
 def with_hits_reread(session: Session) -> Session:
     """The session with its pii_hits read again (the analysis wrote derived hits); the rest is kept."""
     hits = _reading(session.store, lambda conn: _read(conn, "pii_hits", HIT_COLUMNS, ["id"]))
-    return dataclasses.replace(session, hits=_hits_of_known_flows(hits, session.flows, []))
+    left_out = {k: v for k, v in session.left_out.items() if k != "pii_hits"}
+    return dataclasses.replace(session, hits=_hits_of_known_flows(hits, session.flows, [], left_out),
+                               left_out=left_out)

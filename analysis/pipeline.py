@@ -6,6 +6,10 @@ into findings, order both streams into the timeline, and replace the session's f
 and timeline with these. The consent decision, the scope and the catalog used go to the
 session's meta table (and the scope to manifest.json), so reports are written from what
 was stored without deciding or preparing anything again.
+
+Before anything is read, the session is checked against its manifest (piiaudit.integrity):
+files changed outside piiaudit stop the analysis unless `accept_changes`. The analysis
+counts the rows of session.db it left out and the rules that failed (analysis.sessionstate).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import pandas as pd
 from analysis import consent as consent_mod
 from analysis import crypto as crypto_mod
 from analysis import scope as scope_mod
+from analysis import sessionstate
 from analysis import timeline as timeline_mod
 from analysis.consent import ConsentDecision
 from analysis.detections import REGISTRY, NotApplicable
@@ -32,6 +37,7 @@ from analysis.party import attribute_events
 from analysis.prepare import Evidence, prepare
 from analysis.rules import Catalog, load_catalog
 from analysis.scope import Scope
+from piiaudit import integrity
 from piiaudit import manifest as manifest_mod
 from piiaudit import times
 from piiaudit.store import StoreError
@@ -53,6 +59,7 @@ class AnalysisResult:
     skipped: list[dict[str, str]] = field(default_factory=list)   # rules not run, with the reason
     notes: list[str] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)    # rules that failed (recorded in `errors`)
+    state: sessionstate.SessionState | None = None                 # partial runs, accounting, accepted changes
 
     @property
     def counts(self) -> dict[str, int]:
@@ -134,8 +141,9 @@ def run_rules(catalog: Catalog, evidence: Evidence) -> tuple[pd.DataFrame, list[
 
 
 def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: Path | str | None = None,
-            rules: Path | str | None = None) -> AnalysisResult:
-    """Analyse one session directory; raises AnalysisError (ScopeError, RulesError, ...) with a clear message."""
+            rules: Path | str | None = None, accept_changes: bool = False) -> AnalysisResult:
+    """Analyse one session directory; raises AnalysisError (ScopeError, RulesError, ...) with a clear message.
+    Files changed outside piiaudit since the manifest are an AnalysisError unless `accept_changes`."""
     session_dir = Path(session_dir)
     if consent_at is not None:
         try:
@@ -143,6 +151,10 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
         except times.TimeError as e:
             raise AnalysisError(str(e)) from None
     catalog = load_catalog(rules)
+    try:
+        integrity.guard(session_dir, "analyze", accept=accept_changes)
+    except integrity.IntegrityError as e:
+        raise AnalysisError(str(e)) from None
     try:
         session = load_session(session_dir)
     except StoreError as e:
@@ -165,6 +177,7 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
     timeline_mod.save(order, store)
     for err in errors:
         store.record_error("analysis", f"rule {err['rule_id']} failed: {err['message']}")
+    sessionstate.record_analysis(store, session.left_out, {"rules": len(errors)})
     store.set_meta("consent", decision.to_dict())
     store.set_meta("scope", scope_obj.to_dict() if scope_obj else None)
     # Written last: a report trusts the findings and the timeline once this says they are complete.
@@ -179,6 +192,7 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
     return AnalysisResult(
         session_dir=session_dir, findings=findings, consent=decision, timeline_order=order, scope=scope_obj,
         catalog=catalog, session=session, evidence=evidence, skipped=skipped, notes=notes, errors=errors,
+        state=sessionstate.read(store, session.manifest),
     )
 
 

@@ -5,6 +5,13 @@ rule catalog and timeline (``analysis.reportdata``); a session never analysed is
 first with the defaults. Values from traffic are shown masked with their SHA-256 unless
 ``reveal``; they are written as text in the workbook and escaped in the page. Times are
 shown in `tz` (an IANA name; default: ``TZ``, else the system's zone).
+
+findings.json is one object: ``schema`` (the version of its layout, `FINDINGS_SCHEMA`),
+``session`` (its state, partial or complete, the accounting per stage and the changes the
+tester accepted: analysis.sessionstate), ``result`` (the result in words, as the console,
+the workbook and the page say it), ``findings_count`` and ``findings``.
+A session whose files changed outside piiaudit is refused unless `accept_changes`
+(piiaudit.integrity).
 """
 
 from __future__ import annotations
@@ -15,15 +22,20 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import htmlpage, tables, workbook
+from analysis import htmlpage, sessionstate, tables, workbook
+from analysis.errors import AnalysisError
 from analysis.labels import clean_text, link_sentences, pii_label, sdk_label
 from analysis.pipeline import AnalysisResult
 from analysis.reportdata import ReportData, gather
+from piiaudit import integrity
 from piiaudit import manifest as manifest_mod
 from piiaudit import sessiondir
 from piiaudit.times import iso_one, zone
 
 OUTPUTS = {"xlsx": "evidence.xlsx", "json": "findings.json", "html": "report.html"}
+# The layout of findings.json: 1 was a bare list of findings; 2 is the object of
+# `findings_document` (schema, session, result, findings_count, findings).
+FINDINGS_SCHEMA = 2
 
 
 def _keys_sorted(value: Any) -> Any:
@@ -73,9 +85,11 @@ def _none_for_nan(value: Any) -> Any:
 
 
 def findings_document(data: ReportData, *, reveal: bool = False) -> dict[str, Any]:
-    """findings.json: the result in words (as the other outputs say it), the count and the findings."""
+    """findings.json: the layout's version, the session's state and accounting, the result in
+    words (as the other outputs say it), the count and the findings."""
     records = findings_records(data, reveal=reveal)
-    return {"result": tables.result(data), "findings_count": len(records), "findings": records}
+    return {"schema": FINDINGS_SCHEMA, "session": sessionstate.of(data).to_json(data.tz),
+            "result": tables.result(data), "findings_count": len(records), "findings": records}
 
 
 def write_findings_json(data: ReportData, path: Path, *, reveal: bool = False) -> None:
@@ -86,14 +100,19 @@ def write_findings_json(data: ReportData, path: Path, *, reveal: bool = False) -
 
 
 def write_report(session_dir: Path | str, *, reveal: bool = False, result: AnalysisResult | None = None,
-                 tz: str | None = None) -> dict[str, Path]:
+                 tz: str | None = None, accept_changes: bool = False) -> dict[str, Path]:
     """Write the three outputs; returns {"xlsx": path, "json": path, "html": path}.
 
     `result` (from analyze, in the same process) saves reading the session; without it the
     stored analysis is used. Raises AnalysisError (and piiaudit.times.ZoneError for a bad `tz`).
     """
     session_dir = Path(session_dir)
-    data = gather(session_dir, zone(tz), result)
+    tzinfo = zone(tz)
+    try:
+        integrity.guard(session_dir, "report", accept=accept_changes)
+    except integrity.IntegrityError as e:
+        raise AnalysisError(str(e)) from None
+    data = gather(session_dir, tzinfo, result, accept_changes=accept_changes)
     paths = {kind: session_dir / name for kind, name in OUTPUTS.items()}
     workbook.write(data, paths["xlsx"], reveal=reveal)
     write_findings_json(data, paths["json"], reveal=reveal)

@@ -86,14 +86,16 @@ def _stored_analysis(session_dir: Path) -> dict[str, Any] | None:
         store.close()
 
 
-def gather(session_dir: Path | str, tz: dt.tzinfo, result: AnalysisResult | None = None) -> ReportData:
-    """From a fresh AnalysisResult, else from what the last analyze stored (analysing first if none did)."""
+def gather(session_dir: Path | str, tz: dt.tzinfo, result: AnalysisResult | None = None, *,
+           accept_changes: bool = False) -> ReportData:
+    """From a fresh AnalysisResult, else from what the last analyze stored (analysing first if none did,
+    with `accept_changes` passed on: piiaudit.integrity)."""
     session_dir = Path(session_dir)
     if result is not None:
         return from_result(result, tz)
     meta = _stored_analysis(session_dir)
     if meta is None:
-        return from_result(analyze(session_dir), tz, notes=(ANALYSED_NOW,))
+        return from_result(analyze(session_dir, accept_changes=accept_changes), tz, notes=(ANALYSED_NOW,))
     if "timeline_rows" not in meta:
         raise AnalysisError(
             f"{session_dir}: analysed by an earlier piiaudit that did not store the timeline; run "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from analysis import bilingual as b
-from analysis import sentbysdk
+from analysis import sentbysdk, sessionstate
 from analysis.labels import SEVERITY, pii_label, result_line, sdk_label
 from analysis.pipeline import AnalysisResult
 from analysis.rules import SEVERITY_RANK
@@ -20,8 +20,10 @@ def text_summary(result: AnalysisResult, *, top: int = TOP, tz: dt.tzinfo | None
     lines = [
         f"piiaudit — {result.session_dir.name}: {counts['flows']} flows, {counts['pii_hits']} PII hits, "
         f"{counts['events']} hook events",
+        *state_head(result, tz),
         result.consent.describe(tz),
         *[f"  ! {n}" for n in (*result.consent.notes, *result.notes)],
+        *state_block(result),
         "",
         f"{b.FINDINGS_HEADING}: {counts['findings']}",
         f"{b.RESULT}: {result_line(len(result.findings), empty=result.session.is_empty, failed_rules=len(result.errors))}",
@@ -49,6 +51,22 @@ def text_summary(result: AnalysisResult, *, top: int = TOP, tz: dt.tzinfo | None
     for err in result.errors:
         lines.append(f"  ! rule {err['rule_id']} failed / 规则执行失败: {err['message']}")
     return "\n".join(lines)
+
+
+def _state(result: AnalysisResult) -> sessionstate.SessionState:
+    return result.state or sessionstate.read(result.session.store, result.session.manifest)
+
+
+def state_head(result: AnalysisResult, tz: dt.tzinfo | None = None) -> list[str]:
+    """Under the first line: a partial session, files changed after recording (analysis.sessionstate)."""
+    state = _state(result)
+    return [f"  ! {line}" for line in (*state.partial_lines(tz), *state.accepted_lines(tz))]
+
+
+def state_block(result: AnalysisResult) -> list[str]:
+    """Before the findings: what each stage stored, skipped and failed."""
+    state = _state(result)
+    return ["", *state.accounting.lines(len(state.partial_runs))]
 
 
 def sent_by_sdk_lines(result: AnalysisResult) -> list[str]:

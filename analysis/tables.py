@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import bilingual as b
-from analysis import coverage, sentbysdk
+from analysis import coverage, sentbysdk, sessionstate
 from analysis.labels import (SEVERITY, YES_NO, cite, finding_notes, link_sentences, masked_values, pii_label,
                              result_line, sdk_label)
 from analysis.redact import host_texts, known_values, redact, redact_nested, url_redactions
@@ -110,6 +110,7 @@ def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
     items = [
         (b.REPORT, f"piiaudit {b.EVIDENCE_TITLE}"),
         (b.SESSION, data.session_dir.name),
+        *sessionstate.of(data).items(tz),
         (b.APP, " ".join(str(app.get(k)) for k in ("package", "name", "version") if app.get(k)) or "—"),
         (b.APP_TYPE, str(app.get("category") or "—")),
         (b.DEVICE, ", ".join(f"{k}={v}" for k, v in device.items()) or "—"),
@@ -339,6 +340,7 @@ BUILDERS: dict[str, Callable[..., pd.DataFrame]] = {
     "API events": lambda data, reveal: events_table(data, reveal=reveal),
     "Timeline": lambda data, reveal: timeline_table(data, reveal=reveal),
     "Hooks": lambda data, reveal: hooks_table(data),
+    b.ACCOUNTING_SHEET: lambda data, reveal: sessionstate.of(data).table(),
 }
 
 

@@ -107,6 +107,10 @@ def _zone_option(name: str | None) -> dt.tzinfo:
 FORCE_HELP = ("Write into an existing directory that is not a piiaudit session: the session's files are added "
               "beside the others (nothing is deleted).")
 TZ_HELP = "Time zone times are shown in (an IANA name, e.g. Asia/Shanghai). Default: TZ, else the system's."
+ACCEPT_CHANGES = click.option(
+    "--accept-changes", "accept_changes", is_flag=True,
+    help="Go on although files changed outside piiaudit since manifest.json (see `piiaudit verify`); "
+         "the acceptance is recorded in the manifest and shown in every output.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -227,7 +231,7 @@ def replay(file: Path, session_dir: Path, profile: Path | None, force: bool) -> 
       piiaudit replay run1/flows.mitm --session run1-again --profile device.yaml
       piiaudit replay export.har --session from-har --profile device.yaml
     """
-    from addon.replay import ReplayError, replay as run_replay
+    from addon.replay import ReplayError, replay as run_replay, summary_line
 
     if profile is None and (session_dir / "device.yaml").is_file():
         profile = session_dir / "device.yaml"
@@ -242,12 +246,9 @@ def replay(file: Path, session_dir: Path, profile: Path | None, force: bool) -> 
     if stats["flows"] == 0 and messages:
         # nothing usable: one line naming the file and its first problem (all are in the errors table)
         raise AuditError(f"{file}: no flow could be read: {messages[0].removeprefix(f'{file.name}: ')}")
-    click.echo(
-        f"replayed {stats['flows']} flows from {file} into {session_dir}: "
-        f"{stats['hits']} PII hits, {stats['errors']} errors, {stats['seconds']:.2f} s"
-    )
-    # What the file itself held (damage, a decompression cut, text that is not UTF-8), one
-    # line each; per-flow problems are in the session's errors table.
+    click.echo(summary_line(stats))
+    # What the file itself held (damage, a decompression cut, text that is not UTF-8, flows
+    # never recorded), one line each; per-flow problems are in the session's errors table.
     for message in messages[:5]:
         click.echo(f"  ! {message}")
 
@@ -262,9 +263,10 @@ def replay(file: Path, session_dir: Path, profile: Path | None, force: bool) -> 
 @click.option("--rules", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A rule catalog to use instead of the built-in one.")
 @click.option("--tz", "tz_name", help=TZ_HELP)
+@ACCEPT_CHANGES
 @_one_line
 def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules: Path | None,
-            tz_name: str | None) -> None:
+            tz_name: str | None, accept_changes: bool) -> None:
     """Decide the consent moment, apply the rules and store the findings.
 
     The consent moment comes from the hooks (the 同意/Agree tap on a privacy dialog), else
@@ -281,7 +283,8 @@ def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules
     _open_session(session_dir)
     tz = _zone_option(tz_name)
     try:
-        result = run_analysis(session_dir, consent_at=_time_option(consent_at, "--consent-at", tz_name), scope=scope, rules=rules)
+        result = run_analysis(session_dir, consent_at=_time_option(consent_at, "--consent-at", tz_name), scope=scope,
+                              rules=rules, accept_changes=accept_changes)
     except AnalysisError as e:
         raise AuditError(str(e)) from None
     click.echo(text_summary(result, tz=tz))
@@ -292,8 +295,9 @@ def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules
 @click.argument("session_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--reveal", is_flag=True, help="Show raw PII values instead of masked values plus hashes.")
 @click.option("--tz", "tz_name", help=TZ_HELP)
+@ACCEPT_CHANGES
 @_one_line
-def report(session_dir: Path, reveal: bool, tz_name: str | None) -> None:
+def report(session_dir: Path, reveal: bool, tz_name: str | None, accept_changes: bool) -> None:
     """Write evidence.xlsx, report.html and findings.json from what `piiaudit analyze` stored.
 
     A session not analysed yet is analysed first, with the defaults.
@@ -309,7 +313,7 @@ def report(session_dir: Path, reveal: bool, tz_name: str | None) -> None:
     _open_session(session_dir).close()
     _zone_option(tz_name)
     try:
-        paths = write_report(session_dir, reveal=reveal, tz=tz_name)
+        paths = write_report(session_dir, reveal=reveal, tz=tz_name, accept_changes=accept_changes)
     except AnalysisError as e:
         raise AuditError(str(e)) from None
     for kind, path in paths.items():
@@ -341,11 +345,39 @@ def mark_consent(session_dir: Path, at: str, declined: bool, note: str | None) -
       piiaudit mark consent --session run1
       piiaudit mark consent --session run1 --at 2026-11-23T10:00:05+08:00 --note "tapped 同意并继续"
     """
+    from commands.sessioncheck import refresh_manifest_after
+
     store = _open_session(session_dir)
     ts = _time_option(at, "--at")
     kind = "declined" if declined else "accepted"
-    store.add_consent_mark(ts, kind=kind, source="tester", note=note)
+    with refresh_manifest_after(store):
+        store.add_consent_mark(ts, kind=kind, source="tester", note=note)
     click.echo(f"consent {kind} marked at {iso_one(ts)} ({ts:.3f}) in {session_dir}")
+
+
+# -- verify ----------------------------------------------------------------------
+@cli.command()
+@click.argument("session_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as one JSON object.")
+@_one_line
+def verify(session_dir: Path, as_json: bool) -> None:
+    """Check every file of a session against its manifest.json, and the manifest against the session.
+
+    One line per file (ok, changed, missing, new; session.db 'written' by piiaudit after the
+    manifest; flows.mitm 'appended' by a recording that did not end), the manifest's counts
+    against the rows of session.db, the flows in flows.mitm against the flow rows, the runs
+    that did not end, then a verdict: ok, partial, stale or mismatch. Exit status 0 only for ok.
+
+    \b
+    Example:
+      piiaudit verify run1
+      piiaudit verify run1 --json
+    """
+    from piiaudit import integrity
+
+    result = integrity.verify(session_dir)
+    click.echo(integrity.to_json(result) if as_json else integrity.summary(result))
+    sys.exit(0 if result.verdict == "ok" else 1)
 
 
 # -- device tooling --------------------------------------------------------------

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from piiaudit import manifest, sessiondir
+from piiaudit import accounting, manifest, runs, sessiondir
 from piiaudit import profile as profiles
 from piiaudit.observed import ObservedValues
 from piiaudit.store import SessionStore, StoreError
@@ -132,8 +132,15 @@ def record_device(package: str, session_dir: Path, *, profile: Path | None, devi
         outcome = record_session(store, proxy, hooks, echo=echo, proxy_started=True)
     except Exception as e:  # noqa: BLE001 - Frida/device faults become one clear line
         raise RecordError(f"recording stopped: {e} (run `piiaudit doctor` to check the device)") from e
-    counts = {t: store.count(t) for t in ("flows", "pii_hits", "events", "errors")}
+    counts = {t: store.count(t) for t in ("flows", "pii_hits", "events")}
     how = "Ctrl-C" if outcome.interrupted else f"app exited ({outcome.exit_status})"
     return (f"recorded {outcome.seconds:.1f} s ({how}): {counts['flows']} flows, {counts['pii_hits']} PII hits, "
-            f"{counts['events']} hook events, {counts['errors']} errors in {session_dir}\n"
-            f"next: piiaudit analyze {session_dir} --scope scope.yaml && piiaudit report {session_dir}")
+            f"{counts['events']} hook events in {session_dir}\n"
+            + "".join(f"{line}\n" for line in state_lines(store))
+            + f"next: piiaudit analyze {session_dir} --scope scope.yaml && piiaudit report {session_dir}")
+
+
+def state_lines(store: SessionStore) -> list[str]:
+    """After a recording: runs that did not end (piiaudit.runs) and what each stage lost (piiaudit.accounting)."""
+    partial = runs.partial(store)
+    return [*(runs.describe(r) for r in partial), *accounting.read(store).lines(len(partial))]

@@ -633,6 +633,7 @@ class HooksRunner:
             rows = self._handle(item)
         except Exception as e:  # noqa: BLE001 - one bad message must not stop the writer
             self._record_error(f"could not record an agent message: {e}", {"item": repr(item)[:2000]})
+            self._writer.count("failed", "agent messages")
             return
         for row in rows:
             if self.observed is not None and row["kind"] == "pii_read":

@@ -1,4 +1,10 @@
-"""manifest.json: what produced a session, and the SHA-256 of every artifact in it."""
+"""manifest.json: what produced a session, and the SHA-256 of every artifact in it.
+
+Every command that writes to a session writes the manifest last (a recording at its clean
+end, analyze, report); `piiaudit verify` (piiaudit.integrity) checks the session against it.
+`writes` is session.db's counter of piiaudit's transactions (piiaudit.store) when the
+hashes were taken: a later file with a higher counter was written by piiaudit since.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from piiaudit import __version__, sessiondir
-from piiaudit.store import DB_NAME, MANIFEST_NAME, SessionStore
+from piiaudit.store import DB_NAME, MANIFEST_NAME, WRITES_KEY, SessionStore
 
 ARTIFACTS = ("flows.mitm", "evidence.xlsx", "report.html", "findings.json", "device.yaml", "scope.yaml")
 DEPENDENCIES = ("mitmproxy", "frida", "frida-tools", "pandas", "openpyxl", "XlsxWriter", "pyahocorasick")
@@ -65,6 +71,7 @@ def write(store: SessionStore, **updates: Any) -> dict[str, Any]:
         "SELECT pid, process, at_host, offset_ms, rtt_ms, error_ms FROM clock_syncs ORDER BY at_host"
     )
     manifest["counts"] = {t: store.count(t) for t in ("flows", "pii_hits", "events", "findings", "errors")}
+    manifest[WRITES_KEY] = int(store.get_meta(WRITES_KEY, 0) or 0)   # before the hashes: a later write shows
     try:
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except Exception:  # noqa: BLE001 - another writer holds the WAL; the hash is still of the main file
@@ -72,10 +79,26 @@ def write(store: SessionStore, **updates: Any) -> dict[str, Any]:
     artifacts = {}
     for name in (DB_NAME, *ARTIFACTS):
         p = store.dir / name
-        if p.exists():
+        if p.is_file():      # a device or a pipe under an artifact's name is never read
             artifacts[name] = {"sha256": file_sha256(p), "bytes": p.stat().st_size}
     manifest["artifacts"] = artifacts
-    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str)
-    with sessiondir.replacing(store.manifest_path) as tmp:    # two commands at once each write it whole
-        tmp.write_text(text, "utf-8")
+    _save(store.manifest_path, manifest)
     return manifest
+
+
+def append(session_dir: Path | str, key: str, item: Any) -> dict[str, Any]:
+    """Append `item` to the list `key` of the manifest, nothing else changed (no hash taken again)."""
+    path = Path(session_dir) / MANIFEST_NAME
+    manifest = read(session_dir)
+    items = manifest.get(key) if isinstance(manifest.get(key), list) else []
+    manifest[key] = [*items, item]
+    _save(path, manifest)
+    return manifest
+
+
+def _save(path: Path, manifest: dict[str, Any]) -> None:
+    """Written whole or not at all (piiaudit.sessiondir.replacing): two commands at once each
+    write it whole through a temporary file of their own."""
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+    with sessiondir.replacing(path) as tmp:
+        tmp.write_text(text, "utf-8")

@@ -172,6 +172,33 @@ TABLES: dict[str, Table] = {t.name: t for t in (
           "'registrable domain branch.io, uncatalogued', 'catalog package prefix of com.umeng.x'", since=3),
         since=2,
     ),
+    _table(
+        "runs", "one row per process that recorded into the session (the proxy, a replay, the hooks runner), "
+                "written when it starts; `ended` is set at its clean end, so a run without it was killed, "
+                "crashed or is still running: the session is partial (piiaudit.runs)",
+        C("id", "TEXT PRIMARY KEY", "random hex id", since=4),
+        C("stage", "TEXT NOT NULL", "proxy | replay | hooks", since=4),
+        C("started", "REAL NOT NULL", "host epoch seconds", since=4),
+        C("ended", "REAL", "host epoch seconds of the clean end; NULL: killed, crashed or still running", since=4),
+        C("pid", "INTEGER", "the recording process", since=4),
+        C("host", "TEXT", "the machine it ran on", since=4),
+        C("detail", "TEXT", "JSON: what it recorded from; at the end, the rows it stored and could not store",
+          since=4),
+        since=4,
+    ),
+    _table(
+        "tally", "error accounting (piiaudit.accounting): rows stored, skipped and failed, scans failed or "
+                 "capped, per stage; each row is a delta written in the transaction of the rows it counts, "
+                 "and readers sum them",
+        C("id", "INTEGER PRIMARY KEY", since=4),
+        C("run_id", "TEXT", "runs(id); NULL for the analysis and writes outside a run", since=4),
+        C("stage", "TEXT NOT NULL", "proxy | replay | hooks | analysis | other", since=4),
+        C("outcome", "TEXT NOT NULL", "stored | skipped | failed | capped", since=4),
+        C("what", "TEXT NOT NULL", "flows, pii_hits, events, errors, scans, ...", since=4),
+        C("n", "INTEGER NOT NULL", since=4),
+        indexes=(("tally_stage", "stage"),),
+        since=4,
+    ),
 )}
 del C
 

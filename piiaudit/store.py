@@ -8,6 +8,15 @@ writer therefore loses at most its uncommitted batch and never leaves a broken f
 The schema is declared in piiaudit.schema and versioned with ``PRAGMA user_version``;
 opening a database brings it to the current version. Every write is one call of `write`:
 one transaction of deletions and inserts, with the column sets taken from the schema.
+
+Two things ride along in each of those transactions. The meta counter `writes` goes up by
+one, so a file that changed while the counter did not was changed outside piiaudit
+(piiaudit.integrity). And a writer that names its `stage` gets its stored rows counted in the
+`tally` table in the same commit (piiaudit.accounting): a counted row is a stored row.
+
+A file that is not a whole SQLite database (emptied, zeroed, cut short; piiaudit.dbfile) is
+refused before SQLite opens it, with a way back when flows.mitm still holds the traffic:
+SQLite would take an emptied file for a new, empty session.
 """
 
 from __future__ import annotations
@@ -23,11 +32,23 @@ from pathlib import Path
 from typing import Any, Union
 
 from piiaudit import rawtext, schema, times
+from piiaudit.dbfile import damage
+from piiaudit.flowcount import count_flows
 from piiaudit.schema import SCHEMA_VERSION
 
 DB_NAME = "session.db"
 FLOWS_NAME = "flows.mitm"
 MANIFEST_NAME = "manifest.json"
+WRITES_KEY = "writes"     # meta: transactions piiaudit committed to this file
+
+# Tables whose rows are not counted as a stage's stored rows: the bookkeeping itself.
+UNCOUNTED = frozenset({"tally", "runs", "meta"})
+# The stage of an `errors` row's component (addon rows of a replay are counted by its writer).
+STAGE_OF_COMPONENT = {"addon": "proxy", "proxy": "proxy", "replay": "replay", "hooks": "hooks",
+                      "analysis": "analysis"}
+
+_BUMP = (f"INSERT INTO meta (key, value) VALUES ('{WRITES_KEY}', '1') "
+         "ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)")
 
 
 class StoreError(Exception):
@@ -155,6 +176,7 @@ def _migrate(conn: sqlite3.Connection, path: Path | str = DB_NAME) -> None:
             for statement in schema.migration(target):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version={target}")
+        conn.execute(_BUMP)
         conn.execute("COMMIT")
     except BaseException:
         _rollback(conn)
@@ -183,7 +205,7 @@ Deletion = Union[str, tuple[str, Sequence[Sequence[Any]]]]
 
 
 def write(conn: sqlite3.Connection, rows: Mapping[str, Iterable[Mapping[str, Any]]], *,
-          delete: Iterable[Deletion] = ()) -> int:
+          delete: Iterable[Deletion] = (), stage: str | None = None, run_id: str | None = None) -> int:
     """Every write to a session goes through here: one transaction that runs the `delete`
     statements (SQL text, or (SQL, parameter rows) for executemany), then inserts `rows`
     (table -> rows). Returns the number of rows deleted.
@@ -191,7 +213,16 @@ def write(conn: sqlite3.Connection, rows: Mapping[str, Iterable[Mapping[str, Any
     A row keeps only the keys that are columns of its table (piiaudit.schema); a missing key
     takes the column's default; dicts and lists are stored as JSON. A table with a natural
     primary key (flows, meta) replaces the row of the same key.
+
+    `stage` (proxy, replay, hooks, analysis): the rows inserted are counted as that stage's
+    stored rows (of run `run_id`) in `tally`, in the same transaction.
     """
+    rows = {table: list(table_rows) for table, table_rows in rows.items()}
+    if stage is not None:
+        stored = [tally_row(stage, "stored", table, len(r), run_id)
+                  for table, r in rows.items() if r and table not in UNCOUNTED]
+        if stored:
+            rows["tally"] = [*rows.get("tally", []), *stored]
     plans = []
     for table, table_rows in rows.items():
         spec = schema.TABLES[table]
@@ -215,6 +246,7 @@ def write(conn: sqlite3.Connection, rows: Mapping[str, Iterable[Mapping[str, Any
             deleted += max(cur.rowcount, 0)
         for sql, values in plans:
             conn.executemany(sql, values)
+        conn.execute(_BUMP)
         conn.execute("COMMIT")
     except BaseException:
         _rollback(conn)          # never hides the error (a full disk: SQLite has rolled back already)
@@ -240,8 +272,23 @@ class SessionStore:
             raise StoreError(f"{self.dir}: exists and is not a directory")
         if not create and not (self.dir / DB_NAME).exists():
             raise StoreError(f"{self.dir}: not a session directory (no {DB_NAME})")
+        self._check_file(create)
         self._local = threading.local()
         self.conn  # open now so errors surface at construction
+
+    def _check_file(self, create: bool) -> None:
+        """Refuse a session.db that is not a whole database. An empty file is a database being
+        created by a writer that opened it a moment ago, unless a recording lies beside it."""
+        db = self.db_path
+        if not db.is_file():
+            return
+        reason = damage(db)
+        if reason is None:
+            return
+        recorded = self.flows_path.exists() or self.manifest_path.exists()
+        if create and db.stat().st_size == 0 and not recorded:
+            return
+        raise StoreError(f"{db}: not a usable session database: {reason}. {rebuild_hint(self.dir)}")
 
     # -- paths -----------------------------------------------------------------
     @property
@@ -272,13 +319,14 @@ class SessionStore:
             self._local.conn = None
 
     # -- writers ---------------------------------------------------------------
-    def write(self, rows: Mapping[str, Iterable[Mapping[str, Any]]], *, delete: Iterable[Deletion] = ()) -> int:
+    def write(self, rows: Mapping[str, Iterable[Mapping[str, Any]]], *, delete: Iterable[Deletion] = (),
+              stage: str | None = None, run_id: str | None = None) -> int:
         """One transaction on this thread's connection (module function `write`); rows deleted.
 
         E.g. derived hits that replace the ones an earlier run derived:
         ``store.write({"pii_hits": rows}, delete=["DELETE FROM pii_hits WHERE ..."])``.
         """
-        return write(self.conn, rows, delete=delete)
+        return write(self.conn, rows, delete=delete, stage=stage, run_id=run_id)
 
     def write_flows_and_hits(self, flows: Iterable[Mapping[str, Any]], hits: Iterable[Mapping[str, Any]]) -> None:
         """Flow rows and their hits in one transaction; a flow id seen again (a replay into
@@ -300,9 +348,11 @@ class SessionStore:
         self.write({"consent_marks": [{"ts": ts, "kind": kind, "source": source, "note": note}]})
 
     def record_error(self, component: str, message: str, *, flow_id: str | None = None, detail: Any = None) -> None:
-        """Best effort: an error row must never raise into the caller's hot path."""
+        """Best effort: an error row must never raise into the caller's hot path. Counted as an
+        error of the component's stage (`tally`)."""
         try:
-            self.write({"errors": [error_row(component, message, flow_id=flow_id, detail=detail)]})
+            self.write({"errors": [error_row(component, message, flow_id=flow_id, detail=detail)]},
+                       stage=STAGE_OF_COMPONENT.get(component, "other"))
         except Exception:  # noqa: BLE001 - the database itself may be the problem
             pass
 
@@ -371,6 +421,25 @@ def superseded_patterns(flow_id: str, hits: Iterable[Mapping[str, Any]]) -> list
 
 # The weaker sources a late hit on the same place replaces (piiaudit.hitsupport).
 SUPERSEDED_SOURCES = ("pattern", "endpoint")
+
+
+def tally_row(stage: str, outcome: str, what: str, n: int, run_id: str | None = None) -> dict[str, Any]:
+    """One delta of the error accounting (piiaudit.accounting)."""
+    return {"run_id": run_id, "stage": stage, "outcome": outcome, "what": what, "n": int(n)}
+
+
+def rebuild_hint(session_dir: Path) -> str:
+    """What is left to rebuild a session from when its session.db is lost (one sentence)."""
+    flows = Path(session_dir) / FLOWS_NAME
+    if not flows.is_file():
+        return f"There is no {FLOWS_NAME} beside it to rebuild the session from: restore {DB_NAME} from a copy"
+    try:
+        counted = count_flows(flows)
+    except OSError as e:
+        return f"{FLOWS_NAME} beside it cannot be read ({e})"
+    cut = "" if counted.complete else f" (cut short at byte {counted.stopped_at})"
+    return (f"{FLOWS_NAME} still holds {counted.flows} flows{cut}: rebuild the session from it with "
+            f"`piiaudit replay {flows} --session NEW`")
 
 
 def error_row(component: str, message: str, *, flow_id: str | None = None, detail: Any = None,

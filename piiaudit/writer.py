@@ -12,6 +12,12 @@ consistent (WAL).
 A batch that fails is written again item by item, so one bad row costs that row only (and
 becomes an `errors` row). `on_commit(rows)`, if given, is called on the thread with each
 committed table's rows.
+
+A writer is one run of its `stage` (proxy, replay, hooks; piiaudit.runs): the run's row is
+written when the writer starts and closed when it closes cleanly, so a killed process
+leaves a partial session. Every committed row is counted for the stage in the same
+transaction (piiaudit.store.write), every row that could not be stored too, and `count`
+adds what the caller saw (a scan capped or failed, a flow skipped): piiaudit.accounting.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from piiaudit.store import SessionStore, error_row, flow_replacement, superseded_patterns
+from piiaudit import runs
+from piiaudit.store import SessionStore, error_row, flow_replacement, superseded_patterns, tally_row
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +97,12 @@ class SessionWriter:
         max_seconds: float = 0.5,
         on_commit: Callable[[Rows], None] | None = None,
         name: str = "piiaudit-session-writer",
+        stage: str | None = None,
+        run_detail: Mapping[str, Any] | None = None,
     ) -> None:
         self.store = store
         self.component = component
+        self.stage = stage or {"addon": "proxy"}.get(component, component)
         self.max_rows = max(1, max_rows)
         self.max_seconds = max(0.0, max_seconds)
         self.on_commit = on_commit
@@ -101,6 +111,12 @@ class SessionWriter:
         self._pending: collections.deque = collections.deque()
         self._wake = threading.Event()
         self._stopping = False
+        self.run_id: str | None = None
+        self.ended = False           # the run was closed cleanly (piiaudit.runs.end)
+        try:
+            self.run_id = runs.start(store, self.stage, **dict(run_detail or {}))
+        except _FAILURES as e:   # recording goes on; the session cannot say it is partial
+            logger.error("piiaudit: the start of this %s run could not be recorded: %s", self.stage, e)
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -124,6 +140,11 @@ class SessionWriter:
     def put_error(self, message: str, *, flow_id: str | None = None, detail: Any = None) -> None:
         self.put("errors", error_row(self.component, message, flow_id=flow_id, detail=detail))
 
+    def count(self, outcome: str, what: str, n: int = 1) -> None:
+        """Count `n` of `what` as skipped, failed or capped for this stage, with the next batch."""
+        if n:
+            self.put("tally", tally_row(self.stage, outcome, what, n, self.run_id))
+
     def call(self, fn: Callable[[], None]) -> None:
         """Run `fn` on the writer thread, ahead of the next commit: what it puts joins that
         batch. For work that must not run on the caller's thread (Frida's, an event loop)."""
@@ -139,7 +160,7 @@ class SessionWriter:
         return done.wait(timeout)
 
     def close(self, timeout: float = 30.0) -> None:
-        """Commit everything pending and stop the thread."""
+        """Commit everything pending and stop the thread; the run ends cleanly if nothing is left behind."""
         if self._thread.is_alive():
             self._stopping = True
             self._wake.set()
@@ -149,6 +170,19 @@ class SessionWriter:
                 return
         while self._pending:  # put while the thread was ending
             self._after_close(self._pending.popleft())
+        self._end_run()
+
+    def _end_run(self) -> None:
+        if self.run_id is None:
+            return
+        run_id, self.run_id = self.run_id, None
+        try:
+            runs.end(self.store, run_id, stored=dict(self.written), not_stored=self.failed)
+            self.ended = True
+        except _FAILURES as e:   # the run stays open: the session reads as partial, which it may be
+            logger.error("piiaudit: the end of this %s run could not be recorded: %s", self.stage, e)
+        finally:
+            self.store.close()
 
     def _queue(self, item: tuple) -> None:
         if self._stopping and not self._thread.is_alive():
@@ -221,12 +255,14 @@ class SessionWriter:
     def _commit(self, batch: _Batch) -> None:
         tables = batch.tables()
         try:
-            self.store.write(tables, delete=flow_replacement(batch.flows.values()) + batch.late_deletions())
+            self.store.write(tables, delete=flow_replacement(batch.flows.values()) + batch.late_deletions(),
+                             stage=self.stage, run_id=self.run_id)
         except _FAILURES as e:
             logger.warning("piiaudit: a batch of %d rows failed (%s); writing them one by one", batch.size, e)
             tables = self._one_by_one(batch)
         for table, rows in tables.items():
-            self.written[table] += len(rows)
+            if table != "tally":
+                self.written[table] += len(rows)
         if self.on_commit is not None and tables:
             try:
                 self.on_commit(tables)
@@ -237,12 +273,14 @@ class SessionWriter:
         """Keep every row that can be stored; the others become error rows."""
         stored: Rows = {}
         errors: list[Mapping[str, Any]] = []
+        lost: collections.Counter[str] = collections.Counter()
 
         def attempt(rows: Rows, what: str, flow_id: str | None, delete=()) -> None:
             try:
-                self.store.write(rows, delete=delete)
+                self.store.write(rows, delete=delete, stage=self.stage, run_id=self.run_id)
             except _FAILURES as e:
                 self.failed += sum(len(r) for r in rows.values())
+                lost.update({table: len(r) for table, r in rows.items() if r})
                 logger.error("piiaudit: %s not stored: %s", what, e)
                 errors.append(error_row(self.component, f"{what} not stored: {e}", flow_id=flow_id))
                 return
@@ -258,8 +296,9 @@ class SessionWriter:
             for row in rows:
                 attempt({table: [row]}, f"{table} row", row.get("flow_id") if table == "errors" else None)
         if errors:
+            counted = [tally_row(self.stage, "failed", table, n, self.run_id) for table, n in lost.items()]
             try:
-                self.store.write({"errors": errors})
+                self.store.write({"errors": errors, "tally": counted}, stage=self.stage, run_id=self.run_id)
                 stored.setdefault("errors", []).extend(errors)
             except _FAILURES as e:
                 logger.error("piiaudit: %d error rows not stored: %s", len(errors), e)

@@ -17,6 +17,7 @@ from mitmproxy.net.http.http1 import assemble_request, assemble_response
 
 from addon.recorder import MARK
 from addon.replay import replay
+from piiaudit import runs
 from piiaudit.store import SessionStore
 from tests.support.demo_device import ANDROID_ID, DEMO_HOSTS, PROFILE
 from tests.support.demo_traffic import demo_traffic
@@ -150,6 +151,8 @@ def test_a_proxy_killed_with_sigkill_keeps_every_committed_batch(tmp_path):
     in_db = {r["id"] for r in store.rows("SELECT id FROM flows")}
     assert len(in_db) >= committed
     assert store.count("pii_hits") == len(in_db)  # every committed flow kept its hit
+    (run,) = runs.partial(store)                    # the session says it is partial
+    assert run["stage"] == "proxy" and not run["running"]
     # flows.mitm is written before a row is queued: it holds every flow of the database,
     # and replays up to its last complete record.
     stats = replay(session / "flows.mitm", tmp_path / "again", PROFILE)

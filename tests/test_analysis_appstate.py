@@ -70,7 +70,7 @@ def test_sessions_without_ui_hooks_do_not_run_the_app_state_rules(tmp_path):
 
     write_standin_scenario(tmp_path / "s", consent="mark")      # no touch or click events
     store = SessionStore(tmp_path / "s", create=False)
-    store.conn.execute("DELETE FROM events WHERE kind = 'activity_state'")   # nor activity ones
+    store.write({}, delete=["DELETE FROM events WHERE kind = 'activity_state'"])   # nor activity ones
     store.close()
     result = analyze(tmp_path / "s")
     skipped = {s["rule_id"] for s in result.skipped}
@@ -147,6 +147,6 @@ def test_reads_before_hooks_ready_are_reported(tmp_path):
     store = SessionStore(tmp_path / "s", create=False)
     store.conn.execute("UPDATE events SET ts = ts + 1.0 WHERE kind = 'hooks_ready'")
     store.close()
-    paths = write_report(tmp_path / "s")
+    paths = write_report(tmp_path / "s", accept_changes=True)   # the edit above is one outside piiaudit
     summary = {r["项目 / Item"]: r["值 / Value"] for r in _rows(openpyxl.load_workbook(paths["xlsx"])["Summary"])}
     assert summary["钩子就绪 / Hooks ready"].startswith("hooks NOT ready")

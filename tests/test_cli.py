@@ -15,7 +15,7 @@ def invoke(*args):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-@pytest.mark.parametrize("command", ["demo", "record", "replay", "analyze", "report", "mark", "doctor",
+@pytest.mark.parametrize("command", ["demo", "record", "replay", "analyze", "report", "verify", "mark", "doctor",
                                      "device-profile", "corpus"])
 def test_every_command_has_help_with_an_example(command):
     result = invoke(command, "--help")

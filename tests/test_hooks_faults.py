@@ -18,6 +18,7 @@ import pytest
 from hooks.standin.build import build as build_standin, java_command
 from hooks.runner import HooksError, HooksRunner, run_local_process
 from hooks.targets import AndroidApp, LocalProcess, RunningProcess, TargetError
+from piiaudit import runs
 from piiaudit.store import SessionStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,6 +87,7 @@ def test_a_killed_runner_leaves_a_consistent_db_with_what_it_committed(tmp_path)
     assert [r["pii_type"] for r in reads[:3]] == ["imei", "installed_apps", "android_id"]
     assert all(r["ts"] is not None for r in reads)
     assert store.count("clock_syncs") >= 1
+    assert [(r["stage"], r["running"]) for r in runs.partial(store)] == [("hooks", False)]   # partial, says so
 
 
 def test_a_target_killed_mid_run_ends_the_run_with_a_clear_error(tmp_path):

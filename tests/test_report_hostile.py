@@ -79,7 +79,7 @@ def test_empty_session_still_reports_and_says_so(tmp_path):
     paths = write_report(tmp_path / "empty")
     wb = openpyxl.load_workbook(paths["xlsx"])
     assert wb.sheetnames == ["Summary", "Findings", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline",
-                             "Hooks"]
+                             "Hooks", "Accounting"]
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
     assert "the session is empty" in summary["结论 / Result"]
     assert "not observed" in summary["同意时刻 / Consent time"]
@@ -90,5 +90,5 @@ def test_empty_session_still_reports_and_says_so(tmp_path):
         else:
             assert len(rows) == 1, name   # the header only
     doc = json.loads(paths["json"].read_text("utf-8"))
-    assert doc["findings"] == [] and "the session is empty" in doc["result"]
+    assert doc["findings"] == [] and doc["findings_count"] == 0 and "the session is empty" in doc["result"]
     assert "the session is empty" in paths["html"].read_text("utf-8")

@@ -17,7 +17,7 @@ from piiaudit.store import SessionStore
 from tests.support.recordings import SCENARIO_SOURCES, ScenarioSource
 from tests.support.samples import DEVICE, demo_scope_path
 
-SHEETS = ["Summary", "Findings", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline", "Hooks"]
+SHEETS = ["Summary", "Findings", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline", "Hooks", "Accounting"]
 RAW = [DEVICE["imei"], DEVICE["android_id"], DEVICE["mac"], DEVICE["clipboard"], "39.908823", "116.397470"]
 
 
@@ -143,6 +143,7 @@ def test_findings_json(report):
     doc = json.loads(paths["json"].read_text("utf-8"))
     records = doc["findings"]
     assert doc["result"] == f"{len(records)} 条发现 / {len(records)} findings" and doc["findings_count"] == len(records)
+    assert list(doc) == ["schema", "session", "result", "findings_count", "findings"] and doc["schema"] == 2
     assert [r["rule_id"] for r in records] == result.findings["rule_id"].tolist()
     first = records[0]
     assert {"id", "rule_id", "severity", "pii_type", "sdk", "host", "first_ts", "flow_ids", "event_ids",
