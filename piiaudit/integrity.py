@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from piiaudit import manifest as manifest_mod
-from piiaudit import runs
+from piiaudit import dbfile, runs
 from piiaudit.dbfile import damage
 from piiaudit.flowcount import count_flows
 from piiaudit.store import DB_NAME, FLOWS_NAME, MANIFEST_NAME, WRITES_KEY
@@ -127,7 +127,13 @@ class Verification:
 
 
 def _sha256(path: Path, limit: int | None = None) -> str:
+    """The SHA-256 of the file (of its first `limit` bytes), read through piiaudit.dbfile so that
+    hashing session.db never releases this process's SQLite locks on it."""
     h = hashlib.sha256()
+    if path.name.startswith(DB_NAME):
+        for chunk in dbfile.chunks(path, limit=limit):
+            h.update(chunk)
+        return h.hexdigest()
     left = limit
     with open(path, "rb") as f:
         while left is None or left > 0:

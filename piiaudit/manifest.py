@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from piiaudit import __version__, sessiondir
+from piiaudit import __version__, dbfile, sessiondir
 from piiaudit.store import DB_NAME, MANIFEST_NAME, WRITES_KEY, SessionStore
 
 ARTIFACTS = ("flows.mitm", "evidence.xlsx", "report.html", "findings.json", "device.yaml", "scope.yaml")
@@ -25,7 +25,13 @@ DEPENDENCIES = ("mitmproxy", "frida", "frida-tools", "pandas", "openpyxl", "Xlsx
 
 
 def file_sha256(path: Path) -> str:
+    """The file's SHA-256; a database file is read without releasing this process's SQLite
+    locks on it (piiaudit.dbfile.chunks)."""
     h = hashlib.sha256()
+    if Path(path).name.startswith(DB_NAME):
+        for chunk in dbfile.chunks(path):
+            h.update(chunk)
+        return h.hexdigest()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)

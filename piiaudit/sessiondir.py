@@ -33,6 +33,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from piiaudit import dbfile
 from piiaudit.store import DB_NAME, FLOWS_NAME, MANIFEST_NAME
 
 OWN_FILES = (
@@ -74,9 +75,8 @@ def is_session(directory: Path) -> bool:
     if not db.is_file() or db.is_symlink():
         return False
     try:
-        with open(db, "rb") as f:
-            if f.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-                return False
+        if dbfile.read_at(db, len(SQLITE_HEADER)) != SQLITE_HEADER:   # never closes a descriptor: see dbfile
+            return False
     except OSError:
         return False
     # read-only; on a read-only file system (no -shm file can be made) as an immutable file
