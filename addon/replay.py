@@ -130,7 +130,7 @@ async def _run(file: Path, session_dir: Path, profile: Path | None, capture: str
         stats["messages"].append(
             f"{recorder.escaped} flows held bytes that are not UTF-8 (URL, header or host): stored with "
             "\\xNN escapes and the raw bytes' SHA-256 in flows.escaped")
-    _account(store, run_id, stats, problem)
+    _account(store, run_id, stats, problem, recorder.session.rows_refused)
     stats["seconds"] = round(time.perf_counter() - started, 3)
     store.set_meta("last_replay", {k: v for k, v in stats.items() if k != "messages"} | {"at": time.time()})
     if recorder.session.run_id is not None:
@@ -147,7 +147,7 @@ def _record(store: SessionStore, run_id: str | None, error: dict, tally: list[di
         logger.error("piiaudit replay: not recorded: %s (%s)", error["message"], e)
 
 
-def _account(store: SessionStore, run_id: str | None, stats: dict[str, Any], problem) -> None:
+def _account(store: SessionStore, run_id: str | None, stats: dict[str, Any], problem, rows_refused: int = 0) -> None:
     """Stored, not stored and skipped flows of this run; the skipped ones get an error row."""
     if run_id is None:   # the run could not even be started: nothing was counted
         stats.update(stored=None, not_stored=None, skipped=None, lost=None)
@@ -156,7 +156,11 @@ def _account(store: SessionStore, run_id: str | None, stats: dict[str, Any], pro
     stats["stored"] = acc.n(outcome="stored", what="flows")
     stats["not_stored"] = acc.n(outcome="failed", what="flows")
     skipped = max(stats["flows"] - stats["stored"] - stats["not_stored"], 0)
-    if skipped:
+    if skipped and rows_refused:
+        # the database refused rows (a full disk, a read-only file): its count could not be written either
+        problem(f"{skipped} of the {stats['flows']} flows read from {Path(stats['file']).name} were not recorded: "
+                f"the session database refused {rows_refused:,} rows (see the error above: disk full?)")
+    elif skipped:
         problem(f"{skipped} of the {stats['flows']} flows read from {Path(stats['file']).name} were not recorded: "
                 f"no response and no error (the capture holds only their request), or not HTTP")
         _record_skipped(store, run_id, skipped)

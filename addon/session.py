@@ -43,6 +43,7 @@ class SessionRecording:
     def __init__(self) -> None:
         self.store: SessionStore | None = None
         self.writer: SessionWriter | None = None
+        self.rows_refused = 0
         self.flowfile: FlowFile | None = None
         self.capture = "live"
         self.recorded = 0
@@ -162,6 +163,7 @@ class SessionRecording:
         if self.writer is not None:
             self.writer.close()
             ended = self.writer.ended
+            self.rows_refused = self.writer.failed     # rows the database would not take (disk full?)
             self.writer = None
         if self.flowfile is not None:
             self.flowfile.close()

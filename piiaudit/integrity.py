@@ -165,8 +165,8 @@ def _read_db(path: Path) -> dict[str, Any]:
                               SAVED_CAPTURES).fetchone()[0] if "flows" in tables else 0)
         not_stored = (conn.execute("SELECT coalesce(sum(n), 0) FROM tally WHERE stage = 'proxy' AND outcome = 'failed' "
                                    "AND what = 'flows'").fetchone()[0] if "tally" in tables else 0)
-        open_runs = ([dict(zip(("id", "stage", "started", "pid", "host", "detail"), r)) for r in conn.execute(
-            "SELECT id, stage, started, pid, host, detail FROM runs WHERE ended IS NULL ORDER BY started")]
+        open_runs = ([dict(zip(("id", "stage", "started", "ended", "pid", "host", "detail"), r)) for r in conn.execute(
+            "SELECT id, stage, started, ended, pid, host, detail FROM runs ORDER BY started")]
             if "runs" in tables else [])
     finally:
         conn.close()

@@ -63,14 +63,28 @@ def _alive(pid: Any, host: Any) -> bool:
 
 
 def partial(store: SessionStore) -> list[dict[str, Any]]:
-    """The runs that did not end cleanly, oldest first, each with `running` (its process still lives here)."""
+    """The runs that did not end cleanly, oldest first, each with `running` (its process still
+    lives here): those without `ended`, and those that ended with rows they could not store
+    (`detail.not_stored`, e.g. on a full disk)."""
     return partial_rows(store.rows(
-        "SELECT id, stage, started, pid, host, detail FROM runs WHERE ended IS NULL ORDER BY started"))
+        "SELECT id, stage, started, ended, pid, host, detail FROM runs ORDER BY started"))
 
 
 def partial_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows of `runs` without `ended`, with their detail decoded and `running` added."""
-    return [{**r, "detail": _detail(r.get("detail")), "running": _alive(r.get("pid"), r.get("host"))} for r in rows]
+    """The rows of `runs` that make a session partial, with their detail decoded and `running` added."""
+    out = []
+    for r in rows:
+        detail = _detail(r.get("detail"))
+        if r.get("ended") is None or _lost(detail):
+            out.append({**r, "detail": detail, "running": r.get("ended") is None and _alive(r.get("pid"), r.get("host"))})
+    return out
+
+
+def _lost(detail: dict[str, Any]) -> int:
+    try:
+        return int(detail.get("not_stored") or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def describe(run: dict[str, Any], tz: Any = None) -> str:
@@ -80,7 +94,12 @@ def describe(run: dict[str, Any], tz: Any = None) -> str:
     source = run["detail"].get("source")
     started = iso_one(run["started"], tz) if run.get("started") is not None else "?"
     where = f"pid {run['pid']} on {run['host']}"
-    how = ("is still running: the session is being written / 仍在运行，会话尚在写入" if run.get("running") else
-           "did not end cleanly (killed or crashed): rows it had not committed are missing / "
-           "未正常结束（被终止或崩溃），未提交的记录已丢失")
+    if run.get("running"):
+        how = "is still running: the session is being written / 仍在运行，会话尚在写入"
+    elif run.get("ended") is not None:
+        how = (f"ended with {_lost(run['detail']):,} rows it could not store (a full disk?) / "
+               f"结束时有 {_lost(run['detail']):,} 条记录未能写入（磁盘已满？）")
+    else:
+        how = ("did not end cleanly (killed or crashed): rows it had not committed are missing / "
+               "未正常结束（被终止或崩溃），未提交的记录已丢失")
     return f"{PARTIAL}: {what}{f' of {source}' if source else ''} started {started} ({where}) {how}"

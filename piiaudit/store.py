@@ -146,11 +146,13 @@ def connect(path: Path | str, *, timeout: float = 30.0) -> sqlite3.Connection:
 
 
 def _refuse_foreign(conn: sqlite3.Connection, path: Path | str) -> None:
-    """A database without piiaudit's version that holds tables is another program's: refused untouched."""
-    if conn.execute("PRAGMA user_version").fetchone()[0] != 0:
-        return
-    foreign = [r[0] for r in conn.execute(
+    """A database that holds tables but not piiaudit's (whatever its user_version says) is another
+    program's: refused untouched. Checked before WAL mode, which would change the file's header."""
+    tables = [r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    if not tables or {"meta", "flows"} <= set(tables):
+        return
+    foreign = tables
     if foreign:
         raise StoreError(f"{path}: not a piiaudit session database (it holds the tables "
                          f"{', '.join(foreign[:5])}{', …' if len(foreign) > 5 else ''} of another program); "

@@ -804,7 +804,10 @@ def _edited(w: Work) -> None:
     vouched = json.loads((session / "manifest.json").read_text("utf-8")).get("artifacts", {}).get("session.db", {})
     w.check(vouched.get("sha256") != edited_sha, "manifest.json now vouches for the edited session.db")
     v = w.piiaudit("verify", session)
-    w.expect_one_line(v, "verify", mention="session.db")
+    # verify is a report, a line per artifact and a verdict: a mismatch exits 1 and names the file
+    w.check(v.outcome in ("one line", "unclear") and v.rc == 1 and not v.traceback
+            and re.search(r"session\.db\b.*(changed|mismatch)|(changed|mismatch).*session\.db", v.text, re.I | re.S)
+            is not None, f"verify should exit 1 naming session.db as changed; got {w._say(v)}")
     acc = w.piiaudit("analyze", session, "--accept-changes")
     if w.expect_result(acc, "analyze --accept-changes"):
         text = (session / "manifest.json").read_text("utf-8")
