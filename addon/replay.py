@@ -156,7 +156,7 @@ def _account(store: SessionStore, run_id: str | None, stats: dict[str, Any], pro
     stats["stored"] = acc.n(outcome="stored", what="flows")
     stats["not_stored"] = acc.n(outcome="failed", what="flows")
     skipped = max(stats["flows"] - stats["stored"] - stats["not_stored"], 0)
-    if skipped and rows_refused:
+    if skipped and rows_refused and not stats["not_stored"]:
         # the database refused rows (a full disk, a read-only file): its count could not be written either
         problem(f"{skipped} of the {stats['flows']} flows read from {Path(stats['file']).name} were not recorded: "
                 f"the session database refused {rows_refused:,} rows (see the error above: disk full?)")

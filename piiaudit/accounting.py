@@ -92,8 +92,9 @@ class Accounting:
         capped = self.n(outcome="capped")
         others = self.problems - self.lost - scans - capped - self.errors   # detection failures, look-backs
         en, zh = [], []
-        for n, e, z in ((partial, f"{partial} run{'s' if partial != 1 else ''} did not end (what was not committed "
-                                  f"is lost, its number unknown)", f"{partial} 次记录未正常结束（未提交的记录已丢失，数量未知）"),
+        for n, e, z in ((partial, f"{partial} run{'s' if partial != 1 else ''} did not end cleanly (killed, crashed or "
+                                  f"refused by the database: what was not stored is lost)",
+                         f"{partial} 次记录未正常结束（被终止、崩溃或数据库拒绝写入：未写入的记录已丢失）"),
                         (self.lost, "1 row lost" if self.lost == 1 else f"{self.lost} rows lost", f"丢失 {self.lost} 条记录"),
                         (scans, f"{say(scans, 'scans')} failed", f"{scans} 次扫描失败"),
                         (capped, f"{say(capped, 'scans')} capped", f"{capped} 次扫描受限"),
