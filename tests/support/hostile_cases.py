@@ -102,7 +102,9 @@ class Run:
             return "traceback"
         if self.rc == 0:
             return "silent" if self.silent else "result"
-        lines = self.error_lines()
+        # the replay's own problem lines ("piiaudit replay: …", also in the errors table) may come
+        # before the one line that ends the command
+        lines = [x for x in self.error_lines() if not x.startswith("piiaudit replay: ")]
         if lines and len(lines) <= 3 and lines[-1].startswith("Error:"):
             return "one line"
         return "unclear"   # a non-zero exit without one clear error line
