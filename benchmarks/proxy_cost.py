@@ -393,7 +393,6 @@ def main(argv: list[str] | None = None) -> int:
         bare = min(bare_runs, key=lambda r: r["seconds"])
         addon = min(addon_runs, key=lambda r: r["seconds"])
         inline = min(inline_runs, key=lambda r: r["seconds"])
-        ratio = addon["seconds"] / bare["seconds"]
         per_flow = (addon["seconds"] - bare["seconds"]) / args.flows * 1000
         print()
         print(f"replay of {args.flows} flows (mitmdump -nr, best of {args.repeat})")

@@ -61,7 +61,7 @@ def test_time_given_to_analyze_overrides_hook_evidence(tmp_path):
 
 
 def test_no_consent_observed_everything_counts_as_before(tmp_path):
-    ids = write_standin_scenario(tmp_path / "s", consent="none")
+    write_standin_scenario(tmp_path / "s", consent="none")
     result = analyze(tmp_path / "s", scope=demo_scope_path())
     c = result.consent
     assert (c.status, c.ts, c.source) == ("none", None, None)

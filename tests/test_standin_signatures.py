@@ -8,7 +8,6 @@ API level) must be there too, returning what the Android API database says it re
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 import subprocess
@@ -17,7 +16,6 @@ from collections import defaultdict
 import pytest
 
 from hooks.standin import build as standin
-from tests.support.loopback_proxy import REPO
 
 STANDIN_SDK_INT = 34
 
