@@ -43,14 +43,14 @@ def test_the_apps_span_is_hooked_at_its_instantiation_and_its_click_recorded(lat
     assert live is not None and live <= clicks[0]["ts_device_ms"]
 
 
-@pytest.mark.xfail(reason="examined counts one more class than hooked + rejected on HotSpot: not yet explained", strict=False)
 def test_rescans_examine_each_class_once(late):
     (end,) = late.events("process_exit")
     counts = end["data"]["late_classes"]
-    assert counts["rescans"] >= 4  # every Dialog.show
+    assert counts["rescans"] >= 5  # every Dialog.show
     hooked = {(r["data"]["hook_id"], r["data"]["signature"]) for r in late.events("coverage", status="hooked")
               if r["data"]["via"].startswith("implementation")}
     # Each class examined once: every examination ended in a hook or in the rejected cache.
     assert counts["examined"] == counts["rejected"] + len(hooked)
-    # AgreeListener.onClick is no span: rejected once, then answered from the cache.
-    assert counts["rejected"] >= 1 and counts["rejected_hits"] >= counts["rescans"] - 1
+    # AgreeListener.onClick is no span: rejected at the first rescan after it loaded (it is
+    # walked through a class of the second loader), answered from the cache at the next.
+    assert counts["rejected"] >= 1 and counts["rejected_hits"] >= 1

@@ -141,14 +141,22 @@ function rescanRow(row: InterfaceRow, via: string): Coverage[] {
     return records;
 }
 
-/** Whether `klass` extends or implements a type named `wanted` (walked by name, no loading). */
+/**
+ * Whether `klass` extends or implements a type named `wanted` (walked by name, no loading).
+ * The walk runs on a java.lang.Class wrapper of the default factory: a wrapper from a
+ * factory bound to a second loader converts getInterfaces()' Class[] by asking that loader
+ * for "[Ljava.lang.Class;" (lib/types.js:499, `factory.use(internalTypeName)` in
+ * getArrayType), which a URLClassLoader refuses (ClassNotFoundException): the class was counted
+ * as examined yet neither hooked nor rejected.
+ */
 function derivesFrom(klass: Java.Wrapper, wanted: string): boolean {
-    const pending: Java.Wrapper[] = [klass];
+    const start = Java.cast(klass, Java.use("java.lang.Class"));
+    const pending: Java.Wrapper[] = [start];
     let visited = 0;
     while (pending.length > 0 && visited < 64) {
         const current = pending.pop()!;
         visited++;
-        if (current !== klass && String(current.getName()) === wanted) {
+        if (current !== start && String(current.getName()) === wanted) {
             return true;
         }
         const parent = current.getSuperclass() as JavaObject;
