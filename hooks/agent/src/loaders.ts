@@ -8,9 +8,11 @@
 //   in). A final method is the safe hook there: an overridable one like loadClass(String) is
 //   reached through vtables, and loader classes restored from the JDK's class-data archive
 //   after the hook keep the archived vtable, so the hook would miss them;
-// - ART: the result of every ClassLoader.loadClass(String) (explicit loads, reflection), and
-//   each new BaseDexClassLoader: the pending classes are looked up through it; at install
-//   the existing loaders are tried (Java.enumerateClassLoaders).
+// - ART: the result of every ClassLoader.loadClass(String) (explicit loads, reflection);
+//   at install the existing loaders are tried (Java.enumerateClassLoaders);
+// - both (the stand-in has a BaseDexClassLoader): each new BaseDexClassLoader, kept past its
+//   constructor's hook (Java.retain): the pending classes are looked up through it, each
+//   loaded and linked first (loaderCreated).
 // Implementations of an interface are found by enumeration (Java.enumerateMethods) when
 // the interface is known, and class by class as they load. Each late hook is reported as a
 // coverage record with the time it became live.
@@ -134,21 +136,39 @@ function rescanRow(row: InterfaceRow, via: string): Coverage[] {
                 const candidate = factory.use(klass.name).class as Java.Wrapper;
                 records.push(...hookImplementation(row, candidate, klass.name, group.loader, via));
             } catch (e) {
-                // A class the loader cannot give back (being unloaded): nothing to hook.
+                // A class the loader cannot give back (being unloaded), or a failure while
+                // examining it: reported, never silent (a silent one hid the bug asClass fixes).
+                records.push({
+                    hook: row.spec.id, api: `${klass.name}.${row.spec.method}`, status: "hook-failed",
+                    error: errorText(e), at_ms: Date.now(), via: `implementation:${via}`,
+                });
             }
         }
     }
     return records;
 }
 
+/**
+ * `klass` as a java.lang.Class wrapper of the default factory. A wrapper from a factory bound
+ * to a second loader converts an array result (getInterfaces()' Class[], getDeclaredMethods()'
+ * Method[]) by asking that loader for the array class (frida-java-bridge lib/types.js:499,
+ * `factory.use(internalTypeName)` in getArrayType), "[Ljava.lang.Class;", which a
+ * URLClassLoader refuses (ClassNotFoundException): the class was counted as examined but
+ * neither hooked nor rejected, and rescans examined it again.
+ */
+function asClass(klass: Java.Wrapper): Java.Wrapper {
+    return Java.cast(klass, Java.use("java.lang.Class"));
+}
+
 /** Whether `klass` extends or implements a type named `wanted` (walked by name, no loading). */
 function derivesFrom(klass: Java.Wrapper, wanted: string): boolean {
-    const pending: Java.Wrapper[] = [klass];
+    const start = asClass(klass);
+    const pending: Java.Wrapper[] = [start];
     let visited = 0;
     while (pending.length > 0 && visited < 64) {
         const current = pending.pop()!;
         visited++;
-        if (current !== klass && String(current.getName()) === wanted) {
+        if (current !== start && String(current.getName()) === wanted) {
             return true;
         }
         const parent = current.getSuperclass() as JavaObject;
@@ -225,7 +245,7 @@ function hookImplementation(row: InterfaceRow, klass: Java.Wrapper, name: string
  * one then corrupts the VM. Reflection links it (without running its static initialiser).
  */
 function link(klass: Java.Wrapper): void {
-    klass.getDeclaredMethods();
+    asClass(klass).getDeclaredMethods();
 }
 
 /** A class just loaded (by `loader`): hook rows waiting for it and implementations of watched interfaces. */
@@ -261,7 +281,24 @@ function classLoaded(klass: Java.Wrapper, name: string): void {
 function loaderCreated(loader: Java.Wrapper): void {
     const records: Coverage[] = [];
     const factory = factoryFor(loader);
-    for (const [name, rows] of Array.from(waiting.entries())) {
+    const ClassClass = Java.use("java.lang.Class");
+    for (const name of Array.from(waiting.keys())) {
+        try {
+            // Loaded and linked before the bridge sees it: use() on a class the loader has
+            // not loaded yet loads it without linking it on HotSpot (the JVM backend's
+            // ensureClassInitialized is empty, frida-java-bridge lib/jvm.js:429), and building
+            // the wrapper of an unlinked class corrupted the JVM's heap (glibc:
+            // "munmap_chunk(): invalid pointer"). forName(name, false, loader) runs no static
+            // initialiser, as use() does not; on ART linking here is merely early.
+            link(ClassClass.forName(name, false, loader) as Java.Wrapper);
+        } catch (e) {
+            continue; // Not reachable through this loader.
+        }
+        // Loading it may have hooked it already (HotSpot's defineClass watcher, classLoaded).
+        const rows = waiting.get(name);
+        if (rows === undefined) {
+            continue;
+        }
         let found = false;
         for (const row of rows) {
             const result = hookEveryOverload(row.spec, row.describer, { factory, via: "new-loader", loader: loaderName(loader) });
@@ -420,13 +457,12 @@ export function startWatching(): Coverage[] {
     watching = true;
     const records: Coverage[] = [];
     records.push(...watchInstantiations());
+    // A new BaseDexClassLoader: on ART an Android class; on HotSpot the stand-in's.
+    records.push(...hookEveryOverload({
+        id: "runtime.class_loader_created", class: "dalvik.system.BaseDexClassLoader", method: "$init",
+        kind: "class_loader", describe: "", stack: false,
+    }, loaderCreatedWatcher).filter(c => c.status !== "class-missing"));
     if (isArt()) {
-        // ART only: on HotSpot (the stand-in's BaseDexClassLoader) looking classes up through
-        // the new loader from this hook aborted the VM (glibc heap check), not yet understood.
-        records.push(...hookEveryOverload({
-            id: "runtime.class_loader_created", class: "dalvik.system.BaseDexClassLoader", method: "$init",
-            kind: "class_loader", describe: "", stack: false,
-        }, loaderCreatedWatcher));
         for (const loader of Java.enumerateClassLoadersSync()) {
             loaderCreated(loader);
         }

@@ -23,6 +23,9 @@ public class PolicyScreen implements Consumer<Context> {
         PolicyLink link = new PolicyLink("https://www.example.com/privacy.html");
         new AgreeListener().onClick(text);
         link.onClick(text);
+        // Two more dialogs: the first rescan after AgreeListener loaded rejects it, the
+        // second answers it from the rejected cache.
+        new Dialog(context).show();
         new Dialog(context).show();
     }
 }
