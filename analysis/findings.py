@@ -37,7 +37,10 @@ from piiaudit.values import mask
 
 MAX_LINKS_IN_DETAIL = 20
 MAX_LIST_IN_DETAIL = 50
-FINDING_COLUMNS = ["rule_id", "severity", "pii_type", "sdk", "host", "first_ts", "flow_ids", "event_ids", "detail"]
+STORED_COLUMNS = ["rule_id", "severity", "pii_type", "sdk", "host", "first_ts", "flow_ids", "event_ids", "detail"]
+# `category` is the rule's (analysis/categories.py): carried on every finding row, not stored in
+# the findings table (a stored finding takes it from the rule the analysis recorded).
+FINDING_COLUMNS = ["rule_id", "category", *STORED_COLUMNS[1:]]
 PATTERN_ONLY_SEVERITY = "low"
 HASHES = {"md5": hashlib.md5, "sha1": hashlib.sha1, "sha256": hashlib.sha256}
 _SENTINEL = "\x00"  # groupby key for "none" (the app itself, no host)
@@ -148,7 +151,7 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
             detail["rule_severity"] = severity
             severity = PATTERN_ONLY_SEVERITY
         rows.append({
-            "rule_id": rule.id, "severity": severity, "pii_type": key_values["pii_type"],
+            "rule_id": rule.id, "category": rule.category, "severity": severity, "pii_type": key_values["pii_type"],
             "sdk": key_values["sdk"], "host": host, "first_ts": float(rec["first_ts"]),
             "flow_ids": [str(f) for f in flow_ids.get(gid, [])], "event_ids": [int(e) for e in event_ids.get(gid, [])],
             "detail": detail,

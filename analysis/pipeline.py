@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis import categories
 from analysis import consent as consent_mod
 from analysis import crypto as crypto_mod
 from analysis import scope as scope_mod
@@ -31,7 +32,7 @@ from analysis import timeline as timeline_mod
 from analysis.consent import ConsentDecision
 from analysis.detections import REGISTRY, NotApplicable
 from analysis.errors import AnalysisError
-from analysis.findings import FINDING_COLUMNS, empty_findings, group
+from analysis.findings import FINDING_COLUMNS, STORED_COLUMNS, empty_findings, group
 from analysis.load import Session, load_session, with_hits_reread
 from analysis.party import attribute_events
 from analysis.prepare import Evidence, prepare
@@ -82,12 +83,12 @@ def rule_counts(rules: list[dict[str, Any]], findings: pd.DataFrame, skipped: li
     n = findings["rule_id"].value_counts() if not findings.empty else pd.Series(dtype="int64")
     why = {s["rule_id"]: ("not run", s["reason"]) for s in skipped} | {e["rule_id"]: ("failed", e["message"]) for e in errors}
     return pd.DataFrame([
-        {"rule_id": r["id"], "title_zh": r["title_zh"], "title_en": r["title_en"], "severity": r["severity"],
+        {"rule_id": r["id"], "category": r.get("category") or categories.DEFAULT, "title_zh": r["title_zh"], "title_en": r["title_en"], "severity": r["severity"],
          "findings": int(n.get(r["id"], 0)),
          "status": "disabled" if not r.get("enabled", True) else why.get(r["id"], ("run", ""))[0],
          "reason": why.get(r["id"], ("", ""))[1]}
         for r in rules
-    ], columns=["rule_id", "title_zh", "title_en", "severity", "findings", "status", "reason"])
+    ], columns=["rule_id", "category", "title_zh", "title_en", "severity", "findings", "status", "reason"])
 
 
 def _resolve_scope(session_dir: Path, scope: Path | str | None, notes: list[str]) -> Scope | None:
@@ -173,7 +174,7 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
     order = timeline_mod.build(session, decision, evidence)
 
     store = session.store
-    store.replace_findings(findings.drop(columns=["id"]).to_dict("records"))
+    store.replace_findings(findings[STORED_COLUMNS].to_dict("records"))
     timeline_mod.save(order, store)
     for err in errors:
         store.record_error("analysis", f"rule {err['rule_id']} failed: {err['message']}")
@@ -198,8 +199,11 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
 
 def stored_findings(session: Session) -> pd.DataFrame:
     """The findings table as analyze() stored it (JSON columns decoded)."""
-    rows = session.store.rows(f"SELECT id, {', '.join(FINDING_COLUMNS)} FROM findings ORDER BY id")
-    frame = pd.DataFrame(rows, columns=["id", *FINDING_COLUMNS])
+    rows = session.store.rows(f"SELECT id, {', '.join(STORED_COLUMNS)} FROM findings ORDER BY id")
+    frame = pd.DataFrame(rows, columns=["id", *STORED_COLUMNS])
+    rules = (stored_meta(session) or {}).get("rules") or []
+    category = {r["id"]: r.get("category") or categories.DEFAULT for r in rules}
+    frame.insert(2, "category", frame["rule_id"].map(lambda r: category.get(r, categories.DEFAULT)).astype("object"))
     keys = ["pii_type", "sdk", "host"]
     frame[keys] = frame[keys].astype("object").where(frame[keys].notna(), None)   # NULL is None, as analyze returns it
     decode = lambda v, empty: json.loads(v) if isinstance(v, str) and v else empty  # noqa: E731

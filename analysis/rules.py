@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analysis.categories import CATEGORIES
 from analysis.detections import COMMON_PARAMS, REGISTRY, SECONDS
 from analysis.errors import AnalysisError
 from analysis.labels import SEVERITY
@@ -16,7 +17,7 @@ DEFAULT_CATALOG = Path(__file__).with_name("rules.yaml")
 SEVERITIES = ("high", "medium", "low")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 VERIFIED = {"V": "原文已核对 / verbatim, verified", "P": "部分核对 / partly verified", "U": "未核对 / not verified"}
-RULE_KEYS = ("id", "key", "title_zh", "title_en", "severity", "detection", "params", "legal_basis",
+RULE_KEYS = ("id", "key", "category", "title_zh", "title_en", "severity", "detection", "params", "legal_basis",
              "evidence_zh", "evidence_en", "enabled")
 
 
@@ -46,6 +47,7 @@ class Rule:
     title_en: str
     severity: str
     detection: str
+    category: str = "other"
     params: dict[str, Any] = field(default_factory=dict)
     legal_basis: tuple[Basis, ...] = ()
     evidence_zh: str = ""
@@ -133,6 +135,9 @@ def _rule(raw: Any, index: int, source: str) -> Rule:
     detection = _text(raw, "detection", where)
     if detection not in REGISTRY:
         raise RulesError(f"{where}: detection {detection!r} does not exist (known: {', '.join(sorted(REGISTRY))})")
+    category = _text(raw, "category", where)
+    if category not in CATEGORIES:
+        raise RulesError(f"{where}: category must be one of {', '.join(CATEGORIES)}, not {category!r}")
     basis_raw = raw.get("legal_basis")
     if not isinstance(basis_raw, list) or not basis_raw:
         raise RulesError(f"{where}: legal_basis must be a non-empty list")
@@ -141,7 +146,7 @@ def _rule(raw: Any, index: int, source: str) -> Rule:
         raise RulesError(f"{where}: enabled must be true or false")
     return Rule(
         id=rule_id, key=_text(raw, "key", where), title_zh=_text(raw, "title_zh", where),
-        title_en=_text(raw, "title_en", where), severity=severity, detection=detection,
+        title_en=_text(raw, "title_en", where), severity=severity, detection=detection, category=category,
         params=_params(raw.get("params"), detection, where),
         legal_basis=tuple(_basis(b, f"{where}: legal_basis[{i}]") for i, b in enumerate(basis_raw)),
         evidence_zh=_text(raw, "evidence_zh", where, required=False) or "",
@@ -203,7 +208,8 @@ def render_markdown(catalog: Catalog | None = None) -> str:
         out += [
             "", f"## {r.id}", "",
             f"**{r.title_zh}**  ", f"{r.title_en}", "",
-            f"- key: `{r.key}`; severity: {SEVERITY[r.severity]}" + ("" if r.enabled else "; **disabled**"),
+            f"- key: `{r.key}`; category: `{r.category}` ({CATEGORIES[r.category].label})",
+            f"- severity: {SEVERITY[r.severity]}" + ("" if r.enabled else "; **disabled**"),
             f"- detection: `{r.detection}` ({params}) — {det.doc_en}",
             f"- 检测：{det.doc_zh}",
             f"- evidence: {r.evidence_en}",

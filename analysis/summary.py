@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from analysis import bilingual as b
+from analysis import categories
 from analysis import sentbysdk, sessionstate
 from analysis.labels import SEVERITY, pii_label, result_line, sdk_label
 from analysis.pipeline import AnalysisResult
@@ -29,9 +30,14 @@ def text_summary(result: AnalysisResult, *, top: int = TOP, tz: dt.tzinfo | None
         f"{b.RESULT}: {result_line(len(result.findings), empty=result.session.is_empty, failed_rules=len(result.errors))}",
     ]
     per_rule = result.counts_per_rule()
-    for rec in per_rule.to_dict("records"):
-        if rec["status"] == "disabled":
-            continue
+    per_rule = per_rule.loc[per_rule["status"] != "disabled"]
+    per_rule = per_rule.assign(_order=per_rule["category"].map(lambda c: categories.ORDER.get(c, len(categories.ORDER))))
+    heading = None
+    for rec in per_rule.sort_values("_order", kind="stable").to_dict("records"):
+        if rec["category"] != heading:
+            heading = rec["category"]
+            n = int(per_rule.loc[per_rule["category"] == heading, "findings"].sum())
+            lines.append(f" [{categories.label(heading)}] {n}")
         status = "" if rec["status"] == "run" else f"  [{rec['status']}: {rec['reason']}]"
         lines.append(f"  {rec['rule_id']:<15}{rec['findings']:>5}  {rec['title_zh']} / {rec['title_en']}{status}")
     f = result.findings
@@ -42,7 +48,7 @@ def text_summary(result: AnalysisResult, *, top: int = TOP, tz: dt.tzinfo | None
         for rec in ranked.to_dict("records"):
             where = f" → {rec['host']}" if rec["host"] else ""
             lines.append(
-                f"  #{rec['id']} [{SEVERITY[rec['severity']]}] {rec['rule_id']}: {pii_label(rec['pii_type']) or '—'}"
+                f"  #{rec['id']} [{SEVERITY[rec['severity']]}] {rec['rule_id']} ({categories.get(rec.get('category')).zh}): {pii_label(rec['pii_type']) or '—'}"
                 f" · {sdk_label(rec['sdk'])}{where} · {iso_one(rec['first_ts'], tz)}"
                 f" (flows {len(rec['flow_ids'])}, events {len(rec['event_ids'])})")
         if len(f) > top:
