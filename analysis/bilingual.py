@@ -43,6 +43,7 @@ def value_header(reveal: bool) -> str:
 # -- Findings -----------------------------------------------------------------------
 NUMBER = both("编号", "No.")
 RULE_ID = both("规则编号", "Rule ID")
+CATEGORY = both("类别", "Category")
 TITLE_ZH = both("中文标题", "Title (zh)")
 TITLE_EN = both("英文标题", "Title (en)")
 LEGAL_BASIS = both("法律依据", "Legal basis")

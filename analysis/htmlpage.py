@@ -20,7 +20,7 @@ import markupsafe
 import pandas as pd
 
 from analysis import bilingual as b
-from analysis import sessionstate, tables
+from analysis import categories, sessionstate, tables
 from analysis.labels import SEVERITY, clean_text, finding_notes, link_sentences, pii_label, sdk_label
 from analysis.reportdata import ReportData
 from piiaudit import sessiondir
@@ -72,6 +72,7 @@ def _finding(rec: dict[str, Any], rule: dict[str, Any], flows: pd.DataFrame, eve
     ev = pick(events.loc[events[b.EVENT_ID].isin(rec["event_ids"][:MAX_EVIDENCE_ROWS])], EVENT_COLUMNS)
     return {
         "id": rec["id"], "rule_id": rec["rule_id"], "severity": rec["severity"],
+        "category": rec.get("category") or categories.DEFAULT,
         "title_zh": rule.get("title_zh"), "title_en": rule.get("title_en"),
         "facts": " · ".join(clean_text(f) for f in facts if isinstance(f, str) and f),
         "basis": rule.get("legal_basis", []),
@@ -81,6 +82,14 @@ def _finding(rec: dict[str, Any], rule: dict[str, Any], flows: pd.DataFrame, eve
         "flows": _table(fl) if not fl.empty else None,
         "events": _table(ev, pre=(b.STACK,)) if not ev.empty else None,
     }
+
+
+def _by_category(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings in groups, one per category in categories.ORDER: {key, label, findings}."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for f in sorted(findings, key=lambda f: categories.ORDER.get(f["category"], len(categories.ORDER))):
+        groups.setdefault(f["category"], []).append(f)
+    return [{"key": k, "label": categories.label(k), "findings": v} for k, v in groups.items()]
 
 
 def render(data: ReportData, *, reveal: bool = False) -> str:
@@ -98,9 +107,9 @@ def render(data: ReportData, *, reveal: bool = False) -> str:
         state_notices=[*sessionstate.of(data).partial_lines(data.tz), *sessionstate.of(data).accepted_lines(data.tz)],
         summary=_table(pd.DataFrame(tables.summary_items(data, reveal=reveal), columns=[b.ITEM, b.VALUE])),
         per_rule=_table(tables.rule_counts(data)),
-        findings=[_finding(rec, rules.get(rec["rule_id"], {}), flows, events, value_col, data.tz,
-                           tables.host_masker(data, reveal))
-                  for rec in data.findings.to_dict("records")],
+        findings=_by_category([_finding(rec, rules.get(rec["rule_id"], {}), flows, events, value_col, data.tz,
+                                        tables.host_masker(data, reveal))
+                               for rec in data.findings.to_dict("records")]),
         result=tables.result(data),
         hooks=_table(hooks) if not hooks.empty else None,
         sent_by_sdk=_table(sent_by_sdk) if not sent_by_sdk.empty else None,

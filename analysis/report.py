@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import htmlpage, sessionstate, tables, workbook
+from analysis import categories, htmlpage, sessionstate, tables, workbook
 from analysis.errors import AnalysisError
 from analysis.labels import clean_text, link_sentences, pii_label, sdk_label
 from analysis.pipeline import AnalysisResult
@@ -57,7 +57,8 @@ def findings_records(data: ReportData, *, reveal: bool = False) -> list[dict[str
         rule = data.rule(rec["rule_id"])
         detail = hosts(rec.get("detail") or {})
         out.append({
-            "id": int(rec["id"]), "rule_id": rec["rule_id"], "severity": rec["severity"],
+            "id": int(rec["id"]), "rule_id": rec["rule_id"],
+            "category": categories.get(rec.get("category")).to_dict(), "severity": rec["severity"],
             "pii_type": rec["pii_type"], "sdk": rec["sdk"], "host": hosts(rec["host"]),
             "first_ts": rec["first_ts"], "first_time": iso_one(rec["first_ts"], data.tz),
             "flow_ids": list(rec["flow_ids"]), "event_ids": list(rec["event_ids"]),

@@ -48,7 +48,7 @@ def text_summary(result: AnalysisResult, *, top: int = TOP, tz: dt.tzinfo | None
         for rec in ranked.to_dict("records"):
             where = f" → {rec['host']}" if rec["host"] else ""
             lines.append(
-                f"  #{rec['id']} [{SEVERITY[rec['severity']]}] {rec['rule_id']} ({categories.get(rec.get('category')).zh}): {pii_label(rec['pii_type']) or '—'}"
+                f"  #{rec['id']} [{SEVERITY[rec['severity']]}] {rec['rule_id']}: {pii_label(rec['pii_type']) or '—'}"
                 f" · {sdk_label(rec['sdk'])}{where} · {iso_one(rec['first_ts'], tz)}"
                 f" (flows {len(rec['flow_ids'])}, events {len(rec['event_ids'])})")
         if len(f) > top:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import bilingual as b
-from analysis import coverage, sentbysdk, sessionstate
+from analysis import categories, coverage, sentbysdk, sessionstate
 from analysis.labels import (SEVERITY, YES_NO, cite, finding_notes, link_sentences, masked_values, pii_label,
                              result_line, sdk_label)
 from analysis.redact import host_texts, known_values, redact, redact_nested, url_redactions
@@ -202,8 +202,10 @@ def findings_table(data: ReportData, *, reveal: bool = False) -> pd.DataFrame:
     basis = {rid: "\n".join(cite(x) for x in rule.get("legal_basis", [])) for rid, rule in rules.items()}
     details = f["detail"].map(lambda d: d if isinstance(d, dict) else {})
     first = f["first_ts"].astype("float64")
+    order = f["category"].map(lambda c: categories.ORDER.get(c, len(categories.ORDER)))
     return pd.DataFrame({
         b.NUMBER: f["id"],
+        b.CATEGORY: f["category"].map(categories.label),
         b.RULE_ID: f["rule_id"],
         b.TITLE_ZH: f["rule_id"].map(lambda r: rules.get(r, {}).get("title_zh", "")),
         b.TITLE_EN: f["rule_id"].map(lambda r: rules.get(r, {}).get("title_en", "")),
@@ -218,7 +220,7 @@ def findings_table(data: ReportData, *, reveal: bool = False) -> pd.DataFrame:
         b.EVENT_IDS: f["event_ids"].map(_ids),
         b.READ_SENT: hosts(details.map(lambda d: _sentences(d, data.tz))),
         b.NOTES: hosts(details.map(finding_notes)),
-    })
+    }).assign(_order=order).sort_values(["_order", b.NUMBER], kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
 def sent_by_sdk(data: ReportData) -> pd.DataFrame:
