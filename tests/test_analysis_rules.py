@@ -49,7 +49,8 @@ def test_quotes_in_the_catalog_appear_verbatim_in_the_rule_base():
 def test_a_new_rule_for_an_existing_detection_is_a_data_change(standin_scenario, tmp_path):
     def add(raw):
         raw["rules"].append({
-            "id": "PIPL-23", "key": "provide_to_another_processor", "title_zh": "向其他个人信息处理者提供个人信息未取得单独同意",
+            "id": "PIPL-23", "key": "provide_to_another_processor", "category": "collected_before_consent",
+            "title_zh": "向其他个人信息处理者提供个人信息未取得单独同意",
             "title_en": "Personal information provided to another processor without separate consent",
             "severity": "high", "detection": "sent_to_third_party_before_consent", "params": {"who": "sdk"},
             "legal_basis": [{"document": "《中华人民共和国个人信息保护法》", "clause": "第二十三条", "verified": "V",
