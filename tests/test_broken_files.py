@@ -22,30 +22,18 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from mitmproxy import io as mio
 
-from commands.cli import cli
 from piiaudit import flowread
 from piiaudit.store import SessionStore
+from tests.support.cli_results import refused as one_line, run
 from tests.support.flows import make_flow
 from tests.support.samples import write_standin_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
-
-def one_line(result, *words):
-    assert result.exit_code == 1, result.output
-    assert isinstance(result.exception, SystemExit), repr(result.exception)
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
-    for w in words:
-        assert w in lines[0], lines[0]
-    return lines[0]
 
 
 def tn(data: bytes, kind: bytes) -> bytes:

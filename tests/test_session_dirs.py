@@ -11,28 +11,15 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from click.testing import CliRunner
 from mitmproxy import io as mio
 
-from commands.cli import cli
 from piiaudit import sessiondir
 from piiaudit.store import SessionStore
+from tests.support.cli_results import refused, run
 from tests.support.flows import make_flow
 
 
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
-
-def refused(result, *words):
-    """One clear line, exit status 1, no traceback."""
-    assert result.exit_code == 1, result.output
-    assert isinstance(result.exception, SystemExit), repr(result.exception)
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
-    for w in words:
-        assert w in lines[0], lines[0]
-    return lines[0]
 
 
 def snapshot(directory):
