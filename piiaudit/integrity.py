@@ -31,7 +31,6 @@ manifest records as `scope_used`.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import json
 import sqlite3
 import time
@@ -40,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from piiaudit import manifest as manifest_mod
-from piiaudit import dbfile, runs
+from piiaudit import runs
 from piiaudit.dbfile import damage
 from piiaudit.flowcount import count_flows
 from piiaudit.store import DB_NAME, FLOWS_NAME, MANIFEST_NAME, WRITES_KEY
@@ -126,24 +125,7 @@ class Verification:
                                  for r in self.partial_runs]}
 
 
-def _sha256(path: Path, limit: int | None = None) -> str:
-    """The SHA-256 of the file (of its first `limit` bytes), read through piiaudit.dbfile so that
-    hashing session.db never releases this process's SQLite locks on it."""
-    h = hashlib.sha256()
-    if path.name.startswith(DB_NAME):
-        for chunk in dbfile.chunks(path, limit=limit):
-            h.update(chunk)
-        return h.hexdigest()
-    left = limit
-    with open(path, "rb") as f:
-        while left is None or left > 0:
-            chunk = f.read(1 << 20 if left is None else min(1 << 20, left))
-            if not chunk:
-                break
-            h.update(chunk)
-            if left is not None:
-                left -= len(chunk)
-    return h.hexdigest()
+_sha256 = manifest_mod.file_sha256
 
 
 def _read_db(path: Path) -> dict[str, Any]:

@@ -24,17 +24,23 @@ ARTIFACTS = ("flows.mitm", "evidence.xlsx", "report.html", "findings.json", "dev
 DEPENDENCIES = ("mitmproxy", "frida", "frida-tools", "pandas", "openpyxl", "XlsxWriter", "pyahocorasick")
 
 
-def file_sha256(path: Path) -> str:
-    """The file's SHA-256; a database file is read without releasing this process's SQLite
-    locks on it (piiaudit.dbfile.chunks)."""
+def file_sha256(path: Path, limit: int | None = None) -> str:
+    """The SHA-256 of the file (of its first `limit` bytes); a database file is read without
+    releasing this process's SQLite locks on it (piiaudit.dbfile.chunks)."""
     h = hashlib.sha256()
     if Path(path).name.startswith(DB_NAME):
-        for chunk in dbfile.chunks(path):
+        for chunk in dbfile.chunks(path, limit=limit):
             h.update(chunk)
         return h.hexdigest()
+    left = limit
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
+        while left is None or left > 0:
+            chunk = f.read(1 << 20 if left is None else min(1 << 20, left))
+            if not chunk:
+                break
             h.update(chunk)
+            if left is not None:
+                left -= len(chunk)
     return h.hexdigest()
 
 
