@@ -418,3 +418,96 @@ def permission_before_user_input(ctx: Evidence, params: dict[str, Any]) -> pd.Da
     perms = ctx.permissions
     early = perms.loc[perms["kind"].eq("request") & (perms["ts"] < first)]
     return early.assign(stream="event", host=pd.NA).reindex(columns=EVIDENCE_COLUMNS)
+
+
+# -- necessity: permissions beyond what the app's category needs (analysis/necessity.py) ----------
+
+from analysis import necessity  # noqa: E402 - the necessity baseline, kept in a module of its own
+
+
+def _category_needed(ctx: Evidence):
+    category = ctx.scope.necessary() if ctx.scope else None
+    if category is None:
+        raise NotApplicable("no app category (scope.yaml app.category) / 未提供App类型（scope.yaml 的 app.category）")
+    return category
+
+
+def _declared_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
+    category = ctx.scope.necessary() if ctx.scope else None
+    if category is None or ctx.declared is None:
+        return {}
+    beyond = necessity.declared_beyond(ctx.declared, category)
+    return necessity.detail(category, pii_type=keys.get("pii_type"), declared=beyond, app_manifest=ctx.app_manifest)
+
+
+def _session_start(ctx: Evidence) -> float | None:
+    """The earliest time the session holds (the app was installed before its first run)."""
+    times = [f["ts"].min() for f in (ctx.ui, ctx.permissions, ctx.reads, ctx.sent, ctx.flows)
+             if f is not None and not f.empty]
+    times = [t for t in times if pd.notna(t)]
+    return float(min(times)) if times else None
+
+
+@detection(
+    "declared_beyond_necessity",
+    doc_en="Permissions that can collect personal information declared in the app's manifest (<uses-permission>; "
+           "from the APK given to record/analyze --apk, or the stand-in's manifest in the demo) that the app's type "
+           "does not need for its basic function (scope.yaml app.category; analysis/data/necessary_permissions.yaml). "
+           "One finding per kind of personal information the permissions guard; the manifest entries, the type's "
+           "necessary-PI row and the mapping row are in the detail. With when_requested: skip (the default), a "
+           "kind the session also saw requested beyond necessity is left to requested_beyond_necessity, whose "
+           "finding lists the same manifest entries: one finding per permission group. Needs the category and a "
+           "recorded manifest.",
+    doc_zh="App清单文件声明（<uses-permission>；来自 record/analyze --apk 给出的APK，演示中为替身App的清单）、"
+           "可收集个人信息、但该类型App基本功能并不需要的权限（scope.yaml 的 app.category；"
+           "analysis/data/necessary_permissions.yaml）。按权限所保护的个人信息类型各成一条发现；"
+           "清单条目、该类型的必要个人信息行与映射行列在详情中。when_requested: skip（默认）时，本次会话中也被超范围申请的"
+           "类型交由 requested_beyond_necessity 报告（其发现列出同样的清单条目）：每个权限组一条发现。需要App类型和已记录的清单。",
+    params={"when_requested": ("skip", "report")}, group_by=("pii_type",), detail=_declared_detail,
+)
+def declared_beyond_necessity(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    category = _category_needed(ctx)
+    if not ctx.app_manifest or ctx.declared is None:
+        raise NotApplicable("no app manifest recorded (record/analyze --apk APK) / 未记录App清单（record/analyze --apk）")
+    beyond = necessity.declared_beyond(ctx.declared, category)
+    if params.get("when_requested", "skip") == "skip":
+        requested = necessity.requested_beyond(ctx.permissions, category)
+        beyond = beyond.loc[~beyond["pii_type"].isin(requested["pii_type"])]
+    ts = _session_start(ctx)
+    if ts is None:
+        ts = float(ctx.app_manifest.get("recorded_at") or 0.0)
+    entries = [necessity.manifest_entry(p, m) for p, m in zip(beyond["permission"], beyond["max_sdk_version"])]
+    rows = beyond.assign(ts=ts, stream="manifest", sdk=None, host=pd.NA, location=entries,
+                         source=ctx.app_manifest.get("source"), api="AndroidManifest.xml")
+    return rows.reindex(columns=EVIDENCE_COLUMNS)
+
+
+def _requested_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
+    category = ctx.scope.necessary() if ctx.scope else None
+    if category is None:
+        return {}
+    out = necessity.detail(category)
+    if ctx.declared is not None and ctx.app_manifest:
+        mine = ctx.declared.loc[ctx.declared["pii_type"].eq(keys.get("pii_type"))]
+        out["manifest_entries"] = [necessity.manifest_entry(p, m)
+                                   for p, m in zip(mine["permission"], mine["max_sdk_version"])]
+    return out
+
+
+@detection(
+    "requested_beyond_necessity",
+    doc_en="Runtime permission requests (permission_request events: Activity/Fragment/ActivityCompat.requestPermissions, "
+           "with the caller's stack and SDK) for permissions that can collect personal information and that the "
+           "app's type does not need for its basic function (scope.yaml app.category; "
+           "analysis/data/necessary_permissions.yaml). One finding per kind of personal information and requester. "
+           "Needs the category.",
+    doc_zh="运行时权限申请事件（permission_request：Activity/Fragment/ActivityCompat.requestPermissions，含调用栈与SDK），"
+           "所申请的可收集个人信息权限不是该类型App基本功能所需（scope.yaml 的 app.category；"
+           "analysis/data/necessary_permissions.yaml）。按个人信息类型和申请方各成一条发现。需要App类型。",
+    params={"who": WHO}, group_by=("pii_type", "sdk"), detail=_requested_detail,
+)
+def requested_beyond_necessity(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    category = _category_needed(ctx)
+    rows = necessity.requested_beyond(ctx.permissions, category)
+    rows = rows.assign(stream="event", host=pd.NA).reindex(columns=EVIDENCE_COLUMNS)
+    return _who(rows, params.get("who", "any"))

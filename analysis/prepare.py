@@ -10,7 +10,10 @@
   third party named by its registrable domain; party first_party | third_party |
   service_provider | unattributed;
 - permissions: one row per permission in a request or result event, PI permissions only;
-- links: read -> flow links (analysis.linking).
+- links: read -> flow links (analysis.linking);
+- declared: one row per ``<uses-permission>`` of the app's manifest as the session stored it
+  (piiaudit.apk: `record --apk`, `analyze --apk`, the demo), PI permissions only, with the
+  manifest itself in ``app_manifest``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from analysis.party import attribute_events
 from analysis.party import FIRST_PARTY, SERVICE_PROVIDER, THIRD_PARTY, UNATTRIBUTED, hosts_party
 from analysis.scope import Scope
 from analysis.sentbysdk import documented_field, is_attribute
+from piiaudit import apk as apk_mod
 from piiaudit import sdks as sdk_catalog
 from piiaudit.yamlfile import load_resource
 
@@ -59,6 +63,8 @@ class Evidence:
     ui: pd.DataFrame | None = None          # app-state events (analysis.appstate.ui_events)
     app_package: str | None = None
     flows: pd.DataFrame | None = None       # every flow: flow_id, ts, host (destination), host_header, party
+    declared: pd.DataFrame | None = None    # the manifest's PI permissions: permission, pii_type, max_sdk_version
+    app_manifest: dict | None = None        # the manifest as stored (piiaudit.apk), None if none was recorded
 
     def __post_init__(self) -> None:
         if self.ui is None:
@@ -145,10 +151,26 @@ def prepare(session: Session, consent: ConsentDecision, scope: Scope | None) -> 
     reads = _reads(session, ui)
     sent = _sent(session, scope)
     links = link_reads_to_flows(reads, sent)
+    app_manifest = apk_mod.stored(session.store)
+    declared = declared_permissions(app_manifest)
     return Evidence(reads=reads, sent=_attribute(sent, links, scope), permissions=_permissions(session),
                     links=links, consent=consent, scope=scope, ui=ui,
                     app_package=appstate.main_package(session.events, session.manifest),
-                    flows=_flows(session, scope))
+                    flows=_flows(session, scope), declared=declared, app_manifest=app_manifest)
+
+
+DECLARED_COLUMNS = ["permission", "pii_type", "max_sdk_version"]
+
+
+def declared_permissions(app_manifest: dict | None) -> pd.DataFrame:
+    """The manifest's uses-permission entries that can collect personal information (permission_types.yaml)."""
+    if not app_manifest:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in DECLARED_COLUMNS})
+    rows = pd.DataFrame([{"permission": normalise_permission(p.get("name")), "max_sdk_version": p.get("max_sdk_version")}
+                         for p in app_manifest.get("permissions") or () if isinstance(p, dict)],
+                        columns=["permission", "max_sdk_version"])
+    rows = rows.assign(pii_type=rows["permission"].map(permission_types()))
+    return rows.loc[rows["pii_type"].notna()].reindex(columns=DECLARED_COLUMNS).reset_index(drop=True)
 
 
 def _flows(session: Session, scope: Scope | None) -> pd.DataFrame:
