@@ -29,7 +29,7 @@ RULE_BASE = {
 }
 
 # The demo's pinned findings (tests/test_findings_pinned.py DEMO), by category.
-DEMO = {"collected_before_consent": 6, "beyond_authorised_scope": 3, "other": 1}
+DEMO = {"collected_before_consent": 6, "beyond_authorised_scope": 3, "permission_beyond_necessity": 10, "other": 1}
 
 
 def test_the_issue_table_of_categories_with_both_names():
