@@ -44,8 +44,8 @@ def test_tester_mark(tmp_path):
     assert (c.status, c.source, c.method) == ("accepted", "tester", "tester_mark")
     assert c.ts == pytest.approx(ids.ts(8) + 0.4)
     assert len(c.mark_ids) == 1
-    # the same ten findings: nothing of steps 1-6 moves across a mark 0.4 s after the tap
-    assert len(result.findings) == 10
+    # the same twenty findings: nothing of steps 1-6 moves across a mark 0.4 s after the tap
+    assert len(result.findings) == 20
 
 
 def test_time_given_to_analyze_overrides_hook_evidence(tmp_path):

@@ -77,7 +77,8 @@ def test_the_demo_findings_carry_their_categories_in_findings_json(demo):
     assert Counter(f["category"]["key"] for f in doc["findings"]) == DEMO
     for f in doc["findings"]:
         want = {"SDK-PRECONSENT": "collected_before_consent", "IM5.1": "collected_before_consent",
-                "IM3.3": "beyond_authorised_scope", "PIPL-CLEARTEXT": "other"}[f["rule_id"]]
+                "IM3.3": "beyond_authorised_scope", "PIPL-CLEARTEXT": "other",
+                "PERM-DECLARE": "permission_beyond_necessity", "IM4.1": "permission_beyond_necessity"}[f["rule_id"]]
         assert f["category"] == categories.get(want).to_dict()
 
 
