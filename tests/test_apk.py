@@ -99,3 +99,24 @@ def test_analyze_refuses_a_broken_apk_in_one_line(tmp_path):
 
     write_standin_scenario(tmp_path / "s")
     refused(run("analyze", tmp_path / "s", "--apk", _broken(tmp_path)["not a ZIP"]), "not an APK")
+
+
+def test_analyze_with_an_apk_on_the_command_line_reports_the_necessity_findings(tmp_path):
+    from tests.support.samples import demo_scope_path, write_standin_scenario
+
+    write_standin_scenario(tmp_path / "s")
+    result = run("analyze", tmp_path / "s", "--scope", demo_scope_path(), "--apk", FIXTURE)
+    assert result.exit_code == 0, result.output
+    assert "PERM-DECLARE       9" in result.output and "IM4.1              1" in result.output
+    verified = run("verify", tmp_path / "s")
+    assert verified.exit_code == 0, verified.output
+
+
+def test_analyze_refuses_the_apk_of_another_app(tmp_path):
+    from tests.support.samples import write_standin_scenario
+
+    write_standin_scenario(tmp_path / "s")
+    other = tmp_path / "AndroidManifest.xml"
+    other.write_text(MANIFEST.read_text("utf-8").replace('package="com.example.demoshop"', 'package="com.other.app"'),
+                     "utf-8")
+    refused(run("analyze", tmp_path / "s", "--apk", other), "com.other.app", "com.example.demoshop")
