@@ -9,7 +9,10 @@
   first-party host, the host's SDK, else the SDK of the linked read, else the unattributed
   third party named by its registrable domain; party first_party | third_party |
   service_provider | unattributed;
-- permissions: one row per permission in a request or result event, PI permissions only;
+- permissions: one row per permission in a request or result event, PI permissions only,
+  with the event's api and stack (an SDK's request is named by its frames);
+- screen: the text surfaces the app showed (dialogs, popups, windows, toasts) and its
+  shouldShowRequestPermissionRationale checks (analysis.permissions.screen_texts);
 - links: read -> flow links (analysis.linking).
 """
 
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis import appstate
+from analysis import appstate, permissions as permission_rules
 from analysis.consent import ConsentDecision
 from analysis.linking import hash_values, link_reads_to_flows
 from analysis.load import Session
@@ -59,11 +62,14 @@ class Evidence:
     ui: pd.DataFrame | None = None          # app-state events (analysis.appstate.ui_events)
     app_package: str | None = None
     flows: pd.DataFrame | None = None       # every flow: flow_id, ts, host (destination), host_header, party
+    screen: pd.DataFrame | None = None      # text surfaces shown and rationale checks (analysis.permissions)
 
     def __post_init__(self) -> None:
         if self.ui is None:
             self.ui = appstate.ui_events(pd.DataFrame(columns=["id", "ts", "kind", "api", "sdk", "process", "value",
                                                                "data"]))
+        if self.screen is None:
+            self.screen = permission_rules.screen_texts(pd.DataFrame(columns=["id", "ts", "kind", "value", "data"]))
 
 
 def host_sdks(hosts: pd.Series) -> pd.Series:
@@ -114,8 +120,9 @@ def _attribute(sent: pd.DataFrame, links: pd.DataFrame, scope: Scope | None) -> 
 
 def _permissions(session: Session) -> pd.DataFrame:
     ev = session.events
-    rows = ev.loc[ev["kind"].isin(("permission_request", "permission_result")), ["id", "ts", "kind", "sdk"]]
-    columns = ["event_id", "ts", "kind", "sdk", "permission", "pii_type", "request_code", "granted"]
+    keep = [c for c in ("id", "ts", "kind", "sdk", "api", "stack") if c in ev]
+    rows = ev.loc[ev["kind"].isin(("permission_request", "permission_result")), keep]
+    columns = ["event_id", "ts", "kind", "sdk", "permission", "pii_type", "request_code", "granted", "api", "stack"]
     if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     data = ev.loc[rows.index, "data"].map(lambda d: d if isinstance(d, dict) else {})
@@ -148,7 +155,7 @@ def prepare(session: Session, consent: ConsentDecision, scope: Scope | None) -> 
     return Evidence(reads=reads, sent=_attribute(sent, links, scope), permissions=_permissions(session),
                     links=links, consent=consent, scope=scope, ui=ui,
                     app_package=appstate.main_package(session.events, session.manifest),
-                    flows=_flows(session, scope))
+                    flows=_flows(session, scope), screen=permission_rules.screen_texts(session.events))
 
 
 def _flows(session: Session, scope: Scope | None) -> pd.DataFrame:
