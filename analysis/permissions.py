@@ -109,7 +109,7 @@ def screen_texts(events: pd.DataFrame) -> pd.DataFrame:
         "event_id": ev["id"], "ts": ev["ts"].astype("float64"), "kind": ev["kind"],
         "surface": surface.where(surface.notna(), ev["kind"].map({"toast_shown": "toast"})),
         "text": [_texts(d, v) for d, v in zip(data, ev["value"])], "klass": klass,
-        "duration_ms": data.map(lambda d: d.get("duration_ms")),
+        "duration_ms": data.map(lambda d: d.get("duration")),
         "permission": data.map(lambda d: d.get("permission")),
         "show_rationale": data.map(lambda d: d.get("show_rationale")),
     }).sort_values(["ts", "event_id"])

@@ -118,6 +118,18 @@ def _attribute(sent: pd.DataFrame, links: pd.DataFrame, scope: Scope | None) -> 
                        party=dest["party"].fillna(UNATTRIBUTED), party_reason=dest["party_reason"])
 
 
+_ANSWERS = {"0": True, "true": True, "granted": True, "-1": False, "false": False, "denied": False}
+
+
+def _granted(value: object) -> bool | None:
+    """PackageManager.PERMISSION_GRANTED (0) / PERMISSION_DENIED (-1), or their names; None if unknown."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float, np.integer, np.floating)) and not pd.isna(value):
+        return {0: True, -1: False}.get(int(value))
+    return None if value is None else _ANSWERS.get(str(value).strip().lower())
+
+
 def _permissions(session: Session) -> pd.DataFrame:
     ev = session.events
     keep = [c for c in ("id", "ts", "kind", "sdk", "api", "stack") if c in ev]
@@ -133,12 +145,11 @@ def _permissions(session: Session) -> pd.DataFrame:
         pairs=[list(zip(p, r + [None] * (len(p) - len(r)))) for p, r in zip(perms, results)],
         request_code=code,
     ).explode("pairs").dropna(subset=["pairs"])
-    granted_text = wide["pairs"].map(lambda pr: pr[1]).map(
-        lambda v: None if v is None else str(v).strip().lower())
+    # Each answer read from its own tuple: a Series of the raw results would turn ints mixed
+    # with None into floats ("-1.0"), which no longer read as an answer.
     out = wide.assign(
         permission=wide["pairs"].map(lambda pr: normalise_permission(pr[0])),
-        granted=granted_text.map({"0": True, "true": True, "granted": True, "-1": False, "false": False,
-                                  "denied": False}),
+        granted=wide["pairs"].map(lambda pr: _granted(pr[1])).astype("object"),
     )
     out = out.assign(pii_type=out["permission"].map(permission_types()), kind=out["kind"].str.removeprefix("permission_"))
     return (out.loc[out["pii_type"].notna()].rename(columns={"id": "event_id"})
