@@ -47,6 +47,9 @@ def test_exactly_the_expected_findings(scenario):
         ("IM3.3", "clipboard", "jpush", None): ({e[13]}, set()),
         # plain HTTP
         ("PIPL-CLEARTEXT", "android_id", "jpush", "stats.jpush.cn"): ({e[4]}, {f[14]}),
+        # the location request right after 同意: no purpose on screen, no feature used yet
+        ("IM2.3", "location", None, None): ({e[10]}, set()),
+        ("PERM-EARLY", "location", None, None): ({e[10]}, set()),
     }
     got = _by_key(result.findings)
     assert set(got) == set(expected)
@@ -58,7 +61,8 @@ def test_exactly_the_expected_findings(scenario):
 def test_nothing_before_consent_for_the_apps_own_location(scenario):
     ids, result = scenario
     location = result.findings.loc[result.findings["pii_type"].eq("location")]
-    assert location.empty
+    # Only the permission rules speak of location: they judge the request (step 10), not the read.
+    assert set(location["rule_id"]) == {"IM2.3", "PERM-EARLY"}
     assert not result.findings["event_ids"].map(lambda v: ids.events[11] in v).any()
     assert not result.findings["flow_ids"].map(lambda v: ids.flows[12] in v).any()
     timeline = result.timeline
