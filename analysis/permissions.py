@@ -54,7 +54,7 @@ class Group:
     permissions: tuple[str, ...]
     keywords: tuple[str, ...]
 
-    @property
+    @functools.cached_property
     def pattern(self) -> re.Pattern[str]:
         return re.compile("|".join(re.escape(k) for k in self.keywords), re.IGNORECASE)
 
@@ -132,9 +132,12 @@ def screen_texts(events: pd.DataFrame) -> pd.DataFrame:
 
 def names_group(texts: pd.Series) -> pd.DataFrame:
     """(index of `texts`, group) for every group a text names by one of its keywords."""
-    parts = [pd.DataFrame({"row": texts.index[hit], "group": key})
-             for key, g in groups().items()
-             for hit in [texts.fillna("").str.contains(g.pattern, regex=True).to_numpy()] if hit.any()]
+    texts = texts.fillna("").astype("str")
+    parts = []
+    for key, g in groups().items():        # one vectorised match per group
+        hit = texts.str.contains(g.pattern, regex=True).to_numpy()
+        if hit.any():
+            parts.append(pd.DataFrame({"row": texts.index[hit], "group": key}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"row": [], "group": []})
 
 
