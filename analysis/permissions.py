@@ -153,9 +153,11 @@ def _rows(frame: pd.DataFrame, columns: list[str], **extra: Any) -> pd.DataFrame
 # -- 1. purpose not stated ---------------------------------------------------------------------
 
 def rationale_surfaces(screen: pd.DataFrame, consent: ConsentDecision) -> pd.DataFrame:
-    """Text surfaces that can tell a purpose: shown ones, without the consent dialog(s)."""
+    """Text surfaces that can tell a purpose: shown ones, without the consent dialog(s) (those the
+    consent decision names, and the first privacy notice however consent was decided)."""
     notice = set(consent.event_ids) | set(consent.declined_event_ids)
-    return screen.loc[screen["kind"].isin(SURFACE_KINDS) & ~screen["event_id"].isin(notice)]
+    first_notice = screen["kind"].eq("dialog_shown") & screen["ts"].eq(consent.dialog_shown_ts)
+    return screen.loc[screen["kind"].isin(SURFACE_KINDS) & ~screen["event_id"].isin(notice) & ~first_notice]
 
 
 def explained(requests: pd.DataFrame, screen: pd.DataFrame, consent: ConsentDecision, window_s: float) -> pd.Series:

@@ -109,6 +109,15 @@ def test_the_privacy_dialog_is_not_a_purpose_statement_even_when_it_names_the_pe
     assert location["detail"]["requests"][0]["rationale_checks"][0]["show_rationale"] is False
 
 
+def test_the_privacy_dialog_does_not_explain_a_request_when_a_tester_marked_consent(tmp_path):
+    store = SessionStore(tmp_path / "s")
+    store.write_events([ev(0.0, "dialog_shown", PRIVACY, value="\n".join(PRIVACY["texts"])), request(1.5, LOCATION)])
+    store.add_consent_mark(T0 + 1.0)
+    store.close()
+    f = analyze(tmp_path / "s").findings
+    assert f.loc[f["rule_id"].eq("IM2.3"), "pii_type"].tolist() == ["location"]
+
+
 def test_a_text_naming_another_group_does_not_explain_the_request(tmp_path):
     got = findings(tmp_path, consented(
         dialog(6.0, "开启相机", "扫一扫需要使用相机", "去开启"),
