@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import appstate
+from analysis import appstate, permissions as permission_rules
 from piiaudit import hosts
 from piiaudit import sdks as sdk_catalog
 from analysis.prepare import THIRD_PARTY, Evidence
@@ -28,6 +28,8 @@ GROUP_KEYS = ("pii_type", "sdk", "host")
 
 WHO = ("any", "app", "sdk")
 SECONDS = ("<seconds>",)   # a parameter that takes a number of seconds
+HOURS = ("<hours>",)       # a number of hours
+COUNT = ("<count>",)       # a whole number
 TO = ("any", "first_party", "third_party")
 
 
@@ -44,7 +46,8 @@ class Detection:
     params: dict[str, tuple[str, ...]] = field(default_factory=dict)   # param -> allowed values
     group_by: tuple[str, ...] = GROUP_KEYS
     relative_to_consent: bool = False                                   # compares times with the consent moment
-    detail: Callable[[dict[str, Any], Evidence], dict[str, Any]] | None = None
+    detail: Callable[..., dict[str, Any]] | None = None
+    detail_params: bool = False                                         # detail(keys, ctx, params)
 
 
 REGISTRY: dict[str, Detection] = {}
@@ -53,9 +56,10 @@ COMMON_PARAMS = {"group_by": GROUP_KEYS}   # every detection accepts group_by: a
 
 def detection(name: str, *, doc_en: str, doc_zh: str, params: dict[str, tuple[str, ...]] | None = None,
               group_by: tuple[str, ...] = GROUP_KEYS, relative_to_consent: bool = False,
-              detail: Callable[[dict[str, Any], Evidence], dict[str, Any]] | None = None):
+              detail: Callable[..., dict[str, Any]] | None = None, detail_params: bool = False):
     def register(fn):
-        REGISTRY[name] = Detection(name, fn, doc_en, doc_zh, dict(params or {}), group_by, relative_to_consent, detail)
+        REGISTRY[name] = Detection(name, fn, doc_en, doc_zh, dict(params or {}), group_by, relative_to_consent, detail,
+                                   detail_params)
         return fn
     return register
 
@@ -406,17 +410,18 @@ def consent_checkbox_prechecked(ctx: Evidence, params: dict[str, Any]) -> pd.Dat
 @detection(
     "permission_before_user_input",
     doc_en="Runtime permission requests (permissions that can collect personal information) made before the user's "
-           "first touch or click of the session: asked at launch, before any feature was used. Needs touch or "
-           "click events.",
-    doc_zh="在本次会话用户首次触摸或点击之前发出的运行时权限申请（仅限可收集个人信息的权限）：启动即申请，未见使用对应功能。"
-           "需要触摸或点击事件。",
+           "first touch or click of the session that used the app: asked at launch, before any feature was used. "
+           "Answering the privacy dialog is not using a feature: the 同意 (or decline) tap and any touch while the "
+           "privacy notice was up do not count. Needs touch or click events.",
+    doc_zh="在本次会话用户首次使用App的触摸或点击之前发出的运行时权限申请（仅限可收集个人信息的权限）：启动即申请，未见使用对应功能。"
+           "回应隐私弹窗不是使用功能：点击“同意”（或“不同意”）以及隐私弹窗显示期间的触摸不计入。需要触摸或点击事件。",
     params={}, group_by=("pii_type", "sdk"),
 )
 def permission_before_user_input(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
     _needs_input(ctx)
-    first = ctx.ui.loc[ctx.ui["kind"].isin(appstate.INPUT_KINDS), "ts"].min()
+    first = permission_rules.feature_inputs(ctx.ui, ctx.consent)["ts"].min()
     perms = ctx.permissions
-    early = perms.loc[perms["kind"].eq("request") & (perms["ts"] < first)]
+    early = perms.loc[perms["kind"].eq("request") & ~(perms["ts"] >= first)]   # no feature input at all: all early
     return early.assign(stream="event", host=pd.NA).reindex(columns=EVIDENCE_COLUMNS)
 
 
@@ -511,3 +516,73 @@ def requested_beyond_necessity(ctx: Evidence, params: dict[str, Any]) -> pd.Data
     rows = necessity.requested_beyond(ctx.permissions, category)
     rows = rows.assign(stream="event", host=pd.NA).reindex(columns=EVIDENCE_COLUMNS)
     return _who(rows, params.get("who", "any"))
+# -- permission requests against the screen text (analysis.permissions) --------------------------
+
+PURPOSE_WINDOW_S = 3.0
+REASK_INTERVAL_H = 48
+
+
+@detection(
+    "permission_purpose_not_shown",
+    doc_en="Runtime permission requests (permissions that can collect personal information) with no text of the app "
+           "naming the permission's use on screen within window_s seconds before the request: no dialog, popup, "
+           "window or toast shown (or still up) in the window whose text names the permission's group "
+           "(analysis/data/permission_groups.yaml keywords: 位置/定位/location, 相机/扫一扫/camera, ...). The privacy "
+           "dialog answered for consent is not a purpose statement. The app's shouldShowRequestPermissionRationale "
+           "checks of the permission in the window are listed as context.",
+    doc_zh="申请可收集个人信息的运行时权限时，此前 window_s 秒内屏幕上没有App说明该权限用途的文字：窗口内显示（或仍在显示）的弹窗、"
+           "浮层、窗口、Toast中，没有文字提到该权限组（analysis/data/permission_groups.yaml 的关键词：位置/定位、相机/扫一扫……）。"
+           "用于征得同意的隐私弹窗不算用途说明。窗口内App对该权限的 shouldShowRequestPermissionRationale 检查作为上下文列出。",
+    params={"window_s": SECONDS}, group_by=("pii_type", "sdk"), detail_params=True,
+    detail=lambda keys, ctx, params: permission_rules.purpose_detail(
+        keys, ctx.permissions, ctx.screen, ctx.consent, float(params.get("window_s", PURPOSE_WINDOW_S))),
+)
+def permission_purpose_not_shown(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    return permission_rules.purpose_not_stated(
+        ctx.permissions, ctx.screen, ctx.consent, window_s=float(params.get("window_s", PURPOSE_WINDOW_S)),
+        columns=EVIDENCE_COLUMNS)
+
+
+@detection(
+    "bundled_permission_request",
+    doc_en="One request call asking for permissions of at least min_groups unrelated permission groups "
+           "(analysis/data/permission_groups.yaml: a group per permission, and the related groups one feature needs "
+           "together: storage/photos/audio, phone/call log, camera/microphone). Evidence: every permission of the call.",
+    doc_zh="一次申请调用同时申请至少 min_groups 个互不相关的权限组（analysis/data/permission_groups.yaml：每个权限所属的组，"
+           "以及同一功能通常一起需要的相关组：存储/照片/音频、电话/通话记录、相机/麦克风）。证据为该次调用的全部权限。",
+    params={"min_groups": COUNT}, group_by=("sdk",), detail_params=True,
+    detail=lambda keys, ctx, params: permission_rules.bundle_detail(keys, ctx.permissions, int(params.get("min_groups", 2))),
+)
+def bundled_permission_request(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    return permission_rules.bundled_requests(ctx.permissions, min_groups=int(params.get("min_groups", 2)),
+                                             columns=EVIDENCE_COLUMNS)
+
+
+@detection(
+    "permission_requested_by_sdk",
+    doc_en="Runtime permission requests (permissions that can collect personal information) whose stack names a "
+           "catalogued SDK (the caller the hook attributed, as for reads); the detail lists the frames that name it.",
+    doc_zh="调用栈指向SDK目录中某个SDK的运行时权限申请（仅限可收集个人信息的权限；与读取事件相同的归属方法）；详情列出指向该SDK的栈帧。",
+    params={}, group_by=("sdk",),
+    detail=lambda keys, ctx: permission_rules.sdk_detail(keys, ctx.permissions),
+)
+def permission_requested_by_sdk(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    return permission_rules.requested_by_sdk(ctx.permissions, columns=EVIDENCE_COLUMNS)
+
+
+@detection(
+    "permission_asked_again_after_denial",
+    doc_en="A request for a permission whose latest answer was a denial less than interval_h hours before; "
+           "re-asks up to max_repeats per denial are allowed (0: any re-ask counts). The denial is named as context; "
+           "the detail gives the seconds since the denial and the n-th re-ask.",
+    doc_zh="某权限最近一次被用户拒绝后 interval_h 小时内再次申请该权限；每次拒绝后允许的再次申请次数为 max_repeats（0：任何再次申请均计入）。"
+           "拒绝事件作为上下文列出；详情给出距拒绝的秒数与第几次再次申请。",
+    params={"interval_h": HOURS, "max_repeats": COUNT}, group_by=("pii_type", "sdk"), detail_params=True,
+    detail=lambda keys, ctx, params: permission_rules.reask_detail(
+        keys, ctx.permissions, float(params.get("interval_h", REASK_INTERVAL_H)) * 3600.0,
+        int(params.get("max_repeats", 0))),
+)
+def permission_asked_again_after_denial(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    return permission_rules.asked_again_after_denial(
+        ctx.permissions, interval_s=float(params.get("interval_h", REASK_INTERVAL_H)) * 3600.0,
+        max_repeats=int(params.get("max_repeats", 0)), columns=EVIDENCE_COLUMNS)

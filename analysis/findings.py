@@ -144,7 +144,7 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
                 # Listed (the read's value went there too) but marked: these requests are not pre-consent.
                 detail["flows_after_consent"] = after[gid]
         if det.detail is not None:
-            detail.update(det.detail(key_values, ctx))
+            detail.update(det.detail(key_values, ctx, rule.params) if det.detail_params else det.detail(key_values, ctx))
         severity = rule.severity
         if pattern_only.get(gid, False) and SEVERITY_RANK[severity] < SEVERITY_RANK[PATTERN_ONLY_SEVERITY]:
             detail["pattern_only"] = True

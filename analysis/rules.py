@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.categories import CATEGORIES
-from analysis.detections import COMMON_PARAMS, REGISTRY, SECONDS
+from analysis.detections import COMMON_PARAMS, COUNT, HOURS, REGISTRY, SECONDS
 from analysis.errors import AnalysisError
 from analysis.labels import SEVERITY
 from piiaudit.yamlfile import YamlError, load_bytes, read_file
@@ -115,6 +115,12 @@ def _params(raw: Any, detection: str, where: str) -> dict[str, Any]:
         elif allowed[name] == SECONDS:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 86_400:
                 raise RulesError(f"{where}: params.{name}: {value!r} is not a number of seconds (0 to 86400)")
+        elif allowed[name] == HOURS:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 8_760:
+                raise RulesError(f"{where}: params.{name}: {value!r} is not a number of hours (0 to 8760)")
+        elif allowed[name] == COUNT:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000:
+                raise RulesError(f"{where}: params.{name}: {value!r} is not a whole number (0 to 1000)")
         elif value not in allowed[name]:
             raise RulesError(f"{where}: params.{name}: {value!r} is not one of {', '.join(allowed[name])}")
     return dict(raw)

@@ -136,7 +136,7 @@ def cli() -> None:
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("demo-session"), show_default=True,
               help="Session directory to create.")
 @click.option("--scenario", type=click.Choice(["demo", "full"]), default="demo", show_default=True,
-              help="demo: the 14-step consent story (docs/standin-scenario.md); full: a 58-step tour of "
+              help="demo: the 14-step consent story (docs/standin-scenario.md); full: a 64-step tour of "
                    "every hook family with an AES-encrypted SDK upload and a :push process "
                    "(docs/standin-fulltour.md).")
 @click.option("--force", is_flag=True, help="Replace an earlier piiaudit session in --out: its own files are deleted; "

@@ -52,6 +52,9 @@ def test_exactly_the_expected_findings(scenario):
         ("IM4.1", "location", None, None): ({e[10]}, set()),
         **{("PERM-DECLARE", group, None, None): (set(), set())
            for group in ("accounts", "calendar", "call_log", "camera", "contacts", "imei", "media", "microphone", "sms")},
+        # the location request right after 同意: no purpose on screen, no feature used yet
+        ("IM2.3", "location", None, None): ({e[10]}, set()),
+        ("PERM-EARLY", "location", None, None): ({e[10]}, set()),
     }
     got = _by_key(result.findings)
     assert set(got) == set(expected)
@@ -65,6 +68,8 @@ def test_nothing_before_consent_for_the_apps_own_location(scenario):
     location = result.findings.loc[result.findings["pii_type"].eq("location")]
     # Its location request (step 10) is beyond what an online shop needs (IM4.1), not before consent.
     assert list(location["rule_id"]) == ["IM4.1"] and list(location["event_ids"]) == [[ids.events[10]]]
+    # Only the permission rules speak of location: they judge the request (step 10), not the read.
+    assert set(location["rule_id"]) == {"IM2.3", "PERM-EARLY"}
     assert not result.findings["event_ids"].map(lambda v: ids.events[11] in v).any()
     assert not result.findings["flow_ids"].map(lambda v: ids.flows[12] in v).any()
     timeline = result.timeline

@@ -37,7 +37,7 @@ SCENARIOS: dict[str, Scenario] = {
                "api.demoshop.example", "stats.jpush.cn"),
         scope=DEMO_DATA / "scope-full.yaml",
         doc=REPO / "docs" / "standin-fulltour.md",
-        description="58 steps over every hook family: identifiers, location, content queries, app lists, "
+        description="64 steps over every hook family: identifiers, location, content queries, app lists, "
                     "clipboard, camera, microphone, sensors, accounts, permissions, consent UI, an "
                     "AES-encrypted Getui upload, background collection and a second process (:push)",
     ),
