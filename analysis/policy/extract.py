@@ -36,7 +36,7 @@ from analysis.policy import vocabulary as vocab_terms
 from analysis.policy.document import Block
 
 COLLECT = re.compile(
-    r"收集|获取|读取|采集|访问|调用|申请|上传|记录|识别|查询|使用您的|使用你的|需要您?提供|需要使用|共享|传输|获得|开启|授权"
+    r"收集|获取|读取|采集|访问|调用|申请|上传|记录|识别|查询|使用您的|使用你的|需要您?提供|需要使用|共享|传输|获得|开启|授权|填写|提交"
     r"|\b(collect(s|ed|ing)?|access(es|ed|ing)?|reads?|obtain(s|ed)?|gather(s|ed)?|request(s|ed)?|record(s|ed)?"
     r"|receive(s|d)?|upload(s|ed)?|use(s|d)? your|process(es|ed)? your|share(s|d)?|ask(s|ed)? for|need(s)?)\b", re.I)
 NEGATION = re.compile(
@@ -46,10 +46,10 @@ NEGATION = re.compile(
 CONDITIONAL = re.compile(
     r"(如果|若|如|倘若|一旦)(您|你)?(拒绝|不同意|未同意|关闭|不授权|撤回)|拒绝授权后|关闭.{0,10}权限后"
     r"|\bif you (refuse|decline|deny|withdraw|do not (allow|grant|agree|consent)|turn off)|\bunless you\b", re.I)
-NOT_A_STATEMENT = re.compile(r"是指|指的是|您可以|您有权|你可以|\b(means|refers to|you can|you may|you have the right)\b",
+NOT_A_STATEMENT = re.compile(r"是指|指的是|^\s*(您|你)(可以|有权)|\b(means|refers to)\b|^\s*you (can|may|have the right)\b",
                              re.I)
 CLAUSE_SPLIT = re.compile(r"[；;。！？!?]|[，,]\s*(?:但是|但|然而|而)|[,，]?\s*\b(?:however|but|whereas|while)\b", re.I)
-CLAUSE_LIKE = re.compile(r"同意|提供|向|之后|以后|时|将|会|可以|能|影响|用于|需要|进行|请|如果|若|本政策"
+CLAUSE_LIKE = re.compile(r"同意|提供|向您|向第三方|之后|以后|时[，,]|将会|我们将|我们会|您会|可以|能够|影响|用于|需要|进行|请|如果|若|本政策"
                          r"|\b(will|would|can|may|if|when|we|you|this policy)\b", re.I)
 SENTENCE_SPLIT = re.compile(r"(?<=[。！？!?；;])|(?<=[a-z0-9)\]])\.\s+(?=[A-Z])")
 PURPOSE_CUT = re.compile(r"，?(用于|以便|以|为了|从而|来|目的是)|[,，]?\s*\b(to|for|in order to|so that|which we use)\b|[:：]",
@@ -62,6 +62,7 @@ SDK_WORD = re.compile(r"(?<![A-Za-z])SDK(?![A-Za-z])", re.I)
 SDK_NAME_IN_PROSE = re.compile(
     r"((?:[A-Z][\w+.\-]*\s){0,3}[A-Z][\w+.\-]*)\s+SDK\b"
     r"|([\u4e00-\u9fffA-Za-z0-9+]{2,12}?)(?:推送|统计|定位|广告|分享|登录|支付)?SDK", re.I)
+PROVIDED_BY = re.compile(r"provided by|offered by|operated by|由.{1,30}提供|插件|plug-?in", re.I)
 SDK_VERB = re.compile(r"\b(we use|we integrate|integrated|embedded|provided by)\b|接入|集成|嵌入|使用了?", re.I)
 
 # Header words that name a column of an SDK table or a key of an SDK entry.
@@ -162,10 +163,12 @@ def _unmapped_items(clause: str, *, listing: bool) -> list[tuple[str, str | None
         m = COLLECT.search(text) or NEGATION.search(text)
         if not m:
             return []
-        text = text[m.end():]
-        cut = PURPOSE_CUT.search(text)
-        if cut and cut.start() > 0:
-            text = text[:cut.start()]
+        while m:    # the object list follows the last verb before the purpose ("To record your runs, we collect …")
+            text = text[m.end():]
+            cut = PURPOSE_CUT.search(text)
+            if cut and cut.start() > 0:
+                text = text[:cut.start()]
+            m = COLLECT.search(text)
     text = re.sub(r"[（(]", "、", re.sub(r"[)）]", "", text))
     out = []
     for item in ITEM_SPLIT.split(text):
@@ -332,11 +335,14 @@ class _Walk:
     def sentence(self, sentence: str) -> None:
         if NOT_A_STATEMENT.search(sentence):
             return
-        named = vocab_terms.sdk_names(sentence)
+        named = vocab_terms.sdk_names(sentence) if (SDK_WORD.search(sentence) or PROVIDED_BY.search(sentence)
+                                                     or self.sdk_section_level is not None) else []
         unknown = [] if named else self._unknown_sdks(sentence)
         if named or unknown:
             entries = [self._sdk(h.phrase, how="prose") for h in named] + [self._sdk(n, how="prose") for n in unknown]
-            for entry in {id(e): e for e in entries}.values():
+            unique = list({id(e): e for e in entries}.values())
+            self.current = unique[0] if len(unique) == 1 and self.sdk_section_level is not None else self.current
+            for entry in unique:
                 company = re.search(r"(?:provided by|offered by|由)\s*([^,，。.;；]+?)(?:提供|,|，|\.|;|$)", sentence)
                 if company and not entry.company:
                     entry.company = company.group(1).strip()

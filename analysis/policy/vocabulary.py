@@ -128,13 +128,17 @@ def not_pii(text: str) -> list[Hit]:
 
 
 @functools.cache
-def _filler() -> re.Pattern:
+def _filler() -> tuple[re.Pattern, re.Pattern]:
+    """(English fillers, anywhere on word boundaries; Chinese fillers, only at an item's ends)."""
     raw = _raw().get("filler") or {}
-    return _pattern(list(raw.get("zh") or []) + list(raw.get("en") or []))
+    zh = "|".join(re.escape(p) for p in sorted(raw.get("zh") or [], key=len, reverse=True))
+    return _pattern(list(raw.get("en") or [])), re.compile(rf"^(?:{zh})+|(?:{zh})+$")
 
 
 def strip_filler(text: str) -> str:
-    return re.sub(r"\s+", " ", _filler().sub(" ", text)).strip(" 、，,.;；:：()（）\"'“”‘’《》")
+    en, zh = _filler()
+    text = re.sub(r"\s+", " ", en.sub(" ", text)).strip(" 、，,.;；:：()（）\"'“”‘’《》")
+    return zh.sub("", text).strip(" 、，,.;；:：()（）\"'“”‘’《》")
 
 
 @functools.cache
