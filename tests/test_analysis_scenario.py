@@ -119,9 +119,9 @@ def test_scope_yaml_in_the_session_is_used_when_none_is_given(standin_scenario, 
 def test_without_scope_the_scope_rules_are_skipped_and_said_so(standin_scenario, tmp_path):
     standin_scenario.write(tmp_path / "s")
     result = analyze(tmp_path / "s")
-    assert {s["rule_id"] for s in result.skipped} == {"IM3.3", "NEC-BASELINE"}
+    assert {s["rule_id"] for s in result.skipped} == {"IM3.3", "NEC-BASELINE", "SDK-UNDISCLOSED"}
     assert any("scope.yaml" in n for n in result.notes)
-    assert not {"IM3.3", "NEC-BASELINE"} & set(result.findings["rule_id"])
+    assert not {"IM3.3", "NEC-BASELINE", "SDK-UNDISCLOSED"} & set(result.findings["rule_id"])
     # SDK hosts are third parties even without a scope file
     assert {"IM5.1", "SDK-PRECONSENT", "PIPL-CLEARTEXT"} <= set(result.findings["rule_id"])
 

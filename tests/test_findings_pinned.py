@@ -5,11 +5,14 @@ say why in the same change (docs/standin-scenario.md, docs/standin-fulltour.md).
 
 Full tour, on purpose: Umeng's bind of the GMS advertising-ID service is its read of the
 advertising ID, not a self-start (no MIIT-SELFSTART); a background read and its send are one
-MIIT-SILENT finding per destination (jpush android_id, amap location), not two.
+MIIT-SILENT finding per destination (jpush android_id, amap location), not two. Pangle is at
+work (steps 57-58) and scope-full.yaml's SDK list, like the demo app's policy, does not name it:
+one SDK-UNDISCLOSED finding, whose evidence is exactly pangle's own permission request and read.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
@@ -55,6 +58,7 @@ FULL_TOUR = [
     ("SDK-PRECONSENT", "installed_apps", "umeng", None),
     ("SDK-PRECONSENT", "oaid", "umeng", None),
     ("SDK-PRECONSENT", "serial", "bugly", None),
+    ("SDK-UNDISCLOSED", None, "pangle", None),
 ]
 
 
@@ -75,6 +79,20 @@ def test_the_demo_gives_its_ten_findings(demo_recording):
     assert got == Counter(DEMO), _difference(got, DEMO)
 
 
-def test_the_full_tour_gives_its_twenty_seven_findings(fulltour_recording):
+def test_the_full_tour_gives_its_twenty_eight_findings(fulltour_recording):
     got = _findings(fulltour_recording)
     assert got == Counter(FULL_TOUR), _difference(got, FULL_TOUR)
+
+
+def test_the_undisclosed_sdk_is_shown_at_work_by_its_own_events(fulltour_recording):
+    store = fulltour_recording.store()
+    (finding,) = store.rows("SELECT event_ids, flow_ids, detail FROM findings WHERE rule_id = 'SDK-UNDISCLOSED'")
+    ids = json.loads(finding["event_ids"])
+    events = store.rows(f"SELECT kind, sdk, pii_type, api FROM events WHERE id IN ({','.join(map(str, ids))}) ORDER BY id")
+    assert [(e["kind"], e["sdk"], e["pii_type"]) for e in events] == [
+        ("permission_request", "pangle", None), ("pii_read", "pangle", "microphone")]      # steps 57, 58
+    assert events[0]["api"].startswith("android.app.Fragment.requestPermissions")
+    assert json.loads(finding["flow_ids"]) == []
+    detail = json.loads(finding["detail"])
+    assert detail["policy_sdk_list"] == ["amap", "bugly", "getui", "jpush", "umeng"]
+    assert detail["company"].startswith("北京巨量引擎网络技术有限公司")
