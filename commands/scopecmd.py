@@ -72,11 +72,12 @@ def extract_cmd(policy: Path | None, session_dir: Path | None, assets: tuple[Pat
             source = str(policy)
             kind = document.kind_of(text, policy.name) if kind == "auto" else kind
             notes: list[str] = []
+            result = extract.extract(text, kind)
         else:
             from commands.policysource import captured_policy
             captured = captured_policy(session_dir, assets)
-            text, kind, source, notes = captured.text, captured.kind, captured.source, captured.notes
-        result = extract.extract(text, kind)
+            text, source, notes = captured.text, captured.source, captured.notes
+            result = extract.extract_blocks(captured.blocks)
     except AnalysisError as e:
         raise ScopeCommandError(str(e)) from None
     app = {k: v for k, v in (("package", package), ("category", category)) if v}

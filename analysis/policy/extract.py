@@ -371,8 +371,12 @@ class _Walk:
 
 
 def extract(text: str, kind: str) -> PolicyScope:
+    return extract_blocks(document.blocks(text, kind))
+
+
+def extract_blocks(blocks: list[Block]) -> PolicyScope:
     walk = _Walk()
-    for block in document.blocks(text, kind):
+    for block in blocks:
         if block.kind == "heading":
             walk.heading(block)
         elif block.kind == "row":
