@@ -181,3 +181,36 @@ def test_vocabulary_size_and_types_are_checked():
     assert vocabulary.lookup("剪贴板").types == {"clipboard"} and vocabulary.lookup("剪切板").types == {"clipboard"}
     assert vocabulary.lookup("已安装应用").types == {"installed_apps"}
     assert vocabulary.lookup("设备信息").generic
+
+
+def test_the_vocabulary_figures_in_the_docs_are_the_files():
+    size = vocabulary.size()
+    doc = (ROOT / "docs" / "scope.md").read_text(encoding="utf-8")
+    assert f"**{size['phrases']} distinct phrases** ({size['zh']} Chinese, {size['en']} English" in doc
+    assert f"in {size['entries']} entries that map onto **{size['pii_types']} PII types**" in doc
+    assert f"{size['generic']} of them generic" in doc and f"{size['sdk_aliases']} SDK\naliases" in doc
+
+
+def test_chinese_plain_text_policy_with_numbered_sdk_entries():
+    """Plain text, "1、SDK名称：…" entries with 第三方名称 as the company; 您可以…，我们会… is a statement;
+    a denial of 短信内容 leaves the 短信验证码 stated before."""
+    r = _extract(POLICIES / "zh_ride.txt")
+    assert r.stated_app() == {"phone_number", "sms", "location", "contacts", "microphone"}
+    assert r.app_negated == {"sms", "call_log"}
+    assert _sdks(r) == {
+        "tencent_map": {"location", "imei", "imsi", "ssid"},             # 设备标识符（IMEI/IMSI）: members only
+        "xiaomi_push": DEVICE_IDS | {"installed_apps"},
+        "sensorsdata": {"android_id", "device_model", "os_version", "ip_address"},
+    }
+    assert {k: e.company for k, e in r.sdks.items()} == {
+        "tencent_map": "深圳市腾讯计算机系统有限公司", "xiaomi_push": "北京小米移动软件有限公司",
+        "sensorsdata": "神策网络科技（北京）有限公司"}
+    assert _unmapped(r) == {("app", "行程信息")}
+
+
+def test_english_policy_with_an_sdk_table_in_html():
+    r = _extract(POLICIES / "en_table.html")
+    assert r.stated_app() == {"email", "calendar", "camera"} and r.app_negated == {"location"}
+    assert _sdks(r) == {"firebase_crashlytics": {"device_model", "os_version"},
+                        "adjust": {"advertising_id", "ip_address"}, "sentry": DEVICE_INFO}
+    assert _unmapped(r) == {("firebase_crashlytics", "crash logs")}

@@ -94,7 +94,7 @@ def _clean(text: str) -> str:
 # -- plain text ----------------------------------------------------------------------------
 
 _TEXT_HEADING = re.compile(r"^(第[一二三四五六七八九十]+[章节部分条]|[一二三四五六七八九十]+、|\d+(\.\d+)*[、.]?\s*\S.{0,30}$)")
-_ITEM = re.compile(r"^\s*([-*•·]|\(?\d+[.)）]|（\d+）|[（(][一二三四五六七八九十]+[)）])\s*")
+_ITEM = re.compile(r"^\s*([-*•·]|\(?\d+[.)）、]|（\d+）|[（(][一二三四五六七八九十]+[)）])\s*")
 
 
 def _text_blocks(text: str) -> list[Block]:
@@ -113,7 +113,7 @@ def _text_blocks(text: str) -> list[Block]:
 
 
 def _looks_heading(line: str) -> bool:
-    return len(line) <= 40 and not re.search(r"[。；;：:]$|[。；;]", line) and bool(_TEXT_HEADING.match(line))
+    return len(line) <= 40 and not re.search(r"[。；;：:]", line) and bool(_TEXT_HEADING.match(line))
 
 
 # -- Markdown ------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ CONDITIONAL = re.compile(
     r"|\bif you (refuse|decline|deny|withdraw|do not (allow|grant|agree|consent)|turn off)|\bunless you\b", re.I)
 NOT_A_STATEMENT = re.compile(r"是指|指的是|^\s*(您|你)(可以|有权)|\b(means|refers to)\b|^\s*you (can|may|have the right)\b",
                              re.I)
+RIGHTS_THEN_WE = re.compile(r"^\s*((您|你)(可以|有权)|you (can|may)\b)[^，,。.]*[，,]\s*(?=我们|we\b)", re.I)
 CLAUSE_SPLIT = re.compile(r"[；;。！？!?]|[，,]\s*(?:但是|但|然而|而)|[,，]?\s*\b(?:however|but|whereas|while)\b", re.I)
 CLAUSE_LIKE = re.compile(r"同意|提供|向您|向第三方|之后|以后|时[，,]|将会|我们将|我们会|您会|可以|能够|影响|用于|需要|进行|请|如果|若|本政策"
                          r"|\b(will|would|can|may|if|when|we|you|this policy)\b", re.I)
@@ -68,7 +69,7 @@ SDK_VERB = re.compile(r"\b(we use|we integrate|integrated|embedded|provided by)\
 # Header words that name a column of an SDK table or a key of an SDK entry.
 ROLE_WORDS = {
     "name": re.compile(r"SDK|名称|第三方名称|插件|第三方|name|partner", re.I),
-    "company": re.compile(r"公司|主体|提供方|运营方|开发者|所属|company|provider|vendor|operator|developer", re.I),
+    "company": re.compile(r"公司|主体|提供方|运营方|开发者|所属|第三方名称|company|provider|vendor|operator|developer", re.I),
     "purpose": re.compile(r"目的|用途|功能|场景|业务|purpose|use case|used for|function", re.I),
     "data": re.compile(r"个人信息|信息|字段|数据|权限|data|information|collected|fields|permissions", re.I),
     "link": re.compile(r"链接|隐私政策|官网|网址|link|url|policy|website", re.I),
@@ -86,6 +87,8 @@ class SdkEntry:
     types: set[str] = field(default_factory=set)
     negated: set[str] = field(default_factory=set)
     how: str = ""                          # table | list | prose
+    specific: dict[str, set[str]] = field(default_factory=dict)      # type -> specific phrases stating it
+    denied: dict[str, set[str]] = field(default_factory=dict)        # type -> phrases denying it
 
     @property
     def key(self) -> str:
@@ -96,6 +99,8 @@ class SdkEntry:
 class PolicyScope:
     app_types: set[str] = field(default_factory=set)
     app_negated: set[str] = field(default_factory=set)
+    app_specific: dict[str, set[str]] = field(default_factory=dict)
+    app_denied: dict[str, set[str]] = field(default_factory=dict)
     purposes: dict[str, set[str]] = field(default_factory=dict)
     sdks: dict[str, SdkEntry] = field(default_factory=dict)
     expanded: list[dict] = field(default_factory=list)
@@ -103,11 +108,17 @@ class PolicyScope:
     unmapped: list[dict] = field(default_factory=list)
 
     def stated_app(self) -> set[str]:
-        return self.app_types - self.app_negated
+        return self.app_types - _removed(self.app_negated, self.app_specific, self.app_denied)
 
     def stated_sdk(self, key: str) -> set[str]:
         entry = self.sdks[key]
-        return entry.types - entry.negated
+        return entry.types - _removed(entry.negated, entry.specific, entry.denied)
+
+
+def _removed(negated: set[str], specific: dict[str, set[str]], denied: dict[str, set[str]]) -> set[str]:
+    """Denied types, except one that a specific phrase other than every denying one states: a denial of
+    短信内容 leaves 短信验证码 stated; a denial of IMEI removes the IMEI a generic 设备信息 implied."""
+    return {t for t in negated if not (specific.get(t, set()) - denied.get(t, set()))}
 
 
 # -- one piece of text: types, negations, expansions, unmapped ---------------------------------
@@ -118,6 +129,7 @@ class Reading:
     negated: set[str] = field(default_factory=set)
     expanded: list[tuple[str, frozenset[str], str]] = field(default_factory=list)
     negated_terms: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+    specific: list[tuple[str, frozenset[str]]] = field(default_factory=list)
     unmapped: list[tuple[str, str | None]] = field(default_factory=list)
 
 
@@ -153,6 +165,8 @@ def read_clause(clause: str, *, listing: bool) -> Reading:
             out.negated_terms.append((h.phrase, types))
         else:
             out.types |= types
+            if not h.term.generic:
+                out.specific.append((h.phrase, types))
     out.unmapped = _unmapped_items(clause, listing=listing)
     return out
 
@@ -191,6 +205,12 @@ def _unmapped_items(clause: str, *, listing: bool) -> list[tuple[str, str | None
 
 # -- the document walk -----------------------------------------------------------------------
 
+def _tally(into: dict[str, set[str]], phrases: list[tuple[str, frozenset[str]]]) -> None:
+    for phrase, types in phrases:
+        for t in types:
+            into.setdefault(t, set()).add(vocab_terms.phrase_key(phrase))
+
+
 def _roles(header: list[str]) -> dict[str, int]:
     roles: dict[str, int] = {}
     for i, cell in enumerate(header):
@@ -198,6 +218,8 @@ def _roles(header: list[str]) -> dict[str, int]:
             if role not in roles and ROLE_WORDS[role].search(cell):
                 roles[role] = i
                 break
+    if "name" not in roles and "company" in roles and "第三方名称" in header[roles["company"]]:
+        roles["name"] = roles.pop("company")      # a table whose only name column is 第三方名称
     return roles
 
 
@@ -255,11 +277,15 @@ class _Walk:
             if actor is None:
                 self.result.app_types |= reading.types
                 self.result.app_negated |= reading.negated
+                _tally(self.result.app_specific, reading.specific)
+                _tally(self.result.app_denied, reading.negated_terms)
                 if reading.types and (purpose or self.purpose):
                     self.result.purposes.setdefault(purpose or self.purpose, set()).update(reading.types)
             else:
                 actor.types |= reading.types
                 actor.negated |= reading.negated
+                _tally(actor.specific, reading.specific)
+                _tally(actor.denied, reading.negated_terms)
             for phrase, types, basis in reading.expanded:
                 row = {"actor": who, "term": phrase, "types": sorted(types), "basis": basis}
                 if row not in self.result.expanded:
@@ -333,6 +359,9 @@ class _Walk:
                 self._add(self.current, value, listing=True)
 
     def sentence(self, sentence: str) -> None:
+        rights = RIGHTS_THEN_WE.match(sentence)
+        if rights:                 # "您可以选择添加紧急联系人，我们会…读取您的通讯录": the statement is what follows
+            sentence = sentence[rights.end():]
         if NOT_A_STATEMENT.search(sentence):
             return
         named = vocab_terms.sdk_names(sentence) if (SDK_WORD.search(sentence) or PROVIDED_BY.search(sentence)

@@ -22,7 +22,8 @@ def scope_dict(result: PolicyScope, *, source: str, sha256: str | None, app: dic
                first_party_hosts: list[str] | None = None) -> dict[str, Any]:
     stated_sdks = {key: sorted(result.stated_sdk(key)) for key in result.sdks}
     declared = {
-        entry.name: {k: v for k, v in (("company", entry.company), ("purpose", entry.purpose)) if v}
+        entry.name: {k: v for k, v in (("company", entry.company or "(not stated in the policy)"),
+                                        ("purpose", entry.purpose)) if v}
         for entry in result.sdks.values() if entry.catalog_id is None
     }
     out: dict[str, Any] = {}

@@ -77,6 +77,11 @@ def _key(phrase: str) -> str:
     return re.sub(r"[\s\-]", "", phrase.lower())
 
 
+def phrase_key(phrase: str) -> str:
+    """A phrase as compared: without case, spaces or hyphens."""
+    return _key(phrase)
+
+
 @functools.cache
 def _lookup() -> dict[str, Term]:
     return {_key(k): v for k, v in _term_table()[0].items()}
