@@ -58,3 +58,11 @@ def _empty(tmp_path) -> str:
     path = tmp_path / "scope.yaml"
     path.write_text("first_party_hosts: [demoshop.example]\nstated:\n  app: [location]\n", encoding="utf-8")
     return str(path)
+
+
+def test_the_finding_names_the_policys_sdk_list_and_the_company():
+    from analysis.labels import finding_notes
+
+    notes = finding_notes({"policy_sdk_list": ["amap", "umeng"], "company": "北京巨量引擎网络技术有限公司 (Ocean Engine)"})
+    assert notes == ("隐私政策SDK清单 / the policy's SDK list: amap, umeng; "
+                     "提供方 / company: 北京巨量引擎网络技术有限公司 (Ocean Engine)")
