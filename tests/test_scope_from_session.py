@@ -9,6 +9,8 @@ used alone.
 
 from __future__ import annotations
 
+import shutil
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -31,6 +33,22 @@ def test_the_full_tour_session_gives_scope_full(fulltour_recording, tmp_path):
     assert got.stated_app == full.stated_app and got.stated_sdks == full.stated_sdks
     source = yaml.safe_load(out.read_text(encoding="utf-8"))["policy"]["source"]
     assert "privacy.html" in source and "dialog event" in source
+
+
+def test_the_extracted_scope_gives_the_full_tours_pinned_findings(fulltour_recording, tmp_path):
+    """From the policy the app shows to the findings: the 28 of docs/standin-fulltour.md, SDK-UNDISCLOSED too."""
+    from analysis.pipeline import analyze
+    from tests.test_findings_pinned import FULL_TOUR
+
+    session = tmp_path / "session"
+    shutil.copytree(fulltour_recording.session_dir, session)
+    out = tmp_path / "scope.yaml"
+    result = run("scope", "extract", "--from-session", session, "--out", out, "--category", "网上购物类",
+                 "--first-party-host", "demoshop.example", "--package", "com.example.demoshop")
+    assert result.exit_code == 0, result.output
+    findings = analyze(session, scope=out).findings
+    got = Counter(zip(findings["rule_id"], findings["pii_type"], findings["sdk"], findings["host"]))
+    assert got == Counter(FULL_TOUR)
 
 
 def _add_page(session_dir: Path, url: str, body: bytes | None, content_type: str = "text/html; charset=utf-8") -> None:
