@@ -586,3 +586,57 @@ def permission_asked_again_after_denial(ctx: Evidence, params: dict[str, Any]) -
     return permission_rules.asked_again_after_denial(
         ctx.permissions, interval_s=float(params.get("interval_h", REASK_INTERVAL_H)) * 3600.0,
         max_repeats=int(params.get("max_repeats", 0)), columns=EVIDENCE_COLUMNS)
+
+
+# -- the policy's SDK list -------------------------------------------------------------------
+
+def _undisclosed_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
+    sdk = keys.get("sdk")
+    entity = sdk_catalog.entity_for(sdk)
+    return {
+        "sdk_label": sdk_catalog.label(sdk),
+        "company": entity.label if entity else (ctx.scope.sdk_named.get(sdk) if ctx.scope else None),
+        "policy_sdk_list": sorted(ctx.scope.listed_sdks) if ctx.scope else [],
+        "scope_file": ctx.scope.source if ctx.scope else None,
+    }
+
+
+def _at_work(ctx: Evidence) -> pd.DataFrame:
+    """Evidence that an SDK was at work: reads and permission requests it made (the stack names it as the
+    caller) and flows to its hosts (catalog or scope `sdks`), whether or not they carried PII."""
+    reads = _from_reads(ctx.reads)
+    perms = ctx.permissions.loc[ctx.permissions["kind"].eq("request")]
+    perms = perms.assign(stream="event", host=pd.NA).reindex(columns=EVIDENCE_COLUMNS)
+    parts = [reads, perms]
+    flows = ctx.flows
+    if flows is not None and not flows.empty:
+        declared = ctx.scope.sdk_hosts if ctx.scope else {}
+        distinct = flows["host"].dropna().unique()
+        table = {h: (hosts.longest_under(h, declared) if declared else None) or sdk_catalog.sdk_for_host(h)
+                 for h in distinct}
+        seen = flows.assign(sdk=flows["host"].map(table), stream="flow", pii_type=pd.NA)
+        parts.append(seen.loc[seen["sdk"].notna()].reindex(columns=EVIDENCE_COLUMNS))
+    rows = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts) \
+        else reads.iloc[0:0]
+    actor = rows["sdk"]
+    named = actor.notna() & ~actor.astype("str").str.startswith((sdk_catalog.UNATTRIBUTED, sdk_catalog.LIBRARY))
+    infra = actor.map(sdk_catalog.is_infrastructure, na_action="ignore").fillna(False).astype(bool)
+    return rows.loc[named & ~infra]
+
+
+@detection(
+    "sdk_not_in_policy",
+    doc_en="SDKs seen at work — a read or permission request whose stack names the SDK as the caller, or traffic "
+           "to its hosts — that the privacy policy's SDK list (scope.yaml `stated.sdks`) does not name. One finding "
+           "per SDK; cloud and CDN providers (the operator's processors) are not SDKs the list must name. Needs "
+           "scope.yaml with `stated`.",
+    doc_zh="运行中可见其工作的SDK（调用栈以其为调用方的读取或权限申请，或发往其主机的流量），但隐私政策的SDK清单"
+           "（scope.yaml 的 stated.sdks）未列出。每个SDK一条发现；云服务、CDN提供方不计。需要scope.yaml的 stated。",
+    params={}, group_by=("sdk",), detail=_undisclosed_detail,
+)
+def sdk_not_in_policy(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    scope = ctx.scope
+    if scope is None or not scope.has_statements:
+        raise NotApplicable("no stated scope (scope.yaml with `stated`) / 未提供声明范围（scope.yaml 的 stated）")
+    rows = _at_work(ctx)
+    return rows.loc[~rows["sdk"].isin(scope.listed_sdks)].reset_index(drop=True)

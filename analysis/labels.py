@@ -102,6 +102,9 @@ def finding_notes(detail: dict[str, Any]) -> str:
             lines.append(f"声明范围 / stated: {', '.join(detail['stated']) or '—'}")
         else:
             lines.append("该SDK未在scope.yaml中声明 / SDK not listed in scope.yaml")
+    if "policy_sdk_list" in detail:
+        lines.append(f"隐私政策SDK清单 / the policy's SDK list: {', '.join(detail['policy_sdk_list']) or '—'}"
+                     + (f"; 提供方 / company: {detail['company']}" if detail.get("company") else ""))
     if "category" in detail:
         lines.append(f"App类型 / app type: {detail['category']} (#{detail.get('category_no')}, "
                      f"[{detail.get('baseline_row_verified')}]); 必要个人信息 / necessary PI: "

@@ -9,9 +9,17 @@ scope.yaml (one per audited app, written by the tester)::
       sdks: {umeng: [android_id, oaid], Branch: [advertising_id]}   # per embedded SDK
     sdks:                                      # SDKs the catalog lacks: hosts and/or package prefixes
       Branch: {hosts: [branch.io], prefixes: [io.branch.]}
+      某某推送SDK: {company: 某某科技有限公司}     # named in the policy only (`piiaudit scope extract`)
+    policy: {...}                              # what `piiaudit scope extract` read (docs/scope.md)
 
 An SDK under `stated.sdks` is a catalog id (piiaudit/data/sdks.yaml) or a name declared under
-`sdks`. Every PII name, SDK id and the category are checked; an error names the offending key.
+`sdks`; a declared SDK with neither hosts nor prefixes (only its company or purpose, as a
+policy names it) counts as listed, but nothing observed can be attributed to it. Every PII
+name, SDK id and the category are checked; an error names the offending key.
+
+A stated list may also use a policy term of analysis/data/policy_terms.yaml ("设备信息",
+"位置信息", "device information"): it stands for the term's PII types (a generic term for its
+documented set), so a scope typed from a policy's own wording loads.
 """
 
 from __future__ import annotations
@@ -85,6 +93,12 @@ class Scope:
     sha256: str | None = None
     sdk_hosts: dict[str, str] = field(default_factory=dict)      # host suffix -> SDK name (scope `sdks`)
     sdk_prefixes: dict[str, str] = field(default_factory=dict)   # package prefix -> SDK name (scope `sdks`)
+    sdk_named: dict[str, str] = field(default_factory=dict)      # SDK named in the policy only -> its company
+
+    @property
+    def listed_sdks(self) -> frozenset[str]:
+        """The SDKs the policy's SDK list names (the keys of `stated.sdks`)."""
+        return frozenset(self.stated_sdks)
 
     @property
     def has_statements(self) -> bool:
@@ -125,7 +139,10 @@ def _pii_list(raw: Any, where: str) -> frozenset[str]:
         return frozenset()
     if isinstance(raw, str) or not isinstance(raw, list):
         raise ScopeError(f"{where}: expected a list of PII types, e.g. [android_id, oaid], got {raw!r}")
-    names = [str(x) for x in raw]
+    names: list[str] = []
+    for x in raw:
+        term = None if vocab.is_known(str(x)) else _policy_term(str(x))
+        names += sorted(term.types) if term else [str(x)]
     unknown = [n for n in names if not vocab.is_known(n)]
     if unknown:
         raise ScopeError(
@@ -133,6 +150,11 @@ def _pii_list(raw: Any, where: str) -> frozenset[str]:
             f"({', '.join(sorted(vocab.pii_types()))})"
         )
     return frozenset(names)
+
+
+def _policy_term(phrase: str):
+    from analysis.policy import vocabulary   # the policy vocabulary (same floor)
+    return vocabulary.lookup(phrase, exact=True)
 
 
 def _hosts(raw: Any, where: str) -> tuple[str, ...]:
@@ -145,10 +167,11 @@ def _hosts(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(sorted({h.strip().lower().removeprefix("*.").strip(".") for h in raw}))
 
 
-def _declared_sdks(raw: Any, source: str) -> tuple[dict[str, str], dict[str, str]]:
-    """(host -> name, prefix -> name) of the uncatalogued SDKs the scope file declares."""
+def _declared_sdks(raw: Any, source: str) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(host -> name, prefix -> name, name -> company of those named only) of the uncatalogued SDKs declared."""
+    named: dict[str, str] = {}
     if raw is None:
-        return {}, {}
+        return {}, {}, named
     if not isinstance(raw, dict):
         raise ScopeError(f"{source}: sdks: expected a mapping of SDK name to {{hosts: [...], prefixes: [...]}}")
     by_host, by_prefix = {}, {}
@@ -159,20 +182,22 @@ def _declared_sdks(raw: Any, source: str) -> tuple[dict[str, str], dict[str, str
             raise ScopeError(f"{where}: {name!r} is a catalog id already; name it under stated.sdks only")
         if name.startswith((sdk_catalog.UNATTRIBUTED, sdk_catalog.LIBRARY)) or not isinstance(spec, dict):
             raise ScopeError(f"{where}: expected {{hosts: [api.example.com], prefixes: [com.example.sdk.]}}")
-        bad = [k for k in spec if k not in ("hosts", "prefixes")]
+        bad = [k for k in spec if k not in ("hosts", "prefixes", "company", "purpose")]
         if bad:
-            raise ScopeError(f"{where}.{bad[0]}: unknown key (known: hosts, prefixes)")
+            raise ScopeError(f"{where}.{bad[0]}: unknown key (known: hosts, prefixes, company, purpose)")
         prefixes = spec.get("prefixes") or []
         if isinstance(prefixes, str):
             prefixes = [prefixes]
         if not isinstance(prefixes, list) or not all(isinstance(p, str) and p.strip(". ") for p in prefixes):
             raise ScopeError(f"{where}.prefixes: expected a list of Java packages, e.g. [io.branch.]")
         found_hosts = _hosts(spec.get("hosts"), f"{where}.hosts")
+        if not found_hosts and not prefixes and not (spec.get("company") or spec.get("purpose")):
+            raise ScopeError(f"{where}: give hosts, prefixes or both (or, for an SDK named in the policy only, its company)")
         if not found_hosts and not prefixes:
-            raise ScopeError(f"{where}: give hosts, prefixes or both")
+            named[name] = str(spec.get("company") or "")
         by_host.update({h: name for h in found_hosts})
         by_prefix.update({p.strip(". ") + ".": name for p in prefixes})
-    return by_host, by_prefix
+    return by_host, by_prefix, named
 
 
 def from_dict(raw: Any, source: str = "<dict>", sha256: str | None = None) -> Scope:
@@ -194,8 +219,8 @@ def from_dict(raw: Any, source: str = "<dict>", sha256: str | None = None) -> Sc
                 f"{source}: app.category: unknown app type {category!r}; use one of the 39 types of "
                 f"国信办秘字〔2021〕14号: {'、'.join(baseline().categories)}"
             )
-    sdk_hosts, sdk_prefixes = _declared_sdks(raw.get("sdks"), source)
-    declared = set(sdk_hosts.values()) | set(sdk_prefixes.values())
+    sdk_hosts, sdk_prefixes, sdk_named = _declared_sdks(raw.get("sdks"), source)
+    declared = set(sdk_hosts.values()) | set(sdk_prefixes.values()) | set(sdk_named)
     stated = raw.get("stated")
     stated_app: frozenset[str] | None = None
     stated_sdks: dict[str, frozenset[str]] = {}
@@ -223,7 +248,7 @@ def from_dict(raw: Any, source: str = "<dict>", sha256: str | None = None) -> Sc
         category=category,
         first_party_hosts=_hosts(raw.get("first_party_hosts"), f"{source}: first_party_hosts"),
         stated_app=stated_app, stated_sdks=stated_sdks, source=source, sha256=sha256,
-        sdk_hosts=sdk_hosts, sdk_prefixes=sdk_prefixes,
+        sdk_hosts=sdk_hosts, sdk_prefixes=sdk_prefixes, sdk_named=sdk_named,
     )
 
 

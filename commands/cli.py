@@ -539,6 +539,14 @@ def corpus(which: str, flows: int, seed: int, clean_share: float, no_findings: b
     sys.exit(code or 0)
 
 
+def _add_scope_commands() -> None:
+    from commands.scopecmd import scope
+    cli.add_command(scope)
+
+
+_add_scope_commands()
+
+
 def main() -> None:
     started = time.time()
     try:

@@ -131,8 +131,9 @@ def test_without_scope_the_scope_rules_are_skipped_and_said_so(standin_scenario,
     standin_scenario.write(tmp_path / "s")
     result = analyze(tmp_path / "s")
     assert {s["rule_id"] for s in result.skipped} == {"IM3.3", "NEC-BASELINE", "PERM-DECLARE", "IM4.1"}
+    assert {s["rule_id"] for s in result.skipped} == {"IM3.3", "NEC-BASELINE", "SDK-UNDISCLOSED"}
     assert any("scope.yaml" in n for n in result.notes)
-    assert not {"IM3.3", "NEC-BASELINE"} & set(result.findings["rule_id"])
+    assert not {"IM3.3", "NEC-BASELINE", "SDK-UNDISCLOSED"} & set(result.findings["rule_id"])
     # SDK hosts are third parties even without a scope file
     assert {"IM5.1", "SDK-PRECONSENT", "PIPL-CLEARTEXT"} <= set(result.findings["rule_id"])
 

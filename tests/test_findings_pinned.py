@@ -14,10 +14,14 @@ only declared in the stand-in's manifest (hooks/standin/AndroidManifest.xml) is 
 MIIT-SILENT finding per destination (jpush android_id, amap location), not two. The 同意 tap
 answers the privacy dialog and uses no feature, so the app's requests right after it are
 PERM-EARLY findings (nine PII types of steps 19-20).
+MIIT-SILENT finding per destination (jpush android_id, amap location), not two. Pangle is at
+work (steps 57-58) and scope-full.yaml's SDK list, like the demo app's policy, does not name it:
+one SDK-UNDISCLOSED finding, whose evidence is exactly pangle's own permission request and read.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
@@ -102,6 +106,7 @@ FULL_TOUR = [
     ("IM3.2b", "location", None, None),
     *[("PERM-EARLY", t, None, None) for t in ("accounts", "calendar", "camera", "contacts", "imei", "location", "media",
                                                "microphone", "sms")],
+    ("SDK-UNDISCLOSED", None, "pangle", None),
 ]
 
 
@@ -125,5 +130,20 @@ def test_the_demo_gives_its_twelve_findings(demo_recording):
 
 def test_the_full_tour_gives_its_thirty_nine_findings(fulltour_recording):
 def test_the_full_tour_gives_its_fifty_one_findings(fulltour_recording):
+def test_the_full_tour_gives_its_twenty_eight_findings(fulltour_recording):
     got = _findings(fulltour_recording)
     assert got == Counter(FULL_TOUR), _difference(got, FULL_TOUR)
+
+
+def test_the_undisclosed_sdk_is_shown_at_work_by_its_own_events(fulltour_recording):
+    store = fulltour_recording.store()
+    (finding,) = store.rows("SELECT event_ids, flow_ids, detail FROM findings WHERE rule_id = 'SDK-UNDISCLOSED'")
+    ids = json.loads(finding["event_ids"])
+    events = store.rows(f"SELECT kind, sdk, pii_type, api FROM events WHERE id IN ({','.join(map(str, ids))}) ORDER BY id")
+    assert [(e["kind"], e["sdk"], e["pii_type"]) for e in events] == [
+        ("permission_request", "pangle", None), ("pii_read", "pangle", "microphone")]      # steps 57, 58
+    assert events[0]["api"].startswith("android.app.Fragment.requestPermissions")
+    assert json.loads(finding["flow_ids"]) == []
+    detail = json.loads(finding["detail"])
+    assert detail["policy_sdk_list"] == ["amap", "bugly", "getui", "jpush", "umeng"]
+    assert detail["company"].startswith("北京巨量引擎网络技术有限公司")
