@@ -163,6 +163,21 @@ def _taps(dialogs: pd.DataFrame, clicks: pd.DataFrame) -> pd.DataFrame:
     return taps.assign(meaning=meaning).loc[lambda t: t["meaning"].ne("other")]
 
 
+def ui_frames(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Dialogs (with `privacy`: the text is a privacy notice), labelled clicks and consent-flag writes."""
+    return _ui_frames(events)
+
+
+def taps(dialogs: pd.DataFrame, clicks: pd.DataFrame) -> pd.DataFrame:
+    """Agree and decline taps (`meaning`), each with the dialog it answers (see `decide`)."""
+    return _taps(dialogs, clicks)
+
+
+def excerpt(text: Any, limit: int = 200) -> str | None:
+    """A dialog text on one line, cut to `limit` characters."""
+    return _excerpt(text, limit)
+
+
 def decide(events: pd.DataFrame, marks: pd.DataFrame, *, consent_at: float | None = None) -> ConsentDecision:
     """The consent decision for one session (see the module docstring for the order)."""
     p = patterns()

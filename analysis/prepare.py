@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis import appstate
+from analysis import appstate, refusal
 from analysis.consent import ConsentDecision
 from analysis.linking import hash_values, link_reads_to_flows
 from analysis.load import Session
@@ -59,11 +59,14 @@ class Evidence:
     ui: pd.DataFrame | None = None          # app-state events (analysis.appstate.ui_events)
     app_package: str | None = None
     flows: pd.DataFrame | None = None       # every flow: flow_id, ts, host (destination), host_header, party
+    refusal: pd.DataFrame | None = None     # decline taps, consent prompts, exits (analysis.refusal.moments)
 
     def __post_init__(self) -> None:
         if self.ui is None:
             self.ui = appstate.ui_events(pd.DataFrame(columns=["id", "ts", "kind", "api", "sdk", "process", "value",
                                                                "data"]))
+        if self.refusal is None:
+            self.refusal = refusal.moments(pd.DataFrame(columns=["id", "ts", "kind", "api", "sdk", "value", "data"]))
 
 
 def host_sdks(hosts: pd.Series) -> pd.Series:
@@ -148,7 +151,7 @@ def prepare(session: Session, consent: ConsentDecision, scope: Scope | None) -> 
     return Evidence(reads=reads, sent=_attribute(sent, links, scope), permissions=_permissions(session),
                     links=links, consent=consent, scope=scope, ui=ui,
                     app_package=appstate.main_package(session.events, session.manifest),
-                    flows=_flows(session, scope))
+                    flows=_flows(session, scope), refusal=refusal.moments(session.events))
 
 
 def _flows(session: Session, scope: Scope | None) -> pd.DataFrame:
