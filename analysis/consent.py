@@ -96,6 +96,12 @@ class ConsentDecision:
                 f"用户于 {iso_one(self.declined_ts, tz)} 拒绝隐私政策，未观察到同意：全部行为视为同意前 / "
                 f"the user declined at {iso_one(self.declined_ts, tz)}; no consent observed: everything counts as before consent"
             )
+        if self.dialog_shown_ts is not None:
+            return (
+                f"隐私弹窗于 {iso_one(self.dialog_shown_ts, tz)} 显示，用户未作答：全部行为视为同意前 / "
+                f"the privacy dialog shown at {iso_one(self.dialog_shown_ts, tz)} was never answered: "
+                "everything counts as before consent"
+            )
         return "未观察到同意：全部行为视为同意前 / no consent observed: everything counts as before consent"
 
 
