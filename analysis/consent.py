@@ -98,9 +98,9 @@ class ConsentDecision:
             )
         if self.dialog_shown_ts is not None:
             return (
-                f"隐私弹窗于 {iso_one(self.dialog_shown_ts, tz)} 显示，用户未作答：全部行为视为同意前 / "
-                f"the privacy dialog shown at {iso_one(self.dialog_shown_ts, tz)} was never answered: "
-                "everything counts as before consent"
+                f"隐私弹窗于 {iso_one(self.dialog_shown_ts, tz)} 显示，用户未作答；未观察到同意：全部行为视为同意前 / "
+                f"the privacy dialog shown at {iso_one(self.dialog_shown_ts, tz)} was never answered; "
+                "no consent observed: everything counts as before consent"
             )
         return "未观察到同意：全部行为视为同意前 / no consent observed: everything counts as before consent"
 
