@@ -473,19 +473,23 @@ def _asked_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
     return out
 
 
+# Hours a re-prompt window may take (IM3.2b-CONSENT uses 48, the store rule's figure).
+REPROMPT_HOURS = (1, 2, 6, 12, 24, 48, 72)
+
+
 @detection(
     "asked_again_after_refusal",
     doc_en="Consent prompts (dialogs whose text is a privacy notice) shown again after the user declined the privacy "
-           "policy, within window_s seconds and before any later agreement, when there are more than max_prompts of "
+           "policy, within interval_h hours and before any later agreement, when there are more than max_repeats of "
            "them; the decline tap is named as context. Needs a recorded decline.",
-    doc_zh="用户拒绝隐私政策后 window_s 秒内、再次同意之前，再次显示的征求同意弹窗（文字为隐私政策提示的弹窗）多于 max_prompts "
-           "次；拒绝点击作为上下文列出。需记录到拒绝。",
-    params={"window_s": SECONDS, "max_prompts": (0, 1, 2, 3, 4, 5)}, group_by=("pii_type",),
+    doc_zh="用户拒绝隐私政策后 interval_h 小时内、再次同意之前，再次显示的征求同意弹窗（文字为隐私政策提示的弹窗）多于 "
+           "max_repeats 次；拒绝点击作为上下文列出。需记录到拒绝。",
+    params={"interval_h": REPROMPT_HOURS, "max_repeats": (0, 1, 2, 3, 4, 5)}, group_by=("pii_type",),
     relative_to_consent=True, detail=_asked_detail,
 )
 def asked_again_after_refusal(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
-    prompts = refusal.asked_again(ctx.refusal, ctx.consent, float(params.get("window_s", 172_800.0)))
-    if len(prompts) <= int(params.get("max_prompts", 1)):
+    prompts = refusal.asked_again(ctx.refusal, ctx.consent, float(params.get("interval_h", 48)) * 3600.0)
+    if len(prompts) <= int(params.get("max_repeats", 1)):
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     rows = pd.concat([refusal.refusal_rows(ctx.refusal, ctx.consent), prompts], ignore_index=True)
     return _refusal_rows(rows, refusal.PROMPT)

@@ -113,9 +113,8 @@ def _params(raw: Any, detection: str, where: str) -> dict[str, Any]:
             if not isinstance(value, list) or not value or any(v not in allowed[name] for v in value):
                 raise RulesError(f"{where}: params.group_by must be a non-empty list of {', '.join(allowed[name])}")
         elif allowed[name] == SECONDS:
-            # Up to 48 h: the longest window a rule uses (IM3.2b, after the store rule it cites).
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 172_800:
-                raise RulesError(f"{where}: params.{name}: {value!r} is not a number of seconds (0 to 172800)")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 86_400:
+                raise RulesError(f"{where}: params.{name}: {value!r} is not a number of seconds (0 to 86400)")
         elif value not in allowed[name]:
             raise RulesError(f"{where}: params.{name}: {value!r} is not one of {', '.join(allowed[name])}")
     return dict(raw)

@@ -168,7 +168,7 @@ def test_collection_after_the_refusal_counts_reads_and_sends(declined_recording)
 
 
 def test_one_second_prompt_is_not_frequent_but_two_are(declined_recording, tmp_path):
-    assert not any(f["rule_id"] == "IM3.2b" for f in _doc(declined_recording)["findings"])
+    assert not any(f["rule_id"] == "IM3.2b-CONSENT" for f in _doc(declined_recording)["findings"])
     session = copy_recording(declined_recording, tmp_path / "s")
     store = SessionStore(session, create=False)
     (prompt,) = store.rows("SELECT * FROM events WHERE kind = 'dialog_shown' AND value LIKE '%您需要同意%'")
@@ -176,7 +176,7 @@ def test_one_second_prompt_is_not_frequent_but_two_are(declined_recording, tmp_p
     store.write({"events": [{**again, "ts": prompt["ts"] + 0.3}]})
     store.close()
     result = analyze(session, scope=REPO / "piiaudit" / "data" / "demo" / "scope.yaml")
-    f = result.findings.loc[result.findings["rule_id"].eq("IM3.2b")]
+    f = result.findings.loc[result.findings["rule_id"].eq("IM3.2b-CONSENT")]
     assert len(f) == 1
     detail = f["detail"].iloc[0]
     assert len(detail["prompt_seconds_after_refusal"]) == 2
