@@ -96,6 +96,12 @@ class ConsentDecision:
                 f"用户于 {iso_one(self.declined_ts, tz)} 拒绝隐私政策，未观察到同意：全部行为视为同意前 / "
                 f"the user declined at {iso_one(self.declined_ts, tz)}; no consent observed: everything counts as before consent"
             )
+        if self.dialog_shown_ts is not None:
+            return (
+                f"隐私弹窗于 {iso_one(self.dialog_shown_ts, tz)} 显示，用户未作答；未观察到同意：全部行为视为同意前 / "
+                f"the privacy dialog shown at {iso_one(self.dialog_shown_ts, tz)} was never answered; "
+                "no consent observed: everything counts as before consent"
+            )
         return "未观察到同意：全部行为视为同意前 / no consent observed: everything counts as before consent"
 
 
@@ -161,6 +167,21 @@ def _taps(dialogs: pd.DataFrame, clicks: pd.DataFrame) -> pd.DataFrame:
     meaning = np.select(
         [decline & after_privacy, strong & after_privacy, weak & on_privacy], ["decline", "agree", "agree"], "other")
     return taps.assign(meaning=meaning).loc[lambda t: t["meaning"].ne("other")]
+
+
+def ui_frames(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Dialogs (with `privacy`: the text is a privacy notice), labelled clicks and consent-flag writes."""
+    return _ui_frames(events)
+
+
+def taps(dialogs: pd.DataFrame, clicks: pd.DataFrame) -> pd.DataFrame:
+    """Agree and decline taps (`meaning`), each with the dialog it answers (see `decide`)."""
+    return _taps(dialogs, clicks)
+
+
+def excerpt(text: Any, limit: int = 200) -> str | None:
+    """A dialog text on one line, cut to `limit` characters."""
+    return _excerpt(text, limit)
 
 
 def decide(events: pd.DataFrame, marks: pd.DataFrame, *, consent_at: float | None = None) -> ConsentDecision:

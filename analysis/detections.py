@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import appstate, permissions as permission_rules
+from analysis import appstate, permissions as permission_rules, refusal
 from piiaudit import hosts
 from piiaudit import sdks as sdk_catalog
 from analysis.prepare import THIRD_PARTY, Evidence
@@ -640,3 +640,74 @@ def sdk_not_in_policy(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
         raise NotApplicable("no stated scope (scope.yaml with `stated`) / 未提供声明范围（scope.yaml 的 stated）")
     rows = _at_work(ctx)
     return rows.loc[~rows["sdk"].isin(scope.listed_sdks)].reset_index(drop=True)
+
+
+# -- refuse: after the user declined the privacy policy (analysis.refusal) --------------------
+
+def _refusal_rows(rows: pd.DataFrame, proof: str) -> pd.DataFrame:
+    """Evidence rows from refusal moments: those of kind `proof` prove the rule, the others
+    (the decline tap, the prompts in between) are context."""
+    return rows.assign(stream="event", pii_type=pd.NA, host=pd.NA, context=rows["moment"].ne(proof),
+                       location=rows["moment"] + ":" + rows["how"].fillna(rows["label"]).fillna("").astype("str")
+                       ).reindex(columns=EVIDENCE_COLUMNS)
+
+
+def _refusal_detail(ctx: Evidence) -> dict[str, Any]:
+    c = ctx.consent
+    first = refusal.refusal_rows(ctx.refusal, c)
+    return {"declined_ts": c.declined_ts, "declined_event_ids": list(c.declined_event_ids),
+            "declined_label": None if first.empty else first["label"].iloc[0]}
+
+
+def _left_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
+    out = _refusal_detail(ctx)
+    exits = refusal.left_after(ctx.refusal, ctx.consent, float("inf"))
+    exits = exits.loc[exits["moment"].eq(refusal.EXIT)]
+    if not exits.empty and ctx.consent.declined_ts is not None:
+        out.update(left_ts=float(exits["ts"].iloc[0]), left_how=exits["how"].iloc[0],
+                   seconds_to_leave=round(float(exits["ts"].iloc[0]) - ctx.consent.declined_ts, 3),
+                   exits=[str(h) for h in exits["how"]])
+    return out
+
+
+@detection(
+    "left_after_refusal",
+    doc_en="The app leaving within window_s seconds after the user declined the privacy policy, before any later "
+           "agreement: an activity finishing itself (app_exit: Activity.finish, finishAffinity, finishAndRemoveTask) "
+           "or the process ending itself (process_exit through System.exit). The decline tap and the prompts shown "
+           "in between are named as context; the detail gives the seconds from the refusal to the first exit. "
+           "Needs a recorded decline.",
+    doc_zh="用户拒绝隐私政策后 window_s 秒内、再次同意之前App退出：Activity自行结束（app_exit：Activity.finish、"
+           "finishAffinity、finishAndRemoveTask）或进程自行结束（经 System.exit 的 process_exit）。拒绝点击及其间显示的"
+           "弹窗作为上下文列出；明细给出从拒绝到首次退出的秒数。需记录到拒绝。",
+    params={"window_s": SECONDS}, group_by=("pii_type",), relative_to_consent=True, detail=_left_detail,
+)
+def left_after_refusal(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    rows = refusal.left_after(ctx.refusal, ctx.consent, float(params.get("window_s", 5.0)))
+    return _refusal_rows(rows, refusal.EXIT) if not rows.empty else pd.DataFrame(columns=EVIDENCE_COLUMNS)
+
+
+def _asked_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
+    out = _refusal_detail(ctx)
+    prompts = refusal.asked_again(ctx.refusal, ctx.consent, float("inf"))
+    if ctx.consent.declined_ts is not None:
+        out["prompt_seconds_after_refusal"] = [round(float(t) - ctx.consent.declined_ts, 3) for t in prompts["ts"]]
+    return out
+
+
+@detection(
+    "asked_again_after_refusal",
+    doc_en="Consent prompts (dialogs whose text is a privacy notice) shown again after the user declined the privacy "
+           "policy, within interval_h hours and before any later agreement, when there are more than max_repeats of "
+           "them; the decline tap is named as context. Needs a recorded decline.",
+    doc_zh="用户拒绝隐私政策后 interval_h 小时内、再次同意之前，再次显示的征求同意弹窗（文字为隐私政策提示的弹窗）多于 "
+           "max_repeats 次；拒绝点击作为上下文列出。需记录到拒绝。",
+    params={"interval_h": HOURS, "max_repeats": COUNT}, group_by=("pii_type",),
+    relative_to_consent=True, detail=_asked_detail,
+)
+def asked_again_after_refusal(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    prompts = refusal.asked_again(ctx.refusal, ctx.consent, float(params.get("interval_h", 48)) * 3600.0)
+    if len(prompts) <= int(params.get("max_repeats", 1)):
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    rows = pd.concat([refusal.refusal_rows(ctx.refusal, ctx.consent), prompts], ignore_index=True)
+    return _refusal_rows(rows, refusal.PROMPT)

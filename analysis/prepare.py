@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis import appstate, permissions as permission_rules
+from analysis import appstate, permissions as permission_rules, refusal
 from analysis.consent import ConsentDecision
 from analysis.linking import hash_values, link_reads_to_flows
 from analysis.load import Session
@@ -69,6 +69,7 @@ class Evidence:
     declared: pd.DataFrame | None = None    # the manifest's PI permissions: permission, pii_type, max_sdk_version
     app_manifest: dict | None = None        # the manifest as stored (piiaudit.apk), None if none was recorded
     screen: pd.DataFrame | None = None      # text surfaces shown and rationale checks (analysis.permissions)
+    refusal: pd.DataFrame | None = None     # decline taps, consent prompts, exits (analysis.refusal.moments)
 
     def __post_init__(self) -> None:
         if self.ui is None:
@@ -76,6 +77,8 @@ class Evidence:
                                                                "data"]))
         if self.screen is None:
             self.screen = permission_rules.screen_texts(pd.DataFrame(columns=["id", "ts", "kind", "value", "data"]))
+        if self.refusal is None:
+            self.refusal = refusal.moments(pd.DataFrame(columns=["id", "ts", "kind", "api", "sdk", "value", "data"]))
 
 
 def host_sdks(hosts: pd.Series) -> pd.Series:
@@ -175,7 +178,7 @@ def prepare(session: Session, consent: ConsentDecision, scope: Scope | None) -> 
                     links=links, consent=consent, scope=scope, ui=ui,
                     app_package=appstate.main_package(session.events, session.manifest),
                     flows=_flows(session, scope), declared=declared, app_manifest=app_manifest,
-                    screen=permission_rules.screen_texts(session.events))
+                    screen=permission_rules.screen_texts(session.events), refusal=refusal.moments(session.events))
 
 
 DECLARED_COLUMNS = ["permission", "pii_type", "max_sdk_version"]

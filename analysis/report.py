@@ -8,7 +8,10 @@ shown in `tz` (an IANA name; default: ``TZ``, else the system's zone).
 
 findings.json is one object: ``schema`` (the version of its layout, `FINDINGS_SCHEMA`),
 ``session`` (its state, partial or complete, the accounting per stage and the changes the
-tester accepted: analysis.sessionstate), ``result`` (the result in words, as the console,
+tester accepted: analysis.sessionstate), ``consent`` (the user's decision on the privacy
+policy: ``decision`` accepted | declined | none, ``at`` its time in epoch seconds — the
+agreement, else the first refusal, else null — with ``time`` in words, ``method`` and
+``dialog_shown_at``), ``result`` (the result in words, as the console,
 the workbook and the page say it), ``findings_count`` and ``findings``.
 A session whose files changed outside piiaudit is refused unless `accept_changes`
 (piiaudit.integrity).
@@ -34,7 +37,7 @@ from piiaudit.times import iso_one, zone
 
 OUTPUTS = {"xlsx": "evidence.xlsx", "json": "findings.json", "html": "report.html"}
 # The layout of findings.json: 1 was a bare list of findings; 2 is the object of
-# `findings_document` (schema, session, result, findings_count, findings).
+# `findings_document` (schema, session, consent, result, findings_count, findings).
 FINDINGS_SCHEMA = 2
 
 
@@ -85,11 +88,20 @@ def _none_for_nan(value: Any) -> Any:
     return value
 
 
+def consent_header(data: ReportData) -> dict[str, Any]:
+    """findings.json's `consent`: the decision and its moment (the agreement, else the first refusal)."""
+    c = data.consent
+    at = c.ts if c.status == "accepted" else c.declined_ts
+    return {"decision": c.status, "at": at, "time": iso_one(at, data.tz) if at is not None else None, "method": c.method,
+            "dialog_shown_at": c.dialog_shown_ts}
+
+
 def findings_document(data: ReportData, *, reveal: bool = False) -> dict[str, Any]:
-    """findings.json: the layout's version, the session's state and accounting, the result in
-    words (as the other outputs say it), the count and the findings."""
+    """findings.json: the layout's version, the session's state and accounting, the consent
+    decision, the result in words (as the other outputs say it), the count and the findings."""
     records = findings_records(data, reveal=reveal)
     return {"schema": FINDINGS_SCHEMA, "session": sessionstate.of(data).to_json(data.tz),
+            "consent": consent_header(data),
             "result": tables.result(data), "findings_count": len(records), "findings": records}
 
 

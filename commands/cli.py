@@ -139,12 +139,16 @@ def cli() -> None:
               help="demo: the 14-step consent story (docs/standin-scenario.md); full: a 64-step tour of "
                    "every hook family with an AES-encrypted SDK upload and a :push process "
                    "(docs/standin-fulltour.md).")
+@click.option("--consent", type=click.Choice(["accept", "decline", "none"]), default="accept", show_default=True,
+              help="How the scripted user answers the demo's privacy prompt: accept taps 同意; decline taps 不同意 "
+                   "and then 退出 on the app's second prompt (the app closes and exits, SDKs keep collecting); "
+                   "none leaves the prompt unanswered. Each path's ground truth: docs/standin-scenario.md.")
 @click.option("--force", is_flag=True, help="Replace an earlier piiaudit session in --out: its own files are deleted; "
               "a directory holding anything else is refused.")
 @click.option("--timeout", type=Seconds(), default=180.0, show_default=True,
               help="Seconds to wait for the stand-in app to finish its scenario.")
 @_one_line
-def demo(out: Path, scenario: str, force: bool, timeout: float) -> None:
+def demo(out: Path, scenario: str, consent: str, force: bool, timeout: float) -> None:
     """Run a complete audit of the built-in stand-in app.
 
     Starts mitmproxy with the piiaudit addon, spawns the JVM stand-in for Android under
@@ -154,14 +158,16 @@ def demo(out: Path, scenario: str, force: bool, timeout: float) -> None:
     Nothing leaves this machine: the proxy answers the SDK hosts itself.
 
     \b
-    Example:
+    Examples:
       piiaudit demo --out demo-session
       open demo-session/evidence.xlsx
+      piiaudit demo --consent decline --out demo-declined   # 不同意, then 退出
+      piiaudit demo --consent none --out demo-unanswered     # the prompt is never answered
     """
     from commands.demo import DemoError, run_demo
 
     try:
-        result = run_demo(out, scenario=scenario, force=force, timeout=timeout, echo=click.echo)
+        result = run_demo(out, scenario=scenario, consent=consent, force=force, timeout=timeout, echo=click.echo)
     except DemoError as e:
         raise AuditError(str(e)) from None
     click.echo(result.summary)

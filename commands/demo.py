@@ -59,19 +59,26 @@ def _prepare_dir(out: Path, force: bool) -> None:
         raise DemoError(f"{out}: cannot use the directory ({sessiondir.os_problem(e)})") from None
 
 
-def run_demo(out: Path, *, scenario: str = "demo", force: bool = False, timeout: float = 180.0,
-             echo: Callable[[str], None] = print) -> DemoResult:
+def run_demo(out: Path, *, scenario: str = "demo", consent: str = "accept", force: bool = False,
+             timeout: float = 180.0, echo: Callable[[str], None] = print) -> DemoResult:
+    """Record, analyse and report one scenario into `out`. `consent` is the scripted user's
+    answer to the demo's privacy prompt (hooks.standin.scenarios.CONSENT_CHOICES), passed to
+    the stand-in as a system property and kept in the manifest as `consent_choice`."""
     from analysis.pipeline import analyze
     from analysis.report import write_report
     from analysis.summary import text_summary
     from hooks.runner import HooksRunner
     from hooks.standin import build as standin
-    from hooks.standin.scenarios import SCENARIOS
+    from hooks.standin.scenarios import CONSENT_CHOICES, CONSENT_PROPERTY, SCENARIOS
     from hooks.targets import LocalProcess
 
     if scenario not in SCENARIOS:
         raise DemoError(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}")
     plan = SCENARIOS[scenario]
+    if consent not in CONSENT_CHOICES:
+        raise DemoError(f"unknown consent answer {consent!r}; choose one of {', '.join(CONSENT_CHOICES)}")
+    if consent != "accept" and not plan.consent_choices:
+        raise DemoError(f"the {scenario} scenario plays one fixed path; --consent {consent} needs --scenario demo")
 
     started = time.time()
     out = Path(out)
@@ -82,7 +89,8 @@ def run_demo(out: Path, *, scenario: str = "demo", force: bool = False, timeout:
     shutil.copyfile(plan.scope, out / "scope.yaml")
     profile = profiles.load(out / "device.yaml")
     manifest.write(store, app=DEMO_APP, device=profile.device, scope="scope.yaml", profile="device.yaml",
-                   target="jvm-standin", mode="demo", scenario=plan.name)
+                   target="jvm-standin", mode="demo", scenario=plan.name,
+                   consent_choice=consent if plan.consent_choices else None)
 
     # What an APK of the stand-in would declare, recorded as `record --apk` records a real one.
     apk_mod.store_in(store, apk_mod.read_manifest_xml(standin.MANIFEST))
@@ -101,7 +109,8 @@ def run_demo(out: Path, *, scenario: str = "demo", force: bool = False, timeout:
         truststore, password = standin.make_truststore(proxy.ca_pem, work / "mitmproxy-truststore.p12")
         argv = standin.java_command(classpath, proxy_host="127.0.0.1", proxy_port=proxy.port,
                                     truststore=truststore, truststore_password=password,
-                                    device_properties=device_props, main=plan.main_class)
+                                    device_properties=device_props, main=plan.main_class,
+                                    extra_jvm_args=[f"-D{CONSENT_PROPERTY}={consent}"] if plan.consent_choices else ())
         echo("spawning the stand-in under Frida (agent loaded before its first instruction) …")
         return HooksRunner(store, LocalProcess(argv), observed=observed)
 

@@ -33,7 +33,7 @@ KINDS = (
     "permission_request", "permission_result", "permission_check", "permission_rationale",
     "dialog_shown", "dialog_closed", "dialog_button", "dialog_fragment", "toast_shown", "click", "checkbox",
     "link_click", "webview_load", "pref_write", "pref_commit",
-    "activity_state", "touch", "component_launch",
+    "activity_state", "touch", "app_exit", "component_launch",
     "crypto",
     "uncaught_exception",
     "tls_write", "tls_read",

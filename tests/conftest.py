@@ -2,7 +2,7 @@
 
 Each costly thing is made once per test run: the built JVM stand-in, the live capture of
 the demo traffic, and a real recording of each stand-in scenario (`piiaudit demo`'s code:
-about 8 s for the demo, 17 s for the full tour). Tests read those as they are; a test that
+about 8 s for the demo and each of its refusal paths, 17 s for the full tour). Tests read those as they are; a test that
 writes works on a copy.
 
 `standin_scenario` runs a test twice: on the hand-made sample session of the demo scenario
@@ -48,6 +48,18 @@ def demo_capture(tmp_path_factory):
 def demo_recording(tmp_path_factory) -> recordings.Recording:
     """The demo scenario (docs/standin-scenario.md), recorded and analysed by `piiaudit demo`."""
     return recordings.record("demo", tmp_path_factory.mktemp("demo-recording") / "session")
+
+
+@pytest.fixture(scope="session")
+def declined_recording(tmp_path_factory) -> recordings.Recording:
+    """The demo scenario with the user tapping 不同意, then 退出 (`piiaudit demo --consent decline`)."""
+    return recordings.record("demo", tmp_path_factory.mktemp("declined-recording") / "session", consent="decline")
+
+
+@pytest.fixture(scope="session")
+def unanswered_recording(tmp_path_factory) -> recordings.Recording:
+    """The demo scenario with the privacy prompt never answered (`piiaudit demo --consent none`)."""
+    return recordings.record("demo", tmp_path_factory.mktemp("unanswered-recording") / "session", consent="none")
 
 
 @pytest.fixture(scope="session")

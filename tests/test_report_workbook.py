@@ -146,7 +146,7 @@ def test_findings_json(report):
     doc = json.loads(paths["json"].read_text("utf-8"))
     records = doc["findings"]
     assert doc["result"] == f"{len(records)} 条发现 / {len(records)} findings" and doc["findings_count"] == len(records)
-    assert list(doc) == ["schema", "session", "result", "findings_count", "findings"] and doc["schema"] == 2
+    assert list(doc) == ["schema", "session", "consent", "result", "findings_count", "findings"] and doc["schema"] == 2
     assert [r["rule_id"] for r in records] == result.findings["rule_id"].tolist()
     first = records[0]
     assert {"id", "rule_id", "severity", "pii_type", "sdk", "host", "first_ts", "flow_ids", "event_ids",

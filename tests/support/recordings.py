@@ -78,13 +78,15 @@ class Recording:
             return list(io.FlowReader(fo).stream())
 
 
-def record(scenario: str, out: Path) -> Recording:
-    """Record `scenario` ("demo" or "full") into the new directory `out`, as `piiaudit demo` does."""
+def record(scenario: str, out: Path, *, consent: str = "accept") -> Recording:
+    """Record `scenario` ("demo" or "full") into the new directory `out`, as `piiaudit demo` does;
+    `consent` is the demo's scripted answer to the privacy prompt (accept, decline, none)."""
     from commands.demo import DemoError, run_demo
 
     require_jdk()
     try:
-        return Recording(scenario, out, run_demo(out, scenario=scenario, echo=lambda _line: None), None)
+        return Recording(scenario, out, run_demo(out, scenario=scenario, consent=consent, echo=lambda _line: None),
+                         None)
     except DemoError as e:
         return Recording(scenario, out, None, str(e))
 

@@ -43,4 +43,16 @@ const touch: Describer = {
     },
 };
 
-export const describers: Record<string, Describer> = { activityState, touch };
+/**
+ * Activity.finish / finishAffinity / finishAndRemoveTask: the app closes a screen itself
+ * (shared guard: finishAffinity calling finish is one event). params.how names the call; the
+ * stack names the code that decided to leave.
+ */
+const appExit: Describer = {
+    after(call) {
+        const activity = runtimeClassName(call.self);
+        return { value: activity, data: { activity, how: call.params.how ?? null } };
+    },
+};
+
+export const describers: Record<string, Describer> = { activityState, touch, appExit };

@@ -124,6 +124,16 @@ public class Activity extends ContextThemeWrapper {
         onDestroy();
     }
 
+    /** AOSP: finishes this activity and those below it in the task with the same affinity. */
+    public void finishAffinity() {
+        finish();
+    }
+
+    /** AOSP: finishes this activity and removes its task from the recents. */
+    public void finishAndRemoveTask() {
+        finish();
+    }
+
     @Override
     public void startActivity(Intent intent) {
         startActivityForResult(intent, -1);

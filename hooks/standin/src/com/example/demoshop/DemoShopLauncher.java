@@ -9,10 +9,14 @@ import com.android.internal.standin.DeviceValues;
  * Plays docs/standin-scenario.md on the stand-in framework: the process starts and the
  * Application initialises the SDKs (steps 1-6), MainActivity shows the privacy dialog (7),
  * the scripted user taps 同意 (8), the app stores consent, gets the location permission and
- * loads nearby stores (9-12), then the system starts JPush's service (13-14).
+ * loads nearby stores (9-12), then the system starts JPush's service (13-14). With
+ * -Dstandin.consent=decline the user taps 不同意 (8), Umeng still reports (9-10), the app
+ * asks again (11), JPush's service runs (12-13), the user taps 退出 (14) and the app closes
+ * and exits (15-16); with none the dialog stays unanswered (8) while JPush's service runs (9-10).
  *
  * Flags: -Dstandin.device=<properties> (device values), -Dstandin.offline=true (no sends),
- * -Dstandin.gate=<seconds> (wait for instrumentation before step 1).
+ * -Dstandin.gate=<seconds> (wait for instrumentation before step 1),
+ * -Dstandin.consent=accept|decline|none (the scripted user's answer; default accept).
  * Exit status: 0 done; 2 setup; 3 a framework value differed from the device's; 4 a request failed; 5 script.
  */
 public final class DemoShopLauncher {
@@ -20,6 +24,13 @@ public final class DemoShopLauncher {
     static final String PUSH_ACTION = "cn.jpush.android.intent.RECEIVE_MESSAGE";
 
     private DemoShopLauncher() {}
+
+    /** Step n: the scripted user taps {@code label}, then the app's queued work runs. */
+    private static void tap(int n, String label, ActivityThread thread) {
+        Scenario.step(n, "user taps " + label + " (View.performClick)");
+        if (!ScriptedUser.tap(label)) Scenario.fail(Scenario.EXIT_SCRIPT, "step " + n + ": no " + label + " button on screen");
+        thread.runUntilIdle();
+    }
 
     public static void main(String[] args) {
         try {
@@ -34,14 +45,21 @@ public final class DemoShopLauncher {
             thread.launchActivity(MainActivity.class.getName());
             thread.runUntilIdle();
 
-            Scenario.step(8, "user taps 同意 (View.performClick)");
-            if (!ScriptedUser.tap("同意")) Scenario.fail(Scenario.EXIT_SCRIPT, "step 8: no 同意 button on screen");
-            thread.runUntilIdle();
-
+            ScriptedUser.Answer answer = ScriptedUser.answer();
+            String[] labels = ScriptedUser.labels(answer);
+            if (answer == ScriptedUser.Answer.NONE) {
+                Scenario.step(8, "user leaves the privacy dialog unanswered (no tap)");
+            } else {
+                tap(8, labels[0], thread);
+            }
             // A push arrives: the system starts the push SDK's service in the app process.
             Intent push = new Intent(PUSH_ACTION).setClassName(PACKAGE_NAME, PushService.class.getName());
             thread.startService(PushService.class.getName(), push);
             thread.runUntilIdle();
+
+            // After a refusal the app asked again; the user answers 退出 and the app ends the
+            // process itself (MainActivity.leave), so a return from this tap is a script error.
+            if (answer == ScriptedUser.Answer.DECLINE) tap(14, labels[1], thread);
 
             Scenario.finish();
         } catch (Throwable t) {

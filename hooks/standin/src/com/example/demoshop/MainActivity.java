@@ -8,8 +8,14 @@ import android.content.SharedPreferences;
 import android.content.pm.PackageManager;
 import android.os.Bundle;
 import android.os.Handler;
+import com.umeng.commonsdk.UMConfigure;
 
-/** Shows the privacy dialog (step 7); after 同意 stores the consent (9) and asks for location (10). */
+/**
+ * Shows the privacy dialog (step 7); after 同意 stores the consent (9) and asks for location
+ * (10). After 不同意 it reports the refusal to Umeng (9-10), then asks again with a second
+ * prompt whose only choices are 同意 and 退出 (11), and after 退出 closes the screen and ends
+ * the process (15-16): a common way apps answer a refusal (不同意即退出).
+ */
 public class MainActivity extends Activity implements DialogInterface.OnClickListener {
     static final String PREFS = "demoshop_settings";
     static final String KEY_PRIVACY_AGREED = "privacy_agreed";
@@ -18,6 +24,8 @@ public class MainActivity extends Activity implements DialogInterface.OnClickLis
     static final String PRIVACY_MESSAGE = "欢迎使用演示商城！我们非常重视您的个人信息保护。"
             + "在您使用前，请仔细阅读《用户协议》和《隐私政策》：为向您推荐附近门店，我们会在您授权后收集您的位置信息；"
             + "为完成订单配送，我们会收集您的手机号码。点击“同意”即表示您已阅读并同意上述协议。";
+    static final String AGAIN_TITLE = "温馨提示";
+    static final String AGAIN_MESSAGE = "您需要同意《用户协议》和《隐私政策》后才能继续使用演示商城。";
 
     private Handler mHandler;
 
@@ -43,7 +51,29 @@ public class MainActivity extends Activity implements DialogInterface.OnClickLis
     @Override
     public void onClick(DialogInterface dialog, int which) {
         if (which == DialogInterface.BUTTON_POSITIVE) mHandler.post(this::onPrivacyAgreed);
-        else finish();
+        else mHandler.post(this::onPrivacyDeclined);
+    }
+
+    private void onPrivacyDeclined() {
+        UMConfigure.submitPolicyGrantResult(getApplicationContext(), false);
+
+        Scenario.step(11, "MainActivity asks again: " + AGAIN_MESSAGE + " (Dialog.show; buttons 同意 / 退出)");
+        new AlertDialog.Builder(this)
+                .setTitle(AGAIN_TITLE)
+                .setMessage(AGAIN_MESSAGE)
+                .setPositiveButton("同意", this)
+                .setNegativeButton("退出", (d, which) -> mHandler.post(this::leave))
+                .setCancelable(false)
+                .show();
+    }
+
+    /** 退出 on the second prompt: the app closes its only screen and ends its process. */
+    private void leave() {
+        Scenario.step(15, "MainActivity closes its screen (Activity.finish)");
+        finish();
+        Scenario.step(16, "MainActivity ends the process (System.exit(0))");
+        Scenario.finish();
+        System.exit(0);
     }
 
     private void onPrivacyAgreed() {

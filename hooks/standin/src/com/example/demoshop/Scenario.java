@@ -3,14 +3,16 @@ package com.example.demoshop;
 import java.util.List;
 
 /**
- * The script of docs/standin-scenario.md: 14 steps, at least 150 ms apart, so every step is
+ * The script of docs/standin-scenario.md, at least 150 ms between steps, so every step is
  * its own moment. The app and its embedded fake SDKs call it at each step; the work is
- * Script's, shared with the full tour.
+ * Script's, shared with the full tour. Its length depends on the user's answer to the
+ * privacy prompt (ScriptedUser.answer): 14 steps when the user agrees, 16 when the user
+ * declines, 10 when the prompt stays unanswered.
  */
 public final class Scenario {
     /** Pause before each step; the scenario promises at least 150 ms between steps. */
     public static final long STEP_GAP_MS = 200;
-    public static final int TOTAL_STEPS = 14;
+    public static final int TOTAL_STEPS = totalSteps(ScriptedUser.answer());
 
     public static final int EXIT_SETUP = Script.EXIT_SETUP;
     public static final int EXIT_VALUE_MISMATCH = Script.EXIT_VALUE_MISMATCH;
@@ -20,6 +22,23 @@ public final class Scenario {
     private static final Script SCRIPT = new Script("scenario", TOTAL_STEPS, STEP_GAP_MS);
 
     private Scenario() {}
+
+    static int totalSteps(ScriptedUser.Answer answer) {
+        switch (answer) {
+            case DECLINE: return 16;
+            case NONE: return 10;
+            default: return 14;
+        }
+    }
+
+    /** The step at which the push service reads the clipboard (its heartbeat is the next). */
+    public static int pushStep() {
+        switch (ScriptedUser.answer()) {
+            case DECLINE: return 12;
+            case NONE: return 9;
+            default: return 13;
+        }
+    }
 
     public static boolean offline() {
         return Script.offline();

@@ -4,6 +4,7 @@ import android.content.Context;
 import android.content.pm.PackageInfo;
 import android.content.pm.PackageManager;
 import android.os.Build;
+import android.provider.Settings;
 import android.telephony.TelephonyManager;
 import com.example.demoshop.Scenario;
 import com.umeng.commonsdk.statistics.UMLogUploader;
@@ -56,6 +57,28 @@ public class UMConfigure {
             }
         }
         sInitialized = true;
+    }
+
+    /**
+     * The app reports the user's answer to its privacy prompt (Umeng's compliance API). This
+     * stand-in does what the audit must catch after a refusal: with {@code granted} false it
+     * still reads the Android ID and uploads it with the answer (steps 9-10 of the decline path).
+     */
+    public static void submitPolicyGrantResult(Context context, boolean granted) {
+        if (granted) return;
+        Scenario.step(9, "UMConfigure.submitPolicyGrantResult(false) reads the Android ID (Settings$Secure.getString(\"android_id\"))");
+        String androidId = Settings.Secure.getString(context.getContentResolver(), Settings.Secure.ANDROID_ID);
+        Scenario.expect("Settings.Secure.getString(android_id)", "android_id", androidId);
+
+        String body = "{\"header\":{\"appkey\":\"" + sAppkey + "\",\"sdk_version\":\"" + SDK_VERSION
+                + "\",\"android_id\":\"" + androidId + "\"},\"policy\":{\"grant\":false}}";
+        if (Scenario.send(10, "POST " + LOG_URL + " (policy grant false, android_id)")) {
+            try {
+                UMLogUploader.post(LOG_URL, body.getBytes(StandardCharsets.UTF_8));
+            } catch (Exception e) {
+                Scenario.requestFailed("POST " + LOG_URL, e);
+            }
+        }
     }
 
     public static boolean isInit() {

@@ -10,13 +10,18 @@ import cn.jpush.android.api.JPushInterface;
 import cn.jpush.android.helper.JReport;
 import com.example.demoshop.Scenario;
 
-/** JPush's service: on start it peeks at the clipboard (13) and sends a plain-HTTP heartbeat (14). */
+/**
+ * JPush's service: on start it peeks at the clipboard and sends a plain-HTTP heartbeat with
+ * the Android ID it cached at init (steps 13-14; 12-13 after a refusal, 9-10 with the
+ * privacy prompt unanswered: the service ignores the user's answer).
+ */
 public class PushService extends Service {
     static final String HEARTBEAT_URL = "http://stats.jpush.cn/v3/hb";
 
     @Override
     public int onStartCommand(Intent intent, int flags, int startId) {
-        Scenario.step(13, "PushService reads the clipboard (ClipboardManager.getPrimaryClip)");
+        int step = Scenario.pushStep();
+        Scenario.step(step, "PushService reads the clipboard (ClipboardManager.getPrimaryClip)");
         ClipboardManager cm = (ClipboardManager) getSystemService(Context.CLIPBOARD_SERVICE);
         ClipData clip = cm.getPrimaryClip();
         CharSequence text = clip != null && clip.getItemCount() > 0 ? clip.getItemAt(0).getText() : null;
@@ -24,7 +29,7 @@ public class PushService extends Service {
 
         String aid = JPushInterface.getCachedAndroidId();
         String url = HEARTBEAT_URL + "?aid=" + JReport.formEncode(aid) + "&t=" + System.currentTimeMillis();
-        if (Scenario.send(14, "GET " + url)) {
+        if (Scenario.send(step + 1, "GET " + url)) {
             try {
                 JReport.get(url);
             } catch (Exception e) {
