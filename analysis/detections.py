@@ -412,10 +412,12 @@ def consent_checkbox_prechecked(ctx: Evidence, params: dict[str, Any]) -> pd.Dat
     doc_en="Runtime permission requests (permissions that can collect personal information) made before the user's "
            "first touch or click of the session that used the app: asked at launch, before any feature was used. "
            "Answering the privacy dialog is not using a feature: the 同意 (or decline) tap and any touch while the "
-           "privacy notice was up do not count. Needs touch or click events.",
+           "privacy notice was up do not count. One finding per requester (the app, each SDK). Needs touch or "
+           "click events.",
     doc_zh="在本次会话用户首次使用App的触摸或点击之前发出的运行时权限申请（仅限可收集个人信息的权限）：启动即申请，未见使用对应功能。"
-           "回应隐私弹窗不是使用功能：点击“同意”（或“不同意”）以及隐私弹窗显示期间的触摸不计入。需要触摸或点击事件。",
-    params={}, group_by=("pii_type", "sdk"),
+           "回应隐私弹窗不是使用功能：点击“同意”（或“不同意”）以及隐私弹窗显示期间的触摸不计入。每个申请方（App、各SDK）一条发现。"
+           "需要触摸或点击事件。",
+    params={}, group_by=("sdk",),
 )
 def permission_before_user_input(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
     _needs_input(ctx)
@@ -437,12 +439,21 @@ def _category_needed(ctx: Evidence):
     return category
 
 
-def _declared_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
+def _declared_beyond(ctx: Evidence, category, params: dict[str, Any]) -> pd.DataFrame:
+    """The manifest's entries beyond necessity and the policy's stated uses; with when_requested: skip, less
+    the kinds the session saw requested beyond necessity (those are IM4.1's findings)."""
+    beyond = necessity.beyond_stated(necessity.declared_beyond(ctx.declared, category), ctx.scope)
+    if params.get("when_requested", "skip") == "skip":
+        requested = necessity.beyond_stated(necessity.requested_beyond(ctx.permissions, category), ctx.scope)
+        beyond = beyond.loc[~beyond["pii_type"].isin(requested["pii_type"])]
+    return beyond
+
+
+def _declared_detail(keys: dict[str, Any], ctx: Evidence, params: dict[str, Any]) -> dict[str, Any]:
     category = ctx.scope.necessary() if ctx.scope else None
     if category is None or ctx.declared is None:
         return {}
-    beyond = necessity.declared_beyond(ctx.declared, category)
-    return necessity.detail(category, pii_type=keys.get("pii_type"), declared=beyond, app_manifest=ctx.app_manifest)
+    return necessity.detail(category, declared=_declared_beyond(ctx, category, params), app_manifest=ctx.app_manifest)
 
 
 def _session_start(ctx: Evidence) -> float | None:
@@ -458,26 +469,24 @@ def _session_start(ctx: Evidence) -> float | None:
     doc_en="Permissions that can collect personal information declared in the app's manifest (<uses-permission>; "
            "from the APK given to record/analyze --apk, or the stand-in's manifest in the demo) that the app's type "
            "does not need for its basic function (scope.yaml app.category; analysis/data/necessary_permissions.yaml). "
-           "One finding per kind of personal information the permissions guard; the manifest entries, the type's "
+           "Permissions whose personal information the privacy policy states for the app (scope.yaml stated.app: a "
+           "stated extended function) are left out. One finding for the manifest: its entries, the type's "
            "necessary-PI row and the mapping row are in the detail. With when_requested: skip (the default), a "
            "kind the session also saw requested beyond necessity is left to requested_beyond_necessity, whose "
-           "finding lists the same manifest entries: one finding per permission group. Needs the category and a "
-           "recorded manifest.",
+           "finding lists the same manifest entries. Needs the category and a recorded manifest.",
     doc_zh="App清单文件声明（<uses-permission>；来自 record/analyze --apk 给出的APK，演示中为替身App的清单）、"
            "可收集个人信息、但该类型App基本功能并不需要的权限（scope.yaml 的 app.category；"
-           "analysis/data/necessary_permissions.yaml）。按权限所保护的个人信息类型各成一条发现；"
-           "清单条目、该类型的必要个人信息行与映射行列在详情中。when_requested: skip（默认）时，本次会话中也被超范围申请的"
-           "类型交由 requested_beyond_necessity 报告（其发现列出同样的清单条目）：每个权限组一条发现。需要App类型和已记录的清单。",
-    params={"when_requested": ("skip", "report")}, group_by=("pii_type",), detail=_declared_detail,
+           "analysis/data/necessary_permissions.yaml）。隐私政策为App声明了用途的个人信息类型（scope.yaml 的 stated.app：已告知的扩展功能）"
+           "不计入。整个清单一条发现：清单条目、该类型的必要个人信息行与映射行列在详情中。when_requested: skip（默认）时，"
+           "本次会话中也被超范围申请的类型交由 requested_beyond_necessity 报告（其发现列出同样的清单条目）。需要App类型和已记录的清单。",
+    params={"when_requested": ("skip", "report")}, group_by=("sdk",), detail=_declared_detail,
+    detail_params=True,
 )
 def declared_beyond_necessity(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
     category = _category_needed(ctx)
     if not ctx.app_manifest or ctx.declared is None:
         raise NotApplicable("no app manifest recorded (record/analyze --apk APK) / 未记录App清单（record/analyze --apk）")
-    beyond = necessity.declared_beyond(ctx.declared, category)
-    if params.get("when_requested", "skip") == "skip":
-        requested = necessity.requested_beyond(ctx.permissions, category)
-        beyond = beyond.loc[~beyond["pii_type"].isin(requested["pii_type"])]
+    beyond = _declared_beyond(ctx, category, params)
     ts = _session_start(ctx)
     if ts is None:
         ts = float(ctx.app_manifest.get("recorded_at") or 0.0)
@@ -504,16 +513,18 @@ def _requested_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
     doc_en="Runtime permission requests (permission_request events: Activity/Fragment/ActivityCompat.requestPermissions, "
            "with the caller's stack and SDK) for permissions that can collect personal information and that the "
            "app's type does not need for its basic function (scope.yaml app.category; "
-           "analysis/data/necessary_permissions.yaml). One finding per kind of personal information and requester. "
-           "Needs the category.",
+           "analysis/data/necessary_permissions.yaml). Permissions whose personal information the privacy policy "
+           "states for the requester (scope.yaml stated: a stated extended function) are left out. One finding per "
+           "kind of personal information and requester. Needs the category.",
     doc_zh="运行时权限申请事件（permission_request：Activity/Fragment/ActivityCompat.requestPermissions，含调用栈与SDK），"
            "所申请的可收集个人信息权限不是该类型App基本功能所需（scope.yaml 的 app.category；"
-           "analysis/data/necessary_permissions.yaml）。按个人信息类型和申请方各成一条发现。需要App类型。",
+           "analysis/data/necessary_permissions.yaml）。隐私政策为申请方声明了用途的个人信息类型（scope.yaml 的 stated：已告知的扩展功能）"
+           "不计入。按个人信息类型和申请方各成一条发现。需要App类型。",
     params={"who": WHO}, group_by=("pii_type", "sdk"), detail=_requested_detail,
 )
 def requested_beyond_necessity(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
     category = _category_needed(ctx)
-    rows = necessity.requested_beyond(ctx.permissions, category)
+    rows = necessity.beyond_stated(necessity.requested_beyond(ctx.permissions, category), ctx.scope)
     rows = rows.assign(stream="event", host=pd.NA).reindex(columns=EVIDENCE_COLUMNS)
     return _who(rows, params.get("who", "any"))
 # -- permission requests against the screen text (analysis.permissions) --------------------------
@@ -533,7 +544,7 @@ REASK_INTERVAL_H = 48
     doc_zh="申请可收集个人信息的运行时权限时，此前 window_s 秒内屏幕上没有App说明该权限用途的文字：窗口内显示（或仍在显示）的弹窗、"
            "浮层、窗口、Toast中，没有文字提到该权限组（analysis/data/permission_groups.yaml 的关键词：位置/定位、相机/扫一扫……）。"
            "用于征得同意的隐私弹窗不算用途说明。窗口内App对该权限的 shouldShowRequestPermissionRationale 检查作为上下文列出。",
-    params={"window_s": SECONDS}, group_by=("pii_type", "sdk"), detail_params=True,
+    params={"window_s": SECONDS}, group_by=("sdk",), detail_params=True,
     detail=lambda keys, ctx, params: permission_rules.purpose_detail(
         keys, ctx.permissions, ctx.screen, ctx.consent, float(params.get("window_s", PURPOSE_WINDOW_S))),
 )

@@ -121,10 +121,15 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     links_by_gid = {gid: part for gid, part in capped_links.groupby("gid")} if not capped_links.empty else {}
     n_links = glinks.groupby("gid").size() if not glinks.empty else pd.Series(dtype="int64")
     pattern_only = ev["source"].eq("pattern").fillna(False).groupby(ev["gid"]).all()
+    # A rule that does not group by PII type still names it when all its evidence is of one type.
+    own_types = ev.loc[~ev["context"].fillna(False).astype(bool)] if "context" in ev else ev
+    one_type = own_types.groupby("gid")["pii_type"].agg(lambda s: s.dropna().unique())
+    one_type = one_type.loc[one_type.map(len).eq(1)].map(lambda u: str(u[0]))
 
     rows = []
     for gid, rec in out.iterrows():
         key_values = {k: _none(rec[k]) if k in keys else None for k in GROUP_KEYS}
+        pii_type = key_values["pii_type"] if "pii_type" in keys else one_type.get(gid)
         hosts = lists["host"].get(gid, [])
         host = key_values["host"] if "host" in keys else (", ".join(hosts) or None)
         detail: dict[str, Any] = {
@@ -151,7 +156,7 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
             detail["rule_severity"] = severity
             severity = PATTERN_ONLY_SEVERITY
         rows.append({
-            "rule_id": rule.id, "category": rule.category, "severity": severity, "pii_type": key_values["pii_type"],
+            "rule_id": rule.id, "category": rule.category, "severity": severity, "pii_type": pii_type,
             "sdk": key_values["sdk"], "host": host, "first_ts": float(rec["first_ts"]),
             "flow_ids": [str(f) for f in flow_ids.get(gid, [])], "event_ids": [int(e) for e in event_ids.get(gid, [])],
             "detail": detail,

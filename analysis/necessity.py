@@ -74,6 +74,21 @@ def requested_beyond(permissions: pd.DataFrame, category: Category) -> pd.DataFr
     return _beyond(permissions.loc[permissions["kind"].eq("request")], needs()[category.name])
 
 
+def beyond_stated(frame: pd.DataFrame, scope: Any) -> pd.DataFrame:
+    """The rows whose personal information the privacy policy does not state for their requester.
+
+    A permission the policy states a use for (its PII type in scope.yaml `stated`, for the app or
+    for that SDK) serves a stated extended function: 认定方法 四.1 asks whether a permission is
+    unrelated to the app's business functions, and those include the extended functions the
+    policy names, so such a permission is not reported as beyond necessity. Whether the stated
+    use is real is IM3.3's and a person's question, not this rule's."""
+    if scope is None or scope.stated_app is None or frame.empty:
+        return frame
+    sdk = frame["sdk"] if "sdk" in frame else pd.Series(None, index=frame.index, dtype="object")
+    stated = [pii in scope.stated_for(None if pd.isna(s) else s) for pii, s in zip(frame["pii_type"], sdk)]
+    return frame.loc[~pd.Series(stated, index=frame.index, dtype="bool")]
+
+
 def manifest_entry(permission: str, max_sdk_version: Any) -> str:
     """A uses-permission entry as the manifest has it."""
     max_sdk = "" if max_sdk_version is None or pd.isna(max_sdk_version) else \
@@ -94,7 +109,7 @@ def detail(category: Category, *, pii_type: str | None = None, declared: pd.Data
     if app_manifest is not None:
         out["app_manifest"] = {k: app_manifest.get(k) for k in ("source", "file", "sha256", "package", "version_name",
                                                                  "version_code", "min_sdk", "target_sdk", "certificates")}
-    if declared is not None and pii_type is not None:
-        mine = declared.loc[declared["pii_type"].eq(pii_type)]
+    if declared is not None:
+        mine = declared if pii_type is None else declared.loc[declared["pii_type"].eq(pii_type)]
         out["manifest_entries"] = [manifest_entry(p, m) for p, m in zip(mine["permission"], mine["max_sdk_version"])]
     return out

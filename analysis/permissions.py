@@ -203,9 +203,7 @@ def purpose_detail(keys: dict[str, Any], perms: pd.DataFrame, screen: pd.DataFra
                    window_s: float) -> dict[str, Any]:
     """What was on screen in the window before each request of the finding (texts, shortened)."""
     req = _requests(perms)
-    for k in ("pii_type", "sdk"):
-        if k in keys:
-            req = req.loc[req[k].eq(keys[k])] if keys[k] is not None else req.loc[req[k].isna()]
+    req = req.loc[req["sdk"].eq(keys["sdk"])] if keys.get("sdk") is not None else req.loc[req["sdk"].isna()]
     req = req.loc[explained(req, screen, consent, window_s).isna()]
     surfaces = rationale_surfaces(screen, consent)
     checks = screen.loc[screen["kind"].eq(RATIONALE_CHECK)]

@@ -102,11 +102,13 @@ def test_the_privacy_dialog_is_not_a_purpose_statement_even_when_it_names_the_pe
     got = findings(tmp_path, consented(
         ev(1.3, "permission_rationale", {"permission": LOCATION[0], "show_rationale": False}, value=LOCATION[0]),
         request(1.5, [*LOCATION, "android.permission.CAMERA"])), "IM2.3")
-    assert sorted(got["pii_type"]) == ["camera", "location"]
-    location = got.loc[got["pii_type"].eq("location")].iloc[0]
-    roles = {r["role"] for r in location["detail"]["evidence"]}
+    # one finding for the requester, naming both groups of the call
+    (finding,) = got.to_dict("records")
+    assert finding["sdk"] is None and finding["pii_type"] is None
+    assert finding["detail"]["requests"][0]["groups"] == ["CAMERA", "LOCATION"]
+    roles = {r["role"] for r in finding["detail"]["evidence"]}
     assert roles == {"event", "context"}   # the request, and the app's own rationale check (false)
-    assert location["detail"]["requests"][0]["rationale_checks"][0]["show_rationale"] is False
+    assert finding["detail"]["requests"][0]["rationale_checks"][0]["show_rationale"] is False
 
 
 def test_the_privacy_dialog_does_not_explain_a_request_when_a_tester_marked_consent(tmp_path):

@@ -76,9 +76,11 @@ def test_types_that_need_no_personal_information_need_no_permission_for_it():
 
 # -- the rules, on the demo scenario's session (the stand-in's manifest recorded as the demo does) -------
 
-def _scope(tmp_path: Path, category: str) -> Path:
+def _scope(tmp_path: Path, category: str, stated_app: list[str] | None = None) -> Path:
     raw = yaml.safe_load(demo_scope_path().read_text("utf-8"))
     raw["app"]["category"] = category
+    if stated_app is not None:
+        raw["stated"]["app"] = stated_app
     path = tmp_path / "scope.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
     return path
@@ -90,48 +92,65 @@ def _ours(result) -> dict[tuple, dict]:
     return {(r["rule_id"], r["pii_type"], r["sdk"]): r for r in mine.to_dict("records")}
 
 
-def test_an_online_shop_declaring_and_asking_for_location_gets_one_finding_per_permission_group(tmp_path):
-    ids = write_standin_scenario(tmp_path / "s")
+def _declared(found: dict) -> dict:
+    (finding,) = [v for k, v in found.items() if k[0] == "PERM-DECLARE"]
+    return finding
+
+
+MEDIA_ENTRIES = [
+    '<uses-permission android:name="android.permission.READ_EXTERNAL_STORAGE" android:maxSdkVersion="32" />',
+    '<uses-permission android:name="android.permission.READ_MEDIA_IMAGES" />',
+    '<uses-permission android:name="android.permission.WRITE_EXTERNAL_STORAGE" android:maxSdkVersion="28" />']
+
+
+def test_an_online_shop_is_faulted_once_for_its_manifest_and_not_for_what_its_policy_states(tmp_path):
+    write_standin_scenario(tmp_path / "s")
     result = analyze(tmp_path / "s", scope=demo_scope_path())
     found = _ours(result)
-    declared = {k[1] for k in found if k[0] == "PERM-DECLARE"}
-    # The manifest declares ten groups; location is also requested (step 10), so it is IM4.1's alone.
-    assert declared == {"accounts", "calendar", "call_log", "camera", "contacts", "imei", "media", "microphone", "sms"}
-    assert {k for k in found if k[0] == "IM4.1"} == {("IM4.1", "location", None)}
+    # The policy states location for the app (a stated extended function: nearby stores), so neither
+    # the location request of step 10 nor the location entries are beyond necessity.
+    assert not [k for k in found if k[0] == "IM4.1"]
+    declared = _declared(found)
+    assert declared["category"] == "permission_beyond_necessity"
+    assert declared["event_ids"] == [] and declared["flow_ids"] == []
+    entries = declared["detail"]["manifest_entries"]
+    assert not [e for e in entries if "LOCATION" in e]
+    assert set(MEDIA_ENTRIES) <= set(entries)
+    assert {"android.permission.READ_CONTACTS", "android.permission.READ_PHONE_STATE", "android.permission.READ_SMS",
+            "android.permission.CAMERA", "android.permission.RECORD_AUDIO"} <= set(declared["detail"]["permission"])
+    assert {r["role"] for r in declared["detail"]["evidence"]} == {"manifest"}
+    assert declared["detail"]["app_manifest"]["package"] == "com.example.demoshop"
+    assert declared["detail"]["necessary_zh"].startswith("1.注册用户移动电话号码")
+    assert declared["detail"]["category"] == "网上购物类" and declared["detail"]["needed_permissions"] == []
 
+
+def test_a_request_the_policy_does_not_state_is_beyond_necessity_with_its_manifest_entries(tmp_path):
+    ids = write_standin_scenario(tmp_path / "s")
+    found = _ours(analyze(tmp_path / "s", scope=_scope(tmp_path, "网上购物类", stated_app=["phone_number"])))
     request = found[("IM4.1", "location", None)]
     assert request["event_ids"] == [ids.events[10]]
-    assert request["category"] == "permission_beyond_necessity"
     assert set(request["detail"]["permission"]) == LOCATION
-    assert request["detail"]["category"] == "网上购物类" and request["detail"]["needed_permissions"] == []
     assert request["detail"]["mapping"]["basis"] == "none"
     assert '<uses-permission android:name="android.permission.ACCESS_BACKGROUND_LOCATION" />' in \
         request["detail"]["manifest_entries"]
-
-    media = found[("PERM-DECLARE", "media", None)]
-    assert media["event_ids"] == [] and media["flow_ids"] == []
-    assert media["detail"]["manifest_entries"] == [
-        '<uses-permission android:name="android.permission.READ_EXTERNAL_STORAGE" android:maxSdkVersion="32" />',
-        '<uses-permission android:name="android.permission.READ_MEDIA_IMAGES" />',
-        '<uses-permission android:name="android.permission.WRITE_EXTERNAL_STORAGE" android:maxSdkVersion="28" />']
-    assert [r["role"] for r in media["detail"]["evidence"]] == ["manifest"] * 3
-    assert media["detail"]["app_manifest"]["package"] == "com.example.demoshop"
-    assert media["detail"]["necessary_zh"].startswith("1.注册用户移动电话号码")
+    # location is the request's: the manifest finding does not list it a second time
+    assert not [e for e in _declared(found)["detail"]["manifest_entries"] if "LOCATION" in e]
 
 
 def test_a_navigation_app_is_not_faulted_for_location_but_for_background_location(tmp_path):
     write_standin_scenario(tmp_path / "s")
-    found = _ours(analyze(tmp_path / "s", scope=_scope(tmp_path, "地图导航类")))
+    found = _ours(analyze(tmp_path / "s", scope=_scope(tmp_path, "地图导航类", stated_app=["phone_number"])))
     assert ("IM4.1", "location", None) not in found
-    background = found[("PERM-DECLARE", "location", None)]
-    assert background["detail"]["permission"] == ["android.permission.ACCESS_BACKGROUND_LOCATION"]
+    location_entries = [e for e in _declared(found)["detail"]["manifest_entries"] if "LOCATION" in e]
+    assert location_entries == ['<uses-permission android:name="android.permission.ACCESS_BACKGROUND_LOCATION" />']
 
 
 def test_a_type_whose_function_is_the_camera_is_not_faulted_for_it(tmp_path):
     write_standin_scenario(tmp_path / "s")
     found = _ours(analyze(tmp_path / "s", scope=_scope(tmp_path, "拍摄美化类")))
-    groups = {k[1] for k in found if k[0] == "PERM-DECLARE"}
-    assert "camera" not in groups and "media" not in groups and "contacts" in groups
+    permissions = set(_declared(found)["detail"]["permission"])
+    assert "android.permission.CAMERA" not in permissions and "android.permission.READ_MEDIA_IMAGES" not in permissions
+    assert "android.permission.READ_CONTACTS" in permissions
 
 
 def test_without_a_manifest_only_the_requests_are_compared_and_the_skip_says_why(tmp_path):
@@ -141,7 +160,7 @@ def test_without_a_manifest_only_the_requests_are_compared_and_the_skip_says_why
     store.conn.commit()
     store.close()
     result = analyze(tmp_path / "s", scope=demo_scope_path(), accept_changes=True)   # the meta row was deleted by hand
-    assert {k[0] for k in _ours(result)} == {"IM4.1"}
+    assert not _ours(result)        # location, the only request, is stated; nothing else is compared
     skipped = {s["rule_id"]: s["reason"] for s in result.skipped}
     assert "--apk" in skipped["PERM-DECLARE"]
 
@@ -161,7 +180,7 @@ def test_analyze_with_an_apk_records_it_and_uses_its_permissions(tmp_path):
     fixture = Path(__file__).parent / "data" / "apk" / "demoshop.apk"
     result = analyze(tmp_path / "s", scope=demo_scope_path(), apk=fixture)
     found = _ours(result)
-    manifest = found[("PERM-DECLARE", "sms", None)]["detail"]["app_manifest"]
+    manifest = _declared(found)["detail"]["app_manifest"]
     expected = json.loads((fixture.parent / "demoshop.expected.json").read_text("utf-8"))
     assert manifest["source"] == "apk" and manifest["sha256"] == expected["file_sha256"]
     assert manifest["certificates"] == expected["certificate_sha256"]
