@@ -10,7 +10,10 @@ Sources, strongest first:
    was seen.
 
 Declines (a decline tap, a ``declined`` mark, a consent flag written false) are recorded
-too. With no accepted consent, everything counts as before consent.
+too. With no accepted consent, everything counts as before consent, except that what follows a
+refusal (until a later agreement) is collection after refusal: `before_cutoff` ends the
+before-consent rules at the first of the consent moment and a refusal, so one event proves one
+of the two clauses, never both.
 """
 
 from __future__ import annotations
@@ -62,6 +65,13 @@ class ConsentDecision:
         return self.ts if self.status == ACCEPTED and self.ts is not None else float("inf")
 
     @property
+    def before_cutoff(self) -> float:
+        """Anything strictly before this time is judged as collected before consent: the consent moment, or an
+        earlier refusal (from the refusal on, until a later agreement, it is collection after refusal: one event
+        proves one of the two, never both)."""
+        return min(self.cutoff, self.declined_ts) if self.declined_ts is not None else self.cutoff
+
+    @property
     def refusal_window(self) -> tuple[float, float] | None:
         """[declined, consent) — the time the user had refused and not (yet) agreed."""
         if self.declined_ts is None:
@@ -93,8 +103,9 @@ class ConsentDecision:
             return f"同意时刻 / consent at {iso_one(self.ts, tz)} [{self.ts:.3f}] — {how}{ids}"
         if self.status == DECLINED:
             return (
-                f"用户于 {iso_one(self.declined_ts, tz)} 拒绝隐私政策，未观察到同意：全部行为视为同意前 / "
-                f"the user declined at {iso_one(self.declined_ts, tz)}; no consent observed: everything counts as before consent"
+                f"用户于 {iso_one(self.declined_ts, tz)} 拒绝隐私政策，未观察到同意：此前的行为视为同意前，此后的视为拒绝后 / "
+                f"the user declined at {iso_one(self.declined_ts, tz)}; no consent observed: what came before counts as "
+                f"before consent, what came after as after the refusal"
             )
         if self.dialog_shown_ts is not None:
             return (

@@ -93,7 +93,8 @@ def _to(sent: pd.DataFrame, to: str) -> pd.DataFrame:
 
 
 def _before(frame: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
-    return frame.loc[frame["ts"] < ctx.consent.cutoff]
+    """Rows before consent (and before a refusal: what follows a refusal is collected_after_refusal's)."""
+    return frame.loc[frame["ts"] < ctx.consent.before_cutoff]
 
 
 def _join_reads_to_sends(rows: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
