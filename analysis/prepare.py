@@ -58,7 +58,8 @@ class Evidence:
     scope: Scope | None
     ui: pd.DataFrame | None = None          # app-state events (analysis.appstate.ui_events)
     app_package: str | None = None
-    flows: pd.DataFrame | None = None       # every flow: flow_id, ts, host (destination), host_header, party
+    flows: pd.DataFrame | None = None       # every flow: flow_id, ts, host (destination), host_header, server_ip, party
+    observations: pd.DataFrame | None = None  # the tester's observations (analysis.load OBSERVATION_COLUMNS)
 
     def __post_init__(self) -> None:
         if self.ui is None:
@@ -148,12 +149,13 @@ def prepare(session: Session, consent: ConsentDecision, scope: Scope | None) -> 
     return Evidence(reads=reads, sent=_attribute(sent, links, scope), permissions=_permissions(session),
                     links=links, consent=consent, scope=scope, ui=ui,
                     app_package=appstate.main_package(session.events, session.manifest),
-                    flows=_flows(session, scope))
+                    flows=_flows(session, scope), observations=session.observations)
 
 
 def _flows(session: Session, scope: Scope | None) -> pd.DataFrame:
     flows = session.flows
     header = flows["host_header"] if "host_header" in flows else pd.Series(None, index=flows.index, dtype="object")
+    server_ip = flows["server_ip"] if "server_ip" in flows else pd.Series(None, index=flows.index, dtype="object")
     out = pd.DataFrame({"flow_id": flows["id"], "ts": flows["ts_start"], "host": flows["host"].str.lower(),
-                        "host_header": header})
+                        "host_header": header, "server_ip": server_ip})
     return pd.concat([out, hosts_party(out["host"], scope)], axis=1)
