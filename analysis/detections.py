@@ -23,6 +23,7 @@ from analysis.prepare import THIRD_PARTY, Evidence
 EVIDENCE_COLUMNS = [
     "pii_type", "sdk", "host", "ts", "event_id", "flow_id", "hit_id", "api", "location", "encoding", "source",
     "permission", "granted", "clock_error_ms", "stream", "context", "documented_field",
+    "observation_id",   # a tester's observation (analysis.tester): stream and source 'tester'
 ]
 GROUP_KEYS = ("pii_type", "sdk", "host")
 
@@ -418,3 +419,7 @@ def permission_before_user_input(ctx: Evidence, params: dict[str, Any]) -> pd.Da
     perms = ctx.permissions
     early = perms.loc[perms["kind"].eq("request") & (perms["ts"] < first)]
     return early.assign(stream="event", host=pd.NA).reindex(columns=EVIDENCE_COLUMNS)
+
+
+# -- tester observations and cross-border: modules of their own, registered on import -----
+from analysis import crossborder, tester  # noqa: E402,F401
