@@ -99,4 +99,4 @@ def countries(addresses: pd.Series) -> pd.Series:
 
 def outside_mainland(code: str | None) -> bool:
     """A country code outside mainland China (HK, MO and TW count as outside)."""
-    return bool(code) and code != MAINLAND
+    return isinstance(code, str) and bool(code) and code != MAINLAND
