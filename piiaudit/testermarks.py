@@ -184,3 +184,25 @@ def checklist_rows(path: Path | str, session_dir: Path | str,
     rows = [observation_row(session_dir, kind, ts, source=f"checklist:{path.name}", **common)
             for kind, ts, common in planned]
     return rows, unanswered
+
+
+def scripted_rows(path: Path | str, session_dir: Path | str, taps: Mapping[str, float],
+                  end_ts: float) -> list[dict[str, Any]]:
+    """The rows of a scripted tester's marks (the demo's: piiaudit/data/demo/tester-marks-*.yaml).
+
+    Each mark has `kind`, `place`, `note` and optionally `at_tap`: the label of the tap the
+    mark was made at, whose time `taps` gives (the first tap on that label); without it the
+    mark takes `end_ts`. A label never tapped is an ObservationError: the script and the
+    recording disagree."""
+    path = Path(path)
+    doc = load_file(path) or {}
+    rows = []
+    for i, m in enumerate(doc.get("marks") or []):
+        where = f"{path.name}: marks[{i}]"
+        label = _text(m, "at_tap", where)
+        if label is not None and label not in taps:
+            raise ObservationError(f"{where}: no tap on {label!r} was recorded")
+        ts = taps[label] if label is not None else end_ts
+        rows.append(observation_row(session_dir, str(m.get("kind")), ts, place=_text(m, "place", where),
+                                    note=_text(m, "note", where), source=f"checklist:{path.name}"))
+    return rows

@@ -29,7 +29,7 @@ STANDIN_DEFAULTS = {"iccid": "89860012345678901234", "serial": "STANDIN0001", "a
 LOC = f"{DEVICE['location']['lat']:.6f},{DEVICE['location']['lng']:.6f}"
 PUSH = "com.example.demoshop:push"
 STANDIN_SDK_INT = 34
-TOTAL_STEPS = 58
+TOTAL_STEPS = 62
 AES_KEY, AES_IV = b"GtDemoShopKey016", b"0102030405060708"
 
 
@@ -144,8 +144,16 @@ TRUTH = [
              hook="launch.activity_for_result"),
     Expected(58, "android.speech.SpeechRecognizer.startListening", "pii_read", "microphone", None, "pangle",
              hook="speech.start_listening"),
+    # The settings: the 个性化推荐 switch shown on, tapped off, its state stored (the tester marks it).
+    Expected(59, "android.widget.CompoundButton.setChecked", "checkbox", None, "个性化推荐", hook="consent.checkbox"),
+    Expected(59, "android.app.Dialog.show", "dialog_shown", None, has("个性化推荐"), hook="consent.dialog_shown"),
+    Expected(60, "android.view.View.performClick", "click", None, "个性化推荐", hook="consent.click"),
+    Expected(60, "android.app.SharedPreferencesImpl$EditorImpl.putBoolean", "pref_write", None, "false",
+             hook="consent.pref_boolean"),
+    Expected(61, "com.google.android.gms.ads.identifier.AdvertisingIdClient$Info.getId", "pii_read", "advertising_id",
+             dev("advertising_id"), "pangle", hook="gms.advertising_id"),
 ]
-NEW_STEPS = range(52, TOTAL_STEPS + 1)
+NEW_STEPS = range(52, 59)
 
 # Flows in order: (method, url prefix, PII values that must appear in the request as sent or decoded).
 FLOWS = [
@@ -155,6 +163,7 @@ FLOWS = [
     ("GET", "https://api.demoshop.example/v1/stores/nearby?lat=", (str(DEVICE["location"]["lat"]),)),
     ("GET", "http://apilocate.amap.com/mobile/heartbeat?lat=", (str(DEVICE["location"]["lat"]),)),
     ("POST", "https://stats.jpush.cn/v3/report", (base64.b64encode(dev("android_id").encode()).decode().rstrip("="),)),
+    ("POST", "https://api-access.pangolin-sdk-toutiao.com/api/ad/union/sdk/get_ads/", (dev("advertising_id"),)),
 ]
 
 
