@@ -422,4 +422,6 @@ def permission_before_user_input(ctx: Evidence, params: dict[str, Any]) -> pd.Da
 
 
 # -- tester observations and cross-border: modules of their own, registered on import -----
-from analysis import crossborder, tester  # noqa: E402,F401
+from analysis import crossborder, tester  # noqa: E402
+
+MODULES = (crossborder, tester)   # detections registered by modules of their own

@@ -92,7 +92,8 @@ def ad_sdk_hosts(sent: pd.DataFrame) -> pd.Series:
     "ad_ids_after_opt_out",
     doc_en="After the tester switched personalised recommendations off (the first personalisation_switched_off "
            "observation), requests to a host of a catalogued ads, analytics or attribution SDK that still carry an "
-           "advertising identifier (advertising_id, oaid). Evidence: the tester's mark and the requests' hits. Needs the mark.",
+           "advertising identifier (advertising_id, oaid). Evidence: the tester's mark and the requests' hits. "
+           "Needs the mark.",
     doc_zh="测试人员关闭个性化推荐（首个 personalisation_switched_off 观察）之后，发往SDK目录中广告、统计或归因类SDK主机、"
            "仍携带广告标识符（advertising_id、oaid）的请求。证据：测试人员的标记及这些请求的命中。需要该标记。",
     params={}, group_by=("pii_type", "sdk", "host"),

@@ -147,7 +147,8 @@ def checklist_rows(path: Path | str, session_dir: Path | str,
     topics, _ = catalog()
     unknown = sorted(set(doc) - set(topics) - {"app", "tester", "session"})
     if unknown:
-        raise ObservationError(f"{path}: unknown section(s) {', '.join(map(str, unknown))}; topics: {', '.join(topics)}")
+        raise ObservationError(f"{path}: unknown section(s) {', '.join(map(str, unknown))}; "
+                               f"topics: {', '.join(topics)}")
     planned: list[tuple[str, float, dict[str, Any]]] = []
     unanswered = []
     for topic in topics:
