@@ -16,6 +16,7 @@ import pytest
 from mitmproxy.test import tflow
 
 from analysis.pipeline import analyze
+from analysis.report import write_report
 from piiaudit import geoip
 from piiaudit.flowrow import flow_row
 from piiaudit.store import SessionStore
@@ -126,6 +127,9 @@ def test_replaying_a_real_capture_places_each_destination_at_its_recorded_addres
     assert abroad["graph.facebook.com"]["entity"]["en"] == "Meta Platforms"
     assert all(geoip.outside_mainland(c) for d in abroad.values() for c in d["countries"])
     assert "cdn.branch.io" not in abroad           # the CDN fetch carries no personal information
+    # DB-IP's licence (CC BY 4.0) asks pages that show its results to link to it
+    html = Path(write_report(session)["html"]).read_text("utf-8")
+    assert '<a href="https://db-ip.com">IP Geolocation by DB-IP</a>' in html and "157.240.20.15" in html
 
 
 def test_the_demo_flows_to_the_local_responder_are_never_placed(tmp_path):
