@@ -226,3 +226,14 @@ def test_a_wrong_checklist_writes_nothing(session, tmp_path):
     r = run("mark", "observed", "--session", str(session), "--from", str(path))
     assert refused(r, "account_cancellation.found", "maybe")
     assert SessionStore(session, create=False).count("observations") == 0
+
+
+def test_screenshots_are_the_sessions_own_files_so_demo_force_clears_them(session, tmp_path):
+    from piiaudit import sessiondir
+    shot = tmp_path / "x.png"
+    shot.write_bytes(b"x")
+    assert run("mark", "observed", "withdraw_consent_found", "--session", str(session),
+               "--screenshot", str(shot)).exit_code == 0
+    assert sessiondir.foreign_entries(session) == []
+    removed = sessiondir.clear(session)
+    assert any(testermarks.is_screenshot_name(n) for n in removed) and not any(session.iterdir())
