@@ -398,16 +398,19 @@ def mark_observed(kind: str | None, session_dir: Path, place: str | None, note: 
         raise click.UsageError("give one KIND, or --from CHECKLIST (not both)")
     store = _open_session(session_dir)
     ts = _time_option(at, "--at")
+    # The screenshots are copied inside the block: the manifest is refreshed only if the session
+    # matched it before, and a screenshot copied in before the check would be a file no row names.
     try:
-        if checklist is not None:
-            rows, unanswered = testermarks.checklist_rows(checklist, session_dir, lambda t: parse_time(t, zone()), ts)
-        else:
-            rows, unanswered = [testermarks.observation_row(session_dir, kind, ts, place=place, note=note,
-                                                            screenshot=screenshot)], []
+        with refresh_manifest_after(store):
+            if checklist is not None:
+                rows, unanswered = testermarks.checklist_rows(checklist, session_dir,
+                                                              lambda t: parse_time(t, zone()), ts)
+            else:
+                rows, unanswered = [testermarks.observation_row(session_dir, kind, ts, place=place, note=note,
+                                                                screenshot=screenshot)], []
+            store.add_observations(rows)
     except testermarks.ObservationError as e:
         raise AuditError(str(e)) from None
-    with refresh_manifest_after(store):
-        store.add_observations(rows)
     for r in rows:
         where = f" at {r['place']}" if r["place"] else ""
         shot = f", screenshot {r['screenshot']}" if r["screenshot"] else ""

@@ -190,10 +190,15 @@ def test_verify_checks_the_screenshots_against_their_recorded_hash(session, tmp_
                for f in integrity.verify(session).files)
 
 
-def test_a_mark_on_a_verified_session_keeps_it_verified(session):
+def test_a_mark_on_a_verified_session_keeps_it_verified(session, tmp_path):
     analyze(session)
     assert integrity.verify(session).verdict == "ok"
     assert run("mark", "observed", "personalisation_switch_found", "--session", str(session)).exit_code == 0
+    assert integrity.verify(session).verdict == "ok"
+    shot = tmp_path / "p.png"
+    shot.write_bytes(b"settings page")
+    assert run("mark", "observed", "withdraw_consent_found", "--session", str(session),
+               "--screenshot", str(shot)).exit_code == 0
     assert integrity.verify(session).verdict == "ok"
 
 
