@@ -420,8 +420,3 @@ def permission_before_user_input(ctx: Evidence, params: dict[str, Any]) -> pd.Da
     early = perms.loc[perms["kind"].eq("request") & (perms["ts"] < first)]
     return early.assign(stream="event", host=pd.NA).reindex(columns=EVIDENCE_COLUMNS)
 
-
-# -- tester observations and cross-border: modules of their own, registered on import -----
-from analysis import crossborder, tester  # noqa: E402
-
-MODULES = (crossborder, tester)   # detections registered by modules of their own

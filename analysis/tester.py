@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.detections import EVIDENCE_COLUMNS, NotApplicable, _from_sent, detection
+from analysis.detections import EVIDENCE_COLUMNS, _from_sent, detection
 from analysis.prepare import Evidence
 from piiaudit import sdks as sdk_catalog
 from piiaudit import testermarks
@@ -93,17 +93,16 @@ def ad_sdk_hosts(sent: pd.DataFrame) -> pd.Series:
     doc_en="After the tester switched personalised recommendations off (the first personalisation_switched_off "
            "observation), requests to a host of a catalogued ads, analytics or attribution SDK that still carry an "
            "advertising identifier (advertising_id, oaid). Evidence: the tester's mark and the requests' hits. "
-           "Needs the mark.",
+           "Without the mark there is nothing to check (no finding).",
     doc_zh="测试人员关闭个性化推荐（首个 personalisation_switched_off 观察）之后，发往SDK目录中广告、统计或归因类SDK主机、"
-           "仍携带广告标识符（advertising_id、oaid）的请求。证据：测试人员的标记及这些请求的命中。需要该标记。",
+           "仍携带广告标识符（advertising_id、oaid）的请求。证据：测试人员的标记及这些请求的命中。无该标记时不作判断（无发现）。",
     params={}, group_by=("pii_type", "sdk", "host"),
 )
 def ad_ids_after_opt_out(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
     obs = observations(ctx)
     off = obs.loc[obs["outcome"].eq("switched_off")]
-    if off.empty:
-        raise NotApplicable("the tester did not mark personalisation switched off (piiaudit mark observed "
-                            "personalisation_switched_off) / 测试人员未标记关闭个性化推荐")
+    if off.empty:   # nothing to check against, as for every rule on tester observations: 0 findings
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     first = off.sort_values(["ts", "id"]).iloc[:1]
     types = list(AD_ID_TYPES)
     sent = ctx.sent
