@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import appstate
+from analysis import appstate, permissions as permission_rules
 from piiaudit import hosts
 from piiaudit import sdks as sdk_catalog
 from analysis.prepare import THIRD_PARTY, Evidence
@@ -29,6 +29,8 @@ GROUP_KEYS = ("pii_type", "sdk", "host")
 
 WHO = ("any", "app", "sdk")
 SECONDS = ("<seconds>",)   # a parameter that takes a number of seconds
+HOURS = ("<hours>",)       # a number of hours
+COUNT = ("<count>",)       # a whole number
 TO = ("any", "first_party", "third_party")
 
 
@@ -45,7 +47,8 @@ class Detection:
     params: dict[str, tuple[str, ...]] = field(default_factory=dict)   # param -> allowed values
     group_by: tuple[str, ...] = GROUP_KEYS
     relative_to_consent: bool = False                                   # compares times with the consent moment
-    detail: Callable[[dict[str, Any], Evidence], dict[str, Any]] | None = None
+    detail: Callable[..., dict[str, Any]] | None = None
+    detail_params: bool = False                                         # detail(keys, ctx, params)
 
 
 REGISTRY: dict[str, Detection] = {}
@@ -54,9 +57,10 @@ COMMON_PARAMS = {"group_by": GROUP_KEYS}   # every detection accepts group_by: a
 
 def detection(name: str, *, doc_en: str, doc_zh: str, params: dict[str, tuple[str, ...]] | None = None,
               group_by: tuple[str, ...] = GROUP_KEYS, relative_to_consent: bool = False,
-              detail: Callable[[dict[str, Any], Evidence], dict[str, Any]] | None = None):
+              detail: Callable[..., dict[str, Any]] | None = None, detail_params: bool = False):
     def register(fn):
-        REGISTRY[name] = Detection(name, fn, doc_en, doc_zh, dict(params or {}), group_by, relative_to_consent, detail)
+        REGISTRY[name] = Detection(name, fn, doc_en, doc_zh, dict(params or {}), group_by, relative_to_consent, detail,
+                                   detail_params)
         return fn
     return register
 
@@ -407,16 +411,179 @@ def consent_checkbox_prechecked(ctx: Evidence, params: dict[str, Any]) -> pd.Dat
 @detection(
     "permission_before_user_input",
     doc_en="Runtime permission requests (permissions that can collect personal information) made before the user's "
-           "first touch or click of the session: asked at launch, before any feature was used. Needs touch or "
-           "click events.",
-    doc_zh="在本次会话用户首次触摸或点击之前发出的运行时权限申请（仅限可收集个人信息的权限）：启动即申请，未见使用对应功能。"
-           "需要触摸或点击事件。",
+           "first touch or click of the session that used the app: asked at launch, before any feature was used. "
+           "Answering the privacy dialog is not using a feature: the 同意 (or decline) tap and any touch while the "
+           "privacy notice was up do not count. Needs touch or click events.",
+    doc_zh="在本次会话用户首次使用App的触摸或点击之前发出的运行时权限申请（仅限可收集个人信息的权限）：启动即申请，未见使用对应功能。"
+           "回应隐私弹窗不是使用功能：点击“同意”（或“不同意”）以及隐私弹窗显示期间的触摸不计入。需要触摸或点击事件。",
     params={}, group_by=("pii_type", "sdk"),
 )
 def permission_before_user_input(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
     _needs_input(ctx)
-    first = ctx.ui.loc[ctx.ui["kind"].isin(appstate.INPUT_KINDS), "ts"].min()
+    first = permission_rules.feature_inputs(ctx.ui, ctx.consent)["ts"].min()
     perms = ctx.permissions
-    early = perms.loc[perms["kind"].eq("request") & (perms["ts"] < first)]
+    early = perms.loc[perms["kind"].eq("request") & ~(perms["ts"] >= first)]   # no feature input at all: all early
     return early.assign(stream="event", host=pd.NA).reindex(columns=EVIDENCE_COLUMNS)
 
+
+# -- necessity: permissions beyond what the app's category needs (analysis/necessity.py) ----------
+
+from analysis import necessity  # noqa: E402 - the necessity baseline, kept in a module of its own
+
+
+def _category_needed(ctx: Evidence):
+    category = ctx.scope.necessary() if ctx.scope else None
+    if category is None:
+        raise NotApplicable("no app category (scope.yaml app.category) / 未提供App类型（scope.yaml 的 app.category）")
+    return category
+
+
+def _declared_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
+    category = ctx.scope.necessary() if ctx.scope else None
+    if category is None or ctx.declared is None:
+        return {}
+    beyond = necessity.declared_beyond(ctx.declared, category)
+    return necessity.detail(category, pii_type=keys.get("pii_type"), declared=beyond, app_manifest=ctx.app_manifest)
+
+
+def _session_start(ctx: Evidence) -> float | None:
+    """The earliest time the session holds (the app was installed before its first run)."""
+    times = [f["ts"].min() for f in (ctx.ui, ctx.permissions, ctx.reads, ctx.sent, ctx.flows)
+             if f is not None and not f.empty]
+    times = [t for t in times if pd.notna(t)]
+    return float(min(times)) if times else None
+
+
+@detection(
+    "declared_beyond_necessity",
+    doc_en="Permissions that can collect personal information declared in the app's manifest (<uses-permission>; "
+           "from the APK given to record/analyze --apk, or the stand-in's manifest in the demo) that the app's type "
+           "does not need for its basic function (scope.yaml app.category; analysis/data/necessary_permissions.yaml). "
+           "One finding per kind of personal information the permissions guard; the manifest entries, the type's "
+           "necessary-PI row and the mapping row are in the detail. With when_requested: skip (the default), a "
+           "kind the session also saw requested beyond necessity is left to requested_beyond_necessity, whose "
+           "finding lists the same manifest entries: one finding per permission group. Needs the category and a "
+           "recorded manifest.",
+    doc_zh="App清单文件声明（<uses-permission>；来自 record/analyze --apk 给出的APK，演示中为替身App的清单）、"
+           "可收集个人信息、但该类型App基本功能并不需要的权限（scope.yaml 的 app.category；"
+           "analysis/data/necessary_permissions.yaml）。按权限所保护的个人信息类型各成一条发现；"
+           "清单条目、该类型的必要个人信息行与映射行列在详情中。when_requested: skip（默认）时，本次会话中也被超范围申请的"
+           "类型交由 requested_beyond_necessity 报告（其发现列出同样的清单条目）：每个权限组一条发现。需要App类型和已记录的清单。",
+    params={"when_requested": ("skip", "report")}, group_by=("pii_type",), detail=_declared_detail,
+)
+def declared_beyond_necessity(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    category = _category_needed(ctx)
+    if not ctx.app_manifest or ctx.declared is None:
+        raise NotApplicable("no app manifest recorded (record/analyze --apk APK) / 未记录App清单（record/analyze --apk）")
+    beyond = necessity.declared_beyond(ctx.declared, category)
+    if params.get("when_requested", "skip") == "skip":
+        requested = necessity.requested_beyond(ctx.permissions, category)
+        beyond = beyond.loc[~beyond["pii_type"].isin(requested["pii_type"])]
+    ts = _session_start(ctx)
+    if ts is None:
+        ts = float(ctx.app_manifest.get("recorded_at") or 0.0)
+    entries = [necessity.manifest_entry(p, m) for p, m in zip(beyond["permission"], beyond["max_sdk_version"])]
+    rows = beyond.assign(ts=ts, stream="manifest", sdk=None, host=pd.NA, location=entries,
+                         source=ctx.app_manifest.get("source"), api="AndroidManifest.xml")
+    return rows.reindex(columns=EVIDENCE_COLUMNS)
+
+
+def _requested_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
+    category = ctx.scope.necessary() if ctx.scope else None
+    if category is None:
+        return {}
+    out = necessity.detail(category)
+    if ctx.declared is not None and ctx.app_manifest:
+        mine = ctx.declared.loc[ctx.declared["pii_type"].eq(keys.get("pii_type"))]
+        out["manifest_entries"] = [necessity.manifest_entry(p, m)
+                                   for p, m in zip(mine["permission"], mine["max_sdk_version"])]
+    return out
+
+
+@detection(
+    "requested_beyond_necessity",
+    doc_en="Runtime permission requests (permission_request events: Activity/Fragment/ActivityCompat.requestPermissions, "
+           "with the caller's stack and SDK) for permissions that can collect personal information and that the "
+           "app's type does not need for its basic function (scope.yaml app.category; "
+           "analysis/data/necessary_permissions.yaml). One finding per kind of personal information and requester. "
+           "Needs the category.",
+    doc_zh="运行时权限申请事件（permission_request：Activity/Fragment/ActivityCompat.requestPermissions，含调用栈与SDK），"
+           "所申请的可收集个人信息权限不是该类型App基本功能所需（scope.yaml 的 app.category；"
+           "analysis/data/necessary_permissions.yaml）。按个人信息类型和申请方各成一条发现。需要App类型。",
+    params={"who": WHO}, group_by=("pii_type", "sdk"), detail=_requested_detail,
+)
+def requested_beyond_necessity(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    category = _category_needed(ctx)
+    rows = necessity.requested_beyond(ctx.permissions, category)
+    rows = rows.assign(stream="event", host=pd.NA).reindex(columns=EVIDENCE_COLUMNS)
+    return _who(rows, params.get("who", "any"))
+# -- permission requests against the screen text (analysis.permissions) --------------------------
+
+PURPOSE_WINDOW_S = 3.0
+REASK_INTERVAL_H = 48
+
+
+@detection(
+    "permission_purpose_not_shown",
+    doc_en="Runtime permission requests (permissions that can collect personal information) with no text of the app "
+           "naming the permission's use on screen within window_s seconds before the request: no dialog, popup, "
+           "window or toast shown (or still up) in the window whose text names the permission's group "
+           "(analysis/data/permission_groups.yaml keywords: 位置/定位/location, 相机/扫一扫/camera, ...). The privacy "
+           "dialog answered for consent is not a purpose statement. The app's shouldShowRequestPermissionRationale "
+           "checks of the permission in the window are listed as context.",
+    doc_zh="申请可收集个人信息的运行时权限时，此前 window_s 秒内屏幕上没有App说明该权限用途的文字：窗口内显示（或仍在显示）的弹窗、"
+           "浮层、窗口、Toast中，没有文字提到该权限组（analysis/data/permission_groups.yaml 的关键词：位置/定位、相机/扫一扫……）。"
+           "用于征得同意的隐私弹窗不算用途说明。窗口内App对该权限的 shouldShowRequestPermissionRationale 检查作为上下文列出。",
+    params={"window_s": SECONDS}, group_by=("pii_type", "sdk"), detail_params=True,
+    detail=lambda keys, ctx, params: permission_rules.purpose_detail(
+        keys, ctx.permissions, ctx.screen, ctx.consent, float(params.get("window_s", PURPOSE_WINDOW_S))),
+)
+def permission_purpose_not_shown(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    return permission_rules.purpose_not_stated(
+        ctx.permissions, ctx.screen, ctx.consent, window_s=float(params.get("window_s", PURPOSE_WINDOW_S)),
+        columns=EVIDENCE_COLUMNS)
+
+
+@detection(
+    "bundled_permission_request",
+    doc_en="One request call asking for permissions of at least min_groups unrelated permission groups "
+           "(analysis/data/permission_groups.yaml: a group per permission, and the related groups one feature needs "
+           "together: storage/photos/audio, phone/call log, camera/microphone). Evidence: every permission of the call.",
+    doc_zh="一次申请调用同时申请至少 min_groups 个互不相关的权限组（analysis/data/permission_groups.yaml：每个权限所属的组，"
+           "以及同一功能通常一起需要的相关组：存储/照片/音频、电话/通话记录、相机/麦克风）。证据为该次调用的全部权限。",
+    params={"min_groups": COUNT}, group_by=("sdk",), detail_params=True,
+    detail=lambda keys, ctx, params: permission_rules.bundle_detail(keys, ctx.permissions, int(params.get("min_groups", 2))),
+)
+def bundled_permission_request(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    return permission_rules.bundled_requests(ctx.permissions, min_groups=int(params.get("min_groups", 2)),
+                                             columns=EVIDENCE_COLUMNS)
+
+
+@detection(
+    "permission_requested_by_sdk",
+    doc_en="Runtime permission requests (permissions that can collect personal information) whose stack names a "
+           "catalogued SDK (the caller the hook attributed, as for reads); the detail lists the frames that name it.",
+    doc_zh="调用栈指向SDK目录中某个SDK的运行时权限申请（仅限可收集个人信息的权限；与读取事件相同的归属方法）；详情列出指向该SDK的栈帧。",
+    params={}, group_by=("sdk",),
+    detail=lambda keys, ctx: permission_rules.sdk_detail(keys, ctx.permissions),
+)
+def permission_requested_by_sdk(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    return permission_rules.requested_by_sdk(ctx.permissions, columns=EVIDENCE_COLUMNS)
+
+
+@detection(
+    "permission_asked_again_after_denial",
+    doc_en="A request for a permission whose latest answer was a denial less than interval_h hours before; "
+           "re-asks up to max_repeats per denial are allowed (0: any re-ask counts). The denial is named as context; "
+           "the detail gives the seconds since the denial and the n-th re-ask.",
+    doc_zh="某权限最近一次被用户拒绝后 interval_h 小时内再次申请该权限；每次拒绝后允许的再次申请次数为 max_repeats（0：任何再次申请均计入）。"
+           "拒绝事件作为上下文列出；详情给出距拒绝的秒数与第几次再次申请。",
+    params={"interval_h": HOURS, "max_repeats": COUNT}, group_by=("pii_type", "sdk"), detail_params=True,
+    detail=lambda keys, ctx, params: permission_rules.reask_detail(
+        keys, ctx.permissions, float(params.get("interval_h", REASK_INTERVAL_H)) * 3600.0,
+        int(params.get("max_repeats", 0))),
+)
+def permission_asked_again_after_denial(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
+    return permission_rules.asked_again_after_denial(
+        ctx.permissions, interval_s=float(params.get("interval_h", REASK_INTERVAL_H)) * 3600.0,
+        max_repeats=int(params.get("max_repeats", 0)), columns=EVIDENCE_COLUMNS)

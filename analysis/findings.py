@@ -12,7 +12,7 @@ finding). Each link shows its times relative to the consent moment (``read_dt_s`
 hash step shows the hash's hex). A pre-consent finding lists a linked request made after
 consent too (the read's value went there) but marks it: ``after_consent`` on the link and
 ``flows_after_consent`` in the detail. ``evidence`` in the detail lists the finding's own rows
-with their role (read, send, event, or context such as the pause or the dialog, labelled as such),
+with their role (read, send, event, manifest entry, or context such as the pause or the dialog, labelled as such),
 their Δt against consent (``dt_s``) and the value as shown, masked; a send found or confirmed
 by an endpoint field map names that field and its source (``documented_field``, also listed
 in the detail).
@@ -147,7 +147,7 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
         if gid in tester_by_gid:
             detail.update(tester_by_gid[gid])
         if det.detail is not None:
-            detail.update(det.detail(key_values, ctx))
+            detail.update(det.detail(key_values, ctx, rule.params) if det.detail_params else det.detail(key_values, ctx))
         severity = rule.severity
         if pattern_only.get(gid, False) and SEVERITY_RANK[severity] < SEVERITY_RANK[PATTERN_ONLY_SEVERITY]:
             detail["pattern_only"] = True
@@ -218,13 +218,16 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
     """The finding's own rows (the first MAX_LINKS_IN_DETAIL per finding), each with its role,
     its time against the consent moment and its value as shown (masked): ``read`` (a hook
     read), ``send`` (a PII hit of a request), ``event`` (a launch, a checkbox, a permission
-    request: the proof of a rule about the app's behaviour), or ``context`` (the pause or the
+    request: the proof of a rule about the app's behaviour), ``manifest`` (a declared
+    uses-permission entry, shown as the manifest has it), or ``context`` (the pause or the
     dialog that makes the other rows count)."""
     is_send = ev["hit_id"].notna()
     context = ev["context"].eq(True)
     is_tester = ev["stream"].eq("tester") & ~context
     is_read = ~is_send & ~context & ev["event_id"].isin(ctx.reads["event_id"]) & ev["stream"].eq("event")
-    role = pd.Series(np.select([is_send, is_read, is_tester, context], ["send", "read", "tester", "context"], "event"),
+    declared = ev["stream"].eq("manifest")
+    role = pd.Series(np.select([is_send, is_read, is_tester, context, declared],
+                               ["send", "read", "tester", "context", "manifest"], "event"),
                      index=ev.index)
     # A context row copies its group's keys from the row it supports; its own time is the event's.
     own_ts = dict(zip(ctx.ui["event_id"].astype("int64"), ctx.ui["ts"].astype("float64")))
@@ -232,8 +235,10 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
         own_ts.setdefault(int(ctx.consent.event_ids[0]), float(ctx.consent.dialog_shown_ts))
     rows = ev.assign(role=role, flow_id=ev["flow_id"].where(is_send), event_id=ev["event_id"].where(~is_send),
                      pii_type=ev["pii_type"].where(~context))
-    rows = rows.drop_duplicates(["gid", "role", "event_id", "flow_id", "hit_id", "observation_id"])
-    order = pd.Categorical(rows["role"], ["tester", "read", "send", "event", "context"], ordered=True)
+    rows = (rows.assign(_entry=rows["location"].where(declared))     # manifest rows have no ids: one per entry
+            .drop_duplicates(["gid", "role", "event_id", "flow_id", "hit_id", "observation_id", "_entry"])
+            .drop(columns="_entry"))
+    order = pd.Categorical(rows["role"], ["tester", "read", "send", "event", "manifest", "context"], ordered=True)
     rows = (rows.assign(_order=order).sort_values(["gid", "_order", "ts"], kind="stable").drop(columns="_order")
             .groupby("gid").head(MAX_LINKS_IN_DETAIL))
     # Values and times of the capped rows only: a few per finding, not one per evidence row.
@@ -241,16 +246,17 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
     sent = ctx.sent.drop_duplicates("hit_id").set_index("hit_id")
     sent_values = sent["value"] if "value" in sent else pd.Series(dtype="object")
     shown = [
-        "" if r == "context" else (_as_travelled(sent_values.get(h), sent["encoding"].get(h)) if r == "send"
+        "" if r == "context" else loc if r == "manifest" else (_as_travelled(sent_values.get(h), sent["encoding"].get(h)) if r == "send"
                                    else _masked(read_values.get(e)))
-        for r, h, e in zip(rows["role"], rows["hit_id"], rows["event_id"])
+        for r, h, e, loc in zip(rows["role"], rows["hit_id"], rows["event_id"], rows["location"])
     ]
     ts = [own_ts.get(int(e), t) if r == "context" and pd.notna(e) else t
           for r, e, t in zip(rows["role"], rows["event_id"], rows["ts"])]
     rows = rows.assign(value_shown=shown, ts=pd.Series(ts, index=rows.index, dtype="float64"))
     consent = ctx.consent
     if consent.status == "accepted" and consent.ts is not None:
-        rows = rows.assign(dt_s=(rows["ts"] - consent.ts).round(3))
+        # A manifest entry has no moment of its own (its row's time is the session's start).
+        rows = rows.assign(dt_s=(rows["ts"] - consent.ts).round(3).where(rows["role"].ne("manifest")))
     return rows
 
 

@@ -131,11 +131,17 @@ def finding_notes(detail: dict[str, Any]) -> str:
         lines.append(f"App类型 / app type: {detail['category']} (#{detail.get('category_no')}, "
                      f"[{detail.get('baseline_row_verified')}]); 必要个人信息 / necessary PI: "
                      f"{', '.join(detail.get('necessary_pii_types') or []) or '无 / none'}")
+    if "needed_permissions" in detail:
+        lines.append(f"该类型所需权限 / permissions the type needs: "
+                     f"{', '.join(detail['needed_permissions']) or '无 / none'}"
+                     + (f" ({detail['mapping']['because_en']})" if detail.get("mapping") else ""))
+    if detail.get("manifest_entries"):
+        lines.append("清单声明 / declared in the manifest: " + " ".join(detail["manifest_entries"]))
     if detail.get("permission"):
         lines.append(f"权限 / permissions: {', '.join(detail['permission'])}")
     if detail.get("granted"):
         lines.append(f"授权结果 / granted: {', '.join(str(g) for g in detail['granted'])}")
-    if detail.get("location"):
+    if detail.get("location") and detail.get("location") != detail.get("manifest_entries"):
         lines.append(f"位置 / location: {', '.join(detail['location'])}")
     if detail.get("encoding"):
         lines.append(f"编码 / encoding: {', '.join(detail['encoding'])}")

@@ -38,6 +38,7 @@ from analysis.party import attribute_events
 from analysis.prepare import Evidence, prepare
 from analysis.rules import Catalog, load_catalog
 from analysis.scope import Scope
+from piiaudit import apk as apk_mod
 from piiaudit import integrity
 from piiaudit import manifest as manifest_mod
 from piiaudit import times
@@ -142,10 +143,19 @@ def run_rules(catalog: Catalog, evidence: Evidence) -> tuple[pd.DataFrame, list[
 
 
 def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: Path | str | None = None,
-            rules: Path | str | None = None, accept_changes: bool = False) -> AnalysisResult:
+            rules: Path | str | None = None, accept_changes: bool = False,
+            apk: Path | str | None = None) -> AnalysisResult:
     """Analyse one session directory; raises AnalysisError (ScopeError, RulesError, ...) with a clear message.
-    Files changed outside piiaudit since the manifest are an AnalysisError unless `accept_changes`."""
+    Files changed outside piiaudit since the manifest are an AnalysisError unless `accept_changes`.
+    `apk` (an APK, or an AndroidManifest.xml in text form) is recorded in the session as the app's
+    manifest first (piiaudit.apk), replacing any recorded before; it must be the session's app."""
     session_dir = Path(session_dir)
+    app_manifest = None
+    if apk is not None:
+        try:
+            app_manifest = apk_mod.read_any(apk)
+        except apk_mod.ApkError as e:
+            raise AnalysisError(str(e)) from None
     if consent_at is not None:
         try:
             consent_at = times.checked(consent_at, f"the consent moment {consent_at!r}")
@@ -160,6 +170,8 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
         session = load_session(session_dir)
     except StoreError as e:
         raise AnalysisError(str(e)) from e
+    if app_manifest is not None:
+        _record_manifest(session, app_manifest)
     session, crypto_notes = _crypto_hits(session)
     notes = list(session.notes) + crypto_notes
     scope_obj = _resolve_scope(session_dir, scope, notes)
@@ -195,6 +207,14 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
         catalog=catalog, session=session, evidence=evidence, skipped=skipped, notes=notes, errors=errors,
         state=sessionstate.read(store, session.manifest),
     )
+
+
+def _record_manifest(session: Session, app_manifest: apk_mod.AppManifest) -> None:
+    recorded = (session.manifest.get("app") or {}).get("package")
+    if recorded and recorded != app_manifest.package:
+        raise AnalysisError(f"{app_manifest.file}: the APK is {app_manifest.package}, the session recorded {recorded}; "
+                            "give the APK of the app that was recorded")
+    apk_mod.store_in(session.store, app_manifest)
 
 
 def stored_findings(session: Session) -> pd.DataFrame:

@@ -9,8 +9,14 @@
   first-party host, the host's SDK, else the SDK of the linked read, else the unattributed
   third party named by its registrable domain; party first_party | third_party |
   service_provider | unattributed;
-- permissions: one row per permission in a request or result event, PI permissions only;
-- links: read -> flow links (analysis.linking).
+- permissions: one row per permission in a request or result event, PI permissions only,
+  with the event's api and stack (an SDK's request is named by its frames);
+- screen: the text surfaces the app showed (dialogs, popups, windows, toasts) and its
+  shouldShowRequestPermissionRationale checks (analysis.permissions.screen_texts);
+- links: read -> flow links (analysis.linking);
+- declared: one row per ``<uses-permission>`` of the app's manifest as the session stored it
+  (piiaudit.apk: `record --apk`, `analyze --apk`, the demo), PI permissions only, with the
+  manifest itself in ``app_manifest``.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis import appstate
+from analysis import appstate, permissions as permission_rules
 from analysis.consent import ConsentDecision
 from analysis.linking import hash_values, link_reads_to_flows
 from analysis.load import Session
@@ -29,6 +35,7 @@ from analysis.party import attribute_events
 from analysis.party import FIRST_PARTY, SERVICE_PROVIDER, THIRD_PARTY, UNATTRIBUTED, hosts_party
 from analysis.scope import Scope
 from analysis.sentbysdk import documented_field, is_attribute
+from piiaudit import apk as apk_mod
 from piiaudit import sdks as sdk_catalog
 from piiaudit.yamlfile import load_resource
 
@@ -59,12 +66,17 @@ class Evidence:
     ui: pd.DataFrame | None = None          # app-state events (analysis.appstate.ui_events)
     app_package: str | None = None
     flows: pd.DataFrame | None = None       # every flow: flow_id, ts, host (destination), host_header, server_ip, party
+    declared: pd.DataFrame | None = None    # the manifest's PI permissions: permission, pii_type, max_sdk_version
+    app_manifest: dict | None = None        # the manifest as stored (piiaudit.apk), None if none was recorded
+    screen: pd.DataFrame | None = None      # text surfaces shown and rationale checks (analysis.permissions)
     observations: pd.DataFrame | None = None  # the tester's observations (analysis.load OBSERVATION_COLUMNS)
 
     def __post_init__(self) -> None:
         if self.ui is None:
             self.ui = appstate.ui_events(pd.DataFrame(columns=["id", "ts", "kind", "api", "sdk", "process", "value",
                                                                "data"]))
+        if self.screen is None:
+            self.screen = permission_rules.screen_texts(pd.DataFrame(columns=["id", "ts", "kind", "value", "data"]))
 
 
 def host_sdks(hosts: pd.Series) -> pd.Series:
@@ -113,10 +125,23 @@ def _attribute(sent: pd.DataFrame, links: pd.DataFrame, scope: Scope | None) -> 
                        party=dest["party"].fillna(UNATTRIBUTED), party_reason=dest["party_reason"])
 
 
+_ANSWERS = {"0": True, "true": True, "granted": True, "-1": False, "false": False, "denied": False}
+
+
+def _granted(value: object) -> bool | None:
+    """PackageManager.PERMISSION_GRANTED (0) / PERMISSION_DENIED (-1), or their names; None if unknown."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float, np.integer, np.floating)) and not pd.isna(value):
+        return {0: True, -1: False}.get(int(value))
+    return None if value is None else _ANSWERS.get(str(value).strip().lower())
+
+
 def _permissions(session: Session) -> pd.DataFrame:
     ev = session.events
-    rows = ev.loc[ev["kind"].isin(("permission_request", "permission_result")), ["id", "ts", "kind", "sdk"]]
-    columns = ["event_id", "ts", "kind", "sdk", "permission", "pii_type", "request_code", "granted"]
+    keep = [c for c in ("id", "ts", "kind", "sdk", "api", "stack") if c in ev]
+    rows = ev.loc[ev["kind"].isin(("permission_request", "permission_result")), keep]
+    columns = ["event_id", "ts", "kind", "sdk", "permission", "pii_type", "request_code", "granted", "api", "stack"]
     if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     data = ev.loc[rows.index, "data"].map(lambda d: d if isinstance(d, dict) else {})
@@ -127,12 +152,11 @@ def _permissions(session: Session) -> pd.DataFrame:
         pairs=[list(zip(p, r + [None] * (len(p) - len(r)))) for p, r in zip(perms, results)],
         request_code=code,
     ).explode("pairs").dropna(subset=["pairs"])
-    granted_text = wide["pairs"].map(lambda pr: pr[1]).map(
-        lambda v: None if v is None else str(v).strip().lower())
+    # Each answer read from its own tuple: a Series of the raw results would turn ints mixed
+    # with None into floats ("-1.0"), which no longer read as an answer.
     out = wide.assign(
         permission=wide["pairs"].map(lambda pr: normalise_permission(pr[0])),
-        granted=granted_text.map({"0": True, "true": True, "granted": True, "-1": False, "false": False,
-                                  "denied": False}),
+        granted=wide["pairs"].map(lambda pr: _granted(pr[1])).astype("object"),
     )
     out = out.assign(pii_type=out["permission"].map(permission_types()), kind=out["kind"].str.removeprefix("permission_"))
     return (out.loc[out["pii_type"].notna()].rename(columns={"id": "event_id"})
@@ -146,10 +170,27 @@ def prepare(session: Session, consent: ConsentDecision, scope: Scope | None) -> 
     reads = _reads(session, ui)
     sent = _sent(session, scope)
     links = link_reads_to_flows(reads, sent)
+    app_manifest = apk_mod.stored(session.store)
+    declared = declared_permissions(app_manifest)
     return Evidence(reads=reads, sent=_attribute(sent, links, scope), permissions=_permissions(session),
                     links=links, consent=consent, scope=scope, ui=ui,
                     app_package=appstate.main_package(session.events, session.manifest),
-                    flows=_flows(session, scope), observations=session.observations)
+                    flows=_flows(session, scope), declared=declared, app_manifest=app_manifest,
+                    screen=permission_rules.screen_texts(session.events), observations=session.observations)
+
+
+DECLARED_COLUMNS = ["permission", "pii_type", "max_sdk_version"]
+
+
+def declared_permissions(app_manifest: dict | None) -> pd.DataFrame:
+    """The manifest's uses-permission entries that can collect personal information (permission_types.yaml)."""
+    if not app_manifest:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in DECLARED_COLUMNS})
+    rows = pd.DataFrame([{"permission": normalise_permission(p.get("name")), "max_sdk_version": p.get("max_sdk_version")}
+                         for p in app_manifest.get("permissions") or () if isinstance(p, dict)],
+                        columns=["permission", "max_sdk_version"])
+    rows = rows.assign(pii_type=rows["permission"].map(permission_types()))
+    return rows.loc[rows["pii_type"].notna()].reindex(columns=DECLARED_COLUMNS).reset_index(drop=True)
 
 
 def _flows(session: Session, scope: Scope | None) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from typing import Any
 
 from analysis.categories import CATEGORIES
 from analysis import crossborder, tester
-from analysis.detections import COMMON_PARAMS, REGISTRY, SECONDS
+from analysis.detections import COMMON_PARAMS, COUNT, HOURS, REGISTRY, SECONDS
 
 # Detections in modules of their own register themselves on import (analysis.detections).
 DETECTION_MODULES = (crossborder, tester)
@@ -119,6 +119,12 @@ def _params(raw: Any, detection: str, where: str) -> dict[str, Any]:
         elif allowed[name] == SECONDS:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 86_400:
                 raise RulesError(f"{where}: params.{name}: {value!r} is not a number of seconds (0 to 86400)")
+        elif allowed[name] == HOURS:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 8_760:
+                raise RulesError(f"{where}: params.{name}: {value!r} is not a number of hours (0 to 8760)")
+        elif allowed[name] == COUNT:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000:
+                raise RulesError(f"{where}: params.{name}: {value!r} is not a whole number (0 to 1000)")
         elif value not in allowed[name]:
             raise RulesError(f"{where}: params.{name}: {value!r} is not one of {', '.join(allowed[name])}")
     return dict(raw)

@@ -136,7 +136,7 @@ def cli() -> None:
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("demo-session"), show_default=True,
               help="Session directory to create.")
 @click.option("--scenario", type=click.Choice(["demo", "full"]), default="demo", show_default=True,
-              help="demo: the 14-step consent story (docs/standin-scenario.md); full: a 58-step tour of "
+              help="demo: the 14-step consent story (docs/standin-scenario.md); full: a 64-step tour of "
                    "every hook family with an AES-encrypted SDK upload and a :push process "
                    "(docs/standin-fulltour.md).")
 @click.option("--force", is_flag=True, help="Replace an earlier piiaudit session in --out: its own files are deleted; "
@@ -180,10 +180,13 @@ def demo(out: Path, scenario: str, force: bool, timeout: float) -> None:
 @click.option("--confdir", type=click.Path(path_type=Path), default=None,
               help="mitmproxy configuration directory (its CA). Default: ~/.mitmproxy.")
 @click.option("--attach", is_flag=True, help="Attach to the running app instead of spawning it (misses start-up).")
+@click.option("--apk", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The APK installed on the device: its identity (version, SHA-256, signing certificates) and "
+                   "declared permissions are recorded in the session (see `piiaudit apk-info`).")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @_one_line
 def record(package: str, session_dir: Path, profile: Path | None, device_id: str | None, listen_host: str,
-           listen_port: int, confdir: Path | None, attach: bool, force: bool) -> None:
+           listen_port: int, confdir: Path | None, attach: bool, apk: Path | None, force: bool) -> None:
     """Record an audit session of PACKAGE on a real device or emulator.
 
     Runs the proxy (point the device at it), spawns PACKAGE under Frida with the agent
@@ -194,7 +197,7 @@ def record(package: str, session_dir: Path, profile: Path | None, device_id: str
     \b
     Example:
       piiaudit device-profile --out device.yaml
-      piiaudit record com.example.app --session run1 --profile device.yaml
+      piiaudit record com.example.app --session run1 --profile device.yaml --apk app.apk
       piiaudit analyze run1 --scope scope.yaml && piiaudit report run1
 
     See docs/device-setup.md for the emulator, proxy, CA and frida-server set-up.
@@ -204,7 +207,7 @@ def record(package: str, session_dir: Path, profile: Path | None, device_id: str
     try:
         summary = record_device(
             package, session_dir, profile=profile, device_id=device_id, listen_host=listen_host,
-            listen_port=listen_port, confdir=confdir, attach=attach, force=force, echo=click.echo,
+            listen_port=listen_port, confdir=confdir, attach=attach, force=force, echo=click.echo, apk=apk,
         )
     except RecordError as e:
         raise AuditError(str(e)) from None
@@ -253,6 +256,36 @@ def replay(file: Path, session_dir: Path, profile: Path | None, force: bool) -> 
         click.echo(f"  ! {message}")
 
 
+# -- apk-info --------------------------------------------------------------------
+@cli.command("apk-info")
+@click.argument("apk", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print everything as one JSON object.")
+def apk_info(apk: Path, as_json: bool) -> None:
+    """Show what an APK declares: package, version, SHA-256 of the file and of its signing
+    certificates, min/target SDK, every uses-permission (with maxSdkVersion) and its components.
+
+    An AndroidManifest.xml in text form is read too (no certificates then). This is what
+    `record --apk` and `analyze --apk` record in a session.
+
+    \b
+    Examples:
+      piiaudit apk-info app-release.apk
+      piiaudit apk-info app-release.apk --json | jq '.permissions[].name'
+    """
+    import json
+
+    from piiaudit import apk as apk_mod
+
+    try:
+        manifest = apk_mod.read_any(apk)
+    except apk_mod.ApkError as e:
+        raise AuditError(str(e)) from None
+    if as_json:
+        click.echo(json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(manifest.summary_lines()))
+
+
 # -- analyze ---------------------------------------------------------------------
 @cli.command()
 @click.argument("session_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -262,10 +295,13 @@ def replay(file: Path, session_dir: Path, profile: Path | None, force: bool) -> 
               "(epoch seconds, ISO 8601, e.g. 2026-11-23T10:00:05+08:00).")
 @click.option("--rules", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A rule catalog to use instead of the built-in one.")
+@click.option("--apk", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The app's APK (or its AndroidManifest.xml as text): its declared permissions are compared "
+                   "with what the app type in scope.yaml needs (rule PERM-DECLARE); recorded in the session.")
 @click.option("--tz", "tz_name", help=TZ_HELP)
 @ACCEPT_CHANGES
 @_one_line
-def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules: Path | None,
+def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules: Path | None, apk: Path | None,
             tz_name: str | None, accept_changes: bool) -> None:
     """Decide the consent moment, apply the rules and store the findings.
 
@@ -276,6 +312,7 @@ def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules
     Examples:
       piiaudit analyze run1 --scope scope.yaml
       piiaudit analyze run1 --consent-at 2026-11-23T10:00:05+08:00
+      piiaudit analyze run1 --scope scope.yaml --apk app-release.apk
     """
     from analysis.pipeline import AnalysisError, analyze as run_analysis
     from analysis.summary import text_summary
@@ -284,7 +321,7 @@ def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules
     tz = _zone_option(tz_name)
     try:
         result = run_analysis(session_dir, consent_at=_time_option(consent_at, "--consent-at", tz_name), scope=scope,
-                              rules=rules, accept_changes=accept_changes)
+                              rules=rules, accept_changes=accept_changes, apk=apk)
     except AnalysisError as e:
         raise AuditError(str(e)) from None
     click.echo(text_summary(result, tz=tz))

@@ -2,7 +2,8 @@
 
 mitmproxy (with the piiaudit addon and a local responder for the SDK hosts) ←HTTPS← the
 stand-in app on a HotSpot JVM, spawned under Frida with the piiaudit agent → session.db →
-analysis → evidence. See docs/standin-scenario.md for the scenario and its ground truth.
+analysis → evidence. The stand-in's manifest (hooks/standin/AndroidManifest.xml: package,
+version, declared permissions) is recorded in the session as an APK's would be. See docs/standin-scenario.md for the scenario and its ground truth.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import piiaudit
+from piiaudit import apk as apk_mod
 from piiaudit import manifest, paths, sessiondir
 from piiaudit import profile as profiles
 from commands.recording import embedded_proxy, record_session
@@ -99,6 +101,8 @@ def run_demo(out: Path, *, scenario: str = "demo", force: bool = False, timeout:
     manifest.write(store, app=DEMO_APP, device=profile.device, scope="scope.yaml", profile="device.yaml",
                    target="jvm-standin", mode="demo", scenario=plan.name)
 
+    # What an APK of the stand-in would declare, recorded as `record --apk` records a real one.
+    apk_mod.store_in(store, apk_mod.read_manifest_xml(standin.MANIFEST))
     echo("building the stand-in app (javac) …")
     classpath = standin.build()
     work = paths.cache_dir() / "demo"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from piiaudit import accounting, manifest, runs, sessiondir
+from piiaudit import apk as apk_mod
 from piiaudit import profile as profiles
 from piiaudit.observed import ObservedValues
 from piiaudit.store import SessionStore, StoreError
@@ -97,23 +98,33 @@ def record_session(store: SessionStore, proxy: Proxy, hooks_factory: Callable[[O
 
 def record_device(package: str, session_dir: Path, *, profile: Path | None, device_id: str | None,
                   listen_host: str, listen_port: int, confdir: Path | None, attach: bool, force: bool = False,
-                  echo: Callable[[str], None] = print) -> str:
+                  echo: Callable[[str], None] = print, apk: Path | None = None) -> str:
     """`piiaudit record`: a real device or emulator, until Ctrl-C or the app exits. The
-    session directory is new, empty or a piiaudit session (another one only with `force`)."""
+    session directory is new, empty or a piiaudit session (another one only with `force`).
+    With `apk`, the app's manifest (identity, declared permissions) is recorded first; the APK
+    must be `package`."""
     from hooks.runner import HooksRunner
     from hooks.targets import AndroidApp
 
     device = {}
+    app: dict[str, Any] = {"package": package}
     try:
         loaded = profiles.load(profile) if profile is not None else None    # checked before anything is written
+        app_manifest = apk_mod.read_any(apk) if apk is not None else None
+        if app_manifest is not None and app_manifest.package != package:
+            raise RecordError(f"{apk}: the APK is {app_manifest.package}, not {package}")
         sessiondir.claim(session_dir, force=force)
         store = SessionStore(session_dir)
-    except (StoreError, sessiondir.SessionDirError, profiles.ProfileError) as e:
+    except (StoreError, sessiondir.SessionDirError, profiles.ProfileError, apk_mod.ApkError) as e:
         raise RecordError(str(e)) from None
+    if app_manifest is not None:
+        apk_mod.store_in(store, app_manifest)
+        app.update(version=app_manifest.version_name, version_code=app_manifest.version_code,
+                   apk_sha256=app_manifest.sha256)
     if profile is not None and loaded is not None:
         shutil.copyfile(profile, session_dir / "device.yaml")
         device = loaded.device
-    manifest.write(store, app={"package": package}, device=device, mode="device",
+    manifest.write(store, app=app, device=device, mode="device",
                    profile="device.yaml" if profile else None)
     confdir = confdir or Path.home() / ".mitmproxy"
     proxy = embedded_proxy(session_dir, session_dir / "device.yaml" if profile else None,

@@ -31,7 +31,7 @@ TABLE_PATH = DATA_DIR / "hook_table.yaml"
 KINDS = (
     "pii_read", "sms_send",
     "permission_request", "permission_result", "permission_check", "permission_rationale",
-    "dialog_shown", "dialog_closed", "dialog_button", "dialog_fragment", "click", "checkbox",
+    "dialog_shown", "dialog_closed", "dialog_button", "dialog_fragment", "toast_shown", "click", "checkbox",
     "link_click", "webview_load", "pref_write", "pref_commit",
     "activity_state", "touch", "component_launch",
     "crypto",

@@ -72,7 +72,7 @@ def test_each_evidence_row_has_its_role_its_time_against_consent_and_its_masked_
 
 def test_the_advertising_id_bind_is_umengs_read_not_a_self_start(fulltour_recording):
     store = fulltour_recording.store()
-    # Umeng's at start (step 7) and Pangle's for its ad request after the 个性化推荐 switch-off (step 61)
+    # Umeng's at start (step 7) and Pangle's for its ad request after the 个性化推荐 switch-off (step 67)
     bind = store.rows("SELECT id, sdk FROM events WHERE kind = 'component_launch' "
                       "AND data LIKE '%ads.identifier.service.START%' ORDER BY ts")
     assert [b["sdk"] for b in bind] == ["umeng", "pangle"]

@@ -82,6 +82,10 @@ def test_disabled_rules_do_not_run(standin_scenario, tmp_path):
     (lambda raw: raw["rules"][0]["legal_basis"][0].pop("quote_zh"), "needs quote_zh (verified V) or paraphrase_zh"),
     (lambda raw: raw["rules"].append(dict(raw["rules"][0])), "appears twice"),
     (lambda raw: raw["rules"][0].pop("title_zh"), "rule SDK-PRECONSENT: missing title_zh"),
+    (lambda raw: next(r for r in raw["rules"] if r["id"] == "IM3.2b")["params"].update(interval_h="two days"),
+     "rule IM3.2b: params.interval_h: 'two days' is not a number of hours"),
+    (lambda raw: next(r for r in raw["rules"] if r["id"] == "IM4.6")["params"].update(min_groups=1.5),
+     "rule IM4.6: params.min_groups: 1.5 is not a whole number"),
 ])
 def test_bad_catalogs_name_the_rule_and_key(tmp_path, mutate, says):
     with pytest.raises(RulesError, match=re.escape(says)):

@@ -29,7 +29,7 @@ RULE_BASE = {
 }
 
 # The demo's pinned findings (tests/test_findings_pinned.py DEMO), by category.
-DEMO = {"collected_before_consent": 6, "beyond_authorised_scope": 3, "other": 1}
+DEMO = {"permission_purpose_not_stated": 2, "collected_before_consent": 6, "beyond_authorised_scope": 3, "other": 1}
 
 
 def test_the_issue_table_of_categories_with_both_names():
@@ -77,7 +77,8 @@ def test_the_demo_findings_carry_their_categories_in_findings_json(demo):
     assert Counter(f["category"]["key"] for f in doc["findings"]) == DEMO
     for f in doc["findings"]:
         want = {"SDK-PRECONSENT": "collected_before_consent", "IM5.1": "collected_before_consent",
-                "IM3.3": "beyond_authorised_scope", "PIPL-CLEARTEXT": "other"}[f["rule_id"]]
+                "IM3.3": "beyond_authorised_scope", "PIPL-CLEARTEXT": "other",
+                "IM2.3": "permission_purpose_not_stated", "PERM-EARLY": "permission_purpose_not_stated"}[f["rule_id"]]
         assert f["category"] == categories.get(want).to_dict()
 
 
@@ -105,4 +106,5 @@ def test_the_page_groups_findings_by_category(demo):
     starts = [page.index(f'id="category-{k}"') for k in DEMO]
     assert starts == sorted(starts)
     im33 = page.index("IM3.3 —")
-    assert starts[1] < im33 < starts[2]
+    at = dict(zip(DEMO, starts))
+    assert at["beyond_authorised_scope"] < im33 < at["other"]

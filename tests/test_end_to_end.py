@@ -79,7 +79,7 @@ def test_the_proxy_recorded_the_four_requests_and_what_they_carried(demo):
 
 def test_findings_match_the_ground_truth(demo):
     _, store = demo
-    findings = store.rows("SELECT rule_id, pii_type, sdk, host, first_ts, flow_ids, event_ids FROM findings")
+    findings = store.rows("SELECT rule_id, pii_type, sdk, host, first_ts, flow_ids, event_ids, detail FROM findings")
     ts = consent_ts(store)
     by_rule = {}
     for f in findings:
@@ -100,8 +100,12 @@ def test_findings_match_the_ground_truth(demo):
 
     assert ("android_id", "jpush", "stats.jpush.cn") in by_rule.get("PIPL-CLEARTEXT", set())
 
+    assert ("location", None, None) in by_rule.get("IM4.1", set())   # an online shop needs no location
+
     for f in findings:
         evidence = json.loads(f["flow_ids"]) + json.loads(f["event_ids"])
+        if f["rule_id"] == "PERM-DECLARE":   # its evidence is the manifest's entries, not an event or a flow
+            evidence = json.loads(f["detail"])["manifest_entries"]
         assert evidence, f"finding without evidence: {f}"
         if f["rule_id"] in ("SDK-PRECONSENT", "IM5.1"):
             assert f["first_ts"] < ts

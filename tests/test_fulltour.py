@@ -29,7 +29,7 @@ STANDIN_DEFAULTS = {"iccid": "89860012345678901234", "serial": "STANDIN0001", "a
 LOC = f"{DEVICE['location']['lat']:.6f},{DEVICE['location']['lng']:.6f}"
 PUSH = "com.example.demoshop:push"
 STANDIN_SDK_INT = 34
-TOTAL_STEPS = 62
+TOTAL_STEPS = 68
 AES_KEY, AES_IV = b"GtDemoShopKey016", b"0102030405060708"
 
 
@@ -144,16 +144,29 @@ TRUTH = [
              hook="launch.activity_for_result"),
     Expected(58, "android.speech.SpeechRecognizer.startListening", "pii_read", "microphone", None, "pangle",
              hook="speech.start_listening"),
+    # The app asks again for the background location denied at step 20, after a toast that says why.
+    Expected(59, "android.widget.Toast.show", "toast_shown", None, has("位置权限"), hook="consent.toast_shown"),
+    Expected(60, "android.app.Activity.requestPermissions", "permission_request", None,
+             "android.permission.ACCESS_BACKGROUND_LOCATION", hook="permissions.request"),
+    Expected(60, "android.app.Activity.dispatchRequestPermissionsResult", "permission_result", None, has("=denied")),
+    # 步数换积分 explains itself in a dialog, the user taps 去开启, then the one permission is asked for.
+    Expected(61, "android.app.Activity.dispatchTouchEvent", "touch"),
+    Expected(62, "android.app.Dialog.show", "dialog_shown", None, has("身体活动", "步数")),
+    Expected(63, "android.view.View.performClick", "click", None, "去开启"),
+    Expected(63, "android.app.Dialog.dismiss"),
+    Expected(64, "android.app.Activity.requestPermissions", "permission_request", None,
+             "android.permission.ACTIVITY_RECOGNITION", hook="permissions.request"),
+    Expected(64, "android.app.Activity.dispatchRequestPermissionsResult", "permission_result", None, has("=granted")),
     # The settings: the 个性化推荐 switch shown on, tapped off, its state stored (the tester marks it).
-    Expected(59, "android.widget.CompoundButton.setChecked", "checkbox", None, "个性化推荐", hook="consent.checkbox"),
-    Expected(59, "android.app.Dialog.show", "dialog_shown", None, has("个性化推荐"), hook="consent.dialog_shown"),
-    Expected(60, "android.view.View.performClick", "click", None, "个性化推荐", hook="consent.click"),
-    Expected(60, "android.app.SharedPreferencesImpl$EditorImpl.putBoolean", "pref_write", None, "false",
+    Expected(65, "android.widget.CompoundButton.setChecked", "checkbox", None, "个性化推荐", hook="consent.checkbox"),
+    Expected(65, "android.app.Dialog.show", "dialog_shown", None, has("个性化推荐"), hook="consent.dialog_shown"),
+    Expected(66, "android.view.View.performClick", "click", None, "个性化推荐", hook="consent.click"),
+    Expected(66, "android.app.SharedPreferencesImpl$EditorImpl.putBoolean", "pref_write", None, "false",
              hook="consent.pref_boolean"),
-    Expected(61, "com.google.android.gms.ads.identifier.AdvertisingIdClient$Info.getId", "pii_read", "advertising_id",
+    Expected(67, "com.google.android.gms.ads.identifier.AdvertisingIdClient$Info.getId", "pii_read", "advertising_id",
              dev("advertising_id"), "pangle", hook="gms.advertising_id"),
 ]
-NEW_STEPS = range(52, 59)
+NEW_STEPS = range(52, 59)   # the SDKs' foreground steps after the return (each through its own hook row)
 
 # Flows in order: (method, url prefix, PII values that must appear in the request as sent or decoded).
 FLOWS = [

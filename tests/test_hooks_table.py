@@ -68,6 +68,7 @@ def test_hidden_rows_point_to_their_aosp_source_and_third_party_rows_are_marked(
                      ("android.app.ContextImpl", "checkSelfPermission")]),
     ("consent", [("android.app.Dialog", "show"), ("android.app.Dialog", "dismiss"), ("android.app.Dialog", "cancel"),
                  ("android.widget.PopupWindow", "showAtLocation"), ("android.view.WindowManagerImpl", "addView"),
+                 ("android.widget.Toast", "show"),
                  ("android.view.View", "performClick"), ("android.widget.CompoundButton", "setChecked"),
                  ("android.text.style.URLSpan", "onClick"), ("android.webkit.WebView", "loadUrl"),
                  ("android.app.SharedPreferencesImpl$EditorImpl", "putBoolean"), ("com.tencent.mmkv.MMKV", "encode")]),

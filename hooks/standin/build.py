@@ -26,6 +26,7 @@ DEFAULT_OUT = HERE / "build" / "classes"
 # A hosts file for the JVM's own resolver (-Djdk.net.hosts.file): any name the JVM tries to
 # resolve, other than localhost, fails inside the JVM instead of becoming a DNS query.
 LOOPBACK_HOSTS = HERE / "loopback.hosts"
+MANIFEST = HERE / "AndroidManifest.xml"      # the demo app's manifest (piiaudit.apk.read_manifest_xml)
 DEFAULT_MAIN = "com.example.demoshop.DemoShopLauncher"
 JAVA_RELEASE = "17"
 STAMP_NAME = ".standin-build-stamp"

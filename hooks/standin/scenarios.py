@@ -38,7 +38,7 @@ SCENARIOS: dict[str, Scenario] = {
                "api.demoshop.example", "stats.jpush.cn", "api-access.pangolin-sdk-toutiao.com"),
         scope=DEMO_DATA / "scope-full.yaml",
         doc=REPO / "docs" / "standin-fulltour.md",
-        description="62 steps over every hook family: identifiers, location, content queries, app lists, "
+        description="68 steps over every hook family: identifiers, location, content queries, app lists, "
                     "clipboard, camera, microphone, sensors, accounts, permissions, consent UI, an "
                     "AES-encrypted Getui upload, background collection, a second process (:push), and "
                     "the 个性化推荐 switch turned off while Pangle still sends the advertising ID",

@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from piiaudit import manifest
+from hooks.standin.build import MANIFEST as STANDIN_MANIFEST
+from piiaudit import apk, manifest
 from piiaudit.store import SessionStore
 
 STANDIN_PACKAGES = ["android", "com.android.settings", "com.android.permissioncontroller", "com.example.demoshop",
@@ -413,6 +414,7 @@ def write_standin_scenario(session_dir: Path | str, *, consent: str = "tap", t0:
         store.write_clock_sync({"pid": PID, "process": APP["package"], "at_host": at_host, "offset_ms": CLOCK_OFFSET_MS,
                                 "rtt_ms": 3.0, "error_ms": CLOCK_ERROR_MS, "samples": 20})
     _hooks_meta(store, t0 - 1.0, at(14) + 0.4, [(PID, APP["package"])])
+    apk.store_in(store, apk.read_manifest_xml(STANDIN_MANIFEST))     # as `piiaudit demo` records it
     manifest.write(store, app=APP, device={"model": "piiaudit JVM stand-in", "android": 14, "kind": "jvm-standin"})
     store.close()
     return ids
@@ -708,6 +710,7 @@ def write_fulltour(session_dir: Path | str, *, t0: float = T0) -> TourIds:
     rows = store.rows("SELECT id, ts, kind, api, process FROM events ORDER BY id")[-len(named):]
     where = {(r["ts"], r["kind"], r["api"], r["process"]): r["id"] for r in rows}
     ids = TourIds(t0=t0, events={name: where[(e["ts"], e["kind"], e["api"], e["process"])] for name, e in named})
+    apk.store_in(store, apk.read_manifest_xml(STANDIN_MANIFEST))     # as `piiaudit demo` records it
     manifest.write(store, app=APP, device={"model": "piiaudit JVM stand-in", "android": 14, "kind": "jvm-standin"})
     store.close()
     return ids

@@ -120,6 +120,39 @@ const windowAdded: Describer = {
 };
 
 /**
+ * Toast.show(): what the toast says. A text toast (Toast.makeText) keeps its text in the hidden
+ * field mText (API 30+, where getView() is null); a custom toast (setView) shows its view's texts.
+ * `duration` is the toast's LENGTH_SHORT (0) / LENGTH_LONG (1) or its time in ms.
+ */
+const toastShown: Describer = {
+    after(call) {
+        const toast = call.self!;
+        let texts: string[] = [];
+        try {
+            const own = text(toast.mText.value);
+            if (own !== null && own !== "") {
+                texts = [own];
+            }
+        } catch (e) {
+            texts = [];  // no mText before API 30: the view holds the text
+        }
+        if (texts.length === 0) {
+            texts = textsUnder(toast.getView() as JavaObject);
+        }
+        const joined = texts.join("\n");
+        return {
+            value: truncate(joined, MAX_TEXT),
+            data: {
+                surface: "toast",
+                texts,
+                duration: Number(toast.getDuration()),
+                consent_words: CONSENT_WORDS.test(joined),
+            },
+        };
+    },
+};
+
+/**
  * Dialog.dismiss/cancel, PopupWindow.dismiss, WindowManagerImpl.removeView: a surface
  * closed. params.surface names which; `how` is the method.
  */
@@ -304,6 +337,6 @@ const preferenceCommit: Describer = {
 };
 
 export const describers: Record<string, Describer> = {
-    dialogShown, popupShown, windowAdded, surfaceClosed, dialogButton, dialogFragment, click,
+    dialogShown, popupShown, windowAdded, toastShown, surfaceClosed, dialogButton, dialogFragment, click,
     checkbox, linkClick, webviewLoad, preferenceWrite, preferenceCommit,
 };

@@ -14,9 +14,10 @@ import com.umeng.commonsdk.internal.UMInternalData;
 import com.umeng.commonsdk.statistics.common.DeviceConfig;
 
 /**
- * Plays docs/standin-fulltour.md: 62 steps in which Bugly, Getui (AES-encrypted upload),
+ * Plays docs/standin-fulltour.md: 68 steps in which Bugly, Getui (AES-encrypted upload),
  * Umeng (with the MSA OAID SDK), AMap, JPush (in a second process), Pangle and the app itself
- * touch every hooked family of personal data, around a privacy dialog with a pre-checked box;
+ * touch every hooked family of personal data, around a privacy dialog with a pre-checked box,
+ * then the app asks again for a denied permission and explains a feature before its request;
  * at the end the user turns personalised recommendations off and Pangle still sends the
  * advertising ID.
  *
@@ -107,15 +108,27 @@ public final class FullTour {
         thread.runUntilIdle();
         Tour.check(TTAdSdk.voiceSessionError() == SpeechRecognizer.ERROR_SPEECH_TIMEOUT,
                 "Pangle's listening session did not end (error " + TTAdSdk.voiceSessionError() + ")");
-        // Steps 59-60: the user turns 个性化推荐 off in 我的 > 设置 (the tester marks it: piiaudit/data/demo/tester-marks-full.yaml).
+        // Steps 59-60: the app asks again for the background location denied at step 20.
+        home.askBackgroundLocationAgain();
+        thread.runUntilIdle();
+        Tour.check(home.backgroundLocationAskedAgain(), "the second background-location request was not answered");
+        // Steps 61-64: 步数换积分: a tap, the app's rationale dialog, 去开启, then its one permission.
+        Tour.step(61, "user taps 步数换积分 (Activity.dispatchTouchEvent)");
+        thread.tap(home, HomeActivity.STEPS_X, HomeActivity.CARDS_Y);
+        thread.runUntilIdle();
+        Tour.step(63, "user taps " + HomeActivity.STEPS_GO + " (View.performClick); the dialog is dismissed");
+        if (!ScriptedUser.tap(HomeActivity.STEPS_GO)) Tour.fail(Tour.EXIT_SCRIPT, "step 63: no " + HomeActivity.STEPS_GO + " button on screen");
+        thread.runUntilIdle();
+        Tour.check(home.activityRecognitionGranted(), "ACTIVITY_RECOGNITION was not granted");
+        // Steps 65-66: the user turns 个性化推荐 off in 我的 > 设置 (the tester marks it: piiaudit/data/demo/tester-marks-full.yaml).
         home.openSettings();
         thread.runUntilIdle();
-        Tour.step(60, "user taps 个性化推荐 (View.performClick): the switch turns off; HomeActivity stores "
+        Tour.step(66, "user taps 个性化推荐 (View.performClick): the switch turns off; HomeActivity stores "
                 + HomeActivity.KEY_PERSONALISED + "=false (SharedPreferences.Editor.putBoolean)");
-        if (!ScriptedUser.tap(HomeActivity.PERSONALISATION_LABEL)) Tour.fail(Tour.EXIT_SCRIPT, "step 60: no 个性化推荐 switch on screen");
+        if (!ScriptedUser.tap(HomeActivity.PERSONALISATION_LABEL)) Tour.fail(Tour.EXIT_SCRIPT, "step 66: no 个性化推荐 switch on screen");
         home.savePersonalisation();
         thread.runUntilIdle();
-        // Steps 61-62: Pangle asks for an ad with the advertising ID all the same.
+        // Steps 67-68: Pangle asks for an ad with the advertising ID all the same.
         TTAdSdk.loadAd(home);
         thread.runUntilIdle();
         Tour.finish();

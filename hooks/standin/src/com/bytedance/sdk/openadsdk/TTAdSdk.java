@@ -19,7 +19,7 @@ import com.google.android.gms.ads.identifier.AdvertisingIdClient;
  * through an invisible fragment in the app's activity (step 57), and starts listening on the
  * microphone for a voice-interactive ad without the user having asked for anything (58); after
  * the user switched personalised recommendations off, it still asks for an ad with the
- * advertising ID (61-62).
+ * advertising ID (67-68).
  */
 public final class TTAdSdk {
     static final String[] PERMISSIONS = {"android.permission.READ_PHONE_STATE", "android.permission.ACCESS_COARSE_LOCATION"};
@@ -52,18 +52,18 @@ public final class TTAdSdk {
                 .putExtra(RecognizerIntent.EXTRA_LANGUAGE_MODEL, RecognizerIntent.LANGUAGE_MODEL_FREE_FORM));
     }
 
-    /** Steps 61-62: an ad request that carries the advertising ID, whatever the app's settings say. */
+    /** Steps 67-68: an ad request that carries the advertising ID, whatever the app's settings say. */
     public static void loadAd(Context context) {
-        Tour.step(61, "Pangle reads the advertising ID (AdvertisingIdClient.getAdvertisingIdInfo().getId)");
+        Tour.step(67, "Pangle reads the advertising ID (AdvertisingIdClient.getAdvertisingIdInfo().getId)");
         String gaid;
         try {
             gaid = AdvertisingIdClient.getAdvertisingIdInfo(context).getId();
         } catch (Exception e) {
-            Tour.fail(Tour.EXIT_SCRIPT, "step 61: getAdvertisingIdInfo failed: " + e);
+            Tour.fail(Tour.EXIT_SCRIPT, "step 67: getAdvertisingIdInfo failed: " + e);
             return;
         }
         Tour.expect("AdvertisingIdClient$Info.getId()", "advertising_id", gaid);
-        if (Tour.send(62, "Pangle POSTs an ad request with the advertising ID to " + AD_URL)) {
+        if (Tour.send(68, "Pangle POSTs an ad request with the advertising ID to " + AD_URL)) {
             String body = "{\"app\":{\"appid\":\"5123456\",\"package_name\":\"com.example.demoshop\"},"
                     + "\"device\":{\"gaid\":" + Json.q(gaid) + ",\"os\":\"Android\"},\"ad_slot\":{\"id\":\"887654321\"}}";
             try {

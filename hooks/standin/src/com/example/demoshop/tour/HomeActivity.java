@@ -23,6 +23,7 @@ import android.text.style.URLSpan;
 import android.view.MotionEvent;
 import android.webkit.WebView;
 import android.widget.CheckBox;
+import android.widget.Toast;
 import com.amap.api.location.AMapLocationClient;
 import com.example.demoshop.net.Http;
 import com.tencent.mmkv.MMKV;
@@ -30,7 +31,7 @@ import com.tencent.mmkv.MMKV;
 /**
  * The app's home screen in the full tour: lifecycle (steps 10, 45, 51), the privacy dialog
  * and consent (11-16), permissions (17-20), its own reads (21, 28, 35-39) and the camera and
- * microphone behind on-screen buttons (40-43), the settings with the 个性化推荐 switch (59-60).
+ * microphone behind on-screen buttons (40-43), the settings with the 个性化推荐 switch (65-66).
  */
 public class HomeActivity extends Activity implements DialogInterface.OnClickListener {
     public static final String KEY_PRIVACY_AGREED = "privacy_agreed";
@@ -54,10 +55,21 @@ public class HomeActivity extends Activity implements DialogInterface.OnClickLis
         "android.permission.CAMERA", "android.permission.RECORD_AUDIO",
     };
     static final String BACKGROUND_LOCATION = "android.permission.ACCESS_BACKGROUND_LOCATION";
+    static final String ACTIVITY_RECOGNITION = "android.permission.ACTIVITY_RECOGNITION";
+    static final int REQUEST_BACKGROUND_AGAIN = 102;
+    static final int REQUEST_ACTIVITY = 103;
+    static final String BACKGROUND_TOAST = "开启“始终允许”位置权限后，离店时也能为您提醒附近门店的优惠";
+    static final String STEPS_TITLE = "开启“身体活动”权限";
+    static final String STEPS_MESSAGE = "“步数换积分”需要读取您每天的运动步数，用于计算可兑换的积分。"
+            + "接下来系统会询问是否允许演示商城访问您的身体活动。";
+    public static final String STEPS_GO = "去开启";
     /** On-screen buttons: 扫一扫 (scan) on the left half of the top bar, 语音 (voice search) on the right. */
     public static final float SCAN_X = 120f;
     public static final float VOICE_X = 960f;
     public static final float TOP_BAR_Y = 160f;
+    /** 步数换积分 (steps for points), a card below the top bar. */
+    public static final float STEPS_X = 540f;
+    public static final float CARDS_Y = 900f;
 
     private Handler mHandler;
     private CheckBox mAgreeBox;
@@ -65,6 +77,8 @@ public class HomeActivity extends Activity implements DialogInterface.OnClickLis
     private boolean mResumedBefore;
     private int mPermissionRounds;
     private AMapLocationClient mLocation;
+    private boolean mBackgroundAskedAgain;
+    private boolean mActivityGranted;
 
     public HomeActivity() {}
 
@@ -143,7 +157,45 @@ public class HomeActivity extends Activity implements DialogInterface.OnClickLis
         } else if (requestCode == REQUEST_BACKGROUND) {
             Tour.check(grantResults.length == 1 && grantResults[0] == PackageManager.PERMISSION_DENIED,
                     "background location was expected to be denied (-Dstandin.permissions.deny)");
+        } else if (requestCode == REQUEST_BACKGROUND_AGAIN) {
+            Tour.check(grantResults.length == 1 && grantResults[0] == PackageManager.PERMISSION_DENIED,
+                    "background location was expected to be denied again");
+            mBackgroundAskedAgain = true;
+        } else if (requestCode == REQUEST_ACTIVITY) {
+            mActivityGranted = grantResults.length == 1 && grantResults[0] == PackageManager.PERMISSION_GRANTED;
         }
+    }
+
+    /** Steps 59-60: a toast says why, then background location is asked for again, seconds after its denial. */
+    public void askBackgroundLocationAgain() {
+        Tour.step(59, "HomeActivity shows a toast about background location (Toast.show)");
+        Toast.makeText(this, BACKGROUND_TOAST, Toast.LENGTH_LONG).show();
+        Tour.step(60, "HomeActivity asks again for background location (Activity.requestPermissions); the user denies it again");
+        requestPermissions(new String[] {BACKGROUND_LOCATION}, REQUEST_BACKGROUND_AGAIN);
+    }
+
+    public boolean backgroundLocationAskedAgain() {
+        return mBackgroundAskedAgain;
+    }
+
+    public boolean activityRecognitionGranted() {
+        return mActivityGranted;
+    }
+
+    /** Step 62: 步数换积分 explains itself before it asks (a rationale dialog naming 身体活动 and 步数). */
+    private void showStepsRationale() {
+        Tour.step(62, "HomeActivity explains 步数换积分 in a dialog (Dialog.show)");
+        new AlertDialog.Builder(this)
+                .setTitle(STEPS_TITLE)
+                .setMessage(STEPS_MESSAGE)
+                .setPositiveButton(STEPS_GO, (dialog, which) -> mHandler.post(this::requestActivityRecognition))
+                .setNegativeButton("暂不", (dialog, which) -> { })
+                .show();
+    }
+
+    private void requestActivityRecognition() {
+        Tour.step(64, "HomeActivity requests ACTIVITY_RECOGNITION (Activity.requestPermissions); granted");
+        requestPermissions(new String[] {ACTIVITY_RECOGNITION}, REQUEST_ACTIVITY);
     }
 
     public boolean permissionsAnswered() {
@@ -202,7 +254,8 @@ public class HomeActivity extends Activity implements DialogInterface.OnClickLis
     @Override
     public boolean onTouchEvent(MotionEvent event) {
         if (event.getActionMasked() != MotionEvent.ACTION_UP) return true;
-        if (event.getX() < 540f) mHandler.post(this::openScanner);
+        if (event.getY() > CARDS_Y - 200f) mHandler.post(this::showStepsRationale);
+        else if (event.getX() < 540f) mHandler.post(this::openScanner);
         else mHandler.post(this::startVoiceSearch);
         return true;
     }
@@ -222,9 +275,9 @@ public class HomeActivity extends Activity implements DialogInterface.OnClickLis
         rec.release();
     }
 
-    /** Step 59: 我的 > 设置, with the 个性化推荐 switch on, as the app ships it. */
+    /** Step 65: 我的 > 设置, with the 个性化推荐 switch on, as the app ships it. */
     public void openSettings() {
-        Tour.step(59, "user opens 我的 > 设置: HomeActivity shows the settings with the 个性化推荐 switch on (Dialog.show)");
+        Tour.step(65, "user opens 我的 > 设置: HomeActivity shows the settings with the 个性化推荐 switch on (Dialog.show)");
         mPersonalisationSwitch = new CheckBox(this);
         mPersonalisationSwitch.setText(PERSONALISATION_LABEL);
         mPersonalisationSwitch.setChecked(true);
@@ -235,7 +288,7 @@ public class HomeActivity extends Activity implements DialogInterface.OnClickLis
                 .show();
     }
 
-    /** Step 60, after the user's tap on the switch: the app stores its new state. */
+    /** Step 66, after the user's tap on the switch: the app stores its new state. */
     public void savePersonalisation() {
         Tour.check(!mPersonalisationSwitch.isChecked(), "the 个性化推荐 switch is still on after the tap");
         getSharedPreferences(SETTINGS_PREFS, MODE_PRIVATE).edit()
