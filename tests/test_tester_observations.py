@@ -171,6 +171,16 @@ def test_the_report_labels_tester_findings_in_every_output(session, tmp_path):
     sheet = openpyxl.load_workbook(paths["xlsx"]).worksheets
     cells = [str(c.value) for ws in sheet for row in ws.iter_rows() for c in row if c.value]
     assert any("tester observation, not a measurement" in c and "我的 > 设置" in c for c in cells)
+    # every observation, found ones too, is listed in the summary of the workbook and the page
+    assert run("mark", "observed", "correction_deletion_found", "--session", str(session),
+               "--where", "我的 > 个人资料 > 编辑").exit_code == 0
+    analyze(session)
+    paths = write_report(session)
+    summary = {r[0]: r[1] for r in openpyxl.load_workbook(paths["xlsx"])["Summary"].iter_rows(values_only=True) if r[0]}
+    listed = summary["测试人员观察 / Tester observations"]
+    assert "未找到注销账号入口 / account cancellation path not found @ 我的 > 设置" in listed
+    assert "找到更正/删除个人信息入口 / correction/deletion path found @ 我的 > 个人资料 > 编辑" in listed
+    assert "correction/deletion path found" in Path(paths["html"]).read_text("utf-8")
 
 
 def test_verify_checks_the_screenshots_against_their_recorded_hash(session, tmp_path):
