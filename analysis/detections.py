@@ -23,6 +23,7 @@ from analysis.prepare import THIRD_PARTY, Evidence
 EVIDENCE_COLUMNS = [
     "pii_type", "sdk", "host", "ts", "event_id", "flow_id", "hit_id", "api", "location", "encoding", "source",
     "permission", "granted", "clock_error_ms", "stream", "context", "documented_field",
+    "observation_id",   # a tester's observation (analysis.tester): stream and source 'tester'
 ]
 GROUP_KEYS = ("pii_type", "sdk", "host")
 

@@ -125,6 +125,7 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     own_types = ev.loc[~ev["context"].fillna(False).astype(bool)] if "context" in ev else ev
     one_type = own_types.groupby("gid")["pii_type"].agg(lambda s: s.dropna().unique())
     one_type = one_type.loc[one_type.map(len).eq(1)].map(lambda u: str(u[0]))
+    tester_by_gid = _tester_observations(ev, ctx)
 
     rows = []
     for gid, rec in out.iterrows():
@@ -148,6 +149,8 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
             if gid in after.index:
                 # Listed (the read's value went there too) but marked: these requests are not pre-consent.
                 detail["flows_after_consent"] = after[gid]
+        if gid in tester_by_gid:
+            detail.update(tester_by_gid[gid])
         if det.detail is not None:
             detail.update(det.detail(key_values, ctx, rule.params) if det.detail_params else det.detail(key_values, ctx))
         severity = rule.severity
@@ -163,6 +166,35 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
         })
     return pd.DataFrame(rows, columns=FINDING_COLUMNS).sort_values(
         ["first_ts", "pii_type", "sdk", "host"], na_position="first", kind="stable", ignore_index=True)
+
+
+def _tester_observations(ev: pd.DataFrame, ctx: Evidence) -> dict[int, dict[str, Any]]:
+    """Per group resting on tester observations: ``evidence_source`` ("tester" when nothing else
+    proves it, "tester+measured" when flows or events do too), ``tester_observations`` (the
+    marks that prove it: time, kind with its labels, place, note, screenshot and its hash) and
+    ``contradicted_by`` (marks of the opposite outcome, shown as context)."""
+    obs = ctx.observations
+    if obs is None or obs.empty or "observation_id" not in ev or not ev["observation_id"].notna().any():
+        return {}
+    from piiaudit import testermarks
+    records = {int(r["id"]): {
+        "observation_id": int(r["id"]), "ts": _py(r["ts"]), "kind": r["kind"], "label": testermarks.label(r["kind"]),
+        "place": _none(r["place"]), "note": _none(r["note"]), "screenshot": _none(r["screenshot"]),
+        "screenshot_sha256": _none(r["screenshot_sha256"]), "source": _none(r["source"]),
+    } for r in obs.to_dict("records")}
+    out: dict[int, dict[str, Any]] = {}
+    for gid, part in ev.loc[ev["observation_id"].notna()].groupby("gid"):
+        proof = part.loc[~part["context"].eq(True), "observation_id"].astype("int64").drop_duplicates()
+        against = part.loc[part["context"].eq(True), "observation_id"].astype("int64").drop_duplicates()
+        measured = ev.loc[ev["gid"].eq(gid), ["event_id", "flow_id"]].notna().any(axis=None)
+        entry: dict[str, Any] = {
+            "evidence_source": "tester+measured" if measured else "tester",
+            "tester_observations": [records[i] for i in proof if i in records],
+        }
+        if not against.empty:
+            entry["contradicted_by"] = [records[i] for i in against if i in records]
+        out[int(gid)] = entry
+    return out
 
 
 def _link(rec: dict[str, Any]) -> dict[str, Any]:
@@ -182,7 +214,8 @@ def _as_travelled(value: Any, encoding: Any) -> str:
 
 
 def _row(rec: dict[str, Any]) -> dict[str, Any]:
-    keys = ("role", "event_id", "flow_id", "pii_type", "ts", "dt_s", "value_shown", "documented_field")
+    keys = ("role", "event_id", "flow_id", "observation_id", "pii_type", "ts", "dt_s", "value_shown",
+            "documented_field")
     return {k: _py(rec.get(k)) for k in keys if k in rec and _py(rec.get(k)) is not None}
 
 
@@ -195,9 +228,11 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
     dialog that makes the other rows count)."""
     is_send = ev["hit_id"].notna()
     context = ev["context"].eq(True)
+    is_tester = ev["stream"].eq("tester") & ~context
     is_read = ~is_send & ~context & ev["event_id"].isin(ctx.reads["event_id"]) & ev["stream"].eq("event")
     declared = ev["stream"].eq("manifest")
-    role = pd.Series(np.select([is_send, is_read, context, declared], ["send", "read", "context", "manifest"], "event"),
+    role = pd.Series(np.select([is_send, is_read, is_tester, context, declared],
+                               ["send", "read", "tester", "context", "manifest"], "event"),
                      index=ev.index)
     # A context row copies its group's keys from the row it supports; its own time is the event's.
     own_ts = dict(zip(ctx.ui["event_id"].astype("int64"), ctx.ui["ts"].astype("float64")))
@@ -206,8 +241,9 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
     rows = ev.assign(role=role, flow_id=ev["flow_id"].where(is_send), event_id=ev["event_id"].where(~is_send),
                      pii_type=ev["pii_type"].where(~context))
     rows = (rows.assign(_entry=rows["location"].where(declared))     # manifest rows have no ids: one per entry
-            .drop_duplicates(["gid", "role", "event_id", "flow_id", "hit_id", "_entry"]).drop(columns="_entry"))
-    order = pd.Categorical(rows["role"], ["read", "send", "event", "manifest", "context"], ordered=True)
+            .drop_duplicates(["gid", "role", "event_id", "flow_id", "hit_id", "observation_id", "_entry"])
+            .drop(columns="_entry"))
+    order = pd.Categorical(rows["role"], ["tester", "read", "send", "event", "manifest", "context"], ordered=True)
     rows = (rows.assign(_order=order).sort_values(["gid", "_order", "ts"], kind="stable").drop(columns="_order")
             .groupby("gid").head(MAX_LINKS_IN_DETAIL))
     # Values and times of the capped rows only: a few per finding, not one per evidence row.

@@ -78,6 +78,8 @@ def _finding(rec: dict[str, Any], rule: dict[str, Any], flows: pd.DataFrame, eve
         "basis": rule.get("legal_basis", []),
         "sentences": [link_sentences(link, tz) for link in detail.get("links") or []],
         "notes": finding_notes(detail),
+        # a country from the DB-IP database: its licence (CC BY 4.0) asks for a link on the page
+        "geo_attribution": bool(detail.get("geo_source")),
         "flow_ids": ", ".join(map(str, rec["flow_ids"])), "event_ids": ", ".join(map(str, rec["event_ids"])),
         "flows": _table(fl) if not fl.empty else None,
         "events": _table(ev, pre=(b.STACK,)) if not ev.empty else None,

@@ -94,9 +94,34 @@ def cite(basis: dict[str, Any]) -> str:
     return f"{basis['document']} {basis['clause']}：{body} [{basis['verified']}]"
 
 
+TESTER_SOURCE = {
+    "tester": "测试人员观察，非测量结果 / tester observation, not a measurement",
+    "tester+measured": "测试人员观察与测量结果 / tester observation and measured traffic",
+}
+
+
 def finding_notes(detail: dict[str, Any]) -> str:
     """The parts of a finding's detail a reader needs next to it, one per line."""
     lines = []
+    if detail.get("evidence_source") in TESTER_SOURCE:
+        lines.append(f"证据来源 / evidence: {TESTER_SOURCE[detail['evidence_source']]}")
+        for o in detail.get("tester_observations") or []:
+            parts = [o.get("label") or o.get("kind")]
+            parts += [f"@ {o['place']}"] if o.get("place") else []
+            parts += [f"“{o['note']}”"] if o.get("note") else []
+            parts += [f"截图 / screenshot {o['screenshot']} (sha256 {str(o.get('screenshot_sha256'))[:16]}…)"] \
+                if o.get("screenshot") else []
+            lines.append("  " + " ".join(parts))
+        for o in detail.get("contradicted_by") or []:
+            lines.append(f"  相反的观察 / contradicting mark: {o.get('label')}"
+                         + (f" @ {o['place']}" if o.get("place") else ""))
+    if detail.get("countries"):
+        entity = detail.get("entity") or {}
+        lines.append(f"境外目的地 / destination outside mainland China: {', '.join(detail['countries'])}; "
+                     f"IP: {', '.join(detail.get('server_ips') or [])}"
+                     + (f"; 主体 / entity: {entity.get('zh')} ({entity.get('en')}, {entity.get('region')})"
+                        if entity else ""))
+        lines.append(f"国家数据 / country data: {detail.get('geo_source')}")
     if "stated" in detail:
         if detail.get("sdk_listed_in_scope", True):
             lines.append(f"声明范围 / stated: {', '.join(detail['stated']) or '—'}")

@@ -32,7 +32,7 @@ FLOW_COLUMNS: dict[str, str] = {
     "id": "str", "ts_start": "float", "ts_end": "float", "method": "str", "url": "str", "host": "str",
     "port": "int", "scheme": "str", "status": "int", "request_sha256": "str", "response_sha256": "str",
     "request_size": "int", "response_size": "int", "content_type": "str", "capture": "str", "error": "str",
-    "host_header": "str",
+    "host_header": "str", "server_ip": "str",
 }
 HIT_COLUMNS: dict[str, str] = {
     "id": "int", "flow_id": "str", "pii_type": "str", "location": "str", "encoding": "str", "source": "str",
@@ -53,6 +53,10 @@ EVENT_COLUMNS: dict[str, str] = {
     "thread": "str", "clock_error_ms": "float", "clock_offset_ms": "float", "data": "json",
 }
 MARK_COLUMNS: dict[str, str] = {"id": "int", "ts": "float", "kind": "str", "source": "str", "note": "str"}
+OBSERVATION_COLUMNS: dict[str, str] = {
+    "id": "int", "ts": "float", "kind": "str", "place": "str", "note": "str", "screenshot": "str",
+    "screenshot_sha256": "str", "source": "str",
+}
 
 STACK_CHARS = 1200   # reports show a stack's first frames; SDK attribution was done by the hooks runner
 
@@ -96,10 +100,12 @@ class Session:
     manifest: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     left_out: dict[str, int] = field(default_factory=dict)   # table -> rows of session.db the analysis left out
+    observations: pd.DataFrame | None = None   # the tester's observations (piiaudit mark observed; analysis.tester)
 
     @property
     def is_empty(self) -> bool:
-        return self.flows.empty and self.events.empty and self.marks.empty
+        return (self.flows.empty and self.events.empty and self.marks.empty
+                and (self.observations is None or self.observations.empty))
 
 
 def _as_int(s: pd.Series) -> pd.Series:
@@ -216,12 +222,15 @@ def load_session(session_dir: Path | str) -> Session:
         events = _drop_untimed(_read(conn, "events", EVENT_COLUMNS, ["ts", "id"]), "ts", "events", notes, left_out)
         marks = _drop_untimed(_read(conn, "consent_marks", MARK_COLUMNS, ["ts", "id"]), "ts", "consent marks", notes,
                               left_out)
-        return notes, left_out, (flows, hits, events, marks)
+        observations = _drop_untimed(_read(conn, "observations", OBSERVATION_COLUMNS, ["ts", "id"]), "ts",
+                                     "tester observations", notes, left_out)
+        return notes, left_out, (flows, hits, events, marks, observations)
 
-    notes, left_out, (flows, hits, events, marks) = _reading(store, read_all)
+    notes, left_out, (flows, hits, events, marks, observations) = _reading(store, read_all)
     return Session(
         dir=Path(session_dir), store=store, flows=flows, hits=_hits_of_known_flows(hits, flows, notes, left_out),
         events=events, marks=marks, manifest=manifest_mod.read(session_dir), notes=notes, left_out=left_out,
+        observations=observations,
     )
 
 

@@ -65,11 +65,12 @@ class Evidence:
     scope: Scope | None
     ui: pd.DataFrame | None = None          # app-state events (analysis.appstate.ui_events)
     app_package: str | None = None
-    flows: pd.DataFrame | None = None       # every flow: flow_id, ts, host (destination), host_header, party
+    flows: pd.DataFrame | None = None       # every flow: flow_id, ts, host (destination), host_header, server_ip, party
     declared: pd.DataFrame | None = None    # the manifest's PI permissions: permission, pii_type, max_sdk_version
     app_manifest: dict | None = None        # the manifest as stored (piiaudit.apk), None if none was recorded
     screen: pd.DataFrame | None = None      # text surfaces shown and rationale checks (analysis.permissions)
     refusal: pd.DataFrame | None = None     # decline taps, consent prompts, exits (analysis.refusal.moments)
+    observations: pd.DataFrame | None = None  # the tester's observations (analysis.load OBSERVATION_COLUMNS)
 
     def __post_init__(self) -> None:
         if self.ui is None:
@@ -178,7 +179,8 @@ def prepare(session: Session, consent: ConsentDecision, scope: Scope | None) -> 
                     links=links, consent=consent, scope=scope, ui=ui,
                     app_package=appstate.main_package(session.events, session.manifest),
                     flows=_flows(session, scope), declared=declared, app_manifest=app_manifest,
-                    screen=permission_rules.screen_texts(session.events), refusal=refusal.moments(session.events))
+                    screen=permission_rules.screen_texts(session.events), refusal=refusal.moments(session.events),
+                    observations=session.observations)
 
 
 DECLARED_COLUMNS = ["permission", "pii_type", "max_sdk_version"]
@@ -198,6 +200,7 @@ def declared_permissions(app_manifest: dict | None) -> pd.DataFrame:
 def _flows(session: Session, scope: Scope | None) -> pd.DataFrame:
     flows = session.flows
     header = flows["host_header"] if "host_header" in flows else pd.Series(None, index=flows.index, dtype="object")
+    server_ip = flows["server_ip"] if "server_ip" in flows else pd.Series(None, index=flows.index, dtype="object")
     out = pd.DataFrame({"flow_id": flows["id"], "ts": flows["ts_start"], "host": flows["host"].str.lower(),
-                        "host_header": header})
+                        "host_header": header, "server_ip": server_ip})
     return pd.concat([out, hosts_party(out["host"], scope)], axis=1)

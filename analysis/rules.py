@@ -8,7 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from analysis.categories import CATEGORIES
+from analysis import crossborder, tester
 from analysis.detections import COMMON_PARAMS, COUNT, HOURS, REGISTRY, SECONDS
+
+# Detections in modules of their own register themselves on import (analysis.detections).
+DETECTION_MODULES = (crossborder, tester)
 from analysis.errors import AnalysisError
 from analysis.labels import SEVERITY
 from piiaudit.yamlfile import YamlError, load_bytes, read_file

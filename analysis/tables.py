@@ -126,6 +126,7 @@ def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
                    b.both("未提供：范围类规则未运行", "none: scope rules not run"))),
         (b.COUNTS, f"flows {counts['flows']}, PII hits {counts['hits']}, hook events {counts['events']}, "
                    f"findings {counts['findings']}"),
+        (b.TESTER_OBSERVATIONS, tester_observations(data, reveal=reveal)),
         (b.CLOCKS, "; ".join(
             f"pid {s.get('pid')}: offset {_ms(s.get('offset_ms'))} ms, error ±{_ms(s.get('error_ms'))} ms" for s in syncs)
             + (f"; events: max error ±{errors.max():.1f} ms" if not errors.empty else "") or "—"),
@@ -139,6 +140,24 @@ def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
     items += [(b.NOTE, n) for n in data.notes]
     items += [(b.RULE_FAILED, f"{e['rule_id']}: {e['message']}") for e in data.errors]
     return items
+
+
+def tester_observations(data: ReportData, *, reveal: bool) -> str:
+    """Every observation the tester recorded (piiaudit mark observed), found and not found alike,
+    one per line: time, kind, place, note, screenshot; '—' when there is none."""
+    from piiaudit import testermarks
+
+    obs = data.session.observations
+    if obs is None or obs.empty:
+        return "—"
+    lines = [
+        f"{iso_one(r['ts'], data.tz)} {testermarks.label(r['kind'])}"
+        + (f" @ {r['place']}" if isinstance(r["place"], str) and r["place"] else "")
+        + (f" “{r['note']}”" if isinstance(r["note"], str) and r["note"] else "")
+        + (f" [{r['screenshot']}]" if isinstance(r["screenshot"], str) and r["screenshot"] else "")
+        for r in obs.to_dict("records")
+    ]
+    return "\n".join(_free_text_redactor(data, reveal)(pd.Series(lines)).tolist())
 
 
 def result(data: ReportData) -> str:

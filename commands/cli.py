@@ -398,6 +398,70 @@ def mark_consent(session_dir: Path, at: str, declined: bool, note: str | None) -
     click.echo(f"consent {kind} marked at {iso_one(ts)} ({ts:.3f}) in {session_dir}")
 
 
+def _observation_kinds() -> list[str]:
+    from piiaudit import testermarks
+    return list(testermarks.kinds())
+
+
+@mark.command("observed")
+@click.argument("kind", required=False, type=click.Choice(_observation_kinds()), metavar="KIND")
+@click.option("--session", "session_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              required=True, help="The session being recorded (or recorded already).")
+@click.option("--where", "--place", "place", help="Where in the app, e.g. '设置 > 隐私 > 个性化推荐'.")
+@click.option("--note", help="The tester's own words, kept with the observation.")
+@click.option("--screenshot", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A screenshot: copied into the session and hashed (piiaudit verify checks it).")
+@click.option("--at", "at", default="now", show_default=True,
+              help="When it was seen or done (epoch seconds, ISO 8601, or 'now').")
+@click.option("--from", "checklist", type=click.Path(dir_okay=False, path_type=Path),
+              help="A filled-in checklist (template: docs/tester-checklist.yaml) instead of one KIND.")
+@_one_line
+def mark_observed(kind: str | None, session_dir: Path, place: str | None, note: str | None,
+                  screenshot: Path | None, at: str, checklist: Path | None) -> None:
+    """Record what the tester saw that no hook can decide: a tester observation.
+
+    KIND is one of: personalisation_switch_found / _not_found (个性化推荐开关),
+    personalisation_switched_off (已关闭个性化推荐: ad SDKs that still send advertising
+    identifiers after this moment are a finding), account_cancellation_found / _not_found
+    (注销账号), correction_deletion_found / _not_found (更正/删除), withdraw_consent_found /
+    _not_found (撤回同意). A 'not found' becomes a finding labelled as a tester observation
+    when the session is analysed; a 'found' is kept as evidence that the right is offered.
+
+    \b
+    Examples:
+      piiaudit mark observed personalisation_switch_found --session run1 --where "设置 > 隐私 > 个性化推荐" --screenshot shot.png
+      piiaudit mark observed personalisation_switched_off --session run1
+      piiaudit mark observed account_cancellation_not_found --session run1 --note "我的/设置/帮助 均无注销入口"
+      piiaudit mark observed --session run1 --from checklist.yaml
+    """
+    from commands.sessioncheck import refresh_manifest_after
+    from piiaudit import testermarks
+
+    if (kind is None) == (checklist is None):
+        raise click.UsageError("give one KIND, or --from CHECKLIST (not both)")
+    store = _open_session(session_dir)
+    ts = _time_option(at, "--at")
+    # The screenshots are copied inside the block: the manifest is refreshed only if the session
+    # matched it before, and a screenshot copied in before the check would be a file no row names.
+    try:
+        with refresh_manifest_after(store):
+            if checklist is not None:
+                rows, unanswered = testermarks.checklist_rows(checklist, session_dir,
+                                                              lambda t: parse_time(t, zone()), ts)
+            else:
+                rows, unanswered = [testermarks.observation_row(session_dir, kind, ts, place=place, note=note,
+                                                                screenshot=screenshot)], []
+            store.add_observations(rows)
+    except testermarks.ObservationError as e:
+        raise AuditError(str(e)) from None
+    for r in rows:
+        where = f" at {r['place']}" if r["place"] else ""
+        shot = f", screenshot {r['screenshot']}" if r["screenshot"] else ""
+        click.echo(f"{testermarks.label(r['kind'])}{where} ({iso_one(r['ts'])}{shot}) recorded in {session_dir}")
+    if unanswered:
+        click.echo(f"not checked (left empty in the checklist): {', '.join(unanswered)}")
+
+
 # -- verify ----------------------------------------------------------------------
 @cli.command()
 @click.argument("session_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))

@@ -65,7 +65,9 @@ def _evidence_kind(finding: dict, hit_sources: dict[tuple[str, str], set[str]]) 
     (a known or observed value, or a hook event, among the evidence)."""
     if finding["event_ids"]:
         return "value"
-    sources = set().union(*(hit_sources.get((f, finding["pii_type"]), set()) for f in finding["flow_ids"])) \
+    # A finding of one type rests on its type's hits; one of a destination (no type: cross-border) on all.
+    sources = set().union(*(s for (f, t), s in hit_sources.items() if f in set(finding["flow_ids"])
+                            and (finding["pii_type"] is None or t == finding["pii_type"]))) \
         if finding["flow_ids"] else set()
     if not sources or sources & set(KNOWN_SOURCES):
         return "value"

@@ -59,6 +59,23 @@ def _prepare_dir(out: Path, force: bool) -> None:
         raise DemoError(f"{out}: cannot use the directory ({sessiondir.os_problem(e)})") from None
 
 
+def _tester_marks(store: SessionStore, path: Path) -> list[dict]:
+    """The scripted tester's marks (piiaudit.testermarks.scripted_rows), timed by the user's taps
+    the hooks recorded; written as `piiaudit mark observed` writes them."""
+    from piiaudit import testermarks
+
+    taps: dict[str, float] = {}
+    for r in store.rows("SELECT ts, value FROM events WHERE kind = 'click' AND value IS NOT NULL ORDER BY ts, id"):
+        taps.setdefault(r["value"], r["ts"])
+    end = store.rows("SELECT max(ts) AS ts FROM events")[0]["ts"] or time.time()
+    try:
+        rows = testermarks.scripted_rows(path, store.dir, taps, end)
+    except testermarks.ObservationError as e:
+        raise DemoError(str(e)) from None
+    store.add_observations(rows)
+    return rows
+
+
 def run_demo(out: Path, *, scenario: str = "demo", consent: str = "accept", force: bool = False,
              timeout: float = 180.0, echo: Callable[[str], None] = print) -> DemoResult:
     """Record, analyse and report one scenario into `out`. `consent` is the scripted user's
@@ -120,6 +137,10 @@ def run_demo(out: Path, *, scenario: str = "demo", consent: str = "accept", forc
     if outcome.exit_status != 0:
         raise DemoError(f"the stand-in app exited with status {outcome.exit_status}; "
                         f"see the errors table in {out / 'session.db'}")
+
+    if plan.tester_marks is not None:
+        rows = _tester_marks(store, plan.tester_marks)
+        echo(f"the tester's marks: {len(rows)} observations from {plan.tester_marks.name}")
 
     echo("analysing …")
     result = analyze(out, scope=out / "scope.yaml")

@@ -70,6 +70,22 @@ def destination(flow: http.HTTPFlow) -> str:
     return hosts.normal(sni or server or flow.request.host)
 
 
+def server_ip(flow: http.HTTPFlow) -> str | None:
+    """The IP address of the server the flow went to, as mitmproxy recorded it: the peer
+    address of the server connection (a HAR's serverIPAddress is kept there too,
+    piiaudit.harflow), else the connection target when that is an IP address. None when
+    neither is known; a name is never resolved. A flow the proxy answered itself or routed
+    elsewhere (the local responder) names the loopback address it really went to."""
+    conn = flow.server_conn
+    if conn is None:
+        return None
+    for address in (conn.peername, conn.address):
+        host = address[0] if address else None
+        if isinstance(host, str) and hosts.is_ip_literal(host):
+            return host.strip("[]").lower()
+    return None
+
+
 def host_header(request: http.Request) -> str | None:
     """The Host header (or :authority) without its port, as the app wrote it; None without one."""
     value = request.host_header
@@ -92,6 +108,7 @@ def flow_row(flow: http.HTTPFlow, capture: str, hashes: tuple[str, str | None] |
         "url": req.pretty_url,
         "host": destination(flow),
         "host_header": host_header(req),
+        "server_ip": server_ip(flow),
         "port": req.port,
         "scheme": req.scheme,
         "status": resp.status_code if resp is not None else None,

@@ -17,7 +17,9 @@ The verdict is ok, partial (a run did not end; nothing changed outside piiaudit)
 What cannot be told apart: an edit made with piiaudit's own writer, or a manifest written
 again by hand. The check catches careless and silent changes, not a forger. A manifest
 written before the counter existed (schema 3 and older) counts as recorded at 0: such a
-session is checked from its next analysis on.
+session is checked from its next analysis on. A tester's screenshot (piiaudit.testermarks) is
+checked against the SHA-256 its observation row recorded: ok, changed, missing, or new when
+no row names it.
 
 `guard(session_dir, command, accept=...)`: analyze and report refuse to write a new
 manifest over files changed outside piiaudit (changed, missing, new), unless the tester
@@ -39,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from piiaudit import manifest as manifest_mod
-from piiaudit import runs
+from piiaudit import runs, sessiondir
 from piiaudit.dbfile import damage
 from piiaudit.flowcount import count_flows
 from piiaudit.store import DB_NAME, FLOWS_NAME, MANIFEST_NAME, WRITES_KEY
@@ -147,6 +149,9 @@ def _read_db(path: Path) -> dict[str, Any]:
                               SAVED_CAPTURES).fetchone()[0] if "flows" in tables else 0)
         not_stored = (conn.execute("SELECT coalesce(sum(n), 0) FROM tally WHERE stage = 'proxy' AND outcome = 'failed' "
                                    "AND what = 'flows'").fetchone()[0] if "tally" in tables else 0)
+        shots = ([(r[0], r[1]) for r in conn.execute(
+            "SELECT DISTINCT screenshot, screenshot_sha256 FROM observations WHERE screenshot IS NOT NULL")]
+            if "observations" in tables else [])
         open_runs = ([dict(zip(("id", "stage", "started", "ended", "pid", "host", "detail"), r)) for r in conn.execute(
             "SELECT id, stage, started, ended, pid, host, detail FROM runs ORDER BY started")]
             if "runs" in tables else [])
@@ -157,7 +162,7 @@ def _read_db(path: Path) -> dict[str, Any]:
     except (TypeError, ValueError):
         writes = 0
     return {"counts": counts, "writes": writes, "saved_flows": saved, "not_stored": int(not_stored),
-            "open_runs": open_runs}
+            "open_runs": open_runs, "screenshots": shots}
 
 
 def _manifest(session_dir: Path) -> tuple[dict[str, Any], str | None]:
@@ -202,7 +207,7 @@ def verify(session_dir: Path | str, *, skip: frozenset[str] | set[str] = frozens
     advanced = state["writes"] > recorded_writes
     for name in (n for n in FILES if n not in skip):
         v.files.append(_check_file(session_dir / name, recorded.get(name), advanced, state, m))
-    v.files = [f for f in v.files if f is not None]
+    v.files = [f for f in v.files if f is not None] + _check_screenshots(session_dir, state["screenshots"])
     v.checks.append(_check_counts(m, state, next(f for f in v.files if f.name == DB_NAME)))
     v.checks.append(_check_flows(session_dir, state, v.partial_runs))
     return v
@@ -236,6 +241,30 @@ def _check_file(path: Path, rec: dict | None, advanced: bool, state: dict, m: di
         return FileCheck(name, "appended", f"{size - recorded_size} bytes added after the {recorded_size} recorded",
                          rec.get("sha256"), found)
     return FileCheck(name, "changed", f"{size} bytes, the manifest recorded {recorded_size}", rec.get("sha256"), found)
+
+
+def _check_screenshots(session_dir: Path, recorded: list[tuple[str, str]]) -> list[FileCheck]:
+    """The tester's screenshots against the SHA-256 their observation rows recorded (session.db
+    itself is held to the manifest, so a row cannot change unseen); a screenshot file no row
+    names is new."""
+    out = []
+    named = set()
+    for name, sha in recorded:
+        named.add(name)
+        path = session_dir / name
+        if not path.is_file() or path.is_symlink():
+            out.append(FileCheck(name, "missing", "a tester observation names it", recorded_sha256=sha))
+            continue
+        found = _sha256(path)
+        out.append(FileCheck(name, "ok" if found == sha else "changed",
+                             "" if found == sha else "not the screenshot the observation recorded", sha, found))
+    try:
+        present = sorted(p.name for p in session_dir.iterdir() if sessiondir.SCREENSHOT.match(p.name))
+    except OSError:
+        present = []
+    out += [FileCheck(n, "new", "no tester observation names it", found_sha256=_sha256(session_dir / n))
+            for n in present if n not in named and (session_dir / n).is_file()]
+    return out
 
 
 def _written(state: dict, m: dict) -> str:

@@ -71,6 +71,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("host_header", "TEXT", "the Host header (HTTP/2 :authority) as the app wrote it, without port", since=3),
         C("escaped", "TEXT", "JSON {column: sha256 of the raw bytes} for text columns that held bytes that are "
           "not UTF-8, stored with \\xNN escapes (piiaudit.rawtext); NULL if none", since=4),
+        C("server_ip", "TEXT", "the IP address of the server the proxy connected to (mitmproxy's peer address; a "
+          "HAR's serverIPAddress), NULL if not known; never resolved from a name (piiaudit.flowrow.server_ip)",
+          since=5),
         indexes=(("flows_ts", "ts_start"), ("flows_host", "host")),
     ),
     _table(
@@ -198,6 +201,25 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("n", "INTEGER NOT NULL", since=4),
         indexes=(("tally_stage", "stage"),),
         since=4,
+    ),
+    _table(
+        "observations", "what the tester saw and the hooks cannot decide (piiaudit mark, a filled-in checklist): "
+                        "a personalisation switch, an account cancellation, correction or deletion path, a way to "
+                        "withdraw consent, found or not (kinds: piiaudit/data/observations.yaml)",
+        C("id", "INTEGER PRIMARY KEY", since=5),
+        C("ts", "REAL NOT NULL", "host epoch seconds: when the tester saw it (--at, else the time of the mark)",
+          since=5),
+        C("kind", "TEXT NOT NULL", "a kind of piiaudit/data/observations.yaml, e.g. personalisation_switched_off",
+          since=5),
+        C("place", "TEXT", "where in the app: '设置 > 隐私 > 个性化推荐'", since=5),
+        C("note", "TEXT", "the tester's own words", since=5),
+        C("screenshot", "TEXT", "file name of the screenshot copied into the session directory, NULL if none",
+          since=5),
+        C("screenshot_sha256", "TEXT", "SHA-256 of that file as copied (piiaudit verify checks it)", since=5),
+        C("source", "TEXT NOT NULL", "'mark' (piiaudit mark observed) or 'checklist:<file name>'", since=5),
+        C("recorded_at", "REAL", "host time the row was written", since=5),
+        indexes=(("observations_ts", "ts"),),
+        since=5,
     ),
 )}
 del C

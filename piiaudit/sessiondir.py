@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets
 import sqlite3
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ OWN_FILES = (
     FLOWS_NAME, MANIFEST_NAME, "evidence.xlsx", "report.html", "findings.json",
     "device.yaml", "scope.yaml", "target-output.log",
 )
+SCREENSHOT = re.compile(r"^screenshot-[0-9a-f]{16}(\.[A-Za-z0-9]{1,8})?$")   # = piiaudit.testermarks
 SQLITE_HEADER = b"SQLite format 3\x00"
 PIIAUDIT_TABLES = {"flows", "pii_hits", "events"}
 SHOWN = 5   # foreign entries named in a refusal
@@ -51,8 +53,11 @@ class SessionDirError(Exception):
 
 
 def is_own_file(name: str) -> bool:
-    """A name piiaudit writes in a session directory (temporary files included)."""
-    if name in OWN_FILES:
+    """A name piiaudit writes in a session directory (temporary files included): a tester's
+    screenshot is copied in as `screenshot-<16 hex of its SHA-256>.<suffix>` (piiaudit.testermarks)."""
+    if name in OWN_FILES or SCREENSHOT.match(name):
+        return True
+    if name.startswith(".screenshot-") and name.endswith(".tmp"):
         return True
     if name.endswith(".tmp"):
         base = name[1:] if name.startswith(".") else name

@@ -349,6 +349,12 @@ class SessionStore:
         ts = times.checked(ts, f"the consent mark's time {ts!r}")
         self.write({"consent_marks": [{"ts": ts, "kind": kind, "source": source, "note": note}]})
 
+    def add_observations(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        """The tester's observations (rows of piiaudit.testermarks), in one transaction; how many."""
+        rows = list(rows)
+        self.write({"observations": rows})
+        return len(rows)
+
     def record_error(self, component: str, message: str, *, flow_id: str | None = None, detail: Any = None) -> None:
         """Best effort: an error row must never raise into the caller's hot path. Counted as an
         error of the component's stage (`tally`)."""

@@ -72,12 +72,14 @@ def test_each_evidence_row_has_its_role_its_time_against_consent_and_its_masked_
 
 def test_the_advertising_id_bind_is_umengs_read_not_a_self_start(fulltour_recording):
     store = fulltour_recording.store()
-    bind = store.rows("SELECT id FROM events WHERE kind = 'component_launch' "
-                      "AND data LIKE '%ads.identifier.service.START%'")
-    assert len(bind) == 1
+    # Umeng's at start (step 7) and Pangle's for its ad request after the 个性化推荐 switch-off (step 67)
+    bind = store.rows("SELECT id, sdk FROM events WHERE kind = 'component_launch' "
+                      "AND data LIKE '%ads.identifier.service.START%' ORDER BY ts")
+    assert [b["sdk"] for b in bind] == ["umeng", "pangle"]
     findings = _findings(fulltour_recording)
     assert not [f for f in findings if f["rule_id"] == "MIIT-SELFSTART"]
     assert bind[0]["id"] in _one(findings, "SDK-PRECONSENT", "advertising_id", "umeng")["event_ids"]
+    assert bind[1]["id"] in _one(findings, "IM3.3", "advertising_id", "pangle")["event_ids"]
 
 
 def test_a_background_read_and_its_send_are_one_finding(fulltour_recording):

@@ -29,7 +29,7 @@ STANDIN_DEFAULTS = {"iccid": "89860012345678901234", "serial": "STANDIN0001", "a
 LOC = f"{DEVICE['location']['lat']:.6f},{DEVICE['location']['lng']:.6f}"
 PUSH = "com.example.demoshop:push"
 STANDIN_SDK_INT = 34
-TOTAL_STEPS = 64
+TOTAL_STEPS = 68
 AES_KEY, AES_IV = b"GtDemoShopKey016", b"0102030405060708"
 
 
@@ -157,6 +157,14 @@ TRUTH = [
     Expected(64, "android.app.Activity.requestPermissions", "permission_request", None,
              "android.permission.ACTIVITY_RECOGNITION", hook="permissions.request"),
     Expected(64, "android.app.Activity.dispatchRequestPermissionsResult", "permission_result", None, has("=granted")),
+    # The settings: the 个性化推荐 switch shown on, tapped off, its state stored (the tester marks it).
+    Expected(65, "android.widget.CompoundButton.setChecked", "checkbox", None, "个性化推荐", hook="consent.checkbox"),
+    Expected(65, "android.app.Dialog.show", "dialog_shown", None, has("个性化推荐"), hook="consent.dialog_shown"),
+    Expected(66, "android.view.View.performClick", "click", None, "个性化推荐", hook="consent.click"),
+    Expected(66, "android.app.SharedPreferencesImpl$EditorImpl.putBoolean", "pref_write", None, "false",
+             hook="consent.pref_boolean"),
+    Expected(67, "com.google.android.gms.ads.identifier.AdvertisingIdClient$Info.getId", "pii_read", "advertising_id",
+             dev("advertising_id"), "pangle", hook="gms.advertising_id"),
 ]
 NEW_STEPS = range(52, 59)   # the SDKs' foreground steps after the return (each through its own hook row)
 
@@ -168,6 +176,7 @@ FLOWS = [
     ("GET", "https://api.demoshop.example/v1/stores/nearby?lat=", (str(DEVICE["location"]["lat"]),)),
     ("GET", "http://apilocate.amap.com/mobile/heartbeat?lat=", (str(DEVICE["location"]["lat"]),)),
     ("POST", "https://stats.jpush.cn/v3/report", (base64.b64encode(dev("android_id").encode()).decode().rstrip("="),)),
+    ("POST", "https://api-access.pangolin-sdk-toutiao.com/api/ad/union/sdk/get_ads/", (dev("advertising_id"),)),
 ]
 
 

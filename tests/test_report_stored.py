@@ -52,7 +52,7 @@ def test_analyze_loads_each_table_once_and_stores_the_timeline(encrypted, monkey
     real = analysis.load._read
     monkeypatch.setattr(analysis.load, "_read", lambda conn, table, *a: reads.append(table) or real(conn, table, *a))
     result = analyze(encrypted, scope=demo_scope_path())
-    assert sorted(reads) == ["consent_marks", "events", "flows", "pii_hits", "pii_hits"]   # hits again: crypto added one
+    assert sorted(reads) == ["consent_marks", "events", "flows", "observations", "pii_hits", "pii_hits"]  # hits again: crypto added one
     assert any(">crypto:" in str(loc) for loc in result.session.hits["location"])
     stored = analysis.timeline.stored(result.session.store)
     assert len(stored) == len(result.timeline) == SessionStore(encrypted, create=False).get_meta("analysis")["timeline_rows"]
@@ -125,7 +125,7 @@ def test_a_version_1_session_gains_the_timeline_table_and_the_party_columns(tmp_
     conn.commit()
     conn.close()
     store = SessionStore(db.parent, create=False)
-    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 4
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 5
     assert {"host_header", "escaped"} <= {r["name"] for r in store.rows("PRAGMA table_info(flows)")}
     assert {"runs", "tally"} <= {r["name"] for r in store.rows("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"party", "party_reason"} <= {r["name"] for r in store.rows("PRAGMA table_info(timeline)")}

@@ -47,6 +47,7 @@ class Scenario:
     doc: Path
     description: str
     consent_choices: bool = False    # plays the user's answer given as CONSENT_PROPERTY
+    tester_marks: Path | None = None   # what the tester marked during the run (piiaudit mark observed)
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -64,11 +65,13 @@ SCENARIOS: dict[str, Scenario] = {
         name="full",
         main_class="com.example.demoshop.FullTour",
         hosts=("sdk-open-phone.getui.com", "ulogs.umeng.com", "apilocate.amap.com",
-               "api.demoshop.example", "stats.jpush.cn"),
+               "api.demoshop.example", "stats.jpush.cn", "api-access.pangolin-sdk-toutiao.com"),
         scope=DEMO_DATA / "scope-full.yaml",
         doc=REPO / "docs" / "standin-fulltour.md",
-        description="64 steps over every hook family: identifiers, location, content queries, app lists, "
+        description="68 steps over every hook family: identifiers, location, content queries, app lists, "
                     "clipboard, camera, microphone, sensors, accounts, permissions, consent UI, an "
-                    "AES-encrypted Getui upload, background collection and a second process (:push)",
+                    "AES-encrypted Getui upload, background collection, a second process (:push), and "
+                    "the 个性化推荐 switch turned off while Pangle still sends the advertising ID",
+        tester_marks=DEMO_DATA / "tester-marks-full.yaml",
     ),
 }

@@ -14,10 +14,12 @@ import com.umeng.commonsdk.internal.UMInternalData;
 import com.umeng.commonsdk.statistics.common.DeviceConfig;
 
 /**
- * Plays docs/standin-fulltour.md: 64 steps in which Bugly, Getui (AES-encrypted upload),
+ * Plays docs/standin-fulltour.md: 68 steps in which Bugly, Getui (AES-encrypted upload),
  * Umeng (with the MSA OAID SDK), AMap, JPush (in a second process), Pangle and the app itself
  * touch every hooked family of personal data, around a privacy dialog with a pre-checked box,
- * then the app asks again for a denied permission and explains a feature before its request.
+ * then the app asks again for a denied permission and explains a feature before its request;
+ * at the end the user turns personalised recommendations off and Pangle still sends the
+ * advertising ID.
  *
  * Flags: -Dstandin.device, -Dstandin.offline=true, -Dstandin.gate (as the demo launcher),
  * -Dstandin.permissions.deny (default: android.permission.ACCESS_BACKGROUND_LOCATION).
@@ -118,6 +120,17 @@ public final class FullTour {
         if (!ScriptedUser.tap(HomeActivity.STEPS_GO)) Tour.fail(Tour.EXIT_SCRIPT, "step 63: no " + HomeActivity.STEPS_GO + " button on screen");
         thread.runUntilIdle();
         Tour.check(home.activityRecognitionGranted(), "ACTIVITY_RECOGNITION was not granted");
+        // Steps 65-66: the user turns 个性化推荐 off in 我的 > 设置 (the tester marks it: piiaudit/data/demo/tester-marks-full.yaml).
+        home.openSettings();
+        thread.runUntilIdle();
+        Tour.step(66, "user taps 个性化推荐 (View.performClick): the switch turns off; HomeActivity stores "
+                + HomeActivity.KEY_PERSONALISED + "=false (SharedPreferences.Editor.putBoolean)");
+        if (!ScriptedUser.tap(HomeActivity.PERSONALISATION_LABEL)) Tour.fail(Tour.EXIT_SCRIPT, "step 66: no 个性化推荐 switch on screen");
+        home.savePersonalisation();
+        thread.runUntilIdle();
+        // Steps 67-68: Pangle asks for an ad with the advertising ID all the same.
+        TTAdSdk.loadAd(home);
+        thread.runUntilIdle();
         Tour.finish();
     }
 }

@@ -9,17 +9,23 @@ import android.os.Bundle;
 import android.speech.RecognitionListener;
 import android.speech.RecognizerIntent;
 import android.speech.SpeechRecognizer;
+import com.example.demoshop.net.Http;
+import com.example.demoshop.net.Json;
 import com.example.demoshop.tour.Tour;
+import com.google.android.gms.ads.identifier.AdvertisingIdClient;
 
 /**
  * Pangle ads (穿山甲) in the tour: asks for the phone and coarse location permissions itself,
  * through an invisible fragment in the app's activity (step 57), and starts listening on the
- * microphone for a voice-interactive ad without the user having asked for anything (58).
+ * microphone for a voice-interactive ad without the user having asked for anything (58); after
+ * the user switched personalised recommendations off, it still asks for an ad with the
+ * advertising ID (67-68).
  */
 public final class TTAdSdk {
     static final String[] PERMISSIONS = {"android.permission.READ_PHONE_STATE", "android.permission.ACCESS_COARSE_LOCATION"};
     static final int REQUEST_CODE = 4097;
     static final String FRAGMENT_TAG = "tt_permission_fragment";
+    public static final String AD_URL = "https://api-access.pangolin-sdk-toutiao.com/api/ad/union/sdk/get_ads/";
 
     private static int sPermissionResults = -1;
     private static int sVoiceError;
@@ -44,6 +50,28 @@ public final class TTAdSdk {
         recognizer.setRecognitionListener(new VoiceListener(recognizer));
         recognizer.startListening(new Intent(RecognizerIntent.ACTION_RECOGNIZE_SPEECH)
                 .putExtra(RecognizerIntent.EXTRA_LANGUAGE_MODEL, RecognizerIntent.LANGUAGE_MODEL_FREE_FORM));
+    }
+
+    /** Steps 67-68: an ad request that carries the advertising ID, whatever the app's settings say. */
+    public static void loadAd(Context context) {
+        Tour.step(67, "Pangle reads the advertising ID (AdvertisingIdClient.getAdvertisingIdInfo().getId)");
+        String gaid;
+        try {
+            gaid = AdvertisingIdClient.getAdvertisingIdInfo(context).getId();
+        } catch (Exception e) {
+            Tour.fail(Tour.EXIT_SCRIPT, "step 67: getAdvertisingIdInfo failed: " + e);
+            return;
+        }
+        Tour.expect("AdvertisingIdClient$Info.getId()", "advertising_id", gaid);
+        if (Tour.send(68, "Pangle POSTs an ad request with the advertising ID to " + AD_URL)) {
+            String body = "{\"app\":{\"appid\":\"5123456\",\"package_name\":\"com.example.demoshop\"},"
+                    + "\"device\":{\"gaid\":" + Json.q(gaid) + ",\"os\":\"Android\"},\"ad_slot\":{\"id\":\"887654321\"}}";
+            try {
+                Http.post(AD_URL, "application/json; charset=utf-8", body, "User-Agent", "Pangle/5.8.0 (Android 14)");
+            } catch (Exception e) {
+                Tour.requestFailed("POST " + AD_URL, e);
+            }
+        }
     }
 
     /** The error that ended the listening session (the stand-in's microphone hears silence), 0 before. */

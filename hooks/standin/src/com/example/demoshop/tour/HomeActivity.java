@@ -31,13 +31,17 @@ import com.tencent.mmkv.MMKV;
 /**
  * The app's home screen in the full tour: lifecycle (steps 10, 45, 51), the privacy dialog
  * and consent (11-16), permissions (17-20), its own reads (21, 28, 35-39) and the camera and
- * microphone behind on-screen buttons (40-43).
+ * microphone behind on-screen buttons (40-43), the settings with the 个性化推荐 switch (65-66).
  */
 public class HomeActivity extends Activity implements DialogInterface.OnClickListener {
     public static final String KEY_PRIVACY_AGREED = "privacy_agreed";
     public static final String POLICY_LINK = "https://www.demoshop.example/privacy";
     public static final String POLICY_ASSET = "file:///android_asset/privacy.html";
     public static final String NEARBY_URL = "https://api.demoshop.example/v1/stores/nearby";
+    /** 我的 > 设置: the switch for personalised recommendations (个性化推荐), on by default, and where it is kept. */
+    public static final String PERSONALISATION_LABEL = "个性化推荐";
+    public static final String SETTINGS_PREFS = "settings";
+    public static final String KEY_PERSONALISED = "personalized_recommendation";
     static final String PRIVACY_TITLE = "用户协议与隐私政策";
     static final String PRIVACY_MESSAGE = "欢迎使用演示商城！请仔细阅读《用户协议》和《隐私政策》：我们会在您授权后收集位置信息、"
             + "通讯录、短信验证码、日历、相册、相机和麦克风，用于门店推荐、邀请好友、登录、提醒、上传头像、扫码和语音搜索。";
@@ -69,6 +73,7 @@ public class HomeActivity extends Activity implements DialogInterface.OnClickLis
 
     private Handler mHandler;
     private CheckBox mAgreeBox;
+    private CheckBox mPersonalisationSwitch;
     private boolean mResumedBefore;
     private int mPermissionRounds;
     private AMapLocationClient mLocation;
@@ -268,5 +273,25 @@ public class HomeActivity extends Activity implements DialogInterface.OnClickLis
         rec.startRecording();
         rec.stop();
         rec.release();
+    }
+
+    /** Step 65: 我的 > 设置, with the 个性化推荐 switch on, as the app ships it. */
+    public void openSettings() {
+        Tour.step(65, "user opens 我的 > 设置: HomeActivity shows the settings with the 个性化推荐 switch on (Dialog.show)");
+        mPersonalisationSwitch = new CheckBox(this);
+        mPersonalisationSwitch.setText(PERSONALISATION_LABEL);
+        mPersonalisationSwitch.setChecked(true);
+        new AlertDialog.Builder(this)
+                .setTitle("设置")
+                .setMessage("推荐与广告")
+                .setView(mPersonalisationSwitch)
+                .show();
+    }
+
+    /** Step 66, after the user's tap on the switch: the app stores its new state. */
+    public void savePersonalisation() {
+        Tour.check(!mPersonalisationSwitch.isChecked(), "the 个性化推荐 switch is still on after the tap");
+        getSharedPreferences(SETTINGS_PREFS, MODE_PRIVATE).edit()
+                .putBoolean(KEY_PERSONALISED, mPersonalisationSwitch.isChecked()).apply();
     }
 }

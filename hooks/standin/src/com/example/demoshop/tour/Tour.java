@@ -4,7 +4,7 @@ import com.example.demoshop.Script;
 import java.util.List;
 
 /**
- * The script of docs/standin-fulltour.md: 64 steps, at least 100 ms apart, in order, with
+ * The script of docs/standin-fulltour.md: 68 steps, at least 100 ms apart, in order, with
  * framework values checked against the device's. Exit codes are the demo launcher's: 2
  * setup, 3 value mismatch, 4 request failed, 5 script broke. The work is Script's, shared
  * with the demo scenario.
@@ -12,7 +12,7 @@ import java.util.List;
 public final class Tour {
     /** Pause before each step; the tour promises at least 100 ms between steps. */
     public static final long STEP_GAP_MS = 120;
-    public static final int TOTAL_STEPS = 64;
+    public static final int TOTAL_STEPS = 68;
     /** The steps the :push process plays (its own JVM). */
     public static final int FIRST_PUSH_STEP = 49;
     public static final int LAST_PUSH_STEP = 50;
