@@ -617,6 +617,16 @@ def _add_scope_commands() -> None:
 _add_scope_commands()
 
 
+def _add_retest_and_batch_commands() -> None:
+    from commands.campaign import campaign
+    from commands.compare import compare
+    cli.add_command(compare)
+    cli.add_command(campaign)
+
+
+_add_retest_and_batch_commands()
+
+
 def main() -> None:
     started = time.time()
     try:
