@@ -179,6 +179,7 @@ def run(paths: Iterable[Path], out: Path, tz: Any, *, verify: bool = True,
             totals.per_category.update(per_cat)
             totals.per_severity.update(per_sev)
             totals.per_decision[sf.consent["decision"]] += 1
+            del sf, row, per_cat, per_sev   # nothing of this session is held while the next one is read
         items = [
             (both("报告", "Report"), both("批量审计汇总", "Batch audit summary")),
             (both("生成时间", "Made at"), iso_one(started, tz)),
