@@ -67,7 +67,7 @@ FINDING_NO = both("发现编号", "Finding No.")
 EVIDENCE = both("证据行", "Evidence rows")
 APPS_WITH = both("有发现的App数", "Apps with findings")
 
-CATEGORY_HEADERS = {k: c.zh for k, c in categories.CATEGORIES.items()}   # short: the matrix's columns
+CATEGORY_HEADERS = {k: c.label for k, c in categories.CATEGORIES.items()}   # the matrix's columns, wrapped
 SEVERITY_HEADERS = {s: SEVERITY[s] for s in SEVERITIES}
 APP_HEADERS = [NO, SESSION, PACKAGE, APP_NAME, VERSION, VERSION_CODE, APP_SHA, IDENTITY_SOURCE, CONSENT, CONSENT_TIME,
                FINDINGS, *SEVERITY_HEADERS.values(), *CATEGORY_HEADERS.values(), RESULT, INTEGRITY, STATUS, REASON, PATH]
@@ -76,7 +76,7 @@ FINDING_HEADERS = [NO, PACKAGE, VERSION, SESSION, CATEGORY, RULE, TITLE, SEVERIT
                    FIRST_EPOCH, DT, FLOWS, EVENTS, FINDING_NO, EVIDENCE]
 WIDTHS = {SESSION: 24, PACKAGE: 28, APP_NAME: 24, APP_SHA: 66, CONSENT_TIME: 30, RESULT: 26, REASON: 60, PATH: 50,
           CATEGORY: 44, TITLE: 44, ACTOR: 26, PII: 28, HOST: 24, FIRST: 30, FIRST_EPOCH: 17, EVIDENCE: 60,
-          **{h: 12 for h in CATEGORY_HEADERS.values()}}
+          **{h: 22 for h in CATEGORY_HEADERS.values()}}
 WRAPPED = {CATEGORY, TITLE, EVIDENCE, REASON}
 
 

@@ -80,7 +80,7 @@ def test_a_folder_of_sessions_gives_one_row_per_app_a_matrix_and_every_finding(b
         assert app["发现数 / Findings"] == len(findings)
         per_cat = Counter(f["category"] for f in findings)
         for key, cat in categories.CATEGORIES.items():
-            assert app[cat.zh] == per_cat.get(key, 0), key
+            assert app[cat.label] == per_cat.get(key, 0), key
         per_sev = Counter(f["severity"] for f in findings)
         assert (app["高 / high"], app["中 / medium"], app["低 / low"]) == (
             per_sev["high"], per_sev["medium"], per_sev["low"])
@@ -97,7 +97,7 @@ def test_a_folder_of_sessions_gives_one_row_per_app_a_matrix_and_every_finding(b
     matrix = _sheet(out, MATRIX)
     assert [m["会话 / Session"] for m in matrix] == ["1-accepted", "2-declined"]
     for m, app in zip(matrix, apps):
-        assert all(m[c.zh] == app[c.zh] for c in categories.CATEGORIES.values())
+        assert all(m[c.label] == app[c.label] for c in categories.CATEGORIES.values())
         assert m["发现数 / Findings"] == app["发现数 / Findings"]
 
     found = _sheet(out, FINDINGS)
