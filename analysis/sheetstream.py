@@ -10,6 +10,7 @@ a filter over its columns. The file is written beside the target and renamed int
 
 from __future__ import annotations
 
+import errno
 import math
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from typing import Any, Iterator
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 
 from analysis.bilingual import TRUNCATED
 from analysis.labels import clean_text
@@ -77,15 +79,26 @@ class Book:
 
 @contextmanager
 def book(path: Path | str) -> Iterator[Book]:
-    """A Book written to a temporary file beside `path`, renamed over it when the block ends."""
-    with sessiondir.replacing(Path(path)) as tmp:
+    """A Book written to a temporary file beside `path`, renamed over it when the block ends.
+    A place that cannot be written is an OSError naming `path`, raised before any row is made."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise OSError(errno.ENOENT, "no such directory", str(path.parent))
+    if path.is_dir():
+        raise OSError(errno.EISDIR, "a directory, not a file", str(path))
+    with sessiondir.replacing(path) as tmp:
         b = Book(tmp)
         try:
             yield b
         finally:
             for s in b.sheets:
                 s.close()
-            b.wb.close()
+            try:
+                b.wb.close()
+            except FileCreateError as e:
+                cause = e.__context__ if isinstance(e.__context__, OSError) else None
+                raise OSError(getattr(cause, "errno", None) or errno.EIO, getattr(cause, "strerror", None) or str(e),
+                              str(path)) from None
 
 
 def write_cell(ws, row: int, col: int, value: Any, fmt) -> None:

@@ -64,7 +64,8 @@ def campaign(paths: tuple[Path, ...], out: Path, as_json: bool, no_verify: bool,
     try:
         totals = campaign_mod.run(paths, out, tz, verify=not no_verify)
     except OSError as e:
-        raise CampaignError(f"{out}: cannot write it ({e.strerror or e})") from None
+        raise CampaignError(f"{out}: cannot write it: {e.strerror or e}"
+                               + (f" ({e.filename})" if e.filename and str(e.filename) != str(out) else "")) from None
     if as_json:
         click.echo(json.dumps({**totals.to_dict(), "workbook": str(out)}, ensure_ascii=False))
     else:

@@ -69,7 +69,8 @@ def compare(old: Path, new: Path, out: Path | None, as_json: bool, force: bool, 
         try:
             compare_mod.write_workbook(comparison, out, tz)
         except OSError as e:
-            raise CompareError(f"{out}: cannot write it ({e.strerror or e})") from None
+            raise CompareError(f"{out}: cannot write it: {e.strerror or e}"
+                               + (f" ({e.filename})" if e.filename and str(e.filename) != str(out) else "")) from None
     if as_json:
         doc = compare_mod.to_json(comparison)
         if out is not None:

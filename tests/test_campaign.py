@@ -160,3 +160,10 @@ def test_the_help_teaches_with_examples():
     assert result.exit_code == 0
     for words in ("Examples:", "应用 (Apps)", "矩阵 (Matrix)", "发现 (Findings)", "one at a time", "its reason"):
         assert words in result.output
+
+
+def test_a_workbook_that_cannot_be_written_is_one_line_before_any_session_is_read(batch, tmp_path):
+    from tests.support.cli_results import refused
+
+    refused(run("campaign", batch, "--out", tmp_path / "missing" / "c.xlsx"), "no such directory",
+            str(tmp_path / "missing"))

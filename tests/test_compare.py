@@ -204,3 +204,9 @@ def test_findings_sharing_a_key_pair_in_order_of_first_time_and_the_rest_is_reso
               r["new_id"] if r["new_id"] == r["new_id"] else None) for r in m.to_dict("records")}
     # the earlier old Umeng finding pairs with the new one (host compared case-insensitively)
     assert pairs == {("still_present", 2, 7), ("resolved", 1, None), ("resolved", 3, None), ("new", None, 8)}
+
+
+def test_a_workbook_that_cannot_be_written_is_one_line(before_and_after, tmp_path):
+    before, after = before_and_after
+    refused(run("compare", before, after, "--out", tmp_path / "missing" / "c.xlsx"), "no such directory")
+    assert not (tmp_path / "missing").exists()
