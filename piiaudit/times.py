@@ -73,6 +73,23 @@ def zone_label(tz: dt.tzinfo | None = None) -> str:
     return f"{getattr(tz, 'key', None) or tz} (UTC{offset[:3]}:{offset[3:]})"
 
 
+def zone_name(tz: dt.tzinfo | None = None) -> str:
+    """The zone's IANA name ('Asia/Shanghai'); 'localtime' for a system zone without one."""
+    tz = tz or zone()
+    return str(getattr(tz, "key", None) or tz)
+
+
+def utc_offset(tz: dt.tzinfo | None = None, at: float | None = None) -> str:
+    """'+08:00': the zone's offset from UTC at `at` (epoch seconds; default now)."""
+    moment = dt.datetime.now(tz or zone()) if at is None else dt.datetime.fromtimestamp(at, tz or zone())
+    return _offset_text((moment.utcoffset() or dt.timedelta()).total_seconds())
+
+
+def time_header(label: str, tz: dt.tzinfo | None = None) -> str:
+    """A time column's header with the zone it is shown in: '首次时间 / First time (Asia/Shanghai, UTC+08:00)'."""
+    return f"{label} ({zone_name(tz)}, UTC{utc_offset(tz)})"
+
+
 def iso_one(ts: Any, tz: dt.tzinfo | None = None) -> str:
     """One epoch time as '2026-03-01T10:15:02.345+08:00'; missing (None, NaN, NA) is ''."""
     try:
