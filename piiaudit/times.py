@@ -60,10 +60,17 @@ def _environment_zone(tz_variable: str) -> dt.tzinfo:
     if _LOCALTIME.exists():
         try:
             with open(_LOCALTIME, "rb") as f:
-                return zoneinfo.ZoneInfo.from_file(f, key="localtime")
+                return zoneinfo.ZoneInfo.from_file(f, key=_system_zone_name())
         except (OSError, ValueError):
             pass
     return dt.datetime.now().astimezone().tzinfo or dt.timezone.utc
+
+
+def _system_zone_name() -> str:
+    """The IANA name of the system's zone, from the link /etc/localtime (…/zoneinfo/Asia/Shanghai);
+    'localtime' when it is a copy and not a link."""
+    target = os.path.realpath(_LOCALTIME)
+    return target.split("/zoneinfo/", 1)[1] if "/zoneinfo/" in target else "localtime"
 
 
 def zone_label(tz: dt.tzinfo | None = None) -> str:
