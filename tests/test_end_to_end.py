@@ -134,7 +134,7 @@ def test_the_evidence_workbook_opens_and_shows_the_findings(demo):
     assert findings.freeze_panes is not None and findings.auto_filter.ref
     doc = json.loads((result.session_dir / "findings.json").read_text())
     assert len(doc["findings"]) == doc["findings_count"] == store.count("findings")
-    assert doc["schema"] == 2 and doc["session"]["state"] == "complete"
+    assert doc["schema"] == 3 and doc["session"]["state"] == "complete" and doc["app"]["package"] == "com.example.demoshop"
 
 
 def test_manifest_hashes_match_the_files(demo):
