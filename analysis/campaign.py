@@ -44,6 +44,8 @@ VERSION = both("版本", "Version")
 VERSION_CODE = both("版本号", "Version code")
 APP_SHA = both("App文件SHA-256", "App file SHA-256")
 IDENTITY_SOURCE = both("身份来源", "Identity from")
+TESTER = both("测试人员", "Tester")
+TESTED = both("测试时间", "Tested at")
 CONSENT = both("同意判定", "Consent decision")
 CONSENT_TIME = both("同意/拒绝时刻", "Consent or refusal time")
 FINDINGS = both("发现数", "Findings")
@@ -69,12 +71,13 @@ APPS_WITH = both("有发现的App数", "Apps with findings")
 
 CATEGORY_HEADERS = {k: c.label for k, c in categories.CATEGORIES.items()}   # the matrix's columns, wrapped
 SEVERITY_HEADERS = {s: SEVERITY[s] for s in SEVERITIES}
-APP_HEADERS = [NO, SESSION, PACKAGE, APP_NAME, VERSION, VERSION_CODE, APP_SHA, IDENTITY_SOURCE, CONSENT, CONSENT_TIME,
+APP_HEADERS = [NO, SESSION, PACKAGE, APP_NAME, VERSION, VERSION_CODE, APP_SHA, IDENTITY_SOURCE, TESTER, TESTED,
+               CONSENT, CONSENT_TIME,
                FINDINGS, *SEVERITY_HEADERS.values(), *CATEGORY_HEADERS.values(), RESULT, INTEGRITY, STATUS, REASON, PATH]
 MATRIX_HEADERS = [NO, PACKAGE, VERSION, SESSION, *CATEGORY_HEADERS.values(), FINDINGS]
 FINDING_HEADERS = [NO, PACKAGE, VERSION, SESSION, CATEGORY, RULE, TITLE, SEVERITY_H, ACTOR, PII, HOST, FIRST,
                    FIRST_EPOCH, DT, FLOWS, EVENTS, FINDING_NO, EVIDENCE]
-WIDTHS = {SESSION: 24, PACKAGE: 28, APP_NAME: 24, APP_SHA: 66, CONSENT_TIME: 30, RESULT: 26, REASON: 60, PATH: 50,
+WIDTHS = {SESSION: 24, TESTED: 30, PACKAGE: 28, APP_NAME: 24, APP_SHA: 66, CONSENT_TIME: 30, RESULT: 26, REASON: 60, PATH: 50,
           CATEGORY: 44, TITLE: 44, ACTOR: 26, PII: 28, HOST: 24, FIRST: 30, FIRST_EPOCH: 17, EVIDENCE: 60,
           **{h: 22 for h in CATEGORY_HEADERS.values()}}
 WRAPPED = {CATEGORY, TITLE, EVIDENCE, REASON}
@@ -121,7 +124,7 @@ def _app_row(no: int, sf: SessionFindings, tz: Any) -> tuple[list[Any], Counter,
     f, i, c = sf.findings, sf.identity, sf.consent
     per_cat, per_sev = Counter(f["category"].tolist()), Counter(f["severity"].tolist())
     row = [no, sf.name, i.get("package"), i.get("name"), i.get("version_name"), i.get("version_code"), i.get("sha256"),
-           i.get("source"), c["decision"], iso_one(c["at"], tz) if c.get("at") is not None else None, len(f),
+           i.get("source"), sf.tester, iso_one(sf.tested_at, tz) if sf.tested_at else None, c["decision"], iso_one(c["at"], tz) if c.get("at") is not None else None, len(f),
            *[per_sev.get(s, 0) for s in SEVERITIES], *[per_cat.get(k, 0) for k in categories.CATEGORIES],
            result_line(len(f), empty=False), sf.verdict, READ, None, str(sf.session_dir)]
     return row, per_cat, per_sev

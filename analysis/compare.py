@@ -186,6 +186,8 @@ def _side_items(sf: SessionFindings, tz: Any) -> list[str]:
                  if x) or "—",
         i.get("sha256") or "—",
         f"{cs['decision']}" + (f" {iso_one(cs['at'], tz)}" if cs.get("at") is not None else ""),
+        iso_one(sf.tested_at, tz) if sf.tested_at else "—",
+        sf.tester or "—",
         iso_one(sf.analyzed_at, tz) if sf.analyzed_at else "—",
         sf.scope or both("未提供", "none"),
         sf.verdict,
@@ -194,7 +196,8 @@ def _side_items(sf: SessionFindings, tz: Any) -> list[str]:
 
 
 SIDE_ITEMS = (both("会话", "Session"), "App", both("版本", "Version"), both("App文件SHA-256", "App file SHA-256"),
-              both("同意判定", "Consent decision"), both("分析时间", "Analysed at"), both("范围文件", "Scope"),
+              both("同意判定", "Consent decision"), both("测试时间", "Tested at"), both("测试人员", "Tester"),
+              both("分析时间", "Analysed at"), both("范围文件", "Scope"),
               both("完整性校验", "Integrity (piiaudit verify)"), both("发现数", "Findings"))
 
 
@@ -232,7 +235,7 @@ def to_json(c: Comparison) -> dict[str, Any]:
     """The comparison as one JSON object: both sides, the counts, and every row."""
     def side(sf: SessionFindings) -> dict[str, Any]:
         return {"session": str(sf.session_dir), "app": sf.identity, "consent": sf.consent,
-                "analyzed_at": sf.analyzed_at, "integrity": sf.verdict, "findings_count": len(sf.findings)}
+                "tester": sf.tester, "tested_at": sf.tested_at, "analyzed_at": sf.analyzed_at, "integrity": sf.verdict, "findings_count": len(sf.findings)}
 
     def nan_none(v: Any, whole: bool = False) -> Any:
         if v is None or v is pd.NA or (isinstance(v, float) and v != v):

@@ -30,6 +30,7 @@ from analysis import categories
 from analysis.findings import STORED_COLUMNS
 from analysis.pipeline import META_KEY
 from analysis.redact import HOST_LOCATIONS, redact
+from piiaudit import identity as identity_mod
 from piiaudit import integrity
 from piiaudit import manifest as manifest_mod
 from piiaudit.store import DB_NAME, SessionStore, StoreError
@@ -49,7 +50,7 @@ class SessionFindings:
     """What one analysed session says: who, the consent decision, the findings with their evidence."""
 
     session_dir: Path
-    identity: dict[str, Any]         # package, name, version_name, version_code, sha256, certificates, source
+    identity: dict[str, Any]         # piiaudit.identity.APP_KEYS: package, name, version_name, version_code, sha256, …
     consent: dict[str, Any]          # decision (accepted | declined | none), at (epoch s or None), method
     findings: pd.DataFrame           # FINDING_FIELDS
     titles: dict[str, tuple[str, str]]   # rule id -> (title_zh, title_en)
@@ -57,6 +58,8 @@ class SessionFindings:
     verdict: str                     # piiaudit verify: ok | partial | stale | mismatch
     verdict_line: str
     scope: str | None                # the scope file the analysis used (its name and sha256), or None
+    tester: str | None = None        # who ran the test (record/demo --tester), None if not recorded
+    tested_at: float | None = None   # when the recording started (epoch s), None if not recorded
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -74,23 +77,10 @@ FINDING_FIELDS = ("id", "rule_id", "category", "severity", "pii_type", "sdk", "a
 
 def identity(manifest: dict[str, Any], app_manifest: dict[str, Any] | None,
              scope: dict[str, Any] | None) -> dict[str, Any]:
-    """The app: the APK's (or AndroidManifest.xml's) own identity when the session recorded one,
-    else the manifest's `app`, else the scope file's; `source` says which."""
-    scope_app = (scope or {}).get("app") or {}
-    recorded = manifest.get("app") or {}
-    name = scope_app.get("name") or recorded.get("name")
-    if app_manifest and app_manifest.get("package"):
-        a = app_manifest
-        return {"package": a.get("package"), "name": name, "version_name": a.get("version_name"),
-                "version_code": a.get("version_code"), "sha256": a.get("sha256"),
-                "certificates": list(a.get("certificates") or []), "source": a.get("source") or "apk",
-                "file": a.get("file")}
-    for source, app in (("manifest", recorded), ("scope", scope_app)):
-        if app.get("package"):
-            return {"package": app.get("package"), "name": name, "version_name": app.get("version"),
-                    "version_code": None, "sha256": None, "certificates": [], "source": source, "file": None}
-    return {"package": None, "name": name, "version_name": None, "version_code": None, "sha256": None,
-            "certificates": [], "source": None, "file": None}
+    """The app as every output names it (piiaudit.identity.app_identity): the APK's (or
+    AndroidManifest.xml's) own identity when the session recorded one, else what the manifest
+    and the scope file declare; `source` says which (apk, manifest_xml, declared)."""
+    return identity_mod.app_identity(manifest, app_manifest, scope)
 
 
 def consent_of(raw: dict[str, Any] | None) -> dict[str, Any]:
@@ -209,5 +199,7 @@ def _read(session_dir: Path, verify: bool) -> SessionFindings:
         findings=findings_frame([dict(r) for r in rows], rules, consent["at"], host_values),
         titles={r["id"]: (r.get("title_zh") or "", r.get("title_en") or "") for r in rules},
         analyzed_at=meta.get("analyzed_at"), verdict=verdict, verdict_line=verdict_line, scope=scope_text,
+        tester=(identity_mod.tester(manifest) or {}).get("name"),
+        tested_at=identity_mod.tested(manifest).get("started"),
         notes=[n for n in (meta.get("notes") or []) if isinstance(n, str)],
     )

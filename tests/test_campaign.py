@@ -77,6 +77,7 @@ def test_a_folder_of_sessions_gives_one_row_per_app_a_matrix_and_every_finding(b
         assert app["身份来源 / Identity from"] == "manifest_xml"
         assert app["同意判定 / Consent decision"] == decision
         assert "+08:00" in app["同意/拒绝时刻 / Consent or refusal time"]
+        assert "+08:00" in app["测试时间 / Tested at"]
         assert app["发现数 / Findings"] == len(findings)
         per_cat = Counter(f["category"] for f in findings)
         for key, cat in categories.CATEGORIES.items():

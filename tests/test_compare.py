@@ -92,6 +92,7 @@ def test_a_policy_that_now_states_what_the_sdks_collect_resolves_the_scope_findi
         len(fixed), len(still), 0)
     assert summary["完整性校验 / Integrity (piiaudit verify)"] == "ok"
     assert summary["时区 / Time zone"].startswith("Asia/Shanghai")
+    assert "+08:00" in summary["测试时间 / Tested at"]
     # the console says the same, grouped under the notice category of the scope findings
     assert f"已整改 / resolved {len(fixed)}" in result.output
     assert "[超出用户授权范围收集个人信息 / Personal information collected beyond the scope the user authorised]" \
