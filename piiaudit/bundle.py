@@ -455,7 +455,7 @@ def _unpack_and_check(result: BundleCheck, zf: zipfile.ZipFile, entries: dict[st
                                    [c.line() for c in result.session.checks]
             if result.session.verdict == "mismatch" and not result.reasons:
                 result.fail(f"the packed session does not match its own manifest: "
-                            f"{result.session.verdict_line().removeprefix('verdict: mismatch — ')}")
+                            f"{result.session.verdict_line().removeprefix('verdict: mismatch — ').split(' / ')[0]}")
 
 
 def summary(result: BundleCheck) -> str:
