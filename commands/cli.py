@@ -501,6 +501,9 @@ def verify(target: Path, as_json: bool, trust: tuple[str, ...], trust_keys: tupl
     if target.is_dir():
         if bundle_options:
             raise click.UsageError("--trust, --trust-key, --tsr and --tsa-cert apply to a bundle zip, not a session")
+        if (target / "bundle-manifest.json").is_file() and not (target / DB_NAME).exists():
+            raise AuditError(f"{target}: an unpacked bundle; verify the zip itself, or the session in it: "
+                             f"piiaudit verify {target / 'session'}")
         result = integrity.verify(target)
         click.echo(integrity.to_json(result) if as_json else integrity.summary(result))
         sys.exit(0 if result.verdict == "ok" else 1)

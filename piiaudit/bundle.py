@@ -35,6 +35,7 @@ import stat
 import tempfile
 import time
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -439,7 +440,7 @@ def _unpack_and_check(result: BundleCheck, zf: zipfile.ZipFile, entries: dict[st
                             raise BundleError(f"{path}: {name!r} holds more than the {info.file_size} bytes it claims")
                         h.update(chunk)
                         dst.write(chunk)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:   # a CRC error, a cut file
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as e:   # CRC, deflate, cut
                 result.items.append(Item(name, "changed", f"cannot be read back ({e})"))
                 result.fail(f"{name}: cannot be read back ({e})")
                 continue
@@ -451,8 +452,12 @@ def _unpack_and_check(result: BundleCheck, zf: zipfile.ZipFile, entries: dict[st
                 result.items.append(Item(name, "ok"))
         if (session / DB_NAME).is_file():
             result.session = integrity.verify(session)
-            result.session_lines = [f.line() for f in result.session.files] + \
-                                   [c.line() for c in result.session.checks]
+            # its lines (runs that did not end, accepted changes too), without its verdict
+            result.session_lines = integrity.summary(result.session).splitlines()[:-1]
+            shown = f"{path.name}:session"      # not the temporary folder it was unpacked into
+            result.session.session_dir = Path(shown)
+            if result.session.problem:
+                result.session.problem = result.session.problem.replace(str(session), shown)
             if result.session.verdict == "mismatch" and not result.reasons:
                 result.fail(f"the packed session does not match its own manifest: "
                             f"{result.session.verdict_line().removeprefix('verdict: mismatch — ').split(' / ')[0]}")

@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from asn1crypto import tsp
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -478,8 +479,11 @@ def test_a_wrong_or_altered_timestamp_response_fails(bundled, tmp_path):
     tsr.write_bytes(flip_byte(good, len(good) - 10))
     assert "signature does not verify" in last_line(invoke("verify", bundled))
     # The stamped time changed inside the token (its message digest no longer matches).
-    at = good.find(b"Z\x02") if good.find(b"Z\x02") > 0 else good.find(b"Z")
-    tsr.write_bytes(flip_byte(good, at - 1))
+    token = tsp.TimeStampResp.load(good)["time_stamp_token"]["content"]["encap_content_info"]["content"]
+    gen_time = token.parsed["gen_time"].dump()           # 18 0F "YYYYMMDDHHMMSSZ"
+    at = good.find(gen_time) + 2 + 13                    # the last digit of the seconds
+    assert good.count(gen_time) == 1 and 48 <= good[at] <= 57
+    tsr.write_bytes(good[:at] + bytes([48 + (good[at] - 48 + 1) % 10]) + good[at + 1:])
     assert "message digest is not the hash of the TSTInfo" in last_line(invoke("verify", bundled))
     tsr.write_bytes(b"\x30\x80garbage")
     line = last_line(invoke("verify", bundled))
@@ -491,3 +495,50 @@ def test_a_wrong_or_altered_timestamp_response_fails(bundled, tmp_path):
     rezip(bundled, bundled, add={bundle.RESPONSE: (tmp_path / "answer.tsr").read_bytes()})
     inside = invoke("verify", bundled)
     assert inside.exit_code == 0 and "bundle-manifest.tsr (in the bundle)" in invoke("verify", bundled, "--json").output
+
+
+# -- screenshots, damaged zips, unpacked bundles -------------------------------------------------
+def test_a_screenshot_is_packed_and_held_to_its_observation_row(demo, tmp_path):
+    """The chain: the signature covers the hash of session.db, whose observation row holds the
+    screenshot's hash. A forger who swaps the screenshot and re-signs is still caught."""
+    session = Path(shutil.copytree(demo, tmp_path / "run1"))
+    shot = tmp_path / "settings.png"
+    shot.write_bytes(b"\x89PNG the settings page, no switch")
+    assert invoke("mark", "observed", "personalisation_switch_not_found", "--session", session,
+                  "--screenshot", shot).exit_code == 0
+    assert invoke("report", session).exit_code == 0
+    built = invoke("bundle", session, "--out", tmp_path / "run1.zip")
+    assert built.exit_code == 0, built.output
+    with zipfile.ZipFile(tmp_path / "run1.zip") as zf:
+        (name,) = [n for n in zf.namelist() if n.startswith("session/screenshot-")]
+        assert zf.read(name) == shot.read_bytes()
+    ok = invoke("verify", tmp_path / "run1.zip")
+    assert ok.exit_code == 0 and f"  {name.removeprefix('session/')} ok" in ok.output.replace("  ok", " ok"), ok.output
+    forger = Ed25519PrivateKey.generate()
+    swapped = b"\x89PNG the settings page, switch found"
+    resign(tmp_path / "run1.zip", forger, **{name.removeprefix("session/").replace(".", "_"): swapped})
+    result = invoke("verify", tmp_path / "run1.zip")
+    assert result.exit_code == 1
+    assert f"{name.removeprefix('session/')} changed" in last_line(result), result.output
+
+
+def test_a_damaged_zip_entry_is_named_not_a_traceback(bundled):
+    data = bytearray(bundled.read_bytes())
+    with zipfile.ZipFile(bundled) as zf:
+        info = zf.getinfo("session/flows.mitm")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 40
+    data[start] ^= 0xFF                        # inside the compressed bytes: a bad CRC or a broken stream
+    bundled.write_bytes(bytes(data))
+    result = CliRunner().invoke(cli, ["verify", str(bundled)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert last_line(result).startswith("verdict: mismatch — session/flows.mitm: "), result.output
+
+
+def test_an_unpacked_bundle_points_to_its_session(packed, tmp_path):
+    zip_path, _ = packed
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(tmp_path / "run1-check")
+    result = CliRunner().invoke(cli, ["verify", str(tmp_path / "run1-check")])
+    assert result.exit_code == 1 and f"piiaudit verify {tmp_path / 'run1-check' / 'session'}" in result.output
+    options = CliRunner().invoke(cli, ["verify", str(tmp_path / "run1-check" / "session"), "--trust", "ab" * 32])
+    assert options.exit_code == 2 and "apply to a bundle zip" in options.output
