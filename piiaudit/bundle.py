@@ -122,8 +122,10 @@ def build(session_dir: Path | str, out: Path | str, key: Ed25519PrivateKey, *, n
     now = time.time() if now is None else now
     if not sessiondir.is_session(session_dir):
         raise BundleError(f"{session_dir}: not a piiaudit session directory (no piiaudit {DB_NAME})")
-    if out.resolve().parent == session_dir.resolve():
+    if out.resolve().is_relative_to(session_dir.resolve()):
         raise BundleError(f"{out}: the bundle cannot be written inside the session it packs; choose --out elsewhere")
+    if out.suffix.lower() in (".tsq", ".tsr"):
+        raise BundleError(f"{out}: name the bundle run1.zip; .tsq and .tsr are the timestamp files beside it")
     v = integrity.verify(session_dir)
     if v.verdict in ("mismatch", "stale"):
         raise BundleError(f"{session_dir}: refusing to sign a session that does not verify ({v.verdict_line()}); "
@@ -132,6 +134,7 @@ def build(session_dir: Path | str, out: Path | str, key: Ed25519PrivateKey, *, n
     files: list[dict[str, Any]] = []
     request_path = out.with_suffix(".tsq")
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         with sessiondir.replacing(out) as tmp:
             with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
                 for name in names:

@@ -94,7 +94,12 @@ def load_or_create(path: Path | str) -> tuple[Ed25519PrivateKey, bool]:
     """The key at `path`, created first if there is none; (key, created)."""
     path = Path(path)
     if not path.exists() and not path.is_symlink():
-        return create(path), True
+        try:
+            return create(path), True
+        except SigningKeyError:
+            if not path.exists():
+                raise
+            # another piiaudit made it at the same moment: use that one
     return load(path), False
 
 

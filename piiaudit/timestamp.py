@@ -37,6 +37,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
+from piiaudit.times import iso_one
+
 MAX_RESPONSE = 1 << 20      # a timestamp response is a few kilobytes
 MAX_REQUEST = 1 << 16
 HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
@@ -81,7 +83,8 @@ class TimestampCheck:
     reason: str = ""                    # why not ok, one line
     checked: list[str] = field(default_factory=list)
     not_checked: list[str] = field(default_factory=list)
-    gen_time: str | None = None         # the authority's time, ISO 8601 UTC
+    gen_time: str | None = None         # the authority's time, ISO 8601 in the report's zone (piiaudit.times)
+    gen_time_epoch: float | None = None
     tsa: str | None = None              # the signer certificate's subject
     tsa_cert_sha256: str | None = None
 
@@ -122,7 +125,8 @@ def _check(tsr: bytes, digest: bytes, nonce: int | None, pinned: bytes | None, r
     signed_bytes = eci["content"].contents
     tst = tsp.TSTInfo.load(signed_bytes, strict=True)
     gen_time = tst["gen_time"].native
-    r.gen_time = gen_time.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    r.gen_time_epoch = gen_time.timestamp()
+    r.gen_time = iso_one(r.gen_time_epoch)
     imprint = tst["message_imprint"]
     algo, hashed = imprint["hash_algorithm"]["algorithm"].native, imprint["hashed_message"].native
     if algo != "sha256" or hashed != digest:

@@ -13,6 +13,7 @@ import sqlite3
 import stat
 import struct
 import subprocess
+import time
 import zipfile
 from pathlib import Path
 
@@ -447,7 +448,7 @@ def test_a_timestamp_response_is_checked(bundled, tmp_path, key_type):
     assert "ok" in line and "by CN=piiaudit test TSA" in line and "CMS signature" in line
     assert "nonce = the request's" in line and "not checked: the authority's certificate chain" in line
     doc = json.loads(invoke("verify", bundled, "--json").output)
-    assert doc["timestamp"]["ok"] and doc["timestamp"]["gen_time"].endswith("Z")
+    assert doc["timestamp"]["ok"] and abs(doc["timestamp"]["gen_time_epoch"] - time.time()) < 600
     # openssl agrees that the response answers the request.
     done = subprocess.run([OPENSSL, "ts", "-verify", "-in", str(tsr), "-queryfile", str(bundled.with_suffix(".tsq")),
                            "-CAfile", str(tsa / "tsa.crt")], capture_output=True, text=True)
