@@ -15,9 +15,9 @@ that is not piiaudit's) under `session/`, and beside them:
 A session that does not verify (changed outside piiaudit, or written since its manifest) is
 refused: a signature would vouch for it.
 
-`check(zip_path, ...)` reads a bundle within bounds (`Limits`: entries, names, sizes,
-compression ratio, overlapping entries, free space) and refuses anything else with one line
-(`BundleError`); then checks the signature against the bundled key (and the trusted
+`check(zip_path, ...)` reads a bundle within bounds (piiaudit.zipbounds: entries, names,
+sizes, compression ratio, overlapping entries; and the free space unpacking needs) and
+refuses anything else with one line (`BundleError`); then checks the signature against the bundled key (and the trusted
 fingerprints, if any), every entry against the signed manifest (no entry added, none
 missing, none changed), the timestamp request, a timestamp response when there is one
 (`run1.tsr` beside the zip, `bundle-manifest.tsr` inside it, or the one given), and
@@ -43,7 +43,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from piiaudit import __version__, dbfile, integrity, sessiondir, signing, timestamp
+from piiaudit import __version__, dbfile, integrity, sessiondir, signing, timestamp, zipbounds
 from piiaudit import manifest as manifest_mod
 from piiaudit.store import DB_NAME, MANIFEST_NAME
 from piiaudit.times import iso_one
@@ -61,16 +61,8 @@ NOT_PACKED = (f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal")
 CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
-class Limits:
-    entries: int = 1000                 # a session is a dozen files and its screenshots
-    meta_bytes: int = 4 << 20           # the manifest, signature, key and timestamp files
-    entry_bytes: int = 16 << 30         # one file (flows.mitm of a long recording)
-    total_bytes: int = 64 << 30
-    ratio: int = 500                    # uncompressed / compressed, for entries above 1 MiB
-
-
-LIMITS = Limits()
+Limits = zipbounds.Limits
+LIMITS = zipbounds.LIMITS
 
 
 class BundleError(Exception):
@@ -172,86 +164,13 @@ def build(session_dir: Path | str, out: Path | str, key: Ed25519PrivateKey, *, n
     return Built(out, request_path, files, left_out, fp, v.verdict, digest.hex())
 
 
-# -- read within bounds ---------------------------------------------------------------------
-def _unsafe(name: str) -> bool:
-    return (not name or name.startswith(("/", "\\")) or "\\" in name or ":" in name or "\x00" in name
-            or any(part in ("", ".", "..") for part in name.rstrip("/").split("/"))
-            or any(ord(c) < 32 for c in name))
-
-
 def _allowed(name: str) -> bool:
+    """A name a bundle may hold: its own files, or a session's own file under session/."""
     if name in (*META, RESPONSE):
         return True
     rest = name[len(PREFIX):] if name.startswith(PREFIX) else None
     return bool(rest) and "/" not in rest and sessiondir.is_own_file(rest) and not rest.endswith(".tmp") \
         and rest not in NOT_PACKED
-
-
-def open_bounded(path: Path, limits: Limits = LIMITS) -> tuple[zipfile.ZipFile, dict[str, zipfile.ZipInfo]]:
-    """The zip and its entries by name, or BundleError naming the first thing out of bounds."""
-    try:
-        size = path.stat().st_size
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
-        raise BundleError(f"{path}: not a readable zip file ({e})") from None
-    try:
-        infos = zf.infolist()
-        if len(infos) > limits.entries:
-            raise BundleError(f"{path}: {len(infos)} entries, more than a bundle holds ({limits.entries}); refused")
-        entries: dict[str, zipfile.ZipInfo] = {}
-        total = 0
-        spans = []
-        for info in infos:
-            name = info.filename
-            if _unsafe(name):
-                raise BundleError(f"{path}: unsafe entry name {name!r} (absolute, '..' or control characters); refused")
-            if info.is_dir():
-                if name == PREFIX:
-                    continue
-                raise BundleError(f"{path}: unexpected folder {name!r} in a bundle; refused")
-            if not _allowed(name):
-                raise BundleError(f"{path}: unexpected entry {name!r}: not a file a piiaudit bundle holds; refused")
-            if name in entries:
-                raise BundleError(f"{path}: the entry {name!r} is there twice; refused")
-            mode = info.external_attr >> 16
-            if mode and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
-                raise BundleError(f"{path}: {name!r} is not a regular file (a link or device); refused")
-            if info.flag_bits & 0x1:
-                raise BundleError(f"{path}: {name!r} is encrypted; refused")
-            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise BundleError(f"{path}: {name!r} uses compression method {info.compress_type}; "
-                                  "a bundle uses stored or deflated; refused")
-            cap = limits.meta_bytes if "/" not in name else limits.entry_bytes
-            if info.file_size > cap:
-                raise BundleError(f"{path}: {name!r} claims {info.file_size} bytes, more than {cap}; refused")
-            if info.file_size > (1 << 20) and info.file_size > limits.ratio * max(info.compress_size, 1):
-                raise BundleError(f"{path}: {name!r} expands {info.file_size // max(info.compress_size, 1)} times "
-                                  f"(more than {limits.ratio}): a zip bomb; refused")
-            total += info.file_size
-            spans.append((info.header_offset, info.header_offset + 30 + len(info.orig_filename.encode("utf-8",
-                                                                                                   "replace"))
-                          + info.compress_size, name))
-            entries[name] = info
-        if total > limits.total_bytes:
-            raise BundleError(f"{path}: its files claim {total} bytes, more than {limits.total_bytes}; refused")
-        if sum(i.compress_size for i in entries.values()) > size:
-            raise BundleError(f"{path}: its entries claim more bytes than the file holds; refused")
-        spans.sort()
-        for (_, end, a), (start, _, b) in zip(spans, spans[1:]):
-            if start < end:
-                raise BundleError(f"{path}: the entries {a!r} and {b!r} overlap (a zip bomb); refused")
-    except BundleError:
-        zf.close()
-        raise
-    return zf, entries
-
-
-def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
-    with zf.open(info) as fh:
-        data = fh.read(cap + 1)
-    if len(data) > cap:
-        raise BundleError(f"{info.filename}: larger than {cap} bytes")
-    return data
 
 
 # -- check ----------------------------------------------------------------------------------
@@ -307,10 +226,17 @@ def check(path: Path | str, *, trust: list[str] = (), tsr: Path | None = None, t
           limits: Limits = LIMITS) -> BundleCheck:
     """Check the bundle at `path` (see the module). BundleError: the zip is refused as a whole."""
     path = Path(path)
-    zf, entries = open_bounded(path, limits)
+    try:
+        zf, entries = zipbounds.open_bounded(path, _allowed, folders=(PREFIX,), limits=limits)
+    except zipbounds.Refused as e:
+        raise BundleError(str(e)) from None
     result = BundleCheck(path)
     with zf:
-        meta = {n: _read_small(zf, entries[n], limits.meta_bytes) for n in (*META, RESPONSE) if n in entries}
+        try:
+            meta = {n: zipbounds.read_small(zf, entries[n], limits.small_bytes) for n in (*META, RESPONSE)
+                    if n in entries}
+        except (zipbounds.Refused, zipfile.BadZipFile, zlib.error, OSError, EOFError) as e:
+            raise BundleError(f"{path}: {e}") from None
         missing = [n for n in (MANIFEST, SIGNATURE, PUBLIC_KEY) if n not in meta]
         if missing:
             result.fail(f"{', '.join(missing)} missing: not a signed piiaudit bundle")
@@ -369,7 +295,7 @@ def _files(result: BundleCheck, doc: dict[str, Any]) -> dict[str, dict[str, Any]
     listed: dict[str, dict[str, Any]] = {}
     for f in doc["files"]:
         ok = (isinstance(f, dict) and isinstance(f.get("name"), str) and isinstance(f.get("sha256"), str)
-              and isinstance(f.get("bytes"), int) and not _unsafe(f["name"]) and f["name"].startswith(PREFIX)
+              and isinstance(f.get("bytes"), int) and not zipbounds.unsafe_name(f["name"]) and f["name"].startswith(PREFIX)
               and _allowed(f["name"]) and f["name"] not in listed)
         if not ok:
             result.fail(f"{MANIFEST}: a file entry that is not one a bundle lists ({str(f)[:80]})")
