@@ -543,3 +543,25 @@ def test_an_unpacked_bundle_points_to_its_session(packed, tmp_path):
     assert result.exit_code == 1 and f"piiaudit verify {tmp_path / 'run1-check' / 'session'}" in result.output
     options = CliRunner().invoke(cli, ["verify", str(tmp_path / "run1-check" / "session"), "--trust", "ab" * 32])
     assert options.exit_code == 2 and "apply to a bundle zip" in options.output
+
+
+def test_a_partial_session_is_packed_and_its_bundle_says_partial(demo, tmp_path):
+    """A run that did not end (a killed replay on another machine) is no change outside piiaudit:
+    the session is packed, and the bundle's verdict says partial, naming the run."""
+    from piiaudit import manifest
+    from piiaudit.store import SessionStore
+
+    session = Path(shutil.copytree(demo, tmp_path / "run1"))
+    store = SessionStore(session, create=False)
+    store.write({"runs": [{"id": "killedreplay", "stage": "replay", "started": 1_700_000_000.0, "pid": 4242,
+                           "host": "another-host", "detail": {"source": "big.mitm"}}]})
+    manifest.write(store)
+    store.close()
+    assert "verdict: partial" in invoke("verify", session).output
+    built = invoke("bundle", session, "--out", tmp_path / "run1.zip")
+    assert built.exit_code == 0 and "session verdict partial" in built.output, built.output
+    result = invoke("verify", tmp_path / "run1.zip")
+    assert result.exit_code == 1
+    assert last_line(result).startswith("verdict: partial — 1 run(s) did not end cleanly") and "signed by key" in \
+        last_line(result)
+    assert "pid 4242 on another-host" in result.output
