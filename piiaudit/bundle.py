@@ -17,8 +17,8 @@ refused: a signature would vouch for it.
 
 `check(zip_path, ...)` reads a bundle within bounds (piiaudit.zipbounds: entries, names,
 sizes, compression ratio, overlapping entries; and the free space unpacking needs) and
-refuses anything else with one line (`BundleError`); then checks the signature against the bundled key (and the trusted
-fingerprints, if any), every entry against the signed manifest (no entry added, none
+refuses anything else with one line (`BundleError`); then checks the signature against the
+bundled key (and the trusted fingerprints, if any), every entry against the signed manifest (no entry added, none
 missing, none changed), the timestamp request, a timestamp response when there is one
 (`run1.tsr` beside the zip, `bundle-manifest.tsr` inside it, or the one given), and
 finally the unpacked session itself with piiaudit.integrity, the check `piiaudit verify`

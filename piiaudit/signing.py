@@ -20,7 +20,7 @@ import re
 import stat
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -118,9 +118,12 @@ def read_public(data: bytes) -> Ed25519PublicKey:
     if len(data) > MAX_KEY_FILE:
         raise ValueError("too large for a key")
     try:
-        key = serialization.load_pem_public_key(data)
-    except ValueError:
-        key = serialization.load_pem_private_key(data, password=None).public_key()
+        try:
+            key = serialization.load_pem_public_key(data)
+        except ValueError:
+            key = serialization.load_pem_private_key(data, password=None).public_key()
+    except UnsupportedAlgorithm as e:
+        raise ValueError(f"a key piiaudit does not read ({e})") from None
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("not an Ed25519 key")
     return key

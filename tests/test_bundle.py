@@ -565,3 +565,14 @@ def test_a_partial_session_is_packed_and_its_bundle_says_partial(demo, tmp_path)
     assert last_line(result).startswith("verdict: partial — 1 run(s) did not end cleanly") and "signed by key" in \
         last_line(result)
     assert "pid 4242 on another-host" in result.output
+
+
+def test_a_public_key_that_is_not_one_is_named(bundled, tmp_path):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    ec_key = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    for i, data in enumerate((b"not a key", ec_key)):
+        path = rezip(bundled, tmp_path / f"{i}.zip", replace={bundle.PUBLIC_KEY: data})
+        result = invoke("verify", path)
+        assert result.exit_code == 1 and "signing-key.pub: not an Ed25519 public key" in last_line(result)
