@@ -39,6 +39,11 @@ def _map_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
     return values.map({v: fn(v) for v in values.dropna().unique()})
 
 
+def _bilingual(values: pd.Series, field: str) -> pd.Series:
+    """Stored values of `field` with their label '中文 / English' (analysis.bilingual.VALUES), once per distinct value."""
+    return _map_distinct(values, lambda v: b.value_label(field, v))
+
+
 def _actor(sdk: pd.Series, kinds: pd.Series) -> pd.Series:
     """SDK label where the row is a PII read/send (empty SDK = the app itself), else the SDK if any."""
     sdk = sdk.astype("object")   # a column of missing values may come typed as numbers (no hits at all)
@@ -185,7 +190,7 @@ def hooks_table(data: ReportData) -> pd.DataFrame:
     c = _coverage(data)
     live = c["live_ts"].astype("float64")
     return pd.DataFrame({
-        b.HOOK: c["hook"], b.CLASS: c["class"], b.OVERLOAD: c["signature"], b.STATUS: c["status"],
+        b.HOOK: c["hook"], b.CLASS: c["class"], b.OVERLOAD: c["signature"], b.STATUS: _bilingual(c["status"], "status"),
         b.LIVE_AT: iso_column(live, data.tz), b.LIVE_EPOCH: live, b.PROCESS: c["process"], b.ERROR: c["error"],
         b.EVENT_ID: c["event_id"],
     })
@@ -195,7 +200,7 @@ def rule_counts(data: ReportData) -> pd.DataFrame:
     cr = data.counts_per_rule
     return pd.DataFrame({
         b.RULE_ID: cr["rule_id"], b.TITLE_ZH: cr["title_zh"], b.TITLE_EN: cr["title_en"],
-        b.SEVERITY: cr["severity"].map(SEVERITY), b.FINDINGS_COUNT: cr["findings"], b.STATUS: cr["status"],
+        b.SEVERITY: cr["severity"].map(SEVERITY), b.FINDINGS_COUNT: cr["findings"], b.STATUS: _bilingual(cr["status"], "status"),
         b.REASON: cr["reason"],
     })
 
@@ -253,7 +258,7 @@ def sent_by_sdk_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     v = sent_by_sdk(data)
     first = v["first_ts"].astype("float64")
     return pd.DataFrame({
-        b.SDK: _map_distinct(v["sdk"], sdk_label), b.PARTY: v["party"], b.ENDPOINT: v["endpoint"],
+        b.SDK: _map_distinct(v["sdk"], sdk_label), b.PARTY: _bilingual(v["party"], "party"), b.ENDPOINT: v["endpoint"],
         b.DATA_KIND: _map_distinct(v["pii_type"], pii_label), b.ATTRIBUTE: _yes_no(v["attribute"].fillna(False)),
         b.FIELD: v["field"], b.value_header(reveal): masked_values(v["value"], reveal),
         b.FLOW_COUNT: v["flows"], b.FIRST_TIME: iso_column(first, data.tz), b.FIRST_EPOCH: first,
@@ -286,8 +291,8 @@ def flows_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
         b.METHOD: rows["method"], b.HOST: hosts(rows["host"]), b.HOST_HEADER: hosts(rows.get("host_header")),
         b.URL: hosts(_urls(data, rows["id"], rows["url"], reveal)),
         b.HTTP_STATUS: rows["status"], b.PII_TYPE: _map_distinct(rows["pii_type"], pii_label),
-        b.DIRECTION: rows["direction"], b.LOCATION: rows["location"],
-        b.ENCODING: rows["encoding"], b.MATCH_SOURCE: rows["source"],
+        b.DIRECTION: _bilingual(rows["direction"], "direction"), b.LOCATION: rows["location"],
+        b.ENCODING: rows["encoding"], b.MATCH_SOURCE: _bilingual(rows["source"], "source"),
         b.ATTRIBUTED_SDK: _actor(sdk, rows["direction"].eq("request").map(
             {True: "pii_sent", False: "response"}).where(~unranked | sdk.notna(), "response")).where(has_hit),
         b.value_header(reveal): masked_values(rows["value"], reveal), b.VALUE_SHA: rows["value_sha256"],
@@ -322,7 +327,7 @@ def events_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     read_sha = (t.loc[t["event_id"].notna() & t["value_sha256"].notna()].set_index("event_id")["value_sha256"]
                 if not t.empty else pd.Series(dtype="str"))
     return pd.DataFrame({
-        b.TIME: iso_column(ev["ts"], data.tz), b.EPOCH: ev["ts"], b.EVENT_ID: ev["id"], b.KIND: ev["kind"],
+        b.TIME: iso_column(ev["ts"], data.tz), b.EPOCH: ev["ts"], b.EVENT_ID: ev["id"], b.KIND: _bilingual(ev["kind"], "kind"),
         b.API: ev["api"], b.PII_TYPE: _map_distinct(ev["pii_type"], pii_label),
         b.value_header(reveal): _shown_values(data, ev["value"], ev["kind"], reveal), b.VALUE_SHA: ev["id"].map(read_sha),
         b.CALLER_SDK: _actor(_event_actor(data, ev), ev["kind"]),
@@ -342,10 +347,10 @@ def timeline_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     request = (t["method"].fillna("") + " " + hosts(_urls(data, t["flow_id"], t["url"], reveal)).fillna("")).str.strip()
     return pd.DataFrame({
         b.TIME: iso_column(ts, data.tz), b.EPOCH: ts,
-        b.STREAM: t["stream"], b.KIND: t["kind"],
+        b.STREAM: _bilingual(t["stream"], "stream"), b.KIND: _bilingual(t["kind"], "kind"),
         b.PII_TYPE: _map_distinct(t["pii_type"], pii_label),
         b.ACTOR: _actor(t["sdk"], t["kind"]),
-        b.PARTY: t["party"], b.PARTY_REASON: t["party_reason"],
+        b.PARTY: _bilingual(t["party"], "party"), b.PARTY_REASON: t["party_reason"],
         b.HOST: hosts(t["host"]), b.API_OR_URL: t["what"].where(~is_flow, request),
         b.DETAIL: _free_text_redactor(data, reveal)(t["detail"]),
         b.value_header(reveal): _shown_values(data, t["value"], t["kind"], reveal), b.VALUE_SHA: t["value_sha256"],
@@ -361,8 +366,17 @@ BUILDERS: dict[str, Callable[..., pd.DataFrame]] = {
     "API events": lambda data, reveal: events_table(data, reveal=reveal),
     "Timeline": lambda data, reveal: timeline_table(data, reveal=reveal),
     "Hooks": lambda data, reveal: hooks_table(data),
-    b.ACCOUNTING_SHEET: lambda data, reveal: sessionstate.of(data).table(),
+    b.ACCOUNTING_SHEET: lambda data, reveal: accounting_table(data),
 }
+
+
+def accounting_table(data: ReportData) -> pd.DataFrame:
+    """The session's accounting (analysis.sessionstate) with its stage, outcome and object labelled."""
+    t = sessionstate.of(data).table()
+    for col, field in ((b.STAGE, "stage"), (b.OUTCOME, "outcome"), (b.WHAT, "what")):
+        if col in t:
+            t[col] = _bilingual(t[col], field)
+    return t
 
 
 def table(data: ReportData, name: str, *, reveal: bool) -> pd.DataFrame:
