@@ -106,7 +106,7 @@ def build(data: ReportData, frames: dict[str, pd.DataFrame], max_rows: int) -> d
     counts = ev.groupby("finding").size()
     first_flow = f["flow_ids"].map(lambda ids: next((str(i) for i in ids or () if str(i) in flow_row.index), None))
     first_event = f["event_ids"].map(lambda ids: next((str(i) for i in ids or () if str(i) in event_row.index), None))
-    linked_findings = findings.copy()
+    linked_findings = findings.copy(deep=False)
     at = linked_findings.columns.get_loc(b.EVENT_IDS) + 1
     linked_findings.insert(at, b.EVIDENCE_LINKS, findings[b.NUMBER].map(counts).fillna(0).astype("int64").map(
         lambda n: f"{n} 条证据 / {n} rows →" if n else None))
@@ -122,7 +122,7 @@ def build(data: ReportData, frames: dict[str, pd.DataFrame], max_rows: int) -> d
         text = cited.agg(lambda s: ", ".join(f"#{n}" for n in s))
         first = cited.first().astype(str)
         keys = frame[id_col].astype("object").where(frame[id_col].notna(), None).map(str, na_action="ignore")
-        linked = frame.copy()
+        linked = frame.copy(deep=False)
         linked.insert(linked.columns.get_loc(id_col) + 1, b.CITED_BY, keys.map(text))
         sheet = Sheet(linked)
         sheet.links[b.CITED_BY] = _targets(keys.map(first), finding_row, FINDINGS)

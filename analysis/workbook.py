@@ -261,7 +261,7 @@ def manifest_table(data: ReportData) -> pd.DataFrame:
     if m:
         rows.append((b.both("说明", "note"), "evidence.xlsx, report.html, findings.json", b.MANIFEST_OUTPUTS_NOTE, None))
     session = b.both("会话", "session")
-    for key in ("created", "updated"):
+    for key in ("created",):        # not "updated": every report rewrites it, and a report re-made is the same
         if isinstance(m.get(key), (int, float)):
             rows.append((session, b.field_label(key), f"{iso_one(m[key], data.tz)} ({m[key]:.3f})", None))
     for key in ("schema_version", "writes"):

@@ -17,7 +17,8 @@ from piiaudit.store import SessionStore
 from tests.support.recordings import SCENARIO_SOURCES, ScenarioSource
 from tests.support.samples import DEVICE, demo_scope_path
 
-SHEETS = ["Summary", "Findings", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline", "Hooks", "Accounting"]
+SHEETS = ["Summary", "Findings", "Evidence links", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline", "Hooks",
+          "Accounting", "Manifest"]
 RAW = [DEVICE["imei"], DEVICE["android_id"], DEVICE["mac"], DEVICE["clipboard"], "39.908823", "116.397470"]
 
 
@@ -77,7 +78,11 @@ def test_findings_sheet_has_titles_basis_labels_and_the_read_sent_sentence(repor
     sentence = row["读取→发送 / Read → sent"]
     assert "发送至 ulogs.umeng.com" in sentence and f"sent at {shanghai(ids.ts(3))} to ulogs.umeng.com" in sentence
     assert "md5" in sentence and "getImei" in sentence
-    scope_row = next(r for r in rows if r["规则编号 / Rule ID"] == "IM3.3" and "剪切板" in r["个人信息类型 / PII type"])
+    # each language names the PII type and the SDK in its own words, never the other's label in brackets
+    assert "由 友盟+ 统计分析 通过 android.telephony.TelephonyManager.getImei() 读取国际移动设备识别码（IMEI），" in sentence
+    assert "read IMEI (device identifier) at " in sentence and " by Umeng+ Analytics (" in sentence
+    assert "(IMEI (device identifier))" not in sentence and "(Umeng+ Analytics)" not in sentence
+    scope_row = next(r for r in rows if r["规则编号 / Rule ID"] == "IM3.3" and "剪贴板" in r["个人信息类型 / PII type"])
     assert "android_id, mac" in scope_row["说明 / Notes"]
     declared = next(r for r in rows if r["规则编号 / Rule ID"] == "PERM-DECLARE" and "短信" in r["个人信息类型 / PII type"])
     assert "permissions the type needs: 无 / none" in declared["说明 / Notes"]
@@ -118,7 +123,7 @@ def test_timeline_highlights_the_consent_row(report):
     ws = wb["Timeline"]
     header, rows = _rows(ws)
     stream_col = header.index("来源 / Stream")
-    consent_rows = [i for i, r in enumerate(rows, start=2) if r["来源 / Stream"] == "consent"]
+    consent_rows = [i for i, r in enumerate(rows, start=2) if r["来源 / Stream"] == "同意时刻 / consent moment"]
     assert len(consent_rows) == 1
     fill = lambda r: ws.cell(row=r, column=stream_col + 1).fill.fgColor.rgb  # noqa: E731
     assert fill(consent_rows[0]).endswith("FFE699")
@@ -151,7 +156,7 @@ def test_findings_json(report):
     first = records[0]
     assert {"id", "rule_id", "severity", "pii_type", "sdk", "host", "first_ts", "flow_ids", "event_ids",
             "title_zh", "title_en", "legal_basis", "read_sent"} <= set(first)
-    assert first["read_sent"][0]["en"].startswith(f"read at {shanghai(ids.ts(1))} by 友盟+")
+    assert first["read_sent"][0]["en"].startswith(f"read IMEI (device identifier) at {shanghai(ids.ts(1))} by Umeng+ Analytics")
 
 
 def test_no_raw_value_in_any_output_unless_revealed(source, report, tmp_path):
