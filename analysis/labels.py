@@ -81,9 +81,10 @@ def sdk_names(sdk_id: Any) -> tuple[str, str]:
 
 
 def sdk_label(sdk_id: Any) -> str:
-    if sdk_id is None or (not isinstance(sdk_id, str) and pd.isna(sdk_id)):
-        return sdk_catalog.label(None)
-    return sdk_catalog.label(str(sdk_id))
+    """An actor's label in the reports: '中文 / English' (穿山甲 / Pangle (ByteDance Ads)), like every
+    other label, so an English name with brackets of its own is never nested inside brackets."""
+    zh, en = sdk_names(sdk_id)
+    return zh if zh == en else both(zh, en)
 
 
 def masked_values(values: pd.Series, reveal: bool) -> pd.Series:

@@ -196,7 +196,7 @@ def test_the_workbook_lists_what_each_sdk_sent(analysed):
     value_col = b.value_header(False)
     model = next(r for r in rows if r[b.FIELD] == "body:json:$.model")
     assert (model[b.SDK], model[b.ENDPOINT], model[b.DATA_KIND], model[b.ATTRIBUTE]) == (
-        "Branch 深度链接 (Branch)", "session", "设备型号 / Device model", "是 / yes")
+        "Branch 深度链接 / Branch", "session", "设备型号 / Device model", "是 / yes")
     fb = {r[b.FIELD] for r in rows if r[b.ENDPOINT] == "activities"}
     assert fb >= {"body:form:advertiser_id", "body:form:extinfo:json:$[5]", "body:form:extinfo:json:$[15]"}
     gaid = next(r for r in rows if r[b.FIELD] == "body:json:$.google_advertising_id")
@@ -225,8 +225,8 @@ def test_the_page_and_the_console_name_each_sdk(analysed):
     lines = [line for line in section if line.startswith("  ")]
     assert len(lines) == 2
     branch, facebook = lines
-    assert branch.startswith("  Branch 深度链接 (Branch): ") and branch.endswith(" · 1 flows, 1 endpoints")
-    assert facebook.startswith("  Facebook SDK (Facebook (Meta) SDK): ")
+    assert branch.startswith("  Branch 深度链接 / Branch: ") and branch.endswith(" · 1 flows, 1 endpoints")
+    assert facebook.startswith("  Facebook SDK / Facebook (Meta) SDK: ")
     kinds = branch.split(": ", 1)[1].split(" · ")[0].split(", ")
     # the PII types first, then the device and context attributes, each by time then name
     assert kinds == ["广告标识符（GAID） / Google advertising ID", "运营商信息 / Carrier (SIM operator)",

@@ -70,7 +70,7 @@ def test_findings_sheet_has_titles_basis_labels_and_the_read_sent_sentence(repor
     row = next(r for r in rows if r["规则编号 / Rule ID"] == "IM5.1" and "IMEI" in r["个人信息类型 / PII type"])
     assert row["中文标题 / Title (zh)"].startswith("未经用户同意")
     assert "五、1" in row["法律依据 / Legal basis"] and "[V]" in row["法律依据 / Legal basis"]
-    assert row["行为主体 / Actor (SDK or app)"] == "友盟+ 统计分析 (Umeng+ Analytics)"
+    assert row["行为主体 / Actor (SDK or app)"] == "友盟+ 统计分析 / Umeng+ Analytics"
     assert row["主机 / Host"] == "ulogs.umeng.com"
     assert row["首次时间 / First time"] == shanghai(ids.ts(3))
     assert row["首次时间（纪元秒） / First (epoch s)"] == pytest.approx(ids.ts(3))
