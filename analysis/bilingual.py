@@ -215,8 +215,8 @@ def field_label(key: str) -> str:
 # One table: field -> stored value -> (中文, English). A value not listed is shown as stored.
 VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "status": {                       # hook coverage (analysis.coverage) and rules (analysis.pipeline)
-        "hooked": ("已挂钩", "hooked"), "class-missing": ("类不存在", "class missing"),
-        "method-missing": ("方法不存在", "method missing"), "hook-failed": ("挂钩失败", "hook failed"),
+        "hooked": ("已挂钩", "hooked"), "class-missing": ("类不存在", "class-missing"),
+        "method-missing": ("方法不存在", "method-missing"), "hook-failed": ("挂钩失败", "hook-failed"),
         "run": ("已运行", "run"), "not run": ("未运行", "not run"), "failed": ("执行失败", "failed"),
         "disabled": ("已停用", "disabled"),
     },
