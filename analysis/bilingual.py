@@ -171,11 +171,12 @@ EVIDENCE_KIND = both("证据类型", "Evidence kind")
 EVIDENCE_ID = both("证据编号", "Evidence ID")
 FINDING = both("发现编号", "Finding")
 SEVERITY_LEGEND = both("严重程度图例", "Severity legend")
-SEVERITY_MEANING = {
-    "high": both("高：须优先整改", "high: fix first"),
-    "medium": both("中：须整改", "medium: fix"),
-    "low": both("低：建议改进", "low: improve"),
+SEVERITY_MEANING = {       # the fill of a finding's row (analysis.workbook.SEVERITY_FILLS)
+    "high": both("红色：严重程度高", "red: high severity"),
+    "medium": both("橙色：严重程度中", "orange: medium severity"),
+    "low": both("绿色：严重程度低", "green: low severity"),
 }
+CONSENT_LEGEND = (both("同意时刻", "consent moment"), both("黄色：时间线中的同意时刻", "yellow: the consent moment in the Timeline"))
 LINKS_CAPPED = both("超出Excel每表超链接上限的行仅以文字列出编号",
                     "rows beyond Excel's hyperlink limit per sheet list the numbers as text only")
 MANIFEST_SHEET = "Manifest"

@@ -204,12 +204,17 @@ def _summary_sheet(wb: xlsxwriter.Workbook, data: ReportData, fmts: _Formats, re
         row += 1
         _write_cell(ws, row, 0, SEVERITY[severity], fmts.get("wrap", severity))
         _write_cell(ws, row, 1, meaning, fmts.wrap)
+    row += 1
+    _write_cell(ws, row, 0, b.CONSENT_LEGEND[0], fmts.consent)
+    _write_cell(ws, row, 1, b.CONSENT_LEGEND[1], fmts.wrap)
 
 
 def app_identity(data: ReportData) -> tuple[dict[str, Any] | None, str | None]:
     """The app's identity and where it came from: ReportData's `app_identity` when the report has
     one, else the session's ``app_manifest`` meta row (piiaudit.apk), else (None, None)."""
     identity = getattr(data, "app_identity", None)
+    if identity is not None and hasattr(identity, "to_dict"):
+        identity = identity.to_dict()
     if isinstance(identity, dict) and identity:
         return identity, None
     try:

@@ -159,6 +159,7 @@ def test_findings_are_filled_by_severity_with_a_legend(report):
     legend = {r[0].value: fill(r[0]) for r in summary[at + 1: at + 4]}
     assert legend == {labels.SEVERITY[k]: v.lstrip("#") for k, v in workbook.SEVERITY_FILLS.items()}
     assert len(set(legend.values())) == 3 and workbook.CONSENT_FILL not in workbook.SEVERITY_FILLS.values()
+    assert summary[at + 4][0].value == b.CONSENT_LEGEND[0] and fill(summary[at + 4][0]) == workbook.CONSENT_FILL.lstrip("#")
 
 
 def test_the_manifest_sheet_equals_manifest_json(report):
