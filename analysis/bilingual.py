@@ -239,6 +239,14 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "what": {"flows": ("流量", "flows"), "pii_hits": ("个人信息命中", "PII hits"), "events": ("钩子事件", "hook events"),
              "errors": ("错误", "errors"), "scans": ("扫描", "scans"), "consent_marks": ("同意标记", "consent marks"),
              "clock_syncs": ("时钟同步", "clock syncs")},
+    "consent_source": {               # analysis.consent: who decided the consent moment
+        "hook": ("钩子", "hook"), "tester": ("测试人员", "tester"), "analyze": ("分析参数", "analyze option"),
+    },
+    "consent_method": {
+        "dialog_tap": ("点击弹窗按钮", "dialog_tap"), "hook_mark": ("钩子同意标记", "hook_mark"),
+        "pref_write": ("同意标志写入", "pref_write"), "tester_mark": ("测试人员标记", "tester_mark"),
+        "override": ("分析时指定", "override"), "none": ("无", "none"),
+    },
     "kind": {                         # hook event kinds (hooks/data/hook_table.yaml) and timeline kinds
         "pii_read": ("读取个人信息", "PII read"), "pii_sent": ("发送个人信息", "PII sent"),
         "request": ("请求", "request"), "consent_accepted": ("同意", "consent accepted"),

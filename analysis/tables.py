@@ -122,15 +122,16 @@ def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
         (b.CONSENT_TIME, iso_one(c.ts, tz) if c.ts is not None else b.both("未观察到", "not observed")),
         (b.CONSENT_EPOCH, f"{c.ts:.3f}" if c.ts is not None else "—"),
         (b.CONSENT_DECISION, c.describe(tz)),
-        (b.CONSENT_SOURCE, f"{c.source or '—'} ({c.method})"),
-        (b.CONSENT_EVIDENCE, f"events {list(c.event_ids)}; marks {list(c.mark_ids)}"),
+        (b.CONSENT_SOURCE, f"{b.value_label('consent_source', c.source or '—')} "
+                           f"({b.value_label('consent_method', c.method)})"),
+        (b.CONSENT_EVIDENCE, f"{b.both('事件', 'events')} {list(c.event_ids)}; {b.both('标记', 'marks')} {list(c.mark_ids)}"),
         (b.PRIVACY_NOTICE, (f"{iso_one(c.dialog_shown_ts, tz)}: {c.dialog_text}" if c.dialog_shown_ts else "—")),
         (b.DECLINED, (f"{iso_one(c.declined_ts, tz)} (events {list(c.declined_event_ids)}, marks "
                       f"{list(c.declined_mark_ids)})" if c.declined_ts is not None else "—")),
         (b.SCOPE, (f"{scope.get('source')} (sha256 {scope.get('sha256')})" if scope else
                    b.both("未提供：范围类规则未运行", "none: scope rules not run"))),
-        (b.COUNTS, f"flows {counts['flows']}, PII hits {counts['hits']}, hook events {counts['events']}, "
-                   f"findings {counts['findings']}"),
+        (b.COUNTS, f"{b.both('流量', 'flows')} {counts['flows']}, {b.both('个人信息命中', 'PII hits')} {counts['hits']}, "
+                   f"{b.both('钩子事件', 'hook events')} {counts['events']}, {b.both('发现', 'findings')} {counts['findings']}"),
         (b.TESTER_OBSERVATIONS, tester_observations(data, reveal=reveal)),
         (b.CLOCKS, "; ".join(
             f"pid {s.get('pid')}: offset {_ms(s.get('offset_ms'))} ms, error ±{_ms(s.get('error_ms'))} ms" for s in syncs)

@@ -137,7 +137,7 @@ def test_summary_sheet(report):
     ids, _, paths, wb = report
     values = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
     assert values["同意时刻 / Consent time"] == shanghai(ids.ts(8))
-    assert values["同意来源 / Consent source"] == "hook (dialog_tap)"
+    assert values["同意来源 / Consent source"] == "钩子 / hook (点击弹窗按钮 / dialog_tap)"
     sync = SessionStore(paths["xlsx"].parent, create=False).rows("SELECT offset_ms, error_ms FROM clock_syncs")[0]
     assert f"offset {sync['offset_ms']:.3f} ms, error ±{sync['error_ms']:.3f} ms" in values["时钟 / Clocks"]
     assert values["时区 / Time zone"] == "Asia/Shanghai (UTC+08:00)"
