@@ -112,7 +112,16 @@ REPORT = both("报告", "Report")
 SESSION = both("会话", "Session")
 APP = "App"
 APP_TYPE = both("App类型", "App type")
+APP_VERSION = both("应用版本", "App version")
+APK_SHA256 = both("安装包SHA-256", "APK SHA-256")
+SIGNING_CERTIFICATES = both("签名证书SHA-256", "Signing certificates (SHA-256)")
+SDK_LEVELS = both("SDK版本要求", "SDK levels")
+IDENTITY_SOURCE = both("身份来源", "Identity source")
+TESTER = both("测试人员", "Tester")
+TEST_DATE = both("测试时间", "Test date")
+RECORDED_ZONE = both("记录机时区", "Recording machine's zone")
 DEVICE = both("设备", "Device")
+DEVICE_BUILD = both("设备版本号", "Device build")
 CONSENT_TIME = both("同意时刻", "Consent time")
 CONSENT_EPOCH = both("同意时刻（纪元秒）", "Consent (epoch s)")
 CONSENT_DECISION = both("同意判定", "Consent decision")
@@ -194,7 +203,8 @@ APP_IDENTITY_FROM_META = both("读自会话的app_manifest元数据", "read from
 
 # manifest.json's and the app identity's field names, in the order the Manifest sheet lists them
 MANIFEST_FIELDS: dict[str, tuple[str, str]] = {
-    "package": ("包名", "package"), "version_name": ("版本名", "version name"), "version_code": ("版本号", "version code"),
+    "name": ("应用名称", "app name"), "package": ("包名", "package"), "category": ("App类型", "app type"),
+    "version_name": ("版本名", "version name"), "version_code": ("版本号", "version code"),
     "sha256": ("文件SHA-256", "file SHA-256"), "file": ("文件", "file"), "source": ("来源", "source"),
     "certificates": ("签名证书SHA-256", "signing certificate SHA-256"), "min_sdk": ("最低SDK版本", "min SDK"),
     "target_sdk": ("目标SDK版本", "target SDK"), "permissions": ("声明的权限", "declared permissions"),

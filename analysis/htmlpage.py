@@ -30,9 +30,9 @@ MAX_TIMELINE_ROWS = 5_000
 MAX_EVIDENCE_ROWS = 50
 # A finding's evidence rows show the columns a reader checks first; the workbook has them all.
 VALUE = object()   # stands for the value column, whose header depends on --reveal
-FLOW_COLUMNS = [b.TIME, b.FLOW_ID, b.METHOD, b.URL, b.PII_TYPE, b.LOCATION, b.ENCODING, b.ATTRIBUTED_SDK, VALUE,
+FLOW_COLUMNS = [b.TIME, b.EPOCH, b.FLOW_ID, b.METHOD, b.URL, b.PII_TYPE, b.LOCATION, b.ENCODING, b.ATTRIBUTED_SDK, VALUE,
                 b.VALUE_SHA, b.REQUEST_SHA]
-EVENT_COLUMNS = [b.TIME, b.EVENT_ID, b.KIND, b.API, b.PII_TYPE, VALUE, b.CALLER_SDK, b.THREAD, b.STACK]
+EVENT_COLUMNS = [b.TIME, b.EPOCH, b.EVENT_ID, b.KIND, b.API, b.PII_TYPE, VALUE, b.CALLER_SDK, b.THREAD, b.STACK]
 
 
 def shown(value: Any) -> Any:
@@ -57,8 +57,9 @@ def _template() -> jinja2.Template:
 
 
 def _table(frame: pd.DataFrame, *, classes: list[str | None] | None = None,
-           pre: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {"columns": list(frame.columns), "rows": list(frame.astype("object").itertuples(index=False, name=None)),
+           pre: tuple[str, ...] = (), tz: Any = None) -> dict[str, Any]:
+    """A table for the template; a time column's header names `tz` (analysis.tables.header_text)."""
+    return {"columns": [tables.header_text(c, tz) for c in frame.columns], "rows": list(frame.astype("object").itertuples(index=False, name=None)),
             "classes": classes, "pre": {i for i, c in enumerate(frame.columns) if c in pre}}
 
 
@@ -81,8 +82,8 @@ def _finding(rec: dict[str, Any], rule: dict[str, Any], flows: pd.DataFrame, eve
         # a country from the DB-IP database: its licence (CC BY 4.0) asks for a link on the page
         "geo_attribution": bool(detail.get("geo_source")),
         "flow_ids": ", ".join(map(str, rec["flow_ids"])), "event_ids": ", ".join(map(str, rec["event_ids"])),
-        "flows": _table(fl) if not fl.empty else None,
-        "events": _table(ev, pre=(b.STACK,)) if not ev.empty else None,
+        "flows": _table(fl, tz=tz) if not fl.empty else None,
+        "events": _table(ev, pre=(b.STACK,), tz=tz) if not ev.empty else None,
     }
 
 
@@ -102,7 +103,7 @@ def render(data: ReportData, *, reveal: bool = False) -> str:
     timeline = tables.table(data, "Timeline", reveal=reveal).head(MAX_TIMELINE_ROWS)
     consent_rows = data.timeline["stream"].head(MAX_TIMELINE_ROWS).eq("consent").map({True: "consent", False: None})
     hooks = tables.table(data, "Hooks", reveal=reveal)
-    sent_by_sdk = tables.table(data, b.SENT_BY_SDK_SHEET, reveal=reveal).drop(columns=[b.FIRST_EPOCH])
+    sent_by_sdk = tables.table(data, b.SENT_BY_SDK_SHEET, reveal=reveal)
     return _template().render(
         L=b, session=data.session_dir.name,
         consent_notice=None if data.consent.status == "accepted" else data.consent.describe(data.tz),
@@ -113,9 +114,9 @@ def render(data: ReportData, *, reveal: bool = False) -> str:
                                         tables.host_masker(data, reveal))
                                for rec in data.findings.to_dict("records")]),
         result=tables.result(data),
-        hooks=_table(hooks) if not hooks.empty else None,
-        sent_by_sdk=_table(sent_by_sdk) if not sent_by_sdk.empty else None,
-        timeline=_table(timeline, classes=consent_rows.tolist()),
+        hooks=_table(hooks, tz=data.tz) if not hooks.empty else None,
+        sent_by_sdk=_table(sent_by_sdk, tz=data.tz) if not sent_by_sdk.empty else None,
+        timeline=_table(timeline, classes=consent_rows.tolist(), tz=data.tz),
         timeline_cut=len(data.timeline) > MAX_TIMELINE_ROWS, max_timeline_rows=MAX_TIMELINE_ROWS,
     )
 

@@ -5,6 +5,11 @@
 consent decision, the scope and the catalog's titles. Nothing is decided, prepared or
 linked again. A session never analysed is analysed first, with the defaults (a
 ``scope.yaml`` beside the session is used), and the summary says so.
+
+Beside the analysis it carries the session's identity (piiaudit.identity): `app_identity`
+(package, version name and code, the APK's SHA-256, its signing certificates, min/target
+SDK and the identity's source), `tester`, `device`, `tools` (versions at the recording and
+at the report) and `tested` (when the recording ran); `tz` is the zone every time is shown in.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from analysis.consent import ConsentDecision
 from analysis.errors import AnalysisError
 from analysis.load import Session, load_session
 from analysis.pipeline import META_KEY, AnalysisResult, analyze, rule_counts, stored_findings
+from piiaudit import apk as apk_mod
+from piiaudit import identity
 from piiaudit import manifest as manifest_mod
 from piiaudit.store import SessionStore, StoreError
 
@@ -45,6 +52,13 @@ class ReportData:
     tz: dt.tzinfo                   # the zone every time is shown in
     notes: list[str] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
+    # Which app, who, when, where, with what (piiaudit.identity; every key present, None when unknown):
+    app_identity: dict[str, Any] = field(default_factory=dict)   # package, name, version_name/code, sha256,
+    #                                  certificates, min_sdk, target_sdk, source (apk | manifest_xml | declared)
+    tester: dict[str, str] | None = None                         # {"name", "source"} or None
+    device: dict[str, Any] = field(default_factory=dict)         # model, manufacturer, android, api, build_id, ...
+    tools: dict[str, dict[str, str | None]] = field(default_factory=dict)   # {"recording": {...}, "report": {...}}
+    tested: dict[str, Any] = field(default_factory=dict)         # {"started", "ended", "zone"} of the recording
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def cached(self, key: str, build: Callable[[], Any]) -> Any:
@@ -62,15 +76,25 @@ class ReportData:
         return self.session.is_empty
 
 
+def identity_fields(manifest: dict[str, Any], store: SessionStore, scope: dict[str, Any] | None) -> dict[str, Any]:
+    """ReportData's app_identity, tester, device, tools and tested, from manifest.json and the stored app manifest."""
+    return {"app_identity": identity.app_identity(manifest, apk_mod.stored(store), scope),
+            "tester": identity.tester(manifest), "device": identity.device(manifest),
+            "tools": identity.tools(manifest, manifest_mod.versions()), "tested": identity.tested(manifest)}
+
+
 def from_result(result: AnalysisResult, tz: dt.tzinfo, notes: tuple[str, ...] = ()) -> ReportData:
     rules = [r.to_dict() for r in result.catalog.rules]
+    manifest = manifest_mod.read(result.session_dir)
+    scope = result.scope.to_dict() if result.scope else None
     return ReportData(
-        session_dir=result.session_dir, session=result.session, manifest=manifest_mod.read(result.session_dir),
-        consent=result.consent, scope=result.scope.to_dict() if result.scope else None, rules=rules,
+        session_dir=result.session_dir, session=result.session, manifest=manifest,
+        consent=result.consent, scope=scope, rules=rules,
         findings=result.findings,
         timeline=timeline_mod.expand(result.timeline_order, result.session, result.consent, tz),
         counts_per_rule=rule_counts(rules, result.findings, result.skipped, result.errors),
         tz=tz, notes=[*notes, *result.notes], errors=list(result.errors),
+        **identity_fields(manifest, result.session.store, scope),
     )
 
 
@@ -108,10 +132,12 @@ def gather(session_dir: Path | str, tz: dt.tzinfo, result: AnalysisResult | None
     consent = ConsentDecision.from_dict(store.get_meta("consent") or {"status": "none"})
     findings = stored_findings(session)
     rules = meta.get("rules") or []
+    scope = store.get_meta("scope")
     return ReportData(
         session_dir=session_dir, session=session, manifest=session.manifest, consent=consent,
-        scope=store.get_meta("scope"), rules=rules, findings=findings,
+        scope=scope, rules=rules, findings=findings,
         timeline=timeline_mod.expand(timeline_mod.stored(store), session, consent, tz),
         counts_per_rule=rule_counts(rules, findings, meta.get("skipped") or [], meta.get("errors") or []),
         tz=tz, notes=list(meta.get("notes") or []), errors=list(meta.get("errors") or []),
+        **identity_fields(session.manifest, store, scope),
     )

@@ -27,7 +27,7 @@ import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 
 from analysis import bilingual as b
-from analysis import tables, wblinks
+from analysis import identityrows, tables, wblinks
 from analysis.labels import CONTROL_CHARS, SEVERITY, YES_NO, clean_text
 from analysis.reportdata import ReportData
 from piiaudit import apk as apk_mod
@@ -121,7 +121,7 @@ def _column_cells(column: pd.Series) -> tuple[list[Any], bool]:
 
 
 def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: _Formats, *,
-                 highlight: pd.Series | None = None, empty_note: str | None = None,
+                 highlight: pd.Series | None = None, empty_note: str | None = None, tz: Any = None,
                  links: dict[str, list[str | None]] | None = None,
                  fills: list[str | None] | None = None) -> int:
     """One table per sheet: bilingual header, frozen, autofiltered. Returns rows left out.
@@ -136,7 +136,7 @@ def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: 
         kinds.append(kind)
     ws.set_row(0, 32)
     for i, col in enumerate(columns):
-        ws.write_string(0, i, col, fmts.header)
+        ws.write_string(0, i, tables.header_text(col, tz), fmts.header)
     ws.freeze_panes(1, 0)
     shown = frame.iloc[: EXCEL_MAX_ROWS - 1]
     cells = [_column_cells(shown[col]) for col in columns]
@@ -210,20 +210,28 @@ def _summary_sheet(wb: xlsxwriter.Workbook, data: ReportData, fmts: _Formats, re
 
 
 def app_identity(data: ReportData) -> tuple[dict[str, Any] | None, str | None]:
-    """The app's identity and where it came from: ReportData's `app_identity` when the report has
-    one, else the session's ``app_manifest`` meta row (piiaudit.apk), else (None, None)."""
+    """The app's identity for the Manifest sheet: ReportData's `app_identity` (piiaudit.identity: the
+    facts it knows, its source in words) with the declared permissions and components of the
+    session's ``app_manifest`` meta row (piiaudit.apk) beside it; the meta row alone, and a note
+    saying so, for a report that carries no identity; (None, None) when neither holds a package."""
+    try:
+        stored = apk_mod.stored(data.session.store) or {}
+    except Exception:  # noqa: BLE001 - an unreadable row: the sheet says no identity was recorded
+        stored = {}
     identity = getattr(data, "app_identity", None)
     if identity is not None and hasattr(identity, "to_dict"):
         identity = identity.to_dict()
-    if isinstance(identity, dict) and identity:
-        return identity, None
-    try:
-        stored = apk_mod.stored(data.session.store)
-    except Exception:  # noqa: BLE001 - an unreadable row: the sheet says no identity was recorded
-        stored = None
-    if stored is None:
-        return None, None
-    return dict(stored), b.APP_IDENTITY_FROM_META
+    known = {k: v for k, v in (identity or {}).items() if v not in (None, "", [])} if isinstance(identity, dict) else {}
+    if known.get("package"):
+        if "source" in known:
+            known["source"] = identityrows.SOURCES.get(identityrows.source_key(known, data.manifest or {}),
+                                                       known["source"])
+        known.setdefault("certificates", [])
+        known.update({k: stored[k] for k in ("permissions", "components") if stored.get(k)})
+        return known, None
+    if stored:
+        return dict(stored), b.APP_IDENTITY_FROM_META
+    return None, None
 
 
 def _identity_rows(identity: dict[str, Any], tz: Any) -> list[tuple[str, str]]:
@@ -354,7 +362,7 @@ def _write(data: ReportData, sink: _Sink, reveal: bool) -> None:
     for name, sheet in sheets.items():
         highlight = data.timeline["stream"].eq("consent").reset_index(drop=True) if name == "Timeline" else None
         _table_sheet(wb, name, sheet.frame, fmts, highlight=highlight, links=sheet.links, fills=sheet.severity,
-                     empty_note=tables.result(data) if name == "Findings" else None)
+                     empty_note=tables.result(data) if name == "Findings" else None, tz=data.tz)
     _manifest_sheet(wb, data, fmts)
     try:
         wb.close()

@@ -16,6 +16,7 @@ import piiaudit
 from piiaudit import __version__, sessiondir
 from piiaudit.store import DB_NAME, SessionStore, StoreError
 from piiaudit.store import problem as store_problem
+from piiaudit.identity import tester_from
 from piiaudit.times import ZoneError, iso_one, parse_time, zone
 
 DEMO_DIR = Path(piiaudit.__file__).parent / "data" / "demo"
@@ -106,6 +107,8 @@ def _zone_option(name: str | None) -> dt.tzinfo:
 
 FORCE_HELP = ("Write into an existing directory that is not a piiaudit session: the session's files are added "
               "beside the others (nothing is deleted).")
+TESTER_HELP = ("Who performs the test (name, or name and organisation), kept in the session's manifest and shown "
+               "in every report. Default: the environment variable PIIAUDIT_TESTER.")
 TZ_HELP = "Time zone times are shown in (an IANA name, e.g. Asia/Shanghai). Default: TZ, else the system's."
 ACCEPT_CHANGES = click.option(
     "--accept-changes", "accept_changes", is_flag=True,
@@ -147,8 +150,9 @@ def cli() -> None:
               "a directory holding anything else is refused.")
 @click.option("--timeout", type=Seconds(), default=180.0, show_default=True,
               help="Seconds to wait for the stand-in app to finish its scenario.")
+@click.option("--tester", help=TESTER_HELP)
 @_one_line
-def demo(out: Path, scenario: str, consent: str, force: bool, timeout: float) -> None:
+def demo(out: Path, scenario: str, consent: str, force: bool, timeout: float, tester: str | None) -> None:
     """Run a complete audit of the built-in stand-in app.
 
     Starts mitmproxy with the piiaudit addon, spawns the JVM stand-in for Android under
@@ -167,7 +171,8 @@ def demo(out: Path, scenario: str, consent: str, force: bool, timeout: float) ->
     from commands.demo import DemoError, run_demo
 
     try:
-        result = run_demo(out, scenario=scenario, consent=consent, force=force, timeout=timeout, echo=click.echo)
+        result = run_demo(out, scenario=scenario, consent=consent, force=force, timeout=timeout, echo=click.echo,
+                          tester=tester_from(tester))
     except DemoError as e:
         raise AuditError(str(e)) from None
     click.echo(result.summary)
@@ -190,9 +195,11 @@ def demo(out: Path, scenario: str, consent: str, force: bool, timeout: float) ->
               help="The APK installed on the device: its identity (version, SHA-256, signing certificates) and "
                    "declared permissions are recorded in the session (see `piiaudit apk-info`).")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
+@click.option("--tester", help=TESTER_HELP)
 @_one_line
 def record(package: str, session_dir: Path, profile: Path | None, device_id: str | None, listen_host: str,
-           listen_port: int, confdir: Path | None, attach: bool, apk: Path | None, force: bool) -> None:
+           listen_port: int, confdir: Path | None, attach: bool, apk: Path | None, force: bool,
+           tester: str | None) -> None:
     """Record an audit session of PACKAGE on a real device or emulator.
 
     Runs the proxy (point the device at it), spawns PACKAGE under Frida with the agent
@@ -203,7 +210,7 @@ def record(package: str, session_dir: Path, profile: Path | None, device_id: str
     \b
     Example:
       piiaudit device-profile --out device.yaml
-      piiaudit record com.example.app --session run1 --profile device.yaml --apk app.apk
+      piiaudit record com.example.app --session run1 --profile device.yaml --apk app.apk --tester "Li Lei"
       piiaudit analyze run1 --scope scope.yaml && piiaudit report run1
 
     See docs/device-setup.md for the emulator, proxy, CA and frida-server set-up.
@@ -214,6 +221,7 @@ def record(package: str, session_dir: Path, profile: Path | None, device_id: str
         summary = record_device(
             package, session_dir, profile=profile, device_id=device_id, listen_host=listen_host,
             listen_port=listen_port, confdir=confdir, attach=attach, force=force, echo=click.echo, apk=apk,
+            tester=tester_from(tester),
         )
     except RecordError as e:
         raise AuditError(str(e)) from None
@@ -464,27 +472,85 @@ def mark_observed(kind: str | None, session_dir: Path, place: str | None, note: 
 
 # -- verify ----------------------------------------------------------------------
 @cli.command()
-@click.argument("session_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("target", metavar="SESSION_OR_BUNDLE", type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as one JSON object.")
+@click.option("--trust", "trust", multiple=True, metavar="FINGERPRINT",
+              help="A bundle: require its signer to be this key (fingerprint from `piiaudit key show`); repeatable.")
+@click.option("--trust-key", "trust_keys", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A bundle: require its signer to be the key in this PEM file (public or private); repeatable.")
+@click.option("--tsr", "tsr", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A bundle: the timestamp authority's response (default: run1.tsr beside run1.zip).")
+@click.option("--tsa-cert", "tsa_cert", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A bundle: require the timestamp to be signed by this certificate (PEM or DER).")
 @_one_line
-def verify(session_dir: Path, as_json: bool) -> None:
-    """Check every file of a session against its manifest.json, and the manifest against the session.
+def verify(target: Path, as_json: bool, trust: tuple[str, ...], trust_keys: tuple[Path, ...], tsr: Path | None,
+           tsa_cert: Path | None) -> None:
+    """Check a session directory against its manifest.json, or a bundle zip against its signed manifest.
 
-    One line per file (ok, changed, missing, new; session.db 'written' by piiaudit after the
-    manifest; flows.mitm 'appended' by a recording that did not end), the manifest's counts
-    against the rows of session.db, the flows in flows.mitm against the flow rows, the runs
-    that did not end, then a verdict: ok, partial, stale or mismatch. Exit status 0 only for ok.
+    A session: one line per file (ok, changed, missing, new; session.db 'written' by piiaudit
+    after the manifest; flows.mitm 'appended' by a recording that did not end), the manifest's
+    counts against the rows of session.db, the flows in flows.mitm against the flow rows, the
+    runs that did not end, then a verdict: ok, partial, stale or mismatch.
+
+    A bundle (`piiaudit bundle`): the Ed25519 signature of bundle-manifest.json against the
+    bundled public key (and --trust / --trust-key), every file against the signed manifest, the
+    timestamp request and response, then the packed session as above (docs/bundle.md).
+    Exit status 0 only for ok.
 
     \b
     Example:
       piiaudit verify run1
       piiaudit verify run1 --json
+      piiaudit verify run1.zip --trust 3f1c…(64 hex digits)
     """
     from piiaudit import integrity
 
-    result = integrity.verify(session_dir)
-    click.echo(integrity.to_json(result) if as_json else integrity.summary(result))
-    sys.exit(0 if result.verdict == "ok" else 1)
+    bundle_options = trust or trust_keys or tsr or tsa_cert
+    if target.is_dir():
+        if bundle_options:
+            raise click.UsageError("--trust, --trust-key, --tsr and --tsa-cert apply to a bundle zip, not a session")
+        if (target / "bundle-manifest.json").is_file() and not (target / DB_NAME).exists():
+            raise AuditError(f"{target}: an unpacked bundle; verify the zip itself, or the session in it: "
+                             f"piiaudit verify {target / 'session'}")
+        result = integrity.verify(target)
+        click.echo(integrity.to_json(result) if as_json else integrity.summary(result))
+        sys.exit(0 if result.verdict == "ok" else 1)
+    checked = _verify_bundle(target, trust, trust_keys, tsr, tsa_cert)
+    from piiaudit import bundle as bundle_mod
+
+    click.echo(bundle_mod.to_json(checked) if as_json else bundle_mod.summary(checked))
+    sys.exit(0 if checked.verdict == "ok" else 1)
+
+
+def _verify_bundle(target: Path, trust, trust_keys, tsr, tsa_cert):
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from piiaudit import bundle as bundle_mod
+    from piiaudit import signing
+
+    fingerprints = []
+    try:
+        fingerprints += [signing.fingerprint_of(t) for t in trust]
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--trust") from None
+    for path in trust_keys:
+        try:
+            fingerprints.append(signing.fingerprint(signing.read_public(path.read_bytes())))
+        except (ValueError, TypeError) as e:
+            raise click.BadParameter(f"{path}: not an Ed25519 key ({e})", param_hint="--trust-key") from None
+    cert = None
+    if tsa_cert is not None:
+        data = tsa_cert.read_bytes()
+        try:
+            cert = (x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data
+                    else x509.load_der_x509_certificate(data)).public_bytes(Encoding.DER)
+        except ValueError as e:
+            raise click.BadParameter(f"{tsa_cert}: not a certificate ({e})", param_hint="--tsa-cert") from None
+    try:
+        return bundle_mod.check(target, trust=fingerprints, tsr=tsr, tsa_cert=cert)
+    except bundle_mod.BundleError as e:
+        raise AuditError(str(e)) from None
 
 
 # -- device tooling --------------------------------------------------------------
@@ -615,6 +681,15 @@ def _add_scope_commands() -> None:
 
 
 _add_scope_commands()
+
+
+def _add_bundle_commands() -> None:
+    from commands.bundlecmd import bundle, key
+    cli.add_command(bundle)
+    cli.add_command(key)
+
+
+_add_bundle_commands()
 
 
 def main() -> None:

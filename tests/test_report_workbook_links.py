@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from analysis import bilingual as b
-from analysis import labels, workbook
+from analysis import identityrows, labels, workbook
 from analysis.pipeline import analyze
 from analysis.report import write_report
 from piiaudit import apk
@@ -114,7 +114,8 @@ def test_each_finding_links_to_its_flow_and_event_rows_and_its_evidence_block(re
             assert sheet == "Flows" and target[b.FLOW_ID] == cell[b.EVIDENCE_ID].value
         else:
             assert sheet == "API events" and str(target[b.EVENT_ID]) == cell[b.EVIDENCE_ID].value
-            assert target[b.TIME] == cell[b.TIME].value
+            time = next(h for h in header if h.startswith(b.TIME))   # the header names the zone
+            assert target[time] == cell[time].value and "Asia/Shanghai" in time
 
 
 @pytest.mark.parametrize("sheet, id_col, column", [("Flows", b.FLOW_ID, "flow_ids"), ("API events", b.EVENT_ID, "event_ids")])
@@ -181,7 +182,8 @@ def test_the_manifest_sheet_equals_manifest_json(report):
     assert app["包名 / package"] == stored["package"] == "com.example.demoshop"
     assert app["文件SHA-256 / file SHA-256"] == stored["sha256"]
     assert app["版本名 / version name"] == stored["version_name"] and app["版本号 / version code"] == stored["version_code"]
-    assert app["读取自 / read from"] == b.APP_IDENTITY_FROM_META   # ReportData has no app identity of its own yet
+    assert "读取自 / read from" not in app   # the report's own identity (ReportData.app_identity), not the meta row alone
+    assert app["来源 / source"] in identityrows.SOURCES.values() and "AndroidManifest.xml" in app["来源 / source"]
     assert app["声明的权限 / declared permissions"].startswith(f"{len(stored['permissions'])}: ")
 
 
