@@ -171,3 +171,117 @@ OUTCOME = both("结果", "Outcome")
 WHAT = both("对象", "What")
 COUNT = both("数量", "Count")
 ACCEPTED_CHANGES = both("已接受的改动", "Changes accepted")
+
+# -- workbook navigation, severity and manifest -------------------------------------------
+CITED_BY = both("引用的发现", "Cited by findings")
+EVIDENCE_LINKS = both("证据链接", "Evidence links")
+EVIDENCE_SHEET = "Evidence links"
+EVIDENCE_KIND = both("证据类型", "Evidence kind")
+EVIDENCE_ID = both("证据编号", "Evidence ID")
+FINDING = both("发现编号", "Finding")
+SEVERITY_LEGEND = both("严重程度图例", "Severity legend")
+SEVERITY_MEANING = {       # the fill of a finding's row (analysis.workbook.SEVERITY_FILLS)
+    "high": both("红色：严重程度高", "red: high severity"),
+    "medium": both("橙色：严重程度中", "orange: medium severity"),
+    "low": both("绿色：严重程度低", "green: low severity"),
+}
+CONSENT_LEGEND = (both("同意时刻", "consent moment"), both("黄色：时间线中的同意时刻", "yellow: the consent moment in the Timeline"))
+LINKS_CAPPED = both("超出Excel每表超链接上限的行仅以文字列出编号",
+                    "rows beyond Excel's hyperlink limit per sheet list the numbers as text only")
+MANIFEST_SHEET = "Manifest"
+SECTION = both("部分", "Section")
+FIELD_NAME = both("名称", "Name")
+MANIFEST_VALUE = both("值或SHA-256", "Value or SHA-256")
+BYTES = both("字节数", "Bytes")
+MANIFEST_OUTPUTS_NOTE = both(
+    "本报告的输出（evidence.xlsx、report.html、findings.json）在写入后才计算哈希，见随后更新的manifest.json",
+    "this report's own outputs (evidence.xlsx, report.html, findings.json) are hashed after they are "
+    "written: see manifest.json as updated after them")
+NO_MANIFEST = both("会话中没有manifest.json", "the session has no manifest.json")
+NO_APP_IDENTITY = both("未记录应用身份（record/analyze --apk）", "no app identity recorded (record/analyze --apk)")
+APP_IDENTITY_FROM_META = both("读自会话的app_manifest元数据", "read from the session's app_manifest meta row")
+
+# manifest.json's and the app identity's field names, in the order the Manifest sheet lists them
+MANIFEST_FIELDS: dict[str, tuple[str, str]] = {
+    "name": ("应用名称", "app name"), "package": ("包名", "package"), "category": ("App类型", "app type"),
+    "version_name": ("版本名", "version name"), "version_code": ("版本号", "version code"),
+    "sha256": ("文件SHA-256", "file SHA-256"), "file": ("文件", "file"), "source": ("来源", "source"),
+    "certificates": ("签名证书SHA-256", "signing certificate SHA-256"), "min_sdk": ("最低SDK版本", "min SDK"),
+    "target_sdk": ("目标SDK版本", "target SDK"), "permissions": ("声明的权限", "declared permissions"),
+    "components": ("组件", "components"), "recorded_at": ("记录时间", "recorded at"),
+    "created": ("创建时间", "created"), "updated": ("更新时间", "updated"),
+    "schema_version": ("数据库结构版本", "schema version"), "writes": ("写入次数", "writes"),
+    "counts": ("行数", "rows"), "android": ("Android版本", "Android"), "kind": ("类型", "kind"),
+    "manufacturer": ("制造商", "manufacturer"), "model": ("型号", "model"),
+}
+
+
+def field_label(key: str) -> str:
+    """A manifest field's name, '中文 / English' when listed, else as it is."""
+    pair = MANIFEST_FIELDS.get(key)
+    return both(*pair) if pair else key
+
+
+# -- values that were English only: statuses, directions, sources, streams, kinds -------------
+# One table: field -> stored value -> (中文, English). A value not listed is shown as stored.
+VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "status": {                       # hook coverage (analysis.coverage) and rules (analysis.pipeline)
+        "hooked": ("已挂钩", "hooked"), "class-missing": ("类不存在", "class-missing"),
+        "method-missing": ("方法不存在", "method-missing"), "hook-failed": ("挂钩失败", "hook-failed"),
+        "run": ("已运行", "run"), "not run": ("未运行", "not run"), "failed": ("执行失败", "failed"),
+        "disabled": ("已停用", "disabled"),
+    },
+    "direction": {"request": ("请求", "request"), "response": ("响应", "response")},
+    "source": {                       # pii_hits.source (piiaudit.schema)
+        "known_value": ("已知值（设备档案）", "known value (device profile)"),
+        "observed_value": ("钩子读取的值", "value the hooks read"),
+        "endpoint": ("已知接口字段", "documented endpoint field"),
+        "pattern": ("格式匹配", "pattern"),
+    },
+    "stream": {"event": ("钩子事件", "hook event"), "flow": ("网络流量", "network flow"),
+               "consent": ("同意时刻", "consent moment")},
+    "party": {"first_party": ("第一方", "first party"), "third_party": ("第三方", "third party"),
+              "unknown": ("未知", "unknown")},
+    "stage": {"proxy": ("代理", "proxy"), "replay": ("回放", "replay"), "hooks": ("钩子", "hooks"),
+              "analysis": ("分析", "analysis"), "other": ("其他", "other")},
+    "outcome": {"stored": ("已存储", "stored"), "skipped": ("已跳过", "skipped"), "failed": ("失败", "failed"),
+                "capped": ("达到上限", "capped")},
+    "what": {"flows": ("流量", "flows"), "pii_hits": ("个人信息命中", "PII hits"), "events": ("钩子事件", "hook events"),
+             "errors": ("错误", "errors"), "scans": ("扫描", "scans"), "consent_marks": ("同意标记", "consent marks"),
+             "clock_syncs": ("时钟同步", "clock syncs")},
+    "consent_source": {               # analysis.consent: who decided the consent moment
+        "hook": ("钩子", "hook"), "tester": ("测试人员", "tester"), "analyze": ("分析参数", "analyze option"),
+    },
+    "consent_method": {
+        "dialog_tap": ("点击弹窗按钮", "dialog_tap"), "hook_mark": ("钩子同意标记", "hook_mark"),
+        "pref_write": ("同意标志写入", "pref_write"), "tester_mark": ("测试人员标记", "tester_mark"),
+        "override": ("分析时指定", "override"), "none": ("无", "none"),
+    },
+    "kind": {                         # hook event kinds (hooks/data/hook_table.yaml) and timeline kinds
+        "pii_read": ("读取个人信息", "PII read"), "pii_sent": ("发送个人信息", "PII sent"),
+        "request": ("请求", "request"), "consent_accepted": ("同意", "consent accepted"),
+        "consent_declined": ("拒绝", "consent declined"),
+        "activity_state": ("界面状态", "activity state"), "checkbox": ("勾选框", "checkbox"), "click": ("点击", "click"),
+        "component_launch": ("组件启动", "component launch"), "crypto": ("加密调用", "crypto call"),
+        "dialog_button": ("弹窗按钮", "dialog button"), "dialog_closed": ("弹窗关闭", "dialog closed"),
+        "dialog_shown": ("弹窗显示", "dialog shown"), "hooks_ready": ("钩子就绪", "hooks ready"),
+        "link_click": ("链接点击", "link click"), "permission_check": ("权限检查", "permission check"),
+        "permission_rationale": ("权限说明", "permission rationale"),
+        "permission_request": ("权限申请", "permission request"), "permission_result": ("权限结果", "permission result"),
+        "pref_commit": ("偏好提交", "preference commit"), "pref_write": ("偏好写入", "preference write"),
+        "process_exit": ("进程退出", "process exit"), "process_start": ("进程启动", "process start"),
+        "target_exit": ("应用退出", "app exit"), "toast_shown": ("提示显示", "toast shown"),
+        "touch": ("触摸", "touch"), "app_exit": ("应用退出调用", "app exit call"),
+        "dialog_fragment": ("弹窗片段", "dialog fragment"), "sms_send": ("发送短信", "SMS send"),
+        "tls_read": ("TLS读取", "TLS read"), "tls_write": ("TLS写入", "TLS write"),
+        "uncaught_exception": ("未捕获异常", "uncaught exception"), "webview_load": ("网页加载", "WebView load"), "coverage": ("钩子覆盖", "hook coverage"),
+    },
+}
+
+
+def value_label(field: str, value: object) -> object:
+    """'中文 / English' for a stored value of `field` (VALUES); a value not listed, or missing, as it is."""
+    if not isinstance(value, str):
+        return value
+    pair = VALUES.get(field, {}).get(value)
+    return both(*pair) if pair else value

@@ -51,10 +51,40 @@ def pii_label(name: Any) -> str:
     return vocab.get(name).label if vocab.is_known(name) else str(name)
 
 
-def sdk_label(sdk_id: Any) -> str:
+def pii_names(name: Any) -> tuple[str, str]:
+    """(Chinese name, English name) of a PII type, for a sentence in each language; ("", "") when missing."""
+    if name is None or (not isinstance(name, str) and pd.isna(name)):
+        return "", ""
+    if not vocab.is_known(name):
+        return str(name), str(name)
+    t = vocab.get(name)
+    return t.zh, t.en
+
+
+def sdk_names(sdk_id: Any) -> tuple[str, str]:
+    """(Chinese name, English name) of an actor (the app, a catalogued SDK, an unattributed party),
+    for a sentence in each language; an id the catalog does not know is the same in both."""
     if sdk_id is None or (not isinstance(sdk_id, str) and pd.isna(sdk_id)):
-        return sdk_catalog.label(None)
-    return sdk_catalog.label(str(sdk_id))
+        return "App本身", "the app itself"
+    sdk_id = str(sdk_id)
+    for prefix, zh, en in ((sdk_catalog.UNATTRIBUTED, "未归属第三方", "unattributed third party"),
+                           (sdk_catalog.LIBRARY, "未识别的第三方库", "unidentified third-party library")):
+        if sdk_id.startswith(prefix):
+            name = sdk_id.removeprefix(prefix)
+            return f"{zh} {name}", f"{en} {name}"
+    sdk = sdk_catalog.catalog().get(sdk_id)
+    if sdk is None:
+        return sdk_id, sdk_id
+    if sdk.category == "infrastructure":
+        return f"{sdk.zh}（{sdk_catalog.SERVICE_PROVIDER[0]}）", f"{sdk.en} ({sdk_catalog.SERVICE_PROVIDER[1]})"
+    return sdk.zh, sdk.en
+
+
+def sdk_label(sdk_id: Any) -> str:
+    """An actor's label in the reports: '中文 / English' (穿山甲 / Pangle (ByteDance Ads)), like every
+    other label, so an English name with brackets of its own is never nested inside brackets."""
+    zh, en = sdk_names(sdk_id)
+    return zh if zh == en else both(zh, en)
 
 
 def masked_values(values: pd.Series, reveal: bool) -> pd.Series:
@@ -67,7 +97,8 @@ def masked_values(values: pd.Series, reveal: bool) -> pd.Series:
 
 def link_sentences(link: dict[str, Any], tz: dt.tzinfo | None = None) -> tuple[str, str]:
     """("由…读取，…发送至…", "read at … by …, sent at … to …") for one read -> flow link, times in `tz`."""
-    who = sdk_label(link.get("reader_sdk"))
+    who_zh, who_en = sdk_names(link.get("reader_sdk"))
+    pii_zh, pii_en = pii_names(link.get("pii_type"))
     api = link.get("api") or "?"
     where = ", ".join(str(x) for x in (link.get("location"), link.get("encoding")) if x)
     how = "（按类型关联 / linked by type）" if link.get("match") == "type" else ""
@@ -80,16 +111,29 @@ def link_sentences(link: dict[str, Any], tz: dt.tzinfo | None = None) -> tuple[s
         dt_en = f" (against the consent moment: read {rd:+.3f} s, sent {sd:+.3f} s)"
     after_zh = "【同意之后发送】" if link.get("after_consent") else ""
     after_en = " [sent AFTER consent]" if link.get("after_consent") else ""
-    zh = (f"{read} 由 {who} 通过 {api} 读取{pii_label(link.get('pii_type'))}，"
+    zh = (f"{read} 由 {who_zh} 通过 {api} 读取{pii_zh}，"
           f"{sent} 发送至 {link.get('host')}（{where}）{value}{how}{dt_zh}{after_zh}")
-    en = (f"read at {read} by {who} ({api}), sent at {sent} "
+    en = (f"read {pii_en + ' ' if pii_en else ''}at {read} by {who_en} ({api}), sent at {sent} "
           f"to {link.get('host')} ({where}){value}" + (" [linked by type]" if how else "") + dt_en + after_en)
     return zh, en
 
 
+_QUOTES = {"“": "”", "「": "」"}
+_INNER = str.maketrans({"“": "‘", "”": "’", "「": "『", "」": "』"})
+
+
+def quoted(text: str) -> str:
+    """`text` in “…” once: a text already wholly in “…” or 「…」 is kept as it is; quotation marks
+    inside it become the inner kind (‘…’, 『…』), so no quotation mark is ever doubled."""
+    text = text.strip()
+    if len(text) >= 2 and _QUOTES.get(text[0]) == text[-1] and not any(q in text[1:-1] for q in "“”「」"):
+        return text
+    return f"“{text.translate(_INNER)}”"
+
+
 def cite(basis: dict[str, Any]) -> str:
     """One legal-basis entry on one line: document clause：“quote” [V], or the paraphrase, marked."""
-    body = (f"“{basis['quote_zh']}”" if basis.get("quote_zh")
+    body = (quoted(basis["quote_zh"]) if basis.get("quote_zh")
             else f"{PARAPHRASE}{basis.get('paraphrase_zh', '')}")
     return f"{basis['document']} {basis['clause']}：{body} [{basis['verified']}]"
 

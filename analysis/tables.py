@@ -42,6 +42,11 @@ def _map_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
     return values.map({v: fn(v) for v in values.dropna().unique()})
 
 
+def _bilingual(values: pd.Series, field: str) -> pd.Series:
+    """Stored values of `field` with their label '中文 / English' (analysis.bilingual.VALUES), once per distinct value."""
+    return _map_distinct(values, lambda v: b.value_label(field, v))
+
+
 def _actor(sdk: pd.Series, kinds: pd.Series) -> pd.Series:
     """SDK label where the row is a PII read/send (empty SDK = the app itself), else the SDK if any."""
     sdk = sdk.astype("object")   # a column of missing values may come typed as numbers (no hits at all)
@@ -121,15 +126,16 @@ def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
         (header_text(b.CONSENT_TIME, tz), iso_one(c.ts, tz) if c.ts is not None else b.both("未观察到", "not observed")),
         (b.CONSENT_EPOCH, f"{c.ts:.3f}" if c.ts is not None else "—"),
         (b.CONSENT_DECISION, c.describe(tz)),
-        (b.CONSENT_SOURCE, f"{c.source or '—'} ({c.method})"),
-        (b.CONSENT_EVIDENCE, f"events {list(c.event_ids)}; marks {list(c.mark_ids)}"),
+        (b.CONSENT_SOURCE, f"{b.value_label('consent_source', c.source or '—')} "
+                           f"({b.value_label('consent_method', c.method)})"),
+        (b.CONSENT_EVIDENCE, f"{b.both('事件', 'events')} {list(c.event_ids)}; {b.both('标记', 'marks')} {list(c.mark_ids)}"),
         (b.PRIVACY_NOTICE, (f"{iso_one(c.dialog_shown_ts, tz)}: {c.dialog_text}" if c.dialog_shown_ts else "—")),
         (b.DECLINED, (f"{iso_one(c.declined_ts, tz)} (events {list(c.declined_event_ids)}, marks "
                       f"{list(c.declined_mark_ids)})" if c.declined_ts is not None else "—")),
         (b.SCOPE, (f"{scope.get('source')} (sha256 {scope.get('sha256')})" if scope else
                    b.both("未提供：范围类规则未运行", "none: scope rules not run"))),
-        (b.COUNTS, f"flows {counts['flows']}, PII hits {counts['hits']}, hook events {counts['events']}, "
-                   f"findings {counts['findings']}"),
+        (b.COUNTS, f"{b.both('流量', 'flows')} {counts['flows']}, {b.both('个人信息命中', 'PII hits')} {counts['hits']}, "
+                   f"{b.both('钩子事件', 'hook events')} {counts['events']}, {b.both('发现', 'findings')} {counts['findings']}"),
         (b.TESTER_OBSERVATIONS, tester_observations(data, reveal=reveal)),
         (b.CLOCKS, "; ".join(
             f"pid {s.get('pid')}: offset {_ms(s.get('offset_ms'))} ms, error ±{_ms(s.get('error_ms'))} ms" for s in syncs)
@@ -189,7 +195,7 @@ def hooks_table(data: ReportData) -> pd.DataFrame:
     c = _coverage(data)
     live = c["live_ts"].astype("float64")
     return pd.DataFrame({
-        b.HOOK: c["hook"], b.CLASS: c["class"], b.OVERLOAD: c["signature"], b.STATUS: c["status"],
+        b.HOOK: c["hook"], b.CLASS: c["class"], b.OVERLOAD: c["signature"], b.STATUS: _bilingual(c["status"], "status"),
         b.LIVE_AT: iso_column(live, data.tz), b.LIVE_EPOCH: live, b.PROCESS: c["process"], b.ERROR: c["error"],
         b.EVENT_ID: c["event_id"],
     })
@@ -199,7 +205,7 @@ def rule_counts(data: ReportData) -> pd.DataFrame:
     cr = data.counts_per_rule
     return pd.DataFrame({
         b.RULE_ID: cr["rule_id"], b.TITLE_ZH: cr["title_zh"], b.TITLE_EN: cr["title_en"],
-        b.SEVERITY: cr["severity"].map(SEVERITY), b.FINDINGS_COUNT: cr["findings"], b.STATUS: cr["status"],
+        b.SEVERITY: cr["severity"].map(SEVERITY), b.FINDINGS_COUNT: cr["findings"], b.STATUS: _bilingual(cr["status"], "status"),
         b.REASON: cr["reason"],
     })
 
@@ -257,7 +263,7 @@ def sent_by_sdk_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     v = sent_by_sdk(data)
     first = v["first_ts"].astype("float64")
     return pd.DataFrame({
-        b.SDK: _map_distinct(v["sdk"], sdk_label), b.PARTY: v["party"], b.ENDPOINT: v["endpoint"],
+        b.SDK: _map_distinct(v["sdk"], sdk_label), b.PARTY: _bilingual(v["party"], "party"), b.ENDPOINT: v["endpoint"],
         b.DATA_KIND: _map_distinct(v["pii_type"], pii_label), b.ATTRIBUTE: _yes_no(v["attribute"].fillna(False)),
         b.FIELD: v["field"], b.value_header(reveal): masked_values(v["value"], reveal),
         b.FLOW_COUNT: v["flows"], b.FIRST_TIME: iso_column(first, data.tz), b.FIRST_EPOCH: first,
@@ -290,8 +296,8 @@ def flows_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
         b.METHOD: rows["method"], b.HOST: hosts(rows["host"]), b.HOST_HEADER: hosts(rows.get("host_header")),
         b.URL: hosts(_urls(data, rows["id"], rows["url"], reveal)),
         b.HTTP_STATUS: rows["status"], b.PII_TYPE: _map_distinct(rows["pii_type"], pii_label),
-        b.DIRECTION: rows["direction"], b.LOCATION: rows["location"],
-        b.ENCODING: rows["encoding"], b.MATCH_SOURCE: rows["source"],
+        b.DIRECTION: _bilingual(rows["direction"], "direction"), b.LOCATION: rows["location"],
+        b.ENCODING: rows["encoding"], b.MATCH_SOURCE: _bilingual(rows["source"], "source"),
         b.ATTRIBUTED_SDK: _actor(sdk, rows["direction"].eq("request").map(
             {True: "pii_sent", False: "response"}).where(~unranked | sdk.notna(), "response")).where(has_hit),
         b.value_header(reveal): masked_values(rows["value"], reveal), b.VALUE_SHA: rows["value_sha256"],
@@ -326,7 +332,7 @@ def events_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     read_sha = (t.loc[t["event_id"].notna() & t["value_sha256"].notna()].set_index("event_id")["value_sha256"]
                 if not t.empty else pd.Series(dtype="str"))
     return pd.DataFrame({
-        b.TIME: iso_column(ev["ts"], data.tz), b.EPOCH: ev["ts"], b.EVENT_ID: ev["id"], b.KIND: ev["kind"],
+        b.TIME: iso_column(ev["ts"], data.tz), b.EPOCH: ev["ts"], b.EVENT_ID: ev["id"], b.KIND: _bilingual(ev["kind"], "kind"),
         b.API: ev["api"], b.PII_TYPE: _map_distinct(ev["pii_type"], pii_label),
         b.value_header(reveal): _shown_values(data, ev["value"], ev["kind"], reveal), b.VALUE_SHA: ev["id"].map(read_sha),
         b.CALLER_SDK: _actor(_event_actor(data, ev), ev["kind"]),
@@ -346,10 +352,10 @@ def timeline_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     request = (t["method"].fillna("") + " " + hosts(_urls(data, t["flow_id"], t["url"], reveal)).fillna("")).str.strip()
     return pd.DataFrame({
         b.TIME: iso_column(ts, data.tz), b.EPOCH: ts,
-        b.STREAM: t["stream"], b.KIND: t["kind"],
+        b.STREAM: _bilingual(t["stream"], "stream"), b.KIND: _bilingual(t["kind"], "kind"),
         b.PII_TYPE: _map_distinct(t["pii_type"], pii_label),
         b.ACTOR: _actor(t["sdk"], t["kind"]),
-        b.PARTY: t["party"], b.PARTY_REASON: t["party_reason"],
+        b.PARTY: _bilingual(t["party"], "party"), b.PARTY_REASON: t["party_reason"],
         b.HOST: hosts(t["host"]), b.API_OR_URL: t["what"].where(~is_flow, request),
         b.DETAIL: _free_text_redactor(data, reveal)(t["detail"]),
         b.value_header(reveal): _shown_values(data, t["value"], t["kind"], reveal), b.VALUE_SHA: t["value_sha256"],
@@ -365,8 +371,17 @@ BUILDERS: dict[str, Callable[..., pd.DataFrame]] = {
     "API events": lambda data, reveal: events_table(data, reveal=reveal),
     "Timeline": lambda data, reveal: timeline_table(data, reveal=reveal),
     "Hooks": lambda data, reveal: hooks_table(data),
-    b.ACCOUNTING_SHEET: lambda data, reveal: sessionstate.of(data).table(),
+    b.ACCOUNTING_SHEET: lambda data, reveal: accounting_table(data),
 }
+
+
+def accounting_table(data: ReportData) -> pd.DataFrame:
+    """The session's accounting (analysis.sessionstate) with its stage, outcome and object labelled."""
+    t = sessionstate.of(data).table()
+    for col, field in ((b.STAGE, "stage"), (b.OUTCOME, "outcome"), (b.WHAT, "what")):
+        if col in t:
+            t[col] = _bilingual(t[col], field)
+    return t
 
 
 def table(data: ReportData, name: str, *, reveal: bool) -> pd.DataFrame:

@@ -1,10 +1,17 @@
-"""evidence.xlsx: Summary, Findings, SDK发送的数据 (Sent by SDK), Flows, API events, Timeline, Hooks.
+"""evidence.xlsx: Summary, Findings, Evidence links, SDK发送的数据 (Sent by SDK), Flows, API events,
+Timeline, Hooks, Accounting, Manifest.
 
-XlsxWriter in constant-memory mode (rows streamed in order) with every string written as a
-string: the options that would turn text into formulas, links or numbers are off, and
-cells are written with explicit ``write_string``/``write_number`` calls, so a value like
-``=HYPERLINK(...)`` from traffic stays inert text. The file is written beside the target
-and renamed into place, so a failed run never leaves half a workbook.
+XlsxWriter in constant-memory mode (rows streamed in order, so memory stays bounded however
+large the session) with every string written as a string: the options that would turn text
+into formulas, links or numbers are off, and cells are written with explicit
+``write_string``/``write_number`` calls, so a value like ``=HYPERLINK(...)`` from traffic
+stays inert text. The only links are internal ones the workbook builds itself from sheet
+names and row numbers (``analysis.wblinks``): each finding to its flow and event rows and
+back, at most `MAX_LINKS` per sheet (Excel's limit). Findings rows are filled by severity
+(legend on the Summary sheet); every table sheet has its header frozen and an autofilter.
+The Manifest sheet lists manifest.json as the report read it: artifacts with SHA-256,
+versions, and the app's identity. The file is written beside the target and renamed into
+place, so a failed run never leaves half a workbook.
 """
 
 from __future__ import annotations
@@ -20,13 +27,19 @@ import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 
 from analysis import bilingual as b
-from analysis import tables
-from analysis.labels import CONTROL_CHARS, YES_NO, clean_text
+from analysis import identityrows, tables, wblinks
+from analysis.labels import CONTROL_CHARS, SEVERITY, YES_NO, clean_text
 from analysis.reportdata import ReportData
+from piiaudit import apk as apk_mod
 from piiaudit import sessiondir
+from piiaudit.times import iso_one
 
 EXCEL_MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767
+MAX_LINKS = 65_530                  # Excel's hyperlinks per worksheet
+SEVERITY_FILLS = {"high": "#F4B6B6", "medium": "#FAD7A8", "low": "#D9EAD3"}
+CONSENT_FILL = "#FFE699"
+LINK_COLOR = "#0563C1"
 SAFE_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                 "strings_to_numbers": False}
 DEFAULT_WIDTH = 16
@@ -36,21 +49,42 @@ WIDTHS = {
     b.TITLE_EN: 44, b.PII_TYPE: 30, b.ACTOR: 26, b.ATTRIBUTED_SDK: 26, b.CALLER_SDK: 26, b.HOST: 26, b.STACK: 70,
     b.DETAIL: 50, b.FLOW_IDS: 40, b.EVENT_IDS: 18, b.FIRST_TIME: 30, b.LOCATION: 28, b.OVERLOAD: 70, b.CLASS: 40,
     b.LIVE_AT: 30, b.ERROR: 40, b.PROCESS: 28, b.SDK: 26, b.ENDPOINT: 16, b.DATA_KIND: 30, b.FIELD: 40,
-    b.FIELD_SOURCE: 60, b.DT_CONSENT: 14,
+    b.FIELD_SOURCE: 60, b.DT_CONSENT: 14, b.CITED_BY: 18, b.EVIDENCE_LINKS: 20, b.EVIDENCE_ID: 38,
+    b.EVIDENCE_KIND: 12, b.FINDING: 10, b.SECTION: 18, b.FIELD_NAME: 30, b.MANIFEST_VALUE: 80,
+    b.STREAM: 18, b.KIND: 20, b.STATUS: 18, b.DIRECTION: 14, b.MATCH_SOURCE: 26, b.PARTY: 16,
 }
-WRAPPED = {b.LEGAL_BASIS, b.READ_SENT, b.NOTES, b.STACK, b.FLOW_IDS, b.DETAIL}
+WRAPPED = {b.LEGAL_BASIS, b.READ_SENT, b.NOTES, b.STACK, b.FLOW_IDS, b.DETAIL, b.MANIFEST_VALUE}
 EPOCH_COLUMNS = {b.EPOCH, b.FIRST_EPOCH, b.LIVE_EPOCH}
+
+
+_KINDS = {"wrap": {"text_wrap": True, "valign": "top"}, "top": {"valign": "top"},
+          "epoch": {"num_format": "0.000", "valign": "top"}}
 
 
 class _Formats:
     def __init__(self, wb: xlsxwriter.Workbook):
+        self.wb = wb
+        self._made: dict[tuple[str, str | None, bool], Any] = {}
         self.header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                                      "valign": "top"})
-        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-        self.top = wb.add_format({"valign": "top"})
-        self.epoch = wb.add_format({"num_format": "0.000", "valign": "top"})
+        self.wrap = self.get("wrap")
+        self.top = self.get("top")
+        self.epoch = self.get("epoch")
         self.section = wb.add_format({"bold": True, "font_size": 12})
-        self.consent = wb.add_format({"bold": True, "bg_color": "#FFE699", "valign": "top", "text_wrap": True})
+        self.consent = wb.add_format({"bold": True, "bg_color": CONSENT_FILL, "valign": "top", "text_wrap": True})
+
+    def get(self, kind: str, fill: str | None = None, link: bool = False):
+        """A cell format: its kind (wrap, top, epoch), a fill (a severity), a link's look; made once."""
+        made = self._made
+        key = (kind, fill, link)
+        if key not in made:
+            props = dict(_KINDS[kind])
+            if fill:
+                props["bg_color"] = SEVERITY_FILLS.get(fill, fill)
+            if link:
+                props.update({"font_color": LINK_COLOR, "underline": 1})
+            made[key] = self.wb.add_format(props)
+        return made[key]
 
 
 def _write_cell(ws, row: int, col: int, value: Any, fmt) -> None:
@@ -87,16 +121,19 @@ def _column_cells(column: pd.Series) -> tuple[list[Any], bool]:
 
 
 def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: _Formats, *,
-                 highlight: pd.Series | None = None, empty_note: str | None = None, tz: Any = None) -> int:
+                 highlight: pd.Series | None = None, empty_note: str | None = None, tz: Any = None,
+                 links: dict[str, list[str | None]] | None = None,
+                 fills: list[str | None] | None = None) -> int:
     """One table per sheet: bilingual header, frozen, autofiltered. Returns rows left out.
-    A table without rows shows `empty_note` under its header, when given."""
+    A table without rows shows `empty_note` under its header, when given. `links`: column ->
+    an internal link per row (analysis.wblinks; a text cell only); `fills`: a severity per row."""
     ws = wb.add_worksheet(name)
     columns = list(frame.columns)
-    col_fmt = []
+    kinds = []
     for i, col in enumerate(columns):
-        fmt = fmts.epoch if col in EPOCH_COLUMNS else fmts.wrap if col in WRAPPED else fmts.top
-        ws.set_column(i, i, WIDTHS.get(col, DEFAULT_WIDTH), fmt)
-        col_fmt.append(fmt)
+        kind = "epoch" if col in EPOCH_COLUMNS else "wrap" if col in WRAPPED else "top"
+        ws.set_column(i, i, WIDTHS.get(col, DEFAULT_WIDTH), fmts.get(kind))
+        kinds.append(kind)
     ws.set_row(0, 32)
     for i, col in enumerate(columns):
         ws.write_string(0, i, tables.header_text(col, tz), fmts.header)
@@ -105,14 +142,25 @@ def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: 
     cells = [_column_cells(shown[col]) for col in columns]
     writers = [ws.write_string if is_text else ws.write_number for _, is_text in cells]
     values = [v for v, _ in cells]
+    targets = [(links or {}).get(col) if is_text else None for col, (_, is_text) in zip(columns, cells)]
     marks = highlight.iloc[: len(shown)].tolist() if highlight is not None else [False] * len(shown)
-    for r, marked in enumerate(marks):
+    row_fills = list(fills[: len(shown)]) if fills is not None else [None] * len(shown)
+    budget = MAX_LINKS
+    for r, (marked, fill) in enumerate(zip(marks, row_fills)):
+        fill = fill if fill in SEVERITY_FILLS else None
+        row_fmt = [fmts.consent] * len(columns) if marked else [fmts.get(k, fill) for k in kinds]
         for c, write in enumerate(writers):
             value = values[c][r]
-            if value is not None:
-                write(r + 1, c, value, fmts.consent if marked else col_fmt[c])
-            elif marked:
-                ws.write_blank(r + 1, c, None, fmts.consent)
+            target = targets[c][r] if targets[c] is not None else None
+            if value is not None and target is not None and budget > 0:
+                # the shown text is the cell's own; the target is built from a sheet name and a
+                # row number (analysis.wblinks), never from captured text
+                ws.write_url(r + 1, c, target, fmts.get(kinds[c], fill, link=True), string=value)
+                budget -= 1
+            elif value is not None:
+                write(r + 1, c, value, row_fmt[c])
+            elif marked or fill:
+                ws.write_blank(r + 1, c, None, row_fmt[c])
     if frame.empty and empty_note:
         ws.write_string(1, 0, empty_note, fmts.top)
     ws.autofilter(0, 0, max(len(shown), 1), max(len(columns) - 1, 0))
@@ -120,7 +168,7 @@ def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: 
 
 
 def _summary_sheet(wb: xlsxwriter.Workbook, data: ReportData, fmts: _Formats, reveal: bool,
-                   left_out: dict[str, int]) -> None:
+                   left_out: dict[str, int], capped: list[str]) -> None:
     ws = wb.add_worksheet("Summary")
     for i, width in enumerate((34, 70, 50, 14, 12, 12, 50)):
         ws.set_column(i, i, width, fmts.wrap)
@@ -131,6 +179,7 @@ def _summary_sheet(wb: xlsxwriter.Workbook, data: ReportData, fmts: _Formats, re
     items += [(b.ROWS_LEFT_OUT, f"{name}: {n} rows beyond the Excel limit; all rows are in session.db "
                                 f"/ {name} 超出Excel行数上限的 {n} 行未写入，完整数据见 session.db")
               for name, n in left_out.items() if n]
+    items += [(b.NOTE, f"{name}: {b.LINKS_CAPPED}") for name in capped]
     row = 1
     for item, value in items:
         _write_cell(ws, row, 0, item, fmts.top)
@@ -142,10 +191,114 @@ def _summary_sheet(wb: xlsxwriter.Workbook, data: ReportData, fmts: _Formats, re
     counts = tables.rule_counts(data)
     for i, col in enumerate(counts.columns):
         ws.write_string(row, i, col, fmts.header)
-    for rec in counts.astype("object").where(counts.notna(), None).itertuples(index=False, name=None):
+    severities = data.counts_per_rule["severity"].tolist()
+    for rec, severity in zip(counts.astype("object").where(counts.notna(), None).itertuples(index=False, name=None),
+                             severities):
         row += 1
         for c, value in enumerate(rec):
-            _write_cell(ws, row, c, value, fmts.wrap)
+            fill = severity if counts.columns[c] == b.SEVERITY and severity in SEVERITY_FILLS else None
+            _write_cell(ws, row, c, value, fmts.get("wrap", fill))
+    row += 2
+    _write_cell(ws, row, 0, b.SEVERITY_LEGEND, fmts.section)
+    for severity, meaning in b.SEVERITY_MEANING.items():
+        row += 1
+        _write_cell(ws, row, 0, SEVERITY[severity], fmts.get("wrap", severity))
+        _write_cell(ws, row, 1, meaning, fmts.wrap)
+    row += 1
+    _write_cell(ws, row, 0, b.CONSENT_LEGEND[0], fmts.consent)
+    _write_cell(ws, row, 1, b.CONSENT_LEGEND[1], fmts.wrap)
+
+
+def app_identity(data: ReportData) -> tuple[dict[str, Any] | None, str | None]:
+    """The app's identity for the Manifest sheet: ReportData's `app_identity` (piiaudit.identity: the
+    facts it knows, its source in words) with the declared permissions and components of the
+    session's ``app_manifest`` meta row (piiaudit.apk) beside it; the meta row alone, and a note
+    saying so, for a report that carries no identity; (None, None) when neither holds a package."""
+    try:
+        stored = apk_mod.stored(data.session.store) or {}
+    except Exception:  # noqa: BLE001 - an unreadable row: the sheet says no identity was recorded
+        stored = {}
+    identity = getattr(data, "app_identity", None)
+    if identity is not None and hasattr(identity, "to_dict"):
+        identity = identity.to_dict()
+    known = {k: v for k, v in (identity or {}).items() if v not in (None, "", [])} if isinstance(identity, dict) else {}
+    if known.get("package"):
+        if "source" in known:
+            known["source"] = identityrows.SOURCES.get(identityrows.source_key(known, data.manifest or {}),
+                                                       known["source"])
+        known.setdefault("certificates", [])
+        known.update({k: stored[k] for k in ("permissions", "components") if stored.get(k)})
+        return known, None
+    if stored:
+        return dict(stored), b.APP_IDENTITY_FROM_META
+    return None, None
+
+
+def _identity_rows(identity: dict[str, Any], tz: Any) -> list[tuple[str, str]]:
+    """(field, value) rows of an app identity, the fields a reader looks for first."""
+    first = list(b.MANIFEST_FIELDS)
+    keys = sorted(identity, key=lambda k: (first.index(k) if k in first else len(first), k))
+    rows = []
+    for key in keys:
+        value, label = identity[key], b.field_label(key)
+        if key == "permissions" and isinstance(value, list):
+            names = [p.get("name") if isinstance(p, dict) else str(p) for p in value]
+            rows.append((label, f"{len(names)}: " + ", ".join(str(n) for n in names)))
+        elif key == "components" and isinstance(value, dict):
+            rows += [(f"{label}: {k}", f"{len(v)}: " + ", ".join(map(str, v))) for k, v in value.items()]
+        elif key == "certificates" and isinstance(value, list):
+            rows += [(f"{label} {i + 1}", str(c)) for i, c in enumerate(value)] or \
+                [(label, b.both("无（未签名或清单文件）", "none (unsigned, or a manifest file)"))]
+        elif key == "recorded_at" and isinstance(value, (int, float)):
+            rows.append((label, f"{iso_one(value, tz)} ({value:.3f})"))
+        elif isinstance(value, dict):
+            rows += [(f"{label}: {k}", "" if v is None else str(v)) for k, v in value.items()]
+        else:
+            rows.append((label, "" if value is None else str(value)))
+    return rows
+
+
+def manifest_table(data: ReportData) -> pd.DataFrame:
+    """The Manifest sheet: manifest.json as this report read it (artifacts with SHA-256 and bytes, the
+    session's own facts, versions) and the app's identity. This report's own outputs are hashed after
+    they are written, so their rows are left out and a note says where to find them."""
+    m = data.manifest or {}
+    artifacts = b.both("文件", "artifact")
+    rows: list[tuple[str, str, str | None, Any]] = []
+    if not m:
+        rows.append((b.both("说明", "note"), "manifest.json", b.NO_MANIFEST, None))
+    outputs = {"evidence.xlsx", "report.html", "findings.json"}
+    for name, a in sorted((m.get("artifacts") or {}).items()):
+        if name not in outputs and isinstance(a, dict):
+            rows.append((artifacts, name, a.get("sha256"), a.get("bytes")))
+    if m:
+        rows.append((b.both("说明", "note"), "evidence.xlsx, report.html, findings.json", b.MANIFEST_OUTPUTS_NOTE, None))
+    session = b.both("会话", "session")
+    for key in ("created",):        # not "updated": every report rewrites it, and a report re-made is the same
+        if isinstance(m.get(key), (int, float)):
+            rows.append((session, b.field_label(key), f"{iso_one(m[key], data.tz)} ({m[key]:.3f})", None))
+    for key in ("schema_version", "writes"):
+        if key in m:
+            rows.append((session, b.field_label(key), str(m[key]), None))
+    for key, value in (m.get("counts") or {}).items():
+        rows.append((session, f"{b.field_label('counts')}: {key}", str(value), None))
+    for key, value in (m.get("device") or {}).items():
+        rows.append((b.both("设备", "device"), b.field_label(key), str(value), None))
+    for key, value in (m.get("versions") or {}).items():
+        rows.append((b.both("工具版本", "version"), key, str(value), None))
+    identity, source = app_identity(data)
+    app = b.both("应用身份", "app identity")
+    if identity is None:
+        rows.append((app, "—", b.NO_APP_IDENTITY, None))
+    else:
+        if source:
+            rows.append((app, b.both("读取自", "read from"), source, None))
+        rows += [(app, k, v, None) for k, v in _identity_rows(identity, data.tz)]
+    return pd.DataFrame(rows, columns=[b.SECTION, b.FIELD_NAME, b.MANIFEST_VALUE, b.BYTES])
+
+
+def _manifest_sheet(wb: xlsxwriter.Workbook, data: ReportData, fmts: _Formats) -> None:
+    _table_sheet(wb, b.MANIFEST_SHEET, manifest_table(data), fmts)
 
 
 class _Sink:
@@ -197,12 +350,20 @@ def _write(data: ReportData, sink: _Sink, reveal: bool) -> None:
     # Summary is first in the file but written first too: the table sheets' row counts it
     # mentions are known beforehand (a sheet holds at most EXCEL_MAX_ROWS - 1 data rows).
     frames = {name: tables.table(data, name, reveal=reveal) for name in tables.BUILDERS}
-    left_out = {name: max(len(f) - (EXCEL_MAX_ROWS - 1), 0) for name, f in frames.items()}
-    _summary_sheet(wb, data, fmts, reveal, left_out)
-    for name, frame in frames.items():
+    linked = wblinks.build(data, frames, EXCEL_MAX_ROWS - 1)
+    sheets = {name: linked.get(name) or wblinks.Sheet(frame) for name, frame in frames.items()}
+    # the Evidence links sheet right after Findings
+    order = ["Findings", b.EVIDENCE_SHEET, *(n for n in frames if n != "Findings")]
+    sheets = {name: linked[name] if name in linked else sheets[name] for name in order}
+    left_out = {name: max(len(sh.frame) - (EXCEL_MAX_ROWS - 1), 0) for name, sh in sheets.items()}
+    capped = [name for name, sh in sheets.items()
+              if sum(t is not None for col in sh.links.values() for t in col[: EXCEL_MAX_ROWS - 1]) > MAX_LINKS]
+    _summary_sheet(wb, data, fmts, reveal, left_out, capped)
+    for name, sheet in sheets.items():
         highlight = data.timeline["stream"].eq("consent").reset_index(drop=True) if name == "Timeline" else None
-        _table_sheet(wb, name, frame, fmts, highlight=highlight,
+        _table_sheet(wb, name, sheet.frame, fmts, highlight=highlight, links=sheet.links, fills=sheet.severity,
                      empty_note=tables.result(data) if name == "Findings" else None, tz=data.tz)
+    _manifest_sheet(wb, data, fmts)
     try:
         wb.close()
     except FileCreateError as e:

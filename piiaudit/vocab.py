@@ -23,8 +23,9 @@ class PiiType:
 
     @property
     def label(self) -> str:
-        """Bilingual label for reports: 中文 (English)."""
-        return f"{self.zh} ({self.en})"
+        """Bilingual label for reports: '中文 / English' (the English name may hold brackets of its
+        own, so it is set beside the Chinese, never inside brackets)."""
+        return f"{self.zh} / {self.en}"
 
 
 @functools.cache

@@ -105,11 +105,11 @@ def test_hooks_sheet_and_summary_say_which_hooks_were_live(tour):
     wb = openpyxl.load_workbook(paths["xlsx"])
     hooks = _rows(wb["Hooks"])
     status = {r["重载 / Overload"]: r["状态 / Status"] for r in hooks}
-    assert status["android.telephony.TelephonyManager.getImei()"] == "hooked"
-    assert status["android.telephony.TelephonyManager.getMeid(int)"] == "method-missing"
-    live = next(r for r in hooks if r["状态 / Status"] == "hooked")
+    assert status["android.telephony.TelephonyManager.getImei()"] == "已挂钩 / hooked"
+    assert status["android.telephony.TelephonyManager.getMeid(int)"] == "方法不存在 / method-missing"
+    live = next(r for r in hooks if r["状态 / Status"] == "已挂钩 / hooked")
     assert live["生效（纪元秒） / Live (epoch s)"] == pytest.approx(result.session.events["ts"].min(), abs=1e-3)
-    assert all(r["生效（纪元秒） / Live (epoch s)"] is None for r in hooks if r["状态 / Status"] != "hooked")
+    assert all(r["生效（纪元秒） / Live (epoch s)"] is None for r in hooks if r["状态 / Status"] != "已挂钩 / hooked")
     summary = {r["项目 / Item"]: r["值 / Value"] for r in _rows(wb["Summary"])}
     assert summary["钩子覆盖 / Hook coverage"].startswith("hooks live: 3 of 6 overloads (1 classes missing on this device)")
     assert summary["钩子就绪 / Hooks ready"].startswith("hooks ready before the app's first instruction")

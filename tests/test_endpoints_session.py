@@ -197,19 +197,19 @@ def test_the_workbook_lists_what_each_sdk_sent(analysed):
     value_col = b.value_header(False)
     model = next(r for r in rows if r[b.FIELD] == "body:json:$.model")
     assert (model[b.SDK], model[b.ENDPOINT], model[b.DATA_KIND], model[b.ATTRIBUTE]) == (
-        "Branch 深度链接 (Branch)", "session", "设备型号 (Device model)", "是 / yes")
+        "Branch 深度链接 / Branch", "session", "设备型号 / Device model", "是 / yes")
     fb = {r[b.FIELD] for r in rows if r[b.ENDPOINT] == "activities"}
     assert fb >= {"body:form:advertiser_id", "body:form:extinfo:json:$[5]", "body:form:extinfo:json:$[15]"}
     gaid = next(r for r in rows if r[b.FIELD] == "body:json:$.google_advertising_id")
     assert gaid[value_col] != GAID and gaid[value_col].startswith("120") and gaid[b.FLOW_COUNT] == 1
-    assert gaid[b.PARTY] == "third_party" and gaid[b.ATTRIBUTE] == "否 / no"
+    assert gaid[b.PARTY] == "第三方 / third party" and gaid[b.ATTRIBUTE] == "否 / no"
     assert gaid[b.FIELD_SOURCE] == ("TrackHAR adapter branch-io (tweaselORG/TrackHAR src/adapters/branch-io.ts) "
                                     "[CC0-1.0]")
     first_time = time_header(b.FIRST_TIME, zone())     # the header names the report's zone
     assert all(r[first_time] and r[b.FIRST_EPOCH] >= T0 for r in rows)
     assert {r[b.DT_CONSENT] for r in rows if r[b.ENDPOINT] == "session"} == {-0.25}
     assert {r[b.DT_CONSENT] for r in rows if r[b.ENDPOINT] == "activities"} == {0.75}
-    consent_fields = [r for r in rows if r[b.DATA_KIND] == "同意状态 (Consent / tracking state)"]
+    consent_fields = [r for r in rows if r[b.DATA_KIND] == "同意状态 / Consent or tracking state"]
     assert {r[b.FIELD_SOURCE].split(":")[0] for r in consent_fields} == {"Meta Graph API reference"}
     # every stored endpoint hit (field and value) is on the sheet, once
     stored = {(h["detail"]["endpoint"], h["detail"]["field"], h["value"]) for h in stored_hits(session)
@@ -227,16 +227,16 @@ def test_the_page_and_the_console_name_each_sdk(analysed):
     lines = [line for line in section if line.startswith("  ")]
     assert len(lines) == 2
     branch, facebook = lines
-    assert branch.startswith("  Branch 深度链接 (Branch): ") and branch.endswith(" · 1 flows, 1 endpoints")
-    assert facebook.startswith("  Facebook SDK (Facebook (Meta) SDK): ")
+    assert branch.startswith("  Branch 深度链接 / Branch: ") and branch.endswith(" · 1 flows, 1 endpoints")
+    assert facebook.startswith("  Facebook SDK / Facebook (Meta) SDK: ")
     kinds = branch.split(": ", 1)[1].split(" · ")[0].split(", ")
     # the PII types first, then the device and context attributes, each by time then name
-    assert kinds == ["广告标识符（GAID） (Google advertising ID)", "运营商信息 (Carrier / SIM operator)",
-                     "设备品牌/制造商 (Device brand / manufacturer)", "设备型号 (Device model)", "IP地址 (IP address)",
-                     "语言与地区 (Language and region)", "网络类型 (Network type)", "操作系统版本 (OS version)",
-                     "屏幕参数 (Screen size and density)", "SDK生成的设备标识 (SDK-generated device ID)",
-                     "用户标识 (User ID)"]
-    assert "同意状态 (Consent / tracking state)" in facebook and "时区 (Time zone)" in facebook
+    assert kinds == ["广告标识符（GAID） / Google advertising ID", "运营商信息 / Carrier (SIM operator)",
+                     "设备品牌/制造商 / Device brand or manufacturer", "设备型号 / Device model", "IP地址 / IP address",
+                     "语言与地区 / Language and region", "网络类型 / Network type", "操作系统版本 / OS version",
+                     "屏幕参数 / Screen size and density", "SDK生成的设备标识 / SDK-generated device ID",
+                     "用户标识 / User ID"]
+    assert "同意状态 / Consent or tracking state" in facebook and "时区 / Time zone" in facebook
 
 
 def test_with_a_profile_the_known_value_wins_and_the_sheet_still_names_the_field(tmp_path):

@@ -306,7 +306,7 @@ def test_every_stage_is_accounted_in_the_summary_workbook_and_findings_json(loss
     book = openpyxl.load_workbook(session / "evidence.xlsx", read_only=True)
     sheet = next(ws for ws in book.worksheets if ws.title == "Accounting")
     table = [tuple(r) for r in sheet.iter_rows(values_only=True)]
-    assert ("replay", "failed", "flows", 1) in [t[:4] for t in table]
+    assert ("回放 / replay", "失败 / failed", "流量 / flows", 1) in [t[:4] for t in table]
 
 
 def test_a_capped_scan_is_never_0_errors(tmp_path):

@@ -58,7 +58,7 @@ def test_a_disguised_destination_is_flagged_and_judged_by_where_the_data_went(di
     assert not [k for k in keys if k[0] == "IM3.1-SEND" or k[3] == "api.demoshop.example"]
     report = json.loads(paths["json"].read_text("utf-8"))
     hidden = [f for f in report["findings"] if f["rule_id"] == "PIPL-HIDDEN-DEST"]
-    assert hidden and hidden[0]["sdk_label"] == "未归属第三方 evil.example (unattributed third party evil.example)"
+    assert hidden and hidden[0]["sdk_label"] == "未归属第三方 evil.example / unattributed third party evil.example"
     cells = {str(c.value) for ws in openpyxl.load_workbook(paths["xlsx"]).worksheets for r in ws.iter_rows()
              for c in r if c.value}
     assert any("header:host=api.demoshop.example" in c for c in cells)

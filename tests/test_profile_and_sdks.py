@@ -41,7 +41,13 @@ def test_vocabulary_labels_are_bilingual_and_sensitivity_follows_pipl():
     types = vocab.pii_types()
     assert types["location"].sensitive and types["id_number"].sensitive and types["bank_card"].sensitive
     assert not types["imei"].sensitive  # device identifiers are general PI, not 敏感个人信息
-    assert vocab.get("imei").label == "国际移动设备识别码（IMEI） (IMEI (device identifier))"
+    # the English name keeps its own brackets, so it stands beside the Chinese, never nested inside brackets
+    assert vocab.get("imei").label == "国际移动设备识别码（IMEI） / IMEI (device identifier)"
+    assert vocab.get("clipboard").zh == "剪贴板内容"
+    ssid = vocab.get("ssid")   # the network's name (SSID) and its access point's MAC address (BSSID), not "a name"
+    assert (ssid.zh, ssid.en) == ("WLAN名称（SSID）及接入点MAC地址（BSSID）",
+                                  "Wi-Fi network name (SSID) and access point MAC address (BSSID)")
+    assert not any(" / " in t.en for t in vocab.pii_types().values())   # one ' / ' per label: between the languages
     with pytest.raises(KeyError, match="unknown PII type"):
         vocab.get("shoe_size")
 

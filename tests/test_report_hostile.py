@@ -78,8 +78,8 @@ def test_empty_session_still_reports_and_says_so(tmp_path):
     SessionStore(tmp_path / "empty").close()
     paths = write_report(tmp_path / "empty")
     wb = openpyxl.load_workbook(paths["xlsx"])
-    assert wb.sheetnames == ["Summary", "Findings", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline",
-                             "Hooks", "Accounting"]
+    assert wb.sheetnames == ["Summary", "Findings", "Evidence links", "SDK发送的数据 (Sent by SDK)", "Flows", "API events",
+                             "Timeline", "Hooks", "Accounting", "Manifest"]
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
     assert "the session is empty" in summary["结论 / Result"]
     consent_time = next(k for k in summary if k.startswith("同意时刻 / Consent time ("))
@@ -93,3 +93,16 @@ def test_empty_session_still_reports_and_says_so(tmp_path):
     doc = json.loads(paths["json"].read_text("utf-8"))
     assert doc["findings"] == [] and doc["findings_count"] == 0 and "the session is empty" in doc["result"]
     assert "the session is empty" in paths["html"].read_text("utf-8")
+
+
+def test_every_link_is_internal_and_built_from_sheet_and_row(hostile):
+    """The workbook's only links are its own (finding ↔ flow and event rows): none leaves the file, none
+    carries captured text (the hostile flow's URL is =HYPERLINK(...), shown as text)."""
+    wb = openpyxl.load_workbook(hostile["xlsx"])
+    links = [c.hyperlink for ws in wb for row in ws.iter_rows() for c in row if c.hyperlink is not None]
+    assert links
+    sheets = {f"'{name}'" for name in wb.sheetnames}
+    for link in links:
+        assert not link.target, link.target
+        sheet, _, cell = link.location.rpartition("!")
+        assert sheet in sheets and cell[0] == "A" and cell[1:].isdigit(), link.location

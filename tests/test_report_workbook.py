@@ -17,7 +17,8 @@ from piiaudit.store import SessionStore
 from tests.support.recordings import SCENARIO_SOURCES, ScenarioSource
 from tests.support.samples import DEVICE, demo_scope_path
 
-SHEETS = ["Summary", "Findings", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline", "Hooks", "Accounting"]
+SHEETS = ["Summary", "Findings", "Evidence links", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline", "Hooks",
+          "Accounting", "Manifest"]
 RAW = [DEVICE["imei"], DEVICE["android_id"], DEVICE["mac"], DEVICE["clipboard"], "39.908823", "116.397470"]
 
 
@@ -69,7 +70,7 @@ def test_findings_sheet_has_titles_basis_labels_and_the_read_sent_sentence(repor
     row = next(r for r in rows if r["规则编号 / Rule ID"] == "IM5.1" and "IMEI" in r["个人信息类型 / PII type"])
     assert row["中文标题 / Title (zh)"].startswith("未经用户同意")
     assert "五、1" in row["法律依据 / Legal basis"] and "[V]" in row["法律依据 / Legal basis"]
-    assert row["行为主体 / Actor (SDK or app)"] == "友盟+ 统计分析 (Umeng+ Analytics)"
+    assert row["行为主体 / Actor (SDK or app)"] == "友盟+ 统计分析 / Umeng+ Analytics"
     assert row["主机 / Host"] == "ulogs.umeng.com"
     assert row["首次时间 / First time (Asia/Shanghai, UTC+08:00)"] == shanghai(ids.ts(3))
     assert row["首次时间（纪元秒） / First (epoch s)"] == pytest.approx(ids.ts(3))
@@ -77,7 +78,11 @@ def test_findings_sheet_has_titles_basis_labels_and_the_read_sent_sentence(repor
     sentence = row["读取→发送 / Read → sent"]
     assert "发送至 ulogs.umeng.com" in sentence and f"sent at {shanghai(ids.ts(3))} to ulogs.umeng.com" in sentence
     assert "md5" in sentence and "getImei" in sentence
-    scope_row = next(r for r in rows if r["规则编号 / Rule ID"] == "IM3.3" and "剪切板" in r["个人信息类型 / PII type"])
+    # each language names the PII type and the SDK in its own words, never the other's label in brackets
+    assert "由 友盟+ 统计分析 通过 android.telephony.TelephonyManager.getImei() 读取国际移动设备识别码（IMEI），" in sentence
+    assert "read IMEI (device identifier) at " in sentence and " by Umeng+ Analytics (" in sentence
+    assert "(IMEI (device identifier))" not in sentence and "(Umeng+ Analytics)" not in sentence
+    scope_row = next(r for r in rows if r["规则编号 / Rule ID"] == "IM3.3" and "剪贴板" in r["个人信息类型 / PII type"])
     assert "android_id, mac" in scope_row["说明 / Notes"]
     declared = next(r for r in rows if r["规则编号 / Rule ID"] == "PERM-DECLARE")
     assert "permissions the type needs: 无 / none" in declared["说明 / Notes"]
@@ -118,7 +123,7 @@ def test_timeline_highlights_the_consent_row(report):
     ws = wb["Timeline"]
     header, rows = _rows(ws)
     stream_col = header.index("来源 / Stream")
-    consent_rows = [i for i, r in enumerate(rows, start=2) if r["来源 / Stream"] == "consent"]
+    consent_rows = [i for i, r in enumerate(rows, start=2) if r["来源 / Stream"] == "同意时刻 / consent moment"]
     assert len(consent_rows) == 1
     fill = lambda r: ws.cell(row=r, column=stream_col + 1).fill.fgColor.rgb  # noqa: E731
     assert fill(consent_rows[0]).endswith("FFE699")
@@ -132,7 +137,7 @@ def test_summary_sheet(report):
     ids, _, paths, wb = report
     values = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
     assert values["同意时刻 / Consent time (Asia/Shanghai, UTC+08:00)"] == shanghai(ids.ts(8))
-    assert values["同意来源 / Consent source"] == "hook (dialog_tap)"
+    assert values["同意来源 / Consent source"] == "钩子 / hook (点击弹窗按钮 / dialog_tap)"
     sync = SessionStore(paths["xlsx"].parent, create=False).rows("SELECT offset_ms, error_ms FROM clock_syncs")[0]
     assert f"offset {sync['offset_ms']:.3f} ms, error ±{sync['error_ms']:.3f} ms" in values["时钟 / Clocks"]
     assert values["时区 / Time zone"] == "Asia/Shanghai (UTC+08:00)"
@@ -152,7 +157,7 @@ def test_findings_json(report):
     first = records[0]
     assert {"id", "rule_id", "severity", "pii_type", "sdk", "host", "first_ts", "flow_ids", "event_ids",
             "title_zh", "title_en", "legal_basis", "read_sent"} <= set(first)
-    assert first["read_sent"][0]["en"].startswith(f"read at {shanghai(ids.ts(1))} by 友盟+")
+    assert first["read_sent"][0]["en"].startswith(f"read IMEI (device identifier) at {shanghai(ids.ts(1))} by Umeng+ Analytics")
 
 
 def test_no_raw_value_in_any_output_unless_revealed(source, report, tmp_path):
