@@ -9,6 +9,7 @@ version, declared permissions) is recorded in the session as an APK's would be. 
 from __future__ import annotations
 
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,13 +85,8 @@ def run_demo(out: Path, *, scenario: str = "demo", consent: str = "accept", forc
     the stand-in as a system property and kept in the manifest as `consent_choice`. The
     device is the demo profile's, with the build the stand-in's android.os.Build reports;
     `tester` ({"name", "source"}) is kept in the manifest as `record --tester` keeps it."""
-    from analysis.pipeline import analyze
-    from analysis.report import write_report
-    from analysis.summary import text_summary
-    from hooks.runner import HooksRunner
     from hooks.standin import build as standin
-    from hooks.standin.scenarios import CONSENT_CHOICES, CONSENT_PROPERTY, SCENARIOS
-    from hooks.targets import LocalProcess
+    from hooks.standin.scenarios import CONSENT_CHOICES, SCENARIOS
 
     if scenario not in SCENARIOS:
         raise DemoError(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}")
@@ -116,8 +112,26 @@ def run_demo(out: Path, *, scenario: str = "demo", consent: str = "accept", forc
     apk_mod.store_in(store, apk_mod.read_manifest_xml(standin.MANIFEST))
     echo("building the stand-in app (javac) …")
     classpath = standin.build()
-    work = paths.cache_dir() / "demo"
-    work.mkdir(parents=True, exist_ok=True)
+    # The truststore and device values of this run only: two demos at once must not rewrite each
+    # other's files while a stand-in reads them (that once failed a TLS handshake mid-run).
+    (paths.cache_dir() / "demo").mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="run-", dir=paths.cache_dir() / "demo"))
+    try:
+        return _record_and_report(out, store, plan, profile, classpath, work, consent, timeout, echo, started)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _record_and_report(out, store, plan, profile, classpath, work, consent, timeout, echo, started) -> DemoResult:
+    """Run the stand-in under the proxy and the hooks (its run files in `work`), then analyse and report."""
+    from analysis.pipeline import analyze
+    from analysis.report import write_report
+    from analysis.summary import text_summary
+    from hooks.runner import HooksRunner
+    from hooks.standin import build as standin
+    from hooks.standin.scenarios import CONSENT_PROPERTY
+    from hooks.targets import LocalProcess
+
     device_props = standin.write_device_properties(profile, work / "device.properties")
 
     proxy = embedded_proxy(out, out / "device.yaml", listen_host="127.0.0.1", respond_hosts=plan.hosts,
