@@ -75,7 +75,7 @@ LAYOUT_SCRIPT = r"""(() => {
   }
   return out;
 })()"""
-OPEN_FOLDS = "document.querySelectorAll('details').forEach(d => d.open = true); document.querySelectorAll('details').length"
+OPEN_FOLDS = "(sel => { const all = document.querySelectorAll(sel); all.forEach(d => d.open = true); return all.length; })"
 
 
 
@@ -231,9 +231,9 @@ class Page:
                                f"{result['exceptionDetails'].get('exception', {}).get('description', '')}")
         return result.get("result", {}).get("value")
 
-    def screenshot(self, path: Path | str, *, height: int | None = None) -> Path:
-        """A PNG of the page's top `height` CSS pixels (default: the window), at the page's width."""
-        clip = {"x": 0, "y": 0, "width": self.width, "height": height or self.height, "scale": 1}
+    def screenshot(self, path: Path | str, *, height: int | None = None, top: float = 0) -> Path:
+        """A PNG of `height` CSS pixels of the page (default: the window's) from `top`, at the page's width."""
+        clip = {"x": 0, "y": top, "width": self.width, "height": height or self.height, "scale": 1}
         data = self.send("Page.captureScreenshot", {"format": "png", "clip": clip, "captureBeyondViewport": True})
         out = Path(path)
         out.write_bytes(base64.b64decode(data["data"]))
@@ -254,6 +254,6 @@ class Page:
         box reaching past the window's right edge (`beyond`); how many `headers` and `cells` it saw."""
         return self.evaluate(LAYOUT_SCRIPT)
 
-    def open_folds(self) -> int:
-        """Open every <details> of the page; how many there are."""
-        return int(self.evaluate(OPEN_FOLDS))
+    def open_folds(self, selector: str = "details") -> int:
+        """Open every <details> the CSS `selector` names; how many it named."""
+        return int(self.evaluate(f"{OPEN_FOLDS}({json.dumps(selector)})"))
