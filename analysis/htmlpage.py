@@ -172,6 +172,8 @@ def _evidence(rec: dict[str, Any], detail: dict[str, Any], data: ReportData, rev
         dt_s = r.get("dt_s")
         if dt_s is None and moment is not None and ts is not None and r.get("role") != "manifest":
             dt_s = float(ts) - moment
+        if (flow is not None or event is not None) and not isinstance(actor, str):
+            actor = sdk_label(None)   # no SDK on the stack or attributed: the app itself
         out.append((b.ROLES.get(r.get("role"), r.get("role")), iso_one(ts, data.tz) if r.get("role") != "manifest"
                     else "", _signed(dt_s), source, what, pii_label(r["pii_type"]) if r.get("pii_type") else "",
                     actor, r.get("value_shown") or ""))

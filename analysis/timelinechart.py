@@ -29,7 +29,8 @@ from piiaudit.times import iso_one, zone_label
 
 MAX_MARKS = 4_000
 WIDTH = 1300                 # the SVG's own units; it is drawn at the page's width (viewBox)
-LABEL_W = 190                # the lanes' names, left of the plot
+LABEL_W = 215                # the lanes' names, left of the plot
+LANE_CHARS = 32             # a longer actor name is cut (the whole name on hover)
 LANE_H = 34
 TOP, BOTTOM = 44, 46         # the consent label above; the axis and its ticks below
 PERMISSION_KINDS = ("permission_request", "permission_result", "permission_rationale", "permission_check")
@@ -102,7 +103,8 @@ def chart(rows: pd.DataFrame, *, consent_ts: float | None, declined_ts: float | 
     for i, lane in enumerate(lanes):
         y = TOP + i * LANE_H
         out.append(f'<rect x="0" y="{y}" width="{WIDTH}" height="{LANE_H}" fill="{"#f6f8fb" if i % 2 else "#fff"}"/>')
-        out.append(f'<text class="lane" x="6" y="{y + LANE_H / 2 + 4:.1f}">{_esc(lane)}</text>')
+        short = lane if len(lane) <= LANE_CHARS else lane[:LANE_CHARS - 1] + "…"
+        out.append(f'<text class="lane" x="6" y="{y + LANE_H / 2 + 4:.1f}"><title>{_esc(lane)}</title>{_esc(short)}</text>')
     # ticks in the report's zone
     step = _step(t1 - t0, 10)
     first = math.ceil(t0 / step) * step
@@ -154,8 +156,18 @@ def chart(rows: pd.DataFrame, *, consent_ts: float | None, declined_ts: float | 
     return Chart(markupsafe.Markup("".join(out)), len(lanes), len(drawn), left_out)
 
 
-def legend() -> list[tuple[str, str, str]]:
-    """(class, colour, words) of each kind of mark, for the legend under the chart."""
-    return [("read", SHAPES["read"], b.CHART_READ), ("send", SHAPES["send"], b.CHART_SEND),
-            ("permission", SHAPES["permission"], b.CHART_PERMISSION), ("request", SHAPES["request"], b.CHART_REQUEST),
-            ("event", SHAPES["event"], b.CHART_EVENT)]
+_ICONS = {
+    "read": '<circle cx="7" cy="7" r="5" fill="{c}"/>',
+    "send": '<polygon points="1,13 13,13 7,2" fill="{c}"/>',
+    "permission": '<polygon points="7,0 14,7 7,14 0,7" fill="{c}"/>',
+    "request": '<rect x="3" y="3" width="8" height="8" fill="{c}"/>',
+    "event": '<rect x="5.5" y="0" width="3" height="14" fill="{c}"/>',
+}
+
+
+def legend() -> list[tuple[str, markupsafe.Markup, str]]:
+    """(class, icon, words) of each kind of mark, for the legend under the chart: the icon is the mark's shape."""
+    words = {"read": b.CHART_READ, "send": b.CHART_SEND, "permission": b.CHART_PERMISSION,
+             "request": b.CHART_REQUEST, "event": b.CHART_EVENT}
+    return [(cls, markupsafe.Markup('<svg width="14" height="14" viewBox="0 0 14 14">'
+                                    + _ICONS[cls].format(c=SHAPES[cls]) + "</svg>"), words[cls]) for cls in words]

@@ -141,7 +141,7 @@ def test_the_timeline_is_a_chart_with_a_lane_per_actor_the_consent_line_and_name
         sdks = {r["sdk"] for r in store.rows("SELECT DISTINCT sdk FROM timeline WHERE sdk IS NOT NULL AND sdk != 'None'")}
     finally:
         store.close()
-    lanes = re.findall(r'<text class="lane"[^>]*>([^<]+)</text>', svg)
+    lanes = re.findall(r'<text class="lane"[^>]*><title>([^<]+)</title>', svg)
     assert lanes[0] == "应用本身 / the app itself" and len(lanes) == 1 + len(sdks)
     assert svg.count('<g class="mark read">') == kinds["pii_read"]
     assert svg.count('<g class="mark send">') == kinds.get("pii_sent", 0)
