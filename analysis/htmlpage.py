@@ -49,6 +49,7 @@ MAX_SCREENSHOT_BYTES = 8 << 20
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
                ".gif": "image/gif"}
 SEVERITIES = ("high", "medium", "low")
+REPORT_OUTPUTS = ("evidence.xlsx", "report.html", "findings.json", "report.pdf")
 TIME_HEADERS = (b.TIME, b.FIRST_TIME, b.LIVE_AT)
 VALUE = object()   # stands for the value column, whose header depends on --reveal
 FLOW_COLUMNS = [b.TIME, b.FLOW_ID, b.METHOD, b.HOST, b.URL, b.HTTP_STATUS, b.PII_TYPE, b.DIRECTION, b.LOCATION,
@@ -319,7 +320,9 @@ def _appendix_events(data: ReportData, reveal: bool) -> dict[str, Any] | None:
 
 
 def _manifest(data: ReportData) -> dict[str, Any]:
-    artifacts = (data.manifest or {}).get("artifacts") or {}
+    # The recorded files as the manifest had them when this report began; the report's own outputs
+    # (this page among them) are hashed in the manifest written after them (report.pdf's footer names it).
+    artifacts = {k: v for k, v in ((data.manifest or {}).get("artifacts") or {}).items() if k not in REPORT_OUTPUTS}
     files = pd.DataFrame([(name, rec.get("sha256"), rec.get("bytes")) for name, rec in artifacts.items()],
                          columns=[b.FILE, "SHA-256", b.BYTES])
     from piiaudit import apk   # the app's manifest as stored with the session (meta app_manifest)
