@@ -161,7 +161,8 @@ def _evidence(rec: dict[str, Any], detail: dict[str, Any], data: ReportData, rev
     for r in rows:
         flow, event = r.get("flow_id"), r.get("event_id")
         if flow is not None:
-            source, what = _link(f"flow-{flow}", f"flow {flow}"), hosts(look["flow_what"].get(flow, ""))
+            short = str(flow) if len(str(flow)) <= 12 else f"{str(flow)[:8]}…"   # a UUID: its start; the link has it all
+            source, what = _link(f"flow-{flow}", f"flow {short}"), hosts(look["flow_what"].get(flow, ""))
             ts, actor = r.get("ts", look["flow_ts"].get(flow)), look["flow_sdk"].get(flow)
         elif event is not None:
             event = int(event)
