@@ -157,6 +157,31 @@ def test_the_timeline_is_a_chart_with_a_lane_per_actor_the_consent_line_and_name
     assert "<script" not in page.lower()
 
 
+HOVER_SCRIPT = r"""(() => {
+  const marks = [...document.querySelectorAll('svg.timeline g.mark')];
+  marks[0].scrollIntoView({block: 'center'});
+  let named = 0;
+  const names = [];
+  for (const m of marks) {
+    const r = m.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    const g = hit && hit.closest('g.mark');
+    const title = g && g.querySelector('title');
+    if (g && title && title.textContent) { named++; if (g === m) names.push(title.textContent); }
+  }
+  return {marks: marks.length, named: named, own: names.length, sample: names.slice(0, 3)};
+})()"""
+
+
+def test_the_mark_under_the_pointer_names_itself(fulltour_recording, chromium):
+    """What a hover would find at each mark's centre, in the browser: a mark with its <title>."""
+    page = chromium.open(fulltour_recording.session_dir / "report.html", WIDTH, 1000)
+    hover = page.evaluate(HOVER_SCRIPT)
+    assert hover["marks"] > 50 and hover["named"] == hover["marks"]
+    assert hover["own"] >= 0.6 * hover["marks"]    # the rest sit under a neighbour of the same burst (ms apart)
+    assert all("Δt" in t for t in hover["sample"])
+
+
 def test_every_time_header_names_the_zone_and_long_values_fold(analysed_copy):
     session, paths = analysed_copy
     page = Path(paths["html"]).read_text("utf-8")
