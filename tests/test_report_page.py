@@ -31,7 +31,7 @@ from piiaudit.times import zone, zone_label
 from tests.support import pdftext
 from tests.support.cli_results import run
 from tests.support.recordings import copy_recording
-from tests.support.samples import demo_scope_path
+from tests.support.samples import demo_scope_path, write_standin_scenario
 
 WIDTH = 1400
 
@@ -155,6 +155,25 @@ def test_the_timeline_is_a_chart_with_a_lane_per_actor_the_consent_line_and_name
     read_title = next(t for _, cls, t in marks if cls == "read")
     assert "pii_read" in read_title and "Δt" in read_title
     assert "<script" not in page.lower()
+
+
+def test_long_unbroken_values_neither_scroll_nor_overflow(chromium, tmp_path):
+    """A 4,000-character query string, a dialog text with no space in 2,000 characters and a
+    64-character Host: folded or broken anywhere, never wider than their column."""
+    session = tmp_path / "session"
+    write_standin_scenario(session, dialog_text="请阅读《隐私政策》" + "长" * 1000 + "x" * 1000,
+                           url_suffix="?q=" + "A" * 4000)
+    analyze(session, scope=demo_scope_path())
+    paths = write_report(session, tz="Asia/Shanghai")
+    text = Path(paths["html"]).read_text("utf-8")
+    assert "A" * 4000 in text and "x" * 1000 in text        # the values are on the page, whole
+    page = chromium.open(paths["html"], WIDTH, 1000)
+    for opened in (False, True):
+        if opened:
+            page.open_folds()
+        lay = page.layout()
+        assert lay["scroll_width"] <= WIDTH and lay["narrow"] == [] and lay["overflow"] == [], opened
+        assert lay["beyond"] == [], opened
 
 
 HOVER_SCRIPT = r"""(() => {
