@@ -45,6 +45,7 @@ from piiaudit.times import iso_one, zone_label
 FOLD_AT = 120                 # characters: a longer value folds
 FOLD_SHOWN = 60               # characters of a folded value shown before it is opened
 MAX_APPENDIX_ROWS = 5_000     # rows per appendix table; the workbook has them all
+MAX_EVIDENCE_ROWS = 30        # rows per finding; findings.json and the workbook have every id
 MAX_SCREENSHOT_BYTES = 8 << 20
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
                ".gif": "image/gif"}
@@ -105,8 +106,12 @@ def _table(frame: pd.DataFrame, *, tz: Any = None, classes: list[str | None] | N
     cols = list(frame.columns)
     rows = frame.astype("object").itertuples(index=False, name=None)
     pre_at = {i for i, c in enumerate(cols) if c in pre}
+    time_at = {i for i, c in enumerate(cols) if c in TIME_HEADERS}
     if folds:
         rows = ([fold(v, pre=i in pre_at) for i, v in enumerate(row)] for row in rows)
+    if time_at:   # a time reads on one line
+        rows = ([markupsafe.Markup('<span class="nw">{}</span>').format(shown(v)) if i in time_at and shown(v) else v
+                 for i, v in enumerate(row)] for row in rows)
     return {"columns": _zoned(cols, tz) if tz is not None else cols, "rows": list(rows), "classes": classes,
             "ids": ids, "wide": {i for i, c in enumerate(cols) if c in wide}}
 
@@ -126,11 +131,14 @@ def _signed(seconds: Any) -> str:
 def _lookups(data: ReportData, reveal: bool) -> dict[str, Any]:
     """What evidence rows name, as the page shows it (hosts and URLs masked): per flow and per event."""
     def build() -> dict[str, Any]:
-        flows = tables.table(data, "Flows", reveal=reveal).drop_duplicates(b.FLOW_ID).set_index(b.FLOW_ID)
+        hits = tables.table(data, "Flows", reveal=reveal)
+        hit_value = hits.dropna(subset=[b.PII_TYPE]).drop_duplicates([b.FLOW_ID, b.PII_TYPE]).set_index(
+            [b.FLOW_ID, b.PII_TYPE])[b.value_header(reveal)]
+        flows = hits.drop_duplicates(b.FLOW_ID).set_index(b.FLOW_ID)
         events = tables.table(data, "API events", reveal=reveal).drop_duplicates(b.EVENT_ID).set_index(b.EVENT_ID)
         flow_what = (flows[b.METHOD].fillna("").astype(str) + " " + flows[b.URL].fillna("").astype(str)).str.strip()
         event_what = events[b.API].where(events[b.API].notna(), events[b.KIND]).astype("object")
-        return {"flow_what": flow_what.to_dict(), "flow_ts": flows[b.EPOCH].to_dict(),
+        return {"flow_what": flow_what.to_dict(), "hit_value": hit_value.to_dict(), "flow_ts": flows[b.EPOCH].to_dict(),
                 "flow_sdk": flows[b.ATTRIBUTED_SDK].to_dict(),
                 "event_what": event_what.to_dict(), "event_ts": events[b.EPOCH].to_dict(),
                 "event_sdk": events[b.CALLER_SDK].to_dict(),
@@ -152,10 +160,16 @@ def _evidence(rec: dict[str, Any], detail: dict[str, Any], data: ReportData, rev
               hosts: Any) -> tuple[dict[str, Any] | None, int]:
     """The finding's evidence rows (role, time, Δt, row, what, PII type, actor, value) and how many more exist."""
     look = _lookups(data, reveal)
-    rows = detail.get("evidence")
-    if not rows:   # an analysis that stored no evidence rows: the ids alone
-        rows = ([{"role": "send", "flow_id": f} for f in rec["flow_ids"][:20]]
-                + [{"role": "event", "event_id": e} for e in rec["event_ids"][:20]])
+    rows = list(detail.get("evidence") or [])
+    # the finding's other flows and events (the stored rows are its first few): by id, up to the cap
+    seen_flows = {r.get("flow_id") for r in rows}
+    seen_events = {int(r["event_id"]) for r in rows if r.get("event_id") is not None}
+    pii = rec.get("pii_type") if isinstance(rec.get("pii_type"), str) else None
+    rows += [{"role": "send", "flow_id": f, "pii_type": pii,
+              "value_shown": look["hit_value"].get((f, pii_label(pii))) if pii else None}
+             for f in rec["flow_ids"] if f not in seen_flows]
+    rows += [{"role": "event", "event_id": e} for e in rec["event_ids"] if int(e) not in seen_events]
+    rows = rows[:MAX_EVIDENCE_ROWS]
     moment, dt_header = _consent_moment(data)
     out = []
     for r in rows:
@@ -181,8 +195,10 @@ def _evidence(rec: dict[str, Any], detail: dict[str, Any], data: ReportData, rev
                     actor, r.get("value_shown") or ""))
     frame = pd.DataFrame(out, columns=[b.ROLE, b.TIME, dt_header, b.SOURCE_ROW, b.WHAT_ROW, b.PII_TYPE, b.ACTOR,
                                        b.VALUE_MASKED])
-    total = len(rec["flow_ids"]) + len(rec["event_ids"])
-    more = max(0, total - len([r for r in rows if r.get("flow_id") is not None or r.get("event_id") is not None]))
+    every = {("f", f) for f in rec["flow_ids"]} | {("e", int(e)) for e in rec["event_ids"]}
+    listed = {("f", r["flow_id"]) for r in rows if r.get("flow_id") is not None} | {
+        ("e", int(r["event_id"])) for r in rows if r.get("event_id") is not None}
+    more = len(every - listed)
     return (_table(frame, tz=data.tz) if not frame.empty else None), more
 
 
