@@ -49,6 +49,11 @@ class Detection:
     relative_to_consent: bool = False                                   # compares times with the consent moment
     detail: Callable[..., dict[str, Any]] | None = None
     detail_params: bool = False                                         # detail(keys, ctx, params)
+    after_refusal: bool = False          # judges the time after a refusal (its own flows are not "after consent")
+
+    def after_cutoff(self, consent) -> float:
+        """Linked flows sent from this time on are not this rule's evidence of "before consent"."""
+        return consent.cutoff if self.after_refusal else consent.before_cutoff
 
 
 REGISTRY: dict[str, Detection] = {}
@@ -57,10 +62,11 @@ COMMON_PARAMS = {"group_by": GROUP_KEYS}   # every detection accepts group_by: a
 
 def detection(name: str, *, doc_en: str, doc_zh: str, params: dict[str, tuple[str, ...]] | None = None,
               group_by: tuple[str, ...] = GROUP_KEYS, relative_to_consent: bool = False,
-              detail: Callable[..., dict[str, Any]] | None = None, detail_params: bool = False):
+              detail: Callable[..., dict[str, Any]] | None = None, detail_params: bool = False,
+              after_refusal: bool = False):
     def register(fn):
         REGISTRY[name] = Detection(name, fn, doc_en, doc_zh, dict(params or {}), group_by, relative_to_consent, detail,
-                                   detail_params)
+                                   detail_params, after_refusal)
         return fn
     return register
 
@@ -183,7 +189,7 @@ def permission_before_consent(ctx: Evidence, params: dict[str, Any]) -> pd.DataF
     doc_en="Reads and PII-bearing requests after the user declined the privacy policy and before any later "
            "agreement (needs a recorded decline).",
     doc_zh="用户拒绝隐私政策之后、再次同意之前的读取事件与携带个人信息的请求（需记录到拒绝）。",
-    params={"who": WHO}, relative_to_consent=True,
+    params={"who": WHO}, relative_to_consent=True, after_refusal=True,
 )
 def collected_after_refusal(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
     window = ctx.consent.refusal_window

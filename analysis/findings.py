@@ -115,7 +115,7 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
                     if not glinks.empty else glinks)
     capped_links = _timed_and_masked(capped_links, ctx)
     rows_by_gid = {gid: part for gid, part in _evidence_rows(ev, ctx).groupby("gid")}
-    after = (glinks.loc[glinks["sent_ts"].astype("float64") >= ctx.consent.cutoff].groupby("gid")["flow_id"]
+    after = (glinks.loc[glinks["sent_ts"].astype("float64") >= det.after_cutoff(ctx.consent)].groupby("gid")["flow_id"]
              .agg(lambda f: sorted(set(map(str, f)))) if det.relative_to_consent and not glinks.empty
              else pd.Series(dtype="object"))
     links_by_gid = {gid: part for gid, part in capped_links.groupby("gid")} if not capped_links.empty else {}

@@ -36,7 +36,7 @@ import markupsafe
 import pandas as pd
 
 from analysis import bilingual as b
-from analysis import categories, sessionstate, tables, timelinechart
+from analysis import categories, identityrows, sessionstate, tables, timelinechart
 from analysis.labels import SEVERITY, clean_text, finding_notes, link_sentences, pii_label, sdk_label
 from analysis.reportdata import ReportData
 from piiaudit import sessiondir
@@ -51,13 +51,13 @@ IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif"}
 SEVERITIES = ("high", "medium", "low")
 REPORT_OUTPUTS = ("evidence.xlsx", "report.html", "findings.json", "report.pdf")
-TIME_HEADERS = (b.TIME, b.FIRST_TIME, b.LIVE_AT)
+TIME_HEADERS = tables.TIME_HEADERS   # their headers name the zone (tables.header_text); the epoch stands beside
 VALUE = object()   # stands for the value column, whose header depends on --reveal
-FLOW_COLUMNS = [b.TIME, b.FLOW_ID, b.METHOD, b.HOST, b.URL, b.HTTP_STATUS, b.PII_TYPE, b.DIRECTION, b.LOCATION,
+FLOW_COLUMNS = [b.TIME, b.EPOCH, b.FLOW_ID, b.METHOD, b.HOST, b.URL, b.HTTP_STATUS, b.PII_TYPE, b.DIRECTION, b.LOCATION,
                 b.ENCODING, b.ATTRIBUTED_SDK, VALUE, b.BEFORE]
-EVENT_COLUMNS = [b.TIME, b.EVENT_ID, b.KIND, b.API, b.PII_TYPE, VALUE, b.CALLER_SDK, b.THREAD, b.DETAIL, b.STACK,
+EVENT_COLUMNS = [b.TIME, b.EPOCH, b.EVENT_ID, b.KIND, b.API, b.PII_TYPE, VALUE, b.CALLER_SDK, b.THREAD, b.DETAIL, b.STACK,
                  b.BEFORE]
-HOOK_COLUMNS = [b.HOOK, b.CLASS, b.OVERLOAD, b.STATUS, b.LIVE_AT, b.PROCESS, b.ERROR, b.EVENT_ID]
+HOOK_COLUMNS = [b.HOOK, b.CLASS, b.OVERLOAD, b.STATUS, b.LIVE_AT, b.LIVE_EPOCH, b.PROCESS, b.ERROR, b.EVENT_ID]
 
 
 def shown(value: Any) -> Any:
@@ -93,9 +93,8 @@ def _template() -> jinja2.Template:
 
 
 def _zoned(columns: list[str], tz: Any) -> list[str]:
-    """Headers with the zone named in every time column's header."""
-    label = zone_label(tz)
-    return [f"{c} · {label}" if c in TIME_HEADERS else c for c in columns]
+    """Headers with the zone named in every time column's header (analysis.tables.header_text)."""
+    return [tables.header_text(c, tz) for c in columns]
 
 
 def _table(frame: pd.DataFrame, *, tz: Any = None, classes: list[str | None] | None = None,
@@ -190,11 +189,12 @@ def _evidence(rec: dict[str, Any], detail: dict[str, Any], data: ReportData, rev
             dt_s = float(ts) - moment
         if (flow is not None or event is not None) and not isinstance(actor, str):
             actor = sdk_label(None)   # no SDK on the stack or attributed: the app itself
-        out.append((b.ROLES.get(r.get("role"), r.get("role")), iso_one(ts, data.tz) if r.get("role") != "manifest"
-                    else "", _signed(dt_s), source, what, pii_label(r["pii_type"]) if r.get("pii_type") else "",
-                    actor, r.get("value_shown") or ""))
-    frame = pd.DataFrame(out, columns=[b.ROLE, b.TIME, dt_header, b.SOURCE_ROW, b.WHAT_ROW, b.PII_TYPE, b.ACTOR,
-                                       b.VALUE_MASKED])
+        timed = r.get("role") != "manifest" and ts is not None   # a manifest entry has no moment of its own
+        out.append((b.ROLES.get(r.get("role"), r.get("role")), iso_one(ts, data.tz) if timed else "",
+                    float(ts) if timed else None, _signed(dt_s), source, what,
+                    pii_label(r["pii_type"]) if r.get("pii_type") else "", actor, r.get("value_shown") or ""))
+    frame = pd.DataFrame(out, columns=[b.ROLE, b.TIME, b.EPOCH, dt_header, b.SOURCE_ROW, b.WHAT_ROW, b.PII_TYPE,
+                                       b.ACTOR, b.VALUE_MASKED])
     every = {("f", f) for f in rec["flow_ids"]} | {("e", int(e)) for e in rec["event_ids"]}
     listed = {("f", r["flow_id"]) for r in rows if r.get("flow_id") is not None} | {
         ("e", int(r["event_id"])) for r in rows if r.get("event_id") is not None}
@@ -265,30 +265,9 @@ def counts(data: ReportData) -> pd.DataFrame:
 
 
 def identity_items(data: ReportData) -> list[tuple[str, str]]:
-    """Which app, who, when, where, with what: the summary's first lines (ReportData's identity fields)."""
-    app = data.app_identity or {}
-    tz = data.tz
-    tested = data.tested or {}
-    device = {k: v for k, v in (data.device or {}).items() if v}
-    report_tools = (data.tools or {}).get("report") or {}
-    recording_tools = (data.tools or {}).get("recording") or {}
-    version = " ".join(x for x in (app.get("version_name"), app.get("version_code") and f"({app['version_code']})")
-                       if x)
-    when = " — ".join(iso_one(tested.get(k), tz) for k in ("started", "ended") if tested.get(k))
-    return [
-        (b.APP_NAME, app.get("name") or "—"),
-        (b.PACKAGE, app.get("package") or "—"),
-        (b.VERSION, version or "—"),
-        (b.APK_SHA, app.get("sha256") or "—"),
-        (b.CERTIFICATES, ", ".join(app.get("certificates") or []) or "—"),
-        (b.SDK_LEVELS, f"{app.get('min_sdk') or '—'} / {app.get('target_sdk') or '—'}"),
-        (b.IDENTITY_SOURCE, app.get("source") or "—"),
-        (b.TESTER, (data.tester or {}).get("name") or "—"),
-        (f"{b.TEST_DATE} · {zone_label(tz)}", when or "—"),
-        (b.DEVICE, ", ".join(f"{k}={v}" for k, v in device.items()) or "—"),
-        (b.TOOLS, "; ".join(f"{k} {v}" for k, v in (recording_tools if any(recording_tools.values())
-                                                    else report_tools).items() if v) or "—"),
-    ]
+    """Which app, who, when, where, with what: the summary's first rows (analysis.identityrows, as the
+    workbook's first sheet has them) and the tool versions."""
+    return [*identityrows.items(data), (b.VERSIONS, identityrows.versions_text(data.tools or {}))]
 
 
 def _timeline_chart(data: ReportData, reveal: bool) -> timelinechart.Chart | None:
@@ -356,7 +335,7 @@ def _manifest(data: ReportData) -> dict[str, Any]:
 def render(data: ReportData, *, reveal: bool = False) -> str:
     rules = {r["id"]: r for r in data.rules}
     hooks = tables.table(data, "Hooks", reveal=reveal)
-    sent_by_sdk = tables.table(data, b.SENT_BY_SDK_SHEET, reveal=reveal).drop(columns=[b.FIRST_EPOCH])
+    sent_by_sdk = tables.table(data, b.SENT_BY_SDK_SHEET, reveal=reveal)
     hosts = tables.host_masker(data, reveal)
     chart = _timeline_chart(data, reveal)
     c = data.consent

@@ -6,11 +6,13 @@ import datetime as dt
 
 from analysis import bilingual as b
 from analysis import categories
-from analysis import sentbysdk, sessionstate
+from analysis import identityrows, sentbysdk, sessionstate
 from analysis.labels import SEVERITY, pii_label, result_line, sdk_label
 from analysis.pipeline import AnalysisResult
+from analysis.reportdata import identity_fields
 from analysis.rules import SEVERITY_RANK
-from piiaudit.times import iso_one
+from piiaudit import manifest as manifest_mod
+from piiaudit.times import iso_one, utc_offset, zone, zone_name
 
 TOP = 10
 
@@ -21,6 +23,7 @@ def text_summary(result: AnalysisResult, *, top: int = TOP, tz: dt.tzinfo | None
     lines = [
         f"piiaudit — {result.session_dir.name}: {counts['flows']} flows, {counts['pii_hits']} PII hits, "
         f"{counts['events']} hook events",
+        *identity_lines(result, tz),
         *state_head(result, tz),
         result.consent.describe(tz),
         *[f"  ! {n}" for n in (*result.consent.notes, *result.notes)],
@@ -44,7 +47,7 @@ def text_summary(result: AnalysisResult, *, top: int = TOP, tz: dt.tzinfo | None
     if not f.empty:
         ranked = f.assign(rank=f["severity"].map(SEVERITY_RANK)).sort_values(
             ["rank", "first_ts", "id"], kind="stable").head(top)
-        lines += ["", "主要发现 / Top findings:"]
+        lines += ["", f"主要发现 / Top findings ({zone_name(tz)}, UTC{utc_offset(tz)}):"]
         for rec in ranked.to_dict("records"):
             where = f" → {rec['host']}" if rec["host"] else ""
             lines.append(
@@ -57,6 +60,14 @@ def text_summary(result: AnalysisResult, *, top: int = TOP, tz: dt.tzinfo | None
     for err in result.errors:
         lines.append(f"  ! rule {err['rule_id']} failed / 规则执行失败: {err['message']}")
     return "\n".join(lines)
+
+
+def identity_lines(result: AnalysisResult, tz: dt.tzinfo | None = None) -> list[str]:
+    """Which app, who, on what device, and the zone the times below are in (analysis.identityrows)."""
+    manifest = manifest_mod.read(result.session_dir)
+    facts = identity_fields(manifest, result.session.store, result.scope.to_dict() if result.scope else None)
+    return ["  " + line for line in identityrows.console_lines(facts["app_identity"], manifest, facts["tester"],
+                                                               facts["device"], tz or zone())]
 
 
 def _state(result: AnalysisResult) -> sessionstate.SessionState:

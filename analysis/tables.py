@@ -14,13 +14,16 @@ from typing import Any
 import pandas as pd
 
 from analysis import bilingual as b
-from analysis import categories, coverage, sentbysdk, sessionstate
+from analysis import categories, coverage, identityrows, sentbysdk, sessionstate
 from analysis.labels import (SEVERITY, YES_NO, cite, finding_notes, link_sentences, masked_values, pii_label,
                              result_line, sdk_label)
 from analysis.redact import host_texts, known_values, redact, redact_nested, url_redactions
 from analysis.reportdata import ReportData
-from piiaudit.times import iso_column, iso_one, zone_label
+from piiaudit.times import iso_column, iso_one, time_header, zone_label
 
+# Headers of columns that hold a time in words: shown with the report's zone (header_text);
+# each has its epoch column beside it (EPOCH, FIRST_EPOCH, LIVE_EPOCH, CONSENT_EPOCH).
+TIME_HEADERS = frozenset({b.TIME, b.FIRST_TIME, b.LIVE_AT, b.CONSENT_TIME})
 STACK_FRAMES = 6
 MAX_SENTENCES = 10
 PII_KINDS = ("pii_read", "pii_sent")   # rows where an empty SDK means "the app itself"
@@ -92,6 +95,12 @@ def _urls(data: ReportData, flow_ids: pd.Series, urls: pd.Series, reveal: bool) 
     return flow_ids.map(safe).where(flow_ids.isin(safe.keys()), urls) if safe else urls
 
 
+def header_text(column: Any, tz: Any) -> Any:
+    """A column's header as a reader sees it: a time column names the zone its times are in
+    ('时间 / Time (Asia/Shanghai, UTC+08:00)'); others as they are."""
+    return time_header(column, tz) if column in TIME_HEADERS else column
+
+
 def _ms(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, (int, float)) else str(value)
 
@@ -99,22 +108,17 @@ def _ms(value: Any) -> str:
 def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
     m = data.manifest
     scope = data.scope or {}
-    app = {**(m.get("app") or {}), **(scope.get("app") or {})}
     c, tz = data.consent, data.tz
     counts = {"flows": len(data.session.flows), "hits": len(data.session.hits), "events": len(data.session.events),
               "findings": len(data.findings)}
-    device = m.get("device") or {}
     syncs = m.get("clock_syncs") or []
     errors = data.session.events["clock_error_ms"].dropna()
-    versions = m.get("versions") or {}
     items = [
         (b.REPORT, f"piiaudit {b.EVIDENCE_TITLE}"),
         (b.SESSION, data.session_dir.name),
         *sessionstate.of(data).items(tz),
-        (b.APP, " ".join(str(app.get(k)) for k in ("package", "name", "version") if app.get(k)) or "—"),
-        (b.APP_TYPE, str(app.get("category") or "—")),
-        (b.DEVICE, ", ".join(f"{k}={v}" for k, v in device.items()) or "—"),
-        (b.CONSENT_TIME, iso_one(c.ts, tz) if c.ts is not None else b.both("未观察到", "not observed")),
+        *identityrows.items(data),
+        (header_text(b.CONSENT_TIME, tz), iso_one(c.ts, tz) if c.ts is not None else b.both("未观察到", "not observed")),
         (b.CONSENT_EPOCH, f"{c.ts:.3f}" if c.ts is not None else "—"),
         (b.CONSENT_DECISION, c.describe(tz)),
         (b.CONSENT_SOURCE, f"{c.source or '—'} ({c.method})"),
@@ -133,7 +137,7 @@ def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
         (b.TIME_ZONE, zone_label(tz)),
         (b.VALUES_SHOWN, b.both("明文（--reveal）", "revealed") if reveal else
             b.both("已脱敏（保留首尾字符）并附SHA-256", "masked (first and last characters) with SHA-256")),
-        (b.VERSIONS, ", ".join(f"{k} {v}" for k, v in versions.items()) or "—"),
+        (b.VERSIONS, identityrows.versions_text(data.tools)),
         *hooks_items(data),
     ]
     items.append((b.RESULT, result(data)))

@@ -87,7 +87,7 @@ def _column_cells(column: pd.Series) -> tuple[list[Any], bool]:
 
 
 def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: _Formats, *,
-                 highlight: pd.Series | None = None, empty_note: str | None = None) -> int:
+                 highlight: pd.Series | None = None, empty_note: str | None = None, tz: Any = None) -> int:
     """One table per sheet: bilingual header, frozen, autofiltered. Returns rows left out.
     A table without rows shows `empty_note` under its header, when given."""
     ws = wb.add_worksheet(name)
@@ -99,7 +99,7 @@ def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: 
         col_fmt.append(fmt)
     ws.set_row(0, 32)
     for i, col in enumerate(columns):
-        ws.write_string(0, i, col, fmts.header)
+        ws.write_string(0, i, tables.header_text(col, tz), fmts.header)
     ws.freeze_panes(1, 0)
     shown = frame.iloc[: EXCEL_MAX_ROWS - 1]
     cells = [_column_cells(shown[col]) for col in columns]
@@ -202,7 +202,7 @@ def _write(data: ReportData, sink: _Sink, reveal: bool) -> None:
     for name, frame in frames.items():
         highlight = data.timeline["stream"].eq("consent").reset_index(drop=True) if name == "Timeline" else None
         _table_sheet(wb, name, frame, fmts, highlight=highlight,
-                     empty_note=tables.result(data) if name == "Findings" else None)
+                     empty_note=tables.result(data) if name == "Findings" else None, tz=data.tz)
     try:
         wb.close()
     except FileCreateError as e:

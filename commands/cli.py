@@ -16,6 +16,7 @@ import piiaudit
 from piiaudit import __version__, sessiondir
 from piiaudit.store import DB_NAME, SessionStore, StoreError
 from piiaudit.store import problem as store_problem
+from piiaudit.identity import tester_from
 from piiaudit.times import ZoneError, iso_one, parse_time, zone
 
 DEMO_DIR = Path(piiaudit.__file__).parent / "data" / "demo"
@@ -106,6 +107,8 @@ def _zone_option(name: str | None) -> dt.tzinfo:
 
 FORCE_HELP = ("Write into an existing directory that is not a piiaudit session: the session's files are added "
               "beside the others (nothing is deleted).")
+TESTER_HELP = ("Who performs the test (name, or name and organisation), kept in the session's manifest and shown "
+               "in every report. Default: the environment variable PIIAUDIT_TESTER.")
 TZ_HELP = "Time zone times are shown in (an IANA name, e.g. Asia/Shanghai). Default: TZ, else the system's."
 ACCEPT_CHANGES = click.option(
     "--accept-changes", "accept_changes", is_flag=True,
@@ -147,8 +150,9 @@ def cli() -> None:
               "a directory holding anything else is refused.")
 @click.option("--timeout", type=Seconds(), default=180.0, show_default=True,
               help="Seconds to wait for the stand-in app to finish its scenario.")
+@click.option("--tester", help=TESTER_HELP)
 @_one_line
-def demo(out: Path, scenario: str, consent: str, force: bool, timeout: float) -> None:
+def demo(out: Path, scenario: str, consent: str, force: bool, timeout: float, tester: str | None) -> None:
     """Run a complete audit of the built-in stand-in app.
 
     Starts mitmproxy with the piiaudit addon, spawns the JVM stand-in for Android under
@@ -167,7 +171,8 @@ def demo(out: Path, scenario: str, consent: str, force: bool, timeout: float) ->
     from commands.demo import DemoError, run_demo
 
     try:
-        result = run_demo(out, scenario=scenario, consent=consent, force=force, timeout=timeout, echo=click.echo)
+        result = run_demo(out, scenario=scenario, consent=consent, force=force, timeout=timeout, echo=click.echo,
+                          tester=tester_from(tester))
     except DemoError as e:
         raise AuditError(str(e)) from None
     click.echo(result.summary)
@@ -190,9 +195,11 @@ def demo(out: Path, scenario: str, consent: str, force: bool, timeout: float) ->
               help="The APK installed on the device: its identity (version, SHA-256, signing certificates) and "
                    "declared permissions are recorded in the session (see `piiaudit apk-info`).")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
+@click.option("--tester", help=TESTER_HELP)
 @_one_line
 def record(package: str, session_dir: Path, profile: Path | None, device_id: str | None, listen_host: str,
-           listen_port: int, confdir: Path | None, attach: bool, apk: Path | None, force: bool) -> None:
+           listen_port: int, confdir: Path | None, attach: bool, apk: Path | None, force: bool,
+           tester: str | None) -> None:
     """Record an audit session of PACKAGE on a real device or emulator.
 
     Runs the proxy (point the device at it), spawns PACKAGE under Frida with the agent
@@ -203,7 +210,7 @@ def record(package: str, session_dir: Path, profile: Path | None, device_id: str
     \b
     Example:
       piiaudit device-profile --out device.yaml
-      piiaudit record com.example.app --session run1 --profile device.yaml --apk app.apk
+      piiaudit record com.example.app --session run1 --profile device.yaml --apk app.apk --tester "Li Lei"
       piiaudit analyze run1 --scope scope.yaml && piiaudit report run1
 
     See docs/device-setup.md for the emulator, proxy, CA and frida-server set-up.
@@ -214,6 +221,7 @@ def record(package: str, session_dir: Path, profile: Path | None, device_id: str
         summary = record_device(
             package, session_dir, profile=profile, device_id=device_id, listen_host=listen_host,
             listen_port=listen_port, confdir=confdir, attach=attach, force=force, echo=click.echo, apk=apk,
+            tester=tester_from(tester),
         )
     except RecordError as e:
         raise AuditError(str(e)) from None

@@ -77,10 +77,13 @@ def _tester_marks(store: SessionStore, path: Path) -> list[dict]:
 
 
 def run_demo(out: Path, *, scenario: str = "demo", consent: str = "accept", force: bool = False,
-             timeout: float = 180.0, echo: Callable[[str], None] = print) -> DemoResult:
+             timeout: float = 180.0, echo: Callable[[str], None] = print,
+             tester: dict[str, str] | None = None) -> DemoResult:
     """Record, analyse and report one scenario into `out`. `consent` is the scripted user's
     answer to the demo's privacy prompt (hooks.standin.scenarios.CONSENT_CHOICES), passed to
-    the stand-in as a system property and kept in the manifest as `consent_choice`."""
+    the stand-in as a system property and kept in the manifest as `consent_choice`. The
+    device is the demo profile's, with the build the stand-in's android.os.Build reports;
+    `tester` ({"name", "source"}) is kept in the manifest as `record --tester` keeps it."""
     from analysis.pipeline import analyze
     from analysis.report import write_report
     from analysis.summary import text_summary
@@ -105,8 +108,8 @@ def run_demo(out: Path, *, scenario: str = "demo", consent: str = "accept", forc
     shutil.copyfile(DEMO_DATA / "device.yaml", out / "device.yaml")
     shutil.copyfile(plan.scope, out / "scope.yaml")
     profile = profiles.load(out / "device.yaml")
-    manifest.write(store, app=DEMO_APP, device=profile.device, scope="scope.yaml", profile="device.yaml",
-                   target="jvm-standin", mode="demo", scenario=plan.name,
+    manifest.write(store, app=DEMO_APP, device={**profile.device, **standin.BUILD_FACTS}, tester=tester,
+                   scope="scope.yaml", profile="device.yaml", target="jvm-standin", mode="demo", scenario=plan.name,
                    consent_choice=consent if plan.consent_choices else None)
 
     # What an APK of the stand-in would declare, recorded as `record --apk` records a real one.

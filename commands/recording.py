@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from piiaudit import accounting, manifest, runs, sessiondir
 from piiaudit import apk as apk_mod
 from piiaudit import profile as profiles
+from piiaudit import identity
 from piiaudit.observed import ObservedValues
 from piiaudit.store import SessionStore, StoreError
+from piiaudit.times import zone_label
 
 if TYPE_CHECKING:
     from addon.proxy import ProxyRunner
@@ -92,17 +94,21 @@ def record_session(store: SessionStore, proxy: Proxy, hooks_factory: Callable[[O
         finally:
             proxy.stop()
             manifest.write(store, recording={"started": started, "ended": time.time(), "exit_status": status,
-                                             "interrupted": interrupted, "timed_out": timed_out})
+                                             "interrupted": interrupted, "timed_out": timed_out,
+                                             "versions": manifest.versions(), "zone": zone_label()})
     return RecordingOutcome(status, interrupted, timed_out, time.time() - started)
 
 
 def record_device(package: str, session_dir: Path, *, profile: Path | None, device_id: str | None,
                   listen_host: str, listen_port: int, confdir: Path | None, attach: bool, force: bool = False,
-                  echo: Callable[[str], None] = print, apk: Path | None = None) -> str:
+                  echo: Callable[[str], None] = print, apk: Path | None = None,
+                  tester: dict[str, str] | None = None) -> str:
     """`piiaudit record`: a real device or emulator, until Ctrl-C or the app exits. The
     session directory is new, empty or a piiaudit session (another one only with `force`).
     With `apk`, the app's manifest (identity, declared permissions) is recorded first; the APK
-    must be `package`."""
+    must be `package`. `tester` ({"name", "source"}: piiaudit.identity.tester_from) is kept in
+    the manifest; the device's model and build are read with `adb getprop` when adb reaches
+    it, over what the profile says (`device_build`)."""
     from hooks.runner import HooksRunner
     from hooks.targets import AndroidApp
 
@@ -123,8 +129,9 @@ def record_device(package: str, session_dir: Path, *, profile: Path | None, devi
                    apk_sha256=app_manifest.sha256)
     if profile is not None and loaded is not None:
         shutil.copyfile(profile, session_dir / "device.yaml")
-        device = loaded.device
-    manifest.write(store, app=app, device=device, mode="device",
+        device = dict(loaded.device)
+    device.update(device_build(device_id))
+    manifest.write(store, app=app, device=device, mode="device", tester=tester,
                    profile="device.yaml" if profile else None)
     confdir = confdir or Path.home() / ".mitmproxy"
     proxy = embedded_proxy(session_dir, session_dir / "device.yaml" if profile else None,
@@ -149,6 +156,20 @@ def record_device(package: str, session_dir: Path, *, profile: Path | None, devi
             f"{counts['events']} hook events in {session_dir}\n"
             + "".join(f"{line}\n" for line in state_lines(store))
             + f"next: piiaudit analyze {session_dir} --scope scope.yaml && piiaudit report {session_dir}")
+
+
+def device_build(device_id: str | None, adb: Any = None) -> dict[str, str]:
+    """The device's model and build as `adb shell getprop` reads them (piiaudit.identity.GETPROP),
+    the facts it answers only; {} when adb is missing or does not reach the device (the
+    profile's facts then stand alone)."""
+    from commands.device.adb import Adb, AdbError
+
+    try:
+        adb = adb or Adb(serial=device_id, timeout=5.0)
+        read = {key: adb.getprop(prop) for key, prop in identity.GETPROP.items()}
+    except AdbError:
+        return {}
+    return {key: value.strip() for key, value in read.items() if value and value.strip()}
 
 
 def state_lines(store: SessionStore) -> list[str]:

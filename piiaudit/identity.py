@@ -54,7 +54,7 @@ def tester_from(name: str | None, environ: dict[str, str] | None = None) -> dict
 def app_identity(manifest: dict[str, Any], app_manifest: dict[str, Any] | None,
                  scope: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every key of APP_KEYS: the recorded app manifest first, then manifest.json's ``app``, then the scope's."""
-    declared = {**((scope or {}).get("app") or {}), **(manifest.get("app") or {})}
+    declared = {**(manifest.get("app") or {}), **((scope or {}).get("app") or {})}
     recorded = app_manifest or {}
     out: dict[str, Any] = {k: None for k in APP_KEYS}
     out.update({

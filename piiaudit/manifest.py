@@ -2,6 +2,10 @@
 
 Every command that writes to a session writes the manifest last (a recording at its clean
 end, analyze, report); `piiaudit verify` (piiaudit.integrity) checks the session against it.
+`app_identity` is the app as the session knows it (piiaudit.identity.app_identity: the
+recorded APK or manifest, else what was declared), refreshed at every write; `tester`,
+`device` and `recording` (with the tool `versions` and the `zone` of the recording machine)
+are what the recording command wrote.
 `writes` is session.db's counter of piiaudit's transactions (piiaudit.store) when the
 hashes were taken: a later file with a higher counter was written by piiaudit since.
 """
@@ -17,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from piiaudit import __version__, dbfile, sessiondir
+from piiaudit import __version__, apk, dbfile, identity, sessiondir
 from piiaudit.store import DB_NAME, MANIFEST_NAME, WRITES_KEY, SessionStore
 
 ARTIFACTS = ("flows.mitm", "evidence.xlsx", "report.html", "findings.json", "device.yaml", "scope.yaml")
@@ -78,6 +82,7 @@ def write(store: SessionStore, **updates: Any) -> dict[str, Any]:
     manifest.setdefault("created", time.time())
     manifest["updated"] = time.time()
     manifest["versions"] = versions()
+    manifest["app_identity"] = identity.app_identity(manifest, apk.stored(store))
     manifest["schema_version"] = store.conn.execute("PRAGMA user_version").fetchone()[0]
     manifest["clock_syncs"] = store.rows(
         "SELECT pid, process, at_host, offset_ms, rtt_ms, error_ms FROM clock_syncs ORDER BY at_host"

@@ -60,10 +60,17 @@ def _environment_zone(tz_variable: str) -> dt.tzinfo:
     if _LOCALTIME.exists():
         try:
             with open(_LOCALTIME, "rb") as f:
-                return zoneinfo.ZoneInfo.from_file(f, key="localtime")
+                return zoneinfo.ZoneInfo.from_file(f, key=_system_zone_name())
         except (OSError, ValueError):
             pass
     return dt.datetime.now().astimezone().tzinfo or dt.timezone.utc
+
+
+def _system_zone_name() -> str:
+    """The IANA name of the system's zone, from the link /etc/localtime (…/zoneinfo/Asia/Shanghai);
+    'localtime' when it is a copy and not a link."""
+    target = os.path.realpath(_LOCALTIME)
+    return target.split("/zoneinfo/", 1)[1] if "/zoneinfo/" in target else "localtime"
 
 
 def zone_label(tz: dt.tzinfo | None = None) -> str:
@@ -71,6 +78,23 @@ def zone_label(tz: dt.tzinfo | None = None) -> str:
     tz = tz or zone()
     offset = dt.datetime.now(tz).strftime("%z")
     return f"{getattr(tz, 'key', None) or tz} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def zone_name(tz: dt.tzinfo | None = None) -> str:
+    """The zone's IANA name ('Asia/Shanghai'); 'localtime' for a system zone without one."""
+    tz = tz or zone()
+    return str(getattr(tz, "key", None) or tz)
+
+
+def utc_offset(tz: dt.tzinfo | None = None, at: float | None = None) -> str:
+    """'+08:00': the zone's offset from UTC at `at` (epoch seconds; default now)."""
+    moment = dt.datetime.now(tz or zone()) if at is None else dt.datetime.fromtimestamp(at, tz or zone())
+    return _offset_text((moment.utcoffset() or dt.timedelta()).total_seconds())
+
+
+def time_header(label: str, tz: dt.tzinfo | None = None) -> str:
+    """A time column's header with the zone it is shown in: '首次时间 / First time (Asia/Shanghai, UTC+08:00)'."""
+    return f"{label} ({zone_name(tz)}, UTC{utc_offset(tz)})"
 
 
 def iso_one(ts: Any, tz: dt.tzinfo | None = None) -> str:

@@ -8,14 +8,36 @@ writes works on a copy.
 `standin_scenario` runs a test twice: on the hand-made sample session of the demo scenario
 (tests/support/samples.py) and on a copy of its real recording; test_sample_drift.py checks
 that the two still have the same shape.
+
+Every findings.json the suite writes is validated against docs/findings.schema.json
+(`pytest_configure` and the autouse `findings_json_valid`; tests/support/findings_schema.py).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.support import recordings
+from tests.support import findings_schema, recordings
 from tests.support.demo_device import PROFILE
+
+
+def pytest_configure(config):
+    """Every findings.json written in this process is validated against docs/findings.schema.json
+    as it is written (tests/support/findings_schema.py)."""
+    from analysis import findingsjson
+
+    if not getattr(findingsjson.write, "validates_findings_schema", False):
+        findingsjson.write = findings_schema.checked_writer(findingsjson.write)
+
+
+@pytest.fixture(autouse=True)
+def findings_json_valid(request):
+    """After a test that used tmp_path: every findings.json under it matches the schema (those a
+    child process wrote included)."""
+    tmp = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+    yield
+    if tmp is not None:
+        findings_schema.validate_tree(tmp)
 
 
 @pytest.fixture(scope="session")

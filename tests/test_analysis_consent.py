@@ -45,8 +45,8 @@ def test_tester_mark(tmp_path):
     assert c.ts == pytest.approx(ids.ts(8) + 0.4)
     assert len(c.mark_ids) == 1
     # the same findings: nothing of steps 1-6 moves across a mark 0.4 s after the tap; with no
-    # touch or click recorded PERM-EARLY cannot run, so of the tap session's twelve it gives eleven
-    assert len(result.findings) == 11 and "PERM-EARLY" in {s["rule_id"] for s in result.skipped}
+    # touch or click recorded PERM-EARLY cannot run, so of the tap session's thirteen it gives twelve
+    assert len(result.findings) == 12 and "PERM-EARLY" in {s["rule_id"] for s in result.skipped}
 
 
 def test_time_given_to_analyze_overrides_hook_evidence(tmp_path):

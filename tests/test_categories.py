@@ -29,7 +29,8 @@ RULE_BASE = {
 }
 
 # The demo's pinned findings (tests/test_findings_pinned.py DEMO), by category.
-DEMO = {"permission_purpose_not_stated": 2, "collected_before_consent": 6, "beyond_authorised_scope": 3, "other": 1}
+DEMO = {"permission_purpose_not_stated": 2, "collected_before_consent": 6, "beyond_authorised_scope": 3,
+        "permission_beyond_necessity": 1, "other": 1}
 
 
 def test_the_issue_table_of_categories_with_both_names():
@@ -78,7 +79,8 @@ def test_the_demo_findings_carry_their_categories_in_findings_json(demo):
     for f in doc["findings"]:
         want = {"SDK-PRECONSENT": "collected_before_consent", "IM5.1": "collected_before_consent",
                 "IM3.3": "beyond_authorised_scope", "PIPL-CLEARTEXT": "other",
-                "IM2.3": "permission_purpose_not_stated", "PERM-EARLY": "permission_purpose_not_stated"}[f["rule_id"]]
+                "IM2.3": "permission_purpose_not_stated", "PERM-EARLY": "permission_purpose_not_stated",
+                "PERM-DECLARE": "permission_beyond_necessity"}[f["rule_id"]]
         assert f["category"] == categories.get(want).to_dict()
 
 

@@ -20,6 +20,7 @@ from analysis.summary import text_summary
 from piiaudit.detect import Detector, endpoints
 from piiaudit import profile, vocab
 from piiaudit.store import SessionStore
+from piiaudit.times import time_header, zone
 from tests.support.flows import example_flow, make_flow
 from tests.support.recorder_harness import MODES, Harness
 
@@ -204,7 +205,8 @@ def test_the_workbook_lists_what_each_sdk_sent(analysed):
     assert gaid[b.PARTY] == "third_party" and gaid[b.ATTRIBUTE] == "否 / no"
     assert gaid[b.FIELD_SOURCE] == ("TrackHAR adapter branch-io (tweaselORG/TrackHAR src/adapters/branch-io.ts) "
                                     "[CC0-1.0]")
-    assert all(r[b.FIRST_TIME] and r[b.FIRST_EPOCH] >= T0 for r in rows)
+    first_time = time_header(b.FIRST_TIME, zone())     # the header names the report's zone
+    assert all(r[first_time] and r[b.FIRST_EPOCH] >= T0 for r in rows)
     assert {r[b.DT_CONSENT] for r in rows if r[b.ENDPOINT] == "session"} == {-0.25}
     assert {r[b.DT_CONSENT] for r in rows if r[b.ENDPOINT] == "activities"} == {0.75}
     consent_fields = [r for r in rows if r[b.DATA_KIND] == "同意状态 (Consent / tracking state)"]

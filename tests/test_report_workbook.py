@@ -65,7 +65,7 @@ def test_sheets_headers_frozen_and_filtered(report):
 def test_findings_sheet_has_titles_basis_labels_and_the_read_sent_sentence(report):
     ids, result, _, wb = report
     _, rows = _rows(wb["Findings"])
-    assert len(rows) == len(result.findings) == 12
+    assert len(rows) == len(result.findings) == 13
     row = next(r for r in rows if r["规则编号 / Rule ID"] == "IM5.1" and "IMEI" in r["个人信息类型 / PII type"])
     assert row["中文标题 / Title (zh)"].startswith("未经用户同意")
     assert "五、1" in row["法律依据 / Legal basis"] and "[V]" in row["法律依据 / Legal basis"]
@@ -79,7 +79,7 @@ def test_findings_sheet_has_titles_basis_labels_and_the_read_sent_sentence(repor
     assert "md5" in sentence and "getImei" in sentence
     scope_row = next(r for r in rows if r["规则编号 / Rule ID"] == "IM3.3" and "剪切板" in r["个人信息类型 / PII type"])
     assert "android_id, mac" in scope_row["说明 / Notes"]
-    declared = next(r for r in rows if r["规则编号 / Rule ID"] == "PERM-DECLARE" and "短信" in r["个人信息类型 / PII type"])
+    declared = next(r for r in rows if r["规则编号 / Rule ID"] == "PERM-DECLARE")
     assert "permissions the type needs: 无 / none" in declared["说明 / Notes"]
     assert '<uses-permission android:name="android.permission.READ_SMS" />' in declared["说明 / Notes"]
 
@@ -131,7 +131,7 @@ def test_timeline_highlights_the_consent_row(report):
 def test_summary_sheet(report):
     ids, _, paths, wb = report
     values = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
-    assert values["同意时刻 / Consent time"] == shanghai(ids.ts(8))
+    assert values["同意时刻 / Consent time (Asia/Shanghai, UTC+08:00)"] == shanghai(ids.ts(8))
     assert values["同意来源 / Consent source"] == "hook (dialog_tap)"
     sync = SessionStore(paths["xlsx"].parent, create=False).rows("SELECT offset_ms, error_ms FROM clock_syncs")[0]
     assert f"offset {sync['offset_ms']:.3f} ms, error ±{sync['error_ms']:.3f} ms" in values["时钟 / Clocks"]
@@ -146,7 +146,8 @@ def test_findings_json(report):
     doc = json.loads(paths["json"].read_text("utf-8"))
     records = doc["findings"]
     assert doc["result"] == f"{len(records)} 条发现 / {len(records)} findings" and doc["findings_count"] == len(records)
-    assert list(doc) == ["schema", "session", "consent", "result", "findings_count", "findings"] and doc["schema"] == 2
+    assert list(doc) == ["schema", "tz", "session", "app", "tester", "device", "tested", "tools", "consent", "result",
+                         "counts", "findings_count", "findings"] and doc["schema"] == 3
     assert [r["rule_id"] for r in records] == result.findings["rule_id"].tolist()
     first = records[0]
     assert {"id", "rule_id", "severity", "pii_type", "sdk", "host", "first_ts", "flow_ids", "event_ids",

@@ -75,18 +75,31 @@ def test_every_output_shows_the_zone_it_was_asked_for(analysed, monkeypatch):
     wb = openpyxl.load_workbook(paths["xlsx"])
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
     assert summary["时区 / Time zone"].startswith("America/New_York (UTC-0")
-    assert summary["同意时刻 / Consent time"] == "2025-12-31T19:00:02.000-05:00"
+    assert summary["同意时刻 / Consent time (America/New_York, UTC-05:00)"] == "2025-12-31T19:00:02.000-05:00"
+    assert summary["同意时刻（纪元秒） / Consent (epoch s)"] == f"{T0 + 2:.3f}"
+    # every column of times in words names the zone in its header, with the epoch seconds beside it
+    for name in ("Findings", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline", "Hooks"):
+        header = [c for c in next(wb[name].iter_rows(max_row=1, values_only=True))]
+        timed = [i for i, c in enumerate(header) if "时间" in c and "纪元秒" not in c and "设备" not in c]
+        assert timed, name
+        for i in timed:
+            assert header[i].endswith(" (America/New_York, UTC-05:00)"), (name, header[i])
+            assert "纪元秒" in header[i + 1], (name, header[i + 1])
     cells = [str(v) for name in ("Findings", "Flows", "API events", "Timeline")
              for row in wb[name].iter_rows(min_row=2, values_only=True) for v in row if v is not None]
     stamps = [c for c in cells if c.startswith("2025-12-31T19:00:")]
     assert stamps and not [c for c in cells if "+08:00" in c]
-    records = json.loads(paths["json"].read_text("utf-8"))["findings"]
+    doc = json.loads(paths["json"].read_text("utf-8"))
+    assert doc["tz"] == {"name": "America/New_York", "utc_offset": "-05:00"}
+    records = doc["findings"]
     assert all(r["first_time"].endswith("-05:00") for r in records)
     assert all("+08:00" not in s["en"] for r in records for s in r["read_sent"])
     page = paths["html"].read_text("utf-8")
     assert "-05:00" in page and "+08:00" not in page
+    assert "<th>时间 / Time (America/New_York, UTC-05:00)</th><th>纪元秒 / Epoch (s)</th>" in page
     assert "2026-01-01T08:00:02.000+08:00" in text_summary(result)
-    assert "2026-01-01T00:00:02.000+00:00" in text_summary(result, tz=zone("UTC"))
+    console = text_summary(result, tz=zone("UTC"))
+    assert "2026-01-01T00:00:02.000+00:00" in console and "时区 / Time zone: UTC (UTC+00:00)" in console
 
 
 def test_the_commands_take_tz_and_refuse_an_unknown_zone(analysed):

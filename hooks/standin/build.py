@@ -43,6 +43,11 @@ PROFILE_KEYS = (
     "mac", "bluetooth_mac", "serial", "ssid", "sim_operator", "clipboard", "email",
 )
 
+# The build the stand-in's android.os.Build reports (src/android/os/Build.java; a test reads it back):
+# recorded as the device's build by `piiaudit demo`, as `adb getprop` gives a real device's.
+BUILD_FACTS = {"android": "14", "api": "34", "build_id": "UP1A.231005.007",
+               "fingerprint": "piiaudit/standin/standin:14/UP1A.231005.007/1:user/release-keys"}
+
 
 class JdkNotFound(RuntimeError):
     pass
