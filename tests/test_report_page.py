@@ -99,7 +99,7 @@ def test_the_page_reads_summary_first_then_findings_by_category_then_the_chart_t
     assert order == sorted(order)
     assert page.index('<span class="w">重载</span>') > page.index("</svg>")   # the hook table after the timeline
     summary = page[:page.index('id="findings"')]
-    assert "com.example.demoshop" in summary and "1.0.0 (100)" in summary
+    assert "com.example.demoshop" in summary and "1.0.0 (versionCode 100)" in summary
     findings = json.loads((demo_recording.session_dir / "findings.json").read_text("utf-8"))["findings"]
     # the counts table: every category in order, and its total row adds up to the findings
     counts = summary[summary.index(b.COUNTS_HEADING):]
