@@ -477,27 +477,85 @@ def mark_observed(kind: str | None, session_dir: Path, place: str | None, note: 
 
 # -- verify ----------------------------------------------------------------------
 @cli.command()
-@click.argument("session_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("target", metavar="SESSION_OR_BUNDLE", type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as one JSON object.")
+@click.option("--trust", "trust", multiple=True, metavar="FINGERPRINT",
+              help="A bundle: require its signer to be this key (fingerprint from `piiaudit key show`); repeatable.")
+@click.option("--trust-key", "trust_keys", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A bundle: require its signer to be the key in this PEM file (public or private); repeatable.")
+@click.option("--tsr", "tsr", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A bundle: the timestamp authority's response (default: run1.tsr beside run1.zip).")
+@click.option("--tsa-cert", "tsa_cert", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A bundle: require the timestamp to be signed by this certificate (PEM or DER).")
 @_one_line
-def verify(session_dir: Path, as_json: bool) -> None:
-    """Check every file of a session against its manifest.json, and the manifest against the session.
+def verify(target: Path, as_json: bool, trust: tuple[str, ...], trust_keys: tuple[Path, ...], tsr: Path | None,
+           tsa_cert: Path | None) -> None:
+    """Check a session directory against its manifest.json, or a bundle zip against its signed manifest.
 
-    One line per file (ok, changed, missing, new; session.db 'written' by piiaudit after the
-    manifest; flows.mitm 'appended' by a recording that did not end), the manifest's counts
-    against the rows of session.db, the flows in flows.mitm against the flow rows, the runs
-    that did not end, then a verdict: ok, partial, stale or mismatch. Exit status 0 only for ok.
+    A session: one line per file (ok, changed, missing, new; session.db 'written' by piiaudit
+    after the manifest; flows.mitm 'appended' by a recording that did not end), the manifest's
+    counts against the rows of session.db, the flows in flows.mitm against the flow rows, the
+    runs that did not end, then a verdict: ok, partial, stale or mismatch.
+
+    A bundle (`piiaudit bundle`): the Ed25519 signature of bundle-manifest.json against the
+    bundled public key (and --trust / --trust-key), every file against the signed manifest, the
+    timestamp request and response, then the packed session as above (docs/bundle.md).
+    Exit status 0 only for ok.
 
     \b
     Example:
       piiaudit verify run1
       piiaudit verify run1 --json
+      piiaudit verify run1.zip --trust 3f1c…(64 hex digits)
     """
     from piiaudit import integrity
 
-    result = integrity.verify(session_dir)
-    click.echo(integrity.to_json(result) if as_json else integrity.summary(result))
-    sys.exit(0 if result.verdict == "ok" else 1)
+    bundle_options = trust or trust_keys or tsr or tsa_cert
+    if target.is_dir():
+        if bundle_options:
+            raise click.UsageError("--trust, --trust-key, --tsr and --tsa-cert apply to a bundle zip, not a session")
+        if (target / "bundle-manifest.json").is_file() and not (target / DB_NAME).exists():
+            raise AuditError(f"{target}: an unpacked bundle; verify the zip itself, or the session in it: "
+                             f"piiaudit verify {target / 'session'}")
+        result = integrity.verify(target)
+        click.echo(integrity.to_json(result) if as_json else integrity.summary(result))
+        sys.exit(0 if result.verdict == "ok" else 1)
+    checked = _verify_bundle(target, trust, trust_keys, tsr, tsa_cert)
+    from piiaudit import bundle as bundle_mod
+
+    click.echo(bundle_mod.to_json(checked) if as_json else bundle_mod.summary(checked))
+    sys.exit(0 if checked.verdict == "ok" else 1)
+
+
+def _verify_bundle(target: Path, trust, trust_keys, tsr, tsa_cert):
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from piiaudit import bundle as bundle_mod
+    from piiaudit import signing
+
+    fingerprints = []
+    try:
+        fingerprints += [signing.fingerprint_of(t) for t in trust]
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--trust") from None
+    for path in trust_keys:
+        try:
+            fingerprints.append(signing.fingerprint(signing.read_public(path.read_bytes())))
+        except (ValueError, TypeError) as e:
+            raise click.BadParameter(f"{path}: not an Ed25519 key ({e})", param_hint="--trust-key") from None
+    cert = None
+    if tsa_cert is not None:
+        data = tsa_cert.read_bytes()
+        try:
+            cert = (x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data
+                    else x509.load_der_x509_certificate(data)).public_bytes(Encoding.DER)
+        except ValueError as e:
+            raise click.BadParameter(f"{tsa_cert}: not a certificate ({e})", param_hint="--tsa-cert") from None
+    try:
+        return bundle_mod.check(target, trust=fingerprints, tsr=tsr, tsa_cert=cert)
+    except bundle_mod.BundleError as e:
+        raise AuditError(str(e)) from None
 
 
 # -- device tooling --------------------------------------------------------------
@@ -628,6 +686,15 @@ def _add_scope_commands() -> None:
 
 
 _add_scope_commands()
+
+
+def _add_bundle_commands() -> None:
+    from commands.bundlecmd import bundle, key
+    cli.add_command(bundle)
+    cli.add_command(key)
+
+
+_add_bundle_commands()
 
 
 def main() -> None:

@@ -71,7 +71,7 @@ def test_findings_sheet_has_titles_basis_labels_and_the_read_sent_sentence(repor
     assert "五、1" in row["法律依据 / Legal basis"] and "[V]" in row["法律依据 / Legal basis"]
     assert row["行为主体 / Actor (SDK or app)"] == "友盟+ 统计分析 (Umeng+ Analytics)"
     assert row["主机 / Host"] == "ulogs.umeng.com"
-    assert row["首次时间 / First time"] == shanghai(ids.ts(3))
+    assert row["首次时间 / First time (Asia/Shanghai, UTC+08:00)"] == shanghai(ids.ts(3))
     assert row["首次时间（纪元秒） / First (epoch s)"] == pytest.approx(ids.ts(3))
     assert row["流量证据 / Flow IDs"] == ids.flows[3] and str(row["事件证据 / Event IDs"]) == str(ids.events[1])
     sentence = row["读取→发送 / Read → sent"]
