@@ -98,8 +98,7 @@ def _zoned(columns: list[str], tz: Any) -> list[str]:
 
 
 def _table(frame: pd.DataFrame, *, tz: Any = None, classes: list[str | None] | None = None,
-           pre: tuple[str, ...] = (), ids: list[str | None] | None = None, folds: bool = True,
-           wide: tuple[str, ...] = ()) -> dict[str, Any]:
+           pre: tuple[str, ...] = (), ids: list[str | None] | None = None, folds: bool = True) -> dict[str, Any]:
     """A table for the template: headers (time headers name the zone), rows of cells (long values
     folded, columns in `pre` kept preformatted), optional row classes and row ids."""
     cols = list(frame.columns)
@@ -112,7 +111,7 @@ def _table(frame: pd.DataFrame, *, tz: Any = None, classes: list[str | None] | N
         rows = ([markupsafe.Markup('<span class="nw">{}</span>').format(shown(v)) if i in time_at and shown(v) else v
                  for i, v in enumerate(row)] for row in rows)
     return {"columns": _zoned(cols, tz) if tz is not None else cols, "rows": list(rows), "classes": classes,
-            "ids": ids, "wide": {i for i, c in enumerate(cols) if c in wide}}
+            "ids": ids}
 
 
 def _link(anchor: str, text: str) -> markupsafe.Markup:

@@ -268,3 +268,6 @@ def test_report_pdf_from_the_command_line(analysed_copy):
     assert result.exit_code == 0, result.output
     assert "pdf: " in result.output and (session / "report.pdf").stat().st_size > 10_000
     assert run("verify", str(session)).exit_code == 0   # the PDF, written after the manifest, upsets nothing
+    from piiaudit import bundle
+    packed, foreign = bundle.session_files(session)
+    assert "report.pdf" in packed and "report.pdf" not in foreign   # a bundle carries it
