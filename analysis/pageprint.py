@@ -16,7 +16,8 @@ page's CSS ``@page``).
 
 The PDF is written after manifest.json (it carries the manifest's hash, so the manifest
 cannot list it); `piiaudit verify` checks the files the manifest lists, and the PDF's footer
-points to that manifest. Opt-in (`piiaudit report --pdf`): starting Chromium takes seconds and
+points to that manifest. It is one of piiaudit's own files (piiaudit.sessiondir): a bundle
+packs it, with its SHA-256 in the bundle's signed list. Opt-in (`piiaudit report --pdf`): starting Chromium takes seconds and
 the demo stays fast.
 """
 
