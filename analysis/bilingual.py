@@ -285,3 +285,42 @@ def value_label(field: str, value: object) -> object:
         return value
     pair = VALUES.get(field, {}).get(value)
     return both(*pair) if pair else value
+# -- the page (analysis.htmlpage, analysis.timelinechart) ---------------------------------
+APP_IDENTITY = both("被测应用", "App under test")
+CONSENT_HEADING = both("隐私政策同意", "Consent to the privacy policy")
+COUNTS_HEADING = both("各类别与严重程度的发现数", "Findings per category and severity")
+TOTAL = both("合计", "Total")
+SESSION_DETAILS = both("会话详情", "Session details")
+ROLE = both("角色", "Role")
+ROLES = {"read": both("读取", "read"), "send": both("发送", "send"), "event": both("事件", "event"),
+         "tester": both("测试员观察", "tester's observation"), "manifest": both("清单声明", "manifest entry"),
+         "context": both("背景", "context")}
+SOURCE_ROW = both("证据行", "Evidence row")
+WHAT_ROW = both("内容", "What")
+DT_REFUSAL = both("距拒绝时刻（秒）", "Δt to refusal (s)")
+MORE_EVIDENCE = "另有 {n} 行证据见 evidence.xlsx / {n} more evidence rows in evidence.xlsx"
+SCREENSHOTS = both("截图", "Screenshots")
+LEGAL_BASIS_HEADING = both("法律依据", "Legal basis")
+CHART_CONSENT = both("同意", "consent")
+CHART_DECLINED = both("拒绝", "refused")
+CHART_READ = both("读取个人信息", "PII read")
+CHART_SEND = both("发送个人信息", "PII sent")
+CHART_PERMISSION = both("权限申请", "permission prompt")
+CHART_REQUEST = both("无个人信息的请求", "request without PII")
+CHART_EVENT = both("其他钩子事件", "other hook event")
+CHART_NOTE = both("悬停标记可查看名称；点击跳转至附录中的对应行",
+                  "hover over a mark to name it; click it to jump to its row in the appendix")
+CHART_LEFT_OUT = "图中省略了 {n} 个标记（完整时间线见 evidence.xlsx）/ {n} marks left out (the full timeline is in evidence.xlsx)"
+APPENDIX = both("附录", "Appendix")
+ALL_FLOWS = both("全部流量", "All flows")
+ALL_EVENTS = both("全部钩子事件", "All hook events")
+MANIFEST_HEADING = both("清单", "Manifest")
+ARTIFACTS = both("文件及其SHA-256（manifest.json）", "Files and their SHA-256 (manifest.json)")
+FILE = both("文件", "File")
+BYTES = both("字节", "Bytes")
+APP_MANIFEST = both("应用清单（AndroidManifest.xml）", "The app's manifest (AndroidManifest.xml)")
+PERMISSIONS_DECLARED = both("声明的权限", "Declared permissions")
+COMPONENTS = both("组件", "Components")
+CHARS = "{n} 字符 / chars"
+ROWS = "{n} 行 / rows"
+PAGE = both("页", "page")

@@ -1,15 +1,31 @@
-"""report.html: one self-contained page (summary, findings with their evidence, timeline).
+"""report.html: one self-contained page for people, in the order a reader needs it.
 
-Rendered from ``analysis/templates/report.html`` by Jinja2 with autoescaping on: every
-value is HTML-escaped on output, and nothing is marked safe but the template's own
-markup. The page carries no script and a Content-Security-Policy that forbids scripts
-anyway, so text from traffic or from a hooked app's dialogs cannot run in a reader's
-browser. Values are shown as in the workbook (floats with three decimals, control
-characters and lone surrogates replaced).
+1. The summary: which app (identity: package, version, APK and certificate hashes, source),
+   who tested it, when and on what device, the consent decision, the result in words, and the
+   findings counted per notice category (analysis.categories) and severity.
+2. The findings, grouped by category: each with its sentence (the rule's title, the read and
+   the send it links), its legal basis, its evidence rows (role, time, Δt to the consent
+   moment — to the refusal when the user refused —, the row it comes from, the value masked)
+   and the tester's screenshots when the session has them (embedded, so the page stands alone).
+3. The timeline as a chart (analysis.timelinechart: lanes per actor, the consent moment as a
+   line, reads, sends and permission prompts as marks named on hover).
+4. What each SDK sent (the endpoint field maps), then the appendices: hook coverage, all
+   flows, all hook events, the manifest (manifest.json's file hashes, the app's manifest).
+
+Every time is shown in the report's zone, named in the header of each time column. A long
+value folds (``<details>``: its start and length shown, the whole value one click away).
+
+Rendered from ``analysis/templates/report.html`` by Jinja2 with autoescaping on: every value
+is HTML-escaped on output. Markup built here (folds, links, the chart, screenshots) is built
+with ``markupsafe`` from escaped parts. The page carries no script and a
+Content-Security-Policy that forbids scripts (images only as ``data:`` URIs), so text from
+traffic or from a hooked app's dialogs cannot run in a reader's browser. Values are shown as
+in the workbook (floats with three decimals, control characters and lone surrogates replaced).
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import math
 from pathlib import Path
@@ -20,19 +36,28 @@ import markupsafe
 import pandas as pd
 
 from analysis import bilingual as b
-from analysis import categories, sessionstate, tables
+from analysis import categories, identityrows, sessionstate, tables, timelinechart
 from analysis.labels import SEVERITY, clean_text, finding_notes, link_sentences, pii_label, sdk_label
 from analysis.reportdata import ReportData
 from piiaudit import sessiondir
-from piiaudit.times import iso_one
+from piiaudit.times import iso_one, zone_label
 
-MAX_TIMELINE_ROWS = 5_000
-MAX_EVIDENCE_ROWS = 50
-# A finding's evidence rows show the columns a reader checks first; the workbook has them all.
+FOLD_AT = 120                 # characters: a longer value folds
+FOLD_SHOWN = 60               # characters of a folded value shown before it is opened
+MAX_APPENDIX_ROWS = 5_000     # rows per appendix table; the workbook has them all
+MAX_EVIDENCE_ROWS = 30        # rows per finding; findings.json and the workbook have every id
+MAX_SCREENSHOT_BYTES = 8 << 20
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
+               ".gif": "image/gif"}
+SEVERITIES = ("high", "medium", "low")
+REPORT_OUTPUTS = ("evidence.xlsx", "report.html", "findings.json", "report.pdf")
+TIME_HEADERS = tables.TIME_HEADERS   # their headers name the zone (tables.header_text); the epoch stands beside
 VALUE = object()   # stands for the value column, whose header depends on --reveal
-FLOW_COLUMNS = [b.TIME, b.EPOCH, b.FLOW_ID, b.METHOD, b.URL, b.PII_TYPE, b.LOCATION, b.ENCODING, b.ATTRIBUTED_SDK, VALUE,
-                b.VALUE_SHA, b.REQUEST_SHA]
-EVENT_COLUMNS = [b.TIME, b.EPOCH, b.EVENT_ID, b.KIND, b.API, b.PII_TYPE, VALUE, b.CALLER_SDK, b.THREAD, b.STACK]
+FLOW_COLUMNS = [b.TIME, b.EPOCH, b.FLOW_ID, b.METHOD, b.HOST, b.URL, b.HTTP_STATUS, b.PII_TYPE, b.DIRECTION, b.LOCATION,
+                b.ENCODING, b.ATTRIBUTED_SDK, VALUE, b.BEFORE]
+EVENT_COLUMNS = [b.TIME, b.EPOCH, b.EVENT_ID, b.KIND, b.API, b.PII_TYPE, VALUE, b.CALLER_SDK, b.THREAD, b.DETAIL, b.STACK,
+                 b.BEFORE]
+HOOK_COLUMNS = [b.HOOK, b.CLASS, b.OVERLOAD, b.STATUS, b.LIVE_AT, b.LIVE_EPOCH, b.PROCESS, b.ERROR, b.EVENT_ID]
 
 
 def shown(value: Any) -> Any:
@@ -48,6 +73,17 @@ def shown(value: Any) -> Any:
     return clean_text(value)
 
 
+def fold(value: Any, *, at: int = FOLD_AT, pre: bool = False) -> Any:
+    """A value longer than `at` characters as a <details> showing its start and length; others as they are."""
+    text = shown(value)
+    if isinstance(text, markupsafe.Markup) or not isinstance(text, str) or len(text) <= at:
+        return markupsafe.Markup('<pre>{}</pre>').format(text) if pre and text else text
+    first = text[:FOLD_SHOWN].split("\n")[0]
+    body = '<pre>{}</pre>' if pre else '<div class="full">{}</div>'
+    return markupsafe.Markup('<details class="fold"><summary>{}… <span class="muted">({})</span></summary>'
+                             + body + '</details>').format(first, b.CHARS.format(n=len(text)), text)
+
+
 @functools.cache
 def _template() -> jinja2.Template:
     env = jinja2.Environment(
@@ -56,34 +92,151 @@ def _template() -> jinja2.Template:
     return env.get_template("report.html")
 
 
-def _table(frame: pd.DataFrame, *, classes: list[str | None] | None = None,
-           pre: tuple[str, ...] = (), tz: Any = None) -> dict[str, Any]:
-    """A table for the template; a time column's header names `tz` (analysis.tables.header_text)."""
-    return {"columns": [tables.header_text(c, tz) for c in frame.columns], "rows": list(frame.astype("object").itertuples(index=False, name=None)),
-            "classes": classes, "pre": {i for i, c in enumerate(frame.columns) if c in pre}}
+def _zoned(columns: list[str], tz: Any) -> list[str]:
+    """Headers with the zone named in every time column's header (analysis.tables.header_text)."""
+    return [tables.header_text(c, tz) for c in columns]
 
 
-def _finding(rec: dict[str, Any], rule: dict[str, Any], flows: pd.DataFrame, events: pd.DataFrame,
-             value_col: str, tz: Any, hosts: Any = lambda v: v) -> dict[str, Any]:
+def _table(frame: pd.DataFrame, *, tz: Any = None, classes: list[str | None] | None = None,
+           pre: tuple[str, ...] = (), ids: list[str | None] | None = None, folds: bool = True) -> dict[str, Any]:
+    """A table for the template: headers (time headers name the zone), rows of cells (long values
+    folded, columns in `pre` kept preformatted), optional row classes and row ids."""
+    cols = list(frame.columns)
+    rows = frame.astype("object").itertuples(index=False, name=None)
+    pre_at = {i for i, c in enumerate(cols) if c in pre}
+    time_at = {i for i, c in enumerate(cols) if c in TIME_HEADERS}
+    if folds:
+        rows = ([fold(v, pre=i in pre_at) for i, v in enumerate(row)] for row in rows)
+    if time_at:   # a time reads on one line
+        rows = ([markupsafe.Markup('<span class="nw">{}</span>').format(shown(v)) if i in time_at and shown(v) else v
+                 for i, v in enumerate(row)] for row in rows)
+    return {"columns": _zoned(cols, tz) if tz is not None else cols, "rows": list(rows), "classes": classes,
+            "ids": ids}
+
+
+def _link(anchor: str, text: str) -> markupsafe.Markup:
+    return markupsafe.Markup('<a href="#{}">{}</a>').format(anchor, text)
+
+
+def _signed(seconds: Any) -> str:
+    try:
+        s = float(seconds)
+    except (TypeError, ValueError):
+        return ""
+    return "" if math.isnan(s) else f"{s:+.3f}"
+
+
+def _lookups(data: ReportData, reveal: bool) -> dict[str, Any]:
+    """What evidence rows name, as the page shows it (hosts and URLs masked): per flow and per event."""
+    def build() -> dict[str, Any]:
+        hits = tables.table(data, "Flows", reveal=reveal)
+        hit_value = hits.dropna(subset=[b.PII_TYPE]).drop_duplicates([b.FLOW_ID, b.PII_TYPE]).set_index(
+            [b.FLOW_ID, b.PII_TYPE])[b.value_header(reveal)]
+        flows = hits.drop_duplicates(b.FLOW_ID).set_index(b.FLOW_ID)
+        events = tables.table(data, "API events", reveal=reveal).drop_duplicates(b.EVENT_ID).set_index(b.EVENT_ID)
+        flow_what = (flows[b.METHOD].fillna("").astype(str) + " " + flows[b.URL].fillna("").astype(str)).str.strip()
+        event_what = events[b.API].where(events[b.API].notna(), events[b.KIND]).astype("object")
+        return {"flow_what": flow_what.to_dict(), "hit_value": hit_value.to_dict(), "flow_ts": flows[b.EPOCH].to_dict(),
+                "flow_sdk": flows[b.ATTRIBUTED_SDK].to_dict(),
+                "event_what": event_what.to_dict(), "event_ts": events[b.EPOCH].to_dict(),
+                "event_sdk": events[b.CALLER_SDK].to_dict(),
+                "event_kind": events[b.KIND].to_dict()}
+    return data.cached(f"page_lookups:{reveal}", build)
+
+
+def _consent_moment(data: ReportData) -> tuple[float | None, str]:
+    """The moment Δt is counted from, and the header saying which: the agreement, else the refusal."""
+    c = data.consent
+    if c.status == "accepted" and c.ts is not None:
+        return c.ts, b.DT_CONSENT
+    if c.declined_ts is not None:
+        return c.declined_ts, b.DT_REFUSAL
+    return None, b.DT_CONSENT
+
+
+def _evidence(rec: dict[str, Any], detail: dict[str, Any], data: ReportData, reveal: bool,
+              hosts: Any) -> tuple[dict[str, Any] | None, int]:
+    """The finding's evidence rows (role, time, Δt, row, what, PII type, actor, value) and how many more exist."""
+    look = _lookups(data, reveal)
+    rows = list(detail.get("evidence") or [])
+    # the finding's other flows and events (the stored rows are its first few): by id, up to the cap
+    seen_flows = {r.get("flow_id") for r in rows}
+    seen_events = {int(r["event_id"]) for r in rows if r.get("event_id") is not None}
+    pii = rec.get("pii_type") if isinstance(rec.get("pii_type"), str) else None
+    rows += [{"role": "send", "flow_id": f, "pii_type": pii,
+              "value_shown": look["hit_value"].get((f, pii_label(pii))) if pii else None}
+             for f in rec["flow_ids"] if f not in seen_flows]
+    rows += [{"role": "event", "event_id": e} for e in rec["event_ids"] if int(e) not in seen_events]
+    rows = rows[:MAX_EVIDENCE_ROWS]
+    moment, dt_header = _consent_moment(data)
+    out = []
+    for r in rows:
+        flow, event = r.get("flow_id"), r.get("event_id")
+        if flow is not None:
+            short = str(flow) if len(str(flow)) <= 12 else f"{str(flow)[:8]}…"   # a UUID: its start; the link has it all
+            source, what = _link(f"flow-{flow}", f"flow {short}"), hosts(look["flow_what"].get(flow, ""))
+            ts, actor = r.get("ts", look["flow_ts"].get(flow)), look["flow_sdk"].get(flow)
+        elif event is not None:
+            event = int(event)
+            source, what = _link(f"event-{event}", f"event {event}"), look["event_what"].get(event, "")
+            ts, actor = r.get("ts", look["event_ts"].get(event)), look["event_sdk"].get(event)
+        else:
+            source = f"observation {r['observation_id']}" if r.get("observation_id") is not None else ""
+            what, ts, actor = r.get("documented_field") or "", r.get("ts"), None
+        dt_s = r.get("dt_s")
+        if dt_s is None and moment is not None and ts is not None and r.get("role") != "manifest":
+            dt_s = float(ts) - moment
+        if (flow is not None or event is not None) and not isinstance(actor, str):
+            actor = sdk_label(None)   # no SDK on the stack or attributed: the app itself
+        timed = r.get("role") != "manifest" and ts is not None   # a manifest entry has no moment of its own
+        out.append((b.ROLES.get(r.get("role"), r.get("role")), iso_one(ts, data.tz) if timed else "",
+                    float(ts) if timed else None, _signed(dt_s), source, what,
+                    pii_label(r["pii_type"]) if r.get("pii_type") else "", actor, r.get("value_shown") or ""))
+    frame = pd.DataFrame(out, columns=[b.ROLE, b.TIME, b.EPOCH, dt_header, b.SOURCE_ROW, b.WHAT_ROW, b.PII_TYPE,
+                                       b.ACTOR, b.VALUE_MASKED])
+    every = {("f", f) for f in rec["flow_ids"]} | {("e", int(e)) for e in rec["event_ids"]}
+    listed = {("f", r["flow_id"]) for r in rows if r.get("flow_id") is not None} | {
+        ("e", int(r["event_id"])) for r in rows if r.get("event_id") is not None}
+    more = len(every - listed)
+    return (_table(frame, tz=data.tz) if not frame.empty else None), more
+
+
+def _screenshots(detail: dict[str, Any], data: ReportData) -> list[dict[str, Any]]:
+    """The tester's screenshots that prove the finding, embedded as data: URIs (the page stands alone)."""
+    out = []
+    for o in detail.get("tester_observations") or []:
+        name = o.get("screenshot")
+        if not name:
+            continue
+        path = data.session_dir / Path(name).name
+        mime = IMAGE_TYPES.get(path.suffix.lower())
+        src = None
+        if mime and path.is_file() and path.stat().st_size <= MAX_SCREENSHOT_BYTES:
+            src = f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
+        caption = " ".join(str(p) for p in (o.get("label") or o.get("kind"), o.get("place") and f"@ {o['place']}",
+                                            iso_one(o.get("ts"), data.tz), name,
+                                            f"sha256 {o.get('screenshot_sha256')}") if p)
+        out.append({"src": src, "caption": caption})
+    return out
+
+
+def _finding(rec: dict[str, Any], rule: dict[str, Any], data: ReportData, reveal: bool, hosts: Any) -> dict[str, Any]:
     detail = hosts(rec.get("detail") or {})
     facts = [SEVERITY.get(rec["severity"], rec["severity"]), pii_label(rec["pii_type"]),
-             f"SDK: {sdk_label(rec['sdk'])}", hosts(rec["host"]), f"{b.FIRST}: {iso_one(rec['first_ts'], tz)}"]
-    pick = lambda frame, cols: frame[[value_col if c is VALUE else c for c in cols]]  # noqa: E731
-    fl = pick(flows.loc[flows[b.FLOW_ID].isin(rec["flow_ids"][:MAX_EVIDENCE_ROWS])], FLOW_COLUMNS)
-    ev = pick(events.loc[events[b.EVENT_ID].isin(rec["event_ids"][:MAX_EVIDENCE_ROWS])], EVENT_COLUMNS)
+             f"SDK: {sdk_label(rec['sdk'])}", hosts(rec["host"]), f"{b.FIRST}: {iso_one(rec['first_ts'], data.tz)}"]
+    evidence, more = _evidence(rec, detail, data, reveal, hosts)
     return {
         "id": rec["id"], "rule_id": rec["rule_id"], "severity": rec["severity"],
         "category": rec.get("category") or categories.DEFAULT,
         "title_zh": rule.get("title_zh"), "title_en": rule.get("title_en"),
         "facts": " · ".join(clean_text(f) for f in facts if isinstance(f, str) and f),
         "basis": rule.get("legal_basis", []),
-        "sentences": [link_sentences(link, tz) for link in detail.get("links") or []],
+        "sentences": [link_sentences(link, data.tz) for link in detail.get("links") or []][:tables.MAX_SENTENCES],
         "notes": finding_notes(detail),
         # a country from the DB-IP database: its licence (CC BY 4.0) asks for a link on the page
         "geo_attribution": bool(detail.get("geo_source")),
-        "flow_ids": ", ".join(map(str, rec["flow_ids"])), "event_ids": ", ".join(map(str, rec["event_ids"])),
-        "flows": _table(fl, tz=tz) if not fl.empty else None,
-        "events": _table(ev, pre=(b.STACK,), tz=tz) if not ev.empty else None,
+        "evidence": evidence, "more": b.MORE_EVIDENCE.format(n=more) if more else None,
+        "screenshots": _screenshots(detail, data),
     }
 
 
@@ -95,29 +248,118 @@ def _by_category(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"key": k, "label": categories.label(k), "findings": v} for k, v in groups.items()]
 
 
-def render(data: ReportData, *, reveal: bool = False) -> str:
+def counts(data: ReportData) -> pd.DataFrame:
+    """Findings per category (every category, in categories.ORDER) and severity, with totals."""
+    f = data.findings
+    cat = f["category"].fillna(categories.DEFAULT) if "category" in f else pd.Series(dtype="object")
+    grid = pd.crosstab(cat, f["severity"]) if not f.empty else pd.DataFrame()
+    grid = grid.reindex(index=list(categories.CATEGORIES), columns=list(SEVERITIES), fill_value=0).fillna(0)
+    grid = grid.astype("int64")
+    frame = pd.DataFrame({b.CATEGORY: [categories.label(k) for k in grid.index],
+                          **{SEVERITY[s]: grid[s].to_numpy() for s in SEVERITIES},
+                          b.TOTAL: grid.sum(axis=1).to_numpy()})
+    total = {b.CATEGORY: b.TOTAL, **{SEVERITY[s]: int(grid[s].sum()) for s in SEVERITIES},
+             b.TOTAL: int(grid.to_numpy().sum())}
+    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+
+
+def identity_items(data: ReportData) -> list[tuple[str, str]]:
+    """Which app, who, when, where, with what: the summary's first rows (analysis.identityrows, as the
+    workbook's first sheet has them) and the tool versions."""
+    return [*identityrows.items(data), (b.VERSIONS, identityrows.versions_text(data.tools or {}))]
+
+
+def _timeline_chart(data: ReportData, reveal: bool) -> timelinechart.Chart | None:
+    t = data.timeline
+    if t.empty:
+        return None
+    shown_t = tables.table(data, "Timeline", reveal=reveal)
+    cls = timelinechart.mark_class(t["stream"], t["kind"])
+    actor = shown_t[b.ACTOR].where(t["sdk"].notna() & t["sdk"].ne("None"))
+    pii = shown_t[b.PII_TYPE].fillna("")
+    what = shown_t[b.API_OR_URL].fillna("")
+    value = shown_t[b.value_header(reveal)].fillna("")
+    times = shown_t[b.TIME].fillna("")
+    moment, _ = _consent_moment(data)
+    dt = (t["ts"] - moment).map(_signed) if moment is not None else pd.Series("", index=t.index)
+    title = (times + " · " + t["kind"].astype(str) + " " + pii + " · " + what.astype(str).str.slice(0, 160)
+             + " · " + actor.fillna(b.APP) + (" · " + value.astype(str)).where(value.ne(""), "")
+             + (" · Δt " + dt + " s").where(dt.ne(""), ""))
+    anchor = ("event-" + t["event_id"].astype("string")).where(t["event_id"].notna(),
+                                                               ("flow-" + t["flow_id"].astype("string")))
+    anchor = anchor.where(t["stream"].ne("consent"))
+    rows = pd.DataFrame({"ts": t["ts"], "cls": cls, "actor": actor, "title": title, "anchor": anchor})
+    c = data.consent
+    return timelinechart.chart(rows, consent_ts=c.ts if c.status == "accepted" else None,
+                               declined_ts=c.declined_ts, tz=data.tz, lane_app=b.both("应用本身", "the app itself"))
+
+
+def _appendix_flows(data: ReportData, reveal: bool) -> dict[str, Any] | None:
     flows = tables.table(data, "Flows", reveal=reveal)
+    if flows.empty:
+        return None
+    flows = flows.head(MAX_APPENDIX_ROWS)
+    ids = flows[b.FLOW_ID].astype(str)
+    first = ~ids.duplicated()
+    frame = flows[[b.value_header(reveal) if c is VALUE else c for c in FLOW_COLUMNS]]
+    return _table(frame, tz=data.tz, ids=("flow-" + ids).where(first, None).tolist())
+
+
+def _appendix_events(data: ReportData, reveal: bool) -> dict[str, Any] | None:
     events = tables.table(data, "API events", reveal=reveal)
+    if events.empty:
+        return None
+    events = events.head(MAX_APPENDIX_ROWS)
+    frame = events[[b.value_header(reveal) if c is VALUE else c for c in EVENT_COLUMNS]]
+    return _table(frame, tz=data.tz, pre=(b.STACK,), ids=("event-" + events[b.EVENT_ID].astype(str)).tolist())
+
+
+def _manifest(data: ReportData) -> dict[str, Any]:
+    # The recorded files as the manifest had them when this report began; the report's own outputs
+    # (this page among them) are hashed in the manifest written after them (report.pdf's footer names it).
+    artifacts = {k: v for k, v in ((data.manifest or {}).get("artifacts") or {}).items() if k not in REPORT_OUTPUTS}
+    files = pd.DataFrame([(name, rec.get("sha256"), rec.get("bytes")) for name, rec in artifacts.items()],
+                         columns=[b.FILE, "SHA-256", b.BYTES])
+    from piiaudit import apk   # the app's manifest as stored with the session (meta app_manifest)
+
+    app = apk.stored(data.session.store) or {}
+    perms = [p.get("name") if isinstance(p, dict) else str(p) for p in app.get("permissions") or []]
+    comps = app.get("components") or {}
+    app_rows = [(b.PERMISSIONS_DECLARED, "\n".join(perms) or "—")]
+    app_rows += [(f"{b.COMPONENTS}: {kind}", "\n".join(names)) for kind, names in comps.items() if names]
+    return {"files": _table(files) if not files.empty else None,
+            "app": _table(pd.DataFrame(app_rows, columns=[b.ITEM, b.VALUE]), pre=(b.VALUE,)) if app else None}
+
+
+def render(data: ReportData, *, reveal: bool = False) -> str:
     rules = {r["id"]: r for r in data.rules}
-    value_col = b.value_header(reveal)
-    timeline = tables.table(data, "Timeline", reveal=reveal).head(MAX_TIMELINE_ROWS)
-    consent_rows = data.timeline["stream"].head(MAX_TIMELINE_ROWS).eq("consent").map({True: "consent", False: None})
     hooks = tables.table(data, "Hooks", reveal=reveal)
     sent_by_sdk = tables.table(data, b.SENT_BY_SDK_SHEET, reveal=reveal)
+    hosts = tables.host_masker(data, reveal)
+    chart = _timeline_chart(data, reveal)
+    c = data.consent
     return _template().render(
-        L=b, session=data.session_dir.name,
-        consent_notice=None if data.consent.status == "accepted" else data.consent.describe(data.tz),
+        L=b, session=data.session_dir.name, zone=zone_label(data.tz),
+        consent_status=c.status, consent_text=c.describe(data.tz),
+        consent_notice=None if c.status == "accepted" else c.describe(data.tz),
         state_notices=[*sessionstate.of(data).partial_lines(data.tz), *sessionstate.of(data).accepted_lines(data.tz)],
-        summary=_table(pd.DataFrame(tables.summary_items(data, reveal=reveal), columns=[b.ITEM, b.VALUE])),
+        identity=_table(pd.DataFrame(identity_items(data), columns=[b.ITEM, b.VALUE])),
+        counts=_table(counts(data), folds=False),
+        summary=_table(pd.DataFrame(tables.summary_items(data, reveal=reveal), columns=[b.ITEM, b.VALUE]),
+                       pre=(b.VALUE,)),
         per_rule=_table(tables.rule_counts(data)),
-        findings=_by_category([_finding(rec, rules.get(rec["rule_id"], {}), flows, events, value_col, data.tz,
-                                        tables.host_masker(data, reveal))
+        findings=_by_category([_finding(rec, rules.get(rec["rule_id"], {}), data, reveal, hosts)
                                for rec in data.findings.to_dict("records")]),
         result=tables.result(data),
-        hooks=_table(hooks, tz=data.tz) if not hooks.empty else None,
+        chart=chart, legend=timelinechart.legend(),
+        chart_left_out=b.CHART_LEFT_OUT.format(n=chart.left_out) if chart and chart.left_out else None,
+        hooks=_table(hooks[HOOK_COLUMNS], tz=data.tz) if not hooks.empty else None, hooks_count=len(hooks),
         sent_by_sdk=_table(sent_by_sdk, tz=data.tz) if not sent_by_sdk.empty else None,
-        timeline=_table(timeline, classes=consent_rows.tolist(), tz=data.tz),
-        timeline_cut=len(data.timeline) > MAX_TIMELINE_ROWS, max_timeline_rows=MAX_TIMELINE_ROWS,
+        flows=_appendix_flows(data, reveal), events=_appendix_events(data, reveal),
+        flows_count=len(tables.table(data, "Flows", reveal=reveal)),
+        events_count=len(tables.table(data, "API events", reveal=reveal)),
+        max_rows=MAX_APPENDIX_ROWS, manifest=_manifest(data),
+        rows_text=b.ROWS,
     )
 
 

@@ -24,12 +24,17 @@ from piiaudit import manifest as manifest_mod
 from piiaudit.times import zone
 
 OUTPUTS = {"xlsx": "evidence.xlsx", "json": findingsjson.NAME, "html": "report.html"}
+PDF_NAME = "report.pdf"   # with --pdf: the page printed (analysis.pageprint)
 FINDINGS_SCHEMA = findingsjson.FINDINGS_SCHEMA
 
 
 def write_report(session_dir: Path | str, *, reveal: bool = False, result: AnalysisResult | None = None,
-                 tz: str | None = None, accept_changes: bool = False) -> dict[str, Path]:
+                 tz: str | None = None, accept_changes: bool = False, pdf: bool = False) -> dict[str, Path]:
     """Write the three outputs; returns {"xlsx": path, "json": path, "html": path}.
+
+    With `pdf`, the page is also printed to report.pdf by headless Chromium after the manifest
+    (analysis.pageprint: its footer carries manifest.json's SHA-256), and "pdf" is returned too;
+    raises AnalysisError when Chromium is missing or fails.
 
     `result` (from analyze, in the same process) saves reading the session; without it the
     stored analysis is used. Raises AnalysisError (and piiaudit.times.ZoneError for a bad `tz`).
@@ -46,4 +51,19 @@ def write_report(session_dir: Path | str, *, reveal: bool = False, result: Analy
     findingsjson.write(data, paths["json"], reveal=reveal)
     htmlpage.write(data, paths["html"], reveal=reveal)
     manifest_mod.write(data.session.store)
+    if pdf:
+        paths["pdf"] = print_page(session_dir)
     return paths
+
+
+def print_page(session_dir: Path) -> Path:
+    """report.pdf from report.html, its footer naming manifest.json's SHA-256 (analysis.pageprint)."""
+    from analysis import pageprint
+    from piiaudit.browser import BrowserError
+    from piiaudit.store import MANIFEST_NAME
+
+    try:
+        return pageprint.write_pdf(session_dir / OUTPUTS["html"], session_dir / PDF_NAME, session=session_dir.name,
+                                   manifest_sha256=manifest_mod.file_sha256(session_dir / MANIFEST_NAME)).path
+    except BrowserError as e:
+        raise AnalysisError(f"report.pdf not written: {e}") from None

@@ -346,17 +346,22 @@ def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules
 @click.argument("session_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--reveal", is_flag=True, help="Show raw PII values instead of masked values plus hashes.")
 @click.option("--tz", "tz_name", help=TZ_HELP)
+@click.option("--pdf", is_flag=True,
+              help="Also print the page to report.pdf with headless Chromium (page numbers and manifest.json's "
+                   "SHA-256 on every page; a few seconds).")
 @ACCEPT_CHANGES
 @_one_line
-def report(session_dir: Path, reveal: bool, tz_name: str | None, accept_changes: bool) -> None:
+def report(session_dir: Path, reveal: bool, tz_name: str | None, pdf: bool, accept_changes: bool) -> None:
     """Write evidence.xlsx, report.html and findings.json from what `piiaudit analyze` stored.
 
-    A session not analysed yet is analysed first, with the defaults.
+    A session not analysed yet is analysed first, with the defaults. With --pdf, report.pdf
+    too (needs Chromium: scripts/setup.sh installs Debian's `chromium`).
 
     \b
     Example:
       piiaudit report run1
       piiaudit report run1 --tz Asia/Shanghai
+      piiaudit report run1 --pdf
     """
     from analysis.errors import AnalysisError
     from analysis.report import write_report
@@ -364,7 +369,7 @@ def report(session_dir: Path, reveal: bool, tz_name: str | None, accept_changes:
     _open_session(session_dir).close()
     _zone_option(tz_name)
     try:
-        paths = write_report(session_dir, reveal=reveal, tz=tz_name, accept_changes=accept_changes)
+        paths = write_report(session_dir, reveal=reveal, tz=tz_name, accept_changes=accept_changes, pdf=pdf)
     except AnalysisError as e:
         raise AuditError(str(e)) from None
     for kind, path in paths.items():

@@ -41,6 +41,7 @@ OWN_FILES = (
     DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal",
     FLOWS_NAME, MANIFEST_NAME, "evidence.xlsx", "report.html", "findings.json",
     "device.yaml", "scope.yaml", "target-output.log",
+    "report.pdf",   # report --pdf: the page printed, its footer naming manifest.json's SHA-256
 )
 SCREENSHOT = re.compile(r"^screenshot-[0-9a-f]{16}(\.[A-Za-z0-9]{1,8})?$")   # = piiaudit.testermarks
 SQLITE_HEADER = b"SQLite format 3\x00"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything piiaudit needs on a fresh Debian/Ubuntu machine, idempotently:
-# a JDK (for the JVM stand-in), Node/npm (to build the Frida agent), a Python 3.11
+# a JDK (for the JVM stand-in), Node/npm (to build the Frida agent), headless Chromium with
+# CJK fonts (report --pdf and the page's browser tests), a Python 3.11
 # virtualenv with the pinned requirements, the Frida agent bundle and the stand-in classes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,10 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; t
 missing=()
 command -v javac >/dev/null && command -v keytool >/dev/null || missing+=(openjdk-17-jdk-headless)
 command -v npm >/dev/null || missing+=(nodejs npm)
+# headless Chromium prints report.pdf and runs the page's layout tests; Noto CJK draws its Chinese
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null \
+  || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} (Debian packages)"
   if ! command -v apt-get >/dev/null; then
