@@ -37,7 +37,7 @@ import pandas as pd
 
 from analysis import bilingual as b
 from analysis import categories, identityrows, sessionstate, tables, timelinechart
-from analysis.labels import SEVERITY, clean_text, finding_notes, link_sentences, pii_label, sdk_label
+from analysis.labels import SEVERITY, clean_text, finding_notes, link_sentences, pii_label, quoted, sdk_label
 from analysis.reportdata import ReportData
 from piiaudit import sessiondir
 from piiaudit.times import iso_one, zone_label
@@ -89,6 +89,7 @@ def _template() -> jinja2.Template:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("analysis", "templates"), autoescape=True, finalize=shown,
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["quoted"] = quoted            # a quote in “…” once, never doubled
     return env.get_template("report.html")
 
 

@@ -180,3 +180,14 @@ def test_report_from_the_stored_analysis_matches(report, tmp_path):
     strip = lambda ws: [r for r in ws.iter_rows(values_only=True)]  # noqa: E731
     assert strip(wb2["Findings"]) == strip(wb["Findings"])
     assert strip(wb2["Timeline"]) == strip(wb["Timeline"])
+
+
+def test_a_quote_that_carries_its_own_quotation_marks_is_not_wrapped_twice(report):
+    """IM5.1 quotes 337号文: “私自共享给第三方”。即APP… — wrapped once, its own marks turned single."""
+    _, _, paths, wb = report
+    page = paths["html"].read_text("utf-8")
+    _, rows = _rows(wb["Findings"])
+    basis = next(r["法律依据 / Legal basis"] for r in rows if r["规则编号 / Rule ID"] == "IM5.1")
+    for text in (page, basis):
+        assert "“‘私自共享给第三方’。即APP未经用户同意" in text
+        assert "““" not in text and "””" not in text
