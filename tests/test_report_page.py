@@ -212,7 +212,7 @@ def test_every_time_header_names_the_zone_and_long_values_fold(analysed_copy):
     assert all("(America/New_York, UTC-05:00)" in w for w in time_headers)
     assert b.EPOCH in words      # the epoch beside the time
     # the process_exit row's hook counters fold: its start and length, the rest one click away
-    row = re.search(r'<tr id="event-\d+">(?:(?!</tr>).)*?<td>process_exit</td>(?:(?!</tr>).)*</tr>', page, re.S)
+    row = re.search(r'<tr id="event-\d+">(?:(?!</tr>).)*?<td>进程退出 / process exit</td>(?:(?!</tr>).)*</tr>', page, re.S)
     assert row and '<details class="fold"><summary>hooks=' in row.group(0)
 
 
