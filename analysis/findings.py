@@ -240,6 +240,13 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
         own_ts.setdefault(int(ctx.consent.event_ids[0]), float(ctx.consent.dialog_shown_ts))
     rows = ev.assign(role=role, flow_id=ev["flow_id"].where(is_send), event_id=ev["event_id"].where(~is_send),
                      pii_type=ev["pii_type"].where(~context))
+    # One event may prove several types (a request for ten permissions): its one row names them all.
+    own_event = rows["event_id"].notna() & rows["role"].ne("context")
+    if own_event.any():
+        types = (rows.loc[own_event].dropna(subset=["pii_type"]).groupby(["gid", "event_id"])["pii_type"]
+                 .agg(lambda s: ", ".join(sorted(set(map(str, s))))))
+        joined = pd.Series(list(zip(rows["gid"], rows["event_id"])), index=rows.index).map(types)
+        rows = rows.assign(pii_type=joined.where(own_event & joined.notna(), rows["pii_type"]))
     rows = (rows.assign(_entry=rows["location"].where(declared))     # manifest rows have no ids: one per entry
             .drop_duplicates(["gid", "role", "event_id", "flow_id", "hit_id", "observation_id", "_entry"])
             .drop(columns="_entry"))

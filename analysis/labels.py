@@ -46,9 +46,16 @@ def clean_text(value: Any) -> str:
 
 
 def pii_label(name: Any) -> str:
+    """A PII type's bilingual label; several types joined by ", " (one request for many permissions)
+    are labelled one by one."""
     if name is None or (not isinstance(name, str) and pd.isna(name)):
         return ""
-    return vocab.get(name).label if vocab.is_known(name) else str(name)
+    if vocab.is_known(name):
+        return vocab.get(name).label
+    parts = str(name).split(", ")
+    if len(parts) > 1 and all(vocab.is_known(p) for p in parts):
+        return "; ".join(vocab.get(p).label for p in parts)
+    return str(name)
 
 
 def pii_names(name: Any) -> tuple[str, str]:

@@ -108,6 +108,9 @@ def test_the_privacy_dialog_is_not_a_purpose_statement_even_when_it_names_the_pe
     assert finding["detail"]["requests"][0]["groups"] == ["CAMERA", "LOCATION"]
     roles = {r["role"] for r in finding["detail"]["evidence"]}
     assert roles == {"event", "context"}   # the request, and the app's own rationale check (false)
+    # the request's one evidence row names every type it asked for, not the first only
+    (row,) = [r for r in finding["detail"]["evidence"] if r["role"] == "event"]
+    assert row["pii_type"] == "camera, location"
     assert finding["detail"]["requests"][0]["rationale_checks"][0]["show_rationale"] is False
 
 
