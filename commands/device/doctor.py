@@ -119,11 +119,24 @@ def run_checks(*, adb_path: str | None = None, serial: str | None = None, ca_pem
                             f"{name} in {', '.join(where)}" if where else f"{name} not in the system trust store",
                             "see docs/device-setup.md, 'Install the CA' (Android 14+: bind-mount over the "
                             "Conscrypt APEX after every boot)"))
+    if is_root:
+        checks.append(quic_check(adb))
     if agent:
         checks.append(probe_agent(agent, adb.serial) if frida_ready else
                       Check("agent", "fail", f"not run in {agent}: frida-server is not ready (above)",
                             "fix the frida-server checks, then rerun with --agent"))
     return checks
+
+
+def quic_check(adb: Adb) -> Check:
+    """Is UDP 443 rejected (apps fall back from QUIC to TCP, which the proxy sees)?"""
+    from commands.device.setup import QUIC_RULE
+
+    command = f"iptables -C {QUIC_RULE} && echo blocked"
+    blocked = (adb.shell(command) if adb.shell("id -u") == "0" else adb.shell(f"su -c '{command}'")) == "blocked"
+    return Check("QUIC blocked", "ok" if blocked else "warn",
+                 "UDP 443 rejected" if blocked else "UDP 443 open: QUIC traffic would pass beside the proxy",
+                 f"adb shell iptables -A {QUIC_RULE}  (or `piiaudit device setup`)")
 
 
 def probe_agent(package: str, serial: str | None) -> Check:
