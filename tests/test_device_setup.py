@@ -45,7 +45,12 @@ class Device:
         self.path = tmp_path / "device.json"
         model.save(str(self.path), state)
         monkeypatch.setenv("FAKE_ADB_STATE", str(self.path))
-        monkeypatch.setenv("PIIAUDIT_ADB", str(FAKES / "adb"))
+        # the double run by this interpreter directly (no launcher in between: ~100 adb calls per setup)
+        adb = tmp_path / "adb"
+        adb.write_text(f"#!{sys.executable} -S\n" + (FAKES / "adb").read_text().split("\n", 1)[1]
+                       .replace("os.path.dirname(os.path.abspath(__file__))", repr(str(FAKES))))
+        adb.chmod(0o755)
+        monkeypatch.setenv("PIIAUDIT_ADB", str(adb))
         monkeypatch.setenv("PIIAUDIT_CACHE", str(tmp_path / "cache"))
 
     @property
@@ -110,6 +115,22 @@ def test_android_14_setup_makes_the_ca_visible_to_running_and_new_apps_and_reset
         assert not any(m["fstype"] == "tmpfs" for m in s["ns"][model.process(s, pid)["ns"]])
     doctor = dev.cli("doctor", "--ca", str(ca_pem))
     assert "✘ CA installed" in doctor.output and "! QUIC blocked" in doctor.output, doctor.output
+
+
+def test_doctor_names_an_app_started_before_a_partial_setup(tmp_path, monkeypatch, ca_pem, server_xz):
+    dev = Device(tmp_path, monkeypatch, model.new_device(34))
+    assert dev.cli("device", "setup", "--frida-server", str(server_xz), "--ca", str(ca_pem)).exit_code == 0
+    state = dev.state                                     # an app whose namespace lost the bind (as after a crash
+    app = dev.pid("com.android.settings")                 # and restart from a zygote set up before)
+    assert model.adb(state, ["shell", f"nsenter --mount=/proc/{app}/ns/mnt -- umount {APEX}"])[2] == 0
+    model.save(str(dev.path), state)
+    doctor = dev.cli("doctor", "--ca", str(ca_pem))
+    assert f"✘ CA installed: {android_name(ca_pem)} in" in doctor.output
+    assert f"not in the APEX as seen by pid {app}" in doctor.output, doctor.output
+    # setup repairs exactly that namespace
+    result = dev.cli("device", "setup", "--frida-server", str(server_xz), "--ca", str(ca_pem))
+    assert "1 command(s) changed the device" in result.output, result.output
+    assert dev.sees(app, f"{APEX}/{android_name(ca_pem)}")
 
 
 def test_a_second_setup_changes_nothing(tmp_path, monkeypatch, ca_pem, server_xz):
