@@ -121,8 +121,8 @@ def run_checks(*, adb_path: str | None = None, serial: str | None = None, ca_pem
         if missing:
             detail += f", but not in the APEX as seen by {', '.join(missing)} (apps from there do not trust it)"
         checks.append(Check("CA installed", "ok" if ok else "fail", detail,
-                            "see docs/device-setup.md, 'Install the CA' (Android 14+: bind-mount over the "
-                            "Conscrypt APEX after every boot)"))
+                            "piiaudit device setup (or docs/device-setup.md, A.4; Android 14+: bind-mount over the "
+                            "Conscrypt APEX in every zygote's and app's namespace after every boot)"))
     if is_root:
         checks.append(quic_check(adb))
     if agent:

@@ -66,9 +66,9 @@ class Device:
     def change(self, command: str) -> None:
         self.adb_change("shell", self.as_root(command))
 
-    def adb_change(self, *args: str) -> None:
+    def adb_change(self, *args: str, shown: str | None = None) -> None:
         self.changes += 1
-        self.say("adb " + " ".join(shlex.quote(a) for a in args))
+        self.say(shown or "adb " + " ".join(shlex.quote(a) for a in args))
         if not self.dry_run:
             try:
                 self.adb.run(*args)
@@ -155,7 +155,8 @@ def frida_server(dev: Device, given: Path | None) -> None:
                 shutil.copyfileobj(src, out)
             for pid in dev.query("pidof frida-server").split():
                 dev.change(f"kill {pid}")
-            dev.adb_change("push", str(plain), SERVER)
+            unpacked = " (unpacked from .xz)" if local.name.endswith(".xz") else ""
+            dev.adb_change("push", str(plain), SERVER, shown=f"adb push {shlex.quote(str(local))} {SERVER}{unpacked}")
         dev.change(f"chmod 755 {SERVER}")
         if not dev.dry_run:
             pushed = dev.query(f"{SERVER} --version")
