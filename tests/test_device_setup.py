@@ -264,3 +264,35 @@ def test_the_double_keeps_bind_mounts_per_namespace(tmp_path):
     out, err, rc = model.adb(state, ["shell", f"nsenter --mount=/proc/{app}/ns/mnt -- ls {APEX}"])
     assert (out, rc) == ("5ed36f99.0\na3896b44.0\n", 0)
     assert json.loads(json.dumps(state)) == state            # the state is plain JSON
+
+
+def test_without_root_setup_says_so_and_changes_nothing(tmp_path, monkeypatch, ca_pem, server_xz):
+    dev = Device(tmp_path, monkeypatch, model.new_device(34, serial="R58M123", build_type="user", su=False))
+    before = dev.state
+    result = dev.cli("device", "setup", "--frida-server", str(server_xz), "--ca", str(ca_pem))
+    assert result.exit_code == 1
+    assert "no root on the device" in result.output and "su -c id" in result.output
+    assert dev.state == before
+
+
+def test_the_double_keeps_files_packages_and_reverse_ports(tmp_path):
+    state = model.new_device(33)
+    local = tmp_path / "note.txt"
+    local.write_text("hello")
+    assert model.adb(state, ["push", str(local), "/data/local/tmp/"])[2] == 0
+    assert model.adb(state, ["shell", "cat /data/local/tmp/note.txt"])[0] == "hello"
+    assert model.adb(state, ["pull", "/data/local/tmp/note.txt", str(tmp_path / "back.txt")])[2] == 0
+    assert (tmp_path / "back.txt").read_text() == "hello"
+    apk = tmp_path / "com.example.shop.apk"
+    apk.write_bytes(b"PK")
+    model.adb(state, ["install", str(apk)])
+    assert "package:com.example.shop\n" in model.adb(state, ["shell", "pm list packages"])[0]
+    assert model.adb(state, ["uninstall", "com.example.shop"])[0] == "Success\n"
+    assert "com.example.shop" not in model.adb(state, ["shell", "pm list packages"])[0]
+    model.adb(state, ["reverse", "tcp:8080", "tcp:8080"])
+    assert model.adb(state, ["reverse", "--list"])[0] == "emulator-5554 tcp:8080 tcp:8080\n"
+    model.adb(state, ["shell", "settings put secure x 1"])
+    assert model.adb(state, ["shell", "settings get secure x"])[0] == "1\n"
+    assert model.adb(state, ["shell", "settings get global http_proxy"])[0] == "null\n"
+    assert model.adb(state, ["shell", "kill 1000"])[1].endswith("Operation not permitted\n")   # init, not as shell
+    assert model.adb(state, ["shell", "pidof nothing || echo none"])[0] == "none\n"
