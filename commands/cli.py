@@ -593,6 +593,59 @@ def doctor(serial: str | None, adb_path: str | None, ca_pem: Path, proxy: str | 
         sys.exit(1)
 
 
+@cli.group()
+def device() -> None:
+    """Prepare a device or emulator for `piiaudit record`, and undo it (docs/device-setup.md)."""
+
+
+@device.command("setup")
+@click.option("--serial", help="adb serial of the device; default: the only one.")
+@click.option("--adb", "adb_path", help="Path to adb; default: $PIIAUDIT_ADB, PATH, $ANDROID_HOME.")
+@click.option("--frida-server", "frida_server_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="frida-server for the device (plain or .xz) of this host's Frida version; default: the cache "
+                   "folder ($PIIAUDIT_CACHE or ~/.cache/piiaudit, under frida-server/).")
+@click.option("--proxy", help="HOST:PORT the device sends HTTP(S) to; default 10.0.2.2:8080 for an emulator, "
+                              "127.0.0.1:8080 with `adb reverse` for a USB phone.")
+@click.option("--ca", "ca_pem", type=click.Path(path_type=Path), default=Path.home() / ".mitmproxy" / "mitmproxy-ca-cert.pem",
+              show_default=True, help="The mitmproxy CA certificate to install as a system CA.")
+@click.option("--dry-run", is_flag=True, help="Print every command that would change the device; change nothing.")
+def device_setup(serial: str | None, adb_path: str | None, frida_server_file: Path | None, proxy: str | None,
+                 ca_pem: Path, dry_run: bool) -> None:
+    """Root, frida-server, proxy, system CA and QUIC block, each only if not already in place.
+
+    \b
+    Examples:
+      piiaudit device setup --dry-run
+      piiaudit device setup --frida-server frida-server-17.26.0-android-x86_64.xz
+    """
+    from commands.device.setup import SetupError, setup
+
+    try:
+        changes = setup(adb_path=adb_path, serial=serial, frida_server_file=frida_server_file, proxy=proxy,
+                        ca_pem=ca_pem, dry_run=dry_run, say=click.echo)
+    except SetupError as e:
+        raise AuditError(str(e)) from None
+    click.echo(f"{changes} command(s) {'would change' if dry_run else 'changed'} the device"
+               + ("" if dry_run or not changes else "; check with `piiaudit doctor`"))
+
+
+@device.command("reset")
+@click.option("--serial", help="adb serial of the device; default: the only one.")
+@click.option("--adb", "adb_path", help="Path to adb.")
+@click.option("--ca", "ca_pem", type=click.Path(path_type=Path), default=Path.home() / ".mitmproxy" / "mitmproxy-ca-cert.pem",
+              show_default=True, help="The CA `device setup` installed (names the file on Android ≤ 13).")
+@click.option("--dry-run", is_flag=True, help="Print every command that would change the device; change nothing.")
+def device_reset(serial: str | None, adb_path: str | None, ca_pem: Path, dry_run: bool) -> None:
+    """Undo `device setup`: proxy setting, frida-server, the CA, the QUIC rule."""
+    from commands.device.setup import SetupError, reset
+
+    try:
+        changes = reset(adb_path=adb_path, serial=serial, ca_pem=ca_pem, dry_run=dry_run, say=click.echo)
+    except SetupError as e:
+        raise AuditError(str(e)) from None
+    click.echo(f"{changes} command(s) {'would change' if dry_run else 'changed'} the device")
+
+
 @cli.command("device-profile")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("device.yaml"), show_default=True,
               help="Where to write the profile.")

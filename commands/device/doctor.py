@@ -115,15 +115,43 @@ def run_checks(*, adb_path: str | None = None, serial: str | None = None, ca_pem
         where = [d for d in CA_DIRS if adb.shell(f"ls {d}/{name}") == f"{d}/{name}"]
         needs_apex = sdk.isdigit() and int(sdk) >= 34
         ok = bool(where) and (not needs_apex or CA_DIRS[1] in where)
-        checks.append(Check("CA installed", "ok" if ok else "fail",
-                            f"{name} in {', '.join(where)}" if where else f"{name} not in the system trust store",
-                            "see docs/device-setup.md, 'Install the CA' (Android 14+: bind-mount over the "
-                            "Conscrypt APEX after every boot)"))
+        missing = apex_missing(adb, name) if ok and needs_apex and is_root else []
+        ok = ok and not missing
+        detail = (f"{name} in {', '.join(where)}" if where else f"{name} not in the system trust store")
+        if missing:
+            detail += f", but not in the APEX as seen by {', '.join(missing)} (apps from there do not trust it)"
+        checks.append(Check("CA installed", "ok" if ok else "fail", detail,
+                            "piiaudit device setup (or docs/device-setup.md, A.4; Android 14+: bind-mount over the "
+                            "Conscrypt APEX in every zygote's and app's namespace after every boot)"))
+    if is_root:
+        checks.append(quic_check(adb))
     if agent:
         checks.append(probe_agent(agent, adb.serial) if frida_ready else
                       Check("agent", "fail", f"not run in {agent}: frida-server is not ready (above)",
                             "fix the frida-server checks, then rerun with --agent"))
     return checks
+
+
+def apex_missing(adb: Adb, name: str) -> list[str]:
+    """The zygotes and running apps whose own mount namespace lacks the CA in the Conscrypt APEX."""
+    def root(command: str) -> str:
+        return adb.shell(command) if adb.shell("id -u") == "0" else adb.shell(f"su -c '{command}'")
+
+    zygotes = adb.shell("pidof zygote zygote64").split()
+    pids = zygotes + (root(f"ps -o PID -P {','.join(zygotes)}").split()[1:] if zygotes else [])
+    path = f"{CA_DIRS[1]}/{name}"
+    return [f"pid {pid}" for pid in pids if root(f"nsenter --mount=/proc/{pid}/ns/mnt -- ls {path}") != path]
+
+
+def quic_check(adb: Adb) -> Check:
+    """Is UDP 443 rejected (apps fall back from QUIC to TCP, which the proxy sees)?"""
+    from commands.device.setup import QUIC_RULE
+
+    command = f"iptables -C {QUIC_RULE} && echo blocked"
+    blocked = (adb.shell(command) if adb.shell("id -u") == "0" else adb.shell(f"su -c '{command}'")) == "blocked"
+    return Check("QUIC blocked", "ok" if blocked else "warn",
+                 "UDP 443 rejected" if blocked else "UDP 443 open: QUIC traffic would pass beside the proxy",
+                 f"adb shell iptables -A {QUIC_RULE}  (or `piiaudit device setup`)")
 
 
 def probe_agent(package: str, serial: str | None) -> Check:
