@@ -1,4 +1,4 @@
-"""`piiaudit device setup` / `device reset` against the stateful adb double (tests/fakes/device_model.py).
+"""`piiaudit device setup` / `device reset` against the stateful adb double (hooks/standin/adb/device_model.py).
 
 Each test reads the modelled device's state back: what an app's mount namespace sees, the
 settings table, the process table, the iptables rules; never only the printed commands.
@@ -18,7 +18,7 @@ from mitmproxy.certs import CertStore
 from commands.cli import cli
 from commands.device.cacert import android_name
 
-FAKES = Path(__file__).parent / "fakes"
+FAKES = Path(__file__).resolve().parents[1] / "hooks" / "standin" / "adb"
 sys.path.insert(0, str(FAKES))
 import device_model as model  # noqa: E402
 

@@ -15,7 +15,7 @@ from mitmproxy.certs import CertStore
 from commands.cli import cli
 from commands.device.cacert import android_name, subject_hash_old
 
-FAKE_ADB = Path(__file__).parent / "fakes" / "adb"
+FAKE_ADB = Path(__file__).resolve().parents[1] / "hooks" / "standin" / "adb" / "adb"
 IMEI_PARCEL = ("Result: Parcel(\n  0x00000000: 00000000 0000000f 00360038 00350037 '........8.6.7.5.'\n"
                "  0x00000010: 00300033 00310039 00330032 00350034 '3.0.9.1.2.3.4.5.'\n"
                "  0x00000020: 00370036 00000033                   '6.7.3...        ')\n")

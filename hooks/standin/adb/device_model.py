@@ -1,6 +1,6 @@
 """A stateful model of an Android device behind adb, kept in one JSON file.
 
-`tests/fakes/adb` hands a command line to `adb_main()` when $FAKE_ADB_STATE names a state
+`hooks/standin/adb/adb` hands a command line to `adb_main()` when $FAKE_ADB_STATE names a state
 file; every call loads the state, applies the command and writes the state back, so a test
 can set a device up, run piiaudit against it and read back what changed.
 
