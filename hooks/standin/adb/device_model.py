@@ -208,6 +208,7 @@ class Shell:
         self.state, self.uid, self.ns = state, uid, ns
         self.out: list[str] = []
         self.err: list[str] = []
+        self.raw = bytearray()     # binary stdout (screencap -p), after the text; only exec-out keeps it whole
 
     def run(self, line: str) -> tuple[str, str, int]:
         try:
@@ -621,6 +622,82 @@ def sh_am(sh: Shell, args: list[str]) -> int:
     raise Fail(f"am: the device double does not model {' '.join(args)}")
 
 
+def _screen_module():
+    try:
+        import screen  # beside this file: the adb script puts its folder on the path
+    except ImportError:  # imported as hooks.standin.adb.device_model
+        from hooks.standin.adb import screen
+    return screen
+
+
+def _screen(what: str, call):
+    """call(screen_of) with the device's screen errors turned into shell failures."""
+    screen = _screen_module()
+    try:
+        return call(screen.screen_of)
+    except screen.ScreenError as e:
+        raise Fail(str(e)) from None
+
+
+def sh_uiautomator(sh: Shell, args: list[str]) -> int:
+    """`uiautomator dump [--compressed] [FILE]`: the current view hierarchy to FILE (default
+    /sdcard/window_dump.xml), or to stdout for /dev/tty, as the real tool prints it."""
+    args = [a for a in args if a != "--compressed"]
+    if args[:1] != ["dump"] or len(args) > 2:
+        raise Fail(f"uiautomator: the device double models only `dump [FILE]`, not {' '.join(args)}")
+    xml = _screen("uiautomator", lambda s: s(sh.state).dump())
+    path = args[1] if len(args) == 2 else "/sdcard/window_dump.xml"
+    if path == "/dev/tty":
+        sh.out.append(xml)
+    else:
+        put(sh.state, sh.ns, path, entry("f", "660", owner="shell", group="shell", data=xml.encode()), sh.uid)
+    sh.say(f"UI hierchary dumped to: {path}")
+    return 0
+
+
+def sh_input(sh: Shell, args: list[str]) -> int:
+    """`input tap X Y`, `input keyevent CODE`, `input swipe X1 Y1 X2 Y2 [MS]`, `input text S`."""
+    keycode = _screen_module().keycode
+    verb, rest = (args[0], args[1:]) if args else ("", [])
+    try:
+        if verb == "tap" and len(rest) == 2:
+            _screen("input", lambda s: s(sh.state).tap(int(float(rest[0])), int(float(rest[1]))))
+        elif verb == "keyevent" and rest:
+            for word in rest:
+                code = _screen("input", lambda s, w=word: keycode(w))
+                _screen("input", lambda s, c=code: s(sh.state).key(c))
+        elif verb == "swipe" and len(rest) in (4, 5):
+            x1, y1, x2, y2 = (int(float(v)) for v in rest[:4])
+            ms = int(rest[4]) if len(rest) == 5 else 300
+            _screen("input", lambda s: s(sh.state).swipe(x1, y1, x2, y2, ms))
+        elif verb == "text" and len(rest) == 1:
+            _screen("input", lambda s: s(sh.state).text(rest[0].replace("%s", " ")))
+        else:
+            raise Fail(f"input: the device double models tap, keyevent, swipe and text, not {' '.join(args)}")
+    except ValueError:
+        raise Fail(f"input: bad number in {' '.join(args)}", 1) from None
+    return 0
+
+
+def sh_screencap(sh: Shell, args: list[str]) -> int:
+    """`screencap -p [FILE]`: a PNG of the screen to FILE, or to stdout."""
+    files = [a for a in args if a != "-p"]
+    if len(files) > 1 or (not files and "-p" not in args):
+        raise Fail(f"screencap: the device double models only `-p [FILE]`, not {' '.join(args)}")
+    png = _screen("screencap", lambda s: s(sh.state).screencap())
+    if files:
+        put(sh.state, sh.ns, files[0], entry("f", "660", owner="shell", group="shell", data=png), sh.uid)
+    else:
+        sh.raw += png
+    return 0
+
+
+def sh_screenrecord(sh: Shell, args: list[str]) -> int:
+    # A device without a hardware video encoder answers this way (some emulator images do);
+    # the double cannot encode video, and says so as such a device would.
+    raise Fail("screenrecord: ERROR: unable to create video encoder (the device double records no video)")
+
+
 def sh_echo(sh: Shell, args: list[str]) -> int:
     sh.say(" ".join(args))
     return 0
@@ -632,13 +709,15 @@ BUILTINS = {
     "cp": sh_cp, "mv": lambda sh, a: sh_cp(sh, a, move=True), "rm": sh_rm, "chmod": sh_chmod, "chown": sh_chown,
     "chcon": sh_chcon, "mount": sh_mount, "umount": sh_umount, "nsenter": sh_nsenter, "iptables": sh_iptables,
     "pm": sh_pm, "am": sh_am, "echo": sh_echo, "true": lambda sh, a: 0,
+    "uiautomator": sh_uiautomator, "input": sh_input, "screencap": sh_screencap, "screenrecord": sh_screenrecord,
 }
 
 
 # -- adb itself ------------------------------------------------------------------------------
 
-def adb(state: dict, args: list[str]) -> tuple[str, str, int]:
-    """One adb invocation against `state` (changed in place): (stdout, stderr, rc)."""
+def adb(state: dict, args: list[str]) -> tuple[str | bytes, str, int]:
+    """One adb invocation against `state` (changed in place): (stdout, stderr, rc).
+    stdout is bytes for `exec-out` (binary, as adb passes it), str otherwise."""
     if args[:1] == ["-s"]:
         if args[1] != state["serial"]:
             return "", f"adb: device '{args[1]}' not found\n", 1
@@ -651,7 +730,13 @@ def adb(state: dict, args: list[str]) -> tuple[str, str, int]:
     verb, rest = args[0], args[1:]
     try:
         if verb == "shell":
-            return Shell(state, uid).run(" ".join(rest))
+            sh = Shell(state, uid)
+            out, err, rc = sh.run(" ".join(rest))
+            return out + bytes(sh.raw).decode("latin-1"), err, rc
+        if verb == "exec-out":
+            sh = Shell(state, uid)
+            out, err, rc = sh.run(" ".join(rest))
+            return out.encode() + bytes(sh.raw), err, rc
         if verb == "root":
             if state["props"].get("ro.build.type") == "user":
                 return "", "adbd cannot run as root in production builds\n", 1
@@ -728,11 +813,20 @@ def save(path: str, state: dict) -> None:
 
 
 def adb_main(path: str, args: list[str]) -> int:
-    with open(path + ".log", "a") as log:
-        log.write(" ".join(args) + "\n")
-    state = load(path)
-    out, err, rc = adb(state, args)
-    save(path, state)
-    sys.stdout.write(out)
+    import fcntl
+    # One adb call at a time per device: a consent driver and a recorder may call together, and
+    # each call reads, changes and writes the whole state.
+    with open(path + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with open(path + ".log", "a") as log:
+            log.write(" ".join(args) + "\n")
+        state = load(path)
+        out, err, rc = adb(state, args)
+        save(path, state)
+    if isinstance(out, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(out)
+    else:
+        sys.stdout.write(out)
     sys.stderr.write(err)
     return rc
