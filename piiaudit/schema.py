@@ -127,7 +127,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("id", "INTEGER PRIMARY KEY"),
         C("ts", "REAL NOT NULL", "host epoch seconds"),
         C("kind", "TEXT NOT NULL", "accepted | declined | shown"),
-        C("source", "TEXT NOT NULL", "tester (piiaudit mark) | hook | analyze"),
+        C("source", "TEXT NOT NULL", "tester (piiaudit mark) | hook | analyze | automation (UI automation's tap)"),
         C("note", "TEXT"),
     ),
     _table(
@@ -220,6 +220,45 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         C("recorded_at", "REAL", "host time the row was written", since=5),
         indexes=(("observations_ts", "ts"),),
         since=5,
+    ),
+    _table(
+        "ui_actions", "what the UI automation did on the device's screen (commands/device/ui): each tap, back "
+                      "and swipe, why, and on what; a tap it refused (pays, sends, calls) is kept with purpose "
+                      "refused_unsafe and no tap",
+        C("id", "INTEGER PRIMARY KEY", since=6),
+        C("ts", "REAL NOT NULL", "host epoch seconds when the action was sent to the device", since=6),
+        C("action", "TEXT NOT NULL", "tap | back | swipe | none", since=6),
+        C("x", "INTEGER", "screen pixels (tap; swipe start)", since=6),
+        C("y", "INTEGER", since=6),
+        C("target_text", "TEXT", "the text or content description of the view acted on", since=6),
+        C("target_class", "TEXT", "its class in the dump, e.g. android.widget.Button", since=6),
+        C("target_id", "TEXT", "its resource-id", since=6),
+        C("purpose", "TEXT NOT NULL", "consent_accept | consent_decline | consent_second_prompt | "
+          "consent_checkbox_noted | permission_allow | permission_deny | explore | refused_unsafe", since=6),
+        C("source", "TEXT NOT NULL", "'automation' (UI automation), never the tester", since=6),
+        C("detail", "TEXT", "JSON: why this view (matched label, dialog text, bounds, by text or by position)",
+          since=6),
+        indexes=(("ui_actions_ts", "ts"),),
+        since=6,
+    ),
+    _table(
+        "screens", "screenshots and screen recordings kept in the session's screens/ folder; hashed in the "
+                   "manifest and checked by piiaudit verify",
+        C("id", "INTEGER PRIMARY KEY", since=6),
+        C("ts", "REAL NOT NULL", "host epoch seconds when the capture was taken", since=6),
+        C("file", "TEXT NOT NULL", "path in the session directory, e.g. screens/0003-before_tap.png", since=6),
+        C("sha256", "TEXT NOT NULL", "SHA-256 of the file as written", since=6),
+        C("kind", "TEXT NOT NULL", "png | mp4", since=6),
+        C("width", "INTEGER", since=6),
+        C("height", "INTEGER", since=6),
+        C("cause", "TEXT NOT NULL", "dialog | before_tap | after_tap | permission_prompt | explore | end | "
+          "recording", since=6),
+        C("action_id", "INTEGER", "ui_actions(id) the capture was taken for, NULL if none", since=6),
+        C("event_id", "INTEGER", "events(id) of the hook event it shows (a permission request), NULL if none",
+          since=6),
+        C("note", "TEXT", since=6),
+        indexes=(("screens_ts", "ts"),),
+        since=6,
     ),
 )}
 del C

@@ -125,9 +125,9 @@ def test_a_version_1_session_gains_the_timeline_table_and_the_party_columns(tmp_
     conn.commit()
     conn.close()
     store = SessionStore(db.parent, create=False)
-    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 5
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION == 6
     assert {"host_header", "escaped"} <= {r["name"] for r in store.rows("PRAGMA table_info(flows)")}
-    assert {"runs", "tally"} <= {r["name"] for r in store.rows("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"runs", "tally", "observations", "ui_actions", "screens"} <= {r["name"] for r in store.rows("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"party", "party_reason"} <= {r["name"] for r in store.rows("PRAGMA table_info(timeline)")}
     assert store.count("timeline") == 0
     assert store.replace_timeline(["ts", "stream", "before_consent"], [(1.0, "event", 1), (2.0, "flow", 0)]) == 2
