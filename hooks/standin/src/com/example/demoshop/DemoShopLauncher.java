@@ -4,6 +4,7 @@ import android.app.ActivityThread;
 import android.content.Intent;
 import cn.jpush.android.service.PushService;
 import com.android.internal.standin.DeviceValues;
+import com.android.internal.standin.screen.Screen;
 
 /**
  * Plays docs/standin-scenario.md on the stand-in framework: the process starts and the
@@ -53,7 +54,10 @@ public final class DemoShopLauncher {
                 // The person at the screen answers: a tap on 同意 or 不同意 arrives through the
                 // screen protocol; nothing within the wait leaves the dialog unanswered.
                 String tapped = DeviceUser.await(thread, DeviceUser.PRIVACY_LABELS, label -> {
-                    Scenario.answered("同意".equals(label) ? ScriptedUser.Answer.ACCEPT : ScriptedUser.Answer.DECLINE);
+                    boolean agreed = "同意".equals(label);
+                    Scenario.answered(agreed ? ScriptedUser.Answer.ACCEPT : ScriptedUser.Answer.DECLINE);
+                    // After 不同意 the push (12-13) reaches the app before the next tap, as in the script.
+                    if (!agreed) Screen.holdInput(true);
                     Scenario.step(8, "user taps " + label + " (View.performClick)");
                 });
                 if (tapped == null) {
@@ -79,6 +83,7 @@ public final class DemoShopLauncher {
             // process itself (MainActivity.leave), so a return from this tap is a script error.
             if (answer == ScriptedUser.Answer.DECLINE && !onScreen) tap(14, labels[1], thread);
             if (answer == ScriptedUser.Answer.DECLINE && onScreen) {
+                Screen.holdInput(false);
                 String tapped = DeviceUser.await(thread, DeviceUser.SECOND_PROMPT_LABELS,
                         label -> Scenario.step(14, "user taps " + label + " (View.performClick)"));
                 if (tapped == null) {

@@ -3,6 +3,8 @@ package com.android.internal.standin.screen;
 import android.app.Activity;
 import android.app.ActivityThread;
 import android.app.Dialog;
+import android.os.Handler;
+import android.os.Looper;
 import android.os.SystemClock;
 import android.view.MotionEvent;
 import android.view.View;
@@ -29,11 +31,41 @@ public final class Screen {
     }
 
     private static volatile TapObserver sObserver;
+    private static final List<Runnable> sHeld = new ArrayList<>();
+    private static boolean sHolding;
 
     private Screen() {}
 
     public static void setTapObserver(TapObserver observer) {
         sObserver = observer;
+    }
+
+    /**
+     * Holds input back from the main thread (true) or lets it through, held events first in
+     * their order (false). The stand-in's script uses it where a system event must reach the
+     * app before whatever the person taps next (the demo's push after 不同意).
+     */
+    public static void holdInput(boolean hold) {
+        List<Runnable> release;
+        synchronized (sHeld) {
+            sHolding = hold;
+            if (hold) return;
+            release = new ArrayList<>(sHeld);
+            sHeld.clear();
+        }
+        Handler main = new Handler(Looper.getMainLooper());
+        for (Runnable r : release) main.post(r);
+    }
+
+    /** Queues an input event for the main thread (or holds it, see holdInput). */
+    static void postInput(Runnable event) {
+        synchronized (sHeld) {
+            if (sHolding) {
+                sHeld.add(event);
+                return;
+            }
+        }
+        new Handler(Looper.getMainLooper()).post(event);
     }
 
     /** One window on screen. */

@@ -1,6 +1,5 @@
 package com.android.internal.standin.screen;
 
-import android.os.Handler;
 import android.os.Looper;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -156,7 +155,7 @@ public final class ScreenServer {
         Looper main = Looper.getMainLooper();
         if (main == null) throw new IllegalStateException("the app has no main thread yet");
         CompletableFuture<String> done = new CompletableFuture<>();
-        new Handler(main).post(() -> {
+        Screen.postInput(() -> {
             try {
                 done.complete(work.get());
             } catch (RuntimeException | Error e) {
