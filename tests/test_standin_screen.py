@@ -264,3 +264,102 @@ def test_screenshots_are_pngs_that_show_the_dialog_in_chinese(pair):
         deny = next(n for n in prompt.iter("node") if n.get("resource-id", "").endswith("permission_deny_button"))
         cell = img.crop(bounds(deny)[0] + bounds(deny)[1]).convert("L")
         assert len(set(cell.getdata())) > 8, "the permission prompt's buttons were not drawn"
+
+
+# -- the protocol itself, on the stand-in without the hooks (fast) ------------------------------
+
+class Standin:
+    """The stand-in in device mode, offline, spoken to on its loopback screen port."""
+
+    def __init__(self, tmp: Path, wait_ms: int, *extra: str):
+        self.port_file = tmp / "screen.port"
+        argv = java_command(build_standin(), proxy_host=None, proxy_port=None, truststore=None,
+                            truststore_password=None, device_properties=None,
+                            extra_jvm_args=["-Dstandin.offline=true", "-Dstandin.user=device",
+                                            f"-Dstandin.screen={self.port_file}", f"-Dstandin.answer_wait_ms={wait_ms}", *extra])
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while not self.port_file.exists():
+            assert time.monotonic() < deadline and self.proc.poll() is None, "the stand-in never opened its screen"
+            time.sleep(0.05)
+        import socket
+        self.sock = socket.create_connection(("127.0.0.1", int(self.port_file.read_text())), timeout=30)
+        self.lines = self.sock.makefile("rwb")
+
+    def raw(self, line: bytes) -> dict:
+        self.lines.write(line + b"\n")
+        self.lines.flush()
+        return json.loads(self.lines.readline())
+
+    def __call__(self, **req) -> dict:
+        return self.raw(json.dumps(req).encode())
+
+    def wait_for(self, label: str) -> tuple[int, int]:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            answer = self(op="dump")
+            if "xml" in answer:
+                for node in ET.fromstring(answer["xml"].encode()).iter("node"):
+                    if node.get("text") == label:
+                        (x1, y1), (x2, y2) = bounds(node)
+                        return (x1 + x2) // 2, (y1 + y2) // 2
+            time.sleep(0.05)
+        raise AssertionError(f"{label!r} never appeared")
+
+    def finish(self) -> tuple[int, str, str]:
+        out, err = self.proc.communicate(timeout=60)
+        self.sock.close()
+        return self.proc.returncode, out.decode(), err.decode()
+
+
+def test_the_protocol_answers_each_op_and_refuses_what_it_cannot_do(tmp_path):
+    app = Standin(tmp_path, 1500)
+    try:
+        x, y = app.wait_for("同意")
+        assert app(op="tap", x=540, y=100) == {"hit": None}            # outside the modal dialog: nothing
+        assert app(op="tap", x=540, y=y - 400) == {"hit": None}        # on the message: not clickable
+        assert app(op="key", code=4) == {"took": None}                 # the privacy dialog is not cancelable
+        assert app(op="swipe", x1=540, y1=1800, x2=540, y2=600, ms=300) == {"scrolled": False}
+        assert app(op="text", text="hello") == {"typed": False}
+        assert "off the 1080x2400 screen" in app(op="tap", x=2000, y=10)["error"]
+        assert "unknown op" in app(op="reboot")["error"]
+        assert "error" in app.raw(b"{not json")
+        assert "must be a number" in app(op="tap", x="a", y=1)["error"]
+        assert app(op="tap", x=x, y=y) == {"hit": "android.widget.Button 同意"}
+        # The permission prompt is left alone: after the wait it is withdrawn, the scripted answer (grant) applies.
+        app.wait_for("While using the app")
+        rc, out, err = app.finish()
+    finally:
+        app.proc.kill()
+    assert rc == 0, err
+    assert "DONE 14 steps" in out
+    assert "the permission prompt (LOCATION) was not answered within 1500 ms" in err
+
+
+def test_denying_the_permission_on_screen_reaches_the_app(tmp_path):
+    app = Standin(tmp_path, 8000)
+    try:
+        app(op="tap", **dict(zip("xy", app.wait_for("同意"))))
+        x, y = app.wait_for("Don\u2019t allow")
+        assert app(op="tap", x=x, y=y) == {"hit": "android.widget.Button Don\u2019t allow"}
+        rc, out, err = app.finish()
+    finally:
+        app.proc.kill()
+    # The demo app needs the location to go on; a refusal ends its script (exit 5), as with -Dstandin.permissions.deny.
+    assert rc == 5 and "the location permission was not granted" in err
+    assert "STEP 10 " in out and "STEP 11 " not in out
+
+
+def test_an_unknown_user_mode_is_refused(tmp_path):
+    argv = java_command(build_standin(), proxy_host=None, proxy_port=None, truststore=None, truststore_password=None,
+                        device_properties=None, extra_jvm_args=["-Dstandin.offline=true", "-Dstandin.user=robot"])
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "choose script or device" in proc.stderr
+
+
+def test_the_double_says_when_the_stand_in_has_no_screen(tmp_path):
+    adb = Adb(tmp_path, tmp_path / "never-written.port")
+    r = adb("exec-out", "uiautomator", "dump", "/dev/tty")
+    assert r.returncode != 0 and b"null root node returned by UiTestAutomationBridge" in r.stdout + r.stderr
+    r = adb("shell", "input", "tap", "10", "10")
+    assert r.returncode != 0
