@@ -25,7 +25,7 @@ import pytest
 
 from hooks.runner import HooksRunner
 from hooks.standin.adb import device_model
-from hooks.standin.build import build as build_standin, java_command
+from hooks.standin.build import build as build_standin, java_command, screen_args
 from hooks.targets import LocalProcess
 from piiaudit.store import SessionStore
 
@@ -118,7 +118,7 @@ def run(tmp: Path, answer: str, *, device: bool) -> dict:
     args = ["-Dstandin.offline=true"]
     if device:
         wait = NONE_WAIT_MS if answer == "none" else ANSWER_WAIT_MS
-        args += ["-Dstandin.user=device", f"-Dstandin.screen={port_file}", f"-Dstandin.answer_wait_ms={wait}"]
+        args += screen_args(port_file, answer_wait_ms=wait)
     else:
         args.append(f"-Dstandin.consent={answer}")
     argv = java_command(build_standin(), proxy_host=None, proxy_port=None, truststore=None,
