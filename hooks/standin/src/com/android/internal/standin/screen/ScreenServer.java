@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
-import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CompletableFuture;
@@ -138,10 +137,30 @@ public final class ScreenServer {
                 return "{\"typed\": false}";
             }
             case "screencap":
-                return "{\"png\": \"" + Base64.getEncoder().encodeToString(ScreenRender.png()) + "\"}";
+                return "{\"png\": \"" + base64(ScreenRender.png()) + "\"}";
             default:
                 throw new IllegalArgumentException("unknown op " + op + " (dump, tap, key, swipe, text, screencap)");
         }
+    }
+
+    private static final char[] B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".toCharArray();
+
+    /**
+     * Standard base64 with padding. Written out rather than java.util.Base64, which the agent
+     * hooks as an encoding of data: the screen is the system's, not something the app encodes,
+     * and on a device screencap runs in another process.
+     */
+    static String base64(byte[] data) {
+        StringBuilder sb = new StringBuilder((data.length + 2) / 3 * 4);
+        for (int i = 0; i < data.length; i += 3) {
+            int b0 = data[i] & 0xff;
+            int b1 = i + 1 < data.length ? data[i + 1] & 0xff : 0;
+            int b2 = i + 2 < data.length ? data[i + 2] & 0xff : 0;
+            sb.append(B64[b0 >> 2]).append(B64[((b0 & 3) << 4) | (b1 >> 4)]);
+            sb.append(i + 1 < data.length ? B64[((b1 & 15) << 2) | (b2 >> 6)] : '=');
+            sb.append(i + 2 < data.length ? B64[b2 & 63] : '=');
+        }
+        return sb.toString();
     }
 
     private static int num(Map<String, Object> req, String key) {
