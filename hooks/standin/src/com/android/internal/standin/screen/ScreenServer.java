@@ -111,7 +111,7 @@ public final class ScreenServer {
         if (!(op instanceof String)) throw new IllegalArgumentException("no \"op\" in the request");
         switch ((String) op) {
             case "dump": {
-                String xml = UiDump.dump();
+                String xml = readScreen(UiDump::dump);
                 if (xml == null) return "{\"error\": \"ERROR: null root node returned by UiTestAutomationBridge.\"}";
                 return "{\"xml\": " + Json.quote(xml) + "}";
             }
@@ -137,10 +137,38 @@ public final class ScreenServer {
                 return "{\"typed\": false}";
             }
             case "screencap":
-                return "{\"png\": \"" + base64(ScreenRender.png()) + "\"}";
+                return "{\"png\": \"" + base64(readScreen(() -> {
+                    try {
+                        return ScreenRender.png();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                })) + "\"}";
             default:
                 throw new IllegalArgumentException("unknown op " + op + " (dump, tap, key, swipe, text, screencap)");
         }
+    }
+
+    /**
+     * Reads the screen off the main thread. The app may change a view tree while it is read
+     * (a window added, a child removed); such a read is tried again, up to three times.
+     */
+    private static <T> T readScreen(java.util.function.Supplier<T> read) {
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                return read.get();
+            } catch (java.util.ConcurrentModificationException | IndexOutOfBoundsException | NullPointerException e) {
+                last = e;
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        throw new IllegalStateException("the screen kept changing while it was read: " + last);
     }
 
     private static final char[] B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".toCharArray();
