@@ -42,6 +42,9 @@ public final class DemoShopLauncher {
         }
         try {
             InstrumentationGate.awaitIfRequested();
+            // Device mode: taps are held until the launcher waits for the answer (DeviceUser.await),
+            // so one sent as soon as the dialog shows is never taken before the launcher listens.
+            if (DeviceUser.active()) Screen.holdInput(true);
             ActivityThread thread = ActivityThread.systemMain();
             thread.bindApplication(PACKAGE_NAME, DemoShopApplication.class.getName());
             thread.launchActivity(MainActivity.class.getName());
@@ -83,7 +86,6 @@ public final class DemoShopLauncher {
             // process itself (MainActivity.leave), so a return from this tap is a script error.
             if (answer == ScriptedUser.Answer.DECLINE && !onScreen) tap(14, labels[1], thread);
             if (answer == ScriptedUser.Answer.DECLINE && onScreen) {
-                Screen.holdInput(false);
                 String tapped = DeviceUser.await(thread, DeviceUser.SECOND_PROMPT_LABELS,
                         label -> Scenario.step(14, "user taps " + label + " (View.performClick)"));
                 if (tapped == null) {

@@ -53,6 +53,7 @@ final class DeviceUser {
         });
         try {
             handler.postDelayed(deadline, ScreenDevice.answerWaitMs());
+            Screen.holdInput(false);  // taps held until now reach the app, in order
             thread.runUntilIdle();
         } finally {
             Screen.setTapObserver(null);
