@@ -376,3 +376,18 @@ def test_the_double_says_when_the_stand_in_has_no_screen(tmp_path):
     assert r.returncode != 0 and b"null root node returned by UiTestAutomationBridge" in r.stdout + r.stderr
     r = adb("shell", "input", "tap", "10", "10")
     assert r.returncode != 0
+
+
+def test_a_second_prompt_left_alone_ends_the_run_after_step_13(tmp_path):
+    app = Standin(tmp_path, 2000)
+    try:
+        x, y = app.wait_for("不同意")
+        assert app(op="tap", x=x, y=y)["hit"] == "android.widget.Button 不同意"
+        app.wait_for("退出")
+        assert app(op="key", code=4)["took"] is None   # the second prompt is not cancelable either
+        rc, out, err = app.finish()
+    finally:
+        app.proc.kill()
+    assert rc == 0, err
+    assert out.splitlines()[-2:] == ["STEP 13 skipped (offline)", "DONE 13 steps"]
+    assert "the second prompt was left unanswered" in err
