@@ -363,11 +363,16 @@ def test_denying_the_permission_on_screen_reaches_the_app(tmp_path):
     assert "STEP 10 " in out and "STEP 11 " not in out
 
 
-def test_an_unknown_user_mode_is_refused(tmp_path):
+@pytest.mark.parametrize("flags, says", [
+    (["-Dstandin.user=robot"], "choose script or device"),
+    (["-Dstandin.user=device", "-Dstandin.answer_wait_ms=soon"], "not a number of milliseconds"),
+])
+def test_bad_device_mode_flags_stop_the_run_before_it_starts(flags, says):
     argv = java_command(build_standin(), proxy_host=None, proxy_port=None, truststore=None, truststore_password=None,
-                        device_properties=None, extra_jvm_args=["-Dstandin.offline=true", "-Dstandin.user=robot"])
+                        device_properties=None, extra_jvm_args=["-Dstandin.offline=true", *flags])
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2 and "choose script or device" in proc.stderr
+    assert proc.returncode == 2 and says in proc.stderr
+    assert "STEP 1 " not in proc.stdout
 
 
 def test_the_double_says_when_the_stand_in_has_no_screen(tmp_path):

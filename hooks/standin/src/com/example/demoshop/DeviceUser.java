@@ -28,7 +28,10 @@ final class DeviceUser {
 
     static boolean active() {
         String user = System.getProperty(ScreenDevice.USER_PROPERTY, "script").trim();
-        if (user.equals("device")) return true;
+        if (user.equals("device")) {
+            ScreenDevice.answerWaitMs();  // a bad wait stops the run here (exit 2), not at the dialog
+            return true;
+        }
         if (user.equals("script") || user.isEmpty()) return false;
         Script.fail(Script.EXIT_SETUP, "-D" + ScreenDevice.USER_PROPERTY + "=" + user + ": choose script or device");
         return false;
