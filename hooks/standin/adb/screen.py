@@ -17,6 +17,7 @@ themselves in PROVIDERS by name.
 """
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -47,7 +48,14 @@ def screen_of(state: dict) -> Screen:
     spec = state.get("screen")
     if not spec:
         raise ScreenError(NO_WINDOW)
-    make = PROVIDERS.get(spec.get("provider", ""))
+    name = spec.get("provider", "")
+    if name not in PROVIDERS and isinstance(name, str) and name.isidentifier():
+        # a provider lives in screen_<name>.py beside this file and registers itself on import
+        try:
+            importlib.import_module(f"{__package__}.screen_{name}" if __package__ else f"screen_{name}")
+        except ModuleNotFoundError:
+            pass
+    make = PROVIDERS.get(name)
     if make is None:
         raise ScreenError(f"the device double has no screen provider {spec.get('provider')!r}")
     return make(spec)
