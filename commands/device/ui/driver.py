@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from commands.device.adb import Adb
-from commands.device.ui import finder
+from commands.device.ui import finder, labels
 from commands.device.ui.explore import explore
 from commands.device.ui.finder import Button, Dialog
 from commands.device.ui.hierarchy import Tree
@@ -85,6 +85,15 @@ class ConsentOutcome:
                 f"{self.actions} actions, {self.screens} screenshots{tail}")
 
 
+def left(tree: Tree, package: str | None) -> bool:
+    """The app is gone from the screen: another app's window (a launcher), not a system prompt over it."""
+    if not package:
+        return False
+    packages = tree.packages()
+    system = set(labels.table()["system_packages"]) | set(labels.table()["permission_packages"])
+    return package not in packages and bool(packages - system)
+
+
 class _Run:
     def __init__(self, journal: Journal, outcome: ConsentOutcome, *, permissions: str, poll_s: float,
                  stop: threading.Event, monotonic: Callable[[], float]):
@@ -125,6 +134,12 @@ class _Run:
                    detail={"message": prompt.message, "package": prompt.package, **button.describe()})
         self.out.permissions.append({"message": prompt.message, "answer": self.policy})
         return True
+
+    def follow_prompts(self, limit: int = 6) -> None:
+        """Permission prompts that follow the answer (apps ask right after consent), by the policy."""
+        for _ in range(limit):
+            if self.stop.is_set() or not self.answer_permission(self.dump()):
+                return
 
     # -- the consent dialog ----------------------------------------------------------------
     def wait_for_dialog(self, wait_s: float) -> tuple[Dialog, Tree] | None:
@@ -207,7 +222,7 @@ class _Run:
             tree = self.dump()
             following = finder.find_dialog(tree, after_refusal=declined, first_texts=first)
             if following is None:
-                if self.out.package and self.out.package not in tree.packages():
+                if left(tree, self.out.package):
                     self.out.left_app = True
                     self.j.note(f"{self.out.package} left the screen after the {kind or 'tap'} "
                                 f"/ 点击后应用已离开屏幕")
@@ -261,6 +276,8 @@ def run_consent_path(adb: Adb, store: SessionStore | None, session_dir: Path | s
             dialog, tree = found
             run.first_sight(dialog, tree)
             run.answer(dialog, tree, answer, max_rounds)
+        if not stop.is_set() and not outcome.left_app:
+            run.follow_prompts()
         if explore_s > 0 and not stop.is_set() and not outcome.left_app:
             st = explore(journal, run.dump, run.answer_permission, package=outcome.package, seconds=explore_s,
                          max_actions=explore_actions, stop=stop, poll_s=poll_s, monotonic=monotonic)

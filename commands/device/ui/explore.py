@@ -64,7 +64,7 @@ def explore(journal: Journal, dump: Callable[[], Tree], answer_permission: Calla
             journal.sleep(poll_s)        # a prompt left open, or the consent dialog: not ours to answer
             continue
         app = [n for n in tree.nodes if n.package not in system and (package is None or n.package == package)]
-        if package is not None and not app:
+        if package is not None and not app and bool(tree.packages() - system):
             st.left_app = True
             journal.note(f"exploring stopped: {package} is no longer on screen")
             break

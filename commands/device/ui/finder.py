@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from commands.device.ui import labels
 from commands.device.ui.hierarchy import Node, Tree
 
-MAX_BUTTON_LABEL = 16         # longer texts are the notice's body, not a button
+MAX_BUTTON_LABEL = {"cjk": 16, "latin": 32}   # longer texts are the notice's body, not a button
 ROW_TOLERANCE = 24            # px: centres this close vertically are one row
 
 
@@ -138,7 +138,7 @@ def _buttons(tree: Tree, dialog: Dialog, inside: list[Node]) -> None:
         zone = {row.index, *(d.index for d in tree.descendants(row))}
     taken: set[int] = set()
     for n in inside:
-        if not n.label or len(n.label) > MAX_BUTTON_LABEL or n.index in zone:
+        if not n.label or len(n.label) > MAX_BUTTON_LABEL["latin" if n.label.isascii() else "cjk"] or n.index in zone:
             continue
         target = tree.clickable_of(n)
         if target is None or target.checkable or target.index in zone or target.index == dialog.container.index:
