@@ -265,3 +265,18 @@ def test_the_scripted_screen_changes_by_itself_after_its_time(phone):
     time.sleep(0.35)
     assert "用户协议与隐私政策" in adb.exec_out("uiautomator", "dump", "/dev/tty").decode()
     assert p.screen["current"] == "dialog"
+
+
+def test_demo_force_clears_the_screens_folder_and_refuses_one_with_foreign_files(phone):
+    from piiaudit import sessiondir
+    p = phone("en")
+    p.run("accept")
+    p.store.close()
+    assert sessiondir.foreign_entries(p.session) == []
+    (p.session / "screens" / "holiday.jpg").write_bytes(b"not ours")
+    assert sessiondir.foreign_entries(p.session) == ["screens/"]
+    with pytest.raises(sessiondir.SessionDirError, match="screens/"):
+        sessiondir.clear(p.session)
+    (p.session / "screens" / "holiday.jpg").unlink()
+    assert "screens/" in sessiondir.clear(p.session)
+    assert list(p.session.iterdir()) == []
