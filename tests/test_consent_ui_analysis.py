@@ -3,8 +3,29 @@ the automation's tap is the tap the hooks see a moment later, so it must neither
 double the hooks' consent moment or refusal; it decides only when the hooks saw no tap."""
 from __future__ import annotations
 
+import json
+
+import pandas as pd
+
 from analysis.consent import decide
-from tests.test_analysis_consent import NO_MARKS, PRIVACY, _events, _marks
+from analysis.load import EVENT_COLUMNS, MARK_COLUMNS, typed
+
+PRIVACY = {"text": "请阅读并同意《隐私政策》和《用户协议》"}
+
+
+def _events(*rows):
+    """Hook events as the store holds them: (ts, kind, data)."""
+    return typed(pd.DataFrame([{"id": i + 1, "ts": ts, "kind": kind, "data": json.dumps(data, ensure_ascii=False),
+                                "clock_error_ms": 2.0} for i, (ts, kind, data) in enumerate(rows)]), EVENT_COLUMNS)
+
+
+def _marks(*rows):
+    """consent_marks rows: (ts, kind, source)."""
+    return typed(pd.DataFrame([{"id": i + 1, "ts": ts, "kind": kind, "source": source}
+                               for i, (ts, kind, source) in enumerate(rows)]), MARK_COLUMNS)
+
+
+NO_MARKS = _marks()
 
 
 def test_the_hooks_tap_stays_the_consent_moment_when_the_automation_sent_it_a_moment_before():
