@@ -44,13 +44,14 @@ def test_labels_are_read_whole_or_by_their_start_never_inside_a_sentence():
 @pytest.mark.parametrize("texts, word", [
     (("支付",), "支付"), (("立即购买",), "购买"), (("去充值",), "充值"), (("拨打客服电话",), "拨打"),
     (("发送短信验证码",), "发送"), (("Pay now",), "pay"), (("Checkout",), "checkout"), (("Call us",), "call"),
-    (("", "", "com.example:id/btn_pay"), "pay"), (("Send",), "send"), (("Payment",), "pay")])
+    (("", "", "com.example:id/btn_pay"), "pay"), (("Send",), "send"), (("Payment",), "pay"), (("Calls",), "call"), (("My orders",), "order")])
 def test_the_deny_list_refuses_what_pays_sends_or_calls(texts, word):
     assert labels.unsafe_word(*texts) == word
 
 
 @pytest.mark.parametrize("text", ["设置", "我的", "首页", "Display", "Recall history", "Settings",
-                                  "com.example:id/display_name", "优惠活动", "同意"])
+                                  "com.example:id/display_name", "com.example:id/dialog_close", "Dialog", "Ordinary",
+                                  "优惠活动", "同意"])
 def test_the_deny_list_leaves_innocent_views_alone(text):
     assert labels.unsafe_word(text) is None
 

@@ -15,6 +15,7 @@ from piiaudit.yamlfile import load_resource
 
 TRIM = re.compile(r"^[\s\u3000\"'“”「」《》]+|[\s\u3000.!！。,，:：>›»\"'“”」]+$")
 MEANINGS = ("decline", "accept", "continue")   # the order they are tested in
+ENDINGS = r"(?:s|es|ed|ing|ment|ments|er|ers)?(?![a-z0-9])"   # an English deny word as a whole word
 
 
 @functools.cache
@@ -53,8 +54,8 @@ def says(texts: Iterable[str], words: Iterable[str]) -> str | None:
 
 def unsafe_word(*texts: str) -> str | None:
     """The deny-list word (pays, sends, calls) one of `texts` holds, else None. Chinese words
-    match anywhere; English words at the start of a word ("Payment" and "Calls" are refused,
-    "display" and "recall" are not). A resource-id is read by its name after `:id/`, its
+    match anywhere; English words as whole words, with their usual endings ("Payment", "Calls"
+    and "Sender" are refused; "display", "recall" and "dialog" are not). A resource-id is read by its name after `:id/`, its
     underscores as word breaks (`btn_pay`)."""
     plain = []
     for t in texts:
@@ -64,7 +65,7 @@ def unsafe_word(*texts: str) -> str | None:
     for w in table()["unsafe"]:
         wf = w.casefold()
         if w.isascii():
-            pattern = re.compile(r"(?<![a-z0-9])" + re.escape(wf))
+            pattern = re.compile(r"(?<![a-z0-9])" + re.escape(wf) + ENDINGS)
             if any(pattern.search(t) for t in folded):
                 return w
         elif any(wf in t for t in folded):
