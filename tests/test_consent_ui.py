@@ -280,3 +280,15 @@ def test_demo_force_clears_the_screens_folder_and_refuses_one_with_foreign_files
     (p.session / "screens" / "holiday.jpg").unlink()
     assert "screens/" in sessiondir.clear(p.session)
     assert list(p.session.iterdir()) == []
+
+
+def test_a_prompt_left_open_is_photographed_once_and_linked_to_the_app_s_request(phone):
+    p = phone("cn")
+    p.store.write({"events": [{"ts": time.time(), "kind": "permission_request", "api": "android.app.Activity.requestPermissions",
+                               "value": "android.permission.ACCESS_FINE_LOCATION"}]})
+    request = p.store.rows("SELECT id FROM events")[0]["id"]
+    out = p.run("accept", permissions="leave", explore_s=0.6)
+    assert [t["hit"] for t in p.taps()] == ["同意"] and p.screen["current"] == "permission"
+    prompts = [s for s in p.screens() if s["cause"] == "permission_prompt"]
+    assert len(prompts) == 1 and prompts[0]["event_id"] == request and "left unanswered" in prompts[0]["note"]
+    assert out.permissions == [{"message": "要允许“购物”获取此设备的位置信息吗？", "answer": "leave"}]

@@ -116,22 +116,23 @@ class _Run:
             self._left_prompt = None
             return False
         note = prompt.message or "runtime permission prompt"
+        request = self.j.hook_event("permission_request")
         if self.policy == "leave":
             sig = (prompt.message, tuple(sorted(prompt.buttons)))
             if sig != self._left_prompt:
                 self._left_prompt = sig
-                self.j.capture("permission_prompt", note=f"{note} (left unanswered)")
+                self.j.capture("permission_prompt", note=f"{note} (left unanswered)", event_id=request)
                 self.out.permissions.append({"message": prompt.message, "answer": "leave"})
             return False
         button = prompt.buttons.get(self.policy)
         if button is None:
             self.j.note(f"a permission prompt had no {self.policy} button ({note}); left unanswered")
-            self.j.capture("permission_prompt", note=note)
+            self.j.capture("permission_prompt", note=note, event_id=request)
             self.out.permissions.append({"message": prompt.message, "answer": "leave"})
             self.policy = "leave"   # nothing else to do with it
             return False
         self.j.tap(button, f"permission_{self.policy}", tree=tree, before="permission_prompt", before_note=note,
-                   detail={"message": prompt.message, "package": prompt.package, **button.describe()})
+                   before_event=request, detail={"message": prompt.message, "package": prompt.package, **button.describe()})
         self.out.permissions.append({"message": prompt.message, "answer": self.policy})
         return True
 

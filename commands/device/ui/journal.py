@@ -61,17 +61,27 @@ class Journal:
             return None
 
     def keep(self, shot: tuple[float, bytes] | None, cause: str, *, action_id: int | None = None,
-             note: str | None = None) -> int | None:
+             note: str | None = None, event_id: int | None = None) -> int | None:
         if shot is None:
             return None
         ts, png = shot
         size = png_size(png) or (None, None)
-        sid = self.store.add_screen(ts, png, cause, width=size[0], height=size[1], action_id=action_id, note=note)
+        sid = self.store.add_screen(ts, png, cause, width=size[0], height=size[1], action_id=action_id, note=note,
+                                    event_id=event_id)
         self.counts.screens += 1
         return sid
 
-    def capture(self, cause: str, *, action_id: int | None = None, note: str | None = None) -> int | None:
-        return self.keep(self.grab(), cause, action_id=action_id, note=note)
+    def capture(self, cause: str, *, action_id: int | None = None, note: str | None = None,
+                event_id: int | None = None) -> int | None:
+        return self.keep(self.grab(), cause, action_id=action_id, note=note, event_id=event_id)
+
+    def hook_event(self, kind: str, within_s: float = 15.0) -> int | None:
+        """The latest hook event of `kind` in the last `within_s` seconds (the app's permission
+        request a prompt answers), when the hooks are recording into the same session."""
+        now = self.clock()
+        row = self.store.conn.execute("SELECT id FROM events WHERE kind = ? AND ts BETWEEN ? AND ? "
+                                      "ORDER BY ts DESC, id DESC LIMIT 1", (kind, now - within_s, now + 1)).fetchone()
+        return None if row is None else int(row[0])
 
     # -- actions -----------------------------------------------------------------------
     def act(self, action: str, purpose: str, *, node: Node | None = None, tree: Tree | None = None,
@@ -91,7 +101,8 @@ class Journal:
         return aid
 
     def tap(self, node: Node, purpose: str, *, tree: Tree | None = None, detail: dict[str, Any] | None = None,
-            before: str | None = "before_tap", before_note: str | None = None, after: bool = False) -> tuple[int, float]:
+            before: str | None = "before_tap", before_note: str | None = None, before_event: int | None = None,
+            after: bool = False) -> tuple[int, float]:
         """Tap `node`'s centre; (action id, time sent). `before`: the cause of the screenshot taken
         just before (None: none); `after`: a screenshot once the screen has settled."""
         shot = self.grab() if before else None
@@ -101,7 +112,7 @@ class Journal:
         aid = self.act("tap", purpose, node=node, tree=tree, x=x, y=y, detail=detail, ts=ts)
         self.counts.taps += 1
         if before:
-            self.keep(shot, before, action_id=aid, note=before_note)
+            self.keep(shot, before, action_id=aid, note=before_note, event_id=before_event)
         self.sleep(self.settle_s)
         if after:
             self.capture("after_tap", action_id=aid)
