@@ -207,7 +207,7 @@ def test_the_explorer_never_taps_what_pays_sends_or_calls_and_records_the_refusa
     assert out.refused_unsafe == len(refused)
     explored = [a for a in p.actions() if a["purpose"] == "explore"]
     assert 0 < len(explored) <= 8 and out.explore_actions <= 8
-    assert "我的" in hits                     # it went somewhere: the 我的 tab
+    assert "我的" in hits and "隐私设置" in hits       # it went on past a screen that mentions privacy
     # each explore tap has its screenshot, taken before it
     shots = {s["action_id"]: s["cause"] for s in p.screens() if s["action_id"]}
     assert all(shots.get(a["id"]) == "explore" for a in explored if a["action"] == "tap")

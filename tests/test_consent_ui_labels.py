@@ -79,3 +79,8 @@ def test_a_dump_with_the_device_s_trailer_and_a_device_error():
     assert tree.size == (1080, 2400) and "支付" in tree.texts()
     with pytest.raises(hierarchy.DumpError, match="null root node"):
         hierarchy.parse("ERROR: null root node returned by UiTestAutomationBridge.\n")
+
+
+def test_a_screen_that_only_mentions_privacy_is_not_a_dialog():
+    mine = hierarchy.parse((UI / "mine.xml").read_text(encoding="utf-8"))
+    assert "隐私设置" in mine.texts() and finder.find_dialog(mine) is None

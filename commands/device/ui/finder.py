@@ -4,7 +4,8 @@ permission prompt.
 Contract:
 - `find_dialog(tree)` -> `Dialog | None`: a window (or a view drawn as one) of the app whose
   texts name a privacy notice (labels.yaml `dialog_text`) or ask again after a refusal
-  (`second_prompt_text`), with its buttons by meaning (accept / decline / continue). Buttons are
+  (`second_prompt_text`), with its buttons by meaning (accept / decline / continue); a screen
+  whose texts mention privacy but that has no such button is not a dialog. Buttons are
   found by their text or content description first. When the dialog's buttons carry no text
   (images), they are found by position: of the lowest row of two or more clickable views in the
   dialog, the right one accepts and the left one declines (so Chinese apps lay out 不同意 | 同意);
@@ -110,7 +111,8 @@ def find_dialog(tree: Tree, *, after_refusal: bool = False, first_texts: tuple[s
     dialog = Dialog(kind=kind, container=container, texts=texts, matched=matched)
     _checkbox(tree, dialog, inside)
     _buttons(tree, dialog, inside)
-    return dialog
+    # a screen that only mentions privacy (a 隐私设置 entry) asks nothing: no button answers it
+    return dialog if dialog.buttons else None
 
 
 def _checkbox(tree: Tree, dialog: Dialog, inside: list[Node]) -> None:
