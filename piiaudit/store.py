@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sqlite3
 import threading
 import time
@@ -392,7 +393,13 @@ class SessionStore:
         path = folder / name
         tmp = folder / f".{name}.tmp"
         if isinstance(data, Path):
-            os.replace(data, tmp)
+            try:
+                os.replace(data, tmp)
+            except OSError as e:
+                if e.errno != errno.EXDEV:        # another file system: copied, then removed
+                    raise
+                shutil.copyfile(data, tmp)
+                data.unlink()
         else:
             tmp.write_bytes(data)
         digest = hashlib.sha256()

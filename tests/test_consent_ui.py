@@ -292,3 +292,43 @@ def test_a_prompt_left_open_is_photographed_once_and_linked_to_the_app_s_request
     prompts = [s for s in p.screens() if s["cause"] == "permission_prompt"]
     assert len(prompts) == 1 and prompts[0]["event_id"] == request and "left unanswered" in prompts[0]["note"]
     assert out.permissions == [{"message": "要允许“购物”获取此设备的位置信息吗？", "answer": "leave"}]
+
+
+FAKE_RECORDER = r'''#!PYTHON
+"""adb for the recording test: screenrecord runs until SIGINT, then finishes its file."""
+import os, shutil, signal, sys, time
+args, here = sys.argv[1:], os.path.dirname(os.path.abspath(__file__))
+remote = os.path.join(here, "remote.mp4")
+if args[:2] == ["shell", "screenrecord"]:
+    open(os.path.join(here, "recorder.pid"), "w").write(str(os.getpid()))
+    def done(*_):
+        open(remote, "wb").write(b"\x00\x00\x00\x18ftypmp42 finished on SIGINT")
+        sys.exit(0)
+    signal.signal(signal.SIGINT, done)
+    time.sleep(30)
+    sys.exit(0)
+if args == ["shell", "pkill -INT screenrecord"]:
+    os.kill(int(open(os.path.join(here, "recorder.pid")).read()), signal.SIGINT)
+elif args[:1] == ["pull"]:
+    if not os.path.exists(remote):
+        sys.exit("adb: error: remote object does not exist")
+    shutil.copy(remote, args[2])
+'''
+
+
+def test_a_recording_is_stopped_with_sigint_pulled_and_kept_in_screens(tmp_path):
+    from commands.device.ui.recording import ScreenRecording
+    fake = tmp_path / "adb"
+    fake.write_text(FAKE_RECORDER.replace("PYTHON", sys.executable))
+    fake.chmod(0o755)
+    adb = Adb(str(fake))
+    rec, note = ScreenRecording.start(adb, 400)
+    assert rec is not None and "capped at 180 s" in note and rec.limit_s == 180
+    path, note = rec.stop()
+    assert note is None and path.read_bytes().endswith(b"finished on SIGINT")
+    store = SessionStore(tmp_path / "s")
+    sid = store.add_screen(time.time(), path, "recording", kind="mp4")
+    row = store.rows("SELECT * FROM screens WHERE id = ?", (sid,))[0]
+    kept = tmp_path / "s" / row["file"]
+    assert row["file"] == "screens/0001-recording.mp4" and not path.exists()
+    assert hashlib.sha256(kept.read_bytes()).hexdigest() == row["sha256"]
