@@ -28,7 +28,7 @@ UI = Path(__file__).resolve().parent / "data" / "ui"
 sys.path.insert(0, str(FAKES))
 import device_model as model  # noqa: E402
 
-FAST = dict(settle_s=0.0, poll_s=0.05, dialog_wait_s=5.0)
+FAST = dict(settle_s=0.0, poll_s=0.05, dialog_wait_s=5.0, follow_s=0.3)
 
 
 class Phone:
@@ -128,6 +128,22 @@ def test_decline_taps_不同意_then_the_second_prompt_s_exit_and_the_app_leaves
     assert p.marks() == [("shown", "automation"), ("declined", "automation"), ("declined", "automation")]
     assert out.explore_actions == 0          # nothing to explore once the app is gone
     assert _check_screens(p) == ["dialog", "before_tap", "after_tap", "before_tap", "after_tap", "end"]
+
+
+def test_a_second_prompt_that_comes_a_moment_after_the_refusal_is_waited_for(phone):
+    p = phone("late")
+    out = p.run("decline", follow_s=3.0)
+    assert [(t["hit"], t["to"]) for t in p.taps()] == [("不同意", "wait"), ("不同意并退出", "gone")]
+    assert out.second_prompts == 1 and out.left_app
+
+
+def test_a_screen_that_cannot_be_read_after_the_refusal_is_the_app_gone(phone):
+    p = phone("exits")
+    out = p.run("decline", explore_s=5)
+    assert out.decision == "declined" and out.left_app and out.explore_actions == 0
+    assert any("could not be read after the declined" in n and "null root node" in n for n in out.notes)
+    assert any(n.startswith("screenshots failed") for n in out.notes)     # the end screenshot, said once
+    assert _check_screens(p) == ["dialog", "before_tap"]
 
 
 def test_暂不同意_with_a_second_prompt_that_only_goes_back_is_declined_twice_then_left(phone):

@@ -96,8 +96,9 @@ def left(tree: Tree, package: str | None) -> bool:
 
 class _Run:
     def __init__(self, journal: Journal, outcome: ConsentOutcome, *, permissions: str, poll_s: float,
-                 stop: threading.Event, monotonic: Callable[[], float]):
+                 stop: threading.Event, monotonic: Callable[[], float], follow_s: float = 3.0):
         self.j = journal
+        self.follow_s = follow_s
         self.out = outcome
         self.policy = permissions
         self.poll_s = poll_s
@@ -145,18 +146,40 @@ class _Run:
     # -- the consent dialog ----------------------------------------------------------------
     def wait_for_dialog(self, wait_s: float) -> tuple[Dialog, Tree] | None:
         until = self.monotonic() + wait_s
+        unreadable: str | None = None
         while not self.stop.is_set():
-            tree = self.dump()
+            try:
+                tree = self.dump()
+            except ScreenError as e:
+                # the app not started yet, the screen locked or changing: tried again until the wait ends
+                if self.monotonic() >= until:
+                    raise
+                unreadable = str(e)
+                self.j.sleep(self.poll_s)
+                continue
             if self.answer_permission(tree):
                 continue
             dialog = finder.find_dialog(tree)
             if dialog is not None:
                 return dialog, tree
             if self.monotonic() >= until:
-                self.j.note(f"no privacy dialog seen within {wait_s:.0f} s / {wait_s:.0f} 秒内未见隐私弹窗")
+                seen = f" (earlier: {unreadable})" if unreadable else ""
+                self.j.note(f"no privacy dialog seen within {wait_s:.0f} s / {wait_s:.0f} 秒内未见隐私弹窗{seen}")
                 return None
             self.j.sleep(self.poll_s)
         return None
+
+    def next_dialog(self, first: tuple[str, ...], declined: bool, wait_s: float) -> tuple[Dialog | None, Tree]:
+        """The dialog after a tap: a second prompt, the first dialog again, or none. After a refusal
+        apps take a moment to ask again, so the screen is read until `wait_s` has passed (or the
+        app has left)."""
+        until = self.monotonic() + wait_s
+        while True:
+            tree = self.dump()
+            following = finder.find_dialog(tree, after_refusal=declined, first_texts=first)
+            if following is not None or self.monotonic() >= until or self.stop.is_set() or left(tree, self.out.package):
+                return following, tree
+            self.j.sleep(self.poll_s)
 
     def first_sight(self, dialog: Dialog, tree: Tree) -> None:
         ts = self.j.clock()
@@ -220,8 +243,12 @@ class _Run:
             if kind == "declined":
                 declined = True
                 refusals += 1
-            tree = self.dump()
-            following = finder.find_dialog(tree, after_refusal=declined, first_texts=first)
+            try:
+                following, tree = self.next_dialog(first, declined, self.follow_s if kind != "accepted" else 0.0)
+            except ScreenError as e:
+                self.out.left_app = True
+                self.j.note(f"the screen could not be read after the {kind or 'tap'}: the app has gone ({e})")
+                break
             if following is None:
                 if left(tree, self.out.package):
                     self.out.left_app = True
@@ -248,13 +275,14 @@ def run_consent_path(adb: Adb, store: SessionStore | None, session_dir: Path | s
                      explore_s: float = 0.0, explore_actions: int = 40, permissions: str = "leave",
                      record_video: bool = False, stop: threading.Event | None = None,
                      package: str | None = None, dialog_wait_s: float = 20.0, settle_s: float = 1.0,
-                     poll_s: float = 0.5, max_rounds: int = 2,
+                     poll_s: float = 0.5, max_rounds: int = 2, follow_s: float = 3.0,
                      clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic,
                      sleep: Callable[[float], None] = time.sleep) -> ConsentOutcome:
     """Answer the app's privacy dialog by UI automation and record it in the session (module docstring).
 
     `store`: the session's SessionStore, or None to open `session_dir`. `package`: the app under
-    test (else the dialog's package); the explorer leaves other apps alone.
+    test (else the dialog's package); the explorer leaves other apps alone. `follow_s`: how long
+    to look for a second prompt after a refusal.
     """
     if answer not in ANSWERS:
         raise ValueError(f"answer must be one of {', '.join(ANSWERS)}, not {answer!r}")
@@ -264,7 +292,8 @@ def run_consent_path(adb: Adb, store: SessionStore | None, session_dir: Path | s
     stop = stop or threading.Event()
     journal = Journal(store, DeviceScreen(adb), settle_s=settle_s, clock=clock, sleep=sleep)
     outcome = ConsentOutcome(answer=answer, package=package)
-    run = _Run(journal, outcome, permissions=permissions, poll_s=poll_s, stop=stop, monotonic=monotonic)
+    run = _Run(journal, outcome, permissions=permissions, poll_s=poll_s, stop=stop, monotonic=monotonic,
+               follow_s=follow_s)
 
     recording, note = (None, None)
     if record_video:

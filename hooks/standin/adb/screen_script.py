@@ -15,7 +15,9 @@ is a JSON file (JSON, not YAML: the double runs without site-packages):
   matches its text, content-desc, resource-id, bounds string ("[x1,y1][x2,y2]") or a text inside
   it. A tap on a checkable view toggles its `checked`. A tap that matches nothing changes nothing;
 - `back`, `swipe`: the screen the back key or any swipe leads to (absent: stays);
-- `after`: {"s": seconds, "go": screen}: the screen changes by itself after that long.
+- `after`: {"s": seconds, "go": screen}: the screen changes by itself after that long;
+- `"window": false`: no window to read (the app has exited and nothing is drawn, as the
+  stand-in's screen after its process ends): dumps and screenshots fail as a device's do.
 
 What happened is kept in the spec (so in the device state, for a test to read): `current`,
 `since` (when it was entered), `checked` (bounds -> toggled state) and `log`, one entry per
@@ -81,6 +83,8 @@ class ScriptScreen:
             self.spec["current"] = after["go"]
 
     def _xml(self) -> str:
+        if self._screen().get("window") is False:
+            raise _screen.ScreenError(_screen.NO_WINDOW)
         with open(os.path.join(self.base, self._screen()["xml"]), encoding="utf-8") as f:
             xml = f.read()
         checked = self.spec["checked"]
