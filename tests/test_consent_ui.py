@@ -118,6 +118,16 @@ def test_accept_on_a_chinese_dialog_taps_同意_marks_it_and_photographs_it(phon
     assert out.screens == 5 and out.actions == 2
 
 
+def test_a_permission_asked_before_the_dialog_is_answered_by_the_policy_first(phone):
+    p = phone("permission_first")
+    out = p.run("decline", permissions="deny")
+    assert [(t["hit"], t["to"]) for t in p.taps()] == [("不允许", "dialog"), ("不同意", "launcher")]
+    assert [a["purpose"] for a in p.actions()] == ["permission_deny", "consent_decline"]
+    assert out.permissions == [{"message": "要允许“购物”获取此设备的位置信息吗？", "answer": "deny"}]
+    kept = p.store.get_meta("consent_automation")
+    assert (kept["decision"], kept["answer"], kept["left_app"]) == ("declined", "decline", True)
+
+
 def test_decline_taps_不同意_then_the_second_prompt_s_exit_and_the_app_leaves(phone):
     p = phone("cn")
     out = p.run("decline", explore_s=5)

@@ -18,7 +18,8 @@ returns a `ConsentOutcome`. In order:
 
 `stop` (a threading.Event) ends the run between steps; the end screenshot is still taken.
 Everything is written as it happens (ui_actions, screens/ and screens, consent_marks), so a run
-stopped half way keeps what it did. A device error is a note in the outcome and an `errors`
+stopped half way keeps what it did; the outcome itself (with its notes) is kept last in the
+session's meta as `consent_automation`. A device error is a note in the outcome and an `errors`
 row; the run ends early, never with a traceback.
 """
 from __future__ import annotations
@@ -41,6 +42,7 @@ from commands.device.ui.screen import DeviceScreen, ScreenError
 from piiaudit.store import SessionStore
 
 ANSWERS = ("accept", "decline", "none")
+META_KEY = "consent_automation"      # meta: the last run's ConsentOutcome (notes included)
 PERMISSION_POLICIES = ("allow", "deny", "leave")
 
 
@@ -330,4 +332,8 @@ def run_consent_path(adb: Adb, store: SessionStore | None, session_dir: Path | s
     c = journal.counts
     outcome.actions, outcome.screens, outcome.refused_unsafe = c.actions, c.screens, c.refused
     outcome.notes.extend(c.notes)
+    try:
+        store.set_meta(META_KEY, outcome.to_dict())
+    except Exception as e:  # noqa: BLE001 - the outcome is returned all the same
+        outcome.notes.append(f"the outcome was not stored in the session: {e}")
     return outcome
