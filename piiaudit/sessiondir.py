@@ -4,7 +4,9 @@ A session directory holds piiaudit's own files and nothing piiaudit would delete
 mistake. Its own files are named in `OWN_FILES` (the database with its WAL and journal
 files, the flow file, the manifest, the evidence outputs, the copies of the profile and
 scope, the app's output) plus the temporary files piiaudit writes beside them and renames
-into place (`.evidence.xlsx.<random>.tmp`, `manifest.json.<random>.tmp`, ...).
+into place (`.evidence.xlsx.<random>.tmp`, `manifest.json.<random>.tmp`, ...), and the
+`screens/` folder of the UI automation's captures while it holds only those
+(`NNNN-<cause>.png|mp4`, piiaudit.store.add_screen).
 
 A directory *is a piiaudit session* when it holds a `session.db` that is an SQLite
 database with piiaudit's tables. Commands that write a session use `claim`:
@@ -35,7 +37,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from piiaudit import dbfile
-from piiaudit.store import DB_NAME, FLOWS_NAME, MANIFEST_NAME
+from piiaudit.store import DB_NAME, FLOWS_NAME, MANIFEST_NAME, SCREEN_FILE, SCREENS_DIR
 
 OWN_FILES = (
     DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal",
@@ -66,10 +68,26 @@ def is_own_file(name: str) -> bool:
     return False
 
 
+def is_own_screens(entry: os.DirEntry | Path) -> bool:
+    """The `screens/` folder holding only the UI automation's captures (and their temporary files)."""
+    path = Path(entry)
+    if path.name != SCREENS_DIR or path.is_symlink() or not path.is_dir():
+        return False
+    try:
+        return all(e.is_file(follow_symlinks=False) and (
+            SCREEN_FILE.match(e.name) or (e.name.startswith(".") and e.name.endswith(".tmp")
+                                          and SCREEN_FILE.match(e.name[1:-4]))) for e in os.scandir(path))
+    except OSError:
+        return False
+
+
 def foreign_entries(directory: Path) -> list[str]:
-    """Names in `directory` that are not piiaudit's own files (folders always are foreign)."""
+    """Names in `directory` that are not piiaudit's own files (folders are foreign, but for the
+    `screens/` folder of the UI automation's captures)."""
     out = []
     for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+        if is_own_screens(entry):
+            continue
         if not (is_own_file(entry.name) and entry.is_file(follow_symlinks=False)):
             out.append(entry.name + ("/" if entry.is_dir(follow_symlinks=False) else ""))
     return out
@@ -128,7 +146,7 @@ def claim(directory: Path | str, *, force: bool = False, option: str = "--force"
         raise SessionDirError(f"{directory}: exists and is not a directory")
     try:
         foreign = foreign_entries(directory)
-        own = any(is_own_file(p.name) for p in directory.iterdir())
+        own = any(is_own_file(p.name) or is_own_screens(p) for p in directory.iterdir())
     except OSError as e:
         raise SessionDirError(f"{directory}: cannot read the directory ({os_problem(e)})") from None
     if not foreign and not own:
@@ -158,6 +176,12 @@ def clear(directory: Path | str) -> list[str]:
     removed = []
     for entry in sorted(directory.iterdir()):
         try:
+            if is_own_screens(entry):
+                for f in sorted(entry.iterdir()):
+                    f.unlink()
+                entry.rmdir()
+                removed.append(entry.name + "/")
+                continue
             entry.unlink()
         except FileNotFoundError:
             continue
