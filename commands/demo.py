@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from piiaudit.observed import ObservedValues
 from piiaudit.store import SessionStore
 
 DEMO_DATA = Path(piiaudit.__file__).parent / "data" / "demo"
+DOUBLE_ADB = Path(__file__).resolve().parents[1] / "hooks" / "standin" / "adb" / "adb"
 DEMO_APP = {"package": "com.example.demoshop", "name": "演示商城 (Demo Shop)", "version": "1.0.0",
             "category": "网上购物类"}
 
@@ -77,12 +79,79 @@ def _tester_marks(store: SessionStore, path: Path) -> list[dict]:
     return rows
 
 
+class ConsentDriver:
+    """The demo's user: the UI automation of commands/device/ui, on the stand-in's own screen.
+
+    The stand-in runs in device mode (`-Dstandin.user=device`): its privacy dialog, second
+    prompt and the system's permission prompt wait for taps. The driver reaches its screen only
+    through the adb double (hooks/standin/adb, a device state of this run with the stand-in as the
+    screen), exactly as it reaches a phone through adb: `uiautomator dump`, `input tap`,
+    `screencap`. So the taps the hooks record are the automation's, and the session keeps the
+    screenshots and the actions (ui_actions, screens, consent_marks from `automation`)."""
+
+    # How long the stand-in's dialogs wait for a tap before the run goes on unanswered (the
+    # `none` answer waits this long once); the automation answers in well under a second.
+    ANSWER_WAIT_MS = 6000
+
+    def __init__(self, out: Path, work: Path, answer: str, echo: Callable[[str], None]):
+        from hooks.standin.adb import device_model
+
+        self.out, self.answer, self.echo = out, answer, echo
+        self.port_file = work / "screen.port"
+        state = device_model.new_device(34)
+        state["packages"].append(DEMO_APP["package"])
+        state["screen"] = {"provider": "standin", "port_file": str(self.port_file)}
+        self.state_file = work / "device.json"
+        device_model.save(str(self.state_file), state)
+        self.stop = threading.Event()
+        self.outcome = None
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="consent-automation", daemon=True)
+
+    def jvm_args(self) -> list[str]:
+        from hooks.standin import build as standin
+
+        return standin.screen_args(self.port_file, answer_wait_ms=self.ANSWER_WAIT_MS)
+
+    def start(self) -> None:
+        self.echo(f"UI automation: answering the privacy dialog with {self.answer!r} through adb "
+                  "(uiautomator dump, input tap, screencap) on the stand-in's screen")
+        self.thread.start()
+
+    def _run(self) -> None:
+        from commands.device.adb import Adb
+        from commands.device.ui import run_consent_path
+
+        try:
+            adb = Adb(str(DOUBLE_ADB), env={"FAKE_ADB_STATE": str(self.state_file)})
+            # The JVM and Frida take a few seconds before the dialog is drawn; a store of its own
+            # (the hooks runner writes through another connection at the same time).
+            self.outcome = run_consent_path(adb, None, self.out, self.answer, permissions="allow",
+                                            package=DEMO_APP["package"], dialog_wait_s=90, stop=self.stop)
+        except BaseException as e:  # reported by finish(); the recording itself goes on
+            self.failure = e
+
+    def finish(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=60)
+        if self.failure is not None:
+            raise DemoError(f"the UI automation failed: {self.failure}")
+        if self.outcome is None:
+            raise DemoError("the UI automation did not end within 60 s of the recording")
+        self.echo(self.outcome.summary())
+        expected = {"accept": "accepted", "decline": "declined", "none": "unanswered"}[self.answer]
+        if self.outcome.decision != expected:
+            raise DemoError(f"the UI automation was to answer {self.answer!r} but ended {self.outcome.decision!r}: "
+                            + "; ".join(self.outcome.notes or ["no note"]))
+
+
 def run_demo(out: Path, *, scenario: str = "demo", consent: str = "accept", force: bool = False,
              timeout: float = 180.0, echo: Callable[[str], None] = print,
              tester: dict[str, str] | None = None) -> DemoResult:
-    """Record, analyse and report one scenario into `out`. `consent` is the scripted user's
-    answer to the demo's privacy prompt (hooks.standin.scenarios.CONSENT_CHOICES), passed to
-    the stand-in as a system property and kept in the manifest as `consent_choice`. The
+    """Record, analyse and report one scenario into `out`. `consent` is the answer to the demo's
+    privacy prompt (hooks.standin.scenarios.CONSENT_CHOICES), given by UI automation on the
+    stand-in's screen (ConsentDriver) and kept in the manifest as `consent_choice`; the full
+    tour's user stays scripted inside the stand-in. The
     device is the demo profile's, with the build the stand-in's android.os.Build reports;
     `tester` ({"name", "source"}) is kept in the manifest as `record --tester` keeps it."""
     from hooks.standin import build as standin
@@ -129,10 +198,10 @@ def _record_and_report(out, store, plan, profile, classpath, work, consent, time
     from analysis.summary import text_summary
     from hooks.runner import HooksRunner
     from hooks.standin import build as standin
-    from hooks.standin.scenarios import CONSENT_PROPERTY
     from hooks.targets import LocalProcess
 
     device_props = standin.write_device_properties(profile, work / "device.properties")
+    driver = ConsentDriver(out, work, consent, echo) if plan.consent_choices else None
 
     proxy = embedded_proxy(out, out / "device.yaml", listen_host="127.0.0.1", respond_hosts=plan.hosts,
                            confdir=paths.demo_confdir())
@@ -144,11 +213,17 @@ def _record_and_report(out, store, plan, profile, classpath, work, consent, time
         argv = standin.java_command(classpath, proxy_host="127.0.0.1", proxy_port=proxy.port,
                                     truststore=truststore, truststore_password=password,
                                     device_properties=device_props, main=plan.main_class,
-                                    extra_jvm_args=[f"-D{CONSENT_PROPERTY}={consent}"] if plan.consent_choices else ())
+                                    extra_jvm_args=driver.jvm_args() if driver else ())
         echo("spawning the stand-in under Frida (agent loaded before its first instruction) …")
         return HooksRunner(store, LocalProcess(argv), observed=observed)
 
-    outcome = record_session(store, proxy, hooks, timeout=timeout, echo=echo, proxy_started=True)
+    if driver:
+        driver.start()
+    try:
+        outcome = record_session(store, proxy, hooks, timeout=timeout, echo=echo, proxy_started=True)
+    finally:
+        if driver:
+            driver.finish()
     if outcome.timed_out:
         raise DemoError(f"the stand-in app did not finish within {timeout:.0f} s")
     if outcome.exit_status != 0:

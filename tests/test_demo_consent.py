@@ -13,6 +13,7 @@ The accept path's findings are pinned in tests/test_findings_pinned.py and do no
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
@@ -235,3 +236,54 @@ def test_a_consent_choice_is_refused_where_it_cannot_play(tmp_path):
     with pytest.raises(DemoError, match="choose one of accept, decline, none"):
         run_demo(tmp_path / "s", consent="maybe", echo=lambda _l: None)
     assert not (tmp_path / "s").exists()
+
+
+# -- the answer is given by UI automation on the stand-in's screen -------------------------------
+
+AUTOMATION = {
+    # answer: (purposes of the automation's actions in order, their labels, causes of the screenshots)
+    "accept": (["consent_accept", "permission_allow"], ["同意", "While using the app"],
+               ["dialog", "before_tap", "after_tap", "permission_prompt"]),
+    "decline": (["consent_decline", "consent_second_prompt"], ["不同意", "退出"],
+                ["dialog", "before_tap", "after_tap", "before_tap", "after_tap", "end"]),
+    "none": ([], [], ["dialog", "end"]),
+}
+
+
+@pytest.mark.parametrize("answer", ["accept", "decline", "none"])
+def test_the_demo_answers_through_ui_automation_and_keeps_its_screenshots(answer, demo_recording,
+                                                                          declined_recording, unanswered_recording):
+    recording = {"accept": demo_recording, "decline": declined_recording, "none": unanswered_recording}[answer]
+    store = _ok(recording).store()
+    purposes, labels, causes = AUTOMATION[answer]
+    actions = store.rows("SELECT id, ts, action, purpose, target_text, source FROM ui_actions ORDER BY ts, id")
+    assert [a["purpose"] for a in actions] == purposes
+    assert [a["target_text"] for a in actions] == labels
+    assert {a["source"] for a in actions} <= {"automation"}
+    screens = store.rows("SELECT file, sha256, cause, action_id FROM screens ORDER BY ts, id")
+    assert [s["cause"] for s in screens][:len(causes)] == causes
+    manifest = json.loads((recording.session_dir / "manifest.json").read_text("utf-8"))
+    for s in screens:
+        data = (recording.session_dir / s["file"]).read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 1000
+        assert hashlib.sha256(data).hexdigest() == s["sha256"]
+        assert s["file"] in json.dumps(manifest)
+    # Every tap the hooks saw in the app was one the automation sent, a moment earlier.
+    clicks = store.rows("SELECT ts, value FROM events WHERE kind = 'click' ORDER BY ts")
+    consent_taps = [a for a in actions if a["purpose"].startswith("consent_")]
+    assert [c["value"] for c in clicks] == [a["target_text"] for a in consent_taps]
+    for click, tap in zip(clicks, consent_taps):
+        assert 0 <= click["ts"] - tap["ts"] < 3
+    marks = store.rows("SELECT kind FROM consent_marks WHERE source = 'automation' ORDER BY ts, id")
+    assert [m["kind"] for m in marks] == ["shown", *{"accept": ["accepted"], "decline": ["declined", "declined"],
+                                                     "none": []}[answer]]
+
+
+def test_the_declined_demo_photographs_the_dialog_and_the_second_prompt(declined_recording):
+    """The issue's bar: the session holds the dialog and the screen after each tap."""
+    store = _ok(declined_recording).store()
+    (dialog,) = store.rows("SELECT file FROM screens WHERE cause = 'dialog'")
+    after = store.rows("SELECT s.file, a.target_text FROM screens s JOIN ui_actions a ON a.id = s.action_id "
+                       "WHERE s.cause = 'after_tap' ORDER BY s.ts")
+    assert [a["target_text"] for a in after] == ["不同意", "退出"]
+    assert _doc(declined_recording)["consent"]["decision"] == "declined"

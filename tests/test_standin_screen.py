@@ -202,9 +202,10 @@ def test_the_app_was_driven_only_through_adb(pair):
     assert verbs <= {("exec-out", "uiautomator"), ("shell", "input"), ("exec-out", "screencap")}
     taps = [c for c in device["adb"].calls if c[:3] == ["shell", "input", "tap"]]
     assert len(taps) == {"accept": 2, "decline": 2, "none": 0}[answer]
-    # Once the app has exited there is no screen left to dump, and the double says so.
-    assert device["after"].returncode != 0
-    assert b"null root node" in device["after"].stderr + device["after"].stdout
+    # Once the app has exited the device is back at its home screen: the launcher's window.
+    assert device["after"].returncode == 0
+    home = ET.fromstring(device["after"].stdout.split(b"UI hierchary")[0]).find("node")
+    assert home.get("package") == "com.google.android.apps.nexuslauncher"
 
 
 def test_the_dumps_are_uiautomator_xml_of_the_topmost_window(pair):

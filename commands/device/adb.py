@@ -35,7 +35,10 @@ class Device:
 
 
 class Adb:
-    def __init__(self, adb: str | None = None, serial: str | None = None, timeout: float = 15.0):
+    def __init__(self, adb: str | None = None, serial: str | None = None, timeout: float = 15.0,
+                 env: dict[str, str] | None = None):
+        """`env`: variables added to this process's environment for every adb call (the adb double's
+        $FAKE_ADB_STATE, say), so two devices can be driven from one process."""
         path = find_adb(adb)
         if path is None:
             raise AdbError("adb not found: install Debian's `adb` package or Android platform-tools, "
@@ -43,11 +46,13 @@ class Adb:
         self.path = path
         self.serial = serial
         self.timeout = timeout
+        self.env = {**os.environ, **env} if env else None
 
     def run(self, *args: str, check: bool = True, timeout: float | None = None) -> str:
         argv = [self.path, *(("-s", self.serial) if self.serial else ()), *args]
         try:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout or self.timeout)
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout or self.timeout,
+                                  env=self.env)
         except subprocess.TimeoutExpired:
             raise AdbError(f"`adb {' '.join(args)}` did not answer within {timeout or self.timeout:.0f} s "
                            "(device asleep, or adb server stuck: try `adb kill-server`)") from None
@@ -63,7 +68,7 @@ class Adb:
         AdbError when it fails, naming what the device said."""
         argv = [self.path, *(("-s", self.serial) if self.serial else ()), "exec-out", *args]
         try:
-            done = subprocess.run(argv, capture_output=True, timeout=timeout or self.timeout)
+            done = subprocess.run(argv, capture_output=True, timeout=timeout or self.timeout, env=self.env)
         except subprocess.TimeoutExpired:
             raise AdbError(f"`adb exec-out {' '.join(args)}` did not answer within {timeout or self.timeout:.0f} s "
                            "(device asleep, or adb server stuck: try `adb kill-server`)") from None

@@ -5,14 +5,20 @@ stand-in started with `-Dstandin.screen=PATH` writes its loopback port to. Each 
 connection to 127.0.0.1:PORT, sends one JSON request line and reads one JSON answer line
 (docs/standin-screen.md has the protocol): `dump` gives uiautomator's XML of the topmost
 window, `tap` is hit-tested and delivered on the app's main thread, `screencap` is a PNG the
-stand-in renders. A stand-in that has exited (or not started) leaves no screen to reach, and
-the adb command fails with that said, as uiautomator fails on a device with no window.
+stand-in renders. A stand-in that has not started yet leaves no screen to reach, and the adb
+command fails with that said, as uiautomator fails on a device with no window. Once it has
+exited, the device shows its home screen, as a phone does when an app closes: a launcher's
+hierarchy (package com.google.android.apps.nexuslauncher) and a plain wallpaper PNG; taps and
+keys on it do nothing.
 """
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import socket
+import struct
+import zlib
 from pathlib import Path
 
 if __package__:
@@ -21,6 +27,12 @@ else:  # beside the adb script, which puts this folder on sys.path
     import screen as _screen  # type: ignore[no-redef]
 
 ScreenError = _screen.ScreenError
+WIDTH, HEIGHT = 1080, 2400
+LAUNCHER = "com.google.android.apps.nexuslauncher"
+
+
+class AppGone(Exception):
+    """The stand-in ran and has exited: the device is back at its home screen."""
 CONNECT_TIMEOUT_S = 2.0
 ANSWER_TIMEOUT_S = 20.0   # a screencap of 1080x2400 takes well under a second; the first one loads fonts
 
@@ -52,33 +64,75 @@ class StandinScreen:
                 with sock.makefile("rb") as answers:
                     line = answers.readline()
         except ConnectionRefusedError:
-            raise ScreenError(f"{_screen.NO_WINDOW} (the stand-in's screen on 127.0.0.1:{port} is gone: the app has exited)") from None
+            raise AppGone() from None
+        except (ConnectionResetError, BrokenPipeError) as e:
+            # The app exiting while it answers resets the connection: gone if it no longer listens.
+            if not self._listening(port):
+                raise AppGone() from None
+            raise ScreenError(f"the stand-in's screen on 127.0.0.1:{port} did not answer {req['op']}: {e}") from None
         except OSError as e:
             raise ScreenError(f"the stand-in's screen on 127.0.0.1:{port} did not answer {req['op']}: {e}") from None
         if not line:
-            raise ScreenError(f"the stand-in's screen on 127.0.0.1:{port} closed without answering {req['op']} (the app exited)")
+            raise AppGone()
         answer = json.loads(line.decode("utf-8"))
         if "error" in answer:
             raise ScreenError(str(answer["error"]))
         return answer
 
+    @staticmethod
+    def _listening(port: int) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=CONNECT_TIMEOUT_S).close()
+            return True
+        except OSError:
+            return False
+
+    def _or_home(self, on_home, **req):
+        try:
+            return self.request(**req)
+        except AppGone:
+            return on_home
+
     def dump(self) -> str:
-        return self.request(op="dump")["xml"]
+        answer = self._or_home(None, op="dump")
+        return home_screen_xml() if answer is None else answer["xml"]
 
     def tap(self, x: int, y: int) -> None:
-        self.request(op="tap", x=int(x), y=int(y))
+        self._or_home(None, op="tap", x=int(x), y=int(y))
 
     def key(self, code: int) -> None:
-        self.request(op="key", code=int(code))
+        self._or_home(None, op="key", code=int(code))
 
     def swipe(self, x1: int, y1: int, x2: int, y2: int, ms: int) -> None:
-        self.request(op="swipe", x1=int(x1), y1=int(y1), x2=int(x2), y2=int(y2), ms=int(ms))
+        self._or_home(None, op="swipe", x1=int(x1), y1=int(y1), x2=int(x2), y2=int(y2), ms=int(ms))
 
     def text(self, s: str) -> None:
-        self.request(op="text", text=s)
+        self._or_home(None, op="text", text=s)
 
     def screencap(self) -> bytes:
-        return base64.b64decode(self.request(op="screencap")["png"])
+        answer = self._or_home(None, op="screencap")
+        return home_screen_png() if answer is None else base64.b64decode(answer["png"])
+
+
+def home_screen_xml() -> str:
+    """The launcher's window, as uiautomator dumps a home screen with no icons."""
+    return ("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?><hierarchy rotation=\"0\">"
+            f'<node index="0" text="" resource-id="" class="android.widget.FrameLayout" package="{LAUNCHER}" '
+            'content-desc="" checkable="false" checked="false" clickable="false" enabled="true" focusable="false" '
+            'focused="false" scrollable="false" long-clickable="false" password="false" selected="false" '
+            f'bounds="[0,0][{WIDTH},{HEIGHT}]" /></hierarchy>')
+
+
+@functools.lru_cache(maxsize=1)
+def home_screen_png() -> bytes:
+    """A plain wallpaper of the screen's size, as a PNG (8-bit RGB, one colour)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + bytes((0x1f, 0x3a, 0x5f)) * WIDTH
+    pixels = zlib.compress(row * HEIGHT, 6)
+    header = struct.pack(">IIBBBBB", WIDTH, HEIGHT, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
 _screen.PROVIDERS["standin"] = StandinScreen
