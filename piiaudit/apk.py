@@ -11,6 +11,10 @@ with one line that names the file and what is wrong with it.
 The session keeps the manifest in its ``meta`` table under `META_KEY` (`store_in`, `stored`),
 written by `piiaudit record --apk`, `piiaudit analyze --apk` and the demo; the analysis compares
 the declared permissions with what the app's category needs (analysis/necessity.py).
+
+`runtime_permissions(manifest, sdk)` names the declared permissions a device of API level `sdk`
+lets `pm grant` grant: runtime (dangerous) permissions there (data/runtime_permissions.yaml),
+not capped below `sdk` by their ``maxSdkVersion``; `piiaudit record --apk --grant all` grants them.
 """
 
 from __future__ import annotations
@@ -198,6 +202,22 @@ def read_manifest_xml(path: Path | str) -> AppManifest:
         target_sdk=_int(a(sdk, "targetSdkVersion")) if sdk is not None else None,
         permissions=_permissions(uses), components=components,
     )
+
+
+def runtime_permission_table() -> dict[str, int]:
+    """Full permission name -> the first API level it is a runtime permission on."""
+    from piiaudit.yamlfile import load_resource
+
+    raw = load_resource("piiaudit", "data/runtime_permissions.yaml")["permissions"]
+    prefix = {"ADD_VOICEMAIL": "com.android.voicemail.permission."}
+    return {prefix.get(name, "android.permission.") + name: int(since) for name, since in raw.items()}
+
+
+def runtime_permissions(manifest: AppManifest, sdk: int) -> list[str]:
+    """The declared permissions `pm grant` can grant on API level `sdk`, sorted."""
+    table = runtime_permission_table()
+    return sorted(p.name for p in manifest.permissions
+                  if p.name in table and table[p.name] <= sdk and (p.max_sdk_version is None or p.max_sdk_version >= sdk))
 
 
 def read_any(path: Path | str) -> AppManifest:

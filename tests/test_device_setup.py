@@ -283,12 +283,14 @@ def test_the_double_keeps_files_packages_and_reverse_ports(tmp_path):
     assert model.adb(state, ["shell", "cat /data/local/tmp/note.txt"])[0] == "hello"
     assert model.adb(state, ["pull", "/data/local/tmp/note.txt", str(tmp_path / "back.txt")])[2] == 0
     assert (tmp_path / "back.txt").read_text() == "hello"
-    apk = tmp_path / "com.example.shop.apk"
-    apk.write_bytes(b"PK")
-    model.adb(state, ["install", str(apk)])
-    assert "package:com.example.shop\n" in model.adb(state, ["shell", "pm list packages"])[0]
-    assert model.adb(state, ["uninstall", "com.example.shop"])[0] == "Success\n"
-    assert "com.example.shop" not in model.adb(state, ["shell", "pm list packages"])[0]
+    apk = Path(__file__).parent / "data" / "apk" / "demoshop.apk"     # the package comes from its manifest
+    assert model.adb(state, ["install", str(apk)])[2] == 0
+    assert "package:com.example.demoshop\n" in model.adb(state, ["shell", "pm list packages"])[0]
+    assert model.adb(state, ["uninstall", "com.example.demoshop"])[0] == "Success\n"
+    assert "com.example.demoshop" not in model.adb(state, ["shell", "pm list packages"])[0]
+    not_apk = tmp_path / "com.example.shop.apk"
+    not_apk.write_bytes(b"PK")
+    assert "INSTALL_PARSE_FAILED_NOT_APK" in model.adb(state, ["install", str(not_apk)])[1]
     model.adb(state, ["reverse", "tcp:8080", "tcp:8080"])
     assert model.adb(state, ["reverse", "--list"])[0] == "emulator-5554 tcp:8080 tcp:8080\n"
     model.adb(state, ["shell", "settings put secure x 1"])
