@@ -204,6 +204,38 @@ def read_manifest_xml(path: Path | str) -> AppManifest:
     )
 
 
+def _manifest_attributes(path: Path | str) -> dict[str, str]:
+    """The <manifest> element's attributes of an APK or split APK (its compiled AndroidManifest.xml)."""
+    path = _readable(Path(path))
+    try:
+        with zipfile.ZipFile(path) as z:
+            data = z.read("AndroidManifest.xml")
+    except KeyError:
+        raise ApkError(f"{path}: not an APK (no AndroidManifest.xml in the archive)") from None
+    except (zipfile.BadZipFile, OSError) as e:
+        raise ApkError(f"{path}: not an APK ({e})") from None
+    from androguard.core.axml import AXMLPrinter
+    from loguru import logger
+    logger.disable("androguard")
+    try:
+        root = AXMLPrinter(data).get_xml_obj()
+    except Exception as e:  # noqa: BLE001 - androguard raises many kinds on a damaged file
+        raise ApkError(f"{path}: cannot read its AndroidManifest.xml ({type(e).__name__})") from None
+    if root is None or root.tag != "manifest" or not root.get("package"):
+        raise ApkError(f"{path}: not an APK (its AndroidManifest.xml names no package)")
+    return {str(k): str(v) for k, v in root.attrib.items()}
+
+
+def split_name(path: Path | str) -> str | None:
+    """The split's name (`config.arm64_v8a`) of a split APK; None for a base APK."""
+    return _manifest_attributes(path).get("split") or None
+
+
+def split_package(path: Path | str) -> str:
+    """The package a base or split APK belongs to."""
+    return _manifest_attributes(path)["package"]
+
+
 def runtime_permission_table() -> dict[str, int]:
     """Full permission name -> the first API level it is a runtime permission on."""
     from piiaudit.yamlfile import load_resource
