@@ -632,23 +632,31 @@ def device() -> None:
                    "folder ($PIIAUDIT_CACHE or ~/.cache/piiaudit, under frida-server/).")
 @click.option("--proxy", help="HOST:PORT the device sends HTTP(S) to; default 10.0.2.2:8080 for an emulator, "
                               "127.0.0.1:8080 with `adb reverse` for a USB phone.")
+@click.option("--route", type=click.Choice(["global", "emulator"]), default="global", show_default=True,
+              help="global: Android's global HTTP proxy setting. emulator: the emulator's own proxy (every TCP "
+                   "connection; a start option: setup prints the command that restarts the emulator with it).")
 @click.option("--ca", "ca_pem", type=click.Path(path_type=Path), default=Path.home() / ".mitmproxy" / "mitmproxy-ca-cert.pem",
               show_default=True, help="The mitmproxy CA certificate to install as a system CA.")
+@click.option("--profile", type=click.Path(dir_okay=False, path_type=Path),
+              help="Device profile YAML to add the planted canary values to (created if missing).")
+@click.option("--no-canaries", is_flag=True, help="Do not plant the canary values (clipboard, contact, location, device name).")
 @click.option("--dry-run", is_flag=True, help="Print every command that would change the device; change nothing.")
 def device_setup(serial: str | None, adb_path: str | None, frida_server_file: Path | None, proxy: str | None,
-                 ca_pem: Path, dry_run: bool) -> None:
-    """Root, frida-server, proxy, system CA and QUIC block, each only if not already in place.
+                 route: str, ca_pem: Path, profile: Path | None, no_canaries: bool, dry_run: bool) -> None:
+    """Root, frida-server, proxy route, system CA, QUIC block and canary values, each only if not already in place.
 
     \b
     Examples:
       piiaudit device setup --dry-run
-      piiaudit device setup --frida-server frida-server-17.26.0-android-x86_64.xz
+      piiaudit device setup --frida-server frida-server-17.26.0-android-x86_64.xz --profile device.yaml
+      piiaudit device setup --route emulator
     """
     from commands.device.setup import SetupError, setup
 
     try:
         changes = setup(adb_path=adb_path, serial=serial, frida_server_file=frida_server_file, proxy=proxy,
-                        ca_pem=ca_pem, dry_run=dry_run, say=click.echo)
+                        ca_pem=ca_pem, dry_run=dry_run, say=click.echo, route=route, canaries=not no_canaries,
+                        profile=profile)
     except SetupError as e:
         raise AuditError(str(e)) from None
     click.echo(f"{changes} command(s) {'would change' if dry_run else 'changed'} the device"
@@ -660,13 +668,16 @@ def device_setup(serial: str | None, adb_path: str | None, frida_server_file: Pa
 @click.option("--adb", "adb_path", help="Path to adb.")
 @click.option("--ca", "ca_pem", type=click.Path(path_type=Path), default=Path.home() / ".mitmproxy" / "mitmproxy-ca-cert.pem",
               show_default=True, help="The CA `device setup` installed (names the file on Android ≤ 13).")
+@click.option("--profile", type=click.Path(dir_okay=False, path_type=Path),
+              help="Device profile YAML to take the canary values out of again.")
 @click.option("--dry-run", is_flag=True, help="Print every command that would change the device; change nothing.")
-def device_reset(serial: str | None, adb_path: str | None, ca_pem: Path, dry_run: bool) -> None:
-    """Undo `device setup`: proxy setting, frida-server, the CA, the QUIC rule."""
+def device_reset(serial: str | None, adb_path: str | None, ca_pem: Path, profile: Path | None, dry_run: bool) -> None:
+    """Undo `device setup`: canary values, proxy setting, frida-server, the CA, the QUIC rule."""
     from commands.device.setup import SetupError, reset
 
     try:
-        changes = reset(adb_path=adb_path, serial=serial, ca_pem=ca_pem, dry_run=dry_run, say=click.echo)
+        changes = reset(adb_path=adb_path, serial=serial, ca_pem=ca_pem, dry_run=dry_run, say=click.echo,
+                        profile=profile)
     except SetupError as e:
         raise AuditError(str(e)) from None
     click.echo(f"{changes} command(s) {'would change' if dry_run else 'changed'} the device")

@@ -7,20 +7,15 @@ No Android device or emulator is involved.
 
 import json
 import lzma
-import sys
 from pathlib import Path
 
 import frida
 import pytest
-from click.testing import CliRunner
 from mitmproxy.certs import CertStore
 
-from commands.cli import cli
 from commands.device.cacert import android_name
 
-FAKES = Path(__file__).resolve().parents[1] / "hooks" / "standin" / "adb"
-sys.path.insert(0, str(FAKES))
-import device_model as model  # noqa: E402
+from tests.support.adbdouble import Device, model
 
 APEX = "/apex/com.android.conscrypt/cacerts"
 SYSTEM = "/system/etc/security/cacerts"
@@ -38,39 +33,6 @@ def server_xz(tmp_path):
     path = tmp_path / f"frida-server-{frida.__version__}-android-x86_64.xz"
     path.write_bytes(lzma.compress(model.FRIDA_MAGIC + frida.__version__.encode() + b"\n"))
     return path
-
-
-class Device:
-    def __init__(self, tmp_path, monkeypatch, state):
-        self.path = tmp_path / "device.json"
-        model.save(str(self.path), state)
-        monkeypatch.setenv("FAKE_ADB_STATE", str(self.path))
-        # the double run by this interpreter directly (no launcher in between: ~100 adb calls per setup)
-        adb = tmp_path / "adb"
-        adb.write_text(f"#!{sys.executable} -S\n" + (FAKES / "adb").read_text().split("\n", 1)[1]
-                       .replace("os.path.dirname(os.path.abspath(__file__))", repr(str(FAKES))))
-        adb.chmod(0o755)
-        monkeypatch.setenv("PIIAUDIT_ADB", str(adb))
-        monkeypatch.setenv("PIIAUDIT_CACHE", str(tmp_path / "cache"))
-
-    @property
-    def state(self):
-        return model.load(str(self.path))
-
-    def cli(self, *args):
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-    def pid(self, name):
-        return next(p["pid"] for p in self.state["processes"] if p["name"] == name)
-
-    def sees(self, pid, path):
-        return model.visible(self.state, pid, path)
-
-    def start_app(self, package):
-        state = self.state
-        pid = model.start_app(state, package)
-        model.save(str(self.path), state)
-        return pid
 
 
 def test_android_14_setup_makes_the_ca_visible_to_running_and_new_apps_and_reset_undoes_it(

@@ -1,6 +1,11 @@
 """The stateful adb double (hooks/standin/adb/) as a test device: a JSON state file named by
 $FAKE_ADB_STATE, and a copy of the `adb` script run by this interpreter directly (no launcher
-in between: a setup makes ~100 adb calls)."""
+in between: a setup makes ~100 adb calls).
+
+The clipboard canary is set on a device through frida-server (hooks/clipboard.py), which the
+double does not run; `ModelClipboard` takes that call's place (commands.device.canaries'
+CLIPBOARD_WRITER) and sets the modelled device's clipboard as the app's ClipboardManager call
+would. That step is the one part of `device setup` the double does not check end to end."""
 
 from __future__ import annotations
 
@@ -31,6 +36,9 @@ class Device:
         self.adb = str(adb)
         monkeypatch.setenv("PIIAUDIT_ADB", str(adb))
         monkeypatch.setenv("PIIAUDIT_CACHE", str(tmp_path / "cache"))
+        from commands.device import canaries
+        self.clipboard_calls: list = []
+        monkeypatch.setattr(canaries, "CLIPBOARD_WRITER", ModelClipboard(self))
 
     @property
     def state(self) -> dict:
@@ -68,3 +76,22 @@ def comparable(state: dict) -> dict:
     if "contacts" in out:
         out["contacts"] = {k: v for k, v in out["contacts"].items() if k != "next_id"}
     return out
+
+
+class ModelClipboard:
+    """Sets the modelled device's clipboard (the Frida call of hooks/clipboard.py, on the double)."""
+
+    def __init__(self, device: Device):
+        self.device = device
+
+    def __call__(self, serial: str, text: str | None) -> str:
+        import fcntl
+        state_path = str(self.device.path)
+        with open(state_path + ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            state = model.load(state_path)
+            assert serial == state["serial"], (serial, state["serial"])
+            model.set_clipboard(state, text)
+            model.save(state_path, state)
+        self.device.clipboard_calls.append(text)
+        return "set" if text is not None else "cleared"
