@@ -591,14 +591,18 @@ def _verify_bundle(target: Path, trust, trust_keys, tsr, tsa_cert):
 @click.option("--ca", "ca_pem", type=click.Path(path_type=Path), default=Path.home() / ".mitmproxy" / "mitmproxy-ca-cert.pem",
               show_default=True, help="The mitmproxy CA certificate that should be installed on the device.")
 @click.option("--proxy", help="The proxy the device should use, e.g. 10.0.2.2:8080.")
+@click.option("--route", type=click.Choice(["global", "emulator"]), default="global", show_default=True,
+              help="How traffic reaches the proxy (as `device setup --route`).")
 @click.option("--agent", "agent", is_flag=False, flag_value="com.android.settings", default=None, metavar="[PACKAGE]",
               help="Also run the agent once in PACKAGE (default com.android.settings), a few seconds, and report "
                    "which hook rows installed, per domain.")
-def doctor(serial: str | None, adb_path: str | None, ca_pem: Path, proxy: str | None, agent: str | None) -> None:
+def doctor(serial: str | None, adb_path: str | None, ca_pem: Path, proxy: str | None, route: str,
+           agent: str | None) -> None:
     """Check that a device is ready for `piiaudit record`, with a fix for each failure.
 
     Checks adb, the device, root, frida-server (present, running, same version as this
-    host's frida), the proxy setting and the mitmproxy CA in the system trust store. With
+    host's frida), the proxy route, the mitmproxy CA in the system trust store (on Android
+    14+ in every app's mount namespace), the QUIC block and the planted canaries. With
     --agent, spawns one app with the agent, waits for its coverage report and prints which
     hook rows installed in each domain (the app is ended afterwards).
 
@@ -610,7 +614,7 @@ def doctor(serial: str | None, adb_path: str | None, ca_pem: Path, proxy: str | 
     """
     from commands.device.doctor import run_checks
 
-    checks = run_checks(adb_path=adb_path, serial=serial, ca_pem=ca_pem, proxy=proxy, agent=agent)
+    checks = run_checks(adb_path=adb_path, serial=serial, ca_pem=ca_pem, proxy=proxy, agent=agent, route=route)
     for check in checks:
         click.echo(check.line())
     failed = [c for c in checks if c.status == "fail"]

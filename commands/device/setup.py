@@ -346,4 +346,9 @@ def reset(*, adb_path: str | None = None, serial: str | None = None, ca_pem: Pat
         dev.change(f"iptables -D {QUIC_RULE}")
         if dev.dry_run:
             break
+    if sdk <= 33 and any(line.split()[1:2] == ["/system"] and line.split()[3].startswith("rw")
+                         for line in dev.query("cat /proc/mounts").splitlines() if len(line.split()) > 3):
+        dev.change("mount -o ro,remount /system")           # as it boots: read-only
+    if not dev.su and dev.adb.shell("id -u") == "0":
+        dev.adb_change("unroot")                             # adbd back to the shell user, as an emulator boots
     return dev.changes

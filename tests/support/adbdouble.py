@@ -38,7 +38,8 @@ class Device:
         monkeypatch.setenv("PIIAUDIT_CACHE", str(tmp_path / "cache"))
         from commands.device import canaries
         self.clipboard_calls: list = []
-        monkeypatch.setattr(canaries, "CLIPBOARD_WRITER", ModelClipboard(self))
+        self.clipboard_writer = ModelClipboard(self)
+        monkeypatch.setattr(canaries, "CLIPBOARD_WRITER", self.clipboard_writer)
 
     @property
     def state(self) -> dict:

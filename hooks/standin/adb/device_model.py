@@ -570,14 +570,19 @@ def sh_mount(sh: Shell, args: list[str]) -> int:
         m, _, inner = resolve(sh.state, sh.ns, src)
         add_mount(sh.state, sh.ns, mount(norm(target), m["store"], inner, m["fstype"], ro=m["ro"]))
         return 0
-    if args[0] == "-o" and set(args[1].split(",")) == {"rw", "remount"}:
+    if args[0] == "-o" and set(args[1].split(",")) in ({"rw", "remount"}, {"ro", "remount"}):
         target = norm(args[2])
         if target.startswith("/apex"):
             raise Fail(f"mount: '{target}' not user mountable in fstab")
         hits = [m for m in mounts if m["target"] == target]
         if not hits:
             raise Fail(f"mount: '{target}' not in /proc/mounts")
-        hits[-1]["ro"] = False
+        ro = "ro" in args[1].split(",")
+        # as `adb remount` does: the shared /system mount changes in every namespace
+        for name in (sh.state["ns"] if hits[-1]["shared"] else [sh.ns]):
+            for m in sh.state["ns"][name]:
+                if m["target"] == target and m["store"] == hits[-1]["store"]:
+                    m["ro"] = ro
         return 0
     raise Fail(f"mount: the device double does not model {' '.join(args)}")
 
@@ -921,6 +926,11 @@ def adb(state: dict, args: list[str]) -> tuple[str | bytes, str, int]:
                 return "", "adbd cannot run as root in production builds\n", 1
             was, state["adbd_root"] = state["adbd_root"], True
             return ("adbd is already running as root\n" if was else "restarting adbd as root\n"), "", 0
+        if verb == "unroot":
+            if not state["adbd_root"]:
+                return "adbd not running as root\n", "", 0
+            state["adbd_root"] = False
+            return "restarting adbd as non root\n", "", 0
         if verb == "remount":
             if not state["adbd_root"]:
                 return "", 'Not running as root. Try "adb root" first.\n', 1
