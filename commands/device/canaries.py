@@ -138,7 +138,7 @@ def plant(dev, say: Callable[[str], None], clipboard: ClipboardWriter | None = N
             dev.adb_change("shell", f"settings put global device_name {values.device_name}")
         if contact_id(dev, values.contact_name) is None:
             dev.adb_change("shell", f"content insert --uri {RAW_CONTACTS} --bind account_type:n: --bind account_name:n:")
-            new = "<the new raw contact's _id>" if dev.dry_run else str(_newest_raw_contact(dev))
+            new = "NEW_RAW_CONTACT_ID" if dev.dry_run else str(_newest_raw_contact(dev))
             for mimetype, data in ((NAME_TYPE, f'--bind "data1:s:{values.contact_name}"'),
                                    (PHONE_TYPE, f"--bind data1:s:{values.contact_phone} --bind data2:i:2")):
                 dev.adb_change("shell", f"content insert --uri {DATA} --bind raw_contact_id:i:{new} "
