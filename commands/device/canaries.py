@@ -98,8 +98,9 @@ def read_record(dev) -> dict[str, Any] | None:
     return record if isinstance(record, dict) else None
 
 
-def contact_id(dev, name: str) -> int | None:
-    out = dev.adb.shell(f"content query --uri {DATA} --projection raw_contact_id --where \"data1='{name}'\"")
+def contact_id(adb, name: str) -> int | None:
+    """The raw contact id of the canary contact named `name`, None when the provider has none."""
+    out = adb.shell(f"content query --uri {DATA} --projection raw_contact_id --where \"data1='{name}'\"")
     ids = [int(w.split("=", 1)[1].rstrip(",")) for w in out.split() if w.startswith("raw_contact_id=")]
     return ids[0] if ids else None
 
@@ -136,7 +137,7 @@ def plant(dev, say: Callable[[str], None], clipboard: ClipboardWriter | None = N
         if current != values.device_name:
             done.setdefault("previous_device_name", None if current in ("", "null") else current)
             dev.adb_change("shell", f"settings put global device_name {values.device_name}")
-        if contact_id(dev, values.contact_name) is None:
+        if contact_id(dev.adb, values.contact_name) is None:
             dev.adb_change("shell", f"content insert --uri {RAW_CONTACTS} --bind account_type:n: --bind account_name:n:")
             new = "NEW_RAW_CONTACT_ID" if dev.dry_run else str(_newest_raw_contact(dev))
             for mimetype, data in ((NAME_TYPE, f'--bind "data1:s:{values.contact_name}"'),
@@ -175,7 +176,7 @@ def remove(dev, say: Callable[[str], None], clipboard: ClipboardWriter | None = 
         previous = record.get("previous_device_name")
         dev.adb_change("shell", f"settings put global device_name {shlex.quote(previous)}" if previous
                        else "settings delete global device_name")
-    raw = contact_id(dev, values.contact_name)
+    raw = contact_id(dev.adb, values.contact_name)
     if raw is not None:
         dev.adb_change("shell", f"content delete --uri '{RAW_CONTACTS}?caller_is_syncadapter=true' --where _id={raw}")
     if record.get("location") and is_emulator(dev.adb.serial):

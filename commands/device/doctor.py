@@ -170,7 +170,7 @@ def canary_check(adb: Adb) -> Check:
     values = canaries.Canaries(**record["values"])
     seen, missing = [], []
     (seen if adb.shell("settings get global device_name") == values.device_name else missing).append("device name")
-    (seen if canaries.contact_id(_Reader(adb), values.contact_name) is not None else missing).append("contact")
+    (seen if canaries.contact_id(adb, values.contact_name) is not None else missing).append("contact")
     if record.get("location"):
         seen.append("location fix (as sent; the console cannot read it back)")
     if record.get("clipboard"):
@@ -178,13 +178,6 @@ def canary_check(adb: Adb) -> Check:
     detail = f"tag {values.tag}: " + ", ".join(seen) + (f"; missing: {', '.join(missing)}" if missing else "")
     return Check("canaries", "warn" if missing else "ok", detail,
                  "piiaudit device reset && piiaudit device setup (after a reboot the clipboard and the fix are gone too)")
-
-
-class _Reader:
-    """The one attribute canaries.contact_id reads: a device's adb."""
-
-    def __init__(self, adb: Adb):
-        self.adb = adb
 
 
 def apex_missing(adb: Adb, name: str) -> list[str]:
