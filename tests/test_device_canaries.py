@@ -113,8 +113,8 @@ def test_the_emulator_route_clears_the_global_proxy_and_names_the_restart_comman
     assert dev.state["contacts"]["data"] == [] and dev.state["clipboard"] is None      # --no-canaries
     assert "✔ proxy route: emulator-level" in dev.cli("doctor", "--ca", CA, "--route", "emulator").output
     assert "! proxy route: no global HTTP proxy" in dev.cli("doctor", "--ca", CA).output
-    phone = Device(tmp_path / "p", monkeypatch, model.new_device(34, serial="R58M123", su=True)) \
-        if (tmp_path / "p").mkdir() is None else None
+    (tmp_path / "phone").mkdir()
+    phone = Device(tmp_path / "phone", monkeypatch, model.new_device(34, serial="R58M123", su=True))
     refused = phone.cli("device", "setup", "--route", "emulator", "--frida-server", server_xz, "--ca", CA)
     assert refused.exit_code == 1 and "R58M123 is not an emulator" in refused.output
 
@@ -137,3 +137,12 @@ def test_a_clipboard_that_cannot_be_set_is_said_and_setup_goes_on(tmp_path, monk
     again = dev.cli("device", "setup", "--frida-server", server_xz, "--ca", CA)
     assert "2 command(s) changed" in again.output, again.output          # the clipboard, and the record
     assert dev.state["clipboard"].startswith("piiaudit-canary-")
+
+
+def test_the_clipboard_script_for_the_device_builds_with_the_java_bridge():
+    """Only built here (no Android to run it on): TypeScript and frida-java-bridge bundled, its RPC export present."""
+    from hooks.clipboard import build_script
+
+    script = build_script()
+    assert "setClip" in script and "clearPrimaryClip" in script and "setPrimaryClip" in script
+    assert "scheduleOnMainThread" in script and len(script) > 100_000      # the Java bridge is bundled in
