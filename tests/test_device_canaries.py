@@ -146,3 +146,21 @@ def test_the_clipboard_script_for_the_device_builds_with_the_java_bridge():
     script = build_script()
     assert "setClip" in script and "clearPrimaryClip" in script and "setPrimaryClip" in script
     assert "scheduleOnMainThread" in script and len(script) > 100_000      # the Java bridge is bundled in
+
+
+def test_the_detector_finds_each_planted_value_from_the_profile_setup_wrote(tmp_path, monkeypatch, server_xz):
+    """The profile is what the proxy loads: a body carrying the canaries is matched, each as its type."""
+    import json as jsonlib
+    from urllib.parse import quote
+
+    from piiaudit.detect import Detector
+
+    dev = Device(tmp_path, monkeypatch, model.new_device(34))
+    profile = tmp_path / "device.yaml"
+    assert dev.cli("device", "setup", "--frida-server", server_xz, "--ca", CA, "--profile", profile).exit_code == 0
+    planted = canaries.derive("emulator-5554", "EMULATOR34X1X1X0")
+    det = Detector(profiles.load(profile))
+    body = jsonlib.dumps({"clip": planted.clipboard, "peer": planted.contact_phone, "dev": quote(planted.device_name),
+                          "lat": planted.lat, "lng": planted.lng}).encode()
+    found = {h["pii_type"] for h in det.scan_bytes(body, "body", content_type="application/json")}
+    assert {"clipboard", "contacts", "device_model", "location"} <= found, found

@@ -203,3 +203,15 @@ def test_the_driver_thread_is_told_to_stop_and_its_failure_does_not_end_the_reco
         outcome = record_session(store, Proxy(), lambda observed: Hooks(), proxy_started=True, while_running=driver)
     assert stopped.is_set() and outcome.exit_status == 0
     assert outcome.driver_error == "ValueError: no dialog found"
+
+
+def test_a_session_directory_that_is_not_ours_is_refused_before_the_install(tmp_path, monkeypatch):
+    dev = Device(tmp_path, monkeypatch, model.new_device(34))
+    foreign = tmp_path / "notes"
+    foreign.mkdir()
+    (foreign / "thesis.docx").write_text("mine")
+    result = dev.cli("record", "--apk", APK, "--grant", "all", "--session", foreign, "--listen-port", "0")
+    assert result.exit_code == 1, result.output
+    assert PACKAGE not in dev.state["packages"]
+    assert not any(" install" in line for line in dev.log())
+    assert sorted(p.name for p in foreign.iterdir()) == ["thesis.docx"]
