@@ -180,7 +180,7 @@ def demo(out: Path, scenario: str, consent: str, force: bool, timeout: float, te
 
 # -- record ----------------------------------------------------------------------
 @cli.command()
-@click.argument("package")
+@click.argument("package", required=False)
 @click.option("--session", "session_dir", type=click.Path(path_type=Path), required=True,
               help="Session directory to create or extend.")
 @click.option("--profile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -191,38 +191,64 @@ def demo(out: Path, scenario: str, consent: str, force: bool, timeout: float, te
 @click.option("--confdir", type=click.Path(path_type=Path), default=None,
               help="mitmproxy configuration directory (its CA). Default: ~/.mitmproxy.")
 @click.option("--attach", is_flag=True, help="Attach to the running app instead of spawning it (misses start-up).")
-@click.option("--apk", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The APK installed on the device: its identity (version, SHA-256, signing certificates) and "
-                   "declared permissions are recorded in the session (see `piiaudit apk-info`).")
+@click.option("--apk", "apks", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="The app to install and record: an APK, or give --apk once per split APK, a directory of "
+                   "them, or bundletool's .apks. Its identity and declared permissions are recorded in the session.")
+@click.option("--grant", default="none", show_default=True, metavar="none|all|PERM,PERM",
+              help="With --apk: runtime permissions granted after the install (`all`: every one it declares).")
+@click.option("--keep", is_flag=True, help="With --apk: leave the app installed afterwards (default: uninstall it).")
+@click.option("--no-install", is_flag=True,
+              help="With --apk: the app is installed already; only record the APK's identity (as before --grant).")
+@click.option("--duration", type=Seconds(), default=None, help="Stop after this many seconds (default: Ctrl-C or the app's end).")
+@click.option("--adb", "adb_path", help="Path to adb; default: $PIIAUDIT_ADB, PATH, $ANDROID_HOME.")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @click.option("--tester", help=TESTER_HELP)
 @_one_line
-def record(package: str, session_dir: Path, profile: Path | None, device_id: str | None, listen_host: str,
-           listen_port: int, confdir: Path | None, attach: bool, apk: Path | None, force: bool,
-           tester: str | None) -> None:
-    """Record an audit session of PACKAGE on a real device or emulator.
+def record(package: str | None, session_dir: Path, profile: Path | None, device_id: str | None, listen_host: str,
+           listen_port: int, confdir: Path | None, attach: bool, apks: tuple[Path, ...], grant: str, keep: bool,
+           no_install: bool, duration: float | None, adb_path: str | None, force: bool, tester: str | None) -> None:
+    """Record an audit session of PACKAGE (or of the app in --apk) on a real device or emulator.
 
-    Runs the proxy (point the device at it), spawns PACKAGE under Frida with the agent
+    Runs the proxy (point the device at it), spawns the app under Frida with the agent
     loaded before its first instruction (and in its :push/:remote processes), and records
-    until you press Ctrl-C or the app exits. Mark the consent moment from another shell
-    with `piiaudit mark consent` if the app's dialog is not a standard one.
+    until you press Ctrl-C, --duration passes or the app exits. With --apk the app is
+    installed first (split APKs with `adb install-multiple`), --grant's permissions are
+    granted, and afterwards it is force-stopped and uninstalled (unless --keep). Mark the
+    consent moment from another shell with `piiaudit mark consent` if you tap it yourself.
 
     \b
-    Example:
-      piiaudit device-profile --out device.yaml
-      piiaudit record com.example.app --session run1 --profile device.yaml --apk app.apk --tester "Li Lei"
+    Examples:
+      piiaudit device setup --profile device.yaml
+      piiaudit record --apk app.apk --grant all --duration 300 --session run1 --profile device.yaml
+      piiaudit record --apk base.apk --apk split_config.arm64_v8a.apk --session run2
+      piiaudit record com.example.app --session run3 --profile device.yaml --tester "Li Lei"
       piiaudit analyze run1 --scope scope.yaml && piiaudit report run1
 
     See docs/device-setup.md for the emulator, proxy, CA and frida-server set-up.
     """
-    from commands.recording import RecordError, record_device
+    from commands.recording import RecordError, record_apk, record_device
 
+    if not apks and package is None:
+        raise AuditError("give the app: PACKAGE (installed already) or --apk APP.apk")
+    if not apks and (grant != "none" or keep or no_install):
+        raise AuditError("--grant, --keep and --no-install go with --apk")
+    options = dict(profile=profile, listen_host=listen_host, listen_port=listen_port, confdir=confdir, attach=attach,
+                   force=force, tester=tester_from(tester), duration=duration)
     try:
-        summary = record_device(
-            package, session_dir, profile=profile, device_id=device_id, listen_host=listen_host,
-            listen_port=listen_port, confdir=confdir, attach=attach, force=force, echo=click.echo, apk=apk,
-            tester=tester_from(tester),
-        )
+        if apks and not no_install:
+            summary = record_apk(list(apks), session_dir, grant=grant, keep=keep, adb_path=adb_path,
+                                 device_id=device_id, package=package, echo=click.echo, **options)
+        else:
+            if len(apks) > 1:
+                raise AuditError("--no-install records one APK's identity: give the base APK only")
+            if package is None:
+                from piiaudit import apk as apk_mod
+                try:
+                    package = apk_mod.read_any(apks[0]).package
+                except apk_mod.ApkError as e:
+                    raise AuditError(str(e)) from None
+            summary = record_device(package, session_dir, device_id=device_id, echo=click.echo,
+                                    apk=apks[0] if apks else None, **options)
     except RecordError as e:
         raise AuditError(str(e)) from None
     click.echo(summary)
@@ -565,14 +591,18 @@ def _verify_bundle(target: Path, trust, trust_keys, tsr, tsa_cert):
 @click.option("--ca", "ca_pem", type=click.Path(path_type=Path), default=Path.home() / ".mitmproxy" / "mitmproxy-ca-cert.pem",
               show_default=True, help="The mitmproxy CA certificate that should be installed on the device.")
 @click.option("--proxy", help="The proxy the device should use, e.g. 10.0.2.2:8080.")
+@click.option("--route", type=click.Choice(["global", "emulator"]), default="global", show_default=True,
+              help="How traffic reaches the proxy (as `device setup --route`).")
 @click.option("--agent", "agent", is_flag=False, flag_value="com.android.settings", default=None, metavar="[PACKAGE]",
               help="Also run the agent once in PACKAGE (default com.android.settings), a few seconds, and report "
                    "which hook rows installed, per domain.")
-def doctor(serial: str | None, adb_path: str | None, ca_pem: Path, proxy: str | None, agent: str | None) -> None:
+def doctor(serial: str | None, adb_path: str | None, ca_pem: Path, proxy: str | None, route: str,
+           agent: str | None) -> None:
     """Check that a device is ready for `piiaudit record`, with a fix for each failure.
 
     Checks adb, the device, root, frida-server (present, running, same version as this
-    host's frida), the proxy setting and the mitmproxy CA in the system trust store. With
+    host's frida), the proxy route, the mitmproxy CA in the system trust store (on Android
+    14+ in every app's mount namespace), the QUIC block and the planted canaries. With
     --agent, spawns one app with the agent, waits for its coverage report and prints which
     hook rows installed in each domain (the app is ended afterwards).
 
@@ -584,7 +614,7 @@ def doctor(serial: str | None, adb_path: str | None, ca_pem: Path, proxy: str | 
     """
     from commands.device.doctor import run_checks
 
-    checks = run_checks(adb_path=adb_path, serial=serial, ca_pem=ca_pem, proxy=proxy, agent=agent)
+    checks = run_checks(adb_path=adb_path, serial=serial, ca_pem=ca_pem, proxy=proxy, agent=agent, route=route)
     for check in checks:
         click.echo(check.line())
     failed = [c for c in checks if c.status == "fail"]
@@ -606,23 +636,31 @@ def device() -> None:
                    "folder ($PIIAUDIT_CACHE or ~/.cache/piiaudit, under frida-server/).")
 @click.option("--proxy", help="HOST:PORT the device sends HTTP(S) to; default 10.0.2.2:8080 for an emulator, "
                               "127.0.0.1:8080 with `adb reverse` for a USB phone.")
+@click.option("--route", type=click.Choice(["global", "emulator"]), default="global", show_default=True,
+              help="global: Android's global HTTP proxy setting. emulator: the emulator's own proxy (every TCP "
+                   "connection; a start option: setup prints the command that restarts the emulator with it).")
 @click.option("--ca", "ca_pem", type=click.Path(path_type=Path), default=Path.home() / ".mitmproxy" / "mitmproxy-ca-cert.pem",
               show_default=True, help="The mitmproxy CA certificate to install as a system CA.")
+@click.option("--profile", type=click.Path(dir_okay=False, path_type=Path),
+              help="Device profile YAML to add the planted canary values to (created if missing).")
+@click.option("--no-canaries", is_flag=True, help="Do not plant the canary values (clipboard, contact, location, device name).")
 @click.option("--dry-run", is_flag=True, help="Print every command that would change the device; change nothing.")
 def device_setup(serial: str | None, adb_path: str | None, frida_server_file: Path | None, proxy: str | None,
-                 ca_pem: Path, dry_run: bool) -> None:
-    """Root, frida-server, proxy, system CA and QUIC block, each only if not already in place.
+                 route: str, ca_pem: Path, profile: Path | None, no_canaries: bool, dry_run: bool) -> None:
+    """Root, frida-server, proxy route, system CA, QUIC block and canary values, each only if not already in place.
 
     \b
     Examples:
       piiaudit device setup --dry-run
-      piiaudit device setup --frida-server frida-server-17.26.0-android-x86_64.xz
+      piiaudit device setup --frida-server frida-server-17.26.0-android-x86_64.xz --profile device.yaml
+      piiaudit device setup --route emulator
     """
     from commands.device.setup import SetupError, setup
 
     try:
         changes = setup(adb_path=adb_path, serial=serial, frida_server_file=frida_server_file, proxy=proxy,
-                        ca_pem=ca_pem, dry_run=dry_run, say=click.echo)
+                        ca_pem=ca_pem, dry_run=dry_run, say=click.echo, route=route, canaries=not no_canaries,
+                        profile=profile)
     except SetupError as e:
         raise AuditError(str(e)) from None
     click.echo(f"{changes} command(s) {'would change' if dry_run else 'changed'} the device"
@@ -634,13 +672,16 @@ def device_setup(serial: str | None, adb_path: str | None, frida_server_file: Pa
 @click.option("--adb", "adb_path", help="Path to adb.")
 @click.option("--ca", "ca_pem", type=click.Path(path_type=Path), default=Path.home() / ".mitmproxy" / "mitmproxy-ca-cert.pem",
               show_default=True, help="The CA `device setup` installed (names the file on Android ≤ 13).")
+@click.option("--profile", type=click.Path(dir_okay=False, path_type=Path),
+              help="Device profile YAML to take the canary values out of again.")
 @click.option("--dry-run", is_flag=True, help="Print every command that would change the device; change nothing.")
-def device_reset(serial: str | None, adb_path: str | None, ca_pem: Path, dry_run: bool) -> None:
-    """Undo `device setup`: proxy setting, frida-server, the CA, the QUIC rule."""
+def device_reset(serial: str | None, adb_path: str | None, ca_pem: Path, profile: Path | None, dry_run: bool) -> None:
+    """Undo `device setup`: canary values, proxy setting, frida-server, the CA, the QUIC rule."""
     from commands.device.setup import SetupError, reset
 
     try:
-        changes = reset(adb_path=adb_path, serial=serial, ca_pem=ca_pem, dry_run=dry_run, say=click.echo)
+        changes = reset(adb_path=adb_path, serial=serial, ca_pem=ca_pem, dry_run=dry_run, say=click.echo,
+                        profile=profile)
     except SetupError as e:
         raise AuditError(str(e)) from None
     click.echo(f"{changes} command(s) {'would change' if dry_run else 'changed'} the device")

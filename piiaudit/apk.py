@@ -11,6 +11,10 @@ with one line that names the file and what is wrong with it.
 The session keeps the manifest in its ``meta`` table under `META_KEY` (`store_in`, `stored`),
 written by `piiaudit record --apk`, `piiaudit analyze --apk` and the demo; the analysis compares
 the declared permissions with what the app's category needs (analysis/necessity.py).
+
+`runtime_permissions(manifest, sdk)` names the declared permissions a device of API level `sdk`
+lets `pm grant` grant: runtime (dangerous) permissions there (data/runtime_permissions.yaml),
+not capped below `sdk` by their ``maxSdkVersion``; `piiaudit record --apk --grant all` grants them.
 """
 
 from __future__ import annotations
@@ -198,6 +202,54 @@ def read_manifest_xml(path: Path | str) -> AppManifest:
         target_sdk=_int(a(sdk, "targetSdkVersion")) if sdk is not None else None,
         permissions=_permissions(uses), components=components,
     )
+
+
+def _manifest_attributes(path: Path | str) -> dict[str, str]:
+    """The <manifest> element's attributes of an APK or split APK (its compiled AndroidManifest.xml)."""
+    path = _readable(Path(path))
+    try:
+        with zipfile.ZipFile(path) as z:
+            data = z.read("AndroidManifest.xml")
+    except KeyError:
+        raise ApkError(f"{path}: not an APK (no AndroidManifest.xml in the archive)") from None
+    except (zipfile.BadZipFile, OSError) as e:
+        raise ApkError(f"{path}: not an APK ({e})") from None
+    from androguard.core.axml import AXMLPrinter
+    from loguru import logger
+    logger.disable("androguard")
+    try:
+        root = AXMLPrinter(data).get_xml_obj()
+    except Exception as e:  # noqa: BLE001 - androguard raises many kinds on a damaged file
+        raise ApkError(f"{path}: cannot read its AndroidManifest.xml ({type(e).__name__})") from None
+    if root is None or root.tag != "manifest" or not root.get("package"):
+        raise ApkError(f"{path}: not an APK (its AndroidManifest.xml names no package)")
+    return {str(k): str(v) for k, v in root.attrib.items()}
+
+
+def split_name(path: Path | str) -> str | None:
+    """The split's name (`config.arm64_v8a`) of a split APK; None for a base APK."""
+    return _manifest_attributes(path).get("split") or None
+
+
+def split_package(path: Path | str) -> str:
+    """The package a base or split APK belongs to."""
+    return _manifest_attributes(path)["package"]
+
+
+def runtime_permission_table() -> dict[str, int]:
+    """Full permission name -> the first API level it is a runtime permission on."""
+    from piiaudit.yamlfile import load_resource
+
+    raw = load_resource("piiaudit", "data/runtime_permissions.yaml")["permissions"]
+    prefix = {"ADD_VOICEMAIL": "com.android.voicemail.permission."}
+    return {prefix.get(name, "android.permission.") + name: int(since) for name, since in raw.items()}
+
+
+def runtime_permissions(manifest: AppManifest, sdk: int) -> list[str]:
+    """The declared permissions `pm grant` can grant on API level `sdk`, sorted."""
+    table = runtime_permission_table()
+    return sorted(p.name for p in manifest.permissions
+                  if p.name in table and table[p.name] <= sdk and (p.max_sdk_version is None or p.max_sdk_version >= sdk))
 
 
 def read_any(path: Path | str) -> AppManifest:

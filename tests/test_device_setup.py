@@ -7,20 +7,15 @@ No Android device or emulator is involved.
 
 import json
 import lzma
-import sys
 from pathlib import Path
 
 import frida
 import pytest
-from click.testing import CliRunner
 from mitmproxy.certs import CertStore
 
-from commands.cli import cli
 from commands.device.cacert import android_name
 
-FAKES = Path(__file__).resolve().parents[1] / "hooks" / "standin" / "adb"
-sys.path.insert(0, str(FAKES))
-import device_model as model  # noqa: E402
+from tests.support.adbdouble import Device, model
 
 APEX = "/apex/com.android.conscrypt/cacerts"
 SYSTEM = "/system/etc/security/cacerts"
@@ -38,39 +33,6 @@ def server_xz(tmp_path):
     path = tmp_path / f"frida-server-{frida.__version__}-android-x86_64.xz"
     path.write_bytes(lzma.compress(model.FRIDA_MAGIC + frida.__version__.encode() + b"\n"))
     return path
-
-
-class Device:
-    def __init__(self, tmp_path, monkeypatch, state):
-        self.path = tmp_path / "device.json"
-        model.save(str(self.path), state)
-        monkeypatch.setenv("FAKE_ADB_STATE", str(self.path))
-        # the double run by this interpreter directly (no launcher in between: ~100 adb calls per setup)
-        adb = tmp_path / "adb"
-        adb.write_text(f"#!{sys.executable} -S\n" + (FAKES / "adb").read_text().split("\n", 1)[1]
-                       .replace("os.path.dirname(os.path.abspath(__file__))", repr(str(FAKES))))
-        adb.chmod(0o755)
-        monkeypatch.setenv("PIIAUDIT_ADB", str(adb))
-        monkeypatch.setenv("PIIAUDIT_CACHE", str(tmp_path / "cache"))
-
-    @property
-    def state(self):
-        return model.load(str(self.path))
-
-    def cli(self, *args):
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-    def pid(self, name):
-        return next(p["pid"] for p in self.state["processes"] if p["name"] == name)
-
-    def sees(self, pid, path):
-        return model.visible(self.state, pid, path)
-
-    def start_app(self, package):
-        state = self.state
-        pid = model.start_app(state, package)
-        model.save(str(self.path), state)
-        return pid
 
 
 def test_android_14_setup_makes_the_ca_visible_to_running_and_new_apps_and_reset_undoes_it(
@@ -114,7 +76,8 @@ def test_android_14_setup_makes_the_ca_visible_to_running_and_new_apps_and_reset
         assert not dev.sees(pid, f"{APEX}/{name}") and dev.sees(pid, f"{APEX}/5ed36f99.0")
         assert not any(m["fstype"] == "tmpfs" for m in s["ns"][model.process(s, pid)["ns"]])
     doctor = dev.cli("doctor", "--ca", str(ca_pem))
-    assert "✘ CA installed" in doctor.output and "! QUIC blocked" in doctor.output, doctor.output
+    # adbd is back to the shell user (reset ends with `adb unroot`): the CA is gone, root too
+    assert "✘ CA installed" in doctor.output and "✘ root" in doctor.output, doctor.output
 
 
 def test_doctor_names_an_app_started_before_a_partial_setup(tmp_path, monkeypatch, ca_pem, server_xz):
@@ -283,12 +246,14 @@ def test_the_double_keeps_files_packages_and_reverse_ports(tmp_path):
     assert model.adb(state, ["shell", "cat /data/local/tmp/note.txt"])[0] == "hello"
     assert model.adb(state, ["pull", "/data/local/tmp/note.txt", str(tmp_path / "back.txt")])[2] == 0
     assert (tmp_path / "back.txt").read_text() == "hello"
-    apk = tmp_path / "com.example.shop.apk"
-    apk.write_bytes(b"PK")
-    model.adb(state, ["install", str(apk)])
-    assert "package:com.example.shop\n" in model.adb(state, ["shell", "pm list packages"])[0]
-    assert model.adb(state, ["uninstall", "com.example.shop"])[0] == "Success\n"
-    assert "com.example.shop" not in model.adb(state, ["shell", "pm list packages"])[0]
+    apk = Path(__file__).parent / "data" / "apk" / "demoshop.apk"     # the package comes from its manifest
+    assert model.adb(state, ["install", str(apk)])[2] == 0
+    assert "package:com.example.demoshop\n" in model.adb(state, ["shell", "pm list packages"])[0]
+    assert model.adb(state, ["uninstall", "com.example.demoshop"])[0] == "Success\n"
+    assert "com.example.demoshop" not in model.adb(state, ["shell", "pm list packages"])[0]
+    not_apk = tmp_path / "com.example.shop.apk"
+    not_apk.write_bytes(b"PK")
+    assert "INSTALL_PARSE_FAILED_NOT_APK" in model.adb(state, ["install", str(not_apk)])[1]
     model.adb(state, ["reverse", "tcp:8080", "tcp:8080"])
     assert model.adb(state, ["reverse", "--list"])[0] == "emulator-5554 tcp:8080 tcp:8080\n"
     model.adb(state, ["shell", "settings put secure x 1"])

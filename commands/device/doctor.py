@@ -3,10 +3,17 @@
 With ``agent`` (an app package) a last check runs the agent in that app once and reports which
 hook rows installed, per domain (commands/device/agent_check.py); it runs only when the
 device checks before it found frida-server running.
+
+After `piiaudit device setup` every item it set up has its line: root, frida-server (version,
+running), the proxy route (the global setting and, for a loopback proxy, the `adb reverse`
+port; with `route="emulator"` no global setting, as the emulator's own proxy carries the
+traffic), the CA (on Android 14+ in each zygote's and app's mount namespace), QUIC, and the
+canaries (each of the four, as the record setup left on the device says and the device shows).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +52,7 @@ def detector_check() -> Check:
 
 
 def run_checks(*, adb_path: str | None = None, serial: str | None = None, ca_pem: Path | None = None,
-               proxy: str | None = None, agent: str | None = None) -> list[Check]:
+               proxy: str | None = None, agent: str | None = None, route: str = "global") -> list[Check]:
     """Every check that can run; stops early only when there is no device to talk to."""
     checks: list[Check] = [detector_check()]
     try:
@@ -97,16 +104,7 @@ def run_checks(*, adb_path: str | None = None, serial: str | None = None, ca_pem
                             f"adb shell \"su -c '{server} -D &'\" (or `adb root` then `adb shell '{server} -D &'`)"))
         frida_ready = same and running
 
-    setting = adb.shell("settings get global http_proxy")
-    if setting in ("", "null", ":0"):
-        checks.append(Check("proxy", "warn", "no global HTTP proxy set on the device",
-                            f"adb shell settings put global http_proxy {proxy or '10.0.2.2:8080'}  "
-                            "(or start the emulator with -http-proxy http://127.0.0.1:8080)"))
-    else:
-        wanted = proxy is None or setting == proxy
-        checks.append(Check("proxy", "ok" if wanted else "warn", f"global http_proxy = {setting}",
-                            f"adb shell settings put global http_proxy {proxy}"))
-
+    checks.append(proxy_check(adb, proxy, route))
     if ca_pem is None or not ca_pem.exists():
         checks.append(Check("CA installed", "warn", "no mitmproxy CA on this host yet (start the proxy once)",
                             "piiaudit record … creates ~/.mitmproxy/mitmproxy-ca-cert.pem"))
@@ -125,11 +123,61 @@ def run_checks(*, adb_path: str | None = None, serial: str | None = None, ca_pem
                             "Conscrypt APEX in every zygote's and app's namespace after every boot)"))
     if is_root:
         checks.append(quic_check(adb))
+    checks.append(canary_check(adb))
     if agent:
         checks.append(probe_agent(agent, adb.serial) if frida_ready else
                       Check("agent", "fail", f"not run in {agent}: frida-server is not ready (above)",
                             "fix the frida-server checks, then rerun with --agent"))
     return checks
+
+
+def proxy_check(adb: Adb, proxy: str | None, route: str) -> Check:
+    """The route to the proxy: the global setting (and `adb reverse` for a loopback proxy), or the emulator's own."""
+    setting = adb.shell("settings get global http_proxy")
+    unset = setting in ("", "null", ":0")
+    if route == "emulator":
+        return Check("proxy route", "ok" if unset else "fail",
+                     "emulator-level: no global proxy setting; the emulator's own proxy cannot be read over adb "
+                     "(check it was started with -http-proxy)" if unset else
+                     f"global http_proxy = {setting} beside the emulator's own proxy: the proxy would see its own "
+                     "connections", "adb shell settings delete global http_proxy  (or `piiaudit device setup --route emulator`)")
+    if unset:
+        return Check("proxy route", "warn", "no global HTTP proxy set on the device",
+                     f"adb shell settings put global http_proxy {proxy or '10.0.2.2:8080'}  "
+                     "(or `piiaudit device setup`, or start the emulator with -http-proxy and use --route emulator)")
+    host, _, port = setting.rpartition(":")
+    if host in ("127.0.0.1", "localhost") and f"tcp:{port} tcp:{port}" not in adb.run("reverse", "--list", check=False):
+        return Check("proxy route", "fail", f"global http_proxy = {setting}, but no `adb reverse tcp:{port}` to the host",
+                     f"adb reverse tcp:{port} tcp:{port}")
+    wanted = proxy is None or setting == proxy
+    return Check("proxy route", "ok" if wanted else "warn", f"global http_proxy = {setting}"
+                 + (" (adb reverse to the host)" if host in ("127.0.0.1", "localhost") else ""),
+                 f"adb shell settings put global http_proxy {proxy}")
+
+
+def canary_check(adb: Adb) -> Check:
+    """The canaries `device setup` planted: each one still in place, as far as adb can see."""
+    from commands.device import canaries
+
+    raw = adb.shell(f"cat {canaries.RECORD}")
+    try:
+        record = json.loads(raw) if raw.startswith("{") else None
+    except json.JSONDecodeError:
+        record = None
+    if not record:
+        return Check("canaries", "warn", "none planted (traffic carrying a planted value is the surest evidence)",
+                     "piiaudit device setup --profile device.yaml")
+    values = canaries.Canaries(**record["values"])
+    seen, missing = [], []
+    (seen if adb.shell("settings get global device_name") == values.device_name else missing).append("device name")
+    (seen if canaries.contact_id(adb, values.contact_name) is not None else missing).append("contact")
+    if record.get("location"):
+        seen.append("location fix (as sent; the console cannot read it back)")
+    if record.get("clipboard"):
+        seen.append("clipboard (as set; a shell cannot read it back)")
+    detail = f"tag {values.tag}: " + ", ".join(seen) + (f"; missing: {', '.join(missing)}" if missing else "")
+    return Check("canaries", "warn" if missing else "ok", detail,
+                 "piiaudit device reset && piiaudit device setup (after a reboot the clipboard and the fix are gone too)")
 
 
 def apex_missing(adb: Adb, name: str) -> list[str]:

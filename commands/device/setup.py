@@ -7,9 +7,19 @@ proxy (`adb reverse` when the proxy is the device's own loopback, as over USB); 
 mitmproxy's CA as a system CA (Android ≤ 13: remount /system and copy; 14+: a tmpfs over
 /system/etc/security/cacerts and bind mounts over the Conscrypt APEX directory in the shell's,
 each zygote's and each running app's mount namespace); block QUIC (iptables, UDP 443).
+then plants the canary values (commands/device/canaries.py: clipboard text, a contact, an
+emulator's location fix, the device name) and, given a profile, adds them to it.
 reset undoes each of these that it finds. With dry_run every command that would change the
 device is printed and none is run (read-only queries still run, to decide what is needed).
-Canary values are not planted here.
+
+The route to the proxy is `global` (Android's global HTTP proxy setting, above) or `emulator`:
+the emulator's own proxy (`emulator -http-proxy`), which tunnels every TCP connection of the
+guest through the proxy, apps that ignore Android's proxy setting included. The emulator
+console has no command to set or read that proxy while the emulator runs (it is a start
+option, or the Extended controls window's Settings > Proxy page), so with `emulator` setup
+removes a global proxy setting it finds (both at once would send the proxy's own connections
+through itself), reads the AVD's name from the console (`adb emu avd name`) and prints the one
+command that restarts the emulator with the proxy. A phone has no such proxy: refused.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from typing import Callable
 
 import frida
 
+from commands.device import canaries as canary_mod
 from commands.device.adb import Adb, AdbError
 from commands.device.cacert import android_name
 
@@ -185,6 +196,26 @@ def default_proxy(serial: str) -> str:
     return "10.0.2.2:8080" if serial.startswith("emulator-") else "127.0.0.1:8080"
 
 
+ROUTES = ("global", "emulator")
+
+
+def emulator_route(dev: Device, proxy: str) -> None:
+    """The emulator's own proxy: no global setting beside it, and the command that starts it so."""
+    serial = dev.adb.serial
+    if not serial.startswith("emulator-"):
+        raise SetupError(f"--route emulator: {serial} is not an emulator; a phone goes through the global proxy "
+                         "(--route global) with `adb reverse`")
+    if dev.adb.shell("settings get global http_proxy") not in UNSET_PROXY:
+        dev.adb_change("shell", "settings delete global http_proxy")
+    avd = dev.adb.run("emu", "avd", "name", check=False).splitlines()
+    name = avd[0].strip() if avd and avd[0].strip() not in ("", "OK") else "<your AVD>"
+    host, _, port = proxy.rpartition(":")
+    if host == "10.0.2.2":
+        host = "127.0.0.1"          # the emulator process runs on the host: the host's own loopback
+    dev.say(f"! the emulator's proxy is a start option (the console cannot set it while it runs): restart it with\n"
+            f"    emulator -avd {name} -http-proxy http://{host}:{port}")
+
+
 def proxy_route(dev: Device, proxy: str) -> None:
     host, _, port = proxy.rpartition(":")
     if not host or not port.isdigit():
@@ -240,15 +271,29 @@ def block_quic(dev: Device) -> None:
 
 
 def setup(*, adb_path: str | None = None, serial: str | None = None, frida_server_file: Path | None = None,
-          proxy: str | None = None, ca_pem: Path, dry_run: bool = False, say: Callable[[str], None] = print) -> int:
+          proxy: str | None = None, ca_pem: Path, dry_run: bool = False, say: Callable[[str], None] = print,
+          route: str = "global", canaries: bool = True, profile: Path | None = None,
+          clipboard: canary_mod.ClipboardWriter | None = None) -> int:
     """Bring the device to the recorded state; returns the number of changes made (or printed)."""
+    if route not in ROUTES:
+        raise SetupError(f"--route {route}: choose {' or '.join(ROUTES)}")
     dev = connect(adb_path, serial, dry_run=dry_run, say=say)
     get_root(dev)
     sdk = dev.sdk()
     frida_server(dev, frida_server_file)
-    proxy_route(dev, proxy or default_proxy(dev.adb.serial))
+    if route == "emulator":
+        emulator_route(dev, proxy or default_proxy(dev.adb.serial))
+    else:
+        proxy_route(dev, proxy or default_proxy(dev.adb.serial))
     ca_cert(dev, ca_pem, sdk)
     block_quic(dev)
+    if canaries:
+        values, location = canary_mod.plant(dev, say, clipboard)
+        if profile is not None:
+            if dry_run:
+                say(f"(the canary values would be added to {profile})")
+            else:
+                canary_mod.add_to_profile(profile, values, location=location, say=say)
     return dev.changes
 
 
@@ -260,11 +305,15 @@ def mounted(dev: Device, target: str, pid: int | None = None) -> bool:
 
 
 def reset(*, adb_path: str | None = None, serial: str | None = None, ca_pem: Path | None = None,
-          dry_run: bool = False, say: Callable[[str], None] = print) -> int:
+          dry_run: bool = False, say: Callable[[str], None] = print, profile: Path | None = None,
+          clipboard: canary_mod.ClipboardWriter | None = None) -> int:
     """Undo what setup did, each part that is found; returns the number of changes."""
     dev = connect(adb_path, serial, dry_run=dry_run, say=say)
     get_root(dev)
     sdk = dev.sdk()
+    planted = canary_mod.remove(dev, say, clipboard)     # first: the clipboard is cleared through frida-server
+    if planted is not None and profile is not None and not dry_run:
+        canary_mod.remove_from_profile(profile, planted, say)
     current = dev.adb.shell("settings get global http_proxy")
     if current not in UNSET_PROXY:
         dev.adb_change("shell", "settings delete global http_proxy")
@@ -297,4 +346,9 @@ def reset(*, adb_path: str | None = None, serial: str | None = None, ca_pem: Pat
         dev.change(f"iptables -D {QUIC_RULE}")
         if dev.dry_run:
             break
+    if sdk <= 33 and any(line.split()[1:2] == ["/system"] and line.split()[3].startswith("rw")
+                         for line in dev.query("cat /proc/mounts").splitlines() if len(line.split()) > 3):
+        dev.change("mount -o ro,remount /system")           # as it boots: read-only
+    if not dev.su and dev.adb.shell("id -u") == "0":
+        dev.adb_change("unroot")                             # adbd back to the shell user, as an emulator boots
     return dev.changes

@@ -15,7 +15,18 @@ What is modelled (only what device setup, reset and doctor need, with their fail
 - settings (global/secure/system), properties (ro.* set once), processes (`ps`, `pidof`,
   `kill`; a pushed frida-server started with -D stays in the table), packages, `adb reverse`,
   root (`adb root` on non-user builds, `su -c` when the device has su), iptables rules;
-- a dead device: state "online": false, every command but `devices` fails "device offline".
+- a dead device: state "online": false, every command but `devices` fails "device offline";
+- packages as `piiaudit record --apk` drives them: `adb install` / `install-multiple` read each
+  APK's compiled manifest (axml.py: package, split name, uses-permission) and refuse what a
+  package manager refuses (not an APK, no base among splits, splits of another package, a
+  reinstall without -r); `pm grant` / `pm revoke` of runtime permissions only (the platform's
+  dangerous permissions, RUNTIME below), and only those the package requested; `dumpsys package`
+  lists them; `am force-stop` ends the package's processes; `pm uninstall` / `adb uninstall`;
+- canaries: the contacts provider's raw_contacts and data tables (`content insert|query|delete`,
+  a delete without `caller_is_syncadapter=true` only marks the raw contact deleted, as Android
+  does), settings (device_name), the clipboard (state "clipboard": no shell command sets it on
+  Android 13/14; `set_clipboard` is what an app calling ClipboardManager does), and an emulator's
+  console through `adb emu` (`geo fix LNG LAT`, `avd name`; on a phone adb refuses it).
 
 Anything else fails as a shell would: rc 127 and "not found". Shell syntax beyond `;`, `&&`,
 `||`, `&`, quotes, globs and `>/dev/null`/`2>&1` is refused (rc 2), never guessed at.
@@ -73,6 +84,7 @@ def new_device(sdk: int = 34, *, serial: str = "emulator-5554", abi: str = "x86_
         "processes": [], "packages": ["com.android.settings", "com.android.shell"], "reverse": {},
         "iptables": {"OUTPUT": [], "INPUT": []},
     }
+    extend(state)
     init = spawn(state, "init", ppid=0, ns="init")
     spawn(state, "adbd", ppid=init, ns="init", user="shell")
     for z in ("zygote64", "zygote"):
@@ -81,6 +93,35 @@ def new_device(sdk: int = 34, *, serial: str = "emulator-5554", abi: str = "x86_
         process(state, zpid)["ns"] = f"ns{zpid}"
     start_app(state, "com.android.settings")
     return state
+
+
+# The emulator's location until a fix is sent (the Googleplex, as the emulator starts).
+EMULATOR_DEFAULT_FIX = {"lng": -122.084, "lat": 37.421998}
+# The platform's runtime (dangerous) permissions, as piiaudit/data/runtime_permissions.yaml lists them
+# (a test checks the two agree); `pm grant` refuses any other permission.
+RUNTIME = {"android.permission." + n for n in (
+    "READ_CALENDAR WRITE_CALENDAR CAMERA READ_CONTACTS WRITE_CONTACTS GET_ACCOUNTS ACCESS_FINE_LOCATION "
+    "ACCESS_COARSE_LOCATION ACCESS_BACKGROUND_LOCATION ACCESS_MEDIA_LOCATION RECORD_AUDIO READ_PHONE_STATE "
+    "READ_PHONE_NUMBERS CALL_PHONE ANSWER_PHONE_CALLS READ_CALL_LOG WRITE_CALL_LOG USE_SIP PROCESS_OUTGOING_CALLS "
+    "ACCEPT_HANDOVER BODY_SENSORS BODY_SENSORS_BACKGROUND ACTIVITY_RECOGNITION SEND_SMS RECEIVE_SMS READ_SMS "
+    "RECEIVE_WAP_PUSH RECEIVE_MMS READ_EXTERNAL_STORAGE WRITE_EXTERNAL_STORAGE READ_MEDIA_IMAGES READ_MEDIA_VIDEO "
+    "READ_MEDIA_AUDIO READ_MEDIA_VISUAL_USER_SELECTED POST_NOTIFICATIONS NEARBY_WIFI_DEVICES BLUETOOTH_SCAN "
+    "BLUETOOTH_CONNECT BLUETOOTH_ADVERTISE UWB_RANGING").split()} | {"com.android.voicemail.permission.ADD_VOICEMAIL"}
+
+
+def extend(state: dict) -> dict:
+    """The parts of the model added for record --apk and canaries (a state saved before them gets them empty)."""
+    state.setdefault("package_info", {})
+    state.setdefault("clipboard", None)
+    state.setdefault("contacts", {"raw_contacts": [], "data": [], "next_id": {"raw_contacts": 1, "data": 1}})
+    state.setdefault("emu", {"geo": dict(EMULATOR_DEFAULT_FIX), "avd": "piiaudit_api" + state["props"][
+        "ro.build.version.sdk"]} if state["serial"].startswith("emulator-") else None)
+    return state
+
+
+def set_clipboard(state: dict, text: str | None) -> None:
+    """The primary clip as ClipboardManager.setPrimaryClip (text) or clearPrimaryClip (None) leaves it."""
+    extend(state)["clipboard"] = text
 
 
 def entry(kind: str, mode: str, *, owner: str = "root", group: str = "root", data: bytes = b"",
@@ -529,14 +570,19 @@ def sh_mount(sh: Shell, args: list[str]) -> int:
         m, _, inner = resolve(sh.state, sh.ns, src)
         add_mount(sh.state, sh.ns, mount(norm(target), m["store"], inner, m["fstype"], ro=m["ro"]))
         return 0
-    if args[0] == "-o" and set(args[1].split(",")) == {"rw", "remount"}:
+    if args[0] == "-o" and set(args[1].split(",")) in ({"rw", "remount"}, {"ro", "remount"}):
         target = norm(args[2])
         if target.startswith("/apex"):
             raise Fail(f"mount: '{target}' not user mountable in fstab")
         hits = [m for m in mounts if m["target"] == target]
         if not hits:
             raise Fail(f"mount: '{target}' not in /proc/mounts")
-        hits[-1]["ro"] = False
+        ro = "ro" in args[1].split(",")
+        # as `adb remount` does: the shared /system mount changes in every namespace
+        for name in (sh.state["ns"] if hits[-1]["shared"] else [sh.ns]):
+            for m in sh.state["ns"][name]:
+                if m["target"] == target and m["store"] == hits[-1]["store"]:
+                    m["ro"] = ro
         return 0
     raise Fail(f"mount: the device double does not model {' '.join(args)}")
 
@@ -554,6 +600,9 @@ def sh_umount(sh: Shell, args: list[str]) -> int:
         same = [i for i, m in enumerate(others) if m["target"] == target and m["store"] == gone["store"]]
         if same:
             del others[same[-1]]
+    # a tmpfs is freed with its last mount
+    if gone["fstype"] == "tmpfs" and not any(m["store"] == gone["store"] for ns in sh.state["ns"].values() for m in ns):
+        sh.state["stores"].pop(gone["store"], None)
     return 0
 
 
@@ -607,8 +656,30 @@ def sh_pm(sh: Shell, args: list[str]) -> int:
         if args[1] not in sh.state["packages"]:
             sh.say("Failure [DELETE_FAILED_INTERNAL_ERROR]")
             return 1
-        sh.state["packages"].remove(args[1])
+        uninstall(sh.state, args[1])
         sh.say("Success")
+    elif args[:1] in (["grant"], ["revoke"]) and len(args) == 3:
+        package, perm = args[1], args[2]
+        info = extend(sh.state)["package_info"].get(package)
+        if package not in sh.state["packages"]:
+            raise Fail(f"Exception occurred while executing '{args[0]}':\n"
+                       f"java.lang.IllegalArgumentException: Unknown package: {package}", 255)
+        requested = info["requested"] if info else []
+        if perm not in RUNTIME:
+            raise Fail(f"Exception occurred while executing '{args[0]}':\njava.lang.SecurityException: "
+                       f"Permission {perm} requested by {package} is not a changeable permission type", 255)
+        if perm not in requested:
+            raise Fail(f"Exception occurred while executing '{args[0]}':\njava.lang.SecurityException: "
+                       f"Package {package} has not requested permission {perm}", 255)
+        granted = set(info["granted"])
+        (granted.add if args[0] == "grant" else granted.discard)(perm)
+        info["granted"] = sorted(granted)
+    elif args[:1] == ["path"] and len(args) == 2:
+        info = extend(sh.state)["package_info"].get(args[1])
+        if info is None:
+            return 1
+        for name in ["base.apk", *(f"split_{n}.apk" for n in info["splits"])]:
+            sh.say(f"package:/data/app/~~piiaudit==/{args[1]}-1/{name}")
     else:
         raise Fail(f"pm: the device double does not model {' '.join(args)}")
     return 0
@@ -619,7 +690,120 @@ def sh_am(sh: Shell, args: list[str]) -> int:
         start_app(sh.state, args[2].split("/")[0])
         sh.say(f"Starting: Intent {{ cmp={args[2]} }}")
         return 0
+    if args[:1] == ["force-stop"] and len(args) == 2:
+        force_stop(sh.state, args[1])
+        return 0
     raise Fail(f"am: the device double does not model {' '.join(args)}")
+
+
+def force_stop(state: dict, package: str) -> None:
+    """Every process of the package ends (its main process and its :named ones)."""
+    state["processes"] = [p for p in state["processes"]
+                          if not (p["name"] == package or p["name"].startswith(package + ":"))]
+
+
+def uninstall(state: dict, package: str) -> None:
+    force_stop(state, package)
+    state["packages"].remove(package)
+    extend(state)["package_info"].pop(package, None)
+
+
+def sh_dumpsys(sh: Shell, args: list[str]) -> int:
+    """`dumpsys package PKG`: its requested permissions and the runtime ones granted (the lines piiaudit reads)."""
+    if args[:1] != ["package"] or len(args) != 2:
+        raise Fail(f"dumpsys: the device double models only `dumpsys package PKG`, not {' '.join(args)}")
+    info = extend(sh.state)["package_info"].get(args[1])
+    if info is None:
+        sh.say(f"Unable to find package: {args[1]}")
+        return 0
+    sh.say("Packages:")
+    sh.say(f"  Package [{args[1]}] (piiaudit):")
+    sh.say(f"    versionCode={info['version_code']} minSdk=24 targetSdk=34")
+    sh.say(f"    splits=[base{''.join(', ' + n for n in info['splits'])}]")
+    sh.say("    requested permissions:")
+    for perm in info["requested"]:
+        sh.say(f"      {perm}")
+    sh.say("    User 0: ceDataInode=1 installed=true hidden=false suspended=false stopped=false")
+    sh.say("      runtime permissions:")
+    for perm in info["requested"]:
+        if perm in RUNTIME:
+            sh.say(f"        {perm}: granted={'true' if perm in info['granted'] else 'false'}")
+    return 0
+
+
+CONTACTS = "content://com.android.contacts/"
+
+
+def _contacts_table(uri: str) -> tuple[str, bool]:
+    """(table, caller is a sync adapter) of a contacts provider URI the double models."""
+    base, _, query = uri.partition("?")
+    table = base[len(CONTACTS):] if base.startswith(CONTACTS) else ""
+    if table not in ("raw_contacts", "data"):
+        raise Fail(f"content: the device double models only {CONTACTS}raw_contacts and {CONTACTS}data, not {uri}")
+    return table, "caller_is_syncadapter=true" in query.split("&")
+
+
+def _where(text: str | None):
+    """`COL=VALUE [AND COL=VALUE]` (VALUE quoted with ' or a number): the only WHERE the double reads."""
+    if not text:
+        return lambda row: True
+    terms = []
+    for part in re.split(r"\s+AND\s+", text.strip(), flags=re.I):
+        m = re.fullmatch(r"\s*(\w+)\s*=\s*(?:'((?:[^']|'')*)'|(-?\d+))\s*", part)
+        if not m:
+            raise Fail(f"content: the device double models only COL=VALUE terms joined by AND, not {text!r}")
+        terms.append((m.group(1), m.group(2).replace("''", "'") if m.group(2) is not None else int(m.group(3))))
+    return lambda row: all(str(row.get(col)) == str(value) for col, value in terms)
+
+
+def sh_content(sh: Shell, args: list[str]) -> int:
+    """`content insert|query|delete --uri URI [--bind COL:TYPE:VALUE]... [--projection A:B] [--where W]`."""
+    verb, opts, binds = (args[0] if args else ""), {}, {}
+    it = iter(args[1:])
+    for a in it:
+        if a == "--bind":
+            col, typ, value = next(it).split(":", 2)
+            binds[col] = None if typ == "n" else int(value) if typ in ("i", "l") else value
+        elif a in ("--uri", "--projection", "--where", "--user"):
+            opts[a] = next(it)
+        else:
+            raise Fail(f"content: unknown option {a}")
+    if "--uri" not in opts:
+        raise Fail("[ERROR] Content provider URI not specified. Did you specify --uri argument?")
+    table, sync_adapter = _contacts_table(opts["--uri"])
+    db = extend(sh.state)["contacts"]
+    rows = db[table]
+    if verb == "insert":
+        if table == "data":
+            raw = next((r for r in db["raw_contacts"] if r["_id"] == binds.get("raw_contact_id")), None)
+            if raw is None:
+                raise Fail("Error while accessing provider:com.android.contacts\n"
+                           "java.lang.IllegalArgumentException: raw_contact_id is required")
+        row = {"_id": db["next_id"][table], **binds}
+        if table == "raw_contacts":
+            row.setdefault("deleted", 0)
+        db["next_id"][table] += 1
+        rows.append(row)
+        return 0
+    match = _where(opts.get("--where"))
+    hits = [r for r in rows if match(r) and not (table == "raw_contacts" and r.get("deleted"))]
+    if verb == "query":
+        if not hits:
+            sh.say("No result found.")
+        cols = opts["--projection"].split(":") if "--projection" in opts else None
+        for i, r in enumerate(hits):
+            sh.say(f"Row: {i} " + ", ".join(f"{c}={'NULL' if r.get(c) is None else r.get(c)}" for c in (cols or r)))
+        return 0
+    if verb == "delete":
+        for r in hits:
+            if table == "raw_contacts" and not sync_adapter:
+                r["deleted"] = 1          # the provider keeps it until its account syncs the deletion
+            else:
+                rows.remove(r)
+                if table == "raw_contacts":
+                    db["data"] = [d for d in db["data"] if d.get("raw_contact_id") != r["_id"]]
+        return 0
+    raise Fail(f"content: the device double models insert, query and delete, not {verb}")
 
 
 def _screen_module():
@@ -708,7 +892,7 @@ BUILTINS = {
     "ps": sh_ps, "pidof": sh_pidof, "kill": sh_kill, "ls": sh_ls, "cat": sh_cat, "mkdir": sh_mkdir,
     "cp": sh_cp, "mv": lambda sh, a: sh_cp(sh, a, move=True), "rm": sh_rm, "chmod": sh_chmod, "chown": sh_chown,
     "chcon": sh_chcon, "mount": sh_mount, "umount": sh_umount, "nsenter": sh_nsenter, "iptables": sh_iptables,
-    "pm": sh_pm, "am": sh_am, "echo": sh_echo, "true": lambda sh, a: 0,
+    "pm": sh_pm, "am": sh_am, "echo": sh_echo, "dumpsys": sh_dumpsys, "content": sh_content, "true": lambda sh, a: 0,
     "uiautomator": sh_uiautomator, "input": sh_input, "screencap": sh_screencap, "screenrecord": sh_screenrecord,
 }
 
@@ -742,6 +926,11 @@ def adb(state: dict, args: list[str]) -> tuple[str | bytes, str, int]:
                 return "", "adbd cannot run as root in production builds\n", 1
             was, state["adbd_root"] = state["adbd_root"], True
             return ("adbd is already running as root\n" if was else "restarting adbd as root\n"), "", 0
+        if verb == "unroot":
+            if not state["adbd_root"]:
+                return "adbd not running as root\n", "", 0
+            state["adbd_root"] = False
+            return "restarting adbd as non root\n", "", 0
         if verb == "remount":
             if not state["adbd_root"]:
                 return "", 'Not running as root. Try "adb root" first.\n', 1
@@ -780,17 +969,15 @@ def adb(state: dict, args: list[str]) -> tuple[str | bytes, str, int]:
             if len(rest) == 2 and all(r.startswith("tcp:") for r in rest):
                 rev[rest[0]] = rest[1]
                 return "", "", 0
-        if verb == "install":
-            apk = rest[-1]
-            package = os.path.basename(apk)[:-len(".apk")]
-            if package not in state["packages"]:
-                state["packages"].append(package)
-            return "Performing Streamed Install\nSuccess\n", "", 0
+        if verb in ("install", "install-multiple"):
+            return install(state, verb, rest)
         if verb == "uninstall":
             if rest[0] not in state["packages"]:
                 return "Failure [DELETE_FAILED_INTERNAL_ERROR]\n", "", 1
-            state["packages"].remove(rest[0])
+            uninstall(state, rest[0])
             return "Success\n", "", 0
+        if verb == "emu":
+            return emu(state, rest)
         if verb in ("wait-for-device",):
             return "", "", 0
         if verb == "get-state":
@@ -798,6 +985,74 @@ def adb(state: dict, args: list[str]) -> tuple[str | bytes, str, int]:
     except Fail as e:
         return "", f"adb: error: {e}\n", 1
     return "", f"adb: unknown command {' '.join(args)}\n", 1
+
+
+def _axml():
+    try:
+        import axml  # beside this file: the adb script puts its folder on the path
+    except ImportError:  # imported as hooks.standin.adb.device_model
+        from hooks.standin.adb import axml
+    return axml
+
+
+def install(state: dict, verb: str, args: list[str]) -> tuple[str, str, int]:
+    """`adb install [-r] [-g] APK` / `adb install-multiple [-r] [-g] BASE SPLIT...`."""
+    flags = {a for a in args if a.startswith("-")}
+    files = [a for a in args if not a.startswith("-")]
+    unknown = flags - {"-r", "-g", "-t", "-d"}
+    if unknown or not files or (verb == "install" and len(files) != 1):
+        return "", f"adb: usage: {verb} [-r] [-g] {'APK' if verb == 'install' else 'APK...'}\n", 1
+
+    def failed(why: str) -> tuple[str, str, int]:
+        return "", f"adb: failed to install {' '.join(files)}: Failure [{why}]\n", 1
+
+    facts = []
+    for f in files:
+        try:
+            facts.append(_axml().manifest_facts(f))
+        except ValueError as e:
+            return failed(str(e))
+    bases = [x for x in facts if not x["split"]]
+    if len(bases) != 1:
+        return failed("INSTALL_FAILED_INVALID_APK: Full install must include a base package" if not bases else
+                      "INSTALL_FAILED_INVALID_APK: Split null was defined multiple times")
+    base = bases[0]
+    package = base["package"]
+    other = [x["package"] for x in facts if x["package"] != package]
+    if other:
+        return failed(f"INSTALL_FAILED_INVALID_APK: Inconsistent package {other[0]} in split; expected {package}")
+    if package in state["packages"] and "-r" not in flags:
+        return failed(f"INSTALL_FAILED_ALREADY_EXISTS: Attempt to re-install {package} without first uninstalling.")
+    if package in state["packages"]:
+        force_stop(state, package)
+    else:
+        state["packages"].append(package)
+    requested = sorted({p for x in facts for p in x["permissions"]})
+    old = extend(state)["package_info"].get(package, {})
+    granted = sorted(p for p in requested if p in RUNTIME) if "-g" in flags else \
+        [p for p in old.get("granted", []) if p in requested]
+    state["package_info"][package] = {"requested": requested, "granted": granted, "version_code": base["version_code"],
+                                      "splits": sorted(str(x["split"]) for x in facts if x["split"])}
+    return "Performing Streamed Install\nSuccess\n", "", 0
+
+
+def emu(state: dict, args: list[str]) -> tuple[str, str, int]:
+    """`adb emu CMD`: the emulator console, as adb relays it (its answer ends with OK, or KO: why)."""
+    console = extend(state)["emu"]
+    if console is None:
+        return "", f"adb: {state['serial']} is not an emulator: no console to send `{' '.join(args)}` to\n", 1
+    if args[:2] == ["geo", "fix"] and len(args) in (4, 5, 6):
+        try:
+            lng, lat = float(args[2]), float(args[3])
+        except ValueError:
+            return "KO: argument is not a number\n", "", 1
+        if not (-180 <= lng <= 180 and -90 <= lat <= 90):
+            return "KO: invalid longitude or latitude\n", "", 1
+        console["geo"] = {"lng": lng, "lat": lat}
+        return "OK\n", "", 0
+    if args == ["avd", "name"]:
+        return f"{console['avd']}\nOK\n", "", 0
+    return f"KO: unknown command, try 'help' ({' '.join(args)})\n", "", 1
 
 
 def load(path: str) -> dict:
