@@ -200,34 +200,51 @@ def demo(out: Path, scenario: str, consent: str, force: bool, timeout: float, te
 @click.option("--no-install", is_flag=True,
               help="With --apk: the app is installed already; only record the APK's identity (as before --grant).")
 @click.option("--duration", type=Seconds(), default=None, help="Stop after this many seconds (default: Ctrl-C or the app's end).")
+@click.option("--consent", type=click.Choice(["accept", "decline", "none"]), default=None,
+              help="With --apk: answer the privacy dialog by UI automation (uiautomator dump, input tap, screencap "
+                   "through adb), photograph it and keep each tap; none = photograph it and leave it unanswered. "
+                   "Default: no automation (you tap, or `piiaudit mark consent`).")
+@click.option("--explore", "explore_s", type=Seconds(), default=None,
+              help="With --consent: then explore the app this long (taps, back, scroll; never pay, send or call).")
+@click.option("--permissions", type=click.Choice(["allow", "deny", "leave"]), default="leave", show_default=True,
+              help="With --consent: how the automation answers runtime permission prompts.")
+@click.option("--screenrecord", is_flag=True, help="With --consent: also record the screen (screens/NNNN-recording.mp4).")
 @click.option("--adb", "adb_path", help="Path to adb; default: $PIIAUDIT_ADB, PATH, $ANDROID_HOME.")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
 @click.option("--tester", help=TESTER_HELP)
 @_one_line
 def record(package: str | None, session_dir: Path, profile: Path | None, device_id: str | None, listen_host: str,
            listen_port: int, confdir: Path | None, attach: bool, apks: tuple[Path, ...], grant: str, keep: bool,
-           no_install: bool, duration: float | None, adb_path: str | None, force: bool, tester: str | None) -> None:
+           no_install: bool, duration: float | None, consent: str | None, explore_s: float | None, permissions: str,
+           screenrecord: bool, adb_path: str | None, force: bool, tester: str | None) -> None:
     """Record an audit session of PACKAGE (or of the app in --apk) on a real device or emulator.
 
     Runs the proxy (point the device at it), spawns the app under Frida with the agent
     loaded before its first instruction (and in its :push/:remote processes), and records
     until you press Ctrl-C, --duration passes or the app exits. With --apk the app is
     installed first (split APKs with `adb install-multiple`), --grant's permissions are
-    granted, and afterwards it is force-stopped and uninstalled (unless --keep). Mark the
-    consent moment from another shell with `piiaudit mark consent` if you tap it yourself.
+    granted, and afterwards it is force-stopped and uninstalled (unless --keep). With --consent
+    the privacy dialog is answered by UI automation through adb (docs/consent-automation.md);
+    without it, tap it yourself and, if the dialog is not a standard one, mark the moment from
+    another shell with `piiaudit mark consent`.
 
     \b
     Examples:
       piiaudit device setup --profile device.yaml
       piiaudit record --apk app.apk --grant all --duration 300 --session run1 --profile device.yaml
       piiaudit record --apk base.apk --apk split_config.arm64_v8a.apk --session run2
+      piiaudit record --apk app.apk --consent decline --explore 60 --session run-declined
       piiaudit record com.example.app --session run3 --profile device.yaml --tester "Li Lei"
       piiaudit analyze run1 --scope scope.yaml && piiaudit report run1
 
     See docs/device-setup.md for the emulator, proxy, CA and frida-server set-up.
     """
-    from commands.recording import RecordError, record_apk, record_device
+    from commands.recording import RecordError, record_apk, record_device, ui_automation
 
+    if consent is None and (explore_s or permissions != "leave" or screenrecord):
+        raise AuditError("--explore, --permissions and --screenrecord go with --consent")
+    if consent is not None and (not apks or no_install):
+        raise AuditError("--consent drives the app record installs: give it --apk (without --no-install)")
     if not apks and package is None:
         raise AuditError("give the app: PACKAGE (installed already) or --apk APP.apk")
     if not apks and (grant != "none" or keep or no_install):
@@ -236,8 +253,10 @@ def record(package: str | None, session_dir: Path, profile: Path | None, device_
                    force=force, tester=tester_from(tester), duration=duration)
     try:
         if apks and not no_install:
+            driver = (ui_automation(consent, explore_s=explore_s or 0.0, permissions=permissions, record_video=screenrecord,
+                                    echo=click.echo) if consent else None)
             summary = record_apk(list(apks), session_dir, grant=grant, keep=keep, adb_path=adb_path,
-                                 device_id=device_id, package=package, echo=click.echo, **options)
+                                 device_id=device_id, package=package, consent=driver, echo=click.echo, **options)
         else:
             if len(apks) > 1:
                 raise AuditError("--no-install records one APK's identity: give the base APK only")

@@ -88,6 +88,24 @@ class DriverContext:
     stop: threading.Event = field(default_factory=threading.Event)
 
 
+def ui_automation(answer: str, *, explore_s: float = 0.0, permissions: str = "leave", record_video: bool = False,
+                  echo: Callable[[str], None] = print) -> Callable[[DriverContext], Any]:
+    """The UI automation (commands/device/ui, docs/consent-automation.md) as `record_apk`'s
+    consent driver: it answers the privacy dialog with `answer` (accept | decline | none),
+    permission prompts with `permissions`, explores for `explore_s` seconds, and keeps its
+    actions and screenshots in the session. Its store is its own connection (the hooks write
+    through the recording's at the same time)."""
+    from commands.device.ui import run_consent_path
+
+    def drive(ctx: DriverContext) -> Any:
+        outcome = run_consent_path(ctx.adb, None, ctx.session_dir, answer, explore_s=explore_s,
+                                   permissions=permissions, record_video=record_video, stop=ctx.stop,
+                                   package=ctx.package)
+        echo(outcome.summary())
+        return outcome
+    return drive
+
+
 DRIVER_JOIN_S = 10.0             # how long the end of a recording waits for the driver to return
 
 

@@ -39,7 +39,7 @@ def standin_classpath():
     return standin.build()
 
 
-def standin_target(classpath, seen: dict, dev: Device):
+def standin_target(classpath, seen: dict, dev: Device, *, device_user: bool = False):
     """The stand-in as the spawned app; records what the device looked like at the spawn."""
     from hooks.standin import build as standin
     from hooks.standin.scenarios import CONSENT_PROPERTY
@@ -54,7 +54,8 @@ def standin_target(classpath, seen: dict, dev: Device):
         props = standin.write_device_properties(profiles.load(DEMO_DEVICE), seen["work"] / "device.properties")
         argv = standin.java_command(classpath, proxy_host="127.0.0.1", proxy_port=proxy.port, truststore=truststore,
                                     truststore_password=password, device_properties=props,
-                                    extra_jvm_args=[f"-D{CONSENT_PROPERTY}=accept"])
+                                    extra_jvm_args=(standin.screen_args(seen["port_file"]) if device_user
+                                                    else [f"-D{CONSENT_PROPERTY}=accept"]))
         return LocalProcess(argv)
     return factory
 
@@ -215,3 +216,38 @@ def test_a_session_directory_that_is_not_ours_is_refused_before_the_install(tmp_
     assert PACKAGE not in dev.state["packages"]
     assert not any(" install" in line for line in dev.log())
     assert sorted(p.name for p in foreign.iterdir()) == ["thesis.docx"]
+
+
+def test_record_apk_with_consent_decline_declines_by_ui_automation(tmp_path, monkeypatch, standin_classpath):
+    """`record --apk --consent decline`: the automation taps 不同意 and then 退出 on the app's own
+    screen (the stand-in in device mode, reached only through the double's adb), photographs
+    each step, and the analysis reads the refusal from the hooks' clicks."""
+    from analysis.pipeline import analyze
+    from commands.recording import ui_automation
+    from hooks.standin.scenarios import SCENARIOS
+    from piiaudit import paths
+
+    seen: dict = {"work": tmp_path, "port_file": tmp_path / "screen.port"}
+    state = model.new_device(34)
+    state["screen"] = {"provider": "standin", "port_file": str(seen["port_file"])}
+    dev = Device(tmp_path, monkeypatch, state)
+    lines: list[str] = []
+    record_apk([APK], tmp_path / "run", grant="all", echo=lines.append, profile=DEMO_DEVICE,
+               listen_host="127.0.0.1", listen_port=0, confdir=paths.demo_confdir(), attach=False, duration=120,
+               consent=ui_automation("decline", echo=lines.append),
+               target_factory=standin_target(standin_classpath, seen, dev, device_user=True),
+               proxy_options={"respond_hosts": SCENARIOS["demo"].hosts})
+    store = SessionStore(tmp_path / "run", create=False)
+    taps = store.rows("SELECT purpose, target_text FROM ui_actions WHERE action = 'tap' ORDER BY ts")
+    assert [(t["purpose"], t["target_text"]) for t in taps] == [("consent_decline", "不同意"),
+                                                                ("consent_second_prompt", "退出")]
+    clicks = [r["value"] for r in store.rows("SELECT value FROM events WHERE kind = 'click' ORDER BY ts")]
+    assert clicks == ["不同意", "退出"]
+    causes = [r["cause"] for r in store.rows("SELECT cause FROM screens ORDER BY ts, id")]
+    assert causes[0] == "dialog" and causes.count("after_tap") == 2
+    assert any("asked to decline, result declined" in line for line in lines), lines
+    store.close()
+    result = analyze(tmp_path / "run")
+    assert result.consent.status == "declined"
+    assert "PIPL-REFUSE" in set(result.findings["rule_id"])
+    assert PACKAGE not in dev.state["packages"]
