@@ -4,7 +4,9 @@ A session directory holds piiaudit's own files and nothing piiaudit would delete
 mistake. Its own files are named in `OWN_FILES` (the database with its WAL and journal
 files, the flow file, the manifest, the evidence outputs, the copies of the profile and
 scope, the app's output) plus the temporary files piiaudit writes beside them and renames
-into place (`.evidence.xlsx.<random>.tmp`, `manifest.json.<random>.tmp`, ...).
+into place (`.evidence.xlsx.<random>.tmp`, `manifest.json.<random>.tmp`, ...), and one folder:
+`screens/`, the UI automation's captures (`screens/NNNN-<cause>.png|mp4`, indexed in the
+`screens` table; `screen_files` lists them), which is piiaudit's while it holds nothing else.
 
 A directory *is a piiaudit session* when it holds a `session.db` that is an SQLite
 database with piiaudit's tables. Commands that write a session use `claim`:
@@ -44,6 +46,8 @@ OWN_FILES = (
     "report.pdf",   # report --pdf: the page printed, its footer naming manifest.json's SHA-256
 )
 SCREENSHOT = re.compile(r"^screenshot-[0-9a-f]{16}(\.[A-Za-z0-9]{1,8})?$")   # = piiaudit.testermarks
+SCREENS_DIR = "screens"   # the UI automation's captures: screens/NNNN-<cause>.<png|mp4> (schema table `screens`)
+SCREEN_FILE = re.compile(r"^(\d{4,})-[a-z_]+\.(?:png|mp4)$")
 SQLITE_HEADER = b"SQLite format 3\x00"
 PIIAUDIT_TABLES = {"flows", "pii_hits", "events"}
 SHOWN = 5   # foreign entries named in a refusal
@@ -66,11 +70,40 @@ def is_own_file(name: str) -> bool:
     return False
 
 
+def is_screen_name(name: str) -> bool:
+    """`screens/0003-before_tap.png`: a capture's path in the session as the `screens` table names it."""
+    folder, _, base = name.partition("/")
+    return folder == SCREENS_DIR and bool(SCREEN_FILE.match(base))
+
+
+def screen_files(directory: Path) -> tuple[list[str], list[str]]:
+    """(captures, foreign names) in `directory`'s screens/ folder, as paths relative to the session
+    (`screens/0001-dialog.png`): a capture is a regular file named as the UI automation names them;
+    a capture being written (`.0001-dialog.png.tmp`) is neither; anything else is foreign. Both
+    empty when there is no screens/ folder (a link or a file of that name is foreign)."""
+    folder = Path(directory) / SCREENS_DIR
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        return [], [SCREENS_DIR]
+    if not folder.is_dir():
+        return [], []
+    own, foreign = [], []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if SCREEN_FILE.match(entry.name) and entry.is_file(follow_symlinks=False):
+            own.append(f"{SCREENS_DIR}/{entry.name}")
+        elif not (entry.name.startswith(".") and entry.name.endswith(".tmp") and SCREEN_FILE.match(entry.name[1:-4])
+                  and entry.is_file(follow_symlinks=False)):
+            foreign.append(f"{SCREENS_DIR}/{entry.name}" + ("/" if entry.is_dir(follow_symlinks=False) else ""))
+    return own, foreign
+
+
 def foreign_entries(directory: Path) -> list[str]:
-    """Names in `directory` that are not piiaudit's own files (folders always are foreign)."""
+    """Names in `directory` that are not piiaudit's own files (folders are foreign, but for a
+    screens/ folder holding only captures: then what it holds besides them is named)."""
     out = []
     for entry in sorted(os.scandir(directory), key=lambda e: e.name):
-        if not (is_own_file(entry.name) and entry.is_file(follow_symlinks=False)):
+        if entry.name == SCREENS_DIR:
+            out += screen_files(directory)[1]
+        elif not (is_own_file(entry.name) and entry.is_file(follow_symlinks=False)):
             out.append(entry.name + ("/" if entry.is_dir(follow_symlinks=False) else ""))
     return out
 
@@ -156,6 +189,21 @@ def clear(directory: Path | str) -> list[str]:
         raise SessionDirError(f"{directory}: not a piiaudit session directory (no piiaudit {DB_NAME}); "
                               "refusing to replace it: choose another directory")
     removed = []
+    folder = directory / SCREENS_DIR
+    if folder.is_dir() and not folder.is_symlink():   # only captures (and ones being written): foreign_entries
+        for entry in sorted(folder.iterdir()):
+            try:
+                entry.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as e:
+                raise SessionDirError(f"{entry}: cannot delete it ({os_problem(e)})") from None
+            removed.append(f"{SCREENS_DIR}/{entry.name}")
+        try:
+            folder.rmdir()
+        except OSError as e:
+            raise SessionDirError(f"{folder}: cannot delete it ({os_problem(e)})") from None
+        removed.append(f"{SCREENS_DIR}/")
     for entry in sorted(directory.iterdir()):
         try:
             entry.unlink()
