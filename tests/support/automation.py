@@ -101,21 +101,23 @@ def add_automation(session_dir: Path, answer: str = "accept") -> Automation:
                             "target_id": rid, "purpose": purpose, "source": "automation",
                             "detail": json.dumps(detail or {}, ensure_ascii=False)})
 
-        shot(dialog["ts"] + 0.2, "dialog", "隐私政策 Privacy", ("不同意", "同意"))
         label = "同意" if answer == "accept" else "不同意"
         tap = next((c for c in clicks if label in (c["value"] or "") + (c["data"] or "")), clicks[0])
+        gap = max(tap["ts"] - dialog["ts"], 0.01)   # the dialog first seen, then the capture before the tap
+        shot(dialog["ts"] + gap / 4, "dialog", "隐私政策 Privacy", ("不同意", "同意"))
         purpose = "consent_accept" if answer == "accept" else "consent_decline"
-        act("consent", tap["ts"] - 0.05, purpose, label, xy=(800 if answer == "accept" else 280, 1400),
+        act("consent", tap["ts"] - gap / 8, purpose, label, xy=(800 if answer == "accept" else 280, 1400),
             detail={"by": "text", "matched": label, "dialog": "隐私政策"})
-        shot(tap["ts"] - 0.1, "before_tap", "隐私政策 Privacy", ("不同意", "同意"), action="consent")
-        shot(tap["ts"] + 0.4, "after_tap", "首页 Home" if answer == "accept" else "您需要同意后才能继续",
+        shot(dialog["ts"] + gap / 2, "before_tap", "隐私政策 Privacy", ("不同意", "同意"), action="consent")
+        shot(tap["ts"] + min(0.4, gap / 2), "after_tap", "首页 Home" if answer == "accept" else "您需要同意后才能继续",
              () if answer == "accept" else ("退出", "同意"), action="consent")
         if answer == "decline":
             exit_tap = next((c for c in clicks if c["ts"] > tap["ts"]), None)
             if exit_tap is not None:
-                act("second", exit_tap["ts"] - 0.05, "consent_second_prompt", "退出", xy=(280, 1400),
+                second_gap = max(exit_tap["ts"] - tap["ts"], 0.01)
+                act("second", exit_tap["ts"] - second_gap / 8, "consent_second_prompt", "退出", xy=(280, 1400),
                     detail={"by": "text", "matched": "退出", "dialog": "您需要同意后才能继续"})
-                shot(exit_tap["ts"] - 0.1, "before_tap", "您需要同意后才能继续", ("退出", "同意"), action="second")
+                shot(exit_tap["ts"] - second_gap / 4, "before_tap", "您需要同意后才能继续", ("退出", "同意"), action="second")
         if perm:
             p = perm[0]
             shot(p["ts"] + 0.1, "permission_prompt", "允许访问位置信息？", ("拒绝", "仅在使用中允许"), event_id=p["id"])
