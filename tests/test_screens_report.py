@@ -250,3 +250,13 @@ def test_the_page_with_thumbnails_lays_out_at_1400_px_with_no_overflow(accepted,
     with Image.open(shot) as img:
         blue = sum(1 for px in img.convert("RGB").getdata() if px == (33, 99, 170))
     assert blue > 500, f"{blue} pixels of the captures' title bar: the thumbnails are not drawn"
+
+
+def test_the_pdf_prints_the_thumbnails(accepted, tmp_path, chromium):
+    """Chromium prints the thumbnails (CSS backgrounds, printed with print-color-adjust): the PDF holds
+    image objects, which a report of the same recording without captures does not."""
+    import shutil
+
+    session = Path(shutil.copytree(accepted[0], tmp_path / "s"))
+    pdf = Path(write_report(session, pdf=True)["pdf"]).read_bytes()
+    assert pdf.count(b"/Subtype /Image") >= len(accepted[1].screens)

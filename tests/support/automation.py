@@ -76,7 +76,7 @@ def add_automation(session_dir: Path, answer: str = "accept") -> Automation:
         dialog = _one(store, "SELECT id, ts FROM events WHERE kind = 'dialog_shown' ORDER BY ts LIMIT 1")
         clicks = store.rows("SELECT id, ts, value, data FROM events WHERE kind = 'click' ORDER BY ts")
         perm = store.rows("SELECT id, ts FROM events WHERE kind = 'permission_request' ORDER BY ts LIMIT 1")
-        (folder := Path(session_dir) / "screens").mkdir(exist_ok=True)
+        (Path(session_dir) / "screens").mkdir(exist_ok=True)
         n = 0
         actions, screens = [], []
 
