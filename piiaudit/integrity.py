@@ -286,6 +286,10 @@ def _check_screens(session_dir: Path, recorded: dict, rows: list[tuple[str, str]
     out = []
     for name in sorted(set(in_manifest) | set(in_rows) | set(present)):
         rec, row_sha = in_manifest.get(name), in_rows.get(name)
+        if not sessiondir.is_screen_name(name):      # never looked up: it could name anything
+            out.append(FileCheck(name, "changed", "not a name the UI automation writes (screens/NNNN-<cause>.png)",
+                                 rec.get("sha256") if rec else row_sha))
+            continue
         path = session_dir / name
         if name not in present:
             if path.exists() or path.is_symlink():      # a link, a folder, a pipe under a capture's name

@@ -260,3 +260,36 @@ def test_the_pdf_prints_the_thumbnails(accepted, tmp_path, chromium):
     session = Path(shutil.copytree(accepted[0], tmp_path / "s"))
     pdf = Path(write_report(session, pdf=True)["pdf"]).read_bytes()
     assert pdf.count(b"/Subtype /Image") >= len(accepted[1].screens)
+
+
+def test_a_capture_row_naming_a_file_outside_screens_is_never_followed(demo_recording, tmp_path):
+    """A screens row whose file is not a name the automation writes is shown as missing, never linked,
+    never read (verify names it), and a screen recording is linked by name, not drawn."""
+    from piiaudit import integrity
+
+    session = copy_recording(demo_recording, tmp_path / "session")
+    (tmp_path / "outside.png").write_bytes(b"\x89PNG\r\n\x1a\n secret")
+    auto = add_automation(session, "accept")
+    (session / "screens" / "0099-recording.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom")
+    store = SessionStore(session, create=False)
+    try:
+        store.write({"screens": [
+            {"ts": auto.action_ts["consent"], "file": "../outside.png", "sha256": "0" * 64, "kind": "png",
+             "cause": "after_tap", "action_id": auto.actions["consent"]},
+            {"ts": auto.action_ts["explore"] + 2, "file": "screens/0099-recording.mp4", "kind": "mp4",
+             "sha256": _sha(session / "screens" / "0099-recording.mp4"), "cause": "recording"}]})
+    finally:
+        store.close()
+    (check,) = [f for f in integrity.verify(session).files if f.name == "../outside.png"]
+    assert check.status == "changed" and check.found_sha256 is None
+    analyze(session, accept_changes=True)
+    paths = write_report(session, accept_changes=True)
+    page = Path(paths["html"]).read_text("utf-8")
+    assert "outside.png" in page and 'href="../outside.png"' not in page and b.SCREEN_MISSING in page
+    assert 'href="screens/0099-recording.mp4"' in page and page.count("url(data:image/png;base64,") == len(auto.screens)
+    assert all(s["file"] != "../outside.png" for s in _doc(session)["consent"]["screens"])
+    wb = openpyxl.load_workbook(paths["xlsx"])
+    ws = wb[b.SCREENS_SHEET]
+    col = [c.value for c in ws[1]].index(b.SCREEN_FILE)
+    links = {r[col].value: r[col].hyperlink.target if r[col].hyperlink else None for r in ws.iter_rows(min_row=2)}
+    assert links["../outside.png"] is None and links["screens/0099-recording.mp4"] == "screens/0099-recording.mp4"
