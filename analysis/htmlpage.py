@@ -300,8 +300,10 @@ class _Shots:
             w, h = s.get("width"), s.get("height")
             ratio = f"{int(w)}/{int(h)}" if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0 else "9/20"
             box = markupsafe.Markup('<span class="cap cap-{}" style="aspect-ratio:{}"></span>').format(int(s["id"]), ratio)
+        offset = s.get("offset_s")
+        label = name.rsplit("/", 1)[-1] + (f" ({offset:+.2f} s)" if isinstance(offset, float) else "")
         return markupsafe.Markup('<a class="thumb" href="{}" title="{}">{}<span>{}</span></a>').format(
-            name, caption, box, name.rsplit("/", 1)[-1])
+            name, caption, box, label)
 
     def thumbs(self, shots: list[dict[str, Any]]) -> markupsafe.Markup:
         return markupsafe.Markup('<span class="thumbs">{}</span>').format(

@@ -18,7 +18,8 @@ consent driver, commands/device/ui, with the files in `screens/`):
   whoever held it, the runner's mark, a consent flag written); None when nothing was decided.
   With it: the automation's consent actions and the captures of the consent path.
 - `of_moments(session, times)`: the captures whose moment holds one of `times`: a capture
-  shows the screen of [its time - `MOMENT_S`, its time + `MOMENT_S`]; nearest first.
+  shows the screen of [its time - `MOMENT_S`, its time + `MOMENT_S`]; nearest first, each with
+  `offset_s`, its time less the nearest of `times`.
 
 A capture is linked to or shown only when its `file` is a name the automation writes
 (piiaudit.sessiondir.is_screen_name: `screens/0003-before_tap.png`) and that file is there
@@ -136,8 +137,10 @@ def of_moments(session: Any, times: list[float] | np.ndarray, *, limit: int = MA
     pngs = frame.loc[frame["kind"].eq("png")] if "kind" in frame else frame
     if pngs.empty:
         return []
-    gap = np.abs(pngs["ts"].to_numpy(dtype="float64")[:, None] - t[None, :]).min(axis=1)
-    near = pngs.assign(_gap=gap).loc[gap <= MOMENT_S].sort_values(["_gap", "ts", "id"]).head(limit)
+    diff = pngs["ts"].to_numpy(dtype="float64")[:, None] - t[None, :]
+    nearest = diff[np.arange(len(diff)), np.abs(diff).argmin(axis=1)]
+    gap = np.abs(nearest)
+    near = pngs.assign(_gap=gap, offset_s=nearest).loc[gap <= MOMENT_S].sort_values(["_gap", "ts", "id"]).head(limit)
     return [capture(r, session.dir) for r in near.drop(columns="_gap").to_dict("records")]
 
 

@@ -293,3 +293,21 @@ def test_a_capture_row_naming_a_file_outside_screens_is_never_followed(demo_reco
     col = [c.value for c in ws[1]].index(b.SCREEN_FILE)
     links = {r[col].value: r[col].hyperlink.target if r[col].hyperlink else None for r in ws.iter_rows(min_row=2)}
     assert links["../outside.png"] is None and links["screens/0099-recording.mp4"] == "screens/0099-recording.mp4"
+
+
+def test_a_screen_of_a_moment_says_how_far_it_is_from_the_evidence(accepted):
+    from analysis import screens
+    from analysis.load import load_session
+
+    session, auto, _ = accepted
+    prompt = next(s for s in auto.screens if s["cause"] == "permission_prompt")
+    loaded = load_session(session)
+    try:
+        near = screens.of_moments(loaded, [prompt["ts"] - 0.001, prompt["ts"] + 10])
+        assert near[0]["file"] == prompt["file"] and near[0]["offset_s"] == pytest.approx(0.001, abs=1e-6)
+        assert all(abs(s["offset_s"]) <= screens.MOMENT_S for s in near) and len(near) <= screens.MAX_PER_MOMENT
+        assert screens.of_moments(loaded, [prompt["ts"] + 3600]) == []
+    finally:
+        loaded.store.close()
+    page = Path(accepted[2]["html"]).read_text("utf-8")
+    assert re.search(re.escape(prompt["file"].split("/")[1]) + r" \([+-]\d+\.\d\d s\)</span>", page)
