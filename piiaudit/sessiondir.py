@@ -4,9 +4,9 @@ A session directory holds piiaudit's own files and nothing piiaudit would delete
 mistake. Its own files are named in `OWN_FILES` (the database with its WAL and journal
 files, the flow file, the manifest, the evidence outputs, the copies of the profile and
 scope, the app's output) plus the temporary files piiaudit writes beside them and renames
-into place (`.evidence.xlsx.<random>.tmp`, `manifest.json.<random>.tmp`, ...), and one folder:
-`screens/`, the UI automation's captures (`screens/NNNN-<cause>.png|mp4`, indexed in the
-`screens` table; `screen_files` lists them), which is piiaudit's while it holds nothing else.
+into place (`.evidence.xlsx.<random>.tmp`, `manifest.json.<random>.tmp`, ...), and the
+`screens/` folder of the UI automation's captures while it holds only those
+(`NNNN-<cause>.png|mp4`, piiaudit.store.add_screen).
 
 A directory *is a piiaudit session* when it holds a `session.db` that is an SQLite
 database with piiaudit's tables. Commands that write a session use `claim`:
@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from piiaudit import dbfile
-from piiaudit.store import DB_NAME, FLOWS_NAME, MANIFEST_NAME
+from piiaudit.store import DB_NAME, FLOWS_NAME, MANIFEST_NAME, SCREEN_FILE, SCREENS_DIR
 
 OWN_FILES = (
     DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal",
@@ -46,8 +46,6 @@ OWN_FILES = (
     "report.pdf",   # report --pdf: the page printed, its footer naming manifest.json's SHA-256
 )
 SCREENSHOT = re.compile(r"^screenshot-[0-9a-f]{16}(\.[A-Za-z0-9]{1,8})?$")   # = piiaudit.testermarks
-SCREENS_DIR = "screens"   # the UI automation's captures: screens/NNNN-<cause>.<png|mp4> (schema table `screens`)
-SCREEN_FILE = re.compile(r"^(\d{4,})-[a-z_]+\.(?:png|mp4)$")
 SQLITE_HEADER = b"SQLite format 3\x00"
 PIIAUDIT_TABLES = {"flows", "pii_hits", "events"}
 SHOWN = 5   # foreign entries named in a refusal
@@ -70,40 +68,27 @@ def is_own_file(name: str) -> bool:
     return False
 
 
-def is_screen_name(name: str) -> bool:
-    """`screens/0003-before_tap.png`: a capture's path in the session as the `screens` table names it."""
-    folder, _, base = name.partition("/")
-    return folder == SCREENS_DIR and bool(SCREEN_FILE.match(base))
-
-
-def screen_files(directory: Path) -> tuple[list[str], list[str]]:
-    """(captures, foreign names) in `directory`'s screens/ folder, as paths relative to the session
-    (`screens/0001-dialog.png`): a capture is a regular file named as the UI automation names them;
-    a capture being written (`.0001-dialog.png.tmp`) is neither; anything else is foreign. Both
-    empty when there is no screens/ folder (a link or a file of that name is foreign)."""
-    folder = Path(directory) / SCREENS_DIR
-    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-        return [], [SCREENS_DIR]
-    if not folder.is_dir():
-        return [], []
-    own, foreign = [], []
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        if SCREEN_FILE.match(entry.name) and entry.is_file(follow_symlinks=False):
-            own.append(f"{SCREENS_DIR}/{entry.name}")
-        elif not (entry.name.startswith(".") and entry.name.endswith(".tmp") and SCREEN_FILE.match(entry.name[1:-4])
-                  and entry.is_file(follow_symlinks=False)):
-            foreign.append(f"{SCREENS_DIR}/{entry.name}" + ("/" if entry.is_dir(follow_symlinks=False) else ""))
-    return own, foreign
+def is_own_screens(entry: os.DirEntry | Path) -> bool:
+    """The `screens/` folder holding only the UI automation's captures (and their temporary files)."""
+    path = Path(entry)
+    if path.name != SCREENS_DIR or path.is_symlink() or not path.is_dir():
+        return False
+    try:
+        return all(e.is_file(follow_symlinks=False) and (
+            SCREEN_FILE.match(e.name) or (e.name.startswith(".") and e.name.endswith(".tmp")
+                                          and SCREEN_FILE.match(e.name[1:-4]))) for e in os.scandir(path))
+    except OSError:
+        return False
 
 
 def foreign_entries(directory: Path) -> list[str]:
-    """Names in `directory` that are not piiaudit's own files (folders are foreign, but for a
-    screens/ folder holding only captures: then what it holds besides them is named)."""
+    """Names in `directory` that are not piiaudit's own files (folders are foreign, but for the
+    `screens/` folder of the UI automation's captures)."""
     out = []
     for entry in sorted(os.scandir(directory), key=lambda e: e.name):
-        if entry.name == SCREENS_DIR:
-            out += screen_files(directory)[1]
-        elif not (is_own_file(entry.name) and entry.is_file(follow_symlinks=False)):
+        if is_own_screens(entry):
+            continue
+        if not (is_own_file(entry.name) and entry.is_file(follow_symlinks=False)):
             out.append(entry.name + ("/" if entry.is_dir(follow_symlinks=False) else ""))
     return out
 
@@ -161,7 +146,7 @@ def claim(directory: Path | str, *, force: bool = False, option: str = "--force"
         raise SessionDirError(f"{directory}: exists and is not a directory")
     try:
         foreign = foreign_entries(directory)
-        own = any(is_own_file(p.name) for p in directory.iterdir())
+        own = any(is_own_file(p.name) or is_own_screens(p) for p in directory.iterdir())
     except OSError as e:
         raise SessionDirError(f"{directory}: cannot read the directory ({os_problem(e)})") from None
     if not foreign and not own:
@@ -189,23 +174,14 @@ def clear(directory: Path | str) -> list[str]:
         raise SessionDirError(f"{directory}: not a piiaudit session directory (no piiaudit {DB_NAME}); "
                               "refusing to replace it: choose another directory")
     removed = []
-    folder = directory / SCREENS_DIR
-    if folder.is_dir() and not folder.is_symlink():   # only captures (and ones being written): foreign_entries
-        for entry in sorted(folder.iterdir()):
-            try:
-                entry.unlink()
-            except FileNotFoundError:
-                continue
-            except OSError as e:
-                raise SessionDirError(f"{entry}: cannot delete it ({os_problem(e)})") from None
-            removed.append(f"{SCREENS_DIR}/{entry.name}")
-        try:
-            folder.rmdir()
-        except OSError as e:
-            raise SessionDirError(f"{folder}: cannot delete it ({os_problem(e)})") from None
-        removed.append(f"{SCREENS_DIR}/")
     for entry in sorted(directory.iterdir()):
         try:
+            if is_own_screens(entry):
+                for f in sorted(entry.iterdir()):
+                    f.unlink()
+                entry.rmdir()
+                removed.append(entry.name + "/")
+                continue
             entry.unlink()
         except FileNotFoundError:
             continue
@@ -232,3 +208,31 @@ def replacing(path: Path | str) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+# -- the UI automation's captures, by their paths in the session ------------------------------
+def is_screen_name(name: str) -> bool:
+    """`screens/0003-before_tap.png`: a capture's path in the session as the `screens` table names it."""
+    folder, _, base = name.partition("/")
+    return folder == SCREENS_DIR and bool(SCREEN_FILE.match(base))
+
+
+def screen_files(directory: Path) -> tuple[list[str], list[str]]:
+    """(captures, foreign names) in `directory`'s screens/ folder, as paths relative to the session
+    (`screens/0001-dialog.png`), for the manifest, verify and bundle: a capture is a regular file
+    named as the UI automation names them (piiaudit.store.add_screen); a capture being written
+    (`.0001-dialog.png.tmp`) is neither; anything else is foreign. Both empty when there is no
+    screens/ folder (a link or a file of that name is foreign)."""
+    folder = Path(directory) / SCREENS_DIR
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        return [], [SCREENS_DIR]
+    if not folder.is_dir():
+        return [], []
+    own, foreign = [], []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if SCREEN_FILE.match(entry.name) and entry.is_file(follow_symlinks=False):
+            own.append(f"{SCREENS_DIR}/{entry.name}")
+        elif not (entry.name.startswith(".") and entry.name.endswith(".tmp") and SCREEN_FILE.match(entry.name[1:-4])
+                  and entry.is_file(follow_symlinks=False)):
+            foreign.append(f"{SCREENS_DIR}/{entry.name}" + ("/" if entry.is_dir(follow_symlinks=False) else ""))
+    return own, foreign

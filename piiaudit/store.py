@@ -24,6 +24,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -46,6 +47,14 @@ UNCOUNTED = frozenset({"tally", "runs", "meta"})
 # The stage of an `errors` row's component (addon rows of a replay are counted by its writer).
 STAGE_OF_COMPONENT = {"addon": "proxy", "proxy": "proxy", "replay": "replay", "hooks": "hooks",
                       "analysis": "analysis"}
+
+# The UI automation's rows (commands/device/ui; piiaudit.schema: ui_actions, screens).
+UI_ACTIONS = ("tap", "back", "swipe", "none")
+UI_PURPOSES = ("consent_accept", "consent_decline", "consent_second_prompt", "consent_checkbox_noted",
+               "permission_allow", "permission_deny", "explore", "refused_unsafe")
+SCREEN_CAUSES = ("dialog", "before_tap", "after_tap", "permission_prompt", "explore", "end", "recording")
+SCREENS_DIR = "screens"
+SCREEN_FILE = re.compile(r"^(\d{4,})-[a-z_]+\.(?:png|mp4)$")
 
 _BUMP = (f"INSERT INTO meta (key, value) VALUES ('{WRITES_KEY}', '1') "
          "ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)")

@@ -141,11 +141,14 @@ def test_a_name_out_of_the_screens_folder_is_refused_in_a_bundle(automated, tmp_
 
 def test_demo_force_clears_the_screens_folder_but_never_a_foreign_file(copy):
     assert sessiondir.foreign_entries(copy) == []
+    assert sessiondir.screen_files(copy) == (sorted(f"screens/{p.name}" for p in (copy / "screens").iterdir()), [])
     (copy / "screens" / "notes.txt").write_text("mine")
-    assert sessiondir.foreign_entries(copy) == ["screens/notes.txt"]
-    with pytest.raises(sessiondir.SessionDirError, match="screens/notes.txt"):
+    assert sessiondir.foreign_entries(copy) == ["screens/"]
+    assert sessiondir.screen_files(copy)[1] == ["screens/notes.txt"]
+    with pytest.raises(sessiondir.SessionDirError, match="screens/"):
         sessiondir.clear(copy)
+    assert (copy / "screens" / "notes.txt").read_text() == "mine"
     (copy / "screens" / "notes.txt").unlink()
     removed = sessiondir.clear(copy)
-    assert "screens/0001-dialog.png" in removed and not (copy / "screens").exists()
+    assert "screens/" in removed and not (copy / "screens").exists()
     assert list(copy.iterdir()) == []
