@@ -21,8 +21,8 @@ UI automation in order with its screenshots. A screenshot shows as a thumbnail t
 the full-size file in the session's screens/ folder (`screens/0001-dialog.png`, beside this
 page in the session and in a bundle). Each capture's PNG is embedded once, as a CSS class
 whose background is a data: URI, however often it is shown, up to `MAX_SCREENS_BYTES` for
-the page (the consent path's first); the rest show their file name, linked, and a note says
-how many.
+the page (the consent path's first; the same picture taken twice is embedded once); the rest
+show their file name, linked, and a note says how many.
 
 Every time is shown in the report's zone, named in the header of each time column. A long
 value folds (``<details>``: its start and length shown, the whole value one click away).
@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import math
 from pathlib import Path
 from typing import Any
@@ -268,26 +269,31 @@ class _Shots:
         self.all = screens.captures(data.session)
         path_ids = {s["id"] for st in screens.steps(data.session, consent_path=True) for s in st["screens"]}
         order = sorted(self.all, key=lambda s: (s["id"] not in path_ids, s["ts"]))
-        self.embedded: dict[int, str] = {}
+        self.images: dict[str, str] = {}        # class (the bytes' SHA-256, 16 hex) -> base64 of the PNG
+        self.embedded: dict[int, str] = {}      # capture id -> its class; the same picture is embedded once
         used = 0
         for s in order:
             p = data.session_dir / s["file"] if s["present"] else None
-            if p is None or s.get("kind") != "png":
+            if p is None or s.get("kind") != "png" or p.stat().st_size > MAX_SCREENS_BYTES:
                 continue
-            size = p.stat().st_size
-            if used + size > MAX_SCREENS_BYTES:
-                continue
+            if used + p.stat().st_size > MAX_SCREENS_BYTES and f"cap-{str(s.get('sha256'))[:16]}" not in self.images:
+                continue    # beyond the page's budget and not a picture already embedded: not read
             data_bytes = p.read_bytes()
             if data_bytes[:8] != b"\x89PNG\r\n\x1a\n":     # only a PNG is shown as one
                 continue
-            used += size
-            self.embedded[int(s["id"])] = base64.b64encode(data_bytes).decode()
+            cls = "cap-" + hashlib.sha256(data_bytes).hexdigest()[:16]
+            if cls not in self.images:
+                if used + len(data_bytes) > MAX_SCREENS_BYTES:
+                    continue
+                used += len(data_bytes)
+                self.images[cls] = base64.b64encode(data_bytes).decode()
+            self.embedded[int(s["id"])] = cls
         self.left_out = sum(1 for s in self.all if s["present"] and s.get("kind") == "png"
                             and int(s["id"]) not in self.embedded)
 
     def css(self) -> markupsafe.Markup:
-        return markupsafe.Markup("\n".join(f".cap-{i}{{background-image:url(data:image/png;base64,{b64})}}"
-                                            for i, b64 in self.embedded.items()))
+        return markupsafe.Markup("\n".join(f".{cls}{{background-image:url(data:image/png;base64,{b64})}}"
+                                            for cls, b64 in self.images.items()))
 
     def thumb(self, s: dict[str, Any]) -> markupsafe.Markup:
         caption = screens.caption(s, self.data.tz, lambda c: b.value_label("screen_cause", c))
@@ -299,7 +305,8 @@ class _Shots:
         if int(s["id"]) in self.embedded:
             w, h = s.get("width"), s.get("height")
             ratio = f"{int(w)}/{int(h)}" if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0 else "9/20"
-            box = markupsafe.Markup('<span class="cap cap-{}" style="aspect-ratio:{}"></span>').format(int(s["id"]), ratio)
+            box = markupsafe.Markup('<span class="cap {}" style="aspect-ratio:{}"></span>').format(
+                self.embedded[int(s["id"])], ratio)
         offset = s.get("offset_s")
         label = name.rsplit("/", 1)[-1] + (f" ({offset:+.2f} s)" if isinstance(offset, float) else "")
         return markupsafe.Markup('<a class="thumb" href="{}" title="{}">{}<span>{}</span></a>').format(

@@ -150,7 +150,8 @@ def test_a_session_without_automation_still_has_the_sheets_saying_so(demo_record
 
 # -- the page -----------------------------------------------------------------------------
 def _css(page: str) -> dict[str, str]:
-    return dict(re.findall(r"\.(cap-\d+)\{background-image:url\(data:image/png;base64,([A-Za-z0-9+/=]+)\)\}", page))
+    return dict(re.findall(r"\.(cap-[0-9a-f]{16})\{background-image:url\(data:image/png;base64,([A-Za-z0-9+/=]+)\)\}",
+                           page))
 
 
 def test_the_consent_box_shows_the_consent_path_in_order_with_thumbnails_linked_full_size(accepted):
@@ -161,15 +162,18 @@ def test_the_consent_box_shows_the_consent_path_in_order_with_thumbnails_linked_
     items = re.findall(r"<li>(.*?)</li>", box, re.S)
     whys = [next((w for w in ("consent: accept", "permission: allow") if w in it), "capture") for it in items]
     assert whys == ["capture", "consent: accept", "capture", "permission: allow"]   # dialog, tap, prompt, allow
-    links = re.findall(r'<a class="thumb" href="(screens/[^"]+)"[^>]*>(<span class="cap (cap-\d+)")?', box)
+    links = re.findall(r'<a class="thumb" href="(screens/[^"]+)"[^>]*>(<span class="cap (cap-[0-9a-f]{16})")?', box)
     assert [h for h, _, _ in links] == [s["file"] for s in sorted(auto.screens, key=lambda s: s["ts"])
                                         if s["cause"] in ("dialog", "permission_prompt")
                                         or s["action_id"] in (auto.actions["consent"], auto.actions["permission"])]
     css = _css(page)
     for href, _, cls in links:
         assert cls and base64.b64decode(css[cls]) == (session / href).read_bytes()
-    # every capture is embedded once, however often it is shown
-    assert len(css) == len(auto.screens) and page.count("url(data:image/png;base64,") == len(auto.screens)
+    # every picture is embedded once, however often it is shown and however many captures show it
+    pictures = {s["sha256"] for s in auto.screens}
+    assert len(pictures) < len(auto.screens)      # the dialog before and at the tap: the same picture
+    assert set(css) == {f"cap-{sha[:16]}" for sha in pictures}
+    assert page.count("url(data:image/png;base64,") == len(pictures)
 
 
 def test_the_appendix_lists_every_action_and_capture_in_order(accepted):
@@ -286,7 +290,8 @@ def test_a_capture_row_naming_a_file_outside_screens_is_never_followed(demo_reco
     paths = write_report(session, accept_changes=True)
     page = Path(paths["html"]).read_text("utf-8")
     assert "outside.png" in page and 'href="../outside.png"' not in page and b.SCREEN_MISSING in page
-    assert 'href="screens/0099-recording.mp4"' in page and page.count("url(data:image/png;base64,") == len(auto.screens)
+    assert 'href="screens/0099-recording.mp4"' in page
+    assert page.count("url(data:image/png;base64,") == len({s["sha256"] for s in auto.screens})
     assert all(s["file"] != "../outside.png" for s in _doc(session)["consent"]["screens"])
     wb = openpyxl.load_workbook(paths["xlsx"])
     ws = wb[b.SCREENS_SHEET]
@@ -311,3 +316,21 @@ def test_a_screen_of_a_moment_says_how_far_it_is_from_the_evidence(accepted):
         loaded.store.close()
     page = Path(accepted[2]["html"]).read_text("utf-8")
     assert re.search(re.escape(prompt["file"].split("/")[1]) + r" \([+-]\d+\.\d\d s\)</span>", page)
+
+
+def test_beyond_the_page_budget_captures_are_linked_not_embedded_and_the_page_says_how_many(accepted, monkeypatch):
+    from analysis import htmlpage
+    from analysis.reportdata import gather
+    from piiaudit.times import zone
+
+    session, auto, _ = accepted
+    sizes = {s["sha256"]: (session / s["file"]).stat().st_size for s in auto.screens}
+    path_first = sorted(auto.screens, key=lambda s: (s["action_id"] != auto.actions["consent"] and s["cause"] != "dialog",
+                                                     s["ts"]))[0]
+    monkeypatch.setattr(htmlpage, "MAX_SCREENS_BYTES", sizes[path_first["sha256"]])
+    page = htmlpage.render(gather(session, zone("UTC")))
+    assert page.count("url(data:image/png;base64,") == 1 and f"cap-{path_first['sha256'][:16]}" in page
+    shown_once = {s["sha256"] for s in auto.screens} - {path_first["sha256"]}
+    left = sum(1 for s in auto.screens if s["sha256"] in shown_once)
+    assert b.SCREENS_NOT_EMBEDDED.format(n=left) in page
+    assert all(f'href="{s["file"]}"' in page for s in auto.screens)
