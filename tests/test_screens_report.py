@@ -334,3 +334,14 @@ def test_beyond_the_page_budget_captures_are_linked_not_embedded_and_the_page_sa
     left = sum(1 for s in auto.screens if s["sha256"] in shown_once)
     assert b.SCREENS_NOT_EMBEDDED.format(n=left) in page
     assert all(f'href="{s["file"]}"' in page for s in auto.screens)
+
+
+def test_the_console_summary_says_how_consent_was_given_when_the_automation_ran(accepted, demo_recording):
+    from analysis.summary import text_summary
+
+    session, auto, _ = accepted
+    text = text_summary(analyze(session))
+    line = next(ln for ln in text.splitlines() if b.CONSENT_BY in ln)
+    assert b.value_label("consent_by", "automation") in line
+    assert f"{len(auto.actions)}, {b.SCREENSHOTS} {len(auto.screens)}" in line
+    assert b.CONSENT_BY not in text_summary(analyze(copy_recording(demo_recording, session.parent / "plain")))
