@@ -251,11 +251,13 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
              "clock_syncs": ("时钟同步", "clock syncs")},
     "consent_source": {               # analysis.consent: who decided the consent moment
         "hook": ("钩子", "hook"), "tester": ("测试人员", "tester"), "analyze": ("分析参数", "analyze option"),
+        "automation": ("UI自动化", "UI automation"),
     },
     "consent_method": {
         "dialog_tap": ("点击弹窗按钮", "dialog_tap"), "hook_mark": ("钩子同意标记", "hook_mark"),
         "pref_write": ("同意标志写入", "pref_write"), "tester_mark": ("测试人员标记", "tester_mark"),
-        "override": ("分析时指定", "override"), "none": ("无", "none"),
+        "override": ("分析时指定", "override"), "automation_tap": ("UI自动化点击", "automation_tap"),
+        "none": ("无", "none"),
     },
     "ui_purpose": {                   # ui_actions.purpose (piiaudit.schema; analysis.screens)
         "consent_accept": ("同意隐私政策", "consent: accept"), "consent_decline": ("拒绝隐私政策", "consent: decline"),

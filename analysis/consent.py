@@ -3,11 +3,17 @@
 Sources, strongest first:
 
 1. a time given to ``analyze`` (``consent_at``) — overrides everything;
-2. a tester's mark (``consent_marks`` with source other than ``hook``);
+2. a tester's mark (``consent_marks`` with source ``tester``, or any source not named here);
 3. hook evidence: the agree tap on a privacy-notice dialog (a ``click`` after a
    ``dialog_shown`` whose text is a privacy notice), or a consent mark written by the hooks
    runner; a consent-flag ``pref_write`` supports it, and stands in for it only when no tap
-   was seen.
+   was seen (neither by the hooks nor by the UI automation);
+4. the UI automation's tap (``consent_marks`` with source ``automation``, written by
+   commands/device/ui when it sent the tap): the same tap the hooks see as a click a moment
+   later, so it never moves nor doubles the hooks' moment; it is the consent moment only when the
+   hooks saw no tap (an app whose clicks the hooks miss, a run without hooks), and then it wins
+   over a consent-flag write. A declined automation mark counts only when the hooks saw no
+   decline tap.
 
 Declines (a decline tap, a ``declined`` mark, a consent flag written false) are recorded
 too. With no accepted consent, everything counts as before consent, except that what follows a
@@ -31,6 +37,7 @@ from piiaudit.times import iso_one
 from piiaudit.yamlfile import load_resource
 
 ACCEPTED, DECLINED, NONE = "accepted", "declined", "none"
+AUTOMATION = "automation"               # consent_marks.source of the UI automation's taps
 UI_KINDS = ("dialog_shown", "click", "pref_write")
 # Tester and hook times come from different clocks and a human hand; say so beyond this gap.
 DISAGREEMENT_NOTE_S = 1.0
@@ -46,8 +53,8 @@ def patterns() -> dict[str, Any]:
 class ConsentDecision:
     status: str                          # accepted | declined | none
     ts: float | None = None              # the consent moment (accepted), host epoch s
-    source: str | None = None            # analyze | tester | hook
-    method: str = "none"                 # override | tester_mark | dialog_tap | hook_mark | pref_write | none
+    source: str | None = None            # analyze | tester | hook | automation
+    method: str = "none"                 # override | tester_mark | dialog_tap | hook_mark | pref_write | automation_tap | none
     event_ids: tuple[int, ...] = ()      # dialog, tap, consent-flag write
     mark_ids: tuple[int, ...] = ()
     clock_error_ms: float | None = None  # error bound of the device clock mapping behind `ts`
@@ -98,6 +105,7 @@ class ConsentDecision:
                 "dialog_tap": f"点击“{self.label}” / tap on “{self.label}”",
                 "hook_mark": "钩子记录的同意标记 / consent mark from the hooks",
                 "pref_write": "同意标志写入 / consent flag written",
+                "automation_tap": "UI自动化点击 / the UI automation's tap",
             }.get(self.method, self.method)
             ids = f" (events {list(self.event_ids)})" if self.event_ids else ""
             return f"同意时刻 / consent at {iso_one(self.ts, tz)} [{self.ts:.3f}] — {how}{ids}"
@@ -203,18 +211,35 @@ def decide(events: pd.DataFrame, marks: pd.DataFrame, *, consent_at: float | Non
     pref_yes = prefs.loc[_matches(prefs["pref_value"], p["pref_true"])]
     pref_no = prefs.loc[_matches(prefs["pref_value"], p["pref_false"])]
     hook_marks = marks.loc[marks["source"].eq("hook")]
-    tester_marks = marks.loc[marks["source"].ne("hook")]
+    auto_marks = marks.loc[marks["source"].eq(AUTOMATION)]
+    tester_marks = marks.loc[~marks["source"].isin(["hook", AUTOMATION])]
     first_privacy = _first(dialogs.loc[dialogs["privacy"]])
     notes: list[str] = []
 
     # Declines: the first one is what counts (a refusal before any agreement).
     decline_tap = _first(taps.loc[taps["meaning"].eq("decline")])
-    decline_mark = _first(marks.loc[marks["kind"].eq("declined")])
+    # the automation's decline is the hooks' decline tap sent a moment earlier: used only without one
+    decline_mark = _first(marks.loc[marks["kind"].eq("declined") & (
+        marks["source"].ne(AUTOMATION) | (decline_tap is None))])
     decline_pref = _first(pref_no)
     decline_times = [x["ts"] for x in (decline_tap, decline_mark, decline_pref) if x is not None]
 
     hook = _hook_candidate(taps, hook_marks, pref_yes, prefs_window=float(p["pref_window_s"]))
     tester = _first(tester_marks.loc[tester_marks["kind"].eq("accepted")])
+    auto = _first(auto_marks.loc[auto_marks["kind"].eq("accepted")])
+    if auto is not None and (hook is None or hook["method"] == "pref_write"):
+        # no tap seen by the hooks: the automation's tap is the consent moment, the flag supports it
+        support = () if hook is None else hook["event_ids"]
+        if hook is not None:
+            notes.append(f"consent flag written at {iso_one(hook['ts'])}; the UI automation's tap is used / "
+                         "以UI自动化点击时刻为同意时刻，同意标志写入为佐证")
+        hook = dict(ts=float(auto["ts"]), method="automation_tap", event_ids=tuple(support),
+                    mark_ids=(int(auto["id"]),), clock_error_ms=None, label=None, dialog_text=None,
+                    source=AUTOMATION)
+    elif auto is not None and abs(hook["ts"] - auto["ts"]) > DISAGREEMENT_NOTE_S:
+        notes.append(f"the UI automation sent its accept tap at {iso_one(auto['ts'])}, {hook['ts'] - auto['ts']:+.3f} s "
+                     f"from the hooks' moment; the hooks' moment is used / UI自动化点击与钩子观察到的同意时刻相差 "
+                     f"{hook['ts'] - auto['ts']:+.3f} 秒，采用钩子时刻")
 
     base: dict[str, Any] = {}
     if consent_at is not None:
@@ -232,7 +257,7 @@ def decide(events: pd.DataFrame, marks: pd.DataFrame, *, consent_at: float | Non
             )
     elif hook is not None:
         base = {k: hook[k] for k in ("ts", "method", "event_ids", "mark_ids", "clock_error_ms", "label", "dialog_text")}
-        base.update(status=ACCEPTED, source="hook")
+        base.update(status=ACCEPTED, source=hook.get("source", "hook"))
 
     accepted_ts = base.get("ts")
     refusals = [t for t in decline_times if accepted_ts is None or t < accepted_ts]
@@ -251,10 +276,18 @@ def decide(events: pd.DataFrame, marks: pd.DataFrame, *, consent_at: float | Non
         base.setdefault("dialog_text", _excerpt(first_privacy["text"]))
     return ConsentDecision(
         **base,
-        dialog_shown_ts=None if first_privacy is None else float(first_privacy["ts"]),
+        dialog_shown_ts=_shown_ts(first_privacy, auto_marks),
         declined_ts=declined_ts, declined_event_ids=declined_ids, declined_mark_ids=declined_marks,
         notes=tuple(notes),
     )
+
+
+def _shown_ts(first_privacy: pd.Series | None, auto_marks: pd.DataFrame) -> float | None:
+    """When the privacy dialog was first shown: the hooks' dialog event, else the UI automation's first sight."""
+    if first_privacy is not None:
+        return float(first_privacy["ts"])
+    shown = _first(auto_marks.loc[auto_marks["kind"].eq("shown")])
+    return None if shown is None else float(shown["ts"])
 
 
 def _excerpt(text: Any, limit: int = 200) -> str | None:

@@ -22,9 +22,11 @@ SQLite would take an emptied file for a new, empty session.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
+import shutil
 import sqlite3
 import threading
 import time
@@ -357,6 +359,79 @@ class SessionStore:
             raise ValueError(f"consent mark kind must be accepted, declined or shown, not {kind!r}")
         ts = times.checked(ts, f"the consent mark's time {ts!r}")
         self.write({"consent_marks": [{"ts": ts, "kind": kind, "source": source, "note": note}]})
+
+    def add_ui_action(self, ts: float, action: str, purpose: str, *, x: int | None = None, y: int | None = None,
+                      target_text: str | None = None, target_class: str | None = None,
+                      target_id: str | None = None, detail: Any = None) -> int:
+        """One row of what the UI automation did (schema `ui_actions`), in one transaction; its id.
+        ValueError (nothing written) for an action or purpose the schema does not name."""
+        if action not in UI_ACTIONS:
+            raise ValueError(f"ui action must be one of {', '.join(UI_ACTIONS)}, not {action!r}")
+        if purpose not in UI_PURPOSES:
+            raise ValueError(f"ui action purpose must be one of {', '.join(UI_PURPOSES)}, not {purpose!r}")
+        ts = times.checked(ts, f"the UI action's time {ts!r}")
+        return self._insert("ui_actions", {
+            "ts": ts, "action": action, "x": x, "y": y, "target_text": target_text, "target_class": target_class,
+            "target_id": target_id, "purpose": purpose, "source": "automation", "detail": _text(detail)})
+
+    def add_screen(self, ts: float, data: bytes | Path, cause: str, *, kind: str = "png",
+                   width: int | None = None, height: int | None = None, action_id: int | None = None,
+                   event_id: int | None = None, note: str | None = None) -> int:
+        """A capture kept in the session: the file `screens/NNNN-<cause>.<kind>` (the next free number;
+        `data` is the bytes, or a file moved in) and its `screens` row with the file's SHA-256, in one
+        transaction; its id. The file is written whole (a temporary name, then renamed) before the row,
+        and removed again when the row cannot be written."""
+        if cause not in SCREEN_CAUSES:
+            raise ValueError(f"screen cause must be one of {', '.join(SCREEN_CAUSES)}, not {cause!r}")
+        if kind not in ("png", "mp4"):
+            raise ValueError(f"screen kind must be png or mp4, not {kind!r}")
+        ts = times.checked(ts, f"the capture's time {ts!r}")
+        folder = self.dir / SCREENS_DIR
+        folder.mkdir(exist_ok=True)
+        used = [int(m.group(1)) for m in map(SCREEN_FILE.match, os.listdir(folder)) if m]
+        name = f"{max(used, default=0) + 1:04d}-{cause}.{kind}"
+        path = folder / name
+        tmp = folder / f".{name}.tmp"
+        if isinstance(data, Path):
+            try:
+                os.replace(data, tmp)
+            except OSError as e:
+                if e.errno != errno.EXDEV:        # another file system: copied, then removed
+                    raise
+                shutil.copyfile(data, tmp)
+                data.unlink()
+        else:
+            tmp.write_bytes(data)
+        digest = hashlib.sha256()
+        with open(tmp, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+        os.replace(tmp, path)
+        try:
+            return self._insert("screens", {
+                "ts": ts, "file": f"{SCREENS_DIR}/{name}", "sha256": digest.hexdigest(), "kind": kind,
+                "width": width, "height": height, "cause": cause, "action_id": action_id, "event_id": event_id,
+                "note": note})
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+
+    def _insert(self, table: str, row: Mapping[str, Any]) -> int:
+        """One row in one transaction (with the writes counter, as `write`); the new row's id."""
+        names = schema.TABLES[table].names
+        cols = [c for c in row if c in names]
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            cur = conn.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                               [_json(row[c]) for c in cols])
+            rowid = int(cur.lastrowid)
+            conn.execute(_BUMP)
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback(conn)
+            raise
+        return rowid
 
     def add_observations(self, rows: Iterable[Mapping[str, Any]]) -> int:
         """The tester's observations (rows of piiaudit.testermarks), in one transaction; how many."""

@@ -58,6 +58,22 @@ class Adb:
             raise AdbError(f"`adb {' '.join(args)}` failed: {message[-1] if message else done.returncode}")
         return done.stdout
 
+    def exec_out(self, *args: str, timeout: float | None = None) -> bytes:
+        """`adb exec-out ARGS`: the command's stdout as bytes, unchanged (a PNG from `screencap -p`);
+        AdbError when it fails, naming what the device said."""
+        argv = [self.path, *(("-s", self.serial) if self.serial else ()), "exec-out", *args]
+        try:
+            done = subprocess.run(argv, capture_output=True, timeout=timeout or self.timeout)
+        except subprocess.TimeoutExpired:
+            raise AdbError(f"`adb exec-out {' '.join(args)}` did not answer within {timeout or self.timeout:.0f} s "
+                           "(device asleep, or adb server stuck: try `adb kill-server`)") from None
+        except OSError as e:
+            raise AdbError(f"cannot run adb ({self.path}): {e}") from None
+        if done.returncode != 0:
+            message = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
+            raise AdbError(f"`adb exec-out {' '.join(args)}` failed: {message[-1] if message else done.returncode}")
+        return done.stdout
+
     def shell(self, command: str, *, check: bool = False) -> str:
         return self.run("shell", command, check=check).strip()
 

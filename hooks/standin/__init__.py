@@ -14,8 +14,9 @@ from hooks.standin.build import (
     java_command,
     jdk_tool,
     make_truststore,
+    screen_args,
     write_device_properties,
 )
 
 __all__ = ["BuildError", "JdkNotFound", "build", "device_properties", "java_command", "jdk_tool",
-           "make_truststore", "write_device_properties"]
+           "make_truststore", "screen_args", "write_device_properties"]

@@ -31,6 +31,13 @@ DEFAULT_MAIN = "com.example.demoshop.DemoShopLauncher"
 JAVA_RELEASE = "17"
 STAMP_NAME = ".standin-build-stamp"
 TRUSTSTORE_PASSWORD = "piiaudit-standin"
+# The stand-in's screen (docs/standin-screen.md): -Dstandin.screen=PORTFILE serves it on loopback,
+# -Dstandin.user=device lets the person at the screen answer, within -Dstandin.answer_wait_ms.
+SCREEN_PROPERTY = "standin.screen"
+USER_PROPERTY = "standin.user"
+ANSWER_WAIT_PROPERTY = "standin.answer_wait_ms"
+DEFAULT_ANSWER_WAIT_MS = 6000
+SCREEN_SIZE = (1080, 2400)
 
 INSTALL_HINT = (
     "install a JDK 17 (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless) "
@@ -159,6 +166,22 @@ def java_command(
     argv.append(main)
     argv += list(app_args)
     return argv
+
+
+def screen_args(port_file: Path | str, *, device_user: bool = True,
+                answer_wait_ms: int | None = None) -> list[str]:
+    """JVM flags that open the stand-in's screen on loopback (its port written to ``port_file``)
+    and, with ``device_user``, let taps through that screen answer the app's dialogs and the
+    system's permission prompts instead of the scripted user (each waits ``answer_wait_ms``,
+    default 6000, then the run goes on as if unanswered). Pass them as ``extra_jvm_args``."""
+    args = [f"-D{SCREEN_PROPERTY}={port_file}"]
+    if device_user:
+        args.append(f"-D{USER_PROPERTY}=device")
+        if answer_wait_ms is not None:
+            if int(answer_wait_ms) < 0:
+                raise ValueError(f"answer_wait_ms must be >= 0, not {answer_wait_ms}")
+            args.append(f"-D{ANSWER_WAIT_PROPERTY}={int(answer_wait_ms)}")
+    return args
 
 
 def make_truststore(ca_pem: Path | str, out: Path | str) -> tuple[Path, str]:

@@ -13,7 +13,8 @@ The device state names who draws the screen in `state["screen"]`:
 A provider is an object with `dump() -> str` (uiautomator's XML), `tap(x, y)`,
 `key(code)`, `swipe(x1, y1, x2, y2, ms)`, `text(s)` and `screencap() -> bytes` (PNG);
 it raises `ScreenError` with the message a device would print. Providers register
-themselves in PROVIDERS by name.
+themselves in PROVIDERS by name; `screen_of` imports the module `screen_<name>` beside this
+one the first time a provider is asked for (screen_standin.py, screen_script.py).
 """
 from __future__ import annotations
 
@@ -47,10 +48,24 @@ def screen_of(state: dict) -> Screen:
     spec = state.get("screen")
     if not spec:
         raise ScreenError(NO_WINDOW)
-    make = PROVIDERS.get(spec.get("provider", ""))
+    name = str(spec.get("provider", ""))
+    if name not in PROVIDERS and name.isidentifier():
+        _load_provider(name)
+    make = PROVIDERS.get(name)
     if make is None:
         raise ScreenError(f"the device double has no screen provider {spec.get('provider')!r}")
     return make(spec)
+
+
+def _load_provider(name: str) -> None:
+    """Import the module `screen_<name>` beside this one; importing it registers the provider."""
+    import importlib
+    package = __name__.rpartition(".")[0]
+    try:
+        importlib.import_module(f"{package}.screen_{name}" if package else f"screen_{name}")
+    except ModuleNotFoundError as e:
+        if e.name not in (f"{package}.screen_{name}", f"screen_{name}"):
+            raise
 
 
 def keycode(word: str) -> int:

@@ -63,7 +63,10 @@ public final class ActivityThread {
 
     /** Creates the process's main thread object (on the calling thread, which becomes "main"). */
     public static synchronized ActivityThread systemMain() {
-        if (sCurrentActivityThread == null) sCurrentActivityThread = new ActivityThread();
+        if (sCurrentActivityThread == null) {
+            sCurrentActivityThread = new ActivityThread();
+            com.android.internal.standin.screen.ScreenServer.startIfRequested();
+        }
         return sCurrentActivityThread;
     }
 
@@ -178,6 +181,10 @@ public final class ActivityThread {
     void execStartActivity(Activity who, String target, Intent intent, int requestCode) {
         if (PackageManager.ACTION_REQUEST_PERMISSIONS.equals(intent.getAction())) {
             final String[] names = intent.getStringArrayExtra(PackageManager.EXTRA_REQUEST_PERMISSIONS_NAMES);
+            if (com.android.internal.standin.screen.ScreenDevice.userOnScreen()) {
+                askOnScreen(who, target, intent, requestCode, names);
+                return;
+            }
             final int[] results = answerPermissionRequest(names);
             mH.postDelayed(() -> {
                 Intent data = new Intent();
@@ -191,6 +198,52 @@ public final class ActivityThread {
         if (requestCode >= 0) {
             mH.post(() -> who.dispatchActivityResult(target, requestCode, Activity.RESULT_CANCELED, null, "ACTIVITY_RESULT"));
         }
+    }
+
+    /**
+     * With -Dstandin.user=device the system asks on screen: the permission controller's window
+     * waits for a tap on its buttons (PermissionPrompt); permissions already granted are not
+     * asked again. The result reaches the activity as the scripted answer does.
+     */
+    private void askOnScreen(Activity who, String target, Intent intent, int requestCode, String[] names) {
+        int[] scripted = answerPermissionRequestDryRun(names);
+        java.util.List<Integer> ask = new java.util.ArrayList<>();
+        for (int i = 0; i < names.length; i++) if (!isPermissionGranted(names[i])) ask.add(i);
+        String[] askNames = new String[ask.size()];
+        int[] askFallback = new int[ask.size()];
+        for (int k = 0; k < ask.size(); k++) {
+            askNames[k] = names[ask.get(k)];
+            askFallback[k] = scripted[ask.get(k)];
+        }
+        com.android.internal.standin.screen.PermissionPrompt.show(
+                com.android.internal.standin.screen.ScreenDevice.appLabel(), askNames, askFallback, answered -> {
+                    int[] results = new int[names.length];
+                    for (int i = 0; i < names.length; i++) results[i] = PackageManager.PERMISSION_GRANTED;
+                    synchronized (mGrantedPermissions) {
+                        for (int k = 0; k < askNames.length; k++) {
+                            results[ask.get(k)] = answered[k];
+                            if (answered[k] == PackageManager.PERMISSION_GRANTED) mGrantedPermissions.add(askNames[k]);
+                        }
+                    }
+                    mH.postDelayed(() -> {
+                        Intent data = new Intent();
+                        data.putExtra(PackageManager.EXTRA_REQUEST_PERMISSIONS_NAMES, names);
+                        data.putExtra(PackageManager.EXTRA_REQUEST_PERMISSIONS_RESULTS, results);
+                        who.dispatchActivityResult(target, requestCode, Activity.RESULT_OK, data, "ACTIVITY_RESULT");
+                    }, PERMISSION_ANSWER_DELAY_MS);
+                }, mH, com.android.internal.standin.screen.ScreenDevice.answerWaitMs());
+    }
+
+    /** What the scripted user would answer (-Dstandin.permissions.deny), without granting anything. */
+    private int[] answerPermissionRequestDryRun(String[] names) {
+        Set<String> deny = new HashSet<>();
+        String raw = System.getProperty("standin.permissions.deny", "");
+        for (String p : raw.split(",")) if (!p.isBlank()) deny.add(p.trim());
+        int[] results = new int[names.length];
+        for (int i = 0; i < names.length; i++) {
+            results[i] = deny.contains(names[i]) ? PackageManager.PERMISSION_DENIED : PackageManager.PERMISSION_GRANTED;
+        }
+        return results;
     }
 
     private int[] answerPermissionRequest(String[] names) {

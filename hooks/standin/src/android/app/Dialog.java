@@ -59,6 +59,7 @@ public class Dialog implements DialogInterface {
         mDecor = mWindow.getDecorView();
         WindowManager.LayoutParams l = mWindow.getAttributes();
         mWindowManager.addView(mDecor, l);
+        android.view.WindowManagerGlobal.getInstance().setWindowOwner(mDecor, this);
         mShowing = true;
         if (mOnShowListener != null) mOnShowListener.onShow(this);
     }
@@ -112,6 +113,11 @@ public class Dialog implements DialogInterface {
 
     public void setTitle(CharSequence title) {
         mWindow.setTitle(title);
+    }
+
+    /** Hidden: whether the back key may cancel this dialog (the stand-in's screen asks). */
+    public boolean isCancelable() {
+        return mCancelable;
     }
 
     public void setCancelable(boolean flag) {

@@ -18,6 +18,14 @@ public class View {
     private Object mTag;
     private boolean mAttached;
     private ListenerInfo mListenerInfo;
+    private boolean mClickable;
+    private boolean mEnabled = true;
+    // Where the last layout pass put this view, in screen pixels (the stand-in's windows are
+    // laid out by com.android.internal.standin.screen.ScreenLayout; one window = one screen).
+    protected int mLeft;
+    protected int mTop;
+    protected int mRight;
+    protected int mBottom;
 
     public View(Context context) {
         mContext = context;
@@ -50,7 +58,66 @@ public class View {
     }
 
     public void setOnClickListener(OnClickListener l) {
+        if (!isClickable()) setClickable(true);
         getListenerInfo().mOnClickListener = l;
+    }
+
+    public boolean isClickable() {
+        return mClickable;
+    }
+
+    public void setClickable(boolean clickable) {
+        mClickable = clickable;
+    }
+
+    public boolean isEnabled() {
+        return mEnabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        mEnabled = enabled;
+    }
+
+    public boolean isLongClickable() {
+        ListenerInfo li = mListenerInfo;
+        return li != null && li.mOnLongClickListener != null;
+    }
+
+    /** Assigns this view's position (AOSP: relative to the parent; here in screen pixels). */
+    public void layout(int l, int t, int r, int b) {
+        mLeft = l;
+        mTop = t;
+        mRight = r;
+        mBottom = b;
+    }
+
+    public final int getLeft() {
+        return mLeft;
+    }
+
+    public final int getTop() {
+        return mTop;
+    }
+
+    public final int getRight() {
+        return mRight;
+    }
+
+    public final int getBottom() {
+        return mBottom;
+    }
+
+    public final int getWidth() {
+        return mRight - mLeft;
+    }
+
+    public final int getHeight() {
+        return mBottom - mTop;
+    }
+
+    public void getLocationOnScreen(int[] outLocation) {
+        outLocation[0] = mLeft;
+        outLocation[1] = mTop;
     }
 
     public void setOnLongClickListener(OnLongClickListener l) {

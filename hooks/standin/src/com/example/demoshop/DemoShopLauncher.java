@@ -4,6 +4,7 @@ import android.app.ActivityThread;
 import android.content.Intent;
 import cn.jpush.android.service.PushService;
 import com.android.internal.standin.DeviceValues;
+import com.android.internal.standin.screen.Screen;
 
 /**
  * Plays docs/standin-scenario.md on the stand-in framework: the process starts and the
@@ -16,7 +17,8 @@ import com.android.internal.standin.DeviceValues;
  *
  * Flags: -Dstandin.device=<properties> (device values), -Dstandin.offline=true (no sends),
  * -Dstandin.gate=<seconds> (wait for instrumentation before step 1),
- * -Dstandin.consent=accept|decline|none (the scripted user's answer; default accept).
+ * -Dstandin.consent=accept|decline|none (the scripted user's answer; default accept),
+ * -Dstandin.user=device (the answers come as taps through the screen, -Dstandin.screen; see DeviceUser).
  * Exit status: 0 done; 2 setup; 3 a framework value differed from the device's; 4 a request failed; 5 script.
  */
 public final class DemoShopLauncher {
@@ -40,17 +42,40 @@ public final class DemoShopLauncher {
         }
         try {
             InstrumentationGate.awaitIfRequested();
+            // Device mode: taps are held until the launcher waits for the answer (DeviceUser.await),
+            // so one sent as soon as the dialog shows is never taken before the launcher listens.
+            if (DeviceUser.active()) Screen.holdInput(true);
             ActivityThread thread = ActivityThread.systemMain();
             thread.bindApplication(PACKAGE_NAME, DemoShopApplication.class.getName());
             thread.launchActivity(MainActivity.class.getName());
             thread.runUntilIdle();
 
-            ScriptedUser.Answer answer = ScriptedUser.answer();
-            String[] labels = ScriptedUser.labels(answer);
-            if (answer == ScriptedUser.Answer.NONE) {
-                Scenario.step(8, "user leaves the privacy dialog unanswered (no tap)");
+            boolean onScreen = DeviceUser.active();
+            ScriptedUser.Answer answer;
+            String[] labels = {};
+            if (onScreen) {
+                // The person at the screen answers: a tap on 同意 or 不同意 arrives through the
+                // screen protocol; nothing within the wait leaves the dialog unanswered.
+                String tapped = DeviceUser.await(thread, DeviceUser.PRIVACY_LABELS, label -> {
+                    boolean agreed = "同意".equals(label);
+                    Scenario.answered(agreed ? ScriptedUser.Answer.ACCEPT : ScriptedUser.Answer.DECLINE);
+                    // After 不同意 the push (12-13) reaches the app before the next tap, as in the script.
+                    if (!agreed) Screen.holdInput(true);
+                    Scenario.step(8, "user taps " + label + " (View.performClick)");
+                });
+                if (tapped == null) {
+                    Scenario.answered(ScriptedUser.Answer.NONE);
+                    Scenario.step(8, "user leaves the privacy dialog unanswered (no tap)");
+                }
+                answer = Scenario.answer();
             } else {
-                tap(8, labels[0], thread);
+                answer = ScriptedUser.answer();
+                labels = ScriptedUser.labels(answer);
+                if (answer == ScriptedUser.Answer.NONE) {
+                    Scenario.step(8, "user leaves the privacy dialog unanswered (no tap)");
+                } else {
+                    tap(8, labels[0], thread);
+                }
             }
             // A push arrives: the system starts the push SDK's service in the app process.
             Intent push = new Intent(PUSH_ACTION).setClassName(PACKAGE_NAME, PushService.class.getName());
@@ -59,7 +84,15 @@ public final class DemoShopLauncher {
 
             // After a refusal the app asked again; the user answers 退出 and the app ends the
             // process itself (MainActivity.leave), so a return from this tap is a script error.
-            if (answer == ScriptedUser.Answer.DECLINE) tap(14, labels[1], thread);
+            if (answer == ScriptedUser.Answer.DECLINE && !onScreen) tap(14, labels[1], thread);
+            if (answer == ScriptedUser.Answer.DECLINE && onScreen) {
+                String tapped = DeviceUser.await(thread, DeviceUser.SECOND_PROMPT_LABELS,
+                        label -> Scenario.step(14, "user taps " + label + " (View.performClick)"));
+                if (tapped == null) {
+                    Scenario.note("the second prompt was left unanswered; the run ends after step 13");
+                    Scenario.secondPromptUnanswered();
+                }
+            }
 
             Scenario.finish();
         } catch (Throwable t) {

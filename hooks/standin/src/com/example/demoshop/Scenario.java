@@ -7,19 +7,22 @@ import java.util.List;
  * its own moment. The app and its embedded fake SDKs call it at each step; the work is
  * Script's, shared with the full tour. Its length depends on the user's answer to the
  * privacy prompt (ScriptedUser.answer): 14 steps when the user agrees, 16 when the user
- * declines, 10 when the prompt stays unanswered.
+ * declines, 10 when the prompt stays unanswered. With -Dstandin.user=device the answer is
+ * not known at the start: it is the tap that reaches the dialog through the screen
+ * (DeviceUser), and the length follows it ({@link #answered}).
  */
 public final class Scenario {
     /** Pause before each step; the scenario promises at least 150 ms between steps. */
     public static final long STEP_GAP_MS = 200;
-    public static final int TOTAL_STEPS = totalSteps(ScriptedUser.answer());
+    /** The answer given so far (null in device mode until the dialog is answered or left). */
+    private static volatile ScriptedUser.Answer sAnswer = DeviceUser.active() ? null : ScriptedUser.answer();
 
     public static final int EXIT_SETUP = Script.EXIT_SETUP;
     public static final int EXIT_VALUE_MISMATCH = Script.EXIT_VALUE_MISMATCH;
     public static final int EXIT_REQUEST_FAILED = Script.EXIT_REQUEST_FAILED;
     public static final int EXIT_SCRIPT = Script.EXIT_SCRIPT;
 
-    private static final Script SCRIPT = new Script("scenario", TOTAL_STEPS, STEP_GAP_MS);
+    private static final Script SCRIPT = new Script("scenario", totalSteps(sAnswer != null ? sAnswer : ScriptedUser.Answer.ACCEPT), STEP_GAP_MS);
 
     private Scenario() {}
 
@@ -31,9 +34,26 @@ public final class Scenario {
         }
     }
 
+    /** The user's answer to the privacy dialog (device mode: the one given on screen, accept until then). */
+    static ScriptedUser.Answer answer() {
+        ScriptedUser.Answer a = sAnswer;
+        return a != null ? a : ScriptedUser.Answer.ACCEPT;
+    }
+
+    /** Device mode: the dialog was answered (or left) on screen; the scenario's length follows. */
+    static void answered(ScriptedUser.Answer answer) {
+        sAnswer = answer;
+        SCRIPT.setTotalSteps(totalSteps(answer));
+    }
+
+    /** Device mode: the second prompt after 不同意 was left unanswered, so the run ends after step 13. */
+    static void secondPromptUnanswered() {
+        SCRIPT.setTotalSteps(13);
+    }
+
     /** The step at which the push service reads the clipboard (its heartbeat is the next). */
     public static int pushStep() {
-        switch (ScriptedUser.answer()) {
+        switch (answer()) {
             case DECLINE: return 12;
             case NONE: return 9;
             default: return 13;

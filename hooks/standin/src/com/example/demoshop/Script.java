@@ -24,7 +24,7 @@ public final class Script {
     private static final PrintStream ERR = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
 
     private final String mName;
-    private final int mTotalSteps;
+    private int mTotalSteps;
     private final long mStepGapMs;
     private int mLastStep;
 
@@ -37,6 +37,11 @@ public final class Script {
 
     public static boolean offline() {
         return Boolean.getBoolean("standin.offline");
+    }
+
+    /** The script's length once the user's answer decides it (the demo's device mode). */
+    public synchronized void setTotalSteps(int totalSteps) {
+        mTotalSteps = totalSteps;
     }
 
     /** Steps up to {@code n} were played elsewhere (another process of the app). */
