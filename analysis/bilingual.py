@@ -274,7 +274,7 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "explore": ("浏览", "exploring"), "end": ("结束", "the end"), "recording": ("录屏", "screen recording"),
     },
     "consent_by": {                   # analysis.screens.consent_given: who gave the decision
-        "automation": ("界面自动化", "UI automation"), "hook": ("设备上的点击（钩子观察）", "a tap on the device, seen by the hooks"),
+        "automation": ("UI自动化", "UI automation"), "hook": ("设备上的点击（钩子观察）", "a tap on the device, seen by the hooks"),
         "tester": ("测试人员", "the tester"),
     },
     "kind": {                         # hook event kinds (hooks/data/hook_table.yaml) and timeline kinds
