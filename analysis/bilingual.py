@@ -259,6 +259,24 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "override": ("分析时指定", "override"), "automation_tap": ("UI自动化点击", "automation_tap"),
         "none": ("无", "none"),
     },
+    "ui_purpose": {                   # ui_actions.purpose (piiaudit.schema; analysis.screens)
+        "consent_accept": ("同意隐私政策", "consent: accept"), "consent_decline": ("拒绝隐私政策", "consent: decline"),
+        "consent_second_prompt": ("二次弹窗", "consent: second prompt"),
+        "consent_checkbox_noted": ("已预先勾选（未点击）", "consent: pre-ticked box noted, not tapped"),
+        "permission_allow": ("允许权限", "permission: allow"), "permission_deny": ("拒绝权限", "permission: deny"),
+        "explore": ("浏览应用", "explore"), "refused_unsafe": ("拒绝执行（支付、发送或呼叫）", "refused (pays, sends or calls)"),
+    },
+    "ui_action": {"tap": ("点击", "tap"), "back": ("返回", "back"), "swipe": ("滑动", "swipe"),
+                  "none": ("未操作", "no action")},
+    "screen_cause": {                 # screens.cause
+        "dialog": ("弹窗出现", "dialog shown"), "before_tap": ("点击前", "before the tap"),
+        "after_tap": ("点击后", "after the tap"), "permission_prompt": ("权限弹窗", "permission prompt"),
+        "explore": ("浏览", "exploring"), "end": ("结束", "the end"), "recording": ("录屏", "screen recording"),
+    },
+    "consent_by": {                   # analysis.screens.consent_given: who gave the decision
+        "automation": ("UI自动化", "UI automation"), "hook": ("设备上的点击（钩子观察）", "a tap on the device, seen by the hooks"),
+        "tester": ("测试人员", "the tester"),
+    },
     "kind": {                         # hook event kinds (hooks/data/hook_table.yaml) and timeline kinds
         "pii_read": ("读取个人信息", "PII read"), "pii_sent": ("发送个人信息", "PII sent"),
         "request": ("请求", "request"), "consent_accepted": ("同意", "consent accepted"),
@@ -287,6 +305,31 @@ def value_label(field: str, value: object) -> object:
         return value
     pair = VALUES.get(field, {}).get(value)
     return both(*pair) if pair else value
+# -- the UI automation's actions and captures (analysis.screens) ------------------------------
+UI_ACTIONS_SHEET = "UI actions"
+SCREENS_SHEET = "Screens"
+STEP = both("步骤", "Step")
+UI_ACTION_ID = both("操作编号", "Action ID")
+UI_ACTION = both("操作", "Action")
+UI_PURPOSE = both("目的", "Purpose")
+UI_TARGET = both("操作对象", "Target")
+UI_TARGET_CLASS = both("控件类", "Class")
+UI_TARGET_ID = both("资源ID", "Resource ID")
+UI_XY = both("坐标", "x, y")
+SCREEN_FILE = both("截图文件", "Screenshot file")
+SCREEN_ID = both("截图编号", "Capture ID")
+SCREEN_CAUSE = both("截图原因", "Taken at")
+SCREEN_SIZE = both("尺寸", "Size")
+SHA256 = both("文件哈希 SHA-256", "File SHA-256")
+CONSENT_BY = both("同意方式", "Consent given by")
+CONSENT_PATH = both("同意路径", "Consent path")
+UI_HEADING = both("界面自动化与截图", "UI automation and screenshots")
+SCREENS_OF_MOMENT = both("当时的画面", "The screen at that moment")
+NO_AUTOMATION = both("本会话没有界面自动化操作或截图", "no UI automation and no screenshots in this session")
+SCREEN_MISSING = both("文件缺失", "file missing")
+SCREENS_NOT_EMBEDDED = ("另有 {n} 张截图未嵌入本页（页面大小上限），点击文件名打开 / {n} screenshots not embedded "
+                        "in this page (its size limit): open them by their file names")
+
 # -- the page (analysis.htmlpage, analysis.timelinechart) ---------------------------------
 APP_IDENTITY = both("被测应用", "App under test")
 CONSENT_HEADING = both("隐私政策同意", "Consent to the privacy policy")

@@ -14,13 +14,17 @@ docs/findings.schema.json, draft 2020-12); `FINDINGS_SCHEMA` is its version:
   recording and at the report);
 - ``consent``: the user's decision on the privacy policy: ``decision`` accepted | declined |
   none, ``at`` its time in epoch seconds (the agreement, else the first refusal, else null)
-  with ``time`` in words, ``method`` and ``dialog_shown_at``;
+  with ``time`` in words, ``method`` and ``dialog_shown_at``; and how it was given
+  (analysis.screens.consent_given): ``by`` automation | hook | tester (null when nothing was
+  decided), the automation's consent actions ``ui_action_ids`` and the consent path's
+  screenshots ``screens`` (file in the session, SHA-256, cause, time, action);
 - ``result`` (the result in words, as the console, the workbook and the page say it),
   ``counts`` (``total``, ``by_category`` over every category, ``by_severity`` over every
   severity), ``findings_count`` (= counts.total, kept from layout 2) and ``findings``.
 
 Version 1 was a bare list; 2 added session, consent, result and findings_count; 3 adds
-tz, app, tester, device, tested, tools and counts.
+tz, app, tester, device, tested, tools and counts; consent's by, ui_action_ids and screens were
+added within layout 3 (a reader of layout 3 that does not know them loses nothing it had).
 """
 
 from __future__ import annotations
@@ -94,8 +98,11 @@ def consent_header(data: ReportData) -> dict[str, Any]:
     """findings.json's `consent`: the decision and its moment (the agreement, else the first refusal)."""
     c = data.consent
     at = c.ts if c.status == "accepted" else c.declined_ts
+    given = tables.consent_given(data)
+    shots = [{**s, "time": iso_one(s["at"], data.tz)} for s in given["screens"]]
     return {"decision": c.status, "at": at, "time": iso_one(at, data.tz) if at is not None else None, "method": c.method,
-            "dialog_shown_at": c.dialog_shown_ts}
+            "dialog_shown_at": c.dialog_shown_ts, "by": given["by"], "ui_action_ids": given["ui_action_ids"],
+            "screens": shots}
 
 
 def counts(records: list[dict[str, Any]]) -> dict[str, Any]:

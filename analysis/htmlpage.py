@@ -7,10 +7,22 @@
    the send it links), its legal basis, its evidence rows (role, time, Δt to the consent
    moment — to the refusal when the user refused —, the row it comes from, the value masked)
    and the tester's screenshots when the session has them (embedded, so the page stands alone).
+   With them, the screen at that moment: the UI automation's captures whose moment holds one
+   of the finding's evidence times (analysis.screens.of_moments).
 3. The timeline as a chart (analysis.timelinechart: lanes per actor, the consent moment as a
    line, reads, sends and permission prompts as marks named on hover).
 4. What each SDK sent (the endpoint field maps), then the appendices: hook coverage, all
-   flows, all hook events, the manifest (manifest.json's file hashes, the app's manifest).
+   flows, all hook events, the manifest (manifest.json's file hashes, the app's manifest),
+   and the UI automation's run (each action in order with its captures).
+
+The consent box of the summary shows how the decision was given (analysis.screens:
+automation, hook or tester) and the consent path: each consent and permission answer of the
+UI automation in order with its screenshots. A screenshot shows as a thumbnail that links to
+the full-size file in the session's screens/ folder (`screens/0001-dialog.png`, beside this
+page in the session and in a bundle). Each capture's PNG is embedded once, as a CSS class
+whose background is a data: URI, however often it is shown, up to `MAX_SCREENS_BYTES` for
+the page (the consent path's first; the same picture taken twice is embedded once); the rest
+show their file name, linked, and a note says how many.
 
 Every time is shown in the report's zone, named in the header of each time column. A long
 value folds (``<details>``: its start and length shown, the whole value one click away).
@@ -27,6 +39,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import math
 from pathlib import Path
 from typing import Any
@@ -36,7 +49,7 @@ import markupsafe
 import pandas as pd
 
 from analysis import bilingual as b
-from analysis import categories, identityrows, sessionstate, tables, timelinechart
+from analysis import categories, identityrows, screens, sessionstate, tables, timelinechart
 from analysis.labels import SEVERITY, clean_text, finding_notes, link_sentences, pii_label, quoted, sdk_label
 from analysis.reportdata import ReportData
 from piiaudit import sessiondir
@@ -47,6 +60,8 @@ FOLD_SHOWN = 60               # characters of a folded value shown before it is 
 MAX_APPENDIX_ROWS = 5_000     # rows per appendix table; the workbook has them all
 MAX_EVIDENCE_ROWS = 30        # rows per finding; findings.json and the workbook have every id
 MAX_SCREENSHOT_BYTES = 8 << 20
+MAX_SCREENS_BYTES = 24 << 20  # the UI automation's captures embedded in one page
+THUMB_WIDTH = 96              # px
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
                ".gif": "image/gif"}
 SEVERITIES = ("high", "medium", "low")
@@ -156,8 +171,9 @@ def _consent_moment(data: ReportData) -> tuple[float | None, str]:
 
 
 def _evidence(rec: dict[str, Any], detail: dict[str, Any], data: ReportData, reveal: bool,
-              hosts: Any) -> tuple[dict[str, Any] | None, int]:
-    """The finding's evidence rows (role, time, Δt, row, what, PII type, actor, value) and how many more exist."""
+              hosts: Any) -> tuple[dict[str, Any] | None, int, list[float]]:
+    """The finding's evidence rows (role, time, Δt, row, what, PII type, actor, value), how many more exist,
+    and the rows' times."""
     look = _lookups(data, reveal)
     rows = list(detail.get("evidence") or [])
     # the finding's other flows and events (the stored rows are its first few): by id, up to the cap
@@ -199,7 +215,7 @@ def _evidence(rec: dict[str, Any], detail: dict[str, Any], data: ReportData, rev
     listed = {("f", r["flow_id"]) for r in rows if r.get("flow_id") is not None} | {
         ("e", int(r["event_id"])) for r in rows if r.get("event_id") is not None}
     more = len(every - listed)
-    return (_table(frame, tz=data.tz) if not frame.empty else None), more
+    return (_table(frame, tz=data.tz) if not frame.empty else None), more, frame[b.EPOCH].dropna().tolist()
 
 
 def _screenshots(detail: dict[str, Any], data: ReportData) -> list[dict[str, Any]]:
@@ -225,7 +241,9 @@ def _finding(rec: dict[str, Any], rule: dict[str, Any], data: ReportData, reveal
     detail = hosts(rec.get("detail") or {})
     facts = [SEVERITY.get(rec["severity"], rec["severity"]), pii_label(rec["pii_type"]),
              f"SDK: {sdk_label(rec['sdk'])}", hosts(rec["host"]), f"{b.FIRST}: {iso_one(rec['first_ts'], data.tz)}"]
-    evidence, more = _evidence(rec, detail, data, reveal, hosts)
+    evidence, more, times = _evidence(rec, detail, data, reveal, hosts)
+    shots = _shots(data)
+    moment = [shots.thumb(c) for c in screens.of_moments(data.session, [rec.get("first_ts"), *times])]
     return {
         "id": rec["id"], "rule_id": rec["rule_id"], "severity": rec["severity"],
         "category": rec.get("category") or categories.DEFAULT,
@@ -238,7 +256,107 @@ def _finding(rec: dict[str, Any], rule: dict[str, Any], data: ReportData, reveal
         "geo_attribution": bool(detail.get("geo_source")),
         "evidence": evidence, "more": b.MORE_EVIDENCE.format(n=more) if more else None,
         "screenshots": _screenshots(detail, data),
+        "moment_screens": markupsafe.Markup("").join(moment) if moment else None,
     }
+
+
+class _Shots:
+    """The UI automation's captures as the page shows them: each PNG embedded once (a CSS class with
+    a data: URI background) within MAX_SCREENS_BYTES, every thumbnail a link to the full-size file."""
+
+    def __init__(self, data: ReportData):
+        self.data = data
+        self.all = screens.captures(data.session)
+        path_ids = {s["id"] for st in screens.steps(data.session, consent_path=True) for s in st["screens"]}
+        order = sorted(self.all, key=lambda s: (s["id"] not in path_ids, s["ts"]))
+        self.images: dict[str, str] = {}        # class (the bytes' SHA-256, 16 hex) -> base64 of the PNG
+        self.embedded: dict[int, str] = {}      # capture id -> its class; the same picture is embedded once
+        used = 0
+        for s in order:
+            p = data.session_dir / s["file"] if s["present"] else None
+            if p is None or s.get("kind") != "png" or p.stat().st_size > MAX_SCREENS_BYTES:
+                continue
+            if used + p.stat().st_size > MAX_SCREENS_BYTES and f"cap-{str(s.get('sha256'))[:16]}" not in self.images:
+                continue    # beyond the page's budget and not a picture already embedded: not read
+            data_bytes = p.read_bytes()
+            if data_bytes[:8] != b"\x89PNG\r\n\x1a\n":     # only a PNG is shown as one
+                continue
+            cls = "cap-" + hashlib.sha256(data_bytes).hexdigest()[:16]
+            if cls not in self.images:
+                if used + len(data_bytes) > MAX_SCREENS_BYTES:
+                    continue
+                used += len(data_bytes)
+                self.images[cls] = base64.b64encode(data_bytes).decode()
+            self.embedded[int(s["id"])] = cls
+        self.left_out = sum(1 for s in self.all if s["present"] and s.get("kind") == "png"
+                            and int(s["id"]) not in self.embedded)
+
+    def css(self) -> markupsafe.Markup:
+        return markupsafe.Markup("\n".join(f".{cls}{{background-image:url(data:image/png;base64,{b64})}}"
+                                            for cls, b64 in self.images.items()))
+
+    def thumb(self, s: dict[str, Any]) -> markupsafe.Markup:
+        caption = screens.caption(s, self.data.tz, lambda c: b.value_label("screen_cause", c))
+        name = str(s.get("file"))
+        if not s["safe"] or not s["present"]:
+            return markupsafe.Markup('<span class="thumb missing" title="{}">{}<br>{}</span>').format(
+                caption, name, b.SCREEN_MISSING)
+        box = ""
+        if int(s["id"]) in self.embedded:
+            w, h = s.get("width"), s.get("height")
+            ratio = f"{int(w)}/{int(h)}" if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0 else "9/20"
+            box = markupsafe.Markup('<span class="cap {}" style="aspect-ratio:{}"></span>').format(
+                self.embedded[int(s["id"])], ratio)
+        offset = s.get("offset_s")
+        label = name.rsplit("/", 1)[-1] + (f" ({offset:+.2f} s)" if isinstance(offset, float) else "")
+        return markupsafe.Markup('<a class="thumb" href="{}" title="{}">{}<span>{}</span></a>').format(
+            name, caption, box, label)
+
+    def thumbs(self, shots: list[dict[str, Any]]) -> markupsafe.Markup:
+        return markupsafe.Markup('<span class="thumbs">{}</span>').format(
+            markupsafe.Markup("").join(self.thumb(s) for s in shots)) if shots else markupsafe.Markup("")
+
+
+def _shots(data: ReportData) -> _Shots:
+    return data.cached("page_shots", lambda: _Shots(data))
+
+
+def _step_what(step: dict[str, Any], targets: dict[int, Any]) -> tuple[str, str]:
+    """(what was done, why) of one step of the automation's run."""
+    a = step["action"]
+    if a is None:
+        return b.value_label("screen_cause", step["screens"][0].get("cause")), ""
+    what = str(b.value_label("ui_action", a.get("action")))
+    target = targets.get(int(a["id"]))
+    if isinstance(target, str) and target:
+        what += f" “{target}”"
+    if a.get("target_class"):
+        what += f" ({a['target_class']})"
+    if a.get("x") is not None and a.get("y") is not None:
+        what += f" @ ({a['x']}, {a['y']})"
+    return what, str(b.value_label("ui_purpose", a.get("purpose")))
+
+
+def _automation(data: ReportData, reveal: bool) -> dict[str, Any]:
+    """The consent path for the summary's consent box, and the whole run for the appendix."""
+    shots = _shots(data)
+    table = tables.table(data, b.UI_ACTIONS_SHEET, reveal=reveal)
+    targets = dict(zip(table[b.UI_ACTION_ID].tolist(), table[b.UI_TARGET].tolist()))
+    details = dict(zip(table[b.UI_ACTION_ID].tolist(), table[b.DETAIL].tolist()))
+    given = tables.consent_given(data)
+    path = []
+    for st in screens.steps(data.session, consent_path=True):
+        what, why = _step_what(st, targets)
+        path.append({"time": iso_one(st["ts"], data.tz), "what": what, "why": why, "thumbs": shots.thumbs(st["screens"])})
+    rows = []
+    for st in screens.steps(data.session):
+        what, why = _step_what(st, targets)
+        detail = details.get(int(st["action"]["id"])) if st["action"] else None
+        rows.append((st["n"], iso_one(st["ts"], data.tz), st["ts"], what, why, detail, shots.thumbs(st["screens"])))
+    frame = pd.DataFrame(rows, columns=[b.STEP, b.TIME, b.EPOCH, b.UI_ACTION, b.UI_PURPOSE, b.DETAIL, b.SCREENSHOTS])
+    return {"by": b.value_label("consent_by", given["by"]) if given["by"] else None, "path": path,
+            "steps": _table(frame, tz=data.tz, ids=[f"ui-step-{n}" for n in frame[b.STEP]]) if rows else None,
+            "css": shots.css(), "left_out": b.SCREENS_NOT_EMBEDDED.format(n=shots.left_out) if shots.left_out else None}
 
 
 def _by_category(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -359,7 +477,8 @@ def render(data: ReportData, *, reveal: bool = False) -> str:
         flows=_appendix_flows(data, reveal), events=_appendix_events(data, reveal),
         flows_count=len(tables.table(data, "Flows", reveal=reveal)),
         events_count=len(tables.table(data, "API events", reveal=reveal)),
-        max_rows=MAX_APPENDIX_ROWS, manifest=_manifest(data),
+        max_rows=MAX_APPENDIX_ROWS, manifest=_manifest(data), automation=_automation(data, reveal),
+        thumb_width=THUMB_WIDTH,
         rows_text=b.ROWS,
     )
 

@@ -57,6 +57,14 @@ OBSERVATION_COLUMNS: dict[str, str] = {
     "id": "int", "ts": "float", "kind": "str", "place": "str", "note": "str", "screenshot": "str",
     "screenshot_sha256": "str", "source": "str",
 }
+UI_ACTION_COLUMNS: dict[str, str] = {   # the UI automation's actions (session schema 6)
+    "id": "int", "ts": "float", "action": "str", "x": "int", "y": "int", "target_text": "str", "target_class": "str",
+    "target_id": "str", "purpose": "str", "source": "str", "detail": "json",
+}
+SCREEN_COLUMNS: dict[str, str] = {      # its captures in screens/ (session schema 6)
+    "id": "int", "ts": "float", "file": "str", "sha256": "str", "kind": "str", "width": "int", "height": "int",
+    "cause": "str", "action_id": "int", "event_id": "int", "note": "str",
+}
 
 STACK_CHARS = 1200   # reports show a stack's first frames; SDK attribution was done by the hooks runner
 
@@ -101,6 +109,8 @@ class Session:
     notes: list[str] = field(default_factory=list)
     left_out: dict[str, int] = field(default_factory=dict)   # table -> rows of session.db the analysis left out
     observations: pd.DataFrame | None = None   # the tester's observations (piiaudit mark observed; analysis.tester)
+    ui_actions: pd.DataFrame | None = None     # the UI automation's taps, backs, swipes (analysis.screens)
+    screens: pd.DataFrame | None = None        # its screenshots and recordings in screens/ (analysis.screens)
 
     @property
     def is_empty(self) -> bool:
@@ -224,13 +234,16 @@ def load_session(session_dir: Path | str) -> Session:
                               left_out)
         observations = _drop_untimed(_read(conn, "observations", OBSERVATION_COLUMNS, ["ts", "id"]), "ts",
                                      "tester observations", notes, left_out)
-        return notes, left_out, (flows, hits, events, marks, observations)
+        ui_actions = _drop_untimed(_read(conn, "ui_actions", UI_ACTION_COLUMNS, ["ts", "id"]), "ts", "UI actions",
+                                   notes, left_out)
+        screens = _drop_untimed(_read(conn, "screens", SCREEN_COLUMNS, ["ts", "id"]), "ts", "screens", notes, left_out)
+        return notes, left_out, (flows, hits, events, marks, observations, ui_actions, screens)
 
-    notes, left_out, (flows, hits, events, marks, observations) = _reading(store, read_all)
+    notes, left_out, (flows, hits, events, marks, observations, ui_actions, screens) = _reading(store, read_all)
     return Session(
         dir=Path(session_dir), store=store, flows=flows, hits=_hits_of_known_flows(hits, flows, notes, left_out),
         events=events, marks=marks, manifest=manifest_mod.read(session_dir), notes=notes, left_out=left_out,
-        observations=observations,
+        observations=observations, ui_actions=ui_actions, screens=screens,
     )
 
 

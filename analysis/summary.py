@@ -6,7 +6,7 @@ import datetime as dt
 
 from analysis import bilingual as b
 from analysis import categories
-from analysis import identityrows, sentbysdk, sessionstate
+from analysis import identityrows, screens, sentbysdk, sessionstate
 from analysis.labels import SEVERITY, pii_label, result_line, sdk_label
 from analysis.pipeline import AnalysisResult
 from analysis.reportdata import identity_fields
@@ -26,6 +26,7 @@ def text_summary(result: AnalysisResult, *, top: int = TOP, tz: dt.tzinfo | None
         *identity_lines(result, tz),
         *state_head(result, tz),
         result.consent.describe(tz),
+        *automation_lines(result),
         *[f"  ! {n}" for n in (*result.consent.notes, *result.notes)],
         *state_block(result),
         "",
@@ -60,6 +61,19 @@ def text_summary(result: AnalysisResult, *, top: int = TOP, tz: dt.tzinfo | None
     for err in result.errors:
         lines.append(f"  ! rule {err['rule_id']} failed / 规则执行失败: {err['message']}")
     return "\n".join(lines)
+
+
+def automation_lines(result: AnalysisResult) -> list[str]:
+    """How the decision was given and what the UI automation left, when it ran (analysis.screens)."""
+    s = result.session
+    actions, shots = s.ui_actions, s.screens
+    if (actions is None or actions.empty) and (shots is None or shots.empty):
+        return []
+    given = screens.consent_given(result.consent, s)
+    by = b.value_label("consent_by", given["by"]) if given["by"] else "—"
+    return [f"  {b.CONSENT_BY}: {by}; {b.both('自动化操作', 'UI actions')} "
+            f"{0 if actions is None else len(actions)}, {b.SCREENSHOTS} {0 if shots is None else len(shots)} "
+            f"(screens/)"]
 
 
 def identity_lines(result: AnalysisResult, tz: dt.tzinfo | None = None) -> list[str]:

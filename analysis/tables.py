@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import bilingual as b
-from analysis import categories, coverage, identityrows, sentbysdk, sessionstate
+from analysis import categories, coverage, identityrows, screens, sentbysdk, sessionstate
 from analysis.labels import (SEVERITY, YES_NO, cite, finding_notes, link_sentences, masked_values, pii_label,
                              result_line, sdk_label)
 from analysis.redact import host_texts, known_values, redact, redact_nested, url_redactions
@@ -128,6 +128,7 @@ def summary_items(data: ReportData, *, reveal: bool) -> list[tuple[str, str]]:
         (b.CONSENT_DECISION, c.describe(tz)),
         (b.CONSENT_SOURCE, f"{b.value_label('consent_source', c.source or '—')} "
                            f"({b.value_label('consent_method', c.method)})"),
+        (b.CONSENT_BY, consent_by_text(data)),
         (b.CONSENT_EVIDENCE, f"{b.both('事件', 'events')} {list(c.event_ids)}; {b.both('标记', 'marks')} {list(c.mark_ids)}"),
         (b.PRIVACY_NOTICE, (f"{iso_one(c.dialog_shown_ts, tz)}: {c.dialog_text}" if c.dialog_shown_ts else "—")),
         (b.DECLINED, (f"{iso_one(c.declined_ts, tz)} (events {list(c.declined_event_ids)}, marks "
@@ -364,12 +365,71 @@ def timeline_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
     })
 
 
+def consent_given(data: ReportData) -> dict[str, Any]:
+    """analysis.screens.consent_given of the report's decision, once per report."""
+    return data.cached("consent_given", lambda: screens.consent_given(data.consent, data.session))
+
+
+def consent_by_text(data: ReportData) -> str:
+    """Who gave the decision, the automation's consent actions and the consent path's captures, in words."""
+    given = consent_given(data)
+    by = b.value_label("consent_by", given["by"]) if given["by"] else "—"
+    parts = [by]
+    if given["ui_action_ids"]:
+        parts.append(f"{b.both('自动化操作', 'UI actions')} {given['ui_action_ids']}")
+    if given["screens"]:
+        parts.append(f"{b.SCREENSHOTS}: " + ", ".join(s["file"] for s in given["screens"]))
+    return "; ".join(parts)
+
+
+def _json_text(values: pd.Series) -> pd.Series:
+    import json
+
+    return values.map(lambda d: json.dumps(d, ensure_ascii=False, sort_keys=True) if isinstance(d, dict) and d else None)
+
+
+def ui_actions_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
+    """The UI automation's actions in order (analysis.screens): what it did, why, on what, and its captures' files."""
+    a = data.session.ui_actions if data.session.ui_actions is not None else pd.DataFrame(
+        columns=["id", "ts", "action", "x", "y", "target_text", "target_class", "target_id", "purpose", "detail"])
+    shots = data.session.screens if data.session.screens is not None else pd.DataFrame(columns=["action_id", "file"])
+    files = shots.dropna(subset=["action_id"]).groupby("action_id")["file"].agg(lambda f: "\n".join(f)) \
+        if not shots.empty else pd.Series(dtype="object")
+    ts = a["ts"].astype("float64")
+    free = _free_text_redactor(data, reveal)
+    xy = (a["x"].astype("string") + ", " + a["y"].astype("string")).astype("object")
+    return pd.DataFrame({
+        b.UI_ACTION_ID: a["id"], b.TIME: iso_column(ts, data.tz), b.EPOCH: ts,
+        b.UI_ACTION: _bilingual(a["action"], "ui_action"), b.UI_PURPOSE: _bilingual(a["purpose"], "ui_purpose"),
+        b.UI_TARGET: free(a["target_text"]), b.UI_TARGET_CLASS: a["target_class"], b.UI_TARGET_ID: a["target_id"],
+        b.UI_XY: xy.where(a["x"].notna() & a["y"].notna(), None),
+        b.DETAIL: free(_json_text(a["detail"])),
+        b.SCREEN_FILE: a["id"].map(files) if len(files) else pd.Series(None, index=a.index, dtype="object"),
+    })
+
+
+def screens_table(data: ReportData) -> pd.DataFrame:
+    """The captures in screens/ in time order: when, why, the file and its SHA-256, the action and event it shows."""
+    s = data.session.screens if data.session.screens is not None else pd.DataFrame(
+        columns=["id", "ts", "file", "sha256", "kind", "width", "height", "cause", "action_id", "event_id", "note"])
+    ts = s["ts"].astype("float64")
+    size = (s["width"].astype("string") + " × " + s["height"].astype("string")).astype("object")
+    return pd.DataFrame({
+        b.SCREEN_ID: s["id"], b.TIME: iso_column(ts, data.tz), b.EPOCH: ts,
+        b.SCREEN_CAUSE: _bilingual(s["cause"], "screen_cause"), b.SCREEN_FILE: s["file"], b.SHA256: s["sha256"],
+        b.KIND: s["kind"], b.SCREEN_SIZE: size.where(s["width"].notna() & s["height"].notna(), None),
+        b.UI_ACTION_ID: s["action_id"], b.EVENT_ID: s["event_id"], b.NOTES: s["note"],
+    })
+
+
 BUILDERS: dict[str, Callable[..., pd.DataFrame]] = {
     "Findings": lambda data, reveal: findings_table(data, reveal=reveal),
     b.SENT_BY_SDK_SHEET: lambda data, reveal: sent_by_sdk_table(data, reveal=reveal),
     "Flows": lambda data, reveal: flows_table(data, reveal=reveal),
     "API events": lambda data, reveal: events_table(data, reveal=reveal),
     "Timeline": lambda data, reveal: timeline_table(data, reveal=reveal),
+    b.UI_ACTIONS_SHEET: lambda data, reveal: ui_actions_table(data, reveal=reveal),
+    b.SCREENS_SHEET: lambda data, reveal: screens_table(data),
     "Hooks": lambda data, reveal: hooks_table(data),
     b.ACCOUNTING_SHEET: lambda data, reveal: accounting_table(data),
 }

@@ -12,17 +12,26 @@ Built from the tables the workbook writes (``analysis.tables``), in the order it
 A link target is ``internal:'Sheet'!A<row>`` (Excel's row number, the header being row 1) and is
 built from sheet names and row numbers only, never from captured text. A row beyond what a
 sheet holds (``max_rows`` data rows) is not linked to.
+
+The UI automation's sheets (`automation`) link out to files too: each capture's file name on
+the Screens sheet, and an action's first capture on the UI actions sheet, to the file in the
+session's screens/ folder (``external:screens/0001-dialog.png``, relative to the workbook
+beside it), only for a name the automation writes (piiaudit.sessiondir.is_screen_name) whose
+file is there; each capture's action id links to its row of UI actions, its event id to the
+event's row of API events.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
 from analysis import bilingual as b
 from analysis.labels import SEVERITY
 from analysis.reportdata import ReportData
+from piiaudit import sessiondir
 
 FINDINGS, FLOWS, EVENTS = "Findings", "Flows", "API events"
 KIND_FLOW, KIND_EVENT = b.both("流量", "flow"), b.both("事件", "event")
@@ -128,3 +137,32 @@ def build(data: ReportData, frames: dict[str, pd.DataFrame], max_rows: int) -> d
         sheet.links[b.CITED_BY] = _targets(keys.map(first), finding_row, FINDINGS)
         out[name] = sheet
     return out
+
+
+def file_link(value: object, session_dir: Path) -> str | None:
+    """``external:screens/…`` for the first file name in `value` when it is a capture's name and the
+    file is there (a regular file); else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    name = value.split("\n", 1)[0]
+    path = session_dir / name
+    if not sessiondir.is_screen_name(name) or not path.is_file() or path.is_symlink():
+        return None
+    return f"external:{name}"
+
+
+def automation(data: ReportData, frames: dict[str, pd.DataFrame], max_rows: int) -> dict[str, Sheet]:
+    """The UI actions and Screens sheets with their links to the capture files and between each other."""
+    actions, shots, events = frames[b.UI_ACTIONS_SHEET], frames[b.SCREENS_SHEET], frames[EVENTS]
+    action_row = _rows(actions[b.UI_ACTION_ID], max_rows)
+    event_row = _rows(events[b.EVENT_ID], max_rows)
+    ui = Sheet(actions)
+    ui.links[b.SCREEN_FILE] = [file_link(v, data.session_dir) for v in actions[b.SCREEN_FILE].tolist()]
+    # the ids as text: a link is written on a text cell only
+    as_key = lambda col: col.astype("object").where(col.notna(), None).map(str, na_action="ignore")  # noqa: E731
+    shots = shots.assign(**{b.UI_ACTION_ID: as_key(shots[b.UI_ACTION_ID]), b.EVENT_ID: as_key(shots[b.EVENT_ID])})
+    sc = Sheet(shots)
+    sc.links[b.SCREEN_FILE] = [file_link(v, data.session_dir) for v in shots[b.SCREEN_FILE].tolist()]
+    sc.links[b.UI_ACTION_ID] = _targets(shots[b.UI_ACTION_ID], action_row, b.UI_ACTIONS_SHEET)
+    sc.links[b.EVENT_ID] = _targets(shots[b.EVENT_ID], event_row, EVENTS)
+    return {b.UI_ACTIONS_SHEET: ui, b.SCREENS_SHEET: sc}

@@ -1,13 +1,15 @@
 """evidence.xlsx: Summary, Findings, Evidence links, SDK发送的数据 (Sent by SDK), Flows, API events,
-Timeline, Hooks, Accounting, Manifest.
+Timeline, UI actions, Screens, Hooks, Accounting, Manifest.
 
 XlsxWriter in constant-memory mode (rows streamed in order, so memory stays bounded however
 large the session) with every string written as a string: the options that would turn text
 into formulas, links or numbers are off, and cells are written with explicit
 ``write_string``/``write_number`` calls, so a value like ``=HYPERLINK(...)`` from traffic
-stays inert text. The only links are internal ones the workbook builds itself from sheet
-names and row numbers (``analysis.wblinks``): each finding to its flow and event rows and
-back, at most `MAX_LINKS` per sheet (Excel's limit). Findings rows are filled by severity
+stays inert text. The only links are ones the workbook builds itself (``analysis.wblinks``):
+internal ones from sheet names and row numbers, each finding to its flow and event rows and
+back, and on the UI actions and Screens sheets links to the capture files in the session's
+screens/ folder (relative to the workbook, for file names the automation writes only), at
+most `MAX_LINKS` per sheet (Excel's limit). Findings rows are filled by severity
 (legend on the Summary sheet); every table sheet has its header frozen and an autofilter.
 The Manifest sheet lists manifest.json as the report read it: artifacts with SHA-256,
 versions, and the app's identity. The file is written beside the target and renamed into
@@ -25,6 +27,7 @@ from typing import Any, BinaryIO
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
+from xlsxwriter.url import Url
 
 from analysis import bilingual as b
 from analysis import identityrows, tables, wblinks
@@ -51,6 +54,7 @@ WIDTHS = {
     b.LIVE_AT: 30, b.ERROR: 40, b.PROCESS: 28, b.SDK: 26, b.ENDPOINT: 16, b.DATA_KIND: 30, b.FIELD: 40,
     b.FIELD_SOURCE: 60, b.DT_CONSENT: 14, b.CITED_BY: 18, b.EVIDENCE_LINKS: 20, b.EVIDENCE_ID: 38,
     b.EVIDENCE_KIND: 12, b.FINDING: 10, b.SECTION: 18, b.FIELD_NAME: 30, b.MANIFEST_VALUE: 80,
+    b.UI_TARGET: 30, b.UI_TARGET_ID: 44, b.SCREEN_FILE: 32, b.SHA256: 66, b.UI_PURPOSE: 26, b.SCREEN_CAUSE: 18,
     b.STREAM: 18, b.KIND: 20, b.STATUS: 18, b.DIRECTION: 14, b.MATCH_SOURCE: 26, b.PARTY: 16,
 }
 WRAPPED = {b.LEGAL_BASIS, b.READ_SENT, b.NOTES, b.STACK, b.FLOW_IDS, b.DETAIL, b.MANIFEST_VALUE}
@@ -85,6 +89,19 @@ class _Formats:
                 props.update({"font_color": LINK_COLOR, "underline": 1})
             made[key] = self.wb.add_format(props)
         return made[key]
+
+
+def _url(target: str, text: str) -> str | Url:
+    """An internal target as it is; a relative file link (``external:screens/…``) as a Url whose
+    relationship target keeps its forward slashes: a relative URI reference, as OOXML's
+    relationships hold, which Excel and LibreOffice resolve on every system (XlsxWriter would
+    write Windows' backslashes)."""
+    if not target.startswith("external:"):
+        return target
+    url = Url(target)
+    url._relationship_link = target.removeprefix("external:")   # XlsxWriter 3.3: no public way to keep "/"
+    url.text = text      # the cell's own text (a Url object does not take write_url's `string`)
+    return url
 
 
 def _write_cell(ws, row: int, col: int, value: Any, fmt) -> None:
@@ -155,7 +172,7 @@ def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: 
             if value is not None and target is not None and budget > 0:
                 # the shown text is the cell's own; the target is built from a sheet name and a
                 # row number (analysis.wblinks), never from captured text
-                ws.write_url(r + 1, c, target, fmts.get(kinds[c], fill, link=True), string=value)
+                ws.write_url(r + 1, c, _url(target, value), fmts.get(kinds[c], fill, link=True), string=value)
                 budget -= 1
             elif value is not None:
                 write(r + 1, c, value, row_fmt[c])
@@ -351,6 +368,7 @@ def _write(data: ReportData, sink: _Sink, reveal: bool) -> None:
     # mentions are known beforehand (a sheet holds at most EXCEL_MAX_ROWS - 1 data rows).
     frames = {name: tables.table(data, name, reveal=reveal) for name in tables.BUILDERS}
     linked = wblinks.build(data, frames, EXCEL_MAX_ROWS - 1)
+    linked.update(wblinks.automation(data, frames, EXCEL_MAX_ROWS - 1))
     sheets = {name: linked.get(name) or wblinks.Sheet(frame) for name, frame in frames.items()}
     # the Evidence links sheet right after Findings
     order = ["Findings", b.EVIDENCE_SHEET, *(n for n in frames if n != "Findings")]
@@ -362,7 +380,8 @@ def _write(data: ReportData, sink: _Sink, reveal: bool) -> None:
     for name, sheet in sheets.items():
         highlight = data.timeline["stream"].eq("consent").reset_index(drop=True) if name == "Timeline" else None
         _table_sheet(wb, name, sheet.frame, fmts, highlight=highlight, links=sheet.links, fills=sheet.severity,
-                     empty_note=tables.result(data) if name == "Findings" else None, tz=data.tz)
+                     empty_note=tables.result(data) if name == "Findings" else
+                     b.NO_AUTOMATION if name in (b.UI_ACTIONS_SHEET, b.SCREENS_SHEET) else None, tz=data.tz)
     _manifest_sheet(wb, data, fmts)
     try:
         wb.close()

@@ -2,8 +2,9 @@
 
 `build(session_dir, out, key)` packs the session's own files (piiaudit.sessiondir: the
 database, flows.mitm, manifest.json, the evidence outputs, the profile and scope copies,
-the app's output, the tester's screenshots; never the WAL or temporary files, never a file
-that is not piiaudit's) under `session/`, and beside them:
+the app's output, the tester's screenshots, the UI automation's captures under
+`session/screens/`; never the WAL or temporary files, never a file that is not piiaudit's)
+under `session/`, and beside them:
 
 - `bundle-manifest.json`: format, time, piiaudit's version, the session's name, app and
   `verify` verdict, the SHA-256 of its manifest.json, and every packed file's SHA-256 and size;
@@ -79,6 +80,9 @@ def session_files(session_dir: Path) -> tuple[list[str], list[str]]:
             foreign.append(p.name + ("/" if p.is_dir() else ""))
         elif p.name not in NOT_PACKED and not p.name.endswith(".tmp"):
             packed.append(p.name)
+    screens, odd = sessiondir.screen_files(session_dir)
+    packed += screens
+    foreign = [f for f in foreign if f != sessiondir.SCREENS_DIR + "/"] + [f for f in odd if f not in foreign]
     return packed, foreign
 
 
@@ -169,7 +173,9 @@ def _allowed(name: str) -> bool:
     if name in (*META, RESPONSE):
         return True
     rest = name[len(PREFIX):] if name.startswith(PREFIX) else None
-    return bool(rest) and "/" not in rest and sessiondir.is_own_file(rest) and not rest.endswith(".tmp") \
+    if rest and "/" in rest:
+        return sessiondir.is_screen_name(rest)
+    return bool(rest) and sessiondir.is_own_file(rest) and not rest.endswith(".tmp") \
         and rest not in NOT_PACKED
 
 
@@ -227,7 +233,8 @@ def check(path: Path | str, *, trust: list[str] = (), tsr: Path | None = None, t
     """Check the bundle at `path` (see the module). BundleError: the zip is refused as a whole."""
     path = Path(path)
     try:
-        zf, entries = zipbounds.open_bounded(path, _allowed, folders=(PREFIX,), limits=limits)
+        zf, entries = zipbounds.open_bounded(path, _allowed, folders=(PREFIX, f"{PREFIX}{sessiondir.SCREENS_DIR}/"),
+                                             limits=limits)
     except zipbounds.Refused as e:
         raise BundleError(str(e)) from None
     result = BundleCheck(path)
@@ -354,6 +361,8 @@ def _unpack_and_check(result: BundleCheck, zf: zipfile.ZipFile, entries: dict[st
     with tempfile.TemporaryDirectory(prefix="piiaudit-bundle-") as tmp:
         session = Path(tmp) / "session"
         session.mkdir()
+        if any(sessiondir.is_screen_name(n[len(PREFIX):]) for n in listed):
+            (session / sessiondir.SCREENS_DIR).mkdir()
         for name, rec in listed.items():
             if name not in entries:
                 result.items.append(Item(name, "missing", f"the signed manifest lists {rec['bytes']} bytes"))

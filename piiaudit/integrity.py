@@ -19,7 +19,11 @@ again by hand. The check catches careless and silent changes, not a forger. A ma
 written before the counter existed (schema 3 and older) counts as recorded at 0: such a
 session is checked from its next analysis on. A tester's screenshot (piiaudit.testermarks) is
 checked against the SHA-256 its observation row recorded: ok, changed, missing, or new when
-no row names it.
+no row names it. The UI automation's captures (`screens/0001-dialog.png`, piiaudit.sessiondir)
+are checked by name against the manifest's SHA-256 and against their `screens` row's: changed
+(either differs), missing (the manifest or a row names it), written (captured by piiaudit since
+the manifest: a row names it with its hash and the writes counter went up), or new (neither
+names it; anything else put into screens/ is new too).
 
 `guard(session_dir, command, accept=...)`: analyze and report refuse to write a new
 manifest over files changed outside piiaudit (changed, missing, new), unless the tester
@@ -152,6 +156,8 @@ def _read_db(path: Path) -> dict[str, Any]:
         shots = ([(r[0], r[1]) for r in conn.execute(
             "SELECT DISTINCT screenshot, screenshot_sha256 FROM observations WHERE screenshot IS NOT NULL")]
             if "observations" in tables else [])
+        captures = ([(r[0], r[1]) for r in conn.execute("SELECT file, sha256 FROM screens ORDER BY id")]
+                    if "screens" in tables else [])
         open_runs = ([dict(zip(("id", "stage", "started", "ended", "pid", "host", "detail"), r)) for r in conn.execute(
             "SELECT id, stage, started, ended, pid, host, detail FROM runs ORDER BY started")]
             if "runs" in tables else [])
@@ -162,7 +168,7 @@ def _read_db(path: Path) -> dict[str, Any]:
     except (TypeError, ValueError):
         writes = 0
     return {"counts": counts, "writes": writes, "saved_flows": saved, "not_stored": int(not_stored),
-            "open_runs": open_runs, "screenshots": shots}
+            "open_runs": open_runs, "screenshots": shots, "screens": captures}
 
 
 def _manifest(session_dir: Path) -> tuple[dict[str, Any], str | None]:
@@ -208,6 +214,7 @@ def verify(session_dir: Path | str, *, skip: frozenset[str] | set[str] = frozens
     for name in (n for n in FILES if n not in skip):
         v.files.append(_check_file(session_dir / name, recorded.get(name), advanced, state, m))
     v.files = [f for f in v.files if f is not None] + _check_screenshots(session_dir, state["screenshots"])
+    v.files += _check_screens(session_dir, recorded, state["screens"], advanced)
     v.checks.append(_check_counts(m, state, next(f for f in v.files if f.name == DB_NAME)))
     v.checks.append(_check_flows(session_dir, state, v.partial_runs))
     return v
@@ -264,6 +271,51 @@ def _check_screenshots(session_dir: Path, recorded: list[tuple[str, str]]) -> li
         present = []
     out += [FileCheck(n, "new", "no tester observation names it", found_sha256=_sha256(session_dir / n))
             for n in present if n not in named and (session_dir / n).is_file()]
+    return out
+
+
+def _check_screens(session_dir: Path, recorded: dict, rows: list[tuple[str, str]], advanced: bool) -> list[FileCheck]:
+    """Each capture under screens/ by name, against the manifest's hash and its `screens` row's."""
+    in_manifest = {n: r for n, r in recorded.items() if isinstance(n, str) and n.startswith(
+        sessiondir.SCREENS_DIR + "/") and isinstance(r, dict)}
+    in_rows: dict[str, str] = {}
+    for name, sha in rows:
+        if isinstance(name, str):
+            in_rows.setdefault(name, sha)
+    present, foreign = sessiondir.screen_files(session_dir)
+    out = []
+    for name in sorted(set(in_manifest) | set(in_rows) | set(present)):
+        rec, row_sha = in_manifest.get(name), in_rows.get(name)
+        if not sessiondir.is_screen_name(name):      # never looked up: it could name anything
+            out.append(FileCheck(name, "changed", "not a name the UI automation writes (screens/NNNN-<cause>.png)",
+                                 rec.get("sha256") if rec else row_sha))
+            continue
+        path = session_dir / name
+        if name not in present:
+            if path.exists() or path.is_symlink():      # a link, a folder, a pipe under a capture's name
+                out.append(FileCheck(name, "changed" if rec or row_sha else "new",
+                                     "not a regular file (a link, device, pipe or directory)",
+                                     rec.get("sha256") if rec else row_sha))
+            elif rec:
+                out.append(FileCheck(name, "missing", f"the manifest recorded {rec.get('bytes')} bytes",
+                                     recorded_sha256=rec.get("sha256")))
+            else:
+                out.append(FileCheck(name, "missing", "its screens row names it", recorded_sha256=row_sha))
+            continue
+        found = _sha256(path)
+        if row_sha is not None and found != row_sha:
+            out.append(FileCheck(name, "changed", "not the capture its screens row recorded",
+                                 rec.get("sha256") if rec else row_sha, found))
+        elif rec is not None:
+            ok = found == rec.get("sha256")
+            out.append(FileCheck(name, "ok" if ok else "changed",
+                                 "" if ok else f"{path.stat().st_size} bytes, the manifest recorded {rec.get('bytes')}",
+                                 rec.get("sha256"), found))
+        elif row_sha is not None and advanced:
+            out.append(FileCheck(name, "written", "captured by piiaudit since the manifest", row_sha, found))
+        else:
+            out.append(FileCheck(name, "new", "neither the manifest nor a screens row names it", found_sha256=found))
+    out += [FileCheck(name, "new", "not a capture piiaudit writes") for name in foreign]
     return out
 
 

@@ -8,6 +8,9 @@ recorded APK or manifest, else what was declared), refreshed at every write; `te
 are what the recording command wrote.
 `writes` is session.db's counter of piiaudit's transactions (piiaudit.store) when the
 hashes were taken: a later file with a higher counter was written by piiaudit since.
+`artifacts` names each file by its path in the session: the UI automation's captures are
+hashed there too, as `screens/0001-dialog.png` (piiaudit.sessiondir.screen_files), so
+`piiaudit verify` names a changed or missing screenshot.
 """
 
 from __future__ import annotations
@@ -98,6 +101,9 @@ def write(store: SessionStore, **updates: Any) -> dict[str, Any]:
         p = store.dir / name
         if p.is_file():      # a device or a pipe under an artifact's name is never read
             artifacts[name] = {"sha256": file_sha256(p), "bytes": p.stat().st_size}
+    for name in sessiondir.screen_files(store.dir)[0]:   # regular files only, never through a link
+        p = store.dir / name
+        artifacts[name] = {"sha256": file_sha256(p), "bytes": p.stat().st_size}
     manifest["artifacts"] = artifacts
     _save(store.manifest_path, manifest)
     return manifest

@@ -208,3 +208,31 @@ def replacing(path: Path | str) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+# -- the UI automation's captures, by their paths in the session ------------------------------
+def is_screen_name(name: str) -> bool:
+    """`screens/0003-before_tap.png`: a capture's path in the session as the `screens` table names it."""
+    folder, _, base = name.partition("/")
+    return folder == SCREENS_DIR and bool(SCREEN_FILE.match(base))
+
+
+def screen_files(directory: Path) -> tuple[list[str], list[str]]:
+    """(captures, foreign names) in `directory`'s screens/ folder, as paths relative to the session
+    (`screens/0001-dialog.png`), for the manifest, verify and bundle: a capture is a regular file
+    named as the UI automation names them (piiaudit.store.add_screen); a capture being written
+    (`.0001-dialog.png.tmp`) is neither; anything else is foreign. Both empty when there is no
+    screens/ folder (a link or a file of that name is foreign)."""
+    folder = Path(directory) / SCREENS_DIR
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        return [], [SCREENS_DIR]
+    if not folder.is_dir():
+        return [], []
+    own, foreign = [], []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if SCREEN_FILE.match(entry.name) and entry.is_file(follow_symlinks=False):
+            own.append(f"{SCREENS_DIR}/{entry.name}")
+        elif not (entry.name.startswith(".") and entry.name.endswith(".tmp") and SCREEN_FILE.match(entry.name[1:-4])
+                  and entry.is_file(follow_symlinks=False)):
+            foreign.append(f"{SCREENS_DIR}/{entry.name}" + ("/" if entry.is_dir(follow_symlinks=False) else ""))
+    return own, foreign

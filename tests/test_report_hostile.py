@@ -79,7 +79,7 @@ def test_empty_session_still_reports_and_says_so(tmp_path):
     paths = write_report(tmp_path / "empty")
     wb = openpyxl.load_workbook(paths["xlsx"])
     assert wb.sheetnames == ["Summary", "Findings", "Evidence links", "SDK发送的数据 (Sent by SDK)", "Flows", "API events",
-                             "Timeline", "Hooks", "Accounting", "Manifest"]
+                             "Timeline", "UI actions", "Screens", "Hooks", "Accounting", "Manifest"]
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if r[0]}
     assert "the session is empty" in summary["结论 / Result"]
     consent_time = next(k for k in summary if k.startswith("同意时刻 / Consent time ("))

@@ -52,7 +52,8 @@ def test_analyze_loads_each_table_once_and_stores_the_timeline(encrypted, monkey
     real = analysis.load._read
     monkeypatch.setattr(analysis.load, "_read", lambda conn, table, *a: reads.append(table) or real(conn, table, *a))
     result = analyze(encrypted, scope=demo_scope_path())
-    assert sorted(reads) == ["consent_marks", "events", "flows", "observations", "pii_hits", "pii_hits"]  # hits again: crypto added one
+    assert sorted(reads) == ["consent_marks", "events", "flows", "observations", "pii_hits", "pii_hits",  # hits again:
+                             "screens", "ui_actions"]                                                  # crypto added one
     assert any(">crypto:" in str(loc) for loc in result.session.hits["location"])
     stored = analysis.timeline.stored(result.session.store)
     assert len(stored) == len(result.timeline) == SessionStore(encrypted, create=False).get_meta("analysis")["timeline_rows"]

@@ -22,8 +22,8 @@ from tests.support.recordings import SCENARIO_SOURCES, ScenarioSource
 from tests.support.samples import demo_scope_path
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLE_SHEETS = ["Findings", "Evidence links", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline", "Hooks",
-                "Accounting", "Manifest"]
+TABLE_SHEETS = ["Findings", "Evidence links", "SDK发送的数据 (Sent by SDK)", "Flows", "API events", "Timeline",
+                "UI actions", "Screens", "Hooks", "Accounting", "Manifest"]
 
 
 @pytest.fixture(scope="module", params=SCENARIO_SOURCES)

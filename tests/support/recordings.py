@@ -92,13 +92,16 @@ def record(scenario: str, out: Path, *, consent: str = "accept") -> Recording:
 
 
 def copy_recording(recording: Recording, out: Path) -> Path:
-    """A copy of what was recorded (not the analysis outputs, not scope.yaml) in the new directory `out`."""
+    """A copy of what was recorded (not the analysis outputs, not scope.yaml; the screens/ captures
+    too) in the new directory `out`."""
     if recording.error:
         pytest.fail(f"the {recording.scenario} scenario was not recorded: {recording.error}")
     out.mkdir(parents=True)
     for path in recording.session_dir.iterdir():
         if path.is_file() and path.name not in NOT_RECORDED and not path.name.startswith("session.db"):
             shutil.copy2(path, out / path.name)
+    if (recording.session_dir / "screens").is_dir():   # the UI automation's captures (piiaudit.sessiondir)
+        shutil.copytree(recording.session_dir / "screens", out / "screens")
     src, dst = sqlite3.connect(recording.session_dir / "session.db"), sqlite3.connect(out / "session.db")
     try:
         src.backup(dst)   # a consistent copy even while a reader holds the recording open
