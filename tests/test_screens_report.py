@@ -23,7 +23,7 @@ from analysis.pipeline import analyze
 from analysis.report import write_report
 from piiaudit import browser
 from piiaudit.store import SessionStore
-from tests.support.automation import add_automation
+from tests.support.automation import add_automation, strip_automation
 from tests.support.recordings import copy_recording
 
 WIDTH = 1400
@@ -84,9 +84,14 @@ def test_a_refusal_by_the_automation_lists_the_decline_and_the_second_prompt(dec
 
 
 def test_without_automation_consent_is_by_the_hook_or_the_tester(demo_recording, tmp_path):
-    doc = _doc(demo_recording.session_dir)["consent"]
+    # The demo itself is answered by the automation, and says so with its taps and captures.
+    demo = _doc(demo_recording.session_dir)["consent"]
+    assert demo["by"] == "automation" and demo["ui_action_ids"] and demo["screens"]
+    session = strip_automation(copy_recording(demo_recording, tmp_path / "session"))
+    analyze(session)
+    write_report(session)
+    doc = _doc(session)["consent"]
     assert (doc["by"], doc["ui_action_ids"], doc["screens"]) == ("hook", [], [])
-    session = copy_recording(demo_recording, tmp_path / "session")
     store = SessionStore(session, create=False)
     try:
         store.add_consent_mark(doc["at"] + 0.2, "accepted", "tester")
@@ -141,8 +146,10 @@ def test_the_workbook_has_ui_actions_and_screens_sheets_linked_to_the_files(acce
     assert summary[b.CONSENT_BY].startswith(b.value_label("consent_by", "automation"))
 
 
-def test_a_session_without_automation_still_has_the_sheets_saying_so(demo_recording):
-    wb = openpyxl.load_workbook(demo_recording.session_dir / "evidence.xlsx", read_only=True)
+def test_a_session_without_automation_still_has_the_sheets_saying_so(demo_recording, tmp_path):
+    session = strip_automation(copy_recording(demo_recording, tmp_path / "session"))
+    analyze(session)
+    wb = openpyxl.load_workbook(write_report(session)["xlsx"], read_only=True)
     for name in (b.UI_ACTIONS_SHEET, b.SCREENS_SHEET):
         assert [tuple(v for v in r if v is not None) for r in wb[name].iter_rows(min_row=2, values_only=True)] == [
             (b.NO_AUTOMATION,)]
@@ -344,4 +351,4 @@ def test_the_console_summary_says_how_consent_was_given_when_the_automation_ran(
     line = next(ln for ln in text.splitlines() if b.CONSENT_BY in ln)
     assert b.value_label("consent_by", "automation") in line
     assert f"{len(auto.actions)}, {b.SCREENSHOTS} {len(auto.screens)}" in line
-    assert b.CONSENT_BY not in text_summary(analyze(copy_recording(demo_recording, session.parent / "plain")))
+    assert b.CONSENT_BY not in text_summary(analyze(strip_automation(copy_recording(demo_recording, session.parent / "plain"))))

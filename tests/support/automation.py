@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,9 +68,29 @@ def _one(store: SessionStore, sql: str, args: tuple = ()) -> dict:
     return rows[0]
 
 
+def strip_automation(session_dir: Path) -> Path:
+    """A recording as the tester tapping would leave it: the demo's own UI automation (its
+    ui_actions, screens, captures and consent marks) taken out, and the manifest written again."""
+    from piiaudit import manifest
+
+    store = SessionStore(session_dir, create=False)
+    try:
+        with store.conn:
+            store.conn.execute("DELETE FROM ui_actions")
+            store.conn.execute("DELETE FROM screens")
+            store.conn.execute("DELETE FROM consent_marks WHERE source = 'automation'")
+        shutil.rmtree(Path(session_dir) / "screens", ignore_errors=True)
+        manifest.write(store)
+    finally:
+        store.close()
+    return Path(session_dir)
+
+
 def add_automation(session_dir: Path, answer: str = "accept") -> Automation:
     """The automation's consent path (`answer`: accept | decline), a permission prompt allowed, one
-    explore tap, one refused tap on 支付, and a capture at the end, written into `session_dir`."""
+    explore tap, one refused tap on 支付, and a capture at the end, written into `session_dir` in
+    place of the recording's own (strip_automation), so each test knows every row."""
+    strip_automation(session_dir)
     store = SessionStore(session_dir, create=False)
     out = Automation()
     try:

@@ -406,6 +406,8 @@ def write_standin_scenario(session_dir: Path | str, *, consent: str = "tap", t0:
     ids.events = {step: by_order[(e["ts"], e["kind"])] for step, e in step_events.items()}
     if consent == "mark":
         store.add_consent_mark(at(8) + 0.4, "accepted", "tester", note="tapped 同意 on the device")
+    if consent == "tap":
+        _automation_answered(store, at(7) + 0.3, at(8) - 0.3)
 
     flows, hits = _scenario_flows(at, url_suffix)
     _save_flows(store, list(flows.values()), hits)
@@ -418,6 +420,22 @@ def write_standin_scenario(session_dir: Path | str, *, consent: str = "tap", t0:
     manifest.write(store, app=APP, device={"model": "piiaudit JVM stand-in", "android": 14, "kind": "jvm-standin"})
     store.close()
     return ids
+
+
+def _automation_answered(store: SessionStore, seen: float, tapped: float) -> None:
+    """What `piiaudit demo`'s UI automation leaves beside the hooks' events when it taps 同意:
+    its consent marks (the dialog seen, the tap sent a moment before the hooks see the click)
+    and its outcome in meta (commands/device/ui, ConsentOutcome.to_dict)."""
+    store.add_consent_mark(seen, "shown", "automation", note="privacy dialog seen by the UI automation")
+    store.add_consent_mark(tapped, "accepted", "automation", note="consent_accept: tap on “同意” (privacy)")
+    store.set_meta("consent_automation", {
+        "actions": 2, "answer": "accept", "checkbox": None, "decision": "accepted", "dialog_found": True,
+        "consent_taps": [{"action_id": 1, "dialog": "privacy", "found_by": "text", "label": "同意", "meaning": "accept",
+                          "purpose": "consent_accept", "ts": tapped}],
+        "dialog_text": "用户协议与隐私政策 … 不同意 同意", "explore_actions": 0, "found_by": "text", "left_app": False,
+        "notes": [], "package": APP["package"], "permissions": [{"answer": "allow", "message": "Allow 演示商城 to "
+                                                                 "access this device’s location?"}],
+        "re_prompts": 0, "refused_unsafe": 0, "screens": 4, "second_prompts": 0, "video": None})
 
 
 # -- synthetic sessions for benchmarks ------------------------------------------------------

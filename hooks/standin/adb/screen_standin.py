@@ -18,6 +18,7 @@ import functools
 import json
 import socket
 import struct
+import time
 import zlib
 from pathlib import Path
 
@@ -29,6 +30,14 @@ else:  # beside the adb script, which puts this folder on sys.path
 ScreenError = _screen.ScreenError
 WIDTH, HEIGHT = 1080, 2400
 LAUNCHER = "com.google.android.apps.nexuslauncher"
+
+
+RESET_RETRIES = 5
+RESET_PAUSE_S = 0.2
+
+
+class _Reset(Exception):
+    """The connection was reset or closed before an answer: the app may be exiting."""
 
 
 class AppGone(Exception):
@@ -56,6 +65,18 @@ class StandinScreen:
         return int(text)
 
     def request(self, **req) -> dict:
+        # An app that is exiting may reset a connection while it still listens for a moment:
+        # ask again shortly, and it has either answered or gone (then the home screen shows).
+        for attempt in range(RESET_RETRIES + 1):
+            try:
+                return self._ask(req)
+            except _Reset as e:
+                if attempt == RESET_RETRIES:
+                    raise ScreenError(str(e)) from None
+                time.sleep(RESET_PAUSE_S)
+        raise AssertionError("unreachable")
+
+    def _ask(self, req: dict) -> dict:
         port = self._port()
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=CONNECT_TIMEOUT_S) as sock:
@@ -66,26 +87,15 @@ class StandinScreen:
         except ConnectionRefusedError:
             raise AppGone() from None
         except (ConnectionResetError, BrokenPipeError) as e:
-            # The app exiting while it answers resets the connection: gone if it no longer listens.
-            if not self._listening(port):
-                raise AppGone() from None
-            raise ScreenError(f"the stand-in's screen on 127.0.0.1:{port} did not answer {req['op']}: {e}") from None
+            raise _Reset(f"the stand-in's screen on 127.0.0.1:{port} did not answer {req['op']}: {e}") from None
         except OSError as e:
             raise ScreenError(f"the stand-in's screen on 127.0.0.1:{port} did not answer {req['op']}: {e}") from None
         if not line:
-            raise AppGone()
+            raise _Reset(f"the stand-in's screen on 127.0.0.1:{port} closed without answering {req['op']}")
         answer = json.loads(line.decode("utf-8"))
         if "error" in answer:
             raise ScreenError(str(answer["error"]))
         return answer
-
-    @staticmethod
-    def _listening(port: int) -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=CONNECT_TIMEOUT_S).close()
-            return True
-        except OSError:
-            return False
 
     def _or_home(self, on_home, **req):
         try:
