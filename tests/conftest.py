@@ -94,3 +94,14 @@ def fulltour_recording(tmp_path_factory) -> recordings.Recording:
 def standin_scenario(request) -> recordings.ScenarioSource:
     """The demo scenario's session, once hand-made and once as really recorded."""
     return recordings.ScenarioSource(request.param, request)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium (piiaudit.browser), one per test module; skipped where none is installed."""
+    from piiaudit import browser
+
+    if not browser.find():
+        pytest.skip("no Chromium: scripts/setup.sh installs Debian's chromium and fonts-noto-cjk")
+    with browser.Browser() as b_:
+        yield b_

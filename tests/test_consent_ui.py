@@ -21,6 +21,7 @@ from PIL import Image
 from commands.device.adb import Adb
 from commands.device.ui import run_consent_path
 from piiaudit.store import SessionStore
+from tests.support.adbdouble import install_adb
 
 ROOT = Path(__file__).resolve().parents[1]
 FAKES = ROOT / "hooks" / "standin" / "adb"
@@ -40,11 +41,7 @@ class Phone:
         state["screen"] = {"provider": "script", "path": str(UI / f"{script}.json")}
         model.save(str(self.path), state)
         monkeypatch.setenv("FAKE_ADB_STATE", str(self.path))
-        adb = tmp_path / "adb"
-        adb.write_text(f"#!{sys.executable} -S\n" + (FAKES / "adb").read_text().split("\n", 1)[1]
-                       .replace("os.path.dirname(os.path.abspath(__file__))", repr(str(FAKES))))
-        adb.chmod(0o755)
-        self.adb = Adb(str(adb))
+        self.adb = Adb(str(install_adb(tmp_path)))
         self.session = tmp_path / "session"
         self.store = SessionStore(self.session)
 

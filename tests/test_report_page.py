@@ -25,7 +25,7 @@ from analysis import bilingual as b
 from analysis import categories, tables
 from analysis.pipeline import analyze
 from analysis.report import write_report
-from piiaudit import browser, manifest
+from piiaudit import manifest
 from piiaudit.store import SessionStore
 from piiaudit.times import zone
 from tests.support import pdftext
@@ -34,14 +34,6 @@ from tests.support.recordings import copy_recording
 from tests.support.samples import demo_scope_path, write_standin_scenario
 
 WIDTH = 1400
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not browser.find():
-        pytest.skip("no Chromium: scripts/setup.sh installs Debian's chromium and fonts-noto-cjk")
-    with browser.Browser() as b_:
-        yield b_
 
 
 def _recording(request, name):

@@ -21,7 +21,6 @@ import pytest
 from analysis import bilingual as b
 from analysis.pipeline import analyze
 from analysis.report import write_report
-from piiaudit import browser
 from piiaudit.store import SessionStore
 from tests.support.automation import add_automation, strip_automation
 from tests.support.recordings import copy_recording
@@ -226,14 +225,6 @@ def test_a_changed_screenshot_is_not_reported_over(accepted, tmp_path):
     shot.write_bytes(shot.read_bytes()[:-10])
     with pytest.raises((IntegrityError, AnalysisError), match=shot.name):
         analyze(session)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not browser.find():
-        pytest.skip("no Chromium: scripts/setup.sh installs Debian's chromium and fonts-noto-cjk")
-    with browser.Browser() as b_:
-        yield b_
 
 
 def test_the_page_with_thumbnails_lays_out_at_1400_px_with_no_overflow(accepted, chromium, tmp_path):

@@ -24,15 +24,22 @@ import device_model as model  # noqa: E402
 COUNTERS = ("next_pid", "next_store")
 
 
+def install_adb(where: Path) -> Path:
+    """The double's adb script at `where`/adb, run by this Python (no `env python3` lookup) and
+    importing the model from hooks/standin/adb/ wherever the copy lives."""
+    adb = where / "adb"
+    adb.write_text(f"#!{sys.executable} -S\n" + (FAKES / "adb").read_text().split("\n", 1)[1]
+                   .replace("os.path.dirname(os.path.abspath(__file__))", repr(str(FAKES))))
+    adb.chmod(0o755)
+    return adb
+
+
 class Device:
     def __init__(self, tmp_path: Path, monkeypatch, state: dict):
         self.path = tmp_path / "device.json"
         model.save(str(self.path), state)
         monkeypatch.setenv("FAKE_ADB_STATE", str(self.path))
-        adb = tmp_path / "adb"
-        adb.write_text(f"#!{sys.executable} -S\n" + (FAKES / "adb").read_text().split("\n", 1)[1]
-                       .replace("os.path.dirname(os.path.abspath(__file__))", repr(str(FAKES))))
-        adb.chmod(0o755)
+        adb = install_adb(tmp_path)
         self.adb = str(adb)
         monkeypatch.setenv("PIIAUDIT_ADB", str(adb))
         monkeypatch.setenv("PIIAUDIT_CACHE", str(tmp_path / "cache"))

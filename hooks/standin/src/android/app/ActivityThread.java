@@ -185,19 +185,23 @@ public final class ActivityThread {
                 askOnScreen(who, target, intent, requestCode, names);
                 return;
             }
-            final int[] results = answerPermissionRequest(names);
-            mH.postDelayed(() -> {
-                Intent data = new Intent();
-                data.putExtra(PackageManager.EXTRA_REQUEST_PERMISSIONS_NAMES, names);
-                data.putExtra(PackageManager.EXTRA_REQUEST_PERMISSIONS_RESULTS, results);
-                who.dispatchActivityResult(target, requestCode, Activity.RESULT_OK, data, "ACTIVITY_RESULT");
-            }, PERMISSION_ANSWER_DELAY_MS);
+            deliverPermissionResults(who, target, requestCode, names, answerPermissionRequest(names));
             return;
         }
         Log.i("ActivityTaskManager", "START u0 " + intent + " from " + who.getClass().getName());
         if (requestCode >= 0) {
             mH.post(() -> who.dispatchActivityResult(target, requestCode, Activity.RESULT_CANCELED, null, "ACTIVITY_RESULT"));
         }
+    }
+
+    /** The permission controller's answer reaches the activity a moment later, as on a device. */
+    private void deliverPermissionResults(Activity who, String target, int requestCode, String[] names, int[] results) {
+        mH.postDelayed(() -> {
+            Intent data = new Intent();
+            data.putExtra(PackageManager.EXTRA_REQUEST_PERMISSIONS_NAMES, names);
+            data.putExtra(PackageManager.EXTRA_REQUEST_PERMISSIONS_RESULTS, results);
+            who.dispatchActivityResult(target, requestCode, Activity.RESULT_OK, data, "ACTIVITY_RESULT");
+        }, PERMISSION_ANSWER_DELAY_MS);
     }
 
     /**
@@ -225,12 +229,7 @@ public final class ActivityThread {
                             if (answered[k] == PackageManager.PERMISSION_GRANTED) mGrantedPermissions.add(askNames[k]);
                         }
                     }
-                    mH.postDelayed(() -> {
-                        Intent data = new Intent();
-                        data.putExtra(PackageManager.EXTRA_REQUEST_PERMISSIONS_NAMES, names);
-                        data.putExtra(PackageManager.EXTRA_REQUEST_PERMISSIONS_RESULTS, results);
-                        who.dispatchActivityResult(target, requestCode, Activity.RESULT_OK, data, "ACTIVITY_RESULT");
-                    }, PERMISSION_ANSWER_DELAY_MS);
+                    deliverPermissionResults(who, target, requestCode, names, results);
                 }, mH, com.android.internal.standin.screen.ScreenDevice.answerWaitMs());
     }
 
