@@ -7,7 +7,8 @@ The contract:
   stages; None keeps the count), the total when they know it, and a short label of the
   current step. Calling it
   costs a clock read and three assignments; it never writes anything itself.
-- Nothing is shown before `delay` (1 s): work that ends sooner prints nothing at all.
+- Nothing is shown before `delay` (1 s; PIIAUDIT_PROGRESS_DELAY changes it): work that ends
+  sooner prints nothing at all.
   After that a background thread redraws one line on **stderr** every `interval`, so a
   long step with no callbacks still shows its elapsed time.
 - The display is off (the callable does nothing visible) when stderr or stdout is not a
@@ -31,6 +32,7 @@ import time
 from typing import Callable, TextIO
 
 DELAY_S = 1.0
+DELAY_ENV = "PIIAUDIT_PROGRESS_DELAY"   # seconds before the display appears (default 1; 0: at once)
 INTERVAL_S = 0.2
 OFF_VALUES = ("", "0", "false", "no")
 
@@ -167,5 +169,16 @@ class Progress:
 
 
 def display(label: str, unit: str = "", *, quiet: bool = False) -> Progress:
-    """The commands' display on stderr: shown only on a terminal, after 1 s, not in CI or with --quiet."""
-    return Progress(label, unit, quiet=quiet)
+    """The commands' display on stderr: shown only on a terminal, after 1 s (PIIAUDIT_PROGRESS_DELAY),
+    not in CI or with --quiet."""
+    return Progress(label, unit, quiet=quiet, delay=delay_setting())
+
+
+def delay_setting(env: dict[str, str] | None = None) -> float:
+    """PIIAUDIT_PROGRESS_DELAY as seconds (finite, 0 or more); the default 1 s otherwise."""
+    raw = (os.environ if env is None else env).get(DELAY_ENV, "")
+    try:
+        value = float(raw)
+    except ValueError:
+        return DELAY_S
+    return value if 0 <= value < float("inf") else DELAY_S
