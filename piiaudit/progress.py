@@ -14,6 +14,8 @@ The contract:
 - The display is off (the callable does nothing visible) when stderr or stdout is not a
   terminal (a pipe, a file, a test), when the environment variable `CI` is set to anything
   but empty/0/false, when `TERM` is `dumb`, or with `quiet` (the commands' `--quiet`).
+- `echo(text)` prints a line of the caller's own with the display erased first (a table
+  printed row by row while the display runs).
 - `close()` (or leaving the `with` block) stops the thread and erases the line, so what a
   command prints afterwards (its summary, its JSON) starts on a clean line and never
   contains a byte of the display; stdout is never written to.
@@ -150,6 +152,15 @@ class Progress:
         except (OSError, ValueError):   # a closed terminal: the work goes on without its display
             self.enabled = False
             self.stopped.set()
+
+    def echo(self, text: str, file: TextIO | None = None) -> None:
+        """Print a line of the caller's own (stdout by default) with the display erased first, so the
+        two never share a line; the display comes back at its next redraw."""
+        with self.lock:
+            if self.shown:
+                self._write("\r\x1b[K")
+                self.shown = False
+            print(text, file=sys.stdout if file is None else file, flush=True)
 
     def close(self) -> None:
         """Stop redrawing and erase the line; the terminal is as it was before."""
