@@ -110,6 +110,7 @@ class Progress:
         self.started = clock()
         self.done, self.total, self.what = 0, None, None
         self.shown = False               # a line is on the terminal, to be erased
+        self.last_text = ""
         self.lock = threading.Lock()
         self.stopped = threading.Event()
         self.thread: threading.Thread | None = None
@@ -139,11 +140,12 @@ class Progress:
     def draw(self) -> None:
         text = line(self.label, self.unit, self.done, self.total, self.what, self.clock() - self.started)
         width = shutil.get_terminal_size((80, 24)).columns - 1
+        text = text[:max(width, 10)]
         with self.lock:
-            if self.stopped.is_set():
-                return
-            self._write("\r" + text[:max(width, 10)] + "\x1b[K")
-            self.shown = True
+            if self.stopped.is_set() or (self.shown and text == self.last_text):
+                return      # nothing new to show: the terminal is not written to
+            self._write("\r" + text + "\x1b[K")
+            self.shown, self.last_text = True, text
 
     def _write(self, text: str) -> None:
         try:
