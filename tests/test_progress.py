@@ -189,3 +189,24 @@ def test_campaign_json_stays_one_clean_object(analysed, tmp_path):
     piped = in_pipe("campaign", batch, "--out", tmp_path / "c2.xlsx", "--json")
     assert piped.returncode == 0 and piped.stderr == b""
     assert json.loads(piped.stdout.decode().strip().splitlines()[-1])["sessions"] == 2
+
+
+# -- the benchmarks ----------------------------------------------------------------------------
+def test_a_benchmark_json_is_one_object_on_the_last_line_and_run_all_reads_it():
+    done = subprocess.run([sys.executable, "benchmarks/observed_delay.py", "--runs", "handover", "--reads", "5",
+                           "--gap-ms", "1", "2", "--json"], capture_output=True, text=True, cwd=ROOT, env=_env(),
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    figures = json.loads(lines[-1])
+    assert figures["handover"]["values"] == 5 and figures["handover"]["missing"] == 0
+    assert figures["handover"]["p99_ms"] >= figures["handover"]["p50_ms"] >= 0
+    assert lines[-2].startswith("handover ")       # the table is still printed above it
+    assert "\x1b" not in done.stdout + done.stderr   # a pipe: no display
+
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("run_all", ROOT / "benchmarks" / "run_all.py")
+    run_all = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_all)
+    assert run_all.last_json(done.stdout) == figures
+    assert run_all.last_json("a table\n\n") is None and run_all.last_json("[1, 2]\n") is None
