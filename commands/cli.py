@@ -318,7 +318,7 @@ def replay(file: Path, session_dir: Path, profile: Path | None, force: bool, qui
     try:
         with progress.display("replay", "flows", quiet=quiet) as shown:
             if shown.enabled:
-                shown(0, _flows_in(file))
+                shown(0, _flows_in(file), file.name)
             stats = run_replay(file, session_dir, profile, progress=shown)
     except ReplayError as e:
         raise AuditError(str(e)) from None

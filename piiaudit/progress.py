@@ -6,7 +6,7 @@ The contract:
   analysis, report and campaign call it with what they have done so far (flows, rows,
   stages; None keeps the count), the total when they know it, and a short label of the
   current step. Calling it
-  costs a clock read and three assignments; it never writes anything itself.
+  costs three assignments; only a new step label (past the delay) draws the line at once.
 - Nothing is shown before `delay` (1 s; PIIAUDIT_PROGRESS_DELAY changes it): work that ends
   sooner prints nothing at all.
   After that a background thread redraws one line on **stderr** every `interval`, so a
@@ -79,7 +79,7 @@ def duration(seconds: float) -> str:
 
 
 def line(label: str, unit: str, done: int, total: int | None, what: str | None, elapsed: float) -> str:
-    """The display's text: 'replay  3,200/10,000 flows (32%)  1,050 flows/s  ~6 s left  [3 s]', or for a
+    """The display's text: 'replay  run1.mitm  3,200/10,000 flows (32%)  1,050 flows/s  ~6 s left  [3 s]', or for a
     staged job (no unit) 'analyze  rules  step 5/8  [4 s]'."""
     parts = [label]
     if what:
@@ -123,8 +123,10 @@ class Progress:
             self.done = done
         if total is not None:
             self.total = total
-        if what is not None:
+        if what is not None and what != self.what:
             self.what = what
+            if self.enabled and self.clock() - self.started >= self.delay:
+                self.draw()      # a new step shows at once: a short one would otherwise pass unseen
 
     def step(self, what: str, done: int, total: int | None = None) -> None:
         """A named step of a staged job (the analysis stages, the report's files)."""

@@ -127,7 +127,7 @@ def test_replay_shows_its_flows_on_a_terminal_and_nothing_in_a_pipe(tmp_path):
     flows = _flow_file(tmp_path / "flows.mitm", 300)
     code, seen = on_terminal("replay", flows, "--session", tmp_path / "tty")
     assert code == 0, seen
-    drawn = re.findall(rb"\rreplay  ([\d,]+)/300 flows", seen)
+    drawn = re.findall(rb"\rreplay  flows.mitm  ([\d,]+)/300 flows", seen)
     assert drawn, seen[-500:]                      # done/total of the flow file, counted beforehand
     assert b" flows/s" in seen
     summary = seen.rsplit(ERASE, 1)[1]             # erased before the summary, which is whole
