@@ -40,7 +40,7 @@ class ReplayError(Exception):
     """The capture cannot be replayed at all (missing file, bad options)."""
 
 
-def replay(file: Path, session_dir: Path, profile: Path | None = None, *, capture: str | None = None) -> dict[str, Any]:
+def replay(file: Path, session_dir: Path, profile: Path | None = None, *, capture: str | None = None, progress=None) -> dict[str, Any]:
     """Record every flow of `file` into `session_dir`; return stats.
 
     Stats: flows, hits, errors (file problems plus per-flow detection errors), escaped (flows
@@ -54,12 +54,12 @@ def replay(file: Path, session_dir: Path, profile: Path | None = None, *, captur
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(_replay(file, session_dir, profile, capture))
+        return asyncio.run(_replay(file, session_dir, profile, capture, progress))
     # Called from inside an event loop: mitmproxy's Master needs a loop of its own.
     out: dict[str, Any] = {}
 
     def run() -> None:
-        out["result"] = asyncio.run(_replay(file, session_dir, profile, capture))
+        out["result"] = asyncio.run(_replay(file, session_dir, profile, capture, progress))
 
     t = threading.Thread(target=run, name="piiaudit-replay")
     t.start()
@@ -69,17 +69,17 @@ def replay(file: Path, session_dir: Path, profile: Path | None = None, *, captur
     return out["result"]
 
 
-async def _replay(file: Path, session_dir: Path, profile: Path | None, capture: str | None) -> dict[str, Any]:
+async def _replay(file: Path, session_dir: Path, profile: Path | None, capture: str | None, progress=None) -> dict[str, Any]:
     started = time.perf_counter()
     saved_ctx = (getattr(ctx, "master", None), getattr(ctx, "options", None))  # Master() takes over mitmproxy's global ctx
     try:
-        return await _run(file, session_dir, profile, capture, started)
+        return await _run(file, session_dir, profile, capture, started, progress)
     finally:
         if saved_ctx[0] is not None:
             ctx.master, ctx.options = saved_ctx
 
 
-async def _run(file: Path, session_dir: Path, profile: Path | None, capture: str | None, started: float) -> dict[str, Any]:
+async def _run(file: Path, session_dir: Path, profile: Path | None, capture: str | None, started: float, progress=None) -> dict[str, Any]:
     opts = options.Options()
     # The Recorder reads `rfile` the way it does under `mitmdump -r`: it labels the capture
     # and never appends the replayed flows to the file they come from.
@@ -117,10 +117,10 @@ async def _run(file: Path, session_dir: Path, profile: Path | None, capture: str
             fo.seek(0)
             if har.looks_like_har(head) or file.suffix.lower() in (".har", ".zhar"):
                 stats["format"] = "har"
-                await _load_har(m, fo.read(), file, stats, problem)
+                await _load_har(m, fo.read(), file, stats, problem, progress)
             else:
                 stats["format"] = "mitm"
-                await _load_mitm(m, fo, file, stats, problem)
+                await _load_mitm(m, fo, file, stats, problem, progress)
     finally:
         await m.done()
     stats["hits"] = recorder.hits
@@ -205,7 +205,7 @@ def summary_line(stats: dict[str, Any]) -> str:
     return line
 
 
-async def _load_mitm(m: master.Master, fo, file: Path, stats: dict, problem) -> None:
+async def _load_mitm(m: master.Master, fo, file: Path, stats: dict, problem, progress=None) -> None:
     """Every flow of a flow file, read by piiaudit.flowread (hostile records end the file
     with a sentence, never a traceback or an unbounded allocation)."""
     size = file.stat().st_size
@@ -213,6 +213,7 @@ async def _load_mitm(m: master.Master, fo, file: Path, stats: dict, problem) -> 
         for f in flowread.stream(fo, size):
             await m.load_flow(f)
             stats["flows"] += 1
+            progress and progress(stats["flows"])
     except flowread.FlowFileError as e:
         problem(
             f"{file.name}: damaged or cut short after {stats['flows']} complete flows "
@@ -221,7 +222,7 @@ async def _load_mitm(m: master.Master, fo, file: Path, stats: dict, problem) -> 
         )
 
 
-async def _load_har(m: master.Master, data: bytes, file: Path, stats: dict, problem) -> None:
+async def _load_har(m: master.Master, data: bytes, file: Path, stats: dict, problem, progress=None) -> None:
     try:
         for item in har.read(data):
             if isinstance(item, har.BadEntry):
@@ -229,5 +230,6 @@ async def _load_har(m: master.Master, data: bytes, file: Path, stats: dict, prob
                 continue
             await m.load_flow(item)
             stats["flows"] += 1
+            progress and progress(stats["flows"])
     except har.HarError as e:
         problem(f"{file.name}: HAR: {e}", truncated=stats["flows"] > 0)

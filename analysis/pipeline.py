@@ -46,6 +46,7 @@ from piiaudit.store import StoreError
 
 SCOPE_FILE = "scope.yaml"
 META_KEY = "analysis"
+STEPS = 7   # the stages analyze() reports to its `progress(done, total, what)` callback
 
 
 @dataclass
@@ -144,7 +145,7 @@ def run_rules(catalog: Catalog, evidence: Evidence) -> tuple[pd.DataFrame, list[
 
 def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: Path | str | None = None,
             rules: Path | str | None = None, accept_changes: bool = False,
-            apk: Path | str | None = None) -> AnalysisResult:
+            apk: Path | str | None = None, progress=None) -> AnalysisResult:
     """Analyse one session directory; raises AnalysisError (ScopeError, RulesError, ...) with a clear message.
     Files changed outside piiaudit since the manifest are an AnalysisError unless `accept_changes`.
     `apk` (an APK, or an AndroidManifest.xml in text form) is recorded in the session as the app's
@@ -162,29 +163,36 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
         except times.TimeError as e:
             raise AnalysisError(str(e)) from None
     catalog = load_catalog(rules)
+    progress and progress(0, STEPS, "checking files")
     try:
         integrity.guard(session_dir, "analyze", accept=accept_changes)
     except integrity.IntegrityError as e:
         raise AnalysisError(str(e)) from None
+    progress and progress(1, STEPS, "reading session.db")
     try:
         session = load_session(session_dir)
     except StoreError as e:
         raise AnalysisError(str(e)) from e
     if app_manifest is not None:
         _record_manifest(session, app_manifest)
+    progress and progress(2, STEPS, "encrypted uploads")
     session, crypto_notes = _crypto_hits(session)
     notes = list(session.notes) + crypto_notes
     scope_obj = _resolve_scope(session_dir, scope, notes)
     decision = consent_mod.decide(session.events, session.marks, consent_at=consent_at)
     if session.is_empty:
         notes.append("the session holds no flows, events or consent marks / 会话中没有流量、事件或同意标记")
+    progress and progress(3, STEPS, "preparing evidence")
     session = attribute_events(session, scope_obj)
     evidence = prepare(session, decision, scope_obj)
+    progress and progress(4, STEPS, "rules")
     findings, skipped, errors = run_rules(catalog, evidence)
     findings = findings.assign(id=range(1, len(findings) + 1))[["id", *FINDING_COLUMNS]]
 
+    progress and progress(5, STEPS, "timeline")
     order = timeline_mod.build(session, decision, evidence)
 
+    progress and progress(6, STEPS, "storing findings")
     store = session.store
     store.replace_findings(findings[STORED_COLUMNS].to_dict("records"))
     timeline_mod.save(order, store)

@@ -29,7 +29,8 @@ FINDINGS_SCHEMA = findingsjson.FINDINGS_SCHEMA
 
 
 def write_report(session_dir: Path | str, *, reveal: bool = False, result: AnalysisResult | None = None,
-                 tz: str | None = None, accept_changes: bool = False, pdf: bool = False) -> dict[str, Path]:
+                 tz: str | None = None, accept_changes: bool = False, pdf: bool = False,
+                 progress=None) -> dict[str, Path]:
     """Write the three outputs; returns {"xlsx": path, "json": path, "html": path}.
 
     With `pdf`, the page is also printed to report.pdf by headless Chromium after the manifest
@@ -38,6 +39,7 @@ def write_report(session_dir: Path | str, *, reveal: bool = False, result: Analy
 
     `result` (from analyze, in the same process) saves reading the session; without it the
     stored analysis is used. Raises AnalysisError (and piiaudit.times.ZoneError for a bad `tz`).
+    `progress(done, total, what)` is told the rows written so far (piiaudit.progress).
     """
     session_dir = Path(session_dir)
     tzinfo = zone(tz)
@@ -45,10 +47,13 @@ def write_report(session_dir: Path | str, *, reveal: bool = False, result: Analy
         integrity.guard(session_dir, "report", accept=accept_changes)
     except integrity.IntegrityError as e:
         raise AnalysisError(str(e)) from None
+    progress and progress(0, None, "reading the session")
     data = gather(session_dir, tzinfo, result, accept_changes=accept_changes)
     paths = {kind: session_dir / name for kind, name in OUTPUTS.items()}
-    workbook.write(data, paths["xlsx"], reveal=reveal)
+    workbook.write(data, paths["xlsx"], reveal=reveal, progress=progress)
+    progress and progress(None, None, findingsjson.NAME)
     findingsjson.write(data, paths["json"], reveal=reveal)
+    progress and progress(None, None, OUTPUTS["html"])
     htmlpage.write(data, paths["html"], reveal=reveal)
     manifest_mod.write(data.session.store)
     if pdf:

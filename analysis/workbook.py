@@ -351,15 +351,15 @@ class _Sink:
         return True
 
 
-def write(data: ReportData, path: Path, *, reveal: bool = False) -> None:
+def write(data: ReportData, path: Path, *, reveal: bool = False, progress=None) -> None:
     with sessiondir.replacing(path) as tmp, open(tmp, "wb") as f:
         sink = _Sink(f)
-        _write(data, sink, reveal)
+        _write(data, sink, reveal, progress)
         if sink.error is not None:
             raise sink.error
 
 
-def _write(data: ReportData, sink: _Sink, reveal: bool) -> None:
+def _write(data: ReportData, sink: _Sink, reveal: bool, progress=None) -> None:
     wb = xlsxwriter.Workbook(sink, SAFE_OPTIONS)
     fmts = _Formats(wb)
     wb.set_properties({"title": "piiaudit evidence", "subject": b.EVIDENCE_TITLE,
@@ -378,10 +378,12 @@ def _write(data: ReportData, sink: _Sink, reveal: bool) -> None:
               if sum(t is not None for col in sh.links.values() for t in col[: EXCEL_MAX_ROWS - 1]) > MAX_LINKS]
     _summary_sheet(wb, data, fmts, reveal, left_out, capped)
     for name, sheet in sheets.items():
+        progress and progress(_rows_before(sheets, name), _rows_before(sheets), f"evidence.xlsx: {name}")
         highlight = data.timeline["stream"].eq("consent").reset_index(drop=True) if name == "Timeline" else None
         _table_sheet(wb, name, sheet.frame, fmts, highlight=highlight, links=sheet.links, fills=sheet.severity,
                      empty_note=tables.result(data) if name == "Findings" else
                      b.NO_AUTOMATION if name in (b.UI_ACTIONS_SHEET, b.SCREENS_SHEET) else None, tz=data.tz)
+    progress and progress(_rows_before(sheets), None, "evidence.xlsx: saving")
     _manifest_sheet(wb, data, fmts)
     try:
         wb.close()
@@ -389,3 +391,9 @@ def _write(data: ReportData, sink: _Sink, reveal: bool) -> None:
         # XlsxWriter wraps the OSError (a full disk, ...); the caller names the file from it
         cause = e.args[0] if e.args and isinstance(e.args[0], OSError) else OSError(str(e))
         raise cause from None
+
+
+def _rows_before(sheets: dict[str, Any], name: str | None = None) -> int:
+    """The table rows of the sheets before `name` (of all with None): what a progress display counts."""
+    names = list(sheets)
+    return sum(len(sheets[n].frame) for n in (names[:names.index(name)] if name is not None else names))

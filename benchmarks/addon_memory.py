@@ -7,11 +7,18 @@ RSS of bare `mitmdump -nr` over the same file.
 
     .venv/bin/python benchmarks/addon_memory.py
     .venv/bin/python benchmarks/addon_memory.py --flows 200000
+    .venv/bin/python benchmarks/addon_memory.py --flows 20000 --json   # figures as JSON, last line
+
+With --json the last line is one JSON object: flows, committed, seconds, peak_rss_mb (proxy),
+detection_peak_rss_mb, bare_seconds, bare_peak_rss_mb, peak_ratio (with addon / bare), and
+growth_mb_per_10k_flows {proxy, detection} between the first and last sample points. On a
+terminal a progress line (flows committed) shows on stderr while mitmdump runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from proxy_cost import DEMO_PROFILE, generate_flows  # noqa: E402
 
 from tests.support.mitmdump import addon_args, mitmdump_exe  # noqa: E402
+
+from piiaudit import progress as progress_mod  # noqa: E402
 
 
 def proc_status(pid: int) -> dict[str, int]:
@@ -62,9 +71,11 @@ def children(pid: int) -> list[int]:
     return out
 
 
-def run(argv: list[str], db: Path | None, interval: float) -> tuple[list[tuple[float, int | None, int, int]], int, int, float]:
+def run(argv: list[str], db: Path | None, interval: float,
+        progress=None) -> tuple[list[tuple[float, int | None, int, int]], int, int, float]:
     """Samples (seconds, flows committed, proxy RSS kB, detection process RSS kB),
-    peak RSS kB of the proxy and of the detection process, wall seconds."""
+    peak RSS kB of the proxy and of the detection process, wall seconds. `progress(flows)`
+    is told each sample's committed flows."""
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     samples, peak, peak_worker = [], 0, 0
@@ -76,6 +87,8 @@ def run(argv: list[str], db: Path | None, interval: float) -> tuple[list[tuple[f
             peak_worker = max([peak_worker] + [w.get("VmHWM", 0) for w in workers])
             samples.append((time.perf_counter() - started, committed(db) if db else None, st.get("VmRSS", 0),
                             sum(w.get("VmRSS", 0) for w in workers)))
+            if progress and samples[-1][1] is not None:
+                progress(samples[-1][1])
         time.sleep(interval)
     if proc.returncode != 0:
         raise SystemExit(f"mitmdump failed ({proc.returncode}):\n{proc.stderr.read()[-2000:]}")
@@ -96,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--distinct", type=int, default=5_000, help="distinct flows built; the rest are copies under new ids")
     ap.add_argument("--interval", type=float, default=0.2, help="sampling interval in seconds")
     ap.add_argument("--skip-bare", action="store_true", help="do not measure bare mitmdump")
+    ap.add_argument("--json", action="store_true", help="print the figures as one JSON object on the last line")
     args = ap.parse_args(argv)
+    figures: dict = {"flows": args.flows}
 
     with tempfile.TemporaryDirectory(prefix="piiaudit-mem-") as tmp:
         work = Path(tmp)
@@ -108,12 +123,19 @@ def main(argv: list[str] | None = None) -> int:
 
         bare_peak = None
         if not args.skip_bare:
-            _, bare_peak, _, bare_s = run(base, None, args.interval)
+            with progress_mod.display("addon_memory: bare mitmdump") as shown:
+                _, bare_peak, _, bare_s = run(base, None, args.interval, shown)
             print(f"bare mitmdump: {bare_s:.1f} s, peak RSS {bare_peak / 1024:.1f} MB")
+            figures.update(bare_seconds=round(bare_s, 2), bare_peak_rss_mb=round(bare_peak / 1024, 1))
 
         session = work / "session"
-        samples, peak, peak_worker, seconds = run(base + addon_args(session, DEMO_PROFILE), session / "session.db", args.interval)
+        with progress_mod.display("addon_memory: mitmdump + addon", "flows") as shown:
+            shown(0, args.flows)
+            samples, peak, peak_worker, seconds = run(base + addon_args(session, DEMO_PROFILE), session / "session.db",
+                                                      args.interval, shown)
         final = committed(session / "session.db")
+        figures.update(committed=final, seconds=round(seconds, 2), peak_rss_mb=round(peak / 1024, 1),
+                       detection_peak_rss_mb=round(peak_worker / 1024, 1))
         print(f"mitmdump + addon: {seconds:.1f} s, {final} flows in session.db, peak RSS {peak / 1024:.1f} MB "
               f"(+ detection process {peak_worker / 1024:.1f} MB)")
         print()
@@ -130,13 +152,18 @@ def main(argv: list[str] | None = None) -> int:
         if len(points) >= 2:
             first, last = points[0], points[-1]
             span = max(1, (last[0] or 0) - (first[0] or 0))
+            figures["growth_mb_per_10k_flows"] = {}
             for label, i in (("proxy", 1), ("detection process", 2)):
                 growth = (last[i] - first[i]) / 1024
+                figures["growth_mb_per_10k_flows"][label.split()[0]] = round(growth / span * 10_000, 2)
                 verdict = "flat" if abs(growth) < max(8.0, 0.1 * first[i] / 1024) else "GROWING"
                 print(f"  {label}: {growth:+.1f} MB from {first[0]} to {last[0]} flows "
                       f"({growth / span * 10_000:+.2f} MB per 10k flows): {verdict}")
         if bare_peak:
             print(f"  peak proxy RSS with addon / bare: {peak / bare_peak:.2f}x ({(peak - bare_peak) / 1024:+.1f} MB)")
+            figures["peak_ratio"] = round(peak / bare_peak, 3)
+    if args.json:
+        print(json.dumps(figures))
     return 0
 
 

@@ -6,7 +6,9 @@ copy still matches its manifest. The campaign then runs in a fresh process per s
 each peak RSS is its own: a small batch first (`--small`, 10), then N. Printed: seconds,
 sessions per second, peak RSS, the workbook's size, and the ratio of the peaks (reading
 one session at a time, the peak should not grow with N). With --json the last line is
-one JSON object with the figures.
+one JSON object with the figures. On a terminal a progress line (the step under way) shows on
+stderr; the measured campaign itself runs in a child process whose output is a pipe, so it
+shows none and its time is not touched.
 
     .venv/bin/python benchmarks/campaign.py                       # 1,000 copies
     .venv/bin/python benchmarks/campaign.py --sessions 200 --session demo-session --json
@@ -82,21 +84,27 @@ def main() -> int:
     if args.child:
         print(json.dumps(child(args.child[0], args.child[1], not args.no_verify)))
         return 0
-    with tempfile.TemporaryDirectory(prefix="piiaudit-campaign-") as tmp:
+    from piiaudit import progress
+
+    with tempfile.TemporaryDirectory(prefix="piiaudit-campaign-") as tmp, \
+            progress.display("campaign benchmark") as shown:
         work = Path(tmp)
+        shown(0, 5, "recording a demo session" if args.session is None else "source session")
         source = source_session(args.session, work)
         results = {}
-        for label, n in (("small", args.small), ("large", args.sessions)):
+        for step, (label, n) in enumerate((("small", args.small), ("large", args.sessions))):
             folder = work / f"batch-{n}"
             t = time.perf_counter()
+            shown(1 + 2 * step, 5, f"copying {n} sessions")
             copies(source, folder, n)
             copy_s = time.perf_counter() - t
+            shown(2 + 2 * step, 5, f"campaign of {n} sessions")
             r = measure(folder, work / f"campaign-{n}.xlsx", not args.no_verify)
             r["copy_seconds"] = copy_s
             results[label] = r
-            print(f"{n:>6} sessions: {r['seconds']:.1f} s ({n / r['seconds']:.0f} sessions/s), "
+            shown.echo(f"{n:>6} sessions: {r['seconds']:.1f} s ({n / r['seconds']:.0f} sessions/s), "
                   f"peak RSS {r['peak_rss_mb']:.0f} MB, {r['findings']} findings, workbook {r['workbook_mb']:.1f} MB "
-                  f"(copies made in {copy_s:.1f} s)", flush=True)
+                  f"(copies made in {copy_s:.1f} s)")
             shutil.rmtree(folder)
         ratio = results["large"]["peak_rss_mb"] / results["small"]["peak_rss_mb"]
         print(f"peak RSS, {args.sessions} sessions / {args.small}: {ratio:.2f}x; "

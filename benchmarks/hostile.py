@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/hostile.py                 # every case (a few minutes)
     .venv/bin/python benchmarks/hostile.py --quick         # the CI-sized subset (tests/test_hostile.py)
     .venv/bin/python benchmarks/hostile.py --case zeroed-db --case masking
-    .venv/bin/python benchmarks/hostile.py --json          # the verdicts as JSON
+    .venv/bin/python benchmarks/hostile.py --json          # the verdicts as one JSON object, one line
     .venv/bin/python benchmarks/hostile.py --list
 
 Each case builds its input in a temporary directory (tests/support/hostile_inputs.py),
@@ -17,7 +17,9 @@ ended as issue 10 asks, every check passed and nothing was lost.
 
 Printed: one row per case, the problems of each case that is not clean, and the total:
 cases, clean outcomes, rows lost (want 0), the worst time and memory. Exit status 0 when
-every case is clean, 1 otherwise. Live proxy cases run in a network namespace of their own
+every case is clean, 1 otherwise. With --json the only output is one line, one JSON object:
+{"cases": [...], "total": {...}}. On a terminal a progress line (cases done) shows on stderr.
+Live proxy cases run in a network namespace of their own
 when the machine allows it; disk-full and read-only cases mount a small tmpfs in a mount
 namespace of their own (both need root or user namespaces; a case says when it could not).
 """
@@ -34,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from piiaudit import progress  # noqa: E402
 from tests.support.hostile_cases import CASES, Templates, Verdict, run_case, select  # noqa: E402
 
 
@@ -79,18 +82,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'case':<24} {'item':>4}  {'outcome':<10} {'verdict':<9} {'lost':>5} {'seconds':>8} {'peak MB':>8}",
               flush=True)
     try:
-        for c in cases:
-            v = run_case(c, root, templates, quick=args.quick)
-            verdicts.append(v)
-            if not args.json:
-                print(row(v), flush=True)
+        with progress.display("hostile", "cases") as shown:
+            for done, c in enumerate(cases):
+                shown(done, len(cases), c.name)
+                v = run_case(c, root, templates, quick=args.quick)
+                verdicts.append(v)
+                if not args.json:
+                    shown.echo(row(v))
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
     total = totals(verdicts) | {"templates_seconds": round(templates.seconds, 1),
                                 "wall_seconds": round(time.monotonic() - started, 1), "quick": args.quick}
     if args.json:
-        print(json.dumps({"cases": [v.to_dict() for v in verdicts], "total": total}, indent=1, ensure_ascii=False))
+        print(json.dumps({"cases": [v.to_dict() for v in verdicts], "total": total}, ensure_ascii=False))
     else:
         for v in verdicts:
             if v.problems or v.notes:

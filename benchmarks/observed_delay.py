@@ -18,12 +18,17 @@ Two runs, one table:
 
     .venv/bin/python benchmarks/observed_delay.py                  # demo, full, poll, handover
     .venv/bin/python benchmarks/observed_delay.py --runs poll handover --reads 200
+    .venv/bin/python benchmarks/observed_delay.py --runs poll handover --json   # JSON, last line
+
+With --json the last line is one JSON object, per run: values, missing, p50_ms, p99_ms,
+max_ms. On a terminal a progress line (runs done) shows on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import statistics
 import sys
@@ -146,6 +151,15 @@ def run_loop(how: str, work: Path, reads: int, gap_ms: tuple[float, float], seed
     return arrivals.delays_ms(pii_reads(session))
 
 
+def figures(delays: list[float], missing: int) -> dict:
+    """One run's figures for --json (the quantiles as `describe` prints them)."""
+    if not delays:
+        return {"values": 0, "missing": missing, "p50_ms": None, "p99_ms": None, "max_ms": None}
+    q = statistics.quantiles(delays, n=100, method="inclusive") if len(delays) > 1 else [delays[0]] * 99
+    return {"values": len(delays), "missing": missing, "p50_ms": round(q[49], 2), "p99_ms": round(q[98], 2),
+            "max_ms": round(max(delays), 2)}
+
+
 def describe(name: str, delays: list[float], missing: int) -> str:
     if not delays:
         return f"{name:<10} no values reached the detector ({missing} missing)"
@@ -162,16 +176,25 @@ def main() -> int:
     parser.add_argument("--gap-ms", type=float, nargs=2, default=(20.0, 300.0),
                         help="time between two reads in the loops: uniform between these")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object on the last line")
     args = parser.parse_args()
+    from piiaudit import progress
+
     print("delay from a hook's read (events.ts) to the proxy's detector knowing the value")
-    with tempfile.TemporaryDirectory(prefix="piiaudit-observed-delay-") as tmp:
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="piiaudit-observed-delay-") as tmp, \
+            progress.display("observed_delay", "runs") as shown:
         work = Path(tmp)
-        for run in args.runs:
+        for done, run in enumerate(args.runs):
+            shown(done, len(args.runs), run)
             if run in ("demo", "full"):
                 delays, missing = run_scenario(run, work)
             else:
                 delays, missing = run_loop(run, work, args.reads, tuple(args.gap_ms), args.seed)
-            print(describe(run, delays, missing), flush=True)
+            results[run] = figures(delays, missing)
+            shown.echo(describe(run, delays, missing))
+    if args.json:
+        print(json.dumps(results))
     return 0
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from analysis import campaign as campaign_mod
+from piiaudit import progress as progress_mod
 from piiaudit.times import ZoneError, zone
 
 
@@ -32,8 +33,10 @@ class CampaignError(click.ClickException):
 @click.option("--strict", is_flag=True, help="Exit status 1 when a session could not be read (default: 0).")
 @click.option("--tz", "tz_name", help="Time zone times are shown in (an IANA name, e.g. Asia/Shanghai). "
                                       "Default: TZ, else the system's.")
+@click.option("--quiet", "-q", "quiet", is_flag=True,
+              help="No progress display on stderr (it shows only on a terminal, after 1 s, and never with CI set).")
 def campaign(paths: tuple[Path, ...], out: Path, as_json: bool, no_verify: bool, strict: bool,
-             tz_name: str | None) -> None:
+             tz_name: str | None, quiet: bool) -> None:
     """Batch (批量): many audited apps in one workbook, one row per app.
 
     Each SESSION is a session directory (analysed with `piiaudit analyze`) or a folder
@@ -62,7 +65,10 @@ def campaign(paths: tuple[Path, ...], out: Path, as_json: bool, no_verify: bool,
     except ZoneError as e:
         raise click.BadParameter(str(e), param_hint="--tz") from None
     try:
-        totals = campaign_mod.run(paths, out, tz, verify=not no_verify)
+        with progress_mod.display("campaign", "sessions", quiet=quiet) as shown:
+            total = sum(1 for _ in campaign_mod.sessions(paths)) if shown.enabled else None
+            totals = campaign_mod.run(paths, out, tz, verify=not no_verify,
+                                      progress=lambda no, path: shown(no - 1, total, path.name))
     except OSError as e:
         raise CampaignError(f"{out}: cannot write it: {e.strerror or e}"
                                + (f" ({e.filename})" if e.filename and str(e.filename) != str(out) else "")) from None

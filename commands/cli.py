@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 import piiaudit
-from piiaudit import __version__, sessiondir
+from piiaudit import __version__, progress, sessiondir
 from piiaudit.store import DB_NAME, SessionStore, StoreError
 from piiaudit.store import problem as store_problem
 from piiaudit.identity import tester_from
@@ -77,6 +77,17 @@ class Seconds(click.ParamType):
         return seconds
 
 
+def _flows_in(file: Path) -> int | None:
+    """The flows a flow file holds, counted without parsing (piiaudit.flowcount); None for a HAR."""
+    from addon import har
+    from piiaudit.flowcount import count_flows
+
+    with open(file, "rb") as fo:
+        if har.looks_like_har(fo.read(64)) or file.suffix.lower() in (".har", ".zhar"):
+            return None
+    return count_flows(file).flows or None
+
+
 def _check_profile(path: Path | None) -> None:
     """A device profile is checked before anything is written: a wrong one is one line."""
     if path is not None:
@@ -110,6 +121,9 @@ FORCE_HELP = ("Write into an existing directory that is not a piiaudit session: 
 TESTER_HELP = ("Who performs the test (name, or name and organisation), kept in the session's manifest and shown "
                "in every report. Default: the environment variable PIIAUDIT_TESTER.")
 TZ_HELP = "Time zone times are shown in (an IANA name, e.g. Asia/Shanghai). Default: TZ, else the system's."
+QUIET = click.option(
+    "--quiet", "-q", "quiet", is_flag=True,
+    help="No progress display on stderr (it shows only on a terminal, after 1 s, and never with CI set).")
 ACCEPT_CHANGES = click.option(
     "--accept-changes", "accept_changes", is_flag=True,
     help="Go on although files changed outside piiaudit since manifest.json (see `piiaudit verify`); "
@@ -281,8 +295,9 @@ def record(package: str | None, session_dir: Path, profile: Path | None, device_
 @click.option("--profile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Device profile YAML; default: device.yaml in the session directory, if any.")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
+@QUIET
 @_one_line
-def replay(file: Path, session_dir: Path, profile: Path | None, force: bool) -> None:
+def replay(file: Path, session_dir: Path, profile: Path | None, force: bool, quiet: bool) -> None:
     """Run the PII detection again over saved traffic (a mitmproxy flow file or a HAR file).
 
     No packet is sent: the flows are read from FILE and passed through the same addon
@@ -301,7 +316,10 @@ def replay(file: Path, session_dir: Path, profile: Path | None, force: bool) -> 
     _claim(session_dir, force)
     _open_session(session_dir, create=True)
     try:
-        stats = run_replay(file, session_dir, profile)
+        with progress.display("replay", "flows", quiet=quiet) as shown:
+            if shown.enabled:
+                shown(0, _flows_in(file), file.name)
+            stats = run_replay(file, session_dir, profile, progress=shown)
     except ReplayError as e:
         raise AuditError(str(e)) from None
     messages = stats.get("messages") or []
@@ -359,9 +377,10 @@ def apk_info(apk: Path, as_json: bool) -> None:
                    "with what the app type in scope.yaml needs (rule PERM-DECLARE); recorded in the session.")
 @click.option("--tz", "tz_name", help=TZ_HELP)
 @ACCEPT_CHANGES
+@QUIET
 @_one_line
 def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules: Path | None, apk: Path | None,
-            tz_name: str | None, accept_changes: bool) -> None:
+            tz_name: str | None, accept_changes: bool, quiet: bool) -> None:
     """Decide the consent moment, apply the rules and store the findings.
 
     The consent moment comes from the hooks (the 同意/Agree tap on a privacy dialog), else
@@ -379,8 +398,9 @@ def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules
     _open_session(session_dir)
     tz = _zone_option(tz_name)
     try:
-        result = run_analysis(session_dir, consent_at=_time_option(consent_at, "--consent-at", tz_name), scope=scope,
-                              rules=rules, accept_changes=accept_changes, apk=apk)
+        with progress.display("analyze", quiet=quiet) as shown:
+            result = run_analysis(session_dir, consent_at=_time_option(consent_at, "--consent-at", tz_name),
+                                  scope=scope, rules=rules, accept_changes=accept_changes, apk=apk, progress=shown)
     except AnalysisError as e:
         raise AuditError(str(e)) from None
     click.echo(text_summary(result, tz=tz))
@@ -395,8 +415,9 @@ def analyze(session_dir: Path, scope: Path | None, consent_at: str | None, rules
               help="Also print the page to report.pdf with headless Chromium (page numbers and manifest.json's "
                    "SHA-256 on every page; a few seconds).")
 @ACCEPT_CHANGES
+@QUIET
 @_one_line
-def report(session_dir: Path, reveal: bool, tz_name: str | None, pdf: bool, accept_changes: bool) -> None:
+def report(session_dir: Path, reveal: bool, tz_name: str | None, pdf: bool, accept_changes: bool, quiet: bool) -> None:
     """Write evidence.xlsx, report.html and findings.json from what `piiaudit analyze` stored.
 
     A session not analysed yet is analysed first, with the defaults. With --pdf, report.pdf
@@ -414,7 +435,9 @@ def report(session_dir: Path, reveal: bool, tz_name: str | None, pdf: bool, acce
     _open_session(session_dir).close()
     _zone_option(tz_name)
     try:
-        paths = write_report(session_dir, reveal=reveal, tz=tz_name, accept_changes=accept_changes, pdf=pdf)
+        with progress.display("report", "rows", quiet=quiet) as shown:
+            paths = write_report(session_dir, reveal=reveal, tz=tz_name, accept_changes=accept_changes, pdf=pdf,
+                                 progress=shown)
     except AnalysisError as e:
         raise AuditError(str(e)) from None
     for kind, path in paths.items():
