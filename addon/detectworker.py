@@ -26,6 +26,7 @@ import signal
 # then closes this process's input, which ends it after its last answers and look-back.
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+import gc  # noqa: E402
 import importlib.util  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
@@ -47,6 +48,7 @@ def main(argv: list[str]) -> int:
     bounds = (float(argv[2]), int(argv[3]), int(argv[4])) if len(argv) > 4 else \
         (DEFAULT_WINDOW_S, DEFAULT_MAX_FLOWS, DEFAULT_MAX_MB << 20)
     scanner = Scanner(profile, bounds)
+    gc.freeze()  # the modules and tables loaded so far live as long as the process: never traverse them again
     stdout = sys.stdout.buffer
     for msg in _messages(stdout):
         try:
