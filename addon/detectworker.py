@@ -35,7 +35,7 @@ from pathlib import Path  # noqa: E402
 if importlib.util.find_spec("addon") is None or importlib.util.find_spec("piiaudit") is None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from addon.detectproc import encode_frame, split_frames  # noqa: E402
+from addon.detectproc import PIPE_BYTES, encode_frame, split_frames  # noqa: E402
 from addon.lookback import DEFAULT_MAX_FLOWS, DEFAULT_MAX_MB, DEFAULT_WINDOW_S  # noqa: E402
 from addon.scanner import Scanner  # noqa: E402
 from piiaudit import profile as device_profile  # noqa: E402
@@ -124,7 +124,7 @@ def _messages(stdout):
         if not frames:
             yield _IDLE
             stdout.flush()
-            chunk = os.read(0, 1 << 16)
+            chunk = os.read(0, PIPE_BYTES)
             if not chunk:
                 return
             buf += chunk
