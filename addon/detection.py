@@ -32,6 +32,7 @@ from typing import Any, Optional, Protocol
 
 from mitmproxy import ctx, exceptions, http
 
+from addon.answer import Answer
 from addon.detectproc import DetectionProcess
 from addon.lookback import DEFAULT_MAX_FLOWS, DEFAULT_MAX_MB, DEFAULT_WINDOW_S
 from addon.observedpoll import EventsPoll
@@ -196,8 +197,6 @@ class Detection:
         return None
 
     def _scan_here(self, flow: http.HTTPFlow):
-        from addon.scanner import Answer
-
         if self.scanner is None:
             return Answer([], [], ["not scanned: no working detector"], None)
         answer = self.scanner.scan(flow.id, flow=flow)
@@ -206,8 +205,6 @@ class Detection:
         return answer
 
     def _on_answer(self, flow_id: str, *answer) -> None:
-        from addon.scanner import Answer
-
         flow = self.inflight.pop(flow_id, None)
         if not self.active:
             return

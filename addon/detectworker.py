@@ -26,6 +26,7 @@ import signal
 # then closes this process's input, which ends it after its last answers and look-back.
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+import gc  # noqa: E402
 import importlib.util  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
@@ -34,7 +35,7 @@ from pathlib import Path  # noqa: E402
 if importlib.util.find_spec("addon") is None or importlib.util.find_spec("piiaudit") is None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from addon.detectproc import encode_frame, split_frames  # noqa: E402
+from addon.detectproc import PIPE_BYTES, encode_frame, split_frames  # noqa: E402
 from addon.lookback import DEFAULT_MAX_FLOWS, DEFAULT_MAX_MB, DEFAULT_WINDOW_S  # noqa: E402
 from addon.scanner import Scanner  # noqa: E402
 from piiaudit import profile as device_profile  # noqa: E402
@@ -47,6 +48,7 @@ def main(argv: list[str]) -> int:
     bounds = (float(argv[2]), int(argv[3]), int(argv[4])) if len(argv) > 4 else \
         (DEFAULT_WINDOW_S, DEFAULT_MAX_FLOWS, DEFAULT_MAX_MB << 20)
     scanner = Scanner(profile, bounds)
+    gc.freeze()  # the modules and tables loaded so far live as long as the process: never traverse them again
     stdout = sys.stdout.buffer
     for msg in _messages(stdout):
         try:
@@ -122,7 +124,7 @@ def _messages(stdout):
         if not frames:
             yield _IDLE
             stdout.flush()
-            chunk = os.read(0, 1 << 16)
+            chunk = os.read(0, PIPE_BYTES)
             if not chunk:
                 return
             buf += chunk

@@ -40,6 +40,10 @@ DEFAULT_MAX_MB = 64
 # Detection does not look at connections; one placeholder pair serves every rebuilt flow.
 _CLIENT = connection.Client(peername=("127.0.0.1", 0), sockname=("127.0.0.1", 0), timestamp_start=0)
 _SERVER = connection.Server(address=None)
+# ... and one per destination (detection only reads it): making one costs more than the
+# request and response together. Bounded: cleared when it holds _MAX_SERVERS.
+_servers: dict[tuple[str, int], connection.Server] = {}
+_MAX_SERVERS = 1024
 
 
 def flow_payload(flow: http.HTTPFlow) -> dict:
@@ -59,7 +63,12 @@ def rebuild(flow_id: str, payload: dict) -> http.HTTPFlow:
     dest = payload.get("destination")
     server = _SERVER
     if dest:
-        server = connection.Server(address=(str(dest), int(payload["request"].get("port") or 443)))
+        address = (str(dest), int(payload["request"].get("port") or 443))
+        server = _servers.get(address)
+        if server is None:
+            if len(_servers) >= _MAX_SERVERS:
+                _servers.clear()
+            server = _servers[address] = connection.Server(address=address)
     flow = http.HTTPFlow(_CLIENT, server)
     flow.id = flow_id
     # from_state may consume the state it is given (WebSocketData replaces its messages by

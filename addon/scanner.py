@@ -13,21 +13,17 @@ flows per event-loop turn.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from mitmproxy import http
 
+from addon.answer import Answer
 from addon.lookback import LookbackBuffer, flow_payload, rebuild
 from piiaudit import profile as device_profile
 from piiaudit.detect import Detector, ScanLimits
 from piiaudit.flowrow import request_sha256, response_sha256
 
 
-class Answer(NamedTuple):
-    hits: list
-    capped: list
-    problems: list
-    hashes: tuple[str, str | None] | None     # (request_sha256, response_sha256), None if not computed
+__all__ = ["Answer", "Scanner"]
 
 
 class Scanner:

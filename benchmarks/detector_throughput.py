@@ -1,6 +1,10 @@
 """Detector throughput (MB/s) on realistic SDK bodies, with 10 and with 500 known values.
 
-    .venv/bin/python benchmarks/detector_throughput.py [--seconds 1.5] [--seed 1]
+    .venv/bin/python benchmarks/detector_throughput.py [--seconds 1.5] [--seed 1] [--json]
+
+With --json the last line is one JSON object: `per_flow_us` (a corpus flow through
+scan_flow) and, per body kind, stage and path, the MB/s with 10 and 500 known values
+(`"json/all/C": {"10": MB/s, "500": MB/s}`).
 
 Bodies are built like the corpus templates (piiaudit/detect/corpus.py) but batched the way
 SDKs batch them: a Umeng-style JSON envelope with many sessions (~32 KB), an
@@ -170,7 +174,7 @@ def measure(det: Detector, items: list[tuple[bytes, str]], seconds: float, stage
     return total / elapsed / 1e6, hits
 
 
-def per_flow(seconds: float, seed: int, n_flows: int = 400) -> str:
+def per_flow(seconds: float, seed: int, n_flows: int = 400) -> tuple[str, float]:
     """Whole flows (path, query, headers, bodies, WebSocket messages) of the corpus mix,
     through scan_flow: what the proxy pays per flow, fixed costs included."""
     profile, samples = generate(n_flows, seed)
@@ -189,15 +193,18 @@ def per_flow(seconds: float, seed: int, n_flows: int = 400) -> str:
         n += len(flows)
         elapsed = time.process_time() - t0
     gc.enable()
+    us = elapsed / n * 1e6
     return (f"corpus flows (scan_flow, {len(flows)} flows of the generator's mix, {det.known_count} known values): "
-            f"{elapsed / n * 1e6:.0f} us/flow")
+            f"{us:.0f} us/flow"), us
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=1.5, help="measuring time per cell (default 1.5)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json", action="store_true", help="print the figures as one JSON object on the last line")
     args = ap.parse_args(argv)
+    figures: dict[str, object] = {}
     rnd = random.Random(args.seed)
     device = make_profile(rnd)
     profiles = {10: small_profile(device, 10), 500: big_profile(device, 500, random.Random(args.seed + 1))}
@@ -228,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
                 detect_index.NATIVE = module      # the scans pick their path per text
                 res[path] = {n: measure(detectors[path, n], items, args.seconds, stage) for n in (10, 500)}
                 r = res[path]
+                figures[f"{kind}/{stage}/{path}"] = {str(n): round(r[n][0], 2) for n in (10, 500)}
                 print(f"{kind:<10} {avg / 1024:>6.1f} KB {stage:<6} {path:<6} {r[10][0]:>6.1f} MB/s "
                       f"{r[500][0]:>6.1f} MB/s {r[500][0] / r[10][0]:>7.2f} {avg / r[500][0]:>14.0f}")
             if len(res) == 2:
@@ -237,7 +245,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\nstage all: the whole detector (decoding, patterns, locations, dedupe); "
           "known: the known-value search alone")
     print()
-    print(per_flow(args.seconds, args.seed))
+    line, us = per_flow(args.seconds, args.seed)
+    print(line)
+    if args.json:
+        figures["per_flow_us"] = round(us, 1)
+        print(json.dumps(figures))
     return 0
 
 

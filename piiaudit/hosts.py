@@ -9,6 +9,7 @@ host, the longest (most specific) one is the one that speaks for it (``longest_u
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TypeVar
@@ -71,6 +72,14 @@ MULTI_LABEL_SUFFIXES = frozenset({
 
 def is_ip_literal(host: str | None) -> bool:
     """True for an IPv4 or IPv6 address written as a host."""
+    try:
+        return _is_ip_literal(host)
+    except TypeError:  # not hashable: not remembered
+        return _is_ip_literal.__wrapped__(host)
+
+
+@functools.lru_cache(maxsize=4096)  # each flow asks about the same few hosts; a miss costs an exception
+def _is_ip_literal(host: str | None) -> bool:
     try:
         ipaddress.ip_address(normal(host).strip("[]"))
     except ValueError:
