@@ -17,9 +17,13 @@
 //
 // HotSpot has no such walker in the bridge, so there one Throwable is printed into a
 // StringWriter: five JNI calls and one string crossing into JS, whatever the depth
-// (getStackTrace() would cost one wrapper and one JNI call per frame). JDK 9+ prints the
-// class loader and module before each frame ("app//", "java.base@17/", "<loader name>//"):
-// that prefix is the frame's origin there.
+// (getStackTrace() would cost one wrapper and one JNI call per frame). The calls go through
+// raw JNI (NewObject, CallVoidMethod, CallObjectMethod inside one local frame), not through
+// the bridge's wrappers: a wrapper costs a class lookup, a global reference and its disposal
+// each, which made a stack several times dearer than the crossing itself. The printed text
+// is the key: a stack seen before is not parsed again. JDK 9+ prints the class loader and
+// module before each frame ("app//", "java.base@17/", "<loader name>//"): that prefix is the
+// frame's origin there.
 //
 // Each distinct stack is sent once with a small id; later events carry only the id and the
 // host fills the frames back in.
@@ -140,15 +144,77 @@ let StringWriter: Java.Wrapper | null = null;
 let PrintWriter: Java.Wrapper | null = null;
 let Throwable: Java.Wrapper | null = null;
 
-function printedStack(): Captured {
-    if (Throwable === null) {
-        Throwable = Java.use("java.lang.Throwable");
+interface RawJni {
+    throwable: NativePointer;
+    stringWriter: NativePointer;
+    printWriter: NativePointer;
+    newThrowable: NativePointer;
+    newStringWriter: NativePointer;
+    newPrintWriter: NativePointer;
+    printStackTrace: NativePointer;
+    toString: NativePointer;
+}
+
+let rawJni: RawJni | null = null;
+
+/** Class and method ids for the printed stack, looked up once (classes as global references). */
+function jniIds(env: Java.Env): RawJni {
+    if (rawJni === null) {
+        const cls = (name: string): NativePointer => {
+            const local = env.findClass(name);
+            env.throwIfExceptionPending();
+            const global = env.newGlobalRef(local);
+            env.deleteLocalRef(local);
+            return global;
+        };
+        const throwable = cls("java/lang/Throwable");
+        const stringWriter = cls("java/io/StringWriter");
+        const printWriter = cls("java/io/PrintWriter");
+        rawJni = {
+            throwable, stringWriter, printWriter,
+            newThrowable: env.getMethodId(throwable, "<init>", "()V"),
+            newStringWriter: env.getMethodId(stringWriter, "<init>", "()V"),
+            newPrintWriter: env.getMethodId(printWriter, "<init>", "(Ljava/io/Writer;)V"),
+            printStackTrace: env.getMethodId(throwable, "printStackTrace", "(Ljava/io/PrintWriter;)V"),
+            toString: env.getMethodId(stringWriter, "toString", "()Ljava/lang/String;"),
+        };
     }
-    const throwable = Throwable.$new();
-    const printed = printedFrames(throwable);
-    throwable.$dispose();
-    const frames = printed.map(p => p.frame);
-    return { key: frames.join("\n"), read: () => ({ frames, origins: printed.map(p => p.origin) }) };
+    return rawJni;
+}
+
+/** A new Throwable's printed stack trace, through raw JNI calls in one local frame. */
+function printedText(): string {
+    const env = Java.vm.getEnv();
+    const ids = jniIds(env);
+    const construct0 = env.constructor([]);
+    const construct1 = env.constructor(["pointer"]);
+    const callVoid1 = env.vaMethod("void", ["pointer"]);
+    const callObject0 = env.vaMethod("pointer", []);
+    const handle = env.handle;
+    env.pushLocalFrame(8);
+    try {
+        const throwable = construct0(handle, ids.throwable, ids.newThrowable);
+        const sw = construct0(handle, ids.stringWriter, ids.newStringWriter);
+        const pw = construct1(handle, ids.printWriter, ids.newPrintWriter, sw);
+        callVoid1(handle, throwable, ids.printStackTrace, pw);
+        env.throwIfExceptionPending();
+        const text = callObject0(handle, sw, ids.toString);
+        env.throwIfExceptionPending();
+        return env.stringFromJni(text) ?? "";
+    } finally {
+        env.popLocalFrame(NULL);
+    }
+}
+
+function printedStack(): Captured {
+    const text = printedText();
+    return {
+        key: text,
+        read: () => {
+            const printed = parsePrinted(text);
+            return { frames: printed.map(p => p.frame), origins: printed.map(p => p.origin) };
+        },
+    };
 }
 
 /** Frames of a Java Throwable (its own stack, not the caller's), innermost first. */
@@ -167,6 +233,10 @@ function printedFrames(throwable: Java.Wrapper): { frame: string; origin: string
     const printed = String(sw.toString());
     pw.$dispose();
     sw.$dispose();
+    return parsePrinted(printed);
+}
+
+function parsePrinted(printed: string): { frame: string; origin: string }[] {
     const frames: { frame: string; origin: string }[] = [];
     for (const line of printed.split("\n")) {
         const trimmed = line.trim();
