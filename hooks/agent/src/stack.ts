@@ -23,7 +23,9 @@
 // each, which made a stack several times dearer than the crossing itself. The printed text
 // is the key: a stack seen before is not parsed again. JDK 9+ prints the class loader and
 // module before each frame ("app//", "java.base@17/", "<loader name>//"): that prefix is the
-// frame's origin there.
+// frame's origin there. Before printing, JVMTI's GetStackTrace (a native walk filling
+// (jmethodID, bytecode index) pairs into a buffer, no Java object) gives the call site's key:
+// a stack seen before costs that walk only, and only a new one is printed and parsed.
 //
 // Each distinct stack is sent once with a small id; later events carry only the id and the
 // host fills the frames back in.
@@ -206,12 +208,71 @@ function printedText(): string {
     }
 }
 
+const JVMTI_VERSION_1_0 = 0x30010000;
+/** jvmtiInterface_1_ slot 104 (1-based, as jvmti.h numbers them): GetStackTrace. */
+const JVMTI_GET_STACK_TRACE = 104;
+/** jvmtiFrameInfo: { jmethodID method; jlocation location; }. */
+const FRAME_INFO_SIZE = 16;
+
+interface Jvmti {
+    env: NativePointer;
+    getStackTrace: NativeFunction<number, [NativePointer, NativePointer, number, number, NativePointer, NativePointer]>;
+}
+
+/** Our own JVMTI environment (null when the VM gives none: then every stack is printed). */
+let jvmti: Jvmti | null | undefined;
+const frameBuffers = new Map<number, { frames: NativePointer; count: NativePointer }>();
+
+function jvmtiEnv(): Jvmti | null {
+    if (jvmti === undefined) {
+        jvmti = null;
+        try {
+            const env = (Java.vm as unknown as { tryGetEnvHandle(version: number): NativePointer | null })
+                .tryGetEnvHandle(JVMTI_VERSION_1_0);
+            if (env !== null && !env.isNull()) {
+                const fn = env.readPointer().add((JVMTI_GET_STACK_TRACE - 1) * Process.pointerSize).readPointer();
+                jvmti = { env, getStackTrace: new NativeFunction(fn, "int", ["pointer", "pointer", "int", "int", "pointer", "pointer"]) };
+            }
+        } catch (e) {
+            jvmti = null;
+        }
+    }
+    return jvmti;
+}
+
+/**
+ * The call site as JVMTI sees it: (jmethodID, bytecode index) of up to `limit` frames, read
+ * natively (no Java object made), as a string key. Null when JVMTI is not available.
+ */
+function frameKey(limit: number): string | null {
+    const api = jvmtiEnv();
+    if (api === null) {
+        return null;
+    }
+    const tid = Process.getCurrentThreadId();
+    let buffers = frameBuffers.get(tid);
+    if (buffers === undefined) {
+        buffers = { frames: Memory.alloc(limit * FRAME_INFO_SIZE), count: Memory.alloc(4) };
+        frameBuffers.set(tid, buffers);
+    }
+    const error = api.getStackTrace(api.env, NULL, 0, limit, buffers.frames, buffers.count);
+    if (error !== 0) {
+        return null;
+    }
+    const n = buffers.count.readS32();
+    const words = new Uint32Array(buffers.frames.readByteArray(n * FRAME_INFO_SIZE)!);
+    return words.join(",");
+}
+
 function printedStack(): Captured {
-    const text = printedText();
+    // Frames beyond what is kept cannot change the stack sent; a few more stand for the
+    // bridge's and the hooked method's own frames above the caller.
+    const key = frameKey(stackOptions.maxFrames + HOOK_FRAMES * 2);
+    const text = key === null ? printedText() : null;
     return {
-        key: text,
+        key: key ?? text!,
         read: () => {
-            const printed = parsePrinted(text);
+            const printed = parsePrinted(text ?? printedText());
             return { frames: printed.map(p => p.frame), origins: printed.map(p => p.origin) };
         },
     };
