@@ -261,7 +261,20 @@ function frameKey(limit: number): string | null {
     }
     const n = buffers.count.readS32();
     const words = new Uint32Array(buffers.frames.readByteArray(n * FRAME_INFO_SIZE)!);
-    return words.join(",");
+    // Two independent 32-bit FNV-1a style hashes over (method, location) words: a 64-bit key
+    // without building a string of every frame. The high word of a location (a bytecode
+    // index) is always 0, so it is skipped.
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193;
+    for (let i = 0; i < words.length; i += 4) {
+        const m = words[i] ^ words[i + 1];
+        const bci = words[i + 2];
+        h1 = Math.imul(h1 ^ m, 16777619);
+        h1 = Math.imul(h1 ^ bci, 16777619);
+        h2 = Math.imul(h2 ^ bci, 2246822519);
+        h2 = Math.imul(h2 ^ words[i], 3266489917);
+    }
+    return `${n}:${h1 >>> 0}:${h2 >>> 0}`;
 }
 
 function printedStack(): Captured {
