@@ -16,12 +16,20 @@ the hook would show up as missed calls.
 ``--jit-flags`` repeats the unhooked and every-call runs with extra JVM flags (e.g.
 ``-XX:-Inline``) to price a JIT setting.
 
-Then the crypto hooks: ``CryptoBench`` (tests/java) runs ``Cipher.doFinal`` on 1 KiB,
+The baseline to beat runs first in the same JVM and stand-in: the widespread naive pattern
+(hooks/agent/bench/naive.ts: replace both getImei overloads, render
+``Log.getStackTraceString(new Throwable())`` and ``send()`` on every call).
+
+Then a crypto-heavy workload: ``KeyStoreBench`` loads a password-protected PKCS#12 store
+(keytool's defaults: PBKDF2 and the PKCS#12 KDF, 10,000 iterations each) unhooked and
+under the default hooks, then runs the app's own HMACs, every one of which must reach the
+hook. Then the crypto hooks: ``CryptoBench`` (tests/java) runs ``Cipher.doFinal`` on 1 KiB,
 unhooked and under the agent (the plaintext and ciphertext are copied out, bounded, on
 every call; identical payloads are reported once).
 
     .venv/bin/python benchmarks/hook_cost.py                  # 20,000 calls, getImei
     .venv/bin/python benchmarks/hook_cost.py --calls 50000 --method getDeviceId --crypto-calls 5000
+    .venv/bin/python benchmarks/hook_cost.py --json   # last line: the figures as one JSON object
 """
 
 from __future__ import annotations
@@ -38,6 +46,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import frida  # noqa: E402
+
+from hooks.agent_build import AGENT_DIR, ensure_node_modules  # noqa: E402
 from hooks.runner import DEFAULT_RATE, HooksRunner  # noqa: E402
 from hooks.standin import build as standin  # noqa: E402
 from hooks.targets import LocalProcess  # noqa: E402
@@ -56,6 +67,111 @@ def bench_argv(classpath: Path, calls: int, method: str, jvm_flags: list[str]) -
     return standin.java_command(classpath, proxy_host=None, proxy_port=None, truststore=None, truststore_password=None,
                                 device_properties=None, extra_jvm_args=["-Dstandin.offline=true", *jvm_flags],
                                 main=BENCH_MAIN, app_args=[str(calls), method])
+
+
+NAIVE_ENTRY = "bench/naive.ts"
+
+
+def naive_script() -> str:
+    """The naive pattern (hooks/agent/bench/naive.ts) bundled with the agent's pinned bridge."""
+    ensure_node_modules()
+    return frida.Compiler().build(NAIVE_ENTRY, project_root=str(AGENT_DIR), source_maps="omitted", type_check="none")
+
+
+def naive_pattern(argv: list[str], calls: int) -> tuple[float, int]:
+    """(ns per call, messages received) for the naive pattern in the same JVM and stand-in:
+    the JVM starts behind the stand-in's instrumentation gate, the script attaches, hooks,
+    and opens the gate."""
+    gated = [argv[0], "-Dstandin.gate=60", *argv[1:]]
+    received = 0
+
+    def on_message(message: dict, data: object) -> None:
+        nonlocal received
+        if message.get("type") == "send":
+            received += 1
+
+    proc = subprocess.Popen(gated, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None and proc.stdout is not None
+        for line in proc.stderr:
+            if "instrumentation gate: waiting" in line:
+                break
+        else:
+            raise SystemExit(f"HookBench never reached its gate:\n{proc.stdout.read()}")
+        session = frida.attach(proc.pid)
+        script = session.create_script(naive_script(), name="naive-pattern")
+        script.on("message", on_message)
+        script.load()
+        out = proc.stdout.read()
+        proc.wait(timeout=600)
+        # Messages still in flight when the JVM exited are lost; wait for the ones queued.
+        try:
+            session.detach()
+        except frida.InvalidOperationError:
+            pass
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return parse(out), received
+
+
+KEYSTORE_MAIN = "com.example.demoshop.KeyStoreBench"
+LOAD_S = re.compile(r"load_s=([0-9.]+)")
+STORE_PASSWORD = "bench-store-password"
+
+
+def make_keystore(directory: Path) -> Path:
+    """A password-protected PKCS#12 store with a key pair, keytool's default protection."""
+    store = directory / "app.p12"
+    cmd = [standin.jdk_tool("keytool"), "-genkeypair", "-alias", "app", "-keyalg", "EC", "-groupname", "secp256r1",
+           "-dname", "CN=hook-cost", "-validity", "2", "-keystore", str(store), "-storetype", "PKCS12",
+           "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"keytool failed: {proc.stderr}")
+    return store
+
+
+def pbkdf2_cost(classpath: Path, loads: int, macs: int) -> tuple[float, float]:
+    """(seconds unhooked, seconds under the default hooks) to load the protected store `loads`
+    times; the hooked run must count every one of the app's own `macs` Mac.doFinal calls."""
+    with tempfile.TemporaryDirectory(prefix="hook-cost-ks-") as tmp:
+        store_path = make_keystore(Path(tmp))
+        argv = standin.java_command(classpath, proxy_host=None, proxy_port=None, truststore=None,
+                                    truststore_password=None, device_properties=None,
+                                    extra_jvm_args=["-Dstandin.offline=true"], main=KEYSTORE_MAIN,
+                                    app_args=[str(store_path), STORE_PASSWORD, str(loads), str(macs)])
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            raise SystemExit(f"KeyStoreBench failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
+        base = load_seconds(proc.stdout)
+        store = SessionStore(Path(tmp) / "session")
+        runner = HooksRunner(store, LocalProcess(argv))
+        runner.start()
+        status = runner.wait(timeout=600)
+        runner.stop()
+        if status != 0:
+            raise SystemExit(f"KeyStoreBench under the agent exited with {status}:\n{runner.output[-2000:]}")
+        hooked_s = load_seconds(runner.output)
+        exit_row = store.conn.execute("SELECT data FROM events WHERE kind = 'process_exit'").fetchone()
+        data = json.loads(exit_row[0]) if exit_row else {}
+        store.close()
+    counters = data.get("hooks") or {}
+    mac_calls = (counters.get("crypto.mac_final") or {}).get("calls") or 0
+    zone = (counters.get("crypto.quiet.keystore_load") or {}).get("calls") or 0
+    check = "all app MACs hooked" if mac_calls >= macs else f"MISSED {macs - mac_calls} of {macs} app MACs"
+    print(f"\nKeyStoreBench: {loads} loads of a password-protected PKCS#12 store (PBKDF2), then {macs} app HMACs")
+    print(f"  {'unhooked':<40} {base:>10.3f} s   1.00x")
+    print(f"  {'hooked (default hooks)':<40} {hooked_s:>10.3f} s {hooked_s / base:>6.2f}x   "
+          f"({zone} KeyStore.load calls at the quiet zone; {mac_calls} Mac.doFinal calls at the hook: {check})")
+    return base, hooked_s
+
+
+def load_seconds(output: str) -> float:
+    found = LOAD_S.search(output)
+    if not found:
+        raise SystemExit(f"KeyStoreBench printed no load_s:\n{output[-2000:]}")
+    return float(found.group(1))
 
 
 def crypto_cost(calls: int) -> None:
@@ -125,6 +241,8 @@ def main() -> None:
     parser.add_argument("--method", default="getImei", choices=sorted(API))
     parser.add_argument("--jit-flags", default="", help="extra JVM flags for a second round, e.g. '-XX:-Inline'")
     parser.add_argument("--crypto-calls", type=int, default=2_000, help="Cipher.doFinal calls (0: skip)")
+    parser.add_argument("--loads", type=int, default=5, help="loads of the protected key store (0: skip)")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object on the last line")
     args = parser.parse_args()
 
     classpath = standin.build()
@@ -132,27 +250,46 @@ def main() -> None:
     if args.jit_flags.strip():
         rounds.append((args.jit_flags.strip(), args.jit_flags.split()))
 
+    figures: dict[str, float | None] = {}
     print(f"HookBench: {args.calls} calls of TelephonyManager.{args.method}() on the JVM stand-in")
     for label, flags in rounds:
         argv = bench_argv(classpath, args.calls, args.method, flags)
         base = unhooked(argv)
         print(f"\n[{label}]")
         print(f"  {'unhooked':<40} {base:>12.1f} ns/call   1.0x")
-        for name, rate, stacks in (
-            ("hooked, nothing reported (hook only)", NOTHING_REPORTED, False),
-            ("hooked, rate-limited (default)", DEFAULT_RATE, True),
-            ("hooked, every call, no stack", None, False),
-            ("hooked, every call, with stack", None, True),
+        row: dict[str, float] = {"unhooked_us": base / 1000}
+        if args.method == "getImei":
+            naive_ns, messages = naive_pattern(argv, args.calls)
+            row["camille_pattern_us"] = naive_ns / 1000
+            print(f"  {'naive pattern (baseline to beat)':<40} {naive_ns:>12.1f} ns/call {naive_ns / base:>8.0f}x   "
+                  f"({messages} messages received)")
+        for key, name, rate, stacks in (
+            ("ours_silent_us", "hooked, nothing reported (hook only)", NOTHING_REPORTED, False),
+            (None, "hooked, rate-limited (default)", DEFAULT_RATE, True),
+            (None, "hooked, every call, no stack", None, False),
+            ("ours_with_stack_us", "hooked, every call, with stack", None, True),
         ):
             ns, rows, seen, drain = hooked(argv, args.method, rate=rate, stacks=stacks)
             # Every call must reach the hook (and, when every call is reported, the database):
             # fewer would mean the JIT inlined the getter past the hook.
             missed = args.calls - (rows if rate is None else (seen or 0))
             check = "all calls hooked" if missed == 0 else f"MISSED {missed} of {args.calls} calls"
+            if key is not None:
+                row[key] = ns / 1000
             print(f"  {name:<40} {ns:>12.1f} ns/call {ns / base:>8.0f}x   "
                   f"({rows} events, drained {drain:.1f} s; {check})")
+        if not figures:
+            figures.update(row)
+    if "camille_pattern_us" in figures and "ours_with_stack_us" in figures:
+        print(f"\n  naive pattern / ours with stack: {figures['camille_pattern_us'] / figures['ours_with_stack_us']:.1f}x")
+    if args.loads > 0:
+        figures["pbkdf2_unhooked_s"], figures["pbkdf2_hooked_s"] = pbkdf2_cost(classpath, args.loads, 50)
     if args.crypto_calls > 0:
         crypto_cost(args.crypto_calls)
+    if args.json:
+        keys = ("camille_pattern_us", "ours_with_stack_us", "ours_silent_us", "unhooked_us",
+                "pbkdf2_unhooked_s", "pbkdf2_hooked_s")
+        print(json.dumps({k: (round(figures[k], 4) if figures.get(k) is not None else None) for k in keys}))
 
 
 if __name__ == "__main__":

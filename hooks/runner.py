@@ -469,6 +469,11 @@ class HooksRunner:
         received = time.time()
         if message.get("type") == "send":
             payload = message.get("payload")
+            if isinstance(payload, dict) and payload.get("type") == "events" and isinstance(payload.get("events"), list):
+                # A batch of hooked-call events (emit.ts), in the order they happened.
+                for event in payload["events"]:
+                    self._on_message(proc, {"type": "send", "payload": event}, None)
+                return
             if not isinstance(payload, dict) or payload.get("type") != "event":
                 self._submit(("error", f"unexpected message from the agent in {proc.name}", {"message": message}))
                 return

@@ -32,8 +32,19 @@ export function moment(): Moment {
     return { seq: nextSeq++, t_dev_ms: Date.now(), tid: Process.getCurrentThreadId() };
 }
 
+/**
+ * Kinds sent at once (after everything queued before them): the host waits for some of them
+ * (ready, exit, a crash), and errors must not sit in a queue.
+ */
+const IMMEDIATE = new Set(["hooks_ready", "process_exit", "uncaught_exception", "agent_error"]);
+/** Hooked-call events go out in batches: one send() (and one message) per batch, not per event. */
+const BATCH_EVENTS = 64;
+const BATCH_MS = 20;
+let queue: unknown[] = [];
+let flushPending = false;
+
 export function emit(kind: string, fields: EventFields = {}, at: Moment = moment()): void {
-    send({
+    const event = {
         type: "event",
         kind,
         api: fields.api ?? null,
@@ -47,8 +58,31 @@ export function emit(kind: string, fields: EventFields = {}, at: Moment = moment
         stack: fields.stack ?? null,
         stack_origins: fields.stack_origins ?? null,
         data: fields.data ?? {},
-    });
+    };
     sent++;
+    if (IMMEDIATE.has(kind)) {
+        flushEvents();
+        send(event);
+        return;
+    }
+    queue.push(event);
+    if (queue.length >= BATCH_EVENTS) {
+        flushEvents();
+    } else if (!flushPending) {
+        flushPending = true;
+        setTimeout(flushEvents, BATCH_MS);
+    }
+}
+
+/** Sends the queued events now, in order, as one message. */
+export function flushEvents(): void {
+    flushPending = false;
+    if (queue.length === 0) {
+        return;
+    }
+    const events = queue;
+    queue = [];
+    send({ type: "events", events });
 }
 
 export function sentCount(): number {

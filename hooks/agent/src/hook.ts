@@ -85,6 +85,11 @@ export interface Detail {
 }
 
 export interface Describer {
+    /**
+     * Reports every call it describes (never null, no state): once the row's rate limit has
+     * no token left, the call is only counted, without describing it.
+     */
+    reportsEveryCall?: boolean;
     /** Runs before the original, for state the call may change (a clicked view's label, a buffer). */
     before?(call: Call): unknown;
     /** What to report, or null to stay silent for this call (e.g. a settings key of no interest). */
@@ -119,8 +124,10 @@ interface HookCounters {
 
 const counters = new Map<string, HookCounters>();
 const busyThreads = new Set<number>();
-/** "<tid>:<guard>" of the calls in progress: nested calls under the same guard stay silent. */
-const activeCalls = new Set<string>();
+/** Per thread, the guards (small numbers) of the calls in progress: nested calls stay silent. */
+const activeCalls = new Map<number, number[]>();
+const guardNumbers = new Map<string, number>();
+
 const limiters = new Map<string, TokenBucket>();
 const MAX_ERRORS_REPORTED = 5;
 const MAX_DEDUPE_KEYS = 4096;
@@ -134,6 +141,15 @@ export const rescanHook: { run: (() => void) | null } = { run: null };
 
 export function hookCounters(): Record<string, HookCounters> {
     return Object.fromEntries(counters);
+}
+
+function guardNumber(guard: string): number {
+    let n = guardNumbers.get(guard);
+    if (n === undefined) {
+        n = guardNumbers.size;
+        guardNumbers.set(guard, n);
+    }
+    return n;
 }
 
 /** Runs agent code on the current thread with hooks silenced there. */
@@ -223,7 +239,7 @@ function limiterFor(spec: HookSpec): TokenBucket {
 function makeWrapper(spec: HookSpec, api: string, hooked: string, argTypes: string[], overload: Java.Method,
                      describer: Describer, stats: HookCounters): Java.MethodImplementation {
     const params = spec.params ?? {};
-    const guard = spec.guard ?? spec.id;
+    const guard = guardNumber(spec.guard ?? spec.id);
     const limiter = limiterFor(spec);
     const hasSelf = overload.type === INSTANCE_METHOD || overload.type === CONSTRUCTOR;
     if (spec.quiet === true) {
@@ -232,15 +248,35 @@ function makeWrapper(spec: HookSpec, api: string, hooked: string, argTypes: stri
             return asAgent(() => overload.apply(this, args));
         };
     }
+    // Once the rate limit has no token left, a row whose every call would be an event only
+    // counts: no describing, no event object, one crossing and a few additions.
+    const countOnly = describer.reportsEveryCall === true && describer.before === undefined
+        && spec.rescan !== true && spec.dedupe !== true;
     return function (this: Java.Wrapper, ...args: unknown[]): unknown {
         const tid = Process.getCurrentThreadId();
-        const key = `${tid}:${guard}`;
-        const nested = activeCalls.has(key);
+        let active = activeCalls.get(tid);
+        if (active === undefined) {
+            active = [];
+            activeCalls.set(tid, active);
+        }
+        const nested = active.includes(guard);
         if (busyThreads.has(tid) || (nested && spec.reentrant !== true)) {
             return overload.apply(this, args);
         }
         if (!nested) {
-            activeCalls.add(key);
+            active.push(guard);
+        }
+        if (countOnly && limiter.spent()) {
+            stats.calls++;
+            stats.suppressed++;
+            limiter.skip();
+            try {
+                return overload.apply(this, args);
+            } finally {
+                if (!nested) {
+                    active.pop();
+                }
+            }
         }
         try {
             stats.calls++;
@@ -268,7 +304,7 @@ function makeWrapper(spec: HookSpec, api: string, hooked: string, argTypes: stri
             return call.ret;
         } finally {
             if (!nested) {
-                activeCalls.delete(key);
+                active.pop();
             }
         }
     };
@@ -389,6 +425,22 @@ class TokenBucket {
             return null;
         }
         return this.own !== null ? { perSecond: this.own.per_second, burst: this.own.burst } : rateLimit.value;
+    }
+
+    /** True when the next call would not be admitted (a row with no limit is never spent). */
+    spent(): boolean {
+        const limit = this.limit();
+        if (limit === null) {
+            return false;
+        }
+        const now = Date.now();
+        const tokens = this.tokens ?? limit.burst;
+        return tokens + (now - this.last) * limit.perSecond / 1000 < 1;
+    }
+
+    /** Counts a call that was not admitted without asking (see spent()). */
+    skip(): void {
+        this.skipped++;
     }
 
     admit(): boolean {

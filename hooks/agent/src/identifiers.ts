@@ -8,6 +8,7 @@ import { JavaObject, arrayItems, runtimeClassName, text } from "./values.js";
  * params.access, when given, says what kind of access it is (e.g. "probe" for hasPrimaryClip).
  */
 const returnedValue: Describer = {
+    reportsEveryCall: true,
     after(call) {
         const access = call.params.access;
         return access === undefined ? { value: text(call.ret) } : { value: text(call.ret), data: { access } };

@@ -17,9 +17,15 @@
 //
 // HotSpot has no such walker in the bridge, so there one Throwable is printed into a
 // StringWriter: five JNI calls and one string crossing into JS, whatever the depth
-// (getStackTrace() would cost one wrapper and one JNI call per frame). JDK 9+ prints the
-// class loader and module before each frame ("app//", "java.base@17/", "<loader name>//"):
-// that prefix is the frame's origin there.
+// (getStackTrace() would cost one wrapper and one JNI call per frame). The calls go through
+// raw JNI (NewObject, CallVoidMethod, CallObjectMethod inside one local frame), not through
+// the bridge's wrappers: a wrapper costs a class lookup, a global reference and its disposal
+// each, which made a stack several times dearer than the crossing itself. The printed text
+// is the key: a stack seen before is not parsed again. JDK 9+ prints the class loader and
+// module before each frame ("app//", "java.base@17/", "<loader name>//"): that prefix is the
+// frame's origin there. Before printing, JVMTI's GetStackTrace (a native walk filling
+// (jmethodID, bytecode index) pairs into a buffer, no Java object) gives the call site's key:
+// a stack seen before costs that walk only, and only a new one is printed and parsed.
 //
 // Each distinct stack is sent once with a small id; later events carry only the id and the
 // host fills the frames back in.
@@ -140,15 +146,149 @@ let StringWriter: Java.Wrapper | null = null;
 let PrintWriter: Java.Wrapper | null = null;
 let Throwable: Java.Wrapper | null = null;
 
-function printedStack(): Captured {
-    if (Throwable === null) {
-        Throwable = Java.use("java.lang.Throwable");
+interface RawJni {
+    throwable: NativePointer;
+    stringWriter: NativePointer;
+    printWriter: NativePointer;
+    newThrowable: NativePointer;
+    newStringWriter: NativePointer;
+    newPrintWriter: NativePointer;
+    printStackTrace: NativePointer;
+    toString: NativePointer;
+}
+
+let rawJni: RawJni | null = null;
+
+/** Class and method ids for the printed stack, looked up once (classes as global references). */
+function jniIds(env: Java.Env): RawJni {
+    if (rawJni === null) {
+        const cls = (name: string): NativePointer => {
+            const local = env.findClass(name);
+            env.throwIfExceptionPending();
+            const global = env.newGlobalRef(local);
+            env.deleteLocalRef(local);
+            return global;
+        };
+        const throwable = cls("java/lang/Throwable");
+        const stringWriter = cls("java/io/StringWriter");
+        const printWriter = cls("java/io/PrintWriter");
+        rawJni = {
+            throwable, stringWriter, printWriter,
+            newThrowable: env.getMethodId(throwable, "<init>", "()V"),
+            newStringWriter: env.getMethodId(stringWriter, "<init>", "()V"),
+            newPrintWriter: env.getMethodId(printWriter, "<init>", "(Ljava/io/Writer;)V"),
+            printStackTrace: env.getMethodId(throwable, "printStackTrace", "(Ljava/io/PrintWriter;)V"),
+            toString: env.getMethodId(stringWriter, "toString", "()Ljava/lang/String;"),
+        };
     }
-    const throwable = Throwable.$new();
-    const printed = printedFrames(throwable);
-    throwable.$dispose();
-    const frames = printed.map(p => p.frame);
-    return { key: frames.join("\n"), read: () => ({ frames, origins: printed.map(p => p.origin) }) };
+    return rawJni;
+}
+
+/** A new Throwable's printed stack trace, through raw JNI calls in one local frame. */
+function printedText(): string {
+    const env = Java.vm.getEnv();
+    const ids = jniIds(env);
+    const construct0 = env.constructor([]);
+    const construct1 = env.constructor(["pointer"]);
+    const callVoid1 = env.vaMethod("void", ["pointer"]);
+    const callObject0 = env.vaMethod("pointer", []);
+    const handle = env.handle;
+    env.pushLocalFrame(8);
+    try {
+        const throwable = construct0(handle, ids.throwable, ids.newThrowable);
+        const sw = construct0(handle, ids.stringWriter, ids.newStringWriter);
+        const pw = construct1(handle, ids.printWriter, ids.newPrintWriter, sw);
+        callVoid1(handle, throwable, ids.printStackTrace, pw);
+        env.throwIfExceptionPending();
+        const text = callObject0(handle, sw, ids.toString);
+        env.throwIfExceptionPending();
+        return env.stringFromJni(text) ?? "";
+    } finally {
+        env.popLocalFrame(NULL);
+    }
+}
+
+const JVMTI_VERSION_1_0 = 0x30010000;
+/** jvmtiInterface_1_ slot 104 (1-based, as jvmti.h numbers them): GetStackTrace. */
+const JVMTI_GET_STACK_TRACE = 104;
+/** jvmtiFrameInfo: { jmethodID method; jlocation location; }. */
+const FRAME_INFO_SIZE = 16;
+
+interface Jvmti {
+    env: NativePointer;
+    getStackTrace: NativeFunction<number, [NativePointer, NativePointer, number, number, NativePointer, NativePointer]>;
+}
+
+/** Our own JVMTI environment (null when the VM gives none: then every stack is printed). */
+let jvmti: Jvmti | null | undefined;
+const frameBuffers = new Map<number, { frames: NativePointer; count: NativePointer }>();
+
+function jvmtiEnv(): Jvmti | null {
+    if (jvmti === undefined) {
+        jvmti = null;
+        try {
+            const env = (Java.vm as unknown as { tryGetEnvHandle(version: number): NativePointer | null })
+                .tryGetEnvHandle(JVMTI_VERSION_1_0);
+            if (env !== null && !env.isNull()) {
+                const fn = env.readPointer().add((JVMTI_GET_STACK_TRACE - 1) * Process.pointerSize).readPointer();
+                jvmti = { env, getStackTrace: new NativeFunction(fn, "int", ["pointer", "pointer", "int", "int", "pointer", "pointer"]) };
+            }
+        } catch (e) {
+            jvmti = null;
+        }
+    }
+    return jvmti;
+}
+
+/**
+ * The call site as JVMTI sees it: (jmethodID, bytecode index) of up to `limit` frames, read
+ * natively (no Java object made), as a string key. Null when JVMTI is not available.
+ */
+function frameKey(limit: number): string | null {
+    const api = jvmtiEnv();
+    if (api === null) {
+        return null;
+    }
+    const tid = Process.getCurrentThreadId();
+    let buffers = frameBuffers.get(tid);
+    if (buffers === undefined) {
+        buffers = { frames: Memory.alloc(limit * FRAME_INFO_SIZE), count: Memory.alloc(4) };
+        frameBuffers.set(tid, buffers);
+    }
+    const error = api.getStackTrace(api.env, NULL, 0, limit, buffers.frames, buffers.count);
+    if (error !== 0) {
+        return null;
+    }
+    const n = buffers.count.readS32();
+    const words = new Uint32Array(buffers.frames.readByteArray(n * FRAME_INFO_SIZE)!);
+    // Two independent 32-bit FNV-1a style hashes over (method, location) words: a 64-bit key
+    // without building a string of every frame. The high word of a location (a bytecode
+    // index) is always 0, so it is skipped.
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193;
+    for (let i = 0; i < words.length; i += 4) {
+        const m = words[i] ^ words[i + 1];
+        const bci = words[i + 2];
+        h1 = Math.imul(h1 ^ m, 16777619);
+        h1 = Math.imul(h1 ^ bci, 16777619);
+        h2 = Math.imul(h2 ^ bci, 2246822519);
+        h2 = Math.imul(h2 ^ words[i], 3266489917);
+    }
+    return `${n}:${h1 >>> 0}:${h2 >>> 0}`;
+}
+
+function printedStack(): Captured {
+    // Frames beyond what is kept cannot change the stack sent; a few more stand for the
+    // bridge's and the hooked method's own frames above the caller.
+    const key = frameKey(stackOptions.maxFrames + HOOK_FRAMES * 2);
+    const text = key === null ? printedText() : null;
+    return {
+        key: key ?? text!,
+        read: () => {
+            const printed = parsePrinted(text ?? printedText());
+            return { frames: printed.map(p => p.frame), origins: printed.map(p => p.origin) };
+        },
+    };
 }
 
 /** Frames of a Java Throwable (its own stack, not the caller's), innermost first. */
@@ -167,6 +307,10 @@ function printedFrames(throwable: Java.Wrapper): { frame: string; origin: string
     const printed = String(sw.toString());
     pw.$dispose();
     sw.$dispose();
+    return parsePrinted(printed);
+}
+
+function parsePrinted(printed: string): { frame: string; origin: string }[] {
     const frames: { frame: string; origin: string }[] = [];
     for (const line of printed.split("\n")) {
         const trimmed = line.trim();
