@@ -12,13 +12,16 @@ screens/ folder (relative to the workbook, for file names the automation writes 
 most `MAX_LINKS` per sheet (Excel's limit). Findings rows are filled by severity
 (legend on the Summary sheet); every table sheet has its header frozen and an autofilter.
 The Manifest sheet lists manifest.json as the report read it: artifacts with SHA-256,
-versions, and the app's identity. The file is written beside the target and renamed into
+versions, and the app's identity. A table longer than Excel's 1,048,576 rows keeps its first
+rows on its sheet and goes whole to a CSV beside the workbook (``evidence-timeline.csv``,
+...), which the Summary sheet names. The file is written beside the target and renamed into
 place, so a failed run never leaves half a workbook.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from numbers import Number
 from pathlib import Path
 from collections.abc import Callable
@@ -185,7 +188,7 @@ def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: 
 
 
 def _summary_sheet(wb: xlsxwriter.Workbook, data: ReportData, fmts: _Formats, reveal: bool,
-                   left_out: dict[str, int], capped: list[str]) -> None:
+                   left_out: dict[str, int], capped: list[str], moved: dict[str, str]) -> None:
     ws = wb.add_worksheet("Summary")
     for i, width in enumerate((34, 70, 50, 14, 12, 12, 50)):
         ws.set_column(i, i, width, fmts.wrap)
@@ -193,9 +196,17 @@ def _summary_sheet(wb: xlsxwriter.Workbook, data: ReportData, fmts: _Formats, re
     ws.write_string(0, 1, b.VALUE, fmts.header)
     ws.freeze_panes(1, 0)
     items = tables.summary_items(data, reveal=reveal)
-    items += [(b.ROWS_LEFT_OUT, f"{name}: {n} rows beyond the Excel limit; all rows are in session.db "
-                                f"/ {name} 超出Excel行数上限的 {n} 行未写入，完整数据见 session.db")
-              for name, n in left_out.items() if n]
+    for name, n in left_out.items():
+        if not n:
+            continue
+        if name in moved:
+            shown = EXCEL_MAX_ROWS - 1
+            items.append((b.ROWS_IN_CSV, f"{name}: {shown + n} rows, the first {shown} on this sheet; all of them in "
+                                         f"{moved[name]} beside this workbook / {name} 共 {shown + n} 行，本表仅含前 "
+                                         f"{shown} 行，全部行见同目录下的 {moved[name]}"))
+        else:
+            items.append((b.ROWS_LEFT_OUT, f"{name}: {n} rows beyond the Excel limit; all rows are in session.db "
+                                           f"/ {name} 超出Excel行数上限的 {n} 行未写入，完整数据见 session.db"))
     items += [(b.NOTE, f"{name}: {b.LINKS_CAPPED}") for name in capped]
     row = 1
     for item, value in items:
@@ -351,15 +362,49 @@ class _Sink:
         return True
 
 
+CSV_INJECTION = re.compile(r"^[=+\-@\t\r]")
+
+
+def csv_name(path: Path, sheet: str) -> str:
+    """The file beside the workbook that holds all rows of a sheet past Excel's limit."""
+    slug = re.sub(r"[^a-z0-9]+", "-", sheet.lower()).strip("-") or "sheet"
+    return f"{path.stem}-{slug}.csv"
+
+
+def write_csv(frame: pd.DataFrame, path: Path, tz: Any) -> None:
+    """A sheet's whole table as CSV (UTF-8 with a BOM, so Excel reads the Chinese): the
+    workbook's header texts; text cleaned as the workbook cleans it, and a cell that a
+    spreadsheet would take for a formula (=, +, -, @, tab, CR first) starts with an apostrophe."""
+    out = {}
+    for col in frame.columns:
+        values, is_text = _column_cells(frame[col])
+        column = pd.Series(values, dtype="object")
+        if is_text:
+            column = column.where(~column.str.match(CSV_INJECTION, na=False), "'" + column.astype("str"))
+        elif pd.api.types.is_integer_dtype(frame[col]):   # ids as 12, not 12.0
+            column = pd.Series(frame[col].astype("Int64").astype("object").where(frame[col].notna(), None).tolist(),
+                               dtype="object")
+        out[tables.header_text(col, tz)] = column
+    with sessiondir.replacing(path) as tmp:
+        pd.DataFrame(out).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+
+
 def write(data: ReportData, path: Path, *, reveal: bool = False) -> None:
+    """evidence.xlsx at `path`; a sheet past Excel's row limit also goes whole to a CSV beside
+    it (`csv_name`), which the Summary sheet names. CSVs of an earlier report that this one no
+    longer needs are removed."""
     with sessiondir.replacing(path) as tmp, open(tmp, "wb") as f:
         sink = _Sink(f)
-        _write(data, sink, reveal)
+        written, possible = _write(data, sink, reveal, path)
         if sink.error is not None:
             raise sink.error
+    for name in possible - written:
+        (path.parent / name).unlink(missing_ok=True)
 
 
-def _write(data: ReportData, sink: _Sink, reveal: bool) -> None:
+def _write(data: ReportData, sink: _Sink, reveal: bool, path: Path) -> tuple[set[str], set[str]]:
+    """Writes the workbook to `sink`, and the CSVs beside `path`; returns (the CSVs written,
+    every CSV name a sheet of this workbook could have)."""
     wb = xlsxwriter.Workbook(sink, SAFE_OPTIONS)
     fmts = _Formats(wb)
     wb.set_properties({"title": "piiaudit evidence", "subject": b.EVIDENCE_TITLE,
@@ -376,7 +421,10 @@ def _write(data: ReportData, sink: _Sink, reveal: bool) -> None:
     left_out = {name: max(len(sh.frame) - (EXCEL_MAX_ROWS - 1), 0) for name, sh in sheets.items()}
     capped = [name for name, sh in sheets.items()
               if sum(t is not None for col in sh.links.values() for t in col[: EXCEL_MAX_ROWS - 1]) > MAX_LINKS]
-    _summary_sheet(wb, data, fmts, reveal, left_out, capped)
+    moved = {name: csv_name(path, name) for name, n in left_out.items() if n}
+    for name, file in moved.items():
+        write_csv(sheets[name].frame, path.parent / file, data.tz)
+    _summary_sheet(wb, data, fmts, reveal, left_out, capped, moved)
     for name, sheet in sheets.items():
         highlight = data.timeline["stream"].eq("consent").reset_index(drop=True) if name == "Timeline" else None
         _table_sheet(wb, name, sheet.frame, fmts, highlight=highlight, links=sheet.links, fills=sheet.severity,
@@ -389,3 +437,4 @@ def _write(data: ReportData, sink: _Sink, reveal: bool) -> None:
         # XlsxWriter wraps the OSError (a full disk, ...); the caller names the file from it
         cause = e.args[0] if e.args and isinstance(e.args[0], OSError) else OSError(str(e))
         raise cause from None
+    return set(moved.values()), {csv_name(path, name) for name in sheets}
