@@ -47,6 +47,7 @@ MAX_CELL_CHARS = 32_767
 XLS_STRMAX = 32_767               # XlsxWriter's cut, in UTF-16 code units
 _XL_ESCAPE = r"(_x[0-9a-fA-F]{4}_)"
 _XL_CONTROL = r"([\x00-\x08\x0b-\x1f])"
+_XL_NEEDS = r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]"
 MAX_LINKS = 65_530                  # Excel's hyperlinks per worksheet
 SEVERITY_FILLS = {"high": "#F4B6B6", "medium": "#FAD7A8", "low": "#D9EAD3"}
 CONSENT_FILL = "#FFE699"
@@ -160,12 +161,19 @@ def _xml_bodies(values: list[Any], is_text: bool) -> list[str | None]:
     if long.any():
         text = text.where(~long, text[long].map(lambda t: _utf16_truncate(t, XLS_STRMAX)
                                                 if _utf16_len(t) > XLS_STRMAX else t))
-    text = (text.str.replace(_XL_ESCAPE, r"_x005F\1", regex=True)
-            .str.replace(_XL_CONTROL, lambda m: f"_x{ord(m.group(1)):04X}_", regex=True)
-            .str.replace("\ufffe", "_xFFFE_", regex=False).str.replace("\uffff", "_xFFFF_", regex=False))
-    preserve = text.str.match(r"\s", na=False) | text.str.contains(r"\s$", regex=True, na=False)
-    text = text.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False).str.replace(
-        ">", "&gt;", regex=False)
+    # one search finds the few cells that need any escape; only those pay for the replacements
+    needs = text.str.contains(_XL_NEEDS, regex=True, na=False)
+    if needs.any():
+        part = (text[needs].str.replace(_XL_ESCAPE, r"_x005F\1", regex=True)
+                .str.replace(_XL_CONTROL, lambda m: f"_x{ord(m.group(1)):04X}_", regex=True)
+                .str.replace("\ufffe", "_xFFFE_", regex=False).str.replace("\uffff", "_xFFFF_", regex=False))
+        preserve_part = part.str.contains(r"^\s|\s$", regex=True, na=False)
+        part = part.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False).str.replace(
+            ">", "&gt;", regex=False)
+        text = text.where(~needs, part)
+    preserve = text.str.contains(r"^\s|\s$", regex=True, na=False)
+    if needs.any():
+        preserve = preserve.where(~needs, preserve_part)
     body = (' t="inlineStr"><is><t' + preserve.map({True: ' xml:space="preserve"', False: ""}) + ">" + text
             + "</t></is></c>")
     return [b if p else None for b, p in zip(body.tolist(), present.tolist())]
