@@ -48,6 +48,7 @@ XLS_STRMAX = 32_767               # XlsxWriter's cut, in UTF-16 code units
 _XL_ESCAPE = r"(_x[0-9a-fA-F]{4}_)"
 _XL_CONTROL = r"([\x00-\x08\x0b-\x1f])"
 _XL_NEEDS = r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]"
+FLUSH_ROWS = 10_000              # rows of sheet XML held before they go to the sheet's file
 MAX_LINKS = 65_530                  # Excel's hyperlinks per worksheet
 SEVERITY_FILLS = {"high": "#F4B6B6", "medium": "#FAD7A8", "low": "#D9EAD3"}
 CONSENT_FILL = "#FFE699"
@@ -110,6 +111,15 @@ def _url(target: str, text: str) -> str | Url:
     url = Url(target)
     url._relationship_link = target.removeprefix("external:")   # XlsxWriter 3.3: no public way to keep "/"
     url.text = text      # the cell's own text (a Url object does not take write_url's `string`)
+    return url
+
+
+def _link(target: str, text: str) -> Url:
+    """The Url write_url would make of `target` showing `text`."""
+    url = _url(target, text)
+    if isinstance(url, str):
+        url = Url(url)
+        url._text = text
     return url
 
 
@@ -212,7 +222,6 @@ def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: 
     ws.freeze_panes(1, 0)
     shown = frame.iloc[: EXCEL_MAX_ROWS - 1]
     cells = [_column_cells(shown[col]) for col in columns]
-    writers = [ws.write_string if is_text else ws.write_number for _, is_text in cells]
     values = [v for v, _ in cells]
     targets = [(links or {}).get(col) if is_text else None for col, (_, is_text) in zip(columns, cells)]
     marks = highlight.iloc[: len(shown)].tolist() if highlight is not None else [False] * len(shown)
@@ -220,45 +229,36 @@ def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: 
     bodies = [_xml_bodies(v, is_text) for v, is_text in cells]
     letters = [xl_col_to_name(c) for c in range(len(columns))]
     budget = MAX_LINKS
-    pending: list[str] = []     # rows written as XML by us, not yet in the sheet's file
-    first_pending = 0
+    pending: list[str] = []     # rows as sheet XML, made here from the column's prepared cell bodies
+    first = 1                   # the sheet row (from 0) of pending[0]
     for r, (marked, fill) in enumerate(zip(marks, row_fills)):
+        # XlsxWriter's own per-cell path costs about 20 µs a cell (40 s for a 10^5-row workbook):
+        # each row is written as XlsxWriter writes it in constant-memory mode, and a link is
+        # registered with the sheet as write_url registers it.
         fill = fill if fill in SEVERITY_FILLS else None
         row_fmt = [fmts.consent] * len(columns) if marked else [fmts.get(k, fill) for k in kinds]
-        linked = budget > 0 and any(t is not None and t[r] is not None and values[c][r] is not None
-                                    for c, t in enumerate(targets))
-        if not linked:
-            # The common row: its XML made here from the column's prepared cell bodies, as
-            # XlsxWriter would write it in constant-memory mode (XlsxWriter's per-cell path
-            # costs about 20 µs a cell: 40 s for a 10^5-row workbook).
-            if not pending:
-                first_pending = r + 1
-            n = r + 2                  # the XML's rows count from 1, and the header is row 1
-            cells_xml = []
-            for c, body in enumerate(bodies):
-                text = body[r]
-                if text is not None:
-                    cells_xml.append(f'<c r="{letters[c]}{n}" s="{row_fmt[c]._get_xf_index()}"{text}')
-                elif marked or fill:
-                    cells_xml.append(f'<c r="{letters[c]}{n}" s="{row_fmt[c]._get_xf_index()}"/>')
-            if cells_xml:
-                pending.append(f'<row r="{n}">{"".join(cells_xml)}</row>')
-            continue
-        _flush_rows(ws, pending, first_pending, r + 1, len(columns))
-        pending = []
-        for c, write in enumerate(writers):
-            value = values[c][r]
+        n = r + 2                  # the XML's rows count from 1, and the header is row 1
+        cells_xml = []
+        for c, body in enumerate(bodies):
+            text = body[r]
             target = targets[c][r] if targets[c] is not None else None
-            if value is not None and target is not None and budget > 0:
+            if text is not None and target is not None and budget > 0:
                 # the shown text is the cell's own; the target is built from a sheet name and a
                 # row number (analysis.wblinks), never from captured text
-                ws.write_url(r + 1, c, _url(target, value), fmts.get(kinds[c], fill, link=True), string=value)
+                ws.hlink_count += 1
+                ws.hyperlinks[r + 1][c] = _link(target, values[c][r])
                 budget -= 1
-            elif value is not None:
-                write(r + 1, c, value, row_fmt[c])
+                cells_xml.append(f'<c r="{letters[c]}{n}" s="{fmts.get(kinds[c], fill, link=True)._get_xf_index()}"{text}')
+            elif text is not None:
+                cells_xml.append(f'<c r="{letters[c]}{n}" s="{row_fmt[c]._get_xf_index()}"{text}')
             elif marked or fill:
-                ws.write_blank(r + 1, c, None, row_fmt[c])
-    _flush_rows(ws, pending, first_pending, len(shown) + 1, len(columns))
+                cells_xml.append(f'<c r="{letters[c]}{n}" s="{row_fmt[c]._get_xf_index()}"/>')
+        if cells_xml:
+            pending.append(f'<row r="{n}">{"".join(cells_xml)}</row>')
+        if len(pending) >= FLUSH_ROWS:          # memory stays bounded however long the sheet
+            _flush_rows(ws, pending, first, r + 2, len(columns))
+            pending, first = [], r + 2
+    _flush_rows(ws, pending, first, len(shown) + 1, len(columns))
     if frame.empty and empty_note:
         ws.write_string(1, 0, empty_note, fmts.top)
     ws.autofilter(0, 0, max(len(shown), 1), max(len(columns) - 1, 0))

@@ -34,6 +34,7 @@ def _csv_rows(path):
 
 def test_a_sheet_past_the_limit_goes_whole_to_a_csv_the_summary_names(session, monkeypatch):
     monkeypatch.setattr(workbook, "EXCEL_MAX_ROWS", LIMIT)
+    monkeypatch.setattr(workbook, "FLUSH_ROWS", 7)           # rows reach the sheet's file in several pieces
     write_report(session)
     data = gather(session, zone(None))
     wb = openpyxl.load_workbook(session / "evidence.xlsx", read_only=True)
