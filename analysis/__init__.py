@@ -8,3 +8,11 @@ Entry points used by the command line:
   ``report.html`` into the session directory from what ``analyze`` stored;
 - :func:`analysis.summary.text_summary` — a short bilingual console summary.
 """
+
+import pandas as _pd
+
+# The str dtype keeps Python strings, as without pyarrow: pyarrow is installed for the columnar
+# read of session.db (analysis.columnar), and pandas would otherwise switch every text column
+# of the analysis to Arrow storage, whose isin/astype/map paths are slower at 10^6 rows and
+# whose sort and regex semantics the analysis was not written against.
+_pd.set_option("mode.string_storage", "python")

@@ -142,6 +142,7 @@ RESULT = both("结论", "Result")
 NOTE = both("说明", "Note")
 RULE_FAILED = both("规则失败", "Rule failed")
 ROWS_LEFT_OUT = both("未写入的行", "Rows left out")
+ROWS_IN_CSV = both("完整表格（CSV）", "Whole table (CSV)")
 
 # -- headings and phrases -------------------------------------------------------------
 TITLE = both("个人信息合规审计报告", "PII compliance audit report")

@@ -243,9 +243,18 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
     # One event may prove several types (a request for ten permissions): its one row names them all.
     own_event = rows["event_id"].notna() & rows["role"].ne("context")
     if own_event.any():
-        types = (rows.loc[own_event].dropna(subset=["pii_type"]).groupby(["gid", "event_id"])["pii_type"]
-                 .agg(lambda s: ", ".join(sorted(set(map(str, s))))))
-        joined = pd.Series(list(zip(rows["gid"], rows["event_id"])), index=rows.index).map(types)
+        # Sorted distinct names per (finding, event), joined; only events with several types
+        # reach the Python join (10^6 reads are one type each).
+        sub = rows.loc[own_event].dropna(subset=["pii_type"])
+        pairs = (pd.DataFrame({"gid": sub["gid"], "event_id": sub["event_id"],
+                               "_types": sub["pii_type"].astype("object").map(str)})
+                 .drop_duplicates().sort_values(["gid", "event_id", "_types"], kind="stable"))
+        several = pairs.duplicated(["gid", "event_id"], keep=False)
+        types = pd.concat([pairs.loc[~several],
+                           pairs.loc[several].groupby(["gid", "event_id"], as_index=False, sort=False)["_types"]
+                           .agg(", ".join)], ignore_index=True)
+        joined = rows[["gid", "event_id"]].merge(types, on=["gid", "event_id"], how="left")["_types"]
+        joined.index = rows.index
         rows = rows.assign(pii_type=joined.where(own_event & joined.notna(), rows["pii_type"]))
     rows = (rows.assign(_entry=rows["location"].where(declared))     # manifest rows have no ids: one per entry
             .drop_duplicates(["gid", "role", "event_id", "flow_id", "hit_id", "observation_id", "_entry"])

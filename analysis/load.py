@@ -5,6 +5,13 @@ to the dtype the analysis expects, values that do not fit become missing, and ro
 without a usable time are set aside (and counted) rather than breaking the analysis.
 Empty tables load as empty frames with the same columns and dtypes.
 
+Tables are read column by column into Arrow (analysis.columnar: ADBC's SQLite driver in a
+process of its own) rather than as a Python object per value: numbers are checked in SQL (a value that is not an
+integer or a real becomes missing, an integral real in an integer column an integer), text is
+cast in SQL and checked as UTF-8 once. Text that is not valid UTF-8, a driver that is not
+installed or refuses the query: the table is read row by row by the sqlite3 module as before
+(text decoded with replacement characters), with the same dtypes and values.
+
 An event's ``data`` JSON is parsed here, once: the column holds a dict for every event
 that had data (``{}`` when it was broken or not an object) and None for the rest (the
 bulk ``pii_read`` rows, whose data is not read at all).
@@ -22,6 +29,8 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+
+from analysis import columnar
 from piiaudit import manifest as manifest_mod
 from piiaudit import schema, times
 from piiaudit.store import SessionStore
@@ -155,16 +164,98 @@ def _reader(store: SessionStore, *, lenient: bool) -> sqlite3.Connection:
     return conn
 
 
-def _read(conn: sqlite3.Connection, table: str, columns: dict[str, str], order: list[str]) -> pd.DataFrame:
+def _select(table: str, columns: dict[str, str], columnar: bool) -> str:
     present = schema.columns(table)   # the store brought the file to the current schema on opening
     # Text columns are cast in SQL so a BLOB written by a careless writer arrives as text too.
     exprs = SELECT_AS.get(table, {})
-    wanted = [f"CAST({exprs.get(c, c)} AS TEXT) AS {c}" if kind in ("str", "json")
-              else f"{exprs[c]} AS {c}" if c in exprs else c
-              for c, kind in columns.items() if c in present or c in exprs]
-    frame = pd.read_sql_query(f"SELECT {', '.join(wanted)} FROM {table}", conn)
-    # Sorted here rather than by SQLite, whose ORDER BY on a non-covering index sorts in a temp B-tree.
-    return typed(frame, columns).sort_values(order, kind="stable", ignore_index=True)
+    wanted = []
+    for c, kind in columns.items():
+        if c not in present and c not in exprs:
+            continue
+        expr = exprs.get(c, c)
+        if kind in ("str", "json"):
+            wanted.append(f"CAST({expr} AS TEXT) AS {c}")
+        elif columnar and kind == "int":
+            # one Arrow type per column: integers, integral reals as integers, the rest missing
+            wanted.append(f"CASE typeof({expr}) WHEN 'integer' THEN {expr} WHEN 'real' THEN CASE WHEN {expr} = "
+                          f"CAST({expr} AS INTEGER) THEN CAST({expr} AS INTEGER) END END AS {c}")
+        elif columnar and kind == "float":
+            wanted.append(f"CASE WHEN typeof({expr}) IN ('integer', 'real') THEN CAST({expr} AS REAL) END AS {c}")
+        else:
+            wanted.append(f"{expr} AS {c}" if c in exprs else c)
+    return f"SELECT {', '.join(wanted)} FROM {table}"
+
+
+def _text_in_numbers(conn: sqlite3.Connection, table: str, columns: dict[str, str]) -> bool:
+    """Whether a numeric column holds text or a blob (the columnar read would make it missing;
+    pandas parses numeric text, so such a table is read row by row)."""
+    present = schema.columns(table)
+    numeric = [c for c, kind in columns.items() if kind in ("int", "float") and c in present]
+    if not numeric:
+        return False
+    test = " OR ".join(f"typeof({c}) IN ('text', 'blob')" for c in numeric)
+    return conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {test})").fetchone()[0] == 1
+
+
+def _typed_columnar(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """`typed` for a columnar frame: columns of the right dtype already are kept as they are."""
+    out = frame.reindex(columns=list(columns))
+    coerced = {}
+    for name, kind in columns.items():
+        col = out[name]
+        if kind == "str" and isinstance(col.dtype, pd.StringDtype) and col.dtype == _STR:
+            continue
+        if kind == "float" and col.dtype == "float64":
+            continue
+        if kind == "int" and isinstance(col.dtype, pd.Int64Dtype):
+            continue
+        coerced[name] = _COERCE[kind](col)
+    return out.assign(**coerced)
+
+
+_STR = pd.Series([""], dtype="str").dtype
+
+
+def _arrow_frame(table: Any) -> pd.DataFrame:
+    """An Arrow table as pandas: integers as Int64 (missing kept), text as the str dtype."""
+    import pyarrow as pa
+
+    kinds = {pa.int64(): pd.Int64Dtype(), pa.string(): _STR, pa.large_string(): _STR}
+    return table.to_pandas(types_mapper=kinds.get)
+
+
+def _read_tables(conn: sqlite3.Connection, specs: list[tuple[str, dict[str, str], list[str]]]) -> list[pd.DataFrame]:
+    """Each (table, columns, order) as a typed frame sorted by `order`: columnar where it can
+    (analysis.columnar), else row by row on `conn`."""
+    frames: list[pd.DataFrame | None] = [None] * len(specs)
+    db_path = _db_path(conn)
+    if db_path is not None:
+        wanted = [i for i, (table, columns, _) in enumerate(specs) if not _text_in_numbers(conn, table, columns)]
+        queries = [(_select(specs[i][0], specs[i][1], columnar=True),
+                    conn.execute(f"SELECT count(*) FROM {specs[i][0]}").fetchone()[0]) for i in wanted]
+        for i, table in zip(wanted, (columnar.read(db_path, queries) if queries else None) or []):
+            if table is not None:
+                frames[i] = _typed_columnar(_arrow_frame(table), specs[i][1])
+            del table
+    out = []
+    for (table, columns, order), frame in zip(specs, frames):
+        if frame is None:
+            frame = typed(pd.read_sql_query(_select(table, columns, columnar=False), conn), columns)
+        # Sorted here rather than by SQLite, whose ORDER BY on a non-covering index sorts in a temp B-tree.
+        out.append(frame.sort_values(order, kind="stable", ignore_index=True))
+    return out
+
+
+def _read(conn: sqlite3.Connection, table: str, columns: dict[str, str], order: list[str]) -> pd.DataFrame:
+    return _read_tables(conn, [(table, columns, order)])[0]
+
+
+def _db_path(conn: sqlite3.Connection) -> Path | None:
+    """The file of a plain connection (not one that decodes leniently: that one is the fallback)."""
+    if conn.text_factory is not str:
+        return None
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return Path(row[2]) if row and row[2] else None
 
 
 def parse_json_object(text: Any) -> dict[str, Any]:
@@ -226,17 +317,17 @@ def load_session(session_dir: Path | str) -> Session:
     def read_all(conn: sqlite3.Connection) -> tuple[list[str], dict[str, int], tuple[pd.DataFrame, ...]]:
         notes: list[str] = []
         left_out: dict[str, int] = {}
-        flows = _drop_untimed(_read(conn, "flows", FLOW_COLUMNS, ["ts_start", "id"]), "ts_start", "flows", notes,
-                              left_out)
-        hits = _read(conn, "pii_hits", HIT_COLUMNS, ["id"])
-        events = _drop_untimed(_read(conn, "events", EVENT_COLUMNS, ["ts", "id"]), "ts", "events", notes, left_out)
-        marks = _drop_untimed(_read(conn, "consent_marks", MARK_COLUMNS, ["ts", "id"]), "ts", "consent marks", notes,
-                              left_out)
-        observations = _drop_untimed(_read(conn, "observations", OBSERVATION_COLUMNS, ["ts", "id"]), "ts",
-                                     "tester observations", notes, left_out)
-        ui_actions = _drop_untimed(_read(conn, "ui_actions", UI_ACTION_COLUMNS, ["ts", "id"]), "ts", "UI actions",
-                                   notes, left_out)
-        screens = _drop_untimed(_read(conn, "screens", SCREEN_COLUMNS, ["ts", "id"]), "ts", "screens", notes, left_out)
+        flows, hits, events, marks, observations, ui_actions, screens = _read_tables(conn, [
+            ("flows", FLOW_COLUMNS, ["ts_start", "id"]), ("pii_hits", HIT_COLUMNS, ["id"]),
+            ("events", EVENT_COLUMNS, ["ts", "id"]), ("consent_marks", MARK_COLUMNS, ["ts", "id"]),
+            ("observations", OBSERVATION_COLUMNS, ["ts", "id"]), ("ui_actions", UI_ACTION_COLUMNS, ["ts", "id"]),
+            ("screens", SCREEN_COLUMNS, ["ts", "id"])])
+        flows = _drop_untimed(flows, "ts_start", "flows", notes, left_out)
+        events = _drop_untimed(events, "ts", "events", notes, left_out)
+        marks = _drop_untimed(marks, "ts", "consent marks", notes, left_out)
+        observations = _drop_untimed(observations, "ts", "tester observations", notes, left_out)
+        ui_actions = _drop_untimed(ui_actions, "ts", "UI actions", notes, left_out)
+        screens = _drop_untimed(screens, "ts", "screens", notes, left_out)
         return notes, left_out, (flows, hits, events, marks, observations, ui_actions, screens)
 
     notes, left_out, (flows, hits, events, marks, observations, ui_actions, screens) = _reading(store, read_all)

@@ -23,6 +23,7 @@ from analysis.linking import hash_values
 from analysis.load import Session
 from analysis.party import hosts_party
 from analysis.prepare import Evidence
+from piiaudit import rawtext
 from piiaudit.store import SessionStore
 
 ORDER_COLUMNS = ["ts", "stream", "kind", "event_id", "flow_id", "hit_id", "sdk", "party", "party_reason",
@@ -137,9 +138,21 @@ def expand(order: pd.DataFrame, session: Session, consent: ConsentDecision,
 
 
 def save(order: pd.DataFrame, store: SessionStore) -> int:
-    """Replace the session's stored timeline with `order` (a row per SQLite bind: few columns, plain values)."""
-    columns = [order[c].tolist() if order[c].dtype.kind in "fb" else
-               order[c].astype("object").where(order[c].notna(), None).tolist() for c in ORDER_COLUMNS]
+    """Replace the session's stored timeline with `order` (a row per SQLite bind: few columns, plain
+    values; text escaped as the store keeps it, once per distinct value)."""
+    columns = []
+    for c in ORDER_COLUMNS:
+        col = order[c]
+        if col.dtype.kind in "fb":
+            columns.append(col.tolist())
+            continue
+        codes, uniques = pd.factorize(col.astype("object"), use_na_sentinel=True)
+        if col.dtype == "str" or col.dtype == object:
+            uniques = [rawtext.escape(v) if isinstance(v, str) else v for v in uniques]
+        else:
+            uniques = list(uniques.astype("object"))
+        table = np.array([*uniques, None], dtype="object")   # code -1 (missing) -> None
+        columns.append(table[codes].tolist())
     return store.replace_timeline(ORDER_COLUMNS, zip(*columns))
 
 

@@ -12,13 +12,16 @@ screens/ folder (relative to the workbook, for file names the automation writes 
 most `MAX_LINKS` per sheet (Excel's limit). Findings rows are filled by severity
 (legend on the Summary sheet); every table sheet has its header frozen and an autofilter.
 The Manifest sheet lists manifest.json as the report read it: artifacts with SHA-256,
-versions, and the app's identity. The file is written beside the target and renamed into
+versions, and the app's identity. A table longer than Excel's 1,048,576 rows keeps its first
+rows on its sheet and goes whole to a CSV beside the workbook (``evidence-timeline.csv``,
+...), which the Summary sheet names. The file is written beside the target and renamed into
 place, so a failed run never leaves half a workbook.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from numbers import Number
 from pathlib import Path
 from collections.abc import Callable
@@ -28,6 +31,8 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.url import Url
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import _utf16_len, _utf16_truncate
 
 from analysis import bilingual as b
 from analysis import identityrows, tables, wblinks
@@ -39,6 +44,11 @@ from piiaudit.times import iso_one
 
 EXCEL_MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767
+XLS_STRMAX = 32_767               # XlsxWriter's cut, in UTF-16 code units
+_XL_ESCAPE = r"(_x[0-9a-fA-F]{4}_)"
+_XL_CONTROL = r"([\x00-\x08\x0b-\x1f])"
+_XL_NEEDS = r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]"
+FLUSH_ROWS = 10_000              # rows of sheet XML held before they go to the sheet's file
 MAX_LINKS = 65_530                  # Excel's hyperlinks per worksheet
 SEVERITY_FILLS = {"high": "#F4B6B6", "medium": "#FAD7A8", "low": "#D9EAD3"}
 CONSENT_FILL = "#FFE699"
@@ -104,6 +114,15 @@ def _url(target: str, text: str) -> str | Url:
     return url
 
 
+def _link(target: str, text: str) -> Url:
+    """The Url write_url would make of `target` showing `text`."""
+    url = _url(target, text)
+    if isinstance(url, str):
+        url = Url(url)
+        url._text = text
+    return url
+
+
 def _write_cell(ws, row: int, col: int, value: Any, fmt) -> None:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         if fmt is not None:
@@ -137,6 +156,52 @@ def _column_cells(column: pd.Series) -> tuple[list[Any], bool]:
     return text.astype("object").where(present, None).tolist(), True
 
 
+def _xml_bodies(values: list[Any], is_text: bool) -> list[str | None]:
+    """Each cell's XML after its ``<c r=.. s=..`` (None for an empty cell), escaped as XlsxWriter
+    escapes an inline string in constant-memory mode: a literal ``_xHHHH_`` guarded, control
+    characters and non-characters as ``_xHHHH_``, whitespace at either end kept, & < > as entities."""
+    if not is_text:
+        return [None if v is None else f"><v>{v:.16G}</v></c>" for v in values]
+    column = pd.Series(values, dtype="object")
+    present = column.notna()
+    if not present.any():
+        return [None] * len(values)
+    text = column.where(present, "").astype("object")
+    long = text.str.len() > XLS_STRMAX // 2
+    if long.any():
+        text = text.where(~long, text[long].map(lambda t: _utf16_truncate(t, XLS_STRMAX)
+                                                if _utf16_len(t) > XLS_STRMAX else t))
+    # one search finds the few cells that need any escape; only those pay for the replacements
+    needs = text.str.contains(_XL_NEEDS, regex=True, na=False)
+    if needs.any():
+        part = (text[needs].str.replace(_XL_ESCAPE, r"_x005F\1", regex=True)
+                .str.replace(_XL_CONTROL, lambda m: f"_x{ord(m.group(1)):04X}_", regex=True)
+                .str.replace("\ufffe", "_xFFFE_", regex=False).str.replace("\uffff", "_xFFFF_", regex=False))
+        preserve_part = part.str.contains(r"^\s|\s$", regex=True, na=False)
+        part = part.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False).str.replace(
+            ">", "&gt;", regex=False)
+        text = text.where(~needs, part)
+    preserve = text.str.contains(r"^\s|\s$", regex=True, na=False)
+    if needs.any():
+        preserve = preserve.where(~needs, preserve_part)
+    body = (' t="inlineStr"><is><t' + preserve.map({True: ' xml:space="preserve"', False: ""}) + ">" + text
+            + "</t></is></c>")
+    return [b if p else None for b, p in zip(body.tolist(), present.tolist())]
+
+
+def _flush_rows(ws, rows: list[str], first: int, next_row: int, n_columns: int) -> None:
+    """Put rows made by `_table_sheet` (sheet rows `first` to `next_row` - 1, counted from 0)
+    into the sheet's file: the row XlsxWriter still holds goes first, the sheet's dimensions
+    take the new rows in, and XlsxWriter carries on after them."""
+    if not rows:
+        return
+    ws._write_single_row(first)           # XlsxWriter's pending row, before ours
+    ws._check_dimensions(next_row - 1, n_columns - 1)
+    ws._check_dimensions(first, 0)
+    ws.fh.write("".join(rows))
+    ws.previous_row = next_row - 1
+
+
 def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: _Formats, *,
                  highlight: pd.Series | None = None, empty_note: str | None = None, tz: Any = None,
                  links: dict[str, list[str | None]] | None = None,
@@ -157,27 +222,50 @@ def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: 
     ws.freeze_panes(1, 0)
     shown = frame.iloc[: EXCEL_MAX_ROWS - 1]
     cells = [_column_cells(shown[col]) for col in columns]
-    writers = [ws.write_string if is_text else ws.write_number for _, is_text in cells]
     values = [v for v, _ in cells]
     targets = [(links or {}).get(col) if is_text else None for col, (_, is_text) in zip(columns, cells)]
     marks = highlight.iloc[: len(shown)].tolist() if highlight is not None else [False] * len(shown)
     row_fills = list(fills[: len(shown)]) if fills is not None else [None] * len(shown)
+    bodies = [_xml_bodies(v, is_text) for v, is_text in cells]
+    letters = [xl_col_to_name(c) for c in range(len(columns))]
     budget = MAX_LINKS
+    pending: list[str] = []     # rows as sheet XML, made here from the column's prepared cell bodies
+    first = 1                   # the sheet row (from 0) of pending[0]
+    row_xfs: dict[tuple[bool, str | None], list[int]] = {}    # cell style indexes per (consent row, fill)
+    link_xfs: dict[tuple[bool, str | None], list[int]] = {}
     for r, (marked, fill) in enumerate(zip(marks, row_fills)):
+        # XlsxWriter's own per-cell path costs about 20 µs a cell (40 s for a 10^5-row workbook):
+        # each row is written as XlsxWriter writes it in constant-memory mode, and a link is
+        # registered with the sheet as write_url registers it.
         fill = fill if fill in SEVERITY_FILLS else None
-        row_fmt = [fmts.consent] * len(columns) if marked else [fmts.get(k, fill) for k in kinds]
-        for c, write in enumerate(writers):
-            value = values[c][r]
+        key = (bool(marked), fill)
+        if key not in row_xfs:
+            row_xfs[key] = [f._get_xf_index() for f in
+                            ([fmts.consent] * len(columns) if marked else [fmts.get(k, fill) for k in kinds])]
+            link_xfs[key] = [fmts.get(k, fill, link=True)._get_xf_index() for k in kinds]
+        row_xf, link_xf = row_xfs[key], link_xfs[key]
+        n = r + 2                  # the XML's rows count from 1, and the header is row 1
+        cells_xml = []
+        for c, body in enumerate(bodies):
+            text = body[r]
             target = targets[c][r] if targets[c] is not None else None
-            if value is not None and target is not None and budget > 0:
+            if text is not None and target is not None and budget > 0:
                 # the shown text is the cell's own; the target is built from a sheet name and a
                 # row number (analysis.wblinks), never from captured text
-                ws.write_url(r + 1, c, _url(target, value), fmts.get(kinds[c], fill, link=True), string=value)
+                ws.hlink_count += 1
+                ws.hyperlinks[r + 1][c] = _link(target, values[c][r])
                 budget -= 1
-            elif value is not None:
-                write(r + 1, c, value, row_fmt[c])
+                cells_xml.append(f'<c r="{letters[c]}{n}" s="{link_xf[c]}"{text}')
+            elif text is not None:
+                cells_xml.append(f'<c r="{letters[c]}{n}" s="{row_xf[c]}"{text}')
             elif marked or fill:
-                ws.write_blank(r + 1, c, None, row_fmt[c])
+                cells_xml.append(f'<c r="{letters[c]}{n}" s="{row_xf[c]}"/>')
+        if cells_xml:
+            pending.append(f'<row r="{n}">{"".join(cells_xml)}</row>')
+        if len(pending) >= FLUSH_ROWS:          # memory stays bounded however long the sheet
+            _flush_rows(ws, pending, first, r + 2, len(columns))
+            pending, first = [], r + 2
+    _flush_rows(ws, pending, first, len(shown) + 1, len(columns))
     if frame.empty and empty_note:
         ws.write_string(1, 0, empty_note, fmts.top)
     ws.autofilter(0, 0, max(len(shown), 1), max(len(columns) - 1, 0))
@@ -185,7 +273,7 @@ def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: 
 
 
 def _summary_sheet(wb: xlsxwriter.Workbook, data: ReportData, fmts: _Formats, reveal: bool,
-                   left_out: dict[str, int], capped: list[str]) -> None:
+                   left_out: dict[str, int], capped: list[str], moved: dict[str, str]) -> None:
     ws = wb.add_worksheet("Summary")
     for i, width in enumerate((34, 70, 50, 14, 12, 12, 50)):
         ws.set_column(i, i, width, fmts.wrap)
@@ -193,9 +281,17 @@ def _summary_sheet(wb: xlsxwriter.Workbook, data: ReportData, fmts: _Formats, re
     ws.write_string(0, 1, b.VALUE, fmts.header)
     ws.freeze_panes(1, 0)
     items = tables.summary_items(data, reveal=reveal)
-    items += [(b.ROWS_LEFT_OUT, f"{name}: {n} rows beyond the Excel limit; all rows are in session.db "
-                                f"/ {name} 超出Excel行数上限的 {n} 行未写入，完整数据见 session.db")
-              for name, n in left_out.items() if n]
+    for name, n in left_out.items():
+        if not n:
+            continue
+        if name in moved:
+            shown = EXCEL_MAX_ROWS - 1
+            items.append((b.ROWS_IN_CSV, f"{name}: {shown + n} rows, the first {shown} on this sheet; all of them in "
+                                         f"{moved[name]} beside this workbook / {name} 共 {shown + n} 行，本表仅含前 "
+                                         f"{shown} 行，全部行见同目录下的 {moved[name]}"))
+        else:
+            items.append((b.ROWS_LEFT_OUT, f"{name}: {n} rows beyond the Excel limit; all rows are in session.db "
+                                           f"/ {name} 超出Excel行数上限的 {n} 行未写入，完整数据见 session.db"))
     items += [(b.NOTE, f"{name}: {b.LINKS_CAPPED}") for name in capped]
     row = 1
     for item, value in items:
@@ -351,15 +447,49 @@ class _Sink:
         return True
 
 
+CSV_INJECTION = re.compile(r"^[=+\-@\t\r]")
+
+
+def csv_name(path: Path, sheet: str) -> str:
+    """The file beside the workbook that holds all rows of a sheet past Excel's limit."""
+    slug = re.sub(r"[^a-z0-9]+", "-", sheet.lower()).strip("-") or "sheet"
+    return f"{path.stem}-{slug}.csv"
+
+
+def write_csv(frame: pd.DataFrame, path: Path, tz: Any) -> None:
+    """A sheet's whole table as CSV (UTF-8 with a BOM, so Excel reads the Chinese): the
+    workbook's header texts; text cleaned as the workbook cleans it, and a cell that a
+    spreadsheet would take for a formula (=, +, -, @, tab, CR first) starts with an apostrophe."""
+    out = {}
+    for col in frame.columns:
+        values, is_text = _column_cells(frame[col])
+        column = pd.Series(values, dtype="object")
+        if is_text:
+            column = column.where(~column.str.match(CSV_INJECTION, na=False), "'" + column.astype("str"))
+        elif pd.api.types.is_integer_dtype(frame[col]):   # ids as 12, not 12.0
+            column = pd.Series(frame[col].astype("Int64").astype("object").where(frame[col].notna(), None).tolist(),
+                               dtype="object")
+        out[tables.header_text(col, tz)] = column
+    with sessiondir.replacing(path) as tmp:
+        pd.DataFrame(out).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+
+
 def write(data: ReportData, path: Path, *, reveal: bool = False, progress=None) -> None:
+    """evidence.xlsx at `path`; a sheet past Excel's row limit also goes whole to a CSV beside
+    it (`csv_name`), which the Summary sheet names. CSVs of an earlier report that this one no
+    longer needs are removed."""
     with sessiondir.replacing(path) as tmp, open(tmp, "wb") as f:
         sink = _Sink(f)
-        _write(data, sink, reveal, progress)
+        written, possible = _write(data, sink, reveal, path, progress)
         if sink.error is not None:
             raise sink.error
+    for name in possible - written:
+        (path.parent / name).unlink(missing_ok=True)
 
 
-def _write(data: ReportData, sink: _Sink, reveal: bool, progress=None) -> None:
+def _write(data: ReportData, sink: _Sink, reveal: bool, path: Path, progress=None) -> tuple[set[str], set[str]]:
+    """Writes the workbook to `sink`, and the CSVs beside `path`; returns (the CSVs written,
+    every CSV name a sheet of this workbook could have)."""
     wb = xlsxwriter.Workbook(sink, SAFE_OPTIONS)
     fmts = _Formats(wb)
     wb.set_properties({"title": "piiaudit evidence", "subject": b.EVIDENCE_TITLE,
@@ -376,7 +506,10 @@ def _write(data: ReportData, sink: _Sink, reveal: bool, progress=None) -> None:
     left_out = {name: max(len(sh.frame) - (EXCEL_MAX_ROWS - 1), 0) for name, sh in sheets.items()}
     capped = [name for name, sh in sheets.items()
               if sum(t is not None for col in sh.links.values() for t in col[: EXCEL_MAX_ROWS - 1]) > MAX_LINKS]
-    _summary_sheet(wb, data, fmts, reveal, left_out, capped)
+    moved = {name: csv_name(path, name) for name, n in left_out.items() if n}
+    for name, file in moved.items():
+        write_csv(sheets[name].frame, path.parent / file, data.tz)
+    _summary_sheet(wb, data, fmts, reveal, left_out, capped, moved)
     for name, sheet in sheets.items():
         progress and progress(_rows_before(sheets, name), _rows_before(sheets), f"evidence.xlsx: {name}")
         highlight = data.timeline["stream"].eq("consent").reset_index(drop=True) if name == "Timeline" else None
@@ -391,6 +524,7 @@ def _write(data: ReportData, sink: _Sink, reveal: bool, progress=None) -> None:
         # XlsxWriter wraps the OSError (a full disk, ...); the caller names the file from it
         cause = e.args[0] if e.args and isinstance(e.args[0], OSError) else OSError(str(e))
         raise cause from None
+    return set(moved.values()), {csv_name(path, name) for name in sheets}
 
 
 def _rows_before(sheets: dict[str, Any], name: str | None = None) -> int:

@@ -8,6 +8,12 @@ larger size to the smaller (10x the rows: a ratio near 10 means linear scaling).
 
     .venv/bin/python benchmarks/analysis_scale.py                    # 10^5 and 10^6
     .venv/bin/python benchmarks/analysis_scale.py --sizes 20000 200000 --report
+    .venv/bin/python benchmarks/analysis_scale.py --json --sizes 100000 1000000 --report
+
+With ``--json`` the last line is one JSON object: ``{"N": {"analyze_s", "report_s",
+"peak_rss_mb"}}`` per size (report_s null without ``--report``; peak_rss_mb is the larger of
+the analysing process and the children it waited for, such as the columnar reader,
+measured when analyze returned, before any report).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,7 +36,7 @@ REPORT = "report from stored (s)"
 
 
 def measure(session_dir: Path, with_report: bool) -> dict:
-    """Run inside the child process: the pipeline's stages timed one by one, then analyze() whole."""
+    """Run inside the child process: analyze() whole, then the pipeline's stages timed one by one."""
     from analysis import consent as consent_mod
     from analysis import timeline
     from analysis.load import load_session
@@ -40,6 +47,15 @@ def measure(session_dir: Path, with_report: bool) -> dict:
     from tests.support.samples import demo_scope_path
 
     out: dict = {}
+    # analyze() whole first, in the fresh process: its time and its peak memory are its own
+    t = time.perf_counter()
+    result = analyze(session_dir, scope=demo_scope_path())
+    out["analyze total"] = time.perf_counter() - t
+    out["analyze_peak_rss_mb"] = _peak_mb()
+    out["findings"] = len(result.findings)
+    out["links"] = len(result.evidence.links)
+    result.session.store.close()
+    del result
     t = time.perf_counter()
     session = load_session(session_dir)
     out["load"] = time.perf_counter() - t
@@ -61,22 +77,22 @@ def measure(session_dir: Path, with_report: bool) -> dict:
     out["store"] = time.perf_counter() - t
     session.store.close()
     del session, evidence, findings, order
-    t = time.perf_counter()
-    result = analyze(session_dir, scope=demo_scope_path())
-    out["analyze total"] = time.perf_counter() - t
-    out["findings"] = len(result.findings)
-    out["links"] = len(result.evidence.links)
     out["errors"] = errors
     if with_report:
         from analysis.report import write_report
 
-        result.session.store.close()
-        del result
+        # the stages above stored their own findings: the report reads what analyze stores
+        analyze(session_dir, scope=demo_scope_path()).session.store.close()
         t = time.perf_counter()
         write_report(session_dir)   # as `piiaudit report` does: from what analyze stored
         out[REPORT] = time.perf_counter() - t
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb"] = _peak_mb()
     return out
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process or of any child it waited for, in MB."""
+    return max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
 
 
 def run_size(n: int, workdir: Path, with_report: bool) -> dict:
@@ -100,20 +116,32 @@ def run_size(n: int, workdir: Path, with_report: bool) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs=2, default=[100_000, 1_000_000], metavar=("SMALL", "LARGE"),
-                        help="flows + events of the two sessions")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000], metavar="N",
+                        help="flows + events of each session (the table compares the first two)")
     parser.add_argument("--report", action="store_true", help="also time write_report from the stored analysis, as `piiaudit report` runs (evidence.xlsx is the bulk)")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line: {N: {analyze_s, report_s, peak_rss_mb}}")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(args.child, args.report)))
         return
 
-    small, large = args.sizes
     with tempfile.TemporaryDirectory(prefix="piiaudit-bench-") as tmp:
-        results = {n: run_size(n, Path(tmp), args.report) for n in (small, large)}
+        results = {}
+        for n in args.sizes:
+            results[n] = run_size(n, Path(tmp), args.report)
+            shutil.rmtree(Path(tmp) / f"n{n}", ignore_errors=True)
+    if len(args.sizes) >= 2:
+        table(results, args.sizes[0], args.sizes[1], args.report)
+    if args.json:
+        print(json.dumps({str(n): {"analyze_s": round(r["analyze total"], 2),
+                                   "report_s": round(r[REPORT], 2) if REPORT in r else None,
+                                   "peak_rss_mb": round(r["analyze_peak_rss_mb"])} for n, r in results.items()}))
+
+
+def table(results: dict, small: int, large: int, with_report: bool) -> None:
     a, b = results[small], results[large]
-    rows = STAGES + ([REPORT] if args.report else [])
+    rows = STAGES + ([REPORT] if with_report else [])
     print(f"analysis scale: flows + events = {small:,} vs {large:,} (x{large / small:g} rows); "
           f"session.db {a['db_mb']:.0f} MB vs {b['db_mb']:.0f} MB")
     print(f"{'stage':<26}{small:>14,}{large:>14,}{'ratio':>9}")

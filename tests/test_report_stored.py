@@ -49,8 +49,9 @@ def encrypted(tmp_path):
 
 def test_analyze_loads_each_table_once_and_stores_the_timeline(encrypted, monkeypatch):
     reads = []
-    real = analysis.load._read
-    monkeypatch.setattr(analysis.load, "_read", lambda conn, table, *a: reads.append(table) or real(conn, table, *a))
+    real = analysis.load._read_tables    # every read of a table goes through it (the load reads them together)
+    monkeypatch.setattr(analysis.load, "_read_tables",
+                        lambda conn, specs: reads.extend(t for t, *_ in specs) or real(conn, specs))
     result = analyze(encrypted, scope=demo_scope_path())
     assert sorted(reads) == ["consent_marks", "events", "flows", "observations", "pii_hits", "pii_hits",  # hits again:
                              "screens", "ui_actions"]                                                  # crypto added one
