@@ -145,17 +145,8 @@ def pbkdf2_cost(classpath: Path, loads: int, macs: int) -> tuple[float, float]:
         if proc.returncode != 0:
             raise SystemExit(f"KeyStoreBench failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
         base = load_seconds(proc.stdout)
-        store = SessionStore(Path(tmp) / "session")
-        runner = HooksRunner(store, LocalProcess(argv))
-        runner.start()
-        status = runner.wait(timeout=600)
-        runner.stop()
-        if status != 0:
-            raise SystemExit(f"KeyStoreBench under the agent exited with {status}:\n{runner.output[-2000:]}")
-        hooked_s = load_seconds(runner.output)
-        exit_row = store.conn.execute("SELECT data FROM events WHERE kind = 'process_exit'").fetchone()
-        data = json.loads(exit_row[0]) if exit_row else {}
-        store.close()
+        output, data = run_hooked(argv, Path(tmp) / "session", "KeyStoreBench")
+        hooked_s = load_seconds(output)
     counters = data.get("hooks") or {}
     mac_calls = (counters.get("crypto.mac_final") or {}).get("calls") or 0
     zone = (counters.get("crypto.quiet.keystore_load") or {}).get("calls") or 0
@@ -165,6 +156,23 @@ def pbkdf2_cost(classpath: Path, loads: int, macs: int) -> tuple[float, float]:
     print(f"  {'hooked (default hooks)':<40} {hooked_s:>10.3f} s {hooked_s / base:>6.2f}x   "
           f"({zone} KeyStore.load calls at the quiet zone; {mac_calls} Mac.doFinal calls at the hook: {check})")
     return base, hooked_s
+
+
+def run_hooked(argv: list[str], session_dir: Path, what: str) -> tuple[str, dict]:
+    """`argv` under the agent with the default hooks into a session at `session_dir`: its
+    output and the process_exit event's data (the agent's counters)."""
+    store = SessionStore(session_dir)
+    try:
+        runner = HooksRunner(store, LocalProcess(argv))
+        runner.start()
+        status = runner.wait(timeout=600)
+        runner.stop()
+        if status != 0:
+            raise SystemExit(f"{what} under the agent exited with {status}:\n{runner.output[-2000:]}")
+        exit_row = store.conn.execute("SELECT data FROM events WHERE kind = 'process_exit'").fetchone()
+        return runner.output, (json.loads(exit_row[0]) if exit_row else {})
+    finally:
+        store.close()
 
 
 def load_seconds(output: str) -> float:
@@ -179,17 +187,9 @@ def crypto_cost(calls: int) -> None:
     argv = fixtures.build().argv("CryptoBench", str(calls))
     base = unhooked(argv)
     with tempfile.TemporaryDirectory(prefix="hook-cost-") as tmp:
-        store = SessionStore(tmp)
-        runner = HooksRunner(store, LocalProcess(argv))
-        runner.start()
-        status = runner.wait(timeout=600)
-        runner.stop()
-        if status != 0:
-            raise SystemExit(f"CryptoBench under the agent exited with {status}:\n{runner.output[-2000:]}")
-        ns = parse(runner.output)
-        exit_row = store.conn.execute("SELECT data FROM events WHERE kind = 'process_exit'").fetchone()
-        counters = (json.loads(exit_row[0]).get("hooks") or {}).get("crypto.cipher_final") or {} if exit_row else {}
-        store.close()
+        output, data = run_hooked(argv, Path(tmp), "CryptoBench")
+        ns = parse(output)
+        counters = (data.get("hooks") or {}).get("crypto.cipher_final") or {}
     print(f"\nCryptoBench: {calls} calls of Cipher.doFinal(byte[1024]) (AES/CBC)")
     print(f"  {'unhooked':<40} {base:>12.1f} ns/call   1.0x")
     print(f"  {'hooked (default rate limit, dedupe)':<40} {ns:>12.1f} ns/call {ns / base:>8.0f}x   "
