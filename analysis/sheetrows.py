@@ -6,7 +6,7 @@ at a time with Arrow compute instead of a Python call per cell.
   control characters as U+FFFD) and cut to Excel's 32,767 characters with a note; numbers
   are the finite ones (the rest blank). `Cells.values()` gives them back as Python values
   (None for a blank), for the CSV beside the workbook and a link's shown text.
-- `rows(...)`: sheet XML for a range of rows, byte for byte what XlsxWriter's
+- `rows(...)`: sheet XML (UTF-8 bytes) for a range of rows, byte for byte what XlsxWriter's
   ``write_string`` / ``write_number`` / ``write_blank`` would have written there: inline
   strings escaped as XlsxWriter escapes them (a literal ``_xHHHH_`` guarded, control
   characters and the non-characters U+FFFE/U+FFFF as ``_xHHHH_``, ``xml:space="preserve"``
@@ -133,10 +133,10 @@ def bodies(column: Cells, start: int, stop: int) -> pa.Array:
 
 
 def rows(columns: list[Cells], letters: list[str], styles: list[pa.Array], styled: np.ndarray,
-         start: int, stop: int) -> str:
-    """Sheet XML of table rows start..stop - 1 (sheet row = table row + 2: the header is row 1).
-    `styles[c]`: the cell style index of column c for each of those rows, as text; `styled`:
-    the rows whose blank cells are written too (a fill or a highlight)."""
+         start: int, stop: int) -> memoryview:
+    """Sheet XML (UTF-8) of table rows start..stop - 1 (sheet row = table row + 2: the header is
+    row 1). `styles[c]`: the cell style index of column c for each of those rows, as text;
+    `styled`: the rows whose blank cells are written too (a fill or a highlight)."""
     numbers = pc.cast(pa.array(np.arange(start + 2, stop + 2, dtype=np.int64)), TEXT)
     blank = pa.array(np.where(styled[start:stop], "/>", None), type=TEXT)
     cells_xml, any_cell = [], np.zeros(stop - start, dtype=bool)
@@ -146,8 +146,10 @@ def rows(columns: list[Cells], letters: list[str], styles: list[pa.Array], style
         any_cell |= cell.is_valid().to_numpy(zero_copy_only=False)
         cells_xml.append(cell)
     if not any_cell.any():
-        return ""
+        return memoryview(b"")
     row = pc.binary_join_element_wise(_s('<row r="'), numbers, _s('">'), *cells_xml, _s("</row>"), _s(""),
                                       null_handling="replace", null_replacement="")
     row = row.filter(pa.array(any_cell))
-    return pc.binary_join(pa.LargeListArray.from_arrays(pa.array([0, len(row)], pa.int64()), row), _s(""))[0].as_py()
+    # the rows one after another in the array's data: their bytes as they are, without a copy
+    offsets = np.frombuffer(row.buffers()[1], dtype=np.int64)[row.offset: row.offset + len(row) + 1]
+    return memoryview(row.buffers()[2])[offsets[0]: offsets[-1]]
