@@ -80,7 +80,7 @@ def _reference(frame, path, highlight, fills, links):
 
 
 def _ours(frame, path, highlight, fills, links):
-    wb = xlsxwriter.Workbook(path, workbook.SAFE_OPTIONS)
+    wb = workbook._Workbook(path, workbook.SAFE_OPTIONS)
     workbook._table_sheet(wb, "T", frame, workbook._Formats(wb), highlight=highlight, fills=fills, links=links)
     wb.close()
 
