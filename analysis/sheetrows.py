@@ -101,14 +101,24 @@ def cells(column: pd.Series) -> Cells:
     return Cells(present, text=text)
 
 
-def bodies(column: Cells, start: int, stop: int) -> pa.Array:
-    """Each cell's XML after its ``<c r=.. s=..`` for rows start..stop - 1 (null for a blank)."""
-    if not column.is_text:
-        return pa.array([f"><v>{v:.16G}</v></c>" if p else None for v, p in
-                         zip(column.numbers[start:stop].tolist(), column.present[start:stop].tolist())], type=TEXT)
+def _escaped(text: pa.Array) -> pa.Array:
+    """XlsxWriter's escapes of an inline string: a literal _xHHHH_ guarded, control characters and
+    U+FFFE/U+FFFF as _xHHHH_. (& < > come after the xml:space test, in `_entities`.)"""
+    text = pc.replace_substring_regex(text, _XL_ESCAPE, r"_x005F\1")
+    if pc.any(pc.match_substring_regex(text, _XL_CONTROL)).as_py():
+        for code in [*range(0x00, 0x09), *range(0x0B, 0x20)]:
+            text = pc.replace_substring(text, chr(code), f"_x{code:04X}_")
+    return pc.replace_substring(pc.replace_substring(text, "\ufffe", "_xFFFE_"), "\uffff", "_xFFFF_")
+
+
+def _entities(text: pa.Array) -> pa.Array:
+    return pc.replace_substring(pc.replace_substring(pc.replace_substring(text, "&", "&amp;"), "<", "&lt;"),
+                                ">", "&gt;")
+
+
+def _text_parts(column: Cells, start: int, stop: int) -> tuple[pa.Array, pa.Array]:
+    """(the xml:space attribute or "", the escaped text) of rows start..stop - 1; null for a blank."""
     text = column.text.slice(start, stop - start)
-    if text.null_count == len(text):
-        return text
     long = pc.fill_null(pc.greater(pc.utf8_length(text), XLS_STRMAX // 2), False).to_numpy(zero_copy_only=False)
     if long.any():
         values = text.to_pylist()
@@ -116,20 +126,25 @@ def bodies(column: Cells, start: int, stop: int) -> pa.Array:
             if _utf16_len(values[i]) > XLS_STRMAX:
                 values[i] = _utf16_truncate(values[i], XLS_STRMAX)
         text = pa.array(values, type=TEXT)
-    if pc.any(pc.match_substring_regex(text, _XL_NEEDS)).as_py():
-        text = pc.replace_substring_regex(text, _XL_ESCAPE, r"_x005F\1")
-        if pc.any(pc.match_substring_regex(text, _XL_CONTROL)).as_py():
-            for code in [*range(0x00, 0x09), *range(0x0B, 0x20)]:
-                text = pc.replace_substring(text, chr(code), f"_x{code:04X}_")
-        text = pc.replace_substring(pc.replace_substring(text, "\ufffe", "_xFFFE_"), "\uffff", "_xFFFF_")
-        preserve = pc.match_substring_regex(text, _PRESERVE)
-        text = pc.replace_substring(pc.replace_substring(pc.replace_substring(text, "&", "&amp;"), "<", "&lt;"),
-                                    ">", "&gt;")
+    # the few cells that need an escape are escaped on their own, and put back in place
+    needs = pc.fill_null(pc.match_substring_regex(text, _XL_NEEDS), False)
+    if pc.any(needs).as_py():
+        part = _escaped(text.filter(needs))
+        preserve = pc.replace_with_mask(pc.match_substring_regex(text, _PRESERVE), needs,
+                                        pc.match_substring_regex(part, _PRESERVE))
+        text = pc.replace_with_mask(text, needs, _entities(part))
     else:
         preserve = pc.match_substring_regex(text, _PRESERVE)
-    return pc.binary_join_element_wise(_s(' t="inlineStr"><is><t'),
-                                       pc.if_else(preserve, _s(' xml:space="preserve"'), _s("")),
-                                       _s(">"), text, _s("</t></is></c>"), _s(""))
+    return pc.if_else(preserve, _s(' xml:space="preserve"'), _s("")), text
+
+
+def bodies(column: Cells, start: int, stop: int) -> pa.Array:
+    """Each cell's XML after its ``<c r=.. s=..`` for rows start..stop - 1 (null for a blank)."""
+    if not column.is_text:
+        return pa.array([f"><v>{v:.16G}</v></c>" if p else None for v, p in
+                         zip(column.numbers[start:stop].tolist(), column.present[start:stop].tolist())], type=TEXT)
+    space, text = _text_parts(column, start, stop)
+    return pc.binary_join_element_wise(_s(' t="inlineStr"><is><t'), space, _s(">"), text, _s("</t></is></c>"), _s(""))
 
 
 def rows(columns: list[Cells], letters: list[str], styles: list[pa.Array], styled: np.ndarray,
@@ -138,18 +153,30 @@ def rows(columns: list[Cells], letters: list[str], styles: list[pa.Array], style
     row 1). `styles[c]`: the cell style index of column c for each of those rows, as text;
     `styled`: the rows whose blank cells are written too (a fill or a highlight)."""
     numbers = pc.cast(pa.array(np.arange(start + 2, stop + 2, dtype=np.int64)), TEXT)
-    blank = pa.array(np.where(styled[start:stop], "/>", None), type=TEXT)
+    styled = styled[start:stop]
     cells_xml, any_cell = [], np.zeros(stop - start, dtype=bool)
     for column, letter, style in zip(columns, letters, styles):
-        body = pc.coalesce(bodies(column, start, stop), blank)
-        cell = pc.binary_join_element_wise(_s(f'<c r="{letter}'), numbers, _s('" s="'), style, _s('"'), body, _s(""))
-        any_cell |= cell.is_valid().to_numpy(zero_copy_only=False)
+        head = (_s(f'<c r="{letter}'), numbers, _s('" s="'), style)
+        if column.is_text and column.present[start:stop].any():
+            space, text = _text_parts(column, start, stop)
+            cell = pc.binary_join_element_wise(*head, _s('" t="inlineStr"><is><t'), space, _s(">"), text,
+                                               _s("</t></is></c>"), _s(""))
+        else:
+            cell = pc.binary_join_element_wise(*head, _s('"'), bodies(column, start, stop), _s(""))
+        present = cell.is_valid().to_numpy(zero_copy_only=False)
+        blank = styled & ~present
+        if blank.any():          # a styled row's blank cell: its style alone
+            cell = pc.coalesce(cell, pc.if_else(pa.array(blank), pc.binary_join_element_wise(*head, _s('"/>'), _s("")),
+                                                pa.scalar(None, TEXT)))
+            present |= blank
+        any_cell |= present
         cells_xml.append(cell)
     if not any_cell.any():
         return memoryview(b"")
     row = pc.binary_join_element_wise(_s('<row r="'), numbers, _s('">'), *cells_xml, _s("</row>"), _s(""),
                                       null_handling="replace", null_replacement="")
-    row = row.filter(pa.array(any_cell))
+    if not any_cell.all():
+        row = row.filter(pa.array(any_cell))
     # the rows one after another in the array's data: their bytes as they are, without a copy
     offsets = np.frombuffer(row.buffers()[1], dtype=np.int64)[row.offset: row.offset + len(row) + 1]
     return memoryview(row.buffers()[2])[offsets[0]: offsets[-1]]
