@@ -418,8 +418,13 @@ def _timeline_chart(data: ReportData, reveal: bool) -> timelinechart.Chart | Non
     t = data.timeline
     if t.empty:
         return None
-    shown_t = tables.table(data, "Timeline", reveal=reveal)
     cls = timelinechart.mark_class(t["stream"], t["kind"])
+    # the hover texts of the marks the chart draws only (at most timelinechart.MAX_MARKS)
+    drawn = timelinechart.drawn_rows(t["ts"], cls)
+    everything = t
+    t = t.loc[drawn]
+    shown_t = tables.table(data, "Timeline", reveal=reveal).loc[drawn.to_numpy()]
+    shown_t.index = t.index
     actor = shown_t[b.ACTOR].where(t["sdk"].notna() & t["sdk"].ne("None"))
     pii = shown_t[b.PII_TYPE].fillna("")
     what = shown_t[b.API_OR_URL].fillna("")
@@ -433,7 +438,7 @@ def _timeline_chart(data: ReportData, reveal: bool) -> timelinechart.Chart | Non
     anchor = ("event-" + t["event_id"].astype("string")).where(t["event_id"].notna(),
                                                                ("flow-" + t["flow_id"].astype("string")))
     anchor = anchor.where(t["stream"].ne("consent"))
-    rows = pd.DataFrame({"ts": t["ts"], "cls": cls, "actor": actor, "title": title, "anchor": anchor})
+    rows = pd.DataFrame({"ts": everything["ts"], "cls": cls, "actor": actor, "title": title, "anchor": anchor})
     c = data.consent
     return timelinechart.chart(rows, consent_ts=c.ts if c.status == "accepted" else None,
                                declined_ts=c.declined_ts, tz=data.tz, lane_app=b.both("应用本身", "the app itself"))
