@@ -170,8 +170,13 @@ def _register_links(ws, columns: list[str], cells: list[sheetrows.Cells], links:
         targets = links[columns[c]]
         # the shown text is the cell's own; the target is built from a sheet name and a row
         # number (analysis.wblinks), never from captured text
+        kept = getattr(ws, "internal_links", None)
         for r, text in zip(rows.tolist(), cells[c].values(rows)):
-            ws.hyperlinks[r + 1][c] = _link(targets[r], text)
+            target = targets[r]
+            if kept is not None and target.startswith("internal:"):
+                kept.append((r + 1, c, target.removeprefix("internal:"), text))
+            else:
+                ws.hyperlinks[r + 1][c] = _link(target, text)
         ws.hlink_count += len(rows)
         out[c] = grid[:, j]
     return out
@@ -428,7 +433,8 @@ class _Worksheet(Worksheet):
 
     - the rows kept in constant-memory mode are copied into the sheet's XML as bytes, not read
       back and written again as text 64 KiB at a time;
-    - a sheet whose links are all internal writes its <hyperlinks> in one go (10^5 links)."""
+    - a sheet whose links are all internal keeps them as (row, col, location, text) in
+      `internal_links`, not as a Url each, and writes its <hyperlinks> in one go (10^5 links)."""
 
     def _write_optimized_sheet_data(self) -> None:
         if self.dim_rowmin is None or not hasattr(self.fh, "buffer"):
@@ -443,20 +449,31 @@ class _Worksheet(Worksheet):
         os.unlink(self.row_data_filename)
         self._xml_end_tag("sheetData")
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.internal_links: list[tuple[int, int, str, str]] = []   # (row, col, location, shown text)
+
     def _write_hyperlinks(self) -> None:
-        cells = [(row, col, self.hyperlinks[row][col]) for row in sorted(self.hyperlinks)
-                 for col in sorted(self.hyperlinks[row])]
-        if self.table or any(url._link_type != UrlTypes.INTERNAL for _, _, url in cells):
+        cells = [(row, col, url._link, url._tip, url._text) for row in self.hyperlinks
+                 for col, url in self.hyperlinks[row].items()]
+        plain = not self.table and all(url._link_type == UrlTypes.INTERNAL for row in self.hyperlinks.values()
+                                       for url in row.values())
+        if not plain:             # XlsxWriter's own way, every link as the Url write_url makes
+            for row, col, location, text in self.internal_links:
+                self.hyperlinks[row][col] = _internal_link(f"internal:{location}", text)
+            self.internal_links = []
             super()._write_hyperlinks()
             return
+        cells += [(row, col, location, "", text) for row, col, location, text in self.internal_links]
         if not cells:
             return
+        cells.sort(key=lambda cell: (cell[0], cell[1]))
         escape = self._escape_attributes
         xml = ["<hyperlinks>"]
-        for row, col, url in cells:
-            tip = f' tooltip="{escape(url._tip)}"' if url._tip else ""
-            xml.append(f'<hyperlink ref="{xl_rowcol_to_cell(row, col)}" location="{escape(url._link)}"{tip} '
-                       f'display="{escape(url._text)}"/>')
+        for row, col, location, tip, text in cells:
+            tip = f' tooltip="{escape(tip)}"' if tip else ""
+            xml.append(f'<hyperlink ref="{xl_rowcol_to_cell(row, col)}" location="{escape(location)}"{tip} '
+                       f'display="{escape(text)}"/>')
         xml.append("</hyperlinks>")
         self.fh.write("".join(xml))
 
