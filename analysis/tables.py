@@ -325,7 +325,9 @@ def flows_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
 
 
 def _stack_excerpt(stack: pd.Series) -> pd.Series:
-    return stack.str.split("\n").str[:STACK_FRAMES].str.join("\n")
+    """The first STACK_FRAMES lines of each stack, once per distinct stack (missing stays missing)."""
+    return _map_distinct(stack, lambda s: "\n".join(s.split("\n", STACK_FRAMES)[:STACK_FRAMES])
+                         if isinstance(s, str) else None)
 
 
 def _data_text(ev: pd.DataFrame) -> pd.Series:
