@@ -141,10 +141,22 @@ def _text_parts(column: Cells, start: int, stop: int) -> tuple[pa.Array, pa.Arra
 def bodies(column: Cells, start: int, stop: int) -> pa.Array:
     """Each cell's XML after its ``<c r=.. s=..`` for rows start..stop - 1 (null for a blank)."""
     if not column.is_text:
-        return pa.array([f"><v>{v:.16G}</v></c>" if p else None for v, p in
-                         zip(column.numbers[start:stop].tolist(), column.present[start:stop].tolist())], type=TEXT)
+        return pc.binary_join_element_wise(_s("><v>"), _number_text(column, start, stop), _s("</v></c>"), _s(""))
     space, text = _text_parts(column, start, stop)
     return pc.binary_join_element_wise(_s(' t="inlineStr"><is><t'), space, _s(">"), text, _s("</t></is></c>"), _s(""))
+
+
+def _number_text(column: Cells, start: int, stop: int) -> pa.Array:
+    """Each number as XlsxWriter writes it (``{:.16G}``), null for a blank: whole numbers below
+    10^15 (ids, status codes, milliseconds) are their digits, cast by Arrow; others by Python."""
+    numbers, present = column.numbers[start:stop], column.present[start:stop]
+    whole = present & (np.abs(np.where(present, numbers, 0)) < 1e15) & (np.mod(np.where(present, numbers, 0), 1) == 0) \
+        & ~((numbers == 0) & np.signbit(numbers))
+    out = pc.cast(pa.array(np.where(whole, numbers, 0).astype(np.int64), mask=~whole), TEXT)
+    rest = present & ~whole
+    if rest.any():
+        out = pc.replace_with_mask(out, pa.array(rest), pa.array([f"{v:.16G}" for v in numbers[rest].tolist()], TEXT))
+    return out
 
 
 def rows(columns: list[Cells], letters: list[str], styles: list[pa.Array], styled: np.ndarray,
