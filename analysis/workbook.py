@@ -16,6 +16,10 @@ versions, and the app's identity. A table longer than Excel's 1,048,576 rows kee
 rows on its sheet and goes whole to a CSV beside the workbook (``evidence-timeline.csv``,
 ...), which the Summary sheet names. The file is written beside the target and renamed into
 place, so a failed run never leaves half a workbook.
+
+A table sheet's rows are made as sheet XML a column at a time (``analysis.sheetrows``), the
+bytes XlsxWriter's own per-cell calls would write; the zip is written at zlib level 1
+(`ZIP_LEVEL`). docs/report-scale.md has the figures.
 """
 
 from __future__ import annotations
