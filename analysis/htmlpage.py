@@ -40,6 +40,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import itertools
 import math
 from pathlib import Path
 from typing import Any
@@ -145,11 +146,14 @@ def _signed(seconds: Any) -> str:
 def _lookups(data: ReportData, reveal: bool) -> dict[str, Any]:
     """What evidence rows name, as the page shows it (hosts and URLs masked): per flow and per event."""
     def build() -> dict[str, Any]:
+        flow_ids, event_ids = _listed_ids(data)
         hits = tables.table(data, "Flows", reveal=reveal)
+        hits = hits.loc[hits[b.FLOW_ID].isin(flow_ids)]
         hit_value = hits.dropna(subset=[b.PII_TYPE]).drop_duplicates([b.FLOW_ID, b.PII_TYPE]).set_index(
             [b.FLOW_ID, b.PII_TYPE])[b.value_header(reveal)]
         flows = hits.drop_duplicates(b.FLOW_ID).set_index(b.FLOW_ID)
-        events = tables.table(data, "API events", reveal=reveal).drop_duplicates(b.EVENT_ID).set_index(b.EVENT_ID)
+        events = tables.table(data, "API events", reveal=reveal)
+        events = events.loc[events[b.EVENT_ID].isin(event_ids)].drop_duplicates(b.EVENT_ID).set_index(b.EVENT_ID)
         flow_what = (flows[b.METHOD].fillna("").astype(str) + " " + flows[b.URL].fillna("").astype(str)).str.strip()
         event_what = events[b.API].where(events[b.API].notna(), events[b.KIND]).astype("object")
         return {"flow_what": flow_what.to_dict(), "hit_value": hit_value.to_dict(), "flow_ts": flows[b.EPOCH].to_dict(),
@@ -158,6 +162,25 @@ def _lookups(data: ReportData, reveal: bool) -> dict[str, Any]:
                 "event_sdk": events[b.CALLER_SDK].to_dict(),
                 "event_kind": events[b.KIND].to_dict()}
     return data.cached(f"page_lookups:{reveal}", build)
+
+
+def _listed_ids(data: ReportData) -> tuple[set[Any], set[int]]:
+    """The flow and event ids the findings' evidence tables can list (`_evidence`): each finding's
+    stored rows, then its first ids, as many as a table shows."""
+    flows: set[Any] = set()
+    events: set[int] = set()
+    def column(name: str) -> list[Any]:
+        return data.findings[name].tolist() if name in data.findings else [None] * len(data.findings)
+
+    as_list = lambda ids: list(ids) if isinstance(ids, (list, tuple)) else []   # noqa: E731
+    for detail, flow_ids, event_ids in zip(column("detail"), column("flow_ids"), column("event_ids")):
+        stored = [r for r in (detail.get("evidence") or []) if isinstance(r, dict)] if isinstance(detail, dict) else []
+        flows.update(r["flow_id"] for r in stored if r.get("flow_id") is not None)
+        events.update(int(r["event_id"]) for r in stored if r.get("event_id") is not None)
+        enough = MAX_EVIDENCE_ROWS + len(stored)
+        flows.update(as_list(flow_ids)[:enough])
+        events.update(int(e) for e in as_list(event_ids)[:enough])
+    return flows, events
 
 
 def _consent_moment(data: ReportData) -> tuple[float | None, str]:
@@ -180,11 +203,14 @@ def _evidence(rec: dict[str, Any], detail: dict[str, Any], data: ReportData, rev
     seen_flows = {r.get("flow_id") for r in rows}
     seen_events = {int(r["event_id"]) for r in rows if r.get("event_id") is not None}
     pii = rec.get("pii_type") if isinstance(rec.get("pii_type"), str) else None
-    rows += [{"role": "send", "flow_id": f, "pii_type": pii,
-              "value_shown": look["hit_value"].get((f, pii_label(pii))) if pii else None}
-             for f in rec["flow_ids"] if f not in seen_flows]
-    rows += [{"role": "event", "event_id": e} for e in rec["event_ids"] if int(e) not in seen_events]
-    rows = rows[:MAX_EVIDENCE_ROWS]
+    label = pii_label(pii) if pii else None
+    more_flows = ({"role": "send", "flow_id": f, "pii_type": pii,
+                   "value_shown": look["hit_value"].get((f, label)) if pii else None}
+                  for f in rec["flow_ids"] if f not in seen_flows)
+    more_events = ({"role": "event", "event_id": e} for e in rec["event_ids"] if int(e) not in seen_events)
+    # only the rows the page lists are made: a finding may cite 10^5 flows
+    rows = rows[:MAX_EVIDENCE_ROWS] + list(itertools.islice(itertools.chain(more_flows, more_events),
+                                                             max(MAX_EVIDENCE_ROWS - len(rows), 0)))
     moment, dt_header = _consent_moment(data)
     out = []
     for r in rows:
@@ -392,8 +418,13 @@ def _timeline_chart(data: ReportData, reveal: bool) -> timelinechart.Chart | Non
     t = data.timeline
     if t.empty:
         return None
-    shown_t = tables.table(data, "Timeline", reveal=reveal)
     cls = timelinechart.mark_class(t["stream"], t["kind"])
+    # the hover texts of the marks the chart draws only (at most timelinechart.MAX_MARKS)
+    drawn = timelinechart.drawn_rows(t["ts"], cls)
+    everything = t
+    t = t.loc[drawn]
+    shown_t = tables.table(data, "Timeline", reveal=reveal).loc[drawn.to_numpy()]
+    shown_t.index = t.index
     actor = shown_t[b.ACTOR].where(t["sdk"].notna() & t["sdk"].ne("None"))
     pii = shown_t[b.PII_TYPE].fillna("")
     what = shown_t[b.API_OR_URL].fillna("")
@@ -407,7 +438,7 @@ def _timeline_chart(data: ReportData, reveal: bool) -> timelinechart.Chart | Non
     anchor = ("event-" + t["event_id"].astype("string")).where(t["event_id"].notna(),
                                                                ("flow-" + t["flow_id"].astype("string")))
     anchor = anchor.where(t["stream"].ne("consent"))
-    rows = pd.DataFrame({"ts": t["ts"], "cls": cls, "actor": actor, "title": title, "anchor": anchor})
+    rows = pd.DataFrame({"ts": everything["ts"], "cls": cls, "actor": actor, "title": title, "anchor": anchor})
     c = data.consent
     return timelinechart.chart(rows, consent_ts=c.ts if c.status == "accepted" else None,
                                declined_ts=c.declined_ts, tz=data.tz, lane_app=b.both("应用本身", "the app itself"))

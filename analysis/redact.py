@@ -99,14 +99,16 @@ def url_redactions(flows: pd.DataFrame, hits: pd.DataFrame) -> dict[str, str]:
     if texts.empty:
         return {}
     cut = set(texts.loc[texts["cut"], "flow_id"])
-    per_flow = (texts.drop_duplicates(["flow_id", "value"])
-                .assign(length=lambda f: f["value"].str.len())
-                .sort_values(["flow_id", "length"], ascending=[True, False])
-                .groupby("flow_id")["value"].agg(list))
-    urls = flows.set_index("id")["url"].reindex(per_flow.index)
+    ordered = (texts.drop_duplicates(["flow_id", "value"])
+               .assign(length=lambda f: f["value"].str.len())
+               .sort_values(["flow_id", "length"], ascending=[True, False]))
+    per_flow: dict[str, list[str]] = {}      # flow id -> its texts, longest first (one pass, no group-by)
+    for fid, value in zip(ordered["flow_id"].tolist(), ordered["value"].tolist()):
+        per_flow.setdefault(fid, []).append(value)
+    urls = flows.set_index("id")["url"].reindex(list(per_flow))
     # Each URL needs its own set of texts: a plain loop over the flows that carry URL hits.
     out = {}
-    for fid, url, values in zip(per_flow.index, urls, per_flow):
+    for (fid, values), url in zip(per_flow.items(), urls):
         if isinstance(url, str):
             out[fid] = _after_host(url) if fid in cut else _replace_folded(url, values)
     return out

@@ -64,7 +64,22 @@ def _free_text_redactor(data: ReportData, reveal: bool) -> Callable[[pd.Series],
     values = data.cached("known_values", lambda: known_values(
         pd.concat([hits["value"], reads["value"]], ignore_index=True),
         pd.concat([hits["pii_type"], reads["pii_type"]], ignore_index=True), hits))
-    return lambda text: redact(text, values)
+    return lambda text: _once_each(text, lambda distinct: redact(distinct, values))
+
+
+def _once_each(text: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """fn (text -> text, missing kept) applied to each distinct text once, then spread back: a
+    session's free text repeats (the same stack, the same hook data) row after row."""
+    present = text.notna()
+    if not present.any():
+        return fn(text)
+    try:
+        distinct = pd.Series(text.loc[present].unique(), dtype="object")
+    except TypeError:               # an unhashable value: every row on its own
+        return fn(text)
+    if len(distinct) > 0.8 * int(present.sum()):
+        return fn(text)
+    return text.astype("object").where(~present, text.loc[present].map(dict(zip(distinct, fn(distinct)))))
 
 
 def host_redactor(data: ReportData, reveal: bool) -> Callable[[pd.Series], pd.Series]:
@@ -72,7 +87,8 @@ def host_redactor(data: ReportData, reveal: bool) -> Callable[[pd.Series], pd.Se
     if reveal:
         return lambda text: text
     values = data.cached("host_texts", lambda: host_texts(data.session.hits))
-    return (lambda text: redact(text, values, fold_case=True)) if values else (lambda text: text)
+    return (lambda text: _once_each(text, lambda distinct: redact(distinct, values, fold_case=True))) \
+        if values else (lambda text: text)
 
 
 def host_masker(data: ReportData, reveal: bool) -> Callable[[Any], Any]:
@@ -309,7 +325,9 @@ def flows_table(data: ReportData, *, reveal: bool) -> pd.DataFrame:
 
 
 def _stack_excerpt(stack: pd.Series) -> pd.Series:
-    return stack.str.split("\n").str[:STACK_FRAMES].str.join("\n")
+    """The first STACK_FRAMES lines of each stack, once per distinct stack (missing stays missing)."""
+    return _map_distinct(stack, lambda s: "\n".join(s.split("\n", STACK_FRAMES)[:STACK_FRAMES])
+                         if isinstance(s, str) else None)
 
 
 def _data_text(ev: pd.DataFrame) -> pd.Series:

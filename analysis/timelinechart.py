@@ -71,17 +71,24 @@ def _esc(value: Any) -> str:
     return str(markupsafe.escape("" if value is None else value))
 
 
+def drawn_rows(ts: pd.Series, cls: pd.Series) -> pd.Series:
+    """Which timeline rows `chart` draws (a boolean per row): all but the consent rows and rows
+    without a time, at most MAX_MARKS of them, reads, sends and permission prompts first. The
+    page builds the hover texts of these rows only."""
+    drawn = cls.ne("consent") & ts.notna()
+    if int(drawn.sum()) > MAX_MARKS:
+        rank = cls.loc[drawn].map({"read": 0, "send": 0, "permission": 0, "request": 1, "event": 2})
+        drawn = drawn & cls.index.isin(rank.sort_values(kind="stable").index[:MAX_MARKS])
+    return drawn
+
+
 def chart(rows: pd.DataFrame, *, consent_ts: float | None, declined_ts: float | None, tz: dt.tzinfo,
           lane_app: str) -> Chart:
     """`rows`: one per timeline row, columns ts, cls (mark_class), actor (label; missing = the app),
     title (the hover text) and anchor (an id on the page, or missing)."""
-    drawn = rows.loc[rows["cls"].ne("consent") & rows["ts"].notna()]
-    left_out = 0
-    if len(drawn) > MAX_MARKS:
-        rank = drawn["cls"].map({"read": 0, "send": 0, "permission": 0, "request": 1, "event": 2})
-        keep = rank.sort_values(kind="stable").index[:MAX_MARKS]
-        left_out = len(drawn) - MAX_MARKS
-        drawn = drawn.loc[drawn.index.isin(keep)]
+    shown = drawn_rows(rows["ts"], rows["cls"])
+    left_out = int((rows["cls"].ne("consent") & rows["ts"].notna()).sum()) - int(shown.sum())
+    drawn = rows.loc[shown]
     actor = drawn["actor"].fillna(lane_app)
     lanes = [lane_app] + [a for a in pd.unique(actor) if a != lane_app]
     moments = [t for t in (consent_ts, declined_ts) if t is not None]

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis import bilingual as b
@@ -62,7 +63,23 @@ def _rows(ids: pd.Series, max_rows: int) -> pd.Series:
 
 def _targets(keys: pd.Series, rows: pd.Series, sheet: str) -> list[str | None]:
     found = keys.map(rows)
-    return [ref(sheet, int(r)) if pd.notna(r) else None for r in found.tolist()]
+    present = found.notna().to_numpy()
+    out: list[str | None] = [None] * len(found)
+    for i, row in zip(np.flatnonzero(present).tolist(), found[present].astype("int64").tolist()):
+        out[i] = ref(sheet, row)
+    return out
+
+
+def _cited_by(ev: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+    """id -> the findings citing it ("#3, #7", in the Evidence links sheet's order), and id -> the first."""
+    text: dict[str, str] = {}
+    first: dict[str, str] = {}
+    for key, finding in zip(ev["id"].tolist(), ev["finding"].astype(str).tolist()):
+        if key in text:
+            text[key] += f", #{finding}"
+        else:
+            text[key], first[key] = f"#{finding}", finding
+    return text, first
 
 
 def build(data: ReportData, frames: dict[str, pd.DataFrame], max_rows: int) -> dict[str, Sheet]:
@@ -127,9 +144,7 @@ def build(data: ReportData, frames: dict[str, pd.DataFrame], max_rows: int) -> d
     # back: each cited flow/event row names the findings citing it and links to the first
     out = {FINDINGS: findings_sheet, b.EVIDENCE_SHEET: evidence_sheet}
     for name, frame, id_col, mask in ((FLOWS, flows, b.FLOW_ID, is_flow), (EVENTS, events, b.EVENT_ID, ~is_flow)):
-        cited = ev.loc[mask].drop_duplicates(["id", "finding"]).groupby("id", sort=False)["finding"]
-        text = cited.agg(lambda s: ", ".join(f"#{n}" for n in s))
-        first = cited.first().astype(str)
+        text, first = _cited_by(ev.loc[mask].drop_duplicates(["id", "finding"]))
         keys = frame[id_col].astype("object").where(frame[id_col].notna(), None).map(str, na_action="ignore")
         linked = frame.copy(deep=False)
         linked.insert(linked.columns.get_loc(id_col) + 1, b.CITED_BY, keys.map(text))
