@@ -79,17 +79,27 @@ def _header_block(fields) -> tuple[bytes, list[F.Field]]:
     return b"\n".join(parts), out
 
 
+def _header(fields, name: bytes) -> str:
+    """What mitmproxy's `headers.get(name, "")` gives (every field of that name, any case,
+    joined by ", "), read straight from the fields: a tenth of its cost."""
+    values = [v for k, v in fields if k.lower() == name]
+    if not values:
+        return ""
+    return ", ".join(v.decode("utf-8", "surrogateescape") for v in values)
+
+
 def _message_segments(msg, direction: str, budget: Budget, roots):
     """A message's header block, then its body with its Content-Encoding undone (gzip,
     deflate, br, zstd, lists of them) within the body and decompression budgets."""
-    block, hfields = _header_block(msg.headers.fields)
+    fields = msg.headers.fields
+    block, hfields = _header_block(fields)
     if block:
         yield Segment(block, "headers", location.HEADERS, direction, next(roots), header_fields=hfields)
     raw = msg.raw_content
     if not raw:
         return
-    ctype = msg.headers.get("content-type", "")
-    enc = msg.headers.get("content-encoding", "").strip().lower()
+    ctype = _header(fields, b"content-type")
+    enc = _header(fields, b"content-encoding").strip().lower()
     detail = None
     data = raw
     if enc and enc != "identity":
