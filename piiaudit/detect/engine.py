@@ -131,7 +131,7 @@ WIRE_KINDS = ("host", "path", "query", "headers")
 # (Detector keeps the memo and clears it when they change; see Scanner.scan).
 MEMO_KINDS = frozenset(("host", "path", "headers"))
 MEMO_MAX_BYTES = 2048
-MEMO_MAX_ENTRIES = 4096
+MEMO_MAX_ENTRIES = 1024      # at most ~2.5 MB of remembered bytes
 
 
 class Scanner(Walker):
