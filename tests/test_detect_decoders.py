@@ -62,3 +62,23 @@ def test_a_plaintext_is_located_relative_to_itself(det):
     assert got == {"json:$.dev.imei"}
     assert {h["location"] for h in det.scan_plaintext(f"imei={IMEI}".encode())} == {"form:imei"}
     assert {h["location"] for h in det.scan_plaintext(f"the imei is {IMEI}".encode())} == {"text"}
+
+
+def test_content_type_and_encoding_read_as_mitmproxy_reads_them():
+    """The body's type and Content-Encoding come straight from the header fields: the same
+    text mitmproxy's headers.get() gives, any case, repeated fields joined, bytes not UTF-8."""
+    import random
+
+    from mitmproxy import http as mhttp
+
+    from piiaudit.detect.decoders import _header
+
+    rnd = random.Random(3)
+    names = [b"Content-Type", b"content-type", b"CONTENT-TYPE", b"Content-Encoding", b"x-other",
+             b"content-type ", b"Content-T\xffype"]
+    values = [b"gzip", b"application/json", b"\xff\xfe", b"a, b", b"", "中".encode()]
+    for _ in range(5000):
+        fields = tuple((rnd.choice(names), rnd.choice(values)) for _ in range(rnd.randint(0, 4)))
+        headers = mhttp.Headers(fields)
+        for name in ("content-type", "content-encoding"):
+            assert _header(fields, name.encode()) == headers.get(name, "")

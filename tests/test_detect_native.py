@@ -182,3 +182,18 @@ def test_mac_candidates_match_numpy():
                 index_module.NATIVE = saved
             assert got == want, (data[:60], chr(sep))
 
+
+
+def test_unquote_is_urllibs_percent_decoding():
+    from urllib.parse import unquote_to_bytes
+
+    rnd = random.Random(5)
+    alphabet = b"%%%++ aAfF09gG\x00\xff"
+    cases = [b"", b"%", b"%4", b"%41", b"%%41", b"%4G", b"%g1", b"+%2B+", b"%E4%B8%AD", b"a" * 5000 + b"%"]
+    cases += [bytes(rnd.choice(alphabet) for _ in range(rnd.randint(0, 16))) for _ in range(20_000)]
+    for s in cases:
+        assert native.unquote(s) == unquote_to_bytes(s), s
+        assert native.unquote(s, True) == unquote_to_bytes(s.replace(b"+", b" ")), s
+    assert native.unquote(bytearray(b"x%41")) == b"xA"     # any buffer; bytes back
+    with pytest.raises(TypeError):
+        native.unquote("%41")

@@ -38,6 +38,12 @@
        builds the filters the same way. Filters are packed little-endian
        (numpy.packbits(bitorder="little")); an empty filter is skipped. Sized to stay in
        the L2 cache: a probe that misses it costs more than the whole rest of the scan.
+
+   unquote(data, plus=False) -> bytes
+       Percent-decoding exactly as urllib.parse.unquote_to_bytes: each '%' followed by two
+       hex digits (either case) becomes that byte, any other '%' stays as it is; with
+       plus=True every '+' becomes a space first (form values). The input object itself
+       comes back when nothing changes.
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -363,7 +369,51 @@ static PyObject *mac_candidates(PyObject *self, PyObject *args)
     return out;
 }
 
+static inline int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static PyObject *unquote(PyObject *self, PyObject *args)
+{
+    PyObject *obj;
+    int plus = 0;
+    if (!PyArg_ParseTuple(args, "O|p", &obj, &plus)) return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0) return NULL;
+    const unsigned char *p = (const unsigned char *)view.buf;
+    Py_ssize_t n = view.len;
+    if (memchr(p, '%', n) == NULL && (!plus || memchr(p, '+', n) == NULL)) {
+        PyBuffer_Release(&view);
+        if (PyBytes_CheckExact(obj)) { Py_INCREF(obj); return obj; }
+        return PyBytes_FromStringAndSize((const char *)p, n);
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n);
+    if (out == NULL) { PyBuffer_Release(&view); return NULL; }
+    unsigned char *o = (unsigned char *)PyBytes_AS_STRING(out);
+    Py_ssize_t j = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        if (c == '%' && i + 2 < n) {
+            int hi = hexval(p[i + 1]), lo = hexval(p[i + 2]);
+            if (hi >= 0 && lo >= 0) {
+                o[j++] = (unsigned char)(hi << 4 | lo);
+                i += 2;
+                continue;
+            }
+        }
+        o[j++] = (plus && c == '+') ? ' ' : c;
+    }
+    PyBuffer_Release(&view);
+    if (j != n && _PyBytes_Resize(&out, j) < 0) return NULL;
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"unquote", unquote, METH_VARARGS, "Percent-decoding as urllib.parse.unquote_to_bytes; plus=True: '+' is a space."},
     {"mac_candidates", mac_candidates, METH_VARARGS, "Offsets where a MAC shape with this separator may start."},
     {"find_all", find_all, METH_VARARGS, "Every offset of each of up to 64 needles, in one pass."},
     {"class_runs", class_runs, METH_O, "Digit, hex and plausible base64 runs, and whether any long base64-class run exists."},

@@ -34,10 +34,19 @@ from piiaudit.detect import fields as F
 from piiaudit.detect import location
 from piiaudit.detect.charclass import B64_MAP, looks_like_text
 from piiaudit.detect.decompress import decompress, sniff
-from piiaudit.detect.index import Text, hex_token_ok
+from piiaudit.detect.index import NATIVE, Text, hex_token_ok
 from piiaudit.detect.limits import Budget
 from piiaudit.detect.segment import Child, Segment, kind_of
 from piiaudit.flowrow import destination
+
+
+def _unquote_py(data: bytes, plus: bool = False) -> bytes:
+    return unquote_to_bytes(data.replace(b"+", b" ") if plus else data)
+
+
+# Percent-decoding (urllib's unquote_to_bytes; plus: '+' is a space): one C pass where the
+# extension is built, some sixty times faster on a form body than urllib's Python loop.
+unquote = NATIVE.unquote if NATIVE is not None else _unquote_py
 
 FLOW = "flow"                 # source input: a mitmproxy flow (HTTP messages, WebSocket messages)
 PLAINTEXT = "plaintext"       # source input: bytes the crypto hooks saw before encryption
@@ -70,17 +79,27 @@ def _header_block(fields) -> tuple[bytes, list[F.Field]]:
     return b"\n".join(parts), out
 
 
+def _header(fields, name: bytes) -> str:
+    """What mitmproxy's `headers.get(name, "")` gives (every field of that name, any case,
+    joined by ", "), read straight from the fields: a tenth of its cost."""
+    values = [v for k, v in fields if k.lower() == name]
+    if not values:
+        return ""
+    return ", ".join(v.decode("utf-8", "surrogateescape") for v in values)
+
+
 def _message_segments(msg, direction: str, budget: Budget, roots):
     """A message's header block, then its body with its Content-Encoding undone (gzip,
     deflate, br, zstd, lists of them) within the body and decompression budgets."""
-    block, hfields = _header_block(msg.headers.fields)
+    fields = msg.headers.fields
+    block, hfields = _header_block(fields)
     if block:
         yield Segment(block, "headers", location.HEADERS, direction, next(roots), header_fields=hfields)
     raw = msg.raw_content
     if not raw:
         return
-    ctype = msg.headers.get("content-type", "")
-    enc = msg.headers.get("content-encoding", "").strip().lower()
+    ctype = _header(fields, b"content-type")
+    enc = _header(fields, b"content-encoding").strip().lower()
     detail = None
     data = raw
     if enc and enc != "identity":
@@ -232,7 +251,7 @@ def form_children(scan, seg: Segment, text: Text, earlier: list[Child]) -> list[
         start, value_start, end = m.start(), m.start(1), m.end(1)
         value = m.group(1)
         if b"%" in value:
-            decoded = unquote_to_bytes(value.replace(b"+", b" ") if plus_is_space else value)
+            decoded = unquote(value, plus_is_space)
         elif plus_is_space and b"+" in value:
             decoded = value.replace(b"+", b" ")
         else:
@@ -276,7 +295,7 @@ def percent_children(scan, seg: Segment, text: Text, earlier: list[Child]) -> li
     out = []
     for m in _PCT_TOKEN.finditer(seg.data):
         raw = m.group()
-        decoded = unquote_to_bytes(raw)
+        decoded = unquote(raw)
         if decoded != raw and len(raw) >= 6:
             if not scan.budget.take_token():
                 break

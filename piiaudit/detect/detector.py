@@ -62,6 +62,9 @@ class Detector:
         self._variants: dict[tuple[str, str], list] = {}
         self._fixes: list[geo.KnownFix] = []
         self._coords: CoordFinder | None = None
+        # top-level segments (host, path, header block) that held nothing for the current
+        # indexes (engine.Scanner.scan); cleared whenever an index is rebuilt
+        self._memo: dict = {}
         if profile is not None:
             for pii_type, value in profile.known_values():
                 self._add(pii_type, value, "known_value", 0)
@@ -122,8 +125,10 @@ class Detector:
         for i, tier in enumerate(self._tiers):
             if self._tier_index[i] is None:
                 self._tier_index[i] = KnownIndex(self._variants_of(tier))
+                self._memo.clear()
         if self._coords is None:
             self._coords = CoordFinder(list(self._fixes), self.limits.location_radius_m)
+            self._memo.clear()
         return [k for k in self._tier_index if k.automaton is not None], self._coords
 
     @property
@@ -137,7 +142,7 @@ class Detector:
         budget = Budget(self.limits)
         try:
             known, coords = self._indexes()
-            scanner = Scanner(known, coords, budget, patterns=self.patterns)
+            scanner = Scanner(known, coords, budget, patterns=self.patterns, memo=self._memo)
         except Exception as e:  # noqa: BLE001
             return ScanResult(errors=[f"detector index: {type(e).__name__}: {e}"])
         scanner.scan_source(FLOW, flow)

@@ -125,10 +125,22 @@ class Found:
 # Kinds of top-level segment a report shows as text (URL host, path and query, headers).
 WIRE_KINDS = ("host", "path", "query", "headers")
 
+# Top-level segments that repeat from flow to flow (an SDK sends to the same host and path
+# with the same headers): one that held nothing is remembered, and the same bytes of the
+# same kind are not searched again while the detector's values stay the same
+# (Detector keeps the memo and clears it when they change; see Scanner.scan).
+MEMO_KINDS = frozenset(("host", "path", "headers"))
+MEMO_MAX_BYTES = 2048
+MEMO_MAX_ENTRIES = 1024      # at most ~2.5 MB of remembered bytes
+
 
 class Scanner(Walker):
-    def __init__(self, known: list[KnownIndex], coords: CoordFinder, budget: Budget, patterns: bool = True):
+    def __init__(self, known: list[KnownIndex], coords: CoordFinder, budget: Budget, patterns: bool = True,
+                 memo: dict | None = None):
+        """memo: top-level segments known to hold nothing for these indexes (MEMO_KINDS),
+        shared across the flows one detector scans; None: every segment is searched."""
         super().__init__(budget)
+        self.memo = memo
         self.known = known
         self.patterns = patterns
         self.coords = coords
@@ -151,12 +163,32 @@ class Scanner(Walker):
                 self.budget.error(f"{d.name}: {type(e).__name__}: {e}")
 
     def scan(self, seg: Segment) -> None:
+        key = None
+        if self.memo is not None and seg.kind in MEMO_KINDS and seg.depth == 0 and seg.root_span is None \
+                and not seg.chain and seg.detail is None and len(seg.data) <= MEMO_MAX_BYTES and self._room() > 0:
+            key = (seg.kind, seg.direction, seg.prefix, seg.content_type, seg.data,
+                   tuple(seg.header_fields) if seg.header_fields else None)
+            if key in self.memo:     # these bytes held nothing last time and cost no budget
+                if seg.kind in WIRE_KINDS:
+                    self.wire[seg.root] = seg.data
+                return
+            before = self._state()
         try:
             self._scan(seg)
         except RecursionError:
             self.budget.error(f"{seg.prefix or seg.kind}: structure too deeply nested")
         except Exception as e:  # noqa: BLE001 - hostile input must cost at most this segment
             self.budget.error(f"{seg.prefix or seg.kind}: {type(e).__name__}: {e}")
+        if key is not None and self._state() == before:   # nothing found, no token, cap or error
+            if len(self.memo) >= MEMO_MAX_ENTRIES:
+                self.memo.clear()
+            self.memo[key] = None
+
+    def _state(self) -> tuple:
+        """What a segment's search can change: the findings, and the budget it spends."""
+        f, b = self.found, self.budget
+        return (len(f.known), len(f.patterns), len(f.coords), b.tokens, b.decompressed, len(b.capped),
+                len(b.errors))
 
     def _scan(self, seg: Segment) -> None:
         if not seg.data:

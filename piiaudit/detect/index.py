@@ -196,16 +196,20 @@ class Text:
         in one pass (C), so positions() costs nothing for them."""
         if NATIVE is None or not (needles or folded) or len(self.data) < PREFETCH_FROM:
             return
-        pos = self._maps.setdefault("pos", {})
-        wanted = [(n, False) for n in dict.fromkeys(needles) if n and (n, False) not in pos] \
-            + [(n, True) for n in dict.fromkeys(folded) if n and (n, True) not in pos]
-        for i in range(0, len(wanted), 64):
-            chunk = wanted[i:i + 64]
-            plain = tuple(n for n, f in chunk if not f)
-            low = tuple(n for n, f in chunk if f)
-            for key, offsets in zip([(n, False) for n in plain] + [(n, True) for n in low],
-                                    NATIVE.find_all(self.data, plain, low)):
-                pos[key] = offsets
+        pos = self._maps.get("pos")
+        if pos is None:     # a fresh text: the plan for these needles, made once per set of them
+            plan = _PLANS.get((needles, folded))
+            if plan is None:
+                plan = _prefetch_plan(needles, folded, {})
+                if len(_PLANS) >= 256:
+                    _PLANS.clear()
+                _PLANS[(needles, folded)] = plan
+            pos = self._maps["pos"] = {}
+        else:
+            plan = _prefetch_plan(needles, folded, pos)
+        data = self.data
+        for keys, plain, low in plan:
+            pos.update(zip(keys, NATIVE.find_all(data, plain, low)))
 
     def positions(self, needle: bytes, lowered: bool = False) -> list[int] | tuple:
         """Every offset of needle (overlaps included) in the text, or in its lower-cased form."""
@@ -246,6 +250,23 @@ class Text:
         if min_len <= floor:
             return got
         return [r for r in got if r[1] - r[0] >= min_len]
+
+
+_PLANS: dict[tuple, list] = {}   # Text.prefetch: needle sets seen (a few per segment kind)
+
+
+def _prefetch_plan(needles: tuple[bytes, ...], folded: tuple[bytes, ...], known: dict) -> list:
+    """find_all calls of at most 64 needles: (result keys, plain needles, folded needles),
+    for the needles not in `known` yet, each once."""
+    wanted = [(n, False) for n in dict.fromkeys(needles) if n and (n, False) not in known] \
+        + [(n, True) for n in dict.fromkeys(folded) if n and (n, True) not in known]
+    plan = []
+    for i in range(0, len(wanted), 64):
+        chunk = wanted[i:i + 64]
+        plain = tuple(n for n, f in chunk if not f)
+        low = tuple(n for n, f in chunk if f)
+        plan.append(([(n, False) for n in plain] + [(n, True) for n in low], plain, low))
+    return plan
 
 
 @functools.cache
