@@ -87,6 +87,7 @@ def _serve() -> None:
                     cur.execute(sql)
                     table = cur.fetch_arrow_table()
                 table.validate(full=True)   # text that is not UTF-8 fails here
+                table = _repeats_encoded(table)
                 sink = pa.BufferOutputStream()
                 with pa.ipc.new_stream(sink, table.schema) as writer:
                     writer.write_table(table)
@@ -100,6 +101,26 @@ def _serve() -> None:
             out.write(body)
             out.flush()
             del body
+
+
+def _repeats_encoded(table: Any) -> Any:
+    """Text columns whose values repeat (kinds, APIs, stacks, hosts, SDK ids) as Arrow
+    dictionaries: each distinct text crosses the pipe once and becomes one Python string on
+    the other side, shared by its rows; columns of mostly distinct values stay as they are."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            encoded = pc.dictionary_encode(column).combine_chunks()
+            if len(encoded.dictionary) * REPEATED <= max(len(encoded), 1):
+                column = encoded
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
+REPEATED = 2   # encoded when there are at least this many rows per distinct value
 
 
 if __name__ == "__main__":

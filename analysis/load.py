@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 
@@ -217,11 +218,29 @@ _STR = pd.Series([""], dtype="str").dtype
 
 
 def _arrow_frame(table: Any) -> pd.DataFrame:
-    """An Arrow table as pandas: integers as Int64 (missing kept), text as the str dtype."""
+    """An Arrow table as pandas: integers as Int64 (missing kept), text as the str dtype. A text
+    column that came dictionary-encoded (analysis.columnar) is spread from its distinct values:
+    one Python string per distinct text, shared by the rows that carry it."""
     import pyarrow as pa
 
     kinds = {pa.int64(): pd.Int64Dtype(), pa.string(): _STR, pa.large_string(): _STR}
-    return table.to_pandas(types_mapper=kinds.get)
+    encoded = [name for name, kind in zip(table.column_names, table.schema.types) if pa.types.is_dictionary(kind)]
+    rest = table.drop_columns(encoded).to_pandas(types_mapper=kinds.get)
+    if not encoded:
+        return rest
+    spread = {name: _spread(table[name], rest.index) for name in encoded}
+    return pd.DataFrame({name: spread[name] if name in spread else rest[name] for name in table.column_names},
+                        index=rest.index, copy=False)
+
+
+def _spread(column: Any, index: pd.Index) -> pd.Series:
+    """A dictionary-encoded Arrow text column as a str Series (missing as the dtype's NA)."""
+    import pyarrow as pa
+
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    distinct = pd.array(column.dictionary.to_pylist() + [None], dtype=_STR)   # the last: missing
+    codes = column.indices.fill_null(len(distinct) - 1).to_numpy(zero_copy_only=False).astype("intp", copy=False)
+    return pd.Series(distinct.take(codes), index=index, copy=False)
 
 
 def _read_tables(conn: sqlite3.Connection, specs: list[tuple[str, dict[str, str], list[str]]]) -> list[pd.DataFrame]:
@@ -242,8 +261,46 @@ def _read_tables(conn: sqlite3.Connection, specs: list[tuple[str, dict[str, str]
         if frame is None:
             frame = typed(pd.read_sql_query(_select(table, columns, columnar=False), conn), columns)
         # Sorted here rather than by SQLite, whose ORDER BY on a non-covering index sorts in a temp B-tree.
-        out.append(frame.sort_values(order, kind="stable", ignore_index=True))
+        out.append(frame if _in_order(frame, order) else frame.sort_values(order, kind="stable", ignore_index=True))
     return out
+
+
+def _in_order(frame: pd.DataFrame, order: list[str]) -> bool:
+    """Whether the rows already are in `order`, as the stable sort would leave them: rows are
+    mostly written in time order, and sorting a sorted table copies every column for nothing.
+    Any missing key value: not decided here (False), the sort places it."""
+    if len(frame) < 2:
+        return True
+    tie = None
+    for c in order:
+        col = frame[c]
+        if col.isna().any():
+            return False
+        if col.dtype.kind in "fiu" or isinstance(col.dtype, pd.Int64Dtype):
+            values = col.to_numpy(dtype="float64")
+            before, after = values[:-1], values[1:]
+            if tie is not None:
+                before, after = before[tie], after[tie]
+            if (after < before).any():
+                return False
+            equal = after == before
+        else:   # text: compared only where the keys before tie (rows with equal times)
+            if tie is None:
+                return False
+            where = np.flatnonzero(tie)
+            values = col.to_numpy(dtype="object")
+            before, after = values[where], values[where + 1]
+            if any(x > y for x, y in zip(before, after)):
+                return False
+            equal = np.array([x == y for x, y in zip(before, after)], dtype=bool)
+        if tie is None:
+            tie = equal
+        else:
+            tie = tie.copy()
+            tie[tie] = equal
+        if not tie.any():
+            return True
+    return True   # rows equal on every key stay in the order read, as the stable sort keeps them
 
 
 def _read(conn: sqlite3.Connection, table: str, columns: dict[str, str], order: list[str]) -> pd.DataFrame:
