@@ -185,17 +185,21 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
     progress and progress(3, STEPS, "preparing evidence")
     session = attribute_events(session, scope_obj)
     evidence = prepare(session, decision, scope_obj)
-    progress and progress(4, STEPS, "rules")
-    findings, skipped, errors = run_rules(catalog, evidence)
-    findings = findings.assign(id=range(1, len(findings) + 1))[["id", *FINDING_COLUMNS]]
-
-    progress and progress(5, STEPS, "timeline")
+    # The timeline is built first and stored while the rules run (a long one by a child
+    # process: analysis.bulkwrite); the findings are stored once it is written.
     order = timeline_mod.build(session, decision, evidence)
+    store = session.store
+    timeline_written = timeline_mod.saving(order, store)
+    try:
+        progress and progress(4, STEPS, "rules")
+        findings, skipped, errors = run_rules(catalog, evidence)
+        findings = findings.assign(id=range(1, len(findings) + 1))[["id", *FINDING_COLUMNS]]
+        progress and progress(5, STEPS, "timeline")
+    finally:
+        timeline_written()
 
     progress and progress(6, STEPS, "storing findings")
-    store = session.store
     store.replace_findings(findings[STORED_COLUMNS].to_dict("records"))
-    timeline_mod.save(order, store)
     for err in errors:
         store.record_error("analysis", f"rule {err['rule_id']} failed: {err['message']}")
     sessionstate.record_analysis(store, session.left_out, {"rules": len(errors)})

@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from analysis import bulkwrite
 from analysis.consent import ConsentDecision
 from analysis.linking import hash_values
 from analysis.load import Session
 from analysis.party import hosts_party
 from analysis.prepare import Evidence
 from piiaudit import rawtext
-from piiaudit.store import SessionStore
+from piiaudit.store import BUMP_WRITES, SessionStore
 
 ORDER_COLUMNS = ["ts", "stream", "kind", "event_id", "flow_id", "hit_id", "sdk", "party", "party_reason",
                  "before_consent"]
@@ -137,20 +139,74 @@ def expand(order: pd.DataFrame, session: Session, consent: ConsentDecision,
     }, columns=TIMELINE_COLUMNS)
 
 
+BULK_ROWS = 50_000   # from this many rows the timeline goes to SQLite by bulk ingest (analysis.bulkwrite)
+
+
 def save(order: pd.DataFrame, store: SessionStore) -> int:
-    """Replace the session's stored timeline with `order` (a row per SQLite bind: few columns, plain
-    values; text escaped as the store keeps it, once per distinct value)."""
+    """Replace the session's stored timeline with `order`; returns the rows written."""
+    return saving(order, store)()
+
+
+def saving(order: pd.DataFrame, store: SessionStore) -> Callable[[], int]:
+    """Start replacing the stored timeline with `order`; call the result to wait for the rows
+    written. A long timeline goes by bulk ingest in a child process (analysis.bulkwrite) while
+    the caller goes on, without a write transaction of its own until it waits; a short one,
+    or one the child could not write, by one executemany here (text escaped as the store keeps
+    it, once per distinct value)."""
+    writing = None
+    if len(order) >= BULK_ROWS:
+        try:
+            writing = bulkwrite.start(store.db_path, "timeline", _arrow_rows(order), after=[BUMP_WRITES])
+        except (ImportError, ValueError, TypeError):   # pyarrow refused a value: written here instead
+            writing = None
+
+    def done() -> int:
+        written = writing.wait() if writing is not None else None
+        return written if written is not None else _executemany(order, store)
+    return done
+
+
+def _factorised(col: pd.Series) -> tuple[np.ndarray, list]:
+    """Codes (-1 missing) and distinct values of a column; text escaped as the store keeps it."""
+    codes, uniques = pd.factorize(col.astype("object"), use_na_sentinel=True)
+    if col.dtype == "str" or col.dtype == object:
+        return codes, [rawtext.escape(v) if isinstance(v, str) else v for v in uniques]
+    return codes, list(uniques.astype("object"))
+
+
+def _arrow_rows(order: pd.DataFrame):
+    """`order` as an Arrow table of the timeline's columns, `pos` first; text as dictionaries."""
+    import pyarrow as pa
+
+    columns = {"pos": pa.array(np.arange(1, len(order) + 1, dtype="int64"))}
+    for c in ORDER_COLUMNS:
+        col = order[c]
+        if col.dtype.kind == "f":
+            columns[c] = pa.array(col.to_numpy(dtype="float64"), mask=col.isna().to_numpy())
+        elif col.dtype.kind == "b":
+            columns[c] = pa.array(col.to_numpy(dtype="int64"))
+        elif isinstance(col.dtype, pd.Int64Dtype):
+            columns[c] = pa.array(col.to_numpy(dtype="int64", na_value=0), mask=col.isna().to_numpy())
+        else:
+            try:   # text that is all UTF-8 goes as it is (the store's escape leaves such text unchanged)
+                columns[c] = pa.array(col.astype("object").to_numpy(), type=pa.string(), from_pandas=True)
+            except (pa.ArrowException, UnicodeError):
+                codes, uniques = _factorised(col)
+                if not all(isinstance(v, str) for v in uniques):
+                    raise TypeError(f"timeline column {c} holds values other than text") from None
+                columns[c] = pa.DictionaryArray.from_arrays(pa.array(codes.astype("int32"), mask=codes < 0),
+                                                            pa.array(uniques, type=pa.string()))
+    return pa.table(columns)
+
+
+def _executemany(order: pd.DataFrame, store: SessionStore) -> int:
     columns = []
     for c in ORDER_COLUMNS:
         col = order[c]
         if col.dtype.kind in "fb":
             columns.append(col.tolist())
             continue
-        codes, uniques = pd.factorize(col.astype("object"), use_na_sentinel=True)
-        if col.dtype == "str" or col.dtype == object:
-            uniques = [rawtext.escape(v) if isinstance(v, str) else v for v in uniques]
-        else:
-            uniques = list(uniques.astype("object"))
+        codes, uniques = _factorised(col)
         table = np.array([*uniques, None], dtype="object")   # code -1 (missing) -> None
         columns.append(table[codes].tolist())
     return store.replace_timeline(ORDER_COLUMNS, zip(*columns))
