@@ -240,28 +240,27 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
         own_ts.setdefault(int(ctx.consent.event_ids[0]), float(ctx.consent.dialog_shown_ts))
     rows = ev.assign(role=role, flow_id=ev["flow_id"].where(is_send), event_id=ev["event_id"].where(~is_send),
                      pii_type=ev["pii_type"].where(~context))
-    # One event may prove several types (a request for ten permissions): its one row names them all.
-    own_event = rows["event_id"].notna() & rows["role"].ne("context")
-    if own_event.any():
-        # Sorted distinct names per (finding, event), joined; only events with several types
-        # reach the Python join (10^6 reads are one type each).
-        sub = rows.loc[own_event].dropna(subset=["pii_type"])
-        pairs = (pd.DataFrame({"gid": sub["gid"], "event_id": sub["event_id"],
-                               "_types": sub["pii_type"].astype("object").map(str)})
-                 .drop_duplicates().sort_values(["gid", "event_id", "_types"], kind="stable"))
-        several = pairs.duplicated(["gid", "event_id"], keep=False)
-        types = pd.concat([pairs.loc[~several],
-                           pairs.loc[several].groupby(["gid", "event_id"], as_index=False, sort=False)["_types"]
-                           .agg(", ".join)], ignore_index=True)
-        joined = rows[["gid", "event_id"]].merge(types, on=["gid", "event_id"], how="left")["_types"]
-        joined.index = rows.index
-        rows = rows.assign(pii_type=joined.where(own_event & joined.notna(), rows["pii_type"]))
+    every = rows
     rows = (rows.assign(_entry=rows["location"].where(declared))     # manifest rows have no ids: one per entry
             .drop_duplicates(["gid", "role", "event_id", "flow_id", "hit_id", "observation_id", "_entry"])
             .drop(columns="_entry"))
     order = pd.Categorical(rows["role"], ["tester", "read", "send", "event", "manifest", "context"], ordered=True)
-    rows = (rows.assign(_order=order).sort_values(["gid", "_order", "ts"], kind="stable").drop(columns="_order")
-            .groupby("gid").head(MAX_LINKS_IN_DETAIL))
+    capped = (rows.assign(_order=order).sort_values(["gid", "_order", "ts"], kind="stable").drop(columns="_order")
+              .groupby("gid").head(MAX_LINKS_IN_DETAIL))
+    # One event may prove several types (a request for ten permissions): its one row names them
+    # all, from every row of that event in the finding (the capped rows are a few per finding).
+    own = capped["event_id"].notna() & capped["role"].ne("context")
+    if own.any():
+        every = every.loc[every["event_id"].notna() & every["role"].ne("context")]
+        every = every.loc[every["event_id"].isin(capped.loc[own, "event_id"])].dropna(subset=["pii_type"])
+        pairs = (pd.DataFrame({"gid": every["gid"], "event_id": every["event_id"],
+                               "_types": every["pii_type"].astype("object").map(str)})
+                 .drop_duplicates().sort_values(["gid", "event_id", "_types"], kind="stable"))
+        types = pairs.groupby(["gid", "event_id"], as_index=False, sort=False)["_types"].agg(", ".join)
+        joined = capped[["gid", "event_id"]].merge(types, on=["gid", "event_id"], how="left")["_types"]
+        joined.index = capped.index
+        capped = capped.assign(pii_type=joined.where(own & joined.notna(), capped["pii_type"]))
+    rows = capped
     # Values and times of the capped rows only: a few per finding, not one per evidence row.
     read_values = ctx.reads.drop_duplicates("event_id").set_index("event_id")["value"]
     sent = ctx.sent.drop_duplicates("hit_id").set_index("hit_id")
