@@ -32,27 +32,31 @@ _LENGTH = struct.Struct("<Q")
 
 def read(db_path: Path, queries: list[tuple[str, int]]) -> Iterator[Any] | None:
     """An iterator of one table (or None) per query, each read while the caller converts the
-    one before; None when the driver is not installed."""
+    one before; None when the driver is not installed. The child starts at once: the caller
+    may do other work before it takes the first table."""
     if not all(importlib.util.find_spec(m) for m in ("pyarrow", "adbc_driver_sqlite")):   # pragma: no cover
         return None   # both are in requirements.txt
-    return _results(db_path, queries)
-
-
-def _results(db_path: Path, queries: list[tuple[str, int]]) -> Iterator[Any]:
-    import pyarrow as pa
-
     request = json.dumps({"db": str(db_path), "queries": queries}).encode()
     try:
         child = subprocess.Popen([sys.executable, "-I", __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                  stderr=subprocess.DEVNULL)
     except OSError:
-        yield from [None] * len(queries)
-        return
-    given = 0
+        return iter([None] * len(queries))
+    assert child.stdin is not None
     try:
-        assert child.stdin is not None and child.stdout is not None
         child.stdin.write(request)
         child.stdin.close()
+    except OSError:   # the child is gone: the results below are None
+        pass
+    return _results(child, queries)
+
+
+def _results(child: subprocess.Popen, queries: list[tuple[str, int]]) -> Iterator[Any]:
+    import pyarrow as pa
+
+    given = 0
+    try:
+        assert child.stdout is not None
         for _ in queries:
             head = child.stdout.read(_LENGTH.size)
             if len(head) < _LENGTH.size:

@@ -249,13 +249,21 @@ def _read_tables(conn: sqlite3.Connection, specs: list[tuple[str, dict[str, str]
     frames: list[pd.DataFrame | None] = [None] * len(specs)
     db_path = _db_path(conn)
     if db_path is not None:
-        wanted = [i for i, (table, columns, _) in enumerate(specs) if not _text_in_numbers(conn, table, columns)]
-        queries = [(_select(specs[i][0], specs[i][1], columnar=True),
-                    conn.execute(f"SELECT count(*) FROM {specs[i][0]}").fetchone()[0]) for i in wanted]
-        for i, table in zip(wanted, (columnar.read(db_path, queries) if queries else None) or []):
-            if table is not None:
-                frames[i] = _typed_columnar(_arrow_frame(table), specs[i][1])
-            del table
+        queries = [(_select(table, columns, columnar=True), conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+                   for table, columns, _ in specs]
+        tables = columnar.read(db_path, queries) if queries else None
+        if tables is not None:
+            # Checked while the child reads: such a table is read row by row below.
+            try:
+                numbers_as_text = [_text_in_numbers(conn, table, columns) for table, columns, _ in specs]
+            except BaseException:
+                for _ in tables:   # the child ends once its tables are taken
+                    pass
+                raise
+            for i, table in enumerate(tables):
+                if table is not None and not numbers_as_text[i]:
+                    frames[i] = _typed_columnar(_arrow_frame(table), specs[i][1])
+                del table
     out = []
     for (table, columns, order), frame in zip(specs, frames):
         if frame is None:

@@ -111,7 +111,10 @@ def _sent(session: Session, scope: Scope | None) -> pd.DataFrame:
     flows = session.flows[["id", "ts_start", "host", "url", "scheme", "method"]].rename(
         columns={"id": "flow_id", "ts_start": "ts"})
     sent = hits.rename(columns={"id": "hit_id"}).drop(columns=["direction"]).merge(flows, on="flow_id", how="inner")
-    scheme = sent["scheme"].str.lower().fillna(sent["url"].str.extract(r"^([A-Za-z][A-Za-z0-9+.-]*)://")[0].str.lower())
+    scheme = sent["scheme"].str.lower()
+    unknown = scheme.isna()
+    if unknown.any():   # the URL's scheme, parsed only where the row has none
+        scheme = scheme.fillna(sent["url"].loc[unknown].str.extract(r"^([A-Za-z][A-Za-z0-9+.-]*)://")[0].str.lower())
     return sent.assign(host=sent["host"].str.lower(), scheme=scheme, host_sdk=lambda s: host_sdks(s["host"]))
 
 
