@@ -24,55 +24,89 @@ import json
 import struct
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Iterator
 
 _LENGTH = struct.Struct("<Q")
 
 
-def read(db_path: Path, queries: list[tuple[str, int]]) -> Iterator[Any] | None:
-    """An iterator of one table (or None) per query, each read while the caller converts the
-    one before; None when the driver is not installed. The child starts at once: the caller
-    may do other work before it takes the first table."""
+def read(db_path: Path, queries: list[tuple[str, int]], apart: frozenset[int] = frozenset()) -> Iterator[Any] | None:
+    """An iterator of one table (or None) per query, in order, each read while the caller
+    converts the one before; None when the driver is not installed. The queries numbered in
+    `apart` go to a second child that reads at the same time (on a second core). The children
+    start at once: the caller may do other work before it takes the first table."""
     if not all(importlib.util.find_spec(m) for m in ("pyarrow", "adbc_driver_sqlite")):   # pragma: no cover
         return None   # both are in requirements.txt
-    request = json.dumps({"db": str(db_path), "queries": queries}).encode()
-    try:
-        child = subprocess.Popen([sys.executable, "-I", __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL)
-    except OSError:
-        return iter([None] * len(queries))
-    assert child.stdin is not None
-    try:
-        child.stdin.write(request)
-        child.stdin.close()
-    except OSError:   # the child is gone: the results below are None
-        pass
-    return _results(child, queries)
+    groups = [[i for i in range(len(queries)) if i not in apart], [i for i in range(len(queries)) if i in apart]]
+    readers = [_Reader(db_path, [queries[i] for i in group], group) for group in groups if group]
+    return _results(readers, len(queries))
 
 
-def _results(child: subprocess.Popen, queries: list[tuple[str, int]]) -> Iterator[Any]:
+class _Reader:
+    """One child and the thread that takes its answers off the pipe as they come."""
+
+    def __init__(self, db_path: Path, queries: list[tuple[str, int]], numbers: list[int]) -> None:
+        self.bodies: dict[int, bytes | None] = {}
+        self.numbers = numbers
+        self.done = threading.Event()
+        request = json.dumps({"db": str(db_path), "queries": queries}).encode()
+        try:
+            self.child: subprocess.Popen | None = subprocess.Popen(
+                [sys.executable, "-I", __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL)
+        except OSError:
+            self.child = None
+            self.done.set()
+            return
+        assert self.child.stdin is not None
+        try:
+            self.child.stdin.write(request)
+            self.child.stdin.close()
+        except OSError:   # the child is gone: its answers are None
+            pass
+        self.lock = threading.Condition()
+        self.thread = threading.Thread(target=self._take, daemon=True)
+        self.thread.start()
+
+    def _take(self) -> None:
+        assert self.child is not None and self.child.stdout is not None
+        try:
+            for number in self.numbers:
+                head = self.child.stdout.read(_LENGTH.size)
+                if len(head) < _LENGTH.size:
+                    break
+                (size,) = _LENGTH.unpack(head)
+                body = self.child.stdout.read(size) if size else b""
+                if len(body) < size:
+                    break
+                with self.lock:
+                    self.bodies[number] = body if size else None
+                    self.lock.notify_all()
+        finally:
+            self.child.stdout.close()
+            self.child.wait()
+            with self.lock:
+                self.done.set()
+                self.lock.notify_all()
+
+    def take(self, number: int) -> bytes | None:
+        if self.child is None:
+            return None
+        with self.lock:
+            while number not in self.bodies and not self.done.is_set():
+                self.lock.wait()
+            return self.bodies.pop(number, None)
+
+
+def _results(readers: list[_Reader], n: int) -> Iterator[Any]:
     import pyarrow as pa
 
-    given = 0
-    try:
-        assert child.stdout is not None
-        for _ in queries:
-            head = child.stdout.read(_LENGTH.size)
-            if len(head) < _LENGTH.size:
-                break
-            (size,) = _LENGTH.unpack(head)
-            body = child.stdout.read(size) if size else b""
-            if len(body) < size:
-                break
-            given += 1
-            yield pa.ipc.open_stream(pa.py_buffer(body)).read_all() if size else None
-            del body
-    finally:
-        if child.stdout is not None:
-            child.stdout.close()
-        child.wait()
-    yield from [None] * (len(queries) - given)
+    owner = {number: r for r in readers for number in r.numbers}
+    for number in range(n):
+        body = owner[number].take(number)
+        yield pa.ipc.open_stream(pa.py_buffer(body)).read_all() if body else None
+        del body
 
 
 def _serve() -> None:

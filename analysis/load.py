@@ -251,7 +251,9 @@ def _read_tables(conn: sqlite3.Connection, specs: list[tuple[str, dict[str, str]
     if db_path is not None:
         queries = [(_select(table, columns, columnar=True), conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
                    for table, columns, _ in specs]
-        tables = columnar.read(db_path, queries) if queries else None
+        # The largest table (by rows) is read by a second child at the same time as the rest.
+        largest = max(range(len(queries)), key=lambda i: queries[i][1]) if queries else None
+        tables = columnar.read(db_path, queries, apart=frozenset([largest])) if queries else None
         if tables is not None:
             # Checked while the child reads: such a table is read row by row below.
             try:
