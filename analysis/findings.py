@@ -153,9 +153,9 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
             "rule_key": rule.key,
             "evidence_events": int(rec["n_events"]), "evidence_flows": int(rec["n_flows"]),
             **{name: [_py(v) for v in lists[name].get(gid, [])] for name in lists if lists[name].get(gid)},
-            "links": [_link(r) for r in links_by_gid[gid].to_dict("records")] if gid in links_by_gid else [],
+            "links": [_link(r) for r in _records(links_by_gid[gid], LINK_KEYS)] if gid in links_by_gid else [],
             "links_total": int(n_links.get(gid, 0)),
-            "evidence": [_row(r) for r in rows_by_gid[gid].to_dict("records")] if gid in rows_by_gid else [],
+            "evidence": [_row(r) for r in _records(rows_by_gid[gid], ROW_KEYS)] if gid in rows_by_gid else [],
         }
         if det.relative_to_consent:
             detail["consent_ts"] = _py(ctx.consent.ts)
@@ -213,10 +213,18 @@ def _tester_observations(ev: pd.DataFrame, ctx: Evidence) -> dict[int, dict[str,
     return out
 
 
+LINK_KEYS = ("event_id", "flow_id", "match", "pii_type", "read_ts", "sent_ts", "reader_sdk", "api", "host",
+             "location", "encoding", "value_sent", "read_dt_s", "sent_dt_s", "after_consent")
+ROW_KEYS = ("role", "event_id", "flow_id", "observation_id", "pii_type", "ts", "dt_s", "value_shown", "documented_field")
+
+
+def _records(frame: pd.DataFrame, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The frame's rows as dicts of the `keys` it has (the other columns are not read)."""
+    return frame[[k for k in keys if k in frame.columns]].to_dict("records")
+
+
 def _link(rec: dict[str, Any]) -> dict[str, Any]:
-    keys = ("event_id", "flow_id", "match", "pii_type", "read_ts", "sent_ts", "reader_sdk", "api", "host",
-            "location", "encoding", "value_sent", "read_dt_s", "sent_dt_s", "after_consent")
-    return {k: _py(rec.get(k)) for k in keys if k in rec}
+    return {k: _py(rec.get(k)) for k in LINK_KEYS if k in rec}
 
 
 def _as_travelled(value: Any, encoding: Any) -> str:
@@ -230,9 +238,7 @@ def _as_travelled(value: Any, encoding: Any) -> str:
 
 
 def _row(rec: dict[str, Any]) -> dict[str, Any]:
-    keys = ("role", "event_id", "flow_id", "observation_id", "pii_type", "ts", "dt_s", "value_shown",
-            "documented_field")
-    return {k: _py(rec.get(k)) for k in keys if k in rec and _py(rec.get(k)) is not None}
+    return {k: _py(rec.get(k)) for k in ROW_KEYS if k in rec and _py(rec.get(k)) is not None}
 
 
 def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
