@@ -1,20 +1,28 @@
-"""Columns of session.db read into Arrow, in a process of its own.
+"""Columns of session.db read into Arrow, in processes of their own.
 
 The sqlite3 module turns every value into a Python object; ADBC's SQLite driver
 (``adbc-driver-sqlite``, Apache-2.0) fills Arrow arrays directly, several times faster
 and in a fraction of the memory. The driver links a SQLite of its own, and two SQLite
 libraries must not open one file in one process (POSIX locks are per process: closing
 the file in one library drops the locks the other holds, and a WAL database then fails
-with a disk I/O error or worse). So the driver runs in a child process, this file run
-as a script: it reads the queries from stdin and answers each with its length (8 bytes,
+with a disk I/O error or worse). So the driver runs in child processes, this file run
+as a script: each reads its queries from stdin and answers each with its length (8 bytes,
 little-endian) and the Arrow IPC stream of the result; length 0 when the query failed
 (the caller reads that table row by row instead).
 
-``read(db_path, [(sql, rows), ...])`` yields a ``pyarrow.Table`` or None per query, in order
-(the child reads the next while the caller converts this one); it returns None when the
-driver is not installed. `rows` is the
-table's row count: the driver infers a column's type from its first batch and sizes that
-batch's buffers for it, so the batch holds every row.
+``read(db_path, [(sql, rows), ...], apart={i, ...})`` yields a ``pyarrow.Table`` or None per
+query, in order; it returns None when the driver is not installed. The queries numbered in
+`apart` go to a second child, which reads at the same time as the first; a thread per child
+takes its answers off the pipe as they come, so the children never wait on the caller.
+`rows` is the table's row count: the driver infers a column's type from its first batch
+and sizes that batch's buffers for it, so the batch holds every row.
+
+What comes back differs from the query's result in two ways. Text columns whose values
+repeat (at least two rows per distinct value: kinds, APIs, stacks, hosts) come as Arrow
+dictionaries, so each distinct text crosses the pipe once (the caller makes one Python
+string of it). A column whose name starts with ``FLAG`` comes back as one entry of the
+schema's metadata under that name, "1" when any row had it true (``flagged(table, name)``):
+a check over every row made in the same scan as the read.
 """
 
 from __future__ import annotations
@@ -125,6 +133,7 @@ def _serve() -> None:
                     cur.execute(sql)
                     table = cur.fetch_arrow_table()
                 table.validate(full=True)   # text that is not UTF-8 fails here
+                table = _flags_folded(table)
                 table = _repeats_encoded(table)
                 sink = pa.BufferOutputStream()
                 with pa.ipc.new_stream(sink, table.schema) as writer:
@@ -139,6 +148,25 @@ def _serve() -> None:
             out.write(body)
             out.flush()
             del body
+
+
+FLAG = "_flag_"   # a result column named so comes back as one yes/no for the whole table (flagged())
+
+
+def flagged(table: Any, name: str) -> bool:
+    """Whether any row of the query had its column `name` (a FLAG column) true."""
+    return (table.schema.metadata or {}).get(name.encode()) == b"1"
+
+
+def _flags_folded(table: Any) -> Any:
+    """Each FLAG column reduced to one entry of the schema's metadata ("1" when any row is true)."""
+    import pyarrow.compute as pc
+
+    names = [n for n in table.column_names if n.startswith(FLAG)]
+    if not names:
+        return table
+    meta = {n: "1" if pc.any(pc.not_equal(table[n], 0)).as_py() else "0" for n in names}
+    return table.drop_columns(names).replace_schema_metadata({**(table.schema.metadata or {}), **meta})
 
 
 def _repeats_encoded(table: Any) -> Any:

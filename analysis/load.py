@@ -165,6 +165,9 @@ def _reader(store: SessionStore, *, lenient: bool) -> sqlite3.Connection:
     return conn
 
 
+_NUMBERS_AS_TEXT = columnar.FLAG + "numbers_as_text"
+
+
 def _select(table: str, columns: dict[str, str], columnar: bool) -> str:
     present = schema.columns(table)   # the store brought the file to the current schema on opening
     # Text columns are cast in SQL so a BLOB written by a careless writer arrives as text too.
@@ -184,18 +187,14 @@ def _select(table: str, columns: dict[str, str], columnar: bool) -> str:
             wanted.append(f"CASE WHEN typeof({expr}) IN ('integer', 'real') THEN CAST({expr} AS REAL) END AS {c}")
         else:
             wanted.append(f"{expr} AS {c}" if c in exprs else c)
+    if columnar:
+        # A numeric column holding text or a blob: the columnar read would make it missing (pandas
+        # parses numeric text), so such a table is read row by row; flagged in the same scan.
+        numeric = [c for c, kind in columns.items() if kind in ("int", "float") and c in present]
+        if numeric:
+            test = " OR ".join(f"typeof({c}) IN ('text', 'blob')" for c in numeric)
+            wanted.append(f"CASE WHEN {test} THEN 1 ELSE 0 END AS {_NUMBERS_AS_TEXT}")
     return f"SELECT {', '.join(wanted)} FROM {table}"
-
-
-def _text_in_numbers(conn: sqlite3.Connection, table: str, columns: dict[str, str]) -> bool:
-    """Whether a numeric column holds text or a blob (the columnar read would make it missing;
-    pandas parses numeric text, so such a table is read row by row)."""
-    present = schema.columns(table)
-    numeric = [c for c, kind in columns.items() if kind in ("int", "float") and c in present]
-    if not numeric:
-        return False
-    test = " OR ".join(f"typeof({c}) IN ('text', 'blob')" for c in numeric)
-    return conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {test})").fetchone()[0] == 1
 
 
 def _typed_columnar(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -254,18 +253,10 @@ def _read_tables(conn: sqlite3.Connection, specs: list[tuple[str, dict[str, str]
         # The largest table (by rows) is read by a second child at the same time as the rest.
         largest = max(range(len(queries)), key=lambda i: queries[i][1]) if queries else None
         tables = columnar.read(db_path, queries, apart=frozenset([largest])) if queries else None
-        if tables is not None:
-            # Checked while the child reads: such a table is read row by row below.
-            try:
-                numbers_as_text = [_text_in_numbers(conn, table, columns) for table, columns, _ in specs]
-            except BaseException:
-                for _ in tables:   # the child ends once its tables are taken
-                    pass
-                raise
-            for i, table in enumerate(tables):
-                if table is not None and not numbers_as_text[i]:
-                    frames[i] = _typed_columnar(_arrow_frame(table), specs[i][1])
-                del table
+        for i, table in enumerate(tables or []):
+            if table is not None and not columnar.flagged(table, _NUMBERS_AS_TEXT):
+                frames[i] = _typed_columnar(_arrow_frame(table), specs[i][1])
+            del table
     out = []
     for (table, columns, order), frame in zip(specs, frames):
         if frame is None:
