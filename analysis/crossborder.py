@@ -34,10 +34,16 @@ def placed_sends(ctx: Evidence) -> pd.DataFrame:
     return sent.assign(server_ip=address, country=geoip.countries(address) if not sent.empty else address)
 
 
+def _abroad(country: pd.Series) -> pd.Series:
+    """geoip.outside_mainland per row, asked once per distinct country code."""
+    distinct = {c: geoip.outside_mainland(c) for c in country.dropna().unique()}
+    return country.map(distinct).fillna(False).astype(bool)
+
+
 def _detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
     placed = placed_sends(ctx)
     host = keys.get("host")
-    mine = placed.loc[placed["host"].eq(host) & placed["country"].map(geoip.outside_mainland).astype(bool)]
+    mine = placed.loc[placed["host"].eq(host) & _abroad(placed["country"])]
     sdk = keys.get("sdk") or (mine["host_sdk"].dropna().iloc[0] if "host_sdk" in mine and mine["host_sdk"].notna().any()
                               else None)
     entity = sdk_catalog.entity_for(sdk)
@@ -62,7 +68,7 @@ def _detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
 )
 def sent_outside_mainland(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
     placed = placed_sends(ctx)
-    abroad = placed.loc[placed["country"].map(geoip.outside_mainland).astype(bool)]
+    abroad = placed.loc[_abroad(placed["country"])]
     if abroad.empty:
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     rows = _from_sent(abroad)

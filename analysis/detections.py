@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis import appstate, permissions as permission_rules, refusal
@@ -256,7 +257,7 @@ def beyond_stated_scope(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
         columns=["sdk_key", "pii_type"],
     ).assign(stated=True)
     # A cloud or CDN provider processes on the operator's behalf: the app's own statements apply.
-    sdk_key = rows["sdk"].where(~rows["sdk"].map(sdk_catalog.is_infrastructure, na_action="ignore").fillna(False).astype(bool))
+    sdk_key = rows["sdk"].where(~_by_value(rows["sdk"], sdk_catalog.is_infrastructure))
     keyed = rows.assign(sdk_key=sdk_key.fillna("").astype("str"), pii_type=rows["pii_type"].astype("str"))
     marked = keyed.merge(allowed.astype({"sdk_key": "str", "pii_type": "str"}), on=["sdk_key", "pii_type"], how="left")
     return marked.loc[marked["stated"].isna()].reindex(columns=EVIDENCE_COLUMNS)
@@ -638,9 +639,15 @@ def _at_work(ctx: Evidence) -> pd.DataFrame:
     rows = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts) \
         else reads.iloc[0:0]
     actor = rows["sdk"]
-    named = actor.notna() & ~actor.astype("str").str.startswith((sdk_catalog.UNATTRIBUTED, sdk_catalog.LIBRARY))
-    infra = actor.map(sdk_catalog.is_infrastructure, na_action="ignore").fillna(False).astype(bool)
+    named = _by_value(actor, lambda a: not str(a).startswith((sdk_catalog.UNATTRIBUTED, sdk_catalog.LIBRARY)))
+    infra = _by_value(actor, sdk_catalog.is_infrastructure)
     return rows.loc[named & ~infra]
+
+
+def _by_value(col: pd.Series, test: Callable[[Any], Any]) -> np.ndarray:
+    """`test` of each row's value as booleans, asked once per distinct value (missing: False)."""
+    codes, distinct = pd.factorize(col.astype("object"), use_na_sentinel=True)
+    return np.array([bool(test(v)) for v in distinct] + [False], dtype=bool)[codes]
 
 
 @detection(

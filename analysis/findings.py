@@ -54,6 +54,18 @@ def _distinct_per_group(ev: pd.DataFrame, column: str) -> pd.Series:
     return pairs.groupby("gid")[column].agg(lambda v: sorted(v.tolist(), key=str)[:MAX_LIST_IN_DETAIL])
 
 
+def _lists(frame: pd.DataFrame, column: str) -> pd.Series:
+    """gid -> the list of `column`'s values in the frame's order (the frame sorted by gid):
+    cut from one array, not a Python call per group over 10^5 ids."""
+    if frame.empty:
+        return pd.Series(dtype="object")
+    gids = frame["gid"].to_numpy()
+    values = frame[column].to_numpy(dtype="object")
+    starts = np.r_[0, np.flatnonzero(gids[1:] != gids[:-1]) + 1]
+    ends = np.r_[starts[1:], len(gids)]
+    return pd.Series([values[a:b].tolist() for a, b in zip(starts, ends)], index=gids[starts], dtype="object")
+
+
 def _none(value: Any) -> Any:
     return None if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)) else value
 
@@ -108,16 +120,20 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
                 **{k: (k, "first") for k in GROUP_KEYS})
     lists = {c: _distinct_per_group(ev, c) for c in ("host", "api", "location", "encoding", "source", "permission",
                                                      "granted", "documented_field")}
-    event_ids = all_events.groupby("gid")["event_id"].agg(list)
-    flow_ids = all_flows.groupby("gid")["flow_id"].agg(list)
+    event_ids = _lists(all_events, "event_id")
+    flow_ids = _lists(all_flows, "flow_id")
     uncertain = _within_clock_error(ev, ctx) if det.relative_to_consent else pd.Series(dtype=object)
     capped_links = (glinks.sort_values(["gid", "sent_ts", "hit_id"]).groupby("gid").head(MAX_LINKS_IN_DETAIL)
                     if not glinks.empty else glinks)
     capped_links = _timed_and_masked(capped_links, ctx)
     rows_by_gid = {gid: part for gid, part in _evidence_rows(ev, ctx).groupby("gid")}
-    after = (glinks.loc[glinks["sent_ts"].astype("float64") >= det.after_cutoff(ctx.consent)].groupby("gid")["flow_id"]
-             .agg(lambda f: sorted(set(map(str, f)))) if det.relative_to_consent and not glinks.empty
-             else pd.Series(dtype="object"))
+    if det.relative_to_consent and not glinks.empty:
+        later = glinks.loc[glinks["sent_ts"].astype("float64") >= det.after_cutoff(ctx.consent), ["gid", "flow_id"]]
+        later = pd.DataFrame({"gid": later["gid"].to_numpy(),
+                              "flow_id": [str(f) for f in later["flow_id"].to_numpy(dtype="object")]})
+        after = _lists(later.drop_duplicates().sort_values(["gid", "flow_id"], kind="stable"), "flow_id")
+    else:
+        after = pd.Series(dtype="object")
     links_by_gid = {gid: part for gid, part in capped_links.groupby("gid")} if not capped_links.empty else {}
     n_links = glinks.groupby("gid").size() if not glinks.empty else pd.Series(dtype="int64")
     pattern_only = ev["source"].eq("pattern").fillna(False).groupby(ev["gid"]).all()
@@ -137,9 +153,9 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
             "rule_key": rule.key,
             "evidence_events": int(rec["n_events"]), "evidence_flows": int(rec["n_flows"]),
             **{name: [_py(v) for v in lists[name].get(gid, [])] for name in lists if lists[name].get(gid)},
-            "links": [_link(r) for r in links_by_gid[gid].to_dict("records")] if gid in links_by_gid else [],
+            "links": [_link(r) for r in _records(links_by_gid[gid], LINK_KEYS)] if gid in links_by_gid else [],
             "links_total": int(n_links.get(gid, 0)),
-            "evidence": [_row(r) for r in rows_by_gid[gid].to_dict("records")] if gid in rows_by_gid else [],
+            "evidence": [_row(r) for r in _records(rows_by_gid[gid], ROW_KEYS)] if gid in rows_by_gid else [],
         }
         if det.relative_to_consent:
             detail["consent_ts"] = _py(ctx.consent.ts)
@@ -197,10 +213,18 @@ def _tester_observations(ev: pd.DataFrame, ctx: Evidence) -> dict[int, dict[str,
     return out
 
 
+LINK_KEYS = ("event_id", "flow_id", "match", "pii_type", "read_ts", "sent_ts", "reader_sdk", "api", "host",
+             "location", "encoding", "value_sent", "read_dt_s", "sent_dt_s", "after_consent")
+ROW_KEYS = ("role", "event_id", "flow_id", "observation_id", "pii_type", "ts", "dt_s", "value_shown", "documented_field")
+
+
+def _records(frame: pd.DataFrame, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The frame's rows as dicts of the `keys` it has (the other columns are not read)."""
+    return frame[[k for k in keys if k in frame.columns]].to_dict("records")
+
+
 def _link(rec: dict[str, Any]) -> dict[str, Any]:
-    keys = ("event_id", "flow_id", "match", "pii_type", "read_ts", "sent_ts", "reader_sdk", "api", "host",
-            "location", "encoding", "value_sent", "read_dt_s", "sent_dt_s", "after_consent")
-    return {k: _py(rec.get(k)) for k in keys if k in rec}
+    return {k: _py(rec.get(k)) for k in LINK_KEYS if k in rec}
 
 
 def _as_travelled(value: Any, encoding: Any) -> str:
@@ -214,9 +238,7 @@ def _as_travelled(value: Any, encoding: Any) -> str:
 
 
 def _row(rec: dict[str, Any]) -> dict[str, Any]:
-    keys = ("role", "event_id", "flow_id", "observation_id", "pii_type", "ts", "dt_s", "value_shown",
-            "documented_field")
-    return {k: _py(rec.get(k)) for k in keys if k in rec and _py(rec.get(k)) is not None}
+    return {k: _py(rec.get(k)) for k in ROW_KEYS if k in rec and _py(rec.get(k)) is not None}
 
 
 def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
@@ -240,28 +262,27 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
         own_ts.setdefault(int(ctx.consent.event_ids[0]), float(ctx.consent.dialog_shown_ts))
     rows = ev.assign(role=role, flow_id=ev["flow_id"].where(is_send), event_id=ev["event_id"].where(~is_send),
                      pii_type=ev["pii_type"].where(~context))
-    # One event may prove several types (a request for ten permissions): its one row names them all.
-    own_event = rows["event_id"].notna() & rows["role"].ne("context")
-    if own_event.any():
-        # Sorted distinct names per (finding, event), joined; only events with several types
-        # reach the Python join (10^6 reads are one type each).
-        sub = rows.loc[own_event].dropna(subset=["pii_type"])
-        pairs = (pd.DataFrame({"gid": sub["gid"], "event_id": sub["event_id"],
-                               "_types": sub["pii_type"].astype("object").map(str)})
-                 .drop_duplicates().sort_values(["gid", "event_id", "_types"], kind="stable"))
-        several = pairs.duplicated(["gid", "event_id"], keep=False)
-        types = pd.concat([pairs.loc[~several],
-                           pairs.loc[several].groupby(["gid", "event_id"], as_index=False, sort=False)["_types"]
-                           .agg(", ".join)], ignore_index=True)
-        joined = rows[["gid", "event_id"]].merge(types, on=["gid", "event_id"], how="left")["_types"]
-        joined.index = rows.index
-        rows = rows.assign(pii_type=joined.where(own_event & joined.notna(), rows["pii_type"]))
+    every = rows
     rows = (rows.assign(_entry=rows["location"].where(declared))     # manifest rows have no ids: one per entry
             .drop_duplicates(["gid", "role", "event_id", "flow_id", "hit_id", "observation_id", "_entry"])
             .drop(columns="_entry"))
     order = pd.Categorical(rows["role"], ["tester", "read", "send", "event", "manifest", "context"], ordered=True)
-    rows = (rows.assign(_order=order).sort_values(["gid", "_order", "ts"], kind="stable").drop(columns="_order")
-            .groupby("gid").head(MAX_LINKS_IN_DETAIL))
+    capped = (rows.assign(_order=order).sort_values(["gid", "_order", "ts"], kind="stable").drop(columns="_order")
+              .groupby("gid").head(MAX_LINKS_IN_DETAIL))
+    # One event may prove several types (a request for ten permissions): its one row names them
+    # all, from every row of that event in the finding (the capped rows are a few per finding).
+    own = capped["event_id"].notna() & capped["role"].ne("context")
+    if own.any():
+        every = every.loc[every["event_id"].notna() & every["role"].ne("context")]
+        every = every.loc[every["event_id"].isin(capped.loc[own, "event_id"])].dropna(subset=["pii_type"])
+        pairs = (pd.DataFrame({"gid": every["gid"], "event_id": every["event_id"],
+                               "_types": every["pii_type"].astype("object").map(str)})
+                 .drop_duplicates().sort_values(["gid", "event_id", "_types"], kind="stable"))
+        types = pairs.groupby(["gid", "event_id"], as_index=False, sort=False)["_types"].agg(", ".join)
+        joined = capped[["gid", "event_id"]].merge(types, on=["gid", "event_id"], how="left")["_types"]
+        joined.index = capped.index
+        capped = capped.assign(pii_type=joined.where(own & joined.notna(), capped["pii_type"]))
+    rows = capped
     # Values and times of the capped rows only: a few per finding, not one per evidence row.
     read_values = ctx.reads.drop_duplicates("event_id").set_index("event_id")["value"]
     sent = ctx.sent.drop_duplicates("hit_id").set_index("hit_id")

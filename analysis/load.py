@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 
@@ -164,6 +165,9 @@ def _reader(store: SessionStore, *, lenient: bool) -> sqlite3.Connection:
     return conn
 
 
+_NUMBERS_AS_TEXT = columnar.FLAG + "numbers_as_text"
+
+
 def _select(table: str, columns: dict[str, str], columnar: bool) -> str:
     present = schema.columns(table)   # the store brought the file to the current schema on opening
     # Text columns are cast in SQL so a BLOB written by a careless writer arrives as text too.
@@ -183,18 +187,14 @@ def _select(table: str, columns: dict[str, str], columnar: bool) -> str:
             wanted.append(f"CASE WHEN typeof({expr}) IN ('integer', 'real') THEN CAST({expr} AS REAL) END AS {c}")
         else:
             wanted.append(f"{expr} AS {c}" if c in exprs else c)
+    if columnar:
+        # A numeric column holding text or a blob: the columnar read would make it missing (pandas
+        # parses numeric text), so such a table is read row by row; flagged in the same scan.
+        numeric = [c for c, kind in columns.items() if kind in ("int", "float") and c in present]
+        if numeric:
+            test = " OR ".join(f"typeof({c}) IN ('text', 'blob')" for c in numeric)
+            wanted.append(f"CASE WHEN {test} THEN 1 ELSE 0 END AS {_NUMBERS_AS_TEXT}")
     return f"SELECT {', '.join(wanted)} FROM {table}"
-
-
-def _text_in_numbers(conn: sqlite3.Connection, table: str, columns: dict[str, str]) -> bool:
-    """Whether a numeric column holds text or a blob (the columnar read would make it missing;
-    pandas parses numeric text, so such a table is read row by row)."""
-    present = schema.columns(table)
-    numeric = [c for c, kind in columns.items() if kind in ("int", "float") and c in present]
-    if not numeric:
-        return False
-    test = " OR ".join(f"typeof({c}) IN ('text', 'blob')" for c in numeric)
-    return conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {test})").fetchone()[0] == 1
 
 
 def _typed_columnar(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -217,11 +217,29 @@ _STR = pd.Series([""], dtype="str").dtype
 
 
 def _arrow_frame(table: Any) -> pd.DataFrame:
-    """An Arrow table as pandas: integers as Int64 (missing kept), text as the str dtype."""
+    """An Arrow table as pandas: integers as Int64 (missing kept), text as the str dtype. A text
+    column that came dictionary-encoded (analysis.columnar) is spread from its distinct values:
+    one Python string per distinct text, shared by the rows that carry it."""
     import pyarrow as pa
 
     kinds = {pa.int64(): pd.Int64Dtype(), pa.string(): _STR, pa.large_string(): _STR}
-    return table.to_pandas(types_mapper=kinds.get)
+    encoded = [name for name, kind in zip(table.column_names, table.schema.types) if pa.types.is_dictionary(kind)]
+    rest = table.drop_columns(encoded).to_pandas(types_mapper=kinds.get)
+    if not encoded:
+        return rest
+    spread = {name: _spread(table[name], rest.index) for name in encoded}
+    return pd.DataFrame({name: spread[name] if name in spread else rest[name] for name in table.column_names},
+                        index=rest.index, copy=False)
+
+
+def _spread(column: Any, index: pd.Index) -> pd.Series:
+    """A dictionary-encoded Arrow text column as a str Series (missing as the dtype's NA)."""
+    import pyarrow as pa
+
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    distinct = pd.array(column.dictionary.to_pylist() + [None], dtype=_STR)   # the last: missing
+    codes = column.indices.fill_null(len(distinct) - 1).to_numpy(zero_copy_only=False).astype("intp", copy=False)
+    return pd.Series(distinct.take(codes), index=index, copy=False)
 
 
 def _read_tables(conn: sqlite3.Connection, specs: list[tuple[str, dict[str, str], list[str]]]) -> list[pd.DataFrame]:
@@ -230,11 +248,13 @@ def _read_tables(conn: sqlite3.Connection, specs: list[tuple[str, dict[str, str]
     frames: list[pd.DataFrame | None] = [None] * len(specs)
     db_path = _db_path(conn)
     if db_path is not None:
-        wanted = [i for i, (table, columns, _) in enumerate(specs) if not _text_in_numbers(conn, table, columns)]
-        queries = [(_select(specs[i][0], specs[i][1], columnar=True),
-                    conn.execute(f"SELECT count(*) FROM {specs[i][0]}").fetchone()[0]) for i in wanted]
-        for i, table in zip(wanted, (columnar.read(db_path, queries) if queries else None) or []):
-            if table is not None:
+        queries = [(_select(table, columns, columnar=True), conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+                   for table, columns, _ in specs]
+        # The largest table (by rows) is read by a second child at the same time as the rest.
+        largest = max(range(len(queries)), key=lambda i: queries[i][1]) if queries else None
+        tables = columnar.read(db_path, queries, apart=frozenset([largest])) if queries else None
+        for i, table in enumerate(tables or []):
+            if table is not None and not columnar.flagged(table, _NUMBERS_AS_TEXT):
                 frames[i] = _typed_columnar(_arrow_frame(table), specs[i][1])
             del table
     out = []
@@ -242,8 +262,46 @@ def _read_tables(conn: sqlite3.Connection, specs: list[tuple[str, dict[str, str]
         if frame is None:
             frame = typed(pd.read_sql_query(_select(table, columns, columnar=False), conn), columns)
         # Sorted here rather than by SQLite, whose ORDER BY on a non-covering index sorts in a temp B-tree.
-        out.append(frame.sort_values(order, kind="stable", ignore_index=True))
+        out.append(frame if _in_order(frame, order) else frame.sort_values(order, kind="stable", ignore_index=True))
     return out
+
+
+def _in_order(frame: pd.DataFrame, order: list[str]) -> bool:
+    """Whether the rows already are in `order`, as the stable sort would leave them: rows are
+    mostly written in time order, and sorting a sorted table copies every column for nothing.
+    Any missing key value: not decided here (False), the sort places it."""
+    if len(frame) < 2:
+        return True
+    tie = None
+    for c in order:
+        col = frame[c]
+        if col.isna().any():
+            return False
+        if col.dtype.kind in "fiu" or isinstance(col.dtype, pd.Int64Dtype):
+            values = col.to_numpy(dtype="float64")
+            before, after = values[:-1], values[1:]
+            if tie is not None:
+                before, after = before[tie], after[tie]
+            if (after < before).any():
+                return False
+            equal = after == before
+        else:   # text: compared only where the keys before tie (rows with equal times)
+            if tie is None:
+                return False
+            where = np.flatnonzero(tie)
+            values = col.to_numpy(dtype="object")
+            before, after = values[where], values[where + 1]
+            if any(x > y for x, y in zip(before, after)):
+                return False
+            equal = np.array([x == y for x, y in zip(before, after)], dtype=bool)
+        if tie is None:
+            tie = equal
+        else:
+            tie = tie.copy()
+            tie[tie] = equal
+        if not tie.any():
+            return True
+    return True   # rows equal on every key stay in the order read, as the stable sort keeps them
 
 
 def _read(conn: sqlite3.Connection, table: str, columns: dict[str, str], order: list[str]) -> pd.DataFrame:

@@ -98,17 +98,23 @@ def attribute_events(session: Session, scope: Scope | None) -> Session:
         return dataclasses.replace(session, events=ev.assign(party=pd.Series(dtype="object"),
                                                                party_reason=pd.Series(dtype="object")))
     package = app_package(session, scope)
+    # Decided once per distinct stack and per distinct SDK, then spread over the rows by code:
+    # 10^6 reads carry a few thousand distinct stacks at most.
     stacks = ev["stack"] if "stack" in ev else pd.Series(None, index=ev.index, dtype="object")
-    has_stack = stacks.notna() & stacks.astype("str").str.strip().ne("") & bool(package)
-    decided = {s: stack_party(s, package, scope) for s in stacks.loc[has_stack].unique()}
-    actor = stacks.map({s: d[0] for s, d in decided.items()})
-    reason = stacks.map({s: d[1] for s, d in decided.items()})
-    recorded = ev["sdk"].astype("object").where(ev["sdk"].notna(), None)
-    sdk = pd.Series(np.where(has_stack, actor, recorded), index=ev.index, dtype="object")
+    codes, distinct = pd.factorize(stacks.astype("object"), use_na_sentinel=True)
+    usable = np.array([bool(package) and isinstance(s, str) and s.strip() != "" for s in distinct] + [False])
+    decided = [stack_party(s, package, scope) if ok else (None, None) for s, ok in zip(distinct, usable)]
+    has_stack = usable[codes]
+    actor = np.array([d[0] for d in decided] + [None], dtype="object")[codes]
+    reason = np.array([d[1] for d in decided] + [None], dtype="object")[codes]
+    recorded = ev["sdk"].astype("object").where(ev["sdk"].notna(), None).to_numpy()
+    sdk_values = np.where(has_stack, actor, recorded)
+    sdk = pd.Series(sdk_values, index=ev.index, dtype="object")
     sdk = sdk.where(sdk.notna(), None)
-    fallback = np.where(recorded.notna(), "recorded by the hooks (no stack or no app package)",
+    fallback = np.where(pd.notna(recorded), "recorded by the hooks (no stack or no app package)",
                         "no stack or no app package: the app process itself")
     reason = pd.Series(np.where(has_stack, reason, fallback), index=ev.index, dtype="object")
-    party = np.where(sdk.isna(), FIRST_PARTY,
-                     np.where(sdk.map(catalog.is_infrastructure).astype(bool), SERVICE_PROVIDER, THIRD_PARTY))
+    sdk_codes, sdk_distinct = pd.factorize(sdk, use_na_sentinel=True)
+    infra = np.array([catalog.is_infrastructure(s) for s in sdk_distinct] + [False], dtype=bool)[sdk_codes]
+    party = np.where(sdk.isna(), FIRST_PARTY, np.where(infra, SERVICE_PROVIDER, THIRD_PARTY))
     return dataclasses.replace(session, events=ev.assign(sdk=sdk, party=party, party_reason=reason))

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +44,7 @@ from piiaudit import apk as apk_mod
 from piiaudit import integrity
 from piiaudit import manifest as manifest_mod
 from piiaudit import times
+from piiaudit.schema import SCHEMA_VERSION
 from piiaudit.store import StoreError
 
 SCOPE_FILE = "scope.yaml"
@@ -164,15 +167,23 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
             raise AnalysisError(str(e)) from None
     catalog = load_catalog(rules)
     progress and progress(0, STEPS, "checking files")
-    try:
-        integrity.guard(session_dir, "analyze", accept=accept_changes)
-    except integrity.IntegrityError as e:
-        raise AnalysisError(str(e)) from None
+    # The files are hashed while session.db is read (hashing and the columnar read run on
+    # their own, beside this thread), unless opening the database would migrate it: then
+    # the check comes first, on the file as it was. Nothing is written before the check passed.
+    checking = _Checking(session_dir, accept_changes)
+    if not _current_schema(session_dir):
+        checking.wait()
     progress and progress(1, STEPS, "reading session.db")
     try:
         session = load_session(session_dir)
     except StoreError as e:
+        checking.wait()
         raise AnalysisError(str(e)) from e
+    try:
+        checking.wait()
+    except AnalysisError:
+        session.store.close()
+        raise
     if app_manifest is not None:
         _record_manifest(session, app_manifest)
     progress and progress(2, STEPS, "encrypted uploads")
@@ -185,17 +196,21 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
     progress and progress(3, STEPS, "preparing evidence")
     session = attribute_events(session, scope_obj)
     evidence = prepare(session, decision, scope_obj)
-    progress and progress(4, STEPS, "rules")
-    findings, skipped, errors = run_rules(catalog, evidence)
-    findings = findings.assign(id=range(1, len(findings) + 1))[["id", *FINDING_COLUMNS]]
-
-    progress and progress(5, STEPS, "timeline")
+    # The timeline is built first and stored while the rules run (a long one by a child
+    # process: analysis.bulkwrite); the findings are stored once it is written.
     order = timeline_mod.build(session, decision, evidence)
+    store = session.store
+    timeline_written = timeline_mod.saving(order, store)
+    try:
+        progress and progress(4, STEPS, "rules")
+        findings, skipped, errors = run_rules(catalog, evidence)
+        findings = findings.assign(id=range(1, len(findings) + 1))[["id", *FINDING_COLUMNS]]
+        progress and progress(5, STEPS, "timeline")
+    finally:
+        timeline_written()
 
     progress and progress(6, STEPS, "storing findings")
-    store = session.store
     store.replace_findings(findings[STORED_COLUMNS].to_dict("records"))
-    timeline_mod.save(order, store)
     for err in errors:
         store.record_error("analysis", f"rule {err['rule_id']} failed: {err['message']}")
     sessionstate.record_analysis(store, session.left_out, {"rules": len(errors)})
@@ -215,6 +230,46 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
         catalog=catalog, session=session, evidence=evidence, skipped=skipped, notes=notes, errors=errors,
         state=sessionstate.read(store, session.manifest),
     )
+
+
+class _Checking:
+    """integrity.guard in a thread of its own; wait() raises AnalysisError if it refused."""
+
+    def __init__(self, session_dir: Path, accept: bool) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(session_dir, accept), daemon=True)
+        self._thread.start()
+
+    def _run(self, session_dir: Path, accept: bool) -> None:
+        try:
+            integrity.guard(session_dir, "analyze", accept=accept)
+        except BaseException as e:  # noqa: BLE001 - handed to the waiting thread
+            self._error = e
+
+    def wait(self) -> None:
+        self._thread.join()
+        error, self._error = self._error, None
+        if isinstance(error, integrity.IntegrityError):
+            raise AnalysisError(str(error)) from None
+        if error is not None:
+            raise error
+
+
+def _current_schema(session_dir: Path) -> bool:
+    """Whether session.db exists at this piiaudit's schema version and in WAL mode: opening it
+    then changes nothing in the file (piiaudit.store migrates and switches to WAL on opening)."""
+    db = session_dir / integrity.DB_NAME
+    if not db.is_file():
+        return False
+    try:
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+        try:
+            return (conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+                    and str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
 
 
 def _record_manifest(session: Session, app_manifest: apk_mod.AppManifest) -> None:

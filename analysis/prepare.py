@@ -111,7 +111,10 @@ def _sent(session: Session, scope: Scope | None) -> pd.DataFrame:
     flows = session.flows[["id", "ts_start", "host", "url", "scheme", "method"]].rename(
         columns={"id": "flow_id", "ts_start": "ts"})
     sent = hits.rename(columns={"id": "hit_id"}).drop(columns=["direction"]).merge(flows, on="flow_id", how="inner")
-    scheme = sent["scheme"].str.lower().fillna(sent["url"].str.extract(r"^([A-Za-z][A-Za-z0-9+.-]*)://")[0].str.lower())
+    scheme = sent["scheme"].str.lower()
+    unknown = scheme.isna()
+    if unknown.any():   # the URL's scheme, parsed only where the row has none
+        scheme = scheme.fillna(sent["url"].loc[unknown].str.extract(r"^([A-Za-z][A-Za-z0-9+.-]*)://")[0].str.lower())
     return sent.assign(host=sent["host"].str.lower(), scheme=scheme, host_sdk=lambda s: host_sdks(s["host"]))
 
 
@@ -119,7 +122,9 @@ def _attribute(sent: pd.DataFrame, links: pd.DataFrame, scope: Scope | None) -> 
     reader = links.set_index("hit_id")["reader_sdk"] if not links.empty else pd.Series(dtype="str")
     linked_sdk = sent["hit_id"].map(reader)
     dest = hosts_party(sent["host"], scope)
-    uncatalogued = dest["party_reason"].fillna("").str.startswith("registrable domain")
+    codes, reasons = pd.factorize(dest["party_reason"].astype("object"), use_na_sentinel=True)   # a few per session
+    uncatalogued = pd.Series(np.array([str(r).startswith("registrable domain") for r in reasons] + [False],
+                                      dtype=bool)[codes], index=dest.index)
     use_reader = uncatalogued & linked_sdk.notna()
     sdk = dest["actor"].where(~use_reader, linked_sdk)
     basis = np.select([dest["party"].eq(FIRST_PARTY), use_reader, uncatalogued], ["first_party_host", "linked_read",

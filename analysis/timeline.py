@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from analysis import bulkwrite
 from analysis.consent import ConsentDecision
 from analysis.linking import hash_values
 from analysis.load import Session
 from analysis.party import hosts_party
 from analysis.prepare import Evidence
 from piiaudit import rawtext
-from piiaudit.store import SessionStore
+from piiaudit.store import BUMP_WRITES, SessionStore
 
 ORDER_COLUMNS = ["ts", "stream", "kind", "event_id", "flow_id", "hit_id", "sdk", "party", "party_reason",
                  "before_consent"]
@@ -46,35 +48,59 @@ def _describe(data: object) -> str | None:
 def build(session: Session, consent: ConsentDecision, evidence: Evidence) -> pd.DataFrame:
     """The timeline in order (ORDER_COLUMNS), from the evidence the analysis prepared."""
     ev = session.events.loc[~session.events["kind"].isin(HIDDEN_KINDS)]
+    n_ev = len(ev)
+    # Each column is made in its final dtype per part (text as str, ids as Int64), so the
+    # concatenated 10^6 rows need no conversion afterwards.
     events = pd.DataFrame({
-        "ts": ev["ts"], "stream": "event", "kind": ev["kind"], "event_id": ev["id"], "flow_id": None,
-        "hit_id": pd.NA, "sdk": ev["sdk"],
-        "party": ev["party"] if "party" in ev else None, "party_reason": ev["party_reason"] if "party" in ev else None,
+        "ts": ev["ts"].to_numpy(dtype="float64"), "stream": _same_text("event", n_ev), "kind": _text(ev["kind"]),
+        "event_id": ev["id"].astype("Int64").array, "flow_id": _same_text(None, n_ev),
+        "hit_id": pd.array([pd.NA] * n_ev, dtype="Int64"), "sdk": _text(ev["sdk"]),
+        "party": _text(ev["party"]) if "party" in ev else _same_text(None, n_ev),
+        "party_reason": _text(ev["party_reason"]) if "party" in ev else _same_text(None, n_ev),
     })
     sent = evidence.sent
     # A left merge keeps the flows' (time, id) order, and each flow's hits in id order.
     flows = session.flows[["id", "ts_start", "host"]].merge(
         sent[["flow_id", "hit_id", "pii_type", "sdk"]],
         left_on="id", right_on="flow_id", how="left")
-    flow_rows = pd.DataFrame({
-        "ts": flows["ts_start"], "stream": "flow", "kind": np.where(flows["pii_type"].notna(), "pii_sent", "request"),
-        "event_id": pd.NA, "flow_id": flows["id"], "hit_id": flows["hit_id"], "sdk": flows["sdk"],
-    })
+    n_fl = len(flows)
     dest = hosts_party(flows["host"].str.lower(), evidence.scope)
-    flow_rows = flow_rows.assign(party=dest["party"], party_reason=dest["party_reason"])
+    flow_rows = pd.DataFrame({
+        "ts": flows["ts_start"].to_numpy(dtype="float64"), "stream": _same_text("flow", n_fl),
+        "kind": _text(pd.Series(np.where(flows["pii_type"].notna(), "pii_sent", "request"), dtype="object")),
+        "event_id": pd.array([pd.NA] * n_fl, dtype="Int64"), "flow_id": _text(flows["id"]),
+        "hit_id": pd.to_numeric(flows["hit_id"]).astype("Int64").array, "sdk": _text(flows["sdk"]),
+        "party": _text(dest["party"]), "party_reason": _text(dest["party_reason"]),
+    })
     consent_rows = pd.DataFrame(
         [{"ts": t, "stream": "consent", "kind": k}
          for t, k in ((consent.ts, "consent_accepted"), (consent.declined_ts, "consent_declined")) if t is not None],
         columns=["ts", "stream", "kind"])
-    parts = [p for p in (consent_rows, events, flow_rows) if not p.empty]
+    consent_rows = typed(consent_rows.assign(before_consent=False)).drop(columns="before_consent")
+    parts = [(p, _STREAM_ORDER[stream]) for p, stream in ((consent_rows, "consent"), (events, "event"), (flow_rows, "flow"))
+             if not p.empty]
     if not parts:
         return empty()
     # Each part is already in (time, id) order; ties across parts break by stream, within a
     # part by position — numeric keys only, which keeps the sort fast at 10^6 rows.
-    timeline = pd.concat([p.assign(_pos=np.arange(len(p))) for p in parts], ignore_index=True)
-    timeline = timeline.assign(before_consent=timeline["ts"] < consent.cutoff,
-                               _order=timeline["stream"].map(_STREAM_ORDER))
+    timeline = pd.concat([p.reindex(columns=ORDER_COLUMNS[:-1]).assign(_order=rank, _pos=np.arange(len(p)))
+                          for p, rank in parts], ignore_index=True)
+    timeline = timeline.assign(before_consent=timeline["ts"] < consent.cutoff)
     return typed(timeline.sort_values(["ts", "_order", "_pos"], kind="stable", ignore_index=True))
+
+
+def _text(col: pd.Series) -> pd.Array:
+    """A column as the str dtype (missing as its NA), converted once per distinct value."""
+    if col.dtype == "str":
+        return col.array
+    codes, distinct = pd.factorize(col.astype("object"), use_na_sentinel=True)
+    values = pd.array([*(v if isinstance(v, str) else str(v) for v in distinct), None], dtype="str")
+    return values.take(codes)   # code -1: the missing value last
+
+
+def _same_text(value: str | None, n: int) -> pd.Array:
+    return pd.array([value, None], dtype="str").take(np.zeros(n, dtype="intp") if value is not None
+                                                     else np.ones(n, dtype="intp"))
 
 
 def empty() -> pd.DataFrame:
@@ -84,12 +110,12 @@ def empty() -> pd.DataFrame:
 def typed(order: pd.DataFrame) -> pd.DataFrame:
     """ORDER_COLUMNS with their dtypes, as built and as read back from the store."""
     order = order.reindex(columns=ORDER_COLUMNS)
-    text = {c: order[c].astype("object").where(order[c].notna(), None).astype("str")
+    text = {c: order[c] if order[c].dtype == "str" else order[c].astype("object").where(order[c].notna(), None).astype("str")
             for c in ("stream", "kind", "flow_id", "sdk", "party", "party_reason")}
+    ids = {c: order[c] if isinstance(order[c].dtype, pd.Int64Dtype) else pd.to_numeric(order[c]).astype("Int64")
+           for c in ("event_id", "hit_id")}
     return order.assign(
-        ts=order["ts"].astype("float64"), event_id=pd.to_numeric(order["event_id"]).astype("Int64"),
-        hit_id=pd.to_numeric(order["hit_id"]).astype("Int64"), before_consent=order["before_consent"].astype(bool),
-        **text,
+        ts=order["ts"].astype("float64"), before_consent=order["before_consent"].astype(bool), **ids, **text,
     ).reset_index(drop=True)
 
 
@@ -137,20 +163,74 @@ def expand(order: pd.DataFrame, session: Session, consent: ConsentDecision,
     }, columns=TIMELINE_COLUMNS)
 
 
+BULK_ROWS = 50_000   # from this many rows the timeline goes to SQLite by bulk ingest (analysis.bulkwrite)
+
+
 def save(order: pd.DataFrame, store: SessionStore) -> int:
-    """Replace the session's stored timeline with `order` (a row per SQLite bind: few columns, plain
-    values; text escaped as the store keeps it, once per distinct value)."""
+    """Replace the session's stored timeline with `order`; returns the rows written."""
+    return saving(order, store)()
+
+
+def saving(order: pd.DataFrame, store: SessionStore) -> Callable[[], int]:
+    """Start replacing the stored timeline with `order`; call the result to wait for the rows
+    written. A long timeline goes by bulk ingest in a child process (analysis.bulkwrite) while
+    the caller goes on, without a write transaction of its own until it waits; a short one,
+    or one the child could not write, by one executemany here (text escaped as the store keeps
+    it, once per distinct value)."""
+    writing = None
+    if len(order) >= BULK_ROWS:
+        try:
+            writing = bulkwrite.start(store.db_path, "timeline", _arrow_rows(order), after=[BUMP_WRITES])
+        except (ImportError, ValueError, TypeError):   # pyarrow refused a value: written here instead
+            writing = None
+
+    def done() -> int:
+        written = writing.wait() if writing is not None else None
+        return written if written is not None else _executemany(order, store)
+    return done
+
+
+def _factorised(col: pd.Series) -> tuple[np.ndarray, list]:
+    """Codes (-1 missing) and distinct values of a column; text escaped as the store keeps it."""
+    codes, uniques = pd.factorize(col.astype("object"), use_na_sentinel=True)
+    if col.dtype == "str" or col.dtype == object:
+        return codes, [rawtext.escape(v) if isinstance(v, str) else v for v in uniques]
+    return codes, list(uniques.astype("object"))
+
+
+def _arrow_rows(order: pd.DataFrame):
+    """`order` as an Arrow table of the timeline's columns, `pos` first; text as dictionaries."""
+    import pyarrow as pa
+
+    columns = {"pos": pa.array(np.arange(1, len(order) + 1, dtype="int64"))}
+    for c in ORDER_COLUMNS:
+        col = order[c]
+        if col.dtype.kind == "f":
+            columns[c] = pa.array(col.to_numpy(dtype="float64"), mask=col.isna().to_numpy())
+        elif col.dtype.kind == "b":
+            columns[c] = pa.array(col.to_numpy(dtype="int64"))
+        elif isinstance(col.dtype, pd.Int64Dtype):
+            columns[c] = pa.array(col.to_numpy(dtype="int64", na_value=0), mask=col.isna().to_numpy())
+        else:
+            try:   # text that is all UTF-8 goes as it is (the store's escape leaves such text unchanged)
+                columns[c] = pa.array(col.astype("object").to_numpy(), type=pa.string(), from_pandas=True)
+            except (pa.ArrowException, UnicodeError):
+                codes, uniques = _factorised(col)
+                if not all(isinstance(v, str) for v in uniques):
+                    raise TypeError(f"timeline column {c} holds values other than text") from None
+                columns[c] = pa.DictionaryArray.from_arrays(pa.array(codes.astype("int32"), mask=codes < 0),
+                                                            pa.array(uniques, type=pa.string()))
+    return pa.table(columns)
+
+
+def _executemany(order: pd.DataFrame, store: SessionStore) -> int:
     columns = []
     for c in ORDER_COLUMNS:
         col = order[c]
         if col.dtype.kind in "fb":
             columns.append(col.tolist())
             continue
-        codes, uniques = pd.factorize(col.astype("object"), use_na_sentinel=True)
-        if col.dtype == "str" or col.dtype == object:
-            uniques = [rawtext.escape(v) if isinstance(v, str) else v for v in uniques]
-        else:
-            uniques = list(uniques.astype("object"))
+        codes, uniques = _factorised(col)
         table = np.array([*uniques, None], dtype="object")   # code -1 (missing) -> None
         columns.append(table[codes].tolist())
     return store.replace_timeline(ORDER_COLUMNS, zip(*columns))

@@ -58,7 +58,9 @@ SCREEN_CAUSES = ("dialog", "before_tap", "after_tap", "permission_prompt", "expl
 SCREENS_DIR = "screens"
 SCREEN_FILE = re.compile(r"^(\d{4,})-[a-z_]+\.(?:png|mp4)$")
 
-_BUMP = (f"INSERT INTO meta (key, value) VALUES ('{WRITES_KEY}', '1') "
+# Counts the store's write transactions (meta.writes); a transaction made elsewhere (the
+# analysis's bulk writer) ends with it too.
+BUMP_WRITES = _BUMP = (f"INSERT INTO meta (key, value) VALUES ('{WRITES_KEY}', '1') "
          "ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)")
 
 

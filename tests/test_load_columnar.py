@@ -25,9 +25,9 @@ def session(tmp_path):
 def _both(session, monkeypatch):
     calls = []
     real = columnar.read
-    monkeypatch.setattr(columnar, "read", lambda db, queries: calls.append(len(queries)) or real(db, queries))
+    monkeypatch.setattr(columnar, "read", lambda db, queries, **kw: calls.append(len(queries)) or real(db, queries, **kw))
     fast = load.load_session(session)
-    monkeypatch.setattr(columnar, "read", lambda db, queries: None)
+    monkeypatch.setattr(columnar, "read", lambda db, queries, **kw: None)
     slow = load.load_session(session)
     return fast, slow, calls
 
@@ -40,7 +40,7 @@ def _same(a, b):
 
 def test_columnar_and_row_reads_give_the_same_session(session, monkeypatch):
     fast, slow, calls = _both(session, monkeypatch)
-    assert calls == [7]                       # every table through the driver, in one child
+    assert calls == [7]                       # every table through the driver (two children)
     assert len(fast.events) == 300 + 2 and len(fast.flows) == 300
     _same(fast, slow)
 

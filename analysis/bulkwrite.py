@@ -1,0 +1,117 @@
+"""A table of session.db replaced by ADBC's bulk ingest from Arrow, in a process of its own,
+while the caller goes on with its work.
+
+The analysis stores a timeline of 10^6 rows; through the `sqlite3` module that is a Python
+tuple per row and a bind per value (seconds of the caller's time). Here the rows go as one
+Arrow IPC stream to a child process (this file run as a script) that clears the table,
+appends the rows with the ADBC SQLite driver (``adbc-driver-sqlite``, Apache-2.0) and runs
+the caller's closing statements, all in one transaction: a reader sees the old table or the
+new one, never a mix. The driver links a SQLite of its own, which must not open the file in
+the caller's process (analysis.columnar says why), hence the child.
+
+``start(db_path, table, arrow_table, after=[sql, ...])`` returns a ``Writing`` (or None when
+the driver is not installed); ``Writing.wait()`` returns the rows written, or None when the
+child failed before committing, in which case the table is as it was and the caller writes
+it its own way. The caller must not hold a write transaction while the child writes; its
+own writes meanwhile wait on SQLite's busy timeout.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import struct
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+_LENGTH = struct.Struct("<Q")
+BUSY_TIMEOUT_MS = 30_000
+
+
+class Writing:
+    """A child process replacing one table; wait() for its outcome."""
+
+    def __init__(self, child: subprocess.Popen, feeding: threading.Thread) -> None:
+        self._child = child
+        self._feeding = feeding
+        self._result: int | None = None
+        self._done = False
+
+    def wait(self) -> int | None:
+        if not self._done:
+            assert self._child.stdout is not None
+            out = self._child.stdout.read()
+            self._child.stdout.close()
+            self._feeding.join()
+            self._child.wait()
+            self._done = True
+            if self._child.returncode == 0 and len(out) == _LENGTH.size:
+                (self._result,) = _LENGTH.unpack(out)
+        return self._result
+
+
+def start(db_path: Path, table: str, rows: Any, after: list[str] | None = None) -> Writing | None:
+    """Replace `table` of the database at `db_path` with the Arrow table `rows` (its columns
+    named as the table's), then run the statements `after`, in one transaction, in a child."""
+    if not all(importlib.util.find_spec(m) for m in ("pyarrow", "adbc_driver_sqlite")):   # pragma: no cover
+        return None   # both are in requirements.txt
+    header = json.dumps({"db": str(Path(db_path).resolve()), "table": table, "after": list(after or [])}).encode()
+    try:
+        child = subprocess.Popen([sys.executable, "-I", __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+    # Written from a thread: the pipe takes the stream as the child reads it, and the caller goes on.
+    feeding = threading.Thread(target=_feed, args=(child, header, rows), daemon=True)
+    feeding.start()
+    return Writing(child, feeding)
+
+
+def _feed(child: subprocess.Popen, header: bytes, rows: Any) -> None:
+    import pyarrow as pa
+
+    assert child.stdin is not None
+    try:
+        child.stdin.write(_LENGTH.pack(len(header)) + header)
+        with pa.ipc.new_stream(child.stdin, rows.schema) as writer:
+            writer.write_table(rows)
+    except (OSError, ValueError):   # the child died early: wait() says None
+        pass
+    finally:
+        try:
+            child.stdin.close()
+        except OSError:
+            pass
+
+
+def _serve() -> None:
+    import adbc_driver_sqlite.dbapi as adbc_sqlite
+    import pyarrow as pa
+
+    source = sys.stdin.buffer
+    (size,) = _LENGTH.unpack(source.read(_LENGTH.size))
+    request = json.loads(source.read(size))
+    rows = pa.ipc.open_stream(source).read_all()
+    # Text the caller factorised arrives as dictionaries: the driver binds plain values.
+    rows = pa.table([c.dictionary_decode() if pa.types.is_dictionary(c.type) else c for c in
+                     (col.combine_chunks() for col in rows.columns)], names=rows.column_names)
+    table = request["table"]
+    with adbc_sqlite.connect(Path(request["db"]).as_uri()) as conn:
+        with conn.cursor() as cur:
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.commit()
+        with conn.cursor() as cur:
+            cur.execute(f"DELETE FROM {table}")
+            written = cur.adbc_ingest(table, rows, mode="append")
+            for sql in request["after"]:
+                cur.execute(sql)
+        conn.commit()
+    sys.stdout.buffer.write(_LENGTH.pack(max(int(written if written is not None and written >= 0 else rows.num_rows), 0)))
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    _serve()
