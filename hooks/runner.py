@@ -126,6 +126,7 @@ class HooksRunner:
         app_package: str | None = None,
         detector: Any = None,
         observed: ObservedValues | None = None,
+        fast_path: bool = True,
     ):
         self.store = store
         self.target = target
@@ -142,6 +143,8 @@ class HooksRunner:
             "java": bool(java),
             "native_tls": bool(native_tls),
             "app_package": app_package or getattr(target, "app_package", None),
+            # HotSpot: calls that can report nothing stay in C (docs/hooks.md, Cost).
+            "fast_path": bool(fast_path),
         }
         # With a detector (piiaudit.detect.Detector), HTTP/1 requests seen at SSL_write become
         # flows (capture 'tls-hook') scanned like proxied ones.

@@ -16,6 +16,7 @@
 import Java from "frida-java-bridge";
 
 import { Data, Moment, currentThreadName, emit, moment } from "./emit.js";
+import { fastCounters, inFastQuietZone, queueFastPath } from "./fastpath.js";
 import { captureStack } from "./stack.js";
 import { sourceTypeName } from "./values.js";
 
@@ -115,6 +116,7 @@ export interface RateLimit {
 }
 
 interface HookCounters {
+    /** Calls that reached the hook outside another call of its guard (quiet rows: every call). */
     calls: number;
     reported: number;
     suppressed: number;
@@ -139,8 +141,19 @@ export const rateLimit: { value: RateLimit | null } = { value: { perSecond: 50, 
 /** Set by loaders.ts: looks for new implementations after a row marked `rescan` ran. */
 export const rescanHook: { run: (() => void) | null } = { run: null };
 
-export function hookCounters(): Record<string, HookCounters> {
-    return Object.fromEntries(counters);
+/**
+ * Per row: `calls` (outermost calls, and every call of a quiet row), `reported`,
+ * `suppressed`, `deduped`, `errors`; on HotSpot also `nested`: calls run straight through by
+ * the C dispatcher because they could report nothing (inside another call of the row's
+ * guard, or inside a quiet zone; fastpath.ts). The JS path does not count those.
+ */
+export function hookCounters(): Record<string, HookCounters & { nested?: number }> {
+    const result: Record<string, HookCounters & { nested?: number }> = {};
+    for (const [id, stats] of counters) {
+        const fast = fastCounters(id);
+        result[id] = fast === null ? { ...stats } : { ...stats, calls: stats.calls + fast.zone, nested: fast.nested };
+    }
+    return result;
 }
 
 function guardNumber(guard: string): number {
@@ -214,6 +227,8 @@ export function hookEveryOverload(spec: HookSpec, describer: Describer, target: 
             ? `${spec.class}.${spec.method}(${argTypes.join(", ")})` : api;
         try {
             overload.implementation = makeWrapper(spec, called, whole, argTypes, overload, describer, stats);
+            queueFastPath({ id: spec.id, guard: guardNumber(spec.guard ?? spec.id), quiet: spec.quiet === true,
+                            reentrant: spec.reentrant === true }, overload);
             results.push({ ...base, api, status: "hooked", at_ms: Date.now() });
         } catch (e) {
             results.push({ ...base, api, status: "hook-failed", error: errorText(e), at_ms: Date.now() });
@@ -260,7 +275,7 @@ function makeWrapper(spec: HookSpec, api: string, hooked: string, argTypes: stri
             activeCalls.set(tid, active);
         }
         const nested = active.includes(guard);
-        if (busyThreads.has(tid) || (nested && spec.reentrant !== true)) {
+        if (busyThreads.has(tid) || (nested && spec.reentrant !== true) || inFastQuietZone()) {
             return overload.apply(this, args);
         }
         if (!nested) {

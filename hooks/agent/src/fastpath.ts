@@ -1,0 +1,364 @@
+// The hot path of a hooked method on HotSpot, in C: calls that nothing can be learned from
+// never enter the JS runtime.
+//
+// frida-java-bridge replaces a method on HotSpot by turning a copy of it into a native
+// method whose JNI function is the bridge's NativeCallback (lib/jvm.js nativeJvmMethod);
+// the original stays callable through a jmethodID cell that holds the original Method*
+// made non-virtual (lib/jvm.js resolveTarget). Once the bridge has done so (its
+// Script.nextTick), this module points the native method at a small C dispatcher of its own
+// (`Method::set_native_function`, as the bridge itself does when a replacement changes),
+// one per hooked overload, compiled with CModule. The dispatcher:
+//
+// - counts every call (per row, in memory the agent reads for its counters);
+// - runs the original straight through JNI (`Call<Type>MethodA` with the original's
+//   jmethodID: nothing wrapped, no JS) when the call can report nothing:
+//   - this thread is inside a quiet zone (a row marked quiet: KeyStore.load, the JDK's TLS
+//     and random-number code) — the zone itself is entered and left in C;
+//   - this thread is already inside a call of the same guard (getImei() delegating to
+//     getImei(int), HMAC's inner MessageDigest steps), unless the row is reentrant;
+// - otherwise hands the call, with its arguments untouched, to the bridge's NativeCallback:
+//   the JS wrapper in hook.ts describes and reports it exactly as before.
+//
+// The app's exceptions propagate by themselves: a native method that returns with a
+// pending exception throws it in its caller. Per-thread state (quiet depth, the guards in
+// progress) lives in a small lock-free table keyed by pthread_self(); a thread that finds
+// the table full takes the JS path, which is always correct, only slower.
+//
+// Only overloads whose arguments and result are integers, booleans, chars or references
+// (no float or double: those travel in other registers) and at most MAX_ARGS arguments,
+// and not constructors, get a dispatcher; the others keep the bridge's path. ART is left
+// alone (the bridge there swaps the ArtMethod's entry points; not done here).
+import Java from "frida-java-bridge";
+
+const MAX_ARGS = 6;
+const THREADS = 512;
+const GUARDS = 1024;
+const MAX_SLOTS = 2048;
+const MAX_ROWS = 1024;
+const SLOT_SIZE = 32;
+const ROW_SIZE = 16;
+
+const FLAG_QUIET = 1;
+const FLAG_REENTRANT = 2;
+const FLAG_STATIC = 4;
+
+const STATIC_METHOD = 2;
+const INSTANCE_METHOD = 3;
+
+/** The bridge's raw JNI type names to the kind the C code calls the original with. */
+const RETURN_KIND: Record<string, number> = {
+    void: 0, pointer: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7,
+};
+const INTEGER_ARGS = new Set(["pointer", "uint8", "int8", "uint16", "int16", "int32", "int64"]);
+
+export interface FastRow {
+    id: string;
+    guard: number;
+    quiet: boolean;
+    reentrant: boolean;
+}
+
+interface Pending {
+    row: number;
+    flags: number;
+    guard: number;
+    retKind: number;
+    args: number;
+    overload: Java.Method;
+}
+
+/** Counters kept in C per row: calls run straight through, and calls of a quiet row. */
+export interface FastCounters {
+    nested: number;
+    zone: number;
+}
+
+const SHARED = `
+#include <glib.h>
+typedef unsigned long long u64;
+typedef struct { void *impl; void *orig; int guard; int flags; int ret; int row; } Slot;
+typedef struct { int through; int zone; int pad0; int pad1; } Row;
+typedef struct { u64 key; int claim; int quiet; unsigned char guards[${GUARDS}]; } Thr;
+extern Slot fp_slots[];
+extern Row fp_rows[];
+extern Thr fp_threads[];
+extern int fp_quiet_total;
+extern void *pthread_self(void);
+`;
+
+const CORE = `${SHARED}
+typedef u64 (*F0)(void *, void *);
+typedef u64 (*F1)(void *, void *, u64);
+typedef u64 (*F2)(void *, void *, u64, u64);
+typedef u64 (*F3)(void *, void *, u64, u64, u64);
+typedef u64 (*F4)(void *, void *, u64, u64, u64, u64);
+typedef u64 (*F5)(void *, void *, u64, u64, u64, u64, u64);
+typedef u64 (*F6)(void *, void *, u64, u64, u64, u64, u64, u64);
+typedef u64 (*CallA)(void *, void *, void *, const u64 *);
+
+/* JNINativeInterface slots of Call<Type>MethodA and CallStatic<Type>MethodA, by result kind:
+   void, Object, Boolean, Byte, Char, Short, Int, Long. */
+static const int VIRTUAL_A[8] = { 63, 36, 39, 42, 45, 48, 51, 54 };
+static const int STATIC_A[8] = { 143, 116, 119, 122, 125, 128, 131, 134 };
+
+static Thr *fp_thread(void) {
+    u64 key = (u64) pthread_self();
+    unsigned int h = (unsigned int) ((key >> 12) ^ (key >> 24)) & (${THREADS} - 1);
+    int i;
+    for (i = 0; i < ${THREADS}; i++) {
+        Thr *t = &fp_threads[(h + i) & (${THREADS} - 1)];
+        u64 k = t->key;
+        if (k == key)
+            return t;
+        if (k == 0 && g_atomic_int_add(&t->claim, 1) == 0) {
+            t->key = key;
+            return t;
+        }
+    }
+    return (Thr *) 0;
+}
+
+static u64 fp_original(Slot *s, void *env, void *self, const u64 *v) {
+    void **fns = *(void ***) env;
+    int idx = (s->flags & ${FLAG_STATIC}) ? STATIC_A[s->ret] : VIRTUAL_A[s->ret];
+    return ((CallA) fns[idx])(env, self, s->orig, v);
+}
+
+static u64 fp_forward(Slot *s, void *env, void *self, const u64 *v, int n) {
+    switch (n) {
+    case 0: return ((F0) s->impl)(env, self);
+    case 1: return ((F1) s->impl)(env, self, v[0]);
+    case 2: return ((F2) s->impl)(env, self, v[0], v[1]);
+    case 3: return ((F3) s->impl)(env, self, v[0], v[1], v[2]);
+    case 4: return ((F4) s->impl)(env, self, v[0], v[1], v[2], v[3]);
+    case 5: return ((F5) s->impl)(env, self, v[0], v[1], v[2], v[3], v[4]);
+    default: return ((F6) s->impl)(env, self, v[0], v[1], v[2], v[3], v[4], v[5]);
+    }
+}
+
+u64 fp_dispatch(Slot *s, void *env, void *self, const u64 *v, int n) {
+    Thr *t = fp_thread();
+    Row *r = &fp_rows[s->row];
+    u64 result;
+    int set;
+    if (t == (Thr *) 0)
+        return fp_forward(s, env, self, v, n);
+    if (t->quiet > 0) {
+        g_atomic_int_add(&r->through, 1);
+        return fp_original(s, env, self, v);
+    }
+    if (s->flags & ${FLAG_QUIET}) {
+        g_atomic_int_add(&r->zone, 1);
+        t->quiet++;
+        g_atomic_int_add(&fp_quiet_total, 1);
+        result = fp_original(s, env, self, v);
+        g_atomic_int_add(&fp_quiet_total, -1);
+        t->quiet--;
+        return result;
+    }
+    set = t->guards[s->guard] == 0;
+    if (!set && !(s->flags & ${FLAG_REENTRANT})) {
+        g_atomic_int_add(&r->through, 1);
+        return fp_original(s, env, self, v);
+    }
+    if (set)
+        t->guards[s->guard] = 1;
+    result = fp_forward(s, env, self, v, n);
+    if (set)
+        t->guards[s->guard] = 0;
+    return result;
+}
+
+int fp_quiet_here(void) {
+    Thr *t = fp_thread();
+    return t != (Thr *) 0 && t->quiet > 0;
+}
+`;
+
+let state: {
+    slots: NativePointer;
+    rows: NativePointer;
+    threads: NativePointer;
+    quietTotal: NativePointer;
+    core: CModule;
+    dispatch: NativePointer;
+    quietHere: NativeFunction<number, []>;
+    modules: CModule[];
+} | null = null;
+
+let slotCount = 0;
+const rowIndex = new Map<string, number>();
+const pending: Pending[] = [];
+let flushQueued = false;
+/** Off until install() says this is HotSpot and the run wants it. */
+let disabled = true;
+let failure: string | null = null;
+
+function symbol(name: string): NativePointer {
+    return Module.getGlobalExportByName(name);
+}
+
+function ensureState(): NonNullable<typeof state> {
+    if (state !== null) {
+        return state;
+    }
+    const slots = Memory.alloc(MAX_SLOTS * SLOT_SIZE);
+    const rows = Memory.alloc(MAX_ROWS * ROW_SIZE);
+    const threads = Memory.alloc(THREADS * (16 + GUARDS));  // Thr: key, claim, quiet, guards
+    const quietTotal = Memory.alloc(8);
+    const core = new CModule(CORE, {
+        fp_slots: slots, fp_rows: rows, fp_threads: threads, fp_quiet_total: quietTotal,
+        pthread_self: symbol("pthread_self"),
+    });
+    state = {
+        slots, rows, threads, quietTotal, core,
+        dispatch: core.fp_dispatch,
+        quietHere: new NativeFunction(core.fp_quiet_here, "int", [], { exceptions: "propagate" }),
+        modules: [],
+    };
+    return state;
+}
+
+/** On for HotSpot unless the run's config says `fast_path: false` (index.ts). */
+export function setFastPathEnabled(enabled: boolean): void {
+    disabled = !enabled;
+}
+
+export function fastPathError(): string | null {
+    return failure;
+}
+
+/**
+ * Queues a hooked overload for a C dispatcher. Call right after setting its implementation;
+ * the swap happens in a tick after the bridge's own. Returns false when the overload keeps
+ * the bridge's path (ART, floating-point or too many arguments, a constructor).
+ */
+export function queueFastPath(row: FastRow, overload: Java.Method): boolean {
+    if (disabled || row.guard >= GUARDS) {
+        return false;
+    }
+    if (overload.type !== INSTANCE_METHOD && overload.type !== STATIC_METHOD) {
+        return false;
+    }
+    const argTypes = overload.argumentTypes.map(t => t.type);
+    const retKind = RETURN_KIND[overload.returnType.type];
+    if (retKind === undefined || argTypes.length > MAX_ARGS || !argTypes.every(t => INTEGER_ARGS.has(t))) {
+        return false;
+    }
+    let index = rowIndex.get(row.id);
+    if (index === undefined) {
+        if (rowIndex.size >= MAX_ROWS) {
+            return false;
+        }
+        index = rowIndex.size;
+        rowIndex.set(row.id, index);
+    }
+    const flags = (row.quiet ? FLAG_QUIET : 0) | (row.reentrant ? FLAG_REENTRANT : 0)
+        | (overload.type === STATIC_METHOD ? FLAG_STATIC : 0);
+    pending.push({ row: index, flags, guard: row.guard, retKind, args: argTypes.length, overload });
+    if (!flushQueued) {
+        flushQueued = true;
+        Script.nextTick(flushFastPath);
+    }
+    return true;
+}
+
+interface Mangled {
+    _r?: NativePointer & {
+        _m?: {
+            newMethod: { method: NativePointer } | null;
+            resolveTarget(wrapper: unknown, isInstance: boolean, env: unknown, api: unknown): NativePointer;
+        };
+    };
+}
+
+/** Compiles the dispatchers of every queued overload and points their native methods at them. */
+export function flushFastPath(): void {
+    flushQueued = false;
+    const batch = pending.splice(0, pending.length);
+    if (batch.length === 0 || disabled) {
+        return;
+    }
+    try {
+        installBatch(batch);
+    } catch (e) {
+        // The bridge's path stays in place for this batch: slower, never wrong.
+        failure = e instanceof Error ? e.message : String(e);
+    }
+}
+
+function installBatch(batch: Pending[]): void {
+    const st = ensureState();
+    // The bridge's resolved libjvm functions (index.js keeps them as `Java.api`; not typed).
+    const api = (Java as unknown as { api: Record<string, NativeFunction<void, [NativePointer, NativePointer, number]>> }).api;
+    const setNative = api["Method::set_native_function"];
+    if (setNative === undefined) {
+        throw new Error("Method::set_native_function not found");
+    }
+    const ready: { p: Pending; slot: number; method: NativePointer }[] = [];
+    Java.performNow(() => {
+        const env = Java.vm.getEnv();
+        for (const p of batch) {
+            const replacement = (p.overload as unknown as Mangled)._r;
+            const mangler = replacement?._m;
+            if (replacement === undefined || mangler === undefined || mangler.newMethod === null || slotCount >= MAX_SLOTS) {
+                continue;
+            }
+            // The jmethodID cell of the original Method*, the one the bridge calls it through.
+            const orig = mangler.resolveTarget(null, p.overload.type === INSTANCE_METHOD, env, api);
+            const slot = slotCount++;
+            const at = st.slots.add(slot * SLOT_SIZE);
+            at.writePointer(replacement);
+            at.add(8).writePointer(orig);
+            at.add(16).writeS32(p.guard);
+            at.add(20).writeS32(p.flags);
+            at.add(24).writeS32(p.retKind);
+            at.add(28).writeS32(p.row);
+            ready.push({ p, slot, method: mangler.newMethod.method });
+        }
+    });
+    if (ready.length === 0) {
+        return;
+    }
+    const source = [SHARED, "extern unsigned long long fp_dispatch(Slot *, void *, void *, const u64 *, int);"];
+    for (const { p, slot } of ready) {
+        const params = Array.from({ length: p.args }, (_, i) => `, u64 a${i}`).join("");
+        const values = p.args === 0 ? "0" : Array.from({ length: p.args }, (_, i) => `a${i}`).join(", ");
+        source.push(`u64 fp_m${slot}(void *env, void *self${params}) {
+    u64 v[${Math.max(p.args, 1)}] = { ${values} };
+    return fp_dispatch(&fp_slots[${slot}], env, self, v, ${p.args});
+}`);
+    }
+    const module = new CModule(source.join("\n"), {
+        fp_slots: st.slots, fp_rows: st.rows, fp_threads: st.threads, fp_quiet_total: st.quietTotal,
+        fp_dispatch: st.dispatch,
+        pthread_self: symbol("pthread_self"),
+    });
+    st.modules.push(module);
+    const exports = module as unknown as Record<string, NativePointer>;
+    for (const { slot, method } of ready) {
+        setNative(method, exports[`fp_m${slot}`], 0);
+    }
+}
+
+/** True while this thread runs inside a quiet zone entered in C (cheap when none is active). */
+export function inFastQuietZone(): boolean {
+    if (state === null || state.quietTotal.readS32() === 0) {
+        return false;
+    }
+    return state.quietHere() !== 0;
+}
+
+/** The C counters of a row, or null if none of its overloads has a dispatcher. */
+export function fastCounters(id: string): FastCounters | null {
+    const index = rowIndex.get(id);
+    if (index === undefined || state === null) {
+        return null;
+    }
+    const at = state.rows.add(index * ROW_SIZE);
+    return { nested: at.readS32(), zone: at.add(4).readS32() };
+}
+
+export function fastPathStats(): Record<string, unknown> {
+    return { slots: slotCount, rows: rowIndex.size, modules: state?.modules.length ?? 0, error: failure };
+}
