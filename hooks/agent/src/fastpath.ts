@@ -16,6 +16,12 @@
 //     and random-number code) — the zone itself is entered and left in C;
 //   - this thread is already inside a call of the same guard (getImei() delegating to
 //     getImei(int), HMAC's inner MessageDigest steps), unless the row is reentrant;
+// - for a row whose every call is an event (identifier getters: `direct` rows), runs the
+//   row's rate limit in C: a call with no token left is only counted and run straight
+//   through (the hook that turns into a counter); an admitted call takes its sequence number
+//   and time at its start, runs the original through JNI, and only then enters JS once,
+//   through a bare NativeCallback that describes and reports it (no wrapper objects, no
+//   second JNI round trip from JS; the app gets the original's own return value);
 // - otherwise hands the call, with its arguments untouched, to the bridge's NativeCallback:
 //   the JS wrapper in hook.ts describes and reports it exactly as before.
 //
@@ -30,17 +36,20 @@
 // alone (the bridge there swaps the ArtMethod's entry points; not done here).
 import Java from "frida-java-bridge";
 
+import { sequence } from "./emit.js";
+
 const MAX_ARGS = 6;
 const THREADS = 512;
 const GUARDS = 1024;
 const MAX_SLOTS = 2048;
 const MAX_ROWS = 1024;
 const SLOT_SIZE = 32;
-const ROW_SIZE = 16;
+const ROW_SIZE = 64;
 
 const FLAG_QUIET = 1;
 const FLAG_REENTRANT = 2;
 const FLAG_STATIC = 4;
+const FLAG_DIRECT = 8;
 
 const STATIC_METHOD = 2;
 const INSTANCE_METHOD = 3;
@@ -56,6 +65,26 @@ export interface FastRow {
     guard: number;
     quiet: boolean;
     reentrant: boolean;
+    /**
+     * Every call is an event and nothing is read before the original: the C side runs the
+     * rate limit (`rate`: null for none) and calls `report` after the original.
+     */
+    direct?: {
+        rate: { perSecond: number; burst: number } | null;
+        context: unknown;
+    };
+}
+
+/** What a direct row's report gets: the context it registered, the call's result and time. */
+export interface DirectCall {
+    context: unknown;
+    overload: Java.Method;
+    /** The raw JNI result (a local reference, or a primitive in the low bits). */
+    ret: NativePointer;
+    /** The exception the original threw (a local reference), or NULL. */
+    exception: NativePointer;
+    seq: number;
+    tDevMs: number;
 }
 
 interface Pending {
@@ -65,24 +94,33 @@ interface Pending {
     retKind: number;
     args: number;
     overload: Java.Method;
+    context: unknown;
 }
 
-/** Counters kept in C per row: calls run straight through, and calls of a quiet row. */
+/**
+ * Counters kept in C per row: calls run straight through (nested or in a quiet zone), calls
+ * of a quiet row, and calls only counted because the rate limit had no token.
+ */
 export interface FastCounters {
     nested: number;
     zone: number;
+    counted: number;
 }
 
 const SHARED = `
 #include <glib.h>
 typedef unsigned long long u64;
 typedef struct { void *impl; void *orig; int guard; int flags; int ret; int row; } Slot;
-typedef struct { int through; int zone; int pad0; int pad1; } Row;
+typedef struct {
+    int through; int zone; int counted; int skipped; int limited; int started;
+    double tokens; double last_ms; double per_second; double burst; GMutex lock;
+} Row;
 typedef struct { u64 key; int claim; int quiet; unsigned char guards[${GUARDS}]; } Thr;
 extern Slot fp_slots[];
 extern Row fp_rows[];
 extern Thr fp_threads[];
 extern int fp_quiet_total;
+extern int fp_seq;
 extern void *pthread_self(void);
 `;
 
@@ -118,6 +156,53 @@ static Thr *fp_thread(void) {
     return (Thr *) 0;
 }
 
+extern void fp_report(int slot, void *env, void *ret, void *exception, int seq, double t_ms);
+
+/* JNINativeInterface slots. */
+#define JNI_THROW 13
+#define JNI_EXCEPTION_OCCURRED 15
+#define JNI_EXCEPTION_CLEAR 17
+
+/* The row's token bucket (the same rule as hook.ts's TokenBucket): 1 if a token was taken. */
+static int fp_admit(Row *r) {
+    int admitted;
+    double now;
+    if (!r->limited)
+        return 1;
+    now = g_get_real_time() / 1000.0;
+    g_mutex_lock(&r->lock);
+    if (!r->started) {
+        r->started = 1;
+        r->tokens = r->burst;
+        r->last_ms = now;
+    }
+    r->tokens = r->tokens + (now - r->last_ms) * r->per_second / 1000.0;
+    if (r->tokens > r->burst)
+        r->tokens = r->burst;
+    r->last_ms = now;
+    admitted = r->tokens >= 1.0;
+    if (admitted)
+        r->tokens -= 1.0;
+    else
+        r->skipped++;
+    g_mutex_unlock(&r->lock);
+    return admitted;
+}
+
+int fp_take_skipped(int row) {
+    Row *r = &fp_rows[row];
+    int n;
+    g_mutex_lock(&r->lock);
+    n = r->skipped;
+    r->skipped = 0;
+    g_mutex_unlock(&r->lock);
+    return n;
+}
+
+int fp_next_seq(void) {
+    return g_atomic_int_add(&fp_seq, 1);
+}
+
 static u64 fp_original(Slot *s, void *env, void *self, const u64 *v) {
     void **fns = *(void ***) env;
     int idx = (s->flags & ${FLAG_STATIC}) ? STATIC_A[s->ret] : VIRTUAL_A[s->ret];
@@ -134,6 +219,37 @@ static u64 fp_forward(Slot *s, void *env, void *self, const u64 *v, int n) {
     case 5: return ((F5) s->impl)(env, self, v[0], v[1], v[2], v[3], v[4]);
     default: return ((F6) s->impl)(env, self, v[0], v[1], v[2], v[3], v[4], v[5]);
     }
+}
+
+static u64 fp_direct(Slot *s, Row *r, Thr *t, int set, void *env, void *self, const u64 *v) {
+    void **fns = *(void ***) env;
+    u64 result;
+    void *exception;
+    int seq;
+    double t_ms;
+    if (!fp_admit(r)) {
+        g_atomic_int_add(&r->counted, 1);
+        if (set)
+            t->guards[s->guard] = 1;
+        result = fp_original(s, env, self, v);
+        if (set)
+            t->guards[s->guard] = 0;
+        return result;
+    }
+    seq = g_atomic_int_add(&fp_seq, 1);
+    t_ms = g_get_real_time() / 1000.0;
+    if (set)
+        t->guards[s->guard] = 1;
+    result = fp_original(s, env, self, v);
+    if (set)
+        t->guards[s->guard] = 0;
+    exception = ((void *(*)(void *)) fns[JNI_EXCEPTION_OCCURRED])(env);
+    if (exception != (void *) 0)
+        ((void (*)(void *)) fns[JNI_EXCEPTION_CLEAR])(env);
+    fp_report((int) (s - fp_slots), env, (void *) result, exception, seq, t_ms);
+    if (exception != (void *) 0)
+        ((int (*)(void *, void *)) fns[JNI_THROW])(env, exception);
+    return result;
 }
 
 u64 fp_dispatch(Slot *s, void *env, void *self, const u64 *v, int n) {
@@ -161,6 +277,8 @@ u64 fp_dispatch(Slot *s, void *env, void *self, const u64 *v, int n) {
         g_atomic_int_add(&r->through, 1);
         return fp_original(s, env, self, v);
     }
+    if (s->flags & ${FLAG_DIRECT})
+        return fp_direct(s, r, t, set, env, self, v);
     if (set)
         t->guards[s->guard] = 1;
     result = fp_forward(s, env, self, v, n);
@@ -180,13 +298,38 @@ let state: {
     rows: NativePointer;
     threads: NativePointer;
     quietTotal: NativePointer;
+    seq: NativePointer;
     core: CModule;
+    takeSkipped: NativeFunction<number, [number]>;
     dispatch: NativePointer;
     quietHere: NativeFunction<number, []>;
     modules: CModule[];
 } | null = null;
 
 let slotCount = 0;
+/** Per slot: the overload and the context its row registered (direct rows' reports). */
+const slotInfo: { overload: Java.Method; context: unknown }[] = [];
+let directReporter: ((call: DirectCall) => void) | null = null;
+let reportCallback: NativeCallback<"void", ["int", "pointer", "pointer", "pointer", "int", "double"]> | null = null;
+
+/** hook.ts: describes and reports a direct row's call (runs on the calling thread, inside its native frame). */
+export function setDirectReporter(fn: (call: DirectCall) => void): void {
+    directReporter = fn;
+}
+
+function onDirectReport(slot: number, _env: NativePointer, ret: NativePointer, exception: NativePointer, seq: number,
+                        tDevMs: number): void {
+    const info = slotInfo[slot];
+    if (info === undefined || directReporter === null) {
+        return;
+    }
+    try {
+        directReporter({ context: info.context, overload: info.overload, ret, exception, seq, tDevMs });
+    } catch (e) {
+        // A report must never reach the app; the reporter counts its own errors.
+        failure = e instanceof Error ? e.message : String(e);
+    }
+}
 const rowIndex = new Map<string, number>();
 const pending: Pending[] = [];
 let flushQueued = false;
@@ -206,14 +349,22 @@ function ensureState(): NonNullable<typeof state> {
     const rows = Memory.alloc(MAX_ROWS * ROW_SIZE);
     const threads = Memory.alloc(THREADS * (16 + GUARDS));  // Thr: key, claim, quiet, guards
     const quietTotal = Memory.alloc(8);
+    const seq = Memory.alloc(8);
+    reportCallback = new NativeCallback(onDirectReport, "void", ["int", "pointer", "pointer", "pointer", "int", "double"]);
     const core = new CModule(CORE, {
-        fp_slots: slots, fp_rows: rows, fp_threads: threads, fp_quiet_total: quietTotal,
+        fp_slots: slots, fp_rows: rows, fp_threads: threads, fp_quiet_total: quietTotal, fp_seq: seq,
+        fp_report: reportCallback,
         pthread_self: symbol("pthread_self"),
     });
+    // From now on JS takes its sequence numbers from the counter the dispatchers share.
+    seq.writeS32(sequence.take());
+    const nextSeq = new NativeFunction(core.fp_next_seq, "int", [], { exceptions: "propagate" });
+    sequence.take = () => nextSeq();
     state = {
-        slots, rows, threads, quietTotal, core,
+        slots, rows, threads, quietTotal, seq, core,
         dispatch: core.fp_dispatch,
         quietHere: new NativeFunction(core.fp_quiet_here, "int", [], { exceptions: "propagate" }),
+        takeSkipped: new NativeFunction(core.fp_take_skipped, "int", ["int"], { exceptions: "propagate" }),
         modules: [],
     };
     return state;
@@ -253,9 +404,18 @@ export function queueFastPath(row: FastRow, overload: Java.Method): boolean {
         index = rowIndex.size;
         rowIndex.set(row.id, index);
     }
+    const direct = row.direct !== undefined && !row.quiet && !row.reentrant;
     const flags = (row.quiet ? FLAG_QUIET : 0) | (row.reentrant ? FLAG_REENTRANT : 0)
-        | (overload.type === STATIC_METHOD ? FLAG_STATIC : 0);
-    pending.push({ row: index, flags, guard: row.guard, retKind, args: argTypes.length, overload });
+        | (overload.type === STATIC_METHOD ? FLAG_STATIC : 0) | (direct ? FLAG_DIRECT : 0);
+    if (direct) {
+        const rate = row.direct!.rate;
+        const at = ensureState().rows.add(index * ROW_SIZE);
+        at.add(16).writeS32(rate === null ? 0 : 1);
+        at.add(40).writeDouble(rate?.perSecond ?? 0);
+        at.add(48).writeDouble(rate?.burst ?? 0);
+    }
+    pending.push({ row: index, flags, guard: row.guard, retKind, args: argTypes.length, overload,
+                   context: row.direct?.context ?? null });
     if (!flushQueued) {
         flushQueued = true;
         Script.nextTick(flushFastPath);
@@ -307,6 +467,7 @@ function installBatch(batch: Pending[]): void {
             // The jmethodID cell of the original Method*, the one the bridge calls it through.
             const orig = mangler.resolveTarget(null, p.overload.type === INSTANCE_METHOD, env, api);
             const slot = slotCount++;
+            slotInfo[slot] = { overload: p.overload, context: p.context };
             const at = st.slots.add(slot * SLOT_SIZE);
             at.writePointer(replacement);
             at.add(8).writePointer(orig);
@@ -330,7 +491,7 @@ function installBatch(batch: Pending[]): void {
 }`);
     }
     const module = new CModule(source.join("\n"), {
-        fp_slots: st.slots, fp_rows: st.rows, fp_threads: st.threads, fp_quiet_total: st.quietTotal,
+        fp_slots: st.slots, fp_rows: st.rows, fp_threads: st.threads, fp_quiet_total: st.quietTotal, fp_seq: st.seq,
         fp_dispatch: st.dispatch,
         pthread_self: symbol("pthread_self"),
     });
@@ -356,7 +517,13 @@ export function fastCounters(id: string): FastCounters | null {
         return null;
     }
     const at = state.rows.add(index * ROW_SIZE);
-    return { nested: at.readS32(), zone: at.add(4).readS32() };
+    return { nested: at.readS32(), zone: at.add(4).readS32(), counted: at.add(8).readS32() };
+}
+
+/** Calls of a direct row only counted since its last report (taken: the count restarts). */
+export function takeFastSkipped(id: string): number {
+    const index = rowIndex.get(id);
+    return index === undefined || state === null ? 0 : state.takeSkipped(index);
 }
 
 export function fastPathStats(): Record<string, unknown> {
