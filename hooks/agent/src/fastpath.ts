@@ -50,6 +50,7 @@ const FLAG_QUIET = 1;
 const FLAG_REENTRANT = 2;
 const FLAG_STATIC = 4;
 const FLAG_DIRECT = 8;
+const FLAG_STRING = 16;
 
 const STATIC_METHOD = 2;
 const INSTANCE_METHOD = 3;
@@ -83,6 +84,8 @@ export interface DirectCall {
     ret: NativePointer;
     /** The exception the original threw (a local reference), or NULL. */
     exception: NativePointer;
+    /** A String result's text (read in C), or null for other results. */
+    text: string | null;
     seq: number;
     tDevMs: number;
 }
@@ -156,12 +159,15 @@ static Thr *fp_thread(void) {
     return (Thr *) 0;
 }
 
-extern void fp_report(int slot, void *env, void *ret, void *exception, int seq, double t_ms);
+extern void fp_report(int slot, void *env, void *ret, void *exception, int seq, double t_ms, const void *chars, int length);
 
 /* JNINativeInterface slots. */
 #define JNI_THROW 13
 #define JNI_EXCEPTION_OCCURRED 15
 #define JNI_EXCEPTION_CLEAR 17
+#define JNI_GET_STRING_LENGTH 164
+#define JNI_GET_STRING_CHARS 165
+#define JNI_RELEASE_STRING_CHARS 166
 
 /* The row's token bucket (the same rule as hook.ts's TokenBucket): 1 if a token was taken. */
 static int fp_admit(Row *r) {
@@ -227,6 +233,8 @@ static u64 fp_direct(Slot *s, Row *r, Thr *t, int set, void *env, void *self, co
     void *exception;
     int seq;
     double t_ms;
+    const void *chars = (const void *) 0;
+    int length = 0;
     if (!fp_admit(r)) {
         g_atomic_int_add(&r->counted, 1);
         if (set)
@@ -237,7 +245,7 @@ static u64 fp_direct(Slot *s, Row *r, Thr *t, int set, void *env, void *self, co
         return result;
     }
     seq = g_atomic_int_add(&fp_seq, 1);
-    t_ms = g_get_real_time() / 1000.0;
+    t_ms = (double) (g_get_real_time() / 1000);   /* whole ms, as Date.now() */
     if (set)
         t->guards[s->guard] = 1;
     result = fp_original(s, env, self, v);
@@ -246,7 +254,14 @@ static u64 fp_direct(Slot *s, Row *r, Thr *t, int set, void *env, void *self, co
     exception = ((void *(*)(void *)) fns[JNI_EXCEPTION_OCCURRED])(env);
     if (exception != (void *) 0)
         ((void (*)(void *)) fns[JNI_EXCEPTION_CLEAR])(env);
-    fp_report((int) (s - fp_slots), env, (void *) result, exception, seq, t_ms);
+    else if ((s->flags & ${FLAG_STRING}) && result != 0) {
+        /* A String result is handed to JS as its UTF-16 code units: no JNI call from JS. */
+        length = ((int (*)(void *, void *)) fns[JNI_GET_STRING_LENGTH])(env, (void *) result);
+        chars = ((const void *(*)(void *, void *, void *)) fns[JNI_GET_STRING_CHARS])(env, (void *) result, (void *) 0);
+    }
+    fp_report((int) (s - fp_slots), env, (void *) result, exception, seq, t_ms, chars, length);
+    if (chars != (const void *) 0)
+        ((void (*)(void *, void *, const void *)) fns[JNI_RELEASE_STRING_CHARS])(env, (void *) result, chars);
     if (exception != (void *) 0)
         ((int (*)(void *, void *)) fns[JNI_THROW])(env, exception);
     return result;
@@ -310,7 +325,7 @@ let slotCount = 0;
 /** Per slot: the overload and the context its row registered (direct rows' reports). */
 const slotInfo: { overload: Java.Method; context: unknown }[] = [];
 let directReporter: ((call: DirectCall) => void) | null = null;
-let reportCallback: NativeCallback<"void", ["int", "pointer", "pointer", "pointer", "int", "double"]> | null = null;
+let reportCallback: NativeCallback<"void", ["int", "pointer", "pointer", "pointer", "int", "double", "pointer", "int"]> | null = null;
 
 /** hook.ts: describes and reports a direct row's call (runs on the calling thread, inside its native frame). */
 export function setDirectReporter(fn: (call: DirectCall) => void): void {
@@ -318,13 +333,14 @@ export function setDirectReporter(fn: (call: DirectCall) => void): void {
 }
 
 function onDirectReport(slot: number, _env: NativePointer, ret: NativePointer, exception: NativePointer, seq: number,
-                        tDevMs: number): void {
+                        tDevMs: number, chars: NativePointer, length: number): void {
     const info = slotInfo[slot];
     if (info === undefined || directReporter === null) {
         return;
     }
     try {
-        directReporter({ context: info.context, overload: info.overload, ret, exception, seq, tDevMs });
+        const text = chars.isNull() ? null : chars.readUtf16String(length);
+        directReporter({ context: info.context, overload: info.overload, ret, exception, text, seq, tDevMs });
     } catch (e) {
         // A report must never reach the app; the reporter counts its own errors.
         failure = e instanceof Error ? e.message : String(e);
@@ -350,7 +366,8 @@ function ensureState(): NonNullable<typeof state> {
     const threads = Memory.alloc(THREADS * (16 + GUARDS));  // Thr: key, claim, quiet, guards
     const quietTotal = Memory.alloc(8);
     const seq = Memory.alloc(8);
-    reportCallback = new NativeCallback(onDirectReport, "void", ["int", "pointer", "pointer", "pointer", "int", "double"]);
+    reportCallback = new NativeCallback(onDirectReport, "void",
+                                        ["int", "pointer", "pointer", "pointer", "int", "double", "pointer", "int"]);
     const core = new CModule(CORE, {
         fp_slots: slots, fp_rows: rows, fp_threads: threads, fp_quiet_total: quietTotal, fp_seq: seq,
         fp_report: reportCallback,
@@ -406,7 +423,8 @@ export function queueFastPath(row: FastRow, overload: Java.Method): boolean {
     }
     const direct = row.direct !== undefined && !row.quiet && !row.reentrant;
     const flags = (row.quiet ? FLAG_QUIET : 0) | (row.reentrant ? FLAG_REENTRANT : 0)
-        | (overload.type === STATIC_METHOD ? FLAG_STATIC : 0) | (direct ? FLAG_DIRECT : 0);
+        | (overload.type === STATIC_METHOD ? FLAG_STATIC : 0) | (direct ? FLAG_DIRECT : 0)
+        | (direct && overload.returnType.className === "java.lang.String" ? FLAG_STRING : 0);
     if (direct) {
         const rate = row.direct!.rate;
         const at = ensureState().rows.add(index * ROW_SIZE);

@@ -295,6 +295,8 @@ function reportDirect(direct: DirectCall): void {
     const converted = describeSafely(stats, context.api, () => {
         if (!direct.exception.isNull()) {
             call.error = new Error(javaText(direct.exception));
+        } else if (direct.text !== null) {
+            call.ret = direct.text;
         } else {
             call.ret = fromJniResult(direct.overload, direct.ret);
         }
