@@ -27,8 +27,9 @@
 //
 // The app's exceptions propagate by themselves: a native method that returns with a
 // pending exception throws it in its caller. Per-thread state (quiet depth, the guards in
-// progress) lives in a small lock-free table keyed by pthread_self(); a thread that finds
-// the table full takes the JS path, which is always correct, only slower.
+// progress, one bit per guard) lives in a lock-free table keyed by pthread_self(), entries
+// never reclaimed; a thread that finds the table full takes the JS path, which is always
+// correct, only slower.
 //
 // Only overloads whose arguments and result are integers, booleans, chars or references
 // (no float or double: those travel in other registers) and at most MAX_ARGS arguments,
@@ -39,7 +40,7 @@ import Java from "frida-java-bridge";
 import { sequence } from "./emit.js";
 
 const MAX_ARGS = 6;
-const THREADS = 512;
+const THREADS = 4096;
 const GUARDS = 1024;
 const MAX_SLOTS = 2048;
 const MAX_ROWS = 1024;
@@ -118,7 +119,7 @@ typedef struct {
     int through; int zone; int counted; int skipped; int limited; int started;
     double tokens; double last_ms; double per_second; double burst; GMutex lock;
 } Row;
-typedef struct { u64 key; int claim; int quiet; unsigned char guards[${GUARDS}]; } Thr;
+typedef struct { u64 key; int claim; int quiet; unsigned char guards[${GUARDS / 8}]; } Thr;
 extern Slot fp_slots[];
 extern Row fp_rows[];
 extern Thr fp_threads[];
@@ -238,19 +239,19 @@ static u64 fp_direct(Slot *s, Row *r, Thr *t, int set, void *env, void *self, co
     if (!fp_admit(r)) {
         g_atomic_int_add(&r->counted, 1);
         if (set)
-            t->guards[s->guard] = 1;
+            t->guards[s->guard >> 3] |= (unsigned char) (1 << (s->guard & 7));
         result = fp_original(s, env, self, v);
         if (set)
-            t->guards[s->guard] = 0;
+            t->guards[s->guard >> 3] &= (unsigned char) ~(1 << (s->guard & 7));
         return result;
     }
     seq = g_atomic_int_add(&fp_seq, 1);
     t_ms = (double) (g_get_real_time() / 1000);   /* whole ms, as Date.now() */
     if (set)
-        t->guards[s->guard] = 1;
+        t->guards[s->guard >> 3] |= (unsigned char) (1 << (s->guard & 7));
     result = fp_original(s, env, self, v);
     if (set)
-        t->guards[s->guard] = 0;
+        t->guards[s->guard >> 3] &= (unsigned char) ~(1 << (s->guard & 7));
     exception = ((void *(*)(void *)) fns[JNI_EXCEPTION_OCCURRED])(env);
     if (exception != (void *) 0)
         ((void (*)(void *)) fns[JNI_EXCEPTION_CLEAR])(env);
@@ -287,7 +288,7 @@ u64 fp_dispatch(Slot *s, void *env, void *self, const u64 *v, int n) {
         t->quiet--;
         return result;
     }
-    set = t->guards[s->guard] == 0;
+    set = (t->guards[s->guard >> 3] & (1 << (s->guard & 7))) == 0;
     if (!set && !(s->flags & ${FLAG_REENTRANT})) {
         g_atomic_int_add(&r->through, 1);
         return fp_original(s, env, self, v);
@@ -295,10 +296,10 @@ u64 fp_dispatch(Slot *s, void *env, void *self, const u64 *v, int n) {
     if (s->flags & ${FLAG_DIRECT})
         return fp_direct(s, r, t, set, env, self, v);
     if (set)
-        t->guards[s->guard] = 1;
+        t->guards[s->guard >> 3] |= (unsigned char) (1 << (s->guard & 7));
     result = fp_forward(s, env, self, v, n);
     if (set)
-        t->guards[s->guard] = 0;
+        t->guards[s->guard >> 3] &= (unsigned char) ~(1 << (s->guard & 7));
     return result;
 }
 
@@ -363,7 +364,7 @@ function ensureState(): NonNullable<typeof state> {
     }
     const slots = Memory.alloc(MAX_SLOTS * SLOT_SIZE);
     const rows = Memory.alloc(MAX_ROWS * ROW_SIZE);
-    const threads = Memory.alloc(THREADS * (16 + GUARDS));  // Thr: key, claim, quiet, guards
+    const threads = Memory.alloc(THREADS * (16 + GUARDS / 8));  // Thr: key, claim, quiet, guard bits
     const quietTotal = Memory.alloc(8);
     const seq = Memory.alloc(8);
     reportCallback = new NativeCallback(onDirectReport, "void",
