@@ -30,6 +30,8 @@ class EventConverter:
     clock: ClockModel
     stacks: dict[int, list[str]] = field(default_factory=dict)
     origins: dict[int, list[str]] = field(default_factory=dict)
+    # Per stack id: (sdk, sdks seen, the stack as stored), worked out once per distinct stack.
+    attributed: dict[int, tuple[str | None, list[str], str]] = field(default_factory=dict)
 
     def row(self, payload: dict[str, Any], received_at: float | None = None) -> dict[str, Any]:
         """The events row for one agent event (payload["type"] == "event")."""
@@ -42,9 +44,18 @@ class EventConverter:
 
         frames = self._frames(payload, data)
         sdk = None
+        stack = None
         if frames:
-            sdk, seen = sdks.attribute(frames)
-            data["sdks"] = seen
+            stack_id = payload.get("stack_id")
+            known = self.attributed.get(int(stack_id)) if stack_id is not None else None
+            if known is None:
+                sdk, seen = sdks.attribute(frames)
+                stack = "\n".join(frames)
+                if stack_id is not None:
+                    self.attributed[int(stack_id)] = (sdk, seen, stack)
+            else:
+                sdk, seen, stack = known
+            data["sdks"] = list(seen)
 
         pii_type = payload.get("pii_type")
         if pii_type is not None and not vocab.is_known(pii_type):
@@ -60,7 +71,7 @@ class EventConverter:
             "pii_type": pii_type,
             "value": _text(payload.get("value")),
             "sdk": sdk,
-            "stack": "\n".join(frames) if frames else None,
+            "stack": stack,
             "pid": self.pid,
             "process": self.process,
             "thread": payload.get("thread"),
@@ -82,6 +93,7 @@ class EventConverter:
             data["stack_id"] = stack_id
             if frames is not None:
                 self.stacks[int(stack_id)] = list(frames)
+                self.attributed.pop(int(stack_id), None)
                 if any(payload.get("stack_origins") or ()):
                     self.origins[int(stack_id)] = [str(o or "") for o in payload["stack_origins"]]
             else:

@@ -60,6 +60,8 @@ RPC_TIMEOUT_S = 10.0
 BATCH_MAX = 1000
 OUTPUT_TAIL_BYTES = 64 * 1024
 OUTPUT_FILE = "target-output.log"
+# Agent events the runner acts on when they arrive (the agent sends these alone, never batched).
+_ANSWERED_KINDS = ("hooks_ready", "process_exit", "uncaught_exception", "agent_error")
 
 
 class HooksError(RuntimeError):
@@ -126,6 +128,7 @@ class HooksRunner:
         app_package: str | None = None,
         detector: Any = None,
         observed: ObservedValues | None = None,
+        fast_path: bool = True,
     ):
         self.store = store
         self.target = target
@@ -142,6 +145,8 @@ class HooksRunner:
             "java": bool(java),
             "native_tls": bool(native_tls),
             "app_package": app_package or getattr(target, "app_package", None),
+            # HotSpot: calls that can report nothing stay in C (docs/hooks.md, Cost).
+            "fast_path": bool(fast_path),
         }
         # With a detector (piiaudit.detect.Detector), HTTP/1 requests seen at SSL_write become
         # flows (capture 'tls-hook') scanned like proxied ones.
@@ -470,9 +475,15 @@ class HooksRunner:
         if message.get("type") == "send":
             payload = message.get("payload")
             if isinstance(payload, dict) and payload.get("type") == "events" and isinstance(payload.get("events"), list):
-                # A batch of hooked-call events (emit.ts), in the order they happened.
-                for event in payload["events"]:
-                    self._on_message(proc, {"type": "send", "payload": event}, None)
+                # A batch of hooked-call events (emit.ts), in the order they happened: converted
+                # together on the writer thread. Events the host waits for (ready, exit, a
+                # crash, agent errors) are never batched; one that is would still be handled.
+                events = payload["events"]
+                if any(not isinstance(e, dict) or e.get("kind") in _ANSWERED_KINDS for e in events):
+                    for event in events:
+                        self._on_message(proc, {"type": "send", "payload": event}, None)
+                else:
+                    self._submit(("events", proc, events, received))
                 return
             if not isinstance(payload, dict) or payload.get("type") != "event":
                 self._submit(("error", f"unexpected message from the agent in {proc.name}", {"message": message}))
@@ -653,6 +664,19 @@ class HooksRunner:
 
     def _handle(self, item: tuple) -> list[dict[str, Any]]:
         tag = item[0]
+        if tag == "events":
+            _, proc, events, received = item
+            rows: list[dict[str, Any]] = []
+            for event in events:
+                if event.get("type") != "event":
+                    self._record_error(f"unexpected message from the agent in {proc.name}", {"message": event})
+                    continue
+                try:
+                    rows.extend(self._handle(("event", proc, event, received)))
+                except Exception as e:  # noqa: BLE001 - one bad event must not lose the batch
+                    self._record_error(f"could not record an agent message: {e}", {"item": repr(event)[:2000]})
+                    self._writer.count("failed", "agent messages")
+            return rows
         if tag == "event":
             _, proc, payload, received = item
             row = proc.converter.row(payload, received)

@@ -278,7 +278,8 @@ const encode: Describer = {
 /**
  * Platform code whose use of these classes is not the app's: HotSpot's JSSE, SecureRandom,
  * and KeyStore.load (a password-protected PKCS#12 store runs PBKDF2: tens of thousands of
- * HMAC steps; silent here, though each still crosses the hooks).
+ * HMAC steps; silent here). On HotSpot the zone is entered in C (fastpath.ts) and the steps
+ * inside it are counted and run there, never entering JS; on ART each still crosses the hooks.
  *
  * On ART (`art` true) the SecureRandom zones are left out: Android's SecureRandom is
  * Conscrypt's OpenSSLRandom (BoringSSL's RAND_bytes, native), which calls none of the hooked

@@ -27,9 +27,15 @@ let nextSeq = 1;
 let sent = 0;
 const threadNames = new Map<number, string | null>();
 
+/**
+ * Where sequence numbers come from: this counter, or once HotSpot's C dispatchers exist, the
+ * one they share with it (fastpath.ts takes a number at the start of a call it reports).
+ */
+export const sequence: { take: () => number } = { take: () => nextSeq++ };
+
 /** Sequence numbers order events within one millisecond; gaps are allowed (filtered calls). */
 export function moment(): Moment {
-    return { seq: nextSeq++, t_dev_ms: Date.now(), tid: Process.getCurrentThreadId() };
+    return { seq: sequence.take(), t_dev_ms: Date.now(), tid: Process.getCurrentThreadId() };
 }
 
 /**

@@ -16,6 +16,7 @@
 import Java from "frida-java-bridge";
 
 import { Data, Moment, currentThreadName, emit, moment } from "./emit.js";
+import { DirectCall, FastRow, fastCounters, inFastQuietZone, queueFastPath, setDirectReporter, takeFastSkipped } from "./fastpath.js";
 import { captureStack } from "./stack.js";
 import { sourceTypeName } from "./values.js";
 
@@ -115,6 +116,7 @@ export interface RateLimit {
 }
 
 interface HookCounters {
+    /** Calls that reached the hook outside another call of its guard (quiet rows: every call). */
     calls: number;
     reported: number;
     suppressed: number;
@@ -139,8 +141,24 @@ export const rateLimit: { value: RateLimit | null } = { value: { perSecond: 50, 
 /** Set by loaders.ts: looks for new implementations after a row marked `rescan` ran. */
 export const rescanHook: { run: (() => void) | null } = { run: null };
 
-export function hookCounters(): Record<string, HookCounters> {
-    return Object.fromEntries(counters);
+/**
+ * Per row: `calls` (outermost calls, and every call of a quiet row), `reported`,
+ * `suppressed`, `deduped`, `errors`; on HotSpot also `nested`: calls run straight through by
+ * the C dispatcher because they could report nothing (inside another call of the row's
+ * guard, or inside a quiet zone; fastpath.ts). The JS path does not count those.
+ */
+export function hookCounters(): Record<string, HookCounters & { nested?: number }> {
+    const result: Record<string, HookCounters & { nested?: number }> = {};
+    for (const [id, stats] of counters) {
+        const fast = fastCounters(id);
+        result[id] = fast === null ? { ...stats } : {
+            ...stats,
+            calls: stats.calls + fast.zone + fast.counted,
+            suppressed: stats.suppressed + fast.counted,
+            nested: fast.nested,
+        };
+    }
+    return result;
 }
 
 function guardNumber(guard: string): number {
@@ -214,6 +232,7 @@ export function hookEveryOverload(spec: HookSpec, describer: Describer, target: 
             ? `${spec.class}.${spec.method}(${argTypes.join(", ")})` : api;
         try {
             overload.implementation = makeWrapper(spec, called, whole, argTypes, overload, describer, stats);
+            queueFastPath(fastRow(spec, describer, { spec, api: called, hooked: whole, argTypes, describer, stats }), overload);
             results.push({ ...base, api, status: "hooked", at_ms: Date.now() });
         } catch (e) {
             results.push({ ...base, api, status: "hook-failed", error: errorText(e), at_ms: Date.now() });
@@ -226,6 +245,98 @@ export function hookEveryOverload(spec: HookSpec, describer: Describer, target: 
     }
     return results;
 }
+
+/** A row whose every call is an event (see countOnly in makeWrapper). */
+function reportsEveryCall(spec: HookSpec, describer: Describer): boolean {
+    return describer.reportsEveryCall === true && describer.before === undefined
+        && spec.rescan !== true && spec.dedupe !== true;
+}
+
+interface DirectContext {
+    spec: HookSpec;
+    api: string;
+    hooked: string;
+    argTypes: string[];
+    describer: Describer;
+    stats: HookCounters;
+}
+
+/** How fastpath.ts handles the row's overloads on HotSpot. */
+function fastRow(spec: HookSpec, describer: Describer, context: DirectContext): FastRow {
+    const row: FastRow = { id: spec.id, guard: guardNumber(spec.guard ?? spec.id), quiet: spec.quiet === true,
+                           reentrant: spec.reentrant === true };
+    if (reportsEveryCall(spec, describer) && spec.quiet !== true && spec.reentrant !== true) {
+        // The same limit as the row's TokenBucket (limit()), kept in C for these rows.
+        const run = rateLimit.value;
+        const rate = run === null ? null
+            : spec.rate !== undefined && spec.rate !== null ? { perSecond: spec.rate.per_second, burst: spec.rate.burst } : run;
+        row.direct = { rate, context };
+    }
+    return row;
+}
+
+/**
+ * A direct row's call, reported after the original ran (fastpath.ts): the C dispatcher took
+ * its rate-limit token, sequence number and time at the start; here it is described and
+ * reported like any other (the describer sees `ret`, or `error` if the original threw).
+ */
+function reportDirect(direct: DirectCall): void {
+    const context = direct.context as DirectContext;
+    const { spec, stats } = context;
+    const tid = Process.getCurrentThreadId();
+    const guard = guardNumber(spec.guard ?? spec.id);
+    if (busyThreads.has(tid) || (activeCalls.get(tid)?.includes(guard) ?? false)) {
+        return;
+    }
+    stats.calls++;
+    const at: Moment = { seq: direct.seq, t_dev_ms: direct.tDevMs, tid };
+    const call: Call = { spec, api: context.api, hooked: context.hooked, argTypes: context.argTypes, self: null, args: [],
+                         params: spec.params ?? {} };
+    const converted = describeSafely(stats, context.api, () => {
+        if (!direct.exception.isNull()) {
+            call.error = new Error(javaText(direct.exception));
+        } else if (direct.text !== null) {
+            call.ret = direct.text;
+        } else {
+            call.ret = fromJniResult(direct.overload, direct.ret);
+        }
+        return true;
+    });
+    if (converted.error !== null) {
+        return;
+    }
+    report(spec, call, context.describer, stats, limiterFor(spec), at, true);
+}
+
+function javaText(handle: NativePointer): string {
+    const throwable = Java.cast(handle, Java.use("java.lang.Throwable"));
+    return String(throwable.toString());
+}
+
+/** The original's raw JNI result as the bridge's wrapper would have handed it to us. */
+function fromJniResult(overload: Java.Method, raw: NativePointer): unknown {
+    const type = overload.returnType as unknown as { type: string; fromJni(v: unknown, env: unknown, owned: boolean): unknown };
+    switch (type.type) {
+        case "void":
+            return undefined;
+        case "pointer":
+            return type.fromJni(raw, Java.vm.getEnv(), false);
+        case "int64":
+            return type.fromJni(int64(raw.toString()), Java.vm.getEnv(), false);
+        case "uint8":
+            return type.fromJni(raw.and(0xff).toUInt32(), Java.vm.getEnv(), false);
+        case "int8":
+            return type.fromJni((raw.and(0xff).toUInt32() << 24) >> 24, Java.vm.getEnv(), false);
+        case "uint16":
+            return type.fromJni(raw.and(0xffff).toUInt32(), Java.vm.getEnv(), false);
+        case "int16":
+            return type.fromJni((raw.and(0xffff).toUInt32() << 16) >> 16, Java.vm.getEnv(), false);
+        default:
+            return type.fromJni(raw.and(0xffffffff).toUInt32() | 0, Java.vm.getEnv(), false);
+    }
+}
+
+setDirectReporter(reportDirect);
 
 function limiterFor(spec: HookSpec): TokenBucket {
     let limiter = limiters.get(spec.id);
@@ -250,8 +361,7 @@ function makeWrapper(spec: HookSpec, api: string, hooked: string, argTypes: stri
     }
     // Once the rate limit has no token left, a row whose every call would be an event only
     // counts: no describing, no event object, one crossing and a few additions.
-    const countOnly = describer.reportsEveryCall === true && describer.before === undefined
-        && spec.rescan !== true && spec.dedupe !== true;
+    const countOnly = reportsEveryCall(spec, describer);
     return function (this: Java.Wrapper, ...args: unknown[]): unknown {
         const tid = Process.getCurrentThreadId();
         let active = activeCalls.get(tid);
@@ -260,7 +370,7 @@ function makeWrapper(spec: HookSpec, api: string, hooked: string, argTypes: stri
             activeCalls.set(tid, active);
         }
         const nested = active.includes(guard);
-        if (busyThreads.has(tid) || (nested && spec.reentrant !== true)) {
+        if (busyThreads.has(tid) || (nested && spec.reentrant !== true) || inFastQuietZone()) {
             return overload.apply(this, args);
         }
         if (!nested) {
@@ -341,7 +451,7 @@ function firstTime(key: string): boolean {
 }
 
 function report(spec: HookSpec, call: Call, describer: Describer, stats: HookCounters,
-                limiter: TokenBucket, at: Moment): void {
+                limiter: TokenBucket, at: Moment, admitted = false): void {
     const described = describeSafely(stats, call.api, () => describer.after(call));
     // A describer that failed still leaves the call on record, without a value.
     const detail: Detail | null = described.error !== null
@@ -357,7 +467,8 @@ function report(spec: HookSpec, call: Call, describer: Describer, stats: HookCou
     }
     // Only calls worth an event count against the rate limit (a settings read of another
     // key must not crowd out android_id), and only the limit decides: the call was real.
-    if (!limiter.admit()) {
+    // A direct row's call was admitted by the C dispatcher's limit (fastpath.ts).
+    if (!admitted && !limiter.admit()) {
         stats.suppressed++;
         return;
     }
@@ -370,7 +481,7 @@ function report(spec: HookSpec, call: Call, describer: Describer, stats: HookCou
         if (call.error !== undefined) {
             data.threw = errorText(call.error);
         }
-        const skipped = limiter.takeSkipped();
+        const skipped = limiter.takeSkipped() + (admitted ? takeFastSkipped(spec.id) : 0);
         if (skipped > 0) {
             data.suppressed_before = skipped;
         }

@@ -8,6 +8,7 @@ import { isLaunchHelper, keepFridaDescriptors } from "./children.js";
 import { appContext } from "./context.js";
 import { emitCoverage } from "./coverage.js";
 import { emit, sentCount } from "./emit.js";
+import { fastPathStats, setFastPathEnabled } from "./fastpath.js";
 import { Coverage, HookSpec, asAgent, errorText, hookCounters, rateLimit } from "./hook.js";
 import { watchJvmExit, watchLibcExit } from "./lifecycle.js";
 import { lateStats, loaderOptions, pendingCount } from "./loaders.js";
@@ -40,6 +41,8 @@ interface AgentConfig {
     standin_slow_init_ms?: number;
     /** false: no HotSpot defineClass watcher (late classes found only as ART would find them). */
     watch_class_definitions?: boolean;
+    /** false: every hooked call takes the bridge's path into JS (HotSpot's C dispatchers off; fastpath.ts). */
+    fast_path?: boolean;
 }
 
 type Phase = "loaded" | ArmState | "ready";
@@ -61,6 +64,7 @@ function install(config: AgentConfig, at: ReadyPhase): void {
     keepForkedChildrenFromDisposing();
     pinClassHandles(Java.classFactory);
     const hotSpot = hotSpotVm();
+    setFastPathEnabled(!isArt() && config.fast_path !== false);
     if (watchExit && hotSpot !== null) {
         try {
             watchJvmExit(hotSpot.module, hotSpot.vm);
@@ -210,6 +214,7 @@ rpc.exports = {
             sent: sentCount(),
             hooks: hookCounters(),
             stacks: stackStats(),
+            fast_path: fastPathStats(),
             tls: tlsStats(),
             late_classes: { ...lateStats },
         };

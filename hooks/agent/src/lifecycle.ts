@@ -32,6 +32,9 @@ function reportExit(via: string, status: number | null): boolean {
     return true;
 }
 
+/** The libc exit hooks: let go once the JVM has reported its own end (see watchJvmExit). */
+const libcExitListeners: InvocationListener[] = [];
+
 export function watchLibcExit(): string[] {
     const watched: string[] = [];
     for (const name of ["exit", "_exit"]) {
@@ -39,17 +42,23 @@ export function watchLibcExit(): string[] {
         if (address === null) {
             continue;
         }
-        Interceptor.attach(address, {
+        libcExitListeners.push(Interceptor.attach(address, {
             onEnter(args) {
                 if (reportExit(name, args[0].toInt32())) {
                     // The runner answers at once; if it is gone the script unloads and this returns.
                     recv("exit-ack", () => undefined).wait();
                 }
             },
-        });
+        }));
         watched.push(name);
     }
     return watched;
+}
+
+function releaseLibcExit(): void {
+    for (const listener of libcExitListeners.splice(0)) {
+        listener.detach();
+    }
 }
 
 /** Call once the VM exists: JVM_Halt and the VM's DestroyJavaVM entry. */
@@ -59,7 +68,13 @@ export function watchJvmExit(jvm: Module, vm: NativePointer): string[] {
     if (halt !== null) {
         Interceptor.attach(halt, {
             onEnter(args) {
-                reportExit("JVM_Halt", args[0].toInt32());
+                if (reportExit("JVM_Halt", args[0].toInt32())) {
+                    // HotSpot's VM thread calls exit() inside the exit safepoint; a hook there
+                    // would wait for the JS runtime, which a thread stopped at that safepoint
+                    // may hold (seen once: the bridge releasing a global reference): the
+                    // process never ended. The end is reported; the libc hooks are not needed.
+                    releaseLibcExit();
+                }
             },
         });
         watched.push("JVM_Halt");
@@ -70,7 +85,9 @@ export function watchJvmExit(jvm: Module, vm: NativePointer): string[] {
     const destroy = vm.readPointer().add(3 * Process.pointerSize).readPointer();
     Interceptor.attach(destroy, {
         onEnter() {
-            reportExit("DestroyJavaVM", threwOn.has(Process.getCurrentThreadId()) ? 1 : 0);
+            if (reportExit("DestroyJavaVM", threwOn.has(Process.getCurrentThreadId()) ? 1 : 0)) {
+                releaseLibcExit();
+            }
         },
     });
     watched.push("DestroyJavaVM");
