@@ -1,7 +1,7 @@
 """Host names, paths and header blocks that held nothing are not searched again (the
 detector's memo, engine.Scanner.scan): what a flow yields never depends on it."""
 
-from piiaudit.detect import Detector, ScanLimits, engine
+from piiaudit.detect import Detector, ScanLimits, decoders, engine
 from piiaudit import profile
 from tests.support.demo_device import ANDROID_ID, PROFILE
 from tests.support.flows import request_flow as req
@@ -59,3 +59,32 @@ def test_memo_is_bounded(det, monkeypatch):
 
 def _demo_detector() -> Detector:
     return Detector(profile.load(PROFILE), limits=ScanLimits())
+
+
+# -- a message's header fields read once (decoders._read_headers) ---------------------------------
+def test_header_fields_memo_changes_no_result(monkeypatch):
+    """Same header fields flow after flow (as an SDK sends them), some carrying a value, one
+    gzip body whose Content-Encoding is read from the remembered fields: every result is the
+    one a detector reading every header afresh gives."""
+    import gzip
+    flows = [_flow(tok, body) for tok in ("t-0001", ANDROID_ID, "t-0001") for body in
+             (b'{"a": 1}', b'imei=867530912345673&x=1')] * 3
+    zipped = req("POST", "https://stats.example.cn/v3/z", gzip.compress(b'{"imei": "867530912345673"}'),
+                 {"content-type": "application/json", "content-encoding": "gzip"})
+    flows += [zipped, zipped]
+    decoders._header_memo.clear()
+    got = [_summary(_demo_detector().scan_flow(f)) for f in flows]
+    assert decoders._header_memo, "the header memo was never used: the test would prove nothing"
+    assert ("imei", "body:json:$.imei", "867530912345673") in [(h[0], h[1], h[4]) for h in got[-1][0]]
+    monkeypatch.setattr(decoders, "HEADER_MEMO_MAX_BYTES", -1)     # nothing is remembered
+    decoders._header_memo.clear()
+    assert [_summary(_demo_detector().scan_flow(f)) for f in flows] == got
+    assert not decoders._header_memo
+
+
+def test_header_fields_memo_is_bounded(det, monkeypatch):
+    monkeypatch.setattr(decoders, "HEADER_MEMO_MAX_ENTRIES", 8)
+    decoders._header_memo.clear()
+    for i in range(50):
+        det.scan_flow(_flow(f"t-{i:04d}"))
+    assert 0 < len(decoders._header_memo) <= 8

@@ -88,18 +88,41 @@ def _header(fields, name: bytes) -> str:
     return ", ".join(v.decode("utf-8", "surrogateescape") for v in values)
 
 
+# What a message's header fields give the scan (header block, its fields, Content-Type,
+# Content-Encoding), by the fields themselves: an SDK sends the same headers flow after flow.
+# A pure function of the fields, so a remembered answer is the answer; bounded (cleared
+# when full) and only for blocks of at most HEADER_MEMO_MAX_BYTES.
+HEADER_MEMO_MAX_ENTRIES = 512
+HEADER_MEMO_MAX_BYTES = 4096
+_header_memo: dict = {}
+
+
+def _read_headers(fields) -> tuple[bytes, tuple[F.Field, ...], str, str]:
+    try:
+        got = _header_memo.get(fields)
+    except TypeError:           # fields that cannot be hashed (not mitmproxy's tuple): read them
+        got, fields = None, tuple(fields)
+    if got is not None:
+        return got
+    block, hfields = _header_block(fields)
+    got = (block, tuple(hfields), _header(fields, b"content-type"),
+           _header(fields, b"content-encoding").strip().lower())
+    if len(block) <= HEADER_MEMO_MAX_BYTES:
+        if len(_header_memo) >= HEADER_MEMO_MAX_ENTRIES:
+            _header_memo.clear()
+        _header_memo[fields] = got
+    return got
+
+
 def _message_segments(msg, direction: str, budget: Budget, roots):
     """A message's header block, then its body with its Content-Encoding undone (gzip,
     deflate, br, zstd, lists of them) within the body and decompression budgets."""
-    fields = msg.headers.fields
-    block, hfields = _header_block(fields)
+    block, hfields, ctype, enc = _read_headers(msg.headers.fields)
     if block:
         yield Segment(block, "headers", location.HEADERS, direction, next(roots), header_fields=hfields)
     raw = msg.raw_content
     if not raw:
         return
-    ctype = _header(fields, b"content-type")
-    enc = _header(fields, b"content-encoding").strip().lower()
     detail = None
     data = raw
     if enc and enc != "identity":

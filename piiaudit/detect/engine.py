@@ -148,6 +148,7 @@ class Scanner(Walker):
         self.needles_low = KEYED_WORDS
         self.needles_raw = tuple(coords.needles) + (b"@",)
         self.needles_binary = tuple(coords.binary_needles)
+        self._needles: dict[str, tuple[bytes, ...]] = {}    # by segment kind: what _scan prefetches
         # top-level segments whose text a report shows (URL parts, headers), by root id:
         # each hit there records the exact text it covers (Detector._finish, detail.wire)
         self.wire: dict[int, bytes] = {}
@@ -203,9 +204,12 @@ class Scanner(Walker):
             return
         text = Text(seg.data)
         # every literal the searches and this kind's decoders ask about, found in one pass
-        needles = self.needles_raw + NEEDLES.get(seg.kind, ())
-        if seg.kind in _BINARY_KINDS:
-            needles += self.needles_binary
+        needles = self._needles.get(seg.kind)
+        if needles is None:
+            needles = self.needles_raw + NEEDLES.get(seg.kind, ())
+            if seg.kind in _BINARY_KINDS:
+                needles += self.needles_binary
+            self._needles[seg.kind] = needles
         text.prefetch(needles, folded=self.needles_low)
         room = self._room()
         matches = [m for index in self.known for m in index.search(text, room)][:room]

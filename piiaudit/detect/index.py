@@ -331,6 +331,8 @@ class KnownIndex:
         windows = self.prefilter.windows(text.low)
         if windows is None:
             windows = [(0, len(text.data))]
+        elif not windows:
+            return found      # the prefilter rules every byte out: no lower-cased copy is needed
         lowered = text.lowered
         data = text.data
         for ws, we in windows:

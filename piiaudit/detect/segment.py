@@ -28,7 +28,7 @@ class Segment:
     root_span: tuple[int, int] | None = None   # span in the top-level segment; None: the segment is top-level
     content_type: str = ""
     detail: dict | None = None      # carried into every hit (e.g. content_encoding)
-    header_fields: list | None = None
+    header_fields: tuple | None = None
     # (start, end, root start, root end) pieces: a layer assembled from several places of
     # the top-level segment (the url-decoded values of a form) maps its spans back here
     span_map: list | None = None
