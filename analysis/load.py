@@ -275,6 +275,8 @@ def _read_tables(conn: sqlite3.Connection, specs: list[tuple[str, dict[str, str]
     for (table, columns, order), frame in zip(specs, frames):
         if frame is None:
             frame = typed(pd.read_sql_query(_select(table, columns, columnar=False), conn), columns)
+            kept = KEPT_IN_ARROW.get(table, frozenset())
+            frame = frame.astype({c: _ARROW_STR for c in kept if c in frame}) if kept else frame   # as the columnar read
         # Sorted here rather than by SQLite, whose ORDER BY on a non-covering index sorts in a temp B-tree.
         out.append(frame if _in_order(frame, order) else frame.sort_values(order, kind="stable", ignore_index=True))
     return out
