@@ -87,6 +87,9 @@ def _feed(child: subprocess.Popen, header: bytes, rows: Any) -> None:
             pass
 
 
+INGEST_ROWS = 65_536   # rows decoded and handed to the driver at a time
+
+
 def _serve() -> None:
     import adbc_driver_sqlite.dbapi as adbc_sqlite
     import pyarrow as pa
@@ -95,9 +98,15 @@ def _serve() -> None:
     (size,) = _LENGTH.unpack(source.read(_LENGTH.size))
     request = json.loads(source.read(size))
     rows = pa.ipc.open_stream(source).read_all()
-    # Text the caller factorised arrives as dictionaries: the driver binds plain values.
-    rows = pa.table([c.dictionary_decode() if pa.types.is_dictionary(c.type) else c for c in
-                     (col.combine_chunks() for col in rows.columns)], names=rows.column_names)
+    # Text the caller factorised arrives as dictionaries: the driver binds plain values, decoded
+    # a batch at a time as the driver takes them (the plain text of every row is never held at once).
+    plain = pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+                       for f in rows.schema])
+
+    def decoded():
+        for batch in rows.to_batches(max_chunksize=INGEST_ROWS):
+            yield pa.record_batch([c.dictionary_decode() if pa.types.is_dictionary(c.type) else c for c in batch.columns],
+                                  schema=plain)
     table = request["table"]
     with adbc_sqlite.connect(Path(request["db"]).as_uri()) as conn:
         with conn.cursor() as cur:
@@ -105,7 +114,7 @@ def _serve() -> None:
         conn.commit()
         with conn.cursor() as cur:
             cur.execute(f"DELETE FROM {table}")
-            written = cur.adbc_ingest(table, rows, mode="append")
+            written = cur.adbc_ingest(table, pa.RecordBatchReader.from_batches(plain, decoded()), mode="append")
             for sql in request["after"]:
                 cur.execute(sql)
         conn.commit()

@@ -624,24 +624,29 @@ def _undisclosed_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
 def _at_work(ctx: Evidence) -> pd.DataFrame:
     """Evidence that an SDK was at work: reads and permission requests it made (the stack names it as the
     caller) and flows to its hosts (catalog or scope `sdks`), whether or not they carried PII."""
-    reads = _from_reads(ctx.reads)
+    def working(part: pd.DataFrame) -> pd.DataFrame:
+        # rows whose actor is a named SDK that is not infrastructure; each part is cut before the
+        # concatenation, which then copies only the rows kept (10^6 reads and flows otherwise)
+        actor = part["sdk"]
+        named = _by_value(actor, lambda a: not str(a).startswith((sdk_catalog.UNATTRIBUTED, sdk_catalog.LIBRARY)))
+        return part.loc[named & ~_by_value(actor, sdk_catalog.is_infrastructure)]
+
+    reads = _from_reads(working(ctx.reads))
     perms = ctx.permissions.loc[ctx.permissions["kind"].eq("request")]
     perms = perms.assign(stream="event", host=pd.NA).reindex(columns=EVIDENCE_COLUMNS)
-    parts = [reads, perms]
+    parts = [(ctx.reads, reads), (perms, working(perms))]
     flows = ctx.flows
     if flows is not None and not flows.empty:
         declared = ctx.scope.sdk_hosts if ctx.scope else {}
         distinct = flows["host"].dropna().unique()
         table = {h: (hosts.longest_under(h, declared) if declared else None) or sdk_catalog.sdk_for_host(h)
                  for h in distinct}
-        seen = flows.assign(sdk=flows["host"].map(table), stream="flow", pii_type=pd.NA)
-        parts.append(seen.loc[seen["sdk"].notna()].reindex(columns=EVIDENCE_COLUMNS))
-    rows = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts) \
-        else reads.iloc[0:0]
-    actor = rows["sdk"]
-    named = _by_value(actor, lambda a: not str(a).startswith((sdk_catalog.UNATTRIBUTED, sdk_catalog.LIBRARY)))
-    infra = _by_value(actor, sdk_catalog.is_infrastructure)
-    return rows.loc[named & ~infra]
+        sdk = flows["host"].map(table)
+        seen = flows.loc[sdk.notna()].assign(sdk=sdk, stream="flow", pii_type=pd.NA)
+        parts.append((seen, working(seen).reindex(columns=EVIDENCE_COLUMNS)))
+    # the parts that had rows before the cut are concatenated, as before it (same dtypes)
+    kept = [p for whole, p in parts if not whole.empty]
+    return pd.concat(kept, ignore_index=True) if kept else reads.iloc[0:0]
 
 
 def _by_value(col: pd.Series, test: Callable[[Any], Any]) -> np.ndarray:

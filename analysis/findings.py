@@ -260,15 +260,19 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
     own_ts = dict(zip(ctx.ui["event_id"].astype("int64"), ctx.ui["ts"].astype("float64")))
     if ctx.consent.dialog_shown_ts is not None and ctx.consent.event_ids:
         own_ts.setdefault(int(ctx.consent.event_ids[0]), float(ctx.consent.dialog_shown_ts))
-    rows = ev.assign(role=role, flow_id=ev["flow_id"].where(is_send), event_id=ev["event_id"].where(~is_send),
-                     pii_type=ev["pii_type"].where(~context))
-    every = rows
-    rows = (rows.assign(_entry=rows["location"].where(declared))     # manifest rows have no ids: one per entry
-            .drop_duplicates(["gid", "role", "event_id", "flow_id", "hit_id", "observation_id", "_entry"])
-            .drop(columns="_entry"))
-    order = pd.Categorical(rows["role"], ["tester", "read", "send", "event", "manifest", "context"], ordered=True)
-    capped = (rows.assign(_order=order).sort_values(["gid", "_order", "ts"], kind="stable").drop(columns="_order")
-              .groupby("gid").head(MAX_LINKS_IN_DETAIL))
+    shown_as = {"role": role, "flow_id": ev["flow_id"].where(is_send), "event_id": ev["event_id"].where(~is_send),
+                "pii_type": ev["pii_type"].where(~context)}
+    # Deduplicated, sorted and capped on the key columns alone; the capped rows (a few per
+    # finding) are then taken whole: no copy of every evidence row with all its columns.
+    every = pd.DataFrame({"gid": ev["gid"], **shown_as}, index=ev.index)
+    keys = pd.DataFrame({"gid": ev["gid"], "role": role, "event_id": shown_as["event_id"], "flow_id": shown_as["flow_id"],
+                         "hit_id": ev["hit_id"], "observation_id": ev["observation_id"],
+                         "_entry": ev["location"].where(declared)},   # manifest rows have no ids: one per entry
+                        index=ev.index).drop_duplicates()
+    order = pd.Categorical(keys["role"], ["tester", "read", "send", "event", "manifest", "context"], ordered=True)
+    chosen = (pd.DataFrame({"gid": keys["gid"], "_order": order, "ts": ev["ts"].loc[keys.index]}, index=keys.index)
+              .sort_values(["gid", "_order", "ts"], kind="stable").groupby("gid").head(MAX_LINKS_IN_DETAIL).index)
+    capped = ev.loc[chosen].assign(**{c: v.loc[chosen] for c, v in shown_as.items()})
     # One event may prove several types (a request for ten permissions): its one row names them
     # all, from every row of that event in the finding (the capped rows are a few per finding).
     own = capped["event_id"].notna() & capped["role"].ne("context")
@@ -284,8 +288,10 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
         capped = capped.assign(pii_type=joined.where(own & joined.notna(), capped["pii_type"]))
     rows = capped
     # Values and times of the capped rows only: a few per finding, not one per evidence row.
-    read_values = ctx.reads.drop_duplicates("event_id").set_index("event_id")["value"]
-    sent = ctx.sent.drop_duplicates("hit_id").set_index("hit_id")
+    # (the reads and hits of these rows are taken before the lookup tables are made of them)
+    reads = ctx.reads[["event_id", "value"]]
+    read_values = reads.loc[reads["event_id"].isin(rows["event_id"])].drop_duplicates("event_id").set_index("event_id")["value"]
+    sent = ctx.sent.loc[ctx.sent["hit_id"].isin(rows["hit_id"])].drop_duplicates("hit_id").set_index("hit_id")
     sent_values = sent["value"] if "value" in sent else pd.Series(dtype="object")
     shown = [
         "" if r == "context" else loc if r == "manifest" else (_as_travelled(sent_values.get(h), sent["encoding"].get(h)) if r == "send"

@@ -76,6 +76,11 @@ SCREEN_COLUMNS: dict[str, str] = {      # its captures in screens/ (session sche
     "cause": "str", "action_id": "int", "event_id": "int", "note": "str",
 }
 
+# Text the analysis never reads, only a report shows: kept in Arrow (the str dtype on pyarrow
+# storage, same values and missing values) instead of one Python string per row. The flows'
+# two SHA-256 columns are unique per row and the bulk of what a flow holds.
+KEPT_IN_ARROW: dict[str, frozenset[str]] = {"flows": frozenset({"request_sha256", "response_sha256"})}
+
 STACK_CHARS = 1200   # reports show a stack's first frames; SDK attribution was done by the hooks runner
 
 # What is read of some columns: only what the analysis and the reports use, so a session of
@@ -203,7 +208,7 @@ def _typed_columnar(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFram
     coerced = {}
     for name, kind in columns.items():
         col = out[name]
-        if kind == "str" and isinstance(col.dtype, pd.StringDtype) and col.dtype == _STR:
+        if kind == "str" and isinstance(col.dtype, pd.StringDtype) and col.dtype in (_STR, _ARROW_STR):
             continue
         if kind == "float" and col.dtype == "float64":
             continue
@@ -214,20 +219,29 @@ def _typed_columnar(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFram
 
 
 _STR = pd.Series([""], dtype="str").dtype
+_ARROW_STR = pd.StringDtype("pyarrow", na_value=np.nan)   # the str dtype on Arrow storage
 
 
-def _arrow_frame(table: Any) -> pd.DataFrame:
+def _arrow_frame(table: Any, kept: frozenset[str] = frozenset()) -> pd.DataFrame:
     """An Arrow table as pandas: integers as Int64 (missing kept), text as the str dtype. A text
     column that came dictionary-encoded (analysis.columnar) is spread from its distinct values:
-    one Python string per distinct text, shared by the rows that carry it."""
+    one Python string per distinct text, shared by the rows that carry it. Plain text columns
+    named in `kept` stay in Arrow (the str dtype on pyarrow storage)."""
     import pyarrow as pa
 
     kinds = {pa.int64(): pd.Int64Dtype(), pa.string(): _STR, pa.large_string(): _STR}
     encoded = [name for name, kind in zip(table.column_names, table.schema.types) if pa.types.is_dictionary(kind)]
-    rest = table.drop_columns(encoded).to_pandas(types_mapper=kinds.get)
-    if not encoded:
+    arrow = [name for name, kind in zip(table.column_names, table.schema.types)
+             if name in kept and kind in (pa.string(), pa.large_string())]
+    rest = table.drop_columns(encoded + arrow).to_pandas(types_mapper=kinds.get)
+    if not encoded and not arrow:
         return rest
     spread = {name: _spread(table[name], rest.index) for name in encoded}
+    # copied out of the IPC message, which the table's columns are views of and would keep whole
+    spread |= {name: pd.Series(_ARROW_STR.__from_arrow__(pa.chunked_array(
+        [pa.concat_arrays([c.cast(pa.large_string()) for c in table[name].chunks] or [pa.array([], pa.large_string())])],
+        type=pa.large_string())),
+        index=rest.index, copy=False) for name in arrow}
     return pd.DataFrame({name: spread[name] if name in spread else rest[name] for name in table.column_names},
                         index=rest.index, copy=False)
 
@@ -255,12 +269,14 @@ def _read_tables(conn: sqlite3.Connection, specs: list[tuple[str, dict[str, str]
         tables = columnar.read(db_path, queries, apart=frozenset([largest])) if queries else None
         for i, table in enumerate(tables or []):
             if table is not None and not columnar.flagged(table, _NUMBERS_AS_TEXT):
-                frames[i] = _typed_columnar(_arrow_frame(table), specs[i][1])
+                frames[i] = _typed_columnar(_arrow_frame(table, KEPT_IN_ARROW.get(specs[i][0], frozenset())), specs[i][1])
             del table
     out = []
     for (table, columns, order), frame in zip(specs, frames):
         if frame is None:
             frame = typed(pd.read_sql_query(_select(table, columns, columnar=False), conn), columns)
+            kept = KEPT_IN_ARROW.get(table, frozenset())
+            frame = frame.astype({c: _ARROW_STR for c in kept if c in frame}) if kept else frame   # as the columnar read
         # Sorted here rather than by SQLite, whose ORDER BY on a non-covering index sorts in a temp B-tree.
         out.append(frame if _in_order(frame, order) else frame.sort_values(order, kind="stable", ignore_index=True))
     return out

@@ -213,7 +213,12 @@ def _arrow_rows(order: pd.DataFrame):
             columns[c] = pa.array(col.to_numpy(dtype="int64", na_value=0), mask=col.isna().to_numpy())
         else:
             try:   # text that is all UTF-8 goes as it is (the store's escape leaves such text unchanged)
-                columns[c] = pa.array(col.astype("object").to_numpy(), type=pa.string(), from_pandas=True)
+                # as a dictionary made from the distinct values (no plain copy of every row's text):
+                # the parts and reasons repeat, and the rows wait in this process while the child
+                # takes them (the rules run meanwhile, at the analysis's peak)
+                codes, uniques = pd.factorize(col.astype("object"), use_na_sentinel=True)
+                columns[c] = pa.DictionaryArray.from_arrays(pa.array(codes.astype("int32"), mask=codes < 0),
+                                                            pa.array(list(uniques), type=pa.string()))
             except (pa.ArrowException, UnicodeError):
                 codes, uniques = _factorised(col)
                 if not all(isinstance(v, str) for v in uniques):

@@ -96,11 +96,12 @@ def _peak_mb() -> float:
 
 
 def run_size(n: int, workdir: Path, with_report: bool) -> dict:
-    from tests.support.samples import write_synthetic
-
     session = workdir / f"n{n}"
     t = time.perf_counter()
-    write_synthetic(session, n_flows=n // 2, n_events=n // 2)
+    # Written by a process of its own: a child started by a process that holds the generated
+    # rows would count them in its own peak (Linux carries the pages a child shares with its
+    # parent before exec into the child's ru_maxrss), which hid the analysis's real peak.
+    subprocess.run([sys.executable, __file__, "--generate", str(n), str(session)], check=True)
     generated = time.perf_counter() - t
     child = subprocess.run(
         [sys.executable, __file__, "--child", str(session)] + (["--report"] if with_report else []),
@@ -121,7 +122,14 @@ def main() -> None:
     parser.add_argument("--report", action="store_true", help="also time write_report from the stored analysis, as `piiaudit report` runs (evidence.xlsx is the bulk)")
     parser.add_argument("--json", action="store_true", help="end with one JSON line: {N: {analyze_s, report_s, peak_rss_mb}}")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate:
+        from tests.support.samples import write_synthetic
+
+        n = int(args.generate[0])
+        write_synthetic(Path(args.generate[1]), n_flows=n // 2, n_events=n // 2)
+        return
     if args.child:
         print(json.dumps(measure(args.child, args.report)))
         return
