@@ -20,7 +20,7 @@ from addon.answer import Answer
 from addon.lookback import LookbackBuffer, flow_payload, rebuild
 from piiaudit import profile as device_profile
 from piiaudit.detect import Detector, ScanLimits
-from piiaudit.flowrow import request_sha256, response_sha256
+from piiaudit.flowrow import request_sha256, request_state_sha256, response_sha256, response_state_sha256
 
 
 __all__ = ["Answer", "Scanner"]
@@ -49,11 +49,13 @@ class Scanner:
         try:
             if flow is None:
                 flow = rebuild(flow_id, payload)
-            elif payload is None and self.recent.enabled:
-                payload = flow_payload(flow)
+                hashes = _payload_hashes(payload) or _evidence_hashes(flow)
+            else:
+                hashes = _evidence_hashes(flow)
+                if payload is None and self.recent.enabled:
+                    payload = flow_payload(flow)
         except Exception as e:  # noqa: BLE001 - a payload mitmproxy cannot read back
             return Answer([], [], [f"detection failed: {type(e).__name__}: {e}"], None)
-        hashes = _evidence_hashes(flow)
         try:
             result = self.detector.scan_flow(flow)
         except Exception as e:  # noqa: BLE001 - a detector bug costs this flow's hits, nothing more
@@ -82,6 +84,17 @@ class Scanner:
         except Exception as e:  # noqa: BLE001 - a look-back failure must not end detection
             return iter([(None, [], [f"look-back failed: {type(e).__name__}: {e}"])])
         return ((fid, hits, problems) for fid, hits, problems in found if hits or problems)
+
+
+def _payload_hashes(payload: dict) -> tuple[str, str | None] | None:
+    """The evidence hashes straight from the payload's message states, where the bytes
+    already are (the same values as _evidence_hashes of the rebuilt flow, tested)."""
+    try:
+        response = payload.get("response")
+        return (request_state_sha256(payload["request"]),
+                response_state_sha256(response) if response is not None else None)
+    except Exception:  # noqa: BLE001 - a state of another shape: hashed from the rebuilt flow
+        return None
 
 
 def _evidence_hashes(flow: http.HTTPFlow) -> tuple[str, str | None] | None:

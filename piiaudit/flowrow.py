@@ -51,6 +51,47 @@ def response_sha256(response: http.Response) -> str:
     return _message_sha256(response, assemble.assemble_response, assemble.assemble_response_head)
 
 
+def _fields_bytes(fields) -> bytes:
+    """Header fields in their wire form, as bytes(mitmproxy Headers) writes them."""
+    return b"\r\n".join([b": ".join(f) for f in fields]) + b"\r\n" if fields else b""
+
+
+def _state_sha256(state: Mapping[str, Any], first_line: bytes) -> str:
+    """SHA-256 of a message's HTTP/1 wire form from its get_state() form: the same bytes
+    assemble_request/assemble_response (or their head and the raw body, for a streamed
+    body or trailers without chunking) give for the message, without rebuilding it."""
+    fields = state["headers"]
+    h = hashlib.sha256(b"%s\r\n%s\r\n" % (first_line, _fields_bytes(fields)))
+    content, trailers = state["content"], state["trailers"]
+    chunked = content is not None and any(
+        name.lower() == b"transfer-encoding" and "chunked" in value.decode("utf-8", "surrogateescape").lower()
+        for name, value in fields)
+    if chunked:
+        if content:
+            h.update(b"%x\r\n%s\r\n" % (len(content), content))
+        h.update(b"0\r\n%s\r\n" % _fields_bytes(trailers) if trailers else b"0\r\n\r\n")
+    elif content:
+        h.update(content)
+    return h.hexdigest()
+
+
+def request_state_sha256(state: Mapping[str, Any]) -> str:
+    """request_sha256 of the request whose get_state() is `state` (equal, tested)."""
+    method, authority, version = state["method"], state["authority"], state["http_version"]
+    if method.upper() == b"CONNECT":
+        line = b"%s %s %s" % (method, authority, version)
+    elif authority:
+        line = b"%s %s://%s%s %s" % (method, state["scheme"], authority, state["path"], version)
+    else:
+        line = b"%s %s %s" % (method, state["path"], version)
+    return _state_sha256(state, line)
+
+
+def response_state_sha256(state: Mapping[str, Any]) -> str:
+    """response_sha256 of the response whose get_state() is `state` (equal, tested)."""
+    return _state_sha256(state, b"%s %d %s" % (state["http_version"], state["status_code"], state["reason"]))
+
+
 def destination(flow: http.HTTPFlow) -> str:
     """The host the flow was sent to: the server address mitmproxy connected (or would
     connect) to; when that is an IP address or missing, the TLS SNI the client asked for;
