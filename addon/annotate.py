@@ -27,6 +27,10 @@ METADATA_KEY = "piiaudit"
 class Annotations:
     def __init__(self) -> None:
         self._shown: collections.OrderedDict[str, weakref.ref] = collections.OrderedDict()
+        self._keep: int | None = None   # _lookback_flows(), read again after each configure
+
+    def configure(self, updated) -> None:
+        self._keep = None  # mitmproxy copies an option's value on every read: once per change, not per flow
 
     def scanned(self, flow: http.HTTPFlow, answer, deferred: bool) -> None:
         if answer.hits and not flow.marked:
@@ -40,7 +44,9 @@ class Annotations:
             flow.metadata.pop(METADATA_KEY, None)
         if deferred and (answer.hits or answer.problems):
             _refresh(flow)  # the proxy showed this flow before its answer came
-        keep = _lookback_flows()
+        keep = self._keep
+        if keep is None:
+            keep = self._keep = _lookback_flows()
         if keep:
             self._shown[flow.id] = weakref.ref(flow)
             self._shown.move_to_end(flow.id)
@@ -67,11 +73,12 @@ class Annotations:
         self._shown.clear()
 
 
-def _lookback_flows() -> int:
+def _lookback_flows() -> int | None:
+    """None while the options cannot be read (no master yet): asked again next time."""
     try:
         return ctx.options.piiaudit_lookback_flows if ctx.options.piiaudit_lookback_s > 0 else 0
     except (AttributeError, KeyError):
-        return 0
+        return None
 
 
 def _refresh(flow: http.HTTPFlow, *, always: bool = False) -> None:

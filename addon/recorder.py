@@ -39,6 +39,7 @@ class Recorder:
 
     def configure(self, updated) -> None:
         self.detection.configure(updated)
+        self.annotations.configure(updated)
         self.session.configure(updated)
 
     def running(self) -> None:
