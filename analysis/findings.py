@@ -355,32 +355,40 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
     declared = ev["stream"].eq("manifest")
     # a role's code is its rank among a finding's rows: tester, read, send, event, manifest, context
     role_code = np.select([is_send, is_read, is_tester, context, declared], [2, 1, 0, 5, 4], 3)
-    role = pd.Series(np.array(ROLES, dtype="object")[role_code], index=ev.index)
     # A context row copies its group's keys from the row it supports; its own time is the event's.
     own_ts = dict(zip(ctx.ui["event_id"].astype("int64"), ctx.ui["ts"].astype("float64")))
     if ctx.consent.dialog_shown_ts is not None and ctx.consent.event_ids:
         own_ts.setdefault(int(ctx.consent.event_ids[0]), float(ctx.consent.dialog_shown_ts))
-    shown_as = {"role": role, "flow_id": ev["flow_id"].where(is_send), "event_id": ev["event_id"].where(~is_send),
-                "pii_type": ev["pii_type"].where(~context)}
-    # Deduplicated, sorted and capped on the key columns alone; the capped rows (a few per
-    # finding) are then taken whole: no copy of every evidence row with all its columns.
-    every = pd.DataFrame({"gid": ev["gid"], **shown_as}, index=ev.index)
-    # (as integer codes: the flow's code from group, missing ids -1)
+    is_send, context = is_send.to_numpy(), context.to_numpy()
+    event_id = ev["event_id"].where(~is_send)   # what a row shows: a send its flow, the others their event
+
+    def shown_as(part: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
+        """`part` (the rows of ev at positions `at`) as its rows are shown: role, ids, type."""
+        return part.assign(role=np.array(ROLES, dtype="object")[role_code[at]],
+                           flow_id=part["flow_id"].where(is_send[at]), event_id=part["event_id"].where(~is_send[at]),
+                           pii_type=part["pii_type"].where(~context[at]))
+
+    # Deduplicated, sorted and capped on integer codes of the key columns alone (the flow's code
+    # from group, missing ids -1); the capped rows (a few per finding) are then taken whole: no
+    # copy of every evidence row with all its columns.
     flow_code = ev["_flow"].to_numpy() if "_flow" in ev else pd.factorize(ev["flow_id"], use_na_sentinel=True)[0]
-    keys = pd.DataFrame({"gid": ev["gid"].to_numpy(), "_order": role_code,
-                         "event_id": _codes(shown_as["event_id"]), "flow_id": np.where(is_send, flow_code, -1),
+    keys = pd.DataFrame({"gid": ev["gid"].to_numpy().astype("int32"), "_order": role_code.astype("int8"),
+                         "event_id": _codes(event_id), "flow_id": np.where(is_send, flow_code, -1).astype("int32"),
                          "hit_id": _codes(ev["hit_id"]), "observation_id": _codes(ev["observation_id"]),
                          "_entry": _codes(ev["location"].where(declared))},   # manifest rows have no ids: one per entry
                         index=ev.index).drop_duplicates()
     chosen = (keys[["gid", "_order"]].assign(ts=ev["ts"].loc[keys.index])
               .sort_values(["gid", "_order", "ts"], kind="stable").groupby("gid").head(MAX_LINKS_IN_DETAIL).index)
-    capped = ev.loc[chosen].assign(**{c: v.loc[chosen] for c, v in shown_as.items()})
+    del keys
+    capped = shown_as(ev.loc[chosen], ev.index.get_indexer(chosen))
     # One event may prove several types (a request for ten permissions): its one row names them
     # all, from every row of that event in the finding (the capped rows are a few per finding).
     own = capped["event_id"].notna() & capped["role"].ne("context")
     if own.any():
-        every = every.loc[every["event_id"].notna() & every["role"].ne("context")]
-        every = every.loc[every["event_id"].isin(capped.loc[own, "event_id"])].dropna(subset=["pii_type"])
+        of_these = (event_id.notna().to_numpy() & (role_code != 5) & ~context
+                    & event_id.isin(capped.loc[own, "event_id"]).to_numpy() & ev["pii_type"].notna().to_numpy())
+        at = np.flatnonzero(of_these)
+        every = shown_as(ev.iloc[at][["gid", "event_id", "flow_id", "pii_type"]], at)
         pairs = (pd.DataFrame({"gid": every["gid"], "event_id": every["event_id"],
                                "_types": every["pii_type"].astype("object").map(str)})
                  .drop_duplicates().sort_values(["gid", "event_id", "_types"], kind="stable"))

@@ -79,7 +79,7 @@ SCREEN_COLUMNS: dict[str, str] = {      # its captures in screens/ (session sche
 # Text the analysis never reads, only a report shows: kept in Arrow (the str dtype on pyarrow
 # storage, same values and missing values) instead of one Python string per row. The flows'
 # two SHA-256 columns are unique per row and the bulk of what a flow holds.
-KEPT_IN_ARROW: dict[str, frozenset[str]] = {"flows": frozenset({"request_sha256", "response_sha256"})}
+KEPT_IN_ARROW: dict[str, frozenset[str]] = {"flows": frozenset({"request_sha256", "response_sha256", "url"})}
 
 STACK_CHARS = 1200   # reports show a stack's first frames; SDK attribution was done by the hooks runner
 
