@@ -172,6 +172,33 @@ def empty_findings() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
 
 
+def _own_links(ev: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """The links of each group's own rows (gid + the link's columns): a read brings its links of
+    the read's type, a flow row the link of its own hit (a flow that carries several types links
+    each apart). Reads are joined to links on integer codes (their PII types coded together)."""
+    if links.empty:
+        return pd.DataFrame(columns=["gid", *links.columns])
+    lk = links.astype({"event_id": "Int64", "flow_id": "str", "hit_id": "Int64", "pii_type": "str"})
+    is_own_read = (ev["event_id"].notna() & ev["hit_id"].isna()).to_numpy()
+    if lk["event_id"].isna().any():
+        reads_linked = (ev.loc[is_own_read, ["gid", "event_id", "pii_type"]].astype({"pii_type": "str"})
+                        .drop_duplicates().merge(lk, on=["event_id", "pii_type"]))
+    else:
+        type_codes = pd.factorize(pd.concat([ev["pii_type"].astype("str"), lk["pii_type"]], ignore_index=True),
+                                  use_na_sentinel=False)[0]   # a missing type is a value of its own, as merge joins it
+        own_reads = pd.DataFrame({"gid": ev["gid"].to_numpy()[is_own_read],
+                                  "event_id": ev["event_id"].to_numpy("int64", na_value=-1)[is_own_read],
+                                  "_type": type_codes[: len(ev)][is_own_read]}).drop_duplicates()
+        by_read = pd.DataFrame({"event_id": lk["event_id"].to_numpy("int64"), "_type": type_codes[len(ev):],
+                                "_at": np.arange(len(lk))})
+        matched = own_reads.merge(by_read, on=["event_id", "_type"])
+        reads_linked = (lk.take(matched["_at"].to_numpy()).assign(gid=matched["gid"].to_numpy())
+                        [["gid", *lk.columns]].reset_index(drop=True))
+    own_hits = ev.loc[ev["hit_id"].notna(), ["gid", "hit_id"]].astype({"hit_id": "Int64"})
+    return pd.concat([reads_linked, own_hits.drop_duplicates().merge(lk, on="hit_id")],
+                     ignore_index=True).drop_duplicates(["gid", "hit_id"])
+
+
 def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     """Findings of one rule from its evidence rows."""
     if evidence.empty:
@@ -182,32 +209,7 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     ev = ev.assign(event_id=ev["event_id"].astype("Int64"), flow_id=ev["flow_id"].astype("str"))
     ev = ev.assign(gid=_group_numbers(ev, keys))
 
-    links = ctx.links
-    if links.empty:
-        glinks = pd.DataFrame(columns=["gid", *links.columns])
-    else:
-        # A finding takes the links of its own rows only: the read's links of the read's type, a
-        # flow row's link through its hit (a flow that carries several types links each apart).
-        # (joined on integer codes: the PII types of reads and links coded together)
-        lk = links.astype({"event_id": "Int64", "flow_id": "str", "hit_id": "Int64", "pii_type": "str"})
-        is_own_read = (ev["event_id"].notna() & ev["hit_id"].isna()).to_numpy()
-        type_codes = pd.factorize(pd.concat([ev["pii_type"].astype("str"), lk["pii_type"]], ignore_index=True),
-                                  use_na_sentinel=False)[0]   # a missing type is a value of its own, as merge joins it
-        own_reads = pd.DataFrame({"gid": ev["gid"].to_numpy()[is_own_read],
-                                  "event_id": ev["event_id"].to_numpy("int64", na_value=-1)[is_own_read],
-                                  "_type": type_codes[: len(ev)][is_own_read]}).drop_duplicates()
-        by_read = lk[["event_id"]].assign(_type=type_codes[len(ev):]).reset_index().astype({"event_id": "int64"}) \
-            if not lk["event_id"].isna().any() else None
-        if by_read is not None:
-            reads_linked = own_reads.merge(by_read, on=["event_id", "_type"])
-            reads_linked = lk.take(reads_linked["index"].to_numpy()).assign(gid=reads_linked["gid"].to_numpy())
-            reads_linked = reads_linked[["gid", *lk.columns]].reset_index(drop=True)
-        else:
-            reads_linked = (ev.loc[is_own_read, ["gid", "event_id", "pii_type"]].astype({"pii_type": "str"})
-                            .drop_duplicates().merge(lk, on=["event_id", "pii_type"]))
-        own_hits = ev.loc[ev["hit_id"].notna(), ["gid", "hit_id"]].astype({"hit_id": "Int64"})
-        glinks = pd.concat([reads_linked, own_hits.drop_duplicates().merge(lk, on="hit_id")],
-                           ignore_index=True).drop_duplicates(["gid", "hit_id"])
+    glinks = _own_links(ev, ctx.links)
     # Each finding's ids (its own rows' and its links') as sorted distinct (group, id) pairs of
     # integer codes: no sort or deduplication of text at 10^6 rows, the text taken back once.
     gid = ev["gid"].to_numpy()
@@ -372,14 +374,13 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
     # from group, missing ids -1); the capped rows (a few per finding) are then taken whole: no
     # copy of every evidence row with all its columns.
     flow_code = ev["_flow"].to_numpy() if "_flow" in ev else pd.factorize(ev["flow_id"], use_na_sentinel=True)[0]
-    keys = pd.DataFrame({"gid": ev["gid"].to_numpy().astype("int32"), "_order": role_code.astype("int8"),
-                         "event_id": _codes(event_id), "flow_id": np.where(is_send, flow_code, -1).astype("int32"),
-                         "hit_id": _codes(ev["hit_id"]), "observation_id": _codes(ev["observation_id"]),
-                         "_entry": _codes(ev["location"].where(declared))},   # manifest rows have no ids: one per entry
-                        index=ev.index).drop_duplicates()
-    chosen = (keys[["gid", "_order"]].assign(ts=ev["ts"].loc[keys.index])
+    first = _first_of_each([ev["gid"].to_numpy(), role_code, _codes(event_id), np.where(is_send, flow_code, -1),
+                            _codes(ev["hit_id"]), _codes(ev["observation_id"]),
+                            _codes(ev["location"].where(declared))])   # manifest rows have no ids: one per entry
+    at = np.flatnonzero(first)
+    chosen = (pd.DataFrame({"gid": ev["gid"].to_numpy()[at], "_order": role_code[at], "ts": ev["ts"].to_numpy()[at]},
+                           index=ev.index[at])
               .sort_values(["gid", "_order", "ts"], kind="stable").groupby("gid").head(MAX_LINKS_IN_DETAIL).index)
-    del keys
     capped = shown_as(ev.loc[chosen], ev.index.get_indexer(chosen))
     # One event may prove several types (a request for ten permissions): its one row names them
     # all, from every row of that event in the finding (the capped rows are a few per finding).
@@ -416,6 +417,22 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
         # A manifest entry has no moment of its own (its row's time is the session's start).
         rows = rows.assign(dt_s=(rows["ts"] - consent.ts).round(3).where(rows["role"].ne("manifest")))
     return rows
+
+
+def _first_of_each(codes: list[np.ndarray]) -> np.ndarray:
+    """Whether each row is the first with its combination of the code columns (codes >= -1), as
+    ``DataFrame.duplicated`` keeps it: the columns folded into one integer key, renumbered
+    (``pd.factorize``) whenever the next column could overflow it."""
+    key = np.zeros(len(codes[0]) if codes else 0, dtype="int64")
+    span = 1
+    for c in codes:
+        width = int(c.max(initial=-1)) + 2   # -1 (missing) is a value too
+        if span * width >= 1 << 62:
+            key, distinct = pd.factorize(key)
+            key, span = key.astype("int64"), max(len(distinct), 1)
+        key = key * width + (c.astype("int64") + 1)
+        span *= width
+    return ~pd.Series(key).duplicated().to_numpy()
 
 
 def _codes(col: pd.Series) -> np.ndarray:
