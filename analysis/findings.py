@@ -227,7 +227,7 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     capped_links = (glinks.sort_values(["gid", "sent_ts", "hit_id"]).groupby("gid").head(MAX_LINKS_IN_DETAIL)
                     if not glinks.empty else glinks)
     capped_links = _timed_and_masked(capped_links, ctx)
-    rows_by_gid = {gid: part for gid, part in _evidence_rows(ev, ctx).groupby("gid")}
+    rows_by_gid = _records_by_gid(_evidence_rows(ev, ctx), ROW_KEYS)
     if det.relative_to_consent and not glinks.empty:
         later = glinks.loc[glinks["sent_ts"].astype("float64") >= det.after_cutoff(ctx.consent), ["gid", "flow_id"]]
         later = pd.DataFrame({"gid": later["gid"].to_numpy(),
@@ -235,7 +235,7 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
         after = _lists(later.drop_duplicates().sort_values(["gid", "flow_id"], kind="stable"), "flow_id")
     else:
         after = pd.Series(dtype="object")
-    links_by_gid = {gid: part for gid, part in capped_links.groupby("gid")} if not capped_links.empty else {}
+    links_by_gid = _records_by_gid(capped_links, LINK_KEYS) if not capped_links.empty else {}
     n_links = glinks.groupby("gid").size() if not glinks.empty else pd.Series(dtype="int64")
     pattern_only = ev["source"].eq("pattern").fillna(False).groupby(ev["gid"]).all()
     # A rule that does not group by PII type still names it when all its evidence is of one type.
@@ -254,9 +254,9 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
             "rule_key": rule.key,
             "evidence_events": int(rec["n_events"]), "evidence_flows": int(rec["n_flows"]),
             **{name: [_py(v) for v in lists[name].get(gid, [])] for name in lists if lists[name].get(gid)},
-            "links": [_link(r) for r in _records(links_by_gid[gid], LINK_KEYS)] if gid in links_by_gid else [],
+            "links": [_link(r) for r in links_by_gid.get(gid, [])],
             "links_total": int(n_links.get(gid, 0)),
-            "evidence": [_row(r) for r in _records(rows_by_gid[gid], ROW_KEYS)] if gid in rows_by_gid else [],
+            "evidence": [_row(r) for r in rows_by_gid.get(gid, [])],
         }
         if det.relative_to_consent:
             detail["consent_ts"] = _py(ctx.consent.ts)
@@ -323,6 +323,14 @@ ROW_KEYS = ("role", "event_id", "flow_id", "observation_id", "pii_type", "ts", "
 def _records(frame: pd.DataFrame, keys: tuple[str, ...]) -> list[dict[str, Any]]:
     """The frame's rows as dicts of the `keys` it has (the other columns are not read)."""
     return frame[[k for k in keys if k in frame.columns]].to_dict("records")
+
+
+def _records_by_gid(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[Any, list[dict[str, Any]]]:
+    """gid -> the records of its rows (in the frame's order), made from the whole frame at once."""
+    out: dict[Any, list[dict[str, Any]]] = {}
+    for gid, rec in zip(frame["gid"].tolist(), _records(frame, keys)):
+        out.setdefault(gid, []).append(rec)
+    return out
 
 
 def _link(rec: dict[str, Any]) -> dict[str, Any]:
