@@ -67,7 +67,7 @@ def build(session: Session, consent: ConsentDecision, evidence: Evidence) -> pd.
     dest = hosts_party(flows["host"].str.lower(), evidence.scope)
     flow_rows = pd.DataFrame({
         "ts": flows["ts_start"].to_numpy(dtype="float64"), "stream": _same_text("flow", n_fl),
-        "kind": _text(pd.Series(np.where(flows["pii_type"].notna(), "pii_sent", "request"), dtype="object")),
+        "kind": _text(pd.Series(np.array(["request", "pii_sent"], dtype=object)[flows["pii_type"].notna().to_numpy().astype("intp")])),
         "event_id": pd.array([pd.NA] * n_fl, dtype="Int64"), "flow_id": _text(flows["id"]),
         "hit_id": pd.to_numeric(flows["hit_id"]).astype("Int64").array, "sdk": _text(flows["sdk"]),
         "party": _text(dest["party"]), "party_reason": _text(dest["party_reason"]),
