@@ -128,12 +128,7 @@ def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(values.dtype, pd.Int64Dtype) or values.dtype.kind in "iu":
         order = np.argsort(distinct.to_numpy(dtype="int64"), kind="stable")
     elif values.dtype == "str" or values.dtype == object:
-        try:
-            import pyarrow as pa
-            import pyarrow.compute as pc
-            order = pc.sort_indices(pa.array(names, type=pa.string())).to_numpy()
-        except (ImportError, pa.ArrowException, TypeError, UnicodeError):
-            order = None
+        order = _arrow_order(names)
     if order is None:
         try:
             order = np.argsort(names, kind="stable")
@@ -142,6 +137,19 @@ def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty(len(order), dtype="int64")
     rank[order] = np.arange(len(order))
     return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1), names[order]
+
+
+def _arrow_order(names: np.ndarray) -> np.ndarray | None:
+    """The sorting order of distinct texts by Arrow; None when pyarrow is missing or refuses them."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:   # pragma: no cover - pyarrow is in requirements.txt
+        return None
+    try:
+        return pc.sort_indices(pa.array(names, type=pa.string())).to_numpy()
+    except (pa.ArrowException, TypeError, UnicodeError):
+        return None
 
 
 def _distinct(keys: np.ndarray, bound: int) -> np.ndarray:
