@@ -10,7 +10,7 @@ as a script: each reads its queries from stdin and answers each with its length 
 little-endian) and the Arrow IPC stream of the result; length 0 when the query failed
 (the caller reads that table row by row instead).
 
-``read(db_path, [(sql, rows), ...], apart={i, ...})`` yields a ``pyarrow.Table`` or None per
+``read(db_path, [(sql, rows[, plain]), ...], apart={i, ...})`` yields a ``pyarrow.Table`` or None per
 query, in order; it returns None when the driver is not installed. The queries numbered in
 `apart` go to a second child, which reads at the same time as the first; a thread per child
 takes its answers off the pipe as they come, so the children never wait on the caller.
@@ -20,7 +20,8 @@ and sizes that batch's buffers for it, so the batch holds every row.
 What comes back differs from the query's result in two ways. Text columns whose values
 repeat (at least two rows per distinct value: kinds, APIs, stacks, hosts) come as Arrow
 dictionaries, so each distinct text crosses the pipe once (the caller makes one Python
-string of it). A column whose name starts with ``FLAG`` comes back as one entry of the
+string of it); the columns named in a query's `plain` (a key, text the caller keeps in Arrow)
+are not looked at for repeats: finding that 500,000 unique texts do not repeat hashes them all. A column whose name starts with ``FLAG`` comes back as one entry of the
 schema's metadata under that name, "1" when any row had it true (``flagged(table, name)``):
 a check over every row made in the same scan as the read.
 """
@@ -39,7 +40,7 @@ from typing import Any, Iterator
 _LENGTH = struct.Struct("<Q")
 
 
-def read(db_path: Path, queries: list[tuple[str, int]], apart: frozenset[int] = frozenset()) -> Iterator[Any] | None:
+def read(db_path: Path, queries: list[tuple], apart: frozenset[int] = frozenset()) -> Iterator[Any] | None:
     """An iterator of one table (or None) per query, in order, each read while the caller
     converts the one before; None when the driver is not installed. The queries numbered in
     `apart` go to a second child that reads at the same time (on a second core). The children
@@ -54,7 +55,7 @@ def read(db_path: Path, queries: list[tuple[str, int]], apart: frozenset[int] = 
 class _Reader:
     """One child and the thread that takes its answers off the pipe as they come."""
 
-    def __init__(self, db_path: Path, queries: list[tuple[str, int]], numbers: list[int]) -> None:
+    def __init__(self, db_path: Path, queries: list[tuple], numbers: list[int]) -> None:
         self.bodies: dict[int, bytes | None] = {}
         self.numbers = numbers
         self.done = threading.Event()
@@ -126,7 +127,7 @@ def _serve() -> None:
     # read only: the parent holds the session; this process never writes to it
     uri = Path(request["db"]).resolve().as_uri() + "?mode=ro"
     with adbc_sqlite.connect(uri) as conn:
-        for sql, rows in request["queries"]:
+        for sql, rows, *plain in request["queries"]:
             try:
                 with conn.cursor() as cur:
                     cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(max(int(rows), 1))})
@@ -134,7 +135,7 @@ def _serve() -> None:
                     table = cur.fetch_arrow_table()
                 table.validate(full=True)   # text that is not UTF-8 fails here
                 table = _flags_folded(table)
-                table = _repeats_encoded(table)
+                table = _repeats_encoded(table, frozenset(plain[0]) if plain else frozenset())
                 sink = pa.BufferOutputStream()
                 with pa.ipc.new_stream(sink, table.schema) as writer:
                     writer.write_table(table)
@@ -169,16 +170,17 @@ def _flags_folded(table: Any) -> Any:
     return table.drop_columns(names).replace_schema_metadata({**(table.schema.metadata or {}), **meta})
 
 
-def _repeats_encoded(table: Any) -> Any:
+def _repeats_encoded(table: Any, plain: frozenset[str] = frozenset()) -> Any:
     """Text columns whose values repeat (kinds, APIs, stacks, hosts, SDK ids) as Arrow
     dictionaries: each distinct text crosses the pipe once and becomes one Python string on
-    the other side, shared by its rows; columns of mostly distinct values stay as they are."""
+    the other side, shared by its rows; columns of mostly distinct values, and those named in
+    `plain`, stay as they are."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     columns = []
-    for column in table.columns:
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+    for name, column in zip(table.column_names, table.columns):
+        if name not in plain and (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
             encoded = pc.dictionary_encode(column).combine_chunks()
             if len(encoded.dictionary) * REPEATED <= max(len(encoded), 1):
                 column = encoded

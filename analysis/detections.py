@@ -84,6 +84,26 @@ def _from_sent(sent: pd.DataFrame) -> pd.DataFrame:
     return sent.assign(stream="flow", event_id=via).reindex(columns=EVIDENCE_COLUMNS)
 
 
+def _stacked(parts: list[pd.DataFrame], keep: list[np.ndarray] | None = None) -> pd.DataFrame:
+    """``pd.concat`` of the parts (of each, the rows `keep` marks), ``ignore_index``: the same
+    values and dtypes, made a column at a time (the kept rows of a part are never copied whole
+    beside the result). A column one part lacks (all missing, float) where another holds text
+    is made of one shared NaN object, which the concatenation would box once per row (10^6
+    reads beside flows' text)."""
+    keep = keep if keep is not None else [None] * len(parts)
+    names = list(parts[0].columns) if parts else []
+    if len(parts) < 2 or any(list(p.columns) != names for p in parts):
+        return pd.concat([p if k is None else p.loc[k] for p, k in zip(parts, keep)], ignore_index=True)
+    columns = {}
+    for c in names:
+        pieces = [p[c] if k is None else p[c].loc[k] for p, k in zip(parts, keep)]
+        if any(x.dtype == object or x.dtype == "str" for x in pieces):
+            pieces = [pd.Series(np.full(len(x), np.nan, dtype=object))
+                      if x.dtype == "float64" and len(x) and x.isna().all() else x for x in pieces]
+        columns[c] = pd.concat(pieces, ignore_index=True)
+    return pd.DataFrame(columns, columns=names, copy=False)   # the columns as made, not copied into blocks
+
+
 def _who(frame: pd.DataFrame, who: str) -> pd.DataFrame:
     if who == "app":
         return frame.loc[frame["sdk"].isna()]
@@ -198,7 +218,7 @@ def collected_after_refusal(ctx: Evidence, params: dict[str, Any]) -> pd.DataFra
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     start, end = window
     inside = lambda f: f.loc[(f["ts"] >= start) & (f["ts"] < end)]  # noqa: E731
-    rows = pd.concat([_from_reads(inside(ctx.reads)), _from_sent(inside(ctx.sent))], ignore_index=True)
+    rows = _stacked([_from_reads(inside(ctx.reads)), _from_sent(inside(ctx.sent))])
     return _who(_join_reads_to_sends(rows, ctx), params.get("who", "any"))
 
 
@@ -246,21 +266,30 @@ def beyond_stated_scope(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
     if scope is None or not scope.has_statements:
         raise NotApplicable("no stated scope (scope.yaml with `stated`) / 未提供声明范围（scope.yaml 的 stated）")
     include = params.get("include", "both")
+    stated = {("", t) for t in scope.stated_for(None)} | {(s, t) for s, ts in scope.stated_sdks.items() for t in ts}
     parts = []
+    # Each part cut to its unstated rows before anything else is made of it: at 10^6 rows the
+    # stated-scope test is asked once per distinct (SDK, type) pair, not by a merge of every row.
     if include in ("reads", "both"):
         parts.append(_from_reads(ctx.reads))
     if include in ("sent", "both"):
         parts.append(_from_sent(ctx.sent))
-    rows = pd.concat(parts, ignore_index=True)
-    allowed = pd.DataFrame(
-        [("", t) for t in scope.stated_for(None)] + [(s, t) for s, ts in scope.stated_sdks.items() for t in ts],
-        columns=["sdk_key", "pii_type"],
-    ).assign(stated=True)
-    # A cloud or CDN provider processes on the operator's behalf: the app's own statements apply.
-    sdk_key = rows["sdk"].where(~_by_value(rows["sdk"], sdk_catalog.is_infrastructure))
-    keyed = rows.assign(sdk_key=sdk_key.fillna("").astype("str"), pii_type=rows["pii_type"].astype("str"))
-    marked = keyed.merge(allowed.astype({"sdk_key": "str", "pii_type": "str"}), on=["sdk_key", "pii_type"], how="left")
-    return marked.loc[marked["stated"].isna()].reindex(columns=EVIDENCE_COLUMNS)
+    rows = _stacked(parts, keep=[_unstated(p, stated) for p in parts])
+    return rows.assign(pii_type=rows["pii_type"].astype("str"))
+
+
+def _unstated(rows: pd.DataFrame, stated: set[tuple[str, str]]) -> np.ndarray:
+    """Which rows have an (SDK, PII type) scope.yaml does not state; the app's own statements apply to
+    a cloud or CDN provider (it processes on the operator's behalf) and to the app itself."""
+    sdk_key = rows["sdk"].where(~_by_value(rows["sdk"], sdk_catalog.is_infrastructure)).astype("object")
+    sdk_codes, sdks = pd.factorize(sdk_key.where(sdk_key.notna(), ""), use_na_sentinel=True)
+    type_codes, types = pd.factorize(rows["pii_type"].astype("object"), use_na_sentinel=True)
+    width = len(types) + 1   # type code + 1: 0 is a missing type, never stated
+    pairs, which = np.unique(sdk_codes.astype("int64") * width + (type_codes + 1), return_inverse=True)
+    named, typed = [str(v) for v in sdks], [str(v) for v in types]
+    told = np.array([int(p) % width > 0 and (named[int(p) // width], typed[int(p) % width - 1]) in stated
+                     for p in pairs], dtype=bool)
+    return ~told[which.reshape(-1)] if len(rows) else np.zeros(0, dtype=bool)
 
 
 def _necessary_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
@@ -285,7 +314,7 @@ def outside_necessary_scope(ctx: Evidence, params: dict[str, Any]) -> pd.DataFra
     category = ctx.scope.necessary() if ctx.scope else None
     if category is None:
         raise NotApplicable("no app category (scope.yaml app.category) / 未提供App类型（scope.yaml 的 app.category）")
-    rows = pd.concat([_from_reads(_before(ctx.reads, ctx)), _from_sent(_before(ctx.sent, ctx))], ignore_index=True)
+    rows = _stacked([_from_reads(_before(ctx.reads, ctx)), _from_sent(_before(ctx.sent, ctx))])
     rows = _who(rows, params.get("who", "any"))
     return rows.loc[~rows["pii_type"].isin(category.pii_types)]
 
@@ -621,15 +650,18 @@ def _undisclosed_detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:
     }
 
 
-def _at_work(ctx: Evidence) -> pd.DataFrame:
+def _at_work(ctx: Evidence, listed: frozenset[str] | None = None) -> pd.DataFrame:
     """Evidence that an SDK was at work: reads and permission requests it made (the stack names it as the
-    caller) and flows to its hosts (catalog or scope `sdks`), whether or not they carried PII."""
+    caller) and flows to its hosts (catalog or scope `sdks`), whether or not they carried PII; with
+    `listed`, only the SDKs not among these (the cut made per part, before anything is copied)."""
     def working(part: pd.DataFrame) -> pd.DataFrame:
         # rows whose actor is a named SDK that is not infrastructure; each part is cut before the
-        # concatenation, which then copies only the rows kept (10^6 reads and flows otherwise)
+        # concatenation, which then copies only the rows kept (10^6 reads and flows otherwise),
+        # and only of the columns an evidence row has
         actor = part["sdk"]
-        named = _by_value(actor, lambda a: not str(a).startswith((sdk_catalog.UNATTRIBUTED, sdk_catalog.LIBRARY)))
-        return part.loc[named & ~_by_value(actor, sdk_catalog.is_infrastructure)]
+        named = _by_value(actor, lambda a: not str(a).startswith((sdk_catalog.UNATTRIBUTED, sdk_catalog.LIBRARY))
+                          and not sdk_catalog.is_infrastructure(a) and (listed is None or a not in listed))
+        return part.loc[named, [c for c in part.columns if c in EVIDENCE_COLUMNS]]
 
     reads = _from_reads(working(ctx.reads))
     perms = ctx.permissions.loc[ctx.permissions["kind"].eq("request")]
@@ -642,11 +674,13 @@ def _at_work(ctx: Evidence) -> pd.DataFrame:
         table = {h: (hosts.longest_under(h, declared) if declared else None) or sdk_catalog.sdk_for_host(h)
                  for h in distinct}
         sdk = flows["host"].map(table)
-        seen = flows.loc[sdk.notna()].assign(sdk=sdk, stream="flow", pii_type=pd.NA)
+        # only the columns an evidence row has are taken (not the flows' URLs and hashes)
+        shown = [c for c in flows.columns if c in EVIDENCE_COLUMNS and c not in ("sdk", "stream", "pii_type")]
+        seen = flows.loc[sdk.notna(), shown].assign(sdk=sdk, stream="flow", pii_type=pd.NA)
         parts.append((seen, working(seen).reindex(columns=EVIDENCE_COLUMNS)))
     # the parts that had rows before the cut are concatenated, as before it (same dtypes)
     kept = [p for whole, p in parts if not whole.empty]
-    return pd.concat(kept, ignore_index=True) if kept else reads.iloc[0:0]
+    return _stacked(kept) if kept else reads.iloc[0:0]
 
 
 def _by_value(col: pd.Series, test: Callable[[Any], Any]) -> np.ndarray:
@@ -669,8 +703,7 @@ def sdk_not_in_policy(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
     scope = ctx.scope
     if scope is None or not scope.has_statements:
         raise NotApplicable("no stated scope (scope.yaml with `stated`) / 未提供声明范围（scope.yaml 的 stated）")
-    rows = _at_work(ctx)
-    return rows.loc[~rows["sdk"].isin(scope.listed_sdks)].reset_index(drop=True)
+    return _at_work(ctx, listed=frozenset(scope.listed_sdks)).reset_index(drop=True)
 
 
 # -- refuse: after the user declined the privacy policy (analysis.refusal) --------------------

@@ -48,10 +48,36 @@ _SENTINEL = "\x00"  # groupby key for "none" (the app itself, no host)
 
 def _distinct_per_group(ev: pd.DataFrame, column: str) -> pd.Series:
     """gid -> sorted distinct values of `column` (deduplicated by pandas before any Python list)."""
-    pairs = ev[["gid", column]].dropna().drop_duplicates()
-    if pairs.empty:
+    codes, distinct = pd.factorize(ev[column], use_na_sentinel=True)
+    if not len(distinct):
         return pd.Series(dtype="object")
-    return pairs.groupby("gid")[column].agg(lambda v: sorted(v.tolist(), key=str)[:MAX_LIST_IN_DETAIL])
+    names = np.asarray(distinct.to_numpy(dtype="object"), dtype="object")
+    gids = ev["gid"].to_numpy().astype("int64")
+    width = len(names)
+    pairs = _distinct(gids[codes >= 0] * width + codes[codes >= 0], (int(gids.max(initial=0)) + 1) * width)
+    groups = pairs // width
+    starts = np.r_[0, np.flatnonzero(groups[1:] != groups[:-1]) + 1]
+    ends = np.r_[starts[1:], len(groups)]
+    return pd.Series([sorted(names[pairs[a:b] % width].tolist(), key=str)[:MAX_LIST_IN_DETAIL] for a, b in zip(starts, ends)],
+                     index=groups[starts], dtype="object")
+
+
+def _group_numbers(ev: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """Each row's group: the keys' combinations numbered in sorted order (a missing key as
+    _SENTINEL), as ``groupby(keys, sort=True).ngroup()`` numbers them, from integer codes
+    (each distinct key value ranked once) instead of hashing and sorting text per row."""
+    combined = np.zeros(len(ev), dtype="int64")
+    for k in keys:
+        codes, distinct = pd.factorize(ev[k].astype("object"), use_na_sentinel=True)
+        values = [*distinct, _SENTINEL]           # code -1 (missing) is the sentinel, last
+        try:
+            order = sorted(range(len(values)), key=values.__getitem__)
+        except TypeError:
+            order = sorted(range(len(values)), key=lambda i: str(values[i]))
+        rank = np.empty(len(values), dtype="int64")
+        rank[order] = np.arange(len(values))
+        combined = combined * len(values) + rank[codes]   # codes of -1 take the last rank entry
+    return pd.factorize(combined, sort=True)[0].astype("int64")
 
 
 def _lists(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -64,6 +90,75 @@ def _lists(frame: pd.DataFrame, column: str) -> pd.Series:
     starts = np.r_[0, np.flatnonzero(gids[1:] != gids[:-1]) + 1]
     ends = np.r_[starts[1:], len(gids)]
     return pd.Series([values[a:b].tolist() for a, b in zip(starts, ends)], index=gids[starts], dtype="object")
+
+
+def _pairs(own_gid: np.ndarray, own: pd.Series, linked_gid: np.ndarray,
+           linked: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Per group: the number of distinct ids among its own rows, the sorted distinct ids of its
+    own rows and its links together (gid -> list), and the own rows' id codes (-1 missing).
+    Ids are coded once, ranked in sorted order (text by Arrow, numbers by numpy), and the
+    (group, id) pairs deduplicated and sorted as integers."""
+    ids = pd.concat([own, linked], ignore_index=True) if len(linked) else own
+    codes, names = _sorted_codes(ids)
+    width = np.int64(max(len(names), 1))
+    gids = np.concatenate([own_gid, linked_gid]).astype("int64")
+    keys = gids * width + codes
+    present = codes >= 0
+    mine = _distinct(keys[: len(own)][present[: len(own)]], int(gids.max(initial=0) + 1) * int(width))
+    counts = pd.Series(mine // width).value_counts().sort_index()
+    every = _distinct(keys[present], int(gids.max(initial=0) + 1) * int(width))
+    if not len(every):
+        return counts, pd.Series(dtype="object"), codes[: len(own)]
+    groups, values = every // width, names[every % width]
+    starts = np.r_[0, np.flatnonzero(groups[1:] != groups[:-1]) + 1]
+    ends = np.r_[starts[1:], len(groups)]
+    lists = pd.Series([values[a:b].tolist() for a, b in zip(starts, ends)], index=groups[starts], dtype="object")
+    return counts, lists, codes[: len(own)]
+
+
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of the values (-1 missing) numbered in the sorted order of the distinct values, and
+    those values sorted (objects). Text is ranked by Arrow (UTF-8 byte order is code point
+    order, Python's); text Arrow refuses, and other objects, by Python's sort."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    names = np.asarray(distinct.to_numpy(dtype="object"), dtype="object")
+    if not len(names):
+        return codes, names
+    order = None
+    if isinstance(values.dtype, pd.Int64Dtype) or values.dtype.kind in "iu":
+        order = np.argsort(distinct.to_numpy(dtype="int64"), kind="stable")
+    elif values.dtype == "str" or values.dtype == object:
+        order = _arrow_order(names)
+    if order is None:
+        try:
+            order = np.argsort(names, kind="stable")
+        except TypeError:
+            order = np.array(sorted(range(len(names)), key=lambda i: str(names[i])), dtype="int64")
+    rank = np.empty(len(order), dtype="int64")
+    rank[order] = np.arange(len(order))
+    return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1), names[order]
+
+
+def _arrow_order(names: np.ndarray) -> np.ndarray | None:
+    """The sorting order of distinct texts by Arrow; None when pyarrow is missing or refuses them."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:   # pragma: no cover - pyarrow is in requirements.txt
+        return None
+    try:
+        return pc.sort_indices(pa.array(names, type=pa.string())).to_numpy()
+    except (pa.ArrowException, TypeError, UnicodeError):
+        return None
+
+
+def _distinct(keys: np.ndarray, bound: int) -> np.ndarray:
+    """The sorted distinct values of non-negative integer keys below `bound` (a bitmap when it is small)."""
+    if bound <= 1 << 26:
+        seen = np.zeros(bound, dtype=bool)
+        seen[keys] = True
+        return np.flatnonzero(seen)
+    return np.unique(keys)
 
 
 def _none(value: Any) -> Any:
@@ -85,6 +180,33 @@ def empty_findings() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
 
 
+def _own_links(ev: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """The links of each group's own rows (gid + the link's columns): a read brings its links of
+    the read's type, a flow row the link of its own hit (a flow that carries several types links
+    each apart). Reads are joined to links on integer codes (their PII types coded together)."""
+    if links.empty:
+        return pd.DataFrame(columns=["gid", *links.columns])
+    lk = links.astype({"event_id": "Int64", "flow_id": "str", "hit_id": "Int64", "pii_type": "str"})
+    is_own_read = (ev["event_id"].notna() & ev["hit_id"].isna()).to_numpy()
+    if lk["event_id"].isna().any():
+        reads_linked = (ev.loc[is_own_read, ["gid", "event_id", "pii_type"]].astype({"pii_type": "str"})
+                        .drop_duplicates().merge(lk, on=["event_id", "pii_type"]))
+    else:
+        type_codes = pd.factorize(pd.concat([ev["pii_type"].astype("str"), lk["pii_type"]], ignore_index=True),
+                                  use_na_sentinel=False)[0]   # a missing type is a value of its own, as merge joins it
+        own_reads = pd.DataFrame({"gid": ev["gid"].to_numpy()[is_own_read],
+                                  "event_id": ev["event_id"].to_numpy("int64", na_value=-1)[is_own_read],
+                                  "_type": type_codes[: len(ev)][is_own_read]}).drop_duplicates()
+        by_read = pd.DataFrame({"event_id": lk["event_id"].to_numpy("int64"), "_type": type_codes[len(ev):],
+                                "_at": np.arange(len(lk))})
+        matched = own_reads.merge(by_read, on=["event_id", "_type"])
+        reads_linked = (lk.take(matched["_at"].to_numpy()).assign(gid=matched["gid"].to_numpy())
+                        [["gid", *lk.columns]].reset_index(drop=True))
+    own_hits = ev.loc[ev["hit_id"].notna(), ["gid", "hit_id"]].astype({"hit_id": "Int64"})
+    return pd.concat([reads_linked, own_hits.drop_duplicates().merge(lk, on="hit_id")],
+                     ignore_index=True).drop_duplicates(["gid", "hit_id"])
+
+
 def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     """Findings of one rule from its evidence rows."""
     if evidence.empty:
@@ -93,40 +215,27 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     keys = list(rule.params.get("group_by") or det.group_by)
     ev = evidence.reindex(columns=EVIDENCE_COLUMNS).reset_index(drop=True)
     ev = ev.assign(event_id=ev["event_id"].astype("Int64"), flow_id=ev["flow_id"].astype("str"))
-    key_frame = ev[keys].astype("object").where(ev[keys].notna(), _SENTINEL)
-    ev = ev.assign(gid=ev.groupby([key_frame[k] for k in keys], sort=True).ngroup())
+    ev = ev.assign(gid=_group_numbers(ev, keys))
 
-    links = ctx.links
-    prim_events = ev.loc[ev["event_id"].notna(), ["gid", "event_id"]].drop_duplicates()
-    prim_flows = ev.loc[ev["flow_id"].notna(), ["gid", "flow_id"]].drop_duplicates()
-    if links.empty:
-        glinks = pd.DataFrame(columns=["gid", *links.columns])
-    else:
-        # A finding takes the links of its own rows only: the read's links of the read's type, a
-        # flow row's link through its hit (a flow that carries several types links each apart).
-        lk = links.astype({"event_id": "Int64", "flow_id": "str", "hit_id": "Int64", "pii_type": "str"})
-        own_reads = ev.loc[ev["event_id"].notna() & ev["hit_id"].isna(), ["gid", "event_id", "pii_type"]]
-        own_hits = ev.loc[ev["hit_id"].notna(), ["gid", "hit_id"]].astype({"hit_id": "Int64"})
-        glinks = pd.concat([own_reads.astype({"pii_type": "str"}).drop_duplicates().merge(lk, on=["event_id", "pii_type"]),
-                            own_hits.drop_duplicates().merge(lk, on="hit_id")],
-                           ignore_index=True).drop_duplicates(["gid", "hit_id"])
-    all_events = (pd.concat([prim_events, glinks[["gid", "event_id"]]], ignore_index=True)
-                  .dropna().astype({"event_id": "int64"}).drop_duplicates().sort_values(["gid", "event_id"]))
-    all_flows = (pd.concat([prim_flows, glinks[["gid", "flow_id"]]], ignore_index=True)
-                 .dropna().drop_duplicates().sort_values(["gid", "flow_id"]))
+    glinks = _own_links(ev, ctx.links)
+    # Each finding's ids (its own rows' and its links') as sorted distinct (group, id) pairs of
+    # integer codes: no sort or deduplication of text at 10^6 rows, the text taken back once.
+    gid = ev["gid"].to_numpy()
+    own_events, event_ids, _ = _pairs(gid, ev["event_id"], glinks["gid"].to_numpy(), glinks["event_id"])
+    own_flows, flow_ids, flow_codes = _pairs(gid, ev["flow_id"], glinks["gid"].to_numpy(), glinks["flow_id"])
+    ev = ev.assign(_flow=flow_codes)
 
     g = ev.groupby("gid")
-    out = g.agg(first_ts=("ts", "min"), n_events=("event_id", "nunique"), n_flows=("flow_id", "nunique"),
-                **{k: (k, "first") for k in GROUP_KEYS})
+    out = g.agg(first_ts=("ts", "min"), **{k: (k, "first") for k in GROUP_KEYS})
+    out = out.assign(n_events=own_events.reindex(out.index, fill_value=0),
+                     n_flows=own_flows.reindex(out.index, fill_value=0))
     lists = {c: _distinct_per_group(ev, c) for c in ("host", "api", "location", "encoding", "source", "permission",
                                                      "granted", "documented_field")}
-    event_ids = _lists(all_events, "event_id")
-    flow_ids = _lists(all_flows, "flow_id")
     uncertain = _within_clock_error(ev, ctx) if det.relative_to_consent else pd.Series(dtype=object)
     capped_links = (glinks.sort_values(["gid", "sent_ts", "hit_id"]).groupby("gid").head(MAX_LINKS_IN_DETAIL)
                     if not glinks.empty else glinks)
     capped_links = _timed_and_masked(capped_links, ctx)
-    rows_by_gid = {gid: part for gid, part in _evidence_rows(ev, ctx).groupby("gid")}
+    rows_by_gid = _records_by_gid(_evidence_rows(ev, ctx), ROW_KEYS)
     if det.relative_to_consent and not glinks.empty:
         later = glinks.loc[glinks["sent_ts"].astype("float64") >= det.after_cutoff(ctx.consent), ["gid", "flow_id"]]
         later = pd.DataFrame({"gid": later["gid"].to_numpy(),
@@ -134,12 +243,12 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
         after = _lists(later.drop_duplicates().sort_values(["gid", "flow_id"], kind="stable"), "flow_id")
     else:
         after = pd.Series(dtype="object")
-    links_by_gid = {gid: part for gid, part in capped_links.groupby("gid")} if not capped_links.empty else {}
+    links_by_gid = _records_by_gid(capped_links, LINK_KEYS) if not capped_links.empty else {}
     n_links = glinks.groupby("gid").size() if not glinks.empty else pd.Series(dtype="int64")
     pattern_only = ev["source"].eq("pattern").fillna(False).groupby(ev["gid"]).all()
     # A rule that does not group by PII type still names it when all its evidence is of one type.
     own_types = ev.loc[~ev["context"].fillna(False).astype(bool)] if "context" in ev else ev
-    one_type = own_types.groupby("gid")["pii_type"].agg(lambda s: s.dropna().unique())
+    one_type = _distinct_per_group(own_types, "pii_type")
     one_type = one_type.loc[one_type.map(len).eq(1)].map(lambda u: str(u[0]))
     tester_by_gid = _tester_observations(ev, ctx)
 
@@ -153,9 +262,9 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
             "rule_key": rule.key,
             "evidence_events": int(rec["n_events"]), "evidence_flows": int(rec["n_flows"]),
             **{name: [_py(v) for v in lists[name].get(gid, [])] for name in lists if lists[name].get(gid)},
-            "links": [_link(r) for r in _records(links_by_gid[gid], LINK_KEYS)] if gid in links_by_gid else [],
+            "links": [_link(r) for r in links_by_gid.get(gid, [])],
             "links_total": int(n_links.get(gid, 0)),
-            "evidence": [_row(r) for r in _records(rows_by_gid[gid], ROW_KEYS)] if gid in rows_by_gid else [],
+            "evidence": [_row(r) for r in rows_by_gid.get(gid, [])],
         }
         if det.relative_to_consent:
             detail["consent_ts"] = _py(ctx.consent.ts)
@@ -215,12 +324,21 @@ def _tester_observations(ev: pd.DataFrame, ctx: Evidence) -> dict[int, dict[str,
 
 LINK_KEYS = ("event_id", "flow_id", "match", "pii_type", "read_ts", "sent_ts", "reader_sdk", "api", "host",
              "location", "encoding", "value_sent", "read_dt_s", "sent_dt_s", "after_consent")
+ROLES = ("tester", "read", "send", "event", "manifest", "context")   # a finding's rows in this order
 ROW_KEYS = ("role", "event_id", "flow_id", "observation_id", "pii_type", "ts", "dt_s", "value_shown", "documented_field")
 
 
 def _records(frame: pd.DataFrame, keys: tuple[str, ...]) -> list[dict[str, Any]]:
     """The frame's rows as dicts of the `keys` it has (the other columns are not read)."""
     return frame[[k for k in keys if k in frame.columns]].to_dict("records")
+
+
+def _records_by_gid(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[Any, list[dict[str, Any]]]:
+    """gid -> the records of its rows (in the frame's order), made from the whole frame at once."""
+    out: dict[Any, list[dict[str, Any]]] = {}
+    for gid, rec in zip(frame["gid"].tolist(), _records(frame, keys)):
+        out.setdefault(gid, []).append(rec)
+    return out
 
 
 def _link(rec: dict[str, Any]) -> dict[str, Any]:
@@ -253,32 +371,41 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
     is_tester = ev["stream"].eq("tester") & ~context
     is_read = ~is_send & ~context & ev["event_id"].isin(ctx.reads["event_id"]) & ev["stream"].eq("event")
     declared = ev["stream"].eq("manifest")
-    role = pd.Series(np.select([is_send, is_read, is_tester, context, declared],
-                               ["send", "read", "tester", "context", "manifest"], "event"),
-                     index=ev.index)
+    # a role's code is its rank among a finding's rows: tester, read, send, event, manifest, context
+    role_code = np.select([is_send, is_read, is_tester, context, declared], [2, 1, 0, 5, 4], 3)
     # A context row copies its group's keys from the row it supports; its own time is the event's.
     own_ts = dict(zip(ctx.ui["event_id"].astype("int64"), ctx.ui["ts"].astype("float64")))
     if ctx.consent.dialog_shown_ts is not None and ctx.consent.event_ids:
         own_ts.setdefault(int(ctx.consent.event_ids[0]), float(ctx.consent.dialog_shown_ts))
-    shown_as = {"role": role, "flow_id": ev["flow_id"].where(is_send), "event_id": ev["event_id"].where(~is_send),
-                "pii_type": ev["pii_type"].where(~context)}
-    # Deduplicated, sorted and capped on the key columns alone; the capped rows (a few per
-    # finding) are then taken whole: no copy of every evidence row with all its columns.
-    every = pd.DataFrame({"gid": ev["gid"], **shown_as}, index=ev.index)
-    keys = pd.DataFrame({"gid": ev["gid"], "role": role, "event_id": shown_as["event_id"], "flow_id": shown_as["flow_id"],
-                         "hit_id": ev["hit_id"], "observation_id": ev["observation_id"],
-                         "_entry": ev["location"].where(declared)},   # manifest rows have no ids: one per entry
-                        index=ev.index).drop_duplicates()
-    order = pd.Categorical(keys["role"], ["tester", "read", "send", "event", "manifest", "context"], ordered=True)
-    chosen = (pd.DataFrame({"gid": keys["gid"], "_order": order, "ts": ev["ts"].loc[keys.index]}, index=keys.index)
+    is_send, context = is_send.to_numpy(), context.to_numpy()
+    event_id = ev["event_id"].where(~is_send)   # what a row shows: a send its flow, the others their event
+
+    def shown_as(part: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
+        """`part` (the rows of ev at positions `at`) as its rows are shown: role, ids, type."""
+        return part.assign(role=np.array(ROLES, dtype="object")[role_code[at]],
+                           flow_id=part["flow_id"].where(is_send[at]), event_id=part["event_id"].where(~is_send[at]),
+                           pii_type=part["pii_type"].where(~context[at]))
+
+    # Deduplicated, sorted and capped on integer codes of the key columns alone (the flow's code
+    # from group, missing ids -1); the capped rows (a few per finding) are then taken whole: no
+    # copy of every evidence row with all its columns.
+    flow_code = ev["_flow"].to_numpy() if "_flow" in ev else pd.factorize(ev["flow_id"], use_na_sentinel=True)[0]
+    first = _first_of_each([ev["gid"].to_numpy(), role_code, _codes(event_id), np.where(is_send, flow_code, -1),
+                            _codes(ev["hit_id"]), _codes(ev["observation_id"]),
+                            _codes(ev["location"].where(declared))])   # manifest rows have no ids: one per entry
+    at = np.flatnonzero(first)
+    chosen = (pd.DataFrame({"gid": ev["gid"].to_numpy()[at], "_order": role_code[at], "ts": ev["ts"].to_numpy()[at]},
+                           index=ev.index[at])
               .sort_values(["gid", "_order", "ts"], kind="stable").groupby("gid").head(MAX_LINKS_IN_DETAIL).index)
-    capped = ev.loc[chosen].assign(**{c: v.loc[chosen] for c, v in shown_as.items()})
+    capped = shown_as(ev.loc[chosen], ev.index.get_indexer(chosen))
     # One event may prove several types (a request for ten permissions): its one row names them
     # all, from every row of that event in the finding (the capped rows are a few per finding).
     own = capped["event_id"].notna() & capped["role"].ne("context")
     if own.any():
-        every = every.loc[every["event_id"].notna() & every["role"].ne("context")]
-        every = every.loc[every["event_id"].isin(capped.loc[own, "event_id"])].dropna(subset=["pii_type"])
+        of_these = (event_id.notna().to_numpy() & (role_code != 5) & ~context
+                    & event_id.isin(capped.loc[own, "event_id"]).to_numpy() & ev["pii_type"].notna().to_numpy())
+        at = np.flatnonzero(of_these)
+        every = shown_as(ev.iloc[at][["gid", "event_id", "flow_id", "pii_type"]], at)
         pairs = (pd.DataFrame({"gid": every["gid"], "event_id": every["event_id"],
                                "_types": every["pii_type"].astype("object").map(str)})
                  .drop_duplicates().sort_values(["gid", "event_id", "_types"], kind="stable"))
@@ -306,6 +433,27 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
         # A manifest entry has no moment of its own (its row's time is the session's start).
         rows = rows.assign(dt_s=(rows["ts"] - consent.ts).round(3).where(rows["role"].ne("manifest")))
     return rows
+
+
+def _first_of_each(codes: list[np.ndarray]) -> np.ndarray:
+    """Whether each row is the first with its combination of the code columns (codes >= -1), as
+    ``DataFrame.duplicated`` keeps it: the columns folded into one integer key, renumbered
+    (``pd.factorize``) whenever the next column could overflow it."""
+    key = np.zeros(len(codes[0]) if codes else 0, dtype="int64")
+    span = 1
+    for c in codes:
+        width = int(c.max(initial=-1)) + 2   # -1 (missing) is a value too
+        if span * width >= 1 << 62:
+            key, distinct = pd.factorize(key)
+            key, span = key.astype("int64"), max(len(distinct), 1)
+        key = key * width + (c.astype("int64") + 1)
+        span *= width
+    return ~pd.Series(key).duplicated().to_numpy()
+
+
+def _codes(col: pd.Series) -> np.ndarray:
+    """One integer per distinct value (-1 missing): what drop_duplicates needs of a column."""
+    return pd.factorize(col, use_na_sentinel=True)[0]
 
 
 def _masked(value: Any) -> str:

@@ -79,7 +79,7 @@ SCREEN_COLUMNS: dict[str, str] = {      # its captures in screens/ (session sche
 # Text the analysis never reads, only a report shows: kept in Arrow (the str dtype on pyarrow
 # storage, same values and missing values) instead of one Python string per row. The flows'
 # two SHA-256 columns are unique per row and the bulk of what a flow holds.
-KEPT_IN_ARROW: dict[str, frozenset[str]] = {"flows": frozenset({"request_sha256", "response_sha256"})}
+KEPT_IN_ARROW: dict[str, frozenset[str]] = {"flows": frozenset({"request_sha256", "response_sha256", "url"})}
 
 STACK_CHARS = 1200   # reports show a stack's first frames; SDK attribution was done by the hooks runner
 
@@ -262,7 +262,9 @@ def _read_tables(conn: sqlite3.Connection, specs: list[tuple[str, dict[str, str]
     frames: list[pd.DataFrame | None] = [None] * len(specs)
     db_path = _db_path(conn)
     if db_path is not None:
-        queries = [(_select(table, columns, columnar=True), conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        # (a text key, unique by the schema, and the text kept in Arrow are sent as they are)
+        queries = [(_select(table, columns, columnar=True), conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0],
+                    sorted(KEPT_IN_ARROW.get(table, frozenset()) | ({"id"} if columns.get("id") == "str" else set())))
                    for table, columns, _ in specs]
         # The largest table (by rows) is read by a second child at the same time as the rest.
         largest = max(range(len(queries)), key=lambda i: queries[i][1]) if queries else None

@@ -111,10 +111,13 @@ def attribute_events(session: Session, scope: Scope | None) -> Session:
     sdk_values = np.where(has_stack, actor, recorded)
     sdk = pd.Series(sdk_values, index=ev.index, dtype="object")
     sdk = sdk.where(sdk.notna(), None)
-    fallback = np.where(pd.notna(recorded), "recorded by the hooks (no stack or no app package)",
-                        "no stack or no app package: the app process itself")
+    # (texts the same for many rows are taken from a table of objects: one string shared by its
+    # rows, not a numpy text array of every row turned into a string per row)
+    fallback = np.array(["no stack or no app package: the app process itself",
+                         "recorded by the hooks (no stack or no app package)"], dtype=object)[pd.notna(recorded).astype("intp")]
     reason = pd.Series(np.where(has_stack, reason, fallback), index=ev.index, dtype="object")
     sdk_codes, sdk_distinct = pd.factorize(sdk, use_na_sentinel=True)
     infra = np.array([catalog.is_infrastructure(s) for s in sdk_distinct] + [False], dtype=bool)[sdk_codes]
-    party = np.where(sdk.isna(), FIRST_PARTY, np.where(infra, SERVICE_PROVIDER, THIRD_PARTY))
+    parties = np.array([FIRST_PARTY, SERVICE_PROVIDER, THIRD_PARTY], dtype=object)
+    party = pd.array(parties[np.where(sdk.isna().to_numpy(), 0, np.where(infra, 1, 2))], dtype="str")
     return dataclasses.replace(session, events=ev.assign(sdk=sdk, party=party, party_reason=reason))
