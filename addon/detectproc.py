@@ -49,7 +49,6 @@ import asyncio
 import logging
 import os
 import pickle
-import select
 import struct
 import subprocess
 import sys
@@ -61,6 +60,7 @@ from typing import Any, BinaryIO
 from mitmproxy import http
 
 from addon.lookback import flow_payload, lookback_args
+from piiaudit import fdwait
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +288,7 @@ class DetectionProcess:
         self._closing = True
         self._unregister()
         while not self.dead and self._out and time.monotonic() < deadline:
-            readable, writable, _ = select.select([self._rfd], [self._wfd], [], max(0.0, deadline - time.monotonic()))
+            readable, writable = fdwait.ready(self._rfd, self._wfd, max(0.0, deadline - time.monotonic()))
             if writable:
                 self._flush_out()
             if readable:
@@ -299,7 +299,7 @@ class DetectionProcess:
             pass
         # Look-back frames may follow the last answer: read until the worker's output ends.
         while not self.dead and not self._eof and time.monotonic() < deadline:
-            readable, _, _ = select.select([self._rfd], [], [], max(0.0, deadline - time.monotonic()))
+            readable, _ = fdwait.ready(self._rfd, None, max(0.0, deadline - time.monotonic()))
             if readable:
                 self._on_readable()
         if not self.dead and self.inflight > 0:

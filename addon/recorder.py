@@ -33,6 +33,7 @@ class Recorder:
         self.session = SessionRecording()
         self.detection = Detection([self.annotations, self.session], observed=observed)
         self.parts = (self.detection, self.annotations, self.session)
+        self._frozen = False  # the collector's objects frozen by running(), thawed by done()
 
     # -- the events the parts use, in their order --------------------------------------
     def load(self, loader) -> None:
@@ -48,8 +49,11 @@ class Recorder:
         # What exists once mitmproxy runs (its own objects, the addon's modules and tables)
         # lives as long as the process: the collector's full passes need not walk it again.
         # Those passes come more often with the recorder's objects about (four instead of one
-        # in a 10,000-flow replay); frozen, they cost half as much in all.
+        # in a 10,000-flow replay); frozen, they cost half as much in all. done() thaws them:
+        # a process that embeds the proxy and lives on (tests, a campaign) must get back what
+        # became garbage meanwhile, open pipes and files among it.
         gc.freeze()
+        self._frozen = True
         self.session.running()
 
     def response(self, flow):
@@ -62,9 +66,14 @@ class Recorder:
         return self.detection.websocket_end(flow)
 
     def done(self) -> None:
-        self.detection.done()
-        self.annotations.done()
-        self.session.done()
+        try:
+            self.detection.done()
+            self.annotations.done()
+            self.session.done()
+        finally:
+            if self._frozen:
+                gc.unfreeze()
+                self._frozen = False
 
     @property
     def recorded(self) -> int:

@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from piiaudit import fdwait
+
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 OFFLINE_FLAGS = (
     "--host-resolver-rules=MAP * ~NOTFOUND",      # no DNS query leaves the browser
@@ -159,13 +161,11 @@ class Browser:
             self._events.append(self._receive(deadline))
 
     def _receive(self, deadline: float) -> dict[str, Any]:
-        import select
-
         while b"\0" not in self._buffer:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise BrowserError(f"Chromium did not answer within {self.timeout:.0f} s")
-            ready, _, _ = select.select([self._read], [], [], left)
+            ready, _ = fdwait.ready(self._read, None, left)
             if not ready:
                 continue
             chunk = os.read(self._read, 1 << 20)
