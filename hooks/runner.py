@@ -57,6 +57,12 @@ DEFAULT_READY_TIMEOUT_S = 60.0
 DEFAULT_START_TIMEOUT_S = 8.0
 RESYNC_INTERVAL_S = 30.0
 RPC_TIMEOUT_S = 10.0
+# A process that reported System.exit or exit() ends within moments; one still there this
+# long after is wedged in its exit (HotSpot's exit safepoint against Frida's own exit
+# handling, docs/hooks.md "A wedged exit"): its end is recorded, so it is killed.
+EXIT_GRACE_S = 10.0
+# Detaching waits for the agent to unload; a wedged agent never does.
+DETACH_TIMEOUT_S = 10.0
 BATCH_MAX = 1000
 OUTPUT_TAIL_BYTES = 64 * 1024
 OUTPUT_FILE = "target-output.log"
@@ -100,6 +106,7 @@ class _Process:
     spawned_at: float | None = None  # monotonic: when the process was spawned (or seen gated)
     steps_ms: dict[str, float] = field(default_factory=dict)  # pre-resume steps, in order
     start: dict | None = None  # the process_start record, once resumed
+    start_steps: list[str] = field(default_factory=list)  # the agent's wait for the VM, as it went
 
 
 class HooksRunner:
@@ -129,6 +136,8 @@ class HooksRunner:
         detector: Any = None,
         observed: ObservedValues | None = None,
         fast_path: bool = True,
+        exit_grace: float = EXIT_GRACE_S,
+        detach_timeout: float = DETACH_TIMEOUT_S,
     ):
         self.store = store
         self.target = target
@@ -156,6 +165,8 @@ class HooksRunner:
         self.start_timeout = start_timeout
         self.resync_interval = resync_interval
         self.clock_samples = clock_samples
+        self.exit_grace = exit_grace
+        self.detach_timeout = detach_timeout
 
         self._device: Any = None
         self._bundle: str | None = None
@@ -288,8 +299,15 @@ class HooksRunner:
                     self._sync(proc, final=True)
                 if kill:
                     self._kill_quietly(proc.pid)
-                else:
-                    self._detach_quietly(proc)
+                elif not self._detach_quietly(proc):
+                    spawned = proc.spawned_at is not None
+                    self._submit(("error",
+                                  f"the agent in {proc.name} (pid {proc.pid}) did not unload within "
+                                  f"{self.detach_timeout:g} s: " + ("the process was killed" if spawned else
+                                                                     "the process was left as it is (attached, not ours)"),
+                                  {"pid": proc.pid}))
+                    if spawned:
+                        self._kill_quietly(proc.pid)
             self._shutdown()
         return self.stats()
 
@@ -417,9 +435,12 @@ class HooksRunner:
                 raise HooksError(f"the agent in {proc.name} (pid {proc.pid}) failed to install hooks: {proc.agent_failure}")
             if proc.ended.is_set():
                 tail = self.output[-2000:].strip()
+                steps = "; ".join(proc.start_steps) or "none after init (agent phase "
+                steps += "" if proc.start_steps else f"{(proc.init_result or {}).get('phase')})"
                 raise HooksError(
                     f"target {proc.name} (pid {proc.pid}) ended before the hooks were ready "
-                    f"({proc.end_reason}, exit status {proc.exit_status})" + (f"; its output:\n{tail}" if tail else "")
+                    f"({proc.end_reason}, exit status {proc.exit_status}; the agent's steps: {steps})"
+                    + (f"; its output:\n{tail}" if tail else "")
                 )
             if time.monotonic() > deadline:
                 phase = (proc.init_result or {}).get("phase")
@@ -485,6 +506,9 @@ class HooksRunner:
                 else:
                     self._submit(("events", proc, events, received))
                 return
+            if isinstance(payload, dict) and payload.get("type") == "start-step":
+                proc.start_steps.append(str(payload.get("step"))[:200])
+                return
             if not isinstance(payload, dict) or payload.get("type") != "event":
                 self._submit(("error", f"unexpected message from the agent in {proc.name}", {"message": message}))
                 return
@@ -505,6 +529,10 @@ class HooksRunner:
                 # The last chance for a closing clock sync: the agent still answers while the VM winds down.
                 threading.Thread(target=self._sync, args=(proc,), kwargs={"final": True},
                                  name="piiaudit-hooks-clock-end", daemon=True).start()
+                via = (payload.get("data") or {}).get("via")
+                if via != "DestroyJavaVM":  # there, other threads of the program may run on
+                    threading.Thread(target=self._end_if_wedged, args=(proc, via), name="piiaudit-hooks-exit-watch",
+                                     daemon=True).start()
             elif kind == "uncaught_exception" and (payload.get("data") or {}).get("awaits_receipt"):
                 # Reported before the crash handler runs, which on Android kills the process
                 # inside it: the crashing thread waits for this receipt, so the event is not lost.
@@ -827,12 +855,32 @@ class HooksRunner:
         except Exception:  # noqa: BLE001 - already gone
             pass
 
-    def _detach_quietly(self, proc: _Process) -> None:
-        try:
-            if proc.session is not None:
+    def _detach_quietly(self, proc: _Process) -> bool:
+        """Detach from `proc`; False if the agent had not unloaded after detach_timeout seconds."""
+        if proc.session is None:
+            return True
+        done = threading.Event()
+
+        def detach() -> None:
+            try:
                 proc.session.detach()
-        except Exception:  # noqa: BLE001 - already gone
-            pass
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+            finally:
+                done.set()
+
+        threading.Thread(target=detach, name="piiaudit-hooks-detach", daemon=True).start()
+        return done.wait(self.detach_timeout)
+
+    def _end_if_wedged(self, proc: _Process, via: str | None) -> None:
+        """Kill `proc` if it has not ended exit_grace seconds after reporting its exit."""
+        if proc.ended.wait(self.exit_grace):
+            return
+        self._submit(("error",
+                      f"{proc.name} (pid {proc.pid}) reported its exit ({via}, status {proc.exit_status}) but had "
+                      f"not ended {self.exit_grace:g} s later: killed (its exit was wedged; the status stands)",
+                      {"pid": proc.pid}))
+        self._kill_quietly(proc.pid)
 
 
 def _parent_pid(pid: int) -> int | None:

@@ -110,6 +110,58 @@ def test_a_target_killed_mid_run_ends_the_run_with_a_clear_error(tmp_path):
     assert [r["pii_type"] for r in reads[:2]] == ["imei", "installed_apps"]
 
 
+def _exit_wedging_runner(tmp_path, **kwargs):
+    """ChildMain ends by System.exit(0); the agent's test knob stalls that thread inside the
+    exit for a minute, as a process wedged in its exit stays (docs/hooks.md, A wedged exit)."""
+    from tests.support import java_fixtures as fixtures
+
+    store = SessionStore(tmp_path)
+    runner = HooksRunner(store, LocalProcess(fixtures.build().argv("ChildMain")), **kwargs)
+    runner.agent_config["standin_exit_stall_ms"] = 60_000
+    return store, runner
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1][:3]
+
+
+def test_a_target_wedged_in_its_exit_is_killed_and_its_exit_status_kept(tmp_path):
+    store, runner = _exit_wedging_runner(tmp_path, exit_grace=2)
+    runner.start()
+    t0 = time.monotonic()
+    try:
+        status = runner.wait(timeout=30)
+        waited = time.monotonic() - t0
+    finally:
+        runner.stop()
+    assert status == 0 and not runner.running
+    assert waited < 20  # the grace, not the minute's stall
+    assert not _alive(runner.pid)
+    errors = [r["message"] for r in store.rows("SELECT message FROM errors")]
+    assert any(f"(pid {runner.pid}) reported its exit (JVM_Halt, status 0) but had not ended 2 s later: killed" in m
+               for m in errors), errors
+    reads = store.rows("SELECT pii_type FROM events WHERE kind = 'pii_read'")
+    assert [r["pii_type"] for r in reads] == ["imei", "imei"]  # what it did before is all there
+
+
+def test_stopping_a_run_whose_agent_does_not_unload_returns_and_ends_the_target(tmp_path):
+    store, runner = _exit_wedging_runner(tmp_path, exit_grace=120, detach_timeout=2)
+    runner.start()
+    try:
+        wait_for(lambda: store.rows("SELECT 1 FROM events WHERE kind = 'process_exit'"), what="the exit report")
+        t0 = time.monotonic()
+    finally:
+        runner.stop()
+    assert time.monotonic() - t0 < 25  # bounded: the final clock sync, then the detach's 2 s
+    wait_for(lambda: not _alive(runner.pid), timeout=10, what="the target to end")
+    errors = [r["message"] for r in store.rows("SELECT message FROM errors")]
+    assert any(f"(pid {runner.pid}) did not unload within 2 s: the process was killed" in m for m in errors), errors
+
+
 def test_an_uncaught_exception_is_recorded_with_the_launchers_exit_status(tmp_path):
     store = SessionStore(tmp_path)
     stats = run_local_process(store, bench_argv(-1), timeout=60)  # HookBench rejects -1 with an exception
@@ -148,6 +200,30 @@ def test_a_target_without_a_java_vm_times_out_with_a_hint(tmp_path):
         runner.start()
     assert time.monotonic() - t0 < 15
     assert store.count("errors") >= 1
+
+
+def test_a_target_that_ends_before_its_hooks_are_ready_says_how_far_the_agent_got(tmp_path):
+    store = SessionStore(tmp_path)
+    runner = HooksRunner(store, LocalProcess(["true"]), ready_timeout=20)
+    with pytest.raises(HooksError) as raised:
+        runner.start()
+    message = str(raised.value)
+    assert "ended before the hooks were ready (process-terminated, exit status 0" in message
+    assert "the agent's steps: none after init (agent phase waiting-for-vm)" in message
+
+
+def test_the_agents_steps_towards_the_hooks_are_kept_for_that_message(tmp_path):
+    from tests.support import java_fixtures as fixtures
+
+    runner = HooksRunner(SessionStore(tmp_path), LocalProcess(fixtures.build().argv("ChildMain")))
+    runner.start()
+    try:
+        runner.wait(timeout=30)
+    finally:
+        runner.stop()
+    steps = runner._main.start_steps
+    assert steps[0].startswith("libjvm.so loaded: JNI_CreateJavaVM watched"), steps
+    assert steps[1:] == ["JNI_CreateJavaVM entered", "JNI_CreateJavaVM returned: installing the hooks"], steps
 
 
 def test_attaching_late_with_the_start_gate(tmp_path):

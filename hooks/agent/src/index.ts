@@ -10,7 +10,7 @@ import { emitCoverage } from "./coverage.js";
 import { emit, sentCount } from "./emit.js";
 import { fastPathStats, setFastPathEnabled } from "./fastpath.js";
 import { Coverage, HookSpec, asAgent, errorText, hookCounters, rateLimit } from "./hook.js";
-import { watchJvmExit, watchLibcExit } from "./lifecycle.js";
+import { exitOptions, watchJvmExit, watchLibcExit } from "./lifecycle.js";
 import { lateStats, loaderOptions, pendingCount } from "./loaders.js";
 import { ArmState, ReadyPhase, hotSpotVm, isArt, javaVmPresent, keepForkedChildrenFromDisposing, pinClassHandles, whenJavaReady } from "./runtime.js";
 import { stackOptions, stackStats } from "./stack.js";
@@ -39,6 +39,8 @@ interface AgentConfig {
      * Lets the runner's start deadline and its spawn-to-resume record be exercised here.
      */
     standin_slow_init_ms?: number;
+    /** Tests only: the thread calling System.exit stalls this long after reporting the end (a wedged exit). */
+    standin_exit_stall_ms?: number;
     /** false: no HotSpot defineClass watcher (late classes found only as ART would find them). */
     watch_class_definitions?: boolean;
     /** false: every hooked call takes the bridge's path into JS (HotSpot's C dispatchers off; fastpath.ts). */
@@ -142,6 +144,7 @@ function applyOptions(config: AgentConfig): void {
     }
     appContext.configuredPackage = config.app_package ?? null;
     loaderOptions.watchClassDefinitions = config.watch_class_definitions !== false;
+    exitOptions.stallMs = config.standin_exit_stall_ms ?? 0;
 }
 
 rpc.exports = {

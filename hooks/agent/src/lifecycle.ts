@@ -61,6 +61,28 @@ function releaseLibcExit(): void {
     }
 }
 
+/** Test knob: how long the exiting thread stalls after System.exit reported the end (a wedged exit). */
+export const exitOptions = { stallMs: 0 };
+
+/**
+ * Once the end is reported the process is going away, and the bridge's releases of global
+ * references are skipped (a leak that ends with the process). The bridge makes them from
+ * the script's own thread when a wrapper is collected; on HotSpot such a JNI call made
+ * after the VM has begun its exit safepoint never returns, and Frida's own exit handling,
+ * which the VM thread enters by calling exit() inside that safepoint, waits for it: the
+ * process never ended (seen in a stress run, both threads in a native stack dump).
+ */
+function stopReleasingGlobalRefs(): void {
+    try {
+        const env = Java.vm.tryGetEnv();
+        if (env !== null) {
+            (Object.getPrototypeOf(env) as { deleteGlobalRef: (ref: NativePointer) => void }).deleteGlobalRef = () => undefined;
+        }
+    } catch (e) {
+        // No VM left to ask: nothing will be released either.
+    }
+}
+
 /** Call once the VM exists: JVM_Halt and the VM's DestroyJavaVM entry. */
 export function watchJvmExit(jvm: Module, vm: NativePointer): string[] {
     const watched: string[] = [];
@@ -74,6 +96,10 @@ export function watchJvmExit(jvm: Module, vm: NativePointer): string[] {
                     // may hold (seen once: the bridge releasing a global reference): the
                     // process never ended. The end is reported; the libc hooks are not needed.
                     releaseLibcExit();
+                    stopReleasingGlobalRefs();
+                    if (exitOptions.stallMs > 0) {
+                        Thread.sleep(exitOptions.stallMs / 1000);
+                    }
                 }
             },
         });
@@ -87,6 +113,7 @@ export function watchJvmExit(jvm: Module, vm: NativePointer): string[] {
         onEnter() {
             if (reportExit("DestroyJavaVM", threwOn.has(Process.getCurrentThreadId()) ? 1 : 0)) {
                 releaseLibcExit();
+                stopReleasingGlobalRefs();
             }
         },
     });

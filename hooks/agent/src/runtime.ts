@@ -118,19 +118,48 @@ function runInstall(install: (phase: ReadyPhase) => void, phase: ReadyPhase, fai
     }
 }
 
+/**
+ * A step of the wait for the VM, told to the host as it happens (not an event: nothing is
+ * stored), so a target that ends before its hooks were ready says how far the agent got.
+ */
+function step(name: string): void {
+    send({ type: "start-step", step: name, t_dev_ms: Date.now() });
+}
+
+/**
+ * Hooks JNI_CreateJavaVM once libjvm is mapped, before the launcher calls it.
+ *
+ * The module observer's callback does not always run on the loading thread before dlopen
+ * returns: seen under load, the launcher had created the VM (and run the whole program)
+ * before the hook was placed, so no hook was ever installed. The launcher creates the VM on
+ * a thread it starts with pthread_create once libjvm is loaded (JDK launcher:
+ * LoadJavaVM, then ContinueInNewThread), so that call, watched from before the resume,
+ * arms the hook on the launcher's own thread, before the VM's thread exists. The observer
+ * stays for a launcher that creates the VM on its own thread.
+ */
 function watchForJvm(loaded: Module | null, install: (phase: ReadyPhase) => void, fail: (error: unknown) => void): void {
     let armed = false;
-    const arm = (module: Module): void => {
+    let threadStart: InvocationListener | null = null;
+    let observer: ModuleObserver | null = null;
+    const arm = (module: Module, via: string): void => {
         if (armed) {
             return;
         }
         armed = true;
+        // Detach later: a listener must not remove itself from inside its callback.
+        setTimeout(() => {
+            threadStart?.detach();
+            observer?.detach();
+        }, 0);
         const createVm = module.findExportByName("JNI_CreateJavaVM");
         if (createVm === null) {
             fail(new Error(`${module.name} has no JNI_CreateJavaVM export`));
             return;
         }
         const listener = Interceptor.attach(createVm, {
+            onEnter() {
+                step("JNI_CreateJavaVM entered");
+            },
             onLeave(retval) {
                 const rc = retval.toInt32();
                 // Detach later: a listener must not remove itself from inside its callback.
@@ -139,20 +168,33 @@ function watchForJvm(loaded: Module | null, install: (phase: ReadyPhase) => void
                     fail(new Error(`JNI_CreateJavaVM failed with ${rc}`));
                     return;
                 }
+                step("JNI_CreateJavaVM returned: installing the hooks");
                 runInstall(install, "vm-created", fail);
             },
         });
+        Interceptor.flush();
+        step(`${module.name} loaded: JNI_CreateJavaVM watched (armed ${via})`);
     };
     if (loaded !== null) {
         // libjvm is mapped but the launcher has not created the VM yet.
-        arm(loaded);
+        arm(loaded, "at init");
         return;
     }
-    const observer = Process.attachModuleObserver({
+    const pthreadCreate = Module.findGlobalExportByName("pthread_create");
+    if (pthreadCreate !== null) {
+        threadStart = Interceptor.attach(pthreadCreate, {
+            onEnter() {
+                const jvm = findJvmModule();
+                if (jvm !== null) {
+                    arm(jvm, "by the launcher's pthread_create");
+                }
+            },
+        });
+    }
+    observer = Process.attachModuleObserver({
         onAdded(module) {
             if (JVM_MODULE.test(module.path)) {
-                arm(module);
-                setTimeout(() => observer.detach(), 0);
+                arm(module, "by the module observer");
             }
         },
     });
