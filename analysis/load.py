@@ -252,11 +252,20 @@ def _typed_columnar(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFram
             continue
         if kind == "int" and isinstance(col.dtype, pd.Int64Dtype):
             continue
+        if kind in _NOTHING and len(col) and col.isna().all():
+            coerced[name] = _NOTHING[kind](len(col))   # a column no row fills (the driver types it int64)
+            continue
         coerced[name] = _COERCE[kind](col)
     return out.assign(**coerced)
 
 
 _STR = pd.Series([""], dtype="str").dtype
+# A column with no value, made in its kind's dtype at once (as _COERCE makes it, without a pass per row)
+_NOTHING = {
+    "str": lambda n: pd.array([None], dtype=_STR).take(np.zeros(n, dtype="intp")),
+    "float": lambda n: np.full(n, np.nan, dtype="float64"),
+    "int": lambda n: pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool)),
+}
 _ARROW_STR = pd.StringDtype("pyarrow", na_value=np.nan)   # the str dtype on Arrow storage
 
 
