@@ -242,7 +242,8 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     n_links = glinks.groupby("gid").size() if not glinks.empty else pd.Series(dtype="int64")
     pattern_only = ev["source"].eq("pattern").fillna(False).groupby(ev["gid"]).all()
     # A rule that does not group by PII type still names it when all its evidence is of one type.
-    own_types = ev.loc[~ev["context"].fillna(False).astype(bool)] if "context" in ev else ev
+    own_types = (ev.loc[~ev["context"].fillna(False).astype(bool).to_numpy(), ["gid", "pii_type"]] if "context" in ev
+                 else ev[["gid", "pii_type"]])   # the two columns asked about, not a copy of every column
     one_type = _distinct_per_group(own_types, "pii_type")
     one_type = one_type.loc[one_type.map(len).eq(1)].map(lambda u: str(u[0]))
     tester_by_gid = _tester_observations(ev, ctx)
@@ -400,7 +401,7 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
         of_these = (event_id.notna().to_numpy() & (role_code != 5) & ~context
                     & event_id.isin(capped.loc[own, "event_id"]).to_numpy() & ev["pii_type"].notna().to_numpy())
         at = np.flatnonzero(of_these)
-        every = shown_as(ev.iloc[at][["gid", "event_id", "flow_id", "pii_type"]], at)
+        every = shown_as(ev[["gid", "event_id", "flow_id", "pii_type"]].iloc[at], at)
         pairs = (pd.DataFrame({"gid": every["gid"], "event_id": every["event_id"],
                                "_types": every["pii_type"].astype("object").map(str)})
                  .drop_duplicates().sort_values(["gid", "event_id", "_types"], kind="stable"))
