@@ -411,7 +411,7 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
     is_send = ev["hit_id"].notna()
     context = ev["context"].eq(True)
     is_tester = ev["stream"].eq("tester") & ~context
-    is_read = ~is_send & ~context & ev["event_id"].isin(ctx.reads["event_id"]) & ev["stream"].eq("event")
+    is_read = ~is_send & ~context & _is_read(ev["event_id"], ctx) & ev["stream"].eq("event")
     declared = ev["stream"].eq("manifest")
     # a role's code is its rank among a finding's rows: tester, read, send, event, manifest, context
     role_code = np.select([is_send, is_read, is_tester, context, declared], [2, 1, 0, 5, 4], 3)
@@ -436,9 +436,7 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
                             _codes(ev["hit_id"]), _codes(ev["observation_id"]),
                             _codes(ev["location"].where(declared))])   # manifest rows have no ids: one per entry
     at = np.flatnonzero(first)
-    chosen = (pd.DataFrame({"gid": ev["gid"].to_numpy()[at], "_order": role_code[at], "ts": ev["ts"].to_numpy()[at]},
-                           index=ev.index[at])
-              .sort_values(["gid", "_order", "ts"], kind="stable").groupby("gid").head(MAX_LINKS_IN_DETAIL).index)
+    chosen = _first_by_order(ev.index[at], ev["gid"].to_numpy()[at], role_code[at], ev["ts"].to_numpy()[at])
     capped = shown_as(ev.loc[chosen], ev.index.get_indexer(chosen))
     # One event may prove several types (a request for ten permissions): its one row names them
     # all, from every row of that event in the finding (the capped rows are a few per finding).
@@ -475,6 +473,32 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
         # A manifest entry has no moment of its own (its row's time is the session's start).
         rows = rows.assign(dt_s=(rows["ts"] - consent.ts).round(3).where(rows["role"].ne("manifest")))
     return rows
+
+
+def _is_read(event_ids: pd.Series, ctx: Evidence) -> np.ndarray:
+    """``event_ids.isin(ctx.reads["event_id"])``, looked up in the reads' bitmap made once per analysis."""
+    seen = ctx.read_id_bitmap
+    if seen is None or not (isinstance(event_ids.dtype, pd.Int64Dtype) or event_ids.dtype.kind in "iu"):
+        return event_ids.isin(ctx.reads["event_id"]).to_numpy(dtype=bool)
+    values = event_ids.to_numpy(dtype="int64", na_value=-1)
+    inside = (values >= 0) & (values < len(seen))
+    out = np.zeros(len(values), dtype=bool)
+    out[inside] = seen[values[inside]]
+    return out
+
+
+def _first_by_order(index: pd.Index, gid: np.ndarray, order: np.ndarray, ts: np.ndarray) -> pd.Index:
+    """The labels of the first MAX_LINKS_IN_DETAIL rows of each gid by (order, ts), ties in the
+    rows' order: ``sort_values(["gid", "_order", "ts"], kind="stable").groupby("gid").head(n)``,
+    by one numpy lexsort (stable, NaN last as pandas places it) where the times are numbers."""
+    if ts.dtype.kind not in "fiu" or gid.dtype.kind not in "iu":
+        return (pd.DataFrame({"gid": gid, "_order": order, "ts": ts}, index=index)
+                .sort_values(["gid", "_order", "ts"], kind="stable").groupby("gid").head(MAX_LINKS_IN_DETAIL).index)
+    ranked = np.lexsort((ts, order, gid))
+    g = gid[ranked]
+    new_run = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, dtype=bool)
+    run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(g)), 0))
+    return index[ranked[np.arange(len(g)) - run_start < MAX_LINKS_IN_DETAIL]]
 
 
 def _first_of_each(codes: list[np.ndarray]) -> np.ndarray:
