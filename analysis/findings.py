@@ -51,15 +51,19 @@ class _Coded:
     the distinct values as objects), however many steps of `group` ask for it: the group keys,
     the distinct values per finding and the join of reads to their links share one pass."""
 
-    def __init__(self, ev: pd.DataFrame) -> None:
+    def __init__(self, ev: pd.DataFrame, keep: frozenset[str] = frozenset()) -> None:
         self.ev = ev
+        self.keep = keep   # the columns asked for more than once; the others are coded and let go
         self.done: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def __call__(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        if column not in self.done:
-            codes, distinct = pd.factorize(self.ev[column], use_na_sentinel=True)
-            self.done[column] = (codes, np.asarray(distinct.to_numpy(dtype="object"), dtype="object"))
-        return self.done[column]
+        if column in self.done:
+            return self.done[column]
+        codes, distinct = pd.factorize(self.ev[column], use_na_sentinel=True)
+        out = (codes, np.asarray(distinct.to_numpy(dtype="object"), dtype="object"))
+        if column in self.keep:   # (held while the rule is grouped: 4 MB a column at 533,000 rows)
+            self.done[column] = out
+        return out
 
 
 def _distinct_per_group(ev: pd.DataFrame, column: str, coded: _Coded | None = None) -> pd.Series:
@@ -254,7 +258,7 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     keys = list(rule.params.get("group_by") or det.group_by)
     ev = evidence.reindex(columns=EVIDENCE_COLUMNS).reset_index(drop=True)
     ev = ev.assign(event_id=ev["event_id"].astype("Int64"), flow_id=ev["flow_id"].astype("str"))
-    coded = _Coded(ev)
+    coded = _Coded(ev, keep=frozenset([*keys, "pii_type"]))
     ev = ev.assign(gid=_group_numbers(ev, keys, coded))
     coded.ev = ev   # the same columns, and the group numbers beside them
 
@@ -272,6 +276,7 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
                      n_flows=own_flows.reindex(out.index, fill_value=0))
     lists = {c: _distinct_per_group(ev, c, coded) for c in ("host", "api", "location", "encoding", "source", "permission",
                                                      "granted", "documented_field")}
+    coded.done.clear()   # every step that shares the codes has run
     uncertain = _within_clock_error(ev, ctx) if det.relative_to_consent else pd.Series(dtype=object)
     capped_links = (glinks.sort_values(["gid", "sent_ts", "hit_id"]).groupby("gid").head(MAX_LINKS_IN_DETAIL)
                     if not glinks.empty else glinks)
