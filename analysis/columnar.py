@@ -124,6 +124,7 @@ def _serve() -> None:
 
     request = json.loads(sys.stdin.buffer.read())
     out = sys.stdout.buffer
+    pipe = pa.PythonFile(out, mode="w")
     # read only: the parent holds the session; this process never writes to it
     uri = Path(request["db"]).resolve().as_uri() + "?mode=ro"
     with adbc_sqlite.connect(uri) as conn:
@@ -136,19 +137,22 @@ def _serve() -> None:
                 table.validate(full=True)   # text that is not UTF-8 fails here
                 table = _flags_folded(table)
                 table = _repeats_encoded(table, frozenset(plain[0]) if plain else frozenset())
-                sink = pa.BufferOutputStream()
-                with pa.ipc.new_stream(sink, table.schema) as writer:
+                # The stream's length first, counted without writing it (no copy of the table into
+                # a buffer that grows as it goes: 0.9 s for the 150 MB of 500,000 flows), then the
+                # stream written straight to the pipe.
+                counter = pa.MockOutputStream()
+                with pa.ipc.new_stream(counter, table.schema) as writer:
                     writer.write_table(table)
-                body = sink.getvalue()
-                del table
             except Exception:  # noqa: BLE001 - the parent reads this one row by row
                 out.write(_LENGTH.pack(0))
                 out.flush()
                 continue
-            out.write(_LENGTH.pack(body.size))
-            out.write(body)
+            out.write(_LENGTH.pack(counter.size()))
             out.flush()
-            del body
+            with pa.ipc.new_stream(pipe, table.schema) as writer:
+                writer.write_table(table)
+            pipe.flush()
+            del table
 
 
 FLAG = "_flag_"   # a result column named so comes back as one yes/no for the whole table (flagged())

@@ -98,7 +98,7 @@ def _stacked(parts: list[pd.DataFrame], keep: list[np.ndarray] | None = None) ->
     for c in names:
         pieces = [p[c] if k is None else p[c].loc[k] for p, k in zip(parts, keep)]
         if any(x.dtype == object or x.dtype == "str" for x in pieces):
-            pieces = [pd.Series(np.full(len(x), np.nan, dtype=object))
+            pieces = [pd.Series(np.full(len(x), np.nan, dtype=object), dtype=object)   # (no inference pass)
                       if x.dtype == "float64" and len(x) and x.isna().all() else x for x in pieces]
         columns[c] = pd.concat(pieces, ignore_index=True)
     return pd.DataFrame(columns, columns=names, copy=False)   # the columns as made, not copied into blocks

@@ -46,25 +46,45 @@ HASHES = {"md5": hashlib.md5, "sha1": hashlib.sha1, "sha256": hashlib.sha256}
 _SENTINEL = "\x00"  # groupby key for "none" (the app itself, no host)
 
 
-def _distinct_per_group(ev: pd.DataFrame, column: str) -> pd.Series:
+class _Coded:
+    """Each column of a rule's evidence rows coded once (``pd.factorize``: codes, -1 missing, and
+    the distinct values as objects), however many steps of `group` ask for it: the group keys,
+    the distinct values per finding and the join of reads to their links share one pass."""
+
+    def __init__(self, ev: pd.DataFrame, keep: frozenset[str] = frozenset()) -> None:
+        self.ev = ev
+        self.keep = keep   # the columns asked for more than once; the others are coded and let go
+        self.done: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        if column in self.done:
+            return self.done[column]
+        codes, distinct = pd.factorize(self.ev[column], use_na_sentinel=True)
+        out = (codes, np.asarray(distinct.to_numpy(dtype="object"), dtype="object"))
+        if column in self.keep:   # (held while the rule is grouped: 4 MB a column at 533,000 rows)
+            self.done[column] = out
+        return out
+
+
+def _distinct_per_group(ev: pd.DataFrame, column: str, coded: _Coded | None = None) -> pd.Series:
     """gid -> sorted distinct values of `column` (deduplicated by pandas before any Python list)."""
-    codes, distinct = pd.factorize(ev[column], use_na_sentinel=True)
-    if not len(distinct):
+    codes, names = (coded or _Coded(ev))(column)
+    if not len(names):
         return pd.Series(dtype="object")
-    names = np.asarray(distinct.to_numpy(dtype="object"), dtype="object")
     gids = ev["gid"].to_numpy().astype("int64")
     width = len(names)
     pairs = _distinct(gids[codes >= 0] * width + codes[codes >= 0], (int(gids.max(initial=0)) + 1) * width)
     return _cut(pairs // width, names[pairs % width], lambda v: sorted(v, key=str)[:MAX_LIST_IN_DETAIL])
 
 
-def _group_numbers(ev: pd.DataFrame, keys: list[str]) -> np.ndarray:
+def _group_numbers(ev: pd.DataFrame, keys: list[str], coded: _Coded | None = None) -> np.ndarray:
     """Each row's group: the keys' combinations numbered in sorted order (a missing key as
     _SENTINEL), as ``groupby(keys, sort=True).ngroup()`` numbers them, from integer codes
     (each distinct key value ranked once) instead of hashing and sorting text per row."""
+    coded = coded or _Coded(ev)
     combined = np.zeros(len(ev), dtype="int64")
     for k in keys:
-        codes, distinct = pd.factorize(ev[k].astype("object"), use_na_sentinel=True)
+        codes, distinct = coded(k)
         values = [*distinct, _SENTINEL]           # code -1 (missing) is the sentinel, last
         try:
             order = sorted(range(len(values)), key=values.__getitem__)
@@ -175,28 +195,56 @@ def empty_findings() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
 
 
-def _own_links(ev: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+def _own_links(ev: pd.DataFrame, links: pd.DataFrame, coded: _Coded | None = None) -> pd.DataFrame:
     """The links of each group's own rows (gid + the link's columns): a read brings its links of
     the read's type, a flow row the link of its own hit (a flow that carries several types links
-    each apart). Reads are joined to links on integer codes (their PII types coded together)."""
+    each apart). Reads are joined to links on one integer per (event id, PII type code), hits on
+    their id; rows and links are deduplicated on integers folded from their keys."""
     if links.empty:
         return pd.DataFrame(columns=["gid", *links.columns])
     lk = links.astype({"event_id": "Int64", "flow_id": "str", "hit_id": "Int64", "pii_type": "str"})
     is_own_read = (ev["event_id"].notna() & ev["hit_id"].isna()).to_numpy()
-    if lk["event_id"].isna().any():
-        reads_linked = (ev.loc[is_own_read, ["gid", "event_id", "pii_type"]].astype({"pii_type": "str"})
-                        .drop_duplicates().merge(lk, on=["event_id", "pii_type"]))
-    else:
-        type_codes = pd.factorize(pd.concat([ev["pii_type"].astype("str"), lk["pii_type"]], ignore_index=True),
-                                  use_na_sentinel=False)[0]   # a missing type is a value of its own, as merge joins it
-        own_reads = pd.DataFrame({"gid": ev["gid"].to_numpy()[is_own_read],
-                                  "event_id": ev["event_id"].to_numpy("int64", na_value=-1)[is_own_read],
-                                  "_type": type_codes[: len(ev)][is_own_read]}).drop_duplicates()
-        by_read = pd.DataFrame({"event_id": lk["event_id"].to_numpy("int64"), "_type": type_codes[len(ev):],
-                                "_at": np.arange(len(lk))})
-        matched = own_reads.merge(by_read, on=["event_id", "_type"])
-        reads_linked = (lk.take(matched["_at"].to_numpy()).assign(gid=matched["gid"].to_numpy())
-                        [["gid", *lk.columns]].reset_index(drop=True))
+    if lk["event_id"].isna().any() or lk["hit_id"].isna().any():
+        return _own_links_merged(ev, lk, is_own_read)
+    # The links' types in the codes of the rows' types (coded once per rule): a missing type is
+    # a value of its own (-1 on both sides), as merge joins it; a type no row has, -2.
+    own_codes, own_types = (coded or _Coded(ev))("pii_type")
+    lk_types = lk["pii_type"].astype("object")
+    lk_codes = pd.Index(own_types, dtype="object").get_indexer(lk_types)
+    lk_codes[(lk_codes < 0) & lk_types.notna().to_numpy()] = -2
+    gid = ev["gid"].to_numpy().astype("int64")
+    span, width = int(gid.max(initial=0)) + 1, len(own_types) + 2
+    event_ids = ev["event_id"].to_numpy("int64", na_value=-1)
+    hit_ids = ev["hit_id"].astype("Int64").to_numpy("int64", na_value=-1)
+    lk_events, lk_hits = lk["event_id"].to_numpy("int64"), lk["hit_id"].to_numpy("int64")
+    at = np.arange(len(lk))
+    top = max(int(event_ids.max(initial=0)), int(hit_ids.max(initial=0)), int(lk_events.max(initial=0)),
+              int(lk_hits.max(initial=0))) + 1
+    if top * width * span >= 1 << 62 or min(int(lk_events.min(initial=0)), int(lk_hits.min(initial=0))) < 0:
+        return _own_links_merged(ev, lk, is_own_read)   # keys that would not fold into one int64
+
+    def first(key: np.ndarray) -> np.ndarray:   # the first row of each key, as drop_duplicates keeps it
+        return ~pd.Series(key).duplicated().to_numpy()
+
+    read_key = event_ids[is_own_read] * width + (own_codes[is_own_read] + 2)
+    read_gid = gid[is_own_read]
+    kept = first(read_key * span + read_gid)
+    reads = pd.DataFrame({"_key": read_key[kept], "gid": read_gid[kept]}).merge(
+        pd.DataFrame({"_key": lk_events * width + (lk_codes + 2), "_at": at}), on="_key")
+    is_hit = hit_ids >= 0
+    kept = first(hit_ids[is_hit] * span + gid[is_hit])
+    hits = pd.DataFrame({"hit_id": hit_ids[is_hit][kept], "gid": gid[is_hit][kept]}).merge(
+        pd.DataFrame({"hit_id": lk_hits, "_at": at}), on="hit_id")
+    rows = np.concatenate([reads["_at"].to_numpy(), hits["_at"].to_numpy()])
+    gids = np.concatenate([reads["gid"].to_numpy(), hits["gid"].to_numpy()])
+    kept = first(lk_hits[rows] * span + gids)
+    return (lk.take(rows[kept]).assign(gid=gids[kept])[["gid", *lk.columns]].reset_index(drop=True))
+
+
+def _own_links_merged(ev: pd.DataFrame, lk: pd.DataFrame, is_own_read: np.ndarray) -> pd.DataFrame:
+    """_own_links by merges on the key columns themselves (links with a missing id, ids too large to fold)."""
+    reads_linked = (ev.loc[is_own_read, ["gid", "event_id", "pii_type"]].astype({"pii_type": "str"})
+                    .drop_duplicates().merge(lk, on=["event_id", "pii_type"]))
     own_hits = ev.loc[ev["hit_id"].notna(), ["gid", "hit_id"]].astype({"hit_id": "Int64"})
     return pd.concat([reads_linked, own_hits.drop_duplicates().merge(lk, on="hit_id")],
                      ignore_index=True).drop_duplicates(["gid", "hit_id"])
@@ -210,9 +258,11 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     keys = list(rule.params.get("group_by") or det.group_by)
     ev = evidence.reindex(columns=EVIDENCE_COLUMNS).reset_index(drop=True)
     ev = ev.assign(event_id=ev["event_id"].astype("Int64"), flow_id=ev["flow_id"].astype("str"))
-    ev = ev.assign(gid=_group_numbers(ev, keys))
+    coded = _Coded(ev, keep=frozenset([*keys, "pii_type"]))
+    ev = ev.assign(gid=_group_numbers(ev, keys, coded))
+    coded.ev = ev   # the same columns, and the group numbers beside them
 
-    glinks = _own_links(ev, ctx.links)
+    glinks = _own_links(ev, ctx.links, coded)
     # Each finding's ids (its own rows' and its links') as sorted distinct (group, id) pairs of
     # integer codes: no sort or deduplication of text at 10^6 rows, the text taken back once.
     gid = ev["gid"].to_numpy()
@@ -224,8 +274,9 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     out = g.agg(first_ts=("ts", "min"), **{k: (k, "first") for k in GROUP_KEYS})
     out = out.assign(n_events=own_events.reindex(out.index, fill_value=0),
                      n_flows=own_flows.reindex(out.index, fill_value=0))
-    lists = {c: _distinct_per_group(ev, c) for c in ("host", "api", "location", "encoding", "source", "permission",
+    lists = {c: _distinct_per_group(ev, c, coded) for c in ("host", "api", "location", "encoding", "source", "permission",
                                                      "granted", "documented_field")}
+    coded.done.clear()   # every step that shares the codes has run
     uncertain = _within_clock_error(ev, ctx) if det.relative_to_consent else pd.Series(dtype=object)
     capped_links = (glinks.sort_values(["gid", "sent_ts", "hit_id"]).groupby("gid").head(MAX_LINKS_IN_DETAIL)
                     if not glinks.empty else glinks)
@@ -242,7 +293,8 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     n_links = glinks.groupby("gid").size() if not glinks.empty else pd.Series(dtype="int64")
     pattern_only = ev["source"].eq("pattern").fillna(False).groupby(ev["gid"]).all()
     # A rule that does not group by PII type still names it when all its evidence is of one type.
-    own_types = ev.loc[~ev["context"].fillna(False).astype(bool)] if "context" in ev else ev
+    own_types = (ev.loc[~ev["context"].fillna(False).astype(bool).to_numpy(), ["gid", "pii_type"]] if "context" in ev
+                 else ev[["gid", "pii_type"]])   # the two columns asked about, not a copy of every column
     one_type = _distinct_per_group(own_types, "pii_type")
     one_type = one_type.loc[one_type.map(len).eq(1)].map(lambda u: str(u[0]))
     tester_by_gid = _tester_observations(ev, ctx)
@@ -364,7 +416,7 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
     is_send = ev["hit_id"].notna()
     context = ev["context"].eq(True)
     is_tester = ev["stream"].eq("tester") & ~context
-    is_read = ~is_send & ~context & ev["event_id"].isin(ctx.reads["event_id"]) & ev["stream"].eq("event")
+    is_read = ~is_send & ~context & _is_read(ev["event_id"], ctx) & ev["stream"].eq("event")
     declared = ev["stream"].eq("manifest")
     # a role's code is its rank among a finding's rows: tester, read, send, event, manifest, context
     role_code = np.select([is_send, is_read, is_tester, context, declared], [2, 1, 0, 5, 4], 3)
@@ -389,9 +441,7 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
                             _codes(ev["hit_id"]), _codes(ev["observation_id"]),
                             _codes(ev["location"].where(declared))])   # manifest rows have no ids: one per entry
     at = np.flatnonzero(first)
-    chosen = (pd.DataFrame({"gid": ev["gid"].to_numpy()[at], "_order": role_code[at], "ts": ev["ts"].to_numpy()[at]},
-                           index=ev.index[at])
-              .sort_values(["gid", "_order", "ts"], kind="stable").groupby("gid").head(MAX_LINKS_IN_DETAIL).index)
+    chosen = _first_by_order(ev.index[at], ev["gid"].to_numpy()[at], role_code[at], ev["ts"].to_numpy()[at])
     capped = shown_as(ev.loc[chosen], ev.index.get_indexer(chosen))
     # One event may prove several types (a request for ten permissions): its one row names them
     # all, from every row of that event in the finding (the capped rows are a few per finding).
@@ -400,7 +450,7 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
         of_these = (event_id.notna().to_numpy() & (role_code != 5) & ~context
                     & event_id.isin(capped.loc[own, "event_id"]).to_numpy() & ev["pii_type"].notna().to_numpy())
         at = np.flatnonzero(of_these)
-        every = shown_as(ev.iloc[at][["gid", "event_id", "flow_id", "pii_type"]], at)
+        every = shown_as(ev[["gid", "event_id", "flow_id", "pii_type"]].iloc[at], at)
         pairs = (pd.DataFrame({"gid": every["gid"], "event_id": every["event_id"],
                                "_types": every["pii_type"].astype("object").map(str)})
                  .drop_duplicates().sort_values(["gid", "event_id", "_types"], kind="stable"))
@@ -428,6 +478,32 @@ def _evidence_rows(ev: pd.DataFrame, ctx: Evidence) -> pd.DataFrame:
         # A manifest entry has no moment of its own (its row's time is the session's start).
         rows = rows.assign(dt_s=(rows["ts"] - consent.ts).round(3).where(rows["role"].ne("manifest")))
     return rows
+
+
+def _is_read(event_ids: pd.Series, ctx: Evidence) -> np.ndarray:
+    """``event_ids.isin(ctx.reads["event_id"])``, looked up in the reads' bitmap made once per analysis."""
+    seen = ctx.read_id_bitmap
+    if seen is None or not (isinstance(event_ids.dtype, pd.Int64Dtype) or event_ids.dtype.kind in "iu"):
+        return event_ids.isin(ctx.reads["event_id"]).to_numpy(dtype=bool)
+    values = event_ids.to_numpy(dtype="int64", na_value=-1)
+    inside = (values >= 0) & (values < len(seen))
+    out = np.zeros(len(values), dtype=bool)
+    out[inside] = seen[values[inside]]
+    return out
+
+
+def _first_by_order(index: pd.Index, gid: np.ndarray, order: np.ndarray, ts: np.ndarray) -> pd.Index:
+    """The labels of the first MAX_LINKS_IN_DETAIL rows of each gid by (order, ts), ties in the
+    rows' order: ``sort_values(["gid", "_order", "ts"], kind="stable").groupby("gid").head(n)``,
+    by one numpy lexsort (stable, NaN last as pandas places it) where the times are numbers."""
+    if ts.dtype.kind not in "fiu" or gid.dtype.kind not in "iu":
+        return (pd.DataFrame({"gid": gid, "_order": order, "ts": ts}, index=index)
+                .sort_values(["gid", "_order", "ts"], kind="stable").groupby("gid").head(MAX_LINKS_IN_DETAIL).index)
+    ranked = np.lexsort((ts, order, gid))
+    g = gid[ranked]
+    new_run = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, dtype=bool)
+    run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(g)), 0))
+    return index[ranked[np.arange(len(g)) - run_start < MAX_LINKS_IN_DETAIL]]
 
 
 def _first_of_each(codes: list[np.ndarray]) -> np.ndarray:

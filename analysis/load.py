@@ -173,7 +173,9 @@ def _reader(store: SessionStore, *, lenient: bool) -> sqlite3.Connection:
 _NUMBERS_AS_TEXT = columnar.FLAG + "numbers_as_text"
 
 
-def _select(table: str, columns: dict[str, str], columnar: bool) -> str:
+def _select(table: str, columns: dict[str, str], columnar: bool, holds: frozenset[str] = frozenset()) -> str:
+    """The query of `columns` of `table`. `holds`: columns whose declared type already gives the
+    columnar read what its cast would (a REAL column, an INTEGER PRIMARY KEY), read as they are."""
     present = schema.columns(table)   # the store brought the file to the current schema on opening
     # Text columns are cast in SQL so a BLOB written by a careless writer arrives as text too.
     exprs = SELECT_AS.get(table, {})
@@ -184,6 +186,8 @@ def _select(table: str, columns: dict[str, str], columnar: bool) -> str:
         expr = exprs.get(c, c)
         if kind in ("str", "json"):
             wanted.append(f"CAST({expr} AS TEXT) AS {c}")
+        elif columnar and kind in ("int", "float") and c in holds and c not in exprs:
+            wanted.append(c)   # the flag below still sends a table with text or a blob here row by row
         elif columnar and kind == "int":
             # one Arrow type per column: integers, integral reals as integers, the rest missing
             wanted.append(f"CASE typeof({expr}) WHEN 'integer' THEN {expr} WHEN 'real' THEN CASE WHEN {expr} = "
@@ -197,9 +201,43 @@ def _select(table: str, columns: dict[str, str], columnar: bool) -> str:
         # parses numeric text), so such a table is read row by row; flagged in the same scan.
         numeric = [c for c, kind in columns.items() if kind in ("int", "float") and c in present]
         if numeric:
-            test = " OR ".join(f"typeof({c}) IN ('text', 'blob')" for c in numeric)
+            # `c >= ''` is true exactly for text and blobs: numbers sort before any text, NULL compares
+            # to nothing, and '' is no number the column's affinity could turn it into (cheaper than typeof)
+            test = " OR ".join(f"{c} >= ''" for c in numeric)
             wanted.append(f"CASE WHEN {test} THEN 1 ELSE 0 END AS {_NUMBERS_AS_TEXT}")
     return f"SELECT {', '.join(wanted)} FROM {table}"
+
+
+def _declared_to_hold(conn: sqlite3.Connection, table: str, columns: dict[str, str]) -> frozenset[str]:
+    """The numeric columns of `table` (as the file declares them) whose stored values already are
+    what the columnar read's cast makes of them, text and blobs aside (which the query's flag
+    catches): a float column of REAL affinity (SQLite stores its integers as reals), and an int
+    column that is the INTEGER PRIMARY KEY (the rowid: always an integer)."""
+    info = conn.execute(f"PRAGMA table_info({table})").fetchall()   # (cid, name, type, notnull, default, pk)
+    keys = [row for row in info if row[5]]
+    created = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+    rowid = not (created and created[0] and "WITHOUT ROWID" in created[0].upper())
+    out = set()
+    for _, name, decl, _, _, pk in info:
+        kind, decl = columns.get(name), (decl or "").upper()
+        if kind == "float" and _affinity(decl) == "REAL":
+            out.add(name)
+        elif kind == "int" and pk and len(keys) == 1 and decl == "INTEGER" and rowid:
+            out.add(name)
+    return frozenset(out)
+
+
+def _affinity(decl: str) -> str:
+    """A declared column type's affinity, by SQLite's rules (datatype3.html, 3.1), in their order."""
+    if "INT" in decl:
+        return "INTEGER"
+    if any(t in decl for t in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if "BLOB" in decl or not decl:
+        return "BLOB"
+    if any(t in decl for t in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"
 
 
 def _typed_columnar(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -214,11 +252,20 @@ def _typed_columnar(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFram
             continue
         if kind == "int" and isinstance(col.dtype, pd.Int64Dtype):
             continue
+        if kind in _NOTHING and len(col) and col.isna().all():
+            coerced[name] = _NOTHING[kind](len(col))   # a column no row fills (the driver types it int64)
+            continue
         coerced[name] = _COERCE[kind](col)
     return out.assign(**coerced)
 
 
 _STR = pd.Series([""], dtype="str").dtype
+# A column with no value, made in its kind's dtype at once (as _COERCE makes it, without a pass per row)
+_NOTHING = {
+    "str": lambda n: pd.array([None], dtype=_STR).take(np.zeros(n, dtype="intp")),
+    "float": lambda n: np.full(n, np.nan, dtype="float64"),
+    "int": lambda n: pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool)),
+}
 _ARROW_STR = pd.StringDtype("pyarrow", na_value=np.nan)   # the str dtype on Arrow storage
 
 
@@ -263,7 +310,8 @@ def _read_tables(conn: sqlite3.Connection, specs: list[tuple[str, dict[str, str]
     db_path = _db_path(conn)
     if db_path is not None:
         # (a text key, unique by the schema, and the text kept in Arrow are sent as they are)
-        queries = [(_select(table, columns, columnar=True), conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0],
+        queries = [(_select(table, columns, columnar=True, holds=_declared_to_hold(conn, table, columns)),
+                    conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0],
                     sorted(KEPT_IN_ARROW.get(table, frozenset()) | ({"id"} if columns.get("id") == "str" else set())))
                    for table, columns, _ in specs]
         # The largest table (by rows) is read by a second child at the same time as the rest.

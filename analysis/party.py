@@ -62,10 +62,14 @@ def host_party(host: str | None, scope: Scope | None) -> tuple[str | None, str, 
 
 def hosts_party(host_column: pd.Series, scope: Scope | None) -> pd.DataFrame:
     """PARTY_COLUMNS per row of a host column, decided once per distinct host."""
-    distinct = {h: host_party(h, scope) for h in host_column.dropna().unique()}
-    out = pd.DataFrame({col: host_column.map({h: v[i] for h, v in distinct.items()})
-                        for i, col in enumerate(PARTY_COLUMNS)}, index=host_column.index)
-    return out.astype("object").where(out.notna(), None)
+    codes, distinct = pd.factorize(host_column, use_na_sentinel=True)   # each host hashed once, not per column
+    decided = [host_party(h, scope) for h in distinct]
+
+    def column(i: int) -> np.ndarray:
+        values = [None if v is None or (isinstance(v, float) and v != v) else v for v in (d[i] for d in decided)]
+        return np.array([*values, None], dtype=object)[codes]   # code -1 (no host): None, the last
+
+    return pd.DataFrame({col: column(i) for i, col in enumerate(PARTY_COLUMNS)}, index=host_column.index, dtype=object)
 
 
 def app_package(session: Session, scope: Scope | None) -> str | None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -71,6 +72,20 @@ class Evidence:
     screen: pd.DataFrame | None = None      # text surfaces shown and rationale checks (analysis.permissions)
     refusal: pd.DataFrame | None = None     # decline taps, consent prompts, exits (analysis.refusal.moments)
     observations: pd.DataFrame | None = None  # the tester's observations (analysis.load OBSERVATION_COLUMNS)
+
+    @cached_property
+    def read_id_bitmap(self) -> np.ndarray | None:
+        """Whether an event id is a read's (indexed by id), made once per analysis for the rules
+        that ask it of every evidence row; None when the ids are not small non-negative integers."""
+        ids = self.reads["event_id"] if "event_id" in self.reads else None
+        if ids is None or not (isinstance(ids.dtype, pd.Int64Dtype) or ids.dtype.kind in "iu") or ids.isna().any():
+            return None
+        values = ids.to_numpy(dtype="int64")
+        if len(values) and (values.min() < 0 or values.max() >= 1 << 28):
+            return None
+        seen = np.zeros(int(values.max(initial=-1)) + 1, dtype=bool)
+        seen[values] = True
+        return seen
 
     def __post_init__(self) -> None:
         if self.ui is None:

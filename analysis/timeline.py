@@ -54,21 +54,27 @@ def build(session: Session, consent: ConsentDecision, evidence: Evidence) -> pd.
     events = pd.DataFrame({
         "ts": ev["ts"].to_numpy(dtype="float64"), "stream": _same_text("event", n_ev), "kind": _text(ev["kind"]),
         "event_id": ev["id"].astype("Int64").array, "flow_id": _same_text(None, n_ev),
-        "hit_id": pd.array([pd.NA] * n_ev, dtype="Int64"), "sdk": _text(ev["sdk"]),
+        "hit_id": _missing_ids(n_ev), "sdk": _text(ev["sdk"]),
         "party": _text(ev["party"]) if "party" in ev else _same_text(None, n_ev),
         "party_reason": _text(ev["party_reason"]) if "party" in ev else _same_text(None, n_ev),
     })
     sent = evidence.sent
     # A left merge keeps the flows' (time, id) order, and each flow's hits in id order.
-    flows = session.flows[["id", "ts_start", "host"]].merge(
+    flows = session.flows[["id", "ts_start", "host"]].assign(_at=np.arange(len(session.flows))).merge(
         sent[["flow_id", "hit_id", "pii_type", "sdk"]],
         left_on="id", right_on="flow_id", how="left")
     n_fl = len(flows)
-    dest = hosts_party(flows["host"].str.lower(), evidence.scope)
+    known = evidence.flows
+    if (known is not None and len(known) == len(session.flows) and {"party", "party_reason"} <= set(known.columns)
+            and np.array_equal(known["flow_id"].to_numpy(dtype="object"), session.flows["id"].to_numpy(dtype="object"))):
+        # prepare decided each flow's party already (evidence.flows, row for row of session.flows)
+        dest = known[["party", "party_reason"]].take(flows["_at"].to_numpy())
+    else:
+        dest = hosts_party(flows["host"].str.lower(), evidence.scope)
     flow_rows = pd.DataFrame({
         "ts": flows["ts_start"].to_numpy(dtype="float64"), "stream": _same_text("flow", n_fl),
         "kind": _text(pd.Series(np.array(["request", "pii_sent"], dtype=object)[flows["pii_type"].notna().to_numpy().astype("intp")])),
-        "event_id": pd.array([pd.NA] * n_fl, dtype="Int64"), "flow_id": _text(flows["id"]),
+        "event_id": _missing_ids(n_fl), "flow_id": _text(flows["id"]),
         "hit_id": pd.to_numeric(flows["hit_id"]).astype("Int64").array, "sdk": _text(flows["sdk"]),
         "party": _text(dest["party"]), "party_reason": _text(dest["party_reason"]),
     })
@@ -109,6 +115,11 @@ def _text(col: pd.Series) -> pd.Array:
     codes, distinct = pd.factorize(col.astype("object"), use_na_sentinel=True)
     values = pd.array([*(v if isinstance(v, str) else str(v) for v in distinct), None], dtype="str")
     return values.take(codes)   # code -1: the missing value last
+
+
+def _missing_ids(n: int) -> pd.Array:
+    """n missing Int64 ids (made from a mask, not from a list of n pd.NA)."""
+    return pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool))
 
 
 def _same_text(value: str | None, n: int) -> pd.Array:

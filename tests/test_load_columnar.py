@@ -59,3 +59,32 @@ def test_text_in_a_number_column_and_broken_utf8_load_as_before(session, monkeyp
     assert pd.isna(events.loc[ids[0], "seq"]) and pd.isna(events.loc[ids[0], "pid"])
     assert events.loc[ids[1], "api"] == "a\ufffdb"
     assert 8080 in set(fast.flows["port"].dropna())
+
+
+def test_real_columns_read_as_they_are_still_catch_text_and_blobs(session, monkeypatch):
+    # REAL columns and the INTEGER PRIMARY KEY are read without a cast; text or a blob in one
+    # still sends the table row by row, and an integer stored in a REAL column arrives a float.
+    conn = sqlite3.connect(session / "session.db")
+    ids = [r[0] for r in conn.execute("SELECT id FROM events ORDER BY id LIMIT 3")]
+    conn.execute("UPDATE events SET clock_error_ms = 'n/a' WHERE id = ?", (ids[0],))
+    conn.execute("UPDATE events SET clock_offset_ms = X'00ff' WHERE id = ?", (ids[1],))
+    conn.execute("UPDATE flows SET ts_end = 3 WHERE rowid = 1")
+    conn.commit()
+    conn.close()
+    fast, slow, _ = _both(session, monkeypatch)
+    _same(fast, slow)
+    events = fast.events.set_index("id")
+    assert pd.isna(events.loc[ids[0], "clock_error_ms"]) and pd.isna(events.loc[ids[1], "clock_offset_ms"])
+    assert fast.flows["ts_end"].dtype == "float64" and 3.0 in set(fast.flows["ts_end"].dropna())
+    assert events.index.dtype == "Int64"
+
+
+def test_only_declared_real_columns_and_the_rowid_are_read_without_a_cast(session):
+    conn = sqlite3.connect(session / "session.db")
+    holds = load._declared_to_hold(conn, "events", {"id": "int", "ts": "float", "seq": "int", "kind": "str",
+                                                   "clock_error_ms": "float"})
+    assert holds == {"id", "ts", "clock_error_ms"}    # seq (INTEGER, not the key) keeps its cast
+    assert load._declared_to_hold(conn, "flows", {"id": "str", "ts_start": "float", "port": "int"}) == {"ts_start"}
+    conn.execute("CREATE TABLE w (id INTEGER PRIMARY KEY, x NUMERIC, y FLOAT) WITHOUT ROWID")
+    assert load._declared_to_hold(conn, "w", {"id": "int", "x": "float", "y": "float"}) == {"y"}
+    conn.close()
