@@ -222,7 +222,7 @@ def test_the_agents_steps_towards_the_hooks_are_kept_for_that_message(tmp_path):
     finally:
         runner.stop()
     steps = runner._main.start_steps
-    assert steps[0].startswith("libjvm.so loaded: JNI_CreateJavaVM watched"), steps
+    assert re.fullmatch(r"libjvm.so loaded: JNI_CreateJavaVM watched \(armed by the launcher's pthread_create; patched after \d+ ms\)", steps[0]), steps
     assert steps[1:] == ["JNI_CreateJavaVM entered", "JNI_CreateJavaVM returned: installing the hooks"], steps
 
 

@@ -10,7 +10,7 @@ import Java from "frida-java-bridge";
 import { currentThreadName, emit } from "./emit.js";
 import { Describer, hookCounters } from "./hook.js";
 import { lateStats } from "./loaders.js";
-import { inForkedChild } from "./runtime.js";
+import { inForkedChild, step, unseenVmCreation } from "./runtime.js";
 import { framesOf } from "./stack.js";
 import { text } from "./values.js";
 
@@ -27,6 +27,10 @@ function reportExit(via: string, status: number | null): boolean {
         return false;
     }
     reported = true;
+    const unseen = unseenVmCreation();
+    if (unseen !== null) {
+        step(unseen);
+    }
     // The counters say how often each hook ran, including calls not reported (rate limit).
     emit("process_exit", { data: { status, via, hooks: hookCounters(), late_classes: { ...lateStats } } });
     return true;

@@ -122,21 +122,48 @@ function runInstall(install: (phase: ReadyPhase) => void, phase: ReadyPhase, fai
  * A step of the wait for the VM, told to the host as it happens (not an event: nothing is
  * stored), so a target that ends before its hooks were ready says how far the agent got.
  */
-function step(name: string): void {
+export function step(name: string): void {
     send({ type: "start-step", step: name, t_dev_ms: Date.now() });
 }
 
 /**
  * Hooks JNI_CreateJavaVM once libjvm is mapped, before the launcher calls it.
  *
- * The module observer's callback does not always run on the loading thread before dlopen
- * returns: seen under load, the launcher had created the VM (and run the whole program)
- * before the hook was placed, so no hook was ever installed. The launcher creates the VM on
- * a thread it starts with pthread_create once libjvm is loaded (JDK launcher:
- * LoadJavaVM, then ContinueInNewThread), so that call, watched from before the resume,
- * arms the hook on the launcher's own thread, before the VM's thread exists. The observer
- * stays for a launcher that creates the VM on its own thread.
+ * The launcher creates the VM on a thread it starts with pthread_create once dlopen has
+ * returned (JDK launcher: LoadJavaVM, then ContinueInNewThread): the hook is placed there,
+ * on the launcher's own thread, before the VM's thread exists, and that thread is held
+ * until the hook's jump is written (awaitPatched). The module observer is the fallback
+ * where there is no pthread_create to watch.
  */
+const vmWatch: { at: NativePointer | null; entered: boolean } = { at: null, entered: false };
+
+/** At the end: whether the VM's creation was watched but never seen, and what its entry holds then. */
+export function unseenVmCreation(): string | null {
+    if (vmWatch.at === null || vmWatch.entered) {
+        return null;
+    }
+    const bytes = new Uint8Array(vmWatch.at.readByteArray(8) ?? new ArrayBuffer(0));
+    const hex = Array.from(bytes, b => b.toString(16).padStart(2, "0")).join(" ");
+    return `JNI_CreateJavaVM never entered; its first bytes at the end: ${hex}`;
+}
+
+const PATCH_WAIT_MS = 2000;
+
+/**
+ * Holds the calling (launcher's) thread until the hook's jump is in `target`'s first bytes.
+ * Interceptor.flush() does not always leave it there on return: seen in about 1 start in 100
+ * under load, the jump was written some milliseconds later, after the launcher's new thread
+ * had already entered JNI_CreateJavaVM unhooked (the whole program then ran without hooks).
+ */
+function awaitPatched(target: NativePointer, original: number): string {
+    let waited = 0;
+    while (target.readU8() === original && waited < PATCH_WAIT_MS) {
+        Thread.sleep(0.001);
+        waited++;
+    }
+    return target.readU8() === original ? `not patched after ${waited} ms` : `patched after ${waited} ms`;
+}
+
 function watchForJvm(loaded: Module | null, install: (phase: ReadyPhase) => void, fail: (error: unknown) => void): void {
     let armed = false;
     let threadStart: InvocationListener | null = null;
@@ -156,8 +183,11 @@ function watchForJvm(loaded: Module | null, install: (phase: ReadyPhase) => void
             fail(new Error(`${module.name} has no JNI_CreateJavaVM export`));
             return;
         }
+        vmWatch.at = createVm;
+        const original = createVm.readU8();
         const listener = Interceptor.attach(createVm, {
             onEnter() {
+                vmWatch.entered = true;
                 step("JNI_CreateJavaVM entered");
             },
             onLeave(retval) {
@@ -173,7 +203,7 @@ function watchForJvm(loaded: Module | null, install: (phase: ReadyPhase) => void
             },
         });
         Interceptor.flush();
-        step(`${module.name} loaded: JNI_CreateJavaVM watched (armed ${via})`);
+        step(`${module.name} loaded: JNI_CreateJavaVM watched (armed ${via}; ${awaitPatched(createVm, original)})`);
     };
     if (loaded !== null) {
         // libjvm is mapped but the launcher has not created the VM yet.
@@ -182,6 +212,7 @@ function watchForJvm(loaded: Module | null, install: (phase: ReadyPhase) => void
     }
     const pthreadCreate = Module.findGlobalExportByName("pthread_create");
     if (pthreadCreate !== null) {
+        const original = pthreadCreate.readU8();
         threadStart = Interceptor.attach(pthreadCreate, {
             onEnter() {
                 const jvm = findJvmModule();
@@ -190,14 +221,19 @@ function watchForJvm(loaded: Module | null, install: (phase: ReadyPhase) => void
                 }
             },
         });
+        Interceptor.flush();
+        // Before the resume (this runs in init()): the launcher cannot start its thread unseen.
+        awaitPatched(pthreadCreate, original);
     }
-    observer = Process.attachModuleObserver({
-        onAdded(module) {
-            if (JVM_MODULE.test(module.path)) {
-                arm(module, "by the module observer");
-            }
-        },
-    });
+    if (threadStart === null) {
+        observer = Process.attachModuleObserver({
+            onAdded(module) {
+                if (JVM_MODULE.test(module.path)) {
+                    arm(module, "by the module observer");
+                }
+            },
+        });
+    }
 }
 
 /** libjvm and its JavaVM*, once the VM exists (HotSpot only). */
