@@ -45,17 +45,24 @@ def test_columnar_and_row_reads_give_the_same_session(session, monkeypatch):
     _same(fast, slow)
 
 
-def test_text_in_a_number_column_and_broken_utf8_load_as_before(session, monkeypatch):
+def _tampered(session, monkeypatch, event_sets, flow_set):
+    """One SET clause on each of the first events and one on the first flow, then both reads,
+    which must agree: the events' ids, the columnar session and its events by id."""
     conn = sqlite3.connect(session / "session.db")
     ids = [r[0] for r in conn.execute("SELECT id FROM events ORDER BY id LIMIT 3")]
-    conn.execute("UPDATE events SET seq = 'twelve', pid = 4.5 WHERE id = ?", (ids[0],))
-    conn.execute("UPDATE events SET api = CAST(X'61ff62' AS TEXT) WHERE id = ?", (ids[1],))
-    conn.execute("UPDATE flows SET port = '8080' WHERE rowid = 1")
+    for event_id, assignment in zip(ids, event_sets):
+        conn.execute(f"UPDATE events SET {assignment} WHERE id = ?", (event_id,))
+    conn.execute(f"UPDATE flows SET {flow_set} WHERE rowid = 1")
     conn.commit()
     conn.close()
     fast, slow, _ = _both(session, monkeypatch)
     _same(fast, slow)
-    events = fast.events.set_index("id")
+    return ids, fast, fast.events.set_index("id")
+
+
+def test_text_in_a_number_column_and_broken_utf8_load_as_before(session, monkeypatch):
+    ids, fast, events = _tampered(session, monkeypatch,
+                                  ["seq = 'twelve', pid = 4.5", "api = CAST(X'61ff62' AS TEXT)"], "port = '8080'")
     assert pd.isna(events.loc[ids[0], "seq"]) and pd.isna(events.loc[ids[0], "pid"])
     assert events.loc[ids[1], "api"] == "a\ufffdb"
     assert 8080 in set(fast.flows["port"].dropna())
@@ -64,16 +71,8 @@ def test_text_in_a_number_column_and_broken_utf8_load_as_before(session, monkeyp
 def test_real_columns_read_as_they_are_still_catch_text_and_blobs(session, monkeypatch):
     # REAL columns and the INTEGER PRIMARY KEY are read without a cast; text or a blob in one
     # still sends the table row by row, and an integer stored in a REAL column arrives a float.
-    conn = sqlite3.connect(session / "session.db")
-    ids = [r[0] for r in conn.execute("SELECT id FROM events ORDER BY id LIMIT 3")]
-    conn.execute("UPDATE events SET clock_error_ms = 'n/a' WHERE id = ?", (ids[0],))
-    conn.execute("UPDATE events SET clock_offset_ms = X'00ff' WHERE id = ?", (ids[1],))
-    conn.execute("UPDATE flows SET ts_end = 3 WHERE rowid = 1")
-    conn.commit()
-    conn.close()
-    fast, slow, _ = _both(session, monkeypatch)
-    _same(fast, slow)
-    events = fast.events.set_index("id")
+    ids, fast, events = _tampered(session, monkeypatch,
+                                  ["clock_error_ms = 'n/a'", "clock_offset_ms = X'00ff'"], "ts_end = 3")
     assert pd.isna(events.loc[ids[0], "clock_error_ms"]) and pd.isna(events.loc[ids[1], "clock_offset_ms"])
     assert fast.flows["ts_end"].dtype == "float64" and 3.0 in set(fast.flows["ts_end"].dropna())
     assert events.index.dtype == "Int64"
