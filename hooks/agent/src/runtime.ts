@@ -126,15 +126,6 @@ export function step(name: string): void {
     send({ type: "start-step", step: name, t_dev_ms: Date.now() });
 }
 
-/**
- * Hooks JNI_CreateJavaVM once libjvm is mapped, before the launcher calls it.
- *
- * The launcher creates the VM on a thread it starts with pthread_create once dlopen has
- * returned (JDK launcher: LoadJavaVM, then ContinueInNewThread): the hook is placed there,
- * on the launcher's own thread, before the VM's thread exists, and that thread is held
- * until the hook's jump is written (awaitPatched). The module observer is the fallback
- * where there is no pthread_create to watch.
- */
 const vmWatch: { at: NativePointer | null; entered: boolean } = { at: null, entered: false };
 
 /** At the end: whether the VM's creation was watched but never seen, and what its entry holds then. */
@@ -164,6 +155,24 @@ function awaitPatched(target: NativePointer, original: number): string {
     return target.readU8() === original ? `not patched after ${waited} ms` : `patched after ${waited} ms`;
 }
 
+/** Interceptor.attach, returning once the hook's jump is in `target`'s entry (awaitPatched). */
+function attachNow(target: NativePointer, callbacks: InvocationListenerCallbacks): { listener: InvocationListener; patched: string } {
+    const original = target.readU8();
+    const listener = Interceptor.attach(target, callbacks);
+    Interceptor.flush();
+    return { listener, patched: awaitPatched(target, original) };
+}
+
+/**
+ * Hooks JNI_CreateJavaVM once libjvm is mapped, before the launcher calls it.
+ *
+ * The launcher creates the VM on a thread it starts with pthread_create once dlopen has
+ * returned (JDK launcher: LoadJavaVM, then ContinueInNewThread): the hook is placed there,
+ * on the launcher's own thread, before the VM's thread exists, and that thread is held
+ * until the hook's jump is written (awaitPatched). The module observer is the fallback
+ * where there is no pthread_create to watch.
+ */
+
 function watchForJvm(loaded: Module | null, install: (phase: ReadyPhase) => void, fail: (error: unknown) => void): void {
     let armed = false;
     let threadStart: InvocationListener | null = null;
@@ -184,8 +193,7 @@ function watchForJvm(loaded: Module | null, install: (phase: ReadyPhase) => void
             return;
         }
         vmWatch.at = createVm;
-        const original = createVm.readU8();
-        const listener = Interceptor.attach(createVm, {
+        const { listener, patched } = attachNow(createVm, {
             onEnter() {
                 vmWatch.entered = true;
                 step("JNI_CreateJavaVM entered");
@@ -202,8 +210,7 @@ function watchForJvm(loaded: Module | null, install: (phase: ReadyPhase) => void
                 runInstall(install, "vm-created", fail);
             },
         });
-        Interceptor.flush();
-        step(`${module.name} loaded: JNI_CreateJavaVM watched (armed ${via}; ${awaitPatched(createVm, original)})`);
+        step(`${module.name} loaded: JNI_CreateJavaVM watched (armed ${via}; ${patched})`);
     };
     if (loaded !== null) {
         // libjvm is mapped but the launcher has not created the VM yet.
@@ -212,18 +219,18 @@ function watchForJvm(loaded: Module | null, install: (phase: ReadyPhase) => void
     }
     const pthreadCreate = Module.findGlobalExportByName("pthread_create");
     if (pthreadCreate !== null) {
-        const original = pthreadCreate.readU8();
-        threadStart = Interceptor.attach(pthreadCreate, {
+        // Written before the resume (this runs in init()): the launcher cannot start its thread unseen.
+        threadStart = attachNow(pthreadCreate, {
             onEnter() {
+                if (armed) {
+                    return; // until the detach: no module walk per thread the VM starts
+                }
                 const jvm = findJvmModule();
                 if (jvm !== null) {
                     arm(jvm, "by the launcher's pthread_create");
                 }
             },
-        });
-        Interceptor.flush();
-        // Before the resume (this runs in init()): the launcher cannot start its thread unseen.
-        awaitPatched(pthreadCreate, original);
+        }).listener;
     }
     if (threadStart === null) {
         observer = Process.attachModuleObserver({
