@@ -394,7 +394,7 @@ def t_umeng(b: Builder) -> http.HTTPFlow:
     raw = json.dumps(body, ensure_ascii=False).encode()
     headers = {"content-type": "application/json; charset=utf-8", "x-umeng-sdk": "9.6.3"}
     if r.random() < 0.5:
-        raw = gzip.compress(raw)
+        raw = gzip.compress(raw, mtime=0)
         headers["content-encoding"] = "gzip"
     return _flow("POST", "https://ulogs.umeng.com/unify_logs", raw, headers)
 
@@ -536,7 +536,7 @@ def t_crash_upload(b: Builder) -> http.HTTPFlow:
     log = (f"FATAL EXCEPTION: main\nProcess: com.example.demoshop, PID: {r.randrange(30000)}\n"
            f"java.lang.NullPointerException at com.example.demoshop.CartActivity.onResume(CartActivity.java:{r.randrange(500)})\n"
            f"user={b.slot('phone_number', str(r.randrange(10**10, 10**11)))}\n")
-    payload = gzip.compress(log.encode())
+    payload = gzip.compress(log.encode(), mtime=0)
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="meta"\r\nContent-Type: application/json\r\n\r\n'.encode()
         + meta.encode() + b"\r\n",
