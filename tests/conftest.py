@@ -1,6 +1,7 @@
 """Fixtures the whole suite shares. Importable helpers live in tests/support/.
 
-Each costly thing is made once per test run: the built JVM stand-in, the live capture of
+Each costly thing is made once per test run (by whichever pytest-xdist worker needs it first,
+tests/support/shared.py): the built JVM stand-in, the live capture of
 the demo traffic, and a real recording of each stand-in scenario (`piiaudit demo`'s code:
 about 8 s for the demo and each of its refusal paths, 17 s for the full tour). Tests read those as they are; a test that
 writes works on a copy.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import findings_schema, recordings
+from tests.support import findings_schema, recordings, shared
 from tests.support.demo_device import PROFILE
 
 
@@ -63,31 +64,33 @@ def demo_capture(tmp_path_factory):
     """The demo traffic and some hostile requests, captured live through mitmdump with the addon."""
     from tests.support.demo_traffic import capture
 
-    return capture(tmp_path_factory.mktemp("demo-capture"))
+    return shared.once(tmp_path_factory, "demo-capture", capture)
 
 
 @pytest.fixture(scope="session")
 def demo_recording(tmp_path_factory) -> recordings.Recording:
     """The demo scenario (docs/standin-scenario.md), recorded and analysed by `piiaudit demo`."""
-    return recordings.record("demo", tmp_path_factory.mktemp("demo-recording") / "session")
+    return shared.once(tmp_path_factory, "demo-recording", lambda d: recordings.record("demo", d / "session"))
 
 
 @pytest.fixture(scope="session")
 def declined_recording(tmp_path_factory) -> recordings.Recording:
     """The demo scenario with the user tapping 不同意, then 退出 (`piiaudit demo --consent decline`)."""
-    return recordings.record("demo", tmp_path_factory.mktemp("declined-recording") / "session", consent="decline")
+    return shared.once(tmp_path_factory, "declined-recording",
+                       lambda d: recordings.record("demo", d / "session", consent="decline"))
 
 
 @pytest.fixture(scope="session")
 def unanswered_recording(tmp_path_factory) -> recordings.Recording:
     """The demo scenario with the privacy prompt never answered (`piiaudit demo --consent none`)."""
-    return recordings.record("demo", tmp_path_factory.mktemp("unanswered-recording") / "session", consent="none")
+    return shared.once(tmp_path_factory, "unanswered-recording",
+                       lambda d: recordings.record("demo", d / "session", consent="none"))
 
 
 @pytest.fixture(scope="session")
 def fulltour_recording(tmp_path_factory) -> recordings.Recording:
     """The full tour (docs/standin-fulltour.md), recorded and analysed by `piiaudit demo --scenario full`."""
-    return recordings.record("full", tmp_path_factory.mktemp("fulltour-recording") / "session")
+    return shared.once(tmp_path_factory, "fulltour-recording", lambda d: recordings.record("full", d / "session"))
 
 
 @pytest.fixture(params=recordings.SCENARIO_SOURCES)
