@@ -426,10 +426,9 @@ def _timeline_chart(data: ReportData, reveal: bool) -> timelinechart.Chart | Non
     shown_t = tables.table(data, "Timeline", reveal=reveal).loc[drawn.to_numpy()]
     shown_t.index = t.index
     actor = shown_t[b.ACTOR].where(t["sdk"].notna() & t["sdk"].ne("None"))
-    pii = shown_t[b.PII_TYPE].fillna("")
-    what = shown_t[b.API_OR_URL].fillna("")
-    value = shown_t[b.value_header(reveal)].fillna("")
-    times = shown_t[b.TIME].fillna("")
+    # as objects first: a column no drawn row fills is float NaN, which "" may not fill
+    pii, what, value, times = (shown_t[c].astype("object").fillna("")
+                               for c in (b.PII_TYPE, b.API_OR_URL, b.value_header(reveal), b.TIME))
     moment, _ = _consent_moment(data)
     dt = (t["ts"] - moment).map(_signed) if moment is not None else pd.Series("", index=t.index)
     title = (times + " · " + t["kind"].astype(str) + " " + pii + " · " + what.astype(str).str.slice(0, 160)
