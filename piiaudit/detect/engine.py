@@ -22,7 +22,8 @@ from itertools import count
 from typing import Callable, Iterator, NamedTuple
 
 from piiaudit.detect.decoders import DECODERS, FLOW, PLAINTEXT, TOKENS, Decoder, locate_text
-from piiaudit.detect.index import NATIVE, Coord, CoordFinder, KnownIndex, Match, Text
+from piiaudit.detect import index as index_module
+from piiaudit.detect.index import Coord, CoordFinder, KnownIndex, Match, Text
 from piiaudit.detect.limits import Budget
 from piiaudit.detect.patterns import KEYED_WORDS, PatternHit, find_patterns
 from piiaudit.detect.segment import Child, Segment
@@ -143,7 +144,12 @@ class Scanner(Walker):
         _quiet_plan), kept by the detector across flows; None: made for this scanner."""
         super().__init__(budget)
         self.memo = memo
-        self.plans = {} if plans is None else plans
+        if plans is None:
+            plans = {}
+        elif plans.get("layers") is not LAYERS:    # made for another decoder table: made anew
+            plans.clear()
+        plans["layers"] = LAYERS
+        self.plans = plans
         self.quiet = 0      # segments the quiet test spared (no candidate of any search)
         self.known = known
         self.patterns = patterns
@@ -206,11 +212,12 @@ class Scanner(Walker):
                 if child is not None:
                     self.scan(child)
             return
-        if NATIVE is not None:
+        native = index_module.NATIVE     # None: the numpy path, which searches every segment
+        if native is not None:
             plan = self.plans.get((seg.kind, self.patterns))
             if plan is None:
                 plan = self.plans[(seg.kind, self.patterns)] = self._quiet_plan(seg.kind)
-            if plan and self._room() > 0 and NATIVE.quiet(seg.data, *plan):
+            if plan and self._room() > 0 and native.quiet(seg.data, *plan):
                 self.quiet += 1     # no candidate of any search or layer: nothing to find
                 return
         text = Text(seg.data)
