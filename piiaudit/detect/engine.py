@@ -8,6 +8,8 @@ walkers use it:
 - `Scanner` searches each segment: the raw bytes once for known values and coordinate
   candidates (index.py) and once for validated patterns (patterns.py); then each child,
   its chain one step longer, to a bounded depth; it locates only the spans that matter.
+  A segment in which one C call (`quiet`, _native.c) sees no candidate of any search or
+  layer is not searched at all: it would yield nothing and spend nothing.
 - `Finder` looks for given byte strings (a ciphertext the crypto hooks saw) and names the
   place it finds them with the same locations a hit there would have.
 
