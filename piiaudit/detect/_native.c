@@ -44,8 +44,30 @@
        hex digits (either case) becomes that byte, any other '%' stays as it is; with
        plus=True every '+' becomes a space first (form values). The input object itself
        comes back when nothing changes.
+
+   quiet(data, needles, grams, scaled, keyed, flags) -> bool
+       True when no search of the detector can find anything in `data`, so the segment
+       needs no Python at all (engine.Scanner._scan); False as soon as any candidate is
+       seen. A necessary condition of every stage, checked in one call:
+       needles: literals any of which is a candidate wherever it stands (coordinate
+         anchors, '@', '%', a backslash, the gzip magic... what each stage and decoder
+         looks for first);
+       grams: per known-value index, (bits8, bloom8, exact8, bits4, bloom4, exact4): a
+         block of the lower-cased text whose gram is in an exact set (after the Bloom
+         filter of gram_hits) may start a variant (prefilter.py: every variant covers
+         such a block);
+       scaled: leading digits of integer coordinates: a digit run of 8..10 starting with
+         one is a candidate;
+       keyed: lower-case key words after which a UUID or a bare hex id is looked for (a
+         run of 8 hex digits starting within 40 bytes of the word is a candidate), only
+         when a base64-class run of 11 exists (patterns.find_patterns);
+       flags & 1 (patterns): a digit run of 11 or 14..20, or 13 starting 861, with no
+         letter or digit around it (17 digits may end in X), or a MAC shape (':' or '-'
+         at its five places), is a candidate;
+       flags & 2 (tokens): a hex token or a plausible base64 run (class_runs) is one.
 */
 #define PY_SSIZE_T_CLEAN
+#define _GNU_SOURCE   /* memmem */
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
@@ -412,11 +434,229 @@ static PyObject *unquote(PyObject *self, PyObject *args)
     return out;
 }
 
+
+static inline int is_alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z');
+}
+
+enum { Q_PATTERNS = 1, Q_TOKENS = 2 };
+
+/* A candidate in the class runs: digit runs a pattern or a scaled coordinate may take,
+   hex tokens and plausible base64 runs (the same tests as class_runs). */
+static int runs_candidate(const unsigned char *p, Py_ssize_t n, PyObject *scaled, int flags, int *has_long)
+{
+    Py_ssize_t i = 0;
+    Py_ssize_t ns = PyTuple_GET_SIZE(scaled);
+    while (i + DIGIT_FLOOR <= n) {
+        Py_ssize_t probe = i + DIGIT_FLOOR - 1;
+        if (!(CLASS[p[probe]] & C_B64)) { i = probe + 1; continue; }
+        Py_ssize_t bs = probe;
+        while (bs > i && (CLASS[p[bs - 1]] & C_B64)) bs--;
+        Py_ssize_t be = probe + 1;
+        while (be < n && (CLASS[p[be]] & C_B64)) be++;
+        i = be + 1;
+        Py_ssize_t len = be - bs;
+        if (len < DIGIT_FLOOR) continue;
+        if (len >= LONG_FLOOR) *has_long = 1;
+        int found = 0;
+        FOR_EACH_RUN(p, bs, be, C_DIGIT, DIGIT_FLOOR, ds, de, {
+            Py_ssize_t dl = de - ds;
+            int tail861 = p[ds] == '8' && p[ds + 1] == '6' && p[ds + 2] == '1';
+            if (dl <= 10) {
+                for (Py_ssize_t k = 0; k < ns && !found; k++) {
+                    PyObject *pre = PyTuple_GET_ITEM(scaled, k);
+                    Py_ssize_t pl = PyBytes_GET_SIZE(pre);
+                    if (ds + pl <= n && memcmp(p + ds, PyBytes_AS_STRING(pre), pl) == 0) found = 1;
+                }
+            } else if ((flags & Q_PATTERNS) && dl <= DIGIT_CEIL && dl != 12 && (dl != 13 || tail861)) {
+                Py_ssize_t e = de;
+                if (dl == 17 && e < n && (p[e] == 'X' || p[e] == 'x')) e++;
+                if (!(ds > 0 && is_alnum(p[ds - 1])) && !(e < n && is_alnum(p[e]))) found = 1;
+            }
+            if (found) break;
+        });
+        if (found) return 1;
+        if (flags & Q_TOKENS) {
+            if (len >= B64_FLOOR && len % 4 != 1) {
+                Py_ssize_t u = 0, l = 0;
+                for (Py_ssize_t k = bs; k < be; k++) {
+                    unsigned char f = CLASS[p[k]];
+                    u += (f >> 3) & 1;
+                    l += (f >> 4) & 1;
+                }
+                if ((u * 20 >= len * 3 && l * 20 >= len * 3) || starts_compressed(p + bs, len)) return 1;
+            }
+            if (len >= HEX_TOKEN_FLOOR) {
+                FOR_EACH_RUN(p, bs, be, C_HEX, HEX_TOKEN_FLOOR, hs, he, {
+                    if (hex_token(p + hs, he - hs)) { found = 1; break; }
+                });
+                if (found) return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int mac_shape(const unsigned char *p, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i + 17 <= n; i++) {
+        unsigned char sep = p[i + 2];
+        if ((sep == ':' || sep == '-') && p[i + 5] == sep && p[i + 8] == sep && p[i + 11] == sep
+            && p[i + 14] == sep)
+            return 1;
+    }
+    return 0;
+}
+
+static int keyed_candidate(const unsigned char *p, Py_ssize_t n, PyObject *keyed)
+{
+    Py_ssize_t nk = PyTuple_GET_SIZE(keyed);
+    if (nk == 0) return 0;
+    if (nk > 64) nk = 64;   /* callers pass a handful; more would only make fewer candidates */
+    uint64_t first[256] = {0};
+    for (Py_ssize_t k = 0; k < nk; k++) {
+        PyObject *w = PyTuple_GET_ITEM(keyed, k);
+        if (PyBytes_GET_SIZE(w) == 0) return 1;   /* an empty word is everywhere */
+        unsigned char c = (unsigned char)PyBytes_AS_STRING(w)[0];
+        first[c] |= (uint64_t)1 << k;
+        if (c >= 'a' && c <= 'z') first[c - 32] |= (uint64_t)1 << k;
+    }
+    for (Py_ssize_t pos = 0; pos < n; pos++) {
+        uint64_t m = first[p[pos]];
+        while (m) {
+            int k = __builtin_ctzll(m);
+            m &= m - 1;
+            PyObject *w = PyTuple_GET_ITEM(keyed, k);
+            const unsigned char *wp = (const unsigned char *)PyBytes_AS_STRING(w);
+            Py_ssize_t wl = PyBytes_GET_SIZE(w);
+            if (pos + wl > n) continue;
+            Py_ssize_t q = 1;
+            while (q < wl && fold(p[pos + q]) == wp[q]) q++;
+            if (q < wl) continue;
+            Py_ssize_t lo = pos + wl, hi = lo + 40 < n ? lo + 40 : n;
+            Py_ssize_t run = 0;   /* hex digits from lo up to j */
+            for (Py_ssize_t j = lo; j < n && j < hi + 8; j++) {
+                run = (CLASS[p[j]] & C_HEX) ? run + 1 : 0;
+                if (run >= 8 && j - 7 <= hi) return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ASCII upper case to lower case in eight bytes at once (bytes.lower()). */
+static inline uint64_t fold8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t seven = x & ~high;
+    uint64_t ge_a = seven + ones * (0x80 - 'A');        /* high bit: byte >= 'A' */
+    uint64_t gt_z = seven + ones * (0x7F - 'Z');        /* high bit: byte > 'Z' */
+    uint64_t upper = ge_a & ~gt_z & ~x & high;          /* and ASCII */
+    return x | (upper >> 2);
+}
+
+/* -1 on error, 1 when a block of the folded text is one of an index's grams. */
+static int gram_candidate(const unsigned char *p, Py_ssize_t n, PyObject *index)
+{
+    int bits8, bits4;
+    Py_buffer t8, t4;
+    PyObject *e8, *e4;
+    if (!PyArg_ParseTuple(index, "iy*Oiy*O", &bits8, &t8, &e8, &bits4, &t4, &e4)) return -1;
+    int rc = 0;
+    if (bits8 < 3 || bits8 > 32 || bits4 < 3 || bits4 > 32
+        || (t8.len && t8.len < ((Py_ssize_t)1 << bits8) / 8)
+        || (t4.len && t4.len < ((Py_ssize_t)1 << bits4) / 8)
+        || !PyAnySet_Check(e8) || !PyAnySet_Check(e4)) {
+        PyErr_SetString(PyExc_ValueError, "quiet: bad gram table");
+        rc = -1;
+        goto done;
+    }
+    const unsigned char *tab8 = (const unsigned char *)t8.buf, *tab4 = (const unsigned char *)t4.buf;
+    Py_ssize_t n4 = n / 4;
+    unsigned char low[8];
+    for (Py_ssize_t k = 0; k < n4 && rc == 0; k++) {
+        Py_ssize_t o = k * 4;
+        uint64_t block = 0;
+        if (o + 8 <= n) {
+            memcpy(low, p + o, 8);
+        } else {
+            for (int j = 0; j < 8; j++) low[j] = o + j < n ? p[o + j] : 0;
+        }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(&block, low, 8);
+        block = fold8(block);
+        memcpy(low, &block, 8);
+#else
+        for (int j = 0; j < 8; j++) low[j] = fold(low[j]);
+        for (int j = 7; j >= 0; j--) block = (block << 8) | low[j];
+#endif
+        if (t8.len && o + 8 <= n && bloom_has(tab8, bits8, block)) {
+            PyObject *g = PyBytes_FromStringAndSize((const char *)low, 8);
+            if (g == NULL) { rc = -1; break; }
+            rc = PySet_Contains(e8, g);
+            Py_DECREF(g);
+            if (rc) break;
+        }
+        if (t4.len && bloom_has(tab4, bits4, block & 0xFFFFFFFFULL)) {
+            PyObject *g = PyBytes_FromStringAndSize((const char *)low, 4);
+            if (g == NULL) { rc = -1; break; }
+            rc = PySet_Contains(e4, g);
+            Py_DECREF(g);
+        }
+    }
+done:
+    PyBuffer_Release(&t8);
+    PyBuffer_Release(&t4);
+    return rc;
+}
+
+static PyObject *quiet(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    PyObject *needles, *grams, *scaled, *keyed;
+    int flags;
+    if (!PyArg_ParseTuple(args, "y*O!O!O!O!i", &view, &PyTuple_Type, &needles, &PyTuple_Type, &grams,
+                          &PyTuple_Type, &scaled, &PyTuple_Type, &keyed, &flags)) return NULL;
+    const unsigned char *p = (const unsigned char *)view.buf;
+    Py_ssize_t n = view.len;
+    int loud = 0, has_long = 0;
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(scaled); k++)
+        if (!PyBytes_Check(PyTuple_GET_ITEM(scaled, k))) { loud = -1; break; }
+    for (Py_ssize_t k = 0; loud == 0 && k < PyTuple_GET_SIZE(keyed); k++)
+        if (!PyBytes_Check(PyTuple_GET_ITEM(keyed, k))) loud = -1;
+    if (loud < 0) {
+        PyErr_SetString(PyExc_TypeError, "quiet: scaled prefixes and key words must be bytes");
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(needles); k++) {
+        PyObject *nd = PyTuple_GET_ITEM(needles, k);
+        if (!PyBytes_Check(nd) || PyBytes_GET_SIZE(nd) == 0) {
+            PyErr_SetString(PyExc_TypeError, "quiet: needles must be non-empty bytes");
+            loud = -1;
+            goto done;
+        }
+        if (memmem(p, n, PyBytes_AS_STRING(nd), PyBytes_GET_SIZE(nd)) != NULL) { loud = 1; goto done; }
+    }
+    if (runs_candidate(p, n, scaled, flags, &has_long)) { loud = 1; goto done; }
+    if ((flags & Q_PATTERNS) && mac_shape(p, n)) { loud = 1; goto done; }
+    if ((flags & Q_PATTERNS) && has_long && keyed_candidate(p, n, keyed)) { loud = 1; goto done; }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(grams); k++) {
+        int rc = gram_candidate(p, n, PyTuple_GET_ITEM(grams, k));
+        if (rc) { loud = rc; goto done; }
+    }
+done:
+    PyBuffer_Release(&view);
+    if (loud < 0) return NULL;
+    return PyBool_FromLong(!loud);
+}
+
 static PyMethodDef methods[] = {
     {"unquote", unquote, METH_VARARGS, "Percent-decoding as urllib.parse.unquote_to_bytes; plus=True: '+' is a space."},
     {"mac_candidates", mac_candidates, METH_VARARGS, "Offsets where a MAC shape with this separator may start."},
     {"find_all", find_all, METH_VARARGS, "Every offset of each of up to 64 needles, in one pass."},
     {"class_runs", class_runs, METH_O, "Digit, hex and plausible base64 runs, and whether any long base64-class run exists."},
+    {"quiet", quiet, METH_VARARGS, "True when no search can find anything in the bytes (no candidate of any stage)."},
     {"gram_hits", gram_hits, METH_VARARGS, "Block offsets whose 8- or 4-byte gram hashes into the packed tables."},
     {NULL, NULL, 0, NULL},
 };

@@ -63,6 +63,13 @@ class Decoder:
     locate: Callable | None = None
     needles: tuple[bytes, ...] = ()     # literals its `decode` asks Text.has/positions about
     whole: bool = False                 # the segment is read only through its children
+    # what `decode` cannot find anything without (engine.Scanner's quiet segments): any of
+    # these literals, or TOKENS (a hex token or a plausible base64 run, the class scan's);
+    # None: it cannot tell, and every segment of its kinds is searched in full
+    cues: tuple[bytes, ...] | str | None = None
+
+
+TOKENS = "tokens"
 
 
 # -- sources: a flow's parts ------------------------------------------------------------------
@@ -555,12 +562,12 @@ DECODERS: tuple[Decoder, ...] = (
     Decoder("websocket", (FLOW,), websocket_segments),
     Decoder("crypto", (PLAINTEXT,), plaintext_segments),
     # layers, in the order they are decoded
-    Decoder("form", ("form", "query"), form_children, locate_form),
-    Decoder("urlencoded", _TEXTUAL, percent_children, needles=(b"%",)),
-    Decoder("json", ("json",), json_children, locate_json, needles=(b"\\",)),
-    Decoder("hex", _ANY, hex_children),
-    Decoder("base64", _ANY, base64_children),
-    Decoder("gzip", ("protobuf", "binary", "text"), gzip_children, needles=(GZIP_MAGIC,)),
+    Decoder("form", ("form", "query"), form_children, locate_form, cues=(b"%", b"+", b"{", b"[")),
+    Decoder("urlencoded", _TEXTUAL, percent_children, needles=(b"%",), cues=(b"%",)),
+    Decoder("json", ("json",), json_children, locate_json, needles=(b"\\",), cues=(b"\\",)),
+    Decoder("hex", _ANY, hex_children, cues=TOKENS),
+    Decoder("base64", _ANY, base64_children, cues=TOKENS),
+    Decoder("gzip", ("protobuf", "binary", "text"), gzip_children, needles=(GZIP_MAGIC,), cues=(GZIP_MAGIC,)),
     Decoder("multipart", ("multipart",), multipart_children, whole=True),
     # shapes located without decoding anything
     Decoder("headers", ("headers",), locate=locate_headers),

@@ -65,6 +65,9 @@ class Detector:
         # top-level segments (host, path, header block) that held nothing for the current
         # indexes (engine.Scanner.scan); cleared whenever an index is rebuilt
         self._memo: dict = {}
+        # the quiet test's arguments per segment kind (engine.Scanner._quiet_plan), for the
+        # current indexes; cleared with the memo
+        self._plans: dict = {}
         if profile is not None:
             for pii_type, value in profile.known_values():
                 self._add(pii_type, value, "known_value", 0)
@@ -126,9 +129,11 @@ class Detector:
             if self._tier_index[i] is None:
                 self._tier_index[i] = KnownIndex(self._variants_of(tier))
                 self._memo.clear()
+                self._plans.clear()
         if self._coords is None:
             self._coords = CoordFinder(list(self._fixes), self.limits.location_radius_m)
             self._memo.clear()
+            self._plans.clear()
         return [k for k in self._tier_index if k.automaton is not None], self._coords
 
     @property
@@ -142,7 +147,8 @@ class Detector:
         budget = Budget(self.limits)
         try:
             known, coords = self._indexes()
-            scanner = Scanner(known, coords, budget, patterns=self.patterns, memo=self._memo)
+            scanner = Scanner(known, coords, budget, patterns=self.patterns, memo=self._memo,
+                              plans=self._plans)
         except Exception as e:  # noqa: BLE001
             return ScanResult(errors=[f"detector index: {type(e).__name__}: {e}"])
         scanner.scan_source(FLOW, flow)
@@ -164,7 +170,7 @@ class Detector:
         """Scan one body-like byte string (tests, benchmarks, the corpus)."""
         budget = Budget(self.limits)
         known, coords = self._indexes()
-        scanner = Scanner(known, coords, budget, patterns=self.patterns)
+        scanner = Scanner(known, coords, budget, patterns=self.patterns, plans=self._plans)
         n = budget.take_body(len(data))
         data = bytes(data[:n])
         scanner.scan(Segment(data, kind_of(data, content_type), location_prefix, direction, 0,
@@ -176,7 +182,7 @@ class Detector:
         (`json:$.imei`, `text`); location.crypto() puts its carrier in front."""
         budget = Budget(self.limits)
         known, coords = self._indexes()
-        scanner = Scanner(known, coords, budget, patterns=self.patterns)
+        scanner = Scanner(known, coords, budget, patterns=self.patterns, plans=self._plans)
         scanner.scan_source(PLAINTEXT, bytes(data))
         return self._finish(scanner, budget)
 

@@ -8,6 +8,8 @@ walkers use it:
 - `Scanner` searches each segment: the raw bytes once for known values and coordinate
   candidates (index.py) and once for validated patterns (patterns.py); then each child,
   its chain one step longer, to a bounded depth; it locates only the spans that matter.
+  A segment in which one C call (`quiet`, _native.c) sees no candidate of any search or
+  layer is not searched at all: it would yield nothing and spend nothing.
 - `Finder` looks for given byte strings (a ciphertext the crypto hooks saw) and names the
   place it finds them with the same locations a hit there would have.
 
@@ -21,7 +23,8 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Callable, Iterator, NamedTuple
 
-from piiaudit.detect.decoders import DECODERS, FLOW, PLAINTEXT, Decoder, locate_text
+from piiaudit.detect.decoders import DECODERS, FLOW, PLAINTEXT, TOKENS, Decoder, locate_text
+from piiaudit.detect import index as index_module
 from piiaudit.detect.index import Coord, CoordFinder, KnownIndex, Match, Text
 from piiaudit.detect.limits import Budget
 from piiaudit.detect.patterns import KEYED_WORDS, PatternHit, find_patterns
@@ -136,11 +139,20 @@ MEMO_MAX_ENTRIES = 1024      # at most ~2.5 MB of remembered bytes
 
 class Scanner(Walker):
     def __init__(self, known: list[KnownIndex], coords: CoordFinder, budget: Budget, patterns: bool = True,
-                 memo: dict | None = None):
+                 memo: dict | None = None, plans: dict | None = None):
         """memo: top-level segments known to hold nothing for these indexes (MEMO_KINDS),
-        shared across the flows one detector scans; None: every segment is searched."""
+        shared across the flows one detector scans; None: every segment is searched.
+        plans: the quiet test's arguments per segment kind for these indexes (see
+        _quiet_plan), kept by the detector across flows; None: made for this scanner."""
         super().__init__(budget)
         self.memo = memo
+        if plans is None:
+            plans = {}
+        elif plans.get("layers") is not LAYERS:    # made for another decoder table: made anew
+            plans.clear()
+        plans["layers"] = LAYERS
+        self.plans = plans
+        self.quiet = 0      # segments the quiet test spared (no candidate of any search)
         self.known = known
         self.patterns = patterns
         self.coords = coords
@@ -202,6 +214,14 @@ class Scanner(Walker):
                 if child is not None:
                     self.scan(child)
             return
+        native = index_module.NATIVE     # None: the numpy path, which searches every segment
+        if native is not None:
+            plan = self.plans.get((seg.kind, self.patterns))
+            if plan is None:
+                plan = self.plans[(seg.kind, self.patterns)] = self._quiet_plan(seg.kind)
+            if plan and self._room() > 0 and native.quiet(seg.data, *plan):
+                self.quiet += 1     # no candidate of any search or layer: nothing to find
+                return
         text = Text(seg.data)
         # every literal the searches and this kind's decoders ask about, found in one pass
         needles = self._needles.get(seg.kind)
@@ -241,6 +261,35 @@ class Scanner(Walker):
             child = self.descend(seg, c, loc)
             if child is not None:
                 self.scan(child)
+
+    def _quiet_plan(self, kind: str) -> tuple | bool:
+        """The arguments of the C quiet test (_native.c) for segments of a kind: a
+        necessary condition of every search _scan runs on them (known values through
+        their prefilter's grams, coordinates, patterns) and of every layer reading the
+        kind (its Decoder.cues). A segment that passes it has no candidate anywhere, and
+        _scan would find nothing, decode nothing and spend nothing of the budget.
+        False when some layer of the kind cannot tell, or an index cannot be filtered."""
+        layers = LAYERS.get(kind, ())
+        if any(d.cues is None for d in layers) or any(k.prefilter.unfiltered for k in self.known):
+            return False
+        coords = self.coords
+        needles = list(coords.needles)
+        if kind in ("protobuf", "binary"):
+            needles += coords.binary_needles
+        flags = 0
+        if self.patterns:
+            needles.append(b"@")
+            flags |= 1
+        for d in layers:
+            if d.cues == TOKENS:
+                flags |= 2
+            else:
+                needles += d.cues
+        grams = tuple((t8.bloom_bits, t8.bloom, t8.exact, t4.bloom_bits, t4.bloom, t4.exact)
+                      for k in self.known for t8, t4 in [(k.prefilter.t8, k.prefilter.t4)])
+        scaled = tuple(sorted(coords.scaled)) if coords.targets else ()
+        keyed = KEYED_WORDS if self.patterns else ()
+        return tuple(dict.fromkeys(n for n in needles if n)), grams, scaled, keyed, flags
 
     # --- hits ------------------------------------------------------------------------
     @staticmethod

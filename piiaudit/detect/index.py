@@ -367,6 +367,11 @@ class CoordFinder:
     def binary_needles(self) -> tuple[bytes, ...]:
         return tuple(self._double_keys)
 
+    @property
+    def scaled(self) -> frozenset[bytes]:
+        """Leading digits of the integers (1e6/1e7) search() takes from digit runs of 8..10."""
+        return self._scaled_set
+
     def search(self, text: Text, binary: bool = False, limit: int = 1 << 30) -> list[Coord]:
         if not self.targets:
             return []
