@@ -12,9 +12,9 @@ running every rule in order.
 
 The child never touches the session's database (the rules read the evidence only) and leaves
 by ``os._exit``: no finaliser runs and no descriptor of session.db is closed in its name.
-It is forked only where that is safe and worth it: on Linux, while this process runs no other
-thread (a lock another thread held would stay held in the child), for evidence of at least
-APART_ROWS reads and sends. A child that fails, dies or answers something unreadable costs
+It is forked only where that is safe and worth it: on Linux, with more than one core to run
+on, while this process runs no other thread (a lock another thread held would stay held in
+the child), for evidence of at least APART_ROWS reads and sends. A child that fails, dies or answers something unreadable costs
 the time only: the parent runs those rules itself.
 """
 
@@ -145,4 +145,5 @@ def _worth(evidence: Evidence) -> bool:
 
 
 def _can_fork() -> bool:
-    return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+    return (sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+            and len(os.sched_getaffinity(0)) > 1)   # one core: the child would only add its page copies
