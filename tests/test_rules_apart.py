@@ -35,8 +35,11 @@ def serial(tmp_path, monkeypatch):
 
 
 def _forks(monkeypatch) -> list[int]:
+    """Count the forks; threads other tests of this process left behind (daemon threads
+    waiting on nothing of this test) do not stop the fork here."""
     forked = []
     real = os.fork
+    monkeypatch.setattr(rulesapart, "threading", types.SimpleNamespace(active_count=lambda: 1))
 
     def fork():
         pid = real()
@@ -86,6 +89,7 @@ def test_no_child_while_another_thread_runs(serial, monkeypatch):
     session_dir, want = serial
     monkeypatch.setattr(rulesapart, "APART_ROWS", 0)
     forked = _forks(monkeypatch)
+    monkeypatch.setattr(rulesapart, "threading", threading)   # the threads as they are
     stop = threading.Event()
     other = threading.Thread(target=stop.wait, daemon=True)
     other.start()
