@@ -99,6 +99,10 @@ class _Reader:
                 self.done.set()
                 self.lock.notify_all()
 
+    def join(self) -> None:
+        if self.child is not None:
+            self.thread.join()
+
     def take(self, number: int) -> bytes | None:
         if self.child is None:
             return None
@@ -116,6 +120,8 @@ def _results(readers: list[_Reader], n: int) -> Iterator[Any]:
         body = owner[number].take(number)
         yield pa.ipc.open_stream(pa.py_buffer(body)).read_all() if body else None
         del body
+    for r in readers:   # each thread ends once its child has exited: none is left running
+        r.join()
 
 
 def _serve() -> None:

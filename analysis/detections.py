@@ -281,12 +281,13 @@ def beyond_stated_scope(ctx: Evidence, params: dict[str, Any]) -> pd.DataFrame:
 def _unstated(rows: pd.DataFrame, stated: set[tuple[str, str]]) -> np.ndarray:
     """Which rows have an (SDK, PII type) scope.yaml does not state; the app's own statements apply to
     a cloud or CDN provider (it processes on the operator's behalf) and to the app itself."""
-    sdk_key = rows["sdk"].where(~_by_value(rows["sdk"], sdk_catalog.is_infrastructure)).astype("object")
-    sdk_codes, sdks = pd.factorize(sdk_key.where(sdk_key.notna(), ""), use_na_sentinel=True)
+    # each SDK coded once; a missing SDK (code -1, the last name) and a cloud or CDN provider are ""
+    sdk_codes, sdks = pd.factorize(rows["sdk"].astype("object"), use_na_sentinel=True)
+    named = ["" if sdk_catalog.is_infrastructure(v) else str(v) for v in sdks] + [""]
     type_codes, types = pd.factorize(rows["pii_type"].astype("object"), use_na_sentinel=True)
     width = len(types) + 1   # type code + 1: 0 is a missing type, never stated
-    pairs, which = np.unique(sdk_codes.astype("int64") * width + (type_codes + 1), return_inverse=True)
-    named, typed = [str(v) for v in sdks], [str(v) for v in types]
+    which, pairs = pd.factorize(sdk_codes.astype("int64") * width + (type_codes + 1))   # (SDK, type) pairs
+    typed = [str(v) for v in types]
     told = np.array([int(p) % width > 0 and (named[int(p) // width], typed[int(p) % width - 1]) in stated
                      for p in pairs], dtype=bool)
     return ~told[which.reshape(-1)] if len(rows) else np.zeros(0, dtype=bool)

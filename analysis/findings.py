@@ -293,7 +293,7 @@ def group(evidence: pd.DataFrame, rule: Rule, ctx: Evidence) -> pd.DataFrame:
     n_links = glinks.groupby("gid").size() if not glinks.empty else pd.Series(dtype="int64")
     pattern_only = ev["source"].eq("pattern").fillna(False).groupby(ev["gid"]).all()
     # A rule that does not group by PII type still names it when all its evidence is of one type.
-    own_types = (ev.loc[~ev["context"].fillna(False).astype(bool).to_numpy(), ["gid", "pii_type"]] if "context" in ev
+    own_types = (ev.loc[~_truthy(ev["context"]), ["gid", "pii_type"]] if "context" in ev
                  else ev[["gid", "pii_type"]])   # the two columns asked about, not a copy of every column
     one_type = _distinct_per_group(own_types, "pii_type")
     one_type = one_type.loc[one_type.map(len).eq(1)].map(lambda u: str(u[0]))
@@ -520,6 +520,16 @@ def _first_of_each(codes: list[np.ndarray]) -> np.ndarray:
         key = key * width + (c.astype("int64") + 1)
         span *= width
     return ~pd.Series(key).duplicated().to_numpy()
+
+
+def _truthy(col: pd.Series) -> np.ndarray:
+    """``col.fillna(False).astype(bool)`` as a numpy array, without the fill: a column no row
+    fills is float NaN, which the fill turns into objects one row at a time."""
+    values = col.to_numpy()
+    present = pd.notna(values)
+    out = np.zeros(len(values), dtype=bool)
+    out[present] = values[present].astype(bool)
+    return out
 
 
 def _codes(col: pd.Series) -> np.ndarray:

@@ -29,7 +29,7 @@ from analysis import categories
 from analysis import consent as consent_mod
 from analysis import crypto as crypto_mod
 from analysis import scope as scope_mod
-from analysis import sessionstate
+from analysis import rulesapart, sessionstate
 from analysis import timeline as timeline_mod
 from analysis.consent import ConsentDecision
 from analysis.detections import REGISTRY, NotApplicable
@@ -123,20 +123,36 @@ def _crypto_hits(session: Session) -> tuple[Session, list[str]]:
 
 
 def run_rules(catalog: Catalog, evidence: Evidence) -> tuple[pd.DataFrame, list[dict[str, str]], list[dict[str, str]]]:
-    parts, skipped, errors = [], [], []
-    for order, rule in enumerate(catalog.rules):
+    return _combined(_outcomes(catalog, evidence, range(len(catalog.rules))))
+
+
+def _outcomes(catalog: Catalog, evidence: Evidence, which) -> list[tuple[int, str, Any]]:
+    """(catalog position, "found" | "skipped" | "failed", findings frame or reason) of each
+    enabled rule at the positions `which`."""
+    out: list[tuple[int, str, Any]] = []
+    for order in which:
+        rule = catalog.rules[order]
         if not rule.enabled:
             continue
         try:
             rows = REGISTRY[rule.detection].fn(evidence, rule.params)
             found = group(rows, rule, evidence)
         except NotApplicable as e:
-            skipped.append({"rule_id": rule.id, "reason": str(e)})
+            out.append((order, "skipped", {"rule_id": rule.id, "reason": str(e)}))
             continue
         except Exception as e:  # noqa: BLE001 - one broken rule must not hide the others' findings
-            errors.append({"rule_id": rule.id, "message": f"{type(e).__name__}: {e}"})
+            out.append((order, "failed", {"rule_id": rule.id, "message": f"{type(e).__name__}: {e}"}))
             continue
-        parts.append(found.assign(order=order))
+        out.append((order, "found", found))
+    return out
+
+
+def _combined(outcomes: list[tuple[int, str, Any]]) -> tuple[pd.DataFrame, list[dict[str, str]], list[dict[str, str]]]:
+    """The findings (in catalog order), the rules not run and the rules that failed."""
+    outcomes = sorted(outcomes, key=lambda o: o[0])
+    parts = [found.assign(order=order) for order, what, found in outcomes if what == "found"]
+    skipped = [o[2] for o in outcomes if o[1] == "skipped"]
+    errors = [o[2] for o in outcomes if o[1] == "failed"]
     if not parts:
         return empty_findings(), skipped, errors
     findings = (pd.concat(parts, ignore_index=True).sort_values(["order"], kind="stable", ignore_index=True)
@@ -196,17 +212,26 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
     progress and progress(3, STEPS, "preparing evidence")
     session = attribute_events(session, scope_obj)
     evidence = prepare(session, decision, scope_obj)
-    # The timeline is built first and stored while the rules run (a long one by a child
-    # process: analysis.bulkwrite); the findings are stored once it is written.
-    order = timeline_mod.build(session, decision, evidence)
-    store = session.store
-    timeline_written = timeline_mod.saving(order, store)
+    # The rules over every read (APART) run in a forked child while this process builds the
+    # timeline and runs the others (a long session only: rulesapart); the timeline is stored
+    # while the rules run (a long one by a child process: analysis.bulkwrite); the findings
+    # are stored once it is written.
+    apart = rulesapart.start(catalog, evidence, _outcomes)
+    try:
+        order = timeline_mod.build(session, decision, evidence)
+        store = session.store
+        timeline_written = timeline_mod.saving(order, store)
+    except BaseException:
+        apart.close()
+        raise
     try:
         progress and progress(4, STEPS, "rules")
-        findings, skipped, errors = run_rules(catalog, evidence)
+        here = [i for i in range(len(catalog.rules)) if i not in apart.positions]
+        findings, skipped, errors = _combined(_outcomes(catalog, evidence, here) + apart.outcomes())
         findings = findings.assign(id=range(1, len(findings) + 1))[["id", *FINDING_COLUMNS]]
         progress and progress(5, STEPS, "timeline")
     finally:
+        apart.close()   # (no child left running if the rules here failed)
         timeline_written()
 
     progress and progress(6, STEPS, "storing findings")

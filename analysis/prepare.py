@@ -126,11 +126,20 @@ def _sent(session: Session, scope: Scope | None) -> pd.DataFrame:
     flows = session.flows[["id", "ts_start", "host", "url", "scheme", "method"]].rename(
         columns={"id": "flow_id", "ts_start": "ts"})
     sent = hits.rename(columns={"id": "hit_id"}).drop(columns=["direction"]).merge(flows, on="flow_id", how="inner")
-    scheme = sent["scheme"].str.lower()
+    scheme = _lowered(sent["scheme"])
     unknown = scheme.isna()
     if unknown.any():   # the URL's scheme, parsed only where the row has none
         scheme = scheme.fillna(sent["url"].loc[unknown].str.extract(r"^([A-Za-z][A-Za-z0-9+.-]*)://")[0].str.lower())
-    return sent.assign(host=sent["host"].str.lower(), scheme=scheme, host_sdk=lambda s: host_sdks(s["host"]))
+    return sent.assign(host=_lowered(sent["host"]), scheme=scheme, host_sdk=lambda s: host_sdks(s["host"]))
+
+
+def _lowered(col: pd.Series) -> pd.Series:
+    """``col.str.lower()``, each distinct text lowered once (hosts and schemes repeat)."""
+    if col.dtype != "str":
+        return col.str.lower()
+    codes, distinct = pd.factorize(col, use_na_sentinel=True)
+    lowered = pd.Series(distinct, dtype=col.dtype).str.lower().array
+    return pd.Series(lowered.take(codes, allow_fill=True), index=col.index, name=col.name)
 
 
 def _attribute(sent: pd.DataFrame, links: pd.DataFrame, scope: Scope | None) -> pd.DataFrame:
@@ -221,6 +230,6 @@ def _flows(session: Session, scope: Scope | None) -> pd.DataFrame:
     flows = session.flows
     header = flows["host_header"] if "host_header" in flows else pd.Series(None, index=flows.index, dtype="object")
     server_ip = flows["server_ip"] if "server_ip" in flows else pd.Series(None, index=flows.index, dtype="object")
-    out = pd.DataFrame({"flow_id": flows["id"], "ts": flows["ts_start"], "host": flows["host"].str.lower(),
+    out = pd.DataFrame({"flow_id": flows["id"], "ts": flows["ts_start"], "host": _lowered(flows["host"]),
                         "host_header": header, "server_ip": server_ip})
     return pd.concat([out, hosts_party(out["host"], scope)], axis=1)

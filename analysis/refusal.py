@@ -50,7 +50,6 @@ def moments(events: pd.DataFrame) -> pd.DataFrame:
     dialogs, clicks, _prefs = consent_mod.ui_frames(events)
     taps = consent_mod.taps(dialogs, clicks)
     declines = taps.loc[taps["meaning"].eq("decline")]
-    sdk = events.set_index("id")["sdk"] if "sdk" in events else pd.Series(dtype="object")
     parts = [
         pd.DataFrame({"event_id": declines["id"], "ts": declines["ts"], "moment": DECLINE,
                       "api": "View.performClick", "label": declines["label"]}),
@@ -77,9 +76,12 @@ def moments(events: pd.DataFrame) -> pd.DataFrame:
         else _empty()
     frame = frame.reindex(columns=MOMENT_COLUMNS)
     frame["event_id"] = frame["event_id"].astype("int64")
+    # the moments' own events looked up (a few), not an index built over every event
+    own = events.loc[events["id"].isin(frame["event_id"]).to_numpy()]
+    sdk = own.set_index("id")["sdk"] if "sdk" in events else pd.Series(dtype="object")
     frame["sdk"] = frame["event_id"].map(sdk).astype("object")
     # The hooked method as recorded; an exit without one (process_exit) keeps its System.exit label.
-    api = events.set_index("id")["api"]
+    api = own.set_index("id")["api"]
     frame["api"] = frame["event_id"].map(api).astype("object").fillna(frame["api"])
     return frame.sort_values(["ts", "event_id"], kind="stable", ignore_index=True)
 

@@ -222,6 +222,9 @@ def _factorised(col: pd.Series) -> tuple[np.ndarray, list]:
     return codes, list(uniques.astype("object"))
 
 
+_DISTINCT_TEXT = ("flow_id",)   # text columns whose values hardly repeat
+
+
 def _arrow_rows(order: pd.DataFrame):
     """`order` as an Arrow table of the timeline's columns, `pos` first; text as dictionaries."""
     import pyarrow as pa
@@ -235,6 +238,14 @@ def _arrow_rows(order: pd.DataFrame):
             columns[c] = pa.array(col.to_numpy(dtype="int64"))
         elif isinstance(col.dtype, pd.Int64Dtype):
             columns[c] = pa.array(col.to_numpy(dtype="int64", na_value=0), mask=col.isna().to_numpy())
+        elif c in _DISTINCT_TEXT and col.dtype == "str":
+            try:   # a flow's id repeats only for its hits: its text goes plain (a dictionary would hold
+                # the same text, after hashing 10^6 rows to find it)
+                columns[c] = pa.array(col.array, type=pa.string(), from_pandas=True)
+            except (pa.ArrowException, UnicodeError):
+                codes, uniques = _factorised(col)
+                columns[c] = pa.DictionaryArray.from_arrays(pa.array(codes.astype("int32"), mask=codes < 0),
+                                                            pa.array(uniques, type=pa.string()))
         else:
             try:   # text that is all UTF-8 goes as it is (the store's escape leaves such text unchanged)
                 # as a dictionary made from the distinct values (no plain copy of every row's text):

@@ -1,0 +1,102 @@
+"""The rules over every read run in a forked child beside the analysing process
+(analysis.rulesapart): the findings, the rules not run and the rules that failed are exactly
+those of one process running every rule, in catalog order, and a child that fails costs
+only time (the parent runs those rules itself)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import types
+
+import pandas as pd
+import pytest
+
+from analysis import rulesapart
+from analysis.pipeline import analyze, stored_findings
+from tests.support.samples import demo_scope_path, write_synthetic
+
+
+def _analysed(session_dir):
+    result = analyze(session_dir, scope=demo_scope_path())
+    try:
+        return (result.findings, result.skipped, result.errors,
+                stored_findings(result.session).drop(columns=["id"]))
+    finally:
+        result.session.store.close()
+
+
+@pytest.fixture()
+def serial(tmp_path, monkeypatch):
+    s = tmp_path / "s"
+    write_synthetic(s, n_flows=400, n_events=400)
+    monkeypatch.setattr(rulesapart, "APART_ROWS", 10**9)
+    return s, _analysed(s)
+
+
+def _forks(monkeypatch) -> list[int]:
+    """Count the forks; threads other tests of this process left behind (daemon threads
+    waiting on nothing of this test) do not stop the fork here."""
+    forked = []
+    real = os.fork
+    monkeypatch.setattr(rulesapart, "threading", types.SimpleNamespace(active_count=lambda: 1))
+
+    def fork():
+        pid = real()
+        if pid:
+            forked.append(pid)
+        return pid
+    monkeypatch.setattr(rulesapart.os, "fork", fork)
+    return forked
+
+
+def _same(got, want):
+    pd.testing.assert_frame_equal(got[0], want[0])
+    assert got[1:3] == want[1:3]
+    pd.testing.assert_frame_equal(got[3], want[3])
+
+
+def test_rules_run_apart_find_what_one_process_finds(serial, monkeypatch):
+    session_dir, want = serial
+    apart_ids = {"IM3.3", "SDK-UNDISCLOSED"}
+    assert apart_ids <= set(want[0]["rule_id"])           # the child's rules do find something here
+    monkeypatch.setattr(rulesapart, "APART_ROWS", 0)
+    forked = _forks(monkeypatch)
+    got = _analysed(session_dir)
+    assert len(forked) == 1
+    _same(got, want)
+    # the rules keep their catalog order: the child's findings are not appended at the end
+    assert list(got[0]["rule_id"]) == list(want[0]["rule_id"])
+
+
+def test_a_child_that_fails_costs_only_time(serial, monkeypatch):
+    session_dir, want = serial
+    monkeypatch.setattr(rulesapart, "APART_ROWS", 0)
+    forked = _forks(monkeypatch)
+
+    def refuse(*_a, **_k):
+        raise pickle.PicklingError("no answer")
+    monkeypatch.setattr(rulesapart, "pickle", types.SimpleNamespace(
+        dumps=refuse, loads=pickle.loads, HIGHEST_PROTOCOL=pickle.HIGHEST_PROTOCOL))
+    got = _analysed(session_dir)
+    assert len(forked) == 1                               # the child ran, answered nothing
+    _same(got, want)
+
+
+def test_no_child_while_another_thread_runs(serial, monkeypatch):
+    import threading
+
+    session_dir, want = serial
+    monkeypatch.setattr(rulesapart, "APART_ROWS", 0)
+    forked = _forks(monkeypatch)
+    monkeypatch.setattr(rulesapart, "threading", threading)   # the threads as they are
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        got = _analysed(session_dir)
+    finally:
+        stop.set()
+        other.join()
+    assert forked == []
+    _same(got, want)
