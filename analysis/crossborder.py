@@ -37,7 +37,7 @@ def placed_sends(ctx: Evidence) -> pd.DataFrame:
 def _abroad(country: pd.Series) -> pd.Series:
     """geoip.outside_mainland per row, asked once per distinct country code."""
     distinct = {c: geoip.outside_mainland(c) for c in country.dropna().unique()}
-    return country.map(distinct).fillna(False).astype(bool)
+    return country.map(distinct).eq(True)   # a country not asked (missing) is not abroad
 
 
 def _detail(keys: dict[str, Any], ctx: Evidence) -> dict[str, Any]:

@@ -131,7 +131,7 @@ def first_party_mask(host_column: pd.Series, scope: Scope | None) -> pd.Series:
     if scope is None or host_column.empty:
         return pd.Series(False, index=host_column.index)
     table = {h: scope.is_first_party(h) for h in host_column.dropna().unique()}
-    return host_column.map(table).fillna(False).astype(bool)
+    return host_column.map(table).eq(True)   # a host the table lacks: False (no fill: an unmapped column is float NaN)
 
 
 def _pii_list(raw: Any, where: str) -> frozenset[str]:
