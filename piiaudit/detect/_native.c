@@ -178,6 +178,27 @@ static int inner_runs(const unsigned char *p, Py_ssize_t bs, Py_ssize_t be,
     return 0;
 }
 
+/* The next run of the base64 class of DIGIT_FLOOR (8) bytes or more at or after *i: sets
+   [*bs, *be), moves *i past it and returns 1; 0 when none is left. Skip scan: every run of
+   eight or more that starts in [i, i+8) covers i+7, so when p[i+7] is outside the class the
+   eight positions are skipped at once; otherwise the run around i+7 is found and walked.
+   Invariant: p[*i - 1] is outside the class. */
+static inline int next_class_run(const unsigned char *p, Py_ssize_t n, Py_ssize_t *i,
+                                 Py_ssize_t *bs, Py_ssize_t *be)
+{
+    while (*i + DIGIT_FLOOR <= n) {
+        Py_ssize_t probe = *i + DIGIT_FLOOR - 1;
+        if (!(CLASS[p[probe]] & C_B64)) { *i = probe + 1; continue; }
+        Py_ssize_t s = probe;
+        while (s > *i && (CLASS[p[s - 1]] & C_B64)) s--;
+        Py_ssize_t e = probe + 1;
+        while (e < n && (CLASS[p[e]] & C_B64)) e++;
+        *i = e + 1;
+        if (e - s >= DIGIT_FLOOR) { *bs = s; *be = e; return 1; }
+    }
+    return 0;
+}
+
 static PyObject *class_runs(PyObject *self, PyObject *arg)
 {
     Py_buffer view;
@@ -188,23 +209,9 @@ static PyObject *class_runs(PyObject *self, PyObject *arg)
     if (digits == NULL || hexes == NULL || b64 == NULL) goto fail;
 
     int has_long = 0;
-    /* Skip scan: every run of DIGIT_FLOOR (8) or more that starts in [i, i+8) covers i+7, so
-       when p[i+7] is outside the class the eight positions are skipped at once; otherwise
-       the run around i+7 is found and walked. Invariant: p[i-1] is outside the class. */
-    Py_ssize_t i = 0;
-    while (i + DIGIT_FLOOR <= n) {
-        Py_ssize_t probe = i + DIGIT_FLOOR - 1;
-        if (!(CLASS[p[probe]] & C_B64)) {
-            i = probe + 1;
-            continue;
-        }
-        Py_ssize_t bs = probe;
-        while (bs > i && (CLASS[p[bs - 1]] & C_B64)) bs--;
-        Py_ssize_t be = probe + 1;
-        while (be < n && (CLASS[p[be]] & C_B64)) be++;
-        i = be + 1;
+    Py_ssize_t i = 0, bs, be;
+    while (next_class_run(p, n, &i, &bs, &be)) {
         Py_ssize_t len = be - bs;
-        if (len < DIGIT_FLOOR) continue;
         Py_ssize_t up, lo;
         if (inner_runs(p, bs, be, digits, hexes, &up, &lo) < 0) goto fail;
         if (len >= LONG_FLOOR) has_long = 1;
@@ -446,18 +453,10 @@ enum { Q_PATTERNS = 1, Q_TOKENS = 2 };
    hex tokens and plausible base64 runs (the same tests as class_runs). */
 static int runs_candidate(const unsigned char *p, Py_ssize_t n, PyObject *scaled, int flags, int *has_long)
 {
-    Py_ssize_t i = 0;
+    Py_ssize_t i = 0, bs, be;
     Py_ssize_t ns = PyTuple_GET_SIZE(scaled);
-    while (i + DIGIT_FLOOR <= n) {
-        Py_ssize_t probe = i + DIGIT_FLOOR - 1;
-        if (!(CLASS[p[probe]] & C_B64)) { i = probe + 1; continue; }
-        Py_ssize_t bs = probe;
-        while (bs > i && (CLASS[p[bs - 1]] & C_B64)) bs--;
-        Py_ssize_t be = probe + 1;
-        while (be < n && (CLASS[p[be]] & C_B64)) be++;
-        i = be + 1;
+    while (next_class_run(p, n, &i, &bs, &be)) {
         Py_ssize_t len = be - bs;
-        if (len < DIGIT_FLOOR) continue;
         if (len >= LONG_FLOOR) *has_long = 1;
         int found = 0;
         FOR_EACH_RUN(p, bs, be, C_DIGIT, DIGIT_FLOOR, ds, de, {
