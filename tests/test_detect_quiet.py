@@ -165,3 +165,12 @@ def test_quiet_refuses_bad_arguments():
         native.quiet(b"x", (b"",), (), (), (), 0)
     with pytest.raises(ValueError):
         native.quiet(b"x" * 64, (), ((20, b"\0" * 16, set(), 12, b"", set()),), (), (), 0)
+
+
+def test_more_key_words_than_the_test_can_hold_make_the_segment_searched():
+    # one bit per key word: with 65, the 65th beside a long hex run must not be called quiet
+    body = b"x" * 10 + b"secretkey=" + b"0123456789abcdef0123456789" + b" " * 10
+    words = tuple(f"zz{i:02d}".encode() for i in range(64))
+    assert native.quiet(body, (), (), (), words + (b"secretkey",), 1) is False
+    assert native.quiet(body, (), (), (), words[:5] + (b"secretkey",), 1) is False
+    assert native.quiet(body, (), (), (), words[:5], 1) is True

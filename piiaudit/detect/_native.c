@@ -512,7 +512,7 @@ static int keyed_candidate(const unsigned char *p, Py_ssize_t n, PyObject *keyed
 {
     Py_ssize_t nk = PyTuple_GET_SIZE(keyed);
     if (nk == 0) return 0;
-    if (nk > 64) nk = 64;   /* callers pass a handful; more would only make fewer candidates */
+    if (nk > 64) return 1;   /* one bit per word: past 64 it cannot tell, so the segment is searched */
     uint64_t first[256] = {0};
     for (Py_ssize_t k = 0; k < nk; k++) {
         PyObject *w = PyTuple_GET_ITEM(keyed, k);
