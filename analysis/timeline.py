@@ -242,25 +242,29 @@ def _arrow_rows(order: pd.DataFrame):
             try:   # a flow's id repeats only for its hits: its text goes plain (a dictionary would hold
                 # the same text, after hashing 10^6 rows to find it)
                 columns[c] = pa.array(col.array, type=pa.string(), from_pandas=True)
-            except (pa.ArrowException, UnicodeError):
-                codes, uniques = _factorised(col)
-                columns[c] = pa.DictionaryArray.from_arrays(pa.array(codes.astype("int32"), mask=codes < 0),
-                                                            pa.array(uniques, type=pa.string()))
+            except (pa.ArrowException, UnicodeError):   # text that is not all UTF-8
+                columns[c] = _text_dictionary(c, col)
         else:
-            try:   # text that is all UTF-8 goes as it is (the store's escape leaves such text unchanged)
-                # as a dictionary made from the distinct values (no plain copy of every row's text):
-                # the parts and reasons repeat, and the rows wait in this process while the child
-                # takes them (the rules run meanwhile, at the analysis's peak)
-                codes, uniques = pd.factorize(col.astype("object"), use_na_sentinel=True)
-                columns[c] = pa.DictionaryArray.from_arrays(pa.array(codes.astype("int32"), mask=codes < 0),
-                                                            pa.array(list(uniques), type=pa.string()))
-            except (pa.ArrowException, UnicodeError):
-                codes, uniques = _factorised(col)
-                if not all(isinstance(v, str) for v in uniques):
-                    raise TypeError(f"timeline column {c} holds values other than text") from None
-                columns[c] = pa.DictionaryArray.from_arrays(pa.array(codes.astype("int32"), mask=codes < 0),
-                                                            pa.array(uniques, type=pa.string()))
+            columns[c] = _text_dictionary(c, col)
     return pa.table(columns)
+
+
+def _text_dictionary(name: str, col: pd.Series):
+    """A text column as an Arrow dictionary made from its distinct values (no plain copy of every
+    row's text): the parts and reasons repeat, and the rows wait in this process while the child
+    takes them (the rules run meanwhile, at the analysis's peak)."""
+    import pyarrow as pa
+
+    try:   # text that is all UTF-8 goes as it is (the store's escape leaves such text unchanged)
+        codes, uniques = pd.factorize(col.astype("object"), use_na_sentinel=True)
+        return pa.DictionaryArray.from_arrays(pa.array(codes.astype("int32"), mask=codes < 0),
+                                              pa.array(list(uniques), type=pa.string()))
+    except (pa.ArrowException, UnicodeError):
+        codes, uniques = _factorised(col)
+        if not all(isinstance(v, str) for v in uniques):
+            raise TypeError(f"timeline column {name} holds values other than text") from None
+        return pa.DictionaryArray.from_arrays(pa.array(codes.astype("int32"), mask=codes < 0),
+                                              pa.array(uniques, type=pa.string()))
 
 
 def _executemany(order: pd.DataFrame, store: SessionStore) -> int:

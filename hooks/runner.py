@@ -435,8 +435,8 @@ class HooksRunner:
                 raise HooksError(f"the agent in {proc.name} (pid {proc.pid}) failed to install hooks: {proc.agent_failure}")
             if proc.ended.is_set():
                 tail = self.output[-2000:].strip()
-                steps = "; ".join(proc.start_steps) or "none after init (agent phase "
-                steps += "" if proc.start_steps else f"{(proc.init_result or {}).get('phase')})"
+                steps = ("; ".join(proc.start_steps)
+                         or f"none after init (agent phase {(proc.init_result or {}).get('phase')})")
                 raise HooksError(
                     f"target {proc.name} (pid {proc.pid}) ended before the hooks were ready "
                     f"({proc.end_reason}, exit status {proc.exit_status}; the agent's steps: {steps})"
