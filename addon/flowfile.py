@@ -2,7 +2,8 @@
 
 Each flow is flushed as soon as it is written, so a proxy killed mid-run leaves a file
 whose only possible damage is a partial last record; `mitmdump -nr` and `addon.replay`
-read every complete record before it.
+read every complete record before it. A record is the bytes mitmproxy's own FlowWriter
+writes, made in C where that is built (piiaudit.flowrecord).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import logging
 from pathlib import Path
 
 from mitmproxy import flow as mflow
-from mitmproxy import io
+
+from piiaudit import flowrecord
 
 logger = logging.getLogger(__name__)
 
@@ -20,16 +22,16 @@ class FlowFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fo = open(path, "ab")
-        self._writer = io.FlowWriter(self._fo)
         self.failed = False
 
     def add(self, f: mflow.Flow) -> None:
         if self.failed:
             return
-        # FlowWriter serialises the whole record before its single write(): a flow that
-        # cannot be serialised raises here and leaves the file untouched.
+        # The whole record is made before its single write(): a flow that cannot be
+        # serialised raises here and leaves the file untouched.
+        data = flowrecord.record(f)
         try:
-            self._writer.add(f)
+            self._fo.write(data)
             self._fo.flush()
         except OSError as e:
             # Disk full or gone: a partial record may now end the file, so stop appending.

@@ -147,6 +147,18 @@ def test_doctor_says_when_the_detector_runs_without_its_c_scans(monkeypatch):
     assert "fix: make setup" in check.line()
 
 
+def test_doctor_says_when_flows_are_saved_without_the_c_record_writer(monkeypatch):
+    from piiaudit import flowrecord
+    from piiaudit.detect import index
+    from commands.device.doctor import detector_check
+
+    monkeypatch.setattr(index, "NATIVE", object())   # the C scans built; the record writer not
+    monkeypatch.setattr(flowrecord, "NATIVE", None)
+    check = detector_check()
+    assert check.status == "warn"
+    assert "record writer not built" in check.detail and "numpy" not in check.detail
+
+
 # -- doctor --agent: the agent run once, on the JVM stand-in in place of the device's app ------
 # The device side (adb) is the double; the app is the stand-in under the real agent through
 # the real runner. Spawning an Android package through frida-server is not run here.

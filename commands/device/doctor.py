@@ -42,11 +42,18 @@ class Check:
 
 
 def detector_check() -> Check:
-    """The host side: are the detector's C scans built, or does it run the slower numpy path?"""
+    """The host side: are the detector's C scans and the flows.mitm record writer built, or
+    do they run their slower paths (numpy; mitmproxy's own writer)?"""
+    from piiaudit import flowrecord
     from piiaudit.detect import index   # the detector's own choice of path, made at import
 
+    missing = []
     if index.NATIVE is None:
-        return Check("detector", "warn", "C scans not built: the numpy path finds the same, up to 4x slower on large bodies",
+        missing.append("C scans not built: the numpy path finds the same, up to 4x slower on large bodies")
+    if flowrecord.NATIVE is None:
+        missing.append("C record writer not built: each saved flow costs the proxy about 70 us more")
+    if missing:
+        return Check("detector", "warn", "; ".join(missing),
                      "make setup (needs gcc and the Python headers: sudo apt-get install gcc python3-dev)")
     return Check("detector", "ok", "C scans built")
 
