@@ -7,7 +7,8 @@ detection addon (addon.detection) hands each flow (mitmproxy's `get_state()` for
 
 Neither side may block the other: the proxy writes without blocking (what does not fit
 in the pipe waits in a buffer and goes out when the event loop sees the pipe writable)
-and reads answers from an event-loop reader. At most `max_inflight` flows are out at a
+and reads answers from an event-loop reader. Flows go out a few at a time, at most
+SUBMIT_DELAY_S after the first (each write wakes the worker, each answer this loop). At most `max_inflight` flows are out at a
 time; beyond that the hook waits, which is how a fast `mitmdump -r` is held back.
 
 Only what detection reads travels (addon.lookback.flow_payload).
@@ -70,6 +71,10 @@ STALL_S = 30.0
 # Pipe capacity asked for (Linux; the default is 64 KiB): a burst of flows goes to the
 # worker, and its answers come back, in a few writes and wake-ups instead of one per 64 KiB.
 PIPE_BYTES = 1 << 20
+# Flows wait at most this long to go to the worker together (see _send), unless this much is
+# waiting already.
+SUBMIT_DELAY_S = 0.005
+SUBMIT_NOW_BYTES = 256 << 10
 
 
 def _widen(fd: int) -> None:
@@ -151,7 +156,8 @@ class DetectionProcess:
         self._capacity = asyncio.Event()
         self._capacity.set()
         self._writer_registered = False
-        self._flush_scheduled = False
+        self._flush_scheduled = False   # a delayed flush is pending (call_later)
+        self._flush_soon = False        # a flush in this event-loop turn is pending (call_soon)
         self._closing = False
         self._eof = False
         self._loop.add_reader(self._rfd, self._on_readable)
@@ -185,13 +191,21 @@ class DetectionProcess:
         if self.dead:
             return
         self._out += frame
-        # One write per event-loop turn, not per flow: each write wakes the other process.
-        if not self._flush_scheduled:
+        # Each write wakes the other process, and each answer it writes back wakes this
+        # loop: flows go out together, at most SUBMIT_DELAY_S after the first of them (live
+        # traffic: a few flows per write instead of one), at once when the proxy is about to
+        # wait for answers (a replay at max_inflight) or a lot is waiting. What a flow waits
+        # here delays its verdict, never its traffic.
+        if self.full or len(self._out) >= SUBMIT_NOW_BYTES:
+            if not self._flush_soon:
+                self._flush_soon = True
+                self._loop.call_soon(self._flush_out)
+        elif not self._flush_scheduled:
             self._flush_scheduled = True
-            self._loop.call_soon(self._flush_out)
+            self._loop.call_later(SUBMIT_DELAY_S, self._flush_out)
 
     def _flush_out(self) -> None:
-        self._flush_scheduled = False
+        self._flush_scheduled = self._flush_soon = False
         if self.dead:
             return
         try:
