@@ -5,14 +5,15 @@
    `-s addon/piiaudit_addon.py`; the CPU time (user + system) of the whole process tree,
    mitmdump and its detection process together (target <= 1.25x bare mitmdump), and the
    wall time ratio.
-2. Live: a threaded HTTP server on 127.0.0.1, a Python load generator (keep-alive
-   connections through the proxy); requests/s and latency p50/p99 direct, through bare
-   mitmdump, and through mitmdump with the addon.
+2. Live: a threaded HTTP server on 127.0.0.1 in a process of its own, a Python load
+   generator (keep-alive connections through the proxy); requests/s with 4 clients, and
+   latency p50/p99 of one client sending 2,000 requests one at a time, direct, through
+   bare mitmdump, and through mitmdump with the addon; each figure the best of the rounds.
 3. With --instructions N: the instructions mitmdump's own process executes per replayed
    flow, bare and with the addon, counted by valgrind (callgrind). Wall times on a shared
    machine drift by tens of percent between runs; instruction counts do not.
 
-    .venv/bin/python benchmarks/proxy_cost.py                 # 10,000 flows, 4 x 500 requests
+    .venv/bin/python benchmarks/proxy_cost.py                 # 10,000 flows, 4 x 500 + 1 x 2000 requests
     .venv/bin/python benchmarks/proxy_cost.py --flows 20000 --clients 8 --requests 1000
     .venv/bin/python benchmarks/proxy_cost.py --skip-live --flows 3000 --instructions 500
     .venv/bin/python benchmarks/proxy_cost.py --json          # figures as JSON, last line
@@ -297,6 +298,26 @@ def local_server() -> httpserver.ThreadingHTTPServer:
     return server
 
 
+def serve_forever() -> None:
+    """The local server in a process of its own (`--serve`): its threads then do not share
+    the load generator's interpreter, whose lock would add their turns to the latencies."""
+    server = local_server()
+    print(server.server_address[1], flush=True)
+    sys.stdin.read()   # until the benchmark closes the pipe
+    server.shutdown()
+
+
+class ServerProcess:
+    def __enter__(self) -> int:
+        self.proc = subprocess.Popen([sys.executable, __file__, "--serve"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        return int(self.proc.stdout.readline())
+
+    def __exit__(self, *exc) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(10)
+
+
 class _Connection(httpclient.HTTPConnection):
     """Keep-alive client connection with Nagle off (headers and body go out as separate writes)."""
 
@@ -344,32 +365,33 @@ def load(target_port: int, proxy_port: int | None, clients: int, requests: int, 
     return {"rps": len(latencies) / seconds, "p50": q[49] * 1000, "p99": q[98] * 1000, "failed": failures[0], "n": len(latencies)}
 
 
-def live(workdir: Path, clients: int, requests: int, rounds: int) -> dict[str, dict]:
+def live(workdir: Path, clients: int, requests: int, sequential: int, rounds: int) -> dict[str, dict]:
     """Throughput with `clients` concurrent clients; latency with one client, one request at
-    a time (no queueing in the numbers). Variants alternate `rounds` times; best round counts."""
+    a time (no queueing in the numbers), `sequential` requests. Variants alternate `rounds`
+    times; each figure is the best of the rounds (other load only ever slows a round down)."""
     prof = profiles.load(DEMO_PROFILE)
     values = {t: vs[0] for t, vs in prof.values.items()}
     rng = random.Random(7)
     bodies = [json.dumps(sdk_payload(rng, values, rng.random() < 0.3), ensure_ascii=False).encode() for _ in range(200)]
-    server = local_server()
-    port = server.server_address[1]
     variants = {"direct": None, "mitmdump": [], "mitmdump + addon": addon_args(workdir / "session-live", DEMO_PROFILE)}
     results: dict[str, dict] = {}
-    for _ in range(rounds):
-        for name, extra in variants.items():
-            if extra is None:
-                got = {"load": load(port, None, clients, requests, bodies), "seq": load(port, None, 1, requests, bodies)}
-            else:
-                with Mitmdump(workdir / "conf", extra) as proxy:
-                    load(port, proxy.port, 2, 50, bodies)  # warm-up: imports, first connections
-                    got = {"load": load(port, proxy.port, clients, requests, bodies),
-                           "seq": load(port, proxy.port, 1, requests, bodies)}
-            best = results.setdefault(name, got)
-            if got["load"]["rps"] > best["load"]["rps"]:
-                best["load"] = got["load"]
-            if got["seq"]["p50"] < best["seq"]["p50"]:
-                best["seq"] = got["seq"]
-    server.shutdown()
+    with ServerProcess() as port:
+        for _ in range(rounds):
+            for name, extra in variants.items():
+                if extra is None:
+                    got = {"load": load(port, None, clients, requests, bodies),
+                           "seq": load(port, None, 1, sequential, bodies)}
+                else:
+                    with Mitmdump(workdir / "conf", extra) as proxy:
+                        load(port, proxy.port, 2, 50, bodies)  # warm-up: imports, first connections
+                        got = {"load": load(port, proxy.port, clients, requests, bodies),
+                               "seq": load(port, proxy.port, 1, sequential, bodies)}
+                best = results.setdefault(name, {"load": got["load"], "seq": dict(got["seq"])})
+                if got["load"]["rps"] > best["load"]["rps"]:
+                    best["load"] = got["load"]
+                for q in ("p50", "p99"):
+                    best["seq"][q] = min(best["seq"][q], got["seq"][q])
+                best["seq"]["failed"] = max(best["seq"]["failed"], got["seq"]["failed"])
     return results
 
 
@@ -378,6 +400,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--flows", type=int, default=10_000, help="flows in the replay file (default 10000)")
     ap.add_argument("--clients", type=int, default=4, help="concurrent live clients (default 4)")
     ap.add_argument("--requests", type=int, default=500, help="requests per live client (default 500)")
+    ap.add_argument("--latency-requests", type=int, default=2000,
+                    help="requests of the one-client latency run (default 2000: its p99 is the 20th slowest)")
     ap.add_argument("--repeat", type=int, default=2, help="replay runs of each kind, best one counts (default 2)")
     ap.add_argument("--skip-live", action="store_true", help="only the replay comparison")
     ap.add_argument("--inline", action="store_true",
@@ -387,7 +411,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="also count the instructions mitmdump's own process executes replaying N flows, bare "
                          "and with the addon, under valgrind's callgrind (slow: about 2 minutes per 500 flows; "
                          "immune to the machine's speed, unlike wall time)")
+    ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.serve:
+        serve_forever()
+        return 0
 
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="piiaudit-bench-") as tmp:
@@ -435,11 +463,12 @@ def main(argv: list[str] | None = None) -> int:
             instruction_ratio(work, args.instructions)
 
         if not args.skip_live:
-            res = live(work, args.clients, args.requests, args.repeat)
+            res = live(work, args.clients, args.requests, args.latency_requests, args.repeat)
             print()
-            print(f"live, keep-alive POSTs (~2.3 KB JSON) to a local server; best of {args.repeat} rounds")
+            print(f"live, keep-alive POSTs (~2.3 KB JSON) to a local server (a process of its own); "
+                  f"each figure the best of {args.repeat} rounds")
             print(f"  {'':24} {'req/s':>8} {'failed':>7}   {'p50 ms':>7} {'p99 ms':>7}")
-            print(f"  {'':24} {f'{args.clients} clients x {args.requests}':>16}   {f'1 client x {args.requests}':>15}")
+            print(f"  {'':24} {f'{args.clients} clients x {args.requests}':>16}   {f'1 client x {args.latency_requests}':>15}")
             for name, r in res.items():
                 ld, sq = r["load"], r["seq"]
                 print(f"  {name:24} {ld['rps']:8.0f} {ld['failed'] + sq['failed']:7d}   {sq['p50']:7.2f} {sq['p99']:7.2f}")

@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE.parent))
 
 PLAN = [
     ("detector_throughput.py", [], ["--seconds", "0.5"]),
-    ("proxy_cost.py", [], ["--flows", "3000", "--requests", "200", "--repeat", "1"]),
+    ("proxy_cost.py", [], ["--flows", "3000", "--requests", "200", "--latency-requests", "500", "--repeat", "1"]),
     ("addon_memory.py", [], ["--flows", "20000"]),
     ("hook_cost.py", [], ["--calls", "20000"]),
     ("analysis_scale.py", [], ["--sizes", "20000", "200000"]),
