@@ -59,10 +59,11 @@ fi
 .venv/bin/python -O -m compileall -q piiaudit addon >/dev/null 2>&1 || true
 .venv/bin/python -m compileall -q piiaudit addon >/dev/null 2>&1 || true
 
-say "building the detector's C scans, the Frida agent and the JVM stand-in"
-# optional: without a C compiler the detector runs its numpy path (slower, same results)
+say "building the C extensions (the detector's scans, the flow record writer), the Frida agent and the JVM stand-in"
+# optional: without a C compiler the detector runs its numpy path and flows are saved by
+# mitmproxy's own writer (slower, same results)
 .venv/bin/python setup.py -q build_ext --inplace 2>/dev/null \
-  || echo "note: no C compiler; the detector will use its slower numpy path" >&2
+  || echo "note: no C compiler; the detector will use its slower numpy path, flows.mitm mitmproxy's own writer" >&2
 .venv/bin/python -c 'from hooks.agent_build import build_agent; build_agent()'
 .venv/bin/python -c 'from hooks.standin.build import build; build()'
 say "ready: .venv/bin/piiaudit --help"
