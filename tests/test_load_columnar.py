@@ -16,7 +16,8 @@ TABLES = ("flows", "hits", "events", "marks", "observations", "ui_actions", "scr
 
 
 @pytest.fixture()
-def session(tmp_path):
+def session(tmp_path, monkeypatch):
+    monkeypatch.setattr(load, "COLUMNAR_FROM_ROWS", 0)   # a small session, read columnar all the same
     s = tmp_path / "s"
     write_synthetic(s, n_flows=300, n_events=300)
     return s
@@ -76,6 +77,20 @@ def test_real_columns_read_as_they_are_still_catch_text_and_blobs(session, monke
     assert pd.isna(events.loc[ids[0], "clock_error_ms"]) and pd.isna(events.loc[ids[1], "clock_offset_ms"])
     assert fast.flows["ts_end"].dtype == "float64" and 3.0 in set(fast.flows["ts_end"].dropna())
     assert events.index.dtype == "Int64"
+
+
+def test_a_small_session_is_read_in_this_process_and_a_large_one_by_the_readers(session, monkeypatch):
+    calls = []
+    real = columnar.read
+    monkeypatch.setattr(columnar, "read", lambda db, queries, **kw: calls.append(len(queries)) or real(db, queries, **kw))
+    rows = 300 + 302 + len(load.load_session(session).hits)   # flows, events, hits (the other tables empty)
+    assert calls == [7]                                       # COLUMNAR_FROM_ROWS = 0 here
+    monkeypatch.setattr(load, "COLUMNAR_FROM_ROWS", rows + 1)
+    small = load.load_session(session)
+    assert calls == [7]                                       # no reading process started
+    monkeypatch.setattr(load, "COLUMNAR_FROM_ROWS", rows)
+    _same(load.load_session(session), small)
+    assert calls == [7, 7]
 
 
 def test_only_declared_real_columns_and_the_rowid_are_read_without_a_cast(session):
