@@ -102,14 +102,16 @@ def _peak_mb() -> float:
     return max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
 
 
-def run_size(n: int, workdir: Path, with_report: bool) -> dict:
+def run_size(n: int, workdir: Path, with_report: bool, step=lambda k, what: None) -> dict:
     session = workdir / f"n{n}"
+    step(0, "generating the session")
     t = time.perf_counter()
     # Written by a process of its own: a child started by a process that holds the generated
     # rows would count them in its own peak (Linux carries the pages a child shares with its
     # parent before exec into the child's ru_maxrss), which hid the analysis's real peak.
     subprocess.run([sys.executable, __file__, "--generate", str(n), str(session)], check=True)
     generated = time.perf_counter() - t
+    step(1, "analysis timed" + (" and report" if with_report else ""))
     child = subprocess.run(
         [sys.executable, __file__, "--child", str(session)] + (["--report"] if with_report else []),
         capture_output=True, text=True, check=False,
@@ -117,6 +119,7 @@ def run_size(n: int, workdir: Path, with_report: bool) -> dict:
     if child.returncode != 0:
         raise SystemExit(f"analysis of {n} rows failed:\n{child.stderr}")
     stats = json.loads(child.stdout.strip().splitlines()[-1])
+    step(2, "analysis again, memory of every process sampled")
     stats["peak_tree_mb"] = _tree_peak_mb([sys.executable, __file__, "--analyze-only", str(session)])
     stats["generate (not counted)"] = generated
     stats["db_mb"] = (session / "session.db").stat().st_size / 1e6
@@ -184,10 +187,14 @@ def main() -> None:
         print(json.dumps(measure(args.child, args.report)))
         return
 
-    with tempfile.TemporaryDirectory(prefix="piiaudit-bench-") as tmp:
+    from piiaudit import progress
+
+    with tempfile.TemporaryDirectory(prefix="piiaudit-bench-") as tmp, \
+            progress.display("analysis_scale", "steps") as shown:
         results = {}
-        for n in args.sizes:
-            results[n] = run_size(n, Path(tmp), args.report)
+        for i, n in enumerate(args.sizes):
+            results[n] = run_size(n, Path(tmp), args.report,
+                                  lambda k, what, n=n, i=i: shown(3 * i + k, 3 * len(args.sizes), f"{n:,} rows: {what}"))
             shutil.rmtree(Path(tmp) / f"n{n}", ignore_errors=True)
     if len(args.sizes) >= 2:
         table(results, args.sizes[0], args.sizes[1], args.report)

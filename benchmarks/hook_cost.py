@@ -58,6 +58,7 @@ from hooks.agent_build import AGENT_DIR, ensure_node_modules  # noqa: E402
 from hooks.runner import DEFAULT_RATE, HooksRunner  # noqa: E402
 from hooks.standin import build as standin  # noqa: E402
 from hooks.targets import LocalProcess  # noqa: E402
+from piiaudit import progress  # noqa: E402
 from piiaudit.store import SessionStore  # noqa: E402
 from tests.support import java_fixtures as fixtures  # noqa: E402
 
@@ -274,47 +275,59 @@ def main() -> None:
     if args.jit_flags.strip():
         rounds.append((args.jit_flags.strip(), args.jit_flags.split()))
 
-    figures: dict[str, float | None] = {}
-    print(f"HookBench: {args.calls} calls of TelephonyManager.{args.method}() on the JVM stand-in")
-    for label, flags in rounds:
-        argv = bench_argv(classpath, args.calls, args.method, flags)
-        base = unhooked(argv)
-        print(f"\n[{label}]")
-        print(f"  {'unhooked':<40} {base:>12.1f} ns/call   1.0x")
-        row: dict[str, float] = {"unhooked_us": base / 1000}
-        if args.method == "getImei":
-            naive_ns, messages = naive_pattern(argv, args.calls)
-            row["camille_pattern_us"] = naive_ns / 1000
-            print(f"  {'naive pattern (baseline to beat)':<40} {naive_ns:>12.1f} ns/call {naive_ns / base:>8.0f}x   "
-                  f"({messages} messages received)")
-        runs = [
-            ("ours_silent_us", "hooked, nothing reported (hook only)", NOTHING_REPORTED, False, True),
-            (None, "hooked, rate-limited (default)", DEFAULT_RATE, True, True),
-            (None, "hooked, every call, no stack", None, False, True),
-            ("ours_with_stack_us", "hooked, every call, with stack", None, True, True),
-        ]
-        if args.compare_bridge:
-            runs += [(None, "bridge path only: nothing reported", NOTHING_REPORTED, False, False),
-                     (None, "bridge path only: every call, with stack", None, True, False)]
-        for key, name, rate, stacks, fast_path in runs:
-            ns, rows, seen, drain = hooked(argv, args.method, rate=rate, stacks=stacks, fast_path=fast_path)
-            # Every call must reach the hook (and, when every call is reported, the database):
-            # fewer would mean the JIT inlined the getter past the hook.
-            missed = args.calls - (rows if rate is None else (seen or 0))
-            check = "all calls hooked" if missed == 0 else f"MISSED {missed} of {args.calls} calls"
-            if key is not None:
-                row[key] = ns / 1000
-            print(f"  {name:<40} {ns:>12.1f} ns/call {ns / base:>8.0f}x   "
-                  f"({rows} events, drained {drain:.1f} s; {check})")
-        if not figures:
-            figures.update(row)
-    if "camille_pattern_us" in figures and "ours_with_stack_us" in figures:
-        print(f"\n  naive pattern / ours with stack: {figures['camille_pattern_us'] / figures['ours_with_stack_us']:.1f}x")
-    if args.loads > 0:
-        figures["pbkdf2_unhooked_s"], figures["pbkdf2_hooked_s"] = pbkdf2_cost(classpath, args.loads, 50,
-                                                                               args.compare_bridge)
-    if args.crypto_calls > 0:
-        crypto_cost(args.crypto_calls)
+    per_round = 2 + 4 + (2 if args.compare_bridge else 0)   # unhooked, naive, the hooked runs
+    steps = len(rounds) * per_round + (args.loads > 0) + (args.crypto_calls > 0)
+    done = iter(range(steps))
+    with progress.display("hook_cost", "runs") as shown, shown.around_prints():
+        def step(what: str) -> None:
+            shown(next(done, steps), steps, what)
+
+        figures: dict[str, float | None] = {}
+        print(f"HookBench: {args.calls} calls of TelephonyManager.{args.method}() on the JVM stand-in")
+        for label, flags in rounds:
+            argv = bench_argv(classpath, args.calls, args.method, flags)
+            step(f"{label}: unhooked")
+            base = unhooked(argv)
+            print(f"\n[{label}]")
+            print(f"  {'unhooked':<40} {base:>12.1f} ns/call   1.0x")
+            row: dict[str, float] = {"unhooked_us": base / 1000}
+            if args.method == "getImei":
+                step(f"{label}: naive pattern")
+                naive_ns, messages = naive_pattern(argv, args.calls)
+                row["camille_pattern_us"] = naive_ns / 1000
+                print(f"  {'naive pattern (baseline to beat)':<40} {naive_ns:>12.1f} ns/call {naive_ns / base:>8.0f}x   "
+                      f"({messages} messages received)")
+            runs = [
+                ("ours_silent_us", "hooked, nothing reported (hook only)", NOTHING_REPORTED, False, True),
+                (None, "hooked, rate-limited (default)", DEFAULT_RATE, True, True),
+                (None, "hooked, every call, no stack", None, False, True),
+                ("ours_with_stack_us", "hooked, every call, with stack", None, True, True),
+            ]
+            if args.compare_bridge:
+                runs += [(None, "bridge path only: nothing reported", NOTHING_REPORTED, False, False),
+                         (None, "bridge path only: every call, with stack", None, True, False)]
+            for key, name, rate, stacks, fast_path in runs:
+                step(f"{label}: {name}")
+                ns, rows, seen, drain = hooked(argv, args.method, rate=rate, stacks=stacks, fast_path=fast_path)
+                # Every call must reach the hook (and, when every call is reported, the database):
+                # fewer would mean the JIT inlined the getter past the hook.
+                missed = args.calls - (rows if rate is None else (seen or 0))
+                check = "all calls hooked" if missed == 0 else f"MISSED {missed} of {args.calls} calls"
+                if key is not None:
+                    row[key] = ns / 1000
+                print(f"  {name:<40} {ns:>12.1f} ns/call {ns / base:>8.0f}x   "
+                      f"({rows} events, drained {drain:.1f} s; {check})")
+            if not figures:
+                figures.update(row)
+        if "camille_pattern_us" in figures and "ours_with_stack_us" in figures:
+            print(f"\n  naive pattern / ours with stack: {figures['camille_pattern_us'] / figures['ours_with_stack_us']:.1f}x")
+        if args.loads > 0:
+            step("key store (PBKDF2), unhooked and hooked")
+            figures["pbkdf2_unhooked_s"], figures["pbkdf2_hooked_s"] = pbkdf2_cost(classpath, args.loads, 50,
+                                                                                   args.compare_bridge)
+        if args.crypto_calls > 0:
+            step("Cipher.doFinal")
+            crypto_cost(args.crypto_calls)
     if args.json:
         keys = ("camille_pattern_us", "ours_with_stack_us", "ours_silent_us", "unhooked_us",
                 "pbkdf2_unhooked_s", "pbkdf2_hooked_s")

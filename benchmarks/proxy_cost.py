@@ -57,6 +57,7 @@ from mitmproxy import http as mhttp  # noqa: E402
 
 from tests.support.mitmdump import Mitmdump, addon_args, mitmdump_exe  # noqa: E402
 from piiaudit import profile as profiles  # noqa: E402
+from piiaudit import progress  # noqa: E402
 from piiaudit.store import SessionStore  # noqa: E402
 
 DEMO_PROFILE = ROOT / "piiaudit" / "data" / "demo" / "device.yaml"
@@ -365,7 +366,8 @@ def load(target_port: int, proxy_port: int | None, clients: int, requests: int, 
     return {"rps": len(latencies) / seconds, "p50": q[49] * 1000, "p99": q[98] * 1000, "failed": failures[0], "n": len(latencies)}
 
 
-def live(workdir: Path, clients: int, requests: int, sequential: int, rounds: int) -> dict[str, dict]:
+def live(workdir: Path, clients: int, requests: int, sequential: int, rounds: int,
+         step=lambda k, what: None) -> dict[str, dict]:
     """Throughput with `clients` concurrent clients; latency with one client, one request at
     a time (no queueing in the numbers), `sequential` requests. Variants alternate `rounds`
     times; each figure is the best of the rounds (other load only ever slows a round down)."""
@@ -376,8 +378,9 @@ def live(workdir: Path, clients: int, requests: int, sequential: int, rounds: in
     variants = {"direct": None, "mitmdump": [], "mitmdump + addon": addon_args(workdir / "session-live", DEMO_PROFILE)}
     results: dict[str, dict] = {}
     with ServerProcess() as port:
-        for _ in range(rounds):
-            for name, extra in variants.items():
+        for r in range(rounds):
+            for v, (name, extra) in enumerate(variants.items()):
+                step(r * len(variants) + v, f"live {r + 1}/{rounds}: {name}")
                 if extra is None:
                     got = {"load": load(port, None, clients, requests, bodies),
                            "seq": load(port, None, 1, sequential, bodies)}
@@ -418,66 +421,77 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     figures: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="piiaudit-bench-") as tmp:
-        work = Path(tmp)
-        flows = work / "sdk-flows.mitm"
-        t = time.perf_counter()
-        generate_flows(flows, args.flows)
-        print(f"generated {args.flows} flows ({flows.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
+    kinds = 3 if args.inline else 2
+    steps = 2 + args.repeat * kinds + (1 if args.instructions else 0) + (0 if args.skip_live else args.repeat * 3)
+    with progress.display("proxy_cost", "steps") as shown, shown.around_prints():
+        shown(0, steps, "generating flows")
+        with tempfile.TemporaryDirectory(prefix="piiaudit-bench-") as tmp:
+            work = Path(tmp)
+            flows = work / "sdk-flows.mitm"
+            t = time.perf_counter()
+            generate_flows(flows, args.flows)
+            print(f"generated {args.flows} flows ({flows.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
 
-        # Interleaved runs, best of each: other load on the machine only ever slows a run down.
-        bare_runs, addon_runs, inline_runs = [], [], []
-        for i in range(args.repeat):
-            bare_runs.append(time_replay(flows, work, with_addon=False, label=f"bare{i}"))
-            addon_runs.append(time_replay(flows, work, with_addon=True, label=f"addon{i}"))
+            # Interleaved runs, best of each: other load on the machine only ever slows a run down.
+            bare_runs, addon_runs, inline_runs = [], [], []
+            for i in range(args.repeat):
+                shown(1 + i * kinds, None, f"replay {i + 1}/{args.repeat}: bare mitmdump")
+                bare_runs.append(time_replay(flows, work, with_addon=False, label=f"bare{i}"))
+                shown(2 + i * kinds, None, f"replay {i + 1}/{args.repeat}: mitmdump + addon")
+                addon_runs.append(time_replay(flows, work, with_addon=True, label=f"addon{i}"))
+                if args.inline:
+                    shown(3 + i * kinds, None, f"replay {i + 1}/{args.repeat}: detection inline")
+                    inline_runs.append(time_replay(flows, work, with_addon=True, label=f"inline{i}", inline=True))
+            rows = [("mitmdump", bare_runs), ("mitmdump + addon", addon_runs)]
             if args.inline:
-                inline_runs.append(time_replay(flows, work, with_addon=True, label=f"inline{i}", inline=True))
-        rows = [("mitmdump", bare_runs), ("mitmdump + addon", addon_runs)]
-        if args.inline:
-            rows.append(("  detection inline", inline_runs))
-        best = {name: (min(r["seconds"] for r in runs), min(runs, key=lambda r: r["cpu"])) for name, runs in rows}
-        bare_s, bare = best["mitmdump"]
-        addon_s, addon = best["mitmdump + addon"]
-        figures["replay_cpu_ratio"] = round(addon["cpu"] / bare["cpu"], 3)
-        figures["replay_wall_ratio"] = round(addon_s / bare_s, 3)
-        print()
-        print(f"replay of {args.flows} flows (mitmdump -nr, best of {args.repeat}: least wall time, least CPU)")
-        print(f"  {'':22} {'wall s':>7} {'flows/s':>8} {'ratio':>7}   {'CPU s':>6} {'ratio':>6}   {'proxy':>6} {'detector':>8}")
-        for name, _ in rows:
-            secs, r = best[name]
-            print(f"  {name:22} {secs:7.2f} {args.flows / secs:8.0f} {secs / bare_s:6.3f}x   {r['cpu']:6.2f} {r['cpu'] / bare['cpu']:5.3f}x"
-                  f"   {r['cpu_main']:6.2f} {r['cpu_worker']:8.2f}")
-        print("  (CPU: user + system of mitmdump and its detection process together; addon: detection in a"
-              " child process, the default; inline: piiaudit_detect_process=false)")
-        print(f"  target: CPU <= 1.25x | addon cost {(addon['cpu'] - bare['cpu']) / args.flows * 1000:.3f} ms CPU per flow | "
-              f"recorded {addon['flows']} flows, {addon['hits']} hits, {addon['errors']} errors")
-        if args.inline:
-            inline = best["  detection inline"][1]
-            if (inline["flows"], inline["hits"]) != (addon["flows"], addon["hits"]):
-                print(f"  WARNING: inline detection recorded {inline['flows']} flows, {inline['hits']} hits")
-        print(f"  of which detection (Detector.scan_flow alone, in-process): {detection_cost(flows):.3f} ms/flow")
-        if addon["flows"] != args.flows:
-            print(f"  WARNING: {args.flows - addon['flows']} flows missing from session.db")
-
-        if args.instructions:
-            instruction_ratio(work, args.instructions)
-
-        if not args.skip_live:
-            res = live(work, args.clients, args.requests, args.latency_requests, args.repeat)
+                rows.append(("  detection inline", inline_runs))
+            best = {name: (min(r["seconds"] for r in runs), min(runs, key=lambda r: r["cpu"])) for name, runs in rows}
+            bare_s, bare = best["mitmdump"]
+            addon_s, addon = best["mitmdump + addon"]
+            figures["replay_cpu_ratio"] = round(addon["cpu"] / bare["cpu"], 3)
+            figures["replay_wall_ratio"] = round(addon_s / bare_s, 3)
             print()
-            print(f"live, keep-alive POSTs (~2.3 KB JSON) to a local server (a process of its own); "
-                  f"each figure the best of {args.repeat} rounds")
-            print(f"  {'':24} {'req/s':>8} {'failed':>7}   {'p50 ms':>7} {'p99 ms':>7}")
-            print(f"  {'':24} {f'{args.clients} clients x {args.requests}':>16}   {f'1 client x {args.latency_requests}':>15}")
-            for name, r in res.items():
-                ld, sq = r["load"], r["seq"]
-                print(f"  {name:24} {ld['rps']:8.0f} {ld['failed'] + sq['failed']:7d}   {sq['p50']:7.2f} {sq['p99']:7.2f}")
-            base, a = res["mitmdump"], res["mitmdump + addon"]
-            print(f"  addon: throughput {a['load']['rps'] / base['load']['rps']:.3f}x of bare mitmdump, added latency "
-                  f"p50 {a['seq']['p50'] - base['seq']['p50']:+.2f} ms, p99 {a['seq']['p99'] - base['seq']['p99']:+.2f} ms"
-                  f" (target p99 < 2 ms)")
-            figures["live_p50_added_ms"] = round(a["seq"]["p50"] - base["seq"]["p50"], 3)
-            figures["live_p99_added_ms"] = round(a["seq"]["p99"] - base["seq"]["p99"], 3)
+            print(f"replay of {args.flows} flows (mitmdump -nr, best of {args.repeat}: least wall time, least CPU)")
+            print(f"  {'':22} {'wall s':>7} {'flows/s':>8} {'ratio':>7}   {'CPU s':>6} {'ratio':>6}   {'proxy':>6} {'detector':>8}")
+            for name, _ in rows:
+                secs, r = best[name]
+                print(f"  {name:22} {secs:7.2f} {args.flows / secs:8.0f} {secs / bare_s:6.3f}x   {r['cpu']:6.2f} {r['cpu'] / bare['cpu']:5.3f}x"
+                      f"   {r['cpu_main']:6.2f} {r['cpu_worker']:8.2f}")
+            print("  (CPU: user + system of mitmdump and its detection process together; addon: detection in a"
+                  " child process, the default; inline: piiaudit_detect_process=false)")
+            print(f"  target: CPU <= 1.25x | addon cost {(addon['cpu'] - bare['cpu']) / args.flows * 1000:.3f} ms CPU per flow | "
+                  f"recorded {addon['flows']} flows, {addon['hits']} hits, {addon['errors']} errors")
+            if args.inline:
+                inline = best["  detection inline"][1]
+                if (inline["flows"], inline["hits"]) != (addon["flows"], addon["hits"]):
+                    print(f"  WARNING: inline detection recorded {inline['flows']} flows, {inline['hits']} hits")
+            shown(1 + args.repeat * kinds, None, "Detector.scan_flow alone")
+            print(f"  of which detection (Detector.scan_flow alone, in-process): {detection_cost(flows):.3f} ms/flow")
+            if addon["flows"] != args.flows:
+                print(f"  WARNING: {args.flows - addon['flows']} flows missing from session.db")
+
+            if args.instructions:
+                shown(2 + args.repeat * kinds, None, "instructions (callgrind)")
+                instruction_ratio(work, args.instructions)
+
+            if not args.skip_live:
+                first = 2 + args.repeat * kinds + (1 if args.instructions else 0)
+                res = live(work, args.clients, args.requests, args.latency_requests, args.repeat,
+                           lambda k, what: shown(first + k, None, what))
+                print()
+                print(f"live, keep-alive POSTs (~2.3 KB JSON) to a local server (a process of its own); "
+                      f"each figure the best of {args.repeat} rounds")
+                print(f"  {'':24} {'req/s':>8} {'failed':>7}   {'p50 ms':>7} {'p99 ms':>7}")
+                print(f"  {'':24} {f'{args.clients} clients x {args.requests}':>16}   {f'1 client x {args.latency_requests}':>15}")
+                for name, r in res.items():
+                    ld, sq = r["load"], r["seq"]
+                    print(f"  {name:24} {ld['rps']:8.0f} {ld['failed'] + sq['failed']:7d}   {sq['p50']:7.2f} {sq['p99']:7.2f}")
+                base, a = res["mitmdump"], res["mitmdump + addon"]
+                print(f"  addon: throughput {a['load']['rps'] / base['load']['rps']:.3f}x of bare mitmdump, added latency "
+                      f"p50 {a['seq']['p50'] - base['seq']['p50']:+.2f} ms, p99 {a['seq']['p99'] - base['seq']['p99']:+.2f} ms"
+                      f" (target p99 < 2 ms)")
+                figures["live_p50_added_ms"] = round(a["seq"]["p50"] - base["seq"]["p50"], 3)
+                figures["live_p99_added_ms"] = round(a["seq"]["p99"] - base["seq"]["p99"], 3)
     if args.json:
         print(json.dumps(figures))
     return 0

@@ -15,7 +15,8 @@ The contract:
   terminal (a pipe, a file, a test), when the environment variable `CI` is set to anything
   but empty/0/false, when `TERM` is `dumb`, or with `quiet` (the commands' `--quiet`).
 - `echo(text)` prints a line of the caller's own with the display erased first (a table
-  printed row by row while the display runs).
+  printed row by row while the display runs); within `with shown.around_prints():` every
+  write to stdout does the same (a script whose functions print their own lines).
 - `close()` (or leaving the `with` block) stops the thread and erases the line, so what a
   command prints afterwards (its summary, its JSON) starts on a clean line and never
   contains a byte of the display; stdout is never written to.
@@ -26,6 +27,7 @@ nothing, for callers that want one unconditionally.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -111,7 +113,7 @@ class Progress:
         self.done, self.total, self.what = 0, None, None
         self.shown = False               # a line is on the terminal, to be erased
         self.last_text = ""
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()     # echo's print may come back through around_prints' stdout
         self.stopped = threading.Event()
         self.thread: threading.Thread | None = None
         if self.enabled:
@@ -166,6 +168,26 @@ class Progress:
                 self.shown = False
             print(text, file=sys.stdout if file is None else file, flush=True)
 
+    @contextlib.contextmanager
+    def around_prints(self):
+        """Within the block, what is written to sys.stdout erases the display first, as echo does."""
+        if not self.enabled:
+            yield self
+            return
+        real = sys.stdout
+        sys.stdout = _ErasingFirst(self, real)
+        try:
+            yield self
+        finally:
+            sys.stdout = real
+
+    def erase(self) -> None:
+        """Take the line off the terminal (it comes back at the next redraw)."""
+        with self.lock:
+            if self.shown:
+                self._write("\r\x1b[K")
+                self.shown = False
+
     def close(self) -> None:
         """Stop redrawing and erase the line; the terminal is as it was before."""
         with self.lock:
@@ -181,6 +203,23 @@ class Progress:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class _ErasingFirst:
+    """sys.stdout while a display runs (Progress.around_prints): each write erases it first."""
+
+    def __init__(self, shown: Progress, real: TextIO) -> None:
+        self._shown, self._real = shown, real
+
+    def write(self, text: str) -> int:
+        with self._shown.lock:     # no redraw between the erasing and the text
+            self._shown.erase()
+            n = self._real.write(text)
+            self._real.flush()
+        return n
+
+    def __getattr__(self, name: str):
+        return getattr(self._real, name)
 
 
 def display(label: str, unit: str = "", *, quiet: bool = False) -> Progress:

@@ -122,6 +122,21 @@ def test_nothing_is_drawn_before_the_delay_and_the_line_is_erased_at_the_end():
     assert disabled.getvalue() == "" and p.thread is None
 
 
+def test_prints_of_a_script_never_share_a_line_with_the_display(monkeypatch):
+    terminal = io.StringIO()                    # stdout and the display on one terminal
+    monkeypatch.setattr(sys, "stdout", terminal)
+    with progress.Progress("bench", "steps", enabled=True, stream=terminal, delay=0.0, interval=0.001) as p:
+        with p.around_prints():
+            p(1, 3, "replay")
+            for i in range(30):
+                time.sleep(0.003)               # the display redraws meanwhile
+                print(f"row {i}")
+    # What a terminal shows of each finished line: the text after its last carriage return.
+    lines = [line.rsplit("\r", 1)[-1].replace("\x1b[K", "") for line in terminal.getvalue().split("\n")]
+    assert lines == [f"row {i}" for i in range(30)] + [""]
+    assert "bench  replay" in terminal.getvalue()   # the display was there between the rows
+
+
 # -- the commands ------------------------------------------------------------------------------
 def test_replay_shows_its_flows_on_a_terminal_and_nothing_in_a_pipe(tmp_path):
     flows = _flow_file(tmp_path / "flows.mitm", 300)
