@@ -31,6 +31,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from piiaudit import progress  # noqa: E402
 from piiaudit.profile import DeviceProfile  # noqa: E402
 
 from piiaudit.detect import Detector  # noqa: E402
@@ -212,41 +213,46 @@ def main(argv: list[str] | None = None) -> int:
     paths = {"C": native, "numpy": None} if native is not None else {"numpy": None}
     if native is None:
         print("the C scans are not built (make setup): numpy path only\n")
-    detectors = {}
-    for path, module in paths.items():
-        detect_index.NATIVE = module          # the indexes pick their path when built
-        for n, p in profiles.items():
-            det = Detector(p)
-            t0 = time.perf_counter()
-            size = det.index_size
-            detectors[path, n] = det
-            if path == next(iter(paths)):
-                print(f"{n:>4} known values: {det.known_count} (incl. location fixes), {size} variants, "
-                      f"index built in {(time.perf_counter() - t0) * 1000:.0f} ms")
-    print()
-    print(f"{'body':<10} {'avg size':>9} {'stage':<6} {'path':<6} {'10 values':>11} {'500 values':>11} "
-          f"{'500/10':>7} {'us/body (500)':>14}")
-    for kind, count in (("json", 12), ("form", 200), ("protobuf", 16)):
-        items = bodies(kind, device, random.Random(args.seed + 7), count)
-        avg = sum(len(b) for b, _ in items) / len(items)
-        for stage in ("all", "known"):
-            res = {}
-            for path, module in paths.items():
-                detect_index.NATIVE = module      # the scans pick their path per text
-                res[path] = {n: measure(detectors[path, n], items, args.seconds, stage) for n in (10, 500)}
-                r = res[path]
-                figures[f"{kind}/{stage}/{path}"] = {str(n): round(r[n][0], 2) for n in (10, 500)}
-                print(f"{kind:<10} {avg / 1024:>6.1f} KB {stage:<6} {path:<6} {r[10][0]:>6.1f} MB/s "
-                      f"{r[500][0]:>6.1f} MB/s {r[500][0] / r[10][0]:>7.2f} {avg / r[500][0]:>14.0f}")
-            if len(res) == 2:
-                print(f"{'':<10} {'':>9} {stage:<6} {'C/numpy':<7} {res['C'][10][0] / res['numpy'][10][0]:>9.2f}x "
-                      f"{res['C'][500][0] / res['numpy'][500][0]:>10.2f}x")
-    detect_index.NATIVE = native
-    print("\nstage all: the whole detector (decoding, patterns, locations, dedupe); "
-          "known: the known-value search alone")
-    print()
-    line, us = per_flow(args.seconds, args.seed)
-    print(line)
+    cells = 3 * 2 * len(paths) + 1        # body kinds x stages x paths, then the per-flow figure
+    done = iter(range(cells))
+    with progress.display("detector_throughput", "cells") as shown, shown.around_prints():
+        detectors = {}
+        for path, module in paths.items():
+            detect_index.NATIVE = module          # the indexes pick their path when built
+            for n, p in profiles.items():
+                det = Detector(p)
+                t0 = time.perf_counter()
+                size = det.index_size
+                detectors[path, n] = det
+                if path == next(iter(paths)):
+                    print(f"{n:>4} known values: {det.known_count} (incl. location fixes), {size} variants, "
+                          f"index built in {(time.perf_counter() - t0) * 1000:.0f} ms")
+        print()
+        print(f"{'body':<10} {'avg size':>9} {'stage':<6} {'path':<6} {'10 values':>11} {'500 values':>11} "
+              f"{'500/10':>7} {'us/body (500)':>14}")
+        for kind, count in (("json", 12), ("form", 200), ("protobuf", 16)):
+            items = bodies(kind, device, random.Random(args.seed + 7), count)
+            avg = sum(len(b) for b, _ in items) / len(items)
+            for stage in ("all", "known"):
+                res = {}
+                for path, module in paths.items():
+                    detect_index.NATIVE = module      # the scans pick their path per text
+                    shown(next(done, cells), cells, f"{kind} {stage} {path}")
+                    res[path] = {n: measure(detectors[path, n], items, args.seconds, stage) for n in (10, 500)}
+                    r = res[path]
+                    figures[f"{kind}/{stage}/{path}"] = {str(n): round(r[n][0], 2) for n in (10, 500)}
+                    print(f"{kind:<10} {avg / 1024:>6.1f} KB {stage:<6} {path:<6} {r[10][0]:>6.1f} MB/s "
+                          f"{r[500][0]:>6.1f} MB/s {r[500][0] / r[10][0]:>7.2f} {avg / r[500][0]:>14.0f}")
+                if len(res) == 2:
+                    print(f"{'':<10} {'':>9} {stage:<6} {'C/numpy':<7} {res['C'][10][0] / res['numpy'][10][0]:>9.2f}x "
+                          f"{res['C'][500][0] / res['numpy'][500][0]:>10.2f}x")
+        detect_index.NATIVE = native
+        print("\nstage all: the whole detector (decoding, patterns, locations, dedupe); "
+              "known: the known-value search alone")
+        print()
+        shown(next(done, cells), cells, "per flow")
+        line, us = per_flow(args.seconds, args.seed)
+        print(line)
     if args.json:
         figures["per_flow_us"] = round(us, 1)
         print(json.dumps(figures))
