@@ -12,7 +12,6 @@ from pathlib import Path
 
 import click
 
-from analysis import campaign as campaign_mod
 from piiaudit import progress as progress_mod
 from piiaudit.times import ZoneError, zone
 
@@ -60,6 +59,8 @@ def campaign(paths: tuple[Path, ...], out: Path, as_json: bool, no_verify: bool,
       piiaudit campaign audits/ --out campaign.xlsx --tz Asia/Shanghai   # every session in audits/
       piiaudit campaign audits/ --json | jq '.per_category'
     """
+    from analysis import campaign as campaign_mod   # pandas: imported by the command that needs it
+
     try:
         tz = zone(tz_name)
     except ZoneError as e:

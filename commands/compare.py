@@ -12,8 +12,6 @@ from pathlib import Path
 
 import click
 
-from analysis import compare as compare_mod
-from analysis.sessionfindings import SessionUnreadable, read
 from piiaudit.times import ZoneError, zone
 
 
@@ -56,6 +54,9 @@ def compare(old: Path, new: Path, out: Path | None, as_json: bool, force: bool, 
       piiaudit demo --out before && piiaudit demo --consent decline --out after
       piiaudit compare before after --out compare.xlsx --tz Asia/Shanghai
     """
+    from analysis import compare as compare_mod   # pandas: imported by the command that needs it
+    from analysis.sessionfindings import SessionUnreadable, read
+
     try:
         tz = zone(tz_name)
     except ZoneError as e:

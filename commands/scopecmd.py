@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from analysis.errors import AnalysisError
 
 
 class ScopeCommandError(click.ClickException):
@@ -60,6 +59,7 @@ def extract_cmd(policy: Path | None, session_dir: Path | None, assets: tuple[Pat
       piiaudit scope extract --from-session demo-session --out scope.yaml
     """
     from analysis import scope as scope_mod
+    from analysis.errors import AnalysisError
     from analysis.policy import document, extract, output
 
     if (policy is None) == (session_dir is None):
@@ -121,6 +121,7 @@ def check_cmd(session_dir: Path, scope_path: Path | None) -> None:
     Example:
       piiaudit scope check demo-session --scope piiaudit/data/demo/scope.yaml
     """
+    from analysis.errors import AnalysisError
     from analysis.policy import check
 
     try:
