@@ -77,7 +77,7 @@ def _feed(child: subprocess.Popen, header: bytes, rows: Any) -> None:
     try:
         child.stdin.write(_LENGTH.pack(len(header)) + header)
         with pa.ipc.new_stream(child.stdin, rows.schema) as writer:
-            writer.write_table(rows)
+            writer.write_table(rows, max_chunksize=INGEST_ROWS)   # batches the child ingests as they come
     except (OSError, ValueError):   # the child died early: wait() says None
         pass
     finally:
@@ -97,14 +97,18 @@ def _serve() -> None:
     source = sys.stdin.buffer
     (size,) = _LENGTH.unpack(source.read(_LENGTH.size))
     request = json.loads(source.read(size))
-    rows = pa.ipc.open_stream(source).read_all()
-    # Text the caller factorised arrives as dictionaries: the driver binds plain values, decoded
-    # a batch at a time as the driver takes them (the plain text of every row is never held at once).
+    # The rows come in batches of INGEST_ROWS and each goes to the driver as it arrives: this
+    # process holds a batch, not the table (170 -> 110 MB at 10^6 rows). Text the caller factorised
+    # arrives as dictionaries (sent once, with the first batch): the driver binds plain values,
+    # decoded a batch at a time.
+    reader = pa.ipc.open_stream(source)
     plain = pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
-                       for f in rows.schema])
+                       for f in reader.schema])
+    received = [0]
 
     def decoded():
-        for batch in rows.to_batches(max_chunksize=INGEST_ROWS):
+        for batch in reader:
+            received[0] += batch.num_rows
             yield pa.record_batch([c.dictionary_decode() if pa.types.is_dictionary(c.type) else c for c in batch.columns],
                                   schema=plain)
     table = request["table"]
@@ -118,7 +122,7 @@ def _serve() -> None:
             for sql in request["after"]:
                 cur.execute(sql)
         conn.commit()
-    sys.stdout.buffer.write(_LENGTH.pack(max(int(written if written is not None and written >= 0 else rows.num_rows), 0)))
+    sys.stdout.buffer.write(_LENGTH.pack(max(int(written if written is not None and written >= 0 else received[0]), 0)))
     sys.stdout.buffer.flush()
 
 
