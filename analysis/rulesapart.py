@@ -23,6 +23,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import select
 import sys
 import threading
 from collections.abc import Callable
@@ -58,6 +59,16 @@ class Apart:
             got = self._run(self._catalog, self._evidence, self._order)
         self._catalog = self._evidence = None
         return got
+
+    def answered(self) -> bool:
+        """Whether outcomes() would wait little: no child, or its answer has begun to arrive (it
+        writes only once its rules are done) or it has ended."""
+        if not self._pid or self._fd < 0:
+            return True
+        try:
+            return bool(select.select([self._fd], [], [], 0)[0])
+        except (OSError, ValueError):
+            return True
 
     def _collect(self) -> Outcomes | None:
         if not self._pid:
