@@ -29,7 +29,7 @@ from analysis import categories
 from analysis import consent as consent_mod
 from analysis import crypto as crypto_mod
 from analysis import scope as scope_mod
-from analysis import heap, rulesapart, sessionstate
+from analysis import rulesapart, sessionstate
 from analysis import timeline as timeline_mod
 from analysis.consent import ConsentDecision
 from analysis.detections import REGISTRY, NotApplicable
@@ -214,36 +214,44 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
     progress and progress(3, STEPS, "preparing evidence")
     session = attribute_events(session, scope_obj)
     evidence = prepare(session, decision, scope_obj)
-    # The rules over every read (APART) run in a forked child while this process builds the
-    # timeline and runs the others (a long session only: rulesapart). The timeline is stored
-    # while the rules run (a long one by a child process: analysis.bulkwrite), and the findings
-    # once it is written. With a child apart, the writer starts only once that child has
-    # answered (looked at between the rules here): the three processes together held 1.15-1.19 GB
-    # at 10^6 flows + events, the two rule processes alone about 0.95 GB.
+    # The rules over every read (APART) run in a forked child beside this process's rules (a long
+    # session only: rulesapart). The timeline is stored while rules run (a long one by a child
+    # process: analysis.bulkwrite), and the findings once it is written. With a child apart, the
+    # timeline is built and its writer started only once that child has answered (looked at
+    # between the rules here), or built when the rules here are done first: the rules' child,
+    # this process with the timeline and the writer held 1.13-1.20 GB together at 10^6 flows +
+    # events, the two rule processes without the timeline 0.89-0.92 GB.
     apart = rulesapart.start(catalog, evidence, _outcomes)
+    store = session.store
+    order: pd.DataFrame | None = None
     timeline_written = None
+
+    def timeline_stored() -> None:
+        nonlocal order, timeline_written
+        if order is None:
+            order = timeline_mod.build(session, decision, evidence)
+        timeline_written = timeline_mod.saving(order, store)
+
     try:
-        order = timeline_mod.build(session, decision, evidence)
-        store = session.store
-        if apart.positions:
-            heap.release()   # the build's transients: 60-70 MB the child would otherwise sit beside
-        else:
-            timeline_written = timeline_mod.saving(order, store)
+        if not apart.positions:
+            timeline_stored()
         progress and progress(4, STEPS, "rules")
         theirs = None
 
         def between_rules() -> None:
-            nonlocal theirs, timeline_written
+            nonlocal theirs
             if timeline_written is None and apart.answered():
                 theirs = apart.outcomes()
-                timeline_written = timeline_mod.saving(order, store)
+                timeline_stored()
 
         here = [i for i in range(len(catalog.rules)) if i not in apart.positions]
         mine = _outcomes(catalog, evidence, here, between=between_rules)
         if theirs is None:
+            if order is None:
+                order = timeline_mod.build(session, decision, evidence)   # while the child finishes
             theirs = apart.outcomes()
         if timeline_written is None:
-            timeline_written = timeline_mod.saving(order, store)
+            timeline_stored()
         findings, skipped, errors = _combined(mine + theirs)
         findings = findings.assign(id=range(1, len(findings) + 1))[["id", *FINDING_COLUMNS]]
         progress and progress(5, STEPS, "timeline")
