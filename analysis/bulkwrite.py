@@ -92,7 +92,7 @@ INGEST_ROWS = 65_536   # rows decoded and handed to the driver at a time
 
 def _serve() -> None:
     # The driver's low-level bindings: its DB-API module imports pyarrow.dataset and with it
-    # pandas (0.2 s and 30 MB of this process, for nothing it uses here).
+    # pandas (0.2 s and about 40 MB of this process, for nothing it uses here).
     import adbc_driver_manager as adbc
     import adbc_driver_sqlite
     import pyarrow as pa

@@ -4,13 +4,14 @@ Once the evidence is prepared, the analysing process works alone on one core: it
 rules one after the other, builds the timeline and hands it to its writer (analysis.bulkwrite).
 The rules whose detection takes every read of the session and groups the most evidence (APART:
 the stated scope, 533,000 rows at 10^6 flows + events, the analysis's peak of memory) are run
-meanwhile by a child forked from it: the child shares the evidence as it is (copy on write, nothing is copied or
-pickled on the way in), runs those rules and sends back their outcomes (each rule's findings,
-or why it was not run or failed: a few dozen rows, pickled) through a pipe. The parent merges
-them with its own by the rules' positions in the catalog, so the result is that of one process
-running every rule in order. ``Apart.answered()`` tells without waiting whether the child's
-answer has begun to arrive: the analysis builds and stores its timeline only then, so the
-child's grouping, the timeline and its writer do not all hold their memory at once.
+meanwhile by a child forked from it: the child shares the evidence as it is (copy on write,
+nothing is copied or pickled on the way in), runs those rules and sends back their outcomes
+(each rule's findings, or why it was not run or failed: a few dozen rows, pickled) through a
+pipe. The parent merges them with its own by the rules' positions in the catalog, so the result
+is that of one process running every rule in order. ``Apart.answered()`` tells without
+waiting whether the child's answer has begun to arrive: the analysis builds and stores its
+timeline only then, so the child's grouping, the timeline and its writer do not all hold their
+memory at once.
 
 The child never touches the session's database (the rules read the evidence only) and leaves
 by ``os._exit``: no finaliser runs and no descriptor of session.db is closed in its name.
