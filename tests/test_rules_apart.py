@@ -100,3 +100,32 @@ def test_no_child_while_another_thread_runs(serial, monkeypatch):
         other.join()
     assert forked == []
     _same(got, want)
+
+
+def test_the_timeline_writer_waits_for_the_child(serial, monkeypatch):
+    # three processes at once held more than the machine's 1 GB at 10^6 rows: the writer of a
+    # long timeline starts once the child has answered, and stores the same timeline
+    from analysis import bulkwrite
+    from analysis import timeline as timeline_mod
+
+    session_dir, want = serial
+    monkeypatch.setattr(timeline_mod, "BULK_ROWS", 1)
+    stored_serial = timeline_mod.stored(analyze(session_dir, scope=demo_scope_path()).session.store)
+    monkeypatch.setattr(rulesapart, "APART_ROWS", 0)
+    forked = _forks(monkeypatch)
+    happened = []
+    real_outcomes, real_start = rulesapart.Apart.outcomes, bulkwrite.start
+
+    def outcomes(self):
+        got = real_outcomes(self)
+        happened.append("child answered" if self.positions else "no child")
+        return got
+    monkeypatch.setattr(rulesapart.Apart, "outcomes", outcomes)
+    monkeypatch.setattr(bulkwrite, "start", lambda *a, **k: happened.append("writer") or real_start(*a, **k))
+    result = analyze(session_dir, scope=demo_scope_path())
+    try:
+        assert len(forked) == 1
+        assert happened == ["child answered", "writer"]
+        pd.testing.assert_frame_equal(timeline_mod.stored(result.session.store), stored_serial)
+    finally:
+        result.session.store.close()

@@ -56,6 +56,21 @@ def test_bulk_and_executemany_store_the_same_rows(analysed, monkeypatch):
     assert writes_after == writes_before + 1
 
 
+def test_rows_sent_in_many_batches_are_stored_whole_and_in_order(analysed, monkeypatch):
+    # the child ingests each batch as it arrives; the text dictionaries come with the first one
+    session_dir, result = analysed
+    order = timeline_mod.stored(result.session.store)
+    monkeypatch.setattr(timeline_mod, "BULK_ROWS", 10**9)
+    assert timeline_mod.save(order, result.session.store) == len(order)
+    by_rows, _ = _rows(session_dir)
+    monkeypatch.setattr(timeline_mod, "BULK_ROWS", 1)
+    monkeypatch.setattr(bulkwrite, "INGEST_ROWS", 7)
+    monkeypatch.setattr(timeline_mod, "_executemany", lambda *a: pytest.fail("the writing child failed"))
+    assert len(order) > 20 * 7
+    assert timeline_mod.save(order, result.session.store) == len(order)
+    assert _rows(session_dir)[0] == by_rows
+
+
 def test_analyze_stores_the_same_timeline_either_way(tmp_path, monkeypatch):
     stored = []
     for bulk_rows in (10**9, 1):
