@@ -8,8 +8,9 @@ detection addon (addon.detection) hands each flow (mitmproxy's `get_state()` for
 Neither side may block the other: the proxy writes without blocking (what does not fit
 in the pipe waits in a buffer and goes out when the event loop sees the pipe writable)
 and reads answers from an event-loop reader. Flows go out a few at a time, at most
-SUBMIT_DELAY_S after the first (each write wakes the worker, each answer this loop). At most `max_inflight` flows are out at a
-time; beyond that the hook waits, which is how a fast `mitmdump -r` is held back.
+SUBMIT_DELAY_S after the first (each write wakes the worker, each answer this loop). At
+most `max_inflight` flows are out at a time; beyond that the hook waits, which is how a
+fast `mitmdump -r` is held back.
 
 Only what detection reads travels (addon.lookback.flow_payload).
 
