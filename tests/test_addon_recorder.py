@@ -217,6 +217,21 @@ def test_rows_are_committed_in_batches_not_per_flow(tmp_path):
     assert store.count("flows") == 60  # the rest on shutdown
 
 
+def test_flows_held_back_to_go_to_the_detection_process_together_never_hold_a_replay_back(tmp_path, monkeypatch):
+    # Flows wait up to SUBMIT_DELAY_S to go to the worker in one write; a replay that reaches
+    # max_inflight must send them at once, or it would wait for answers to flows never sent.
+    from addon import detectproc
+
+    monkeypatch.setattr(detectproc, "SUBMIT_DELAY_S", 60.0)   # a delayed write would never come in time
+    monkeypatch.setattr(detectproc, "STALL_S", 60.0)          # nor would mitmproxy give up waiting
+    flows = [make_flow(f"https://ulogs.umeng.com/u?imei={IMEI}&i={i}", method="GET") for i in range(150)]
+    started = time.monotonic()
+    store = Harness(tmp_path / "s").run(flows)
+    assert time.monotonic() - started < 30                    # not one 60 s wait
+    assert store.count("flows") == 150
+    assert store.conn.execute("SELECT count(DISTINCT flow_id) FROM pii_hits WHERE pii_type = 'imei'").fetchone()[0] == 150
+
+
 @pytest.mark.parametrize("opts, message", [
     ({"piiaudit_profile": "/nonexistent/device.yaml"}, "no such device profile"),
     ({"piiaudit_batch_flows": 0}, "piiaudit_batch_flows"),
