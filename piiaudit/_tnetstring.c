@@ -134,6 +134,10 @@ static int dump(Back *b, PyObject *v)
     if (PyBytes_CheckExact(v))
         return put_item(b, PyBytes_AS_STRING(v), PyBytes_GET_SIZE(v), ',');
     if (PyUnicode_CheckExact(v)) {
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(v) < 0)   /* a string made by a deprecated API may not be in its compact form yet */
+            return -1;
+#endif
         if (PyUnicode_IS_ASCII(v))
             return put_item(b, (const char *)PyUnicode_DATA(v), PyUnicode_GET_LENGTH(v), ';');
         /* str.encode("utf8"): no UTF-8 copy cached on the string; surrogates raise */
