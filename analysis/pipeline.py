@@ -218,9 +218,8 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
     # session only: rulesapart). The timeline is stored while rules run (a long one by a child
     # process: analysis.bulkwrite), and the findings once it is written. With a child apart, the
     # timeline is built and its writer started only once that child has answered (looked at
-    # between the rules here): the rules' child, this process with the timeline and the writer
-    # held 1.13-1.20 GB together at 10^6 flows + events; the timeline built beside the child's
-    # last rule still reached 0.94-1.0 GB, built after it 0.89-0.95 GB.
+    # between the rules here), so the child's grouping, the timeline and the writer never hold
+    # their memory at once (docs/analysis.md §10, seventh round).
     apart = rulesapart.start(catalog, evidence, _outcomes)
     store = session.store
     order: pd.DataFrame | None = None
