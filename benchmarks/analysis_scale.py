@@ -196,8 +196,7 @@ def main() -> None:
             results[n] = run_size(n, Path(tmp), args.report,
                                   lambda k, what, n=n, i=i: shown(3 * i + k, 3 * len(args.sizes), f"{n:,} rows: {what}"))
             shutil.rmtree(Path(tmp) / f"n{n}", ignore_errors=True)
-    if len(args.sizes) >= 2:
-        table(results, args.sizes[0], args.sizes[1], args.report)
+    table(results, args.sizes, args.report)
     if args.json:
         print(json.dumps({str(n): {"analyze_s": round(r["analyze total"], 2),
                                    "report_s": round(r[REPORT], 2) if REPORT in r else None,
@@ -205,24 +204,29 @@ def main() -> None:
                                    "peak_tree_mb": round(r["peak_tree_mb"])} for n, r in results.items()}))
 
 
-def table(results: dict, small: int, large: int, with_report: bool) -> None:
-    a, b = results[small], results[large]
+def table(results: dict, sizes: list[int], with_report: bool) -> None:
+    """One column per size; with two sizes or more, the ratio of the second to the first."""
+    cols = [results[n] for n in sizes]
+    ratio = len(sizes) >= 2
     rows = STAGES + ([REPORT] if with_report else [])
-    print(f"analysis scale: flows + events = {small:,} vs {large:,} (x{large / small:g} rows); "
-          f"session.db {a['db_mb']:.0f} MB vs {b['db_mb']:.0f} MB")
-    print(f"{'stage':<26}{small:>14,}{large:>14,}{'ratio':>9}")
+
+    def line(label: str, cells: list[str], r: float | None = None) -> None:
+        print(f"{label:<26}" + "".join(f"{c:>14}" for c in cells) + (f"{r:>9.1f}" if ratio and r is not None else ""))
+
+    print("analysis scale: flows + events = " + " vs ".join(f"{n:,}" for n in sizes)
+          + (f" (x{sizes[1] / sizes[0]:g} rows)" if ratio else "")
+          + "; session.db " + " vs ".join(f"{c['db_mb']:.0f} MB" for c in cols))
+    print(f"{'stage':<26}" + "".join(f"{n:>14,}" for n in sizes) + (f"{'ratio':>9}" if ratio else ""))
     for stage in rows:
         label = stage if stage.endswith("(s)") else f"{stage} (s)"
-        print(f"{label:<26}{a[stage]:>14.2f}{b[stage]:>14.2f}{b[stage] / max(a[stage], 1e-9):>9.1f}")
-    print(f"{'peak RSS (MB)':<26}{a['peak_rss_mb']:>14.0f}{b['peak_rss_mb']:>14.0f}"
-          f"{b['peak_rss_mb'] / a['peak_rss_mb']:>9.1f}")
-    print(f"{'peak of all processes (MB)':<26}{a['peak_tree_mb']:>14.0f}{b['peak_tree_mb']:>14.0f}"
-          f"{b['peak_tree_mb'] / a['peak_tree_mb']:>9.1f}")
-    print(f"{'rows per second (analyze)':<26}{small / a['analyze total']:>14,.0f}{large / b['analyze total']:>14,.0f}")
-    print(f"{'findings / links':<26}{a['findings']:>7} / {a['links']:<6}{b['findings']:>7} / {b['links']:<6}")
-    print(f"{'generate session (s)':<26}{a['generate (not counted)']:>14.2f}{b['generate (not counted)']:>14.2f}")
-    if a["errors"] or b["errors"]:
-        print("rule errors:", a["errors"], b["errors"])
+        line(label, [f"{c[stage]:.2f}" for c in cols], cols[1][stage] / max(cols[0][stage], 1e-9) if ratio else None)
+    for label, key in (("peak RSS (MB)", "peak_rss_mb"), ("peak of all processes (MB)", "peak_tree_mb")):
+        line(label, [f"{c[key]:.0f}" for c in cols], cols[1][key] / cols[0][key] if ratio else None)
+    line("rows per second (analyze)", [f"{n / c['analyze total']:,.0f}" for n, c in zip(sizes, cols)])
+    line("findings / links", [f"{c['findings']} / {c['links']}" for c in cols])
+    line("generate session (s)", [f"{c['generate (not counted)']:.2f}" for c in cols])
+    if any(c["errors"] for c in cols):
+        print("rule errors:", *(c["errors"] for c in cols))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ Each script measures its two sides in the same run and prints ratios; see its --
 
 With --json each script runs with --json too, its output is shown as it ends, and the last
 line is one JSON object: {script name: the JSON object of that script's last line, or
-{"error": ...} when it failed or printed none}. A terminal then shows a progress line
+{"error": ...} when it failed or printed none, and "machine": how fast this machine ran two
+fixed pieces of work before the benchmarks (benchmarks/machine.py), to compare figures in
+seconds between machines}. A terminal then shows a progress line
 (benchmarks done) on stderr; without --json each script has the terminal to itself and
 shows its own.
 """
@@ -56,6 +58,11 @@ def main() -> int:
     args = parser.parse_args()
     from piiaudit import progress
 
+    import machine
+
+    before = machine.reference()
+    print(f"machine: {before['cpu']}, {before['cores']} cores, load average {before['load_average']}; "
+          f"reference work {before['python_ms']} ms pure Python, {before['pandas_ms']} ms pandas (benchmarks/machine.py)")
     plan = [p for p in PLAN if not args.only or p[0] in args.only or p[0].removesuffix(".py") in args.only]
     failed, figures = [], {}
     with progress.display("run_all", "benchmarks", quiet=not args.json) as shown:
@@ -79,7 +86,7 @@ def main() -> int:
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
     if args.json:
-        print(json.dumps(figures))
+        print(json.dumps({**figures, "machine": before}))
     return 1 if failed else 0
 
 

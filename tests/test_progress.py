@@ -225,3 +225,13 @@ def test_a_benchmark_json_is_one_object_on_the_last_line_and_run_all_reads_it():
     spec.loader.exec_module(run_all)
     assert run_all.last_json(done.stdout) == figures
     assert run_all.last_json("a table\n\n") is None and run_all.last_json("[1, 2]\n") is None
+
+
+def test_run_all_json_carries_the_machine_speed_so_figures_in_seconds_compare_between_machines():
+    done = subprocess.run([sys.executable, "benchmarks/run_all.py", "--only", "none-such", "--json"],
+                          capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=300)
+    assert done.returncode == 0, done.stderr
+    machine = json.loads(done.stdout.strip().splitlines()[-1])["machine"]
+    assert machine["cores"] == os.cpu_count()
+    assert machine["python_ms"] > 0 and machine["pandas_ms"] > 0
+    assert done.stdout.startswith(f"machine: {machine['cpu']}, {machine['cores']} cores")
