@@ -469,15 +469,20 @@ def _manifest(data: ReportData) -> dict[str, Any]:
     artifacts = {k: v for k, v in ((data.manifest or {}).get("artifacts") or {}).items() if k not in REPORT_OUTPUTS}
     files = pd.DataFrame([(name, rec.get("sha256"), rec.get("bytes")) for name, rec in artifacts.items()],
                          columns=[b.FILE, "SHA-256", b.BYTES])
-    from piiaudit import apk   # the app's manifest as stored with the session (meta app_manifest)
-
-    app = apk.stored(data.session.store) or {}
+    app = app_manifest(data)
     perms = [p.get("name") if isinstance(p, dict) else str(p) for p in app.get("permissions") or []]
     comps = app.get("components") or {}
     app_rows = [(b.PERMISSIONS_DECLARED, "\n".join(perms) or "—")]
     app_rows += [(f"{b.COMPONENTS}: {kind}", "\n".join(names)) for kind, names in comps.items() if names]
     return {"files": _table(files) if not files.empty else None,
             "app": _table(pd.DataFrame(app_rows, columns=[b.ITEM, b.VALUE]), pre=(b.VALUE,)) if app else None}
+
+
+def app_manifest(data: ReportData) -> dict[str, Any]:
+    """The app's manifest as stored with the session (meta app_manifest), read once per report."""
+    from piiaudit import apk
+
+    return data.cached("app_manifest", lambda: apk.stored(data.session.store) or {})
 
 
 def render(data: ReportData, *, reveal: bool = False) -> str:

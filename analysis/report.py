@@ -6,7 +6,8 @@ first with the defaults. Values from traffic are shown masked with their SHA-256
 ``reveal``; they are written as text in the workbook and escaped in the page. Times are
 shown in `tz` (an IANA name; default: ``TZ``, else the system's zone).
 
-findings.json is written by analysis.findingsjson (its layout: docs/findings-json.md).
+findings.json is written by analysis.findingsjson (its layout: docs/findings-json.md); for a long
+session it and the page are written by a child process beside the workbook (analysis.pageapart).
 A session whose files changed outside piiaudit is refused unless `accept_changes`
 (piiaudit.integrity).
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis import findingsjson, htmlpage, workbook
+from analysis import findingsjson, pageapart, workbook
 from analysis.errors import AnalysisError
 from analysis.pipeline import AnalysisResult
 from analysis.reportdata import gather
@@ -50,11 +51,14 @@ def write_report(session_dir: Path | str, *, reveal: bool = False, result: Analy
     progress and progress(0, None, "reading the session")
     data = gather(session_dir, tzinfo, result, accept_changes=accept_changes)
     paths = {kind: session_dir / name for kind, name in OUTPUTS.items()}
-    workbook.write(data, paths["xlsx"], reveal=reveal, progress=progress)
-    progress and progress(None, None, findingsjson.NAME)
-    findingsjson.write(data, paths["json"], reveal=reveal)
-    progress and progress(None, None, OUTPUTS["html"])
-    htmlpage.write(data, paths["html"], reveal=reveal)
+    # A long session's page and findings.json are written by a child beside the workbook (analysis.pageapart).
+    page = pageapart.start(data, paths, reveal)
+    try:
+        workbook.write(data, paths["xlsx"], reveal=reveal, progress=progress)
+    except BaseException:
+        page.cancel()
+        raise
+    page.finish(progress)
     manifest_mod.write(data.session.store)
     if pdf:
         paths["pdf"] = print_page(session_dir)

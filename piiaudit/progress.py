@@ -22,7 +22,9 @@ The contract:
   contains a byte of the display; stdout is never written to.
 
 `display(label, unit, quiet=...)` is what the commands use; `NULL` is a callable that does
-nothing, for callers that want one unconditionally.
+nothing, for callers that want one unconditionally. `still()` holds every running display's
+lock, so none is writing to the terminal meanwhile (the analysis forks under it: its child
+has no display thread, and must find no lock held by one).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import shutil
 import sys
 import threading
 import time
+import weakref
 from typing import Callable, TextIO
 
 DELAY_S = 1.0
@@ -41,6 +44,8 @@ INTERVAL_S = 0.2
 OFF_VALUES = ("", "0", "false", "no")
 
 ProgressFn = Callable[..., None]
+THREAD_NAME = "piiaudit-progress"   # the display's thread; the only other thread a fork may tolerate
+_running: "weakref.WeakSet[Progress]" = weakref.WeakSet()
 
 
 def NULL(done: int = 0, total: int | None = None, what: str | None = None) -> None:   # noqa: N802 - a constant
@@ -117,7 +122,8 @@ class Progress:
         self.stopped = threading.Event()
         self.thread: threading.Thread | None = None
         if self.enabled:
-            self.thread = threading.Thread(target=self._run, name="piiaudit-progress", daemon=True)
+            self.thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
+            _running.add(self)
             self.thread.start()
 
     def __call__(self, done: int | None, total: int | None = None, what: str | None = None) -> None:
@@ -220,6 +226,15 @@ class _ErasingFirst:
 
     def __getattr__(self, name: str):
         return getattr(self._real, name)
+
+
+@contextlib.contextmanager
+def still():
+    """Within the block no display writes to its terminal (each one's lock is held)."""
+    with contextlib.ExitStack() as held:
+        for shown in list(_running):
+            held.enter_context(shown.lock)
+        yield
 
 
 def display(label: str, unit: str = "", *, quiet: bool = False) -> Progress:
