@@ -125,40 +125,51 @@ def _results(readers: list[_Reader], n: int) -> Iterator[Any]:
 
 
 def _serve() -> None:
-    import adbc_driver_sqlite.dbapi as adbc_sqlite
+    # The driver's low-level bindings, as analysis.bulkwrite uses them: its DB-API module imports
+    # pyarrow.dataset and with it pandas (0.4-0.5 s of each reading process's start, for nothing
+    # it uses here).
+    import adbc_driver_manager as adbc
+    import adbc_driver_sqlite
     import pyarrow as pa
 
     request = json.loads(sys.stdin.buffer.read())
     out = sys.stdout.buffer
     pipe = pa.PythonFile(out, mode="w")
     # read only: the parent holds the session; this process never writes to it
-    uri = Path(request["db"]).resolve().as_uri() + "?mode=ro"
-    with adbc_sqlite.connect(uri) as conn:
-        for sql, rows, *plain in request["queries"]:
-            try:
-                with conn.cursor() as cur:
-                    cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(max(int(rows), 1))})
-                    cur.execute(sql)
-                    table = cur.fetch_arrow_table()
-                table.validate(full=True)   # text that is not UTF-8 fails here
-                table = _flags_folded(table)
-                table = _repeats_encoded(table, frozenset(plain[0]) if plain else frozenset())
-                # The stream's length first, counted without writing it (no copy of the table into
-                # a buffer that grows as it goes: 0.9 s for the 150 MB of 500,000 flows), then the
-                # stream written straight to the pipe.
-                counter = pa.MockOutputStream()
-                with pa.ipc.new_stream(counter, table.schema) as writer:
-                    writer.write_table(table)
-            except Exception:  # noqa: BLE001 - the parent reads this one row by row
-                out.write(_LENGTH.pack(0))
+    database = adbc_driver_sqlite.connect(Path(request["db"]).resolve().as_uri() + "?mode=ro")
+    try:
+        conn = adbc.AdbcConnection(database)
+        try:
+            for sql, rows, *plain in request["queries"]:
+                try:
+                    with adbc.AdbcStatement(conn) as statement:
+                        statement.set_options(**{"adbc.sqlite.query.batch_rows": str(max(int(rows), 1))})
+                        statement.set_sql_query(sql)
+                        stream, _ = statement.execute_query()
+                        table = pa.RecordBatchReader.from_stream(stream).read_all()
+                    table.validate(full=True)   # text that is not UTF-8 fails here
+                    table = _flags_folded(table)
+                    table = _repeats_encoded(table, frozenset(plain[0]) if plain else frozenset())
+                    # The stream's length first, counted without writing it (no copy of the table
+                    # into a buffer that grows as it goes: 0.9 s for the 150 MB of 500,000 flows),
+                    # then the stream written straight to the pipe.
+                    counter = pa.MockOutputStream()
+                    with pa.ipc.new_stream(counter, table.schema) as writer:
+                        writer.write_table(table)
+                except Exception:  # noqa: BLE001 - the parent reads this one row by row
+                    out.write(_LENGTH.pack(0))
+                    out.flush()
+                    continue
+                out.write(_LENGTH.pack(counter.size()))
                 out.flush()
-                continue
-            out.write(_LENGTH.pack(counter.size()))
-            out.flush()
-            with pa.ipc.new_stream(pipe, table.schema) as writer:
-                writer.write_table(table)
-            pipe.flush()
-            del table
+                with pa.ipc.new_stream(pipe, table.schema) as writer:
+                    writer.write_table(table)
+                pipe.flush()
+                del table
+        finally:
+            conn.close()
+    finally:
+        database.close()
 
 
 FLAG = "_flag_"   # a result column named so comes back as one yes/no for the whole table (flagged())
