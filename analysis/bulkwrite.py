@@ -12,8 +12,11 @@ the caller's process (analysis.columnar says why), hence the child.
 ``start(db_path, table, arrow_table, after=[sql, ...])`` returns a ``Writing`` (or None when
 the driver is not installed); ``Writing.wait()`` returns the rows written, or None when the
 child failed before committing, in which case the table is as it was and the caller writes
-it its own way. The caller must not hold a write transaction while the child writes; its
-own writes meanwhile wait on SQLite's busy timeout.
+it its own way. The child commits only once it has received every row of the table: a
+stream that ends early but cleanly (the sending thread stopped by an error, the stream
+closed on the way out) is rolled back, not stored as a shorter table. The caller must not
+hold a write transaction while the child writes; its own writes meanwhile wait on SQLite's
+busy timeout.
 """
 
 from __future__ import annotations
@@ -58,7 +61,8 @@ def start(db_path: Path, table: str, rows: Any, after: list[str] | None = None) 
     named as the table's), then run the statements `after`, in one transaction, in a child."""
     if not all(importlib.util.find_spec(m) for m in ("pyarrow", "adbc_driver_sqlite")):   # pragma: no cover
         return None   # both are in requirements.txt
-    header = json.dumps({"db": str(Path(db_path).resolve()), "table": table, "after": list(after or [])}).encode()
+    header = json.dumps({"db": str(Path(db_path).resolve()), "table": table, "after": list(after or []),
+                         "rows": rows.num_rows}).encode()
     try:
         child = subprocess.Popen([sys.executable, "-I", __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                  stderr=subprocess.DEVNULL)
@@ -129,6 +133,8 @@ def _serve() -> None:
                                       adbc.INGEST_OPTION_MODE: adbc.INGEST_OPTION_MODE_APPEND})
                 ingest.bind_stream(pa.RecordBatchReader.from_batches(plain, decoded()))
                 written = ingest.execute_update()
+            if received[0] != request["rows"]:   # the stream ended early: nothing is committed
+                raise SystemExit(1)
             for sql in request["after"]:
                 _update(adbc, conn, sql)
             conn.commit()

@@ -1,7 +1,8 @@
 """A long timeline is stored by bulk ingest in a child process (analysis.bulkwrite) while the
 rules run: the rows SQLite holds afterwards are exactly those the executemany path writes
 (text escaped as the store keeps it, NULLs, integers), the write counter moves once per
-replacement, and a child that fails leaves the table as it was (the caller writes it)."""
+replacement, and a child that fails or gets only part of the rows leaves the table as it was
+(the caller writes it)."""
 
 from __future__ import annotations
 
@@ -92,3 +93,18 @@ def test_a_failed_child_changes_nothing(analysed):
     writing = bulkwrite.start(session_dir / "session.db", "timeline", rows, after=["SELECT no_such_function()"])
     assert writing.wait() is None                                # rolled back: the DELETE did not stay
     assert _rows(session_dir) == before
+
+
+def test_rows_cut_short_are_not_committed(analysed, monkeypatch):
+    # the sending thread stopped after part of the rows closes the stream cleanly on its way
+    # out: the child commits nothing, and the caller (told None) writes the table itself
+    session_dir, result = analysed
+    before = _rows(session_dir)
+    order = timeline_mod.stored(result.session.store)
+    real_feed = bulkwrite._feed
+    monkeypatch.setattr(bulkwrite, "_feed", lambda child, header, table: real_feed(child, header, table.slice(0, 100)))
+    writing = bulkwrite.start(session_dir / "session.db", "timeline", timeline_mod._arrow_rows(order))
+    assert writing is not None and writing.wait() is None
+    assert _rows(session_dir) == before
+    assert timeline_mod.save(order, result.session.store) == len(order)   # by executemany, whole
+    assert _rows(session_dir)[0] == before[0]
