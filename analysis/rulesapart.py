@@ -15,9 +15,9 @@ memory at once.
 
 The child never touches the session's database (the rules read the evidence only) and leaves
 by ``os._exit``: no finaliser runs and no descriptor of session.db is closed in its name.
-It is forked only where that is safe and worth it: on Linux, with more than one core to run
-on, while this process runs no other thread (a lock another thread held would stay held in
-the child), for evidence of at least APART_ROWS reads and sends. A child that fails, dies or answers something unreadable costs
+It is forked only where that is safe (analysis.forking: Linux, more than one core, no other
+thread but a progress display's, so `piiaudit analyze` on a terminal forks too) and worth it:
+for evidence of at least APART_ROWS reads and sends. A child that fails, dies or answers something unreadable costs
 the time only: the parent runs those rules itself.
 """
 
@@ -27,11 +27,10 @@ import gc
 import os
 import pickle
 import select
-import sys
-import threading
 from collections.abc import Callable
 from typing import Any
 
+from analysis import forking
 from analysis.prepare import Evidence
 from analysis.rules import Catalog
 
@@ -126,14 +125,14 @@ def start(catalog: Catalog, evidence: Evidence, run: Runner) -> Apart:
     """Fork a child running `run(catalog, evidence, positions)` for the APART rules, if it is
     safe and worth it; the returned Apart names the positions taken (none: run them all here)."""
     positions = [i for i, r in enumerate(catalog.rules) if r.enabled and r.detection in APART]
-    if not positions or not _worth(evidence) or not _can_fork():
+    if not positions or not _worth(evidence) or not forking.can_fork():
         return Apart([])
     try:
         read_end, write_end = os.pipe()
     except OSError:
         return Apart([])
     try:
-        pid = os.fork()
+        pid = forking.fork()
     except OSError:
         os.close(read_end)
         os.close(write_end)
@@ -151,15 +150,10 @@ def start(catalog: Catalog, evidence: Evidence, run: Runner) -> Apart:
         except BaseException:  # noqa: BLE001 - the parent runs the rules itself
             pass
         finally:
-            os._exit(code)
+            forking.child_exit(code == 0)
     os.close(write_end)
     return Apart(positions, pid, read_end, run, catalog, evidence)
 
 
 def _worth(evidence: Evidence) -> bool:
     return len(evidence.reads) + len(evidence.sent) >= APART_ROWS
-
-
-def _can_fork() -> bool:
-    return (sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
-            and len(os.sched_getaffinity(0)) > 1)   # one core: the child would only add its page copies

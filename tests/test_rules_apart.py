@@ -12,7 +12,7 @@ import types
 import pandas as pd
 import pytest
 
-from analysis import rulesapart
+from analysis import forking, rulesapart
 from analysis.pipeline import analyze, stored_findings
 from tests.support.samples import demo_scope_path, write_synthetic
 
@@ -39,7 +39,7 @@ def _forks(monkeypatch) -> list[int]:
     waiting on nothing of this test) do not stop the fork here."""
     forked = []
     real = os.fork
-    monkeypatch.setattr(rulesapart, "threading", types.SimpleNamespace(active_count=lambda: 1))
+    monkeypatch.setattr(forking, "can_fork", lambda: True)
 
     def fork():
         pid = real()
@@ -88,11 +88,13 @@ def test_no_child_while_another_thread_runs(serial, monkeypatch):
 
     session_dir, want = serial
     monkeypatch.setattr(rulesapart, "APART_ROWS", 0)
+    real_can_fork = forking.can_fork
     forked = _forks(monkeypatch)
-    monkeypatch.setattr(rulesapart, "threading", threading)   # the threads as they are
+    monkeypatch.setattr(forking, "can_fork", real_can_fork)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait, daemon=True)
     other.start()
+    _only_threads(monkeypatch, other)
     try:
         got = _analysed(session_dir)
     finally:
@@ -100,6 +102,40 @@ def test_no_child_while_another_thread_runs(serial, monkeypatch):
         other.join()
     assert forked == []
     _same(got, want)
+
+
+def test_a_progress_display_on_a_terminal_does_not_keep_the_rules_in_one_process(serial, monkeypatch):
+    """`piiaudit analyze` on a terminal shows its progress from a thread of its own: the child still runs."""
+    import io
+
+    from piiaudit.progress import Progress
+
+    session_dir, want = serial
+    monkeypatch.setattr(rulesapart, "APART_ROWS", 0)
+    real_can_fork = forking.can_fork
+    forked = _forks(monkeypatch)
+    monkeypatch.setattr(forking, "can_fork", real_can_fork)
+    shown = Progress("analyze", enabled=True, stream=io.StringIO(), delay=0, interval=0.001)
+    _only_threads(monkeypatch, shown.thread)
+    try:
+        result = analyze(session_dir, scope=demo_scope_path(), progress=shown)
+        got = (result.findings, result.skipped, result.errors, stored_findings(result.session).drop(columns=["id"]))
+        result.session.store.close()
+    finally:
+        shown.close()
+    if len(os.sched_getaffinity(0)) > 1:
+        assert len(forked) == 1
+    _same(got, want)
+    assert "analyze" in shown.stream.getvalue()      # the display did draw meanwhile
+
+
+def _only_threads(monkeypatch, *mine) -> None:
+    """The threads forking sees: this one and `mine`, not those other tests of this process left behind."""
+    import threading
+
+    real = threading.enumerate
+    monkeypatch.setattr(forking.threading, "enumerate",
+                        lambda: [t for t in real() if t is threading.current_thread() or t in mine])
 
 
 def test_the_timeline_writer_waits_for_the_child(serial, monkeypatch):
