@@ -87,10 +87,7 @@ def test_no_child_while_another_thread_runs(serial, monkeypatch):
     import threading
 
     session_dir, want = serial
-    monkeypatch.setattr(rulesapart, "APART_ROWS", 0)
-    real_can_fork = forking.can_fork
-    forked = _forks(monkeypatch)
-    monkeypatch.setattr(forking, "can_fork", real_can_fork)
+    forked = _forks_as_forking_decides(monkeypatch)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait, daemon=True)
     other.start()
@@ -111,10 +108,7 @@ def test_a_progress_display_on_a_terminal_does_not_keep_the_rules_in_one_process
     from piiaudit.progress import Progress
 
     session_dir, want = serial
-    monkeypatch.setattr(rulesapart, "APART_ROWS", 0)
-    real_can_fork = forking.can_fork
-    forked = _forks(monkeypatch)
-    monkeypatch.setattr(forking, "can_fork", real_can_fork)
+    forked = _forks_as_forking_decides(monkeypatch)
     shown = Progress("analyze", enabled=True, stream=io.StringIO(), delay=0, interval=0.001)
     _only_threads(monkeypatch, shown.thread)
     try:
@@ -127,6 +121,15 @@ def test_a_progress_display_on_a_terminal_does_not_keep_the_rules_in_one_process
         assert len(forked) == 1
     _same(got, want)
     assert "analyze" in shown.stream.getvalue()      # the display did draw meanwhile
+
+
+def _forks_as_forking_decides(monkeypatch) -> list[int]:
+    """Every evidence worth a child, the forks counted, analysis.forking's own rule deciding."""
+    monkeypatch.setattr(rulesapart, "APART_ROWS", 0)
+    real_can_fork = forking.can_fork
+    forked = _forks(monkeypatch)
+    monkeypatch.setattr(forking, "can_fork", real_can_fork)
+    return forked
 
 
 def _only_threads(monkeypatch, *mine) -> None:
