@@ -14,6 +14,7 @@ counts the rows of session.db it left out and the rules that failed (analysis.se
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import sqlite3
@@ -202,6 +203,10 @@ def analyze(session_dir: Path | str, *, consent_at: float | None = None, scope: 
     except AnalysisError:
         session.store.close()
         raise
+    if accept_changes:
+        # The check records the changes it accepted in manifest.json, possibly after the read
+        # above took the manifest: the session must carry the record (its outputs name it).
+        session = dataclasses.replace(session, manifest=manifest_mod.read(session_dir))
     if app_manifest is not None:
         _record_manifest(session, app_manifest)
     progress and progress(2, STEPS, "encrypted uploads")

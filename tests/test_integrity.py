@@ -182,6 +182,37 @@ def test_a_damaged_manifest_is_not_written_over(live):
     assert (live / "manifest.json").read_text() == '{"artifacts": '
 
 
+def test_changes_accepted_while_the_session_is_read_are_still_named(live, monkeypatch):
+    """analyze checks the files in a thread while it reads session.db; when the check records the
+    accepted changes only after the read took manifest.json, the analysis still carries the record."""
+    import threading
+
+    from analysis import pipeline
+
+    _delete_imei_hits(live)
+    read = threading.Event()
+    real_load, real_append = pipeline.load_session, integrity.manifest_mod.append
+
+    def load_then_tell(*args, **kw):
+        try:
+            return real_load(*args, **kw)
+        finally:
+            read.set()
+
+    def append_after_the_read(*args, **kw):
+        read.wait(10)
+        return real_append(*args, **kw)
+    monkeypatch.setattr(pipeline, "load_session", load_then_tell)
+    monkeypatch.setattr(integrity.manifest_mod, "append", append_after_the_read)
+    result = pipeline.analyze(live, accept_changes=True)
+    try:
+        assert [c["command"] for c in result.session.manifest["accepted_changes"]] == ["analyze"]
+        assert any("files changed after recording, accepted by the tester at" in line
+                   for line in result.state.accepted_lines())
+    finally:
+        result.session.store.close()
+
+
 def test_accept_changes_is_recorded_in_the_manifest_and_every_output(live):
     _delete_imei_hits(live)
     result = invoke("analyze", live, "--accept-changes")
