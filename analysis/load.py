@@ -79,13 +79,13 @@ SCREEN_COLUMNS: dict[str, str] = {      # its captures in screens/ (session sche
     "cause": "str", "action_id": "int", "event_id": "int", "note": "str",
 }
 
-# Text the analysis never reads, only a report shows: kept in Arrow (the str dtype on pyarrow
-# storage, same values and missing values) instead of one Python string per row. The flows'
-# two SHA-256 columns are unique per row and the bulk of what a flow holds.
 # Rows of all the tables read, from which the columnar read is worth its two processes: below,
 # reading row by row here takes less time than their start (measured: 2,000 rows 0.05 s
 # against 0.88 s; 20,000 rows 0.17 s against 0.85 s; 100,000 rows 0.7 s against 1.2 s).
 COLUMNAR_FROM_ROWS = 100_000
+# Text the analysis never reads, only a report shows: kept in Arrow (the str dtype on pyarrow
+# storage, same values and missing values) instead of one Python string per row. The flows'
+# two SHA-256 columns are unique per row and the bulk of what a flow holds.
 KEPT_IN_ARROW: dict[str, frozenset[str]] = {"flows": frozenset({"request_sha256", "response_sha256", "url"})}
 
 STACK_CHARS = 1200   # reports show a stack's first frames; SDK attribution was done by the hooks runner

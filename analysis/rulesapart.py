@@ -17,8 +17,8 @@ The child never touches the session's database (the rules read the evidence only
 by ``os._exit``: no finaliser runs and no descriptor of session.db is closed in its name.
 It is forked only where that is safe (analysis.forking: Linux, more than one core, no other
 thread but a progress display's, so `piiaudit analyze` on a terminal forks too) and worth it:
-for evidence of at least APART_ROWS reads and sends. A child that fails, dies or answers something unreadable costs
-the time only: the parent runs those rules itself.
+for evidence of at least APART_ROWS reads and sends. A child that fails, dies or answers
+something unreadable costs the time only: the parent runs those rules itself.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 
-
 class ScopeCommandError(click.ClickException):
     """One line, exit status 1."""
 
