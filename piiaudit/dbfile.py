@@ -38,11 +38,19 @@ def damage(path: Path | str) -> str | None:
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(head[28:32], "big")
     header_valid = head[24:28] == head[92:96]
-    wal = path.with_name(path.name + "-wal")
-    wal_holds_pages = wal.exists() and wal.stat().st_size > 0
+    wal_holds_pages = _size(path.with_name(path.name + "-wal")) > 0
     if header_valid and pages and not wal_holds_pages and size < pages * page_size:
         return f"cut short: {size} bytes where its header says {pages * page_size} ({pages} pages)"
     return None
+
+
+def _size(path: Path) -> int:
+    """The file's size, 0 if it is not there. One stat, no exists() before it: the last connection
+    to close (another thread's or process's) removes the write-ahead log at any moment."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 # -- reading a database file without dropping SQLite's locks -------------------------------------

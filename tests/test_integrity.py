@@ -96,6 +96,32 @@ def test_a_damaged_session_db_is_refused_and_the_manifest_kept(live, how, comman
     assert (live / "session.db").read_bytes() == damaged
 
 
+def test_a_write_ahead_log_removed_during_the_check_is_no_error(tmp_path, monkeypatch):
+    """The last connection to close (another thread's or process's) removes session.db-wal at any
+    moment, also between seeing the file and reading its size: the database is whole, not an error."""
+    from piiaudit import dbfile
+
+    db = tmp_path / "session.db"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute("INSERT INTO t VALUES (1)")
+    conn.commit()
+    wal = tmp_path / "session.db-wal"
+    assert wal.stat().st_size > 0
+    real_exists = Path.exists
+
+    def seen_then_removed(self):
+        there = real_exists(self)
+        if self == wal:
+            conn.close()                    # the last connection checkpoints and removes the log
+        return there
+
+    monkeypatch.setattr(Path, "exists", seen_then_removed)
+    assert dbfile.damage(db) is None
+    conn.close()
+
+
 def test_an_emptied_session_db_beside_a_recording_is_not_made_a_new_session(live):
     (live / "session.db").write_bytes(b"")
     result = CliRunner().invoke(cli, ["mark", "consent", "--session", str(live)])
