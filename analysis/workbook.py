@@ -32,7 +32,9 @@ import shutil
 import sys
 from numbers import Number
 from pathlib import Path
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -222,6 +224,31 @@ def _flush_rows(ws, xml: memoryview, first: int, next_row: int, n_columns: int) 
     ws.previous_row = next_row - 1
 
 
+ROW_THREADS = 2   # threads making a sheet's XML, FLUSH_ROWS rows each at a time
+
+
+def _made_in_order(make: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
+    """make(item) for each item, in order, made by ROW_THREADS threads at most ROW_THREADS ahead
+    of the caller (memory stays bounded). The sheet XML is made by Arrow's compute functions,
+    which release the interpreter: a second core makes the next rows while this thread writes
+    the last ones. The sheet itself (XlsxWriter) is only ever touched by the caller's thread."""
+    if len(items) < 2:
+        yield from map(make, items)
+        return
+    with ThreadPoolExecutor(ROW_THREADS, thread_name_prefix="piiaudit-sheet-rows") as pool:
+        pending: deque[Future] = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(make, item))
+                if len(pending) > ROW_THREADS:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:   # a failure here or in a thread: nothing more is started, the threads end
+            for future in pending:
+                future.cancel()
+
+
 def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: _Formats, *,
                  highlight: pd.Series | None = None, empty_note: str | None = None, tz: Any = None,
                  links: dict[str, list[str | None]] | None = None,
@@ -278,9 +305,12 @@ def _table_sheet(wb: xlsxwriter.Workbook, name: str, frame: pd.DataFrame, fmts: 
         styles.append(pa.array(xf_text[c] + link_text[c], type=sheetrows.TEXT).take(pa.array(index)))
     styled = marks | np.array([f is not None for f in row_fills], dtype=bool)
     letters = [xl_col_to_name(c) for c in range(len(columns))]
-    for start in range(0, n, FLUSH_ROWS):       # memory stays bounded however long the sheet
-        stop = min(start + FLUSH_ROWS, n)
-        xml = sheetrows.rows(cells, letters, [s.slice(start, stop - start) for s in styles], styled, start, stop)
+
+    def xml_of(span: tuple[int, int]) -> memoryview:
+        start, stop = span
+        return sheetrows.rows(cells, letters, [s.slice(start, stop - start) for s in styles], styled, start, stop)
+    spans = [(start, min(start + FLUSH_ROWS, n)) for start in range(0, n, FLUSH_ROWS)]
+    for (start, stop), xml in zip(spans, _made_in_order(xml_of, spans)):
         if len(xml):
             _flush_rows(ws, xml, start + 1, stop + 1, len(columns))
     if frame.empty and empty_note:

@@ -143,3 +143,41 @@ def test_an_internal_link_is_the_url_xlsxwriter_makes(target):
     url = Url(target)
     url._text = "shown"
     assert vars(workbook._link(target, "shown")) == vars(url)
+
+
+def test_pieces_made_by_threads_come_back_in_order_and_bounded():
+    import threading
+    import time
+
+    started, names = [], set()
+
+    def make(i):
+        started.append(i)
+        names.add(threading.current_thread().name)
+        time.sleep(0.002 * ((7 * i) % 5))          # pieces finish out of order
+        return i
+
+    taken = []
+    for i in workbook._made_in_order(make, list(range(40))):
+        assert max(started) <= i + workbook.ROW_THREADS   # never more than the threads ahead of the writer
+        taken.append(i)
+    assert taken == list(range(40))
+    assert any(n.startswith("piiaudit-sheet-rows") for n in names)
+    assert not [t for t in threading.enumerate() if t.name.startswith("piiaudit-sheet-rows")]   # none left
+
+
+def test_a_piece_that_fails_fails_the_sheet_and_stops_the_rest():
+    import threading
+
+    started = []
+
+    def make(i):
+        started.append(i)
+        if i == 3:
+            raise OSError("disk full")
+        return i
+
+    with pytest.raises(OSError, match="disk full"):
+        list(workbook._made_in_order(make, list(range(100))))
+    assert len(started) < 10
+    assert not [t for t in threading.enumerate() if t.name.startswith("piiaudit-sheet-rows")]
