@@ -80,9 +80,10 @@ SCREEN_COLUMNS: dict[str, str] = {      # its captures in screens/ (session sche
 }
 
 # Rows of all the tables read, from which the columnar read is worth its two processes: below,
-# reading row by row here takes less time than their start (measured: 2,000 rows 0.05 s
-# against 0.88 s; 20,000 rows 0.17 s against 0.85 s; 100,000 rows 0.7 s against 1.2 s).
-COLUMNAR_FROM_ROWS = 100_000
+# reading row by row here takes less time than their start (measured with readers that start
+# without pandas, three rounds: 20,000 rows 0.38-0.42 s row by row against 0.66-0.71 s; 50,000
+# rows 0.80-0.95 s against 0.74-0.89 s; 100,000 rows 1.52-1.81 s against 0.94-1.02 s).
+COLUMNAR_FROM_ROWS = 50_000
 # Text the analysis never reads, only a report shows: kept in Arrow (the str dtype on pyarrow
 # storage, same values and missing values) instead of one Python string per row. The flows'
 # two SHA-256 columns are unique per row and the bulk of what a flow holds.
