@@ -8,7 +8,7 @@ Empty tables load as empty frames with the same columns and dtypes.
 A session of COLUMNAR_FROM_ROWS rows or more is read column by column into Arrow
 (analysis.columnar: ADBC's SQLite driver in a process of its own) rather than as a Python
 object per value; a smaller one row by row in this process, which costs less than starting
-the reading processes (their imports alone take half a second). In the columnar read,
+the reading processes (about a third of a second each, mostly imports). In the columnar read,
 numbers are checked in SQL (a value that is not an integer or a real becomes missing, an
 integral real in an integer column an integer), text is cast in SQL and checked as UTF-8
 once. Text that is not valid UTF-8, a driver that is not installed or refuses the query: the
