@@ -1,12 +1,15 @@
 """The table sheets' rows, made a column at a time (analysis.sheetrows), are the XML XlsxWriter's
 own per-cell calls write: the same workbook written both ways holds the same cells, styles and
-links, hostile text included; and the workbook opens back in openpyxl and pandas."""
+links, hostile text included; and the workbook opens back in openpyxl and pandas. The pieces of
+a sheet, made by threads, are written in order."""
 
 from __future__ import annotations
 
 import math
 import re
 import sys
+import threading
+import time
 import zipfile
 
 import openpyxl
@@ -146,9 +149,6 @@ def test_an_internal_link_is_the_url_xlsxwriter_makes(target):
 
 
 def test_pieces_made_by_threads_come_back_in_order_and_bounded():
-    import threading
-    import time
-
     started, names = [], set()
 
     def make(i):
@@ -167,8 +167,6 @@ def test_pieces_made_by_threads_come_back_in_order_and_bounded():
 
 
 def test_a_piece_that_fails_fails_the_sheet_and_stops_the_rest():
-    import threading
-
     started = []
 
     def make(i):
